@@ -1,0 +1,139 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Canvas;
+
+use CeleryBridge\Exception\InvalidOption;
+use CeleryBridge\Exception\InvalidTaskArgument;
+use CeleryBridge\Message\KombuJson;
+use CeleryBridge\Message\TaskOptions;
+
+/**
+ * One task call: name, arguments and apply_async options (Celery's signature / `.s()`).
+ *
+ * Arguments are validated when the signature is made, so a signature that exists can be sent.
+ */
+final class Signature
+{
+    public readonly TaskOptions $options;
+
+    /** @var list<mixed> */
+    private readonly array $wireArgs;
+
+    private readonly \stdClass $wireKwargs;
+
+    /**
+     * @param list<mixed> $args
+     * @param array<string, mixed> $kwargs
+     * @param array<string, mixed>|TaskOptions $options Celery's apply_async option names
+     * @param bool $immutable true for Celery's `.si()`: the parent's result is not prepended to args
+     * @throws InvalidTaskArgument|InvalidOption
+     */
+    public function __construct(
+        public readonly string $task,
+        public readonly array $args = [],
+        public readonly array $kwargs = [],
+        array|TaskOptions $options = [],
+        public readonly bool $immutable = false,
+    ) {
+        if ($task === '' || !mb_check_encoding($task, 'UTF-8') || preg_match('/[\x00-\x20\x7f]/', $task) === 1) {
+            throw InvalidTaskArgument::at('name', sprintf(
+                '"%s" is not a task name: expected the name the worker registered, e.g. "tasks.add".',
+                mb_check_encoding($task, 'UTF-8') ? $task : bin2hex($task),
+            ));
+        }
+        if (!array_is_list($args)) {
+            throw InvalidTaskArgument::at('args', 'must be a list (positional arguments); pass named arguments as kwargs.');
+        }
+        foreach (array_keys($kwargs) as $key) {
+            if (!is_string($key) || $key === '') {
+                throw InvalidTaskArgument::at('kwargs', sprintf(
+                    'has the key %s; keyword arguments need non-empty string names.',
+                    var_export($key, true),
+                ));
+            }
+        }
+        $this->options = $options instanceof TaskOptions ? $options : TaskOptions::fromArray($options);
+        $this->wireArgs = KombuJson::normalize($args, 'args');
+        $wireKwargs = KombuJson::normalize($kwargs, 'kwargs');
+        // Celery drops a task whose kwargs is a JSON array: an empty one must still be {}.
+        $this->wireKwargs = $wireKwargs instanceof \stdClass ? $wireKwargs : new \stdClass();
+    }
+
+    /**
+     * @param array<string, mixed>|TaskOptions $options
+     */
+    public function withOptions(array|TaskOptions $options): self
+    {
+        $options = $options instanceof TaskOptions ? $options : $this->options->with($options);
+        return new self($this->task, $this->args, $this->kwargs, $options, $this->immutable);
+    }
+
+    /**
+     * @param list<mixed> $args
+     */
+    public function withArgs(array $args): self
+    {
+        return new self($this->task, $args, $this->kwargs, $this->options, $this->immutable);
+    }
+
+    /**
+     * @param array<string, mixed> $kwargs
+     */
+    public function withKwargs(array $kwargs): self
+    {
+        return new self($this->task, $this->args, $kwargs, $this->options, $this->immutable);
+    }
+
+    /** Celery's `.si()`: the parent task's result is not prepended to this one's args. */
+    public function asImmutable(): self
+    {
+        return new self($this->task, $this->args, $this->kwargs, $this->options, true);
+    }
+
+    /**
+     * The positional arguments as kombu JSON data.
+     *
+     * @internal
+     * @return list<mixed>
+     */
+    public function wireArgs(): array
+    {
+        return $this->wireArgs;
+    }
+
+    /** @internal */
+    public function wireKwargs(): \stdClass
+    {
+        return $this->wireKwargs;
+    }
+
+    /**
+     * The signature dict Celery embeds in messages (callbacks, chain, chord):
+     * task, args, kwargs, options, subtask_type, immutable.
+     *
+     * @internal
+     * @return array<string, mixed>
+     */
+    public function toCelery(): array
+    {
+        $options = new \stdClass();
+        foreach ($this->options->toArray() as $name => $value) {
+            $options->{$name} = match (true) {
+                $value instanceof self => $value->toCelery(),
+                is_array($value) && $value !== [] && ($value[0] ?? null) instanceof self
+                    => array_map(static fn (self $s) => $s->toCelery(), $value),
+                default => KombuJson::normalize($value, 'options.' . $name),
+            };
+        }
+        return [
+            'task' => $this->task,
+            'args' => $this->wireArgs,
+            'kwargs' => $this->wireKwargs,
+            'options' => $options,
+            'subtask_type' => null,
+            'immutable' => $this->immutable,
+        ];
+    }
+}

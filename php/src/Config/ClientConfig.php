@@ -1,0 +1,180 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Config;
+
+use CeleryBridge\Broker\QueueKeys;
+use CeleryBridge\Broker\TaskRouter;
+use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Message\TaskOptions;
+
+/**
+ * The client's settings, under Celery's setting names, so a celeryconfig can be copied over.
+ */
+final class ClientConfig
+{
+    public const NAMES = [
+        'task_default_queue', 'task_default_priority', 'task_routes', 'task_serializer', 'task_compression',
+        'task_protocol', 'task_publish_retry', 'task_publish_retry_policy', 'result_expires',
+        'broker_transport_options', 'result_backend_transport_options', 'control_exchange',
+        ...self::CONNECTION_NAMES,
+    ];
+
+    /** Settings read by the connection layer (Connection\ConnectionFactory). */
+    public const CONNECTION_NAMES = [
+        'broker_use_ssl', 'redis_backend_use_ssl', 'broker_connection_timeout', 'redis_socket_timeout',
+        'redis_socket_connect_timeout', 'redis_client', 'redis_persistent',
+    ];
+
+    /**
+     * kombu Redis transport options. Only priority_steps, sep, global_keyprefix and the fanout
+     * ones change what a publisher writes; the others tune workers and are accepted so that a
+     * Python config can be copied as is.
+     */
+    public const BROKER_TRANSPORT_OPTIONS = [
+        'priority_steps', 'sep', 'global_keyprefix', 'fanout_prefix', 'fanout_patterns', 'master_name',
+        'sentinel_kwargs', 'min_other_sentinels', 'visibility_timeout', 'queue_order_strategy',
+        'unacked_key', 'unacked_index_key', 'unacked_mutex_key', 'unacked_mutex_expire',
+        'unacked_restore_limit', 'ack_emulation', 'max_connections', 'health_check_interval',
+        'socket_timeout', 'socket_connect_timeout', 'socket_keepalive', 'socket_keepalive_options',
+        'retry_on_timeout', 'polling_interval', 'brpop_timeout', 'client_name', 'deadletter_queue',
+        'sentinel_fanout_compat', 'max_retries', 'interval_start', 'interval_step', 'interval_max',
+        'retry_policy',
+    ];
+
+    public const BACKEND_TRANSPORT_OPTIONS = [
+        'global_keyprefix', 'master_name', 'sentinel_kwargs', 'min_other_sentinels', 'result_chord_ordered',
+        'retry_policy', 'socket_timeout', 'socket_connect_timeout', 'health_check_interval',
+    ];
+
+    /**
+     * @param array<string, mixed> $brokerTransportOptions
+     * @param array<string, mixed> $backendTransportOptions
+     * @param array<string, mixed> $publishRetryPolicy
+     * @param array<string, mixed> $connection the CONNECTION_NAMES settings that were given
+     */
+    private function __construct(
+        public readonly string $defaultQueue,
+        public readonly ?int $defaultPriority,
+        public readonly TaskRouter $routes,
+        public readonly string $serializer,
+        public readonly ?string $compression,
+        public readonly int $protocol,
+        public readonly bool $publishRetry,
+        public readonly array $publishRetryPolicy,
+        public readonly ?int $resultExpires,
+        public readonly QueueKeys $queueKeys,
+        public readonly array $brokerTransportOptions,
+        public readonly array $backendTransportOptions,
+        public readonly string $controlExchange,
+        public readonly array $connection,
+    ) {
+    }
+
+    /**
+     * @param array<string, mixed> $config
+     * @throws InvalidConfiguration
+     */
+    public static function fromArray(array $config): self
+    {
+        foreach (array_keys($config) as $name) {
+            if (!in_array($name, self::NAMES, true)) {
+                throw InvalidConfiguration::unknown((string) $name, self::NAMES);
+            }
+        }
+        $brokerOptions = self::options('broker_transport_options', $config, self::BROKER_TRANSPORT_OPTIONS);
+        return new self(
+            defaultQueue: self::string('task_default_queue', $config['task_default_queue'] ?? 'celery'),
+            defaultPriority: self::priority($config['task_default_priority'] ?? null),
+            routes: TaskRouter::fromConfig($config['task_routes'] ?? []),
+            serializer: self::choice('task_serializer', $config['task_serializer'] ?? 'json', TaskOptions::SERIALIZERS),
+            compression: isset($config['task_compression'])
+                ? self::choice('task_compression', $config['task_compression'], TaskOptions::COMPRESSIONS) : null,
+            protocol: self::choice('task_protocol', $config['task_protocol'] ?? 2, [1, 2]),
+            publishRetry: self::bool('task_publish_retry', $config['task_publish_retry'] ?? true),
+            publishRetryPolicy: self::map('task_publish_retry_policy', $config['task_publish_retry_policy'] ?? []),
+            resultExpires: self::expires($config['result_expires'] ?? 86400),
+            queueKeys: QueueKeys::fromTransportOptions($brokerOptions),
+            brokerTransportOptions: $brokerOptions,
+            backendTransportOptions: self::options('result_backend_transport_options', $config, self::BACKEND_TRANSPORT_OPTIONS),
+            controlExchange: self::string('control_exchange', $config['control_exchange'] ?? 'celery'),
+            connection: array_intersect_key($config, array_flip(self::CONNECTION_NAMES)),
+        );
+    }
+
+    /**
+     * @param array<string, mixed> $config
+     * @param list<string> $known
+     * @return array<string, mixed>
+     */
+    private static function options(string $name, array $config, array $known): array
+    {
+        $options = self::map($name, $config[$name] ?? []);
+        foreach (array_keys($options) as $key) {
+            if (!in_array($key, $known, true)) {
+                throw InvalidConfiguration::unknown("$name.$key", array_map(static fn ($k) => "$name.$k", $known));
+            }
+        }
+        return $options;
+    }
+
+    /**
+     * @return array<string, mixed>
+     */
+    private static function map(string $name, mixed $value): array
+    {
+        if (!is_array($value) || ($value !== [] && array_is_list($value))) {
+            throw InvalidConfiguration::invalid($name, $value, 'expected an array of name => value.');
+        }
+        return $value;
+    }
+
+    private static function string(string $name, mixed $value): string
+    {
+        if (!is_string($value) || $value === '' || preg_match('/[\x00-\x1f\x7f]/', $value) === 1) {
+            throw InvalidConfiguration::invalid($name, $value, 'expected a non-empty string without control characters.');
+        }
+        return $value;
+    }
+
+    private static function bool(string $name, mixed $value): bool
+    {
+        if (!is_bool($value)) {
+            throw InvalidConfiguration::invalid($name, $value, 'expected true or false.');
+        }
+        return $value;
+    }
+
+    /**
+     * @template T
+     * @param list<T> $choices
+     * @return T
+     */
+    private static function choice(string $name, mixed $value, array $choices): mixed
+    {
+        if (!in_array($value, $choices, true)) {
+            throw InvalidConfiguration::invalid($name, $value, 'expected one of ' . implode(', ', $choices) . '.');
+        }
+        return $value;
+    }
+
+    private static function priority(mixed $value): ?int
+    {
+        if ($value !== null && (!is_int($value) || $value < 0 || $value > 9)) {
+            throw InvalidConfiguration::invalid('task_default_priority', $value, 'expected an integer from 0 to 9, or null.');
+        }
+        return $value;
+    }
+
+    private static function expires(mixed $value): ?int
+    {
+        if ($value === null || $value === 0) {
+            return null;
+        }
+        if (!is_int($value) || $value < 0) {
+            throw InvalidConfiguration::invalid('result_expires', $value, 'expected a number of seconds, or null for no expiry.');
+        }
+        return $value;
+    }
+}

@@ -1,0 +1,213 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Connection;
+
+use CeleryBridge\Exception\InvalidConfiguration;
+
+/**
+ * One concrete Redis server to open a socket to: what a RedisConnection talks to right now.
+ *
+ * For Sentinel this is the master the sentinels named at connect time. Anything that needs its
+ * own socket (the pub/sub wait of the result backend) opens it from here with
+ * `streamUri()` + `streamContext()`, then authenticates and selects `database`.
+ */
+final class Endpoint
+{
+    public const TCP = 'tcp';
+    public const TLS = 'tls';
+    public const UNIX = 'unix';
+
+    /**
+     * @param array<string, mixed> $tlsContext PHP `ssl` stream context options (verify_peer, cafile, ...)
+     */
+    private function __construct(
+        public readonly string $transport,
+        public readonly string $host,
+        public readonly int $port,
+        public readonly ?string $path,
+        public readonly array $tlsContext,
+        public readonly ?string $username,
+        #[\SensitiveParameter] public readonly ?string $password,
+        public readonly int $database,
+        public readonly float $connectTimeout,
+        public readonly float $readTimeout,
+    ) {
+    }
+
+    public static function tcp(
+        string $host,
+        int $port = 6379,
+        ?string $username = null,
+        #[\SensitiveParameter] ?string $password = null,
+        int $database = 0,
+        float $connectTimeout = ConnectionOptions::DEFAULT_CONNECT_TIMEOUT,
+        float $readTimeout = ConnectionOptions::DEFAULT_READ_TIMEOUT,
+    ): self {
+        return new self(self::TCP, $host, $port, null, [], $username, $password, $database, $connectTimeout, $readTimeout);
+    }
+
+    /**
+     * @param array<string, mixed> $tlsContext
+     */
+    public static function tls(
+        string $host,
+        int $port,
+        array $tlsContext,
+        ?string $username = null,
+        #[\SensitiveParameter] ?string $password = null,
+        int $database = 0,
+        float $connectTimeout = ConnectionOptions::DEFAULT_CONNECT_TIMEOUT,
+        float $readTimeout = ConnectionOptions::DEFAULT_READ_TIMEOUT,
+    ): self {
+        return new self(self::TLS, $host, $port, null, $tlsContext, $username, $password, $database, $connectTimeout, $readTimeout);
+    }
+
+    public static function unix(
+        string $path,
+        ?string $username = null,
+        #[\SensitiveParameter] ?string $password = null,
+        int $database = 0,
+        float $connectTimeout = ConnectionOptions::DEFAULT_CONNECT_TIMEOUT,
+        float $readTimeout = ConnectionOptions::DEFAULT_READ_TIMEOUT,
+    ): self {
+        return new self(self::UNIX, '', 0, $path, [], $username, $password, $database, $connectTimeout, $readTimeout);
+    }
+
+    /**
+     * Reads back where an already connected phpredis client points. phpredis reports a unix
+     * socket as host = path and port -1, and keeps a `tls://` prefix on the host.
+     */
+    public static function fromPhpRedis(\Redis $redis): self
+    {
+        $host = (string) $redis->getHost();
+        $port = (int) $redis->getPort();
+        $auth = $redis->getAuth();
+        [$username, $password] = match (true) {
+            is_array($auth) && count($auth) >= 2 => [(string) $auth[0], (string) $auth[1]],
+            is_array($auth) && count($auth) === 1 => [null, (string) reset($auth)],
+            is_string($auth) && $auth !== '' => [null, $auth],
+            default => [null, null],
+        };
+        $database = (int) $redis->getDbNum();
+        $connect = (float) $redis->getTimeout();
+        $read = (float) $redis->getReadTimeout();
+        $connect = $connect > 0 ? $connect : ConnectionOptions::DEFAULT_CONNECT_TIMEOUT;
+        $read = $read > 0 ? $read : ConnectionOptions::DEFAULT_READ_TIMEOUT;
+
+        if ($host === '') {
+            throw InvalidConfiguration::invalid(
+                'broker',
+                $redis,
+                'the \Redis client is not connected; call connect() or pconnect() before passing it.',
+            );
+        }
+        if ($port <= 0 || str_starts_with($host, '/') || str_starts_with($host, 'unix://')) {
+            $path = str_starts_with($host, 'unix://') ? substr($host, 7) : $host;
+            return self::unix($path, $username, $password, $database, $connect, $read);
+        }
+        if (preg_match('#^(tls|ssl)://(.+)$#i', $host, $m) === 1) {
+            // The context phpredis was given is not readable back; the CA the system trusts
+            // is the best guess, so verification stays on.
+            return self::tls(self::unbracket($m[2]), $port, [], $username, $password, $database, $connect, $read);
+        }
+        $host = preg_replace('#^tcp://#i', '', $host) ?? $host;
+        return self::tcp(self::unbracket($host), $port, $username, $password, $database, $connect, $read);
+    }
+
+    public function withDatabase(int $database): self
+    {
+        return new self(
+            $this->transport,
+            $this->host,
+            $this->port,
+            $this->path,
+            $this->tlsContext,
+            $this->username,
+            $this->password,
+            $database,
+            $this->connectTimeout,
+            $this->readTimeout,
+        );
+    }
+
+    public function withAuth(?string $username, #[\SensitiveParameter] ?string $password): self
+    {
+        return new self(
+            $this->transport,
+            $this->host,
+            $this->port,
+            $this->path,
+            $this->tlsContext,
+            $username,
+            $password,
+            $this->database,
+            $this->connectTimeout,
+            $this->readTimeout,
+        );
+    }
+
+    /**
+     * For stream_socket_client(): `tcp://127.0.0.1:6379`, `tls://[::1]:6380`, `unix:///run/redis.sock`.
+     */
+    public function streamUri(): string
+    {
+        if ($this->transport === self::UNIX) {
+            return 'unix://' . $this->path;
+        }
+        return sprintf('%s://%s:%d', $this->transport === self::TLS ? 'tls' : 'tcp', $this->bracketedHost(), $this->port);
+    }
+
+    /**
+     * @return array<string, array<string, mixed>> options for stream_context_create()
+     */
+    public function streamContext(): array
+    {
+        return $this->transport === self::TLS ? ['ssl' => $this->tlsContext] : [];
+    }
+
+    /**
+     * The server, for messages: `127.0.0.1:6379`, `tls://redis.example:6380`, `unix:/run/redis.sock`.
+     * Never the password.
+     */
+    public function describe(): string
+    {
+        return match ($this->transport) {
+            self::UNIX => 'unix:' . $this->path,
+            self::TLS => sprintf('tls://%s:%d', $this->bracketedHost(), $this->port),
+            default => sprintf('%s:%d', $this->bracketedHost(), $this->port),
+        };
+    }
+
+    public function __toString(): string
+    {
+        return $this->describe() . '/' . $this->database;
+    }
+
+    /**
+     * @return array<string, mixed>
+     */
+    public function __debugInfo(): array
+    {
+        return [
+            'transport' => $this->transport,
+            'host' => $this->host,
+            'port' => $this->port,
+            'path' => $this->path,
+            'username' => $this->username,
+            'password' => $this->password === null ? null : '****',
+            'database' => $this->database,
+        ];
+    }
+
+    private function bracketedHost(): string
+    {
+        return str_contains($this->host, ':') ? '[' . $this->host . ']' : $this->host;
+    }
+
+    private static function unbracket(string $host): string
+    {
+        return str_starts_with($host, '[') && str_ends_with($host, ']') ? substr($host, 1, -1) : $host;
+    }
+}

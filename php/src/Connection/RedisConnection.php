@@ -1,0 +1,65 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Connection;
+
+use CeleryBridge\Exception\ConnectionFailed;
+
+/**
+ * The few Redis commands CeleryBridge needs, over phpredis or Predis.
+ *
+ * Implementations connect lazily (constructing one does no I/O) and throw ConnectionFailed,
+ * with the client's exception as `previous`, for every failure.
+ *
+ * @internal
+ */
+interface RedisConnection
+{
+    /** @throws ConnectionFailed */
+    public function lPush(string $key, string $value): int;
+
+    /** @throws ConnectionFailed */
+    public function publish(string $channel, string $message): int;
+
+    /** @throws ConnectionFailed */
+    public function get(string $key): ?string;
+
+    /**
+     * @param list<string> $keys
+     * @return list<?string> in the order of $keys
+     * @throws ConnectionFailed
+     */
+    public function mGet(array $keys): array;
+
+    /** @throws ConnectionFailed */
+    public function set(string $key, string $value, ?int $ttlSeconds = null): void;
+
+    /** @throws ConnectionFailed */
+    public function del(string ...$keys): int;
+
+    /** @throws ConnectionFailed */
+    public function lLen(string $key): int;
+
+    /**
+     * @return list<string>
+     * @throws ConnectionFailed
+     */
+    public function sMembers(string $key): array;
+
+    /** The database number selected on this connection (kombu puts it in fanout channel names). */
+    public function database(): int;
+
+    /** A description of the server for messages: host and port, never the password. */
+    public function describe(): string;
+
+    /**
+     * The server this connection talks to (for Sentinel: the master it resolved), so that a
+     * caller can open its own socket to the same place. May connect to find out.
+     *
+     * @throws ConnectionFailed
+     */
+    public function endpoint(): Endpoint;
+
+    public function close(): void;
+}

@@ -1,0 +1,192 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Message;
+
+use CeleryBridge\Canvas\Signature;
+
+/**
+ * Builds the task message Celery 5.7's app.amqp.as_task_v2 (or as_task_v1) builds. Pure: the
+ * caller supplies the ids and the clock, so the output is exact and testable byte for byte.
+ *
+ * @internal
+ */
+final class MessageBuilder
+{
+    public function __construct(
+        private readonly string $origin,
+        private readonly string $replyTo,
+        private readonly int $protocol = 2,
+        private readonly BodyEncoder $encoder = new BodyEncoder(),
+    ) {
+    }
+
+    /**
+     * @param array{chain?: list<array<string, mixed>>|null, chord?: array<string, mixed>|null} $embed
+     *        canvas parts the worker continues with (signature dicts)
+     */
+    public function build(
+        Signature $signature,
+        string $taskId,
+        Delivery $delivery,
+        \DateTimeImmutable $now,
+        string $deliveryTag,
+        array $embed = [],
+    ): TaskMessage {
+        $options = $signature->options;
+        $eta = $this->eta($options, $now);
+        $expires = $this->expires($options, $now);
+        $callbacks = $this->signatureList($options->link);
+        $errbacks = $this->signatureList($options->linkError);
+
+        $properties = [
+            'correlation_id' => $taskId,
+            'reply_to' => $this->replyTo,
+            'delivery_mode' => 2,
+        ];
+        if ($expires !== null) {
+            // kombu's Producer turns the seconds left into a per-message TTL in milliseconds.
+            $properties['expiration'] = (string) (int) (max(0.0, $this->secondsUntil($expires, $now)) * 1000);
+        }
+        $properties += [
+            'delivery_info' => ['exchange' => $delivery->exchange, 'routing_key' => $delivery->routingKey()],
+            'priority' => $delivery->priority,
+            'body_encoding' => 'base64',
+            'delivery_tag' => $deliveryTag,
+        ];
+
+        if ($this->protocol === 1) {
+            return $this->protocolOne($signature, $taskId, $properties, $eta, $expires, $callbacks, $errbacks, $embed);
+        }
+
+        $headers = [
+            'lang' => 'py',
+            'task' => $signature->task,
+            'id' => $taskId,
+            'shadow' => $options->shadow,
+            'eta' => $eta === null ? null : KombuJson::isoformat($eta),
+            'expires' => $expires === null ? null : KombuJson::isoformat($expires),
+            'group' => $options->groupId,
+            'group_index' => $options->groupIndex,
+            'retries' => $options->retries,
+            'timelimit' => [$options->timeLimit, $options->softTimeLimit],
+            'root_id' => $options->rootId ?? $taskId,
+            'parent_id' => $options->parentId,
+            'argsrepr' => PythonRepr::args($signature->wireArgs()),
+            'kwargsrepr' => PythonRepr::kwargs($signature->wireKwargs()),
+            'origin' => $this->origin,
+            // send_task() writes null here, which only 5.7 workers read as "task default";
+            // older ones read false. A boolean means the same to all of them.
+            'ignore_result' => $options->ignoreResult ?? false,
+            'replaced_task_nesting' => 0,
+            'stamped_headers' => null,
+            'stamps' => new \stdClass(),
+        ];
+        foreach (get_object_vars($options->headers) as $name => $value) {
+            $headers[$name] = $value;
+        }
+        [$body, $contentType, $contentEncoding, $compression] = $this->encoder->encode([
+            $signature->wireArgs(),
+            $signature->wireKwargs(),
+            [
+                'callbacks' => $callbacks,
+                'errbacks' => $errbacks,
+                'chain' => $embed['chain'] ?? null,
+                'chord' => $embed['chord'] ?? null,
+            ],
+        ]);
+        if ($compression !== null) {
+            $headers['compression'] = $compression;
+        }
+        return new TaskMessage($taskId, $headers, $properties, $body, $contentType, $contentEncoding);
+    }
+
+    /**
+     * Protocol 1: empty headers, everything in one body object (workers still run it).
+     *
+     * @param array<string, mixed> $properties
+     * @param list<array<string, mixed>>|null $callbacks
+     * @param list<array<string, mixed>>|null $errbacks
+     * @param array<string, mixed> $embed
+     */
+    private function protocolOne(
+        Signature $signature,
+        string $taskId,
+        array $properties,
+        ?\DateTimeImmutable $eta,
+        ?\DateTimeImmutable $expires,
+        ?array $callbacks,
+        ?array $errbacks,
+        array $embed,
+    ): TaskMessage {
+        $options = $signature->options;
+        [$body, $contentType, $contentEncoding, $compression] = $this->encoder->encode([
+            'task' => $signature->task,
+            'id' => $taskId,
+            'args' => $signature->wireArgs(),
+            'kwargs' => $signature->wireKwargs(),
+            'group' => $options->groupId,
+            'group_index' => $options->groupIndex,
+            'retries' => $options->retries,
+            'eta' => $eta === null ? null : KombuJson::isoformat($eta),
+            'expires' => $expires === null ? null : KombuJson::isoformat($expires),
+            'utc' => true,
+            'callbacks' => $callbacks,
+            'errbacks' => $errbacks,
+            'timelimit' => [$options->timeLimit, $options->softTimeLimit],
+            'taskset' => $options->groupId,
+            'chord' => $embed['chord'] ?? null,
+        ]);
+        $headers = $compression === null ? [] : ['compression' => $compression];
+        return new TaskMessage($taskId, $headers, $properties, $body, $contentType, $contentEncoding);
+    }
+
+    /**
+     * countdown becomes an absolute eta in UTC on the client, as Celery does; an explicit eta
+     * is sent in UTC with its offset, since a naive time is read as UTC by every worker anyway.
+     */
+    private function eta(TaskOptions $options, \DateTimeImmutable $now): ?\DateTimeImmutable
+    {
+        if ($options->countdown !== null) {
+            return $this->utc($this->addSeconds($now, $options->countdown));
+        }
+        return $options->eta === null ? null : $this->utc($options->eta);
+    }
+
+    private function expires(TaskOptions $options, \DateTimeImmutable $now): ?\DateTimeImmutable
+    {
+        $expires = $options->expires;
+        if ($expires === null) {
+            return null;
+        }
+        return $this->utc($expires instanceof \DateTimeImmutable ? $expires : $this->addSeconds($now, $expires));
+    }
+
+    private function addSeconds(\DateTimeImmutable $time, int|float $seconds): \DateTimeImmutable
+    {
+        $micros = (int) round($seconds * 1_000_000);
+        $whole = intdiv($micros, 1_000_000);
+        $fraction = $micros % 1_000_000;
+        return $time->modify(sprintf('%+d seconds %+d microseconds', $whole, $fraction));
+    }
+
+    private function secondsUntil(\DateTimeImmutable $time, \DateTimeImmutable $now): float
+    {
+        return (float) $time->format('U.u') - (float) $now->format('U.u');
+    }
+
+    private function utc(\DateTimeImmutable $time): \DateTimeImmutable
+    {
+        return $time->setTimezone(new \DateTimeZone('UTC'));
+    }
+
+    /**
+     * @param list<Signature> $signatures
+     * @return list<array<string, mixed>>|null
+     */
+    private function signatureList(array $signatures): ?array
+    {
+        return $signatures === [] ? null : array_map(static fn (Signature $s) => $s->toCelery(), $signatures);
+    }
+}

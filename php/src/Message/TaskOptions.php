@@ -1,0 +1,268 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Message;
+
+use CeleryBridge\Canvas\Signature;
+use CeleryBridge\Exception\InvalidOption;
+use CeleryBridge\Exception\InvalidTaskArgument;
+
+/**
+ * Validated apply_async options, under Celery's own names.
+ *
+ * Everything a worker could choke on is refused here, before a message exists.
+ */
+final class TaskOptions
+{
+    public const NAMES = [
+        'countdown', 'eta', 'expires', 'priority', 'queue', 'routing_key', 'exchange', 'retries',
+        'time_limit', 'soft_time_limit', 'task_id', 'shadow', 'ignore_result', 'headers', 'link',
+        'link_error', 'serializer', 'compression', 'root_id', 'parent_id', 'group_id', 'group_index',
+    ];
+
+    /**
+     * Header names of protocol 2. Custom headers are merged into the same object by Celery,
+     * so a custom "id" or "eta" would silently replace the real one.
+     */
+    public const RESERVED_HEADERS = [
+        'lang', 'task', 'id', 'shadow', 'eta', 'expires', 'group', 'group_index', 'retries', 'timelimit',
+        'root_id', 'parent_id', 'argsrepr', 'kwargsrepr', 'origin', 'ignore_result', 'replaced_task_nesting',
+        'stamped_headers', 'stamps', 'compression', 'redelivered',
+    ];
+
+    public const SERIALIZERS = ['json', 'msgpack'];
+    public const COMPRESSIONS = ['zlib', 'gzip', 'bzip2', 'bzip'];
+
+    /**
+     * @param array<string, mixed> $given the validated options, as passed (for toArray())
+     * @param \stdClass $headers custom headers, normalized
+     * @param list<Signature> $link
+     * @param list<Signature> $linkError
+     */
+    private function __construct(
+        private readonly array $given,
+        public readonly int|float|null $countdown = null,
+        public readonly ?\DateTimeImmutable $eta = null,
+        public readonly int|float|\DateTimeImmutable|null $expires = null,
+        public readonly ?int $priority = null,
+        public readonly ?string $queue = null,
+        public readonly ?string $routingKey = null,
+        public readonly ?string $exchange = null,
+        public readonly int $retries = 0,
+        public readonly int|float|null $timeLimit = null,
+        public readonly int|float|null $softTimeLimit = null,
+        public readonly ?string $taskId = null,
+        public readonly ?string $shadow = null,
+        public readonly ?bool $ignoreResult = null,
+        public readonly \stdClass $headers = new \stdClass(),
+        public readonly array $link = [],
+        public readonly array $linkError = [],
+        public readonly ?string $serializer = null,
+        public readonly ?string $compression = null,
+        public readonly ?string $rootId = null,
+        public readonly ?string $parentId = null,
+        public readonly ?string $groupId = null,
+        public readonly ?int $groupIndex = null,
+    ) {
+    }
+
+    /**
+     * @param array<string, mixed> $options
+     * @throws InvalidOption
+     */
+    public static function fromArray(array $options): self
+    {
+        foreach ($options as $name => $_) {
+            if (!in_array($name, self::NAMES, true)) {
+                throw InvalidOption::unknown((string) $name, self::NAMES);
+            }
+        }
+        $options = array_filter($options, static fn ($value) => $value !== null);
+        if (isset($options['countdown'], $options['eta'])) {
+            throw InvalidOption::invalid('countdown', $options['countdown'], 'countdown and eta cannot both be given: '
+                . 'countdown is only a shortcut for eta = now + countdown.');
+        }
+        return new self(
+            $options,
+            countdown: isset($options['countdown']) ? self::seconds('countdown', $options['countdown'], allowNegative: true) : null,
+            eta: isset($options['eta']) ? self::time('eta', $options['eta']) : null,
+            expires: isset($options['expires']) ? self::expires($options['expires']) : null,
+            priority: isset($options['priority']) ? self::priority($options['priority']) : null,
+            queue: isset($options['queue']) ? self::queueName('queue', $options['queue']) : null,
+            routingKey: isset($options['routing_key']) ? self::queueName('routing_key', $options['routing_key']) : null,
+            exchange: isset($options['exchange']) ? self::text('exchange', $options['exchange'], allowEmpty: true) : null,
+            retries: isset($options['retries']) ? self::count('retries', $options['retries']) : 0,
+            timeLimit: isset($options['time_limit']) ? self::seconds('time_limit', $options['time_limit']) : null,
+            softTimeLimit: isset($options['soft_time_limit']) ? self::seconds('soft_time_limit', $options['soft_time_limit']) : null,
+            taskId: isset($options['task_id']) ? self::text('task_id', $options['task_id']) : null,
+            shadow: isset($options['shadow']) ? self::text('shadow', $options['shadow']) : null,
+            ignoreResult: isset($options['ignore_result']) ? self::flag('ignore_result', $options['ignore_result']) : null,
+            headers: isset($options['headers']) ? self::headers($options['headers']) : new \stdClass(),
+            link: isset($options['link']) ? self::signatures('link', $options['link']) : [],
+            linkError: isset($options['link_error']) ? self::signatures('link_error', $options['link_error']) : [],
+            serializer: isset($options['serializer']) ? self::choice('serializer', $options['serializer'], self::SERIALIZERS) : null,
+            compression: isset($options['compression']) ? self::choice('compression', $options['compression'], self::COMPRESSIONS) : null,
+            rootId: isset($options['root_id']) ? self::text('root_id', $options['root_id']) : null,
+            parentId: isset($options['parent_id']) ? self::text('parent_id', $options['parent_id']) : null,
+            groupId: isset($options['group_id']) ? self::text('group_id', $options['group_id']) : null,
+            groupIndex: isset($options['group_index']) ? self::count('group_index', $options['group_index']) : null,
+        );
+    }
+
+    /**
+     * These options with others laid over them (later values win, as in Celery's option merging).
+     *
+     * @param array<string, mixed> $overrides
+     */
+    public function with(array $overrides): self
+    {
+        return $overrides === [] ? $this : self::fromArray(array_merge($this->given, $overrides));
+    }
+
+    /**
+     * The options as given (validated), under Celery's names.
+     *
+     * @return array<string, mixed>
+     */
+    public function toArray(): array
+    {
+        return $this->given;
+    }
+
+    public function has(string $name): bool
+    {
+        return array_key_exists($name, $this->given);
+    }
+
+    private static function seconds(string $name, mixed $value, bool $allowNegative = false): int|float
+    {
+        if ((!is_int($value) && !is_float($value)) || !is_finite((float) $value) || (!$allowNegative && $value <= 0)) {
+            throw InvalidOption::invalid($name, $value, $allowNegative
+                ? 'expected a number of seconds.'
+                : 'expected a positive number of seconds.');
+        }
+        return $value;
+    }
+
+    private static function time(string $name, mixed $value): \DateTimeImmutable
+    {
+        if ($value instanceof \DateTimeInterface) {
+            return \DateTimeImmutable::createFromInterface($value);
+        }
+        if (is_string($value)) {
+            $time = IsoTime::parse($value);
+            if ($time !== null) {
+                return $time;
+            }
+        }
+        throw InvalidOption::invalid($name, $value, 'expected a DateTimeInterface or an ISO-8601 string '
+            . 'such as "2026-11-24T10:00:00+00:00" (the form Celery workers parse).');
+    }
+
+    private static function expires(mixed $value): int|float|\DateTimeImmutable
+    {
+        if (is_int($value) || is_float($value)) {
+            return self::seconds('expires', $value, allowNegative: true);
+        }
+        return self::time('expires', $value);
+    }
+
+    private static function priority(mixed $value): int
+    {
+        if (!is_int($value) || $value < 0 || $value > 9) {
+            throw InvalidOption::invalid('priority', $value, 'expected an integer from 0 to 9 '
+                . '(on Redis, 0 runs first).');
+        }
+        return $value;
+    }
+
+    private static function count(string $name, mixed $value): int
+    {
+        if (!is_int($value) || $value < 0) {
+            throw InvalidOption::invalid($name, $value, 'expected an integer of at least 0.');
+        }
+        return $value;
+    }
+
+    private static function flag(string $name, mixed $value): bool
+    {
+        if (!is_bool($value)) {
+            throw InvalidOption::invalid($name, $value, 'expected true or false.');
+        }
+        return $value;
+    }
+
+    /**
+     * @param list<string> $choices
+     */
+    private static function choice(string $name, mixed $value, array $choices): string
+    {
+        if (!in_array($value, $choices, true)) {
+            throw InvalidOption::invalid($name, $value, 'expected one of ' . implode(', ', $choices) . '.');
+        }
+        return $value;
+    }
+
+    private static function text(string $name, mixed $value, bool $allowEmpty = false): string
+    {
+        if (!is_string($value) || (!$allowEmpty && $value === '') || !mb_check_encoding($value, 'UTF-8')
+            || preg_match('/[\x00-\x1f\x7f]/', $value) === 1) {
+            throw InvalidOption::invalid($name, $value, 'expected a non-empty UTF-8 string without control characters.');
+        }
+        return $value;
+    }
+
+    /**
+     * A queue name becomes a Redis key that workers BRPOP. kombu separates the queue from the
+     * priority step with "\x06\x16" and writes bindings as "key\x06\x16pattern\x06\x16queue",
+     * so control characters would route the message where no worker reads.
+     */
+    private static function queueName(string $name, mixed $value): string
+    {
+        if (!is_string($value) || trim($value) === '' || !mb_check_encoding($value, 'UTF-8')
+            || preg_match('/[\x00-\x1f\x7f]/', $value) === 1) {
+            throw InvalidOption::invalid($name, $value, 'expected a queue name: a non-empty UTF-8 string '
+                . 'without control characters.');
+        }
+        return $value;
+    }
+
+    private static function headers(mixed $value): \stdClass
+    {
+        if (!is_array($value) || ($value !== [] && array_is_list($value))) {
+            throw InvalidOption::invalid('headers', $value, 'expected an array of header name => value.');
+        }
+        foreach (array_keys($value) as $header) {
+            if (in_array((string) $header, self::RESERVED_HEADERS, true)) {
+                throw InvalidOption::invalid('headers', $value, sprintf(
+                    'the header "%s" is part of Celery\'s task protocol and would replace it; use the option of that name instead.',
+                    $header,
+                ));
+            }
+        }
+        try {
+            $normalized = KombuJson::normalize($value, 'headers');
+        } catch (InvalidTaskArgument $e) {
+            throw InvalidOption::invalid('headers', $value, $e->getMessage(), $e);
+        }
+        return $normalized instanceof \stdClass ? $normalized : new \stdClass();
+    }
+
+    /**
+     * @return list<Signature>
+     */
+    private static function signatures(string $name, mixed $value): array
+    {
+        $list = $value instanceof Signature ? [$value] : $value;
+        if (!is_array($list) || !array_is_list($list)) {
+            throw InvalidOption::invalid($name, $value, 'expected a Signature or a list of Signatures.');
+        }
+        foreach ($list as $item) {
+            if (!$item instanceof Signature) {
+                throw InvalidOption::invalid($name, $item, 'expected a CeleryBridge\Canvas\Signature.');
+            }
+        }
+        return $list;
+    }
+}
