@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge;
 
+use CeleryBridge\Backend\RedisResultBackend;
 use CeleryBridge\Broker\RedisBroker;
 use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Config\ClientConfig;
@@ -15,6 +16,7 @@ use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\Uuid;
 use CeleryBridge\Result\AsyncResult;
+use CeleryBridge\Result\ResultSet;
 
 /**
  * Sends tasks to Celery workers through Redis, and gives back handles on their results.
@@ -27,6 +29,7 @@ final class CeleryClient
     private readonly RedisConnection $brokerConnection;
     private readonly RedisBroker $broker;
     private readonly MessageBuilder $builder;
+    private readonly ?RedisResultBackend $resultBackend;
 
     /**
      * @param string|object $broker a Celery broker_url (redis://...) or a connected client
@@ -42,6 +45,11 @@ final class CeleryClient
         $this->config = ClientConfig::fromArray($config);
         $this->brokerConnection = ConnectionFactory::create($broker, $this->config->connection);
         $this->broker = new RedisBroker($this->brokerConnection, $this->config->queueKeys);
+        $this->resultBackend = $backend === null ? null : RedisResultBackend::fromOptions(
+            ConnectionFactory::create($backend, $this->config->connection),
+            $this->config->backendTransportOptions,
+            $this->config->resultExpires,
+        );
         $this->builder = new MessageBuilder(
             origin: sprintf('gen%d@%s', getmypid(), gethostname()),
             replyTo: Uuid::v4(),
@@ -82,7 +90,29 @@ final class CeleryClient
             Uuid::v4(),
         );
         $this->broker->publish($message, $delivery);
-        return new AsyncResult($taskId);
+        return new AsyncResult($taskId, $this->resultBackend);
+    }
+
+    /**
+     * A handle on a task's result from its id alone, e.g. one kept in a session or a database.
+     */
+    public function result(string $taskId): AsyncResult
+    {
+        return new AsyncResult($taskId, $this->resultBackend);
+    }
+
+    /**
+     * Handles on several results, read with one MGET and waited for with one subscription:
+     * `$celery->results($ids)->get(timeout: 10.0)` gives the values in the order of the ids.
+     *
+     * @param list<string|AsyncResult> $tasks task ids or results
+     */
+    public function results(array $tasks): ResultSet
+    {
+        return new ResultSet(array_values(array_map(
+            fn (string|AsyncResult $task): AsyncResult => $task instanceof AsyncResult ? $task : $this->result($task),
+            $tasks,
+        )));
     }
 
     /**

@@ -94,7 +94,7 @@ final class ClientConfig
             protocol: self::choice('task_protocol', $config['task_protocol'] ?? 2, [1, 2]),
             publishRetry: self::bool('task_publish_retry', $config['task_publish_retry'] ?? true),
             publishRetryPolicy: self::map('task_publish_retry_policy', $config['task_publish_retry_policy'] ?? []),
-            resultExpires: self::expires($config['result_expires'] ?? 86400),
+            resultExpires: self::expires(array_key_exists('result_expires', $config) ? $config['result_expires'] : 86400),
             queueKeys: QueueKeys::fromTransportOptions($brokerOptions),
             brokerTransportOptions: $brokerOptions,
             backendTransportOptions: self::options('result_backend_transport_options', $config, self::BACKEND_TRANSPORT_OPTIONS),

@@ -4,12 +4,244 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Result;
 
+use CeleryBridge\Backend\RedisResultBackend;
+use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\CorruptResult;
+use CeleryBridge\Exception\NoResultBackend;
+use CeleryBridge\Exception\ResultTimeout;
+use CeleryBridge\Exception\TaskFailed;
+use CeleryBridge\Exception\TaskRevoked;
+
 /**
- * A handle on one task's result.
+ * A handle on one task's result, with the methods of Celery's AsyncResult.
+ *
+ * Only the id matters: keep `$result->id` (or serialize() the object) and rebuild it later with
+ * `$celery->result($id)`. An unserialized result holds no connection; like Celery's pickled
+ * AsyncResult, which uses the current app, it reads through the CeleryClient alive in this
+ * process whose backend matches the one it came from (or the only one there is).
+ *
+ * Once the task is ready (SUCCESS, FAILURE, REVOKED) its meta is kept, so asking again costs
+ * no round trip; earlier states are read fresh every time.
  */
 final class AsyncResult
 {
-    public function __construct(public readonly string $id)
+    private ?ResultMeta $ready = null;
+
+    private ?string $fingerprint = null;
+
+    public function __construct(public readonly string $id, private ?RedisResultBackend $backend = null)
     {
+    }
+
+    /**
+     * PENDING, RECEIVED, STARTED, RETRY, SUCCESS, FAILURE, REVOKED, or a state of the task's own
+     * (update_state()). PENDING also means "unknown id" or "result expired".
+     *
+     * @throws ConnectionFailed|CorruptResult|NoResultBackend
+     */
+    public function state(): string
+    {
+        return $this->meta()->status;
+    }
+
+    /** Celery's older name for state(). */
+    public function status(): string
+    {
+        return $this->state();
+    }
+
+    public function ready(): bool
+    {
+        return $this->meta()->isReady();
+    }
+
+    public function successful(): bool
+    {
+        return $this->meta()->status === State::SUCCESS;
+    }
+
+    public function failed(): bool
+    {
+        return $this->meta()->status === State::FAILURE;
+    }
+
+    /**
+     * Waits for the task to be ready and returns its value.
+     *
+     * @param float|null $timeout seconds; null waits without limit
+     * @param bool $propagate false returns the ExceptionInfo of a failed or revoked task instead of throwing
+     * @throws TaskFailed when the task raised (state FAILURE)
+     * @throws TaskRevoked when the task was revoked or had expired (state REVOKED)
+     * @throws ResultTimeout when $timeout passed first
+     * @throws ConnectionFailed|CorruptResult|NoResultBackend
+     */
+    public function get(?float $timeout = null, bool $propagate = true): mixed
+    {
+        if ($this->ready === null) {
+            $this->ready = $this->backend()->wait([$this->id], $timeout)[$this->id];
+        }
+        return self::outcome($this->ready, $propagate);
+    }
+
+    /**
+     * The stored value without waiting: the return value, the ExceptionInfo of a FAILURE, RETRY
+     * or REVOKED task, `{pid, hostname}` while STARTED, null while PENDING.
+     */
+    public function result(): mixed
+    {
+        return $this->meta()->result;
+    }
+
+    /** The Python traceback text of a failed (or retried) task. */
+    public function traceback(): ?string
+    {
+        return $this->meta()->traceback;
+    }
+
+    /** When the task became ready, with the worker's offset (UTC by default). */
+    public function dateDone(): ?\DateTimeImmutable
+    {
+        return $this->meta()->dateDone;
+    }
+
+    /** The task name; stored only when the worker has result_extended. */
+    public function name(): ?string
+    {
+        return $this->meta()->name;
+    }
+
+    /** The positional arguments; stored only with result_extended. */
+    public function args(): mixed
+    {
+        return $this->meta()->args;
+    }
+
+    /** The keyword arguments; stored only with result_extended. */
+    public function kwargs(): mixed
+    {
+        return $this->meta()->kwargs;
+    }
+
+    /** The worker node name; stored only with result_extended. */
+    public function worker(): ?string
+    {
+        return $this->meta()->worker;
+    }
+
+    /** How often the task was retried; stored only with result_extended. */
+    public function retries(): ?int
+    {
+        return $this->meta()->retries;
+    }
+
+    /** The queue (routing key) the task came from; stored only with result_extended. */
+    public function queue(): ?string
+    {
+        return $this->meta()->queue;
+    }
+
+    /**
+     * Everything stored for the task, decoded.
+     *
+     * @throws ConnectionFailed|CorruptResult|NoResultBackend
+     */
+    public function meta(): ResultMeta
+    {
+        if ($this->ready !== null) {
+            return $this->ready;
+        }
+        $meta = $this->backend()->meta($this->id);
+        if ($meta->isReady()) {
+            $this->ready = $meta;
+        }
+        return $meta;
+    }
+
+    /**
+     * Deletes the stored result (Celery's forget()); afterwards the state reads PENDING.
+     *
+     * @throws ConnectionFailed|NoResultBackend
+     */
+    public function forget(): void
+    {
+        $this->backend()->forget($this->id);
+        $this->ready = null;
+    }
+
+    /**
+     * @internal used by ResultSet, which reads many results with one wait
+     */
+    public function remember(ResultMeta $meta): void
+    {
+        if ($meta->taskId === $this->id && $meta->isReady()) {
+            $this->ready = $meta;
+        }
+    }
+
+    /**
+     * @internal
+     */
+    public function knownMeta(): ?ResultMeta
+    {
+        return $this->ready;
+    }
+
+    /**
+     * @internal
+     * @throws NoResultBackend
+     */
+    public function backend(): RedisResultBackend
+    {
+        if ($this->backend === null && $this->fingerprint !== null) {
+            $this->backend = RedisResultBackend::restore($this->fingerprint);
+            if ($this->backend === null) {
+                throw NoResultBackend::afterUnserialize($this->id);
+            }
+        }
+        return $this->backend ?? throw NoResultBackend::configured($this->id);
+    }
+
+    /**
+     * @internal
+     * @throws TaskFailed|TaskRevoked
+     */
+    public static function outcome(ResultMeta $meta, bool $propagate): mixed
+    {
+        $exception = $meta->exception();
+        if ($exception === null || !in_array($meta->status, State::PROPAGATE, true)) {
+            return $meta->result;
+        }
+        if (!$propagate) {
+            return $exception;
+        }
+        throw $meta->status === State::REVOKED
+            ? TaskRevoked::remote($meta->taskId, $exception)
+            : TaskFailed::remote($meta->taskId, $exception);
+    }
+
+    /**
+     * Only the id and where its backend is (server, database, key prefix; never a password).
+     *
+     * @return array{id: string, backend: string|null}
+     */
+    public function __serialize(): array
+    {
+        return ['id' => $this->id, 'backend' => $this->backend?->fingerprint() ?? $this->fingerprint];
+    }
+
+    /**
+     * @param array<string, mixed> $data
+     */
+    public function __unserialize(array $data): void
+    {
+        if (!is_string($data['id'] ?? null)) {
+            throw new \UnexpectedValueException('A serialized AsyncResult must hold a task id.');
+        }
+        $this->id = $data['id'];
+        $this->backend = null;
+        $this->ready = null;
+        $backend = $data['backend'] ?? null;
+        // Even without a backend description the result rebinds to the process's only backend.
+        $this->fingerprint = is_string($backend) ? $backend : '';
     }
 }

@@ -1,0 +1,241 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Backend;
+
+use CeleryBridge\Connection\PubSubWaiter;
+use CeleryBridge\Connection\RedisConnection;
+use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\CorruptResult;
+use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Exception\InvalidTimeout;
+use CeleryBridge\Exception\ResultTimeout;
+use CeleryBridge\Result\ResultMeta;
+use CeleryBridge\Result\State;
+
+/**
+ * Celery's Redis result backend, reading side: `celery-task-meta-<id>` keys and their channels.
+ *
+ * @internal
+ */
+final class RedisResultBackend
+{
+    public const TASK_KEY_PREFIX = 'celery-task-meta-';
+    public const GROUP_KEY_PREFIX = 'celery-taskset-meta-';
+
+    /** @var list<\WeakReference<self>> backends alive in this process, to rebind unserialized results */
+    private static array $live = [];
+
+    private readonly ResultDecoder $decoder;
+
+    /**
+     * @param string $keyPrefix the global key prefix as Celery applies it (see fromOptions())
+     * @param int|null $expires result_expires in seconds; null = results never expire
+     */
+    public function __construct(
+        private readonly RedisConnection $connection,
+        public readonly string $keyPrefix = '',
+        public readonly ?int $expires = 86400,
+    ) {
+        $this->decoder = new ResultDecoder();
+        self::$live = array_values(array_filter(self::$live, static fn (\WeakReference $ref) => $ref->get() !== null));
+        self::$live[] = \WeakReference::create($this);
+    }
+
+    /**
+     * @param array<string, mixed> $transportOptions result_backend_transport_options
+     * @throws InvalidConfiguration
+     */
+    public static function fromOptions(RedisConnection $connection, array $transportOptions = [], ?int $expires = 86400): self
+    {
+        $prefix = $transportOptions['global_keyprefix'] ?? '';
+        if (!is_string($prefix)) {
+            throw InvalidConfiguration::invalid(
+                'result_backend_transport_options.global_keyprefix',
+                $prefix,
+                'expected a string.',
+            );
+        }
+        // celery.backends.base: the backend separates its prefix with "_" unless the prefix
+        // already ends in one of these characters (the broker's prefix is used verbatim).
+        if ($prefix !== '' && !in_array(substr($prefix, -1), [':', '_', '-', '.'], true)) {
+            $prefix .= '_';
+        }
+        return new self($connection, $prefix, $expires);
+    }
+
+    /**
+     * A backend alive in this process for an unserialized result: the one with the same
+     * fingerprint, else the only one (like Celery's current app), else null.
+     */
+    public static function restore(?string $fingerprint): ?self
+    {
+        $alive = array_values(array_filter(array_map(static fn (\WeakReference $ref) => $ref->get(), self::$live)));
+        foreach ($alive as $backend) {
+            if ($fingerprint !== null && $backend->fingerprint() === $fingerprint) {
+                return $backend;
+            }
+        }
+        return count($alive) === 1 ? $alive[0] : null;
+    }
+
+    /** Where the results live, without secrets: server, database and key prefix. */
+    public function fingerprint(): string
+    {
+        return sprintf('%s/%d#%s', $this->connection->describe(), $this->connection->database(), $this->keyPrefix);
+    }
+
+    public function taskKey(string $taskId): string
+    {
+        return $this->keyPrefix . self::TASK_KEY_PREFIX . $taskId;
+    }
+
+    public function groupKey(string $groupId): string
+    {
+        return $this->keyPrefix . self::GROUP_KEY_PREFIX . $groupId;
+    }
+
+    /**
+     * @throws ConnectionFailed|CorruptResult
+     */
+    public function meta(string $taskId): ResultMeta
+    {
+        $payload = $this->connection->get($this->taskKey($taskId));
+        return $payload === null ? ResultMeta::pending($taskId) : $this->decoder->decode($payload, $taskId);
+    }
+
+    /**
+     * @param list<string> $taskIds
+     * @return array<string, ResultMeta> by task id
+     * @throws ConnectionFailed|CorruptResult
+     */
+    public function metas(array $taskIds): array
+    {
+        $taskIds = array_values(array_unique($taskIds));
+        if (count($taskIds) === 1) {
+            return [$taskIds[0] => $this->meta($taskIds[0])];
+        }
+        $payloads = $this->connection->mGet(array_map($this->taskKey(...), $taskIds));
+        $metas = [];
+        foreach ($taskIds as $i => $taskId) {
+            $payload = $payloads[$i] ?? null;
+            $metas[$taskId] = $payload === null ? ResultMeta::pending($taskId) : $this->decoder->decode($payload, $taskId);
+        }
+        return $metas;
+    }
+
+    /**
+     * Waits until every task is ready (SUCCESS, FAILURE, REVOKED), or with $stopOnFailure
+     * until one of them failed or was revoked.
+     *
+     * Subscribes to the tasks' channels first and reads the keys second: Celery stores and
+     * publishes in one transaction, so a result is either already in its key or arrives as a
+     * message. No polling, no result missed, the connection of this backend stays usable.
+     *
+     * @param list<string> $taskIds
+     * @param array<string, ResultMeta> $known metas already known to be ready
+     * @return array<string, ResultMeta> by task id
+     * @throws ResultTimeout|ConnectionFailed|CorruptResult|InvalidTimeout
+     */
+    public function wait(array $taskIds, ?float $timeout, bool $stopOnFailure = false, array $known = []): array
+    {
+        if ($timeout !== null && (is_nan($timeout) || $timeout < 0)) {
+            throw InvalidTimeout::of($timeout);
+        }
+        $deadline = $timeout === null ? null : PubSubWaiter::now() + $timeout;
+        $taskIds = array_values(array_unique($taskIds));
+        $metas = array_intersect_key($known, array_flip($taskIds));
+        $metas = $this->fetch($taskIds, $metas);
+        if (self::done($metas, $taskIds, $stopOnFailure)) {
+            return $metas;
+        }
+        if ($deadline !== null && PubSubWaiter::now() >= $deadline) {
+            throw self::timeout((float) $timeout, $metas);
+        }
+        $channels = [];
+        foreach ($taskIds as $taskId) {
+            if (!$metas[$taskId]->isReady()) {
+                $channels[$this->taskKey($taskId)] = $taskId;
+            }
+        }
+        $waiter = PubSubWaiter::subscribe($this->connection->endpoint(), array_map('strval', array_keys($channels)), $deadline);
+        try {
+            // Anything stored before the subscription took effect is in the keys now.
+            $metas = $this->fetch(array_values($channels), $metas);
+            while (!self::done($metas, $taskIds, $stopOnFailure)) {
+                $message = $waiter?->next($deadline);
+                if ($message === null) {
+                    throw self::timeout((float) $timeout, $metas);
+                }
+                [$channel, $payload] = $message;
+                $taskId = $channels[$channel] ?? null;
+                if ($taskId === null || $metas[$taskId]->isReady()) {
+                    continue;
+                }
+                $metas[$taskId] = $this->decoder->decode($payload, $taskId);
+            }
+        } finally {
+            $waiter?->close();
+        }
+        return $metas;
+    }
+
+    /**
+     * Deletes the stored result, as AsyncResult.forget() does.
+     *
+     * @throws ConnectionFailed
+     */
+    public function forget(string $taskId): void
+    {
+        $this->connection->del($this->taskKey($taskId));
+    }
+
+    /**
+     * Reads the tasks that are not known to be ready yet.
+     *
+     * @param list<string> $taskIds
+     * @param array<string, ResultMeta> $metas
+     * @return array<string, ResultMeta>
+     */
+    private function fetch(array $taskIds, array $metas): array
+    {
+        $unknown = array_values(array_filter($taskIds, static fn (string $id) => !isset($metas[$id]) || !$metas[$id]->isReady()));
+        if ($unknown === []) {
+            return $metas;
+        }
+        return array_replace($metas, $this->metas($unknown));
+    }
+
+    /**
+     * @param array<string, ResultMeta> $metas
+     * @param list<string> $taskIds
+     */
+    private static function done(array $metas, array $taskIds, bool $stopOnFailure): bool
+    {
+        $all = true;
+        foreach ($taskIds as $taskId) {
+            $meta = $metas[$taskId] ?? null;
+            if ($meta === null || !$meta->isReady()) {
+                $all = false;
+            } elseif ($stopOnFailure && in_array($meta->status, State::PROPAGATE, true)) {
+                return true;
+            }
+        }
+        return $all;
+    }
+
+    /**
+     * @param array<string, ResultMeta> $metas
+     */
+    private static function timeout(float $timeout, array $metas): ResultTimeout
+    {
+        $states = [];
+        foreach ($metas as $taskId => $meta) {
+            if (!$meta->isReady()) {
+                $states[(string) $taskId] = $meta->status;
+            }
+        }
+        return ResultTimeout::after($timeout, $states);
+    }
+}

@@ -1,0 +1,31 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Exception;
+
+/**
+ * The connection broke, or no reply came in time, after a command had been written: the
+ * command may or may not have run on the server.
+ */
+final class ConnectionLost extends ConnectionFailed
+{
+    public static function afterSending(
+        string $server,
+        string $command,
+        string $detail,
+        ?float $timedOutAfter,
+        ?\Throwable $previous = null,
+    ): self {
+        $what = $timedOutAfter === null
+            ? sprintf('the connection broke after %s was sent (%s)', $command, $detail)
+            : sprintf('no reply to %s within %s s (%s)', $command, rtrim(rtrim(sprintf('%.3f', $timedOutAfter), '0'), '.'), $detail);
+        return new self(sprintf(
+            'Redis at %s: %s; the command may or may not have run.%s',
+            $server,
+            $what,
+            $timedOutAfter === null ? '' : ' Raise the read timeout (broker_transport_options socket_timeout, '
+                . 'redis_socket_timeout) if the server is slow.',
+        ), 0, $previous);
+    }
+}

@@ -1,0 +1,63 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Tests\Unit\Config;
+
+use CeleryBridge\Config\ClientConfig;
+use CeleryBridge\Exception\InvalidConfiguration;
+use PHPUnit\Framework\TestCase;
+
+final class ClientConfigTest extends TestCase
+{
+    public function testDefaultsAreCeleryDefaults(): void
+    {
+        $config = ClientConfig::fromArray([]);
+
+        self::assertSame('celery', $config->defaultQueue);
+        self::assertSame(2, $config->protocol);
+        self::assertSame('json', $config->serializer);
+        self::assertNull($config->compression);
+        self::assertSame(86400, $config->resultExpires);
+        self::assertTrue($config->publishRetry);
+        self::assertSame("celery\x06\x163", $config->queueKeys->listFor('celery', 3));
+    }
+
+    public function testAPythonConfigCopiesOver(): void
+    {
+        $config = ClientConfig::fromArray([
+            'task_default_queue' => 'default',
+            'task_routes' => ['tasks.*' => ['queue' => 'x']],
+            'task_default_priority' => 5,
+            'task_compression' => 'zlib',
+            'result_expires' => null,
+        ]);
+
+        self::assertSame('default', $config->defaultQueue);
+        self::assertSame(['queue' => 'x'], $config->routes->route('tasks.add'));
+        self::assertSame(5, $config->defaultPriority);
+        self::assertSame('zlib', $config->compression);
+        self::assertNull($config->resultExpires);
+    }
+
+    public function testUnknownSettingsAreNamed(): void
+    {
+        $this->expectException(InvalidConfiguration::class);
+        $this->expectExceptionMessageMatches('/Unknown setting "task_default_queu"/');
+        ClientConfig::fromArray(['task_default_queu' => 'x']);
+    }
+
+    public function testUnknownTransportOptionsAreNamed(): void
+    {
+        $this->expectException(InvalidConfiguration::class);
+        $this->expectExceptionMessageMatches('/Unknown setting "broker_transport_options\.priority_step"/');
+        ClientConfig::fromArray(['broker_transport_options' => ['priority_step' => [0, 5]]]);
+    }
+
+    public function testWorkerOnlyTransportOptionsAreAccepted(): void
+    {
+        $config = ClientConfig::fromArray(['broker_transport_options' => ['visibility_timeout' => 43200, 'sep' => ':']]);
+
+        self::assertSame('q:3', $config->queueKeys->listFor('q', 4));
+    }
+}

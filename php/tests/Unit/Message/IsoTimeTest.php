@@ -1,0 +1,56 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Tests\Unit\Message;
+
+use CeleryBridge\Message\IsoTime;
+use PHPUnit\Framework\TestCase;
+
+final class IsoTimeTest extends TestCase
+{
+    /**
+     * @return iterable<string, array{string, string}>
+     */
+    public static function accepted(): iterable
+    {
+        yield 'date only' => ['2026-11-24', '2026-11-24T00:00:00+00:00'];
+        yield 'Z' => ['2026-11-24T01:02:03Z', '2026-11-24T01:02:03+00:00'];
+        yield 'no offset is UTC, as workers read it' => ['2026-11-24T01:02:03', '2026-11-24T01:02:03+00:00'];
+        yield 'space and compact offset' => ['2026-11-24 01:02:03.5+0530', '2026-11-23T19:32:03.500000+00:00'];
+        yield 'hour-only offset' => ['2026-11-24T01:02+01', '2026-11-24T00:02:00+00:00'];
+        yield 'nanoseconds truncated to micro' => ['2026-11-24T01:02:03.123456789-07:00', '2026-11-24T08:02:03.123456+00:00'];
+    }
+
+    /**
+     * @dataProvider accepted
+     */
+    public function testParsesWhatDateutilIsoparseAccepts(string $text, string $utc): void
+    {
+        $time = IsoTime::parse($text);
+        self::assertNotNull($time);
+        self::assertSame($utc, IsoTime::toUtcString($time));
+    }
+
+    /**
+     * @return iterable<string, array{string}>
+     */
+    public static function rejected(): iterable
+    {
+        yield 'relative' => ['tomorrow'];
+        yield 'php relative' => ['+1 day'];
+        yield 'impossible date' => ['2026-02-30T00:00:00Z'];
+        yield 'space before offset' => ['2026-11-24T01:02:03 +00:00'];
+        yield 'epoch' => ['1764000000'];
+        yield 'empty' => [''];
+        yield 'hour 24' => ['2026-11-24T24:00:00Z'];
+    }
+
+    /**
+     * @dataProvider rejected
+     */
+    public function testRejectsWhatAWorkerWouldDrop(string $text): void
+    {
+        self::assertNull(IsoTime::parse($text));
+    }
+}
