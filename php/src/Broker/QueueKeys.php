@@ -18,6 +18,7 @@ final class QueueKeys
 {
     public const DEFAULT_STEPS = [0, 3, 6, 9];
     public const DEFAULT_SEP = "\x06\x16";
+    private const STEPS = 'broker_transport_options.priority_steps';
 
     /**
      * @param list<int> $steps
@@ -36,16 +37,17 @@ final class QueueKeys
     {
         $steps = $transportOptions['priority_steps'] ?? self::DEFAULT_STEPS;
         if (!is_array($steps) || $steps === [] || !array_is_list($steps)) {
-            throw InvalidConfiguration::invalid('broker_transport_options.priority_steps', $steps, 'expected a list of integers, e.g. [0, 3, 6, 9].');
+            throw InvalidConfiguration::invalid(self::STEPS, $steps, 'expected a list of integers, e.g. [0, 3, 6, 9].');
         }
         foreach ($steps as $i => $step) {
             if (!is_int($step) || $step < 0 || $step > 9 || ($i > 0 && $step <= $steps[$i - 1])) {
-                throw InvalidConfiguration::invalid('broker_transport_options.priority_steps', $steps, 'expected ascending integers from 0 to 9, e.g. [0, 3, 6, 9].');
+                throw InvalidConfiguration::invalid(self::STEPS, $steps, 'expected ascending integers from 0 to 9, e.g. [0, 3, 6, 9].');
             }
         }
         $sep = $transportOptions['sep'] ?? self::DEFAULT_SEP;
         if (!is_string($sep) || $sep === '') {
-            throw InvalidConfiguration::invalid('broker_transport_options.sep', $sep, 'expected a non-empty string (kombu\'s default is "\x06\x16").');
+            throw InvalidConfiguration::invalid('broker_transport_options.sep', $sep, 'expected a non-empty string '
+                . '(kombu\'s default is "\x06\x16").');
         }
         $prefix = $transportOptions['global_keyprefix'] ?? '';
         if (!is_string($prefix)) {

@@ -31,7 +31,7 @@ final class TaskRouter
             return new self([]);
         }
         if (!is_array($routes)) {
-            throw InvalidConfiguration::invalid('task_routes', $routes, 'expected an array of task name or glob => queue name or route array.');
+            throw InvalidConfiguration::invalid('task_routes', $routes, 'expected an array of task name or glob => queue or route.');
         }
         $maps = array_is_list($routes) ? $routes : [$routes];
         $routers = [];

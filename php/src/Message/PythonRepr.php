@@ -88,7 +88,8 @@ final class PythonRepr
         $exponent = (int) $exponent;
         if ($exponent < -4 || $exponent >= 16) {
             $fraction = substr($digits, 1);
-            return sprintf('%s%s%se%s%02d', $sign, $digits[0], $fraction === '' ? '' : '.' . $fraction, $exponent < 0 ? '-' : '+', abs($exponent));
+            $fraction = $fraction === '' ? '' : '.' . $fraction;
+            return sprintf('%s%s%se%s%02d', $sign, $digits[0], $fraction, $exponent < 0 ? '-' : '+', abs($exponent));
         }
         if ($exponent < 0) {
             return $sign . '0.' . str_repeat('0', -$exponent - 1) . $digits;

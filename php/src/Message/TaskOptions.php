@@ -206,8 +206,7 @@ final class TaskOptions
 
     private static function text(string $name, mixed $value, bool $allowEmpty = false): string
     {
-        if (!is_string($value) || (!$allowEmpty && $value === '') || !mb_check_encoding($value, 'UTF-8')
-            || preg_match('/[\x00-\x1f\x7f]/', $value) === 1) {
+        if (!self::isCleanText($value) || (!$allowEmpty && $value === '')) {
             throw InvalidOption::invalid($name, $value, 'expected a non-empty UTF-8 string without control characters.');
         }
         return $value;
@@ -220,12 +219,16 @@ final class TaskOptions
      */
     private static function queueName(string $name, mixed $value): string
     {
-        if (!is_string($value) || trim($value) === '' || !mb_check_encoding($value, 'UTF-8')
-            || preg_match('/[\x00-\x1f\x7f]/', $value) === 1) {
+        if (!self::isCleanText($value) || trim($value) === '') {
             throw InvalidOption::invalid($name, $value, 'expected a queue name: a non-empty UTF-8 string '
                 . 'without control characters.');
         }
         return $value;
+    }
+
+    private static function isCleanText(mixed $value): bool
+    {
+        return is_string($value) && mb_check_encoding($value, 'UTF-8') && preg_match('/[\x00-\x1f\x7f]/', $value) !== 1;
     }
 
     private static function headers(mixed $value): \stdClass

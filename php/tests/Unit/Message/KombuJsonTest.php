@@ -105,7 +105,8 @@ final class KombuJsonTest extends TestCase
     {
         $zone = new \DateTimeZone('UTC');
         self::assertSame('2026-11-24T10:00:00+00:00', KombuJson::isoformat(new \DateTimeImmutable('2026-11-24 10:00:00', $zone)));
-        self::assertSame('2026-11-24T10:00:00.000001+00:00', KombuJson::isoformat(new \DateTimeImmutable('2026-11-24 10:00:00.000001', $zone)));
+        $micro = new \DateTimeImmutable('2026-11-24 10:00:00.000001', $zone);
+        self::assertSame('2026-11-24T10:00:00.000001+00:00', KombuJson::isoformat($micro));
     }
 
     /**

@@ -75,7 +75,10 @@ final class MessageBuilderTest extends TestCase
         self::assertSame('90500', $message->properties['expiration']);
         self::assertSame(['exchange' => '', 'routing_key' => 'reports'], $message->properties['delivery_info']);
         self::assertSame(6, $message->properties['priority']);
-        self::assertSame('[[],{"month":"2026-11","scale":1.0},{"callbacks":null,"errbacks":null,"chain":null,"chord":null}]', $message->body);
+        self::assertSame(
+            '[[],{"month":"2026-11","scale":1.0},{"callbacks":null,"errbacks":null,"chain":null,"chord":null}]',
+            $message->body,
+        );
     }
 
     public function testEtaInAnyZoneIsSentInUtcWithAnExplicitOffset(): void

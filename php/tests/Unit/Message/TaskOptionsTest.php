@@ -46,7 +46,7 @@ final class TaskOptionsTest extends TestCase
         yield 'priority too high' => [['priority' => 10], '/"priority" has the value 10; expected an integer from 0 to 9/'];
         yield 'priority negative' => [['priority' => -1], '/"priority" has the value -1/'];
         yield 'priority as string' => [['priority' => '5'], '/"priority" has the value "5"/'];
-        yield 'bad eta string' => [['eta' => 'tomorrow'], '/"eta" has the value "tomorrow"; expected a DateTimeInterface or an ISO-8601 string/'];
+        yield 'bad eta string' => [['eta' => 'tomorrow'], '/"eta" has the value "tomorrow"; expected a DateTimeInterface or an ISO-8601/'];
         yield 'eta as number' => [['eta' => 1764000000], '/"eta" has the value 1764000000/'];
         yield 'countdown and eta' => [['countdown' => 5, 'eta' => '2026-11-24T00:00:00Z'], '/countdown and eta cannot both be given/'];
         yield 'countdown NAN' => [['countdown' => NAN], '/"countdown" has the value NAN/'];

@@ -1,0 +1,95 @@
+# CeleryBridge: the README's commands. `make test` is what CI runs (.ci/run).
+#
+#   make install      system packages (apt, only what is missing), .venv, composer autoload
+#   make lint         php -l, phpcs (PSR-12), ruff
+#   make unit         PHPUnit unit suite (no server)
+#   make integration  PHPUnit integration suite against a throwaway redis-server
+#   make pytest       pytest: real redis-server + Celery worker + PHP
+#   make test         all of the above, in that order, stopping at the first failure
+#   make demo         PHP sends tasks to a real worker (own redis-server, own worker)
+#   make bench        benchmarks (never part of `make test`)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := test
+# The steps of `make test` must run in order even under `make -j`.
+.NOTPARALLEL:
+
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+WITH_REDIS := tests/run_with_redis.sh
+export COMPOSER_ALLOW_SUPERUSER := 1
+export COMPOSER_NO_INTERACTION := 1
+PINS_PY := import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + p["optional-dependencies"]["test"]))
+
+.PHONY: install system-packages autoload lint unit integration pytest test demo bench
+
+install: system-packages $(STAMP) autoload
+
+# Debian packages, installed only when something is missing (a second run does nothing).
+system-packages:
+	@missing=(); \
+	have() { command -v "$$1" >/dev/null 2>&1; }; \
+	mods="$$(php -m 2>/dev/null || true)"; \
+	ext() { grep -qix "$$1" <<<"$$mods"; }; \
+	have php || missing+=(php-cli); \
+	have phpunit || missing+=(phpunit); \
+	have phpcs || missing+=(php-codesniffer); \
+	have composer || missing+=(composer); \
+	have redis-server || missing+=(redis-server); \
+	have redis-sentinel || missing+=(redis-sentinel); \
+	have redis-cli || missing+=(redis-tools); \
+	have openssl || missing+=(openssl); \
+	have python3 || missing+=(python3); \
+	python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv); \
+	ext redis || missing+=(php-redis); \
+	ext mbstring || missing+=(php-mbstring); \
+	ext xml || missing+=(php-xml); \
+	ext bz2 || missing+=(php-bz2); \
+	ext msgpack || missing+=(php-msgpack); \
+	[ -f /usr/share/php/Predis/Autoloader.php ] || missing+=(php-predis); \
+	if [ $${#missing[@]} -gt 0 ]; then \
+		echo "install: apt-get install $${missing[*]}"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$${missing[@]}"; \
+	fi
+
+# The Python pins live only in pyproject.toml; this reads them from there.
+$(STAMP): pyproject.toml
+	@[ -x $(PYTHON) ] || python3 -m venv $(VENV)
+	@$(PYTHON) -c '$(PINS_PY)' > $(VENV)/requirements.txt
+	@echo "install: pip install -r $(VENV)/requirements.txt"
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt
+	@touch $@
+
+# --dev: without a composer.lock, Composer 2.5 would otherwise leave out the
+# CeleryBridge\Tests\ mapping the PHPUnit suites need. Cheap, so it always runs.
+autoload:
+	@composer dump-autoload --dev --quiet
+
+lint: install
+	@echo "lint: php -l"
+	@find php examples bench -name '*.php' -print0 | xargs -0 -r -n1 -P2 php -l >/dev/null
+	@echo "lint: phpcs (phpcs.xml.dist: PSR-12)"
+	@phpcs
+	@echo "lint: ruff"
+	@$(VENV)/bin/ruff check python_worker tests bench
+
+unit: install
+	phpunit --testsuite unit
+
+integration: install
+	$(WITH_REDIS) env CELERY_BRIDGE_REQUIRE_INTEGRATION=1 phpunit --testsuite integration
+
+pytest: install
+	$(VENV)/bin/pytest -q
+
+test: install lint unit integration pytest
+
+demo: install
+	examples/demo.sh
+
+bench: install
+	$(WITH_REDIS) bash -c 'for f in bench/*.php; do echo "== $$f"; php "$$f"; done'

@@ -1,0 +1,61 @@
+"""The tasks PHP calls in tests and in the demo.
+
+Every task has an explicit name= so the name PHP sends never depends on this module's path.
+To add tasks, add them here or in a new module listed in python_worker.TASK_MODULES.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from python_worker.celery_app import app
+from python_worker.errors import PaymentDeclined
+from python_worker.introspect import describe_call
+from python_worker.records import push_record
+
+
+@app.task(name="tasks.add")
+def add(x: Any, y: Any) -> Any:
+    return x + y
+
+
+@app.task(name="tasks.mul")
+def mul(x: Any, y: Any) -> Any:
+    return x * y
+
+
+@app.task(name="tasks.xsum")
+def xsum(numbers: list[Any]) -> Any:
+    return sum(numbers)
+
+
+@app.task(name="tasks.echo", bind=True)
+def echo(self: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Return what the task received: args, kwargs, their Python types, and the request."""
+    return describe_call(self, args, kwargs)
+
+
+@app.task(name="tasks.record", bind=True)
+def record(self: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """As tasks.echo, plus the time it ran; also RPUSHed to the records list on the broker's Redis."""
+    event = describe_call(self, args, kwargs)
+    event["time"] = time.time()
+    push_record(self.app.conf.broker_url, event)
+    return event
+
+
+@app.task(name="tasks.sleep")
+def sleep(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+@app.task(name="tasks.fail")
+def fail(message: str) -> None:
+    raise ValueError(message)
+
+
+@app.task(name="tasks.fail_custom")
+def fail_custom(message: str) -> None:
+    raise PaymentDeclined(message)

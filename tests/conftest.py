@@ -1,0 +1,309 @@
+"""pytest fixtures: a real redis-server, a real Celery worker, PHP scripts run with a timeout.
+
+Session-scoped (shared by every test, started once):
+    redis_server   redis-server on a free port; db 0 = broker, db 1 = result backend
+    worker         `celery -A python_worker worker` (solo pool, queue "celery") on it
+    python_celery  a Celery app configured like that worker, to send tasks from Python
+Per test:
+    redis_factory  start extra redis-servers (custom args/config/password)
+    worker_factory start extra workers (queues, pool, hostname, CELERY_CONFIG_JSON, ...)
+    run_php        run a PHP snippet against the session Redis, fail on any warning
+    records        BLPOP the events tasks.record pushes, emptied before and after each test
+
+An extra worker on the session Redis competes with the session worker for queue "celery":
+give it its own queue or its own redis_factory server.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from celery import Celery
+
+from harness import (
+    PHP_DIAGNOSTIC,
+    CeleryWorker,
+    HarnessError,
+    PhpResult,
+    Records,
+    RedisServer,
+    ensure_autoload,
+    php_script,
+    run_php_script,
+)
+from python_worker.config import settings_from_env
+
+# Extra Celery settings of the session worker, beyond Celery's defaults. It accepts the
+# msgpack and yaml serializers too, so serializer tests need no worker of their own.
+SESSION_WORKER_CONFIG: dict[str, Any] = {
+    "accept_content": ["json", "msgpack", "yaml"],
+}
+BROKER_DB = 0
+BACKEND_DB = 1
+
+# Workers alive during the current test; their log tails are attached to failure reports.
+_live_workers: list[CeleryWorker] = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        for live in _live_workers:
+            tail = "\n".join(live.log_text().splitlines()[-60:])
+            report.sections.append((f"celery worker {live.hostname} log (last 60 lines)", tail))
+
+
+def _fail(error: HarnessError) -> None:
+    pytest.fail(str(error), pytrace=False)
+
+
+class RedisFactory:
+    """Starts redis-servers for one test and stops all of them at its end."""
+
+    def __init__(self, base: Path) -> None:
+        self._base = base
+        self._servers: list[RedisServer] = []
+        self._ids = itertools.count(1)
+
+    def __call__(
+        self,
+        *,
+        args: list[str] | tuple[str, ...] = (),
+        config: list[str] | tuple[str, ...] = (),
+        password: str | None = None,
+        executable: str = "redis-server",
+    ) -> RedisServer:
+        """Start a server: `args` go on the command line, `config` lines into its redis.conf."""
+        server = RedisServer(
+            self._base / f"redis{next(self._ids)}",
+            args=args,
+            config=config,
+            password=password,
+            executable=executable,
+        )
+        self._servers.append(server)
+        try:
+            return server.start()
+        except HarnessError as error:
+            _fail(error)
+            raise
+
+    def close(self) -> None:
+        for server in self._servers:
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One redis-server for the whole session: db 0 is the broker, db 1 the result backend."""
+    server = RedisServer(tmp_path_factory.mktemp("redis-session"))
+    try:
+        server.start()
+    except HarnessError as error:
+        _fail(error)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_factory(tmp_path: Path) -> Iterator[RedisFactory]:
+    """Call it to start extra redis-servers (free port, temp dir); all stop when the test ends."""
+    factory = RedisFactory(tmp_path)
+    try:
+        yield factory
+    finally:
+        factory.close()
+
+
+class WorkerFactory:
+    """Starts Celery workers for one test and kills their process groups at its end."""
+
+    def __init__(self, base: Path) -> None:
+        self._base = base
+        self._workers: list[CeleryWorker] = []
+        self._ids = itertools.count(1)
+
+    def __call__(
+        self,
+        broker_url: str,
+        backend_url: str | None = None,
+        *,
+        config: Mapping[str, Any] | None = None,
+        queues: list[str] | tuple[str, ...] = ("celery",),
+        pool: str = "solo",
+        concurrency: int = 1,
+        hostname: str | None = None,
+        prefetch_multiplier: int | None = None,
+        loglevel: str = "INFO",
+        extra_args: list[str] | tuple[str, ...] = (),
+        env: Mapping[str, str | None] | None = None,
+        timeout: float = 30.0,
+    ) -> CeleryWorker:
+        """Start a worker and wait for its "ready." line; `config` becomes CELERY_CONFIG_JSON."""
+        number = next(self._ids)
+        worker = CeleryWorker(
+            self._base / f"worker{number}.log",
+            broker_url=broker_url,
+            backend_url=backend_url,
+            config=config,
+            queues=queues,
+            pool=pool,
+            concurrency=concurrency,
+            hostname=hostname,
+            prefetch_multiplier=prefetch_multiplier,
+            loglevel=loglevel,
+            extra_args=extra_args,
+            env=env,
+        )
+        self._workers.append(worker)
+        _live_workers.append(worker)
+        try:
+            return worker.start(timeout)
+        except HarnessError as error:
+            _fail(error)
+            raise
+
+    def close(self) -> None:
+        for worker in self._workers:
+            worker.kill()
+            if worker in _live_workers:
+                _live_workers.remove(worker)
+
+
+@pytest.fixture(scope="session")
+def worker(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CeleryWorker]:
+    """The session worker: solo pool, queue "celery", broker = redis_server db 0, results in db 1."""
+    session_worker = CeleryWorker(
+        tmp_path_factory.mktemp("worker-session") / "worker.log",
+        broker_url=redis_server.url(BROKER_DB),
+        backend_url=redis_server.url(BACKEND_DB),
+        config=SESSION_WORKER_CONFIG,
+        hostname="session@%h",
+    )
+    _live_workers.append(session_worker)
+    try:
+        session_worker.start()
+    except HarnessError as error:
+        session_worker.kill()
+        _fail(error)
+    try:
+        yield session_worker
+    finally:
+        session_worker.stop()
+        _live_workers.remove(session_worker)
+
+
+@pytest.fixture
+def worker_factory(tmp_path: Path) -> Iterator[WorkerFactory]:
+    """Call it to start extra workers (queues, pool, hostname, config, ...); killed at test end."""
+    factory = WorkerFactory(tmp_path)
+    try:
+        yield factory
+    finally:
+        factory.close()
+
+
+@pytest.fixture(scope="session")
+def python_celery(redis_server: RedisServer) -> Iterator[Celery]:
+    """A Celery app with the session worker's broker and backend, to send tasks from Python.
+
+    It is separate from python_worker.app, so tests can't change the worker's own app.
+    """
+    app = Celery("harness", set_as_current=False)
+    app.conf.update(
+        settings_from_env(
+            {
+                "CELERY_BROKER_URL": redis_server.url(BROKER_DB),
+                "CELERY_RESULT_BACKEND": redis_server.url(BACKEND_DB),
+            }
+        )
+    )
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+@pytest.fixture(scope="session")
+def php_autoload() -> Path:
+    """vendor/autoload.php, after running `composer dump-autoload` once if it is missing."""
+    try:
+        return ensure_autoload()
+    except HarnessError as error:
+        _fail(error)
+        raise
+
+
+class PhpRunner:
+    """Writes a snippet after the standard preamble and runs it with php."""
+
+    def __init__(self, directory: Path, env: Mapping[str, str]) -> None:
+        self._directory = directory
+        self._env = dict(env)
+        self._ids = itertools.count(1)
+
+    def __call__(
+        self,
+        code: str,
+        env: Mapping[str, str | None] | None = None,
+        timeout: float = 30.0,
+        *,
+        check: bool = True,
+        allow_warnings: bool = False,
+    ) -> PhpResult:
+        """Run `code` after the preamble and return stdout, stderr, returncode.
+
+        The preamble declares strict types, requires vendor/autoload.php, imports
+        CeleryBridge\\CeleryClient and sets $brokerUrl / $backendUrl from the environment.
+        `env` overrides the default environment (None removes a variable). The test fails when
+        PHP prints a warning, notice or deprecation (unless allow_warnings) or exits non-zero
+        (unless check=False).
+        """
+        script = self._directory / f"script{next(self._ids)}.php"
+        script.write_text(php_script(code))
+        try:
+            result = run_php_script(script, {**self._env, **(env or {})}, timeout)
+        except HarnessError as error:
+            _fail(error)
+            raise
+        if not allow_warnings and PHP_DIAGNOSTIC.search(result.stderr):
+            pytest.fail(f"PHP emitted a diagnostic on stderr:\n{result.describe()}", pytrace=False)
+        if check and result.returncode != 0:
+            pytest.fail(f"PHP exited with {result.returncode}:\n{result.describe()}", pytrace=False)
+        return result
+
+
+@pytest.fixture
+def run_php(redis_server: RedisServer, php_autoload: Path, tmp_path: Path) -> PhpRunner:
+    """run_php(code, env=None, timeout=30, check=True, allow_warnings=False) -> PhpResult.
+
+    Default environment: CELERY_BROKER_URL = session Redis db 0, CELERY_RESULT_BACKEND = db 1.
+    """
+    return PhpRunner(
+        tmp_path,
+        {
+            "CELERY_BROKER_URL": redis_server.url(BROKER_DB),
+            "CELERY_RESULT_BACKEND": redis_server.url(BACKEND_DB),
+        },
+    )
+
+
+@pytest.fixture
+def records(redis_server: RedisServer) -> Iterator[Records]:
+    """The session broker's `celerybridge:records` list: .pop(timeout), .pop_many(n), .pending()."""
+    client = redis_server.client(BROKER_DB)
+    helper = Records(client)
+    helper.clear()
+    try:
+        yield helper
+    finally:
+        helper.clear()
+        client.close()

@@ -1,0 +1,481 @@
+"""Real processes for the tests: redis-server, a Celery worker, PHP scripts.
+
+Plain classes with no pytest dependency; tests/conftest.py turns them into fixtures.
+Every wait here polls for an event (a PING answer, a log line, a list element) under a
+deadline; nothing sleeps for a guessed duration.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import redis
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RECORDS_KEY = "celerybridge:records"
+POLL_INTERVAL = 0.05
+
+
+class HarnessError(RuntimeError):
+    """A process of the harness did not start or behave as expected."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _tail(text: str, lines: int = 60) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+class RedisServer:
+    """A redis-server on a free loopback port, with its data dir and log in `directory`.
+
+    Persistence is off (`save ""`, `appendonly no`), so restart() gives an empty server
+    on the same port.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        args: Iterable[str] = (),
+        config: Iterable[str] = (),
+        password: str | None = None,
+        port: int | None = None,
+        executable: str = "redis-server",
+    ) -> None:
+        self.directory = directory
+        self.args = list(args)
+        self.config = list(config)
+        self.password = password
+        self.executable = executable
+        self._port = port
+        self._fixed_port = port is not None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise HarnessError("redis-server has not been started yet.")
+        return self._port
+
+    @property
+    def log_path(self) -> Path:
+        return self.directory / "redis.log"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def url(self, db: int = 0) -> str:
+        """A Celery/kombu broker URL for database `db` (password included when set)."""
+        auth = f":{quote(self.password, safe='')}@" if self.password is not None else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/{db}"
+
+    def client(self, db: int = 0, **kwargs: Any) -> redis.Redis:
+        """A redis-py client on database `db`; bytes responses unless decode_responses=True."""
+        return redis.Redis(host="127.0.0.1", port=self.port, db=db, password=self.password, **kwargs)
+
+    def log_text(self) -> str:
+        return _read(self.log_path)
+
+    def start(self, timeout: float = 10.0) -> RedisServer:
+        """Start the server and wait until it answers PING; retries once on a port race."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        attempts = 1 if self._fixed_port else 3
+        for attempt in range(attempts):
+            if not self._fixed_port:
+                self._port = free_port()
+            try:
+                self._spawn(timeout)
+                return self
+            except HarnessError:
+                self.stop()
+                if attempt == attempts - 1:
+                    raise
+        return self
+
+    def _spawn(self, timeout: float) -> None:
+        conf = self.directory / "redis.conf"
+        lines = [
+            f"port {self.port}",
+            "bind 127.0.0.1",
+            'save ""',
+            "appendonly no",
+            f"dir {self.directory}",
+            f"logfile {self.log_path}",
+            "daemonize no",
+        ]
+        if self.password is not None:
+            lines.append(f"requirepass {self.password}")
+        conf.write_text("\n".join([*lines, *self.config]) + "\n")
+        self._process = subprocess.Popen(
+            [self.executable, str(conf), *self.args],
+            cwd=self.directory,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        client = self.client(socket_timeout=1.0, socket_connect_timeout=1.0)
+        try:
+            while True:
+                if self._process.poll() is not None:
+                    raise HarnessError(
+                        f"redis-server exited with {self._process.returncode}:\n{_tail(self.log_text())}"
+                    )
+                try:
+                    if client.ping():
+                        return
+                except redis.ConnectionError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise HarnessError(f"redis-server did not answer PING in {timeout}s:\n{self.log_text()}")
+                time.sleep(POLL_INTERVAL)
+        finally:
+            client.close()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the server: SIGTERM, then SIGKILL if it has not exited within `timeout`."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout)
+
+    def restart(self, timeout: float = 10.0) -> RedisServer:
+        """Stop and start again on the same port (empty data: persistence is off)."""
+        self.stop()
+        self._spawn(timeout)
+        return self
+
+
+_worker_ids = itertools.count(1)
+
+
+class CeleryWorker:
+    """A `celery -A python_worker worker` subprocess in its own process group.
+
+    Configured the way python_worker reads it: CELERY_BROKER_URL, CELERY_RESULT_BACKEND and
+    CELERY_CONFIG_JSON. stdout and stderr both go to `log_path`.
+    """
+
+    def __init__(
+        self,
+        log_path: Path,
+        *,
+        broker_url: str,
+        backend_url: str | None = None,
+        config: Mapping[str, Any] | None = None,
+        queues: Iterable[str] = ("celery",),
+        pool: str = "solo",
+        concurrency: int = 1,
+        hostname: str | None = None,
+        prefetch_multiplier: int | None = None,
+        loglevel: str = "INFO",
+        extra_args: Iterable[str] = (),
+        env: Mapping[str, str | None] | None = None,
+    ) -> None:
+        self.log_path = log_path
+        self.broker_url = broker_url
+        self.backend_url = backend_url
+        self.config = dict(config or {})
+        if prefetch_multiplier is not None:
+            self.config["worker_prefetch_multiplier"] = prefetch_multiplier
+        self.queues = list(queues)
+        self.pool = pool
+        self.concurrency = concurrency
+        self.hostname = hostname or f"worker{next(_worker_ids)}@%h"
+        self.loglevel = loglevel
+        self.extra_args = list(extra_args)
+        self.extra_env = dict(env or {})
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "python_worker",
+            "worker",
+            "--loglevel",
+            self.loglevel,
+            "--pool",
+            self.pool,
+            "--concurrency",
+            str(self.concurrency),
+            "--hostname",
+            self.hostname,
+            "--queues",
+            ",".join(self.queues),
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            *self.extra_args,
+        ]
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        wanted: dict[str, str | None] = {
+            "CELERY_BROKER_URL": self.broker_url,
+            "CELERY_RESULT_BACKEND": self.backend_url,
+            "CELERY_CONFIG_JSON": json.dumps(self.config) if self.config else None,
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+        for key, value in wanted.items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        return env
+
+    def start(self, timeout: float = 30.0) -> CeleryWorker:
+        """Start the worker and wait for its "ready." log line."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                self.command(),
+                cwd=REPO_ROOT,
+                env=self.environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.wait_for_log(r"\bready\.", timeout)
+        return self
+
+    def log_text(self) -> str:
+        return _read(self.log_path)
+
+    def mark(self) -> int:
+        """Current end of the log; pass it as `since=` to wait only for lines written after now."""
+        return len(self.log_text())
+
+    def wait_for_log(self, pattern: str, timeout: float = 10.0, since: int = 0) -> re.Match[str]:
+        """Wait until `pattern` (a regex, MULTILINE) appears in the log after offset `since`."""
+        regex = re.compile(pattern, re.MULTILINE)
+        deadline = time.monotonic() + timeout
+        while True:
+            text = self.log_text()
+            match = regex.search(text, since)
+            if match:
+                return match
+            if self._process is None or self._process.poll() is not None:
+                code = None if self._process is None else self._process.returncode
+                raise HarnessError(
+                    f"celery worker exited ({code}) before logging /{pattern}/:\n{_tail(text[since:])}"
+                )
+            if time.monotonic() > deadline:
+                raise HarnessError(
+                    f"celery worker did not log /{pattern}/ in {timeout}s:\n{_tail(text[since:])}"
+                )
+            time.sleep(POLL_INTERVAL)
+
+    def stop(self, timeout: float = 20.0) -> int | None:
+        """Warm shutdown (SIGTERM: finish running tasks, restore prefetched ones) and wait."""
+        process = self._process
+        if process is None:
+            return None
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.kill()
+        return process.returncode
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group (prefork children included) and reap the main process."""
+        process = self._process
+        if process is None:
+            return
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+
+
+@dataclass(frozen=True)
+class PhpResult:
+    """The outcome of one PHP script run."""
+
+    stdout: str
+    stderr: str
+    returncode: int
+    script: Path
+    command: list[str] = field(default_factory=list)
+
+    def json(self) -> Any:
+        """stdout parsed as JSON."""
+        try:
+            return json.loads(self.stdout)
+        except json.JSONDecodeError as error:
+            raise HarnessError(f"PHP stdout is not JSON ({error}):\n{self.describe()}") from error
+
+    def describe(self) -> str:
+        return (
+            f"script: {self.script}\nexit code: {self.returncode}\n"
+            f"--- stdout ---\n{self.stdout}\n--- stderr ---\n{self.stderr}"
+        )
+
+
+# What PHP writes on stderr (display_errors=stderr, log_errors=0) for a non-fatal diagnostic.
+PHP_DIAGNOSTIC = re.compile(r"^(?:PHP )?(Warning|Notice|Deprecated|Strict Standards|User \w+):", re.MULTILINE)
+
+PHP_PREAMBLE = """<?php
+declare(strict_types=1);
+require {autoload};
+use CeleryBridge\\CeleryClient;
+$brokerUrl = getenv('CELERY_BROKER_URL');
+$backendUrl = getenv('CELERY_RESULT_BACKEND') ?: null;
+"""
+
+PHP_FLAGS = ["-d", "display_errors=stderr", "-d", "log_errors=0", "-d", "error_reporting=-1"]
+
+
+def php_script(code: str) -> str:
+    """The full text of a script: the preamble (autoload, `use CeleryClient`, URLs) + code."""
+    autoload = "'" + str(REPO_ROOT / "vendor" / "autoload.php").replace("'", "\\'") + "'"
+    return PHP_PREAMBLE.format(autoload=autoload) + code + "\n"
+
+
+def run_php_script(
+    script: Path, env: Mapping[str, str | None], timeout: float, php: str = "php"
+) -> PhpResult:
+    """Run `php` on a script file with every diagnostic shown on stderr."""
+    full_env = dict(os.environ)
+    for key, value in env.items():
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
+    command = [php, *PHP_FLAGS, str(script)]
+    try:
+        done = subprocess.run(
+            command,
+            cwd=REPO_ROOT,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        out = (error.stdout or b"").decode(errors="replace")
+        err = (error.stderr or b"").decode(errors="replace")
+        raise HarnessError(
+            f"PHP did not finish within {timeout}s: {script}\n--- stdout ---\n{out}\n--- stderr ---\n{err}"
+        ) from error
+    return PhpResult(
+        stdout=done.stdout.decode(errors="replace"),
+        stderr=done.stderr.decode(errors="replace"),
+        returncode=done.returncode,
+        script=script,
+        command=command,
+    )
+
+
+def ensure_autoload(timeout: float = 120.0) -> Path:
+    """Run `composer dump-autoload` when vendor/autoload.php is missing; return its path."""
+    autoload = REPO_ROOT / "vendor" / "autoload.php"
+    if autoload.exists():
+        return autoload
+    composer = shutil.which("composer")
+    if composer is None:
+        raise HarnessError(
+            "vendor/autoload.php is missing and composer is not installed: run `make install`."
+        )
+    env = {**os.environ, "COMPOSER_ALLOW_SUPERUSER": "1", "COMPOSER_NO_INTERACTION": "1"}
+    done = subprocess.run(
+        [composer, "dump-autoload", "--dev", "--no-interaction"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0 or not autoload.exists():
+        raise HarnessError(
+            f"composer dump-autoload failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
+    return autoload
+
+
+class Records:
+    """The `celerybridge:records` list that tasks.record RPUSHes to (one JSON object each)."""
+
+    def __init__(self, client: redis.Redis, key: str = RECORDS_KEY) -> None:
+        self.client = client
+        self.key = key
+
+    def pop(self, timeout: float = 10.0) -> dict[str, Any]:
+        """BLPOP the oldest record, waiting up to `timeout` seconds for one to arrive."""
+        item = self.client.blpop([self.key], timeout=timeout)
+        if item is None:
+            raise HarnessError(f"no record arrived on {self.key!r} within {timeout}s")
+        return json.loads(item[1])
+
+    def pop_many(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """BLPOP `count` records in arrival order; `timeout` bounds the whole wait."""
+        deadline = time.monotonic() + timeout
+        found: list[dict[str, Any]] = []
+        while len(found) < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise HarnessError(f"only {len(found)} of {count} records arrived within {timeout}s: {found}")
+            item = self.client.blpop([self.key], timeout=left)
+            if item is not None:
+                found.append(json.loads(item[1]))
+        return found
+
+    def pending(self) -> list[dict[str, Any]]:
+        """Records waiting in the list now, without removing them."""
+        return [json.loads(item) for item in self.client.lrange(self.key, 0, -1)]
+
+    def clear(self) -> None:
+        self.client.delete(self.key)
