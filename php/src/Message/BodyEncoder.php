@@ -10,7 +10,7 @@ use CeleryBridge\Exception\SerializationFailed;
  * Serializes and compresses a message body the way kombu's Producer does.
  *
  * Compression names the algorithm with a mime type in headers.compression; the content type
- * stays application/json. kombu's "zlib"/"gzip" is a zlib stream (gzcompress), not a gzip file.
+ * stays that of the serializer. kombu's "zlib"/"gzip" is a zlib stream (gzcompress), not a gzip file.
  *
  * @internal
  */
@@ -34,9 +34,11 @@ final class BodyEncoder
      */
     public function encode(mixed $normalizedBody): array
     {
-        $body = KombuJson::encode($normalizedBody);
+        [$body, $contentType, $contentEncoding] = $this->serializer === 'msgpack'
+            ? [Msgpack::pack($normalizedBody), 'application/x-msgpack', 'binary']
+            : [KombuJson::encode($normalizedBody), 'application/json', 'utf-8'];
         if ($this->compression === null) {
-            return [$body, 'application/json', 'utf-8', null];
+            return [$body, $contentType, $contentEncoding, null];
         }
         $mime = self::COMPRESSION_TYPES[$this->compression];
         $compressed = match ($mime) {
@@ -50,6 +52,6 @@ final class BodyEncoder
                 $mime === 'application/x-gzip' ? 'zlib' : 'bz2',
             ));
         }
-        return [$compressed, 'application/json', 'utf-8', $mime];
+        return [$compressed, $contentType, $contentEncoding, $mime];
     }
 }
