@@ -468,7 +468,8 @@ class Records:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise HarnessError(f"only {len(found)} of {count} records arrived within {timeout}s: {found}")
-            item = self.client.blpop([self.key], timeout=left)
+            # Redis reads the timeout in whole milliseconds and 0 means "forever": never send less.
+            item = self.client.blpop([self.key], timeout=max(left, 0.01))
             if item is not None:
                 found.append(json.loads(item[1]))
         return found

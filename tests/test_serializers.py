@@ -8,9 +8,10 @@ from harness import CeleryWorker, Records
 
 SEND = """
 $celery = new CeleryClient(broker: $brokerUrl, config: %(config)s);
+$args = [1, 2.5, 'é😀', [true, null], ['k' => []]];
 $ids = [];
 foreach (%(options)s as $options) {
-    $ids[] = $celery->sendTask('tasks.record', [1, 2.5, 'é😀', [true, null], ['k' => []]], ['n' => 7], $options)->id;
+    $ids[] = $celery->sendTask('tasks.record', $args, ['n' => 7], $options)->id;
 }
 echo json_encode($ids);
 """
@@ -19,8 +20,11 @@ echo json_encode($ids);
 @pytest.mark.parametrize(
     ("config", "options"),
     [
-        pytest.param("[]", "[['serializer' => 'msgpack'], ['compression' => 'zlib'], ['compression' => 'bzip2']]",
-                     id="per-task options"),
+        pytest.param(
+            "[]",
+            "[['serializer' => 'msgpack'], ['compression' => 'zlib'], ['compression' => 'bzip2']]",
+            id="per-task options",
+        ),
         pytest.param("['task_serializer' => 'msgpack', 'task_compression' => 'gzip']", "[[]]", id="config"),
         pytest.param("['task_protocol' => 1]", "[[], ['compression' => 'bzip']]", id="protocol 1"),
     ],

@@ -5,6 +5,8 @@ declare(strict_types=1);
 namespace CeleryBridge\Broker;
 
 use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Exception\InvalidOption;
+use CeleryBridge\Message\TaskOptions;
 
 /**
  * Celery's task_routes: task name (exact, or glob with "*") to a queue and delivery options.
@@ -90,7 +92,7 @@ final class TaskRouter
     private static function normalizeRoute(string $name, mixed $route): array
     {
         if (is_string($route) && $route !== '') {
-            return ['queue' => $route];
+            $route = ['queue' => $route];
         }
         if (!is_array($route) || $route === []) {
             throw InvalidConfiguration::invalid("task_routes[$name]", $route, 'expected a queue name or an array with "queue".');
@@ -103,6 +105,13 @@ final class TaskRouter
                     implode(', ', self::ROUTE_KEYS),
                 ));
             }
+        }
+        // A route supplies the same values as the sendTask() options of those names, and becomes
+        // a list name and a priority step just the same: hold it to the same rules.
+        try {
+            TaskOptions::fromArray($route);
+        } catch (InvalidOption $e) {
+            throw InvalidConfiguration::invalid("task_routes[$name]", $route, $e->getMessage(), $e);
         }
         return $route;
     }

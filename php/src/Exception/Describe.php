@@ -30,6 +30,9 @@ final class Describe
         if (!mb_check_encoding($text, 'UTF-8')) {
             return 'bytes 0x' . bin2hex(substr($text, 0, 16)) . (strlen($text) > 16 ? '...' : '');
         }
-        return mb_strlen($text) > 60 ? mb_substr($text, 0, 60) . '...' : $text;
+        $short = mb_strlen($text) > 60 ? mb_substr($text, 0, 60) . '...' : $text;
+        // Control characters (kombu's "\x06\x16" separator among them) would be invisible in a log.
+        $escape = static fn (array $m): string => sprintf('\\x%02x', ord($m[0]));
+        return (string) preg_replace_callback('/[\x00-\x1f\x7f]/', $escape, $short);
     }
 }

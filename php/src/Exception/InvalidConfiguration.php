@@ -18,8 +18,12 @@ final class InvalidConfiguration extends \InvalidArgumentException implements Ce
         ));
     }
 
-    public static function invalid(string $name, mixed $value, string $expected): self
+    public static function invalid(string $name, mixed $value, string $expected, ?\Throwable $previous = null): self
     {
-        return new self(sprintf('Setting "%s" has the value %s; %s', $name, Describe::value($value), $expected));
+        return new self(
+            sprintf('Setting "%s" has the value %s; %s', $name, Describe::value($value), $expected),
+            0,
+            $previous,
+        );
     }
 }

@@ -134,6 +134,15 @@ final class KombuJson
     private static function walkObject(object $value, string $path, int $depth, array $parents): mixed
     {
         if ($value instanceof \DateTimeInterface) {
+            // The worker rebuilds a Python datetime (years 1 to 9999 only); any other year makes
+            // the whole message undecodable, and it is dropped.
+            $year = (int) $value->format('Y');
+            if ($year < 1 || $year > 9999) {
+                throw InvalidTaskArgument::at($path, sprintf(
+                    'is the date %s, outside the years 1 to 9999 that Python\'s datetime can hold.',
+                    $value->format('Y-m-d\\TH:i:sP'),
+                ));
+            }
             return self::marker('datetime', self::isoformat($value));
         }
         if ($value instanceof \Closure) {

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Message;
 
 use CeleryBridge\Canvas\Signature;
+use CeleryBridge\Exception\InvalidOption;
 
 /**
  * Builds the task message Celery 5.7's app.amqp.as_task_v2 (or as_task_v1) builds. Pure: the
@@ -14,6 +15,8 @@ use CeleryBridge\Canvas\Signature;
  */
 final class MessageBuilder
 {
+    private const UNREADABLE_TIME = 'it gives a time outside the years 1 to 9999 (in UTC), which a worker cannot read.';
+
     public function __construct(
         private readonly string $origin,
         private readonly string $replyTo,
@@ -148,10 +151,11 @@ final class MessageBuilder
      */
     private function eta(TaskOptions $options, \DateTimeImmutable $now): ?\DateTimeImmutable
     {
-        if ($options->countdown !== null) {
-            return $this->utc($this->addSeconds($now, $options->countdown));
+        // Celery converts only a truthy countdown: countdown=0 publishes no eta at all.
+        if ($options->countdown !== null && (float) $options->countdown !== 0.0) {
+            return $this->after('countdown', $now, $options->countdown);
         }
-        return $options->eta === null ? null : $this->utc($options->eta);
+        return $options->eta === null ? null : $this->readable('eta', $options->eta);
     }
 
     private function expires(TaskOptions $options, \DateTimeImmutable $now): ?\DateTimeImmutable
@@ -160,7 +164,36 @@ final class MessageBuilder
         if ($expires === null) {
             return null;
         }
-        return $this->utc($expires instanceof \DateTimeImmutable ? $expires : $this->addSeconds($now, $expires));
+        return $expires instanceof \DateTimeImmutable
+            ? $this->readable('expires', $expires)
+            : $this->after('expires', $now, $expires);
+    }
+
+    /**
+     * now + seconds in UTC, refused when a worker could not read it (see readable()).
+     */
+    private function after(string $option, \DateTimeImmutable $now, int|float $seconds): \DateTimeImmutable
+    {
+        $time = abs($seconds) > 1e12 ? null : $this->utc($this->addSeconds($now, $seconds));
+        // Beyond 1e12 s the microseconds would overflow an int; the year 9999 is long past by then.
+        if ($time === null || (int) $time->format('Y') < 1 || (int) $time->format('Y') > 9999) {
+            throw InvalidOption::invalid($option, $seconds, self::UNREADABLE_TIME);
+        }
+        return $time;
+    }
+
+    /**
+     * Workers parse eta/expires into a Python datetime, which only holds the years 1 to 9999;
+     * a time outside them makes the worker drop the message as having an invalid eta/expires.
+     */
+    private function readable(string $option, \DateTimeImmutable $given): \DateTimeImmutable
+    {
+        $time = $this->utc($given);
+        $year = (int) $time->format('Y');
+        if ($year < 1 || $year > 9999) {
+            throw InvalidOption::invalid($option, $given->format('Y-m-d\\TH:i:sP'), self::UNREADABLE_TIME);
+        }
+        return $time;
     }
 
     private function addSeconds(\DateTimeImmutable $time, int|float $seconds): \DateTimeImmutable

@@ -52,7 +52,7 @@ final class TaskOptionsTest extends TestCase
         yield 'countdown NAN' => [['countdown' => NAN], '/"countdown" has the value NAN/'];
         yield 'expires text' => [['expires' => 'soon'], '/"expires" has the value "soon"/'];
         yield 'empty queue' => [['queue' => ''], '/"queue" has the value ""; expected a queue name/'];
-        yield 'queue with separator' => [['queue' => "a\x06\x16b"], '/"queue" has the value "a\x06\x16b"; expected a queue name/'];
+        yield 'queue with separator' => [['queue' => "a\x06\x16b"], '/"queue" has the value "a\\\\x06\\\\x16b"; expected a queue name/'];
         yield 'time limit zero' => [['time_limit' => 0], '/"time_limit" has the value 0; expected a positive number/'];
         yield 'retries negative' => [['retries' => -1], '/"retries" has the value -1/'];
         yield 'ignore_result not bool' => [['ignore_result' => 1], '/"ignore_result" has the value 1; expected true or false/'];

@@ -1,0 +1,58 @@
+"""Nothing malformed reaches Redis: every bad input of BadInputCases, in one php process.
+
+php/tests/Integration/Broker/BadInputCases.php lists the inputs (invalid UTF-8, NAN/INF,
+resources, closures, recursion, bad args/kwargs shapes, unknown or out-of-range options, bad
+dates, unusable queue names, reserved headers, unknown settings, ...) and the text each
+exception message must contain. PHPUnit runs them one by one (BadInputTest); this runs them all
+against the harness Redis, checking after each one that the database is still empty.
+"""
+
+from __future__ import annotations
+
+from harness import RedisServer
+
+DB = 6
+
+RUN_ALL = """
+use CeleryBridge\\Exception\\CeleryBridgeException;
+use CeleryBridge\\Tests\\Integration\\Broker\\BadInputCases;
+
+$url = preg_replace('~/\\d+$~', '/%(db)d', $brokerUrl);
+$redis = new Redis();
+$parts = parse_url($url);
+$redis->connect($parts['host'], $parts['port']);
+$redis->select(%(db)d);
+$redis->flushDb();
+$out = [];
+foreach (BadInputCases::all() as $name => [$call, $fragments]) {
+    $outcome = ['fragments' => $fragments, 'thrown' => null, 'ours' => false, 'message' => null];
+    try {
+        $call($url);
+    } catch (Throwable $e) {
+        $outcome['thrown'] = get_class($e);
+        $outcome['ours'] = $e instanceof CeleryBridgeException;
+        $outcome['message'] = $e->getMessage();
+    }
+    $outcome['keys'] = $redis->keys('*');
+    $out[$name] = $outcome;
+}
+echo json_encode($out, JSON_THROW_ON_ERROR | JSON_INVALID_UTF8_SUBSTITUTE);
+"""
+
+
+def test_every_bad_input_throws_our_exception_and_writes_nothing(run_php, redis_server: RedisServer) -> None:
+    outcomes = run_php(RUN_ALL % {"db": DB}).json()
+
+    assert len(outcomes) >= 50
+    problems = []
+    for name, outcome in outcomes.items():
+        if not outcome["ours"]:
+            problems.append(f"{name}: threw {outcome['thrown']} ({outcome['message']})")
+            continue
+        missing = [fragment for fragment in outcome["fragments"] if fragment not in outcome["message"]]
+        if missing:
+            problems.append(f"{name}: message {outcome['message']!r} lacks {missing}")
+        if outcome["keys"]:
+            problems.append(f"{name}: left keys {outcome['keys']}")
+    assert problems == []
+    assert redis_server.client(DB).dbsize() == 0

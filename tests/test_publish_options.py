@@ -1,0 +1,284 @@
+"""Issue 2 end to end: what PHP's sendTask() options do on a real Celery 5.7 worker.
+
+Each test publishes from PHP (one php process per test, several tasks each) and asserts on what
+the worker did: the arguments and request tasks.record saw, when it ran, what the result
+backend (db 1 of the session Redis) holds.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+
+from harness import CeleryWorker, Records, RedisServer
+from wire import SEP, iso_seconds, wait_for_meta
+
+BACKEND_DB = 1
+
+
+def _by_id(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {record["request"]["id"]: record for record in records}
+
+
+def test_arguments_arrive_with_their_python_types(worker: CeleryWorker, run_php, records: Records) -> None:
+    sent = run_php(
+        """
+        $celery = new CeleryClient(broker: $brokerUrl);
+        $when = new DateTimeImmutable('2030-01-02 03:04:05.678901', new DateTimeZone('America/Sao_Paulo'));
+        $full = $celery->sendTask('tasks.record', [
+            7, -3, 1.0, 2.5, -0.0, 1e100, PHP_INT_MAX, true, false, null,
+            'é😀中文', '', [], [1, [2.0, [null, [true]]]], ['a' => ['b' => [1, 'c']]], $when,
+        ], ['n' => 1, 'f' => 1.0, 'none' => null, 'text' => 'ünï 😀', 'map' => ['k' => []], 'list' => [1]]);
+        $empty = $celery->sendTask('tasks.record');
+        $emptyList = $celery->sendTask('tasks.record', [[]], []);
+        $emptyMap = $celery->sendTask('tasks.record', [new stdClass()], ['m' => new stdClass()]);
+        echo json_encode(['full' => $full->id, 'empty' => $empty->id, 'empty_list' => $emptyList->id,
+            'empty_map' => $emptyMap->id, 'when' => $when->format('U.u')]);
+        """
+    ).json()
+
+    got = _by_id(records.pop_many(4))
+
+    full = got[sent["full"]]
+    assert full["arg_types"] == [
+        "int", "int", "float", "float", "float", "float", "int", "bool", "bool", "NoneType",
+        "str", "str", {"list": []},
+        {"list": ["int", {"list": ["float", {"list": ["NoneType", {"list": ["bool"]}]}]}]},
+        {"dict": {"a": {"dict": {"b": {"list": ["int", "str"]}}}}}, "datetime",
+    ]  # fmt: skip
+    assert full["args"][:15] == [
+        7, -3, 1.0, 2.5, -0.0, 1e100, 2**63 - 1, True, False, None,
+        "é😀中文", "", [], [1, [2.0, [None, [True]]]], {"a": {"b": [1, "c"]}},
+    ]  # fmt: skip
+    # The datetime keeps its offset and its instant, to the microsecond.
+    assert full["args"][15] == "2030-01-02T03:04:05.678901-03:00"
+    assert iso_seconds(full["args"][15]) == pytest.approx(float(sent["when"]), abs=1e-6)
+    assert full["kwargs"] == {"n": 1, "f": 1.0, "none": None, "text": "ünï 😀", "map": {"k": []}, "list": [1]}
+    assert full["kwarg_types"] == {
+        "n": "int", "f": "float", "none": "NoneType", "text": "str", "map": {"dict": {"k": {"list": []}}},
+        "list": {"list": ["int"]},
+    }  # fmt: skip
+
+    # No arguments at all: kwargs still arrives as a mapping (a JSON [] would drop the task).
+    assert got[sent["empty"]]["args"] == [] and got[sent["empty"]]["kwargs"] == {}
+    assert got[sent["empty_list"]]["args"] == [[]]
+    assert got[sent["empty_list"]]["arg_types"] == [{"list": []}]
+    assert got[sent["empty_map"]]["arg_types"] == [{"dict": {}}]
+    assert got[sent["empty_map"]]["kwarg_types"] == {"m": {"dict": {}}}
+
+
+DELAY = 1.5
+# The worker holds an ETA task in memory and runs it from its timer; on an idle solo worker it
+# starts within milliseconds of the eta. The upper bound only absorbs a busy machine.
+LATE = 1.0
+
+
+def test_countdown_and_eta_run_the_task_at_that_time(worker: CeleryWorker, run_php, records: Records) -> None:
+    sent = run_php(
+        f"""
+        $celery = new CeleryClient(broker: $brokerUrl);
+        $out = [];
+        $send = function (string $label, array $options) use ($celery, &$out): void {{
+            $publishedAt = microtime(true);
+            $id = $celery->sendTask('tasks.record', [$label], [], $options)->id;
+            $out[$label] = ['id' => $id, 'published_at' => $publishedAt];
+        }};
+        $later = '+{DELAY * 1e6:.0f} usec';
+        $tokyo = (new DateTimeImmutable('now', new DateTimeZone('Asia/Tokyo')))->modify($later);
+        $india = (new DateTimeImmutable('now', new DateTimeZone('+05:30')))->modify($later);
+        $send('now', []);
+        $send('countdown', ['countdown' => {DELAY}]);
+        $send('eta_datetime', ['eta' => $tokyo]);
+        $send('eta_string', ['eta' => $india->format('Y-m-d\\TH:i:s.uP')]);
+        $out['eta_datetime']['eta'] = $tokyo->format('U.u');
+        $out['eta_string']['eta'] = $india->format('U.u');
+        echo json_encode($out);
+        """
+    ).json()
+
+    got = {record["args"][0]: record for record in records.pop_many(4, timeout=DELAY + 10)}
+
+    assert set(got) == {"now", "countdown", "eta_datetime", "eta_string"}
+    now = got["now"]
+    assert now["request"]["eta"] is None
+    assert now["time"] - sent["now"]["published_at"] < LATE
+    for label in ("countdown", "eta_datetime", "eta_string"):
+        record, published = got[label], sent[label]
+        assert record["request"]["id"] == published["id"]
+        due = float(published.get("eta", published["published_at"] + DELAY))
+        # The worker sees the eta as the same instant (sent in UTC whatever zone it came in).
+        precision = 0.01 if label == "countdown" else 1e-6
+        assert iso_seconds(record["request"]["eta"]) == pytest.approx(due, abs=precision)
+        assert due - 0.01 <= record["time"] <= due + LATE, (label, record["time"] - due)
+
+
+def test_expired_tasks_are_revoked_and_never_run(
+    worker: CeleryWorker, run_php, records: Records, redis_server: RedisServer
+) -> None:
+    sent = run_php(
+        """
+        $celery = new CeleryClient(broker: $brokerUrl);
+        $past = new DateTime('-10 seconds', new DateTimeZone('Europe/Paris'));
+        $ids = [];
+        foreach ([
+            'seconds' => ['expires' => -5],
+            'datetime' => ['expires' => $past],
+            'string' => ['expires' => '2001-02-03T04:05:06Z'],
+            // Not expired when received, but by the time its countdown is due.
+            'short' => ['countdown' => 1.2, 'expires' => 0.6],
+        ] as $label => $options) {
+            $ids[$label] = $celery->sendTask('tasks.record', [$label], [], $options)->id;
+        }
+        echo json_encode($ids);
+        """
+    ).json()
+    backend = redis_server.client(BACKEND_DB)
+
+    for label, task_id in sent.items():
+        meta = wait_for_meta(backend, task_id, timeout=10)
+        assert meta["status"] == "REVOKED", label
+        assert meta["result"] == {
+            "exc_type": "TaskRevokedError",
+            "exc_message": ["expired"],
+            "exc_module": "celery.exceptions",
+        }, label
+
+    # Everything the worker ran before the control task would be on the list: none of those.
+    control = run_php("echo (new CeleryClient($brokerUrl))->sendTask('tasks.record', ['control'])->id;")
+    assert records.pop()["request"]["id"] == control.stdout
+
+
+def test_request_context_carries_the_options(
+    worker: CeleryWorker, run_php, records: Records, redis_server: RedisServer
+) -> None:
+    sent = run_php(
+        """
+        $celery = new CeleryClient(broker: $brokerUrl);
+        $options = [
+            'task_id' => 'php-chosen-id-' . bin2hex(random_bytes(4)),
+            'time_limit' => 30,
+            'soft_time_limit' => 12.5,
+            'retries' => 2,
+            'shadow' => 'php.shadow.name',
+            'headers' => ['x-trace' => 'abc', 'n' => 1, 'nested' => ['a' => [1, null]]],
+            'root_id' => 'root-' . bin2hex(random_bytes(4)),
+            'parent_id' => 'parent-' . bin2hex(random_bytes(4)),
+        ];
+        $withOptions = $celery->sendTask('tasks.record', [], [], $options);
+        $plain = $celery->sendTask('tasks.record');
+        echo json_encode(['options' => $options, 'id' => $withOptions->id, 'plain' => $plain->id]);
+        """
+    ).json()
+    options = sent["options"]
+
+    got = _by_id(records.pop_many(2))
+
+    assert sent["id"] == options["task_id"]
+    request = got[options["task_id"]]["request"]
+    assert request["timelimit"] == [30, 12.5]
+    assert request["retries"] == 2
+    assert request["shadow"] == "php.shadow.name"
+    assert request["headers"] == {"x-trace": "abc", "n": 1, "nested": {"a": [1, None]}}
+    assert request["root_id"] == options["root_id"]
+    assert request["parent_id"] == options["parent_id"]
+    # The worker logs the shadow name instead of the task's own.
+    worker.wait_for_log(rf"Task php\.shadow\.name\[{options['task_id']}\] received")
+
+    plain = got[sent["plain"]]["request"]
+    assert plain["timelimit"] == [None, None]
+    assert plain["retries"] == 0
+    assert plain["shadow"] is None
+    assert plain["headers"] is None or plain["headers"] == {}
+    assert plain["root_id"] == sent["plain"]
+    assert plain["parent_id"] is None
+
+    # The result is stored under the chosen id, with the parent id the message carried.
+    backend = redis_server.client(BACKEND_DB)
+    meta = wait_for_meta(backend, options["task_id"])
+    assert meta["status"] == "SUCCESS"
+    assert meta["parent_id"] == options["parent_id"]
+    assert meta["result"]["request"]["id"] == options["task_id"]
+
+
+def test_ignore_result_stores_no_result(
+    worker: CeleryWorker, run_php, records: Records, redis_server: RedisServer
+) -> None:
+    sent = run_php(
+        """
+        $celery = new CeleryClient(broker: $brokerUrl);
+        echo json_encode([
+            'ignored' => $celery->sendTask('tasks.record', ['ignored'], [], ['ignore_result' => true])->id,
+            'stored' => $celery->sendTask('tasks.record', ['stored'], [], ['ignore_result' => false])->id,
+            'default' => $celery->sendTask('tasks.record', ['default'])->id,
+        ]);
+        """
+    ).json()
+    backend = redis_server.client(BACKEND_DB)
+
+    assert [record["args"] for record in records.pop_many(3)] == [["ignored"], ["stored"], ["default"]]
+    # The solo worker finishes (and stores) one task before it starts the next, so once the
+    # last result is there, the ignored task's would be too.
+    assert wait_for_meta(backend, sent["default"])["status"] == "SUCCESS"
+    assert wait_for_meta(backend, sent["stored"])["status"] == "SUCCESS"
+    assert backend.get(f"celery-task-meta-{sent['ignored']}") is None
+
+
+def test_prefork_worker_enforces_soft_and_hard_time_limits(
+    worker_factory, run_php, redis_server: RedisServer
+) -> None:
+    backend_url = redis_server.url(BACKEND_DB)
+    worker_factory(redis_server.url(0), backend_url, queues=["limits"], pool="prefork", hostname="limits@%h")
+    sent = run_php(
+        """
+        $celery = new CeleryClient(broker: $brokerUrl, config: ['task_default_queue' => 'limits']);
+        $sleep = fn (float $seconds, array $o) => $celery->sendTask('tasks.sleep', [$seconds], [], $o)->id;
+        // The hard limit kills the pool process, whose replacement takes seconds: send it last.
+        echo json_encode([
+            'within' => $sleep(0.01, ['soft_time_limit' => 5, 'time_limit' => 10]),
+            'soft' => $sleep(30, ['soft_time_limit' => 0.3, 'time_limit' => 20]),
+            'hard' => $sleep(30, ['time_limit' => 0.3]),
+        ]);
+        """
+    ).json()
+    backend = redis_server.client(BACKEND_DB)
+
+    within = wait_for_meta(backend, sent["within"], timeout=15)
+    assert within["status"] == "SUCCESS"
+    assert within["result"] == 0.01
+    soft = wait_for_meta(backend, sent["soft"], timeout=15)
+    assert soft["status"] == "FAILURE"
+    assert soft["result"]["exc_type"] == "SoftTimeLimitExceeded"
+    hard = wait_for_meta(backend, sent["hard"], timeout=15)
+    assert hard["status"] == "FAILURE"
+    assert hard["result"]["exc_type"] == "TimeLimitExceeded"
+
+
+def test_global_keyprefix_reaches_a_worker_with_the_same_prefix(
+    worker: CeleryWorker, worker_factory, run_php, records: Records, redis_server: RedisServer
+) -> None:
+    transport = {"broker_transport_options": {"global_keyprefix": "pfx:"}}
+    sent = run_php(
+        """
+        $celery = new CeleryClient(broker: $brokerUrl, config: [
+            'broker_transport_options' => ['global_keyprefix' => 'pfx:'],
+        ]);
+        echo json_encode([
+            $celery->sendTask('tasks.record', ['plain'])->id,
+            $celery->sendTask('tasks.record', ['urgent-last'], [], ['priority' => 7])->id,
+        ]);
+        """
+    ).json()
+    broker = redis_server.client(0)
+    # Nothing for the session worker (queue "celery" without prefix) to take.
+    assert broker.llen("pfx:celery") == 1
+    assert broker.llen(f"pfx:celery{SEP}6") == 1
+    assert broker.llen("celery") == 0
+
+    worker_factory(redis_server.url(0), config=transport, hostname="prefixed@%h", prefetch_multiplier=1)
+
+    got = records.pop_many(2)
+    assert [record["request"]["id"] for record in got] == sent
+    assert {record["request"]["hostname"] for record in got} == {f"prefixed@{socket.gethostname()}"}
+    assert broker.llen("pfx:celery") == broker.llen(f"pfx:celery{SEP}6") == 0

@@ -1,0 +1,115 @@
+"""The queue option and task_routes take a task from PHP to the worker consuming that queue.
+
+An extra worker consumes only the routed queues; the session worker consumes only "celery".
+Which worker ran a task (request.hostname) and the routing key it was delivered with
+(request.delivery_info) show where PHP put the message.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from harness import CeleryWorker, Records, RedisServer
+
+HOST = socket.gethostname()
+ROUTED = f"routed@{HOST}"
+SESSION = f"session@{HOST}"
+ROUTED_QUEUES = ["by-option", "by-exact", "by-glob"]
+
+
+def _start_routed_worker(worker_factory, redis_server: RedisServer) -> CeleryWorker:
+    return worker_factory(redis_server.url(0), queues=ROUTED_QUEUES, hostname="routed@%h")
+
+
+def _where(record: dict[str, Any]) -> tuple[str, str]:
+    return record["request"]["hostname"], record["request"]["delivery_info"]["routing_key"]
+
+
+def test_queue_option_reaches_only_the_worker_of_that_queue(
+    worker: CeleryWorker, worker_factory, run_php, records: Records, redis_server: RedisServer
+) -> None:
+    _start_routed_worker(worker_factory, redis_server)
+
+    sent = run_php(
+        """
+        $celery = new CeleryClient(broker: $brokerUrl);
+        echo json_encode([
+            'routed' => $celery->sendTask('tasks.record', ['routed'], [], ['queue' => 'by-option'])->id,
+            'default' => $celery->sendTask('tasks.record', ['default'])->id,
+        ]);
+        """
+    ).json()
+
+    got = {record["request"]["id"]: record for record in records.pop_many(2)}
+    assert _where(got[sent["routed"]]) == (ROUTED, "by-option")
+    assert _where(got[sent["default"]]) == (SESSION, "celery")
+
+
+def test_task_routes_exact_name_then_glob_then_default(
+    worker: CeleryWorker, worker_factory, run_php, records: Records, redis_server: RedisServer
+) -> None:
+    _start_routed_worker(worker_factory, redis_server)
+
+    sent = run_php(
+        """
+        $send = function (array $routes, array $options = []) use ($brokerUrl): string {
+            $celery = new CeleryClient(broker: $brokerUrl, config: ['task_routes' => $routes]);
+            return $celery->sendTask('tasks.record', [], [], $options)->id;
+        };
+        echo json_encode([
+            // Exact names are looked up before patterns, whatever the order they are written in.
+            'exact' => $send(['tasks.*' => 'by-glob', 'tasks.record' => ['queue' => 'by-exact']]),
+            // Only a key with "*" is a pattern (then "?" and "[...]" are fnmatch syntax too).
+            'glob' => $send(['other.*' => 'nowhere', 't*s.re[a-c]o?d' => 'by-glob']),
+            // Patterns are tried in the order given.
+            'glob_order' => $send(['tasks.rec*' => 'by-glob', 'tasks.*' => 'nowhere']),
+            // A list of routers: the first one that knows the task wins.
+            'router_list' => $send([['tasks.add' => 'nowhere'], ['tasks.r*' => 'by-exact'], ['*' => 'x']]),
+            'option_wins' => $send(['tasks.record' => 'nowhere'], ['queue' => 'by-option']),
+            // No "*": "tasks.rec?rd" is a literal name. Matching is case-sensitive and whole-name.
+            'no_match' => $send(['tasks.rec?rd' => 'x', 'tasks.record.*' => 'nowhere', 'Tasks.*' => 'x']),
+        ]);
+        """
+    ).json()
+
+    got = {record["request"]["id"]: record for record in records.pop_many(len(sent))}
+    assert _where(got[sent["exact"]]) == (ROUTED, "by-exact")
+    assert _where(got[sent["glob"]]) == (ROUTED, "by-glob")
+    assert _where(got[sent["glob_order"]]) == (ROUTED, "by-glob")
+    assert _where(got[sent["router_list"]]) == (ROUTED, "by-exact")
+    assert _where(got[sent["option_wins"]]) == (ROUTED, "by-option")
+    assert _where(got[sent["no_match"]]) == (SESSION, "celery")
+    assert redis_server.client(0).exists("nowhere", "x") == 0
+
+
+def test_exchange_and_routing_key_follow_the_bindings_workers_declared(
+    worker: CeleryWorker, worker_factory, run_php, records: Records, redis_server: RedisServer
+) -> None:
+    # task_queues as a mapping is Celery's compact form: each queue is bound to a direct
+    # exchange with a routing key, and the worker writes that binding to Redis at startup.
+    bindings = {
+        "task_queues": {
+            "videos": {"exchange": "media", "routing_key": "video"},
+            "thumbnails": {"exchange": "media", "routing_key": "video"},
+            "audio": {"exchange": "media", "routing_key": "audio"},
+        }
+    }
+    queues = list(bindings["task_queues"])
+    worker_factory(redis_server.url(0), queues=queues, hostname="media@%h", config=bindings)
+
+    sent = run_php(
+        """
+        $celery = new CeleryClient(broker: $brokerUrl);
+        $options = ['exchange' => 'media', 'routing_key' => 'video'];
+        echo json_encode($celery->sendTask('tasks.record', ['video'], [], $options)->id);
+        """
+    ).json()
+
+    # A direct exchange delivers a copy to every queue bound with that key, as kombu does.
+    got = records.pop_many(2)
+    assert [record["request"]["id"] for record in got] == [sent, sent]
+    assert sorted(record["request"]["delivery_info"]["routing_key"] for record in got) == ["video", "video"]
+    assert {record["request"]["delivery_info"]["exchange"] for record in got} == {"media"}
+    assert {record["request"]["hostname"] for record in got} == {f"media@{HOST}"}
+    assert redis_server.client(0).exists("audio", "videos", "thumbnails") == 0
