@@ -96,12 +96,12 @@ final class BadInputCases
             'retries -1' => [$option(['retries' => -1]), ['"retries"', '-1']],
             'ignore_result "yes"' => [$option(['ignore_result' => 'yes']), ['"ignore_result"', '"yes"']],
             'an empty task_id' => [$option(['task_id' => '']), ['"task_id"', '""']],
-            'a task_id with a newline' => [$option(['task_id' => "a\nb"]), ['"task_id"', "\"a\nb\""]],
+            'a task_id with a newline' => [$option(['task_id' => "a\nb"]), ['"task_id"', '"a\x0ab"']],
             'an empty queue name' => [$option(['queue' => '']), ['"queue"', '""']],
             'a blank queue name' => [$option(['queue' => '  ']), ['"queue"', '"  "']],
             'a queue name with kombu\'s separator' => [
                 $option(['queue' => "a\x06\x16b"]),
-                ['"queue"', "\"a\x06\x16b\""],
+                ['"queue"', '"a\x06\x16b"'],
             ],
             'a queue name that is not a string' => [$option(['queue' => 5]), ['"queue"', '5']],
             'a custom header named "id"' => [$option(['headers' => ['id' => 'x']]), ['"headers"', '"id"']],
@@ -122,7 +122,7 @@ final class BadInputCases
             ],
             'an unusable task_default_queue' => [
                 $config(['task_default_queue' => "a\nb"]),
-                ['"task_default_queue"', "\"a\nb\""],
+                ['"task_default_queue"', '"a\x0ab"'],
             ],
             'task_default_priority 10' => [$config(['task_default_priority' => 10]), ['"task_default_priority"', '10']],
             'a route with an unknown key' => [
