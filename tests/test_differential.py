@@ -4,9 +4,7 @@ For each case, a Python Celery app configured like the PHP client publishes to o
 session Redis and PHP publishes the same call to another; no worker reads either. The two
 envelopes must agree at every level: same keys, same JSON types, same values, except what
 is fresh per publish (ids, delivery tag, reply_to, origin) and times (eta, expires,
-expiration), which are compared relative to each side's publish time. The one deliberate
-difference: without the ignore_result option, send_task() writes null and PHP writes false
-(a boolean means "store the result" to every 5.x worker, null only to 5.7).
+expiration), which are compared relative to each side's publish time.
 """
 
 from __future__ import annotations
@@ -414,16 +412,6 @@ def test_php_envelope_matches_python_send_task(
 
     left = normalize(python_envelope, published_at=python.published_at, tolerance=TOLERANCE)
     right = normalize(php_envelope, published_at=php.published_at, tolerance=TOLERANCE)
-    python_ignore = left["headers"].pop("ignore_result")
-    php_ignore = right["headers"].pop("ignore_result")
-    if "ignore_result" in case.python_call():
-        assert python_ignore is php_ignore is case.python_call()["ignore_result"]
-    else:
-        # The deliberate difference: send_task() leaves it to the worker's task default (5.7
-        # only), we write the value every 5.x worker reads as "store the result".
-        assert python_ignore is None
-        assert php_ignore is False
-
     assert differences(left, right) == []
     for name, value in case.exact_headers.items():
         assert differences(value, python_envelope["headers"][name]) == [], name

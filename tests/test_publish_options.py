@@ -225,6 +225,27 @@ def test_ignore_result_stores_no_result(
     assert backend.get(f"celery-task-meta-{sent['ignored']}") is None
 
 
+def test_without_the_option_the_tasks_own_ignore_result_applies(
+    worker: CeleryWorker, run_php, records: Records, redis_server: RedisServer
+) -> None:
+    """Like send_task(), an unset ignore_result is sent as null, so a 5.7 worker uses the task's."""
+    sent = run_php(
+        """
+        $celery = new CeleryClient(broker: $brokerUrl);
+        echo json_encode([
+            'quiet' => $celery->sendTask('tasks.record_quietly', ['quiet'])->id,
+            'forced' => $celery->sendTask('tasks.record_quietly', ['forced'], [], ['ignore_result' => false])->id,
+        ]);
+        """
+    ).json()
+    backend = redis_server.client(BACKEND_DB)
+
+    assert [record["request"]["ignore_result"] for record in records.pop_many(2)] == [None, False]
+    assert wait_for_meta(backend, sent["forced"])["status"] == "SUCCESS"
+    # The solo worker stored "forced" after running "quiet", which would have been stored first.
+    assert backend.get(f"celery-task-meta-{sent['quiet']}") is None
+
+
 def test_prefork_worker_enforces_soft_and_hard_time_limits(
     worker_factory, run_php, redis_server: RedisServer
 ) -> None:

@@ -79,9 +79,9 @@ final class MessageBuilder
             'argsrepr' => PythonRepr::args($signature->wireArgs()),
             'kwargsrepr' => PythonRepr::kwargs($signature->wireKwargs()),
             'origin' => $this->origin,
-            // send_task() writes null here, which only 5.7 workers read as "task default";
-            // older ones read false. A boolean means the same to all of them.
-            'ignore_result' => $options->ignoreResult ?? false,
+            // Unset, send_task() writes null: a 5.7 worker then applies the task's own
+            // ignore_result, and 5.1-5.6 workers read null as false (store the result).
+            'ignore_result' => $options->ignoreResult,
             'replaced_task_nesting' => 0,
             'stamped_headers' => null,
             'stamps' => new \stdClass(),

@@ -26,7 +26,7 @@ final class MessageBuilderTest extends TestCase
             . '"headers":{"lang":"py","task":"tasks.add","id":"' . self::ID . '","shadow":null,"eta":null,'
             . '"expires":null,"group":null,"group_index":null,"retries":0,"timelimit":[null,null],'
             . '"root_id":"' . self::ID . '","parent_id":null,"argsrepr":"[2, 3]","kwargsrepr":"{}",'
-            . '"origin":"gen42@host","ignore_result":false,"replaced_task_nesting":0,"stamped_headers":null,"stamps":{}},'
+            . '"origin":"gen42@host","ignore_result":null,"replaced_task_nesting":0,"stamped_headers":null,"stamps":{}},'
             . '"properties":{"correlation_id":"' . self::ID . '","reply_to":"reply-oid","delivery_mode":2,'
             . '"delivery_info":{"exchange":"","routing_key":"celery"},"priority":0,"body_encoding":"base64",'
             . '"delivery_tag":"' . self::TAG . '"}}',
