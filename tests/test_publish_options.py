@@ -232,9 +232,10 @@ def test_without_the_option_the_tasks_own_ignore_result_applies(
     sent = run_php(
         """
         $celery = new CeleryClient(broker: $brokerUrl);
+        $quiet = fn (string $arg, array $options) => $celery->sendTask('tasks.record_quietly', [$arg], [], $options);
         echo json_encode([
-            'quiet' => $celery->sendTask('tasks.record_quietly', ['quiet'])->id,
-            'forced' => $celery->sendTask('tasks.record_quietly', ['forced'], [], ['ignore_result' => false])->id,
+            'quiet' => $quiet('quiet', [])->id,
+            'forced' => $quiet('forced', ['ignore_result' => false])->id,
         ]);
         """
     ).json()
