@@ -232,7 +232,7 @@ def test_without_the_option_the_tasks_own_ignore_result_applies(
     sent = run_php(
         """
         $celery = new CeleryClient(broker: $brokerUrl);
-        $quiet = fn (string $arg, array $options) => $celery->sendTask('tasks.record_quietly', [$arg], [], $options);
+        $quiet = fn (string $arg, array $o) => $celery->sendTask('tasks.record_quietly', [$arg], [], $o);
         echo json_encode([
             'quiet' => $quiet('quiet', [])->id,
             'forced' => $quiet('forced', ['ignore_result' => false])->id,
