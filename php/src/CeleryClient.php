@@ -5,17 +5,24 @@ declare(strict_types=1);
 namespace CeleryBridge;
 
 use CeleryBridge\Backend\RedisResultBackend;
+use CeleryBridge\Broker\QueueInspector;
 use CeleryBridge\Broker\RedisBroker;
+use CeleryBridge\Canvas\Canvas;
+use CeleryBridge\Canvas\CanvasPlanner;
 use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\ConnectionFactory;
 use CeleryBridge\Connection\RedisConnection;
+use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\CeleryBridgeException;
+use CeleryBridge\Exception\InvalidCanvas;
 use CeleryBridge\Message\BodyEncoder;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
+use CeleryBridge\Message\TaskOptions;
 use CeleryBridge\Message\Uuid;
 use CeleryBridge\Result\AsyncResult;
+use CeleryBridge\Result\GroupResult;
 use CeleryBridge\Result\ResultSet;
 
 /**
@@ -30,6 +37,10 @@ final class CeleryClient
     private readonly RedisBroker $broker;
     private readonly MessageBuilder $builder;
     private readonly ?RedisResultBackend $resultBackend;
+    private readonly WorkerControl $control;
+    private readonly QueueInspector $queues;
+    /** This client's oid: reply_to of its messages and of the canvas parts it freezes. */
+    private readonly string $replyTo;
 
     /**
      * @param string|object $broker a Celery broker_url (redis://...) or a connected client
@@ -43,16 +54,27 @@ final class CeleryClient
         array $config = [],
     ) {
         $this->config = ClientConfig::fromArray($config);
-        $this->brokerConnection = ConnectionFactory::create($broker, $this->config->connection);
+        $this->brokerConnection = ConnectionFactory::create($broker, [
+            'broker_transport_options' => $this->config->brokerTransportOptions,
+            'task_publish_retry' => $this->config->publishRetry,
+            'task_publish_retry_policy' => $this->config->publishRetryPolicy,
+        ] + $this->config->connection);
         $this->broker = new RedisBroker($this->brokerConnection, $this->config->queueKeys);
         $this->resultBackend = $backend === null ? null : RedisResultBackend::fromOptions(
-            ConnectionFactory::create($backend, $this->config->connection),
+            ConnectionFactory::create(
+                $backend,
+                ['result_backend_transport_options' => $this->config->backendTransportOptions] + $this->config->connection,
+                ConnectionFactory::BACKEND,
+            ),
             $this->config->backendTransportOptions,
             $this->config->resultExpires,
         );
+        $this->control = WorkerControl::fromConfig($this->brokerConnection, $this->config);
+        $this->queues = new QueueInspector($this->brokerConnection, $this->config->queueKeys);
+        $this->replyTo = Uuid::v4();
         $this->builder = new MessageBuilder(
             origin: sprintf('gen%d@%s', getmypid(), gethostname()),
-            replyTo: Uuid::v4(),
+            replyTo: $this->replyTo,
             protocol: $this->config->protocol,
             encoder: new BodyEncoder($this->config->serializer, $this->config->compression),
         );
@@ -68,29 +90,96 @@ final class CeleryClient
      */
     public function sendTask(string $name, array $args = [], array $kwargs = [], array $options = []): AsyncResult
     {
-        return $this->send(new Signature($name, $args, $kwargs, $options));
+        $result = $this->send(new Signature($name, $args, $kwargs, $options));
+        \assert($result instanceof AsyncResult);
+        return $result;
     }
 
     /**
-     * Sends a signature, with extra apply_async options laid over its own.
+     * Sends any canvas (a Signature, Chain, Group or Chord) with apply_async options laid over
+     * it, with the meaning Celery gives them for that form (see each class's withOptions()).
+     *
+     * Every task id is chosen and every message built before the first one is written, so
+     * invalid input writes nothing. A Signature gives its AsyncResult; a Chain gives its last
+     * step's (earlier steps through `parent`), or a GroupResult when it ends in a group; a Group
+     * gives a GroupResult; a Chord gives its body's result, whose parent is the header's
+     * GroupResult. A chord first stores its size in the result backend, as Celery does.
      *
      * @param array<string, mixed> $options
      * @throws CeleryBridgeException
      */
-    public function send(Signature $signature, array $options = []): AsyncResult
+    public function send(Canvas $canvas, array $options = []): AsyncResult|GroupResult
     {
-        $signature = $options === [] ? $signature : $signature->withOptions($options);
-        $taskId = $signature->options->taskId ?? Uuid::v4();
-        $delivery = $this->deliveryFor($signature);
-        $message = $this->builder->build(
-            $signature,
-            $taskId,
-            $delivery,
-            new \DateTimeImmutable('now', new \DateTimeZone('UTC')),
-            Uuid::v4(),
-        );
-        $this->broker->publish($message, $delivery);
-        return new AsyncResult($taskId, $this->resultBackend);
+        $canvas = $options === [] ? $canvas : $canvas->withOptions($options);
+        $plan = $this->planner()->plan($canvas);
+        if ($plan->chordSizes !== [] && $this->resultBackend === null) {
+            throw InvalidCanvas::chordWithoutBackend();
+        }
+        $now = new \DateTimeImmutable('now', new \DateTimeZone('UTC'));
+        $messages = [];
+        foreach ($plan->tasks as $task) {
+            if ($task->chain !== null && $this->config->protocol === 1) {
+                throw InvalidCanvas::chainWithProtocolOne();
+            }
+            $delivery = $this->deliveryFor($task->signature);
+            $message = $this->builder->build($task->signature, $task->taskId, $delivery, $now, Uuid::v4(), $task->embed());
+            $messages[] = [$message, $delivery];
+        }
+        foreach ($plan->chordSizes as $groupId => $size) {
+            // Before any header task is published, so that the last one to finish finds it.
+            $this->resultBackend?->setChordSize((string) $groupId, $size);
+        }
+        foreach ($messages as [$message, $delivery]) {
+            $this->broker->publish($message, $delivery);
+        }
+        return $plan->result;
+    }
+
+    /**
+     * Tells the workers to discard tasks, like Celery's app.control.revoke(). A revoked task
+     * that has not started never runs and its state becomes REVOKED, also when a worker holds
+     * it for its ETA; with $terminate the worker also sends $signal to the process running it
+     * (prefork pool only: the solo pool runs tasks in the worker itself).
+     *
+     * Revocations live in the workers' memory: a worker that is not connected when this is
+     * sent never hears it.
+     *
+     * @param string|list<string> $taskIds one id or several (one broadcast)
+     * @param string|int $signal "SIGTERM", "TERM", "SIGKILL", ... or a number; used with $terminate
+     * @param list<string>|null $destination only the workers with these node names ("celery@host")
+     * @return int how many workers heard it (PUBLISH's receiver count); 0 means none did
+     * @throws CeleryBridgeException
+     */
+    public function revoke(
+        string|array $taskIds,
+        bool $terminate = false,
+        string|int $signal = 'SIGTERM',
+        ?array $destination = null,
+    ): int {
+        return $this->control->revoke($taskIds, $terminate, $signal, $destination);
+    }
+
+    /**
+     * The number of messages waiting in a queue (all its priority lists), task_default_queue
+     * by default. Messages a worker has already taken, e.g. ones waiting for their ETA, are
+     * not waiting here.
+     *
+     * @throws CeleryBridgeException
+     */
+    public function queueLength(?string $queue = null): int
+    {
+        return $this->queues->length($this->queueName($queue));
+    }
+
+    /**
+     * Deletes every message waiting in a queue (all its priority lists), task_default_queue by
+     * default, like `celery purge -Q <queue>`, and returns how many there were.
+     *
+     * @throws CeleryBridgeException
+     */
+    public function purgeQueue(?string $queue = null): int
+    {
+        return $this->queues->purge($this->queueName($queue));
     }
 
     /**
@@ -98,7 +187,7 @@ final class CeleryClient
      */
     public function result(string $taskId): AsyncResult
     {
-        return new AsyncResult($taskId, $this->resultBackend);
+        return new AsyncResult($taskId, $this->resultBackend, control: $this->control);
     }
 
     /**
@@ -113,6 +202,24 @@ final class CeleryClient
             fn (string|AsyncResult $task): AsyncResult => $task instanceof AsyncResult ? $task : $this->result($task),
             $tasks,
         )));
+    }
+
+    private function planner(): CanvasPlanner
+    {
+        return new CanvasPlanner(
+            $this->replyTo,
+            Uuid::v4(...),
+            fn (string $id, AsyncResult|GroupResult|null $parent): AsyncResult
+                => new AsyncResult($id, $this->resultBackend, $parent, $this->control),
+            fn (string $id, array $results, AsyncResult|GroupResult|null $parent): GroupResult
+                => new GroupResult($id, $results, $parent, $this->control),
+        );
+    }
+
+    private function queueName(?string $queue): string
+    {
+        // The same check as the queue option: the name becomes a Redis key that workers BRPOP.
+        return $queue === null ? $this->config->defaultQueue : (string) TaskOptions::fromArray(['queue' => $queue])->queue;
     }
 
     /**

@@ -24,6 +24,9 @@ final class RedisResultBackend
     public const TASK_KEY_PREFIX = 'celery-task-meta-';
     public const GROUP_KEY_PREFIX = 'celery-taskset-meta-';
 
+    /** How often one wait subscribes again after Redis closed its subscriber connection. */
+    private const MAX_RECONNECTS = 3;
+
     /** @var list<\WeakReference<self>> backends alive in this process, to rebind unserialized results */
     private static array $live = [];
 
@@ -72,7 +75,8 @@ final class RedisResultBackend
     public static function restore(?string $fingerprint): ?self
     {
         $alive = array_values(array_filter(array_map(static fn (\WeakReference $ref) => $ref->get(), self::$live)));
-        foreach ($alive as $backend) {
+        // The most recent first, as Celery's "current app" is the last one created.
+        foreach (array_reverse($alive) as $backend) {
             if ($fingerprint !== null && $backend->fingerprint() === $fingerprint) {
                 return $backend;
             }
@@ -155,16 +159,41 @@ final class RedisResultBackend
         }
         $channels = [];
         foreach ($taskIds as $taskId) {
-            if (!$metas[$taskId]->isReady()) {
-                $channels[$this->taskKey($taskId)] = $taskId;
-            }
+            $channels[$this->taskKey($taskId)] = $taskId;
         }
-        $waiter = PubSubWaiter::subscribe($this->connection->endpoint(), array_map('strval', array_keys($channels)), $deadline);
+        $waiter = null;
+        $reconnects = 0;
         try {
-            // Anything stored before the subscription took effect is in the keys now.
-            $metas = $this->fetch(array_values($channels), $metas);
-            while (!self::done($metas, $taskIds, $stopOnFailure)) {
-                $message = $waiter?->next($deadline);
+            while (true) {
+                if ($waiter === null) {
+                    $pending = array_filter($channels, static fn (string $id): bool => !$metas[$id]->isReady());
+                    $waiter = PubSubWaiter::subscribe(
+                        $this->connection->endpoint(),
+                        array_map('strval', array_keys($pending)),
+                        $deadline,
+                    );
+                    // Anything stored before the subscription took effect is in the keys now.
+                    $metas = $this->fetch(array_values($pending), $metas);
+                    if (self::done($metas, $taskIds, $stopOnFailure)) {
+                        break;
+                    }
+                    if ($waiter === null) {
+                        throw self::timeout((float) $timeout, $metas);
+                    }
+                }
+                try {
+                    $message = $waiter->next($deadline);
+                } catch (ConnectionFailed $e) {
+                    // Redis drops a subscriber whose output buffer overflows (client-output-buffer-limit
+                    // pubsub, 32 MB by default), as a very large result can cause: subscribe again
+                    // and read the keys, where that result already is.
+                    $waiter->close();
+                    $waiter = null;
+                    if (++$reconnects > self::MAX_RECONNECTS) {
+                        throw $e;
+                    }
+                    continue;
+                }
                 if ($message === null) {
                     throw self::timeout((float) $timeout, $metas);
                 }
@@ -174,6 +203,9 @@ final class RedisResultBackend
                     continue;
                 }
                 $metas[$taskId] = $this->decoder->decode($payload, $taskId);
+                if (self::done($metas, $taskIds, $stopOnFailure)) {
+                    break;
+                }
             }
         } finally {
             $waiter?->close();
@@ -189,6 +221,20 @@ final class RedisResultBackend
     public function forget(string $taskId): void
     {
         $this->connection->del($this->taskKey($taskId));
+    }
+
+    /**
+     * Arms a chord as Celery's Redis backend does before the header is published: workers
+     * count finished header tasks against "<group key>.s" and never run the body without it.
+     * ".c" (the "body already dispatched" mark of a previous run of the same group) goes first.
+     * The TTL is result_chord_expires, which defaults to result_expires.
+     *
+     * @throws ConnectionFailed
+     */
+    public function setChordSize(string $groupId, int $size): void
+    {
+        $this->connection->del($this->groupKey($groupId) . '.c');
+        $this->connection->set($this->groupKey($groupId) . '.s', (string) $size, $this->expires);
     }
 
     /**

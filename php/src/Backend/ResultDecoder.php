@@ -131,8 +131,9 @@ final class ResultDecoder
         } catch (\JsonException $e) {
             throw new \UnexpectedValueException(sprintf('it is not valid JSON (%s).', $e->getMessage()), 0, $e);
         }
-        // Markers can only be present if the text names __type__ (possibly \u-escaped).
-        if ($tokens !== null || str_contains($json, '__type__') || str_contains($json, '\\u')) {
+        // A marker needs the key __type__: written plainly, or with one of its letters \u-escaped.
+        $markers = str_contains($json, '__type__') || preg_match('/\\\\u00(?:5f|65|70|74|79)/i', $json) === 1;
+        if ($tokens !== null || $markers) {
             $value = self::walk($value, $tokens ?? []);
         }
         return $value;

@@ -14,7 +14,7 @@ use CeleryBridge\Message\TaskOptions;
  *
  * Arguments are validated when the signature is made, so a signature that exists can be sent.
  */
-final class Signature
+final class Signature implements Canvas
 {
     public readonly TaskOptions $options;
 
@@ -93,6 +93,24 @@ final class Signature
     }
 
     /**
+     * Adds to the callbacks already set (the "link" option replaces them).
+     */
+    public function withLink(Signature ...$callbacks): self
+    {
+        return $callbacks === [] ? $this : $this->withOptions(['link' => [...$this->options->link, ...array_values($callbacks)]]);
+    }
+
+    /**
+     * Adds to the errbacks already set (the "link_error" option replaces them).
+     */
+    public function withLinkError(Signature ...$errbacks): self
+    {
+        return $errbacks === []
+            ? $this
+            : $this->withOptions(['link_error' => [...$this->options->linkError, ...array_values($errbacks)]]);
+    }
+
+    /**
      * The positional arguments as kombu JSON data.
      *
      * @internal
@@ -118,22 +136,13 @@ final class Signature
      */
     public function toCelery(): array
     {
-        $options = new \stdClass();
-        foreach ($this->options->toArray() as $name => $value) {
-            $options->{$name} = match (true) {
-                $value instanceof self => $value->toCelery(),
-                is_array($value) && $value !== [] && ($value[0] ?? null) instanceof self
-                    => array_map(static fn (self $s) => $s->toCelery(), $value),
-                default => KombuJson::normalize($value, 'options.' . $name),
-            };
-        }
-        return [
-            'task' => $this->task,
-            'args' => $this->wireArgs,
-            'kwargs' => $this->wireKwargs,
-            'options' => $options,
-            'subtask_type' => null,
-            'immutable' => $this->immutable,
-        ];
+        return SignatureDict::make(
+            $this->task,
+            $this->wireArgs,
+            $this->wireKwargs,
+            SignatureDict::options($this->options),
+            null,
+            $this->immutable,
+        );
     }
 }

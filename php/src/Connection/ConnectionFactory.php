@@ -4,29 +4,104 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Connection;
 
+use CeleryBridge\Exception\InvalidBrokerUrl;
 use CeleryBridge\Exception\InvalidConfiguration;
 
 /**
  * Turns what a user passes as `broker:` / `backend:` into a lazy RedisConnection.
  *
+ * Accepted targets: a Celery URL string (Dsn), a connected \Redis, a Predis\ClientInterface,
+ * or a RedisConnection (returned as it is). The broker's connection comes wrapped in
+ * RetryingConnection (task_publish_retry / task_publish_retry_policy); wrap no further.
+ *
  * @internal
  */
 final class ConnectionFactory
 {
+    public const BROKER = Dsn::BROKER;
+    public const BACKEND = Dsn::BACKEND;
+
     /**
-     * @param array<string, mixed> $options connection settings from the client config
+     * @param array<string, mixed> $options connection settings from the client config (ConnectionOptions::KEYS)
+     * @param string $role self::BROKER (broker_url rules, publish retries) or self::BACKEND (result_backend rules)
+     *
+     * @throws InvalidBrokerUrl|InvalidConfiguration
      */
-    public static function create(#[\SensitiveParameter] string|object $target, array $options = []): RedisConnection
-    {
+    public static function create(
+        #[\SensitiveParameter] string|object $target,
+        array $options = [],
+        string $role = self::BROKER,
+    ): RedisConnection {
         if ($target instanceof RedisConnection) {
             return $target;
+        }
+        $settings = ConnectionOptions::fromConfig($options, $role);
+        $connection = self::connect($target, $settings, $role);
+        return $role === self::BROKER ? new RetryingConnection($connection, $settings->retryPolicy) : $connection;
+    }
+
+    private static function connect(#[\SensitiveParameter] string|object $target, ConnectionOptions $settings, string $role): RedisConnection
+    {
+        if (is_string($target)) {
+            $topology = Topology::fromDsn(Dsn::fromString($target, $role), $settings);
+            return match (self::client($settings->client, $role)) {
+                ConnectionOptions::CLIENT_PHPREDIS => PhpRedisConnection::fromTopology($topology, $settings),
+                default => PredisConnection::fromTopology($topology, $settings),
+            };
+        }
+        if ($target instanceof \RedisCluster || (is_a($target, 'Predis\ClientInterface') && self::isPredisCluster($target))) {
+            throw InvalidConfiguration::invalid($role, $target, PredisConnection::clusterRefusal());
+        }
+        if ($target instanceof \RedisSentinel) {
+            throw InvalidConfiguration::invalid(
+                $role,
+                $target,
+                'a \RedisSentinel talks to a sentinel, not to the master: pass the URL '
+                . 'sentinel://host:26379;sentinel://host2:26379 with broker_transport_options master_name.',
+            );
         }
         if ($target instanceof \Redis) {
             return PhpRedisConnection::fromClient($target);
         }
-        if (is_string($target)) {
-            return PhpRedisConnection::fromDsn(Dsn::fromString($target));
+        if ($target instanceof \Predis\ClientInterface) {
+            return PredisConnection::fromClient($target);
         }
-        throw InvalidConfiguration::invalid('broker', $target, 'expected a Redis URL or a connected \Redis client.');
+        throw InvalidConfiguration::invalid(
+            $role,
+            $target,
+            'expected a Redis URL (redis://, rediss://, redis+socket://, sentinel://), a connected \Redis or a Predis client.',
+        );
+    }
+
+    /**
+     * Which client library a URL connection uses: phpredis when loaded, else Predis.
+     */
+    public static function client(string $wanted, string $role = self::BROKER): string
+    {
+        $setting = 'redis_client';
+        return match ($wanted) {
+            ConnectionOptions::CLIENT_PHPREDIS => extension_loaded('redis')
+                ? ConnectionOptions::CLIENT_PHPREDIS
+                : throw InvalidConfiguration::invalid($setting, $wanted, 'the phpredis extension (ext-redis) is not loaded; install it, or use redis_client => predis.'),
+            ConnectionOptions::CLIENT_PREDIS => PredisConnection::available()
+                ? ConnectionOptions::CLIENT_PREDIS
+                : throw InvalidConfiguration::invalid($setting, $wanted, 'Predis is not installed or not autoloaded (class Predis\Client not found): composer require predis/predis.'),
+            default => match (true) {
+                extension_loaded('redis') => ConnectionOptions::CLIENT_PHPREDIS,
+                PredisConnection::available() => ConnectionOptions::CLIENT_PREDIS,
+                default => throw InvalidConfiguration::invalid(
+                    $role,
+                    'a URL',
+                    'no Redis client is available: install the phpredis extension (ext-redis) or predis/predis.',
+                ),
+            },
+        };
+    }
+
+    private static function isPredisCluster(object $client): bool
+    {
+        $connection = method_exists($client, 'getConnection') ? $client->getConnection() : null;
+        return $connection instanceof \Predis\Connection\Aggregate\ClusterInterface
+            || is_a($connection, 'Predis\Connection\Cluster\ClusterInterface');
     }
 }

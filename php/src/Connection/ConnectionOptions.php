@@ -4,13 +4,216 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Connection;
 
+use CeleryBridge\Exception\InvalidConfiguration;
+
 /**
- * Connection settings, under Celery's setting names where Celery has one.
+ * The connection settings of one connection (the broker's or the result backend's), read from
+ * the client config under Celery's setting names:
+ *
+ * | key                                   | role    | meaning                                          |
+ * |---------------------------------------|---------|--------------------------------------------------|
+ * | broker_transport_options              | broker  | master_name, sentinel_kwargs, min_other_sentinels, socket_timeout, socket_connect_timeout (other keys belong to the broker) |
+ * | result_backend_transport_options      | backend | master_name, sentinel_kwargs, min_other_sentinels (other keys belong to the backend) |
+ * | broker_use_ssl / redis_backend_use_ssl| each    | ssl_* options (TlsOptions::KEYS), or true       |
+ * | broker_connection_timeout             | broker  | connect timeout, seconds (Celery default 4)      |
+ * | redis_socket_connect_timeout          | backend | connect timeout, seconds                         |
+ * | redis_socket_timeout                  | backend | read timeout, seconds (Celery default 120)       |
+ * | redis_client                          | both    | 'auto' (phpredis if loaded), 'phpredis', 'predis' (ours) |
+ * | redis_persistent                      | both    | reuse the socket across PHP-FPM requests (ours)  |
+ * | task_publish_retry[_policy]           | broker  | RetryPolicy                                      |
+ *
+ * Settings of the other role are ignored, so one array can serve both connections.
  */
 final class ConnectionOptions
 {
     /** Celery's `broker_connection_timeout` default. */
     public const DEFAULT_CONNECT_TIMEOUT = 4.0;
+    /**
+     * kombu waits forever for a reply by default; a PHP request should not. 10 s is far above
+     * what LPUSH takes even on a loaded server.
+     */
+    public const DEFAULT_READ_TIMEOUT = 10.0;
     /** Celery's `redis_socket_timeout` default. */
-    public const DEFAULT_READ_TIMEOUT = 120.0;
+    public const DEFAULT_BACKEND_READ_TIMEOUT = 120.0;
+
+    public const CLIENT_AUTO = 'auto';
+    public const CLIENT_PHPREDIS = 'phpredis';
+    public const CLIENT_PREDIS = 'predis';
+
+    public const KEYS = [
+        'broker_transport_options',
+        'result_backend_transport_options',
+        'broker_use_ssl',
+        'redis_backend_use_ssl',
+        'broker_connection_timeout',
+        'redis_socket_timeout',
+        'redis_socket_connect_timeout',
+        'redis_client',
+        'redis_persistent',
+        'task_publish_retry',
+        'task_publish_retry_policy',
+    ];
+
+    private const SENTINEL_KWARGS = ['username', 'password', 'socket_timeout', 'socket_connect_timeout'];
+
+    private function __construct(
+        public readonly string $role,
+        public readonly string $client,
+        public readonly ?float $connectTimeout,
+        public readonly ?float $readTimeout,
+        public readonly bool $persistent,
+        public readonly ?TlsOptions $tls,
+        public readonly ?string $masterName,
+        public readonly int $minOtherSentinels,
+        public readonly ?string $sentinelUsername,
+        #[\SensitiveParameter] public readonly ?string $sentinelPassword,
+        public readonly ?float $sentinelConnectTimeout,
+        public readonly ?float $sentinelReadTimeout,
+        public readonly RetryPolicy $retryPolicy,
+    ) {
+    }
+
+    public static function defaults(string $role = Dsn::BROKER): self
+    {
+        return self::fromConfig([], $role);
+    }
+
+    /**
+     * @param array<string, mixed> $config only the keys in self::KEYS
+     *
+     * @throws InvalidConfiguration naming the unknown or invalid key
+     */
+    public static function fromConfig(array $config, string $role = Dsn::BROKER): self
+    {
+        foreach (array_keys($config) as $key) {
+            if (!in_array($key, self::KEYS, true)) {
+                throw InvalidConfiguration::unknown((string) $key, self::KEYS);
+            }
+        }
+        $backend = $role === Dsn::BACKEND;
+        $transportKey = $backend ? 'result_backend_transport_options' : 'broker_transport_options';
+        $transport = $config[$transportKey] ?? [];
+        if (!is_array($transport)) {
+            throw InvalidConfiguration::invalid($transportKey, $transport, 'expected an array.');
+        }
+
+        $client = $config['redis_client'] ?? self::CLIENT_AUTO;
+        if (!in_array($client, [self::CLIENT_AUTO, self::CLIENT_PHPREDIS, self::CLIENT_PREDIS], true)) {
+            throw InvalidConfiguration::invalid('redis_client', $client, "expected 'auto', 'phpredis' or 'predis'.");
+        }
+        $persistent = $config['redis_persistent'] ?? false;
+        if (!is_bool($persistent)) {
+            throw InvalidConfiguration::invalid('redis_persistent', $persistent, 'expected true or false.');
+        }
+
+        if ($backend) {
+            $connectTimeout = self::seconds($config, 'redis_socket_connect_timeout');
+            $readTimeout = self::seconds($config, 'redis_socket_timeout');
+        } else {
+            $connectTimeout = self::seconds($transport, 'socket_connect_timeout', $transportKey)
+                ?? self::seconds($config, 'broker_connection_timeout');
+            $readTimeout = self::seconds($transport, 'socket_timeout', $transportKey);
+        }
+
+        $sslKey = $backend ? 'redis_backend_use_ssl' : 'broker_use_ssl';
+        $ssl = $config[$sslKey] ?? null;
+        $tls = match (true) {
+            $ssl === null, $ssl === false, $ssl === [] => null,
+            $ssl === true => TlsOptions::none()->withCertReqs(TlsOptions::REQUIRED),
+            is_array($ssl) => TlsOptions::fromArray($ssl, $sslKey),
+            default => throw InvalidConfiguration::invalid($sslKey, $ssl, 'expected an array of ssl_* options (as in Celery) or true.'),
+        };
+
+        $masterName = $transport['master_name'] ?? null;
+        if ($masterName !== null && (!is_string($masterName) || $masterName === '')) {
+            throw InvalidConfiguration::invalid($transportKey . '[master_name]', $masterName, 'expected the name the sentinels monitor.');
+        }
+        $minOther = $transport['min_other_sentinels'] ?? 0;
+        if (!is_int($minOther) || $minOther < 0) {
+            throw InvalidConfiguration::invalid($transportKey . '[min_other_sentinels]', $minOther, 'expected an integer >= 0.');
+        }
+        $sentinelKwargs = $transport['sentinel_kwargs'] ?? [];
+        if (!is_array($sentinelKwargs)) {
+            throw InvalidConfiguration::invalid($transportKey . '[sentinel_kwargs]', $sentinelKwargs, 'expected an array.');
+        }
+        foreach (array_keys($sentinelKwargs) as $key) {
+            if (!in_array($key, self::SENTINEL_KWARGS, true)) {
+                throw InvalidConfiguration::invalid(
+                    sprintf('%s[sentinel_kwargs][%s]', $transportKey, $key),
+                    $sentinelKwargs[$key],
+                    'not supported; known: ' . implode(', ', self::SENTINEL_KWARGS) . '.',
+                );
+            }
+        }
+        foreach (['username', 'password'] as $key) {
+            if (isset($sentinelKwargs[$key]) && !is_string($sentinelKwargs[$key])) {
+                throw InvalidConfiguration::invalid(sprintf('%s[sentinel_kwargs][%s]', $transportKey, $key), $key === 'password' ? '****' : $sentinelKwargs[$key], 'expected a string.');
+            }
+        }
+
+        return new self(
+            $role,
+            $client,
+            $connectTimeout,
+            $readTimeout,
+            $persistent,
+            $tls,
+            $masterName,
+            $minOther,
+            $sentinelKwargs['username'] ?? null,
+            $sentinelKwargs['password'] ?? null,
+            self::seconds($sentinelKwargs, 'socket_connect_timeout', $transportKey . '[sentinel_kwargs]'),
+            self::seconds($sentinelKwargs, 'socket_timeout', $transportKey . '[sentinel_kwargs]'),
+            $backend ? RetryPolicy::never() : RetryPolicy::fromConfig($config),
+        );
+    }
+
+    public function withClient(string $client): self
+    {
+        return new self(
+            $this->role,
+            $client,
+            $this->connectTimeout,
+            $this->readTimeout,
+            $this->persistent,
+            $this->tls,
+            $this->masterName,
+            $this->minOtherSentinels,
+            $this->sentinelUsername,
+            $this->sentinelPassword,
+            $this->sentinelConnectTimeout,
+            $this->sentinelReadTimeout,
+            $this->retryPolicy,
+        );
+    }
+
+    public function defaultReadTimeout(): float
+    {
+        return $this->role === Dsn::BACKEND ? self::DEFAULT_BACKEND_READ_TIMEOUT : self::DEFAULT_READ_TIMEOUT;
+    }
+
+    /**
+     * @return array<string, mixed>
+     */
+    public function __debugInfo(): array
+    {
+        $info = get_object_vars($this);
+        $info['sentinelPassword'] = $this->sentinelPassword === null ? null : '****';
+        return $info;
+    }
+
+    /**
+     * @param array<mixed> $from
+     */
+    private static function seconds(array $from, string $key, ?string $inside = null): ?float
+    {
+        if (!isset($from[$key])) {
+            return null;
+        }
+        $value = $from[$key];
+        if ((!is_int($value) && !is_float($value)) || $value <= 0 || !is_finite((float) $value)) {
+            throw InvalidConfiguration::invalid($inside === null ? $key : sprintf('%s[%s]', $inside, $key), $value, 'expected a number of seconds > 0.');
+        }
+        return (float) $value;
+    }
 }

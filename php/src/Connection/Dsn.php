@@ -159,7 +159,7 @@ final class Dsn
     {
         $pieces = array_map(
             static fn (string $piece): string => (string) preg_replace(
-                '#^([^:/?]*://[^:@/?]*:)[^@]*@#s',
+                '#^([^:/?]*://[^:@/?]*:).*@#s',
                 '$1****@',
                 $piece,
             ),
@@ -294,7 +294,8 @@ final class Dsn
             }
             $port = (int) $portText === 0 ? null : (int) $portText;
         }
-        return [rawurldecode($host), $port];
+        // urllib's hostname is lower-cased and percent-decoded.
+        return [strtolower(rawurldecode($host)), $port];
     }
 
     /**
@@ -378,8 +379,8 @@ final class Dsn
             $tls = self::tls($ssl, $masked);
         }
         if ($host === '') {
-            // kombu: "No hostname was supplied. Reverting to default 'localhost'".
-            $host = 'localhost';
+            // kombu's Redis channel connects to 127.0.0.1 when the URL names no host.
+            $host = '127.0.0.1';
         }
         return new self(
             $role,

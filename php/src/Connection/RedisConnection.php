@@ -47,6 +47,14 @@ interface RedisConnection
      */
     public function sMembers(string $key): array;
 
+    /**
+     * PING: connects if needed and checks that the server answers. Changes nothing on the
+     * server, so a failure here proves that nothing was published.
+     *
+     * @throws ConnectionFailed
+     */
+    public function ping(): void;
+
     /** The database number selected on this connection (kombu puts it in fanout channel names). */
     public function database(): int;
 

@@ -10,6 +10,17 @@ namespace CeleryBridge\Exception;
  */
 final class ConnectionLost extends ConnectionFailed
 {
+    public static function duringHandshake(string $server, string $command, string $detail, ?\Throwable $previous = null): self
+    {
+        return new self(sprintf(
+            'Redis at %s closed the connection during %s (%s); nothing was changed. Check `maxclients`, '
+            . 'whether the server expects TLS (rediss://) or plain TCP (redis://), and its log.',
+            $server,
+            $command,
+            $detail,
+        ), 0, $previous);
+    }
+
     public static function afterSending(
         string $server,
         string $command,

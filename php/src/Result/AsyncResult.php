@@ -5,9 +5,12 @@ declare(strict_types=1);
 namespace CeleryBridge\Result;
 
 use CeleryBridge\Backend\RedisResultBackend;
+use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
+use CeleryBridge\Exception\InvalidControlCommand;
 use CeleryBridge\Exception\NoResultBackend;
+use CeleryBridge\Exception\NoWorkerControl;
 use CeleryBridge\Exception\ResultTimeout;
 use CeleryBridge\Exception\TaskFailed;
 use CeleryBridge\Exception\TaskRevoked;
@@ -29,8 +32,32 @@ final class AsyncResult
 
     private ?string $fingerprint = null;
 
-    public function __construct(public readonly string $id, private ?RedisResultBackend $backend = null)
+    private ?WorkerControl $control = null;
+
+    /**
+     * @param AsyncResult|GroupResult|null $parent the previous step when this task is a chain step
+     *        (a chord body's parent is the header's GroupResult), as Celery's AsyncResult.parent
+     */
+    public function __construct(
+        public readonly string $id,
+        private ?RedisResultBackend $backend = null,
+        public readonly AsyncResult|GroupResult|null $parent = null,
+        ?WorkerControl $control = null,
+    ) {
+        $this->control = $control;
+    }
+
+    /**
+     * Tells the workers to discard this task, or with $terminate to kill the process running
+     * it (see CeleryClient::revoke()).
+     *
+     * @return int how many workers heard it
+     * @throws NoWorkerControl|InvalidControlCommand|ConnectionFailed
+     */
+    public function revoke(bool $terminate = false, string|int $signal = 'SIGTERM'): int
     {
+        $control = $this->control ?? throw NoWorkerControl::forTask($this->id);
+        return $control->revoke($this->id, $terminate, $signal);
     }
 
     /**
@@ -220,13 +247,13 @@ final class AsyncResult
     }
 
     /**
-     * Only the id and where its backend is (server, database, key prefix; never a password).
+     * Only the id, the parent and where its backend is (server, database, key prefix; never a password).
      *
-     * @return array{id: string, backend: string|null}
+     * @return array{id: string, backend: string|null, parent: AsyncResult|GroupResult|null}
      */
     public function __serialize(): array
     {
-        return ['id' => $this->id, 'backend' => $this->backend?->fingerprint() ?? $this->fingerprint];
+        return ['id' => $this->id, 'backend' => $this->backend?->fingerprint() ?? $this->fingerprint, 'parent' => $this->parent];
     }
 
     /**
@@ -237,7 +264,12 @@ final class AsyncResult
         if (!is_string($data['id'] ?? null)) {
             throw new \UnexpectedValueException('A serialized AsyncResult must hold a task id.');
         }
+        $parent = $data['parent'] ?? null;
+        if ($parent !== null && !$parent instanceof self && !$parent instanceof GroupResult) {
+            throw new \UnexpectedValueException('The parent of a serialized AsyncResult must be a result.');
+        }
         $this->id = $data['id'];
+        $this->parent = $parent;
         $this->backend = null;
         $this->ready = null;
         $backend = $data['backend'] ?? null;

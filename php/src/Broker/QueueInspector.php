@@ -1,0 +1,59 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Broker;
+
+use CeleryBridge\Connection\RedisConnection;
+use CeleryBridge\Exception\ConnectionFailed;
+
+/**
+ * What an operator asks of a queue: how many messages wait in it, and emptying it.
+ *
+ * A queue is one Redis list per priority step (see QueueKeys), so both look at every list, as
+ * kombu's Redis channel does for queue_declare and purge. Messages a worker has already taken
+ * (prefetched, or held for their ETA in the "unacked" hash) are not waiting and are not counted.
+ */
+final class QueueInspector
+{
+    public function __construct(
+        private readonly RedisConnection $connection,
+        private readonly QueueKeys $keys,
+    ) {
+    }
+
+    /**
+     * The number of messages waiting in the queue, over all its priority lists.
+     *
+     * @throws ConnectionFailed
+     */
+    public function length(string $queue): int
+    {
+        $length = 0;
+        foreach ($this->keys->listsOf($queue) as $list) {
+            $length += $this->connection->lLen($list);
+        }
+        return $length;
+    }
+
+    /**
+     * Deletes every waiting message of the queue and returns how many there were.
+     *
+     * Each list is counted, then deleted; a message pushed between the two commands is deleted
+     * without being counted (kombu reads both in one MULTI, which this connection lacks).
+     *
+     * @throws ConnectionFailed
+     */
+    public function purge(string $queue): int
+    {
+        $purged = 0;
+        foreach ($this->keys->listsOf($queue) as $list) {
+            $length = $this->connection->lLen($list);
+            if ($length > 0) {
+                $this->connection->del($list);
+                $purged += $length;
+            }
+        }
+        return $purged;
+    }
+}

@@ -1,0 +1,51 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Canvas;
+
+use CeleryBridge\Exception\InvalidCanvas;
+use CeleryBridge\Exception\InvalidOption;
+use CeleryBridge\Message\TaskOptions;
+
+/**
+ * Anything Celery's canvas can run: a Signature, a Chain, a Group or a Chord.
+ *
+ * All of them are immutable values; `$celery->send($canvas, $options)` publishes any of them.
+ * The four classes of this namespace are the only implementations the client knows how to send.
+ */
+interface Canvas
+{
+    /**
+     * A copy with apply_async options laid over it, with the meaning Celery gives them for
+     * this form (e.g. a chain's task_id names its last step, a chord's names its body).
+     *
+     * @param array<string, mixed>|TaskOptions $options
+     * @throws InvalidOption|InvalidCanvas
+     */
+    public function withOptions(array|TaskOptions $options): self;
+
+    /**
+     * A copy with success callbacks added (Celery's `.link()`): each runs with the result as
+     * its first argument, unless it is immutable.
+     *
+     * @throws InvalidCanvas
+     */
+    public function withLink(Signature ...$callbacks): self;
+
+    /**
+     * A copy with error callbacks added (Celery's `.link_error()`): each runs with the failed
+     * task's id as its first argument.
+     */
+    public function withLinkError(Signature ...$errbacks): self;
+
+    /**
+     * The signature dict Celery embeds in messages: task, args, kwargs, options, subtask_type,
+     * immutable (chain, group and chord are the pseudo tasks celery.chain / celery.group /
+     * celery.chord).
+     *
+     * @internal
+     * @return array<string, mixed>
+     */
+    public function toCelery(): array;
+}

@@ -1,0 +1,141 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Canvas;
+
+use CeleryBridge\Exception\InvalidCanvas;
+use CeleryBridge\Message\TaskOptions;
+
+/**
+ * Tasks run in parallel (Celery's group). Every task carries the group id and its position,
+ * and sending the group returns a GroupResult whose values come in the order of the tasks.
+ *
+ * A group inside a group is flattened into it, as Celery does.
+ */
+final class Group implements Canvas
+{
+    /** @var list<Canvas> */
+    public readonly array $tasks;
+
+    /** The group id, when chosen in advance with the task_id option. */
+    public readonly ?string $id;
+
+    /**
+     * @throws InvalidCanvas when there is no task
+     */
+    public function __construct(Canvas ...$tasks)
+    {
+        if ($tasks === []) {
+            throw InvalidCanvas::empty('Group');
+        }
+        $this->tasks = array_values($tasks);
+        $this->id = null;
+    }
+
+    /**
+     * @param list<Canvas> $tasks
+     * @param array<string, mixed>|TaskOptions $options
+     * @throws InvalidCanvas
+     */
+    public static function fromList(array $tasks, array|TaskOptions $options = []): self
+    {
+        return (new self(...array_values($tasks)))->withOptions($options);
+    }
+
+    /**
+     * Celery's group options: task_id becomes the group id, every other option goes to each
+     * task. Callbacks are refused, as Celery refuses them: use a Chord, or set link_error on
+     * each task.
+     *
+     * @param array<string, mixed>|TaskOptions $options
+     * @throws InvalidCanvas
+     */
+    public function withOptions(array|TaskOptions $options): self
+    {
+        $options = $options instanceof TaskOptions ? $options : TaskOptions::fromArray($options);
+        $given = $options->toArray();
+        foreach (['link', 'link_error', 'group_id', 'group_index'] as $refused) {
+            if (array_key_exists($refused, $given)) {
+                throw InvalidCanvas::groupOption($refused);
+            }
+        }
+        $rest = array_diff_key($given, ['task_id' => true]);
+        $tasks = $rest === []
+            ? $this->tasks
+            : array_map(static fn (Canvas $task) => $task->withOptions($rest), $this->tasks);
+        return self::create($tasks, $options->taskId ?? $this->id);
+    }
+
+    /**
+     * @throws InvalidCanvas always: a callback linked to a group would run once per task, or
+     *         (Celery's group.link()) only after the first task; a Chord is what is meant
+     */
+    public function withLink(Signature ...$callbacks): self
+    {
+        if ($callbacks === []) {
+            return $this;
+        }
+        throw InvalidCanvas::groupOption('link');
+    }
+
+    /** Adds the errbacks to every task of the group (Celery's group.link_error()). */
+    public function withLinkError(Signature ...$errbacks): self
+    {
+        if ($errbacks === []) {
+            return $this;
+        }
+        return self::create(array_map(static fn (Canvas $task) => $task->withLinkError(...$errbacks), $this->tasks), $this->id);
+    }
+
+    /**
+     * The tasks with nested groups spliced in, in order.
+     *
+     * @internal
+     * @return list<Canvas>
+     */
+    public function flattened(): array
+    {
+        $flat = [];
+        foreach ($this->tasks as $task) {
+            if ($task instanceof self) {
+                array_push($flat, ...$task->flattened());
+            } else {
+                $flat[] = $task;
+            }
+        }
+        return $flat;
+    }
+
+    public function toCelery(): array
+    {
+        $options = new \stdClass();
+        if ($this->id !== null) {
+            $options->task_id = $this->id;
+        }
+        return SignatureDict::make(
+            'celery.group',
+            [],
+            ['tasks' => array_map(static fn (Canvas $task) => $task->toCelery(), $this->tasks)],
+            $options,
+            'group',
+        );
+    }
+
+    /**
+     * @param list<Canvas> $tasks
+     */
+    private static function create(array $tasks, ?string $id): self
+    {
+        $group = new self(...$tasks);
+        if ($id === null) {
+            return $group;
+        }
+        // The variadic constructor cannot take the id, and readonly properties are set once:
+        // build the copy without it.
+        $copy = (new \ReflectionClass(self::class))->newInstanceWithoutConstructor();
+        $copy->tasks = $group->tasks;
+        $copy->id = $id;
+        return $copy;
+    }
+}

@@ -1,0 +1,28 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Canvas;
+
+use CeleryBridge\Result\AsyncResult;
+use CeleryBridge\Result\GroupResult;
+
+/**
+ * What sending a canvas does, decided before any byte is written: the chord sizes to store,
+ * the messages to publish in order, and the result handle to return.
+ *
+ * @internal
+ */
+final class Plan
+{
+    /**
+     * @param list<PlannedTask> $tasks
+     * @param array<string, int> $chordSizes group id => number of header results the chord waits for
+     */
+    public function __construct(
+        public readonly array $tasks,
+        public readonly array $chordSizes,
+        public readonly AsyncResult|GroupResult $result,
+    ) {
+    }
+}

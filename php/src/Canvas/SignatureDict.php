@@ -1,0 +1,56 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Canvas;
+
+use CeleryBridge\Message\KombuJson;
+use CeleryBridge\Message\TaskOptions;
+
+/**
+ * Celery's signature dict, the form in which canvas parts travel inside messages.
+ *
+ * @internal
+ */
+final class SignatureDict
+{
+    /**
+     * @param list<mixed> $args kombu JSON data
+     * @param array<string, mixed>|\stdClass $kwargs kombu JSON data
+     * @return array<string, mixed>
+     */
+    public static function make(
+        string $task,
+        array $args,
+        array|\stdClass $kwargs,
+        \stdClass $options,
+        ?string $subtaskType = null,
+        bool $immutable = false,
+    ): array {
+        return [
+            'task' => $task,
+            'args' => $args,
+            'kwargs' => $kwargs === [] ? new \stdClass() : $kwargs,
+            'options' => $options,
+            'subtask_type' => $subtaskType,
+            'immutable' => $immutable,
+        ];
+    }
+
+    /**
+     * apply_async options as the worker reads them back: callbacks become signature dicts.
+     */
+    public static function options(TaskOptions $options): \stdClass
+    {
+        $dict = new \stdClass();
+        foreach ($options->toArray() as $name => $value) {
+            $dict->{$name} = match (true) {
+                $value instanceof Signature => $value->toCelery(),
+                is_array($value) && $value !== [] && ($value[0] ?? null) instanceof Signature
+                    => array_map(static fn (Signature $s) => $s->toCelery(), $value),
+                default => KombuJson::normalize($value, 'options.' . $name),
+            };
+        }
+        return $dict;
+    }
+}

@@ -1,0 +1,153 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Connection;
+
+use CeleryBridge\Exception\AuthenticationFailed;
+use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\ConnectionLost;
+use CeleryBridge\Exception\ConnectionRefused;
+use CeleryBridge\Exception\ConnectionTimedOut;
+use CeleryBridge\Exception\OutOfMemory;
+use CeleryBridge\Exception\ReadOnlyReplica;
+use CeleryBridge\Exception\ServerNotReady;
+use CeleryBridge\Exception\TlsFailed;
+
+/**
+ * Turns what phpredis or Predis reported into our exceptions. The phase decides what a failure
+ * means: before anything was written (connecting), during the handshake (AUTH, SELECT, PING:
+ * nothing changes on the server) or after a command was written (it may have run).
+ *
+ * @internal
+ */
+final class Failure
+{
+    /** Error reply codes (the first word of a "-" reply) that Redis sends. */
+    private const REPLY_CODES = [
+        'ERR', 'WRONGTYPE', 'NOAUTH', 'WRONGPASS', 'NOPERM', 'READONLY', 'OOM', 'LOADING', 'MASTERDOWN',
+        'BUSY', 'TRYAGAIN', 'NOSCRIPT', 'EXECABORT', 'MISCONF', 'NOREPLICAS', 'CROSSSLOT', 'MOVED', 'ASK',
+        'CLUSTERDOWN', 'UNBLOCKED', 'NOTBUSY', 'NOPROTO', 'BUSYKEY', 'NOGOODSLAVE', 'NOMASTERLINK',
+    ];
+
+    public static function isReply(string $message): bool
+    {
+        $word = strtok(ltrim($message, '-'), ' ');
+        return $word !== false && in_array($word, self::REPLY_CODES, true);
+    }
+
+    /**
+     * An error reply: the command was refused by the server and did not run.
+     */
+    public static function reply(Endpoint $endpoint, string $reply, ?\Throwable $previous = null): ConnectionFailed
+    {
+        $reply = rtrim(ltrim($reply, '-'), "\0\r\n");
+        $server = $endpoint->describe();
+        $code = (string) strtok($reply, ' ');
+        $lower = strtolower($reply);
+        return match (true) {
+            $code === 'READONLY' => ReadOnlyReplica::at($server, $reply, $previous),
+            $code === 'OOM' => OutOfMemory::at($server, $reply, $previous),
+            $code === 'NOAUTH' => AuthenticationFailed::required($server, $reply, $previous),
+            $code === 'NOPERM' => AuthenticationFailed::notPermitted($server, $endpoint->username, $reply, $previous),
+            $code === 'WRONGPASS',
+            str_contains($lower, 'invalid password'),
+            str_contains($lower, 'without any password configured'),
+            str_contains($lower, 'no password is set'),
+            str_contains($lower, 'invalid username-password') => AuthenticationFailed::rejected($server, $endpoint->username, $reply, $previous),
+            in_array($code, ['LOADING', 'MASTERDOWN', 'BUSY', 'TRYAGAIN', 'NOMASTERLINK'], true) => ServerNotReady::at($server, $reply, $previous),
+            in_array($code, ['MOVED', 'ASK', 'CLUSTERDOWN', 'CROSSSLOT'], true) => ConnectionFailed::because(
+                $server,
+                sprintf('replied "%s": this is a Redis Cluster node. Celery cannot use Redis Cluster as a broker '
+                    . '(kombu\'s Redis transport needs one keyspace and pub/sub); use a standalone server or Sentinel.', $reply),
+                $previous,
+            ),
+            str_contains($lower, 'db index is out of range') => ConnectionFailed::because(
+                $server,
+                sprintf('replied "%s": the database %d in the URL does not exist there (the `databases` setting, 16 by default: 0 to 15).', $reply, $endpoint->database),
+                $previous,
+            ),
+            default => ConnectionFailed::because($server, sprintf('replied "%s"; the command did not run.', $reply), $previous),
+        };
+    }
+
+    /**
+     * Opening the socket (TCP connect, TLS handshake, unix socket) failed: nothing was sent.
+     *
+     * @param list<string> $warnings PHP warnings raised meanwhile (OpenSSL puts its reasons there)
+     */
+    public static function connecting(Endpoint $endpoint, string $detail, array $warnings = [], ?\Throwable $previous = null): ConnectionFailed
+    {
+        $server = $endpoint->describe();
+        $detail = self::clean($detail);
+        $all = strtolower($detail . ' ' . implode(' ', $warnings));
+        if ($endpoint->transport === Endpoint::TLS && (str_contains($all, 'ssl') || str_contains($all, 'crypto') || str_contains($all, 'went away'))) {
+            return TlsFailed::handshake($server, self::tlsReason($detail, $warnings), $previous);
+        }
+        if (str_contains($all, 'getaddrinfo') || str_contains($all, 'name or service not known') || str_contains($all, 'name resolution') || str_contains($all, 'nodename nor servname')) {
+            return ConnectionRefused::unresolvable($server, $endpoint->host, $detail, $previous);
+        }
+        if (str_contains($all, 'timed out') || str_contains($all, 'timeout')) {
+            return ConnectionTimedOut::connecting($server, $endpoint->connectTimeout, $previous);
+        }
+        return ConnectionRefused::at($server, $detail, $previous);
+    }
+
+    /**
+     * An I/O failure (no reply in time, connection closed) after $command was written.
+     *
+     * @param bool $handshake whether $command was AUTH, SELECT, PING or ROLE (nothing changes)
+     */
+    public static function afterSending(
+        Endpoint $endpoint,
+        string $command,
+        string $detail,
+        float $elapsed,
+        bool $handshake,
+        ?\Throwable $previous = null,
+    ): ConnectionFailed {
+        $server = $endpoint->describe();
+        $detail = self::clean($detail);
+        // Neither client says whether a read failed by timeout or by EOF; the clock does.
+        $timedOut = $elapsed >= $endpoint->readTimeout * 0.9 || str_contains(strtolower($detail), 'timed out');
+        if ($handshake) {
+            return $timedOut
+                ? ConnectionTimedOut::noAnswer($server, $command, $endpoint->readTimeout, $previous)
+                : ConnectionLost::duringHandshake($server, $command, $detail, $previous);
+        }
+        return ConnectionLost::afterSending($server, $command, $detail, $timedOut ? $endpoint->readTimeout : null, $previous);
+    }
+
+    /** Strips Predis' " [tcp://host:port]" suffix and trailing dots. */
+    public static function clean(string $detail): string
+    {
+        $detail = (string) preg_replace('#\s*\[(tcp|tls|unix|redis|rediss):[^\]]*\]$#', '', $detail);
+        return rtrim(trim($detail), '.');
+    }
+
+    /**
+     * @param list<string> $warnings
+     */
+    private static function tlsReason(string $detail, array $warnings): string
+    {
+        foreach ($warnings as $warning) {
+            if (preg_match('#error:[0-9A-F]+:SSL routines::([^\n]+?)(?: in /|$)#', $warning, $m) === 1) {
+                return $m[1];
+            }
+        }
+        foreach ($warnings as $warning) {
+            if (stripos($warning, 'handshake timed out') !== false) {
+                return 'handshake timed out: does this port serve TLS?';
+            }
+            if (stripos($warning, 'peer certificate CN') !== false || stripos($warning, 'did not match') !== false) {
+                return trim(preg_replace('#^.*?\): #', '', $warning) ?? $warning);
+            }
+        }
+        foreach ($warnings as $warning) {
+            if (stripos($warning, 'ssl') !== false) {
+                return trim(preg_replace('#^[^:]*\(\): #', '', $warning) ?? $warning);
+            }
+        }
+        return $detail;
+    }
+}

@@ -1,0 +1,201 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Connection;
+
+use CeleryBridge\Exception\AuthenticationFailed;
+use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\ConnectionLost;
+use CeleryBridge\Exception\ConnectionRefused;
+use CeleryBridge\Exception\ConnectionTimedOut;
+use CeleryBridge\Exception\NoSentinelMaster;
+use CeleryBridge\Exception\PublishOutcomeUnknown;
+use CeleryBridge\Exception\ReadOnlyReplica;
+use CeleryBridge\Exception\ServerNotReady;
+use CeleryBridge\Exception\TlsFailed;
+
+/**
+ * Publishes a task message (one LPUSH) under Celery's publish retry settings, and never twice
+ * without the caller knowing.
+ *
+ * Semantics of lPush(), the broker's publish:
+ *
+ * 1. Before LPUSH it sends PING (connecting first when needed). Any failure up to and including
+ *    that PING - connection refused, connect timeout, TLS or AUTH failure, no master from
+ *    Sentinel, no answer, the connection closing - happened before the message was written.
+ *    It is retried: reconnect (Sentinel is asked again), sleep RetryPolicy::delay(n), try again,
+ *    at most max_retries times; then the last failure is thrown. The message was not queued.
+ * 2. If Redis answers LPUSH with an error, the command did not run. READONLY (a demoted
+ *    master after a failover), LOADING, MASTERDOWN, BUSY and TRYAGAIN are retried like 1;
+ *    OOM and any other error are thrown at once (OutOfMemory, ConnectionFailed).
+ *    The message was not queued.
+ * 3. If the connection breaks or no reply comes in time after LPUSH was written, Redis may or
+ *    may not have queued the message. That is never retried: PublishOutcomeUnknown is thrown.
+ * 4. Otherwise LPUSH returned the list length: the message is queued, once.
+ *
+ * So a caller that gets no exception knows the message is queued exactly once; a caller that
+ * gets PublishOutcomeUnknown knows it is queued once or not at all, and resending gives
+ * at-least-once delivery. (Celery itself, through kombu's ensure(), republishes after
+ * ambiguous failures too, so it may queue a message twice without telling.)
+ *
+ * Other commands are passed through without retry.
+ *
+ * @internal
+ */
+final class RetryingConnection implements RedisConnection
+{
+    /** Failures before LPUSH was written that a new connection may cure. */
+    private const RETRYABLE = [
+        ConnectionLost::class,
+        ConnectionRefused::class,
+        ConnectionTimedOut::class,
+        AuthenticationFailed::class,
+        TlsFailed::class,
+        NoSentinelMaster::class,
+        ReadOnlyReplica::class,
+        ServerNotReady::class,
+    ];
+
+    /** @var \Closure(float): void */
+    private readonly \Closure $sleep;
+
+    /**
+     * @param (\Closure(float): void)|null $sleep how to wait between attempts (tests pass a recorder)
+     */
+    public function __construct(
+        private readonly RedisConnection $inner,
+        public readonly RetryPolicy $policy,
+        ?\Closure $sleep = null,
+    ) {
+        $this->sleep = $sleep ?? static function (float $seconds): void {
+            if ($seconds > 0) {
+                usleep((int) round($seconds * 1_000_000));
+            }
+        };
+    }
+
+    public function inner(): RedisConnection
+    {
+        return $this->inner;
+    }
+
+    /**
+     * @throws PublishOutcomeUnknown when LPUSH was written but not confirmed
+     * @throws ConnectionFailed when the message was certainly not queued
+     */
+    public function lPush(string $key, string $value): int
+    {
+        $retries = 0;
+        $started = microtime(true);
+        while (true) {
+            try {
+                $this->inner->ping();
+            } catch (ConnectionFailed $e) {
+                // Only PING was in flight: nothing was published.
+                $this->pause($e, self::RETRYABLE, $retries++, $started);
+                continue;
+            }
+            try {
+                return $this->inner->lPush($key, $value);
+            } catch (ConnectionLost $e) {
+                throw PublishOutcomeUnknown::forList($key, $e);
+            } catch (ConnectionFailed $e) {
+                // An error reply: LPUSH did not run.
+                $this->pause($e, [ReadOnlyReplica::class, ServerNotReady::class], $retries++, $started);
+            }
+        }
+    }
+
+    public function publish(string $channel, string $message): int
+    {
+        return $this->inner->publish($channel, $message);
+    }
+
+    public function get(string $key): ?string
+    {
+        return $this->inner->get($key);
+    }
+
+    public function mGet(array $keys): array
+    {
+        return $this->inner->mGet($keys);
+    }
+
+    public function set(string $key, string $value, ?int $ttlSeconds = null): void
+    {
+        $this->inner->set($key, $value, $ttlSeconds);
+    }
+
+    public function del(string ...$keys): int
+    {
+        return $this->inner->del(...$keys);
+    }
+
+    public function lLen(string $key): int
+    {
+        return $this->inner->lLen($key);
+    }
+
+    public function sMembers(string $key): array
+    {
+        return $this->inner->sMembers($key);
+    }
+
+    public function ping(): void
+    {
+        $this->inner->ping();
+    }
+
+    public function database(): int
+    {
+        return $this->inner->database();
+    }
+
+    public function describe(): string
+    {
+        return $this->inner->describe();
+    }
+
+    public function endpoint(): Endpoint
+    {
+        return $this->inner->endpoint();
+    }
+
+    public function close(): void
+    {
+        $this->inner->close();
+    }
+
+    /**
+     * Rethrows $failure when it may not be retried, else closes the connection and sleeps.
+     *
+     * @param list<class-string<ConnectionFailed>> $retryableClasses
+     *
+     * @throws ConnectionFailed
+     */
+    private function pause(ConnectionFailed $failure, array $retryableClasses, int $retriesDone, float $started): void
+    {
+        $retryable = false;
+        foreach ($retryableClasses as $class) {
+            $retryable = $retryable || $failure instanceof $class;
+        }
+        if (!$retryable) {
+            throw $failure;
+        }
+        if (!$this->policy->allows($retriesDone)) {
+            if ($retriesDone === 0) {
+                throw $failure;
+            }
+            $class = $failure::class;
+            throw new $class(sprintf(
+                '%s Gave up after %d attempts in %.1f s (task_publish_retry_policy); the message was not queued.',
+                $failure->getMessage(),
+                $retriesDone + 1,
+                microtime(true) - $started,
+            ), 0, $failure);
+        }
+        $this->inner->close();
+        ($this->sleep)($this->policy->delay($retriesDone));
+    }
+}

@@ -1,0 +1,159 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Control;
+
+use CeleryBridge\Exception\InvalidControlCommand;
+use CeleryBridge\Message\KombuJson;
+
+/**
+ * A remote control command as kombu's pidbox Mailbox publishes it (celery.app.control's
+ * broadcast with reply=False): a kombu envelope on the mailbox's fanout exchange whose JSON
+ * body names the method, its arguments and the nodes it is for.
+ *
+ * @internal
+ */
+final class Broadcast
+{
+    /**
+     * POSIX signals a worker on any platform can resolve by name ("TERM" or "SIGTERM"): the
+     * worker looks the name up in Python's signal module and only accepts upper case.
+     */
+    public const SIGNALS = [
+        'HUP', 'INT', 'QUIT', 'ILL', 'TRAP', 'ABRT', 'BUS', 'FPE', 'KILL', 'USR1', 'SEGV', 'USR2', 'PIPE',
+        'ALRM', 'TERM', 'CHLD', 'CONT', 'STOP', 'TSTP', 'TTIN', 'TTOU', 'URG', 'XCPU', 'XFSZ', 'VTALRM',
+        'PROF', 'WINCH', 'IO', 'SYS',
+    ];
+
+    /**
+     * @param array<string, mixed> $arguments
+     * @param list<string>|null $destination node names (name@host); null = every worker
+     */
+    private function __construct(
+        public readonly string $method,
+        public readonly array $arguments,
+        public readonly ?array $destination,
+    ) {
+    }
+
+    /**
+     * @param string|list<string> $taskIds
+     * @param list<string>|null $destination
+     * @throws InvalidControlCommand
+     */
+    public static function revoke(
+        string|array $taskIds,
+        bool $terminate = false,
+        string|int $signal = 'SIGTERM',
+        ?array $destination = null,
+    ): self {
+        return new self('revoke', [
+            // A single id travels as a string and several as a list, as Celery sends them.
+            'task_id' => is_string($taskIds) ? self::taskId($taskIds) : self::taskIds($taskIds),
+            'terminate' => $terminate,
+            'signal' => self::signal($signal),
+        ], self::destination($destination));
+    }
+
+    /**
+     * The JSON body: method, arguments, destination, pattern, matcher.
+     *
+     * @return array<string, mixed>
+     */
+    public function body(): array
+    {
+        return [
+            'method' => $this->method,
+            'arguments' => (object) $this->arguments,
+            'destination' => $this->destination,
+            'pattern' => null,
+            'matcher' => null,
+        ];
+    }
+
+    /**
+     * The text PUBLISHed on the mailbox channel.
+     *
+     * @param string $exchange the mailbox exchange, "<control_exchange>.pidbox"
+     * @param int $clock Lamport clock value (workers only use it to adjust their own)
+     * @param float $expires unix time after which a reply would be ignored (Python: now + 1 s)
+     */
+    public function toEnvelope(string $exchange, int $clock, float $expires, string $deliveryTag): string
+    {
+        return KombuJson::encode([
+            'body' => base64_encode(KombuJson::encode($this->body())),
+            'content-encoding' => 'utf-8',
+            'content-type' => 'application/json',
+            'headers' => ['clock' => $clock, 'expires' => $expires],
+            'properties' => [
+                'delivery_mode' => 2,
+                'delivery_info' => ['exchange' => $exchange, 'routing_key' => ''],
+                'priority' => 0,
+                'body_encoding' => 'base64',
+                'delivery_tag' => $deliveryTag,
+            ],
+        ]);
+    }
+
+    private static function taskId(mixed $taskId): string
+    {
+        if (!is_string($taskId) || $taskId === '' || !mb_check_encoding($taskId, 'UTF-8')
+            || preg_match('/[\x00-\x1f\x7f]/', $taskId) === 1) {
+            throw InvalidControlCommand::invalid('task_id', $taskId, 'expected a task id: a non-empty UTF-8 string '
+                . 'without control characters.');
+        }
+        return $taskId;
+    }
+
+    /**
+     * @param array<array-key, mixed> $taskIds
+     * @return list<string>
+     */
+    private static function taskIds(array $taskIds): array
+    {
+        if ($taskIds === [] || !array_is_list($taskIds)) {
+            throw InvalidControlCommand::invalid('task_id', $taskIds, 'expected a task id or a non-empty list of them.');
+        }
+        return array_map(self::taskId(...), $taskIds);
+    }
+
+    private static function signal(string|int $signal): string|int
+    {
+        if (is_int($signal)) {
+            if ($signal < 1 || $signal > 64) {
+                throw InvalidControlCommand::invalid('signal', $signal, 'expected a signal number from 1 to 64, or a name such as "SIGTERM".');
+            }
+            return $signal;
+        }
+        $name = str_starts_with($signal, 'SIG') ? substr($signal, 3) : $signal;
+        if (!in_array($name, self::SIGNALS, true)) {
+            throw InvalidControlCommand::invalid('signal', $signal, 'expected an upper-case POSIX signal name such as '
+                . '"SIGTERM", "TERM" or "SIGKILL" (the worker resolves it with Python\'s signal module).');
+        }
+        return $signal;
+    }
+
+    /**
+     * @param array<array-key, mixed>|null $destination
+     * @return list<string>|null
+     */
+    private static function destination(?array $destination): ?array
+    {
+        if ($destination === null) {
+            return null;
+        }
+        if ($destination === [] || !array_is_list($destination)) {
+            throw InvalidControlCommand::invalid('destination', $destination, 'expected null (every worker) or a '
+                . 'non-empty list of worker node names such as "celery@host".');
+        }
+        foreach ($destination as $node) {
+            // A worker's node name always has the form name@host (Celery adds "celery@" to a bare host).
+            if (!is_string($node) || !mb_check_encoding($node, 'UTF-8') || preg_match('/^[^@\x00-\x1f\x7f]+@[^\x00-\x1f\x7f]+$/', $node) !== 1) {
+                throw InvalidControlCommand::invalid('destination', $node, 'expected a worker node name of the form '
+                    . '"name@host", as the worker prints it in its banner ("celery@host" by default).');
+            }
+        }
+        return $destination;
+    }
+}

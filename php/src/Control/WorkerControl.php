@@ -1,0 +1,96 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Control;
+
+use CeleryBridge\Config\ClientConfig;
+use CeleryBridge\Connection\RedisConnection;
+use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Exception\InvalidControlCommand;
+use CeleryBridge\Message\Uuid;
+
+/**
+ * Broadcasts remote control commands to the workers, as Celery's app.control does on Redis.
+ *
+ * Every worker PSUBSCRIBEs the mailbox channel "<fanout prefix><control_exchange>.pidbox",
+ * where the fanout prefix is "/<db>." by default (kombu's fanout_prefix transport option) and
+ * the broker's global_keyprefix comes in front of it. Nothing is queued: a worker that is not
+ * connected when the command is published never hears it.
+ *
+ * @internal
+ */
+final class WorkerControl
+{
+    /** Lamport clock of this publisher, like the mailbox clock of a fresh Python app. */
+    private int $clock = 0;
+
+    /**
+     * @param bool|string $fanoutPrefix kombu's fanout_prefix: true = "/{db}.", false = none, or a custom prefix
+     */
+    public function __construct(
+        private readonly RedisConnection $connection,
+        private readonly string $controlExchange = 'celery',
+        private readonly string $keyPrefix = '',
+        private readonly bool|string $fanoutPrefix = true,
+    ) {
+    }
+
+    /**
+     * @throws InvalidConfiguration
+     */
+    public static function fromConfig(RedisConnection $connection, ClientConfig $config): self
+    {
+        $fanoutPrefix = $config->brokerTransportOptions['fanout_prefix'] ?? true;
+        if (!is_bool($fanoutPrefix) && !is_string($fanoutPrefix)) {
+            throw InvalidConfiguration::invalid('broker_transport_options.fanout_prefix', $fanoutPrefix, 'expected true '
+                . '(kombu\'s default "/{db}."), false (no prefix, kombu 3 compatibility) or a prefix string.');
+        }
+        return new self($connection, $config->controlExchange, $config->queueKeys->prefix, $fanoutPrefix);
+    }
+
+    /** The mailbox exchange name, which also goes in the envelope's delivery_info. */
+    public function exchange(): string
+    {
+        return $this->controlExchange . '.pidbox';
+    }
+
+    /**
+     * The pub/sub channel workers listen on. Reads the connection's database number.
+     */
+    public function channel(): string
+    {
+        $prefix = match (true) {
+            $this->fanoutPrefix === true => '/{db}.',
+            $this->fanoutPrefix === false => '',
+            default => $this->fanoutPrefix,
+        };
+        // kombu fills in {db} once it knows the connection's database.
+        return $this->keyPrefix . str_replace('{db}', (string) $this->connection->database(), $prefix) . $this->exchange();
+    }
+
+    /**
+     * Tells the workers to discard these tasks (Celery's app.control.revoke()).
+     *
+     * @param string|list<string> $taskIds
+     * @param list<string>|null $destination node names ("celery@host"); null = every worker
+     * @return int how many connections heard the broadcast (PUBLISH's count); 0 means no worker did
+     * @throws InvalidControlCommand|ConnectionFailed
+     */
+    public function revoke(string|array $taskIds, bool $terminate = false, string|int $signal = 'SIGTERM', ?array $destination = null): int
+    {
+        return $this->publish(Broadcast::revoke($taskIds, $terminate, $signal, $destination));
+    }
+
+    /**
+     * @throws ConnectionFailed
+     */
+    private function publish(Broadcast $command): int
+    {
+        // Python's mailbox sends expires = now + the reply timeout (1 s by default); workers
+        // only look at it on replies, so it is informational here.
+        $envelope = $command->toEnvelope($this->exchange(), ++$this->clock, microtime(true) + 1.0, Uuid::v4());
+        return $this->connection->publish($this->channel(), $envelope);
+    }
+}

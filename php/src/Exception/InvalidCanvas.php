@@ -1,0 +1,59 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Exception;
+
+/**
+ * A chain, group or chord that Celery could not run as asked (or would run differently from
+ * what the code says), refused before anything is published.
+ */
+final class InvalidCanvas extends \InvalidArgumentException implements CeleryBridgeException
+{
+    public static function empty(string $form): self
+    {
+        return new self(sprintf('A %s needs at least one task; an empty one would never produce a result.', $form));
+    }
+
+    public static function groupOption(string $option): self
+    {
+        return new self(match ($option) {
+            'link' => 'A Group cannot have a "link" callback (Celery refuses it too): '
+                . 'use a Chord, whose body runs once with the results of every task.',
+            'link_error' => 'A Group cannot have a "link_error" callback (Celery refuses it too): '
+                . 'set link_error on each of its tasks.',
+            default => sprintf(
+                'The option "%s" cannot be set on a Group: Celery gives every task of a group the group\'s id '
+                . 'and its position; choose the group id with "task_id".',
+                $option,
+            ),
+        });
+    }
+
+    public static function linkOnGroupEnd(): self
+    {
+        return new self('This chain ends in a Group, which cannot take a "link" callback: end the chain with a '
+            . 'Chord (or put the callback in the chain as its last step).');
+    }
+
+    public static function chordWithoutBackend(): self
+    {
+        return new self('A chord needs the result backend the workers use: its body runs when the workers have '
+            . 'counted every header result there. Pass backend: (Celery\'s result_backend URL) to the CeleryClient.');
+    }
+
+    public static function chainWithProtocolOne(): self
+    {
+        return new self('Chains need task_protocol 2: protocol 1 messages have no "chain" field, so a worker '
+            . 'would run the first task and silently drop the rest.');
+    }
+
+    public static function unknown(object $canvas): self
+    {
+        return new self(sprintf(
+            'Cannot send an object of class %s: only Signature, Chain, Group and Chord from CeleryBridge\\Canvas '
+            . 'are canvas forms Celery workers know.',
+            $canvas::class,
+        ));
+    }
+}

@@ -1,0 +1,138 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Tests\Integration\Backend;
+
+use CeleryBridge\Connection\Endpoint;
+use CeleryBridge\Connection\PubSubWaiter;
+use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Tests\Integration\RedisTestCase;
+
+/**
+ * The result backend's own RESP2 subscriber (php/src/Connection/PubSubWaiter.php).
+ *
+ * @group integration
+ */
+final class PubSubWaiterTest extends RedisTestCase
+{
+    private ?string $aclUser = null;
+
+    protected function tearDown(): void
+    {
+        if ($this->aclUser !== null) {
+            $this->redis->rawCommand('ACL', 'DELUSER', $this->aclUser);
+        }
+        parent::tearDown();
+    }
+
+    private function endpoint(?string $username = null, ?string $password = null): Endpoint
+    {
+        $parts = (array) parse_url($this->redisUrl);
+        $password ??= isset($parts['pass']) ? rawurldecode((string) $parts['pass']) : null;
+        return Endpoint::tcp((string) $parts['host'], (int) ($parts['port'] ?? 6379), $username, $password);
+    }
+
+    public function testReceivesWhatIsPublishedAfterTheConfirmation(): void
+    {
+        $waiter = PubSubWaiter::subscribe($this->endpoint(), ['ch-a', 'ch-b'], PubSubWaiter::now() + 5);
+        self::assertNotNull($waiter);
+
+        // subscribe() returned, so Redis has registered both channels.
+        self::assertSame(['ch-a' => 1, 'ch-b' => 1], $this->redis->pubsub('numsub', ['ch-a', 'ch-b']));
+        $this->redis->publish('ch-b', 'second');
+        $this->redis->publish('ch-a', "bin\x00\r\n\xff");
+
+        self::assertSame(['ch-b', 'second'], $waiter->next(PubSubWaiter::now() + 5));
+        self::assertSame(['ch-a', "bin\x00\r\n\xff"], $waiter->next(PubSubWaiter::now() + 5));
+        $waiter->close();
+        self::assertSame(['ch-a' => 0, 'ch-b' => 0], $this->redis->pubsub('numsub', ['ch-a', 'ch-b']));
+    }
+
+    public function testLargeMessagesArriveWhole(): void
+    {
+        $waiter = PubSubWaiter::subscribe($this->endpoint(), ['big'], null);
+        $payload = random_bytes(3 * 1024 * 1024);
+        $this->redis->publish('big', $payload);
+
+        self::assertSame(['big', $payload], $waiter?->next(null));
+    }
+
+    public function testNextReturnsNullAtTheDeadline(): void
+    {
+        $waiter = PubSubWaiter::subscribe($this->endpoint(), ['quiet'], null);
+        $started = PubSubWaiter::now();
+
+        self::assertNull($waiter?->next($started + 0.1));
+
+        $elapsed = PubSubWaiter::now() - $started;
+        self::assertGreaterThanOrEqual(0.1, $elapsed);
+        self::assertLessThan(0.2, $elapsed);
+    }
+
+    public function testAServerThatDoesNotAnswerCostsNoMoreThanTheDeadline(): void
+    {
+        // The kernel accepts the connection into the backlog; nothing ever answers.
+        $silent = stream_socket_server('tcp://127.0.0.1:0');
+        self::assertIsResource($silent);
+        $port = (int) substr((string) strrchr((string) stream_socket_get_name($silent, false), ':'), 1);
+        $started = PubSubWaiter::now();
+
+        $waiter = PubSubWaiter::subscribe(Endpoint::tcp('127.0.0.1', $port), ['x'], $started + 0.1);
+
+        $elapsed = PubSubWaiter::now() - $started;
+        fclose($silent);
+        self::assertNull($waiter);
+        self::assertGreaterThanOrEqual(0.1, $elapsed);
+        self::assertLessThan(0.2, $elapsed);
+    }
+
+    public function testAuthenticatesAsAnAclUser(): void
+    {
+        $this->aclUser = 'celerybridge-waiter-' . bin2hex(random_bytes(4));
+        $this->redis->rawCommand('ACL', 'SETUSER', $this->aclUser, 'on', '>s3cret', '&*', '+subscribe', '+auth');
+
+        $waiter = PubSubWaiter::subscribe($this->endpoint($this->aclUser, 's3cret'), ['acl'], PubSubWaiter::now() + 5);
+        $this->redis->publish('acl', 'ok');
+
+        self::assertSame(['acl', 'ok'], $waiter?->next(PubSubWaiter::now() + 5));
+    }
+
+    public function testWrongPasswordFailsWithoutShowingIt(): void
+    {
+        $this->aclUser = 'celerybridge-waiter-' . bin2hex(random_bytes(4));
+        $this->redis->rawCommand('ACL', 'SETUSER', $this->aclUser, 'on', '>right', '&*', '+subscribe');
+
+        try {
+            PubSubWaiter::subscribe($this->endpoint($this->aclUser, 'wrong-secret'), ['x'], PubSubWaiter::now() + 5);
+            self::fail('No exception');
+        } catch (ConnectionFailed $e) {
+            self::assertStringContainsString('WRONGPASS', $e->getMessage());
+            self::assertStringNotContainsString('wrong-secret', $e->getMessage());
+        }
+    }
+
+    public function testUnreachableServerIsAConnectionFailure(): void
+    {
+        $socket = stream_socket_server('tcp://127.0.0.1:0');
+        self::assertIsResource($socket);
+        $port = (int) substr((string) strrchr((string) stream_socket_get_name($socket, false), ':'), 1);
+        fclose($socket);
+
+        $this->expectException(ConnectionFailed::class);
+        $this->expectExceptionMessage('127.0.0.1:' . $port);
+
+        PubSubWaiter::subscribe(Endpoint::tcp('127.0.0.1', $port), ['x'], PubSubWaiter::now() + 5);
+    }
+
+    public function testServerClosingTheConnectionIsReportedNotAwaited(): void
+    {
+        $waiter = PubSubWaiter::subscribe($this->endpoint(), ['killed'], null);
+        $this->redis->rawCommand('CLIENT', 'KILL', 'TYPE', 'pubsub');
+
+        $this->expectException(ConnectionFailed::class);
+        $this->expectExceptionMessage('closed');
+
+        $waiter?->next(PubSubWaiter::now() + 5);
+    }
+}

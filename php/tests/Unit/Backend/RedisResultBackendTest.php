@@ -1,0 +1,184 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Tests\Unit\Backend;
+
+use CeleryBridge\Backend\RedisResultBackend;
+use CeleryBridge\Exception\CorruptResult;
+use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Exception\InvalidTimeout;
+use CeleryBridge\Exception\ResultTimeout;
+use CeleryBridge\Tests\Unit\Backend\Fixtures\InMemoryRedis;
+use PHPUnit\Framework\TestCase;
+
+final class RedisResultBackendTest extends TestCase
+{
+    /**
+     * @return iterable<string, array{string, string}>
+     */
+    public static function prefixes(): iterable
+    {
+        yield 'none' => ['', 'celery-task-meta-1'];
+        yield 'plain word gets "_"' => ['pfx', 'pfx_celery-task-meta-1'];
+        yield 'ends in ":"' => ['pfx:', 'pfx:celery-task-meta-1'];
+        yield 'ends in "_"' => ['pfx_', 'pfx_celery-task-meta-1'];
+        yield 'ends in "-"' => ['pfx-', 'pfx-celery-task-meta-1'];
+        yield 'ends in "."' => ['pfx.', 'pfx.celery-task-meta-1'];
+        yield 'ends in "/" (not one of Celery\'s)' => ['a/', 'a/_celery-task-meta-1'];
+    }
+
+    /**
+     * @dataProvider prefixes
+     */
+    public function testGlobalKeyprefixFollowsCeleryBackendRule(string $prefix, string $key): void
+    {
+        $backend = RedisResultBackend::fromOptions(new InMemoryRedis(), ['global_keyprefix' => $prefix]);
+
+        self::assertSame($key, $backend->taskKey('1'));
+        self::assertSame(substr($key, 0, -strlen('celery-task-meta-1')) . 'celery-taskset-meta-g', $backend->groupKey('g'));
+    }
+
+    public function testKeyprefixMustBeAString(): void
+    {
+        $this->expectException(InvalidConfiguration::class);
+        $this->expectExceptionMessage('result_backend_transport_options.global_keyprefix');
+
+        RedisResultBackend::fromOptions(new InMemoryRedis(), ['global_keyprefix' => 5]);
+    }
+
+    public function testExpiresIsKept(): void
+    {
+        self::assertSame(3600, RedisResultBackend::fromOptions(new InMemoryRedis(), [], 3600)->expires);
+        self::assertNull(RedisResultBackend::fromOptions(new InMemoryRedis(), [], null)->expires);
+    }
+
+    public function testMissingKeyIsPending(): void
+    {
+        $backend = new RedisResultBackend(new InMemoryRedis());
+
+        self::assertSame('PENDING', $backend->meta('nope')->status);
+        self::assertNull($backend->meta('nope')->result);
+    }
+
+    public function testManyMetasWithOneMget(): void
+    {
+        $redis = new InMemoryRedis();
+        $redis->data['p:celery-task-meta-b'] = '{"status": "SUCCESS", "result": 2}';
+        $redis->data['p:celery-task-meta-a'] = '{"status": "STARTED", "result": {"pid": 1}}';
+        $backend = new RedisResultBackend($redis, 'p:');
+
+        $metas = $backend->metas(['a', 'b', 'c', 'a']);
+
+        self::assertSame(['a', 'b', 'c'], array_keys($metas));
+        self::assertSame(['STARTED', 'SUCCESS', 'PENDING'], array_map(static fn ($m) => $m->status, array_values($metas)));
+        self::assertSame(['MGET p:celery-task-meta-a p:celery-task-meta-b p:celery-task-meta-c'], $redis->commands);
+    }
+
+    public function testWaitReturnsReadyResultsWithoutSubscribing(): void
+    {
+        $redis = new InMemoryRedis();
+        $redis->data['celery-task-meta-a'] = '{"status": "SUCCESS", "result": 1}';
+        $redis->data['celery-task-meta-b'] = '{"status": "REVOKED", "result": '
+            . '{"exc_type": "TaskRevokedError", "exc_message": ["revoked"]}}';
+
+        $metas = (new RedisResultBackend($redis))->wait(['a', 'b'], 5.0);
+
+        self::assertSame(1, $metas['a']->result);
+        self::assertSame('REVOKED', $metas['b']->status);
+        self::assertCount(1, $redis->commands);
+    }
+
+    public function testKnownReadyMetasAreNotReadAgain(): void
+    {
+        $redis = new InMemoryRedis();
+        $redis->data['celery-task-meta-b'] = '{"status": "SUCCESS", "result": 2}';
+        $backend = new RedisResultBackend($redis);
+        $known = $backend->metas(['b']);
+        $redis->data['celery-task-meta-a'] = '{"status": "SUCCESS", "result": 1}';
+        $redis->commands = [];
+
+        $metas = $backend->wait(['a', 'b'], null, false, $known);
+
+        self::assertSame([1, 2], [$metas['a']->result, $metas['b']->result]);
+        self::assertSame(['GET celery-task-meta-a'], $redis->commands);
+    }
+
+    public function testStopOnFailureEndsTheWaitEarly(): void
+    {
+        $redis = new InMemoryRedis();
+        $redis->data['celery-task-meta-b'] = '{"status": "FAILURE", "result": {"exc_type": "ValueError", "exc_message": ["x"]}}';
+
+        $metas = (new RedisResultBackend($redis))->wait(['a', 'b'], 5.0, true);
+
+        self::assertSame('PENDING', $metas['a']->status);
+        self::assertSame('FAILURE', $metas['b']->status);
+    }
+
+    public function testZeroTimeoutLooksOnceAndNamesWhatIsMissing(): void
+    {
+        $redis = new InMemoryRedis();
+        $redis->data['celery-task-meta-a'] = '{"status": "SUCCESS", "result": 1}';
+        $redis->data['celery-task-meta-b'] = '{"status": "RETRY", "result": {"exc_type": "E"}}';
+
+        try {
+            (new RedisResultBackend($redis))->wait(['a', 'b', 'c'], 0.0);
+            self::fail('No timeout');
+        } catch (ResultTimeout $e) {
+            self::assertSame(['b' => 'RETRY', 'c' => 'PENDING'], $e->states);
+            self::assertSame(['b', 'c'], $e->taskIds());
+            self::assertSame(0.0, $e->timeout);
+            self::assertStringContainsString('No result after 0 s for tasks "b" (RETRY), "c" (PENDING).', $e->getMessage());
+        }
+    }
+
+    /**
+     * @return iterable<string, array{float}>
+     */
+    public static function badTimeouts(): iterable
+    {
+        yield 'negative' => [-1.0];
+        yield 'NAN' => [NAN];
+    }
+
+    /**
+     * @dataProvider badTimeouts
+     */
+    public function testTimeoutMustBeSeconds(float $timeout): void
+    {
+        $this->expectException(InvalidTimeout::class);
+
+        (new RedisResultBackend(new InMemoryRedis()))->wait(['a'], $timeout);
+    }
+
+    public function testCorruptStoredValueIsReportedNotGuessed(): void
+    {
+        $redis = new InMemoryRedis();
+        $redis->data['celery-task-meta-a'] = 'not json';
+
+        $this->expectException(CorruptResult::class);
+
+        (new RedisResultBackend($redis))->wait(['a'], 1.0);
+    }
+
+    public function testForgetDeletesTheKey(): void
+    {
+        $redis = new InMemoryRedis();
+        $redis->data['x_celery-task-meta-a'] = '{"status": "SUCCESS"}';
+
+        RedisResultBackend::fromOptions($redis, ['global_keyprefix' => 'x'])->forget('a');
+
+        self::assertSame([], $redis->data);
+    }
+
+    public function testRestoreFindsTheBackendWithTheSameFingerprint(): void
+    {
+        $first = new RedisResultBackend(new InMemoryRedis(1), 'a:');
+        $second = new RedisResultBackend(new InMemoryRedis(2), 'a:');
+
+        self::assertSame('memory:0/2#a:', $second->fingerprint());
+        self::assertSame($first, RedisResultBackend::restore($first->fingerprint()));
+        self::assertSame($second, RedisResultBackend::restore($second->fingerprint()));
+        self::assertNull(RedisResultBackend::restore('elsewhere:1/0#'));
+    }
+}

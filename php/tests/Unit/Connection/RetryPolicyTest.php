@@ -1,0 +1,71 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Tests\Unit\Connection;
+
+use CeleryBridge\Connection\RetryPolicy;
+use CeleryBridge\Exception\InvalidConfiguration;
+use PHPUnit\Framework\TestCase;
+
+final class RetryPolicyTest extends TestCase
+{
+    public function testCeleryDefaults(): void
+    {
+        $policy = RetryPolicy::fromConfig([]);
+
+        self::assertTrue($policy->enabled);
+        self::assertSame(3, $policy->maxRetries);
+        self::assertEquals(RetryPolicy::celeryDefault(), $policy);
+        // kombu's fxrange(interval_start, interval_start + interval_max, interval_step), last repeated.
+        self::assertEqualsWithDelta([0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.0], array_map($policy->delay(...), range(0, 6)), 1e-9);
+        self::assertTrue($policy->allows(2));
+        self::assertFalse($policy->allows(3));
+    }
+
+    public function testCustomPolicy(): void
+    {
+        $policy = RetryPolicy::fromConfig(['task_publish_retry_policy' => [
+            'max_retries' => 5, 'interval_start' => 1, 'interval_step' => 0.5, 'interval_max' => 1.2,
+        ]]);
+
+        self::assertEqualsWithDelta([1.0, 1.5, 2.0, 2.0], array_map($policy->delay(...), range(0, 3)), 1e-9);
+        self::assertTrue($policy->allows(4));
+        self::assertFalse($policy->allows(5));
+    }
+
+    public function testNullMaxRetriesRetriesForeverAsCelery(): void
+    {
+        $policy = RetryPolicy::fromConfig(['task_publish_retry_policy' => ['max_retries' => null]]);
+
+        self::assertTrue($policy->allows(1000));
+    }
+
+    public function testRetryOff(): void
+    {
+        self::assertFalse(RetryPolicy::fromConfig(['task_publish_retry' => false])->allows(0));
+    }
+
+    /**
+     * @return iterable<string, array{array<string, mixed>, string}>
+     */
+    public static function invalid(): iterable
+    {
+        yield 'unknown key' => [['task_publish_retry_policy' => ['max_retry' => 3]], 'task_publish_retry_policy[max_retry]'];
+        yield 'python objects' => [['task_publish_retry_policy' => ['retry_errors' => []]], 'connection failures only'];
+        yield 'negative' => [['task_publish_retry_policy' => ['interval_step' => -1]], 'interval_step'];
+        yield 'string' => [['task_publish_retry_policy' => ['max_retries' => '3']], 'max_retries'];
+        yield 'not bool' => [['task_publish_retry' => 'yes'], 'task_publish_retry'];
+    }
+
+    /**
+     * @dataProvider invalid
+     * @param array<string, mixed> $config
+     */
+    public function testInvalidSettingsAreNamed(array $config, string $named): void
+    {
+        $this->expectException(InvalidConfiguration::class);
+        $this->expectExceptionMessage($named);
+        RetryPolicy::fromConfig($config);
+    }
+}

@@ -1,0 +1,156 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Tests\Unit\Connection;
+
+use CeleryBridge\Connection\RetryingConnection;
+use CeleryBridge\Connection\RetryPolicy;
+use CeleryBridge\Exception\AuthenticationFailed;
+use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\ConnectionLost;
+use CeleryBridge\Exception\ConnectionRefused;
+use CeleryBridge\Exception\ConnectionTimedOut;
+use CeleryBridge\Exception\OutOfMemory;
+use CeleryBridge\Exception\PublishOutcomeUnknown;
+use CeleryBridge\Exception\ReadOnlyReplica;
+use CeleryBridge\Exception\ServerNotReady;
+use CeleryBridge\Tests\Unit\Connection\Fixtures\ScriptedConnection;
+use PHPUnit\Framework\TestCase;
+
+final class RetryingConnectionTest extends TestCase
+{
+    /** @var list<float> */
+    private array $slept = [];
+
+    public function testFailuresBeforeLpushAreRetriedWithCeleryDelays(): void
+    {
+        $inner = new ScriptedConnection([self::refused(), self::timedOut(), null]);
+        $connection = $this->retrying($inner, RetryPolicy::celeryDefault());
+
+        self::assertSame(1, $connection->lPush('celery', 'm'));
+        self::assertSame(['PING', 'CLOSE', 'PING', 'CLOSE', 'PING', 'LPUSH'], $inner->calls);
+        self::assertSame([0.0, 0.2], $this->slept);
+        self::assertSame([['celery', 'm']], $inner->pushed);
+    }
+
+    public function testEveryKindOfPreSendFailureIsRetried(): void
+    {
+        $failures = [
+            self::refused(),
+            self::timedOut(),
+            AuthenticationFailed::rejected('h:1', null, 'WRONGPASS'),
+            ConnectionLost::duringHandshake('h:1', 'PING', 'reset'),
+        ];
+        $inner = new ScriptedConnection([...$failures, null]);
+        $connection = $this->retrying($inner, RetryPolicy::fromConfig(['task_publish_retry_policy' => ['max_retries' => 4]]));
+
+        self::assertSame(1, $connection->lPush('celery', 'm'));
+        self::assertCount(4, $this->slept);
+    }
+
+    public function testGivesUpAfterMaxRetriesWithTheLastFailure(): void
+    {
+        $inner = new ScriptedConnection(array_fill(0, 10, self::refused()));
+        $connection = $this->retrying($inner, RetryPolicy::celeryDefault());
+
+        try {
+            $connection->lPush('celery', 'm');
+            self::fail('no exception');
+        } catch (ConnectionRefused $e) {
+            self::assertStringContainsString('Gave up after 4 attempts', $e->getMessage());
+            self::assertStringContainsString('not queued', $e->getMessage());
+            self::assertInstanceOf(ConnectionRefused::class, $e->getPrevious());
+        }
+        self::assertSame([0.0, 0.2, 0.4], $this->slept);
+        self::assertSame([], $inner->pushed);
+        self::assertNotContains('LPUSH', $inner->calls);
+    }
+
+    public function testAFailureAfterLpushWasWrittenIsNeverRetried(): void
+    {
+        $lost = ConnectionLost::afterSending('h:1', 'LPUSH', 'read error', 0.5);
+        $inner = new ScriptedConnection([null, null], [$lost, null]);
+        $connection = $this->retrying($inner, RetryPolicy::celeryDefault());
+
+        try {
+            $connection->lPush('celery', 'm');
+            self::fail('no exception');
+        } catch (PublishOutcomeUnknown $e) {
+            self::assertSame($lost, $e->getPrevious());
+            self::assertStringContainsString('may or may not have been queued', $e->getMessage());
+            self::assertStringContainsString('"celery"', $e->getMessage());
+        }
+        self::assertSame(['PING', 'LPUSH'], $inner->calls);
+        self::assertSame([], $this->slept);
+    }
+
+    public function testReadOnlyAndLoadingRepliesAreRetried(): void
+    {
+        $inner = new ScriptedConnection(
+            [null, null, null],
+            [ReadOnlyReplica::at('h:1', 'READONLY'), ServerNotReady::at('h:1', 'LOADING'), null],
+        );
+        $connection = $this->retrying($inner, RetryPolicy::celeryDefault());
+
+        self::assertSame(1, $connection->lPush('celery', 'm'));
+        self::assertSame(['PING', 'LPUSH', 'CLOSE', 'PING', 'LPUSH', 'CLOSE', 'PING', 'LPUSH'], $inner->calls);
+    }
+
+    public function testOutOfMemoryAndOtherRepliesAreThrownAtOnce(): void
+    {
+        foreach ([OutOfMemory::at('h:1', 'OOM'), ConnectionFailed::because('h:1', 'replied "ERR x"')] as $reply) {
+            $inner = new ScriptedConnection([null], [$reply]);
+            try {
+                $this->retrying($inner, RetryPolicy::celeryDefault())->lPush('celery', 'm');
+                self::fail('no exception');
+            } catch (ConnectionFailed $e) {
+                self::assertSame($reply, $e);
+            }
+            self::assertSame(['PING', 'LPUSH'], $inner->calls);
+        }
+        self::assertSame([], $this->slept);
+    }
+
+    public function testRetryOffThrowsTheFirstFailure(): void
+    {
+        $refused = self::refused();
+        $inner = new ScriptedConnection([$refused, null]);
+
+        try {
+            $this->retrying($inner, RetryPolicy::fromConfig(['task_publish_retry' => false]))->lPush('celery', 'm');
+            self::fail('no exception');
+        } catch (ConnectionRefused $e) {
+            self::assertSame($refused, $e);
+        }
+        self::assertSame([], $this->slept);
+    }
+
+    public function testOtherCommandsPassThrough(): void
+    {
+        $inner = new ScriptedConnection();
+        $connection = $this->retrying($inner, RetryPolicy::celeryDefault());
+
+        self::assertSame(0, $connection->publish('/0.celery.pidbox', 'x'));
+        self::assertSame(['PUBLISH'], $inner->calls);
+        self::assertSame($inner, $connection->inner());
+        self::assertSame('127.0.0.1:6379', $connection->describe());
+    }
+
+    private function retrying(ScriptedConnection $inner, RetryPolicy $policy): RetryingConnection
+    {
+        return new RetryingConnection($inner, $policy, function (float $seconds): void {
+            $this->slept[] = $seconds;
+        });
+    }
+
+    private static function refused(): ConnectionRefused
+    {
+        return ConnectionRefused::at('127.0.0.1:6379', 'Connection refused');
+    }
+
+    private static function timedOut(): ConnectionTimedOut
+    {
+        return ConnectionTimedOut::connecting('127.0.0.1:6379', 1.0);
+    }
+}

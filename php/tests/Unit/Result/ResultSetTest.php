@@ -1,0 +1,131 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Tests\Unit\Result;
+
+use CeleryBridge\Backend\RedisResultBackend;
+use CeleryBridge\Exception\ResultTimeout;
+use CeleryBridge\Exception\TaskFailed;
+use CeleryBridge\Exception\TaskRevoked;
+use CeleryBridge\Result\AsyncResult;
+use CeleryBridge\Result\ExceptionInfo;
+use CeleryBridge\Result\ResultSet;
+use CeleryBridge\Tests\Unit\Backend\Fixtures\InMemoryRedis;
+use PHPUnit\Framework\TestCase;
+
+final class ResultSetTest extends TestCase
+{
+    private InMemoryRedis $redis;
+    private RedisResultBackend $backend;
+
+    protected function setUp(): void
+    {
+        $this->redis = new InMemoryRedis();
+        $this->backend = new RedisResultBackend($this->redis);
+    }
+
+    /**
+     * @param array<string, string> $stored id => meta JSON
+     * @param list<string> $ids
+     */
+    private function set(array $stored, array $ids): ResultSet
+    {
+        foreach ($stored as $id => $meta) {
+            $this->redis->data['celery-task-meta-' . $id] = $meta;
+        }
+        return new ResultSet(array_map(fn (string $id) => new AsyncResult($id, $this->backend), $ids));
+    }
+
+    public function testValuesComeInTheOrderOfTheIds(): void
+    {
+        $set = $this->set([
+            'c' => '{"status": "SUCCESS", "result": 3}',
+            'a' => '{"status": "SUCCESS", "result": 1}',
+            'b' => '{"status": "SUCCESS", "result": null}',
+        ], ['b', 'c', 'a']);
+
+        self::assertSame([null, 3, 1], $set->get(timeout: 1.0));
+        self::assertSame(['b', 'c', 'a'], $set->ids());
+        self::assertCount(3, $set);
+        self::assertSame(['MGET celery-task-meta-b celery-task-meta-c celery-task-meta-a'], $this->redis->commands);
+    }
+
+    public function testStatesAndCounts(): void
+    {
+        $set = $this->set([
+            'a' => '{"status": "SUCCESS", "result": 1}',
+            'b' => '{"status": "FAILURE", "result": {"exc_type": "ValueError", "exc_message": ["x"]}}',
+        ], ['a', 'b', 'c']);
+
+        self::assertSame(['SUCCESS', 'FAILURE', 'PENDING'], $set->states());
+        self::assertSame(2, $set->completedCount());
+        self::assertFalse($set->ready());
+        self::assertFalse($set->successful());
+        self::assertTrue($set->failed());
+        self::assertSame(['a', 'b', 'c'], array_map(static fn (AsyncResult $r) => $r->id, iterator_to_array($set)));
+    }
+
+    public function testFirstFailureInIdOrderIsThrown(): void
+    {
+        $set = $this->set([
+            'a' => '{"status": "SUCCESS", "result": 1}',
+            'b' => '{"status": "REVOKED", "result": {"exc_type": "TaskRevokedError", "exc_message": ["revoked"]}}',
+            'c' => '{"status": "FAILURE", "result": {"exc_type": "ValueError", "exc_message": ["x"]}}',
+        ], ['a', 'c', 'b', 'd']);
+
+        $this->expectException(TaskFailed::class);
+        $this->expectExceptionMessage('Task "c" failed');
+
+        $set->get(1.0);
+    }
+
+    public function testRevokedMemberThrowsTaskRevoked(): void
+    {
+        $set = $this->set([
+            'b' => '{"status": "REVOKED", "result": {"exc_type": "TaskRevokedError", "exc_message": ["revoked"]}}',
+        ], ['a', 'b']);
+
+        $this->expectException(TaskRevoked::class);
+
+        $set->get(1.0);
+    }
+
+    public function testWithoutPropagateFailuresTakeTheirPlace(): void
+    {
+        $set = $this->set([
+            'a' => '{"status": "SUCCESS", "result": 1}',
+            'b' => '{"status": "FAILURE", "result": {"exc_type": "ValueError", "exc_message": ["x"]}}',
+        ], ['b', 'a']);
+
+        $values = $set->get(1.0, propagate: false);
+
+        self::assertInstanceOf(ExceptionInfo::class, $values[0]);
+        self::assertSame('ValueError', $values[0]->type);
+        self::assertSame(1, $values[1]);
+    }
+
+    public function testWithoutPropagateAFailureDoesNotEndTheWait(): void
+    {
+        $set = $this->set([
+            'b' => '{"status": "FAILURE", "result": {"exc_type": "ValueError", "exc_message": ["x"]}}',
+        ], ['a', 'b']);
+
+        try {
+            $set->get(0.0, propagate: false);
+            self::fail('No timeout');
+        } catch (ResultTimeout $e) {
+            self::assertSame(['a' => 'PENDING'], $e->states);
+        }
+    }
+
+    public function testResultsRememberWhatTheSetRead(): void
+    {
+        $set = $this->set(['a' => '{"status": "SUCCESS", "result": 1}'], ['a']);
+        $set->get(1.0);
+        $this->redis->data = [];
+
+        self::assertSame(1, $set->results[0]->get(1.0));
+        self::assertSame(['SUCCESS'], $set->states());
+    }
+}

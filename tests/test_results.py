@@ -1,0 +1,503 @@
+"""Issue 3: PHP reads task results from Celery's Redis result backend, against a real worker.
+
+Every test runs PHP in its own process (run_php) against the session worker (broker db 0,
+results db 1). Tasks that must not finish yet wait on a Redis list ("gate") that the test
+pushes to; nothing here sleeps for a guessed duration.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import decimal
+import json
+import math
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import redis
+from celery import Celery
+
+from harness import CeleryWorker, RedisServer
+from python_worker.result_tasks import SAMPLES
+
+BACKEND_DB = 1
+BROKER_DB = 0
+
+# Describes a PHP value as JSON with its PHP type, so Python can check both type and value.
+PHP_VIEW = r"""
+$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
+function view(mixed $v): mixed
+{
+    return match (true) {
+        $v === null => ['null' => null],
+        is_bool($v) => ['bool' => $v],
+        is_int($v) => ['int' => $v],
+        is_float($v) => ['float' => is_nan($v) ? 'nan' : (is_infinite($v) ? ($v > 0 ? 'inf' : '-inf') : $v)],
+        is_string($v) => ['string' => base64_encode($v)],
+        is_array($v) && array_is_list($v) => ['list' => array_map('view', $v)],
+        is_array($v) => ['map' => array_map('view', $v)],
+        $v instanceof \DateTimeImmutable => ['datetime' => $v->format('Y-m-d\TH:i:s.uP')],
+        default => ['other' => get_debug_type($v)],
+    };
+}
+function out(mixed $data): void
+{
+    echo json_encode($data, JSON_THROW_ON_ERROR | JSON_PRESERVE_ZERO_FRACTION);
+}
+function failure(\Throwable $e): array
+{
+    $data = ['class' => $e::class, 'bridge' => $e instanceof CeleryBridge\Exception\CeleryBridgeException,
+        'message' => $e->getMessage()];
+    if ($e instanceof CeleryBridge\Exception\TaskFailed) {
+        $data += ['type' => $e->remoteType(), 'module' => $e->remoteModule(), 'args' => $e->remoteArgs(),
+            'text' => $e->remoteMessage(), 'traceback' => $e->remoteTraceback()];
+    }
+    if ($e instanceof CeleryBridge\Exception\TaskRevoked) {
+        $data += ['reason' => $e->reason(), 'type' => $e->info->type];
+    }
+    return $data;
+}
+"""
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _php_time(value: dt.datetime) -> str:
+    offset = value.utcoffset() or dt.timedelta(0)
+    sign = "-" if offset < dt.timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f") + f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def php_view(value: Any) -> Any:
+    """What PHP_VIEW prints for the value kombu encoded from `value`."""
+    if value is None:
+        return {"null": None}
+    if isinstance(value, bool):
+        return {"bool": value}
+    if isinstance(value, int):
+        # Beyond 64 bits PHP keeps the digits as a string.
+        return {"int": value} if -(2**63) <= value < 2**63 else {"string": b64(str(value).encode())}
+    if isinstance(value, float):
+        if math.isnan(value):
+            return {"float": "nan"}
+        if math.isinf(value):
+            return {"float": "inf" if value > 0 else "-inf"}
+        return {"float": value}
+    if isinstance(value, str):
+        return {"string": b64(value.encode())}
+    if isinstance(value, bytes):
+        return {"string": b64(value)}
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return {"string": b64(str(value).encode())}
+    if isinstance(value, dt.datetime):
+        return {"datetime": _php_time(value)}
+    if isinstance(value, dt.date):
+        return {"datetime": _php_time(dt.datetime(value.year, value.month, value.day))}
+    if isinstance(value, dt.time):
+        return {"datetime": _php_time(dt.datetime.combine(dt.date(1970, 1, 1), value))}
+    if isinstance(value, (list, tuple)):
+        return {"list": [php_view(item) for item in value]}
+    if isinstance(value, dict):
+        keys = [str(key) for key in value]
+        # PHP arrays: an empty mapping and keys 0..n-1 both read as a list.
+        if keys == [str(i) for i in range(len(keys))]:
+            return {"list": [php_view(item) for item in value.values()]}
+        return {"map": {str(key): php_view(item) for key, item in value.items()}}
+    raise TypeError(f"no PHP view for {type(value).__name__}")
+
+
+@pytest.fixture
+def results_db(redis_server: RedisServer) -> redis.Redis:
+    """A redis-py client on the session result backend database."""
+    return redis_server.client(BACKEND_DB)
+
+
+@pytest.fixture
+def gates(redis_server: RedisServer) -> redis.Redis:
+    """A redis-py client on the broker database, where the tasks' gate lists live."""
+    return redis_server.client(BROKER_DB)
+
+
+def _gate() -> str:
+    return f"celerybridge:gate:{uuid.uuid4()}"
+
+
+def wait_for_state(client: redis.Redis, task_id: str, state: str, timeout: float = 10.0) -> dict[str, Any]:
+    """Subscribe to the task's channel, then read its key: returns once `state` is stored."""
+    key = f"celery-task-meta-{task_id}"
+    pubsub = client.pubsub()
+    pubsub.subscribe(key)
+    try:
+        deadline = time.monotonic() + timeout
+        stored = client.get(key)
+        while stored is None or json.loads(stored)["status"] != state:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"task {task_id} did not reach {state} in {timeout}s (last: {stored!r})")
+            message = pubsub.get_message(timeout=left)
+            if message and message["type"] == "message":
+                stored = message["data"]
+        return json.loads(stored)
+    finally:
+        pubsub.close()
+
+
+def test_every_json_type_and_kombu_marker_reaches_php(worker: CeleryWorker, run_php) -> None:
+    code = "out(view($celery->sendTask('tasks.returns', ['all'])->get(timeout: 10.0)));"
+    got = run_php(PHP_VIEW + code).json()
+
+    assert set(got["map"]) == set(SAMPLES)
+    for kind, value in SAMPLES.items():
+        assert got["map"][kind] == php_view(value), kind
+
+
+def test_top_level_special_values(worker: CeleryWorker, run_php) -> None:
+    kinds = ["nan", "-inf", "bigint", "datetime", "bytes_binary", "null", "empty_dict"]
+    got = run_php(
+        PHP_VIEW
+        + "$ids = [];\n"
+        + f"foreach ({json.dumps(kinds)} as $kind) {{\n"
+        + "    $ids[] = $celery->sendTask('tasks.returns', [$kind])->id;\n}\n"
+        + "out(array_map('view', $celery->results($ids)->get(timeout: 10.0)));"
+    ).json()
+
+    assert got == [php_view(SAMPLES[kind]) for kind in kinds]
+
+
+def test_failures_expose_the_remote_exception(worker: CeleryWorker, run_php) -> None:
+    got = run_php(
+        PHP_VIEW
+        + """
+$out = [];
+$calls = [['tasks.fail', ['boom']], ['tasks.fail_custom', ['no money']], ['tasks.no_such_task', [1]]];
+foreach ($calls as [$name, $args]) {
+    try {
+        $celery->sendTask($name, $args)->get(timeout: 10.0);
+        $out[] = 'returned';
+    } catch (CeleryBridge\\Exception\\TaskFailed $e) {
+        $out[] = failure($e);
+    }
+}
+out($out);
+"""
+    ).json()
+
+    value_error, custom, unknown = got
+    assert value_error["class"] == "CeleryBridge\\Exception\\TaskFailed"
+    assert value_error["bridge"] is True
+    assert value_error["type"] == "ValueError"
+    assert value_error["module"] == "builtins"
+    assert value_error["args"] == ["boom"]
+    assert value_error["text"] == "boom"
+    assert "failed on the worker with ValueError: boom" in value_error["message"]
+    assert value_error["traceback"].startswith("Traceback (most recent call last):")
+    assert "raise ValueError(message)" in value_error["traceback"]
+    assert value_error["traceback"].rstrip().endswith("ValueError: boom")
+
+    assert custom["type"] == "PaymentDeclined"
+    assert custom["module"] == "python_worker.errors"
+    assert custom["args"] == ["no money"]
+    assert custom["traceback"].rstrip().endswith("python_worker.errors.PaymentDeclined: no money")
+
+    # An unknown task name: the worker drops the message and stores NotRegistered.
+    assert (unknown["type"], unknown["module"], unknown["args"]) == (
+        "NotRegistered",
+        "celery.exceptions",
+        ["tasks.no_such_task"],
+    )
+
+
+def test_propagate_false_returns_the_failure_info(worker: CeleryWorker, run_php) -> None:
+    got = run_php(
+        PHP_VIEW
+        + """
+$r = $celery->sendTask('tasks.fail', ['soft']);
+$info = $r->get(timeout: 10.0, propagate: false);
+out(['class' => $info::class, 'type' => $info->type, 'args' => $info->args, 'state' => $r->state(),
+    'failed' => $r->failed(), 'ready' => $r->ready(), 'successful' => $r->successful(),
+    'result_class' => $r->result()::class, 'traceback' => $r->traceback() !== null,
+    'date_done' => $r->dateDone()?->format(DATE_ATOM)]);
+"""
+    ).json()
+
+    assert got["class"] == "CeleryBridge\\Result\\ExceptionInfo"
+    assert (got["type"], got["args"], got["state"]) == ("ValueError", ["soft"], "FAILURE")
+    assert (got["failed"], got["ready"], got["successful"]) == (True, True, False)
+    assert got["result_class"] == "CeleryBridge\\Result\\ExceptionInfo"
+    assert got["traceback"] is True
+    done = dt.datetime.fromisoformat(got["date_done"])
+    assert abs((dt.datetime.now(dt.UTC) - done).total_seconds()) < 60
+
+
+def test_retry_then_success(
+    worker: CeleryWorker, run_php, results_db: redis.Redis, gates: redis.Redis
+) -> None:
+    gate = _gate()
+    task_id = run_php(
+        PHP_VIEW + f"out($celery->sendTask('tasks.retry_until', ['{gate}', 'done'])->id);"
+    ).json()
+    wait_for_state(results_db, task_id, "RETRY")
+
+    # A second PHP process rebuilds the result from the id alone.
+    retrying = run_php(
+        PHP_VIEW
+        + f"""
+$r = $celery->result('{task_id}');
+out(['state' => $r->state(), 'ready' => $r->ready(), 'type' => $r->result()->type,
+    'message' => $r->result()->message(), 'traceback' => $r->traceback()]);
+"""
+    ).json()
+    gates.rpush(gate, "open")
+    try:
+        finished = run_php(
+            PHP_VIEW + f"$r = $celery->result('{task_id}'); out([$r->get(timeout: 10.0), $r->state()]);"
+        ).json()
+    finally:
+        gates.delete(gate)
+
+    assert retrying["state"] == "RETRY"
+    assert retrying["ready"] is False
+    assert retrying["type"] == "LookupError"
+    assert retrying["message"] == f"gate {gate} is closed"
+    assert "Retry in" in retrying["traceback"] or "LookupError" in retrying["traceback"]
+    value, state = finished
+    assert state == "SUCCESS"
+    assert value["value"] == "done"
+    assert value["retries"] >= 1
+
+
+def test_custom_state_from_update_state(worker: CeleryWorker, run_php, results_db, gates) -> None:
+    gate = _gate()
+    task_id = run_php(PHP_VIEW + f"out($celery->sendTask('tasks.progress', ['{gate}', 3])->id);").json()
+    wait_for_state(results_db, task_id, "PROGRESS")
+    try:
+        progress = run_php(
+            PHP_VIEW + f"$r = $celery->result('{task_id}'); out([$r->state(), $r->ready(), $r->result()]);"
+        ).json()
+        gates.rpush(gate, "go")
+        finished = run_php(PHP_VIEW + f"out($celery->result('{task_id}')->get(timeout: 10.0));").json()
+    finally:
+        gates.delete(gate)
+
+    assert progress == ["PROGRESS", False, {"done": 3}]
+    assert finished == "finished"
+
+
+def test_revoked_and_expired_tasks(
+    worker: CeleryWorker, run_php, python_celery: Celery, results_db: redis.Redis
+) -> None:
+    # Revoked before it is sent, so no message is left waiting in the session worker: a 5.7
+    # worker stores REVOKED on the broadcast and discards the message when it arrives.
+    held = str(uuid.uuid4())
+    python_celery.control.revoke(held)
+    wait_for_state(results_db, held, "REVOKED")
+    mark = worker.mark()
+
+    got = run_php(
+        PHP_VIEW
+        + f"""
+$out = [];
+$expired = $celery->sendTask('tasks.add', [1, 2], [], ['expires' => -5]);
+$revoked = $celery->sendTask('tasks.add', [1, 2], [], ['task_id' => '{held}']);
+foreach ([$revoked, $expired] as $r) {{
+    try {{
+        $r->get(timeout: 10.0);
+        $out[] = 'returned';
+    }} catch (CeleryBridge\\Exception\\TaskRevoked $e) {{
+        $out[] = failure($e) + ['state' => $r->state(), 'ready' => $r->ready(), 'failed' => $r->failed()];
+    }}
+}}
+out($out);
+"""
+    ).json()
+
+    worker.wait_for_log(rf"Discarding revoked task: tasks\.add\[{held}\]", since=mark)
+    revoked, expired = got
+    assert revoked["class"] == "CeleryBridge\\Exception\\TaskRevoked"
+    assert revoked["bridge"] is True
+    assert revoked["reason"] == "revoked"
+    assert (revoked["type"], revoked["state"]) == ("TaskRevokedError", "REVOKED")
+    assert (revoked["ready"], revoked["failed"]) == (True, False)
+    assert (expired["reason"], expired["state"]) == ("expired", "REVOKED")
+
+
+def test_ignore_result_times_out_cleanly(worker: CeleryWorker, run_php, results_db: redis.Redis) -> None:
+    got = run_php(
+        PHP_VIEW
+        + """
+// PHP always sends ignore_result as a boolean (older workers read null as false), so the
+// option decides, not the task's own ignore_result=True.
+$ignored = $celery->sendTask('tasks.ignored', [1], [], ['ignore_result' => true]);
+$started = hrtime(true);
+try {
+    $ignored->get(timeout: 0.5);
+    $error = 'returned';
+} catch (CeleryBridge\\Exception\\ResultTimeout $e) {
+    $error = failure($e) + ['states' => $e->states];
+}
+$elapsed = (hrtime(true) - $started) / 1e9;
+// The same client and connection go on working; this task runs after the ignored one.
+$after = $celery->sendTask('tasks.add', [20, 22])->get(timeout: 10.0);
+out(['id' => $ignored->id, 'error' => $error, 'elapsed' => $elapsed, 'after' => $after,
+    'state' => $ignored->state()]);
+"""
+    ).json()
+
+    assert got["error"]["class"] == "CeleryBridge\\Exception\\ResultTimeout"
+    assert got["error"]["bridge"] is True
+    assert got["error"]["states"] == {got["id"]: "PENDING"}
+    assert 0.5 <= got["elapsed"] < 0.7
+    assert got["after"] == 42
+    assert got["state"] == "PENDING"
+    assert results_db.exists(f"celery-task-meta-{got['id']}") == 0
+    assert results_db.pubsub_numsub(f"celery-task-meta-{got['id']}") == [
+        (f"celery-task-meta-{got['id']}".encode(), 0)
+    ]
+
+
+def test_results_that_land_before_the_subscription_are_never_missed(worker: CeleryWorker, run_php) -> None:
+    """An instant task often finishes between sendTask() and the subscription: none is lost."""
+    got = run_php(
+        PHP_VIEW
+        + """
+$slowest = 0.0;
+$wrong = [];
+for ($i = 0; $i < 200; $i++) {
+    $started = hrtime(true);
+    $value = $celery->sendTask('tasks.identity', [$i])->get(timeout: 5.0);
+    $slowest = max($slowest, (hrtime(true) - $started) / 1e9);
+    if ($value !== $i) {
+        $wrong[] = [$i, $value];
+    }
+}
+out(['wrong' => $wrong, 'slowest' => $slowest]);
+""",
+        timeout=60,
+    ).json()
+
+    assert got["wrong"] == []
+    # A missed result would only surface through the 5 s timeout.
+    assert got["slowest"] < 1.0
+
+
+def test_many_results_with_one_wait_in_the_order_of_the_ids(worker: CeleryWorker, run_php) -> None:
+    got = run_php(
+        PHP_VIEW
+        + """
+$results = [];
+for ($i = 0; $i < 20; $i++) {
+    $results[] = $i === 7
+        ? $celery->sendTask('tasks.fail', ['seven'])
+        : $celery->sendTask('tasks.identity', [$i]);
+}
+$ids = array_map(static fn ($r) => $r->id, $results);
+$set = $celery->results(array_reverse($ids));
+$values = $set->get(timeout: 10.0, propagate: false);
+try {
+    $celery->results($ids)->get(timeout: 10.0);
+    $thrown = null;
+} catch (CeleryBridge\\Exception\\TaskFailed $e) {
+    $thrown = $e->taskId === $ids[7];
+}
+out(['values' => array_map(static fn ($v) => is_object($v) ? $v->type : $v, $values),
+    'states' => $set->states(), 'thrown' => $thrown, 'completed' => $set->completedCount()]);
+"""
+    ).json()
+
+    expected = [("ValueError" if i == 7 else i) for i in reversed(range(20))]
+    assert got["values"] == expected
+    assert got["states"] == [("FAILURE" if i == 7 else "SUCCESS") for i in reversed(range(20))]
+    assert got["thrown"] is True
+    assert got["completed"] == 20
+
+
+def test_concurrent_gets_on_one_task(
+    worker: CeleryWorker, run_php, python_celery: Celery, results_db: redis.Redis, gates: redis.Redis
+) -> None:
+    """Five PHP processes wait on the same task; all wake up when it finishes."""
+    gate = _gate()
+    task_id = python_celery.send_task("tasks.wait_for", args=(gate,)).id
+    channel = f"celery-task-meta-{task_id}"
+    code = PHP_VIEW + (
+        f"$v = $celery->result('{task_id}')->get(timeout: 20.0);\n"
+        "out(['value' => $v, 'woke' => hrtime(true) / 1e9]);"
+    )
+    try:
+        with ThreadPoolExecutor(max_workers=5) as pool:
+            runs = [pool.submit(run_php, code, None, 30.0) for _ in range(5)]
+            deadline = time.monotonic() + 20
+            # Every process is subscribed (the wait is pub/sub, not polling) before the task ends.
+            while results_db.pubsub_numsub(channel)[0][1] < 5:
+                assert time.monotonic() < deadline, "the PHP processes did not all subscribe"
+                finished = [run.result().describe() for run in runs if run.done()]
+                assert not finished, finished
+                time.sleep(0.01)
+            gates.rpush(gate, "released")
+            outputs = [run.result().json() for run in runs]
+    finally:
+        gates.delete(gate)
+
+    assert [out["value"] for out in outputs] == ["released"] * 5
+    assert results_db.pubsub_numsub(channel)[0][1] == 0
+
+
+def test_a_task_sent_from_python_is_read_by_php_and_forgotten(
+    worker: CeleryWorker, run_php, python_celery: Celery, results_db: redis.Redis
+) -> None:
+    task_id = python_celery.send_task("tasks.add", args=(2, 3)).id
+    got = run_php(
+        PHP_VIEW
+        + f"""
+$r = $celery->result('{task_id}');
+$value = $r->get(timeout: 10.0);
+$r->forget();
+out([$value, $r->state()]);
+"""
+    ).json()
+
+    assert got == [5, "PENDING"]
+    assert results_db.exists(f"celery-task-meta-{task_id}") == 0
+    assert python_celery.AsyncResult(task_id).state == "PENDING"
+
+
+def test_serialized_result_is_read_in_another_process(worker: CeleryWorker, run_php) -> None:
+    first = run_php(
+        PHP_VIEW
+        + "$r = $celery->sendTask('tasks.add', [20, 22]);\n"
+        + "out(['id' => $r->id, 's' => serialize($r)]);"
+    ).json()
+    assert "127.0.0.1" in first["s"]
+    assert first["id"] in first["s"]
+
+    later = run_php(
+        PHP_VIEW
+        + f"""
+$r = unserialize({json.dumps(first["s"])});
+out([$r->id, $r->get(timeout: 10.0), $r->state(), $celery->result($r->id)->get(timeout: 1.0)]);
+"""
+    ).json()
+    assert later == [first["id"], 42, "SUCCESS", 42]
+
+    # Without a client in the process there is nothing to read with: the error says what to do.
+    orphan = run_php(
+        f"$r = unserialize({json.dumps(first['s'])});\n"
+        "try { $r->get(timeout: 1.0); echo 'returned'; } "
+        "catch (CeleryBridge\\Exception\\NoResultBackend $e) { echo $e->getMessage(); }"
+    )
+    assert "$celery->result($id)" in orphan.stdout
+
+
+def test_no_backend_configured_is_a_clear_error(worker: CeleryWorker, run_php) -> None:
+    got = run_php(
+        "$celery = new CeleryClient(broker: $brokerUrl);\n"
+        "try { $celery->sendTask('tasks.add', [1, 1])->get(timeout: 1.0); echo 'returned'; }\n"
+        "catch (CeleryBridge\\Exception\\NoResultBackend $e) { echo $e->getMessage(); }"
+    )
+    assert "no result backend is configured" in got.stdout
