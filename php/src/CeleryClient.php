@@ -122,7 +122,14 @@ final class CeleryClient
                 throw InvalidCanvas::chainWithProtocolOne();
             }
             $delivery = $this->deliveryFor($task->signature);
-            $message = $this->builder->build($task->signature, $task->taskId, $delivery, $now, Uuid::v4(), $task->embed());
+            $message = $this->builder->build(
+                $task->signature,
+                $task->taskId,
+                $delivery,
+                $now,
+                Uuid::v4(),
+                $task->embed(),
+            );
             $messages[] = [$message, $delivery];
         }
         foreach ($plan->chordSizes as $groupId => $size) {
@@ -219,7 +226,10 @@ final class CeleryClient
     private function queueName(?string $queue): string
     {
         // The same check as the queue option: the name becomes a Redis key that workers BRPOP.
-        return $queue === null ? $this->config->defaultQueue : (string) TaskOptions::fromArray(['queue' => $queue])->queue;
+        if ($queue === null) {
+            return $this->config->defaultQueue;
+        }
+        return (string) TaskOptions::fromArray(['queue' => $queue])->queue;
     }
 
     /**

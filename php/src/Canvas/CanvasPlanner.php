@@ -19,13 +19,21 @@ use CeleryBridge\Result\GroupResult;
  * - in a chain, a group followed by another step becomes a chord with that step as body
  *   (Celery's `group | sig`), and a chord whose body is a chain keeps the first body task as its
  *   body and continues with the others as chain steps, so every header task carries one task
- *   (elsewhere a chain body travels whole, as a celery.chain dict, as Celery sends it).
+ *   (elsewhere a chain body travels whole, as a celery.chain dict, as Celery sends it); a
+ *   chord whose body is a group, followed by a step, takes that step into its body, as
+ *   Celery's `chord | sig` does, so the step runs once with the group's results (a chain
+ *   built from a list would hand the step to every task of that group).
  *
  * Parts that a worker publishes later travel as signature dicts, frozen as Celery freezes them
  * (task_id and reply_to set, group membership on the part that completes it).
  *
  * @internal
- * @phpstan-type Tail array{group_id?: string, group_index?: int, chord?: array<string, mixed>, chain?: list<array<string, mixed>>}
+ * @phpstan-type Tail array{
+ *     group_id?: string,
+ *     group_index?: int,
+ *     chord?: array<string, mixed>,
+ *     chain?: list<array<string, mixed>>,
+ * }
  * @phpstan-type Builder \Closure(AsyncResult|GroupResult|null): (AsyncResult|GroupResult)
  */
 final class CanvasPlanner
@@ -137,8 +145,11 @@ final class CanvasPlanner
     /**
      * @param Tail $tail
      */
-    private function publishSignature(Signature $signature, array $tail, AsyncResult|GroupResult|null $parent): AsyncResult
-    {
+    private function publishSignature(
+        Signature $signature,
+        array $tail,
+        AsyncResult|GroupResult|null $parent,
+    ): AsyncResult {
         $taskId = $signature->options->taskId ?? ($this->newId)();
         $options = ['task_id' => $taskId];
         if (isset($tail['group_id'])) {
@@ -159,8 +170,11 @@ final class CanvasPlanner
     /**
      * @param Tail $tail
      */
-    private function publishChain(Chain $chain, array $tail, AsyncResult|GroupResult|null $parent): AsyncResult|GroupResult
-    {
+    private function publishChain(
+        Chain $chain,
+        array $tail,
+        AsyncResult|GroupResult|null $parent,
+    ): AsyncResult|GroupResult {
         $steps = $this->steps($chain);
         $last = count($steps) - 1;
         if ($last === 0) {
@@ -199,8 +213,11 @@ final class CanvasPlanner
     /**
      * @param Tail $tail
      */
-    private function publishChord(Chord $chord, array $tail, AsyncResult|GroupResult|null $parent): AsyncResult|GroupResult
-    {
+    private function publishChord(
+        Chord $chord,
+        array $tail,
+        AsyncResult|GroupResult|null $parent,
+    ): AsyncResult|GroupResult {
         $groupId = $chord->header->id ?? ($this->newId)();
         // The body belongs to the enclosing group if there is one, else to the chord's own.
         [$body, $build] = $this->freeze($chord->body, ['group_id' => $tail['group_id'] ?? $groupId] + $tail);
@@ -214,8 +231,9 @@ final class CanvasPlanner
         // 5.0 workers read it from the body they were given instead.
         $body['chord_size'] = $size;
         $this->chordSizes[$groupId] = $size;
-        $header = $this->publishGroup($chord->header->withOptions(['task_id' => $groupId]), ['chord' => $body], $parent);
-        return $build($header);
+        $header = $chord->header->withOptions(['task_id' => $groupId]);
+        $headerResult = $this->publishGroup($header, ['chord' => $body], $parent);
+        return $build($headerResult);
     }
 
     /**
@@ -286,7 +304,8 @@ final class CanvasPlanner
     private function freezeGroup(Group $group, array $context): array
     {
         $groupId = $group->id ?? ($this->newId)();
-        [$dicts, $builders] = $this->freezeMembers($group, array_intersect_key($context, ['group_id' => true, 'chord' => true]));
+        $membership = array_intersect_key($context, ['group_id' => true, 'chord' => true]);
+        [$dicts, $builders] = $this->freezeMembers($group, $membership);
         $options = self::groupOptions($groupId);
         self::addContext($options, $context);
         $dict = SignatureDict::make('celery.group', [], ['tasks' => $dicts], $options, 'group');
@@ -319,14 +338,15 @@ final class CanvasPlanner
             $options,
             'chord',
         );
-        return [$dict, function (AsyncResult|GroupResult|null $parent) use ($groupId, $builders, $buildBody): AsyncResult|GroupResult {
+        $build = function (AsyncResult|GroupResult|null $parent) use ($groupId, $builders, $buildBody) {
             $header = ($this->newGroupResult)(
                 $groupId,
                 array_map(static fn (\Closure $build): AsyncResult|GroupResult => $build(null), $builders),
                 $parent,
             );
             return $buildBody($header);
-        }];
+        };
+        return [$dict, $build];
     }
 
     /**

@@ -85,7 +85,8 @@ final class Group implements Canvas
         if ($errbacks === []) {
             return $this;
         }
-        return self::create(array_map(static fn (Canvas $task) => $task->withLinkError(...$errbacks), $this->tasks), $this->id);
+        $tasks = array_map(static fn (Canvas $task) => $task->withLinkError(...$errbacks), $this->tasks);
+        return self::create($tasks, $this->id);
     }
 
     /**

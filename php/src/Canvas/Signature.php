@@ -97,7 +97,9 @@ final class Signature implements Canvas
      */
     public function withLink(Signature ...$callbacks): self
     {
-        return $callbacks === [] ? $this : $this->withOptions(['link' => [...$this->options->link, ...array_values($callbacks)]]);
+        return $callbacks === []
+            ? $this
+            : $this->withOptions(['link' => [...$this->options->link, ...array_values($callbacks)]]);
     }
 
     /**

@@ -98,8 +98,10 @@ final class Broadcast
 
     private static function taskId(mixed $taskId): string
     {
-        if (!is_string($taskId) || $taskId === '' || !mb_check_encoding($taskId, 'UTF-8')
-            || preg_match('/[\x00-\x1f\x7f]/', $taskId) === 1) {
+        if (
+            !is_string($taskId) || $taskId === '' || !mb_check_encoding($taskId, 'UTF-8')
+            || preg_match('/[\x00-\x1f\x7f]/', $taskId) === 1
+        ) {
             throw InvalidControlCommand::invalid('task_id', $taskId, 'expected a task id: a non-empty UTF-8 string '
                 . 'without control characters.');
         }
@@ -113,7 +115,7 @@ final class Broadcast
     private static function taskIds(array $taskIds): array
     {
         if ($taskIds === [] || !array_is_list($taskIds)) {
-            throw InvalidControlCommand::invalid('task_id', $taskIds, 'expected a task id or a non-empty list of them.');
+            throw InvalidControlCommand::invalid('task_id', $taskIds, 'expected a task id or a non-empty list.');
         }
         return array_map(self::taskId(...), $taskIds);
     }
@@ -122,7 +124,11 @@ final class Broadcast
     {
         if (is_int($signal)) {
             if ($signal < 1 || $signal > 64) {
-                throw InvalidControlCommand::invalid('signal', $signal, 'expected a signal number from 1 to 64, or a name such as "SIGTERM".');
+                throw InvalidControlCommand::invalid(
+                    'signal',
+                    $signal,
+                    'expected a signal number from 1 to 64, or a name such as "SIGTERM".',
+                );
             }
             return $signal;
         }
@@ -149,7 +155,9 @@ final class Broadcast
         }
         foreach ($destination as $node) {
             // A worker's node name always has the form name@host (Celery adds "celery@" to a bare host).
-            if (!is_string($node) || !mb_check_encoding($node, 'UTF-8') || preg_match('/^[^@\x00-\x1f\x7f]+@[^\x00-\x1f\x7f]+$/', $node) !== 1) {
+            $valid = is_string($node) && mb_check_encoding($node, 'UTF-8')
+                && preg_match('/^[^@\x00-\x1f\x7f]+@[^\x00-\x1f\x7f]+$/', $node) === 1;
+            if (!$valid) {
                 throw InvalidControlCommand::invalid('destination', $node, 'expected a worker node name of the form '
                     . '"name@host", as the worker prints it in its banner ("celery@host" by default).');
             }

@@ -44,8 +44,11 @@ final class WorkerControl
     {
         $fanoutPrefix = $config->brokerTransportOptions['fanout_prefix'] ?? true;
         if (!is_bool($fanoutPrefix) && !is_string($fanoutPrefix)) {
-            throw InvalidConfiguration::invalid('broker_transport_options.fanout_prefix', $fanoutPrefix, 'expected true '
-                . '(kombu\'s default "/{db}."), false (no prefix, kombu 3 compatibility) or a prefix string.');
+            throw InvalidConfiguration::invalid(
+                'broker_transport_options.fanout_prefix',
+                $fanoutPrefix,
+                'expected true (kombu\'s default "/{db}."), false (no prefix, as kombu 3) or a prefix string.',
+            );
         }
         return new self($connection, $config->controlExchange, $config->queueKeys->prefix, $fanoutPrefix);
     }
@@ -67,7 +70,8 @@ final class WorkerControl
             default => $this->fanoutPrefix,
         };
         // kombu fills in {db} once it knows the connection's database.
-        return $this->keyPrefix . str_replace('{db}', (string) $this->connection->database(), $prefix) . $this->exchange();
+        $prefix = str_replace('{db}', (string) $this->connection->database(), $prefix);
+        return $this->keyPrefix . $prefix . $this->exchange();
     }
 
     /**
@@ -78,8 +82,12 @@ final class WorkerControl
      * @return int how many connections heard the broadcast (PUBLISH's count); 0 means no worker did
      * @throws InvalidControlCommand|ConnectionFailed
      */
-    public function revoke(string|array $taskIds, bool $terminate = false, string|int $signal = 'SIGTERM', ?array $destination = null): int
-    {
+    public function revoke(
+        string|array $taskIds,
+        bool $terminate = false,
+        string|int $signal = 'SIGTERM',
+        ?array $destination = null,
+    ): int {
         return $this->publish(Broadcast::revoke($taskIds, $terminate, $signal, $destination));
     }
 

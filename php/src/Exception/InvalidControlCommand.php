@@ -11,6 +11,8 @@ final class InvalidControlCommand extends \InvalidArgumentException implements C
 {
     public static function invalid(string $argument, mixed $value, string $expected): self
     {
-        return new self(sprintf('Revoke argument "%s" has the value %s; %s', $argument, Describe::value($value), $expected));
+        return new self(
+            sprintf('Revoke argument "%s" has the value %s; %s', $argument, Describe::value($value), $expected),
+        );
     }
 }

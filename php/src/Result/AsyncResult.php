@@ -253,7 +253,11 @@ final class AsyncResult
      */
     public function __serialize(): array
     {
-        return ['id' => $this->id, 'backend' => $this->backend?->fingerprint() ?? $this->fingerprint, 'parent' => $this->parent];
+        return [
+            'id' => $this->id,
+            'backend' => $this->backend?->fingerprint() ?? $this->fingerprint,
+            'parent' => $this->parent,
+        ];
     }
 
     /**

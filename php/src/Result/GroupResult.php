@@ -143,7 +143,7 @@ final class GroupResult implements \Countable, \IteratorAggregate
         }
         foreach ($results as $result) {
             if (!$result instanceof AsyncResult && !$result instanceof self) {
-                throw new \UnexpectedValueException('A serialized GroupResult may only hold AsyncResult and GroupResult.');
+                throw new \UnexpectedValueException('A serialized GroupResult may only hold results.');
             }
         }
         $parent = $data['parent'] ?? null;

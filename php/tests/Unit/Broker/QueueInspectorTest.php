@@ -1,0 +1,53 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Tests\Unit\Broker;
+
+use CeleryBridge\Broker\QueueInspector;
+use CeleryBridge\Broker\QueueKeys;
+use CeleryBridge\Connection\RedisConnection;
+use PHPUnit\Framework\TestCase;
+
+final class QueueInspectorTest extends TestCase
+{
+    /**
+     * @param array<string, int> $lengths list name => length
+     * @param list<string> $deleted filled with the keys deleted
+     */
+    private function inspector(array $lengths, QueueKeys $keys, ?array &$deleted = null): QueueInspector
+    {
+        $deleted = [];
+        $connection = $this->createMock(RedisConnection::class);
+        $connection->method('lLen')->willReturnCallback(static fn (string $key): int => $lengths[$key] ?? 0);
+        $connection->method('del')->willReturnCallback(static function (string ...$keys) use (&$deleted): int {
+            array_push($deleted, ...$keys);
+            return count($keys);
+        });
+        return new QueueInspector($connection, $keys);
+    }
+
+    public function testLengthSumsEveryPriorityList(): void
+    {
+        $lengths = ['celery' => 2, "celery\x06\x163" => 1, "celery\x06\x169" => 4, 'other' => 7];
+
+        self::assertSame(7, $this->inspector($lengths, new QueueKeys())->length('celery'));
+        self::assertSame(0, $this->inspector([], new QueueKeys())->length('celery'));
+    }
+
+    public function testKeysFollowTheTransportOptions(): void
+    {
+        $keys = QueueKeys::fromTransportOptions(['priority_steps' => [0, 5], 'sep' => ':', 'global_keyprefix' => 'p:']);
+        $lengths = ['p:jobs' => 1, 'p:jobs:5' => 2, "p:jobs\x06\x163" => 100, 'jobs' => 100];
+
+        self::assertSame(3, $this->inspector($lengths, $keys)->length('jobs'));
+    }
+
+    public function testPurgeDeletesTheNonEmptyListsAndCountsTheirMessages(): void
+    {
+        $inspector = $this->inspector(['celery' => 2, "celery\x06\x166" => 3], new QueueKeys(), $deleted);
+
+        self::assertSame(5, $inspector->purge('celery'));
+        self::assertSame(['celery', "celery\x06\x166"], $deleted);
+    }
+}

@@ -1,0 +1,246 @@
+"""Canvas from PHP on a real worker (issue 4): link, chain, group, chord and their nestings.
+
+Every canvas is sent by CeleryClient::send() to the session worker (solo pool, results in
+db 1) and its value read back with get(). Order and linkage are checked on what the tasks
+themselves saw (tasks.record / tasks.log / tasks.on_error push their request to the records
+list). "Nothing else ran" is proven with a sentinel: the worker consumes its queue in order,
+so once a sentinel task sent afterwards has run, every earlier message has been handled.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness import CeleryWorker, Records
+
+PREAMBLE = """
+use CeleryBridge\\Canvas\\{Signature, Chain, Group, Chord};
+$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
+$add = fn (...$a) => new Signature('tasks.add', $a);
+$mul = fn (...$a) => new Signature('tasks.mul', $a);
+$xsum = new Signature('tasks.xsum');
+$record = fn (...$a) => new Signature('tasks.record', $a);
+$fail = (new Signature('tasks.fail', ['boom']))->asImmutable();
+"""
+
+# Each form and nesting, with the value the worker must compute.
+FORMS: dict[str, tuple[str, Any]] = {
+    "chain": ("new Chain($add(2, 2), $mul(4))", 16),
+    "group": ("new Group($add(1, 1), $add(2, 2), $add(3, 3))", [2, 4, 6]),
+    "chord": ("new Chord(new Group($add(1, 1), $add(2, 2)), $xsum)", 6),
+    "group_in_chain": ("new Chain($add(2, 2), new Group($mul(2), $mul(3)))", [8, 12]),
+    "chain_in_group": ("new Group(new Chain($add(2, 2), $mul(4)), $add(1, 1))", [16, 2]),
+    "chord_in_chain": ("new Chain($add(1, 1), new Chord([$add(1), $mul(2)], $xsum))", 7),
+    "group_then_steps_in_chain": ("new Chain($add(1, 1), new Group($add(1), $mul(2)), $xsum, $mul(10))", 70),
+    "chain_led_by_group": ("new Chain(new Group($add(1, 1), $add(2, 2)), $xsum)", 6),
+    "chord_with_chain_body": ("new Chord([$add(1, 1), $add(2, 2)], new Chain($xsum, $mul(10)))", 60),
+    "chord_in_group": ("new Group(new Chord([$add(1, 1), $add(2, 2)], $xsum), $add(5, 5))", [6, 10]),
+    "chord_in_chord_header": (
+        "new Chord([new Chord([$add(1, 1), $add(2, 2)], $xsum), $add(5, 5)], $xsum)",
+        16,
+    ),
+    "chain_in_chord_header": ("new Chord([new Chain($add(1, 1), $mul(3)), $add(2, 2)], $xsum)", 10),
+    "chord_with_group_body": ("new Chord([$add(1, 1), $add(2, 2)], new Group($xsum, $xsum))", [6, 6]),
+    "nested_groups": ("new Group($add(1, 1), new Group($add(2, 2), $add(3, 3)))", [2, 4, 6]),
+    "chain_with_options": ("$celery->send(new Chain($add(2, 2), $mul(4)), ['queue' => 'celery'])", 16),
+}
+
+
+SENTINEL = "$celery = new CeleryClient(broker: $brokerUrl);\n$celery->sendTask('tasks.record', ['sentinel']);"
+
+
+def sentinel_drain(run_php, records: Records) -> list[dict[str, Any]]:
+    """Send a sentinel task and return every record that arrives before it."""
+    run_php(SENTINEL)
+    before = []
+    while True:
+        record = records.pop()
+        if record["args"] == ["sentinel"]:
+            return before
+        before.append(record)
+
+
+def test_every_canvas_form_computes_its_value_on_a_worker(worker: CeleryWorker, run_php) -> None:
+    sends = "\n".join(
+        f"$out[{name!r}] = ({code if code.startswith('$celery') else f'$celery->send({code})'})"
+        "->get(timeout: 15.0);"
+        for name, (code, _) in FORMS.items()
+    )
+    values = run_php(PREAMBLE + "$out = [];\n" + sends + "\necho json_encode($out);", timeout=60).json()
+
+    assert values == {name: expected for name, (_, expected) in FORMS.items()}
+
+
+def test_chain_runs_in_order_and_links_every_step(worker: CeleryWorker, run_php, records: Records) -> None:
+    sent = run_php(
+        PREAMBLE
+        + """
+$last = $celery->send(new Chain($record('first'), $record('second'), $record('third')));
+$second = $last->parent;
+$first = $second->parent;
+echo json_encode([
+    'ids' => [$first->id, $second->id, $last->id],
+    'first_parent' => $first->parent,
+    'last' => array_slice($last->get(timeout: 10.0)['args'], -1),
+    'second' => array_slice($second->get(timeout: 10.0)['args'], -1),
+]);
+"""
+    ).json()
+
+    first, second, third = records.pop_many(3)
+    ids = sent["ids"]
+    assert [r["args"][-1] for r in (first, second, third)] == ["first", "second", "third"]
+    assert [r["request"]["id"] for r in (first, second, third)] == ids
+    # Each step received the previous step's return value first, and knows it as its parent.
+    assert second["args"][0]["request"]["id"] == ids[0]
+    assert third["args"][0]["request"]["id"] == ids[1]
+    assert [r["request"]["parent_id"] for r in (first, second, third)] == [None, ids[0], ids[1]]
+    assert {r["request"]["root_id"] for r in (first, second, third)} == {ids[0]}
+    assert sent["first_parent"] is None
+    assert sent["last"] == ["third"] and sent["second"] == ["second"]
+
+
+def test_group_tasks_carry_the_group_id_and_their_position(
+    worker: CeleryWorker, run_php, records: Records
+) -> None:
+    sent = run_php(
+        PREAMBLE
+        + """
+$group = $celery->send(new Group($record('a'), $record('b'), $record('c')));
+$values = $group->get(timeout: 10.0);
+echo json_encode(['id' => $group->id, 'ids' => $group->ids(), 'args' => array_column($values, 'args')]);
+"""
+    ).json()
+
+    seen = {r["request"]["id"]: r["request"] for r in records.pop_many(3)}
+    assert sent["args"] == [["a"], ["b"], ["c"]]
+    assert [seen[task_id]["group_index"] for task_id in sent["ids"]] == [0, 1, 2]
+    assert {request["group"] for request in seen.values()} == {sent["id"]}
+
+
+def test_link_callbacks_run_with_the_result(worker: CeleryWorker, run_php, records: Records) -> None:
+    sent = run_php(
+        PREAMBLE
+        + """
+$log = new Signature('tasks.log');
+$second = (new Signature('tasks.log', ['second']))->asImmutable();
+$r = $celery->sendTask('tasks.add', [1, 2], [], [
+    'link' => [$log, $second],
+    'link_error' => new Signature('tasks.on_error'),
+]);
+echo json_encode(['id' => $r->id, 'value' => $r->get(timeout: 10.0)]);
+"""
+    ).json()
+
+    callbacks = sorted(records.pop_many(2), key=lambda r: r["args"] != [3])
+    assert sent["value"] == 3
+    assert [c["request"]["task"] for c in callbacks] == ["tasks.log", "tasks.log"]
+    assert callbacks[0]["args"] == [3]  # the parent's result comes first
+    assert callbacks[1]["args"] == ["second"]  # immutable: its own arguments only
+    assert {c["request"]["parent_id"] for c in callbacks} == {sent["id"]}
+    assert sentinel_drain(run_php, records) == []  # the errback did not run
+
+
+def test_errback_runs_when_a_chain_step_fails_and_the_chain_stops(
+    worker: CeleryWorker, run_php, records: Records
+) -> None:
+    sent = run_php(
+        PREAMBLE
+        + """
+$last = $celery->send(
+    new Chain($add(1, 1), $fail, $record('never')),
+    ['link_error' => new Signature('tasks.on_error')],
+);
+try {
+    $last->get(timeout: 10.0);
+    $error = null;
+} catch (CeleryBridge\\Exception\\TaskFailed $e) {
+    $error = [$e->taskId, $e->remoteType(), $e->remoteMessage()];
+}
+echo json_encode([
+    'ids' => [$last->parent->parent->id, $last->parent->id, $last->id],
+    'states' => [$last->parent->parent->state(), $last->parent->state(), $last->state()],
+    'error' => $error,
+]);
+"""
+    ).json()
+
+    first, failed, never = sent["ids"]
+    # The step after the failed one never ran: Celery stores the failure under its id too.
+    assert sent["states"] == ["SUCCESS", "FAILURE", "FAILURE"]
+    assert sent["error"] == [never, "ValueError", "boom"]
+    errback = records.pop()
+    assert errback["request"]["task"] == "tasks.on_error"
+    assert errback["args"] == [failed]
+    assert errback["request"]["parent_id"] == failed
+    assert sentinel_drain(run_php, records) == []  # one errback, and "never" never ran
+
+
+def test_chord_whose_header_fails_reports_the_failure_on_its_body(
+    worker: CeleryWorker, run_php, records: Records
+) -> None:
+    sent = run_php(
+        PREAMBLE
+        + """
+$body = $celery->send(
+    new Chord([$add(1, 1), $fail, $add(2, 2)], $xsum),
+    ['link_error' => new Signature('tasks.on_error')],
+);
+try {
+    $body->get(timeout: 10.0);
+    $error = null;
+} catch (CeleryBridge\\Exception\\TaskFailed $e) {
+    $error = [$e->taskId, $e->remoteType(), $e->remoteModule(), $e->remoteMessage()];
+}
+echo json_encode([
+    'body' => $body->id,
+    'header' => $body->parent->ids(),
+    'header_states' => $body->parent->states(),
+    'error' => $error,
+]);
+"""
+    ).json()
+
+    failed = sent["header"][1]
+    assert sent["header_states"] == ["SUCCESS", "FAILURE", "SUCCESS"]
+    assert sent["error"][:3] == [sent["body"], "ChordError", "celery.exceptions"]
+    assert sent["error"][3] == f"Dependency {failed} raised ValueError('boom')"
+    errback = records.pop()
+    assert errback["request"]["task"] == "tasks.on_error"
+    assert errback["args"] == [sent["body"]]
+    assert sentinel_drain(run_php, records) == []
+
+
+def test_refused_canvases_write_nothing(redis_server, run_php) -> None:
+    """A chord without a result backend, or a chain under protocol 1, is refused up front."""
+    backend = redis_server.client(1)
+    chord_keys = set(backend.keys("celery-taskset-meta-*"))
+    outcome = run_php(
+        """
+use CeleryBridge\\Canvas\\{Signature, Chain, Chord};
+use CeleryBridge\\Exception\\InvalidCanvas;
+$add = fn (...$a) => new Signature('tasks.add', $a, [], ['queue' => 'refused']);
+$errors = [];
+$attempts = [
+    fn () => (new CeleryClient(broker: $brokerUrl))->send(new Chord([$add(1, 1)], $add(1))),
+    fn () => (new CeleryClient(broker: $brokerUrl, config: ['task_protocol' => 1]))
+        ->send(new Chain($add(1, 1), $add(2))),
+];
+foreach ($attempts as $attempt) {
+    try {
+        $attempt();
+        $errors[] = null;
+    } catch (InvalidCanvas $e) {
+        $errors[] = $e->getMessage();
+    }
+}
+echo json_encode([$errors, (new CeleryClient(broker: $brokerUrl))->queueLength('refused')]);
+"""
+    ).json()
+
+    errors, waiting = outcome
+    assert "result backend" in errors[0]
+    assert "task_protocol 2" in errors[1]
+    assert waiting == 0
+    assert set(backend.keys("celery-taskset-meta-*")) <= chord_keys
+    backend.close()

@@ -1,0 +1,275 @@
+"""Revoke from PHP (issue 4): the broadcast Python sends, and what real workers do with it.
+
+- the envelope and the channel match what Celery's app.control.revoke() publishes, for the
+  default mailbox and with global_keyprefix / control_exchange / fanout_prefix settings;
+- a task a worker holds for its ETA is discarded when its time comes, never runs, and reads
+  REVOKED from PHP;
+- terminate kills the process running a task on a prefork worker;
+- a revoke addressed to one of two workers is ignored by the other.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from celery import Celery
+
+from harness import CeleryWorker, Records, RedisServer, php_script, run_php_script
+from wire import differences, normalize, wait_for_meta
+
+CONTROL_DB = 12
+HOST = socket.gethostname()
+
+CONFIGS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "keyprefix": {"broker_transport_options": {"global_keyprefix": "pfx:"}},
+    "control_exchange": {"control_exchange": "ctl"},
+    "no_fanout_prefix": {"broker_transport_options": {"fanout_prefix": False}},
+    "custom_fanout_prefix": {"broker_transport_options": {"fanout_prefix": "custom/{db}/"}},
+}
+
+# (Python app.control.revoke() keyword arguments, the PHP $celery->revoke() arguments)
+CALLS: dict[str, tuple[dict[str, Any], str]] = {
+    "one_id": ({"task_id": "d6f1c6de-7d8a-4a57-9a55-1f3c3a2b1c00"}, "'d6f1c6de-7d8a-4a57-9a55-1f3c3a2b1c00'"),
+    "several_ids_terminate": (
+        {"task_id": ["id-one", "id-two"], "terminate": True, "signal": "SIGKILL"},
+        "['id-one', 'id-two'], terminate: true, signal: 'SIGKILL'",
+    ),
+    "destination": (
+        {"task_id": "x", "destination": ["a@host", "b@host"], "signal": "KILL"},
+        "'x', signal: 'KILL', destination: ['a@host', 'b@host']",
+    ),
+}
+
+
+def php_literal(value: Any) -> str:
+    """A PHP literal for JSON-like data (dicts become arrays with string keys)."""
+    if isinstance(value, dict):
+        return "[" + ", ".join(f"{php_literal(k)} => {php_literal(v)}" for k, v in value.items()) + "]"
+    if isinstance(value, list):
+        return "[" + ", ".join(php_literal(item) for item in value) + "]"
+    if isinstance(value, str):
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return json.dumps(value)
+
+
+def php_client(broker_url: str, backend_url: str | None = None, config: dict[str, Any] | None = None) -> str:
+    backend = f"'{backend_url}'" if backend_url else "null"
+    return f"$celery = new CeleryClient('{broker_url}', {backend}, {php_literal(config or {})});\n"
+
+
+def run(tmp_path: Path, name: str, code: str) -> Any:
+    script = tmp_path / f"{name}.php"
+    script.write_text(php_script(code))
+    result = run_php_script(script, {}, timeout=30)
+    assert result.returncode == 0 and result.stderr == "", result.describe()
+    return result.json()
+
+
+def capture(client: redis.Redis, send: Any) -> tuple[str, dict[str, Any]]:
+    """Call send() while subscribed to every channel; return the one message published."""
+    pubsub = client.pubsub(ignore_subscribe_messages=True)
+    pubsub.psubscribe("*")
+    try:
+        while pubsub.get_message(timeout=1.0) is None and not pubsub.subscribed:
+            pass
+        send()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            message = pubsub.get_message(timeout=1.0)
+            if message is not None and message["type"] == "pmessage":
+                return message["channel"].decode(), json.loads(message["data"])
+        raise AssertionError("nothing was published")
+    finally:
+        pubsub.close()
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=str)
+@pytest.mark.parametrize("call", CALLS, ids=str)
+def test_php_revoke_publishes_what_python_publishes(
+    call: str, config: str, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    python_kwargs, php_arguments = CALLS[call]
+    client = redis_server.client(CONTROL_DB)
+    app = Celery("revoke-wire", set_as_current=False)
+    app.conf.update(broker_url=redis_server.url(CONTROL_DB), broker_connection_retry_on_startup=True)
+    app.conf.update(CONFIGS[config])
+    try:
+        python_channel, python_envelope = capture(client, lambda: app.control.revoke(**python_kwargs))
+    finally:
+        app.close()
+    heard: list[int] = []
+    php_channel, php_envelope = capture(
+        client,
+        lambda: heard.append(
+            run(
+                tmp_path,
+                "revoke",
+                php_client(redis_server.url(CONTROL_DB), config=CONFIGS[config])
+                + f"echo json_encode($celery->revoke({php_arguments}));",
+            )
+        ),
+    )
+    client.close()
+
+    assert php_channel == python_channel
+    assert heard == [1]  # this test's subscription was the only listener
+    now = time.time()
+    for envelope in (python_envelope, php_envelope):
+        # Lamport clock of a fresh publisher, and "now + 1 s" (only read on replies).
+        assert envelope["headers"]["clock"] == 1
+        assert now - 10 < envelope["headers"].pop("expires") < now + 2
+    assert differences(normalize(python_envelope), normalize(php_envelope)) == []
+
+
+def test_channel_names(redis_server: RedisServer, tmp_path: Path) -> None:
+    """The mailbox channel for each setting, as the workers PSUBSCRIBE it (db 12 here)."""
+    channels = {}
+    for config in CONFIGS:
+        client = redis_server.client(CONTROL_DB)
+        channels[config], _ = capture(
+            client,
+            lambda config=config: run(
+                tmp_path, "channel", php_client(redis_server.url(CONTROL_DB), config=CONFIGS[config])
+                + "echo json_encode($celery->revoke('x'));"
+            ),
+        )
+        client.close()
+    assert channels == {
+        "default": "/12.celery.pidbox",
+        "keyprefix": "pfx:/12.celery.pidbox",
+        "control_exchange": "/12.ctl.pidbox",
+        "no_fanout_prefix": "celery.pidbox",
+        "custom_fanout_prefix": "custom/12/celery.pidbox",
+    }
+
+
+def sentinel_drain(records: Records, send_sentinel: Any) -> list[dict[str, Any]]:
+    """Records that arrive before a sentinel task sent now (the worker runs its queue in order)."""
+    send_sentinel()
+    before = []
+    while (record := records.pop()) and record["args"] != ["sentinel"]:
+        before.append(record)
+    return before
+
+
+def test_revoked_eta_task_never_runs_and_reads_revoked(
+    worker: CeleryWorker, run_php, records: Records
+) -> None:
+    mark = worker.mark()
+    task_id = run_php(
+        "$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);\n"
+        "echo json_encode($celery->sendTask('tasks.record', ['eta'], [], ['countdown' => 2])->id);"
+    ).json()
+    # The worker has taken the message and holds it until its ETA.
+    worker.wait_for_log(rf"Task tasks\.record\[{task_id}\] received", since=mark)
+
+    revoked = run_php(
+        "$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);\n"
+        f"$heard = $celery->result('{task_id}')->revoke();\n"
+        f"try {{ $celery->result('{task_id}')->get(timeout: 10.0); $outcome = 'ran'; }}\n"
+        "catch (CeleryBridge\\Exception\\TaskRevoked $e) { $outcome = $e->getMessage(); }\n"
+        f"echo json_encode([$heard, $celery->result('{task_id}')->state(), $outcome]);"
+    ).json()
+
+    assert revoked[0] == 1  # the session worker is the only one on this broker
+    assert revoked[1] == "REVOKED"
+    assert task_id in revoked[2]
+    # At its ETA the worker drops it instead of running it.
+    worker.wait_for_log(rf"Discarding revoked task: tasks\.record\[{task_id}\]", timeout=10, since=mark)
+    send = "$celery = new CeleryClient(broker: $brokerUrl);\n$celery->sendTask('tasks.record', ['sentinel']);"
+    assert sentinel_drain(records, lambda: run_php(send)) == []
+
+
+def test_terminate_kills_the_running_task_on_a_prefork_worker(
+    redis_factory, worker_factory, tmp_path: Path
+) -> None:
+    server: RedisServer = redis_factory()
+    prefork: CeleryWorker = worker_factory(
+        server.url(0), server.url(1), queues=["celery"], pool="prefork", concurrency=1, hostname="prefork@%h"
+    )
+    records = Records(server.client(0))
+    client = php_client(server.url(0), server.url(1))
+    send = "echo json_encode($celery->sendTask('tasks.record_then_sleep', [60])->id);"
+    task_id = run(tmp_path, "send", client + send)
+    started = records.pop(timeout=15)
+    assert started["request"]["id"] == task_id
+    child = started["pid"]
+    assert child != prefork.pid
+
+    terminate = f"echo json_encode($celery->revoke('{task_id}', terminate: true, signal: 'SIGKILL'));"
+    heard = run(tmp_path, "terminate", client + terminate)
+
+    assert heard == 1
+    meta = wait_for_meta(server.client(1), task_id, timeout=15)
+    assert meta["status"] == "REVOKED"
+    assert meta["result"]["exc_type"] == "TaskRevokedError"
+    assert "terminated" in json.dumps(meta["result"]["exc_message"])
+    prefork.wait_for_log(rf"Terminating {task_id} \((9|Signals\.SIGKILL)\)")
+    # The child that ran the task is gone (the pool reaps it and starts a new one).
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the pool child {child} that ran the task is still alive")
+
+
+def test_revoke_addressed_to_one_worker_is_ignored_by_the_other(
+    redis_factory, worker_factory, tmp_path: Path
+) -> None:
+    server: RedisServer = redis_factory()
+    first: CeleryWorker = worker_factory(
+        server.url(0), server.url(1), queues=["first"], hostname=f"first@{HOST}"
+    )
+    second: CeleryWorker = worker_factory(
+        server.url(0), server.url(1), queues=["second"], hostname=f"second@{HOST}"
+    )
+    records = Records(server.client(0))
+    client = php_client(server.url(0), server.url(1))
+    mark = second.mark()
+    ids = run(
+        tmp_path,
+        "send",
+        client
+        + "$later = ['queue' => 'second', 'countdown' => 1.5];\n"
+        "echo json_encode([\n"
+        "    $celery->sendTask('tasks.record', ['kept'], [], $later)->id,\n"
+        "    $celery->sendTask('tasks.record', ['dropped'], [], $later)->id,\n"
+        "]);",
+    )
+    kept, dropped = ids
+    for task_id in ids:
+        second.wait_for_log(rf"Task tasks\.record\[{task_id}\] received", since=mark)
+
+    heard = run(
+        tmp_path,
+        "revoke",
+        client
+        + "echo json_encode([\n"
+        f"    $celery->revoke('{kept}', destination: ['first@{HOST}']),\n"
+        f"    $celery->revoke('{dropped}', destination: ['second@{HOST}']),\n"
+        "]);",
+    )
+
+    assert heard == [2, 2]  # both workers hear every broadcast; only the addressee acts
+    second.wait_for_log(rf"Discarding revoked task: tasks\.record\[{dropped}\]", since=mark)
+    ran = records.pop(timeout=10)
+    assert ran["args"] == ["kept"] and ran["request"]["id"] == kept
+    first.wait_for_log(rf"Tasks flagged as revoked: {kept}")
+    # The second worker handles broadcasts in order: it acted on the one addressed to it,
+    # so it had already passed over the other.
+    log = second.log_text()
+    assert f"Tasks flagged as revoked: {dropped}" in log
+    assert f"Tasks flagged as revoked: {kept}" not in log
+    assert f"Discarding revoked task: tasks.record[{kept}]" not in log
