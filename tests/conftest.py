@@ -299,7 +299,8 @@ def run_php(redis_server: RedisServer, php_autoload: Path, tmp_path: Path) -> Ph
 @pytest.fixture
 def records(redis_server: RedisServer) -> Iterator[Records]:
     """The session broker's `celerybridge:records` list: .pop(timeout), .pop_many(n), .pending()."""
-    client = redis_server.client(BROKER_DB)
+    # No socket timeout: redis-py 8 defaults to 5 s, which would cut a longer BLPOP short.
+    client = redis_server.client(BROKER_DB, socket_timeout=None)
     helper = Records(client)
     helper.clear()
     try:

@@ -37,11 +37,17 @@ final class ConnectionFactory
         }
         $settings = ConnectionOptions::fromConfig($options, $role);
         $connection = self::connect($target, $settings, $role);
-        return $role === self::BROKER ? new RetryingConnection($connection, $settings->retryPolicy) : $connection;
+        if ($role !== self::BROKER) {
+            return $connection;
+        }
+        return new RetryingConnection($connection, $settings->retryPolicy, null, $settings->healthCheckInterval);
     }
 
-    private static function connect(#[\SensitiveParameter] string|object $target, ConnectionOptions $settings, string $role): RedisConnection
-    {
+    private static function connect(
+        #[\SensitiveParameter] string|object $target,
+        ConnectionOptions $settings,
+        string $role,
+    ): RedisConnection {
         if (is_string($target)) {
             $topology = Topology::fromDsn(Dsn::fromString($target, $role), $settings);
             return match (self::client($settings->client, $role)) {
@@ -82,10 +88,18 @@ final class ConnectionFactory
         return match ($wanted) {
             ConnectionOptions::CLIENT_PHPREDIS => extension_loaded('redis')
                 ? ConnectionOptions::CLIENT_PHPREDIS
-                : throw InvalidConfiguration::invalid($setting, $wanted, 'the phpredis extension (ext-redis) is not loaded; install it, or use redis_client => predis.'),
+                : throw InvalidConfiguration::invalid(
+                    $setting,
+                    $wanted,
+                    'the phpredis extension (ext-redis) is not loaded; install it, or use redis_client => predis.',
+                ),
             ConnectionOptions::CLIENT_PREDIS => PredisConnection::available()
                 ? ConnectionOptions::CLIENT_PREDIS
-                : throw InvalidConfiguration::invalid($setting, $wanted, 'Predis is not installed or not autoloaded (class Predis\Client not found): composer require predis/predis.'),
+                : throw InvalidConfiguration::invalid(
+                    $setting,
+                    $wanted,
+                    'Predis is not installed or not autoloaded (class Predis\Client not found): composer require predis/predis.',
+                ),
             default => match (true) {
                 extension_loaded('redis') => ConnectionOptions::CLIENT_PHPREDIS,
                 PredisConnection::available() => ConnectionOptions::CLIENT_PREDIS,

@@ -10,17 +10,19 @@ use CeleryBridge\Exception\InvalidConfiguration;
  * The connection settings of one connection (the broker's or the result backend's), read from
  * the client config under Celery's setting names:
  *
- * | key                                   | role    | meaning                                          |
- * |---------------------------------------|---------|--------------------------------------------------|
- * | broker_transport_options              | broker  | master_name, sentinel_kwargs, min_other_sentinels, socket_timeout, socket_connect_timeout (other keys belong to the broker) |
- * | result_backend_transport_options      | backend | master_name, sentinel_kwargs, min_other_sentinels (other keys belong to the backend) |
- * | broker_use_ssl / redis_backend_use_ssl| each    | ssl_* options (TlsOptions::KEYS), or true       |
- * | broker_connection_timeout             | broker  | connect timeout, seconds (Celery default 4)      |
- * | redis_socket_connect_timeout          | backend | connect timeout, seconds                         |
- * | redis_socket_timeout                  | backend | read timeout, seconds (Celery default 120)       |
- * | redis_client                          | both    | 'auto' (phpredis if loaded), 'phpredis', 'predis' (ours) |
- * | redis_persistent                      | both    | reuse the socket across PHP-FPM requests (ours)  |
- * | task_publish_retry[_policy]           | broker  | RetryPolicy                                      |
+ * - broker_transport_options (broker): master_name, sentinel_kwargs, min_other_sentinels,
+ *   socket_timeout, socket_connect_timeout, health_check_interval; its other keys belong to
+ *   the broker.
+ * - result_backend_transport_options (backend): master_name, sentinel_kwargs,
+ *   min_other_sentinels; its other keys belong to the backend.
+ * - broker_use_ssl (broker), redis_backend_use_ssl (backend): ssl_* options
+ *   (TlsOptions::KEYS), or true.
+ * - broker_connection_timeout (broker): connect timeout in seconds, Celery's default 4.
+ * - redis_socket_connect_timeout, redis_socket_timeout (backend): connect and read timeouts;
+ *   Celery's read default is 120 s.
+ * - redis_client (ours): 'auto' (phpredis when loaded, else Predis), 'phpredis', 'predis'.
+ * - redis_persistent (ours): keep the socket open across PHP-FPM requests.
+ * - task_publish_retry, task_publish_retry_policy (broker): RetryPolicy.
  *
  * Settings of the other role are ignored, so one array can serve both connections.
  */
@@ -35,6 +37,12 @@ final class ConnectionOptions
     public const DEFAULT_READ_TIMEOUT = 10.0;
     /** Celery's `redis_socket_timeout` default. */
     public const DEFAULT_BACKEND_READ_TIMEOUT = 120.0;
+    /**
+     * Seconds of quiet after which a publish first checks the connection with PING. kombu's
+     * health_check_interval (25 s) serves a long-lived worker; a publisher wants to know
+     * sooner whether a socket is still good, so that a failure is known to precede the write.
+     */
+    public const DEFAULT_HEALTH_CHECK_INTERVAL = 1.0;
 
     public const CLIENT_AUTO = 'auto';
     public const CLIENT_PHPREDIS = 'phpredis';
@@ -70,6 +78,7 @@ final class ConnectionOptions
         public readonly ?float $sentinelConnectTimeout,
         public readonly ?float $sentinelReadTimeout,
         public readonly RetryPolicy $retryPolicy,
+        public readonly float $healthCheckInterval,
     ) {
     }
 
@@ -147,7 +156,11 @@ final class ConnectionOptions
         }
         foreach (['username', 'password'] as $key) {
             if (isset($sentinelKwargs[$key]) && !is_string($sentinelKwargs[$key])) {
-                throw InvalidConfiguration::invalid(sprintf('%s[sentinel_kwargs][%s]', $transportKey, $key), $key === 'password' ? '****' : $sentinelKwargs[$key], 'expected a string.');
+                throw InvalidConfiguration::invalid(
+                    sprintf('%s[sentinel_kwargs][%s]', $transportKey, $key),
+                    $key === 'password' ? '****' : $sentinelKwargs[$key],
+                    'expected a string.',
+                );
             }
         }
 
@@ -165,6 +178,7 @@ final class ConnectionOptions
             self::seconds($sentinelKwargs, 'socket_connect_timeout', $transportKey . '[sentinel_kwargs]'),
             self::seconds($sentinelKwargs, 'socket_timeout', $transportKey . '[sentinel_kwargs]'),
             $backend ? RetryPolicy::never() : RetryPolicy::fromConfig($config),
+            self::interval($transport, $transportKey),
         );
     }
 
@@ -184,6 +198,7 @@ final class ConnectionOptions
             $this->sentinelConnectTimeout,
             $this->sentinelReadTimeout,
             $this->retryPolicy,
+            $this->healthCheckInterval,
         );
     }
 
@@ -203,6 +218,19 @@ final class ConnectionOptions
     }
 
     /**
+     * @param array<mixed> $transport
+     */
+    private static function interval(array $transport, string $transportKey): float
+    {
+        $value = $transport['health_check_interval'] ?? self::DEFAULT_HEALTH_CHECK_INTERVAL;
+        if ((!is_int($value) && !is_float($value)) || $value < 0 || !is_finite((float) $value)) {
+            $name = $transportKey . '[health_check_interval]';
+            throw InvalidConfiguration::invalid($name, $value, 'expected a number of seconds >= 0 (0: check before every publish).');
+        }
+        return (float) $value;
+    }
+
+    /**
      * @param array<mixed> $from
      */
     private static function seconds(array $from, string $key, ?string $inside = null): ?float
@@ -212,7 +240,8 @@ final class ConnectionOptions
         }
         $value = $from[$key];
         if ((!is_int($value) && !is_float($value)) || $value <= 0 || !is_finite((float) $value)) {
-            throw InvalidConfiguration::invalid($inside === null ? $key : sprintf('%s[%s]', $inside, $key), $value, 'expected a number of seconds > 0.');
+            $name = $inside === null ? $key : sprintf('%s[%s]', $inside, $key);
+            throw InvalidConfiguration::invalid($name, $value, 'expected a number of seconds > 0.');
         }
         return (float) $value;
     }

@@ -289,7 +289,11 @@ final class Dsn
             if (!ctype_digit($portText) || (int) $portText > 65535) {
                 throw InvalidBrokerUrl::because(
                     $masked,
-                    sprintf('the port "%s" is not a number from 1 to 65535%s.', $portText, str_contains($portText, ':') ? ' (put an IPv6 host in brackets: [::1]:6379)' : ''),
+                    sprintf(
+                        'the port "%s" is not a number from 1 to 65535%s.',
+                        $portText,
+                        str_contains($portText, ':') ? ' (put an IPv6 host in brackets: [::1]:6379)' : '',
+                    ),
                 );
             }
             $port = (int) $portText === 0 ? null : (int) $portText;
@@ -473,7 +477,10 @@ final class Dsn
         } catch (\InvalidArgumentException $e) {
             throw InvalidBrokerUrl::because(
                 $masked,
-                sprintf('ssl_cert_reqs "%s" is not one of required, optional, none, CERT_REQUIRED, CERT_OPTIONAL, CERT_NONE.', $ssl['ssl_cert_reqs'] ?? ''),
+                sprintf(
+                    'ssl_cert_reqs "%s" is not one of required, optional, none, CERT_REQUIRED, CERT_OPTIONAL, CERT_NONE.',
+                    $ssl['ssl_cert_reqs'] ?? '',
+                ),
             );
         }
     }

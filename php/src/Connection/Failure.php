@@ -54,8 +54,10 @@ final class Failure
             str_contains($lower, 'invalid password'),
             str_contains($lower, 'without any password configured'),
             str_contains($lower, 'no password is set'),
-            str_contains($lower, 'invalid username-password') => AuthenticationFailed::rejected($server, $endpoint->username, $reply, $previous),
-            in_array($code, ['LOADING', 'MASTERDOWN', 'BUSY', 'TRYAGAIN', 'NOMASTERLINK'], true) => ServerNotReady::at($server, $reply, $previous),
+            str_contains($lower, 'invalid username-password')
+                => AuthenticationFailed::rejected($server, $endpoint->username, $reply, $previous),
+            in_array($code, ['LOADING', 'MASTERDOWN', 'BUSY', 'TRYAGAIN', 'NOMASTERLINK'], true)
+                => ServerNotReady::at($server, $reply, $previous),
             in_array($code, ['MOVED', 'ASK', 'CLUSTERDOWN', 'CROSSSLOT'], true) => ConnectionFailed::because(
                 $server,
                 sprintf('replied "%s": this is a Redis Cluster node. Celery cannot use Redis Cluster as a broker '
@@ -64,7 +66,11 @@ final class Failure
             ),
             str_contains($lower, 'db index is out of range') => ConnectionFailed::because(
                 $server,
-                sprintf('replied "%s": the database %d in the URL does not exist there (the `databases` setting, 16 by default: 0 to 15).', $reply, $endpoint->database),
+                sprintf(
+                    'replied "%s": the database %d in the URL does not exist there (the `databases` setting, 16 by default: 0 to 15).',
+                    $reply,
+                    $endpoint->database,
+                ),
                 $previous,
             ),
             default => ConnectionFailed::because($server, sprintf('replied "%s"; the command did not run.', $reply), $previous),
@@ -76,18 +82,24 @@ final class Failure
      *
      * @param list<string> $warnings PHP warnings raised meanwhile (OpenSSL puts its reasons there)
      */
-    public static function connecting(Endpoint $endpoint, string $detail, array $warnings = [], ?\Throwable $previous = null): ConnectionFailed
-    {
+    public static function connecting(
+        Endpoint $endpoint,
+        string $detail,
+        array $warnings = [],
+        ?\Throwable $previous = null,
+    ): ConnectionFailed {
         $server = $endpoint->describe();
         $detail = self::clean($detail);
         $all = strtolower($detail . ' ' . implode(' ', $warnings));
-        if ($endpoint->transport === Endpoint::TLS && (str_contains($all, 'ssl') || str_contains($all, 'crypto') || str_contains($all, 'went away'))) {
+        $mentions = static fn (string ...$words): bool
+            => array_filter($words, static fn (string $w): bool => str_contains($all, $w)) !== [];
+        if ($endpoint->transport === Endpoint::TLS && $mentions('ssl', 'crypto', 'went away')) {
             return TlsFailed::handshake($server, self::tlsReason($detail, $warnings), $previous);
         }
-        if (str_contains($all, 'getaddrinfo') || str_contains($all, 'name or service not known') || str_contains($all, 'name resolution') || str_contains($all, 'nodename nor servname')) {
+        if ($mentions('getaddrinfo', 'name or service not known', 'name resolution', 'nodename nor servname')) {
             return ConnectionRefused::unresolvable($server, $endpoint->host, $detail, $previous);
         }
-        if (str_contains($all, 'timed out') || str_contains($all, 'timeout')) {
+        if ($mentions('timed out', 'timeout')) {
             return ConnectionTimedOut::connecting($server, $endpoint->connectTimeout, $previous);
         }
         return ConnectionRefused::at($server, $detail, $previous);

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Connection;
 
 use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\ConnectionLost;
 use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Exception\ReadOnlyReplica;
 
@@ -21,6 +22,9 @@ final class PhpRedisConnection implements RedisConnection
 {
     private ?\Redis $redis;
     private ?Endpoint $current;
+
+    /** Commands that must not be sent twice: a task or a broadcast could arrive twice. */
+    private const ONCE = ['LPUSH', 'PUBLISH'];
 
     private function __construct(
         private readonly Topology $topology,
@@ -177,6 +181,12 @@ final class PhpRedisConnection implements RedisConnection
         if ($this->injected) {
             return;
         }
+        if ($this->options->persistent) {
+            // Closing would end the persistent socket too; leave it to the next request.
+            $this->redis = null;
+            $this->current = null;
+            return;
+        }
         $this->drop();
     }
 
@@ -197,8 +207,14 @@ final class PhpRedisConnection implements RedisConnection
         $this->current = null;
     }
 
+    /**
+     * Runs one command. A command that may safely run twice (all but LPUSH and PUBLISH) is sent
+     * once more on a new connection when a reused one turns out to be broken (the server
+     * restarted, Sentinel disconnected us); a timeout is never repeated.
+     */
     private function run(string $command, \Closure $call, bool $handshake = false): mixed
     {
+        $reused = $this->redis !== null;
         $redis = $this->client();
         $endpoint = $this->current ?? $this->topology->endpoints[0];
         $redis->clearLastError();
@@ -210,7 +226,11 @@ final class PhpRedisConnection implements RedisConnection
                 throw Failure::reply($endpoint, $e->getMessage(), $e);
             }
             $this->drop();
-            throw Failure::afterSending($endpoint, $command, $e->getMessage(), microtime(true) - $start, $handshake, $e);
+            $failure = Failure::afterSending($endpoint, $command, $e->getMessage(), microtime(true) - $start, $handshake, $e);
+            if ($reused && !in_array($command, self::ONCE, true) && $failure instanceof ConnectionLost && !$failure->timedOut()) {
+                return $this->run($command, $call, $handshake);
+            }
+            throw $failure;
         }
         if ($result === false) {
             $error = $redis->getLastError();
@@ -256,7 +276,8 @@ final class PhpRedisConnection implements RedisConnection
             default => $endpoint->host,
         };
         $port = $endpoint->transport === Endpoint::UNIX ? 0 : $endpoint->port;
-        $arguments = [$host, $port, $endpoint->connectTimeout, $persistent ? Connector::persistentId($endpoint) : null, 0, $endpoint->readTimeout];
+        $persistentId = $persistent ? Connector::persistentId($endpoint) : null;
+        $arguments = [$host, $port, $endpoint->connectTimeout, $persistentId, 0, $endpoint->readTimeout];
         if ($endpoint->transport === Endpoint::TLS) {
             $arguments[] = ['stream' => $endpoint->tlsContext];
         }

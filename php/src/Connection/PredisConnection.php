@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Connection;
 
 use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\ConnectionLost;
 use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Exception\ReadOnlyReplica;
 
@@ -21,6 +22,9 @@ final class PredisConnection implements RedisConnection
 {
     private ?\Predis\ClientInterface $client;
     private ?Endpoint $current;
+
+    /** Commands that must not be sent twice: a task or a broadcast could arrive twice. */
+    private const ONCE = ['LPUSH', 'PUBLISH'];
 
     private function __construct(
         private readonly Topology $topology,
@@ -136,7 +140,8 @@ final class PredisConnection implements RedisConnection
 
     public function sMembers(string $key): array
     {
-        return array_values(array_map('strval', (array) $this->run('SMEMBERS', static fn (\Predis\ClientInterface $c) => $c->smembers($key))));
+        $members = $this->run('SMEMBERS', static fn (\Predis\ClientInterface $c) => $c->smembers($key));
+        return array_values(array_map('strval', (array) $members));
     }
 
     public function ping(): void
@@ -168,9 +173,16 @@ final class PredisConnection implements RedisConnection
 
     public function close(): void
     {
-        if (!$this->injected) {
-            $this->drop();
+        if ($this->injected) {
+            return;
         }
+        if ($this->options->persistent) {
+            // Closing would end the persistent socket too; leave it to the next request.
+            $this->client = null;
+            $this->current = null;
+            return;
+        }
+        $this->drop();
     }
 
     private function drop(): void
@@ -190,8 +202,14 @@ final class PredisConnection implements RedisConnection
         $this->current = null;
     }
 
+    /**
+     * Runs one command. A command that may safely run twice (all but LPUSH and PUBLISH) is sent
+     * once more on a new connection when a reused one turns out to be broken (the server
+     * restarted, Sentinel disconnected us); a timeout is never repeated.
+     */
     private function run(string $command, \Closure $call, bool $handshake = false): mixed
     {
+        $reused = $this->client !== null && $this->client->isConnected();
         $client = $this->connection();
         $endpoint = $this->current ?? $this->topology->endpoints[0];
         $start = microtime(true);
@@ -201,7 +219,11 @@ final class PredisConnection implements RedisConnection
             throw Failure::reply($endpoint, $e->getMessage(), $e);
         } catch (\Predis\CommunicationException $e) {
             $this->drop();
-            throw Failure::afterSending($endpoint, $command, $e->getMessage(), microtime(true) - $start, $handshake, $e);
+            $failure = Failure::afterSending($endpoint, $command, $e->getMessage(), microtime(true) - $start, $handshake, $e);
+            if ($reused && !in_array($command, self::ONCE, true) && $failure instanceof ConnectionLost && !$failure->timedOut()) {
+                return $this->run($command, $call, $handshake);
+            }
+            throw $failure;
         }
         if ($result instanceof \Predis\Response\ErrorInterface) {
             throw Failure::reply($endpoint, $result->getMessage());
@@ -214,11 +236,35 @@ final class PredisConnection implements RedisConnection
         if ($this->client === null) {
             return $this->open();
         }
+        if ($this->client->isConnected() && self::closedByServer($this->client)) {
+            // The server hung up while we were idle (restart, failover, `timeout`): without this,
+            // Predis would write the next command into the dead socket.
+            if ($this->injected) {
+                $this->client->disconnect();
+            } else {
+                $this->drop();
+                return $this->open();
+            }
+        }
         if (!$this->client->isConnected()) {
             // An injected client, or ours after Predis dropped a broken socket.
             $this->connect($this->client, $this->current ?? $this->topology->endpoints[0]);
         }
         return $this->client;
+    }
+
+    /**
+     * feof() on a socket stream is PHP's non-blocking liveness check (what phpredis runs before
+     * every command): true once the peer has closed its end.
+     */
+    private static function closedByServer(\Predis\ClientInterface $client): bool
+    {
+        $connection = $client->getConnection();
+        if (!method_exists($connection, 'getResource') || !method_exists($connection, 'isConnected') || !$connection->isConnected()) {
+            return false;
+        }
+        $resource = $connection->getResource();
+        return is_resource($resource) && feof($resource);
     }
 
     private function open(): \Predis\ClientInterface
@@ -319,7 +365,8 @@ final class PredisConnection implements RedisConnection
             throw Failure::afterSending($endpoint, $command[0], $e->getMessage(), microtime(true) - $start, true, $e);
         }
         if ($error === true || $reply instanceof \Predis\Response\ErrorInterface) {
-            throw Failure::reply($endpoint, is_object($reply) && method_exists($reply, 'getMessage') ? $reply->getMessage() : (string) $reply);
+            $message = is_object($reply) && method_exists($reply, 'getMessage') ? $reply->getMessage() : (string) $reply;
+            throw Failure::reply($endpoint, $message);
         }
         return $reply;
     }

@@ -49,7 +49,8 @@ final class RetryPolicy
         }
         $policy = $config['task_publish_retry_policy'] ?? [];
         if (!is_array($policy)) {
-            throw InvalidConfiguration::invalid('task_publish_retry_policy', $policy, 'expected an array with ' . implode(', ', self::KEYS) . '.');
+            $expected = 'expected an array with ' . implode(', ', self::KEYS) . '.';
+            throw InvalidConfiguration::invalid('task_publish_retry_policy', $policy, $expected);
         }
         foreach (array_keys($policy) as $key) {
             if (!in_array($key, self::KEYS, true)) {
@@ -107,7 +108,8 @@ final class RetryPolicy
         }
         $value = $policy[$key];
         if ((!is_int($value) && !is_float($value)) || $value < 0 || !is_finite((float) $value)) {
-            throw InvalidConfiguration::invalid(sprintf('task_publish_retry_policy[%s]', $key), $value, 'expected a number of seconds >= 0.');
+            $name = sprintf('task_publish_retry_policy[%s]', $key);
+            throw InvalidConfiguration::invalid($name, $value, 'expected a number of seconds >= 0.');
         }
         return (float) $value;
     }

@@ -21,17 +21,21 @@ use CeleryBridge\Exception\TlsFailed;
  *
  * Semantics of lPush(), the broker's publish:
  *
- * 1. Before LPUSH it sends PING (connecting first when needed). Any failure up to and including
- *    that PING - connection refused, connect timeout, TLS or AUTH failure, no master from
- *    Sentinel, no answer, the connection closing - happened before the message was written.
+ * 1. Before LPUSH it sends PING (connecting first when needed) when the connection is new or
+ *    has been quiet for health_check_interval seconds (broker_transport_options; 1 s by
+ *    default). Any failure up to and including that PING - connection refused, connect
+ *    timeout, TLS or AUTH failure, no master from Sentinel, no answer, the connection closing -
+ *    happened before the message was written.
  *    It is retried: reconnect (Sentinel is asked again), sleep RetryPolicy::delay(n), try again,
  *    at most max_retries times; then the last failure is thrown. The message was not queued.
  * 2. If Redis answers LPUSH with an error, the command did not run. READONLY (a demoted
  *    master after a failover), LOADING, MASTERDOWN, BUSY and TRYAGAIN are retried like 1;
  *    OOM and any other error are thrown at once (OutOfMemory, ConnectionFailed).
- *    The message was not queued.
+ *    The message was not queued. The same holds when LPUSH had to connect and that failed.
  * 3. If the connection breaks or no reply comes in time after LPUSH was written, Redis may or
  *    may not have queued the message. That is never retried: PublishOutcomeUnknown is thrown.
+ *    (On a busy connection without the PING, a server that went away between two publishes
+ *    also ends here, although the message was not queued: "unknown" is never a lie.)
  * 4. Otherwise LPUSH returned the list length: the message is queued, once.
  *
  * So a caller that gets no exception knows the message is queued exactly once; a caller that
@@ -59,20 +63,29 @@ final class RetryingConnection implements RedisConnection
 
     /** @var \Closure(float): void */
     private readonly \Closure $sleep;
+    /** @var \Closure(): float */
+    private readonly \Closure $clock;
+    /** When a command through this object last succeeded on the current socket; null: never. */
+    private ?float $lastReply = null;
 
     /**
+     * @param float $healthCheckInterval PING before LPUSH when the socket has been quiet this long
      * @param (\Closure(float): void)|null $sleep how to wait between attempts (tests pass a recorder)
+     * @param (\Closure(): float)|null $clock seconds, monotonic (tests pass a fake)
      */
     public function __construct(
         private readonly RedisConnection $inner,
         public readonly RetryPolicy $policy,
         ?\Closure $sleep = null,
+        public readonly float $healthCheckInterval = ConnectionOptions::DEFAULT_HEALTH_CHECK_INTERVAL,
+        ?\Closure $clock = null,
     ) {
         $this->sleep = $sleep ?? static function (float $seconds): void {
             if ($seconds > 0) {
                 usleep((int) round($seconds * 1_000_000));
             }
         };
+        $this->clock = $clock ?? static fn (): float => hrtime(true) / 1e9;
     }
 
     public function inner(): RedisConnection
@@ -89,20 +102,26 @@ final class RetryingConnection implements RedisConnection
         $retries = 0;
         $started = microtime(true);
         while (true) {
-            try {
-                $this->inner->ping();
-            } catch (ConnectionFailed $e) {
-                // Only PING was in flight: nothing was published.
-                $this->pause($e, self::RETRYABLE, $retries++, $started);
-                continue;
+            if ($this->needsCheck()) {
+                try {
+                    $this->inner->ping();
+                    $this->lastReply = ($this->clock)();
+                } catch (ConnectionFailed $e) {
+                    // Only PING was in flight: nothing was published.
+                    $this->pause($e, self::RETRYABLE, $retries++, $started);
+                    continue;
+                }
             }
             try {
-                return $this->inner->lPush($key, $value);
+                $length = $this->inner->lPush($key, $value);
+                $this->lastReply = ($this->clock)();
+                return $length;
             } catch (ConnectionLost $e) {
+                $this->lastReply = null;
                 throw PublishOutcomeUnknown::forList($key, $e);
             } catch (ConnectionFailed $e) {
-                // An error reply: LPUSH did not run.
-                $this->pause($e, [ReadOnlyReplica::class, ServerNotReady::class], $retries++, $started);
+                // An error reply (LPUSH did not run), or connecting failed (it was not sent).
+                $this->pause($e, self::RETRYABLE, $retries++, $started);
             }
         }
     }
@@ -164,7 +183,18 @@ final class RetryingConnection implements RedisConnection
 
     public function close(): void
     {
+        $this->lastReply = null;
         $this->inner->close();
+    }
+
+    /**
+     * Whether to PING first: on a socket that has not answered yet, or has been quiet for
+     * health_check_interval. A socket the server closed meanwhile (restart, failover, idle
+     * timeout) then fails on PING, provably before anything was sent, instead of on LPUSH.
+     */
+    private function needsCheck(): bool
+    {
+        return $this->lastReply === null || ($this->clock)() - $this->lastReply >= $this->healthCheckInterval;
     }
 
     /**
@@ -195,6 +225,7 @@ final class RetryingConnection implements RedisConnection
                 microtime(true) - $started,
             ), 0, $failure);
         }
+        $this->lastReply = null;
         $this->inner->close();
         ($this->sleep)($this->policy->delay($retriesDone));
     }

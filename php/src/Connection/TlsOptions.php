@@ -211,7 +211,11 @@ final class TlsOptions
             return null;
         }
         if (!is_string($options[$key]) || $options[$key] === '') {
-            throw InvalidConfiguration::invalid($setting . '[' . $key . ']', $key === 'ssl_password' ? '****' : $options[$key], 'expected a non-empty string.');
+            throw InvalidConfiguration::invalid(
+                $setting . '[' . $key . ']',
+                $key === 'ssl_password' ? '****' : $options[$key],
+                'expected a non-empty string.',
+            );
         }
         return $options[$key];
     }

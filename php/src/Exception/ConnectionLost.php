@@ -10,6 +10,14 @@ namespace CeleryBridge\Exception;
  */
 final class ConnectionLost extends ConnectionFailed
 {
+    private bool $timedOut = false;
+
+    /** Whether no reply came within the read timeout (rather than the connection closing). */
+    public function timedOut(): bool
+    {
+        return $this->timedOut;
+    }
+
     public static function duringHandshake(string $server, string $command, string $detail, ?\Throwable $previous = null): self
     {
         return new self(sprintf(
@@ -31,12 +39,14 @@ final class ConnectionLost extends ConnectionFailed
         $what = $timedOutAfter === null
             ? sprintf('the connection broke after %s was sent (%s)', $command, $detail)
             : sprintf('no reply to %s within %s s (%s)', $command, rtrim(rtrim(sprintf('%.3f', $timedOutAfter), '0'), '.'), $detail);
-        return new self(sprintf(
+        $lost = new self(sprintf(
             'Redis at %s: %s; the command may or may not have run.%s',
             $server,
             $what,
             $timedOutAfter === null ? '' : ' Raise the read timeout (broker_transport_options socket_timeout, '
                 . 'redis_socket_timeout) if the server is slow.',
         ), 0, $previous);
+        $lost->timedOut = $timedOutAfter !== null;
+        return $lost;
     }
 }

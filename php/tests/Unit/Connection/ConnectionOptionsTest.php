@@ -102,7 +102,10 @@ final class ConnectionOptionsTest extends TestCase
         yield 'persistent' => [['redis_persistent' => 'yes'], 'redis_persistent'];
         yield 'timeout' => [['broker_connection_timeout' => 0], 'broker_connection_timeout'];
         yield 'timeout string' => [['broker_connection_timeout' => '4'], 'broker_connection_timeout'];
-        yield 'transport socket_timeout' => [['broker_transport_options' => ['socket_timeout' => -1]], 'broker_transport_options[socket_timeout]'];
+        yield 'transport socket_timeout' => [
+            ['broker_transport_options' => ['socket_timeout' => -1]],
+            'broker_transport_options[socket_timeout]',
+        ];
         yield 'ssl key' => [['broker_use_ssl' => ['ssl_verify' => true]], 'broker_use_ssl[ssl_verify]'];
         yield 'ssl cert reqs' => [['broker_use_ssl' => ['ssl_cert_reqs' => 'strict']], 'broker_use_ssl[ssl_cert_reqs]'];
         yield 'ssl type' => [['broker_use_ssl' => 'yes'], 'broker_use_ssl'];

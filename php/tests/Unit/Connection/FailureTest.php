@@ -24,12 +24,16 @@ final class FailureTest extends TestCase
      */
     public static function replies(): iterable
     {
-        yield 'readonly' => ["READONLY You can't write against a read only replica.", ReadOnlyReplica::class, 'read-only replica'];
+        yield 'readonly' => ["READONLY You can't write against a read only replica.", ReadOnlyReplica::class, 'read-only'];
         yield 'oom' => ["OOM command not allowed when used memory > 'maxmemory'.", OutOfMemory::class, 'maxmemory'];
         yield 'noauth' => ['NOAUTH Authentication required.', AuthenticationFailed::class, 'requires a password'];
         yield 'wrongpass' => ['WRONGPASS invalid username-password pair or user is disabled.', AuthenticationFailed::class, 'user "alice"'];
         yield 'old redis' => ['ERR invalid password', AuthenticationFailed::class, 'rejected the credentials'];
-        yield 'no password set' => ['ERR AUTH <password> called without any password configured for the default user.', AuthenticationFailed::class, 'rejected'];
+        yield 'no password set' => [
+            'ERR AUTH <password> called without any password configured for the default user.',
+            AuthenticationFailed::class,
+            'rejected',
+        ];
         yield 'noperm' => ["NOPERM User alice has no permissions to run the 'lpush' command", AuthenticationFailed::class, 'ACL'];
         yield 'loading' => ['LOADING Redis is loading the dataset in memory', ServerNotReady::class, 'not ready'];
         yield 'masterdown' => ['MASTERDOWN Link with MASTER is down', ServerNotReady::class, 'not ready'];

@@ -126,6 +126,38 @@ final class RetryingConnectionTest extends TestCase
         self::assertSame([], $this->slept);
     }
 
+    public function testPingOnlyOnANewOrQuietConnection(): void
+    {
+        $now = 100.0;
+        $inner = new ScriptedConnection(
+            [null, self::refused(), null, null],
+            [null, null, null, ConnectionLost::afterSending('h:1', 'LPUSH', 'reset', null), null],
+        );
+        $connection = new RetryingConnection($inner, RetryPolicy::celeryDefault(), function (float $s): void {
+            $this->slept[] = $s;
+        }, 1.0, static function () use (&$now): float {
+            return $now;
+        });
+
+        $connection->lPush('q', '1');            // new: PING, LPUSH
+        $now += 0.5;
+        $connection->lPush('q', '2');            // busy: LPUSH only
+        $now += 1.0;
+        $connection->lPush('q', '3');            // quiet for 1 s: PING (refused), retry: PING, LPUSH
+        try {
+            $connection->lPush('q', '4');        // LPUSH broke: unknown
+            self::fail('no exception');
+        } catch (PublishOutcomeUnknown) {
+        }
+        $connection->lPush('q', '5');            // after a failure: PING again
+
+        self::assertSame(
+            ['PING', 'LPUSH', 'LPUSH', 'PING', 'CLOSE', 'PING', 'LPUSH', 'LPUSH', 'PING', 'LPUSH'],
+            $inner->calls,
+        );
+        self::assertSame(['1', '2', '3', '5'], array_column($inner->pushed, 1));
+    }
+
     public function testOtherCommandsPassThrough(): void
     {
         $inner = new ScriptedConnection();
