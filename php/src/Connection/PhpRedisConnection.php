@@ -24,7 +24,7 @@ final class PhpRedisConnection implements RedisConnection
     private ?Endpoint $current;
 
     /** Commands that must not be sent twice: a task or a broadcast could arrive twice. */
-    private const ONCE = ['LPUSH', 'PUBLISH'];
+    private const ONCE = ['LPUSH', 'PUBLISH', 'MULTI'];
 
     private function __construct(
         private readonly Topology $topology,
@@ -137,6 +137,19 @@ final class PhpRedisConnection implements RedisConnection
     public function lLen(string $key): int
     {
         return (int) $this->run('LLEN', static fn (\Redis $r) => $r->lLen($key));
+    }
+
+    public function purgeLists(array $keys): int
+    {
+        $replies = $this->run('MULTI', static function (\Redis $r) use ($keys) {
+            $transaction = $r->multi();
+            foreach ($keys as $key) {
+                $transaction->lLen($key);
+                $transaction->del($key);
+            }
+            return $transaction->exec();
+        });
+        return array_sum(array_map('intval', array_filter((array) $replies, static fn ($i) => $i % 2 === 0, ARRAY_FILTER_USE_KEY)));
     }
 
     public function sMembers(string $key): array

@@ -24,7 +24,7 @@ final class PredisConnection implements RedisConnection
     private ?Endpoint $current;
 
     /** Commands that must not be sent twice: a task or a broadcast could arrive twice. */
-    private const ONCE = ['LPUSH', 'PUBLISH'];
+    private const ONCE = ['LPUSH', 'PUBLISH', 'MULTI'];
 
     private function __construct(
         private readonly Topology $topology,
@@ -136,6 +136,19 @@ final class PredisConnection implements RedisConnection
     public function lLen(string $key): int
     {
         return (int) $this->run('LLEN', static fn (\Predis\ClientInterface $c) => $c->llen($key));
+    }
+
+    public function purgeLists(array $keys): int
+    {
+        $replies = $this->run('MULTI', static fn (\Predis\ClientInterface $c) => $c->transaction(
+            static function ($transaction) use ($keys): void {
+                foreach ($keys as $key) {
+                    $transaction->llen($key);
+                    $transaction->del([$key]);
+                }
+            },
+        ));
+        return array_sum(array_map('intval', array_filter((array) $replies, static fn ($i) => $i % 2 === 0, ARRAY_FILTER_USE_KEY)));
     }
 
     public function sMembers(string $key): array

@@ -42,6 +42,16 @@ interface RedisConnection
     public function lLen(string $key): int;
 
     /**
+     * LLEN then DEL of every list, in one MULTI (as kombu purges a queue), so that a message
+     * pushed meanwhile is either counted and deleted or left alone.
+     *
+     * @param list<string> $keys
+     * @return int the number of items the lists held
+     * @throws ConnectionFailed
+     */
+    public function purgeLists(array $keys): int;
+
+    /**
      * @return list<string>
      * @throws ConnectionFailed
      */

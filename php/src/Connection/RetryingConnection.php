@@ -156,6 +156,11 @@ final class RetryingConnection implements RedisConnection
         return $this->inner->lLen($key);
     }
 
+    public function purgeLists(array $keys): int
+    {
+        return $this->inner->purgeLists($keys);
+    }
+
     public function sMembers(string $key): array
     {
         return $this->inner->sMembers($key);

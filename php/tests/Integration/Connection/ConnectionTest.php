@@ -81,6 +81,10 @@ final class ConnectionTest extends RedisTestCase
         $connection->close();
         // Closed connections reconnect on the next command.
         self::assertSame(2, $connection->lLen('q'));
+        $connection->lPush('q2', 'third');
+        self::assertSame(3, $connection->purgeLists(['q', 'missing', 'q2']));
+        self::assertSame(0, $this->redis->exists('q', 'q2'));
+        self::assertSame(0, $connection->purgeLists(['q']));
     }
 
     /**

@@ -20,9 +20,9 @@ final class QueueInspectorTest extends TestCase
         $deleted = [];
         $connection = $this->createMock(RedisConnection::class);
         $connection->method('lLen')->willReturnCallback(static fn (string $key): int => $lengths[$key] ?? 0);
-        $connection->method('del')->willReturnCallback(static function (string ...$keys) use (&$deleted): int {
+        $connection->method('purgeLists')->willReturnCallback(static function (array $keys) use (&$deleted, $lengths): int {
             array_push($deleted, ...$keys);
-            return count($keys);
+            return array_sum(array_map(static fn (string $key): int => $lengths[$key] ?? 0, $keys));
         });
         return new QueueInspector($connection, $keys);
     }
@@ -43,11 +43,11 @@ final class QueueInspectorTest extends TestCase
         self::assertSame(3, $this->inspector($lengths, $keys)->length('jobs'));
     }
 
-    public function testPurgeDeletesTheNonEmptyListsAndCountsTheirMessages(): void
+    public function testPurgeEmptiesEveryPriorityListAndCountsTheirMessages(): void
     {
         $inspector = $this->inspector(['celery' => 2, "celery\x06\x166" => 3], new QueueKeys(), $deleted);
 
         self::assertSame(5, $inspector->purge('celery'));
-        self::assertSame(['celery', "celery\x06\x166"], $deleted);
+        self::assertSame(['celery', "celery\x06\x163", "celery\x06\x166", "celery\x06\x169"], $deleted);
     }
 }

@@ -63,6 +63,11 @@ final class InMemoryRedis implements RedisConnection
         throw new \LogicException('not used by the result backend');
     }
 
+    public function purgeLists(array $keys): int
+    {
+        throw new \LogicException('not used by the result backend');
+    }
+
     public function sMembers(string $key): array
     {
         throw new \LogicException('not used by the result backend');

@@ -76,6 +76,11 @@ final class ScriptedConnection implements RedisConnection
         return 0;
     }
 
+    public function purgeLists(array $keys): int
+    {
+        return 0;
+    }
+
     public function sMembers(string $key): array
     {
         return [];
