@@ -23,7 +23,10 @@ final class PhpRedisConnection implements RedisConnection
     private ?\Redis $redis;
     private ?Endpoint $current;
 
-    /** Commands that must not be sent twice: a task or a broadcast could arrive twice. */
+    /**
+     * Commands that must not be sent twice: a task or a broadcast could arrive twice, and a
+     * purge run again would report 0.
+     */
     private const ONCE = ['LPUSH', 'PUBLISH', 'MULTI'];
 
     private function __construct(
@@ -221,7 +224,7 @@ final class PhpRedisConnection implements RedisConnection
     }
 
     /**
-     * Runs one command. A command that may safely run twice (all but LPUSH and PUBLISH) is sent
+     * Runs one command. A command that may safely run twice (all but those in ONCE) is sent
      * once more on a new connection when a reused one turns out to be broken (the server
      * restarted, Sentinel disconnected us); a timeout is never repeated.
      */
