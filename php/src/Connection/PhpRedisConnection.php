@@ -5,41 +5,18 @@ declare(strict_types=1);
 namespace CeleryBridge\Connection;
 
 use CeleryBridge\Exception\ConnectionFailed;
-use CeleryBridge\Exception\ConnectionLost;
 use CeleryBridge\Exception\InvalidConfiguration;
-use CeleryBridge\Exception\ReadOnlyReplica;
 
 /**
  * RedisConnection over the phpredis extension (ext-redis).
  *
- * Built from a URL it connects on first use (constructing does no I/O), follows the failover
- * list or asks Sentinel, and reconnects after a failure. Built around a \Redis the caller
- * connected, it uses that client as it is and never closes it.
+ * Opens sockets and runs commands with phpredis; connecting, failover and retrying are
+ * ClientConnection's.
  *
  * @internal
  */
-final class PhpRedisConnection implements RedisConnection
+final class PhpRedisConnection extends ClientConnection
 {
-    private ?\Redis $redis;
-    private ?Endpoint $current;
-
-    /**
-     * Commands that must not be sent twice: a task or a broadcast could arrive twice, and a
-     * purge run again would report 0.
-     */
-    private const ONCE = ['LPUSH', 'PUBLISH', 'MULTI'];
-
-    private function __construct(
-        private readonly Topology $topology,
-        private readonly ConnectionOptions $options,
-        private readonly bool $injected,
-        ?\Redis $redis,
-        ?Endpoint $current,
-    ) {
-        $this->redis = $redis;
-        $this->current = $current;
-    }
-
     public static function fromDsn(Dsn $dsn, ?ConnectionOptions $options = null): self
     {
         $options ??= ConnectionOptions::defaults($dsn->role);
@@ -142,148 +119,65 @@ final class PhpRedisConnection implements RedisConnection
         return (int) $this->run('LLEN', static fn (\Redis $r) => $r->lLen($key));
     }
 
-    public function purgeLists(array $keys): int
-    {
-        $replies = $this->run('MULTI', static function (\Redis $r) use ($keys) {
-            $transaction = $r->multi();
-            foreach ($keys as $key) {
-                $transaction->lLen($key);
-                $transaction->del($key);
-            }
-            return $transaction->exec();
-        });
-        return array_sum(array_map('intval', array_filter((array) $replies, static fn ($i) => $i % 2 === 0, ARRAY_FILTER_USE_KEY)));
-    }
-
     public function sMembers(string $key): array
     {
         return array_values(array_map('strval', (array) $this->run('SMEMBERS', static fn (\Redis $r) => $r->sMembers($key))));
     }
 
-    public function ping(): void
+    protected function lengthsThenDeletes(object $client, array $keys): mixed
     {
-        $this->run('PING', static fn (\Redis $r) => $r->ping(), true);
-    }
-
-    public function database(): int
-    {
-        return $this->current?->database ?? $this->topology->database;
-    }
-
-    public function describe(): string
-    {
-        return $this->current?->describe() ?? $this->topology->describe();
-    }
-
-    public function endpoint(): Endpoint
-    {
-        if ($this->current !== null) {
-            return $this->current;
+        \assert($client instanceof \Redis);
+        $transaction = $client->multi();
+        foreach ($keys as $key) {
+            $transaction->lLen($key);
+            $transaction->del($key);
         }
-        if (!$this->topology->isSentinel() && count($this->topology->endpoints) === 1) {
-            return $this->topology->endpoints[0];
-        }
-        $this->client();
-        return $this->current ?? throw new \LogicException('Connected without an endpoint.');
+        return $transaction->exec();
     }
 
-    private function client(): \Redis
+    protected function execute(object $client, Endpoint $endpoint, \Closure $call): mixed
     {
-        return $this->redis ?? $this->open();
-    }
-
-    public function close(): void
-    {
-        if ($this->injected) {
-            return;
-        }
-        if ($this->options->persistent) {
-            // Closing would end the persistent socket too; leave it to the next request.
-            $this->redis = null;
-            $this->current = null;
-            return;
-        }
-        $this->drop();
-    }
-
-    private function drop(): void
-    {
-        if ($this->injected) {
-            // phpredis reconnects a client it marked failed on the next command.
-            return;
-        }
-        if ($this->redis !== null) {
-            try {
-                $this->redis->close();
-            } catch (\RedisException) {
-                // Already gone: nothing to release.
-            }
-        }
-        $this->redis = null;
-        $this->current = null;
-    }
-
-    /**
-     * Runs one command. A command that may safely run twice (all but those in ONCE) is sent
-     * once more on a new connection when a reused one turns out to be broken (the server
-     * restarted, Sentinel disconnected us); a timeout is never repeated.
-     */
-    private function run(string $command, \Closure $call, bool $handshake = false): mixed
-    {
-        $reused = $this->redis !== null;
-        $redis = $this->client();
-        $endpoint = $this->current ?? $this->topology->endpoints[0];
-        $redis->clearLastError();
-        $start = microtime(true);
+        \assert($client instanceof \Redis);
+        $client->clearLastError();
         try {
-            $result = $call($redis);
+            $result = $call($client);
         } catch (\RedisException $e) {
             if (Failure::isReply($e->getMessage())) {
                 throw Failure::reply($endpoint, $e->getMessage(), $e);
             }
-            $this->drop();
-            $failure = Failure::afterSending($endpoint, $command, $e->getMessage(), microtime(true) - $start, $handshake, $e);
-            if ($reused && !in_array($command, self::ONCE, true) && $failure instanceof ConnectionLost && !$failure->timedOut()) {
-                return $this->run($command, $call, $handshake);
-            }
-            throw $failure;
+            throw $e;
         }
         if ($result === false) {
-            $error = $redis->getLastError();
+            $error = $client->getLastError();
             if ($error !== null) {
-                $redis->clearLastError();
+                $client->clearLastError();
                 throw Failure::reply($endpoint, $error);
             }
         }
         return $result;
     }
 
-    private function open(): \Redis
+    protected function isSocketFailure(\Throwable $e): bool
     {
-        $candidates = $this->topology->isSentinel()
-            ? [$this->topology->resolveMaster(fn (Endpoint $sentinel, array $command) => $this->askSentinel($sentinel, $command))]
-            : $this->topology->endpoints;
-        $failures = [];
-        foreach ($candidates as $endpoint) {
-            try {
-                $redis = $this->connectTo($endpoint, $this->options->persistent);
-                if ($this->topology->isSentinel()) {
-                    $this->checkMaster($redis, $endpoint);
-                }
-            } catch (ConnectionFailed $e) {
-                $failures[] = $e;
-                continue;
-            }
-            $this->current = $endpoint;
-            return $this->redis = $redis;
-        }
-        throw Connector::firstFailure($failures);
+        return $e instanceof \RedisException;
+    }
+
+    protected function raw(object $client, Endpoint $endpoint, array $command): mixed
+    {
+        \assert($client instanceof \Redis);
+        return $this->handshake($client, $endpoint, $command[0], static fn (\Redis $r) => $r->rawCommand(...$command));
+    }
+
+    protected function disconnect(object $client): void
+    {
+        \assert($client instanceof \Redis);
+        self::quietClose($client);
     }
 
     /**
      * @throws ConnectionFailed
      */
-    private function connectTo(Endpoint $endpoint, bool $persistent): \Redis
+    protected function openOn(Endpoint $endpoint, bool $persistent): \Redis
     {
         $redis = new \Redis();
         $host = match ($endpoint->transport) {
@@ -344,33 +238,6 @@ final class PhpRedisConnection implements RedisConnection
             throw Failure::reply($endpoint, $error);
         }
         return $result;
-    }
-
-    /**
-     * Sentinel may name a server that has just been demoted; redis-py finds out on the first
-     * READONLY, we ask ROLE once per connection.
-     */
-    private function checkMaster(\Redis $redis, Endpoint $endpoint): void
-    {
-        $role = $this->handshake($redis, $endpoint, 'ROLE', static fn (\Redis $r) => $r->rawCommand('ROLE'));
-        $name = is_array($role) ? (string) ($role[0] ?? '') : '';
-        if ($name !== 'master') {
-            self::quietClose($redis);
-            throw ReadOnlyReplica::roleIs($endpoint->describe(), $name);
-        }
-    }
-
-    /**
-     * @param list<string> $command
-     */
-    private function askSentinel(Endpoint $sentinel, array $command): mixed
-    {
-        $redis = $this->connectTo($sentinel, false);
-        try {
-            return $this->handshake($redis, $sentinel, $command[0], static fn (\Redis $r) => $r->rawCommand(...$command));
-        } finally {
-            self::quietClose($redis);
-        }
     }
 
     private static function quietClose(\Redis $redis): void

@@ -5,41 +5,18 @@ declare(strict_types=1);
 namespace CeleryBridge\Connection;
 
 use CeleryBridge\Exception\ConnectionFailed;
-use CeleryBridge\Exception\ConnectionLost;
 use CeleryBridge\Exception\InvalidConfiguration;
-use CeleryBridge\Exception\ReadOnlyReplica;
 
 /**
  * RedisConnection over Predis (1.1 to 3.x), for hosts without the phpredis extension.
  *
- * Built from a URL it connects on first use (constructing does no I/O), follows the failover
- * list or asks Sentinel, and reconnects after a failure. Built around a Predis client the
- * caller configured, it uses that client as it is and never disconnects it.
+ * Opens sockets and runs commands with Predis; connecting, failover and retrying are
+ * ClientConnection's.
  *
  * @internal
  */
-final class PredisConnection implements RedisConnection
+final class PredisConnection extends ClientConnection
 {
-    private ?\Predis\ClientInterface $client;
-    private ?Endpoint $current;
-
-    /**
-     * Commands that must not be sent twice: a task or a broadcast could arrive twice, and a
-     * purge run again would report 0.
-     */
-    private const ONCE = ['LPUSH', 'PUBLISH', 'MULTI'];
-
-    private function __construct(
-        private readonly Topology $topology,
-        private readonly ConnectionOptions $options,
-        private readonly bool $injected,
-        ?\Predis\ClientInterface $client,
-        ?Endpoint $current,
-    ) {
-        $this->client = $client;
-        $this->current = $current;
-    }
-
     public static function fromDsn(Dsn $dsn, ?ConnectionOptions $options = null): self
     {
         $options ??= ConnectionOptions::defaults($dsn->role);
@@ -141,17 +118,15 @@ final class PredisConnection implements RedisConnection
         return (int) $this->run('LLEN', static fn (\Predis\ClientInterface $c) => $c->llen($key));
     }
 
-    public function purgeLists(array $keys): int
+    protected function lengthsThenDeletes(object $client, array $keys): mixed
     {
-        $replies = $this->run('MULTI', static fn (\Predis\ClientInterface $c) => $c->transaction(
-            static function ($transaction) use ($keys): void {
-                foreach ($keys as $key) {
-                    $transaction->llen($key);
-                    $transaction->del([$key]);
-                }
-            },
-        ));
-        return array_sum(array_map('intval', array_filter((array) $replies, static fn ($i) => $i % 2 === 0, ARRAY_FILTER_USE_KEY)));
+        \assert($client instanceof \Predis\ClientInterface);
+        return $client->transaction(static function ($transaction) use ($keys): void {
+            foreach ($keys as $key) {
+                $transaction->llen($key);
+                $transaction->del([$key]);
+            }
+        });
     }
 
     public function sMembers(string $key): array
@@ -160,86 +135,12 @@ final class PredisConnection implements RedisConnection
         return array_values(array_map('strval', (array) $members));
     }
 
-    public function ping(): void
+    protected function execute(object $client, Endpoint $endpoint, \Closure $call): mixed
     {
-        $this->run('PING', static fn (\Predis\ClientInterface $c) => $c->ping(), true);
-    }
-
-    public function database(): int
-    {
-        return $this->current?->database ?? $this->topology->database;
-    }
-
-    public function describe(): string
-    {
-        return $this->current?->describe() ?? $this->topology->describe();
-    }
-
-    public function endpoint(): Endpoint
-    {
-        if ($this->current !== null) {
-            return $this->current;
-        }
-        if (!$this->topology->isSentinel() && count($this->topology->endpoints) === 1) {
-            return $this->topology->endpoints[0];
-        }
-        $this->connection();
-        return $this->current ?? throw new \LogicException('Connected without an endpoint.');
-    }
-
-    public function close(): void
-    {
-        if ($this->injected) {
-            return;
-        }
-        if ($this->options->persistent) {
-            // Closing would end the persistent socket too; leave it to the next request.
-            $this->client = null;
-            $this->current = null;
-            return;
-        }
-        $this->drop();
-    }
-
-    private function drop(): void
-    {
-        if ($this->injected) {
-            // Predis drops a broken socket itself and reconnects on the next command.
-            return;
-        }
-        if ($this->client !== null) {
-            try {
-                $this->client->disconnect();
-            } catch (\Throwable) {
-                // Closing a broken socket: nothing to release.
-            }
-        }
-        $this->client = null;
-        $this->current = null;
-    }
-
-    /**
-     * Runs one command. A command that may safely run twice (all but those in ONCE) is sent
-     * once more on a new connection when a reused one turns out to be broken (the server
-     * restarted, Sentinel disconnected us); a timeout is never repeated.
-     */
-    private function run(string $command, \Closure $call, bool $handshake = false): mixed
-    {
-        $reused = $this->client !== null && $this->client->isConnected();
-        $client = $this->connection();
-        $endpoint = $this->current ?? $this->topology->endpoints[0];
-        $start = microtime(true);
         try {
             $result = $call($client);
         } catch (\Predis\Response\ServerException $e) {
             throw Failure::reply($endpoint, $e->getMessage(), $e);
-        } catch (\Predis\CommunicationException $e) {
-            $this->drop();
-            $failure = Failure::afterSending($endpoint, $command, $e->getMessage(), microtime(true) - $start, $handshake, $e);
-            if ($reused && !in_array($command, self::ONCE, true) && $failure instanceof ConnectionLost && !$failure->timedOut()) {
-                return $this->run($command, $call, $handshake);
-            }
-            throw $failure;
         }
         if ($result instanceof \Predis\Response\ErrorInterface) {
             throw Failure::reply($endpoint, $result->getMessage());
@@ -247,10 +148,32 @@ final class PredisConnection implements RedisConnection
         return $result;
     }
 
-    private function connection(): \Predis\ClientInterface
+    protected function isSocketFailure(\Throwable $e): bool
     {
-        if ($this->client === null) {
-            return $this->open();
+        return $e instanceof \Predis\CommunicationException;
+    }
+
+    protected function isReused(): bool
+    {
+        return $this->client instanceof \Predis\ClientInterface && $this->client->isConnected();
+    }
+
+    protected function disconnect(object $client): void
+    {
+        \assert($client instanceof \Predis\ClientInterface);
+        try {
+            $client->disconnect();
+        } catch (\Throwable) {
+            // Closing a broken socket: nothing to release.
+        }
+    }
+
+    protected function connection(): \Predis\ClientInterface
+    {
+        if (!$this->client instanceof \Predis\ClientInterface) {
+            $client = $this->open();
+            \assert($client instanceof \Predis\ClientInterface);
+            return $client;
         }
         if ($this->client->isConnected() && self::closedByServer($this->client)) {
             // The server hung up while we were idle (restart, failover, `timeout`): without this,
@@ -283,27 +206,11 @@ final class PredisConnection implements RedisConnection
         return is_resource($resource) && feof($resource);
     }
 
-    private function open(): \Predis\ClientInterface
+    protected function openOn(Endpoint $endpoint, bool $persistent): \Predis\ClientInterface
     {
-        $candidates = $this->topology->isSentinel()
-            ? [$this->topology->resolveMaster(fn (Endpoint $sentinel, array $command) => $this->askSentinel($sentinel, $command))]
-            : $this->topology->endpoints;
-        $failures = [];
-        foreach ($candidates as $endpoint) {
-            $client = new \Predis\Client(self::parameters($endpoint, $this->options->persistent), ['exceptions' => true]);
-            try {
-                $this->connect($client, $endpoint);
-                if ($this->topology->isSentinel()) {
-                    $this->checkMaster($client, $endpoint);
-                }
-            } catch (ConnectionFailed $e) {
-                $failures[] = $e;
-                continue;
-            }
-            $this->current = $endpoint;
-            return $this->client = $client;
-        }
-        throw Connector::firstFailure($failures);
+        $client = new \Predis\Client(self::parameters($endpoint, $persistent), ['exceptions' => true]);
+        $this->connect($client, $endpoint);
+        return $client;
     }
 
     /**
@@ -342,35 +249,12 @@ final class PredisConnection implements RedisConnection
         }
     }
 
-    private function checkMaster(\Predis\ClientInterface $client, Endpoint $endpoint): void
-    {
-        $role = $this->raw($client, $endpoint, ['ROLE']);
-        $name = is_array($role) ? (string) ($role[0] ?? '') : '';
-        if ($name !== 'master') {
-            $client->disconnect();
-            throw ReadOnlyReplica::roleIs($endpoint->describe(), $name);
-        }
-    }
-
     /**
      * @param list<string> $command
      */
-    private function askSentinel(Endpoint $sentinel, array $command): mixed
+    protected function raw(object $client, Endpoint $endpoint, array $command): mixed
     {
-        $client = new \Predis\Client(self::parameters($sentinel, false), ['exceptions' => true]);
-        $this->connect($client, $sentinel);
-        try {
-            return $this->raw($client, $sentinel, $command);
-        } finally {
-            $client->disconnect();
-        }
-    }
-
-    /**
-     * @param list<string> $command
-     */
-    private function raw(\Predis\ClientInterface $client, Endpoint $endpoint, array $command): mixed
-    {
+        \assert($client instanceof \Predis\ClientInterface);
         $start = microtime(true);
         try {
             $error = false;

@@ -1,0 +1,233 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Connection;
+
+use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\ConnectionLost;
+use CeleryBridge\Exception\ReadOnlyReplica;
+
+/**
+ * What a RedisConnection does the same over any client library: connect on first use, walk the
+ * failover list or ask Sentinel for the master, check that the server is a master, send a
+ * command once more after a reused socket broke, and close. The subclasses (phpredis, Predis)
+ * only open sockets and run commands.
+ *
+ * Built around a client the caller connected ("injected"), it uses that client as it is and
+ * never closes it.
+ *
+ * @internal
+ */
+abstract class ClientConnection implements RedisConnection
+{
+    /**
+     * Commands that must not be sent twice: a task or a broadcast could arrive twice, and a
+     * purge run again would report 0.
+     */
+    private const ONCE = ['LPUSH', 'PUBLISH', 'MULTI'];
+
+    protected ?object $client;
+    protected ?Endpoint $current;
+
+    protected function __construct(
+        protected readonly Topology $topology,
+        protected readonly ConnectionOptions $options,
+        protected readonly bool $injected,
+        ?object $client,
+        ?Endpoint $current,
+    ) {
+        $this->client = $client;
+        $this->current = $current;
+    }
+
+    /**
+     * Connects (and authenticates, selects the database) on one server.
+     *
+     * @throws ConnectionFailed
+     */
+    abstract protected function openOn(Endpoint $endpoint, bool $persistent): object;
+
+    /**
+     * Runs a command, throwing Failure::reply() for an error reply; a failure of the socket is
+     * left as the client library's own exception (see isSocketFailure()).
+     */
+    abstract protected function execute(object $client, Endpoint $endpoint, \Closure $call): mixed;
+
+    abstract protected function isSocketFailure(\Throwable $e): bool;
+
+    /**
+     * Runs a raw command while connecting (ROLE, SENTINEL ...), every failure as ours.
+     *
+     * @param list<string> $command
+     * @throws ConnectionFailed
+     */
+    abstract protected function raw(object $client, Endpoint $endpoint, array $command): mixed;
+
+    abstract protected function disconnect(object $client): void;
+
+    public function purgeLists(array $keys): int
+    {
+        $replies = (array) $this->run('MULTI', fn (object $client) => $this->lengthsThenDeletes($client, $keys));
+        // The replies alternate LLEN, DEL for each list.
+        return array_sum(array_map('intval', array_filter($replies, static fn ($i) => $i % 2 === 0, ARRAY_FILTER_USE_KEY)));
+    }
+
+    /**
+     * LLEN and DEL of each list in one MULTI/EXEC; returns EXEC's replies.
+     *
+     * @param list<string> $keys
+     */
+    abstract protected function lengthsThenDeletes(object $client, array $keys): mixed;
+
+    public function ping(): void
+    {
+        $this->run('PING', static fn (object $client) => $client->ping(), true);
+    }
+
+    public function database(): int
+    {
+        return $this->current?->database ?? $this->topology->database;
+    }
+
+    public function describe(): string
+    {
+        return $this->current?->describe() ?? $this->topology->describe();
+    }
+
+    public function endpoint(): Endpoint
+    {
+        if ($this->current !== null) {
+            return $this->current;
+        }
+        if (!$this->topology->isSentinel() && count($this->topology->endpoints) === 1) {
+            return $this->topology->endpoints[0];
+        }
+        $this->connection();
+        return $this->current ?? throw new \LogicException('Connected without an endpoint.');
+    }
+
+    public function close(): void
+    {
+        if ($this->injected) {
+            return;
+        }
+        if ($this->options->persistent) {
+            // Closing would end the persistent socket too; leave it to the next request.
+            $this->client = null;
+            $this->current = null;
+            return;
+        }
+        $this->drop();
+    }
+
+    protected function drop(): void
+    {
+        if ($this->injected) {
+            // Both libraries reconnect a client they marked broken on its next command.
+            return;
+        }
+        if ($this->client !== null) {
+            $this->disconnect($this->client);
+        }
+        $this->client = null;
+        $this->current = null;
+    }
+
+    /**
+     * The connected client, opening it on first use.
+     */
+    protected function connection(): object
+    {
+        return $this->client ?? $this->open();
+    }
+
+    /**
+     * Whether the client is a socket opened earlier (whose breaking may be the server having
+     * gone away since, not this command).
+     */
+    protected function isReused(): bool
+    {
+        return $this->client !== null;
+    }
+
+    /**
+     * Runs one command. A command that may safely run twice (all but those in ONCE) is sent
+     * once more on a new connection when a reused one turns out to be broken (the server
+     * restarted, Sentinel disconnected us); a timeout is never repeated.
+     */
+    protected function run(string $command, \Closure $call, bool $handshake = false): mixed
+    {
+        $reused = $this->isReused();
+        $client = $this->connection();
+        $endpoint = $this->current ?? $this->topology->endpoints[0];
+        $start = microtime(true);
+        try {
+            return $this->execute($client, $endpoint, $call);
+        } catch (\Throwable $e) {
+            if (!$this->isSocketFailure($e)) {
+                throw $e;
+            }
+            $this->drop();
+            $failure = Failure::afterSending($endpoint, $command, $e->getMessage(), microtime(true) - $start, $handshake, $e);
+            if ($reused && !in_array($command, self::ONCE, true) && $failure instanceof ConnectionLost && !$failure->timedOut()) {
+                return $this->run($command, $call, $handshake);
+            }
+            throw $failure;
+        }
+    }
+
+    /**
+     * Opens the first server of the failover list that answers, or the master Sentinel names.
+     *
+     * @throws ConnectionFailed
+     */
+    protected function open(): object
+    {
+        $candidates = $this->topology->isSentinel()
+            ? [$this->topology->resolveMaster(fn (Endpoint $sentinel, array $command) => $this->askSentinel($sentinel, $command))]
+            : $this->topology->endpoints;
+        $failures = [];
+        foreach ($candidates as $endpoint) {
+            try {
+                $client = $this->openOn($endpoint, $this->options->persistent);
+                if ($this->topology->isSentinel()) {
+                    $this->checkMaster($client, $endpoint);
+                }
+            } catch (ConnectionFailed $e) {
+                $failures[] = $e;
+                continue;
+            }
+            $this->current = $endpoint;
+            return $this->client = $client;
+        }
+        throw Connector::firstFailure($failures);
+    }
+
+    /**
+     * Sentinel may name a server that has just been demoted; redis-py finds out on the first
+     * READONLY, we ask ROLE once per connection.
+     */
+    private function checkMaster(object $client, Endpoint $endpoint): void
+    {
+        $role = $this->raw($client, $endpoint, ['ROLE']);
+        $name = is_array($role) ? (string) ($role[0] ?? '') : '';
+        if ($name !== 'master') {
+            $this->disconnect($client);
+            throw ReadOnlyReplica::roleIs($endpoint->describe(), $name);
+        }
+    }
+
+    /**
+     * @param list<string> $command
+     */
+    private function askSentinel(Endpoint $sentinel, array $command): mixed
+    {
+        $client = $this->openOn($sentinel, false);
+        try {
+            return $this->raw($client, $sentinel, $command);
+        } finally {
+            $this->disconnect($client);
+        }
+    }
+}
