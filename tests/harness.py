@@ -17,7 +17,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -480,3 +481,27 @@ class Records:
 
     def clear(self) -> None:
         self.client.delete(self.key)
+
+
+@contextmanager
+def server_with_worker(
+    server: RedisServer, worker_log: Path, broker_db: int, backend_db: int, **worker_options: Any
+) -> Iterator[CeleryWorker]:
+    """Start `server` and a worker on those databases of it; stop both at the end.
+
+    If either fails to start, both are stopped (the worker killed) and the HarnessError goes on.
+    """
+    worker: CeleryWorker | None = None
+    started = False
+    try:
+        server.start()
+        worker = CeleryWorker(
+            worker_log, broker_url=server.url(broker_db), backend_url=server.url(backend_db), **worker_options
+        )
+        worker.start()
+        started = True
+        yield worker
+    finally:
+        if worker is not None:
+            worker.stop() if started else worker.kill()
+        server.stop()

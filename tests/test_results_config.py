@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import redis
 
-from harness import CeleryWorker, HarnessError, RedisServer
+from harness import CeleryWorker, RedisServer, server_with_worker
 
 BROKER_DB = 2
 BACKEND_DB = 3
@@ -43,27 +43,11 @@ PHP_CLIENT = (
 def configured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RedisServer, CeleryWorker]]:
     """A password-protected redis-server and a worker with WORKER_CONFIG on it."""
     server = RedisServer(tmp_path_factory.mktemp("redis-results-config"), password=PASSWORD)
-    worker: CeleryWorker | None = None
-    try:
-        server.start()
-        worker = CeleryWorker(
-            tmp_path_factory.mktemp("worker-results-config") / "worker.log",
-            broker_url=server.url(BROKER_DB),
-            backend_url=server.url(BACKEND_DB),
-            config=WORKER_CONFIG,
-            hostname="configured@%h",
-        )
-        worker.start()
-    except HarnessError as error:
-        if worker is not None:
-            worker.kill()
-        server.stop()
-        pytest.fail(str(error), pytrace=False)
-    try:
+    log = tmp_path_factory.mktemp("worker-results-config") / "worker.log"
+    with server_with_worker(
+        server, log, BROKER_DB, BACKEND_DB, config=WORKER_CONFIG, hostname="configured@%h"
+    ) as worker:
         yield server, worker
-    finally:
-        worker.stop()
-        server.stop()
 
 
 @pytest.fixture

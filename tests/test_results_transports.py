@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from harness import CeleryWorker, HarnessError, RedisServer, free_port
+from harness import HarnessError, RedisServer, free_port, server_with_worker
 
 BROKER_DB = 0
 BACKEND_DB = 4
@@ -99,26 +99,8 @@ def transports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, o
             "unixsocketperm 700",
         ],
     )
-    worker: CeleryWorker | None = None
-    try:
-        server.start()
-        worker = CeleryWorker(
-            base / "worker.log",
-            broker_url=server.url(BROKER_DB),
-            backend_url=server.url(BACKEND_DB),
-            hostname="transports@%h",
-        )
-        worker.start()
-    except HarnessError as error:
-        if worker is not None:
-            worker.kill()
-        server.stop()
-        pytest.fail(str(error), pytrace=False)
-    try:
+    with server_with_worker(server, base / "worker.log", BROKER_DB, BACKEND_DB, hostname="transports@%h"):
         yield {"server": server, "tls_port": tls_port, "ca": ca, "socket": socket_path}
-    finally:
-        worker.stop()
-        server.stop()
 
 
 def _read_through(run_php, transports: dict[str, object], backend_url: str) -> dict[str, object]:
