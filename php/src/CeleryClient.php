@@ -39,6 +39,7 @@ final class CeleryClient
     private readonly ?RedisResultBackend $resultBackend;
     private readonly WorkerControl $control;
     private readonly QueueInspector $queues;
+    private readonly CanvasPlanner $planner;
     /** This client's oid: reply_to of its messages and of the canvas parts it freezes. */
     private readonly string $replyTo;
 
@@ -72,6 +73,14 @@ final class CeleryClient
         $this->control = WorkerControl::fromConfig($this->brokerConnection, $this->config);
         $this->queues = new QueueInspector($this->brokerConnection, $this->config->queueKeys);
         $this->replyTo = Uuid::v4();
+        $this->planner = new CanvasPlanner(
+            $this->replyTo,
+            Uuid::v4(...),
+            fn (string $id, AsyncResult|GroupResult|null $parent): AsyncResult
+                => new AsyncResult($id, $this->resultBackend, $parent, $this->control),
+            fn (string $id, array $results, AsyncResult|GroupResult|null $parent): GroupResult
+                => new GroupResult($id, $results, $parent, $this->control),
+        );
         $this->builder = new MessageBuilder(
             origin: sprintf('gen%d@%s', getmypid(), gethostname()),
             replyTo: $this->replyTo,
@@ -111,7 +120,7 @@ final class CeleryClient
     public function send(Canvas $canvas, array $options = []): AsyncResult|GroupResult
     {
         $canvas = $options === [] ? $canvas : $canvas->withOptions($options);
-        $plan = $this->planner()->plan($canvas);
+        $plan = $this->planner->plan($canvas);
         if ($plan->chordSizes !== [] && $this->resultBackend === null) {
             throw InvalidCanvas::chordWithoutBackend();
         }
@@ -209,18 +218,6 @@ final class CeleryClient
             fn (string|AsyncResult $task): AsyncResult => $task instanceof AsyncResult ? $task : $this->result($task),
             $tasks,
         )));
-    }
-
-    private function planner(): CanvasPlanner
-    {
-        return new CanvasPlanner(
-            $this->replyTo,
-            Uuid::v4(...),
-            fn (string $id, AsyncResult|GroupResult|null $parent): AsyncResult
-                => new AsyncResult($id, $this->resultBackend, $parent, $this->control),
-            fn (string $id, array $results, AsyncResult|GroupResult|null $parent): GroupResult
-                => new GroupResult($id, $results, $parent, $this->control),
-        );
     }
 
     private function queueName(?string $queue): string
