@@ -69,6 +69,7 @@ final class CeleryClient
             ),
             $this->config->backendTransportOptions,
             $this->config->resultExpires,
+            $this->config->resultMaxSize,
         );
         $this->control = WorkerControl::fromConfig($this->brokerConnection, $this->config);
         $this->queues = new QueueInspector($this->brokerConnection, $this->config->queueKeys);

@@ -11,6 +11,7 @@ use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Exception\InvalidTimeout;
 use CeleryBridge\Exception\ResultTimeout;
+use CeleryBridge\Exception\ResultTooLarge;
 use CeleryBridge\Result\ResultMeta;
 use CeleryBridge\Result\State;
 
@@ -35,13 +36,15 @@ final class RedisResultBackend
     /**
      * @param string $keyPrefix the global key prefix as Celery applies it (see fromOptions())
      * @param int|null $expires result_expires in seconds; null = results never expire
+     * @param int|null $maxSize result_max_size in bytes; null = no limit
      */
     public function __construct(
         private readonly RedisConnection $connection,
         public readonly string $keyPrefix = '',
         public readonly ?int $expires = 86400,
+        ?int $maxSize = ResultDecoder::DEFAULT_MAX_SIZE,
     ) {
-        $this->decoder = new ResultDecoder();
+        $this->decoder = new ResultDecoder($maxSize);
         self::$live = array_values(array_filter(self::$live, static fn (\WeakReference $ref) => $ref->get() !== null));
         self::$live[] = \WeakReference::create($this);
     }
@@ -50,8 +53,12 @@ final class RedisResultBackend
      * @param array<string, mixed> $transportOptions result_backend_transport_options
      * @throws InvalidConfiguration
      */
-    public static function fromOptions(RedisConnection $connection, array $transportOptions = [], ?int $expires = 86400): self
-    {
+    public static function fromOptions(
+        RedisConnection $connection,
+        array $transportOptions = [],
+        ?int $expires = 86400,
+        ?int $maxSize = ResultDecoder::DEFAULT_MAX_SIZE,
+    ): self {
         $prefix = $transportOptions['global_keyprefix'] ?? '';
         if (!is_string($prefix)) {
             throw InvalidConfiguration::invalid(
@@ -65,7 +72,7 @@ final class RedisResultBackend
         if ($prefix !== '' && !in_array(substr($prefix, -1), [':', '_', '-', '.'], true)) {
             $prefix .= '_';
         }
-        return new self($connection, $prefix, $expires);
+        return new self($connection, $prefix, $expires, $maxSize);
     }
 
     /**
@@ -202,7 +209,13 @@ final class RedisResultBackend
                 if ($taskId === null || $metas[$taskId]->isReady()) {
                     continue;
                 }
-                $metas[$taskId] = $this->decoder->decode($payload, $taskId);
+                try {
+                    $metas[$taskId] = $this->decoder->decode($payload, $taskId);
+                } catch (CorruptResult | ResultTooLarge) {
+                    // Any client can PUBLISH on any channel (pub/sub ignores database numbers):
+                    // the key is what Celery stored, so read that instead.
+                    $metas[$taskId] = $this->meta($taskId);
+                }
                 if (self::done($metas, $taskIds, $stopOnFailure)) {
                     break;
                 }

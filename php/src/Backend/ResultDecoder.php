@@ -5,6 +5,9 @@ declare(strict_types=1);
 namespace CeleryBridge\Backend;
 
 use CeleryBridge\Exception\CorruptResult;
+use CeleryBridge\Exception\Describe;
+use CeleryBridge\Exception\ResultTooLarge;
+use CeleryBridge\Message\KombuMarker;
 use CeleryBridge\Result\ExceptionInfo;
 use CeleryBridge\Result\ResultMeta;
 use CeleryBridge\Result\State;
@@ -22,13 +25,26 @@ use CeleryBridge\Result\State;
 final class ResultDecoder
 {
     /** What celery.backends.base.compress_payload() puts in front of a compressed result. */
-    public const COMPRESSED_MAGIC = "\x00celery-compressed\x00";
+    public const COMPRESSED_MAGIC = ResultDecompressor::MAGIC;
 
     /** Python's json module stops near 1000 levels (its recursion limit), so nothing deeper is real. */
     private const MAX_DEPTH = 1100;
 
-    /** Redis refuses strings above 512 MB, so no honest result inflates beyond that. */
-    private const MAX_INFLATED = 536870912;
+    /**
+     * The default result_max_size, 16 MiB: decoding takes 4-6 times the JSON's size in PHP
+     * memory, which still fits the default memory_limit of 128M.
+     */
+    public const DEFAULT_MAX_SIZE = 16777216;
+
+    private readonly ResultDecompressor $decompressor;
+
+    /**
+     * @param int|null $maxSize result_max_size: bytes of stored (and of inflated) JSON; null = no limit
+     */
+    public function __construct(private readonly ?int $maxSize = self::DEFAULT_MAX_SIZE)
+    {
+        $this->decompressor = new ResultDecompressor($maxSize);
+    }
 
     private const KNOWN_FIELDS = [
         'status', 'result', 'traceback', 'children', 'date_done', 'group_id', 'parent_id',
@@ -36,73 +52,19 @@ final class ResultDecoder
     ];
 
     /**
-     * @throws CorruptResult
+     * @throws CorruptResult|ResultTooLarge
      */
     public function decode(string $payload, string $taskId): ResultMeta
     {
+        if ($this->maxSize !== null && strlen($payload) > $this->maxSize) {
+            throw ResultTooLarge::stored($taskId, strlen($payload), $this->maxSize);
+        }
         try {
-            $meta = $this->decodeValue($this->decompress($payload));
+            $meta = $this->decodeValue($this->decompressor->decompress($payload, $taskId));
             return $this->meta($meta, $taskId);
         } catch (\UnexpectedValueException $e) {
             throw CorruptResult::in($taskId, $e->getMessage(), $e->getPrevious());
         }
-    }
-
-    /**
-     * Undoes Celery 5.7's result_compression; payloads without the marker pass unchanged.
-     *
-     * @throws \UnexpectedValueException
-     */
-    public function decompress(string $payload): string
-    {
-        if (!str_starts_with($payload, self::COMPRESSED_MAGIC)) {
-            return $payload;
-        }
-        $rest = substr($payload, strlen(self::COMPRESSED_MAGIC));
-        $end = strpos($rest, "\x00");
-        if ($end === false) {
-            throw new \UnexpectedValueException('the result_compression marker is not followed by a content type.');
-        }
-        $contentType = substr($rest, 0, $end);
-        $body = substr($rest, $end + 1);
-        // kombu resolves its aliases on the reading side too, so accept them as well.
-        [$name, $inflate] = match ($contentType) {
-            'application/x-gzip', 'gzip', 'zlib' => ['zlib', 'gzuncompress'],
-            'application/x-bz2', 'bzip2', 'bzip' => ['ext-bz2', 'bzdecompress'],
-            'application/x-brotli', 'brotli' => ['ext-brotli', 'brotli_uncompress'],
-            'application/zstd', 'zstd', 'zstandard' => ['ext-zstd', 'zstd_uncompress'],
-            'application/x-lzma', 'lzma', 'xz' => ['an xz extension', ''],
-            default => throw new \UnexpectedValueException(sprintf(
-                'it is compressed with %s, which is not a compression kombu knows.',
-                self::show($contentType),
-            )),
-        };
-        if ($inflate === '' || !function_exists($inflate)) {
-            throw new \UnexpectedValueException(sprintf(
-                'it is compressed with %s (result_compression), which needs %s in PHP; '
-                . 'use zlib or bzip2 as result_compression, or install the extension.',
-                $contentType,
-                $name,
-            ));
-        }
-        $error = null;
-        set_error_handler(static function (int $no, string $message) use (&$error): bool {
-            $error = $message;
-            return true;
-        });
-        try {
-            $plain = $inflate === 'gzuncompress' ? gzuncompress($body, self::MAX_INFLATED) : $inflate($body);
-        } finally {
-            restore_error_handler();
-        }
-        if (!is_string($plain)) {
-            throw new \UnexpectedValueException(sprintf(
-                'its %s body does not decompress (%s).',
-                $contentType,
-                $error ?? (is_int($plain) ? 'error ' . $plain : 'bad data'),
-            ));
-        }
-        return $plain;
     }
 
     /**
@@ -119,7 +81,7 @@ final class ResultDecoder
                 self::show(substr($json, 0, 16)),
             ));
         }
-        $tokens = null;
+        $tokens = [];
         // Bare NaN/Infinity are the only non-JSON tokens Python's encoder emits. They become
         // strings carrying a random nonce, which no stored value can contain, and are turned
         // into floats while walking the decoded value.
@@ -133,50 +95,12 @@ final class ResultDecoder
         }
         // A marker needs the key __type__: written plainly, or with one of its letters \u-escaped.
         $markers = str_contains($json, '__type__') || preg_match('/\\\\u00(?:5f|65|70|74|79)/i', $json) === 1;
-        if ($tokens !== null || $markers) {
-            $value = self::walk($value, $tokens ?? []);
+        if (is_array($value) && ($tokens !== [] || $markers)) {
+            self::walk($value, $tokens);
+        } elseif (is_string($value) && isset($tokens[$value])) {
+            $value = $tokens[$value];
         }
         return $value;
-    }
-
-    /**
-     * Parses what Python's datetime.fromisoformat() (3.11) accepts in the extended format; a
-     * value without an offset (a naive datetime) is read as UTC.
-     *
-     * @throws \UnexpectedValueException
-     */
-    public static function parseDateTime(string $text): \DateTimeImmutable
-    {
-        $pattern = '/^(\d{4})-(\d{2})-(\d{2})(?:[^\d](\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?'
-            . '(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?)?)?$/';
-        if (preg_match($pattern, $text, $m) !== 1) {
-            throw new \UnexpectedValueException(sprintf('%s is not an ISO 8601 datetime.', self::show($text)));
-        }
-        return self::build(
-            (int) $m[1],
-            (int) $m[2],
-            (int) $m[3],
-            (int) ($m[4] ?? 0),
-            (int) ($m[5] ?? 0),
-            (int) ($m[6] ?? 0),
-            $m[7] ?? '',
-            $m[8] ?? '',
-            $text,
-        );
-    }
-
-    /**
-     * Python's time.fromisoformat(): HH[:MM[:SS[.ffffff]]][offset], placed on 1970-01-01.
-     *
-     * @throws \UnexpectedValueException
-     */
-    public static function parseTime(string $text): \DateTimeImmutable
-    {
-        $pattern = '/^T?(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?)?$/';
-        if (preg_match($pattern, $text, $m) !== 1) {
-            throw new \UnexpectedValueException(sprintf('%s is not an ISO 8601 time.', self::show($text)));
-        }
-        return self::build(1970, 1, 1, (int) $m[1], (int) ($m[2] ?? 0), (int) ($m[3] ?? 0), $m[4] ?? '', $m[5] ?? '', $text);
     }
 
     /**
@@ -199,15 +123,7 @@ final class ResultDecoder
         $traceback = self::optionalString($data, 'traceback');
         $result = $data['result'] ?? null;
         if (State::isException($status)) {
-            if (!is_array($result)) {
-                throw new \UnexpectedValueException(sprintf(
-                    'its state is %s but its result is %s instead of an exception description '
-                    . '(a task that calls update_state() with this state must store one).',
-                    $status,
-                    self::kind($result),
-                ));
-            }
-            $result = ExceptionInfo::fromStored($result, $traceback);
+            $result = self::exception($result, $traceback);
         }
         $dateDone = self::optionalString($data, 'date_done');
         $retries = $data['retries'] ?? null;
@@ -219,8 +135,8 @@ final class ResultDecoder
             $status,
             $result,
             $traceback,
-            $data['children'] ?? null,
-            $dateDone === null ? null : self::parseDateTime($dateDone),
+            self::children($data['children'] ?? null),
+            $dateDone === null ? null : KombuMarker::parseDateTime($dateDone),
             self::optionalString($data, 'group_id'),
             self::optionalString($data, 'parent_id'),
             self::optionalString($data, 'name'),
@@ -231,6 +147,65 @@ final class ResultDecoder
             self::optionalString($data, 'queue'),
             array_diff_key($data, array_flip(self::KNOWN_FIELDS)),
         );
+    }
+
+    /**
+     * Celery turns the result of a FAILURE, RETRY or REVOKED meta back into an exception when it
+     * describes one. It may not: `self.retry()` without `exc=` stores RETRY with null, a task may
+     * `update_state(state=FAILURE, meta={...})` and then raise Ignore. Those are kept as stored.
+     */
+    private static function exception(mixed $result, ?string $traceback): mixed
+    {
+        if (!is_array($result) || !is_string($result['exc_type'] ?? null) || $result['exc_type'] === '') {
+            return $result;
+        }
+        try {
+            return ExceptionInfo::fromStored($result, $traceback);
+        } catch (\UnexpectedValueException) {
+            return $result;
+        }
+    }
+
+    /**
+     * `children` is null or a list of result tuples as Celery's result_to_tuple() writes them:
+     * `[[task_id, parent_tuple|null], null]` for a task, `[[group_id, null], [tuple, ...]]` for
+     * a group (Celery 4.4 and 5.x alike).
+     *
+     * @return list<mixed>|null
+     */
+    private static function children(mixed $children): ?array
+    {
+        if ($children === null) {
+            return null;
+        }
+        if (!is_array($children) || !array_is_list($children)) {
+            throw new \UnexpectedValueException(sprintf('"children" is %s, not a list of results.', self::kind($children)));
+        }
+        foreach ($children as $child) {
+            self::resultTuple($child, 0);
+        }
+        return $children;
+    }
+
+    private static function resultTuple(mixed $tuple, int $depth): void
+    {
+        $ok = $depth < 64 && is_array($tuple) && count($tuple) === 2 && array_is_list($tuple)
+            && is_array($tuple[0]) && array_is_list($tuple[0]) && count($tuple[0]) === 2
+            && is_string($tuple[0][0]) && $tuple[0][0] !== '';
+        if (!$ok) {
+            throw new \UnexpectedValueException(sprintf('"children" holds %s, which is not a result tuple.', self::kind($tuple)));
+        }
+        if ($tuple[0][1] !== null) {
+            self::resultTuple($tuple[0][1], $depth + 1);
+        }
+        if ($tuple[1] !== null) {
+            if (!is_array($tuple[1]) || !array_is_list($tuple[1])) {
+                throw new \UnexpectedValueException('"children" holds a group whose members are not a list.');
+            }
+            foreach ($tuple[1] as $member) {
+                self::resultTuple($member, $depth + 1);
+            }
+        }
     }
 
     /**
@@ -246,179 +221,97 @@ final class ResultDecoder
     }
 
     /**
+     * Replaces the bare NaN, Infinity and -Infinity tokens outside strings. A linear scan: string
+     * literals are skipped with strpos() from quote to quote, so the cost does not depend on
+     * their content (a backtracking pattern gave up on long strings full of escapes).
+     *
      * @return array{string, array<string, float>}
      */
     private static function quoteNonFinite(string $json): array
     {
         $nonce = "\x00celerybridge-" . bin2hex(random_bytes(12)) . '-';
         $tokens = [$nonce . 'NaN' => NAN, $nonce . 'Infinity' => INF, $nonce . '-Infinity' => -INF];
-        // Strings are matched first and given back unchanged, so only bare tokens are replaced.
-        $quoted = preg_replace_callback(
-            '/"[^"\\\\]*+(?:\\\\.[^"\\\\]*+)*+"|-?Infinity|NaN/s',
-            static fn (array $m): string => $m[0][0] === '"' ? $m[0] : json_encode($nonce . $m[0], JSON_THROW_ON_ERROR),
-            $json,
-        );
-        if ($quoted === null) {
-            throw new \UnexpectedValueException(sprintf('it could not be scanned (%s).', preg_last_error_msg()));
+        $out = '';
+        $length = strlen($json);
+        $copied = 0;
+        $at = 0;
+        while (($at += strcspn($json, '"NI', $at)) < $length) {
+            if ($json[$at] === '"') {
+                $at = self::endOfString($json, $at) + 1;
+                continue;
+            }
+            $token = match (true) {
+                substr_compare($json, 'NaN', $at, 3) === 0 => 'NaN',
+                substr_compare($json, 'Infinity', $at, 8) === 0 => 'Infinity',
+                default => null,
+            };
+            if ($token === null) {
+                // Not JSON at all; json_decode() will say so.
+                $at++;
+                continue;
+            }
+            $start = $at > 0 && $json[$at - 1] === '-' ? $at - 1 : $at;
+            $out .= substr($json, $copied, $start - $copied)
+                . json_encode($nonce . ($start < $at ? '-' : '') . $token, JSON_THROW_ON_ERROR);
+            $at += strlen($token);
+            $copied = $at;
         }
-        return [$quoted, $tokens];
+        return $copied === 0 ? [$json, []] : [$out . substr($json, $copied), $tokens];
     }
 
     /**
-     * @param array<string, float> $tokens
+     * The offset of the quote that closes the string literal opening at $open (or the end of
+     * the text): the first quote not preceded by an odd number of backslashes.
      */
-    private static function walk(mixed $value, array $tokens): mixed
+    private static function endOfString(string $json, int $open): int
     {
-        if (is_string($value)) {
-            return $tokens !== [] && isset($tokens[$value]) ? $tokens[$value] : $value;
-        }
-        if (!is_array($value)) {
-            return $value;
-        }
-        // kombu's object_hook runs bottom-up, so inner values are decoded before the marker itself.
-        foreach ($value as $key => $item) {
-            if (is_array($item) || is_string($item)) {
-                $value[$key] = self::walk($item, $tokens);
+        $at = $open;
+        while (($at = strpos($json, '"', $at + 1)) !== false) {
+            $backslashes = 0;
+            while ($json[$at - 1 - $backslashes] === '\\') {
+                $backslashes++;
+            }
+            if ($backslashes % 2 === 0) {
+                return $at;
             }
         }
-        if (count($value) === 2 && array_key_exists('__type__', $value) && array_key_exists('__value__', $value)) {
-            return self::marker($value['__type__'], $value['__value__']);
-        }
-        return $value;
+        return strlen($json);
     }
 
-    private static function marker(mixed $type, mixed $value): mixed
+    /**
+     * Turns nonce strings into NaN/Infinity and markers into values, in place: the decoded value
+     * is modified where it lies instead of copied level by level, so a large result costs no
+     * second copy. kombu's object_hook runs bottom-up, so inner values are decoded before the
+     * marker that holds them.
+     *
+     * @param array<array-key, mixed> $value
+     * @param array<string, float> $tokens
+     */
+    private static function walk(array &$value, array $tokens): void
     {
-        return match ($type) {
-            'datetime' => self::parseDateTime(self::markerString('datetime', $value)),
-            'date' => self::dateOnly(self::parseDateTime(self::markerString('date', $value))),
-            'time' => self::parseTime(self::markerString('time', $value)),
-            'decimal' => self::decimal($value),
-            'uuid' => self::uuid($value),
-            'bytes' => self::markerString('bytes', $value),
-            'base64' => self::base64(self::markerString('base64', $value)),
-            default => throw new \UnexpectedValueException(sprintf(
-                'it contains a kombu type marker of unknown type %s (kombu itself refuses it too).',
-                self::show($type),
-            )),
-        };
-    }
-
-    private static function markerString(string $type, mixed $value): string
-    {
-        if (!is_string($value)) {
-            throw new \UnexpectedValueException(sprintf('a "%s" marker holds %s instead of a string.', $type, self::kind($value)));
+        // Index the array itself (no foreach copy); only a map needs its keys listed.
+        $keys = array_is_list($value) ? null : array_keys($value);
+        $count = count($value);
+        for ($i = 0; $i < $count; $i++) {
+            $key = $keys === null ? $i : $keys[$i];
+            if (is_array($value[$key])) {
+                self::walk($value[$key], $tokens);
+            } elseif ($tokens !== [] && is_string($value[$key]) && isset($tokens[$value[$key]])) {
+                $value[$key] = $tokens[$value[$key]];
+            }
         }
-        return $value;
-    }
-
-    private static function dateOnly(\DateTimeImmutable $moment): \DateTimeImmutable
-    {
-        return self::build((int) $moment->format('Y'), (int) $moment->format('n'), (int) $moment->format('j'), 0, 0, 0, '', '', '');
-    }
-
-    private static function decimal(mixed $value): string
-    {
-        if (is_int($value)) {
-            return (string) $value;
+        if ($count === 2 && array_key_exists('__type__', $value) && array_key_exists('__value__', $value)) {
+            $value = KombuMarker::decode($value['__type__'], $value['__value__']);
         }
-        $text = trim(self::markerString('decimal', $value));
-        // The syntax Python's Decimal() accepts, underscores between digits included.
-        $digits = '\d+(?:_\d+)*';
-        $pattern = "/^[+-]?(?:(?:$digits(?:\\.(?:$digits)?)?|\\.$digits)(?:e[+-]?$digits)?|inf(?:inity)?|s?nan\\d*)$/i";
-        if (preg_match($pattern, $text) !== 1) {
-            throw new \UnexpectedValueException(sprintf('a "decimal" marker holds %s, which is not a decimal.', self::show($text)));
-        }
-        return $text;
-    }
-
-    private static function uuid(mixed $value): string
-    {
-        $hex = is_array($value) && count($value) === 1 ? ($value['hex'] ?? null) : null;
-        if (!is_string($hex)) {
-            throw new \UnexpectedValueException('a "uuid" marker does not hold {"hex": "<32 hex digits>"}.');
-        }
-        // uuid.UUID(hex=...) drops these decorations before counting digits.
-        $bare = str_replace(['urn:', 'uuid:', '{', '}', '-'], '', strtolower($hex));
-        if (preg_match('/^[0-9a-f]{32}$/', $bare) !== 1) {
-            throw new \UnexpectedValueException(sprintf('a "uuid" marker holds %s, which is not a UUID.', self::show($hex)));
-        }
-        return sprintf(
-            '%s-%s-%s-%s-%s',
-            substr($bare, 0, 8),
-            substr($bare, 8, 4),
-            substr($bare, 12, 4),
-            substr($bare, 16, 4),
-            substr($bare, 20),
-        );
-    }
-
-    private static function base64(string $text): string
-    {
-        // base64.b64decode() without validate=True skips characters outside the alphabet.
-        $clean = (string) preg_replace('#[^A-Za-z0-9+/=]#', '', $text);
-        $bytes = base64_decode($clean, true);
-        if ($bytes === false || strlen(rtrim($clean, '=')) % 4 === 1) {
-            throw new \UnexpectedValueException(sprintf('a "base64" marker holds %s, which is not base64.', self::show($text)));
-        }
-        return $bytes;
-    }
-
-    private static function build(
-        int $year,
-        int $month,
-        int $day,
-        int $hour,
-        int $minute,
-        int $second,
-        string $fraction,
-        string $offset,
-        string $text,
-    ): \DateTimeImmutable {
-        if ($year < 1 || !checkdate($month, $day, $year) || $hour > 23 || $minute > 59 || $second > 59) {
-            throw new \UnexpectedValueException(sprintf('%s is not a valid date and time.', self::show($text)));
-        }
-        $zone = new \DateTimeZone(self::offset($offset, $text));
-        $micro = (int) str_pad(substr($fraction, 0, 6), 6, '0');
-        $moment = \DateTimeImmutable::createFromFormat(
-            '!Y-m-d H:i:s.u',
-            sprintf('%04d-%02d-%02d %02d:%02d:%02d.%06d', $year, $month, $day, $hour, $minute, $second, $micro),
-            $zone,
-        );
-        if ($moment === false) {
-            throw new \UnexpectedValueException(sprintf('%s is not a valid date and time.', self::show($text)));
-        }
-        return $moment;
-    }
-
-    private static function offset(string $offset, string $text): string
-    {
-        if ($offset === '' || $offset === 'Z') {
-            return 'UTC';
-        }
-        $digits = str_replace(':', '', $offset);
-        $hours = (int) substr($digits, 1, 2);
-        $minutes = (int) (substr($digits, 3, 2) ?: '0');
-        $seconds = (int) (substr($digits, 5, 2) ?: '0');
-        if ($hours > 23 || $minutes > 59 || $seconds > 59) {
-            throw new \UnexpectedValueException(sprintf('%s has an invalid UTC offset.', self::show($text)));
-        }
-        // PHP time zones have whole-second offsets; Python allows microseconds there, never used.
-        $zone = sprintf('%s%02d:%02d', $digits[0], $hours, $minutes);
-        return $seconds === 0 ? $zone : sprintf('%s:%02d', $zone, $seconds);
     }
 
     private static function kind(mixed $value): string
     {
-        return match (true) {
-            is_array($value) => $value === [] || !array_is_list($value) ? 'a JSON object' : 'a JSON array',
-            is_string($value) => 'a string',
-            default => get_debug_type($value),
-        };
+        return Describe::jsonKind($value);
     }
 
     private static function show(mixed $value): string
     {
-        return \CeleryBridge\Exception\Describe::value($value);
+        return Describe::value($value);
     }
 }

@@ -78,7 +78,7 @@ final class TaskRouter
             $route = self::normalizeRoute($name, $route);
             // Celery treats a key as a pattern only when it contains "*".
             if (str_contains($name, '*')) {
-                $patterns[] = [self::globToRegex($name), $route];
+                $patterns[] = [self::compileGlob($name), $route];
             } else {
                 $exact[$name] = $route;
             }
@@ -114,6 +114,34 @@ final class TaskRouter
             throw InvalidConfiguration::invalid("task_routes[$name]", $route, $e->getMessage(), $e);
         }
         return $route;
+    }
+
+    /**
+     * A glob that does not translate to a valid pattern (a reversed range "[z-a]", a class that
+     * never closes) is refused here rather than failing on every publish.
+     *
+     * @throws InvalidConfiguration
+     */
+    private static function compileGlob(string $glob): string
+    {
+        $regex = self::globToRegex($glob);
+        $error = null;
+        set_error_handler(static function (int $no, string $message) use (&$error): bool {
+            $error = preg_replace('/^preg_match\(\): /', '', $message);
+            return true;
+        });
+        try {
+            $valid = preg_match($regex, '') !== false;
+        } finally {
+            restore_error_handler();
+        }
+        if (!$valid) {
+            throw InvalidConfiguration::invalid("task_routes[$glob]", $glob, sprintf(
+                'the glob is not valid (%s); use "*", "?" and "[...]" classes with ranges in ascending order.',
+                $error ?? preg_last_error_msg(),
+            ));
+        }
+        return $regex;
     }
 
     /**

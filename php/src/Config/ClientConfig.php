@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Config;
 
+use CeleryBridge\Backend\ResultDecoder;
 use CeleryBridge\Broker\QueueKeys;
 use CeleryBridge\Broker\TaskRouter;
 use CeleryBridge\Exception\InvalidConfiguration;
@@ -18,7 +19,7 @@ final class ClientConfig
         'task_default_queue', 'task_default_priority', 'task_routes', 'task_serializer', 'task_compression',
         'task_protocol', 'task_publish_retry', 'task_publish_retry_policy', 'result_expires',
         'broker_transport_options', 'result_backend_transport_options', 'control_exchange',
-        ...self::CONNECTION_NAMES,
+        'result_max_size', ...self::CONNECTION_NAMES,
     ];
 
     /** Settings read by the connection layer (Connection\ConnectionFactory). */
@@ -69,6 +70,7 @@ final class ClientConfig
         public readonly array $backendTransportOptions,
         public readonly string $controlExchange,
         public readonly array $connection,
+        public readonly ?int $resultMaxSize,
     ) {
     }
 
@@ -100,6 +102,9 @@ final class ClientConfig
             backendTransportOptions: self::options('result_backend_transport_options', $config, self::BACKEND_TRANSPORT_OPTIONS),
             controlExchange: self::string('control_exchange', $config['control_exchange'] ?? 'celery'),
             connection: array_intersect_key($config, array_flip(self::CONNECTION_NAMES)),
+            resultMaxSize: self::maxSize(
+                array_key_exists('result_max_size', $config) ? $config['result_max_size'] : ResultDecoder::DEFAULT_MAX_SIZE,
+            ),
         );
     }
 
@@ -163,6 +168,15 @@ final class ClientConfig
     {
         if ($value !== null && (!is_int($value) || $value < 0 || $value > 9)) {
             throw InvalidConfiguration::invalid('task_default_priority', $value, 'expected an integer from 0 to 9, or null.');
+        }
+        return $value;
+    }
+
+    /** CeleryBridge's own setting (Celery has none): the largest stored result get() decodes. */
+    private static function maxSize(mixed $value): ?int
+    {
+        if ($value !== null && (!is_int($value) || $value < 1)) {
+            throw InvalidConfiguration::invalid('result_max_size', $value, 'expected a number of bytes, or null for no limit.');
         }
         return $value;
     }

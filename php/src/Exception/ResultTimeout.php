@@ -25,7 +25,7 @@ final class ResultTimeout extends \RuntimeException implements CeleryBridgeExcep
     {
         $ids = array_keys($states);
         $shown = array_map(
-            static fn (string $id): string => sprintf('"%s" (%s)', $id, $states[$id]),
+            static fn (string $id): string => sprintf('"%s" (%s)', Describe::text($id, 80), Describe::text($states[$id], 40)),
             array_slice($ids, 0, 3),
         );
         $more = count($ids) > 3 ? sprintf(' and %d more', count($ids) - 3) : '';

@@ -15,24 +15,27 @@ final class TaskRevoked extends \RuntimeException implements CeleryBridgeExcepti
     private function __construct(
         string $message,
         public readonly string $taskId,
-        public readonly ExceptionInfo $info,
+        public readonly ?ExceptionInfo $info,
     ) {
         parent::__construct($message);
     }
 
-    public static function remote(string $taskId, ExceptionInfo $info): self
+    /**
+     * @param ExceptionInfo|null $info null when REVOKED was stored without exception details
+     */
+    public static function remote(string $taskId, ?ExceptionInfo $info): self
     {
-        $reason = $info->message();
+        $reason = $info?->message() ?? '';
         return new self(
-            sprintf('Task "%s" was revoked%s.', $taskId, $reason === '' ? '' : ' (' . $reason . ')'),
+            sprintf('Task "%s" was revoked%s.', $taskId, $reason === '' ? '' : ' (' . Describe::text($reason) . ')'),
             $taskId,
             $info,
         );
     }
 
-    /** What the worker gave as the reason: "revoked", "expired", "terminated", ... */
+    /** What the worker gave as the reason: "revoked", "expired", "terminated", ... ("" if none). */
     public function reason(): string
     {
-        return $this->info->message();
+        return $this->info?->message() ?? '';
     }
 }

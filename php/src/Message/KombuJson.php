@@ -25,7 +25,12 @@ final class KombuJson
     /** Python's json module recurses per level; stay far below its recursion limit. */
     private const MAX_DEPTH = 100;
 
-    private const MARKER_TYPES = ['datetime', 'date', 'time', 'decimal', 'uuid', 'bytes', 'base64'];
+    /** What datetime/date/time.isoformat() write, which fromisoformat() reads on every Python 3. */
+    private const ISOFORMAT = [
+        'datetime' => '/^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}(?::\d{2}(?::\d{2}(?:\.\d{3}|\.\d{6})?)?)?(?:[+-]\d{2}:\d{2})?)?$/D',
+        'date' => '/^\d{4}-\d{2}-\d{2}$/D',
+        'time' => '/^\d{2}(?::\d{2}(?::\d{2}(?:\.\d{3}|\.\d{6})?)?)?(?:[+-]\d{2}:\d{2})?$/D',
+    ];
 
     /**
      * Validates and converts a value to plain JSON data: lists, stdClass maps and scalars.
@@ -167,14 +172,35 @@ final class KombuJson
         ));
     }
 
+    /**
+     * A user map that kombu will read as a marker must be one it can decode: an unknown type or
+     * a bad value makes the worker drop the task (or, inside headers, exit).
+     */
     private static function checkMarker(\stdClass $object, string $path): void
     {
-        if (!in_array($object->__type__, self::MARKER_TYPES, true)) {
+        $type = $object->__type__;
+        if (!in_array($type, KombuMarker::TYPES, true)) {
             throw InvalidTaskArgument::at($path, sprintf(
                 'has exactly the keys __type__ and __value__, which kombu decodes as a typed value, but the type %s '
                 . 'is not one it knows (%s); the worker would drop the whole message. Add another key or rename them.',
-                Describe::value($object->__type__),
-                implode(', ', self::MARKER_TYPES),
+                Describe::value($type),
+                implode(', ', KombuMarker::TYPES),
+            ));
+        }
+        // The value as the worker will see it: maps are JSON objects there.
+        $value = json_decode(self::encode($object->__value__), true, self::MAX_DEPTH + 1, JSON_THROW_ON_ERROR);
+        try {
+            KombuMarker::decode($type, $value);
+            // Python before 3.11 parses only what isoformat() writes; so must every worker.
+            if (in_array($type, ['datetime', 'date', 'time'], true) && preg_match(self::ISOFORMAT[$type], $value) !== 1) {
+                throw new \UnexpectedValueException(sprintf('%s is not in the form isoformat() writes.', Describe::value($value)));
+            }
+        } catch (\UnexpectedValueException $e) {
+            throw InvalidTaskArgument::at($path, sprintf(
+                'is a kombu "%s" marker that the worker cannot decode (%s); the worker would drop the whole message. '
+                . 'Send a DateTimeInterface for dates, or fix the value.',
+                $type,
+                rtrim($e->getMessage(), '.'),
             ));
         }
     }

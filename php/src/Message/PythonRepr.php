@@ -277,7 +277,8 @@ final class PythonRepr
      */
     private static function datetime(string $iso): string
     {
-        $time = new \DateTimeImmutable($iso);
+        // KombuJson only lets through markers the worker decodes, so this parses.
+        $time = KombuMarker::parseDateTime($iso);
         $fields = [(int) $time->format('Y'), (int) $time->format('n'), (int) $time->format('j'),
             (int) $time->format('G'), (int) $time->format('i')];
         $second = (int) $time->format('s');

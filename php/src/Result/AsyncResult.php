@@ -96,7 +96,8 @@ final class AsyncResult
      * Waits for the task to be ready and returns its value.
      *
      * @param float|null $timeout seconds; null waits without limit
-     * @param bool $propagate false returns the ExceptionInfo of a failed or revoked task instead of throwing
+     * @param bool $propagate false returns the ExceptionInfo of a failed or revoked task instead of
+     *        throwing (or what it stored, when that is not an exception description)
      * @throws TaskFailed when the task raised (state FAILURE)
      * @throws TaskRevoked when the task was revoked or had expired (state REVOKED)
      * @throws ResultTimeout when $timeout passed first
@@ -234,16 +235,16 @@ final class AsyncResult
      */
     public static function outcome(ResultMeta $meta, bool $propagate): mixed
     {
-        $exception = $meta->exception();
-        if ($exception === null || !in_array($meta->status, State::PROPAGATE, true)) {
+        if (!in_array($meta->status, State::PROPAGATE, true)) {
             return $meta->result;
         }
+        $exception = $meta->exception();
         if (!$propagate) {
-            return $exception;
+            return $exception ?? $meta->result;
         }
         throw $meta->status === State::REVOKED
             ? TaskRevoked::remote($meta->taskId, $exception)
-            : TaskFailed::remote($meta->taskId, $exception);
+            : TaskFailed::remote($meta->taskId, $exception, $meta->result);
     }
 
     /**

@@ -6,6 +6,7 @@ namespace CeleryBridge\Tests\Unit\Backend;
 
 use CeleryBridge\Backend\ResultDecoder;
 use CeleryBridge\Exception\CorruptResult;
+use CeleryBridge\Exception\ResultTooLarge;
 use CeleryBridge\Result\ExceptionInfo;
 use CeleryBridge\Result\ResultMeta;
 use PHPUnit\Framework\TestCase;
@@ -312,8 +313,10 @@ final class ResultDecoderTest extends TestCase
         yield 'bad uuid' => [self::OK . '{"__type__": "uuid", "__value__": {"hex": "xyz"}}}', 'not a UUID'];
         yield 'bad decimal' => [self::OK . '{"__type__": "decimal", "__value__": "1.2.3"}}', 'not a decimal'];
         yield 'bad base64' => [self::OK . '{"__type__": "base64", "__value__": "a"}}', 'not base64'];
-        yield 'failure without exception' => ['{"status": "FAILURE", "result": "oops"}', 'exception description'];
-        yield 'failure without exc_type' => ['{"status": "FAILURE", "result": {"exc_message": []}}', 'exc_type'];
+        yield 'children not a list' => ['{"status": "SUCCESS", "children": {"a": 1}}', '"children"'];
+        yield 'children of strings' => ['{"status": "SUCCESS", "children": ["x"]}', 'not a result tuple'];
+        yield 'child without id' => ['{"status": "SUCCESS", "children": [[[5, null], null]]}', 'not a result tuple'];
+        yield 'group child not a list' => ['{"status": "SUCCESS", "children": [[["g", null], "x"]]}', 'not a list'];
         yield 'date_done not a date' => ['{"status": "SUCCESS", "date_done": "yesterday"}', 'not an ISO 8601 datetime'];
         yield 'retries not an int' => ['{"status": "SUCCESS", "retries": "2"}', '"retries"'];
         yield 'traceback not a string' => ['{"status": "FAILURE", "result": {"exc_type": "E"}, "traceback": []}', '"traceback"'];
@@ -338,6 +341,43 @@ final class ResultDecoderTest extends TestCase
         }
     }
 
+    /**
+     * Celery writes these itself, so they are read as stored and never refused.
+     *
+     * @return iterable<string, array{string, string, mixed}>
+     */
+    public static function exceptionStatesWithoutException(): iterable
+    {
+        // self.retry() without exc=: mark_as_retry(id, None, ...)
+        yield 'retry without exc' => ['{"status": "RETRY", "result": null, "traceback": null}', 'RETRY', null];
+        // update_state(state=FAILURE, meta={...}) followed by raise Ignore()
+        yield 'failure with custom meta' => ['{"status": "FAILURE", "result": {"progress": 3}}', 'FAILURE', ['progress' => 3]];
+        yield 'failure with a string' => ['{"status": "FAILURE", "result": "oops"}', 'FAILURE', 'oops'];
+        yield 'failure without exc_type' => ['{"status": "FAILURE", "result": {"exc_message": []}}', 'FAILURE', ['exc_message' => []]];
+        yield 'revoked without info' => ['{"status": "REVOKED", "result": null}', 'REVOKED', null];
+    }
+
+    /**
+     * @dataProvider exceptionStatesWithoutException
+     */
+    public function testExceptionStatesWithoutAnExceptionAreReadAsStored(string $payload, string $state, mixed $result): void
+    {
+        $meta = self::decode($payload);
+
+        self::assertSame($state, $meta->status);
+        self::assertSame($result, $meta->result);
+        self::assertNull($meta->exception());
+    }
+
+    public function testChildrenAsCeleryWritesThem(): void
+    {
+        // A chain step's tuple carries its parent's whole tuple; a group's carries its members.
+        $children = [[['c1', null], null], [['g1', null], [[['m1', null], null], [['m2', [['c1', null], null]], null]]]];
+        $meta = self::decode(self::json(['result' => 1, 'children' => $children]));
+
+        self::assertSame($children, $meta->children);
+    }
+
     public function testLargeStringsWithManyEscapesAreScannedWithoutPcreLimits(): void
     {
         $big = str_repeat('a\\"b', 500000);
@@ -347,6 +387,82 @@ final class ResultDecoderTest extends TestCase
 
         self::assertSame(str_repeat('a"b', 500000), $value[0]);
         self::assertNan($value[1]);
+    }
+
+    public function testNanInsideLongEscapedTextIsNotATokenAndNeedsNoBacktracking(): void
+    {
+        // Text such as a CSV export: the words NaN and Infinity, quotes and backslashes everywhere.
+        $csv = str_repeat("id,\"value \\\"NaN\\\"\",Infinity\\\\,\n", 200000);
+        $text = '{"status": "SUCCESS", "result": {"csv": ' . json_encode($csv) . ', "n": -Infinity, "x": "\\\\"}}';
+
+        $value = self::decode($text)->result;
+
+        self::assertSame($csv, $value['csv']);
+        self::assertSame(-INF, $value['n']);
+        self::assertSame('\\', $value['x']);
+    }
+
+    public function testResultLargerThanTheLimitIsRefusedBeforeDecoding(): void
+    {
+        $payload = self::json(['result' => str_repeat('x', 2000)]);
+
+        $this->expectException(ResultTooLarge::class);
+        $this->expectExceptionMessageMatches('/result_max_size \\(1000 bytes\\)/');
+        (new ResultDecoder(1000))->decode($payload, self::TASK_ID);
+    }
+
+    public function testNoLimitReadsAnySize(): void
+    {
+        $payload = self::json(['result' => str_repeat('x', 2000)]);
+
+        self::assertSame(2000, strlen((new ResultDecoder(null))->decode($payload, self::TASK_ID)->result));
+    }
+
+    /**
+     * @return iterable<string, array{string}>
+     */
+    public static function bombs(): iterable
+    {
+        yield 'zlib' => ['application/x-gzip'];
+        yield 'bzip2' => ['application/x-bz2'];
+    }
+
+    /**
+     * @dataProvider bombs
+     */
+    public function testDecompressionStopsAtTheLimit(string $contentType): void
+    {
+        $json = '{"status": "SUCCESS", "result": "' . str_repeat('0', 50 << 20) . '"}';
+        $body = $contentType === 'application/x-gzip' ? gzcompress($json, 9) : bzcompress($json, 9);
+        unset($json);
+        $payload = ResultDecoder::COMPRESSED_MAGIC . $contentType . "\x00" . $body;
+        $before = memory_get_usage();
+        memory_reset_peak_usage();
+        try {
+            (new ResultDecoder(4 << 20))->decode($payload, self::TASK_ID);
+            self::fail('A 50 MB result inflated past a 4 MB limit.');
+        } catch (ResultTooLarge $e) {
+            self::assertStringContainsString('decompresses to more than result_max_size', $e->getMessage());
+        }
+        // It stopped near the limit: one inflate step past 4 MB, not 50 MB.
+        self::assertLessThan(24 << 20, memory_get_peak_usage() - $before);
+    }
+
+    public function testCompressedWithinTheLimitIsRead(): void
+    {
+        $json = self::json(['result' => str_repeat('ab', 100000)]);
+
+        foreach (["application/x-gzip\x00" . gzcompress($json), "application/x-bz2\x00" . bzcompress($json)] as $body) {
+            self::assertSame(200000, strlen((new ResultDecoder(300000))->decode(ResultDecoder::COMPRESSED_MAGIC . $body, self::TASK_ID)->result));
+        }
+    }
+
+    public function testTruncatedCompressedBodyIsCorrupt(): void
+    {
+        $this->expectException(CorruptResult::class);
+        $this->expectExceptionMessage('does not decompress');
+
+        self::decode(ResultDecoder::COMPRESSED_MAGIC . "application/x-gzip\x00" . substr(gzcompress(self::json(['result' => 1])), 0, 10));
     }
 
     public function testMutatedPayloadsNeverWarnOrEscapeAsAnotherError(): void

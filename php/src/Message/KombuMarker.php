@@ -1,0 +1,201 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Message;
+
+use CeleryBridge\Exception\Describe;
+
+/**
+ * kombu's JSON type markers, read as kombu's decoder reads them.
+ *
+ * kombu turns every JSON object whose keys are exactly {__type__, __value__} into a Python value
+ * (kombu/utils/json.py): datetime.fromisoformat(), date, time.fromisoformat(), Decimal(),
+ * uuid.UUID(**value), str.encode() for "bytes", base64 for "base64". A marker it cannot decode
+ * makes the whole message undecodable: the worker drops the task, and inside the envelope's
+ * headers it stops the worker. The result backend reads results through the same table, and
+ * the publisher checks user data against it before anything is written.
+ *
+ * @internal
+ */
+final class KombuMarker
+{
+    public const TYPES = ['datetime', 'date', 'time', 'decimal', 'uuid', 'bytes', 'base64'];
+
+    private function __construct()
+    {
+    }
+
+    /**
+     * The PHP value of a marker: DateTimeImmutable for datetime, date and time; a string for
+     * the others (decimal text, canonical UUID, bytes).
+     *
+     * @param mixed $value the "__value__" as decoded JSON (maps as arrays)
+     * @throws \UnexpectedValueException when kombu could not decode it either
+     */
+    public static function decode(mixed $type, mixed $value): mixed
+    {
+        return match ($type) {
+            'datetime' => self::parseDateTime(self::markerString('datetime', $value)),
+            'date' => self::dateOnly(self::parseDateTime(self::markerString('date', $value))),
+            'time' => self::parseTime(self::markerString('time', $value)),
+            'decimal' => self::decimal($value),
+            'uuid' => self::uuid($value),
+            'bytes' => self::markerString('bytes', $value),
+            'base64' => self::base64(self::markerString('base64', $value)),
+            default => throw new \UnexpectedValueException(sprintf(
+                'it contains a kombu type marker of unknown type %s (kombu itself refuses it too).',
+                self::show($type),
+            )),
+        };
+    }
+
+    /**
+     * Parses what Python's datetime.fromisoformat() (3.11) accepts in the extended format; a
+     * value without an offset (a naive datetime) is read as UTC.
+     *
+     * @throws \UnexpectedValueException
+     */
+    public static function parseDateTime(string $text): \DateTimeImmutable
+    {
+        $pattern = '/^(\d{4})-(\d{2})-(\d{2})(?:[^\d](\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?'
+            . '(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?)?)?$/';
+        if (preg_match($pattern, $text, $m) !== 1) {
+            throw new \UnexpectedValueException(sprintf('%s is not an ISO 8601 datetime.', self::show($text)));
+        }
+        return self::build(
+            (int) $m[1],
+            (int) $m[2],
+            (int) $m[3],
+            (int) ($m[4] ?? 0),
+            (int) ($m[5] ?? 0),
+            (int) ($m[6] ?? 0),
+            $m[7] ?? '',
+            $m[8] ?? '',
+            $text,
+        );
+    }
+
+    /**
+     * Python's time.fromisoformat(): HH[:MM[:SS[.ffffff]]][offset], placed on 1970-01-01.
+     *
+     * @throws \UnexpectedValueException
+     */
+    public static function parseTime(string $text): \DateTimeImmutable
+    {
+        $pattern = '/^T?(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?)?$/';
+        if (preg_match($pattern, $text, $m) !== 1) {
+            throw new \UnexpectedValueException(sprintf('%s is not an ISO 8601 time.', self::show($text)));
+        }
+        return self::build(1970, 1, 1, (int) $m[1], (int) ($m[2] ?? 0), (int) ($m[3] ?? 0), $m[4] ?? '', $m[5] ?? '', $text);
+    }
+
+    private static function markerString(string $type, mixed $value): string
+    {
+        if (!is_string($value)) {
+            throw new \UnexpectedValueException(sprintf('a "%s" marker holds %s instead of a string.', $type, Describe::jsonKind($value)));
+        }
+        return $value;
+    }
+
+    private static function dateOnly(\DateTimeImmutable $moment): \DateTimeImmutable
+    {
+        return self::build((int) $moment->format('Y'), (int) $moment->format('n'), (int) $moment->format('j'), 0, 0, 0, '', '', '');
+    }
+
+    private static function decimal(mixed $value): string
+    {
+        if (is_int($value)) {
+            return (string) $value;
+        }
+        $text = trim(self::markerString('decimal', $value));
+        // The syntax Python's Decimal() accepts, underscores between digits included.
+        $digits = '\d+(?:_\d+)*';
+        $pattern = "/^[+-]?(?:(?:$digits(?:\\.(?:$digits)?)?|\\.$digits)(?:e[+-]?$digits)?|inf(?:inity)?|s?nan\\d*)$/i";
+        if (preg_match($pattern, $text) !== 1) {
+            throw new \UnexpectedValueException(sprintf('a "decimal" marker holds %s, which is not a decimal.', self::show($text)));
+        }
+        return $text;
+    }
+
+    private static function uuid(mixed $value): string
+    {
+        $hex = is_array($value) && count($value) === 1 ? ($value['hex'] ?? null) : null;
+        if (!is_string($hex)) {
+            throw new \UnexpectedValueException('a "uuid" marker does not hold {"hex": "<32 hex digits>"}.');
+        }
+        // uuid.UUID(hex=...) drops these decorations before counting digits.
+        $bare = str_replace(['urn:', 'uuid:', '{', '}', '-'], '', strtolower($hex));
+        if (preg_match('/^[0-9a-f]{32}$/', $bare) !== 1) {
+            throw new \UnexpectedValueException(sprintf('a "uuid" marker holds %s, which is not a UUID.', self::show($hex)));
+        }
+        return sprintf(
+            '%s-%s-%s-%s-%s',
+            substr($bare, 0, 8),
+            substr($bare, 8, 4),
+            substr($bare, 12, 4),
+            substr($bare, 16, 4),
+            substr($bare, 20),
+        );
+    }
+
+    private static function base64(string $text): string
+    {
+        // base64.b64decode() without validate=True skips characters outside the alphabet.
+        $clean = (string) preg_replace('#[^A-Za-z0-9+/=]#', '', $text);
+        $bytes = base64_decode($clean, true);
+        if ($bytes === false || strlen(rtrim($clean, '=')) % 4 === 1) {
+            throw new \UnexpectedValueException(sprintf('a "base64" marker holds %s, which is not base64.', self::show($text)));
+        }
+        return $bytes;
+    }
+
+    private static function build(
+        int $year,
+        int $month,
+        int $day,
+        int $hour,
+        int $minute,
+        int $second,
+        string $fraction,
+        string $offset,
+        string $text,
+    ): \DateTimeImmutable {
+        if ($year < 1 || !checkdate($month, $day, $year) || $hour > 23 || $minute > 59 || $second > 59) {
+            throw new \UnexpectedValueException(sprintf('%s is not a valid date and time.', self::show($text)));
+        }
+        $zone = new \DateTimeZone(self::offset($offset, $text));
+        $micro = (int) str_pad(substr($fraction, 0, 6), 6, '0');
+        $moment = \DateTimeImmutable::createFromFormat(
+            '!Y-m-d H:i:s.u',
+            sprintf('%04d-%02d-%02d %02d:%02d:%02d.%06d', $year, $month, $day, $hour, $minute, $second, $micro),
+            $zone,
+        );
+        if ($moment === false) {
+            throw new \UnexpectedValueException(sprintf('%s is not a valid date and time.', self::show($text)));
+        }
+        return $moment;
+    }
+
+    private static function offset(string $offset, string $text): string
+    {
+        if ($offset === '' || $offset === 'Z') {
+            return 'UTC';
+        }
+        $digits = str_replace(':', '', $offset);
+        $hours = (int) substr($digits, 1, 2);
+        $minutes = (int) (substr($digits, 3, 2) ?: '0');
+        $seconds = (int) (substr($digits, 5, 2) ?: '0');
+        if ($hours > 23 || $minutes > 59 || $seconds > 59) {
+            throw new \UnexpectedValueException(sprintf('%s has an invalid UTC offset.', self::show($text)));
+        }
+        // PHP time zones have whole-second offsets; Python allows microseconds there, never used.
+        $zone = sprintf('%s%02d:%02d', $digits[0], $hours, $minutes);
+        return $seconds === 0 ? $zone : sprintf('%s:%02d', $zone, $seconds);
+    }
+
+    private static function show(mixed $value): string
+    {
+        return Describe::value($value);
+    }
+}
