@@ -155,6 +155,21 @@ final class RedisResultBackend
             throw InvalidTimeout::of($timeout);
         }
         $deadline = $timeout === null ? null : PubSubWaiter::now() + $timeout;
+        // Every GET of the wait shares the caller's deadline: a backend that accepts connections
+        // but never answers must not hold get() for its socket timeout.
+        return $this->connection->withDeadline(
+            $deadline,
+            fn (): array => $this->waitUntil($deadline, (float) $timeout, $taskIds, $stopOnFailure, $known),
+        );
+    }
+
+    /**
+     * @param list<string> $taskIds
+     * @param array<string, ResultMeta> $known
+     * @return array<string, ResultMeta>
+     */
+    private function waitUntil(?float $deadline, float $timeout, array $taskIds, bool $stopOnFailure, array $known): array
+    {
         $taskIds = array_values(array_unique($taskIds));
         $metas = array_intersect_key($known, array_flip($taskIds));
         $metas = $this->fetch($taskIds, $metas);
@@ -162,7 +177,7 @@ final class RedisResultBackend
             return $metas;
         }
         if ($deadline !== null && PubSubWaiter::now() >= $deadline) {
-            throw self::timeout((float) $timeout, $metas);
+            throw self::timeout($timeout, $metas);
         }
         $channels = [];
         foreach ($taskIds as $taskId) {
@@ -185,7 +200,7 @@ final class RedisResultBackend
                         break;
                     }
                     if ($waiter === null) {
-                        throw self::timeout((float) $timeout, $metas);
+                        throw self::timeout($timeout, $metas);
                     }
                 }
                 try {
@@ -202,7 +217,7 @@ final class RedisResultBackend
                     continue;
                 }
                 if ($message === null) {
-                    throw self::timeout((float) $timeout, $metas);
+                    throw self::timeout($timeout, $metas);
                 }
                 [$channel, $payload] = $message;
                 $taskId = $channels[$channel] ?? null;

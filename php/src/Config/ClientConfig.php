@@ -25,7 +25,7 @@ final class ClientConfig
     /** Settings read by the connection layer (Connection\ConnectionFactory). */
     public const CONNECTION_NAMES = [
         'broker_use_ssl', 'redis_backend_use_ssl', 'broker_connection_timeout', 'redis_socket_timeout',
-        'redis_socket_connect_timeout', 'redis_client', 'redis_persistent',
+        'redis_socket_connect_timeout', 'redis_client', 'redis_persistent', 'task_publish_timeout',
     ];
 
     /**

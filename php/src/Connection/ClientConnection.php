@@ -6,6 +6,7 @@ namespace CeleryBridge\Connection;
 
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
+use CeleryBridge\Exception\ConnectionTimedOut;
 use CeleryBridge\Exception\ReadOnlyReplica;
 
 /**
@@ -29,6 +30,8 @@ abstract class ClientConnection implements RedisConnection
 
     protected ?object $client;
     protected ?Endpoint $current;
+    /** Absolute (PubSubWaiter::now()) time by which the current withDeadline() call must end. */
+    private ?float $deadline = null;
 
     protected function __construct(
         protected readonly Topology $topology,
@@ -65,6 +68,42 @@ abstract class ClientConnection implements RedisConnection
     abstract protected function raw(object $client, Endpoint $endpoint, array $command): mixed;
 
     abstract protected function disconnect(object $client): void;
+
+    /**
+     * Sets how long the client waits for a reply on its open socket.
+     */
+    abstract protected function setReadTimeout(object $client, float $seconds): void;
+
+    public function withDeadline(?float $deadline, \Closure $call): mixed
+    {
+        $outer = $this->deadline;
+        $this->deadline = $deadline === null ? $outer : min($deadline, $outer ?? INF);
+        try {
+            return $call();
+        } finally {
+            $this->deadline = $outer;
+        }
+    }
+
+    /**
+     * $endpoint with its timeouts cut to what is left before the deadline (at least 1 ms).
+     *
+     * @throws ConnectionTimedOut when nothing is left
+     */
+    private function bounded(Endpoint $endpoint, string $command): Endpoint
+    {
+        if ($this->deadline === null) {
+            return $endpoint;
+        }
+        $left = $this->deadline - PubSubWaiter::now();
+        if ($left <= 0) {
+            throw ConnectionTimedOut::deadline($endpoint->describe(), $command);
+        }
+        return $endpoint->withTimeouts(
+            max(0.001, min($endpoint->connectTimeout, $left)),
+            max(0.001, min($endpoint->readTimeout, $left)),
+        );
+    }
 
     public function purgeLists(array $keys): int
     {
@@ -160,18 +199,35 @@ abstract class ClientConnection implements RedisConnection
     {
         $reused = $this->isReused();
         $client = $this->connection();
-        $endpoint = $this->current ?? $this->topology->endpoints[0];
+        $normal = $this->current ?? $this->topology->endpoints[0];
+        $endpoint = $this->bounded($normal, $command);
+        if ($endpoint !== $normal) {
+            $this->setReadTimeout($client, $endpoint->readTimeout);
+        }
         $start = microtime(true);
         try {
-            return $this->execute($client, $endpoint, $call);
+            $reply = $this->execute($client, $endpoint, $call);
+            if ($endpoint !== $normal) {
+                $this->setReadTimeout($client, $normal->readTimeout);
+            }
+            return $reply;
         } catch (\Throwable $e) {
             if (!$this->isSocketFailure($e)) {
+                if ($endpoint !== $normal) {
+                    $this->setReadTimeout($client, $normal->readTimeout);
+                }
                 throw $e;
             }
             $this->drop();
             $failure = Failure::afterSending($endpoint, $command, $e->getMessage(), microtime(true) - $start, $handshake, $e);
-            if ($reused && !in_array($command, self::ONCE, true) && $failure instanceof ConnectionLost && !$failure->timedOut()) {
+            $once = in_array($command, self::ONCE, true);
+            if ($reused && !$once && $failure instanceof ConnectionLost && !$failure->timedOut()) {
                 return $this->run($command, $call, $handshake);
+            }
+            if ($endpoint !== $normal && !$once && $failure instanceof ConnectionLost && $failure->timedOut()) {
+                // The caller's time ran out, not the socket timeout. (A write that timed out stays
+                // ConnectionLost: whether it ran is unknown.)
+                throw ConnectionTimedOut::noAnswerBeforeDeadline($endpoint->describe(), $command, $endpoint->readTimeout, $e);
             }
             throw $failure;
         }
@@ -190,7 +246,7 @@ abstract class ClientConnection implements RedisConnection
         $failures = [];
         foreach ($candidates as $endpoint) {
             try {
-                $client = $this->openOn($endpoint, $this->options->persistent);
+                $client = $this->openOn($this->bounded($endpoint, 'connect'), $this->options->persistent);
                 if ($this->topology->isSentinel()) {
                     $this->checkMaster($client, $endpoint);
                 }

@@ -60,6 +60,7 @@ final class ConnectionOptions
         'redis_persistent',
         'task_publish_retry',
         'task_publish_retry_policy',
+        'task_publish_timeout',
     ];
 
     private const SENTINEL_KWARGS = ['username', 'password', 'socket_timeout', 'socket_connect_timeout'];

@@ -116,7 +116,10 @@ final class Endpoint
         return self::tcp(self::unbracket($host), $port, $username, $password, $database, $connect, $read);
     }
 
-    public function withDatabase(int $database): self
+    /**
+     * The same server with shorter timeouts, for a command that must finish by a deadline.
+     */
+    public function withTimeouts(float $connectTimeout, float $readTimeout): self
     {
         return new self(
             $this->transport,
@@ -126,25 +129,9 @@ final class Endpoint
             $this->tlsContext,
             $this->username,
             $this->password,
-            $database,
-            $this->connectTimeout,
-            $this->readTimeout,
-        );
-    }
-
-    public function withAuth(?string $username, #[\SensitiveParameter] ?string $password): self
-    {
-        return new self(
-            $this->transport,
-            $this->host,
-            $this->port,
-            $this->path,
-            $this->tlsContext,
-            $username,
-            $password,
             $this->database,
-            $this->connectTimeout,
-            $this->readTimeout,
+            $connectTimeout,
+            $readTimeout,
         );
     }
 

@@ -168,6 +168,12 @@ final class PhpRedisConnection extends ClientConnection
         return $this->handshake($client, $endpoint, $command[0], static fn (\Redis $r) => $r->rawCommand(...$command));
     }
 
+    protected function setReadTimeout(object $client, float $seconds): void
+    {
+        \assert($client instanceof \Redis);
+        $client->setOption(\Redis::OPT_READ_TIMEOUT, $seconds);
+    }
+
     protected function disconnect(object $client): void
     {
         \assert($client instanceof \Redis);

@@ -158,6 +158,18 @@ final class PredisConnection extends ClientConnection
         return $this->client instanceof \Predis\ClientInterface && $this->client->isConnected();
     }
 
+    protected function setReadTimeout(object $client, float $seconds): void
+    {
+        \assert($client instanceof \Predis\ClientInterface);
+        $connection = $client->getConnection();
+        if (method_exists($connection, 'isConnected') && $connection->isConnected() && method_exists($connection, 'getResource')) {
+            $resource = $connection->getResource();
+            if (is_resource($resource)) {
+                stream_set_timeout($resource, (int) $seconds, (int) (fmod($seconds, 1.0) * 1e6));
+            }
+        }
+    }
+
     protected function disconnect(object $client): void
     {
         \assert($client instanceof \Predis\ClientInterface);
@@ -168,7 +180,7 @@ final class PredisConnection extends ClientConnection
         }
     }
 
-    protected function connection(): \Predis\ClientInterface
+    protected function connection(): object
     {
         if (!$this->client instanceof \Predis\ClientInterface) {
             $client = $this->open();
@@ -206,7 +218,7 @@ final class PredisConnection extends ClientConnection
         return is_resource($resource) && feof($resource);
     }
 
-    protected function openOn(Endpoint $endpoint, bool $persistent): \Predis\ClientInterface
+    protected function openOn(Endpoint $endpoint, bool $persistent): object
     {
         $client = new \Predis\Client(self::parameters($endpoint, $persistent), ['exceptions' => true]);
         $this->connect($client, $endpoint);

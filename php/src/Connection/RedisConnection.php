@@ -80,4 +80,16 @@ interface RedisConnection
     public function endpoint(): Endpoint;
 
     public function close(): void;
+
+    /**
+     * Runs $call with every connect and every reply of this connection bounded by $deadline
+     * (absolute, in seconds of hrtime(): PubSubWaiter::now() + seconds), so that a server that
+     * accepts but never answers cannot hold the caller longer. Nested calls keep the earliest.
+     *
+     * @template T
+     * @param \Closure(): T $call
+     * @return T
+     * @throws ConnectionFailed
+     */
+    public function withDeadline(?float $deadline, \Closure $call): mixed;
 }

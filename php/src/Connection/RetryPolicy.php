@@ -23,6 +23,7 @@ final class RetryPolicy
         public readonly float $intervalStart,
         public readonly float $intervalStep,
         public readonly float $intervalMax,
+        public readonly ?float $timeout = null,
     ) {
     }
 
@@ -72,12 +73,21 @@ final class RetryPolicy
                 'expected an integer >= 0, or null to retry forever (as Celery).',
             );
         }
+        $timeout = $config['task_publish_timeout'] ?? null;
+        if ($timeout !== null && ((!is_int($timeout) && !is_float($timeout)) || !is_finite((float) $timeout) || $timeout <= 0)) {
+            throw InvalidConfiguration::invalid(
+                'task_publish_timeout',
+                $timeout,
+                'expected a number of seconds > 0 for the whole publish, or null (bounded by the retry policy only).',
+            );
+        }
         return new self(
             $enabled,
             $maxRetries,
             self::seconds($policy, 'interval_start', $default->intervalStart),
             self::seconds($policy, 'interval_step', $default->intervalStep),
             self::seconds($policy, 'interval_max', $default->intervalMax),
+            $timeout === null ? null : (float) $timeout,
         );
     }
 

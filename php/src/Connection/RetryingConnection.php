@@ -99,6 +99,12 @@ final class RetryingConnection implements RedisConnection
      */
     public function lPush(string $key, string $value): int
     {
+        $deadline = $this->policy->timeout === null ? null : PubSubWaiter::now() + $this->policy->timeout;
+        return $this->inner->withDeadline($deadline, fn (): int => $this->lPushWithRetries($key, $value, $deadline));
+    }
+
+    private function lPushWithRetries(string $key, string $value, ?float $deadline): int
+    {
         $retries = 0;
         $started = microtime(true);
         while (true) {
@@ -108,7 +114,7 @@ final class RetryingConnection implements RedisConnection
                     $this->lastReply = ($this->clock)();
                 } catch (ConnectionFailed $e) {
                     // Only PING was in flight: nothing was published.
-                    $this->pause($e, self::RETRYABLE, $retries++, $started);
+                    $this->pause($e, self::RETRYABLE, $retries++, $started, $deadline);
                     continue;
                 }
             }
@@ -121,7 +127,7 @@ final class RetryingConnection implements RedisConnection
                 throw PublishOutcomeUnknown::forList($key, $e);
             } catch (ConnectionFailed $e) {
                 // An error reply (LPUSH did not run), or connecting failed (it was not sent).
-                $this->pause($e, self::RETRYABLE, $retries++, $started);
+                $this->pause($e, self::RETRYABLE, $retries++, $started, $deadline);
             }
         }
     }
@@ -186,6 +192,11 @@ final class RetryingConnection implements RedisConnection
         return $this->inner->endpoint();
     }
 
+    public function withDeadline(?float $deadline, \Closure $call): mixed
+    {
+        return $this->inner->withDeadline($deadline, $call);
+    }
+
     public function close(): void
     {
         $this->lastReply = null;
@@ -209,8 +220,13 @@ final class RetryingConnection implements RedisConnection
      *
      * @throws ConnectionFailed
      */
-    private function pause(ConnectionFailed $failure, array $retryableClasses, int $retriesDone, float $started): void
-    {
+    private function pause(
+        ConnectionFailed $failure,
+        array $retryableClasses,
+        int $retriesDone,
+        float $started,
+        ?float $deadline,
+    ): void {
         $retryable = false;
         foreach ($retryableClasses as $class) {
             $retryable = $retryable || $failure instanceof $class;
@@ -218,20 +234,24 @@ final class RetryingConnection implements RedisConnection
         if (!$retryable) {
             throw $failure;
         }
-        if (!$this->policy->allows($retriesDone)) {
-            if ($retriesDone === 0) {
+        $delay = $this->policy->delay($retriesDone);
+        $late = $deadline !== null && PubSubWaiter::now() + $delay >= $deadline;
+        if (!$this->policy->allows($retriesDone) || $late) {
+            if ($retriesDone === 0 && !$late) {
                 throw $failure;
             }
             $class = $failure::class;
             throw new $class(sprintf(
-                '%s Gave up after %d attempts in %.1f s (task_publish_retry_policy); the message was not queued.',
+                '%s Gave up after %d attempt%s in %.1f s (%s); the message was not queued.',
                 $failure->getMessage(),
                 $retriesDone + 1,
+                $retriesDone === 0 ? '' : 's',
                 microtime(true) - $started,
+                $late ? 'task_publish_timeout' : 'task_publish_retry_policy',
             ), 0, $failure);
         }
         $this->lastReply = null;
         $this->inner->close();
-        ($this->sleep)($this->policy->delay($retriesDone));
+        ($this->sleep)($delay);
     }
 }

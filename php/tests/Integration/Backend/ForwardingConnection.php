@@ -85,4 +85,9 @@ abstract class ForwardingConnection implements RedisConnection
     {
         $this->inner->close();
     }
+
+    public function withDeadline(?float $deadline, \Closure $call): mixed
+    {
+        return $this->inner->withDeadline($deadline, $call);
+    }
 }

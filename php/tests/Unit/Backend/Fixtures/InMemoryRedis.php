@@ -95,4 +95,9 @@ final class InMemoryRedis implements RedisConnection
     public function close(): void
     {
     }
+
+    public function withDeadline(?float $deadline, \Closure $call): mixed
+    {
+        return $call();
+    }
 }

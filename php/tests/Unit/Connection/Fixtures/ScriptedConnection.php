@@ -105,4 +105,9 @@ final class ScriptedConnection implements RedisConnection
     {
         $this->calls[] = 'CLOSE';
     }
+
+    public function withDeadline(?float $deadline, \Closure $call): mixed
+    {
+        return $call();
+    }
 }
