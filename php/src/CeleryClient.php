@@ -15,6 +15,7 @@ use CeleryBridge\Connection\ConnectionFactory;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\CeleryBridgeException;
+use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\InvalidCanvas;
 use CeleryBridge\Message\BodyEncoder;
 use CeleryBridge\Message\Delivery;
@@ -142,12 +143,23 @@ final class CeleryClient
             );
             $messages[] = [$message, $delivery];
         }
-        foreach ($plan->chordSizes as $groupId => $size) {
-            // Before any header task is published, so that the last one to finish finds it.
-            $this->resultBackend?->setChordSize((string) $groupId, $size);
-        }
-        foreach ($messages as [$message, $delivery]) {
-            $this->broker->publish($message, $delivery);
+        $queued = [];
+        try {
+            foreach ($plan->chordSizes as $groupId => $size) {
+                // Before any header task is published, so that the last one to finish finds it.
+                $this->resultBackend?->setChordSize((string) $groupId, $size);
+            }
+            foreach ($messages as [$message, $delivery]) {
+                $this->broker->publish($message, $delivery);
+                $queued[] = $message->taskId;
+            }
+        } catch (ConnectionFailed $e) {
+            $ids = array_map(static fn ($task): string => $task->taskId, $plan->tasks);
+            // Until canvases publish in one transaction, a chord cut short leaves its counter (and
+            // the header tasks already queued) behind; its body will never run.
+            $note = $plan->chordSizes === [] ? null : 'The chord counter was already stored, so this chord '
+                . 'will never complete: send the whole canvas again (it gets new ids).';
+            throw $e->duringPublish(array_values(array_diff($ids, $queued)), $queued, $plan->result->id, $note);
         }
         return $plan->result;
     }

@@ -229,6 +229,8 @@ function attempt(CeleryClient $client, string $marker): array
         'outcome' => $outcome,
         'class' => (new \\ReflectionClass($e))->getShortName(),
         'message' => $e->getMessage(),
+        'task_ids' => $e->taskIds(),
+        'canvas_id' => $e->canvasId(),
         'seconds' => microtime(true) - $started,
     ];
 }

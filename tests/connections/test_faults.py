@@ -234,6 +234,9 @@ def test_a_cut_after_lpush_is_reported_not_retried(
     assert x["outcome"] == "unknown", x
     assert x["class"] == "PublishOutcomeUnknown"
     assert "may or may not have been queued" in x["message"]
+    # The exception names the task it is unsure about, so the caller can look for it.
+    assert len(x["task_ids"]) == 1 and x["canvas_id"] == x["task_ids"][0]
+    assert f'Task id: "{x["task_ids"][0]}"' in x["message"]
     if mode == "stall_reply":
         assert "no reply to LPUSH within 1 s" in x["message"]
         assert 0.9 <= x["seconds"] < 5

@@ -9,8 +9,67 @@ namespace CeleryBridge\Exception;
  */
 class ConnectionFailed extends \RuntimeException implements CeleryBridgeException
 {
+    /** @var list<string> */
+    private array $taskIds = [];
+
+    /** @var list<string> */
+    private array $queuedTaskIds = [];
+
+    private ?string $canvasId = null;
+
     public static function because(string $server, string $what, ?\Throwable $previous = null): static
     {
         return new static(sprintf('Redis at %s: %s', $server, $what), 0, $previous);
+    }
+
+    /**
+     * The tasks of the failed send() that are not known to be queued, in publish order. For a
+     * PublishOutcomeUnknown the first one may or may not be queued; the others were not sent.
+     *
+     * @return list<string>
+     */
+    public function taskIds(): array
+    {
+        return $this->taskIds;
+    }
+
+    /**
+     * The tasks of the same send() that Redis confirmed queued before the failure (a canvas
+     * whose broker and backend are different servers is published in several steps).
+     *
+     * @return list<string>
+     */
+    public function queuedTaskIds(): array
+    {
+        return $this->queuedTaskIds;
+    }
+
+    /** The id of the result send() would have returned: the task's, the group's or the chord body's. */
+    public function canvasId(): ?string
+    {
+        return $this->canvasId;
+    }
+
+    /**
+     * Names the tasks a failed publish was about, as data and in the message.
+     *
+     * @internal called by CeleryClient on the way out of send()
+     * @param list<string> $notQueued
+     * @param list<string> $queued
+     */
+    public function duringPublish(array $notQueued, array $queued, ?string $canvasId, ?string $note = null): static
+    {
+        $this->taskIds = $notQueued;
+        $this->queuedTaskIds = $queued;
+        $this->canvasId = $canvasId;
+        $shown = array_map(static fn (string $id): string => '"' . Describe::text($id, 80) . '"', array_slice($notQueued, 0, 3));
+        $this->message .= sprintf(
+            ' Task id%s: %s%s%s.',
+            count($notQueued) === 1 ? '' : 's',
+            implode(', ', $shown),
+            count($notQueued) > 3 ? sprintf(' and %d more', count($notQueued) - 3) : '',
+            $queued === [] ? '' : sprintf('; %d task%s of the same send() were queued before', count($queued), count($queued) === 1 ? '' : 's'),
+        ) . ($note === null ? '' : ' ' . $note);
+        return $this;
     }
 }

@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Tests\Unit\Connection;
 
+use CeleryBridge\Canvas\Group;
+use CeleryBridge\Canvas\Signature;
 use CeleryBridge\CeleryClient;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionTimedOut;
@@ -81,6 +83,23 @@ final class DeadlineTest extends TestCase
             self::assertStringContainsString('not queued', $e->getMessage());
         }
         self::assertLessThan(2.0, (hrtime(true) - $started) / 1e9);
+    }
+
+    public function testAFailedPublishNamesItsTasks(): void
+    {
+        $celery = new CeleryClient($this->url, config: ['task_publish_timeout' => 0.3]);
+        try {
+            $celery->send(new Group(
+                new Signature('tasks.add', [1, 2], options: ['task_id' => 'first']),
+                new Signature('tasks.add', [3, 4], options: ['task_id' => 'second']),
+            ), ['task_id' => 'the-group']);
+            self::fail('A publish to a server that never answers succeeded.');
+        } catch (ConnectionFailed $e) {
+            self::assertSame(['first', 'second'], $e->taskIds());
+            self::assertSame([], $e->queuedTaskIds());
+            self::assertSame('the-group', $e->canvasId());
+            self::assertStringContainsString('Task ids: "first", "second".', $e->getMessage());
+        }
     }
 
     public function testPublishTimeoutMustBePositive(): void
