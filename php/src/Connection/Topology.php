@@ -204,17 +204,24 @@ final class Topology
         if ($tls->certReqs !== null) {
             return $tls;
         }
-        if ($options->role === Dsn::BACKEND) {
+        if ($tls->isEmpty()) {
+            // Celery's backend raises ValueError here. kombu's broker warns "Secure redis scheme
+            // specified (rediss) with no ssl options, defaulting to insecure SSL behaviour" and
+            // skips certificate checks: refused here too, so that nobody loses them unknowingly.
             throw InvalidBrokerUrl::because(
                 (string) $node,
-                'a rediss:// result backend needs ssl_cert_reqs (required, optional or none) in the URL '
-                . 'or in redis_backend_use_ssl; Celery raises ValueError without it.',
+                sprintf(
+                    'a rediss:// %s needs ssl_cert_reqs (required, optional or none) in the URL or in %s. '
+                    . 'Without it Celery %s; add ?ssl_cert_reqs=required (with ssl_ca_certs if your CA is not '
+                    . 'the system\'s), or ?ssl_cert_reqs=none to skip verification knowingly.',
+                    $options->role === Dsn::BACKEND ? 'result backend' : 'broker',
+                    $options->role === Dsn::BACKEND ? 'redis_backend_use_ssl' : 'broker_use_ssl',
+                    $options->role === Dsn::BACKEND ? 'raises ValueError' : '(kombu) would not verify the server certificate',
+                ),
             );
         }
-        // kombu: "Secure redis scheme specified (rediss) with no ssl options, defaulting to
-        // insecure SSL behaviour" - CERT_NONE. Options without ssl_cert_reqs keep redis-py's
-        // default, CERT_REQUIRED.
-        return $tls->isEmpty() ? $tls->withCertReqs(TlsOptions::NONE) : $tls->withCertReqs(TlsOptions::REQUIRED);
+        // Options without ssl_cert_reqs keep redis-py's default, CERT_REQUIRED.
+        return $tls->withCertReqs(TlsOptions::REQUIRED);
     }
 
     /**

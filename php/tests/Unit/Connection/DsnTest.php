@@ -121,7 +121,7 @@ final class DsnTest extends TestCase
 
     public function testCertNoneTurnsVerificationOff(): void
     {
-        $endpoint = Topology::fromDsn(Dsn::fromString('rediss://h:6380/0'), ConnectionOptions::defaults())->endpoints[0];
+        $endpoint = Topology::fromDsn(Dsn::fromString('rediss://h:6380/0?ssl_cert_reqs=none'), ConnectionOptions::defaults())->endpoints[0];
 
         self::assertFalse($endpoint->tlsContext['verify_peer']);
         self::assertFalse($endpoint->tlsContext['verify_peer_name']);
