@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -385,7 +385,12 @@ def php_script(code: str) -> str:
 
 
 def run_php_script(
-    script: Path, env: Mapping[str, str | None], timeout: float, php: str = "php"
+    script: Path,
+    env: Mapping[str, str | None],
+    timeout: float,
+    php: str = "php",
+    php_args: Sequence[str] = (),
+    args: Sequence[str] = (),
 ) -> PhpResult:
     """Run `php` on a script file with every diagnostic shown on stderr."""
     full_env = dict(os.environ)
@@ -394,7 +399,7 @@ def run_php_script(
             full_env.pop(key, None)
         else:
             full_env[key] = value
-    command = [php, *PHP_FLAGS, str(script)]
+    command = [php, *PHP_FLAGS, *php_args, str(script), *args]
     try:
         done = subprocess.run(
             command,

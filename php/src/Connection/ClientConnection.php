@@ -28,7 +28,11 @@ abstract class ClientConnection implements RedisConnection
      */
     private const ONCE = ['LPUSH', 'PUBLISH', 'MULTI'];
 
-    protected ?object $client;
+    /**
+     * The client library's object, wrapped: a Predis client carries the password in its
+     * parameters, and var_export() or print_r() of anything holding it must not show it.
+     */
+    private ?\SensitiveParameterValue $handle = null;
     protected ?Endpoint $current;
     /** Absolute (PubSubWaiter::now()) time by which the current withDeadline() call must end. */
     private ?float $deadline = null;
@@ -37,10 +41,10 @@ abstract class ClientConnection implements RedisConnection
         protected readonly Topology $topology,
         protected readonly ConnectionOptions $options,
         protected readonly bool $injected,
-        ?object $client,
+        #[\SensitiveParameter] ?object $client,
         ?Endpoint $current,
     ) {
-        $this->client = $client;
+        $this->setClient($client);
         $this->current = $current;
     }
 
@@ -55,7 +59,11 @@ abstract class ClientConnection implements RedisConnection
      * Runs a command, throwing Failure::reply() for an error reply; a failure of the socket is
      * left as the client library's own exception (see isSocketFailure()).
      */
-    abstract protected function execute(object $client, Endpoint $endpoint, \Closure $call): mixed;
+    abstract protected function execute(
+        #[\SensitiveParameter] object $client,
+        Endpoint $endpoint,
+        #[\SensitiveParameter] \Closure $call,
+    ): mixed;
 
     abstract protected function isSocketFailure(\Throwable $e): bool;
 
@@ -65,16 +73,32 @@ abstract class ClientConnection implements RedisConnection
      * @param list<string> $command
      * @throws ConnectionFailed
      */
-    abstract protected function raw(object $client, Endpoint $endpoint, array $command): mixed;
+    abstract protected function raw(#[\SensitiveParameter] object $client, Endpoint $endpoint, array $command): mixed;
 
-    abstract protected function disconnect(object $client): void;
+    abstract protected function disconnect(#[\SensitiveParameter] object $client): void;
 
     /**
      * Sets how long the client waits for a reply on its open socket.
      */
-    abstract protected function setReadTimeout(object $client, float $seconds): void;
+    abstract protected function setReadTimeout(#[\SensitiveParameter] object $client, float $seconds): void;
 
-    public function withDeadline(?float $deadline, \Closure $call): mixed
+    protected function client(): ?object
+    {
+        return $this->handle?->getValue();
+    }
+
+    /**
+     * @template T of object|null
+     * @param T $client
+     * @return T
+     */
+    protected function setClient(#[\SensitiveParameter] ?object $client): ?object
+    {
+        $this->handle = $client === null ? null : new \SensitiveParameterValue($client);
+        return $client;
+    }
+
+    public function withDeadline(?float $deadline, #[\SensitiveParameter] \Closure $call): mixed
     {
         $outer = $this->deadline;
         $this->deadline = $deadline === null ? $outer : min($deadline, $outer ?? INF);
@@ -117,7 +141,7 @@ abstract class ClientConnection implements RedisConnection
      *
      * @param list<string> $keys
      */
-    abstract protected function lengthsThenDeletes(object $client, array $keys): mixed;
+    abstract protected function lengthsThenDeletes(#[\SensitiveParameter] object $client, array $keys): mixed;
 
     public function ping(): void
     {
@@ -153,7 +177,7 @@ abstract class ClientConnection implements RedisConnection
         }
         if ($this->options->persistent) {
             // Closing would end the persistent socket too; leave it to the next request.
-            $this->client = null;
+            $this->setClient(null);
             $this->current = null;
             return;
         }
@@ -166,10 +190,10 @@ abstract class ClientConnection implements RedisConnection
             // Both libraries reconnect a client they marked broken on its next command.
             return;
         }
-        if ($this->client !== null) {
-            $this->disconnect($this->client);
+        if ($this->client() !== null) {
+            $this->disconnect($this->client());
         }
-        $this->client = null;
+        $this->setClient(null);
         $this->current = null;
     }
 
@@ -178,7 +202,7 @@ abstract class ClientConnection implements RedisConnection
      */
     protected function connection(): object
     {
-        return $this->client ?? $this->open();
+        return $this->client() ?? $this->open();
     }
 
     /**
@@ -187,7 +211,7 @@ abstract class ClientConnection implements RedisConnection
      */
     protected function isReused(): bool
     {
-        return $this->client !== null;
+        return $this->client() !== null;
     }
 
     /**
@@ -195,7 +219,7 @@ abstract class ClientConnection implements RedisConnection
      * once more on a new connection when a reused one turns out to be broken (the server
      * restarted, Sentinel disconnected us); a timeout is never repeated.
      */
-    protected function run(string $command, \Closure $call, bool $handshake = false): mixed
+    protected function run(string $command, #[\SensitiveParameter] \Closure $call, bool $handshake = false): mixed
     {
         $reused = $this->isReused();
         $client = $this->connection();
@@ -219,7 +243,8 @@ abstract class ClientConnection implements RedisConnection
                 throw $e;
             }
             $this->drop();
-            $failure = Failure::afterSending($endpoint, $command, $e->getMessage(), microtime(true) - $start, $handshake, $e);
+            $elapsed = microtime(true) - $start;
+            $failure = Failure::afterSending($endpoint, $command, $e->getMessage(), $elapsed, $handshake, Failure::scrub($e));
             $once = in_array($command, self::ONCE, true);
             if ($reused && !$once && $failure instanceof ConnectionLost && !$failure->timedOut()) {
                 return $this->run($command, $call, $handshake);
@@ -227,7 +252,8 @@ abstract class ClientConnection implements RedisConnection
             if ($endpoint !== $normal && !$once && $failure instanceof ConnectionLost && $failure->timedOut()) {
                 // The caller's time ran out, not the socket timeout. (A write that timed out stays
                 // ConnectionLost: whether it ran is unknown.)
-                throw ConnectionTimedOut::noAnswerBeforeDeadline($endpoint->describe(), $command, $endpoint->readTimeout, $e);
+                $left = $endpoint->readTimeout;
+                throw ConnectionTimedOut::noAnswerBeforeDeadline($endpoint->describe(), $command, $left, Failure::scrub($e));
             }
             throw $failure;
         }
@@ -255,7 +281,7 @@ abstract class ClientConnection implements RedisConnection
                 continue;
             }
             $this->current = $endpoint;
-            return $this->client = $client;
+            return $this->setClient($client);
         }
         throw Connector::firstFailure($failures);
     }
@@ -264,7 +290,7 @@ abstract class ClientConnection implements RedisConnection
      * Sentinel may name a server that has just been demoted; redis-py finds out on the first
      * READONLY, we ask ROLE once per connection.
      */
-    private function checkMaster(object $client, Endpoint $endpoint): void
+    private function checkMaster(#[\SensitiveParameter] object $client, Endpoint $endpoint): void
     {
         $role = $this->raw($client, $endpoint, ['ROLE']);
         $name = is_array($role) ? (string) ($role[0] ?? '') : '';

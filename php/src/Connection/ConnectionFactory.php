@@ -29,7 +29,7 @@ final class ConnectionFactory
      */
     public static function create(
         #[\SensitiveParameter] string|object $target,
-        array $options = [],
+        #[\SensitiveParameter] array $options = [],
         string $role = self::BROKER,
     ): RedisConnection {
         if ($target instanceof RedisConnection) {
@@ -45,7 +45,7 @@ final class ConnectionFactory
 
     private static function connect(
         #[\SensitiveParameter] string|object $target,
-        ConnectionOptions $settings,
+        #[\SensitiveParameter] ConnectionOptions $settings,
         string $role,
     ): RedisConnection {
         if (is_string($target)) {

@@ -65,6 +65,15 @@ final class ConnectionOptions
 
     private const SENTINEL_KWARGS = ['username', 'password', 'socket_timeout', 'socket_connect_timeout'];
 
+    /** Kept wrapped: var_dump(), print_r(), var_export() and traces never show it. */
+    private readonly ?\SensitiveParameterValue $sentinelPasswordSecret;
+
+    /** sentinel_kwargs password, for AUTH on the sentinels. */
+    public function sentinelPassword(): ?string
+    {
+        return $this->sentinelPasswordSecret?->getValue();
+    }
+
     private function __construct(
         public readonly string $role,
         public readonly string $client,
@@ -75,12 +84,13 @@ final class ConnectionOptions
         public readonly ?string $masterName,
         public readonly int $minOtherSentinels,
         public readonly ?string $sentinelUsername,
-        #[\SensitiveParameter] public readonly ?string $sentinelPassword,
+        #[\SensitiveParameter] ?string $sentinelPassword,
         public readonly ?float $sentinelConnectTimeout,
         public readonly ?float $sentinelReadTimeout,
         public readonly RetryPolicy $retryPolicy,
         public readonly float $healthCheckInterval,
     ) {
+        $this->sentinelPasswordSecret = $sentinelPassword === null ? null : new \SensitiveParameterValue($sentinelPassword);
     }
 
     public static function defaults(string $role = Dsn::BROKER): self
@@ -93,7 +103,7 @@ final class ConnectionOptions
      *
      * @throws InvalidConfiguration naming the unknown or invalid key
      */
-    public static function fromConfig(array $config, string $role = Dsn::BROKER): self
+    public static function fromConfig(#[\SensitiveParameter] array $config, string $role = Dsn::BROKER): self
     {
         foreach (array_keys($config) as $key) {
             if (!in_array($key, self::KEYS, true)) {
@@ -148,11 +158,7 @@ final class ConnectionOptions
         }
         foreach (array_keys($sentinelKwargs) as $key) {
             if (!in_array($key, self::SENTINEL_KWARGS, true)) {
-                throw InvalidConfiguration::invalid(
-                    sprintf('%s[sentinel_kwargs][%s]', $transportKey, $key),
-                    $sentinelKwargs[$key],
-                    'not supported; known: ' . implode(', ', self::SENTINEL_KWARGS) . '.',
-                );
+                throw InvalidConfiguration::unknownKey(sprintf('%s[sentinel_kwargs][%s]', $transportKey, $key), self::SENTINEL_KWARGS);
             }
         }
         foreach (['username', 'password'] as $key) {
@@ -195,7 +201,7 @@ final class ConnectionOptions
             $this->masterName,
             $this->minOtherSentinels,
             $this->sentinelUsername,
-            $this->sentinelPassword,
+            $this->sentinelPassword(),
             $this->sentinelConnectTimeout,
             $this->sentinelReadTimeout,
             $this->retryPolicy,
@@ -214,14 +220,14 @@ final class ConnectionOptions
     public function __debugInfo(): array
     {
         $info = get_object_vars($this);
-        $info['sentinelPassword'] = $this->sentinelPassword === null ? null : '****';
+        $info['sentinelPassword'] = $this->sentinelPassword() === null ? null : '****';
         return $info;
     }
 
     /**
      * @param array<mixed> $transport
      */
-    private static function interval(array $transport, string $transportKey): float
+    private static function interval(#[\SensitiveParameter] array $transport, string $transportKey): float
     {
         $value = $transport['health_check_interval'] ?? self::DEFAULT_HEALTH_CHECK_INTERVAL;
         if ((!is_int($value) && !is_float($value)) || $value < 0 || !is_finite((float) $value)) {
@@ -234,7 +240,7 @@ final class ConnectionOptions
     /**
      * @param array<mixed> $from
      */
-    private static function seconds(array $from, string $key, ?string $inside = null): ?float
+    private static function seconds(#[\SensitiveParameter] array $from, string $key, ?string $inside = null): ?float
     {
         if (!isset($from[$key])) {
             return null;

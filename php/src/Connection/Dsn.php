@@ -38,6 +38,15 @@ final class Dsn
         'protocol',
     ];
 
+    /** Kept wrapped: var_dump(), print_r(), var_export() and traces never show it. */
+    private readonly ?\SensitiveParameterValue $passwordSecret;
+
+    /** The password from the URL, percent-decoded. */
+    public function password(): ?string
+    {
+        return $this->passwordSecret?->getValue();
+    }
+
     /**
      * @param array<string, string> $query the accepted query options, as given
      * @param list<Dsn> $alternates
@@ -51,13 +60,14 @@ final class Dsn
         public readonly ?string $path,
         public readonly int $database,
         public readonly ?string $username,
-        #[\SensitiveParameter] public readonly ?string $password,
+        #[\SensitiveParameter] ?string $password,
         public readonly ?TlsOptions $tls,
         public readonly ?float $connectTimeout,
         public readonly ?float $readTimeout,
         private readonly array $query,
         public readonly array $alternates,
     ) {
+        $this->passwordSecret = $password === null ? null : new \SensitiveParameterValue($password);
     }
 
     /**
@@ -122,8 +132,8 @@ final class Dsn
     public function __toString(): string
     {
         $auth = '';
-        if ($this->username !== null || $this->password !== null) {
-            $auth = rawurlencode($this->username ?? '') . ($this->password !== null ? ':****' : '') . '@';
+        if ($this->username !== null || $this->password() !== null) {
+            $auth = rawurlencode($this->username ?? '') . ($this->password() !== null ? ':****' : '') . '@';
         }
         if ($this->transport === Endpoint::UNIX) {
             $text = sprintf('%s://%s%s', $this->scheme, $auth, $this->path);
@@ -157,16 +167,14 @@ final class Dsn
      */
     public static function mask(#[\SensitiveParameter] string $url): string
     {
-        $pieces = array_map(
-            static fn (string $piece): string => (string) preg_replace(
-                '#^([^:/?]*://[^:@/?]*:).*@#s',
-                '$1****@',
-                $piece,
-            ),
-            explode(';', $url),
+        // User info runs to the last "@" of each URL of a failover list; a password may hold
+        // "/", "?", "#", ";" or "@", and a mistyped "redis:/" has one slash only.
+        $masked = (string) preg_replace(
+            '#([A-Za-z][A-Za-z0-9+.\-]*:/{0,2}[^:@/?;\s]*:).*?@(?=[^@;]*(?:;|$))#s',
+            '$1****@',
+            $url,
         );
-        $masked = implode(';', $pieces);
-        return (string) preg_replace('#(ssl_password=)[^&;]*#', '$1****', $masked);
+        return (string) preg_replace('#([?&;](?:ssl_password|password|passwd|pass|pwd)=)[^&;]*#i', '$1****', $masked);
     }
 
     /**
@@ -183,7 +191,7 @@ final class Dsn
             $this->path,
             $this->database,
             $this->username,
-            $this->password,
+            $this->password(),
             $this->tls,
             $this->connectTimeout,
             $this->readTimeout,
@@ -307,7 +315,7 @@ final class Dsn
      *
      * @return array<string, string>
      */
-    private static function parseQuery(string $text, string $masked): array
+    private static function parseQuery(#[\SensitiveParameter] string $text, string $masked): array
     {
         $query = [];
         foreach (explode('&', $text) as $pair) {
@@ -334,7 +342,7 @@ final class Dsn
         string $path,
         ?string $username,
         #[\SensitiveParameter] ?string $password,
-        array $query,
+        #[\SensitiveParameter] array $query,
         string $masked,
     ): self {
         // kombu strips one "/" from the path, and one more when what is left starts with "/".
@@ -413,7 +421,7 @@ final class Dsn
         string $path,
         ?string $username,
         #[\SensitiveParameter] ?string $password,
-        array $query,
+        #[\SensitiveParameter] array $query,
         string $masked,
     ): self {
         $socket = rawurldecode($path);
@@ -459,7 +467,7 @@ final class Dsn
     /**
      * @param array<string, string> $ssl
      */
-    private static function tls(array $ssl, string $masked): TlsOptions
+    private static function tls(#[\SensitiveParameter] array $ssl, string $masked): TlsOptions
     {
         foreach (array_keys($ssl) as $key) {
             if (!in_array($key, TlsOptions::KEYS, true)) {
@@ -510,7 +518,7 @@ final class Dsn
         ));
     }
 
-    private static function database(string $text, string $what, string $masked): int
+    private static function database(#[\SensitiveParameter] string $text, string $what, string $masked): int
     {
         if ($text === '') {
             return 0;
@@ -525,7 +533,7 @@ final class Dsn
         return (int) $text;
     }
 
-    private static function seconds(string $key, string $value, string $masked): float
+    private static function seconds(string $key, #[\SensitiveParameter] string $value, string $masked): float
     {
         if (!is_numeric($value) || (float) $value <= 0) {
             throw InvalidBrokerUrl::because($masked, sprintf('the option "%s" is "%s", not a positive number of seconds.', $key, $value));

@@ -19,6 +19,20 @@ final class Endpoint
     public const TLS = 'tls';
     public const UNIX = 'unix';
 
+    /** Kept wrapped: var_dump(), print_r(), var_export() and traces never show it. */
+    private readonly ?\SensitiveParameterValue $passwordSecret;
+
+    /** @var array<string, mixed> PHP `ssl` stream context options, without the key passphrase */
+    public readonly array $tlsContext;
+
+    private readonly ?\SensitiveParameterValue $passphrase;
+
+    /** The password to AUTH with, if any. */
+    public function password(): ?string
+    {
+        return $this->passwordSecret?->getValue();
+    }
+
     /**
      * @param array<string, mixed> $tlsContext PHP `ssl` stream context options (verify_peer, cafile, ...)
      */
@@ -27,13 +41,19 @@ final class Endpoint
         public readonly string $host,
         public readonly int $port,
         public readonly ?string $path,
-        public readonly array $tlsContext,
+        array $tlsContext,
         public readonly ?string $username,
-        #[\SensitiveParameter] public readonly ?string $password,
+        #[\SensitiveParameter] ?string $password,
         public readonly int $database,
         public readonly float $connectTimeout,
         public readonly float $readTimeout,
     ) {
+        $this->passwordSecret = $password === null ? null : new \SensitiveParameterValue($password);
+        // The key passphrase is a secret too: only streamContext() hands it out.
+        $passphrase = $tlsContext['passphrase'] ?? null;
+        unset($tlsContext['passphrase']);
+        $this->tlsContext = $tlsContext;
+        $this->passphrase = is_string($passphrase) ? new \SensitiveParameterValue($passphrase) : null;
     }
 
     public static function tcp(
@@ -126,9 +146,9 @@ final class Endpoint
             $this->host,
             $this->port,
             $this->path,
-            $this->tlsContext,
+            $this->streamContext()['ssl'] ?? [],
             $this->username,
-            $this->password,
+            $this->password(),
             $this->database,
             $connectTimeout,
             $readTimeout,
@@ -151,7 +171,11 @@ final class Endpoint
      */
     public function streamContext(): array
     {
-        return $this->transport === self::TLS ? ['ssl' => $this->tlsContext] : [];
+        if ($this->transport !== self::TLS) {
+            return [];
+        }
+        $passphrase = $this->passphrase === null ? [] : ['passphrase' => $this->passphrase->getValue()];
+        return ['ssl' => $this->tlsContext + $passphrase];
     }
 
     /**
@@ -183,7 +207,7 @@ final class Endpoint
             'port' => $this->port,
             'path' => $this->path,
             'username' => $this->username,
-            'password' => $this->password === null ? null : '****',
+            'password' => $this->password() === null ? null : '****',
             'database' => $this->database,
         ];
     }

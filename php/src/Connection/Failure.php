@@ -130,6 +130,17 @@ final class Failure
         return ConnectionLost::afterSending($server, $command, $detail, $timedOut ? $endpoint->readTimeout : null, $previous);
     }
 
+    /**
+     * The client library's exception, safe to keep as `previous`: its class and message only.
+     * The original holds what must not leak: Predis exceptions keep the connection with its
+     * parameters (the password among them), and phpredis exceptions thrown by auth() keep the
+     * password in their trace when zend.exception_ignore_args is off.
+     */
+    public static function scrub(#[\SensitiveParameter] \Throwable $e): \RuntimeException
+    {
+        return new \RuntimeException($e::class . ': ' . $e->getMessage(), (int) $e->getCode());
+    }
+
     /** Strips Predis' " [tcp://host:port]" suffix and trailing dots. */
     public static function clean(string $detail): string
     {

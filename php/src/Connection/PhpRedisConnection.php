@@ -17,13 +17,13 @@ use CeleryBridge\Exception\InvalidConfiguration;
  */
 final class PhpRedisConnection extends ClientConnection
 {
-    public static function fromDsn(Dsn $dsn, ?ConnectionOptions $options = null): self
+    public static function fromDsn(#[\SensitiveParameter] Dsn $dsn, #[\SensitiveParameter] ?ConnectionOptions $options = null): self
     {
         $options ??= ConnectionOptions::defaults($dsn->role);
         return self::fromTopology(Topology::fromDsn($dsn, $options), $options);
     }
 
-    public static function fromTopology(Topology $topology, ConnectionOptions $options): self
+    public static function fromTopology(Topology $topology, #[\SensitiveParameter] ConnectionOptions $options): self
     {
         if (!extension_loaded('redis')) {
             throw InvalidConfiguration::invalid(
@@ -38,7 +38,7 @@ final class PhpRedisConnection extends ClientConnection
     /**
      * Uses a \Redis the caller has already connected (connect() or pconnect(), auth(), select()).
      */
-    public static function fromClient(\Redis $redis): self
+    public static function fromClient(#[\SensitiveParameter] \Redis $redis): self
     {
         if (!$redis->isConnected()) {
             throw InvalidConfiguration::invalid(
@@ -76,7 +76,7 @@ final class PhpRedisConnection extends ClientConnection
         return new self(Topology::single($endpoint), ConnectionOptions::defaults(), true, $redis, $endpoint);
     }
 
-    public function lPush(string $key, string $value): int
+    public function lPush(string $key, #[\SensitiveParameter] string $value): int
     {
         return (int) $this->run('LPUSH', static fn (\Redis $r) => $r->lPush($key, $value));
     }
@@ -101,7 +101,7 @@ final class PhpRedisConnection extends ClientConnection
         return array_map(static fn ($v) => is_string($v) ? $v : null, array_values((array) $values));
     }
 
-    public function set(string $key, string $value, ?int $ttlSeconds = null): void
+    public function set(string $key, #[\SensitiveParameter] string $value, ?int $ttlSeconds = null): void
     {
         $this->run(
             $ttlSeconds === null ? 'SET' : 'SETEX',
@@ -124,7 +124,7 @@ final class PhpRedisConnection extends ClientConnection
         return array_values(array_map('strval', (array) $this->run('SMEMBERS', static fn (\Redis $r) => $r->sMembers($key))));
     }
 
-    protected function lengthsThenDeletes(object $client, array $keys): mixed
+    protected function lengthsThenDeletes(#[\SensitiveParameter] object $client, array $keys): mixed
     {
         \assert($client instanceof \Redis);
         $transaction = $client->multi();
@@ -135,7 +135,7 @@ final class PhpRedisConnection extends ClientConnection
         return $transaction->exec();
     }
 
-    protected function execute(object $client, Endpoint $endpoint, \Closure $call): mixed
+    protected function execute(#[\SensitiveParameter] object $client, Endpoint $endpoint, #[\SensitiveParameter] \Closure $call): mixed
     {
         \assert($client instanceof \Redis);
         $client->clearLastError();
@@ -143,7 +143,7 @@ final class PhpRedisConnection extends ClientConnection
             $result = $call($client);
         } catch (\RedisException $e) {
             if (Failure::isReply($e->getMessage())) {
-                throw Failure::reply($endpoint, $e->getMessage(), $e);
+                throw Failure::reply($endpoint, $e->getMessage(), Failure::scrub($e));
             }
             throw $e;
         }
@@ -162,19 +162,19 @@ final class PhpRedisConnection extends ClientConnection
         return $e instanceof \RedisException;
     }
 
-    protected function raw(object $client, Endpoint $endpoint, array $command): mixed
+    protected function raw(#[\SensitiveParameter] object $client, Endpoint $endpoint, array $command): mixed
     {
         \assert($client instanceof \Redis);
         return $this->handshake($client, $endpoint, $command[0], static fn (\Redis $r) => $r->rawCommand(...$command));
     }
 
-    protected function setReadTimeout(object $client, float $seconds): void
+    protected function setReadTimeout(#[\SensitiveParameter] object $client, float $seconds): void
     {
         \assert($client instanceof \Redis);
         $client->setOption(\Redis::OPT_READ_TIMEOUT, $seconds);
     }
 
-    protected function disconnect(object $client): void
+    protected function disconnect(#[\SensitiveParameter] object $client): void
     {
         \assert($client instanceof \Redis);
         self::quietClose($client);
@@ -195,7 +195,7 @@ final class PhpRedisConnection extends ClientConnection
         $persistentId = $persistent ? Connector::persistentId($endpoint) : null;
         $arguments = [$host, $port, $endpoint->connectTimeout, $persistentId, 0, $endpoint->readTimeout];
         if ($endpoint->transport === Endpoint::TLS) {
-            $arguments[] = ['stream' => $endpoint->tlsContext];
+            $arguments[] = ['stream' => $endpoint->streamContext()['ssl']];
         }
         $warnings = [];
         set_error_handler(static function (int $level, string $message) use (&$warnings): bool {
@@ -209,15 +209,15 @@ final class PhpRedisConnection extends ClientConnection
             }
         } catch (\RedisException $e) {
             // After a failed TLS handshake phpredis throws on the call following connect().
-            throw Failure::connecting($endpoint, $e->getMessage(), $warnings, $e);
+            throw Failure::connecting($endpoint, $e->getMessage(), $warnings, Failure::scrub($e));
         } finally {
             restore_error_handler();
         }
         // One silent reconnect when phpredis finds the socket closed before writing (nothing was
         // sent yet); every other retry is ours.
         $redis->setOption(\Redis::OPT_MAX_RETRIES, 1);
-        if ($endpoint->password !== null) {
-            $credentials = $endpoint->username !== null ? [$endpoint->username, $endpoint->password] : $endpoint->password;
+        if ($endpoint->password() !== null) {
+            $credentials = $endpoint->username !== null ? [$endpoint->username, $endpoint->password()] : $endpoint->password();
             $this->handshake($redis, $endpoint, 'AUTH', static fn (\Redis $r) => $r->auth($credentials));
         }
         if ($endpoint->database !== 0) {
@@ -226,17 +226,21 @@ final class PhpRedisConnection extends ClientConnection
         return $redis;
     }
 
-    private function handshake(\Redis $redis, Endpoint $endpoint, string $command, \Closure $call): mixed
-    {
+    private function handshake(
+        #[\SensitiveParameter] \Redis $redis,
+        Endpoint $endpoint,
+        string $command,
+        #[\SensitiveParameter] \Closure $call,
+    ): mixed {
         $start = microtime(true);
         try {
             $result = $call($redis);
         } catch (\RedisException $e) {
             self::quietClose($redis);
             if (Failure::isReply($e->getMessage())) {
-                throw Failure::reply($endpoint, $e->getMessage(), $e);
+                throw Failure::reply($endpoint, $e->getMessage(), Failure::scrub($e));
             }
-            throw Failure::afterSending($endpoint, $command, $e->getMessage(), microtime(true) - $start, true, $e);
+            throw Failure::afterSending($endpoint, $command, $e->getMessage(), microtime(true) - $start, true, Failure::scrub($e));
         }
         if ($result === false) {
             $error = (string) ($redis->getLastError() ?? sprintf('%s failed', $command));
@@ -246,7 +250,7 @@ final class PhpRedisConnection extends ClientConnection
         return $result;
     }
 
-    private static function quietClose(\Redis $redis): void
+    private static function quietClose(#[\SensitiveParameter] \Redis $redis): void
     {
         try {
             $redis->close();

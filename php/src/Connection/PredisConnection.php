@@ -17,13 +17,13 @@ use CeleryBridge\Exception\InvalidConfiguration;
  */
 final class PredisConnection extends ClientConnection
 {
-    public static function fromDsn(Dsn $dsn, ?ConnectionOptions $options = null): self
+    public static function fromDsn(#[\SensitiveParameter] Dsn $dsn, #[\SensitiveParameter] ?ConnectionOptions $options = null): self
     {
         $options ??= ConnectionOptions::defaults($dsn->role);
         return self::fromTopology(Topology::fromDsn($dsn, $options), $options);
     }
 
-    public static function fromTopology(Topology $topology, ConnectionOptions $options): self
+    public static function fromTopology(Topology $topology, #[\SensitiveParameter] ConnectionOptions $options): self
     {
         if (!self::available()) {
             throw InvalidConfiguration::invalid(
@@ -44,7 +44,7 @@ final class PredisConnection extends ClientConnection
      * Uses a Predis client the caller configured (a single server, or Predis' own replication
      * or Sentinel setup, whose writes go to the master).
      */
-    public static function fromClient(\Predis\ClientInterface $client): self
+    public static function fromClient(#[\SensitiveParameter] \Predis\ClientInterface $client): self
     {
         $connection = $client->getConnection();
         $clusterInterfaces = ['Predis\Connection\Aggregate\ClusterInterface', 'Predis\Connection\Cluster\ClusterInterface'];
@@ -75,7 +75,7 @@ final class PredisConnection extends ClientConnection
             . 'support it either. Use a standalone Redis, or Sentinel (sentinel://...) for failover.';
     }
 
-    public function lPush(string $key, string $value): int
+    public function lPush(string $key, #[\SensitiveParameter] string $value): int
     {
         return (int) $this->run('LPUSH', static fn (\Predis\ClientInterface $c) => $c->lpush($key, [$value]));
     }
@@ -100,7 +100,7 @@ final class PredisConnection extends ClientConnection
         return array_map(static fn ($v) => is_string($v) ? $v : null, array_values((array) $values));
     }
 
-    public function set(string $key, string $value, ?int $ttlSeconds = null): void
+    public function set(string $key, #[\SensitiveParameter] string $value, ?int $ttlSeconds = null): void
     {
         $this->run(
             $ttlSeconds === null ? 'SET' : 'SETEX',
@@ -118,7 +118,7 @@ final class PredisConnection extends ClientConnection
         return (int) $this->run('LLEN', static fn (\Predis\ClientInterface $c) => $c->llen($key));
     }
 
-    protected function lengthsThenDeletes(object $client, array $keys): mixed
+    protected function lengthsThenDeletes(#[\SensitiveParameter] object $client, array $keys): mixed
     {
         \assert($client instanceof \Predis\ClientInterface);
         return $client->transaction(static function ($transaction) use ($keys): void {
@@ -135,12 +135,12 @@ final class PredisConnection extends ClientConnection
         return array_values(array_map('strval', (array) $members));
     }
 
-    protected function execute(object $client, Endpoint $endpoint, \Closure $call): mixed
+    protected function execute(#[\SensitiveParameter] object $client, Endpoint $endpoint, #[\SensitiveParameter] \Closure $call): mixed
     {
         try {
             $result = $call($client);
         } catch (\Predis\Response\ServerException $e) {
-            throw Failure::reply($endpoint, $e->getMessage(), $e);
+            throw Failure::reply($endpoint, $e->getMessage(), Failure::scrub($e));
         }
         if ($result instanceof \Predis\Response\ErrorInterface) {
             throw Failure::reply($endpoint, $result->getMessage());
@@ -155,10 +155,10 @@ final class PredisConnection extends ClientConnection
 
     protected function isReused(): bool
     {
-        return $this->client instanceof \Predis\ClientInterface && $this->client->isConnected();
+        return $this->client() instanceof \Predis\ClientInterface && $this->client()->isConnected();
     }
 
-    protected function setReadTimeout(object $client, float $seconds): void
+    protected function setReadTimeout(#[\SensitiveParameter] object $client, float $seconds): void
     {
         \assert($client instanceof \Predis\ClientInterface);
         $connection = $client->getConnection();
@@ -170,7 +170,7 @@ final class PredisConnection extends ClientConnection
         }
     }
 
-    protected function disconnect(object $client): void
+    protected function disconnect(#[\SensitiveParameter] object $client): void
     {
         \assert($client instanceof \Predis\ClientInterface);
         try {
@@ -182,33 +182,33 @@ final class PredisConnection extends ClientConnection
 
     protected function connection(): object
     {
-        if (!$this->client instanceof \Predis\ClientInterface) {
+        if (!$this->client() instanceof \Predis\ClientInterface) {
             $client = $this->open();
             \assert($client instanceof \Predis\ClientInterface);
             return $client;
         }
-        if ($this->client->isConnected() && self::closedByServer($this->client)) {
+        if ($this->client()->isConnected() && self::closedByServer($this->client())) {
             // The server hung up while we were idle (restart, failover, `timeout`): without this,
             // Predis would write the next command into the dead socket.
             if ($this->injected) {
-                $this->client->disconnect();
+                $this->client()->disconnect();
             } else {
                 $this->drop();
                 return $this->open();
             }
         }
-        if (!$this->client->isConnected()) {
+        if (!$this->client()->isConnected()) {
             // An injected client, or ours after Predis dropped a broken socket.
-            $this->connect($this->client, $this->current ?? $this->topology->endpoints[0]);
+            $this->connect($this->client(), $this->current ?? $this->topology->endpoints[0]);
         }
-        return $this->client;
+        return $this->client();
     }
 
     /**
      * feof() on a socket stream is PHP's non-blocking liveness check (what phpredis runs before
      * every command): true once the peer has closed its end.
      */
-    private static function closedByServer(\Predis\ClientInterface $client): bool
+    private static function closedByServer(#[\SensitiveParameter] \Predis\ClientInterface $client): bool
     {
         $connection = $client->getConnection();
         if (!method_exists($connection, 'getResource') || !method_exists($connection, 'isConnected') || !$connection->isConnected()) {
@@ -231,7 +231,7 @@ final class PredisConnection extends ClientConnection
      *
      * @throws ConnectionFailed
      */
-    private function connect(\Predis\ClientInterface $client, Endpoint $endpoint): void
+    private function connect(#[\SensitiveParameter] \Predis\ClientInterface $client, Endpoint $endpoint): void
     {
         $warnings = [];
         set_error_handler(static function (int $level, string $message) use (&$warnings): bool {
@@ -249,13 +249,13 @@ final class PredisConnection extends ClientConnection
             }
             $message = Failure::clean($e->getMessage());
             if (preg_match('#^`([A-Z]+)` failed: (.*)$#s', $message, $m) === 1) {
-                throw Failure::reply($endpoint, $m[2], $e);
+                throw Failure::reply($endpoint, $m[2], Failure::scrub($e));
             }
             if (str_starts_with($message, 'Error while reading') || str_starts_with($message, 'Error while writing')) {
-                $command = $endpoint->password !== null ? 'AUTH' : 'SELECT';
-                throw Failure::afterSending($endpoint, $command, $message, microtime(true) - $start, true, $e);
+                $command = $endpoint->password() !== null ? 'AUTH' : 'SELECT';
+                throw Failure::afterSending($endpoint, $command, $message, microtime(true) - $start, true, Failure::scrub($e));
             }
-            throw Failure::connecting($endpoint, $message, $warnings, $e);
+            throw Failure::connecting($endpoint, $message, $warnings, Failure::scrub($e));
         } finally {
             restore_error_handler();
         }
@@ -264,7 +264,7 @@ final class PredisConnection extends ClientConnection
     /**
      * @param list<string> $command
      */
-    protected function raw(object $client, Endpoint $endpoint, array $command): mixed
+    protected function raw(#[\SensitiveParameter] object $client, Endpoint $endpoint, array $command): mixed
     {
         \assert($client instanceof \Predis\ClientInterface);
         $start = microtime(true);
@@ -272,9 +272,9 @@ final class PredisConnection extends ClientConnection
             $error = false;
             $reply = $client->executeRaw($command, $error);
         } catch (\Predis\Response\ServerException $e) {
-            throw Failure::reply($endpoint, $e->getMessage(), $e);
+            throw Failure::reply($endpoint, $e->getMessage(), Failure::scrub($e));
         } catch (\Predis\CommunicationException $e) {
-            throw Failure::afterSending($endpoint, $command[0], $e->getMessage(), microtime(true) - $start, true, $e);
+            throw Failure::afterSending($endpoint, $command[0], $e->getMessage(), microtime(true) - $start, true, Failure::scrub($e));
         }
         if ($error === true || $reply instanceof \Predis\Response\ErrorInterface) {
             $message = is_object($reply) && method_exists($reply, 'getMessage') ? $reply->getMessage() : (string) $reply;
@@ -300,10 +300,10 @@ final class PredisConnection extends ClientConnection
             $parameters['port'] = $endpoint->port;
         }
         if ($endpoint->transport === Endpoint::TLS) {
-            $parameters['ssl'] = $endpoint->tlsContext;
+            $parameters['ssl'] = $endpoint->streamContext()['ssl'];
         }
-        if ($endpoint->password !== null) {
-            $parameters['password'] = $endpoint->password;
+        if ($endpoint->password() !== null) {
+            $parameters['password'] = $endpoint->password();
             if ($endpoint->username !== null) {
                 $parameters['username'] = $endpoint->username;
             }
@@ -318,7 +318,7 @@ final class PredisConnection extends ClientConnection
         return $parameters;
     }
 
-    private static function endpointOf(\Predis\ClientInterface $client): Endpoint
+    private static function endpointOf(#[\SensitiveParameter] \Predis\ClientInterface $client): Endpoint
     {
         $connection = $client->getConnection();
         if (!method_exists($connection, 'getParameters') && method_exists($connection, 'getMaster')) {

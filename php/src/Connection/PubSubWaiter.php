@@ -89,10 +89,10 @@ final class PubSubWaiter
         stream_set_blocking($stream, false);
         $waiter = new self($stream, $server);
         try {
-            if ($endpoint->password !== null) {
+            if ($endpoint->password() !== null) {
                 $auth = $endpoint->username !== null
-                    ? ['AUTH', $endpoint->username, $endpoint->password]
-                    : ['AUTH', $endpoint->password];
+                    ? ['AUTH', $endpoint->username, $endpoint->password()]
+                    : ['AUTH', $endpoint->password()];
                 $waiter->send($auth, $deadline);
                 if (!$waiter->reply($deadline, $reply)) {
                     $waiter->close();

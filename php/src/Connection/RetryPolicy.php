@@ -42,7 +42,7 @@ final class RetryPolicy
      *
      * @throws InvalidConfiguration
      */
-    public static function fromConfig(array $config): self
+    public static function fromConfig(#[\SensitiveParameter] array $config): self
     {
         $enabled = $config['task_publish_retry'] ?? true;
         if (!is_bool($enabled)) {
@@ -111,7 +111,7 @@ final class RetryPolicy
     /**
      * @param array<string, mixed> $policy
      */
-    private static function seconds(array $policy, string $key, float $default): float
+    private static function seconds(#[\SensitiveParameter] array $policy, string $key, float $default): float
     {
         if (!array_key_exists($key, $policy)) {
             return $default;

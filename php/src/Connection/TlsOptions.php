@@ -37,16 +37,26 @@ final class TlsOptions
         'CERT_NONE' => self::NONE,
     ];
 
+    /** Kept wrapped: var_dump(), print_r(), var_export() and traces never show it. */
+    private readonly ?\SensitiveParameterValue $keyPasswordSecret;
+
+    /** ssl_password: the passphrase of ssl_keyfile. */
+    public function keyPassword(): ?string
+    {
+        return $this->keyPasswordSecret?->getValue();
+    }
+
     private function __construct(
         public readonly ?string $certReqs,
         public readonly ?string $caCerts,
         public readonly ?string $caPath,
         public readonly ?string $certFile,
         public readonly ?string $keyFile,
-        #[\SensitiveParameter] public readonly ?string $keyPassword,
+        #[\SensitiveParameter] ?string $keyPassword,
         public readonly ?bool $checkHostname,
         public readonly ?string $ciphers,
     ) {
+        $this->keyPasswordSecret = $keyPassword === null ? null : new \SensitiveParameterValue($keyPassword);
     }
 
     /** No option given: what `rediss://` alone means is decided by the caller (kombu: CERT_NONE). */
@@ -61,14 +71,13 @@ final class TlsOptions
      *
      * @throws InvalidConfiguration
      */
-    public static function fromArray(array $options, string $setting): self
+    public static function fromArray(#[\SensitiveParameter] array $options, string $setting): self
     {
         $unknown = array_diff(array_map('strval', array_keys($options)), self::KEYS);
         if ($unknown !== []) {
-            throw InvalidConfiguration::invalid(
-                sprintf('%s[%s]', $setting, reset($unknown)),
-                $options[reset($unknown)],
-                'unknown TLS option; known (redis-py names): ' . implode(', ', self::KEYS) . '.',
+            throw InvalidConfiguration::unknownKey(
+                sprintf('%s[%s] (a TLS option, redis-py names)', $setting, reset($unknown)),
+                self::KEYS,
             );
         }
         return new self(
@@ -97,7 +106,7 @@ final class TlsOptions
             $this->caPath ?? $defaults->caPath,
             $this->certFile ?? $defaults->certFile,
             $this->keyFile ?? $defaults->keyFile,
-            $this->keyPassword ?? $defaults->keyPassword,
+            $this->keyPassword() ?? $defaults->keyPassword(),
             $this->checkHostname ?? $defaults->checkHostname,
             $this->ciphers ?? $defaults->ciphers,
         );
@@ -111,7 +120,7 @@ final class TlsOptions
             $this->caPath,
             $this->certFile,
             $this->keyFile,
-            $this->keyPassword,
+            $this->keyPassword(),
             $this->checkHostname,
             $this->ciphers,
         );
@@ -146,7 +155,7 @@ final class TlsOptions
             'capath' => $this->caPath,
             'local_cert' => $this->certFile,
             'local_pk' => $this->keyFile,
-            'passphrase' => $this->keyPassword,
+            'passphrase' => $this->keyPassword(),
             'ciphers' => $this->ciphers,
         ];
         foreach ($optional as $key => $value) {
@@ -170,7 +179,7 @@ final class TlsOptions
             'ssl_ca_path' => $this->caPath,
             'ssl_certfile' => $this->certFile,
             'ssl_keyfile' => $this->keyFile,
-            'ssl_password' => $this->keyPassword === null ? null : '****',
+            'ssl_password' => $this->keyPassword() === null ? null : '****',
             'ssl_check_hostname' => $this->checkHostname === null ? null : ($this->checkHostname ? 'true' : 'false'),
             'ssl_ciphers' => $this->ciphers,
         ];
@@ -185,7 +194,7 @@ final class TlsOptions
         return $this->toQuery();
     }
 
-    private static function certReqs(mixed $value, string $setting): string
+    private static function certReqs(#[\SensitiveParameter] mixed $value, string $setting): string
     {
         // Python's ssl.CERT_NONE/OPTIONAL/REQUIRED are 0/1/2: a config copied as numbers still works.
         $numeric = [0 => self::NONE, 1 => self::OPTIONAL, 2 => self::REQUIRED];
@@ -205,7 +214,7 @@ final class TlsOptions
     /**
      * @param array<mixed> $options
      */
-    private static function path(array $options, string $key, string $setting): ?string
+    private static function path(#[\SensitiveParameter] array $options, string $key, string $setting): ?string
     {
         if (!isset($options[$key])) {
             return null;
@@ -223,7 +232,7 @@ final class TlsOptions
     /**
      * kombu reads ssl_check_hostname as "anything but false"; redis-py also knows 0, no, n, f.
      */
-    public static function bool(mixed $value): bool
+    public static function bool(#[\SensitiveParameter] mixed $value): bool
     {
         if (is_bool($value)) {
             return $value;

@@ -35,7 +35,7 @@ final class Topology
     /**
      * @throws InvalidBrokerUrl|InvalidConfiguration when URL and settings together are not something Celery accepts
      */
-    public static function fromDsn(Dsn $dsn, ConnectionOptions $options): self
+    public static function fromDsn(#[\SensitiveParameter] Dsn $dsn, #[\SensitiveParameter] ConnectionOptions $options): self
     {
         $connectTimeout = $options->connectTimeout ?? ConnectionOptions::DEFAULT_CONNECT_TIMEOUT;
         $readTimeout = $options->readTimeout ?? $options->defaultReadTimeout();
@@ -61,7 +61,7 @@ final class Topology
                 $node->host,
                 $node->port,
                 $options->sentinelUsername,
-                $options->sentinelPassword,
+                $options->sentinelPassword(),
                 0,
                 $options->sentinelConnectTimeout ?? $connectTimeout,
                 $options->sentinelReadTimeout ?? $readTimeout,
@@ -157,21 +157,25 @@ final class Topology
                 $port,
                 $this->masterTls->streamContext($host),
                 $dsn->username,
-                $dsn->password,
+                $dsn->password(),
                 $dsn->database,
                 $this->connectTimeout,
                 $this->readTimeout,
             );
         }
-        return Endpoint::tcp($host, $port, $dsn->username, $dsn->password, $dsn->database, $this->connectTimeout, $this->readTimeout);
+        return Endpoint::tcp($host, $port, $dsn->username, $dsn->password(), $dsn->database, $this->connectTimeout, $this->readTimeout);
     }
 
-    private static function endpointOf(Dsn $node, ConnectionOptions $options, float $connectTimeout, float $readTimeout): Endpoint
-    {
+    private static function endpointOf(
+        Dsn $node,
+        #[\SensitiveParameter] ConnectionOptions $options,
+        float $connectTimeout,
+        float $readTimeout,
+    ): Endpoint {
         $connect = $node->connectTimeout ?? $connectTimeout;
         $read = $node->readTimeout ?? $readTimeout;
         if ($node->transport === Endpoint::UNIX) {
-            return Endpoint::unix((string) $node->path, $node->username, $node->password, $node->database, $connect, $read);
+            return Endpoint::unix((string) $node->path, $node->username, $node->password(), $node->database, $connect, $read);
         }
         $tls = self::tlsOf($node, $options);
         if ($tls !== null) {
@@ -180,13 +184,13 @@ final class Topology
                 $node->port,
                 $tls->streamContext($node->host),
                 $node->username,
-                $node->password,
+                $node->password(),
                 $node->database,
                 $connect,
                 $read,
             );
         }
-        return Endpoint::tcp($node->host, $node->port, $node->username, $node->password, $node->database, $connect, $read);
+        return Endpoint::tcp($node->host, $node->port, $node->username, $node->password(), $node->database, $connect, $read);
     }
 
     /**
@@ -195,7 +199,7 @@ final class Topology
      *
      * @throws InvalidBrokerUrl
      */
-    public static function tlsOf(Dsn $node, ConnectionOptions $options): ?TlsOptions
+    public static function tlsOf(Dsn $node, #[\SensitiveParameter] ConnectionOptions $options): ?TlsOptions
     {
         if ($node->tls === null && $options->tls === null) {
             return null;

@@ -68,7 +68,11 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
             count($notQueued) === 1 ? '' : 's',
             implode(', ', $shown),
             count($notQueued) > 3 ? sprintf(' and %d more', count($notQueued) - 3) : '',
-            $queued === [] ? '' : sprintf('; %d task%s of the same send() were queued before', count($queued), count($queued) === 1 ? '' : 's'),
+            $queued === [] ? '' : sprintf(
+                '; %d task%s of the same send() were queued before',
+                count($queued),
+                count($queued) === 1 ? '' : 's',
+            ),
         ) . ($note === null ? '' : ' ' . $note);
         return $this;
     }

@@ -18,12 +18,24 @@ final class InvalidConfiguration extends \InvalidArgumentException implements Ce
         ));
     }
 
-    public static function invalid(string $name, mixed $value, string $expected, ?\Throwable $previous = null): self
+    public static function invalid(
+        string $name,
+        #[\SensitiveParameter] mixed $value,
+        string $expected,
+        ?\Throwable $previous = null,
+    ): self {
+        // A value under a name that looks like a secret (or a misspelling of one) is not shown.
+        $shown = preg_match('/pa?s+w|pass|secret|token|cred|phrase|auth/i', $name) === 1 ? 'that was given' : Describe::value($value);
+        return new self(sprintf('Setting "%s" has the value %s; %s', $name, $shown, $expected), 0, $previous);
+    }
+
+    /**
+     * An unknown key inside a setting: its value is never shown (it may be a misspelled password).
+     *
+     * @param list<string> $known
+     */
+    public static function unknownKey(string $name, array $known): self
     {
-        return new self(
-            sprintf('Setting "%s" has the value %s; %s', $name, Describe::value($value), $expected),
-            0,
-            $previous,
-        );
+        return new self(sprintf('Setting "%s" is not a key CeleryBridge knows; known: %s.', $name, implode(', ', $known)));
     }
 }

@@ -453,7 +453,8 @@ final class ResultDecoderTest extends TestCase
         $json = self::json(['result' => str_repeat('ab', 100000)]);
 
         foreach (["application/x-gzip\x00" . gzcompress($json), "application/x-bz2\x00" . bzcompress($json)] as $body) {
-            self::assertSame(200000, strlen((new ResultDecoder(300000))->decode(ResultDecoder::COMPRESSED_MAGIC . $body, self::TASK_ID)->result));
+            $meta = (new ResultDecoder(300000))->decode(ResultDecoder::COMPRESSED_MAGIC . $body, self::TASK_ID);
+            self::assertSame(200000, strlen($meta->result));
         }
     }
 

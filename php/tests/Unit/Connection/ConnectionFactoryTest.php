@@ -97,7 +97,7 @@ final class ConnectionFactoryTest extends TestCase
 
         self::assertInstanceOf(PredisConnection::class, $connection);
         self::assertSame(3, $connection->database());
-        self::assertSame('pw', $connection->endpoint()->password);
+        self::assertSame('pw', $connection->endpoint()->password());
         self::assertFalse($client->isConnected());
     }
 

@@ -48,7 +48,7 @@ final class ConnectionOptionsTest extends TestCase
         self::assertSame(2.0, $options->connectTimeout);
         self::assertSame(3.5, $options->readTimeout);
         self::assertSame('mymaster', $options->masterName);
-        self::assertSame('sentinel-secret', $options->sentinelPassword);
+        self::assertSame('sentinel-secret', $options->sentinelPassword());
         self::assertSame(0.5, $options->sentinelReadTimeout);
         self::assertSame(1, $options->minOtherSentinels);
         self::assertSame(TlsOptions::REQUIRED, $options->tls?->certReqs);

@@ -64,7 +64,7 @@ final class DsnTest extends TestCase
         var_dump($dsn);
         self::assertStringNotContainsString('pa55word', (string) ob_get_clean());
         self::assertStringNotContainsString('pa55word', $dsn->server());
-        self::assertSame('pa55word', $dsn->password);
+        self::assertSame('pa55word', $dsn->password());
     }
 
     public function testTlsKeyPasswordIsMaskedToo(): void
@@ -137,7 +137,7 @@ final class DsnTest extends TestCase
         self::assertSame('unix:///run/redis/redis.sock', $endpoint->streamUri());
         self::assertSame('unix:/run/redis/redis.sock', $endpoint->describe());
         self::assertSame(4, $endpoint->database);
-        self::assertSame('pw', $endpoint->password);
+        self::assertSame('pw', $endpoint->password());
         self::assertSame([], $endpoint->streamContext());
     }
 
@@ -170,7 +170,7 @@ final class DsnTest extends TestCase
                 'path' => $node->path,
                 'db' => $node->database,
                 'username' => $node->username,
-                'password' => $node->password,
+                'password' => $node->password(),
                 'cert_reqs' => $tls?->certReqs,
                 'ca_certs' => $tls?->caCerts,
                 'certfile' => $tls?->certFile,
