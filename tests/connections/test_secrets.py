@@ -4,7 +4,6 @@ says, with either Redis client."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
