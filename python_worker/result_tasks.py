@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 import redis
+from celery.exceptions import Ignore
 
 from python_worker.celery_app import app
 from python_worker.config import records_url
@@ -113,3 +114,25 @@ def progress(self: Any, gate: str, done: int) -> str:
     self.update_state(state="PROGRESS", meta={"done": done})
     _gates().blpop([gate], timeout=30)
     return "finished"
+
+
+@app.task(name="tasks.retry_plain", bind=True, max_retries=None)
+def retry_plain(self: Any, gate: str, value: Any) -> Any:
+    """`raise self.retry()` without exc=: Celery stores RETRY with a null result."""
+    if not _gates().exists(gate):
+        raise self.retry(countdown=0.05)
+    return value
+
+
+@app.task(name="tasks.fail_with_meta", bind=True)
+def fail_with_meta(self: Any) -> None:
+    """update_state(FAILURE) with a meta of its own, then Ignore: no exception is stored."""
+    self.update_state(state="FAILURE", meta={"reason": "custom"})
+    raise Ignore()
+
+
+@app.task(name="tasks.revoked_bare", bind=True)
+def revoked_bare(self: Any) -> None:
+    """REVOKED stored without exception details, through the backend's own API."""
+    self.backend.store_result(self.request.id, None, "REVOKED")
+    raise Ignore()

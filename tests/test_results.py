@@ -57,7 +57,7 @@ function failure(\Throwable $e): array
             'text' => $e->remoteMessage(), 'traceback' => $e->remoteTraceback()];
     }
     if ($e instanceof CeleryBridge\Exception\TaskRevoked) {
-        $data += ['reason' => $e->reason(), 'type' => $e->info->type];
+        $data += ['reason' => $e->reason(), 'type' => $e->info?->type];
     }
     return $data;
 }
@@ -501,3 +501,86 @@ def test_no_backend_configured_is_a_clear_error(worker: CeleryWorker, run_php) -
         "catch (CeleryBridge\\Exception\\NoResultBackend $e) { echo $e->getMessage(); }"
     )
     assert "no result backend is configured" in got.stdout
+
+
+def test_retry_without_exc_waits_for_the_final_value(
+    worker: CeleryWorker, run_php, results_db: redis.Redis, gates: redis.Redis
+) -> None:
+    """`raise self.retry(countdown=...)` stores RETRY with a null result: PHP reads it as such
+    and get() waits for the retried task's value (issue 10)."""
+    gate = _gate()
+    task_id = run_php(PHP_VIEW + f"out($celery->sendTask('tasks.retry_plain', ['{gate}', 42])->id);").json()
+    stored = wait_for_state(results_db, task_id, "RETRY")
+    retrying = run_php(
+        PHP_VIEW + f"$r = $celery->result('{task_id}'); out([$r->state(), $r->ready(), $r->result()]);"
+    ).json()
+    gates.rpush(gate, "open")
+    try:
+        value = run_php(PHP_VIEW + f"out($celery->result('{task_id}')->get(timeout: 10.0));").json()
+    finally:
+        gates.delete(gate)
+
+    assert stored["result"] is None
+    assert retrying == ["RETRY", False, None]
+    assert value == 42
+
+
+def test_failure_stored_by_update_state_is_read(worker: CeleryWorker, run_php) -> None:
+    """update_state(state=FAILURE, meta={...}) + Ignore stores no exception: get() throws
+    TaskFailed carrying what was stored, state() and result() read it."""
+    out = run_php(
+        PHP_VIEW
+        + """
+$r = $celery->sendTask('tasks.fail_with_meta');
+try {
+    $r->get(timeout: 10.0);
+    out('no exception');
+} catch (CeleryBridge\\Exception\\TaskFailed $e) {
+    out(['stored' => $e->stored, 'type' => $e->remoteType(), 'state' => $r->state(), 'result' => $r->result(),
+        'message' => $e->getMessage()]);
+}
+"""
+    ).json()
+    assert out["stored"] == {"reason": "custom"}
+    assert out["type"] is None
+    assert out["state"] == "FAILURE"
+    assert out["result"] == {"reason": "custom"}
+    assert "not an exception description" in out["message"]
+
+
+def test_revoked_without_exception_info_is_read(worker: CeleryWorker, run_php) -> None:
+    out = run_php(
+        PHP_VIEW
+        + """
+$r = $celery->sendTask('tasks.revoked_bare');
+try {
+    $r->get(timeout: 10.0);
+    out('no exception');
+} catch (CeleryBridge\\Exception\\TaskRevoked $e) {
+    out(failure($e) + ['state' => $r->state()]);
+}
+"""
+    ).json()
+    assert out["state"] == "REVOKED"
+    assert out["reason"] == "" and out["type"] is None
+
+
+def test_garbage_published_on_the_result_channel_is_ignored(
+    worker: CeleryWorker, run_php, results_db: redis.Redis, gates: redis.Redis
+) -> None:
+    """Anyone can PUBLISH on a result channel (pub/sub ignores databases): get() ignores what
+    does not decode and reads the stored key."""
+    gate = _gate()
+    task_id = run_php(PHP_VIEW + f"out($celery->sendTask('tasks.wait_for', ['{gate}'])->id);").json()
+    channel = f"celery-task-meta-{task_id}"
+    waiter = ThreadPoolExecutor(1).submit(
+        run_php, PHP_VIEW + f"out($celery->result('{task_id}')->get(timeout: 20.0));"
+    )
+    # Garbage first, once the PHP side is subscribed; then let the task finish.
+    deadline = time.monotonic() + 10
+    while results_db.pubsub_numsub(channel)[0][1] == 0:
+        assert time.monotonic() < deadline, "PHP never subscribed"
+        time.sleep(0.01)
+    assert results_db.publish(channel, b"\x00garbage{") == 1
+    gates.rpush(gate, "payload")
+    assert waiter.result(timeout=30).json() == "payload"

@@ -1,0 +1,95 @@
+"""Issue 9: nothing malformed reaches Redis. User data shaped like a kombu type marker with a
+value kombu cannot decode (which makes a worker drop the task, or exit when it sits in the
+headers) and task_routes globs that do not compile are refused before any write; a real worker
+keeps running and executes the next task."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness import CeleryWorker, RedisServer
+
+BAD_MARKERS = [
+    {"__type__": "bytes", "__value__": 5},
+    {"__type__": "decimal", "__value__": "abc"},
+    {"__type__": "uuid", "__value__": "zz"},
+    {"__type__": "uuid", "__value__": {"hex": "zz"}},
+    {"__type__": "datetime", "__value__": "now"},
+    {"__type__": "datetime", "__value__": "garbage"},
+    {"__type__": "datetime", "__value__": "2030-01-01T00:00:00Z"},
+    {"__type__": "date", "__value__": "2030-13-01"},
+    {"__type__": "time", "__value__": "25:00"},
+    {"__type__": "base64", "__value__": "a"},
+    {"__type__": "set", "__value__": [1]},
+]
+PLACES = ["args", "kwargs", "headers", "link_kwargs"]
+
+PHP = r"""
+$cases = json_decode(getenv('CB_CASES'), true, 512, JSON_THROW_ON_ERROR);
+$celery = new CeleryClient($brokerUrl);
+$out = [];
+foreach ($cases as [$place, $marker]) {
+    try {
+        match ($place) {
+            'args' => $celery->sendTask('tasks.add', [$marker, 1]),
+            'kwargs' => $celery->sendTask('tasks.add', [], ['x' => ['nested' => $marker]]),
+            'headers' => $celery->sendTask('tasks.add', [1, 2], [], ['headers' => ['h' => $marker]]),
+            'link_kwargs' => $celery->sendTask('tasks.add', [1, 2], [], [
+                'link' => new CeleryBridge\Canvas\Signature('tasks.add', [], ['y' => $marker]),
+            ]),
+        };
+        $out[] = 'published';
+    } catch (\Throwable $e) {
+        $out[] = ($e instanceof CeleryBridge\Exception\CeleryBridgeException ? 'ours: ' : 'NOT OURS: ') . $e->getMessage();
+    }
+}
+foreach (['x[z-a]*', '*[!]*'] as $glob) {
+    try {
+        new CeleryClient($brokerUrl, config: ['task_routes' => [$glob => 'q']]);
+        $out[] = 'accepted';
+    } catch (CeleryBridge\Exception\InvalidConfiguration $e) {
+        $out[] = 'ours: ' . $e->getMessage();
+    }
+}
+echo json_encode($out);
+"""
+
+
+def test_bad_markers_and_globs_are_refused_before_any_write(
+    worker: CeleryWorker, redis_server: RedisServer, run_php
+) -> None:
+    cases = [[place, marker] for place in PLACES for marker in BAD_MARKERS]
+    broker = redis_server.client(0)
+    keys_before = set(broker.keys())
+    commands_before = broker.info("commandstats").get("cmdstat_lpush", {}).get("calls", 0)
+
+    out = run_php(PHP, env={"CB_CASES": json.dumps(cases)}).json()
+
+    assert len(out) == len(cases) + 2
+    refused = [line for line in out if line.startswith("ours: ")]
+    assert refused == out, [line for line in out if not line.startswith("ours: ")]
+    assert all("compilation failed" in line.lower() for line in out[-2:])
+    # Not one LPUSH reached Redis, and no key appeared.
+    assert broker.info("commandstats").get("cmdstat_lpush", {}).get("calls", 0) == commands_before
+    assert set(broker.keys()) == keys_before
+    # The worker is alive and runs the next task.
+    assert run_php("echo json_encode((new CeleryClient($brokerUrl, $backendUrl))"
+                   "->sendTask('tasks.add', [2, 3])->get(timeout: 10.0));").json() == 5
+
+
+@pytest.mark.parametrize("marker", [
+    {"__type__": "datetime", "__value__": "2030-01-02T03:04:05.678901+00:00"},
+    {"__type__": "decimal", "__value__": "1.50"},
+    {"__type__": "uuid", "__value__": {"hex": "12345678123456781234567812345678"}},
+])
+def test_valid_markers_still_reach_the_worker(worker: CeleryWorker, run_php, marker: dict) -> None:
+    """The check refuses only what kombu cannot decode: valid markers arrive as Python values."""
+    out = run_php(
+        "$celery = new CeleryClient($brokerUrl, $backendUrl);"
+        f"$m = json_decode('{json.dumps(marker)}', true);"
+        "echo json_encode($celery->sendTask('tasks.echo', [$m])->get(timeout: 10.0));"
+    ).json()
+    expected = {"datetime": "datetime", "decimal": "Decimal", "uuid": "UUID"}[marker["__type__"]]
+    assert expected in out["arg_types"][0]
