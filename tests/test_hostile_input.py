@@ -42,7 +42,8 @@ foreach ($cases as [$place, $marker]) {
         };
         $out[] = 'published';
     } catch (\Throwable $e) {
-        $out[] = ($e instanceof CeleryBridge\Exception\CeleryBridgeException ? 'ours: ' : 'NOT OURS: ') . $e->getMessage();
+        $ours = $e instanceof CeleryBridge\Exception\CeleryBridgeException;
+        $out[] = ($ours ? 'ours: ' : 'NOT OURS: ') . $e->getMessage();
     }
 }
 foreach (['x[z-a]*', '*[!]*'] as $glob) {

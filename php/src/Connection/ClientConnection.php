@@ -123,6 +123,10 @@ abstract class ClientConnection implements RedisConnection
         if ($left <= 0) {
             throw ConnectionTimedOut::deadline($endpoint->describe(), $command);
         }
+        if ($endpoint->connectTimeout <= $left && $endpoint->readTimeout <= $left) {
+            // The socket timeouts end first: they, not the deadline, govern this command.
+            return $endpoint;
+        }
         return $endpoint->withTimeouts(
             max(0.001, min($endpoint->connectTimeout, $left)),
             max(0.001, min($endpoint->readTimeout, $left)),
