@@ -99,7 +99,7 @@ final class CeleryClient
      * @param array<string, mixed> $options Celery's apply_async option names
      * @throws CeleryBridgeException nothing is written to Redis when the input is invalid
      */
-    public function sendTask(string $name, array $args = [], array $kwargs = [], #[\SensitiveParameter] array $options = []): AsyncResult
+    public function sendTask(string $name, array $args = [], array $kwargs = [], array $options = []): AsyncResult
     {
         $result = $this->send(new Signature($name, $args, $kwargs, $options));
         \assert($result instanceof AsyncResult);
@@ -119,7 +119,7 @@ final class CeleryClient
      * @param array<string, mixed> $options
      * @throws CeleryBridgeException
      */
-    public function send(Canvas $canvas, #[\SensitiveParameter] array $options = []): AsyncResult|GroupResult
+    public function send(Canvas $canvas, array $options = []): AsyncResult|GroupResult
     {
         $canvas = $options === [] ? $canvas : $canvas->withOptions($options);
         $plan = $this->planner->plan($canvas);

@@ -36,6 +36,11 @@ final class ResultDecoder
      */
     public const DEFAULT_MAX_SIZE = 16777216;
 
+    private const KNOWN_FIELDS = [
+        'status', 'result', 'traceback', 'children', 'date_done', 'group_id', 'parent_id',
+        'name', 'args', 'kwargs', 'worker', 'retries', 'queue', 'task_id',
+    ];
+
     private readonly ResultDecompressor $decompressor;
 
     /**
@@ -45,11 +50,6 @@ final class ResultDecoder
     {
         $this->decompressor = new ResultDecompressor($maxSize);
     }
-
-    private const KNOWN_FIELDS = [
-        'status', 'result', 'traceback', 'children', 'date_done', 'group_id', 'parent_id',
-        'name', 'args', 'kwargs', 'worker', 'retries', 'queue', 'task_id',
-    ];
 
     /**
      * @throws CorruptResult|ResultTooLarge

@@ -69,7 +69,7 @@ final class TaskRouter
      * @param array<array-key, mixed> $map
      * @return array{exact: array<string, array<string, mixed>>, patterns: list<array{string, array<string, mixed>}>}
      */
-    private static function compile(#[\SensitiveParameter] array $map): array
+    private static function compile(array $map): array
     {
         $exact = [];
         $patterns = [];

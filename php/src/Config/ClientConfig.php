@@ -135,7 +135,7 @@ final class ClientConfig
         return $value;
     }
 
-    private static function string(string $name, #[\SensitiveParameter] mixed $value): string
+    private static function string(string $name, mixed $value): string
     {
         if (!is_string($value) || $value === '' || preg_match('/[\x00-\x1f\x7f]/', $value) === 1) {
             throw InvalidConfiguration::invalid($name, $value, 'expected a non-empty string without control characters.');
@@ -143,7 +143,7 @@ final class ClientConfig
         return $value;
     }
 
-    private static function bool(string $name, #[\SensitiveParameter] mixed $value): bool
+    private static function bool(string $name, mixed $value): bool
     {
         if (!is_bool($value)) {
             throw InvalidConfiguration::invalid($name, $value, 'expected true or false.');
@@ -156,7 +156,7 @@ final class ClientConfig
      * @param list<T> $choices
      * @return T
      */
-    private static function choice(string $name, #[\SensitiveParameter] mixed $value, array $choices): mixed
+    private static function choice(string $name, mixed $value, array $choices): mixed
     {
         if (!in_array($value, $choices, true)) {
             throw InvalidConfiguration::invalid($name, $value, 'expected one of ' . implode(', ', $choices) . '.');
@@ -164,7 +164,7 @@ final class ClientConfig
         return $value;
     }
 
-    private static function priority(#[\SensitiveParameter] mixed $value): ?int
+    private static function priority(mixed $value): ?int
     {
         if ($value !== null && (!is_int($value) || $value < 0 || $value > 9)) {
             throw InvalidConfiguration::invalid('task_default_priority', $value, 'expected an integer from 0 to 9, or null.');
@@ -173,7 +173,7 @@ final class ClientConfig
     }
 
     /** CeleryBridge's own setting (Celery has none): the largest stored result get() decodes. */
-    private static function maxSize(#[\SensitiveParameter] mixed $value): ?int
+    private static function maxSize(mixed $value): ?int
     {
         if ($value !== null && (!is_int($value) || $value < 1)) {
             throw InvalidConfiguration::invalid('result_max_size', $value, 'expected a number of bytes, or null for no limit.');
@@ -181,7 +181,7 @@ final class ClientConfig
         return $value;
     }
 
-    private static function expires(#[\SensitiveParameter] mixed $value): ?int
+    private static function expires(mixed $value): ?int
     {
         if ($value === null || $value === 0) {
             return null;

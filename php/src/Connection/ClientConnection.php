@@ -234,16 +234,9 @@ abstract class ClientConnection implements RedisConnection
         }
         $start = microtime(true);
         try {
-            $reply = $this->execute($client, $endpoint, $call);
-            if ($endpoint !== $normal) {
-                $this->setReadTimeout($client, $normal->readTimeout);
-            }
-            return $reply;
+            return $this->execute($client, $endpoint, $call);
         } catch (\Throwable $e) {
             if (!$this->isSocketFailure($e)) {
-                if ($endpoint !== $normal) {
-                    $this->setReadTimeout($client, $normal->readTimeout);
-                }
                 throw $e;
             }
             $this->drop();
@@ -260,6 +253,11 @@ abstract class ClientConnection implements RedisConnection
                 throw ConnectionTimedOut::noAnswerBeforeDeadline($endpoint->describe(), $command, $left, Failure::scrub($e));
             }
             throw $failure;
+        } finally {
+            // Back to the socket's own timeout, unless the socket was dropped on the way.
+            if ($endpoint !== $normal && $this->client() === $client) {
+                $this->setReadTimeout($client, $normal->readTimeout);
+            }
         }
     }
 

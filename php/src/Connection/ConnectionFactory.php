@@ -45,7 +45,7 @@ final class ConnectionFactory
 
     private static function connect(
         #[\SensitiveParameter] string|object $target,
-        #[\SensitiveParameter] ConnectionOptions $settings,
+        ConnectionOptions $settings,
         string $role,
     ): RedisConnection {
         if (is_string($target)) {

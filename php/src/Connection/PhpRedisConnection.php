@@ -17,13 +17,13 @@ use CeleryBridge\Exception\InvalidConfiguration;
  */
 final class PhpRedisConnection extends ClientConnection
 {
-    public static function fromDsn(#[\SensitiveParameter] Dsn $dsn, #[\SensitiveParameter] ?ConnectionOptions $options = null): self
+    public static function fromDsn(Dsn $dsn, ?ConnectionOptions $options = null): self
     {
         $options ??= ConnectionOptions::defaults($dsn->role);
         return self::fromTopology(Topology::fromDsn($dsn, $options), $options);
     }
 
-    public static function fromTopology(Topology $topology, #[\SensitiveParameter] ConnectionOptions $options): self
+    public static function fromTopology(Topology $topology, ConnectionOptions $options): self
     {
         if (!extension_loaded('redis')) {
             throw InvalidConfiguration::invalid(
@@ -76,7 +76,7 @@ final class PhpRedisConnection extends ClientConnection
         return new self(Topology::single($endpoint), ConnectionOptions::defaults(), true, $redis, $endpoint);
     }
 
-    public function lPush(string $key, #[\SensitiveParameter] string $value): int
+    public function lPush(string $key, string $value): int
     {
         return (int) $this->run('LPUSH', static fn (\Redis $r) => $r->lPush($key, $value));
     }
@@ -101,7 +101,7 @@ final class PhpRedisConnection extends ClientConnection
         return array_map(static fn ($v) => is_string($v) ? $v : null, array_values((array) $values));
     }
 
-    public function set(string $key, #[\SensitiveParameter] string $value, ?int $ttlSeconds = null): void
+    public function set(string $key, string $value, ?int $ttlSeconds = null): void
     {
         $this->run(
             $ttlSeconds === null ? 'SET' : 'SETEX',

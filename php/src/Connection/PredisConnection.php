@@ -17,13 +17,13 @@ use CeleryBridge\Exception\InvalidConfiguration;
  */
 final class PredisConnection extends ClientConnection
 {
-    public static function fromDsn(#[\SensitiveParameter] Dsn $dsn, #[\SensitiveParameter] ?ConnectionOptions $options = null): self
+    public static function fromDsn(Dsn $dsn, ?ConnectionOptions $options = null): self
     {
         $options ??= ConnectionOptions::defaults($dsn->role);
         return self::fromTopology(Topology::fromDsn($dsn, $options), $options);
     }
 
-    public static function fromTopology(Topology $topology, #[\SensitiveParameter] ConnectionOptions $options): self
+    public static function fromTopology(Topology $topology, ConnectionOptions $options): self
     {
         if (!self::available()) {
             throw InvalidConfiguration::invalid(
@@ -75,7 +75,7 @@ final class PredisConnection extends ClientConnection
             . 'support it either. Use a standalone Redis, or Sentinel (sentinel://...) for failover.';
     }
 
-    public function lPush(string $key, #[\SensitiveParameter] string $value): int
+    public function lPush(string $key, string $value): int
     {
         return (int) $this->run('LPUSH', static fn (\Predis\ClientInterface $c) => $c->lpush($key, [$value]));
     }
@@ -100,7 +100,7 @@ final class PredisConnection extends ClientConnection
         return array_map(static fn ($v) => is_string($v) ? $v : null, array_values((array) $values));
     }
 
-    public function set(string $key, #[\SensitiveParameter] string $value, ?int $ttlSeconds = null): void
+    public function set(string $key, string $value, ?int $ttlSeconds = null): void
     {
         $this->run(
             $ttlSeconds === null ? 'SET' : 'SETEX',

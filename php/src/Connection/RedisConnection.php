@@ -17,7 +17,7 @@ use CeleryBridge\Exception\ConnectionFailed;
 interface RedisConnection
 {
     /** @throws ConnectionFailed */
-    public function lPush(string $key, #[\SensitiveParameter] string $value): int;
+    public function lPush(string $key, string $value): int;
 
     /** @throws ConnectionFailed */
     public function publish(string $channel, string $message): int;
@@ -33,7 +33,7 @@ interface RedisConnection
     public function mGet(array $keys): array;
 
     /** @throws ConnectionFailed */
-    public function set(string $key, #[\SensitiveParameter] string $value, ?int $ttlSeconds = null): void;
+    public function set(string $key, string $value, ?int $ttlSeconds = null): void;
 
     /** @throws ConnectionFailed */
     public function del(string ...$keys): int;

@@ -97,13 +97,17 @@ final class RetryingConnection implements RedisConnection
      * @throws PublishOutcomeUnknown when LPUSH was written but not confirmed
      * @throws ConnectionFailed when the message was certainly not queued
      */
-    public function lPush(string $key, #[\SensitiveParameter] string $value): int
+    public function lPush(string $key, string $value): int
     {
-        $deadline = $this->policy->timeout === null ? null : PubSubWaiter::now() + $this->policy->timeout;
+        if ($this->policy->timeout === null) {
+            // The common case stays free of the deadline bookkeeping: publishing is the hot path.
+            return $this->lPushWithRetries($key, $value, null);
+        }
+        $deadline = PubSubWaiter::now() + $this->policy->timeout;
         return $this->inner->withDeadline($deadline, fn (): int => $this->lPushWithRetries($key, $value, $deadline));
     }
 
-    private function lPushWithRetries(string $key, #[\SensitiveParameter] string $value, ?float $deadline): int
+    private function lPushWithRetries(string $key, string $value, ?float $deadline): int
     {
         $retries = 0;
         $started = microtime(true);
@@ -147,7 +151,7 @@ final class RetryingConnection implements RedisConnection
         return $this->inner->mGet($keys);
     }
 
-    public function set(string $key, #[\SensitiveParameter] string $value, ?int $ttlSeconds = null): void
+    public function set(string $key, string $value, ?int $ttlSeconds = null): void
     {
         $this->inner->set($key, $value, $ttlSeconds);
     }

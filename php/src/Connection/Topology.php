@@ -35,7 +35,7 @@ final class Topology
     /**
      * @throws InvalidBrokerUrl|InvalidConfiguration when URL and settings together are not something Celery accepts
      */
-    public static function fromDsn(#[\SensitiveParameter] Dsn $dsn, #[\SensitiveParameter] ConnectionOptions $options): self
+    public static function fromDsn(Dsn $dsn, ConnectionOptions $options): self
     {
         $connectTimeout = $options->connectTimeout ?? ConnectionOptions::DEFAULT_CONNECT_TIMEOUT;
         $readTimeout = $options->readTimeout ?? $options->defaultReadTimeout();
@@ -168,7 +168,7 @@ final class Topology
 
     private static function endpointOf(
         Dsn $node,
-        #[\SensitiveParameter] ConnectionOptions $options,
+        ConnectionOptions $options,
         float $connectTimeout,
         float $readTimeout,
     ): Endpoint {
@@ -199,7 +199,7 @@ final class Topology
      *
      * @throws InvalidBrokerUrl
      */
-    public static function tlsOf(Dsn $node, #[\SensitiveParameter] ConnectionOptions $options): ?TlsOptions
+    public static function tlsOf(Dsn $node, ConnectionOptions $options): ?TlsOptions
     {
         if ($node->tls === null && $options->tls === null) {
             return null;

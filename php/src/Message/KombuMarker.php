@@ -129,14 +129,7 @@ final class KombuMarker
         if (preg_match('/^[0-9a-f]{32}$/', $bare) !== 1) {
             throw new \UnexpectedValueException(sprintf('a "uuid" marker holds %s, which is not a UUID.', self::show($hex)));
         }
-        return sprintf(
-            '%s-%s-%s-%s-%s',
-            substr($bare, 0, 8),
-            substr($bare, 8, 4),
-            substr($bare, 12, 4),
-            substr($bare, 16, 4),
-            substr($bare, 20),
-        );
+        return Uuid::fromHex($bare);
     }
 
     private static function base64(string $text): string

@@ -16,7 +16,14 @@ final class Uuid
         $bytes = random_bytes(16);
         $bytes[6] = chr((ord($bytes[6]) & 0x0f) | 0x40);
         $bytes[8] = chr((ord($bytes[8]) & 0x3f) | 0x80);
-        $hex = bin2hex($bytes);
+        return self::fromHex(bin2hex($bytes));
+    }
+
+    /**
+     * The canonical 8-4-4-4-12 form of 32 lower-case hex digits.
+     */
+    public static function fromHex(string $hex): string
+    {
         return sprintf(
             '%s-%s-%s-%s-%s',
             substr($hex, 0, 8),
