@@ -42,7 +42,7 @@ final class RedisResultBackend
         private readonly RedisConnection $connection,
         public readonly string $keyPrefix = '',
         public readonly ?int $expires = 86400,
-        ?int $maxSize = ResultDecoder::DEFAULT_MAX_SIZE,
+        ?int $maxSize = null,
     ) {
         $this->decoder = new ResultDecoder($maxSize);
         self::$live = array_values(array_filter(self::$live, static fn (\WeakReference $ref) => $ref->get() !== null));
@@ -57,7 +57,7 @@ final class RedisResultBackend
         RedisConnection $connection,
         array $transportOptions = [],
         ?int $expires = 86400,
-        ?int $maxSize = ResultDecoder::DEFAULT_MAX_SIZE,
+        ?int $maxSize = null,
     ): self {
         $prefix = $transportOptions['global_keyprefix'] ?? '';
         if (!is_string($prefix)) {

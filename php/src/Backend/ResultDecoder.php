@@ -30,12 +30,6 @@ final class ResultDecoder
     /** Python's json module stops near 1000 levels (its recursion limit), so nothing deeper is real. */
     private const MAX_DEPTH = 1100;
 
-    /**
-     * The default result_max_size, 16 MiB: decoding takes 4-6 times the JSON's size in PHP
-     * memory, which still fits the default memory_limit of 128M.
-     */
-    public const DEFAULT_MAX_SIZE = 16777216;
-
     private const KNOWN_FIELDS = [
         'status', 'result', 'traceback', 'children', 'date_done', 'group_id', 'parent_id',
         'name', 'args', 'kwargs', 'worker', 'retries', 'queue', 'task_id',
@@ -46,7 +40,7 @@ final class ResultDecoder
     /**
      * @param int|null $maxSize result_max_size: bytes of stored (and of inflated) JSON; null = no limit
      */
-    public function __construct(private readonly ?int $maxSize = self::DEFAULT_MAX_SIZE)
+    public function __construct(private readonly ?int $maxSize = null)
     {
         $this->decompressor = new ResultDecompressor($maxSize);
     }

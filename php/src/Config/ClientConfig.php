@@ -4,7 +4,6 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Config;
 
-use CeleryBridge\Backend\ResultDecoder;
 use CeleryBridge\Broker\QueueKeys;
 use CeleryBridge\Broker\TaskRouter;
 use CeleryBridge\Exception\InvalidConfiguration;
@@ -15,6 +14,12 @@ use CeleryBridge\Message\TaskOptions;
  */
 final class ClientConfig
 {
+    /**
+     * result_max_size when not set, 16 MiB: decoding takes 4-6 times the JSON's size in PHP
+     * memory, which still fits the default memory_limit of 128M.
+     */
+    public const DEFAULT_RESULT_MAX_SIZE = 16777216;
+
     public const NAMES = [
         'task_default_queue', 'task_default_priority', 'task_routes', 'task_serializer', 'task_compression',
         'task_protocol', 'task_publish_retry', 'task_publish_retry_policy', 'result_expires',
@@ -103,7 +108,7 @@ final class ClientConfig
             controlExchange: self::string('control_exchange', $config['control_exchange'] ?? 'celery'),
             connection: array_intersect_key($config, array_flip(self::CONNECTION_NAMES)),
             resultMaxSize: self::maxSize(
-                array_key_exists('result_max_size', $config) ? $config['result_max_size'] : ResultDecoder::DEFAULT_MAX_SIZE,
+                array_key_exists('result_max_size', $config) ? $config['result_max_size'] : self::DEFAULT_RESULT_MAX_SIZE,
             ),
         );
     }
