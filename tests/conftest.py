@@ -17,7 +17,7 @@ give it its own queue or its own redis_factory server.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -258,6 +258,7 @@ class PhpRunner:
         *,
         check: bool = True,
         allow_warnings: bool = False,
+        php_args: Sequence[str] = (),
     ) -> PhpResult:
         """Run `code` after the preamble and return stdout, stderr, returncode.
 
@@ -265,12 +266,12 @@ class PhpRunner:
         CeleryBridge\\CeleryClient and sets $brokerUrl / $backendUrl from the environment.
         `env` overrides the default environment (None removes a variable). The test fails when
         PHP prints a warning, notice or deprecation (unless allow_warnings) or exits non-zero
-        (unless check=False).
+        (unless check=False). `php_args` go to php before the script (["-d", "memory_limit=128M"]).
         """
         script = self._directory / f"script{next(self._ids)}.php"
         script.write_text(php_script(code))
         try:
-            result = run_php_script(script, {**self._env, **(env or {})}, timeout)
+            result = run_php_script(script, {**self._env, **(env or {})}, timeout, php_args=php_args)
         except HarnessError as error:
             _fail(error)
             raise

@@ -102,6 +102,15 @@ class RedisServer:
         """A redis-py client on database `db`; bytes responses unless decode_responses=True."""
         return redis.Redis(host="127.0.0.1", port=self.port, db=db, password=self.password, **kwargs)
 
+    # What a publish (message, chord counter, result) could write. An idle worker sends none of
+    # them (kombu's restore_visible lock uses SET NX and EVALSHA, which are left out).
+    PUBLISH_WRITES = ("lpush", "rpush", "publish", "setex", "incr", "incrby", "zadd", "hset", "sadd", "exec")
+
+    def publish_write_calls(self) -> int:
+        """How many publish-like writes the server has run so far (INFO commandstats)."""
+        stats = self.client().info("commandstats")
+        return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in self.PUBLISH_WRITES)
+
     def log_text(self) -> str:
         return _read(self.log_path)
 

@@ -41,6 +41,7 @@ echo json_encode($out, JSON_THROW_ON_ERROR | JSON_INVALID_UTF8_SUBSTITUTE);
 
 
 def test_every_bad_input_throws_our_exception_and_writes_nothing(run_php, redis_server: RedisServer) -> None:
+    writes_before = redis_server.publish_write_calls()
     outcomes = run_php(RUN_ALL % {"db": DB}).json()
 
     assert len(outcomes) >= 50
@@ -56,3 +57,5 @@ def test_every_bad_input_throws_our_exception_and_writes_nothing(run_php, redis_
             problems.append(f"{name}: left keys {outcome['keys']}")
     assert problems == []
     assert redis_server.client(DB).dbsize() == 0
+    # Not one message, counter or result reached any database (FLUSHDB and SELECT are the script's).
+    assert redis_server.publish_write_calls() == writes_before

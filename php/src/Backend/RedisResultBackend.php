@@ -112,7 +112,16 @@ final class RedisResultBackend
      */
     public function meta(string $taskId): ResultMeta
     {
-        $payload = $this->connection->get($this->taskKey($taskId));
+        try {
+            $payload = $this->connection->get($this->taskKey($taskId));
+        } catch (ConnectionFailed $e) {
+            // Another client left a list, hash or set under the key: that is not a result, and
+            // reading it again will not change it (MGET, for several ids, sees it as missing).
+            if (!str_contains($e->getMessage(), '"WRONGTYPE ')) {
+                throw $e;
+            }
+            throw CorruptResult::in($taskId, 'its key holds a Redis list, hash or set, not the string Celery stores.', $e);
+        }
         return $payload === null ? ResultMeta::pending($taskId) : $this->decoder->decode($payload, $taskId);
     }
 

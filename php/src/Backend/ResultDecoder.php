@@ -85,7 +85,10 @@ final class ResultDecoder
         try {
             $value = json_decode($json, true, self::MAX_DEPTH, JSON_THROW_ON_ERROR | JSON_BIGINT_AS_STRING);
         } catch (\JsonException $e) {
-            throw new \UnexpectedValueException(sprintf('it is not valid JSON (%s).', $e->getMessage()), 0, $e);
+            if ($e->getCode() !== JSON_ERROR_UTF16) {
+                throw new \UnexpectedValueException(sprintf('it is not valid JSON (%s).', $e->getMessage()), 0, $e);
+            }
+            $value = self::decodeWithLoneSurrogates($json);
         }
         // A marker needs the key __type__: written plainly, or with one of its letters \u-escaped.
         $markers = str_contains($json, '__type__') || preg_match('/\\\\u00(?:5f|65|70|74|79)/i', $json) === 1;
@@ -212,6 +215,28 @@ final class ResultDecoder
             throw new \UnexpectedValueException(sprintf('"%s" is %s, not a string.', $field, self::kind($value)));
         }
         return $value;
+    }
+
+    /**
+     * A Python str may hold a lone surrogate (os.fsdecode() turns bytes that are not UTF-8 into
+     * U+DC80..U+DCFF), and Python's json writes and reads it as a \u escape. PHP strings are
+     * UTF-8, which cannot hold one: each becomes U+FFFD, as JSON_INVALID_UTF8_SUBSTITUTE does for
+     * bad bytes. Escapes are matched left to right, so an escaped backslash is never misread.
+     *
+     * @throws \UnexpectedValueException
+     */
+    private static function decodeWithLoneSurrogates(string $json): mixed
+    {
+        $json = preg_replace_callback(
+            '/\\\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}|u[dD][89a-fA-F][0-9a-fA-F]{2}|[^u])/',
+            static fn (array $escape): string => strlen($escape[0]) === 6 ? '\\ufffd' : $escape[0],
+            $json,
+        );
+        try {
+            return json_decode((string) $json, true, self::MAX_DEPTH, JSON_THROW_ON_ERROR | JSON_BIGINT_AS_STRING);
+        } catch (\JsonException $e) {
+            throw new \UnexpectedValueException(sprintf('it is not valid JSON (%s).', $e->getMessage()), 0, $e);
+        }
     }
 
     /**

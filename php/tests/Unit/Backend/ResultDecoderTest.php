@@ -62,6 +62,17 @@ final class ResultDecoderTest extends TestCase
         self::assertNull($meta->exception());
     }
 
+    public function testLoneSurrogatesPythonWritesBecomeReplacementCharacters(): void
+    {
+        // json.dumps(['\udcff', '\ud83d\ude00', '\\ud800', 'x\ud800\ud800']) in Python, plus NaN.
+        $payload = '{"status": "SUCCESS", "result": ["\\udcff", "\\ud83d\\ude00", "\\\\ud800", "x\\ud800\\ud800", NaN]}';
+
+        $result = self::decode($payload)->result;
+
+        self::assertSame(["\u{FFFD}", "\u{1F600}", '\\ud800', "x\u{FFFD}\u{FFFD}"], array_slice($result, 0, 4));
+        self::assertNan($result[4]);
+    }
+
     public function testNullResult(): void
     {
         $meta = self::decode(self::fixture('success_null'));
