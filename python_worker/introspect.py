@@ -82,4 +82,6 @@ def describe_call(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> d
         "arg_types": [type_of(arg) for arg in args],
         "kwarg_types": {key: type_of(arg) for key, arg in kwargs.items()},
         "request": {field: to_jsonable(getattr(request, field, None)) for field in REQUEST_FIELDS},
+        # Every attribute of the request: Celery before 5.3 sets each custom header as one.
+        "request_vars": {key: to_jsonable(value) for key, value in vars(request).items()},
     }

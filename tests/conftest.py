@@ -2,8 +2,10 @@
 
 Session-scoped (shared by every test, started once):
     redis_server   redis-server on a free port; db 0 = broker, db 1 = result backend
-    worker         `celery -A python_worker worker` (solo pool, queue "celery") on it
+    worker         `celery -A python_worker worker` (solo pool unless CELERYBRIDGE_WORKER_POOL, queue
+                   "celery") on it
     python_celery  a Celery app configured like that worker, to send tasks from Python
+    worker_release the worker's Celery and kombu releases, and what differs between them
 Per test:
     redis_factory  start extra redis-servers (custom args/config/password)
     worker_factory start extra workers (queues, pool, hostname, CELERY_CONFIG_JSON, ...)
@@ -26,6 +28,8 @@ from celery import Celery
 
 from harness import (
     PHP_DIAGNOSTIC,
+    REDIS_SERVER,
+    WORKER_POOL,
     CeleryWorker,
     HarnessError,
     PhpResult,
@@ -36,6 +40,7 @@ from harness import (
     run_php_script,
 )
 from python_worker.config import settings_from_env
+from versions import WorkerVersions, worker_versions
 
 # Extra Celery settings of the session worker, beyond Celery's defaults. It accepts the
 # msgpack and yaml serializers too, so serializer tests need no worker of their own.
@@ -77,7 +82,7 @@ class RedisFactory:
         args: list[str] | tuple[str, ...] = (),
         config: list[str] | tuple[str, ...] = (),
         password: str | None = None,
-        executable: str = "redis-server",
+        executable: str = REDIS_SERVER,
     ) -> RedisServer:
         """Start a server: `args` go on the command line, `config` lines into its redis.conf."""
         server = RedisServer(
@@ -138,7 +143,7 @@ class WorkerFactory:
         *,
         config: Mapping[str, Any] | None = None,
         queues: list[str] | tuple[str, ...] = ("celery",),
-        pool: str = "solo",
+        pool: str = WORKER_POOL,
         concurrency: int = 1,
         hostname: str | None = None,
         prefetch_multiplier: int | None = None,
@@ -180,7 +185,7 @@ class WorkerFactory:
 
 @pytest.fixture(scope="session")
 def worker(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CeleryWorker]:
-    """The session worker: solo pool, queue "celery", broker = redis_server db 0, results in db 1."""
+    """The session worker: queue "celery", broker = redis_server db 0, results in db 1."""
     session_worker = CeleryWorker(
         tmp_path_factory.mktemp("worker-session") / "worker.log",
         broker_url=redis_server.url(BROKER_DB),
@@ -199,6 +204,12 @@ def worker(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) 
     finally:
         session_worker.stop()
         _live_workers.remove(session_worker)
+
+
+@pytest.fixture(scope="session")
+def worker_release() -> WorkerVersions:
+    """The Celery/kombu/Python releases the workers run (CELERYBRIDGE_WORKER_PYTHON; tests/versions.py)."""
+    return worker_versions()
 
 
 @pytest.fixture

@@ -30,6 +30,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 RECORDS_KEY = "celerybridge:records"
 POLL_INTERVAL = 0.05
 
+# What `make matrix` varies (tests/matrix.py); by default the .venv's Celery on Debian's Redis.
+# CELERYBRIDGE_WORKER_PYTHON: the interpreter of a venv holding another Celery release;
+# CELERYBRIDGE_WORKER_POOL: the session worker's pool (kombu 5.2 and older need prefork: with
+# solo they pick up a message ~10 s after the previous one); CELERYBRIDGE_REDIS_SERVER: the
+# redis-server binary of another Redis release.
+WORKER_PYTHON = os.environ.get("CELERYBRIDGE_WORKER_PYTHON") or sys.executable
+WORKER_POOL = os.environ.get("CELERYBRIDGE_WORKER_POOL") or "solo"
+REDIS_SERVER = os.environ.get("CELERYBRIDGE_REDIS_SERVER") or "redis-server"
+
 
 class HarnessError(RuntimeError):
     """A process of the harness did not start or behave as expected."""
@@ -68,7 +77,7 @@ class RedisServer:
         config: Iterable[str] = (),
         password: str | None = None,
         port: int | None = None,
-        executable: str = "redis-server",
+        executable: str = REDIS_SERVER,
     ) -> None:
         self.directory = directory
         self.args = list(args)
@@ -209,7 +218,7 @@ class CeleryWorker:
         backend_url: str | None = None,
         config: Mapping[str, Any] | None = None,
         queues: Iterable[str] = ("celery",),
-        pool: str = "solo",
+        pool: str = WORKER_POOL,
         concurrency: int = 1,
         hostname: str | None = None,
         prefetch_multiplier: int | None = None,
@@ -242,7 +251,7 @@ class CeleryWorker:
 
     def command(self) -> list[str]:
         return [
-            sys.executable,
+            WORKER_PYTHON,
             "-m",
             "celery",
             "-A",

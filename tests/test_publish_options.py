@@ -7,12 +7,14 @@ backend (db 1 of the session Redis) holds.
 
 from __future__ import annotations
 
+import json
 import socket
 from typing import Any
 
 import pytest
 
 from harness import CeleryWorker, Records, RedisServer
+from versions import WorkerVersions
 from wire import SEP, iso_seconds, wait_for_meta
 
 BACKEND_DB = 1
@@ -22,7 +24,9 @@ def _by_id(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {record["request"]["id"]: record for record in records}
 
 
-def test_arguments_arrive_with_their_python_types(worker: CeleryWorker, run_php, records: Records) -> None:
+def test_arguments_arrive_with_their_python_types(
+    worker: CeleryWorker, run_php, records: Records, worker_release: WorkerVersions
+) -> None:
     sent = run_php(
         """
         $celery = new CeleryClient(broker: $brokerUrl);
@@ -42,19 +46,23 @@ def test_arguments_arrive_with_their_python_types(worker: CeleryWorker, run_php,
     got = _by_id(records.pop_many(4))
 
     full = got[sent["full"]]
+    # kombu before 5.3 leaves the datetime marker a dict (so does Python's send_task to it).
+    undecoded = {"dict": {"__type__": "str", "__value__": "str"}}
+    marker_type = "datetime" if worker_release.kombu_markers else undecoded
     assert full["arg_types"] == [
         "int", "int", "float", "float", "float", "float", "int", "bool", "bool", "NoneType",
         "str", "str", {"list": []},
         {"list": ["int", {"list": ["float", {"list": ["NoneType", {"list": ["bool"]}]}]}]},
-        {"dict": {"a": {"dict": {"b": {"list": ["int", "str"]}}}}}, "datetime",
+        {"dict": {"a": {"dict": {"b": {"list": ["int", "str"]}}}}}, marker_type,
     ]  # fmt: skip
     assert full["args"][:15] == [
         7, -3, 1.0, 2.5, -0.0, 1e100, 2**63 - 1, True, False, None,
         "é😀中文", "", [], [1, [2.0, [None, [True]]]], {"a": {"b": [1, "c"]}},
     ]  # fmt: skip
     # The datetime keeps its offset and its instant, to the microsecond.
-    assert full["args"][15] == "2030-01-02T03:04:05.678901-03:00"
-    assert iso_seconds(full["args"][15]) == pytest.approx(float(sent["when"]), abs=1e-6)
+    when = full["args"][15] if worker_release.kombu_markers else full["args"][15]["__value__"]
+    assert when == "2030-01-02T03:04:05.678901-03:00"
+    assert iso_seconds(when) == pytest.approx(float(sent["when"]), abs=1e-6)
     assert full["kwargs"] == {"n": 1, "f": 1.0, "none": None, "text": "ünï 😀", "map": {"k": []}, "list": [1]}
     assert full["kwarg_types"] == {
         "n": "int", "f": "float", "none": "NoneType", "text": "str", "map": {"dict": {"k": {"list": []}}},
@@ -151,7 +159,7 @@ def test_expired_tasks_are_revoked_and_never_run(
 
 
 def test_request_context_carries_the_options(
-    worker: CeleryWorker, run_php, records: Records, redis_server: RedisServer
+    worker: CeleryWorker, run_php, records: Records, redis_server: RedisServer, worker_release: WorkerVersions
 ) -> None:
     sent = run_php(
         """
@@ -180,7 +188,14 @@ def test_request_context_carries_the_options(
     assert request["timelimit"] == [30, 12.5]
     assert request["retries"] == 2
     assert request["shadow"] == "php.shadow.name"
-    assert request["headers"] == {"x-trace": "abc", "n": 1, "nested": {"a": [1, None]}}
+    custom = {"x-trace": "abc", "n": 1, "nested": {"a": [1, None]}}
+    if worker_release.custom_headers_in_request_headers:
+        assert request["headers"] == custom
+    else:
+        # Celery before 5.3: request attributes (getattr(self.request, 'x-trace')), the same
+        # as for headers sent by Python's send_task().
+        assert request["headers"] is None
+        assert {key: got[options["task_id"]]["request_vars"][key] for key in custom} == custom
     assert request["root_id"] == options["root_id"]
     assert request["parent_id"] == options["parent_id"]
     # The worker logs the shadow name instead of the task's own.
@@ -203,7 +218,7 @@ def test_request_context_carries_the_options(
 
 
 def test_ignore_result_stores_no_result(
-    worker: CeleryWorker, run_php, records: Records, redis_server: RedisServer
+    worker: CeleryWorker, run_php, records: Records, redis_server: RedisServer, worker_release: WorkerVersions
 ) -> None:
     sent = run_php(
         """
@@ -218,17 +233,19 @@ def test_ignore_result_stores_no_result(
     backend = redis_server.client(BACKEND_DB)
 
     assert [record["args"] for record in records.pop_many(3)] == [["ignored"], ["stored"], ["default"]]
-    # The solo worker finishes (and stores) one task before it starts the next, so once the
+    # One worker process finishes (and stores) one task before it starts the next, so once the
     # last result is there, the ignored task's would be too.
     assert wait_for_meta(backend, sent["default"])["status"] == "SUCCESS"
     assert wait_for_meta(backend, sent["stored"])["status"] == "SUCCESS"
-    assert backend.get(f"celery-task-meta-{sent['ignored']}") is None
+    ignored = backend.get(f"celery-task-meta-{sent['ignored']}")
+    # Celery 5.0 and older do not read the header (Python's send_task has the same effect).
+    assert (ignored is None) == worker_release.reads_ignore_result_header
 
 
 def test_without_the_option_the_tasks_own_ignore_result_applies(
-    worker: CeleryWorker, run_php, records: Records, redis_server: RedisServer
+    worker: CeleryWorker, run_php, records: Records, redis_server: RedisServer, worker_release: WorkerVersions
 ) -> None:
-    """Like send_task(), an unset ignore_result is sent as null, so a 5.7 worker uses the task's."""
+    """Like send_task(), an unset ignore_result is sent as null, so the worker uses the task's."""
     sent = run_php(
         """
         $celery = new CeleryClient(broker: $brokerUrl);
@@ -236,15 +253,24 @@ def test_without_the_option_the_tasks_own_ignore_result_applies(
         echo json_encode([
             'quiet' => $quiet('quiet', [])->id,
             'forced' => $quiet('forced', ['ignore_result' => false])->id,
+            'after' => $celery->sendTask('tasks.add', [1, 1])->id,
         ]);
         """
     ).json()
     backend = redis_server.client(BACKEND_DB)
 
-    assert [record["request"]["ignore_result"] for record in records.pop_many(2)] == [None, False]
-    assert wait_for_meta(backend, sent["forced"])["status"] == "SUCCESS"
-    # The solo worker stored "forced" after running "quiet", which would have been stored first.
+    seen = [record["request"]["ignore_result"] for record in records.pop_many(2)]
+    # One worker process runs the tasks in order: once "after" is stored, the others are done.
+    assert wait_for_meta(backend, sent["after"])["result"] == 2
     assert backend.get(f"celery-task-meta-{sent['quiet']}") is None
+    forced = backend.get(f"celery-task-meta-{sent['forced']}")
+    if worker_release.explicit_ignore_result_false_wins:
+        assert seen == [None, False]
+        assert forced is not None and json.loads(forced)["status"] == "SUCCESS"
+    else:
+        # Before 5.7 the header can only add ignoring: the task's ignore_result=True wins.
+        assert seen[1] is False
+        assert forced is None
 
 
 def test_prefork_worker_enforces_soft_and_hard_time_limits(

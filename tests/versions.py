@@ -1,0 +1,85 @@
+"""The Celery, kombu and Python releases of the workers the tests start, and what follows from them.
+
+`make matrix` runs the interop tests against workers of Celery 4.4 to 5.7
+(CELERYBRIDGE_WORKER_PYTHON). Some behaviours are Celery's or kombu's and change with the
+release, the same for Python's own send_task() as for CeleryBridge. The tests assert each
+release's behaviour through the properties below instead of skipping.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+
+from harness import WORKER_PYTHON
+
+Version = tuple[int, ...]
+
+PROBE = (
+    "import json, sys, celery, kombu, redis; print(json.dumps({'celery': celery.__version__, "
+    "'kombu': kombu.__version__, 'redis': redis.__version__, 'python': list(sys.version_info[:3])}))"
+)
+
+
+def parse(text: str) -> Version:
+    """'5.2.7' -> (5, 2, 7); a pre-release suffix is dropped ('5.3.0rc1' -> (5, 3, 0))."""
+    match = re.match(r"\d+(?:\.\d+)*", text)
+    return tuple(int(part) for part in match.group().split(".")) if match else ()
+
+
+@dataclass(frozen=True)
+class WorkerVersions:
+    celery: Version
+    kombu: Version
+    redis_py: Version
+    python: Version
+
+    @property
+    def label(self) -> str:
+        return "Celery " + ".".join(map(str, self.celery))
+
+    @property
+    def kombu_markers(self) -> bool:
+        """kombu 5.3+ encodes and decodes datetime, date, time, Decimal, UUID and bytes as
+        {"__type__", "__value__"} markers; before, datetimes become ISO strings, Decimal and
+        UUID plain strings, bytes cannot be sent in JSON at all, and received markers stay dicts."""
+        return self.kombu >= (5, 3)
+
+    @property
+    def custom_headers_in_request_headers(self) -> bool:
+        """Celery 5.3+ puts custom message headers in self.request.headers; before, each one is
+        an attribute of self.request and request.headers is None."""
+        return self.celery >= (5, 3)
+
+    @property
+    def reads_ignore_result_header(self) -> bool:
+        """The per-message ignore_result header is honoured from Celery 5.1."""
+        return self.celery >= (5, 1)
+
+    @property
+    def explicit_ignore_result_false_wins(self) -> bool:
+        """From Celery 5.7 an explicit ignore_result=False in the message stores the result of a
+        task declared with ignore_result=True; before, the header can only add ignoring."""
+        return self.celery >= (5, 7)
+
+    @property
+    def stores_revoked_on_broadcast(self) -> bool:
+        """Celery 5.7 stores REVOKED when the revoke broadcast arrives; before, only when the
+        revoked task's message reaches the worker."""
+        return self.celery >= (5, 7)
+
+
+@functools.cache
+def worker_versions() -> WorkerVersions:
+    """Asks the worker's interpreter (CELERYBRIDGE_WORKER_PYTHON, or this one) once."""
+    found = json.loads(subprocess.run([WORKER_PYTHON, "-c", PROBE], capture_output=True, check=True,
+                                      text=True, timeout=60).stdout)
+    return WorkerVersions(
+        celery=parse(found["celery"]),
+        kombu=parse(found["kombu"]),
+        redis_py=parse(found["redis"]),
+        python=tuple(found["python"]),
+    )
