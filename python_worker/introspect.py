@@ -12,6 +12,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from celery.signals import celeryd_after_setup
+
 # Task.request attributes worth showing. Most come straight from the message headers
 # (protocol 2) or properties; `headers` holds only the custom, non-Celery header keys.
 REQUEST_FIELDS = (
@@ -37,6 +39,16 @@ REQUEST_FIELDS = (
     "stamped_headers",
     "stamps",
 )
+
+
+# The worker's node name (--hostname), set before the pool forks. request.hostname would do,
+# but Celery 5.0 reports the machine's name there instead of the node's.
+_node: dict[str, str] = {}
+
+
+@celeryd_after_setup.connect
+def _remember_node(sender: str, **_: Any) -> None:
+    _node["name"] = sender
 
 
 def type_of(value: Any) -> Any:
@@ -82,6 +94,7 @@ def describe_call(task: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> d
         "arg_types": [type_of(arg) for arg in args],
         "kwarg_types": {key: type_of(arg) for key, arg in kwargs.items()},
         "request": {field: to_jsonable(getattr(request, field, None)) for field in REQUEST_FIELDS},
+        "node": _node.get("name"),
         # Every attribute of the request: Celery before 5.3 sets each custom header as one.
         "request_vars": {key: to_jsonable(value) for key, value in vars(request).items()},
     }

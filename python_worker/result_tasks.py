@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import os
+import signal
 import uuid
 from typing import Any
 
 import kombu
 import redis
-from celery.exceptions import Ignore
+from celery.exceptions import Ignore, Reject
 
 from python_worker.celery_app import app
 from python_worker.config import records_url
@@ -142,3 +143,15 @@ def revoked_bare(self: Any) -> None:
     """REVOKED stored without exception details, through the backend's own API."""
     self.backend.store_result(self.request.id, None, "REVOKED")
     raise Ignore()
+
+
+@app.task(name="tasks.die")
+def die() -> None:
+    """The pool process kills itself: a prefork worker stores FAILURE with WorkerLostError."""
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@app.task(name="tasks.reject")
+def reject() -> None:
+    """Reject(requeue=False): the message is dropped and the worker stores FAILURE (Reject)."""
+    raise Reject("not for this worker", requeue=False)

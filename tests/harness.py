@@ -44,6 +44,13 @@ class HarnessError(RuntimeError):
     """A process of the harness did not start or behave as expected."""
 
 
+def received_log(task: str, task_id: str) -> str:
+    """The worker's log line for a task it received: "Task name[id] received" from Celery 5.1,
+    "Received task: name[id]" before."""
+    name, tid = re.escape(task), re.escape(task_id)
+    return rf"(?:Task {name}\[{tid}\] received|Received task: {name}\[{tid}\])"
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

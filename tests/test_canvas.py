@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness import CeleryWorker, Records
+from versions import WorkerVersions
 
 PREAMBLE = """
 use CeleryBridge\\Canvas\\{Signature, Chain, Group, Chord};
@@ -142,7 +143,7 @@ echo json_encode(['id' => $r->id, 'value' => $r->get(timeout: 10.0)]);
 
 
 def test_errback_runs_when_a_chain_step_fails_and_the_chain_stops(
-    worker: CeleryWorker, run_php, records: Records
+    worker: CeleryWorker, run_php, records: Records, worker_release: WorkerVersions
 ) -> None:
     sent = run_php(
         PREAMBLE
@@ -152,7 +153,7 @@ $last = $celery->send(
     ['link_error' => new Signature('tasks.on_error')],
 );
 try {
-    $last->get(timeout: 10.0);
+    (getenv('CB_WAIT_ON') === 'last' ? $last : $last->parent)->get(timeout: 10.0);
     $error = null;
 } catch (CeleryBridge\\Exception\\TaskFailed $e) {
     $error = [$e->taskId, $e->remoteType(), $e->remoteMessage()];
@@ -162,13 +163,19 @@ echo json_encode([
     'states' => [$last->parent->parent->state(), $last->parent->state(), $last->state()],
     'error' => $error,
 ]);
-"""
+""",
+        env={"CB_WAIT_ON": "last" if worker_release.chain_failure_fails_the_rest else "failed"},
     ).json()
 
     first, failed, never = sent["ids"]
-    # The step after the failed one never ran: Celery stores the failure under its id too.
-    assert sent["states"] == ["SUCCESS", "FAILURE", "FAILURE"]
-    assert sent["error"] == [never, "ValueError", "boom"]
+    if worker_release.chain_failure_fails_the_rest:
+        # The step after the failed one never ran: Celery stores the failure under its id too.
+        assert sent["states"] == ["SUCCESS", "FAILURE", "FAILURE"]
+        assert sent["error"] == [never, "ValueError", "boom"]
+    else:
+        # Before 5.1 it stays PENDING: wait on the failed step (Python's client must too).
+        assert sent["states"] == ["SUCCESS", "FAILURE", "PENDING"]
+        assert sent["error"] == [failed, "ValueError", "boom"]
     errback = records.pop()
     assert errback["request"]["task"] == "tasks.on_error"
     assert errback["args"] == [failed]
@@ -177,7 +184,7 @@ echo json_encode([
 
 
 def test_chord_whose_header_fails_reports_the_failure_on_its_body(
-    worker: CeleryWorker, run_php, records: Records
+    worker: CeleryWorker, run_php, records: Records, worker_release: WorkerVersions
 ) -> None:
     sent = run_php(
         PREAMBLE
@@ -204,7 +211,11 @@ echo json_encode([
     failed = sent["header"][1]
     assert sent["header_states"] == ["SUCCESS", "FAILURE", "SUCCESS"]
     assert sent["error"][:3] == [sent["body"], "ChordError", "celery.exceptions"]
-    assert sent["error"][3] == f"Dependency {failed} raised ValueError('boom')"
+    dependency = f"Dependency {failed} raised ValueError('boom')"
+    if worker_release.chord_error_wrapped:
+        assert sent["error"][3] == f'Callback error: ChordError("{dependency}")'
+    else:
+        assert sent["error"][3] == dependency
     errback = records.pop()
     assert errback["request"]["task"] == "tasks.on_error"
     assert errback["args"] == [sent["body"]]

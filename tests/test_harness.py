@@ -80,7 +80,7 @@ def test_extra_worker_reads_config_json_queues_and_hostname(redis_factory, worke
 
     record = Records(client).pop()
     assert record["request"]["id"] == sent.id
-    assert record["request"]["hostname"] == f"extra@{socket.gethostname()}"
+    assert record["request"]["hostname"] == record["node"] == f"extra@{socket.gethostname()}"
     assert record["request"]["delivery_info"]["routing_key"] == "other"
     assert record["request"]["delivery_info"]["priority"] == 9
     assert client.llen("other:9") == 0

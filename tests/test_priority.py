@@ -63,7 +63,7 @@ def run_in_order(
         config=config,
     )
     got = records.pop_many(count, timeout=20)
-    assert {record["request"]["hostname"] for record in got} == {f"{queue}@{socket.gethostname()}"}
+    assert {record["node"] for record in got} == {f"{queue}@{socket.gethostname()}"}
     return got
 
 

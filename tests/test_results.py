@@ -597,6 +597,50 @@ try {
     assert out["reason"] == "" and out["type"] is None
 
 
+def test_failures_the_worker_records_itself(
+    worker_factory, run_php, redis_server: RedisServer, worker_release: WorkerVersions
+) -> None:
+    """FAILUREs the worker stores on the task's behalf: the pool's TimeLimitExceeded and
+    WorkerLostError, and from 5.7 the Reject a task raised (requeue=False)."""
+    worker_factory(redis_server.url(BROKER_DB), redis_server.url(BACKEND_DB), queues=["lost"], pool="prefork",
+                   hostname="lost@%h")
+    got = run_php(
+        PHP_VIEW
+        + r"""
+$celery = new CeleryClient($brokerUrl, $backendUrl, config: ['task_default_queue' => 'lost']);
+// A killed pool process takes a moment to be replaced: the rejected task goes first.
+$rejected = $celery->sendTask('tasks.reject');
+$lost = $celery->sendTask('tasks.die');
+$limited = $celery->sendTask('tasks.sleep', [30], [], ['time_limit' => 0.3]);
+$out = [];
+foreach (['lost' => $lost, 'limited' => $limited] as $name => $r) {
+    try {
+        $r->get(timeout: 20.0);
+        $out[$name] = 'returned';
+    } catch (CeleryBridge\Exception\TaskFailed $e) {
+        $out[$name] = failure($e) + ['state' => $r->state()];
+    }
+}
+try {
+    $rejected->get(timeout: (float) getenv('CB_REJECT_WAIT'));
+} catch (CeleryBridge\Exception\TaskFailed | CeleryBridge\Exception\ResultTimeout $e) {
+    $out['rejected'] = failure($e) + ['state' => $rejected->state()];
+}
+out($out);
+""",
+        env={"CB_REJECT_WAIT": "20" if worker_release.stores_failure_on_reject else "0.5"},
+    ).json()
+
+    assert (got["lost"]["type"], got["lost"]["state"]) == ("WorkerLostError", "FAILURE")
+    assert "exited prematurely" in got["lost"]["text"]
+    assert (got["limited"]["type"], got["limited"]["state"]) == ("TimeLimitExceeded", "FAILURE")
+    if worker_release.stores_failure_on_reject:
+        assert (got["rejected"]["type"], got["rejected"]["state"]) == ("Reject", "FAILURE")
+    else:
+        # Before 5.7 a rejected task keeps no state: get() waits (Python's does too).
+        assert got["rejected"]["class"].endswith("ResultTimeout") and got["rejected"]["state"] == "PENDING"
+
+
 def test_garbage_published_on_the_result_channel_is_ignored(
     worker: CeleryWorker, run_php, results_db: redis.Redis, gates: redis.Redis
 ) -> None:

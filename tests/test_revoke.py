@@ -21,7 +21,7 @@ import pytest
 import redis
 from celery import Celery
 
-from harness import CeleryWorker, Records, RedisServer, php_script, run_php_script
+from harness import CeleryWorker, Records, RedisServer, php_script, received_log, run_php_script
 from wire import differences, normalize, wait_for_meta
 
 CONTROL_DB = 12
@@ -169,7 +169,7 @@ def test_revoked_eta_task_never_runs_and_reads_revoked(
         "echo json_encode($celery->sendTask('tasks.record', ['eta'], [], ['countdown' => 2])->id);"
     ).json()
     # The worker has taken the message and holds it until its ETA.
-    worker.wait_for_log(rf"Task tasks\.record\[{task_id}\] received", since=mark)
+    worker.wait_for_log(received_log("tasks.record", task_id), since=mark)
 
     revoked = run_php(
         "$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);\n"
@@ -250,7 +250,7 @@ def test_revoke_addressed_to_one_worker_is_ignored_by_the_other(
     )
     kept, dropped = ids
     for task_id in ids:
-        second.wait_for_log(rf"Task tasks\.record\[{task_id}\] received", since=mark)
+        second.wait_for_log(received_log("tasks.record", task_id), since=mark)
 
     heard = run(
         tmp_path,

@@ -1,7 +1,7 @@
 """The queue option and task_routes take a task from PHP to the worker consuming that queue.
 
 An extra worker consumes only the routed queues; the session worker consumes only "celery".
-Which worker ran a task (request.hostname) and the routing key it was delivered with
+Which worker ran a task (its node name) and the routing key it was delivered with
 (request.delivery_info) show where PHP put the message.
 """
 
@@ -23,7 +23,7 @@ def _start_routed_worker(worker_factory, redis_server: RedisServer) -> CeleryWor
 
 
 def _where(record: dict[str, Any]) -> tuple[str, str]:
-    return record["request"]["hostname"], record["request"]["delivery_info"]["routing_key"]
+    return record["node"], record["request"]["delivery_info"]["routing_key"]
 
 
 def test_queue_option_reaches_only_the_worker_of_that_queue(
@@ -111,5 +111,5 @@ def test_exchange_and_routing_key_follow_the_bindings_workers_declared(
     assert [record["request"]["id"] for record in got] == [sent, sent]
     assert sorted(record["request"]["delivery_info"]["routing_key"] for record in got) == ["video", "video"]
     assert {record["request"]["delivery_info"]["exchange"] for record in got} == {"media"}
-    assert {record["request"]["hostname"] for record in got} == {f"media@{HOST}"}
+    assert {record["node"] for record in got} == {f"media@{HOST}"}
     assert redis_server.client(0).exists("audio", "videos", "thumbnails") == 0

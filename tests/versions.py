@@ -49,6 +49,11 @@ class WorkerVersions:
         return self.kombu >= (5, 3)
 
     @property
+    def global_keyprefix(self) -> bool:
+        """broker_transport_options' global_keyprefix exists from kombu 5.3."""
+        return self.kombu >= (5, 3)
+
+    @property
     def custom_headers_in_request_headers(self) -> bool:
         """Celery 5.3+ puts custom message headers in self.request.headers; before, each one is
         an attribute of self.request and request.headers is None."""
@@ -64,6 +69,24 @@ class WorkerVersions:
         """From Celery 5.7 an explicit ignore_result=False in the message stores the result of a
         task declared with ignore_result=True; before, the header can only add ignoring."""
         return self.celery >= (5, 7)
+
+    @property
+    def stores_failure_on_reject(self) -> bool:
+        """Celery 5.7 stores FAILURE for a task that raised Reject(requeue=False); before, no
+        state at all is stored (PENDING forever)."""
+        return self.celery >= (5, 7)
+
+    @property
+    def chain_failure_fails_the_rest(self) -> bool:
+        """From Celery 5.1 a failed chain step stores FAILURE for the steps after it too, so
+        waiting on the chain's last result ends; before, those stay PENDING."""
+        return self.celery >= (5, 1)
+
+    @property
+    def chord_error_wrapped(self) -> bool:
+        """Celery 4 wraps a chord header's failure once more on the body: Callback error:
+        ChordError("Dependency ... raised ...")."""
+        return self.celery < (5, 0)
 
     @property
     def stores_revoked_on_broadcast(self) -> bool:
