@@ -5,7 +5,9 @@
 #   make unit         PHPUnit unit suite (no server)
 #   make integration  PHPUnit integration suite against a throwaway redis-server
 #   make pytest       pytest: real redis-server + Celery worker + PHP
+#   make compat       the interop tests again, against a Celery 5.2.7 worker (prefork)
 #   make test         all of the above, in that order, stopping at the first failure
+#   make matrix       the interop tests against Celery 4.4-5.7 and Redis 5.0-7.0 (not in `make test`)
 #   make demo         PHP sends tasks to a real worker (own redis-server, own worker)
 #   make bench        benchmarks (never part of `make test`)
 
@@ -24,7 +26,7 @@ export COMPOSER_ALLOW_SUPERUSER := 1
 export COMPOSER_NO_INTERACTION := 1
 PINS_PY := import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + p["optional-dependencies"]["test"]))
 
-.PHONY: install system-packages autoload lint unit integration pytest test demo bench
+.PHONY: install system-packages autoload lint unit integration pytest compat test matrix demo bench
 
 install: system-packages $(STAMP) autoload
 
@@ -86,7 +88,15 @@ integration: install
 pytest: install
 	$(VENV)/bin/pytest -q
 
-test: install lint unit integration pytest
+# One old worker on every change: Celery 5.2.7 with kombu 5.2 and redis-py 4 (tests/matrix.py).
+compat: install
+	$(PYTHON) tests/matrix.py --only 5.2.7 --redis 7.0
+
+test: install lint unit integration pytest compat
+
+# Every Celery release from 4.4 and Redis from 5.0; venvs and servers are cached in .matrix/.
+matrix: install
+	$(PYTHON) tests/matrix.py
 
 demo: install
 	examples/demo.sh

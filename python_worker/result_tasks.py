@@ -103,7 +103,7 @@ def wait_for(gate: str, started: str | None = None, timeout: float = 30.0) -> An
     client = _gates()
     if started:
         client.rpush(started, os.getpid())
-    item = client.blpop([gate], timeout=timeout)
+    item = client.blpop([gate], timeout=max(1, int(timeout)))  # Redis before 6.0: whole seconds
     if item is None:
         raise TimeoutError(f"nothing was pushed to {gate} within {timeout}s")
     return item[1].decode()

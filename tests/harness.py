@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import os
 import re
 import shutil
@@ -25,6 +26,25 @@ from typing import Any
 from urllib.parse import quote
 
 import redis
+
+# redis-py 8 opens every connection with HELLO 3, which Redis before 6.0 refuses, and kombu 5.7
+# has no setting for the protocol: every client in the test process (redis-py's, and the
+# python_celery app's pools) asks for RESP2, which every Redis release knows.
+_redis_init = redis.Redis.__init__
+_pool_init = redis.ConnectionPool.__init__
+
+
+def _resp2_redis(self: Any, *args: Any, protocol: int | None = None, **kwargs: Any) -> None:
+    _redis_init(self, *args, protocol=protocol or 2, **kwargs)
+
+
+def _resp2_pool(self: Any, *args: Any, **kwargs: Any) -> None:
+    kwargs["protocol"] = kwargs.get("protocol") or 2
+    _pool_init(self, *args, **kwargs)
+
+
+redis.Redis.__init__ = _resp2_redis  # type: ignore[method-assign]
+redis.ConnectionPool.__init__ = _resp2_pool  # type: ignore[method-assign]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RECORDS_KEY = "celerybridge:records"
@@ -477,6 +497,11 @@ def ensure_autoload(timeout: float = 120.0) -> Path:
     return autoload
 
 
+def whole_seconds(timeout: float) -> int:
+    """A BLPOP timeout Redis before 6.0 accepts: whole seconds, and never 0 (which means forever)."""
+    return max(1, math.ceil(timeout))
+
+
 class Records:
     """The `celerybridge:records` list that tasks.record RPUSHes to (one JSON object each)."""
 
@@ -486,7 +511,7 @@ class Records:
 
     def pop(self, timeout: float = 10.0) -> dict[str, Any]:
         """BLPOP the oldest record, waiting up to `timeout` seconds for one to arrive."""
-        item = self.client.blpop([self.key], timeout=timeout)
+        item = self.client.blpop([self.key], timeout=whole_seconds(timeout))
         if item is None:
             raise HarnessError(f"no record arrived on {self.key!r} within {timeout}s")
         return json.loads(item[1])
@@ -499,8 +524,7 @@ class Records:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise HarnessError(f"only {len(found)} of {count} records arrived within {timeout}s: {found}")
-            # Redis reads the timeout in whole milliseconds and 0 means "forever": never send less.
-            item = self.client.blpop([self.key], timeout=max(left, 0.01))
+            item = self.client.blpop([self.key], timeout=whole_seconds(left))
             if item is not None:
                 found.append(json.loads(item[1]))
         return found

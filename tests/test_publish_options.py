@@ -268,7 +268,7 @@ def test_without_the_option_the_tasks_own_ignore_result_applies(
         assert seen == [None, False]
         assert forced is not None and json.loads(forced)["status"] == "SUCCESS"
     else:
-        # Before 5.7 the header can only add ignoring: the task's ignore_result=True wins.
+        # Before 5.6 the header can only add ignoring: the task's ignore_result=True wins.
         assert seen[1] is False
         assert forced is None
 

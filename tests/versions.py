@@ -66,9 +66,9 @@ class WorkerVersions:
 
     @property
     def explicit_ignore_result_false_wins(self) -> bool:
-        """From Celery 5.7 an explicit ignore_result=False in the message stores the result of a
+        """From Celery 5.6 an explicit ignore_result=False in the message stores the result of a
         task declared with ignore_result=True; before, the header can only add ignoring."""
-        return self.celery >= (5, 7)
+        return self.celery >= (5, 6)
 
     @property
     def stores_failure_on_reject(self) -> bool:
