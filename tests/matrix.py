@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import glob
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -132,6 +133,23 @@ def worker_python(worker: Worker) -> str | None:
     return None
 
 
+def describe_worker(python: str, pool: str) -> str:
+    """"Celery 5.2.7 (kombu 5.2.4, redis-py 4.3.4, Python 3.10, prefork)", asked of the venv."""
+    probe = (
+        "import sys, celery, kombu, redis; "
+        "print(celery.__version__, kombu.__version__, redis.__version__, '%d.%d' % sys.version_info[:2])"
+    )
+    celery, kombu, redis_py, version = subprocess.run([python, "-c", probe], capture_output=True, text=True,
+                                                      check=True).stdout.split()
+    return f"Celery {celery} (kombu {kombu}, redis-py {redis_py}, Python {version}, {pool})"
+
+
+def describe_server(server: str) -> str:
+    """"Redis 7.0.15", from `redis-server --version` ("Redis server v=7.0.15 sha=...")."""
+    out = subprocess.run([server, "--version"], capture_output=True, text=True, check=True).stdout
+    return "Redis " + out.split("v=", 1)[1].split()[0]
+
+
 def redis_server(redis: Redis) -> str | None:
     if redis.package is None:
         return shutil.which("redis-server")
@@ -144,7 +162,7 @@ def redis_server(redis: Redis) -> str | None:
 
 def run_tests(python: str, pool: str, server: str, label: str) -> dict[str, tuple[int, int, int]]:
     """pytest on every area's files; (passed, failed, skipped) per area."""
-    report = CACHE / "reports" / (label.replace(" ", "_").replace("/", "") + ".xml")
+    report = CACHE / "reports" / (re.sub(r"[^\w.]+", "_", label) + ".xml")
     report.parent.mkdir(parents=True, exist_ok=True)
     files = [path for paths in AREAS.values() for path in paths]
     env = {**os.environ, "CELERYBRIDGE_WORKER_PYTHON": python, "CELERYBRIDGE_WORKER_POOL": pool,
@@ -203,11 +221,11 @@ def main() -> int:
 
     rows: list[tuple[str, dict[str, tuple[int, int, int]] | None]] = []
     for worker, redis in runs:
-        label = f"Celery {worker.celery} / Redis {redis.version}"
         python, server = pythons[worker.celery], servers[redis.version]
         if python is None or server is None:
-            rows.append((label, None))
+            rows.append((f"Celery {worker.celery} / Redis {redis.version}", None))
             continue
+        label = f"{describe_worker(python, worker.pool)} / {describe_server(server)}"
         rows.append((label, run_tests(python, worker.pool, server, label)))
 
     width = max(len(label) for label, _ in rows)
