@@ -27,7 +27,15 @@ final class RedisBroker
      */
     public function publish(TaskMessage $message, Delivery $delivery): void
     {
-        $envelope = $message->toEnvelope();
+        $this->publishEnvelope($message->toEnvelope(), $delivery);
+    }
+
+    /**
+     * @param string $envelope kombu's Redis envelope (TaskMessage::toEnvelope())
+     * @throws ConnectionFailed|RoutingFailed
+     */
+    public function publishEnvelope(string $envelope, Delivery $delivery): void
+    {
         foreach ($this->queuesFor($delivery) as $queue) {
             $this->connection->lPush($this->keys->listFor($queue, $delivery->priority), $envelope);
         }

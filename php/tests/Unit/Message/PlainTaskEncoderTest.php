@@ -1,0 +1,150 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Tests\Unit\Message;
+
+use CeleryBridge\Canvas\Signature;
+use CeleryBridge\Message\BodyEncoder;
+use CeleryBridge\Message\Delivery;
+use CeleryBridge\Message\MessageBuilder;
+use CeleryBridge\Message\PlainTaskEncoder;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * The template path must write exactly MessageBuilder's bytes, and hand everything else back.
+ */
+final class PlainTaskEncoderTest extends TestCase
+{
+    private const ID = '0b7e3f3c-52ac-4a6f-9d3b-1f0c2a9d8e71';
+    private const TAG = 'e1f2a3b4-c5d6-4e7f-8a9b-0c1d2e3f4a5b';
+
+    private static function builder(string $serializer = 'json', ?string $compression = null): MessageBuilder
+    {
+        return new MessageBuilder(
+            origin: 'gen42@host/é',
+            replyTo: '4a6f9d3b-1f0c-4a9d-8e71-0b7e3f3c52ac',
+            encoder: new BodyEncoder($serializer, $compression),
+        );
+    }
+
+    /**
+     * @param list<mixed> $args
+     * @param array<string, mixed> $kwargs
+     */
+    private static function assertSameAsBuilder(string $task, array $args, array $kwargs, Delivery $delivery): void
+    {
+        $builder = self::builder();
+        $expected = $builder->build(
+            new Signature($task, $args, $kwargs),
+            self::ID,
+            $delivery,
+            new \DateTimeImmutable(),
+            self::TAG,
+        )->toEnvelope();
+
+        $got = (new PlainTaskEncoder($builder))->envelope($task, self::ID, $args, $kwargs, self::TAG, $delivery);
+
+        self::assertSame($expected, $got);
+    }
+
+    /**
+     * @return iterable<string, array{list<mixed>, array<string, mixed>}>
+     */
+    public static function plainCalls(): iterable
+    {
+        yield 'no arguments' => [[], []];
+        yield 'two ints' => [[1, 2], []];
+        yield 'kwargs only' => [[], ['x' => 1, 'y' => 'two']];
+        yield 'scalars' => [[true, false, null, -7, PHP_INT_MAX, PHP_INT_MIN, ''], ['none' => null]];
+        yield 'floats (full repr)' => [[1.0, -0.0, 2.5, 1e100, 5e-324, 0.1], ['f' => 3.0]];
+        yield 'quotes, escapes, unicode' => [["it's", 'say "hi"', "a\\b", "tab\tnew\nline", 'é😀中文', "\u{7f}"], []];
+        yield 'slashes and html' => [['a/b', '</script>', '&<>'], ['url' => 'https://x/y?z=1']];
+        yield 'nested' => [[[1, [2, [3, [4, [5]]]]], ['a' => ['b' => ['c' => 1]]]], ['m' => ['k' => []], 'l' => [[]]]];
+        yield 'long string' => [[str_repeat('x', 3000)], []];
+        yield 'many items' => [range(1, 600), []];
+        yield 'numeric-string keys in nested maps' => [[[5 => 'five', 7 => 'seven']], ['k' => ['1' => 'a', 'b' => 2]]];
+        yield 'near-marker maps' => [[['__type__' => 'x', '__value__' => 1, 'extra' => true]], ['m' => ['__type__' => 'x']]];
+        yield 'key with quote' => [[], ["it's" => 1, 'plain' => "v'al"]];
+    }
+
+    /**
+     * @dataProvider plainCalls
+     * @param list<mixed> $args
+     * @param array<string, mixed> $kwargs
+     */
+    public function testSameBytesAsMessageBuilder(array $args, array $kwargs): void
+    {
+        self::assertSameAsBuilder('tasks.add', $args, $kwargs, new Delivery('celery'));
+        self::assertSameAsBuilder('proj.tâches/ünïcode', $args, $kwargs, new Delivery('q/ü "x"', 7));
+    }
+
+    public function testRandomPlainDataGivesTheSameBytes(): void
+    {
+        mt_srand(20261126);
+        for ($i = 0; $i < 300; $i++) {
+            $args = array_values((array) self::randomValue(0, true));
+            $kwargs = [];
+            foreach ((array) self::randomValue(0, true) as $key => $value) {
+                $kwargs['k' . $key] = $value;
+            }
+            self::assertSameAsBuilder('tasks.t' . $i, $args, $kwargs, new Delivery('q' . ($i % 3), $i % 10));
+        }
+    }
+
+    private static function randomValue(int $depth, bool $container = false): mixed
+    {
+        $kind = $container ? mt_rand(6, 7) : mt_rand(0, $depth > 3 ? 5 : 7);
+        $strings = ['', 'a', "it's", 'é', '"', '\\', "\n", 'NaN', '😀', 'a b c', str_repeat('z', 40)];
+        return match ($kind) {
+            0 => mt_rand(-1000, 1000),
+            1 => mt_rand(0, 1) === 1,
+            2 => null,
+            3 => mt_rand(-1000, 1000) / 8,
+            4, 5 => $strings[mt_rand(0, count($strings) - 1)],
+            6 => array_map(static fn () => self::randomValue($depth + 1), range(1, mt_rand(0, 4))),
+            default => array_combine(
+                array_map(static fn ($n) => 'key' . $n, range(1, $n = mt_rand(1, 4))),
+                array_map(static fn () => self::randomValue($depth + 1), range(1, $n)),
+            ),
+        };
+    }
+
+    /**
+     * @return iterable<string, array{mixed, mixed}>
+     */
+    public static function generalCalls(): iterable
+    {
+        yield 'a date' => [[new \DateTimeImmutable()], []];
+        yield 'an object' => [[new \stdClass()], []];
+        yield 'a marker-shaped map' => [[['__type__' => 'decimal', '__value__' => '1.5']], []];
+        yield 'NAN' => [[NAN], []];
+        yield 'invalid UTF-8' => [["\xff"], []];
+        yield 'invalid UTF-8 key' => [[["\xff" => 1]], []];
+        yield 'args not a list' => [[1 => 'a'], []];
+        yield 'an integer kwargs key' => [[], [5 => 'x']];
+        yield 'an empty kwargs key' => [[], ['' => 'x']];
+        yield 'a closure' => [[static fn () => 1], []];
+    }
+
+    /**
+     * @dataProvider generalCalls
+     * @param array<array-key, mixed> $args
+     * @param array<array-key, mixed> $kwargs
+     */
+    public function testEverythingElseTakesTheGeneralPath(array $args, array $kwargs): void
+    {
+        $encoder = new PlainTaskEncoder(self::builder());
+
+        self::assertNull($encoder->envelope('tasks.add', self::ID, $args, $kwargs, self::TAG, new Delivery('celery')));
+    }
+
+    public function testNamedExchangesMsgpackAndCompressionTakeTheGeneralPath(): void
+    {
+        $exchange = new Delivery('celery', 0, 'media', 'video');
+        self::assertNull((new PlainTaskEncoder(self::builder()))->envelope('t', self::ID, [1], [], self::TAG, $exchange));
+        foreach ([self::builder('msgpack'), self::builder('json', 'zlib')] as $builder) {
+            self::assertNull((new PlainTaskEncoder($builder))->envelope('t', self::ID, [1], [], self::TAG, new Delivery('celery')));
+        }
+    }
+}
