@@ -270,10 +270,14 @@ if (getenv('CB_READ_RESULT')) {
 """
 
 
-@pytest.mark.parametrize("case", ["never answers", "never accepts", "result backend never answers"])
+@pytest.mark.parametrize(
+    "case", ["never answers", "never answers, PING first", "never accepts", "result backend never answers"]
+)
 def test_timeouts_hold(case: str, redis_client: str, php_session: Any) -> None:
-    """0.5 s timeouts, one retry: the publish gives up after ~1 s with ConnectionTimedOut; a
-    result read gives up after 0.5 s. Nothing waits for PHP's 60 s default."""
+    """0.5 s timeouts, one retry: a publish that cannot connect, or whose PING gets no answer,
+    gives up after ~1 s with ConnectionTimedOut; an LPUSH written on a fresh socket (no PING
+    there, unless health_check_interval is 0) that gets no answer is PublishOutcomeUnknown after
+    0.5 s, never retried; a result read gives up after 0.5 s. Nothing waits for PHP's 60 s."""
     server: SilentServer | FullBacklogServer
     server = FullBacklogServer() if case == "never accepts" else SilentServer()
     server.start()
@@ -281,7 +285,10 @@ def test_timeouts_hold(case: str, redis_client: str, php_session: Any) -> None:
     config: dict[str, Any] = {
         "redis_client": redis_client,
         "broker_connection_timeout": 0.5,
-        "broker_transport_options": {"socket_timeout": 0.5},
+        "broker_transport_options": {
+            "socket_timeout": 0.5,
+            "health_check_interval": 0 if case == "never answers, PING first" else 1,
+        },
         "task_publish_retry_policy": {"max_retries": 1},
         "redis_socket_timeout": 0.5,
         "redis_socket_connect_timeout": 0.5,
@@ -296,6 +303,11 @@ def test_timeouts_hold(case: str, redis_client: str, php_session: Any) -> None:
     finally:
         server.stop()
 
+    if case == "never answers":
+        assert (outcome["outcome"], outcome["class"]) == ("unknown", "PublishOutcomeUnknown"), outcome
+        assert "no reply to LPUSH within 0.5 s" in outcome["message"]
+        assert 0.45 <= outcome["seconds"] < 3
+        return
     assert outcome["outcome"] == "failed", outcome
     if case == "result backend never answers":
         assert outcome["class"] == "ConnectionLost"

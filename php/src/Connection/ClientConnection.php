@@ -147,6 +147,15 @@ abstract class ClientConnection implements RedisConnection
      */
     abstract protected function lengthsThenDeletes(#[\SensitiveParameter] object $client, array $keys): mixed;
 
+    public function ensureConnected(): bool
+    {
+        if ($this->client() !== null) {
+            return false;
+        }
+        $this->open();
+        return !$this->options->persistent;
+    }
+
     public function ping(): void
     {
         $this->run('PING', static fn (object $client) => $client->ping(), true);
@@ -246,11 +255,13 @@ abstract class ClientConnection implements RedisConnection
             if ($reused && !$once && $failure instanceof ConnectionLost && !$failure->timedOut()) {
                 return $this->run($command, $call, $handshake);
             }
-            if ($endpoint !== $normal && !$once && $failure instanceof ConnectionLost && $failure->timedOut()) {
-                // The caller's time ran out, not the socket timeout. (A write that timed out stays
-                // ConnectionLost: whether it ran is unknown.)
+            if ($endpoint !== $normal && $failure instanceof ConnectionLost && $failure->timedOut()) {
+                // The caller's time ran out, not the socket timeout. A write that timed out stays
+                // ConnectionLost: whether it ran is unknown.
                 $left = $endpoint->readTimeout;
-                throw ConnectionTimedOut::noAnswerBeforeDeadline($endpoint->describe(), $command, $left, Failure::scrub($e));
+                throw $once
+                    ? ConnectionLost::beforeDeadline($endpoint->describe(), $command, $left, Failure::scrub($e))
+                    : ConnectionTimedOut::noAnswerBeforeDeadline($endpoint->describe(), $command, $left, Failure::scrub($e));
             }
             throw $failure;
         } finally {

@@ -58,6 +58,15 @@ interface RedisConnection
     public function sMembers(string $key): array;
 
     /**
+     * Connects if not connected yet. True when that opened a new socket, which has just proven
+     * that the server answers; false when a socket was there already, or is a persistent or
+     * caller-given one that may have gone stale meanwhile.
+     *
+     * @throws ConnectionFailed
+     */
+    public function ensureConnected(): bool;
+
+    /**
      * PING: connects if needed and checks that the server answers. Changes nothing on the
      * server, so a failure here proves that nothing was published.
      *

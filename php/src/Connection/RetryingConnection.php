@@ -21,11 +21,12 @@ use CeleryBridge\Exception\TlsFailed;
  *
  * Semantics of lPush(), the broker's publish:
  *
- * 1. Before LPUSH it sends PING (connecting first when needed) when the connection is new or
- *    has been quiet for health_check_interval seconds (broker_transport_options; 1 s by
- *    default). Any failure up to and including that PING - connection refused, connect
- *    timeout, TLS or AUTH failure, no master from Sentinel, no answer, the connection closing -
- *    happened before the message was written.
+ * 1. Before LPUSH it connects when needed, and sends PING on a socket it did not just open (a
+ *    persistent or caller-given one) or that has been quiet for health_check_interval seconds
+ *    (broker_transport_options; 1 s by default; 0 = PING before every publish). Any failure up
+ *    to and including that PING - connection refused, connect timeout, TLS or AUTH failure, no
+ *    master from Sentinel, no answer, the connection closing - happened before the message was
+ *    written.
  *    It is retried: reconnect (Sentinel is asked again), sleep RetryPolicy::delay(n), try again,
  *    at most max_retries times; then the last failure is thrown. The message was not queued.
  * 2. If Redis answers LPUSH with an error, the command did not run. READONLY (a demoted
@@ -114,7 +115,13 @@ final class RetryingConnection implements RedisConnection
         while (true) {
             if ($this->needsCheck()) {
                 try {
-                    $this->inner->ping();
+                    // A socket opened just now was accepted (and answered AUTH, SELECT): no PING,
+                    // so a fresh connection costs one round trip. A reused one gets a PING, and
+                    // health_check_interval 0 asks for one before every publish.
+                    $fresh = $this->inner->ensureConnected();
+                    if (!$fresh || $this->healthCheckInterval <= 0.0) {
+                        $this->inner->ping();
+                    }
                     $this->lastReply = ($this->clock)();
                 } catch (ConnectionFailed $e) {
                     // Only PING was in flight: nothing was published.
@@ -174,6 +181,11 @@ final class RetryingConnection implements RedisConnection
     public function sMembers(string $key): array
     {
         return $this->inner->sMembers($key);
+    }
+
+    public function ensureConnected(): bool
+    {
+        return $this->inner->ensureConnected();
     }
 
     public function ping(): void

@@ -29,6 +29,23 @@ final class ConnectionLost extends ConnectionFailed
         ), 0, $previous);
     }
 
+    /**
+     * A command that must not be repeated (LPUSH, PUBLISH, MULTI) got no reply before the
+     * caller's deadline (task_publish_timeout).
+     */
+    public static function beforeDeadline(string $server, string $command, float $left, ?\Throwable $previous = null): self
+    {
+        $lost = new self(sprintf(
+            'Redis at %s did not answer %s in the %s s left of the time given for this call '
+            . '(task_publish_timeout); the command may or may not have run.',
+            $server,
+            $command,
+            rtrim(rtrim(sprintf('%.3f', $left), '0'), '.'),
+        ), 0, $previous);
+        $lost->timedOut = true;
+        return $lost;
+    }
+
     public static function afterSending(
         string $server,
         string $command,

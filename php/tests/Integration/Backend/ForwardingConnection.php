@@ -61,6 +61,11 @@ abstract class ForwardingConnection implements RedisConnection
         return $this->inner->sMembers($key);
     }
 
+    public function ensureConnected(): bool
+    {
+        return $this->inner->ensureConnected();
+    }
+
     public function ping(): void
     {
         $this->inner->ping();

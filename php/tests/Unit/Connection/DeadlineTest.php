@@ -9,6 +9,7 @@ use CeleryBridge\Canvas\Signature;
 use CeleryBridge\CeleryClient;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionTimedOut;
+use CeleryBridge\Exception\PublishOutcomeUnknown;
 use CeleryBridge\Tests\Unit\Connection\Fixtures\Predis;
 use PHPUnit\Framework\TestCase;
 
@@ -67,7 +68,7 @@ final class DeadlineTest extends TestCase
     /**
      * @dataProvider clients
      */
-    public function testPublishTimeoutBoundsConnectAndRetries(string $client): void
+    public function testPublishTimeoutBoundsThePublish(string $client): void
     {
         $celery = new CeleryClient($this->url, config: [
             'redis_client' => $client,
@@ -78,9 +79,11 @@ final class DeadlineTest extends TestCase
         try {
             $celery->sendTask('tasks.add', [1, 2]);
             self::fail('A publish to a server that never answers succeeded.');
-        } catch (ConnectionFailed $e) {
+        } catch (PublishOutcomeUnknown $e) {
+            // A socket that was just opened is not PINGed first (one round trip per publish),
+            // so the LPUSH was written: whether it ran is unknown, and said so.
             self::assertStringContainsString('task_publish_timeout', $e->getMessage());
-            self::assertStringContainsString('not queued', $e->getMessage());
+            self::assertStringContainsString('may or may not', $e->getMessage());
         }
         self::assertLessThan(2.0, (hrtime(true) - $started) / 1e9);
     }

@@ -158,6 +158,24 @@ final class RetryingConnectionTest extends TestCase
         self::assertSame(['1', '2', '3', '5'], array_column($inner->pushed, 1));
     }
 
+    public function testASocketOpenedJustNowIsNotPingedFirst(): void
+    {
+        $now = 100.0;
+        // ensureConnected() opens a fresh socket: its connect (and AUTH, SELECT) answered.
+        $inner = new ScriptedConnection([], [], true);
+        $connection = new RetryingConnection($inner, RetryPolicy::celeryDefault(), null, 1.0, static function () use (&$now): float {
+            return $now;
+        });
+
+        $connection->lPush('q', '1');            // fresh socket: LPUSH only, one round trip
+        $now += 0.5;
+        $connection->lPush('q', '2');            // busy: LPUSH only
+        $now += 1.0;
+        $connection->lPush('q', '3');            // quiet for 1 s on the same socket: PING first
+
+        self::assertSame(['LPUSH', 'LPUSH', 'PING', 'LPUSH'], $inner->calls);
+    }
+
     public function testOtherCommandsPassThrough(): void
     {
         $inner = new ScriptedConnection();

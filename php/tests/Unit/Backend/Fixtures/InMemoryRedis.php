@@ -73,6 +73,11 @@ final class InMemoryRedis implements RedisConnection
         throw new \LogicException('not used by the result backend');
     }
 
+    public function ensureConnected(): bool
+    {
+        return false;
+    }
+
     public function ping(): void
     {
     }

@@ -21,9 +21,17 @@ final class ScriptedConnection implements RedisConnection
     /**
      * @param list<\Throwable|null> $pings
      * @param list<\Throwable|null> $pushes
+     * @param bool $opens whether ensureConnected() opens a fresh socket (true) or finds one (false)
      */
-    public function __construct(private array $pings = [], private array $pushes = [])
+    public function __construct(private array $pings = [], private array $pushes = [], private bool $opens = false)
     {
+    }
+
+    public function ensureConnected(): bool
+    {
+        $opened = $this->opens;
+        $this->opens = false;
+        return $opened;
     }
 
     public function ping(): void
