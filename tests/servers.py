@@ -419,17 +419,19 @@ class FaultProxy:
     - "drop_reply":   forward the LPUSH to Redis, then close without relaying the reply
     - "stall_reply":  forward the LPUSH and never relay the reply (the client times out)
 
-    After that it forwards everything. `lpushes` counts every LPUSH that reached Redis.
+    After that it forwards everything. `lpushes` counts every LPUSH that reached Redis. With
+    `after`, the fault waits until that many LPUSHes went through (a later MULTI/EXEC chunk).
     """
 
     MODES = ("drop_request", "drop_reply", "stall_reply")
     _LPUSH = b"$5\r\nlpush\r\n"
 
-    def __init__(self, upstream_port: int, mode: str) -> None:
+    def __init__(self, upstream_port: int, mode: str, after: int = 0) -> None:
         if mode not in self.MODES:
             raise ValueError(mode)
         self.upstream_port = upstream_port
         self.mode = mode
+        self.after = after
         self._armed = True
         self.lpushes = 0
         self.faults = 0
@@ -466,7 +468,7 @@ class FaultProxy:
                         return
                     lpushes = data.lower().count(self._LPUSH)
                     with self._lock:
-                        fault = self._armed and lpushes > 0
+                        fault = self._armed and lpushes > 0 and self.lpushes >= self.after
                         if fault:
                             self._armed = False
                             self.faults += 1

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge;
 
 use CeleryBridge\Backend\RedisResultBackend;
+use CeleryBridge\Broker\PublishChunk;
 use CeleryBridge\Broker\QueueInspector;
 use CeleryBridge\Broker\RedisBroker;
 use CeleryBridge\Canvas\Canvas;
@@ -37,6 +38,9 @@ final class CeleryClient
     /** How many task names sendTask() remembers the route of. */
     private const PLAIN_DELIVERIES = 1000;
 
+    /** sendMany() writes about this many messages per MULTI/EXEC round trip. */
+    public const CHUNK = 200;
+
     private readonly ClientConfig $config;
     private readonly RedisConnection $brokerConnection;
     private readonly RedisBroker $broker;
@@ -50,6 +54,10 @@ final class CeleryClient
     private ?PlainTaskEncoder $plainEncoder = null;
     /** @var array<string, Delivery> where sendTask() without options sends each task name */
     private array $plainDeliveries = [];
+    /** @var array<string, string> the Redis list of each of those (anonymous exchange) */
+    private array $plainLists = [];
+    /** Whether chord counters go in the broker's transaction (the backend is the same database). */
+    private ?bool $counterInTransaction = null;
 
     /**
      * @param string|object $broker a Celery broker_url (redis://...) or a connected client
@@ -85,8 +93,7 @@ final class CeleryClient
         $this->planner = new CanvasPlanner(
             $this->replyTo,
             Uuid::v4(...),
-            fn (string $id, AsyncResult|GroupResult|null $parent): AsyncResult
-                => new AsyncResult($id, $this->resultBackend, $parent, $this->control),
+            $this->newResult(...),
             fn (string $id, array $results, AsyncResult|GroupResult|null $parent): GroupResult
                 => new GroupResult($id, $results, $parent, $this->control),
         );
@@ -108,11 +115,15 @@ final class CeleryClient
      */
     public function sendTask(string $name, array $args = [], array $kwargs = [], array $options = []): AsyncResult
     {
-        if ($options === []) {
-            $result = $this->sendPlain($name, $args, $kwargs);
-            if ($result !== null) {
-                return $result;
+        $plain = $options === [] ? $this->plainEnvelope($name, $args, $kwargs) : null;
+        if ($plain !== null) {
+            [$taskId, $envelope, $delivery] = $plain;
+            try {
+                $this->brokerConnection->lPush($this->plainLists[$name] ?? $this->broker->listFor($delivery), $envelope);
+            } catch (ConnectionFailed $e) {
+                throw $e->duringPublish([$taskId], [], $taskId);
             }
+            return $this->newResult($taskId, null);
         }
         $result = $this->send(new Signature($name, $args, $kwargs, $options));
         \assert($result instanceof AsyncResult);
@@ -134,13 +145,89 @@ final class CeleryClient
      */
     public function send(Canvas $canvas, array $options = []): AsyncResult|GroupResult
     {
+        $chunk = new PublishChunk();
+        $result = $this->add($chunk, $canvas, $options);
+        try {
+            $this->write($chunk);
+        } catch (ConnectionFailed $e) {
+            throw $e->duringPublish($chunk->taskIds, [], $result->id, $chunk->failureNote(), count($chunk->taskIds));
+        }
+        return $result;
+    }
+
+    /**
+     * Sends many canvases (Signatures, chains, groups, chords) in pipelined round trips, like
+     * calling send() for each with the same options, only much faster.
+     *
+     * Every message is built before the first write, so invalid input writes nothing. They go
+     * out in chunks of about CHUNK messages, each chunk one MULTI/EXEC: a chunk is queued whole
+     * or not at all, and a canvas never spans two chunks. When a chunk fails, the chunks before
+     * it are queued (ConnectionFailed::queuedTaskIds()), its tasks and all later ones are not
+     * known to be (taskIds()); for PublishOutcomeUnknown the chunk's tasks are all queued or none
+     * (uncertainTaskIds()), and the later chunks were not sent. Nothing is ever resent.
+     *
+     * @param iterable<Canvas> $canvases
+     * @param array<string, mixed> $options apply_async options laid over each canvas
+     * @return list<AsyncResult|GroupResult> in the order of $canvases
+     * @throws CeleryBridgeException
+     */
+    public function sendMany(iterable $canvases, array $options = []): array
+    {
+        $results = [];
+        $chunks = [$chunk = new PublishChunk()];
+        foreach ($canvases as $canvas) {
+            if (!$canvas instanceof Canvas) {
+                throw InvalidCanvas::notACanvas(get_debug_type($canvas));
+            }
+            if (count($chunk->taskIds) >= self::CHUNK) {
+                $chunks[] = $chunk = new PublishChunk();
+            }
+            $results[] = $this->add($chunk, $canvas, $options);
+        }
+        foreach ($chunks as $k => $chunk) {
+            try {
+                $this->write($chunk);
+            } catch (ConnectionFailed $e) {
+                $ids = static fn (array $chunks): array => array_merge([], ...array_map(
+                    static fn (PublishChunk $c): array => $c->taskIds,
+                    $chunks,
+                ));
+                throw $e->duringPublish(
+                    [...$chunk->taskIds, ...$ids(array_slice($chunks, $k + 1))],
+                    $ids(array_slice($chunks, 0, $k)),
+                    null,
+                    $chunk->failureNote(),
+                    count($chunk->taskIds),
+                );
+            }
+        }
+        return $results;
+    }
+
+    /**
+     * Plans a canvas and adds its messages to $chunk (the validation happens here).
+     *
+     * @param array<string, mixed> $options
+     * @throws CeleryBridgeException
+     */
+    private function add(PublishChunk $chunk, Canvas $canvas, array $options): AsyncResult|GroupResult
+    {
+        if ($canvas instanceof Signature && $options === [] && $canvas->hasNoOptions()) {
+            $plain = $this->plainEnvelope($canvas->task, $canvas->args, $canvas->kwargs);
+            if ($plain !== null) {
+                [$taskId, $envelope, $delivery] = $plain;
+                $chunk->writes[] = ['LPUSH', $this->plainLists[$canvas->task] ?? $this->broker->listFor($delivery), $envelope];
+                $chunk->taskIds[] = $taskId;
+                return $this->newResult($taskId, null);
+            }
+        }
         $canvas = $options === [] ? $canvas : $canvas->withOptions($options);
         $plan = $this->planner->plan($canvas);
         if ($plan->chordSizes !== [] && $this->resultBackend === null) {
             throw InvalidCanvas::chordWithoutBackend();
         }
         $now = new \DateTimeImmutable('now', new \DateTimeZone('UTC'));
-        $messages = [];
+        $writes = [];
         foreach ($plan->tasks as $task) {
             if ($task->chain !== null && $this->config->protocol === 1) {
                 throw InvalidCanvas::chainWithProtocolOne();
@@ -154,38 +241,60 @@ final class CeleryClient
                 Uuid::v4(),
                 $task->embed(),
             );
-            $messages[] = [$message, $delivery];
+            array_push($writes, ...$this->broker->writesFor($message->toEnvelope(), $delivery));
+            $chunk->taskIds[] = $task->taskId;
         }
-        $queued = [];
-        try {
-            foreach ($plan->chordSizes as $groupId => $size) {
-                // Before any header task is published, so that the last one to finish finds it.
-                $this->resultBackend?->setChordSize((string) $groupId, $size);
-            }
-            foreach ($messages as [$message, $delivery]) {
-                $this->broker->publish($message, $delivery);
-                $queued[] = $message->taskId;
-            }
-        } catch (ConnectionFailed $e) {
-            $ids = array_map(static fn ($task): string => $task->taskId, $plan->tasks);
-            // Until canvases publish in one transaction, a chord cut short leaves its counter (and
-            // the header tasks already queued) behind; its body will never run.
-            $note = $plan->chordSizes === [] ? null : 'The chord counter was already stored, so this chord '
-                . 'will never complete: send the whole canvas again (it gets new ids).';
-            throw $e->duringPublish(array_values(array_diff($ids, $queued)), $queued, $plan->result->id, $note);
-        }
+        array_push($chunk->writes, ...$writes);
+        $chunk->chordSizes += $plan->chordSizes;
         return $plan->result;
     }
 
     /**
-     * The common call without options, from PlainTaskEncoder's template: the same bytes as
-     * send(), without the canvas planner. Null when the arguments need the general path.
+     * Writes a chunk: one message alone with LPUSH, anything more (with the chord counters, when
+     * the result backend is the broker's database) in one MULTI/EXEC.
+     *
+     * @throws ConnectionFailed
+     */
+    private function write(PublishChunk $chunk): void
+    {
+        if ($chunk->writes === []) {
+            return;
+        }
+        if (count($chunk->writes) === 1 && $chunk->chordSizes === []) {
+            $this->brokerConnection->lPush($chunk->writes[0][1], (string) $chunk->writes[0][2]);
+            return;
+        }
+        $before = [];
+        foreach ($chunk->chordSizes as $groupId => $size) {
+            \assert($this->resultBackend !== null);
+            if ($this->chordCounterInTransaction()) {
+                array_push($before, ...$this->resultBackend->chordSizeWrites((string) $groupId, $size));
+            } else {
+                // Another server or database: the counter must exist before any header task can
+                // finish, so it goes first, on its own.
+                $this->resultBackend->setChordSize((string) $groupId, $size);
+                $chunk->counterStored = true;
+            }
+        }
+        $this->brokerConnection->transaction($before === [] ? $chunk->writes : [...$before, ...$chunk->writes]);
+    }
+
+    private function chordCounterInTransaction(): bool
+    {
+        return $this->counterInTransaction ??= $this->resultBackend !== null
+            && $this->resultBackend->sharesDatabaseWith($this->brokerConnection);
+    }
+
+    /**
+     * The common call without options, from PlainTaskEncoder's template: the same bytes as the
+     * general path, without the canvas planner. Null when the arguments need the general path.
      *
      * @param list<mixed> $args
-     * @param array<string, mixed> $kwargs
+     * @param array<array-key, mixed> $kwargs
+     * @return array{string, string, Delivery}|null the task id, the envelope, where it goes
      * @throws CeleryBridgeException
      */
-    private function sendPlain(string $name, array $args, array $kwargs): ?AsyncResult
+    private function plainEnvelope(string $name, array $args, array $kwargs): ?array
     {
         // Validates the name and routes it once; task_routes depend on the name alone here.
         $delivery = $this->plainDeliveries[$name] ?? null;
@@ -193,20 +302,20 @@ final class CeleryClient
             $delivery = $this->deliveryFor(new Signature($name));
             if (count($this->plainDeliveries) < self::PLAIN_DELIVERIES) {
                 $this->plainDeliveries[$name] = $delivery;
+                if ($delivery->exchange === '') {
+                    $this->plainLists[$name] = $this->broker->listFor($delivery);
+                }
             }
         }
         $this->plainEncoder ??= new PlainTaskEncoder($this->builder);
-        $taskId = Uuid::v4();
-        $envelope = $this->plainEncoder->envelope($name, $taskId, $args, $kwargs, Uuid::v4(), $delivery);
-        if ($envelope === null) {
-            return null;
-        }
-        try {
-            $this->broker->publishEnvelope($envelope, $delivery);
-        } catch (ConnectionFailed $e) {
-            throw $e->duringPublish([$taskId], [], $taskId);
-        }
-        return new AsyncResult($taskId, $this->resultBackend, null, $this->control);
+        [$taskId, $deliveryTag] = Uuid::pair();
+        $envelope = $this->plainEncoder->envelope($name, $taskId, $args, $kwargs, $deliveryTag, $delivery);
+        return $envelope === null ? null : [$taskId, $envelope, $delivery];
+    }
+
+    private function newResult(string $id, AsyncResult|GroupResult|null $parent): AsyncResult
+    {
+        return new AsyncResult($id, $this->resultBackend, $parent, $this->control);
     }
 
     /**

@@ -275,6 +275,30 @@ final class RedisResultBackend
     }
 
     /**
+     * setChordSize() as writes, for a transaction on another connection to the same database.
+     *
+     * @return list<array{0: string, 1: string, 2?: string, 3?: int}>
+     */
+    public function chordSizeWrites(string $groupId, int $size): array
+    {
+        $key = $this->groupKey($groupId);
+        return [
+            ['DEL', $key . '.c'],
+            $this->expires === null ? ['SET', $key . '.s', (string) $size] : ['SETEX', $key . '.s', (string) $size, $this->expires],
+        ];
+    }
+
+    /**
+     * Whether $connection reaches the same server and database as this backend, so that its
+     * chord counters can be written in the broker's transaction.
+     */
+    public function sharesDatabaseWith(RedisConnection $connection): bool
+    {
+        return $this->connection->endpoint()->describe() === $connection->endpoint()->describe()
+            && $this->connection->database() === $connection->database();
+    }
+
+    /**
      * Reads the tasks that are not known to be ready yet.
      *
      * @param list<string> $taskIds

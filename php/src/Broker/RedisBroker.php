@@ -8,11 +8,10 @@ use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\RoutingFailed;
 use CeleryBridge\Message\Delivery;
-use CeleryBridge\Message\TaskMessage;
 
 /**
- * Puts task messages where kombu's Redis transport puts them: LPUSH onto the queue's list for
- * the message priority (workers BRPOP, so each list is FIFO).
+ * Where kombu's Redis transport puts task messages: LPUSH onto the queue's list for the message
+ * priority (workers BRPOP, so each list is FIFO), on every queue bound to a named exchange.
  */
 final class RedisBroker
 {
@@ -23,22 +22,26 @@ final class RedisBroker
     }
 
     /**
+     * The LPUSHes that put one message on every queue its delivery routes to.
+     *
+     * @return list<array{string, string, string}>
      * @throws ConnectionFailed|RoutingFailed
      */
-    public function publish(TaskMessage $message, Delivery $delivery): void
+    public function writesFor(string $envelope, Delivery $delivery): array
     {
-        $this->publishEnvelope($message->toEnvelope(), $delivery);
+        $writes = [];
+        foreach ($this->queuesFor($delivery) as $queue) {
+            $writes[] = ['LPUSH', $this->keys->listFor($queue, $delivery->priority), $envelope];
+        }
+        return $writes;
     }
 
     /**
-     * @param string $envelope kombu's Redis envelope (TaskMessage::toEnvelope())
-     * @throws ConnectionFailed|RoutingFailed
+     * The list a message for the anonymous exchange goes to (its queue, at its priority).
      */
-    public function publishEnvelope(string $envelope, Delivery $delivery): void
+    public function listFor(Delivery $delivery): string
     {
-        foreach ($this->queuesFor($delivery) as $queue) {
-            $this->connection->lPush($this->keys->listFor($queue, $delivery->priority), $envelope);
-        }
+        return $this->keys->listFor($delivery->queue, $delivery->priority);
     }
 
     /**

@@ -112,6 +112,12 @@ final class Signature implements Canvas
             : $this->withOptions(['link_error' => [...$this->options->linkError, ...array_values($errbacks)]]);
     }
 
+    /** @internal whether no apply_async option was given (sendMany()'s fast path) */
+    public function hasNoOptions(): bool
+    {
+        return $this->options->toArray() === [];
+    }
+
     /**
      * The positional arguments as kombu JSON data.
      *

@@ -133,6 +133,38 @@ abstract class ClientConnection implements RedisConnection
         );
     }
 
+    public function transaction(array $writes): void
+    {
+        // LPUSH k a; LPUSH k b leaves the same list as LPUSH k a b: one command per list.
+        $commands = [];
+        $last = null;
+        foreach ($writes as $write) {
+            if ($write[0] === 'LPUSH' && $last !== null && $commands[$last][0] === 'LPUSH' && $commands[$last][1] === $write[1]) {
+                $commands[$last][] = $write[2];
+                continue;
+            }
+            $commands[] = $write;
+            $last = array_key_last($commands);
+        }
+        $replies = $this->run('MULTI', fn (object $client) => $this->inOneRoundTrip($client, $commands));
+        // EXEC's reply: one entry per command. A command Redis refused while running (WRONGTYPE
+        // on a queue key) does not undo the others.
+        if (!is_array($replies) || count($replies) !== count($commands) || in_array(false, $replies, true)) {
+            throw ConnectionFailed::because(
+                $this->describe(),
+                'ran the transaction but refused part of it (is a queue key of another type?); check the keys it wrote.',
+            );
+        }
+    }
+
+    /**
+     * MULTI, the writes and EXEC, pipelined (one round trip); returns EXEC's replies. An LPUSH
+     * may carry several values: ['LPUSH', key, value, value, ...].
+     *
+     * @param non-empty-list<array<int, string|int>> $writes
+     */
+    abstract protected function inOneRoundTrip(#[\SensitiveParameter] object $client, array $writes): mixed;
+
     public function purgeLists(array $keys): int
     {
         $replies = (array) $this->run('MULTI', fn (object $client) => $this->lengthsThenDeletes($client, $keys));

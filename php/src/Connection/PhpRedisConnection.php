@@ -124,6 +124,30 @@ final class PhpRedisConnection extends ClientConnection
         return array_values(array_map('strval', (array) $this->run('SMEMBERS', static fn (\Redis $r) => $r->sMembers($key))));
     }
 
+    protected function inOneRoundTrip(#[\SensitiveParameter] object $client, array $writes): mixed
+    {
+        \assert($client instanceof \Redis);
+        // phpredis' own multi() waits for each QUEUED; inside a pipeline, MULTI ... EXEC is one write.
+        $client->pipeline();
+        try {
+            $client->rawCommand('MULTI');
+            foreach ($writes as $write) {
+                match ($write[0]) {
+                    'LPUSH' => $client->lPush((string) $write[1], ...array_map('strval', array_slice($write, 2))),
+                    'SETEX' => $client->setEx($write[1], (int) $write[3], (string) $write[2]),
+                    'SET' => $client->set($write[1], (string) $write[2]),
+                    'DEL' => $client->del($write[1]),
+                };
+            }
+            $client->rawCommand('EXEC');
+        } catch (\Throwable $e) {
+            $client->discard();
+            throw $e;
+        }
+        $replies = $client->exec();
+        return is_array($replies) ? end($replies) : $replies;
+    }
+
     protected function lengthsThenDeletes(#[\SensitiveParameter] object $client, array $keys): mixed
     {
         \assert($client instanceof \Redis);

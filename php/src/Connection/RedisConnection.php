@@ -42,6 +42,18 @@ interface RedisConnection
     public function lLen(string $key): int;
 
     /**
+     * Runs writes in one MULTI/EXEC, sent in one round trip: Redis applies all of them or none.
+     * Each write is ['LPUSH', key, value], ['SET', key, value], ['SETEX', key, value, seconds] or
+     * ['DEL', key].
+     * A failure before EXEC was sent (connecting, an error reply) means nothing was written;
+     * ConnectionLost means EXEC was sent and may or may not have run.
+     *
+     * @param non-empty-list<array{0: string, 1: string, 2?: string, 3?: int}> $writes
+     * @throws ConnectionFailed
+     */
+    public function transaction(array $writes): void;
+
+    /**
      * LLEN then DEL of every list, in one MULTI (as kombu purges a queue), so that a message
      * pushed meanwhile is either counted and deleted or left alone.
      *

@@ -110,6 +110,23 @@ final class RetryingConnection implements RedisConnection
 
     private function lPushWithRetries(string $key, string $value, ?float $deadline): int
     {
+        return $this->withRetries(
+            fn (): int => $this->inner->lPush($key, $value),
+            $deadline,
+            static fn (ConnectionLost $e): PublishOutcomeUnknown => PublishOutcomeUnknown::forList($key, $e),
+        );
+    }
+
+    /**
+     * Runs one write (LPUSH, or a MULTI/EXEC of many) under the rules above.
+     *
+     * @template T
+     * @param \Closure(): T $write
+     * @param \Closure(ConnectionLost): PublishOutcomeUnknown $unknown
+     * @return T
+     */
+    private function withRetries(\Closure $write, ?float $deadline, \Closure $unknown): mixed
+    {
         $retries = 0;
         $started = microtime(true);
         while (true) {
@@ -130,17 +147,41 @@ final class RetryingConnection implements RedisConnection
                 }
             }
             try {
-                $length = $this->inner->lPush($key, $value);
+                $result = $write();
                 $this->lastReply = ($this->clock)();
-                return $length;
+                return $result;
             } catch (ConnectionLost $e) {
                 $this->lastReply = null;
-                throw PublishOutcomeUnknown::forList($key, $e);
+                throw $unknown($e);
             } catch (ConnectionFailed $e) {
-                // An error reply (LPUSH did not run), or connecting failed (it was not sent).
+                // An error reply (nothing ran), or connecting failed (nothing was sent).
                 $this->pause($e, self::RETRYABLE, $retries++, $started, $deadline);
             }
         }
+    }
+
+    /**
+     * The writes of many task messages at once, under the same rules as lPush(): failures
+     * before EXEC was sent are retried, an unconfirmed EXEC is PublishOutcomeUnknown.
+     */
+    public function transaction(array $writes): void
+    {
+        $run = function (?float $deadline) use ($writes): int {
+            return $this->withRetries(
+                function () use ($writes): int {
+                    $this->inner->transaction($writes);
+                    return 0;
+                },
+                $deadline,
+                static fn (ConnectionLost $e): PublishOutcomeUnknown => PublishOutcomeUnknown::forTransaction(count($writes), $e),
+            );
+        };
+        if ($this->policy->timeout === null) {
+            $run(null);
+            return;
+        }
+        $deadline = PubSubWaiter::now() + $this->policy->timeout;
+        $this->inner->withDeadline($deadline, fn (): int => $run($deadline));
     }
 
     public function publish(string $channel, string $message): int

@@ -17,6 +17,8 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
 
     private ?string $canvasId = null;
 
+    private int $inDoubt = 0;
+
     public static function because(string $server, string $what, ?\Throwable $previous = null): static
     {
         return new static(sprintf('Redis at %s: %s', $server, $what), 0, $previous);
@@ -24,7 +26,8 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
 
     /**
      * The tasks of the failed send() that are not known to be queued, in publish order. For a
-     * PublishOutcomeUnknown the first one may or may not be queued; the others were not sent.
+     * PublishOutcomeUnknown the first ones (uncertainTaskIds()) may or may not be queued; the
+     * others were not sent.
      *
      * @return list<string>
      */
@@ -44,6 +47,17 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
         return $this->queuedTaskIds;
     }
 
+    /**
+     * The tasks that may or may not be queued (PublishOutcomeUnknown only): the one task of an
+     * LPUSH, or every task of a MULTI/EXEC transaction, which were all queued or none.
+     *
+     * @return list<string>
+     */
+    public function uncertainTaskIds(): array
+    {
+        return array_slice($this->taskIds, 0, $this->inDoubt);
+    }
+
     /** The id of the result send() would have returned: the task's, the group's or the chord body's. */
     public function canvasId(): ?string
     {
@@ -57,11 +71,17 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
      * @param list<string> $notQueued
      * @param list<string> $queued
      */
-    public function duringPublish(array $notQueued, array $queued, ?string $canvasId, ?string $note = null): static
-    {
+    public function duringPublish(
+        array $notQueued,
+        array $queued,
+        ?string $canvasId,
+        ?string $note = null,
+        int $inDoubt = 1,
+    ): static {
         $this->taskIds = $notQueued;
         $this->queuedTaskIds = $queued;
         $this->canvasId = $canvasId;
+        $this->inDoubt = $this instanceof PublishOutcomeUnknown ? min($inDoubt, count($notQueued)) : 0;
         $shown = array_map(static fn (string $id): string => '"' . Describe::text($id, 80) . '"', array_slice($notQueued, 0, 3));
         $this->message .= sprintf(
             ' Task id%s: %s%s%s.',
@@ -73,7 +93,9 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
                 count($queued),
                 count($queued) === 1 ? '' : 's',
             ),
-        ) . ($note === null ? '' : ' ' . $note);
+        ) . ($this->inDoubt > 1
+            ? sprintf(' The first %d were sent in one transaction: all of them are queued, or none.', $this->inDoubt)
+            : '') . ($note === null ? '' : ' ' . $note);
         return $this;
     }
 }

@@ -30,6 +30,15 @@ final class InvalidCanvas extends \InvalidArgumentException implements CeleryBri
         });
     }
 
+    public static function notACanvas(string $type): self
+    {
+        return new self(sprintf(
+            'sendMany() takes canvases (Signature, Chain, Group, Chord); got %s. '
+            . 'Wrap a task call as new Signature($name, $args, $kwargs).',
+            $type,
+        ));
+    }
+
     public static function linkOnGroupEnd(): self
     {
         return new self('This chain ends in a Group, which cannot take a "link" callback: end the chain with a '

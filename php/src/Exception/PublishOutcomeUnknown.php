@@ -11,6 +11,17 @@ namespace CeleryBridge\Exception;
  */
 final class PublishOutcomeUnknown extends ConnectionFailed
 {
+    public static function forTransaction(int $writes, ConnectionFailed $cause): self
+    {
+        return new self(sprintf(
+            'The %d writes sent in one MULTI/EXEC transaction may or may not have been applied (all of them or '
+            . 'none): %s They were not retried, to avoid running tasks twice. Check whether one of the tasks '
+            . 'ran before sending them again.',
+            $writes,
+            $cause->getMessage(),
+        ), 0, $cause);
+    }
+
     public static function forList(string $list, ConnectionFailed $cause): self
     {
         return new self(sprintf(

@@ -29,6 +29,9 @@ final class PlainTaskEncoder
     /** 12 bytes, so its base64 has no padding and appears whole in the envelope. */
     private const BODY = '@@cb-body@@@';
 
+    /** How many task and queue names remember() keeps. */
+    private const NAMES = 1000;
+
     /** Same limit as KombuJson::normalize(). */
     private const MAX_DEPTH = 100;
 
@@ -41,6 +44,9 @@ final class PlainTaskEncoder
 
     /** @var array<int, array{list<string>, array<int, string>}> template pieces by priority */
     private array $templates = [];
+
+    /** @var array<string, string> task and queue names as they appear in the JSON, by name */
+    private array $inJson = [];
 
     private readonly string $bodyTail;
 
@@ -87,10 +93,10 @@ final class PlainTaskEncoder
             $kwargsRepr = self::simpleRepr($kwargs, '{', '}')
                 ?? PythonRepr::kwargs(self::asObject(KombuJson::normalize($kwargs, 'kwargs')));
             $values = [
-                self::TASK => self::inString($task),
+                self::TASK => $this->inJson[$task] ?? $this->remember($task),
                 self::ID => $taskId,
                 self::TAG => $deliveryTag,
-                self::QUEUE => self::inString($delivery->queue),
+                self::QUEUE => $this->inJson[$delivery->queue] ?? $this->remember($delivery->queue),
                 self::ARGSREPR => self::inString($argsRepr),
                 self::KWARGSREPR => self::inString($kwargsRepr),
                 self::BODY => base64_encode('[' . $argsJson . ',' . $kwargsJson . $this->bodyTail),
@@ -165,6 +171,17 @@ final class PlainTaskEncoder
     private static function simpleText(string $text): bool
     {
         return strlen($text) < self::SIMPLE_REPR_LENGTH && strspn($text, self::SIMPLE_CHARS) === strlen($text);
+    }
+
+    /**
+     * A task or queue name as it appears in the JSON, remembered (for a bounded number of names).
+     */
+    private function remember(string $name): string
+    {
+        if (count($this->inJson) >= self::NAMES) {
+            $this->inJson = [];
+        }
+        return $this->inJson[$name] = self::inString($name);
     }
 
     /**

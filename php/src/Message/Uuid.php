@@ -13,10 +13,28 @@ final class Uuid
 {
     public static function v4(): string
     {
-        $bytes = random_bytes(16);
+        return self::fromBytes(random_bytes(16));
+    }
+
+    /**
+     * Two at once (a task id and its delivery tag), from one read of the system's random source.
+     *
+     * @return array{string, string}
+     */
+    public static function pair(): array
+    {
+        $bytes = random_bytes(32);
+        return [self::fromBytes(substr($bytes, 0, 16)), self::fromBytes(substr($bytes, 16))];
+    }
+
+    private static function fromBytes(string $bytes): string
+    {
+        // Version 4 (random), variant 10xx (RFC 4122).
         $bytes[6] = chr((ord($bytes[6]) & 0x0f) | 0x40);
         $bytes[8] = chr((ord($bytes[8]) & 0x3f) | 0x80);
-        return self::fromHex(bin2hex($bytes));
+        $hex = bin2hex($bytes);
+        return substr($hex, 0, 8) . '-' . substr($hex, 8, 4) . '-' . substr($hex, 12, 4) . '-'
+            . substr($hex, 16, 4) . '-' . substr($hex, 20, 12);
     }
 
     /**
@@ -24,13 +42,7 @@ final class Uuid
      */
     public static function fromHex(string $hex): string
     {
-        return sprintf(
-            '%s-%s-%s-%s-%s',
-            substr($hex, 0, 8),
-            substr($hex, 8, 4),
-            substr($hex, 12, 4),
-            substr($hex, 16, 4),
-            substr($hex, 20, 12),
-        );
+        return substr($hex, 0, 8) . '-' . substr($hex, 8, 4) . '-' . substr($hex, 12, 4) . '-'
+            . substr($hex, 16, 4) . '-' . substr($hex, 20, 12);
     }
 }

@@ -21,6 +21,11 @@ abstract class ForwardingConnection implements RedisConnection
         return $this->inner->lPush($key, $value);
     }
 
+    public function transaction(array $writes): void
+    {
+        $this->inner->transaction($writes);
+    }
+
     public function publish(string $channel, string $message): int
     {
         return $this->inner->publish($channel, $message);

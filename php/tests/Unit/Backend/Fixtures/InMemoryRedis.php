@@ -28,6 +28,11 @@ final class InMemoryRedis implements RedisConnection
         throw new \LogicException('not used by the result backend');
     }
 
+    public function transaction(array $writes): void
+    {
+        throw new \LogicException('not used by the result backend');
+    }
+
     public function publish(string $channel, string $message): int
     {
         throw new \LogicException('not used by the result backend');

@@ -54,6 +54,23 @@ final class ScriptedConnection implements RedisConnection
         return count($this->pushed);
     }
 
+    /**
+     * Takes its outcome from the LPUSH script, and stores the LPUSHes among the writes.
+     */
+    public function transaction(array $writes): void
+    {
+        $this->calls[] = 'MULTI';
+        $next = array_shift($this->pushes);
+        if ($next instanceof \Throwable) {
+            throw $next;
+        }
+        foreach ($writes as $write) {
+            if ($write[0] === 'LPUSH') {
+                $this->pushed[] = [$write[1], (string) $write[2]];
+            }
+        }
+    }
+
     public function publish(string $channel, string $message): int
     {
         $this->calls[] = 'PUBLISH';

@@ -1,0 +1,34 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Broker;
+
+/**
+ * The writes of one send(), or of one chunk of a sendMany(), built and waiting to go out in one
+ * MULTI/EXEC: LPUSHes of task messages, and the chord counters they need.
+ *
+ * @internal
+ */
+final class PublishChunk
+{
+    /** @var list<array{0: string, 1: string, 2?: string, 3?: int}> */
+    public array $writes = [];
+
+    /** @var list<string> the ids of the tasks those messages carry, in publish order */
+    public array $taskIds = [];
+
+    /** @var array<string, int> group id => number of header results its chord waits for */
+    public array $chordSizes = [];
+
+    /** Whether a chord counter was written on its own, before the messages (another database). */
+    public bool $counterStored = false;
+
+    /** What a failure to write the messages leaves behind, for the exception's message. */
+    public function failureNote(): ?string
+    {
+        return $this->counterStored ? 'The chord counter was already stored in the result backend (another server '
+            . 'or database than the broker), so this chord will never complete: send the whole canvas again (it '
+            . 'gets new ids).' : null;
+    }
+}
