@@ -129,7 +129,8 @@ def test_a_cut_chunk_is_reported_whole_and_never_resent(
     the second is all queued or none (PublishOutcomeUnknown says which tasks), the third was
     never sent, and nothing is sent twice."""
     batch = specs(3 * CHUNK, mixed=False)
-    proxy = FaultProxy(redis_server.port, mode, after=CHUNK)
+    # A chunk to one queue is one LPUSH of all its messages: strike at the second.
+    proxy = FaultProxy(redis_server.port, mode, after=1)
     try:
         out = run_php(PHP_CUT, env={"CB_SPECS": json.dumps(batch), "CB_BROKER": f"redis://127.0.0.1:{proxy.port}/0"},
                       timeout=60).json()
