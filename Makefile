@@ -102,4 +102,4 @@ demo: install
 	examples/demo.sh
 
 bench: install
-	$(WITH_REDIS) bash -c 'for f in bench/*.php; do echo "== $$f"; php "$$f"; done'
+	bench/run.sh

@@ -2,63 +2,88 @@
 
 declare(strict_types=1);
 
-// Publish cost: sendTask() next to the least a client can do (json_encode a minimal protocol-2
-// message and LPUSH it with phpredis, no validation, no repr), measured in the same run against
-// the same redis-server. The ratio is what validation, saferepr and the full header set cost.
+// Publish throughput next to the least any client can do, measured in the same run against the
+// same redis-server, in alternating rounds (medians of BENCH_ROUNDS, 5 by default):
 //
-//   CELERY_BROKER_URL=redis://127.0.0.1:6379/0 BENCH_TASKS=5000 php bench/publish.php
+//   raw LPUSH        phpredis LPUSH of one prebuilt message: the limit for one-at-a-time
+//   sendTask()       sendTask('tasks.add', [$i, $i]): builds every message, one round trip each
+//   raw pipelined    phpredis LPUSH of the prebuilt message, 100 per round trip: the batch limit
+//   sendMany()       sendMany() of prebuilt Signatures('tasks.add', [$i, $i])
 //
-// `make bench` runs every bench/*.php against a throwaway redis-server.
+// Ratios are throughputs (higher is better): sendTask / raw LPUSH, sendMany / raw LPUSH,
+// sendMany / raw pipelined. Loopback timings on a 2-CPU machine swing with where the processes
+// run: bench/run.sh runs this once with redis-server and PHP pinned to one CPU (client CPU
+// shows) and once unpinned.
+//
+//   tests/run_with_redis.sh php bench/publish.php        BENCH_TASKS=20000 BENCH_ROUNDS=5
 
 require __DIR__ . '/../vendor/autoload.php';
 
+use CeleryBridge\Canvas\Signature;
 use CeleryBridge\CeleryClient;
 
 $url = getenv('CELERY_BROKER_URL') ?: 'redis://127.0.0.1:6379/0';
-$count = (int) (getenv('BENCH_TASKS') ?: 5000);
-$rounds = 5;
+$count = (int) (getenv('BENCH_TASKS') ?: 20000);
+$rounds = (int) (getenv('BENCH_ROUNDS') ?: 5);
 $parts = parse_url($url);
-$db = (int) trim($parts['path'] ?? '0', '/');
 
 $redis = new Redis();
 $redis->connect($parts['host'], $parts['port'] ?? 6379);
-$redis->select($db);
+$redis->select((int) trim($parts['path'] ?? '0', '/'));
 
-$baseline = static function (int $i) use ($redis): void {
-    $id = bin2hex(random_bytes(16));
-    $body = base64_encode(json_encode([[$i, $i], new stdClass(), new stdClass()]));
-    $redis->lPush('bench', json_encode([
-        'body' => $body, 'content-encoding' => 'utf-8', 'content-type' => 'application/json',
-        'headers' => ['lang' => 'py', 'task' => 'tasks.add', 'id' => $id],
-        'properties' => ['delivery_info' => ['exchange' => '', 'routing_key' => 'bench'],
-            'body_encoding' => 'base64', 'delivery_tag' => $id, 'priority' => 0],
-    ]));
-};
-$celery = new CeleryClient(broker: $url);
-$client = static function (int $i) use ($celery): void {
-    $celery->sendTask('tasks.add', [$i, $i], [], ['queue' => 'bench']);
-};
+$celery = new CeleryClient(broker: $url, config: ['task_default_queue' => 'bench']);
+$celery->sendTask('tasks.add', [0, 0]);
+// A message as sendTask() builds it, so the raw baselines push the same bytes.
+$prebuilt = (string) $redis->lPop('bench');
+$signatures = [];
+for ($i = 0; $i < $count; $i++) {
+    $signatures[] = new Signature('tasks.add', [$i, $i]);
+}
 
-$measure = static function (callable $publish) use ($count): float {
-    $start = hrtime(true);
-    for ($i = 0; $i < $count; $i++) {
-        $publish($i);
-    }
-    return (hrtime(true) - $start) / 1e9;
-};
+$methods = [
+    'raw LPUSH' => static function () use ($redis, $prebuilt, $count): void {
+        for ($i = 0; $i < $count; $i++) {
+            $redis->lPush('bench-raw', $prebuilt);
+        }
+    },
+    'sendTask()' => static function () use ($celery, $count): void {
+        for ($i = 0; $i < $count; $i++) {
+            $celery->sendTask('tasks.add', [$i, $i]);
+        }
+    },
+    'raw pipelined' => static function () use ($redis, $prebuilt, $count): void {
+        for ($i = 0; $i < $count; $i += 100) {
+            $redis->pipeline();
+            for ($j = $i; $j < min($count, $i + 100); $j++) {
+                $redis->lPush('bench-raw', $prebuilt);
+            }
+            $redis->exec();
+        }
+    },
+    'sendMany()' => static function () use ($celery, $signatures): void {
+        $celery->sendMany($signatures);
+    },
+];
 
-// Warm up both paths (connect, autoload), then alternate rounds so drift hits both alike.
-$baseline(0);
-$client(0);
-$times = ['baseline' => [], 'sendTask' => []];
+$times = array_fill_keys(array_keys($methods), []);
 for ($round = 0; $round < $rounds; $round++) {
-    $times['baseline'][] = $measure($baseline);
-    $times['sendTask'][] = $measure($client);
-    $redis->del('bench');
+    foreach ($methods as $name => $method) {
+        $start = hrtime(true);
+        $method();
+        $times[$name][] = (hrtime(true) - $start) / 1e9 / $count;
+        $redis->del('bench-raw', 'bench');
+    }
 }
-$best = array_map('min', $times);
-printf("publish, %d tasks x %d rounds (best round):\n", $count, $rounds);
-foreach ($best as $name => $seconds) {
-    printf("  %-9s %7.1f us/task  %8.0f tasks/s\n", $name, $seconds / $count * 1e6, $count / $seconds);
+
+$median = static function (array $values): float {
+    sort($values);
+    return $values[intdiv(count($values), 2)];
+};
+$per = array_map($median, $times);
+printf("publish, %d tasks, median of %d alternating rounds:\n", $count, $rounds);
+foreach ($per as $name => $seconds) {
+    printf("  %-14s %7.2f us/task %9.0f tasks/s\n", $name, $seconds * 1e6, 1 / $seconds);
 }
-printf("  ratio sendTask/baseline: %.2f\n", $best['sendTask'] / $best['baseline']);
+printf("  ratio sendTask()/raw LPUSH:      %.2f\n", $per['raw LPUSH'] / $per['sendTask()']);
+printf("  ratio sendMany()/raw LPUSH:      %.2f\n", $per['raw LPUSH'] / $per['sendMany()']);
+printf("  ratio sendMany()/raw pipelined:  %.2f\n", $per['raw pipelined'] / $per['sendMany()']);

@@ -5,6 +5,7 @@
 #   CELERY_BROKER_URL        redis://127.0.0.1:<port>/0
 #   CELERY_RESULT_BACKEND    redis://127.0.0.1:<port>/1
 #   REDIS_PORT               <port>
+# With REDIS_CPU=n the server runs pinned to that CPU (taskset; bench/run.sh).
 # Usage: tests/run_with_redis.sh phpunit --testsuite integration
 set -euo pipefail
 
@@ -33,7 +34,7 @@ free_port() {
 # The port can be taken between choosing and binding it: try a few.
 for _ in 1 2 3; do
     port="$(free_port)"
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
+    ${REDIS_CPU:+taskset -c "$REDIS_CPU"} redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
         --logfile "$dir/redis.log" --daemonize no &
     redis_pid=$!
     for _ in $(seq 100); do

@@ -48,7 +48,7 @@ final class CeleryClient
     private readonly ?RedisResultBackend $resultBackend;
     private readonly WorkerControl $control;
     private readonly QueueInspector $queues;
-    private readonly CanvasPlanner $planner;
+    private ?CanvasPlanner $planner = null;
     /** This client's oid: reply_to of its messages and of the canvas parts it freezes. */
     private readonly string $replyTo;
     private ?PlainTaskEncoder $plainEncoder = null;
@@ -90,13 +90,6 @@ final class CeleryClient
         $this->control = WorkerControl::fromConfig($this->brokerConnection, $this->config);
         $this->queues = new QueueInspector($this->brokerConnection, $this->config->queueKeys);
         $this->replyTo = Uuid::v4();
-        $this->planner = new CanvasPlanner(
-            $this->replyTo,
-            Uuid::v4(...),
-            $this->newResult(...),
-            fn (string $id, array $results, AsyncResult|GroupResult|null $parent): GroupResult
-                => new GroupResult($id, $results, $parent, $this->control),
-        );
         $this->builder = new MessageBuilder(
             origin: sprintf('gen%d@%s', getmypid(), gethostname()),
             replyTo: $this->replyTo,
@@ -222,6 +215,15 @@ final class CeleryClient
             }
         }
         $canvas = $options === [] ? $canvas : $canvas->withOptions($options);
+        // Made on first use: sendTask() without options never needs it (a CLI script that sends
+        // one task loads fewer files).
+        $this->planner ??= new CanvasPlanner(
+            $this->replyTo,
+            Uuid::v4(...),
+            $this->newResult(...),
+            fn (string $id, array $results, AsyncResult|GroupResult|null $parent): GroupResult
+                => new GroupResult($id, $results, $parent, $this->control),
+        );
         $plan = $this->planner->plan($canvas);
         if ($plan->chordSizes !== [] && $this->resultBackend === null) {
             throw InvalidCanvas::chordWithoutBackend();

@@ -1,0 +1,60 @@
+<?php
+
+declare(strict_types=1);
+
+// Build cost: the CPU time sendTask('tasks.add', [$i, $i]) spends on the message before its
+// LPUSH (ids, routing, the envelope from PlainTaskEncoder's template), and what the general path
+// (canvas planner, MessageBuilder) spends on the same call: no server, no I/O. Medians of
+// BENCH_ROUNDS alternating rounds of BENCH_TASKS messages.
+//
+//   php bench/build.php
+//
+// With BENCH_BUILD_ONLY=N it builds N plain messages and prints nothing: what bench/run.sh runs
+// under callgrind to count instructions per build.
+
+require __DIR__ . '/../vendor/autoload.php';
+
+use CeleryBridge\Canvas\Signature;
+use CeleryBridge\Message\Delivery;
+use CeleryBridge\Message\MessageBuilder;
+use CeleryBridge\Message\PlainTaskEncoder;
+use CeleryBridge\Message\Uuid;
+
+$builder = new MessageBuilder(sprintf('gen%d@%s', getmypid(), gethostname()), Uuid::v4());
+$encoder = new PlainTaskEncoder($builder);
+$delivery = new Delivery('celery');
+
+$plain = static function (int $count) use ($encoder, $delivery): void {
+    for ($i = 0; $i < $count; $i++) {
+        [$taskId, $tag] = Uuid::pair();
+        $encoder->envelope('tasks.add', $taskId, [$i, $i], [], $tag, $delivery);
+    }
+};
+$general = static function (int $count) use ($builder, $delivery): void {
+    for ($i = 0; $i < $count; $i++) {
+        $now = new DateTimeImmutable('now', new DateTimeZone('UTC'));
+        $builder->build(new Signature('tasks.add', [$i, $i]), Uuid::v4(), $delivery, $now, Uuid::v4())->toEnvelope();
+    }
+};
+
+$only = getenv('BENCH_BUILD_ONLY');
+if ($only !== false) {
+    $plain((int) $only);
+    exit(0);
+}
+
+$count = (int) (getenv('BENCH_TASKS') ?: 100000);
+$rounds = (int) (getenv('BENCH_ROUNDS') ?: 5);
+$times = ['sendTask() build' => [], 'general path' => []];
+for ($round = 0; $round < $rounds; $round++) {
+    foreach ([['sendTask() build', $plain], ['general path', $general]] as [$name, $build]) {
+        $start = hrtime(true);
+        $build($count);
+        $times[$name][] = (hrtime(true) - $start) / 1e3 / $count;
+    }
+}
+printf("build, %d messages, median of %d alternating rounds (CPU, no I/O):\n", $count, $rounds);
+foreach ($times as $name => $values) {
+    sort($values);
+    printf("  %-17s %6.2f us/message\n", $name, $values[intdiv(count($values), 2)]);
+}

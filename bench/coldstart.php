@@ -1,0 +1,60 @@
+<?php
+
+declare(strict_types=1);
+
+// Cold start: a fresh `php` process that sends one task (autoload, new CeleryClient,
+// sendTask) next to a bare `php -r` that connects with phpredis and LPUSHes a prebuilt message,
+// alternating, BENCH_RUNS times each (medians). What a cron job or a CLI command pays.
+//
+//   tests/run_with_redis.sh php bench/coldstart.php
+
+$url = getenv('CELERY_BROKER_URL') ?: 'redis://127.0.0.1:6379/0';
+$runs = (int) (getenv('BENCH_RUNS') ?: 30);
+$parts = parse_url($url);
+$host = $parts['host'];
+$port = (int) ($parts['port'] ?? 6379);
+$autoload = var_export(__DIR__ . '/../vendor/autoload.php', true);
+
+$bare = sprintf(
+    '$r = new Redis(); $r->connect(%s, %d); $r->lPush("cold-raw", %s);',
+    var_export($host, true),
+    $port,
+    var_export(str_repeat('x', 900), true),
+);
+$client = sprintf(
+    'require %s; (new CeleryBridge\CeleryClient(%s, config: ["task_default_queue" => "cold"]))'
+    . '->sendTask("tasks.add", [1, 2]); if (getenv("BENCH_FILES")) { echo count(get_included_files()); }',
+    $autoload,
+    var_export($url, true),
+);
+
+$time = static function (string $code): float {
+    $start = hrtime(true);
+    exec(escapeshellarg(PHP_BINARY) . ' -r ' . escapeshellarg($code), $output, $status);
+    if ($status !== 0) {
+        fwrite(STDERR, "coldstart: php exited with $status\n");
+        exit(1);
+    }
+    return (hrtime(true) - $start) / 1e6;
+};
+$times = ['bare php -r LPUSH' => [], 'sendTask()' => []];
+for ($i = 0; $i < $runs; $i++) {
+    $times['bare php -r LPUSH'][] = $time($bare);
+    $times['sendTask()'][] = $time($client);
+}
+$redis = new Redis();
+$redis->connect($host, $port);
+$redis->select((int) trim($parts['path'] ?? '0', '/'));
+$redis->del('cold', 'cold-raw');
+exec(escapeshellarg(PHP_BINARY) . ' -r ' . escapeshellarg('putenv("BENCH_FILES=1");' . $client), $files);
+$redis->del('cold');
+
+$median = static function (array $values): float {
+    sort($values);
+    return $values[intdiv(count($values), 2)];
+};
+printf("cold start, one task per fresh php process, median of %d alternating runs:\n", $runs);
+foreach ($times as $name => $values) {
+    printf("  %-18s %6.2f ms\n", $name, $median($values));
+}
+printf("  ratio sendTask()/bare: %.2f (%s files loaded)\n", $median($times['sendTask()']) / $median($times['bare php -r LPUSH']), $files[0] ?? '?');

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark, each against its own throwaway redis-server. Loopback timings on
+# a small machine swing with where the processes run, so the publish bench runs twice: with
+# redis-server and PHP pinned to one CPU (client CPU cost shows) and unpinned. Ratios compare
+# with baselines measured in the same run; the instruction count (callgrind) does not move with
+# machine noise at all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_redis=tests/run_with_redis.sh
+cpu=$(( $(nproc) - 1 ))
+
+echo "== bench/build.php (pinned to CPU $cpu)"
+taskset -c "$cpu" php bench/build.php
+echo
+echo "== bench/publish.php, redis-server and php pinned to CPU $cpu"
+REDIS_CPU="$cpu" "$with_redis" taskset -c "$cpu" php bench/publish.php
+echo
+echo "== bench/publish.php, unpinned"
+"$with_redis" php bench/publish.php
+echo
+echo "== bench/latency.php"
+"$with_redis" php bench/latency.php
+echo
+echo "== bench/coldstart.php"
+"$with_redis" php bench/coldstart.php
+echo
+echo "== instructions per sendTask() build (valgrind --tool=callgrind php bench/build.php)"
+if ! command -v valgrind >/dev/null; then
+    echo "  skipped: valgrind is not installed (apt-get install valgrind)"
+    exit 0
+fi
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+instructions() {
+    BENCH_BUILD_ONLY="$1" valgrind --tool=callgrind --callgrind-out-file="$out/cg.$1" php bench/build.php 2>/dev/null
+    awk '/^(summary|totals):/ { print $2; exit }' "$out/cg.$1"
+}
+one="$(instructions 1)"
+many="$(instructions 1001)"
+echo "  $(( (many - one) / 1000 )) instructions per build (1001 builds: $many, 1 build: $one)"
