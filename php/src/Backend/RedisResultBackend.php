@@ -33,6 +33,9 @@ final class RedisResultBackend
 
     private readonly ResultDecoder $decoder;
 
+    /** The subscriber connection of the last wait, kept (unsubscribed) for the next one. */
+    private ?PubSubWaiter $waiter = null;
+
     /**
      * @param string $keyPrefix the global key prefix as Celery applies it (see fromOptions())
      * @param int|null $expires result_expires in seconds; null = results never expire
@@ -181,45 +184,55 @@ final class RedisResultBackend
     {
         $taskIds = array_values(array_unique($taskIds));
         $metas = array_intersect_key($known, array_flip($taskIds));
-        $metas = $this->fetch($taskIds, $metas);
         if (self::done($metas, $taskIds, $stopOnFailure)) {
             return $metas;
         }
-        if ($deadline !== null && PubSubWaiter::now() >= $deadline) {
-            throw self::timeout($timeout, $metas);
+        $kept = $this->waiter !== null && $this->waiter->isOpen();
+        if (!$kept || ($deadline !== null && PubSubWaiter::now() >= $deadline)) {
+            // Without a subscriber connection to reuse, one GET first: a result already stored
+            // needs no connection of its own. (With one, subscribing first saves that GET.)
+            $metas = $this->fetch($taskIds, $metas);
+            if (self::done($metas, $taskIds, $stopOnFailure)) {
+                return $metas;
+            }
+            if ($deadline !== null && PubSubWaiter::now() >= $deadline) {
+                throw self::timeout($timeout, $metas);
+            }
         }
         $channels = [];
         foreach ($taskIds as $taskId) {
             $channels[$this->taskKey($taskId)] = $taskId;
         }
-        $waiter = null;
+        $subscribed = false;
         $reconnects = 0;
         try {
             while (true) {
-                if ($waiter === null) {
-                    $pending = array_filter($channels, static fn (string $id): bool => !$metas[$id]->isReady());
-                    $waiter = PubSubWaiter::subscribe(
-                        $this->connection->endpoint(),
-                        array_map('strval', array_keys($pending)),
-                        $deadline,
-                    );
-                    // Anything stored before the subscription took effect is in the keys now.
-                    $metas = $this->fetch(array_values($pending), $metas);
+                if (!$subscribed) {
+                    // Subscribe first, then read the keys: a result stored before the subscription
+                    // took effect is in its key, one stored after arrives as a message.
+                    $pending = array_filter($channels, fn (string $id): bool => !isset($metas[$id]) || !$metas[$id]->isReady());
+                    if (!$this->listen(array_map('strval', array_keys($pending)), $deadline)) {
+                        $metas = $this->fetch($taskIds, $metas);
+                        if (self::done($metas, $taskIds, $stopOnFailure)) {
+                            return $metas;
+                        }
+                        throw self::timeout($timeout, $metas);
+                    }
+                    $subscribed = true;
+                    $metas = $this->fetch($taskIds, $metas);
                     if (self::done($metas, $taskIds, $stopOnFailure)) {
                         break;
                     }
-                    if ($waiter === null) {
-                        throw self::timeout($timeout, $metas);
-                    }
                 }
+                \assert($this->waiter !== null);
                 try {
-                    $message = $waiter->next($deadline);
+                    $message = $this->waiter->next($deadline);
                 } catch (ConnectionFailed $e) {
                     // Redis drops a subscriber whose output buffer overflows (client-output-buffer-limit
                     // pubsub, 32 MB by default), as a very large result can cause: subscribe again
                     // and read the keys, where that result already is.
-                    $waiter->close();
-                    $waiter = null;
+                    $this->dropWaiter();
+                    $subscribed = false;
                     if (++$reconnects > self::MAX_RECONNECTS) {
                         throw $e;
                     }
@@ -244,10 +257,54 @@ final class RedisResultBackend
                     break;
                 }
             }
-        } finally {
-            $waiter?->close();
+        } catch (\Throwable $e) {
+            // The subscriber may be in any state now: start afresh next time.
+            $this->dropWaiter();
+            throw $e;
         }
+        $this->releaseWaiter();
         return $metas;
+    }
+
+    /**
+     * Subscribes to $channels on the kept subscriber connection, opening one when there is
+     * none; false when the deadline passed first.
+     *
+     * @param list<string> $channels
+     * @throws ConnectionFailed
+     */
+    private function listen(array $channels, ?float $deadline): bool
+    {
+        if ($this->waiter !== null && $this->waiter->isOpen()) {
+            try {
+                if ($this->waiter->listen($channels, $deadline)) {
+                    return true;
+                }
+                $this->dropWaiter();
+                return false;
+            } catch (ConnectionFailed) {
+                // The kept connection went stale (server restart, idle timeout): open a new one.
+                $this->dropWaiter();
+            }
+        }
+        $this->waiter = PubSubWaiter::subscribe($this->connection->endpoint(), $channels, $deadline);
+        return $this->waiter !== null;
+    }
+
+    /** Keeps the subscriber for the next wait, unsubscribed. */
+    private function releaseWaiter(): void
+    {
+        try {
+            $this->waiter?->unlisten();
+        } catch (ConnectionFailed) {
+            $this->dropWaiter();
+        }
+    }
+
+    private function dropWaiter(): void
+    {
+        $this->waiter?->close();
+        $this->waiter = null;
     }
 
     /**

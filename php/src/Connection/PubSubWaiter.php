@@ -7,7 +7,8 @@ namespace CeleryBridge\Connection;
 use CeleryBridge\Exception\ConnectionFailed;
 
 /**
- * A short-lived SUBSCRIBE connection, spoken in RESP2 over a PHP stream.
+ * A SUBSCRIBE connection, spoken in RESP2 over a PHP stream, kept for the next wait of the same
+ * backend in the same process (UNSUBSCRIBE between waits) so that get() need not connect again.
  *
  * Celery's Redis backend stores a result with `SETEX key ...; PUBLISH key ...` in one MULTI, so
  * a reader that is subscribed *before* it GETs the key either sees the value or receives the
@@ -102,23 +103,58 @@ final class PubSubWaiter
                     throw ConnectionFailed::because($server, 'AUTH was not accepted for the result wait.');
                 }
             }
-            $waiter->send(['SUBSCRIBE', ...$channels], $deadline);
-            $pending = array_fill_keys($channels, true);
-            while ($pending !== []) {
-                if (!$waiter->reply($deadline, $reply)) {
-                    $waiter->close();
-                    return null;
-                }
-                if (!is_array($reply) || ($reply[0] ?? null) !== 'subscribe' || !is_string($reply[1] ?? null)) {
-                    throw ConnectionFailed::because($server, 'unexpected reply to SUBSCRIBE.');
-                }
-                unset($pending[$reply[1]]);
+            if (!$waiter->listen($channels, $deadline)) {
+                $waiter->close();
+                return null;
             }
         } catch (\Throwable $e) {
             $waiter->close();
             throw $e;
         }
         return $waiter;
+    }
+
+    /**
+     * SUBSCRIBE to more channels; returns once Redis has confirmed every one, false if the
+     * deadline passed first (the connection is then unusable: close it).
+     *
+     * @param list<string> $channels
+     * @throws ConnectionFailed
+     */
+    public function listen(array $channels, ?float $deadline): bool
+    {
+        $this->send(['SUBSCRIBE', ...$channels], $deadline);
+        $pending = array_fill_keys($channels, true);
+        while ($pending !== []) {
+            if (!$this->reply($deadline, $reply)) {
+                return false;
+            }
+            if (!is_array($reply) || !in_array($reply[0] ?? null, ['subscribe', 'unsubscribe', 'message'], true)) {
+                throw ConnectionFailed::because($this->server, 'unexpected reply to SUBSCRIBE.');
+            }
+            // Confirmations of the previous wait's UNSUBSCRIBE, and messages that came in before
+            // all channels were confirmed, carry nothing the caller's GET after this will miss.
+            if ($reply[0] === 'subscribe' && is_string($reply[1] ?? null)) {
+                unset($pending[$reply[1]]);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * UNSUBSCRIBE from every channel, without waiting for the confirmations (listen() skips them),
+     * so the connection can serve the next wait.
+     *
+     * @throws ConnectionFailed
+     */
+    public function unlisten(): void
+    {
+        $this->send(['UNSUBSCRIBE'], null);
+    }
+
+    public function isOpen(): bool
+    {
+        return is_resource($this->stream);
     }
 
     /**

@@ -66,6 +66,25 @@ final class RedisResultBackendTest extends RedisTestCase
         self::assertLessThan(0.1, $returned - $stored);
     }
 
+    public function testTheNextWaitReusesTheSubscriberConnection(): void
+    {
+        $backend = new RedisResultBackend($this->connection);
+        $first = new StoreLater($this->redisUrl, [['celery-task-meta-one', self::success('one', '1')]], 'celery-task-meta-one');
+        self::assertSame(1, $backend->wait(['one'], 10.0)['one']->result);
+        unset($first);
+        // Between waits the kept connection subscribes to nothing.
+        self::assertSame(0, $this->subscribers());
+        $connections = (int) $this->redis->info('stats')['total_connections_received'];
+
+        $second = new StoreLater($this->redisUrl, [['celery-task-meta-two', self::success('two', '2')]], 'celery-task-meta-two');
+        self::assertSame(2, $backend->wait(['two'], 10.0)['two']->result);
+
+        // Only the helper that stored "two" connected: get() subscribed on the kept connection.
+        self::assertSame($connections + 1, (int) $this->redis->info('stats')['total_connections_received']);
+        self::assertSame(0, $this->subscribers());
+        unset($second);
+    }
+
     public function testAResultStoredJustBeforeTheSubscriptionIsNotMissed(): void
     {
         // The result lands after the first GET and before SUBSCRIBE: its PUBLISH reaches nobody.
