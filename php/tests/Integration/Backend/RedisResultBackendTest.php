@@ -69,14 +69,16 @@ final class RedisResultBackendTest extends RedisTestCase
     public function testTheNextWaitReusesTheSubscriberConnection(): void
     {
         $backend = new RedisResultBackend($this->connection);
-        $first = new StoreLater($this->redisUrl, [['celery-task-meta-one', self::success('one', '1')]], 'celery-task-meta-one');
+        $key = 'celery-task-meta-one';
+        $first = new StoreLater($this->redisUrl, [[$key, self::success('one', '1')]], $key);
         self::assertSame(1, $backend->wait(['one'], 10.0)['one']->result);
         unset($first);
         // Between waits the kept connection subscribes to nothing.
         self::assertSame(0, $this->subscribers());
         $connections = (int) $this->redis->info('stats')['total_connections_received'];
 
-        $second = new StoreLater($this->redisUrl, [['celery-task-meta-two', self::success('two', '2')]], 'celery-task-meta-two');
+        $key = 'celery-task-meta-two';
+        $second = new StoreLater($this->redisUrl, [[$key, self::success('two', '2')]], $key);
         self::assertSame(2, $backend->wait(['two'], 10.0)['two']->result);
 
         // Only the helper that stored "two" connected: get() subscribed on the kept connection.
