@@ -57,4 +57,8 @@ printf("cold start, one task per fresh php process, median of %d alternating run
 foreach ($times as $name => $values) {
     printf("  %-18s %6.2f ms\n", $name, $median($values));
 }
-printf("  ratio sendTask()/bare: %.2f (%s files loaded)\n", $median($times['sendTask()']) / $median($times['bare php -r LPUSH']), $files[0] ?? '?');
+printf(
+    "  ratio sendTask()/bare: %.2f (%s files loaded)\n",
+    $median($times['sendTask()']) / $median($times['bare php -r LPUSH']),
+    $files[0] ?? '?',
+);
