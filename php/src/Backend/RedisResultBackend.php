@@ -283,8 +283,11 @@ final class RedisResultBackend
                 $this->dropWaiter();
                 return false;
             } catch (ConnectionFailed) {
-                // The kept connection went stale (server restart, idle timeout): open a new one.
+                // The kept connection went stale (server restart, failover, idle timeout). The
+                // main connection finds the server again (Sentinel names the new master) before
+                // a new subscriber connects to its address.
                 $this->dropWaiter();
+                $this->connection->ping();
             }
         }
         $this->waiter = PubSubWaiter::subscribe($this->connection->endpoint(), $channels, $deadline);
