@@ -116,7 +116,7 @@ final class CeleryClient
             } catch (ConnectionFailed $e) {
                 throw $e->duringPublish([$taskId], [], $taskId);
             }
-            return $this->newResult($taskId, null);
+            return $this->sentTo($this->newResult($taskId, null), $delivery->queue);
         }
         $result = $this->send(new Signature($name, $args, $kwargs, $options));
         \assert($result instanceof AsyncResult);
@@ -211,7 +211,7 @@ final class CeleryClient
                 [$taskId, $envelope, $delivery] = $plain;
                 $chunk->writes[] = ['LPUSH', $this->plainLists[$canvas->task] ?? $this->broker->listFor($delivery), $envelope];
                 $chunk->taskIds[] = $taskId;
-                return $this->newResult($taskId, null);
+                return $this->sentTo($this->newResult($taskId, null), $delivery->queue);
             }
         }
         $canvas = $options === [] ? $canvas : $canvas->withOptions($options);
@@ -248,6 +248,9 @@ final class CeleryClient
         }
         array_push($chunk->writes, ...$writes);
         $chunk->chordSizes += $plan->chordSizes;
+        if ($plan->result instanceof AsyncResult && count($plan->tasks) === 1) {
+            return $this->sentTo($plan->result, $delivery->queue);
+        }
         return $plan->result;
     }
 
@@ -321,6 +324,16 @@ final class CeleryClient
     }
 
     /**
+     * A get() that times out on this PENDING task looks at the queue it went to, and says
+     * whether the message still waits there or a worker took it without storing a result.
+     */
+    private function sentTo(AsyncResult $result, string $queue): AsyncResult
+    {
+        $result->explainPendingWith(fn (): string => $this->queues->explainPending($queue, true));
+        return $result;
+    }
+
+    /**
      * Tells the workers to discard tasks, like Celery's app.control.revoke(). A revoked task
      * that has not started never runs and its state becomes REVOKED, also when a worker holds
      * it for its ETA; with $terminate the worker also sends $signal to the process running it
@@ -372,7 +385,10 @@ final class CeleryClient
      */
     public function result(string $taskId): AsyncResult
     {
-        return new AsyncResult($taskId, $this->resultBackend, control: $this->control);
+        $result = new AsyncResult($taskId, $this->resultBackend, control: $this->control);
+        $queue = $this->config->defaultQueue;
+        $result->explainPendingWith(fn (): string => $this->queues->explainPending($queue, false));
+        return $result;
     }
 
     /**

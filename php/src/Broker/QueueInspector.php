@@ -6,6 +6,7 @@ namespace CeleryBridge\Broker;
 
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\Describe;
 
 /**
  * What an operator asks of a queue: how many messages wait in it, and emptying it.
@@ -34,6 +35,36 @@ final class QueueInspector
             $length += $this->connection->lLen($list);
         }
         return $length;
+    }
+
+    /**
+     * Why a task sent to $queue may still be PENDING, from what the queue holds now: messages
+     * waiting there (no worker consumes that queue?) or none (a worker took it and stored
+     * nothing). Said as a guess: the queue may hold other tasks' messages.
+     *
+     * @param bool $sentThere whether this client sent the task there, or the queue is only the default
+     * @throws ConnectionFailed
+     */
+    public function explainPending(string $queue, bool $sentThere): string
+    {
+        $length = $this->length($queue);
+        $where = sprintf('%s queue "%s"', $sentThere ? 'Its' : 'The default', Describe::text($queue, 200));
+        if ($length > 0) {
+            return sprintf(
+                '%s holds %d message%s now: if no worker consumes that queue, the task waits there '
+                . '(start one with `celery worker -Q %s`, or check task_routes).',
+                $where,
+                $length,
+                $length === 1 ? '' : 's',
+                Describe::text($queue, 200),
+            );
+        }
+        return sprintf(
+            '%s is empty: a worker took the message and stored no result. Check that worker\'s '
+            . 'result_backend (its banner says "results: disabled://" without one), that it accepts json '
+            . '(accept_content), that it knows the task name, and the task\'s ignore_result.',
+            $where,
+        );
     }
 
     /**

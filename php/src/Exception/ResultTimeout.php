@@ -19,6 +19,14 @@ final class ResultTimeout extends \RuntimeException implements CeleryBridgeExcep
     }
 
     /**
+     * The same timeout, with what the client found out about a PENDING task appended.
+     */
+    public function explained(string $explanation): self
+    {
+        return new self($this->getMessage() . ' ' . $explanation, $this->timeout, $this->states);
+    }
+
+    /**
      * @param array<string, string> $states task id => last known state, for the tasks not ready yet
      */
     public static function after(float $timeout, array $states): self

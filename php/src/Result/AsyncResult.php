@@ -34,6 +34,9 @@ final class AsyncResult
 
     private ?WorkerControl $control = null;
 
+    /** @var (\Closure(): string)|null tells where a PENDING task may be stuck (not serialized) */
+    private ?\Closure $pendingHint = null;
+
     /**
      * @param AsyncResult|GroupResult|null $parent the previous step when this task is a chain step
      *        (a chord body's parent is the header's GroupResult), as Celery's AsyncResult.parent
@@ -106,7 +109,11 @@ final class AsyncResult
     public function get(?float $timeout = null, bool $propagate = true): mixed
     {
         if ($this->ready === null) {
-            $this->ready = $this->backend()->wait([$this->id], $timeout)[$this->id];
+            try {
+                $this->ready = $this->backend()->wait([$this->id], $timeout)[$this->id];
+            } catch (ResultTimeout $e) {
+                throw $this->explain($e);
+            }
         }
         return self::outcome($this->ready, $propagate);
     }
@@ -252,6 +259,28 @@ final class AsyncResult
      *
      * @return array{id: string, backend: string|null, parent: AsyncResult|GroupResult|null}
      */
+    /**
+     * @internal set by CeleryClient: what to say when get() times out on a PENDING task
+     * @param \Closure(): string $hint
+     */
+    public function explainPendingWith(\Closure $hint): void
+    {
+        $this->pendingHint = $hint;
+    }
+
+    private function explain(ResultTimeout $timeout): ResultTimeout
+    {
+        if ($this->pendingHint === null || ($timeout->states[$this->id] ?? null) !== 'PENDING') {
+            return $timeout;
+        }
+        try {
+            return $timeout->explained(($this->pendingHint)());
+        } catch (ConnectionFailed) {
+            // The broker cannot be asked right now: the timeout says enough.
+            return $timeout;
+        }
+    }
+
     public function __serialize(): array
     {
         return [
