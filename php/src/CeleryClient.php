@@ -18,6 +18,7 @@ use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\InvalidCanvas;
+use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Message\BodyEncoder;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
@@ -60,17 +61,23 @@ final class CeleryClient
     private ?bool $counterInTransaction = null;
 
     /**
-     * @param string|object $broker a Celery broker_url (redis://...) or a connected client
-     * @param string|object|null $backend a Celery result_backend URL or a connected client
-     * @param array<string, mixed> $config Celery setting names, e.g. task_default_queue, task_routes
+     * @param string|object|null $broker a Celery broker_url (redis://...) or a connected client;
+     *        null takes `broker_url` from $config
+     * @param string|object|null $backend a Celery result_backend URL or a connected client; null
+     *        takes `result_backend` from $config, if there is one
+     * @param array<string, mixed> $config Celery setting names, e.g. task_default_queue, task_routes;
+     *        a Python celeryconfig's settings can be passed as they are
      * @throws CeleryBridgeException
      */
     public function __construct(
-        #[\SensitiveParameter] string|object $broker,
+        #[\SensitiveParameter] string|object|null $broker = null,
         #[\SensitiveParameter] string|object|null $backend = null,
         #[\SensitiveParameter] array $config = [],
     ) {
         $this->config = ClientConfig::fromArray($config);
+        // The arguments win over the celeryconfig's URLs, as Celery(broker=...) does.
+        $broker ??= ClientConfig::url($config, 'broker_url') ?? throw InvalidConfiguration::noBroker();
+        $backend ??= ClientConfig::url($config, 'result_backend');
         $this->brokerConnection = ConnectionFactory::create($broker, [
             'broker_transport_options' => $this->config->brokerTransportOptions,
             'task_publish_retry' => $this->config->publishRetry,

@@ -86,16 +86,24 @@ final class ClientConfig
     public static function fromArray(#[\SensitiveParameter] array $config): self
     {
         foreach (array_keys($config) as $name) {
-            if (!in_array($name, self::NAMES, true)) {
-                throw InvalidConfiguration::unknown((string) $name, self::NAMES);
+            // Any name Celery knows is accepted, so a Python celeryconfig copies over; the
+            // worker-side ones (concurrency, prefetch, acks_late, timezone...) change nothing here.
+            if (!in_array($name, self::NAMES, true) && !in_array($name, CelerySettings::NAMES, true)) {
+                throw InvalidConfiguration::unknown(
+                    (string) $name,
+                    [...self::NAMES, ...CelerySettings::NAMES],
+                    [...self::NAMES, '(and every other Celery setting name, accepted and ignored)'],
+                );
             }
         }
+        $serializer = self::choice('task_serializer', $config['task_serializer'] ?? 'json', TaskOptions::SERIALIZERS);
+        self::checkContent($config, $serializer);
         $brokerOptions = self::options('broker_transport_options', $config, self::BROKER_TRANSPORT_OPTIONS);
         return new self(
             defaultQueue: self::string('task_default_queue', $config['task_default_queue'] ?? 'celery'),
             defaultPriority: self::priority($config['task_default_priority'] ?? null),
             routes: TaskRouter::fromConfig($config['task_routes'] ?? []),
-            serializer: self::choice('task_serializer', $config['task_serializer'] ?? 'json', TaskOptions::SERIALIZERS),
+            serializer: $serializer,
             compression: isset($config['task_compression'])
                 ? self::choice('task_compression', $config['task_compression'], TaskOptions::COMPRESSIONS) : null,
             protocol: self::choice('task_protocol', $config['task_protocol'] ?? 2, [1, 2]),
@@ -167,6 +175,57 @@ final class ClientConfig
             throw InvalidConfiguration::invalid($name, $value, 'expected one of ' . implode(', ', $choices) . '.');
         }
         return $value;
+    }
+
+    /**
+     * broker_url or result_backend from a celeryconfig: a string, or null when absent.
+     *
+     * @param array<string, mixed> $config
+     * @throws InvalidConfiguration
+     */
+    public static function url(#[\SensitiveParameter] array $config, string $name): ?string
+    {
+        $url = $config[$name] ?? null;
+        if ($url !== null && !is_string($url)) {
+            throw InvalidConfiguration::invalid($name, $url, 'expected a URL string, e.g. "redis://localhost:6379/0".');
+        }
+        return $url;
+    }
+
+    /**
+     * The content settings of a shared celeryconfig must fit what CeleryBridge writes and reads:
+     * workers discard messages whose serializer is not in their accept_content, and results are
+     * read as json only.
+     *
+     * @param array<string, mixed> $config
+     */
+    private static function checkContent(array $config, string $serializer): void
+    {
+        $result = $config['result_serializer'] ?? 'json';
+        if ($result !== 'json') {
+            throw InvalidConfiguration::invalid('result_serializer', $result, 'CeleryBridge reads results stored as '
+                . 'json only (Celery\'s default); set result_serializer to "json" on the workers.');
+        }
+        $names = ['json' => 'application/json', 'msgpack' => 'application/x-msgpack'];
+        foreach (['accept_content' => $serializer, 'result_accept_content' => 'json'] as $name => $needed) {
+            $accepted = $config[$name] ?? null;
+            if ($accepted === null) {
+                continue;
+            }
+            if (!is_array($accepted) || !array_is_list($accepted)) {
+                throw InvalidConfiguration::invalid($name, $accepted, 'expected a list of serializer names, e.g. ["json"].');
+            }
+            if (!in_array($needed, $accepted, true) && !in_array($names[$needed], $accepted, true)) {
+                throw InvalidConfiguration::invalid($name, $accepted, sprintf(
+                    '%s must include "%s": %s.',
+                    $name,
+                    $needed,
+                    $name === 'accept_content'
+                        ? 'workers with this accept_content discard the messages CeleryBridge sends (task_serializer)'
+                        : 'CeleryBridge reads json results',
+                ));
+            }
+        }
     }
 
     private static function priority(mixed $value): ?int

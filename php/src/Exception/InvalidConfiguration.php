@@ -9,12 +9,33 @@ namespace CeleryBridge\Exception;
  */
 final class InvalidConfiguration extends \InvalidArgumentException implements CeleryBridgeException
 {
-    public static function unknown(string $name, array $known): self
+    public static function noBroker(): self
     {
+        return new self('No broker: pass broker: (a redis:// URL or a connected client), or broker_url in config.');
+    }
+
+    /**
+     * @param list<string> $known every name accepted there (the suggestion comes from these)
+     * @param list<string>|null $shown the names the message lists (default: $known)
+     */
+    public static function unknown(string $name, array $known, ?array $shown = null): self
+    {
+        $best = null;
+        $distance = PHP_INT_MAX;
+        foreach ($known as $candidate) {
+            $d = levenshtein(strtolower($name), $candidate);
+            if ($d < $distance) {
+                [$best, $distance] = [$candidate, $d];
+            }
+        }
+        $suggestion = $best !== null && $distance <= max(2, intdiv(strlen($name), 4))
+            ? sprintf(' Did you mean "%s"?', $best)
+            : '';
         return new self(sprintf(
-            'Unknown setting "%s". Known settings (Celery\'s names): %s.',
-            $name,
-            implode(', ', $known),
+            'Unknown setting "%s".%s Known: %s.',
+            Describe::text($name, 100),
+            $suggestion,
+            implode(', ', $shown ?? $known),
         ));
     }
 
