@@ -2,7 +2,9 @@
 
 declare(strict_types=1);
 
-// Sends tasks to the Celery workers on CELERY_BROKER_URL and prints what they returned.
+// Sends tasks to the Celery workers on CELERY_BROKER_URL and prints what they returned. The tasks
+// are this repository's python_worker ones (tasks.add, tasks.mul, ...): run it against that
+// worker. For any other Celery project, examples/send_one.php sends one task by name.
 //
 //   CELERY_BROKER_URL=redis://127.0.0.1:6379/0 CELERY_RESULT_BACKEND=redis://127.0.0.1:6379/1 \
 //       php examples/demo.php

@@ -1,0 +1,30 @@
+"""examples/send_one.php against a real worker: a result, an unknown name, a PENDING task."""
+
+from __future__ import annotations
+
+import subprocess
+
+from harness import REPO_ROOT, CeleryWorker, RedisServer
+
+
+def send_one(redis_server: RedisServer, *args: str, timeout: str = "10") -> subprocess.CompletedProcess[str]:
+    env = {
+        "CELERY_BROKER_URL": redis_server.url(0),
+        "CELERY_RESULT_BACKEND": redis_server.url(1),
+        "TIMEOUT": timeout,
+        "PATH": "/usr/bin:/bin",
+    }
+    command = ["php", "examples/send_one.php", *args]
+    return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_send_one_prints_the_result(worker: CeleryWorker, redis_server: RedisServer) -> None:
+    done = send_one(redis_server, "tasks.add", "2", "3")
+    assert done.returncode == 0 and done.stdout.splitlines()[-1] == "result: 5", done.stdout + done.stderr
+
+
+def test_send_one_explains_an_unknown_task_name(worker: CeleryWorker, redis_server: RedisServer) -> None:
+    done = send_one(redis_server, "tasks.no_such_task")
+    assert done.returncode == 1
+    assert 'does not know a task named "tasks.no_such_task"' in done.stdout
+    assert "inspect registered" in done.stdout
