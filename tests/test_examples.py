@@ -15,7 +15,7 @@ def send_one(redis_server: RedisServer, *args: str, timeout: str = "10") -> subp
         "PATH": "/usr/bin:/bin",
     }
     command = ["php", "examples/send_one.php", *args]
-    return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60)
 
 
 def test_send_one_prints_the_result(worker: CeleryWorker, redis_server: RedisServer) -> None:
