@@ -4,7 +4,9 @@ declare(strict_types=1);
 
 // Cold start: a fresh `php` process that sends one task (autoload, new CeleryClient,
 // sendTask) next to a bare `php -r` that connects with phpredis and LPUSHes a prebuilt message,
-// alternating, BENCH_RUNS times each (medians). What a cron job or a CLI command pays.
+// alternating, BENCH_RUNS times each (medians). What a cron job or a CLI command pays. Then the
+// same with opcache's file cache for the CLI (opcache.enable_cli=1, opcache.file_cache=<dir>),
+// which spares each new process compiling the library.
 //
 //   tests/run_with_redis.sh php bench/coldstart.php
 
@@ -28,20 +30,27 @@ $client = sprintf(
     var_export($url, true),
 );
 
-$time = static function (string $code): float {
+$cache = sys_get_temp_dir() . '/celery-bridge-opcache-' . getmypid();
+@mkdir($cache);
+$time = static function (string $code, string $flags = ''): float {
     $start = hrtime(true);
-    exec(escapeshellarg(PHP_BINARY) . ' -r ' . escapeshellarg($code), $output, $status);
+    exec(escapeshellarg(PHP_BINARY) . $flags . ' -r ' . escapeshellarg($code), $output, $status);
     if ($status !== 0) {
         fwrite(STDERR, "coldstart: php exited with $status\n");
         exit(1);
     }
     return (hrtime(true) - $start) / 1e6;
 };
-$times = ['bare php -r LPUSH' => [], 'sendTask()' => []];
+$opcache = ' -d opcache.enable_cli=1 -d opcache.file_cache=' . escapeshellarg($cache) . ' -d opcache.file_cache_only=1';
+$time($client, $opcache);
+$times = ['bare php -r LPUSH' => [], 'sendTask()' => [], 'bare, file cache' => [], 'sendTask(), file cache' => []];
 for ($i = 0; $i < $runs; $i++) {
     $times['bare php -r LPUSH'][] = $time($bare);
     $times['sendTask()'][] = $time($client);
+    $times['bare, file cache'][] = $time($bare, $opcache);
+    $times['sendTask(), file cache'][] = $time($client, $opcache);
 }
+exec('rm -rf ' . escapeshellarg($cache));
 $redis = new Redis();
 $redis->connect($host, $port);
 $redis->select((int) trim($parts['path'] ?? '0', '/'));
@@ -55,10 +64,14 @@ $median = static function (array $values): float {
 };
 printf("cold start, one task per fresh php process, median of %d alternating runs:\n", $runs);
 foreach ($times as $name => $values) {
-    printf("  %-18s %6.2f ms\n", $name, $median($values));
+    printf("  %-24s %6.2f ms\n", $name, $median($values));
 }
 printf(
     "  ratio sendTask()/bare: %.2f (%s files loaded)\n",
     $median($times['sendTask()']) / $median($times['bare php -r LPUSH']),
     $files[0] ?? '?',
+);
+printf(
+    "  ratio with opcache.file_cache: %.2f\n",
+    $median($times['sendTask(), file cache']) / $median($times['bare, file cache']),
 );
