@@ -336,7 +336,7 @@ final class CeleryClient
      */
     private function sentTo(AsyncResult $result, string $queue): AsyncResult
     {
-        $result->explainPendingWith(fn (): string => $this->queues->explainPending($queue, true));
+        $result->explainPendingWith($this->queues, $queue, true);
         return $result;
     }
 
@@ -393,8 +393,7 @@ final class CeleryClient
     public function result(string $taskId): AsyncResult
     {
         $result = new AsyncResult($taskId, $this->resultBackend, control: $this->control);
-        $queue = $this->config->defaultQueue;
-        $result->explainPendingWith(fn (): string => $this->queues->explainPending($queue, false));
+        $result->explainPendingWith($this->queues, $this->config->defaultQueue, false);
         return $result;
     }
 

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Result;
 
 use CeleryBridge\Backend\RedisResultBackend;
+use CeleryBridge\Broker\QueueInspector;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
@@ -34,8 +35,10 @@ final class AsyncResult
 
     private ?WorkerControl $control = null;
 
-    /** @var (\Closure(): string)|null tells where a PENDING task may be stuck (not serialized) */
-    private ?\Closure $pendingHint = null;
+    /** Where to look when a get() times out on a PENDING task (not serialized). */
+    private ?QueueInspector $queues = null;
+    private string $queue = '';
+    private bool $sentThere = false;
 
     /**
      * @param AsyncResult|GroupResult|null $parent the previous step when this task is a chain step
@@ -260,21 +263,21 @@ final class AsyncResult
      * @return array{id: string, backend: string|null, parent: AsyncResult|GroupResult|null}
      */
     /**
-     * @internal set by CeleryClient: what to say when get() times out on a PENDING task
-     * @param \Closure(): string $hint
+     * @internal set by CeleryClient: the queue a get() that times out on a PENDING task looks at
+     * @param bool $sentThere whether the task was sent there, or it is only the default queue
      */
-    public function explainPendingWith(\Closure $hint): void
+    public function explainPendingWith(QueueInspector $queues, string $queue, bool $sentThere): void
     {
-        $this->pendingHint = $hint;
+        [$this->queues, $this->queue, $this->sentThere] = [$queues, $queue, $sentThere];
     }
 
     private function explain(ResultTimeout $timeout): ResultTimeout
     {
-        if ($this->pendingHint === null || ($timeout->states[$this->id] ?? null) !== 'PENDING') {
+        if ($this->queues === null || ($timeout->states[$this->id] ?? null) !== 'PENDING') {
             return $timeout;
         }
         try {
-            return $timeout->explained(($this->pendingHint)());
+            return $timeout->explained($this->queues->explainPending($this->queue, $this->sentThere));
         } catch (ConnectionFailed) {
             // The broker cannot be asked right now: the timeout says enough.
             return $timeout;
