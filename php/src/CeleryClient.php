@@ -24,6 +24,7 @@ use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\PlainTaskEncoder;
 use CeleryBridge\Message\TaskOptions;
+use CeleryBridge\Message\TaskSentEvent;
 use CeleryBridge\Message\Uuid;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
@@ -57,6 +58,8 @@ final class CeleryClient
     private array $plainDeliveries = [];
     /** @var array<string, string> the Redis list of each of those (anonymous exchange) */
     private array $plainLists = [];
+    /** Lamport clock of this client's task-sent events. */
+    private int $eventClock = 0;
     /** Whether chord counters go in the broker's transaction (the backend is the same database). */
     private ?bool $counterInTransaction = null;
 
@@ -115,7 +118,8 @@ final class CeleryClient
      */
     public function sendTask(string $name, array $args = [], array $kwargs = [], array $options = []): AsyncResult
     {
-        $plain = $options === [] ? $this->plainEnvelope($name, $args, $kwargs) : null;
+        // The template path writes no event: with task_send_sent_event on, the general one does.
+        $plain = $options === [] && !$this->config->sendSentEvent ? $this->plainEnvelope($name, $args, $kwargs) : null;
         if ($plain !== null) {
             [$taskId, $envelope, $delivery] = $plain;
             try {
@@ -212,7 +216,7 @@ final class CeleryClient
      */
     private function add(PublishChunk $chunk, Canvas $canvas, array $options): AsyncResult|GroupResult
     {
-        if ($canvas instanceof Signature && $options === [] && $canvas->hasNoOptions()) {
+        if ($canvas instanceof Signature && $options === [] && $canvas->hasNoOptions() && !$this->config->sendSentEvent) {
             $plain = $this->plainEnvelope($canvas->task, $canvas->args, $canvas->kwargs);
             if ($plain !== null) {
                 [$taskId, $envelope, $delivery] = $plain;
@@ -251,6 +255,18 @@ final class CeleryClient
                 $task->embed(),
             );
             array_push($writes, ...$this->broker->writesFor($message->toEnvelope(), $delivery));
+            if ($this->config->sendSentEvent && $this->config->protocol === 2) {
+                // In the same transaction: the event goes out if and only if the task does.
+                $writes[] = ['PUBLISH', $this->eventChannel(), TaskSentEvent::envelope(
+                    $message,
+                    $delivery,
+                    $this->eventHostname(),
+                    ++$this->eventClock,
+                    microtime(true),
+                    $this->config->eventExchange,
+                    Uuid::v4(),
+                )];
+            }
             $chunk->taskIds[] = $task->taskId;
         }
         array_push($chunk->writes, ...$writes);
@@ -289,6 +305,20 @@ final class CeleryClient
             }
         }
         $this->brokerConnection->transaction($before === [] ? $chunk->writes : [...$before, ...$chunk->writes]);
+    }
+
+    /**
+     * The hostname of this client's events: Celery's clients write gen<pid>@<host>, this one
+     * php<pid>@<host>, so Flower tells PHP senders apart.
+     */
+    private function eventHostname(): string
+    {
+        return sprintf('php%d@%s', getmypid(), gethostname());
+    }
+
+    private function eventChannel(): string
+    {
+        return $this->control->fanoutChannel($this->config->eventExchange, TaskSentEvent::ROUTING_KEY);
     }
 
     private function chordCounterInTransaction(): bool

@@ -24,7 +24,7 @@ final class ClientConfig
         'task_default_queue', 'task_default_priority', 'task_routes', 'task_serializer', 'task_compression',
         'task_protocol', 'task_publish_retry', 'task_publish_retry_policy', 'result_expires',
         'broker_transport_options', 'result_backend_transport_options', 'control_exchange',
-        'result_max_size', ...self::CONNECTION_NAMES,
+        'result_max_size', 'task_send_sent_event', 'event_exchange', ...self::CONNECTION_NAMES,
     ];
 
     /** Settings read by the connection layer (Connection\ConnectionFactory). */
@@ -76,6 +76,8 @@ final class ClientConfig
         public readonly string $controlExchange,
         public readonly array $connection,
         public readonly ?int $resultMaxSize,
+        public readonly bool $sendSentEvent,
+        public readonly string $eventExchange,
     ) {
     }
 
@@ -118,6 +120,8 @@ final class ClientConfig
             resultMaxSize: self::maxSize(
                 array_key_exists('result_max_size', $config) ? $config['result_max_size'] : self::DEFAULT_RESULT_MAX_SIZE,
             ),
+            sendSentEvent: self::bool('task_send_sent_event', $config['task_send_sent_event'] ?? false),
+            eventExchange: self::string('event_exchange', $config['event_exchange'] ?? 'celeryev'),
         );
     }
 

@@ -137,6 +137,7 @@ final class PhpRedisConnection extends ClientConnection
                     'SETEX' => $client->setEx($write[1], (int) $write[3], (string) $write[2]),
                     'SET' => $client->set($write[1], (string) $write[2]),
                     'DEL' => $client->del($write[1]),
+                    'PUBLISH' => $client->publish($write[1], (string) $write[2]),
                 };
             }
             $client->rawCommand('EXEC');

@@ -130,6 +130,7 @@ final class PredisConnection extends ClientConnection
                     'SETEX' => $pipe->setex($write[1], (int) $write[3], (string) $write[2]),
                     'SET' => $pipe->set($write[1], (string) $write[2]),
                     'DEL' => $pipe->del([$write[1]]),
+                    'PUBLISH' => $pipe->publish($write[1], (string) $write[2]),
                 };
             }
             $pipe->exec();

@@ -43,8 +43,8 @@ interface RedisConnection
 
     /**
      * Runs writes in one MULTI/EXEC, sent in one round trip: Redis applies all of them or none.
-     * Each write is ['LPUSH', key, value], ['SET', key, value], ['SETEX', key, value, seconds] or
-     * ['DEL', key].
+     * Each write is ['LPUSH', key, value], ['SET', key, value], ['SETEX', key, value, seconds],
+     * ['DEL', key] or ['PUBLISH', channel, message].
      * A failure before EXEC was sent (connecting, an error reply) means nothing was written;
      * ConnectionLost means EXEC was sent and may or may not have run.
      *

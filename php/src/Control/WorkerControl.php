@@ -34,6 +34,7 @@ final class WorkerControl
         private readonly string $controlExchange = 'celery',
         private readonly string $keyPrefix = '',
         private readonly bool|string $fanoutPrefix = true,
+        private readonly bool $fanoutPatterns = true,
     ) {
     }
 
@@ -50,7 +51,13 @@ final class WorkerControl
                 'expected true (kombu\'s default "/{db}."), false (no prefix, as kombu 3) or a prefix string.',
             );
         }
-        return new self($connection, $config->controlExchange, $config->queueKeys->prefix, $fanoutPrefix);
+        return new self(
+            $connection,
+            $config->controlExchange,
+            $config->queueKeys->prefix,
+            $fanoutPrefix,
+            (bool) ($config->brokerTransportOptions['fanout_patterns'] ?? true),
+        );
     }
 
     /** The mailbox exchange name, which also goes in the envelope's delivery_info. */
@@ -64,6 +71,15 @@ final class WorkerControl
      */
     public function channel(): string
     {
+        return $this->fanoutChannel($this->exchange());
+    }
+
+    /**
+     * The PUB/SUB channel of a kombu fanout exchange on Redis: "<global_keyprefix>/<db>.<exchange>",
+     * and with fanout_patterns (kombu's default) "/<routing key>" after it, as for events.
+     */
+    public function fanoutChannel(string $exchange, ?string $routingKey = null): string
+    {
         $prefix = match (true) {
             $this->fanoutPrefix === true => '/{db}.',
             $this->fanoutPrefix === false => '',
@@ -71,7 +87,8 @@ final class WorkerControl
         };
         // kombu fills in {db} once it knows the connection's database.
         $prefix = str_replace('{db}', (string) $this->connection->database(), $prefix);
-        return $this->keyPrefix . $prefix . $this->exchange();
+        $suffix = $routingKey !== null && $this->fanoutPatterns ? '/' . $routingKey : '';
+        return $this->keyPrefix . $prefix . $exchange . $suffix;
     }
 
     /**
