@@ -108,6 +108,13 @@ KITCHEN_SINK_PHP = (
 CASES = [
     Case("plain", {"args": [2, 3]}, "['tasks.add', [2, 3], [], []]", task="tasks.add"),
     Case(
+        "argsrepr",
+        {"args": ["s3"], "kwargs": {"token": "t0"}, "argsrepr": "('***',)", "kwargsrepr": "{'token': '***'}"},
+        "['tasks.record', ['s3'], ['token' => 't0'], ['argsrepr' => \"('***',)\", "
+        "'kwargsrepr' => \"{'token': '***'}\"]]",
+        exact_headers={"argsrepr": "('***',)", "kwargsrepr": "{'token': '***'}"},
+    ),
+    Case(
         "no_arguments",
         {},
         "['tasks.record', [], [], []]",
@@ -458,6 +465,8 @@ def test_cases_cover_every_publish_option() -> None:
         "headers",
         "root_id",
         "parent_id",
+        "argsrepr",
+        "kwargsrepr",
     }
     assert publish_options <= from_cases
     assert {case.config for case in CASES} == set(CONFIGS)

@@ -205,3 +205,21 @@ def test_flower_shows_a_php_task_before_a_worker_takes_it_then_its_result(
     after = flower.wait(succeeded, "the task to succeed")
     assert after["result"] == "3"
     assert after["received"] is not None and after["client"] == before["client"]
+
+
+def test_argsrepr_keeps_secrets_out_of_events_but_the_task_gets_them(
+    worker: CeleryWorker, run_php, records, redis_server: RedisServer
+) -> None:
+    """Celery's argsrepr/kwargsrepr options: what logs, events and Flower show."""
+    code = (
+        "$c = new CeleryClient($brokerUrl, config: ['task_send_sent_event' => true]);"
+        "$c->sendTask('tasks.record', ['s3cret'], ['token' => 't0ken'],"
+        " options: ['argsrepr' => \"('***',)\", 'kwargsrepr' => \"{'token': '***'}\"]);"
+    )
+    [(_, envelope)] = collect(redis_server.client(0), lambda: run_php(code))
+
+    event = body(envelope)
+    assert (event["args"], event["kwargs"]) == ("('***',)", "{'token': '***'}")
+    assert "s3cret" not in json.dumps(event) and "t0ken" not in json.dumps(event)
+    record = records.pop()
+    assert (record["args"], record["kwargs"]) == (["s3cret"], {"token": "t0ken"})

@@ -46,8 +46,16 @@ final class MessageBuilder
         $properties = [
             'correlation_id' => $taskId,
             'reply_to' => $this->replyTo,
-            'delivery_mode' => 2,
         ];
+        // send_task() hands the options it does not know itself to kombu, which makes them
+        // message properties: argsrepr and kwargsrepr end up there too.
+        if ($options->argsrepr !== null) {
+            $properties['argsrepr'] = $options->argsrepr;
+        }
+        if ($options->kwargsrepr !== null) {
+            $properties['kwargsrepr'] = $options->kwargsrepr;
+        }
+        $properties['delivery_mode'] = 2;
         if ($expires !== null) {
             // kombu's Producer turns the seconds left into a per-message TTL in milliseconds.
             $properties['expiration'] = (string) (int) (max(0.0, $this->secondsUntil($expires, $now)) * 1000);
@@ -76,8 +84,8 @@ final class MessageBuilder
             'timelimit' => [$options->timeLimit, $options->softTimeLimit],
             'root_id' => $options->rootId ?? $taskId,
             'parent_id' => $options->parentId,
-            'argsrepr' => PythonRepr::args($signature->wireArgs()),
-            'kwargsrepr' => PythonRepr::kwargs($signature->wireKwargs()),
+            'argsrepr' => $options->argsrepr ?? PythonRepr::args($signature->wireArgs()),
+            'kwargsrepr' => $options->kwargsrepr ?? PythonRepr::kwargs($signature->wireKwargs()),
             'origin' => $this->origin,
             // Unset, send_task() writes null: a 5.7 worker then applies the task's own
             // ignore_result, and 5.1-5.6 workers read null as false (store the result).

@@ -19,6 +19,7 @@ final class TaskOptions
         'countdown', 'eta', 'expires', 'priority', 'queue', 'routing_key', 'exchange', 'retries',
         'time_limit', 'soft_time_limit', 'task_id', 'shadow', 'ignore_result', 'headers', 'link',
         'link_error', 'serializer', 'compression', 'root_id', 'parent_id', 'group_id', 'group_index',
+        'argsrepr', 'kwargsrepr',
     ];
 
     /**
@@ -64,6 +65,8 @@ final class TaskOptions
         public readonly ?string $parentId = null,
         public readonly ?string $groupId = null,
         public readonly ?int $groupIndex = null,
+        public readonly ?string $argsrepr = null,
+        public readonly ?string $kwargsrepr = null,
     ) {
     }
 
@@ -107,6 +110,10 @@ final class TaskOptions
             parentId: isset($options['parent_id']) ? self::text('parent_id', $options['parent_id']) : null,
             groupId: isset($options['group_id']) ? self::text('group_id', $options['group_id']) : null,
             groupIndex: isset($options['group_index']) ? self::count('group_index', $options['group_index']) : null,
+            // What logs, events and Flower show instead of the arguments (Celery 5's options of
+            // the same names), e.g. to keep secrets passed as arguments out of them.
+            argsrepr: isset($options['argsrepr']) ? self::text('argsrepr', $options['argsrepr'], allowEmpty: true) : null,
+            kwargsrepr: isset($options['kwargsrepr']) ? self::text('kwargsrepr', $options['kwargsrepr'], allowEmpty: true) : null,
         );
     }
 
