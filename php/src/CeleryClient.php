@@ -272,6 +272,9 @@ final class CeleryClient
         array_push($chunk->writes, ...$writes);
         $chunk->chordSizes += $plan->chordSizes;
         if ($plan->result instanceof AsyncResult && count($plan->tasks) === 1) {
+            if ($plan->tasks[0]->signature->options->ignoreResult === true) {
+                $plan->result->markIgnored();
+            }
             return $this->sentTo($plan->result, $delivery->queue);
         }
         return $plan->result;

@@ -35,6 +35,9 @@ final class AsyncResult
 
     private ?WorkerControl $control = null;
 
+    /** Sent with ignore_result: no result will ever be stored (Celery's AsyncResult.ignored). */
+    private bool $ignored = false;
+
     /** Where to look when a get() times out on a PENDING task (not serialized). */
     private ?QueueInspector $queues = null;
     private string $queue = '';
@@ -111,6 +114,10 @@ final class AsyncResult
      */
     public function get(?float $timeout = null, bool $propagate = true): mixed
     {
+        if ($this->ignored) {
+            // As Celery's client: nothing will be stored, so there is nothing to wait for.
+            return null;
+        }
         if ($this->ready === null) {
             try {
                 $this->ready = $this->backend()->wait([$this->id], $timeout)[$this->id];
@@ -262,6 +269,21 @@ final class AsyncResult
      *
      * @return array{id: string, backend: string|null, parent: AsyncResult|GroupResult|null}
      */
+    /**
+     * Whether the task was sent with ignore_result: get() then returns null at once, as in
+     * Celery (a task whose own ignore_result is set is not known here, and get() waits).
+     */
+    public function ignored(): bool
+    {
+        return $this->ignored;
+    }
+
+    /** @internal set by CeleryClient for a task sent with ignore_result */
+    public function markIgnored(): void
+    {
+        $this->ignored = true;
+    }
+
     /**
      * @internal set by CeleryClient: the queue a get() that times out on a PENDING task looks at
      * @param bool $sentThere whether the task was sent there, or it is only the default queue
