@@ -152,30 +152,36 @@ $last = $celery->send(
     new Chain($add(1, 1), $fail, $record('never')),
     ['link_error' => new Signature('tasks.on_error')],
 );
-try {
-    (getenv('CB_WAIT_ON') === 'last' ? $last : $last->parent)->get(timeout: 10.0);
-    $error = null;
-} catch (CeleryBridge\\Exception\\TaskFailed $e) {
-    $error = [$e->taskId, $e->remoteType(), $e->remoteMessage()];
-}
+$error = static function (Closure $get): ?array {
+    try {
+        $get();
+        return null;
+    } catch (CeleryBridge\\Exception\\TaskFailed $e) {
+        return [$e->taskId, $e->remoteType(), $e->remoteMessage()];
+    }
+};
+$waited = getenv('CB_WAIT_ON') === 'last' ? $last : $last->parent;
 echo json_encode([
+    'error' => $error(fn () => $waited->get(timeout: 10.0)),
+    'own' => $error(fn () => $waited->get(timeout: 10.0, followParents: false)),
     'ids' => [$last->parent->parent->id, $last->parent->id, $last->id],
     'states' => [$last->parent->parent->state(), $last->parent->state(), $last->state()],
-    'error' => $error,
 ]);
 """,
         env={"CB_WAIT_ON": "last" if worker_release.chain_failure_fails_the_rest else "failed"},
     ).json()
 
     first, failed, never = sent["ids"]
+    # get() follows parents, as Celery's does: the failed step's own failure is thrown.
+    assert sent["error"] == [failed, "ValueError", "boom"]
     if worker_release.chain_failure_fails_the_rest:
         # The step after the failed one never ran: Celery stores the failure under its id too.
         assert sent["states"] == ["SUCCESS", "FAILURE", "FAILURE"]
-        assert sent["error"] == [never, "ValueError", "boom"]
+        assert sent["own"] == [never, "ValueError", "boom"]
     else:
         # Before 5.1 it stays PENDING: wait on the failed step (Python's client must too).
         assert sent["states"] == ["SUCCESS", "FAILURE", "PENDING"]
-        assert sent["error"] == [failed, "ValueError", "boom"]
+        assert sent["own"] == [failed, "ValueError", "boom"]
     errback = records.pop()
     assert errback["request"]["task"] == "tasks.on_error"
     assert errback["args"] == [failed]
@@ -193,29 +199,35 @@ $body = $celery->send(
     new Chord([$add(1, 1), $fail, $add(2, 2)], $xsum),
     ['link_error' => new Signature('tasks.on_error')],
 );
-try {
-    $body->get(timeout: 10.0);
-    $error = null;
-} catch (CeleryBridge\\Exception\\TaskFailed $e) {
-    $error = [$e->taskId, $e->remoteType(), $e->remoteModule(), $e->remoteMessage()];
-}
+$error = static function (Closure $get): ?array {
+    try {
+        $get();
+        return null;
+    } catch (CeleryBridge\\Exception\\TaskFailed $e) {
+        return [$e->taskId, $e->remoteType(), $e->remoteModule(), $e->remoteMessage()];
+    }
+};
 echo json_encode([
+    'own' => $error(fn () => $body->get(timeout: 10.0, followParents: false)),
+    'error' => $error(fn () => $body->get(timeout: 10.0)),
     'body' => $body->id,
     'header' => $body->parent->ids(),
     'header_states' => $body->parent->states(),
-    'error' => $error,
 ]);
 """
     ).json()
 
     failed = sent["header"][1]
     assert sent["header_states"] == ["SUCCESS", "FAILURE", "SUCCESS"]
-    assert sent["error"][:3] == [sent["body"], "ChordError", "celery.exceptions"]
+    # get() follows parents, as Celery's does: the header task's own exception, as in Python.
+    assert sent["error"] == [failed, "ValueError", "builtins", "boom"]
+    # The body's own stored failure, without following parents.
+    assert sent["own"][:3] == [sent["body"], "ChordError", "celery.exceptions"]
     dependency = f"Dependency {failed} raised ValueError('boom')"
     if worker_release.chord_error_wrapped:
-        assert sent["error"][3] == f'Callback error: ChordError("{dependency}")'
+        assert sent["own"][3] == f'Callback error: ChordError("{dependency}")'
     else:
-        assert sent["error"][3] == dependency
+        assert sent["own"][3] == dependency
     errback = records.pop()
     assert errback["request"]["task"] == "tasks.on_error"
     assert errback["args"] == [sent["body"]]

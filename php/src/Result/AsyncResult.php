@@ -107,23 +107,34 @@ final class AsyncResult
      * @param float|null $timeout seconds; null waits without limit
      * @param bool $propagate false returns the ExceptionInfo of a failed or revoked task instead of
      *        throwing (or what it stored, when that is not an exception description)
+     * @param bool $followParents as Celery's follow_parents (on by default): when an earlier step
+     *        of its chain, or a task of its chord's header, failed, that failure is thrown, not
+     *        this task's own (which is then a ChordError, or a chain step that never ran)
      * @throws TaskFailed when the task raised (state FAILURE)
      * @throws TaskRevoked when the task was revoked or had expired (state REVOKED)
      * @throws ResultTimeout when $timeout passed first
      * @throws ConnectionFailed|CorruptResult|NoResultBackend
      */
-    public function get(?float $timeout = null, bool $propagate = true): mixed
+    public function get(?float $timeout = null, bool $propagate = true, bool $followParents = true): mixed
     {
         if ($this->ignored) {
             // As Celery's client: nothing will be stored, so there is nothing to wait for.
             return null;
         }
+        $parents = $followParents && $propagate && $this->parent !== null;
         if ($this->ready === null) {
+            if ($parents) {
+                $this->throwParentFailure();
+            }
             try {
                 $this->ready = $this->backend()->wait([$this->id], $timeout)[$this->id];
             } catch (ResultTimeout $e) {
                 throw $this->explain($e);
             }
+        }
+        if ($parents && in_array($this->ready->status, State::PROPAGATE, true)) {
+            // Celery checks the parents while it waits too: a parent's failure wins.
+            $this->throwParentFailure();
         }
         return self::outcome($this->ready, $propagate);
     }
@@ -265,10 +276,30 @@ final class AsyncResult
     }
 
     /**
-     * Only the id, the parent and where its backend is (server, database, key prefix; never a password).
+     * Celery's _maybe_reraise_parent_error(): the parents from the first step on, a group's
+     * tasks in order; the first one that failed or was revoked is thrown.
      *
-     * @return array{id: string, backend: string|null, parent: AsyncResult|GroupResult|null}
+     * @throws TaskFailed|TaskRevoked|ConnectionFailed|CorruptResult|NoResultBackend
      */
+    private function throwParentFailure(): void
+    {
+        $nodes = [];
+        for ($node = $this->parent; $node !== null; $node = $node->parent) {
+            $nodes[] = $node;
+        }
+        $ids = [];
+        foreach (array_reverse($nodes) as $node) {
+            foreach ($node instanceof GroupResult ? $node->results : [$node] as $result) {
+                $ids[] = $result->id;
+            }
+        }
+        foreach ($this->backend()->metas($ids) as $meta) {
+            if (in_array($meta->status, State::PROPAGATE, true)) {
+                self::outcome($meta, true);
+            }
+        }
+    }
+
     /**
      * Whether the task was sent with ignore_result: get() then returns null at once, as in
      * Celery (a task whose own ignore_result is set is not known here, and get() waits).
@@ -306,6 +337,11 @@ final class AsyncResult
         }
     }
 
+    /**
+     * Only the id, the parent and where its backend is (server, database, key prefix; never a password).
+     *
+     * @return array{id: string, backend: string|null, parent: AsyncResult|GroupResult|null}
+     */
     public function __serialize(): array
     {
         return [
