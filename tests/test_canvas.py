@@ -267,3 +267,37 @@ echo json_encode([$errors, (new CeleryClient(broker: $brokerUrl))->queueLength('
     assert waiting == 0
     assert set(backend.keys("celery-taskset-meta-*")) <= chord_keys
     backend.close()
+
+
+def test_a_saved_group_is_restored_from_its_id_on_either_side(
+    worker: CeleryWorker, run_php, python_celery
+) -> None:
+    """GroupResult::save() writes what Celery's does: Python's GroupResult.restore() reads a
+    group PHP saved, and CeleryClient::restoreGroup() one Python saved (nested groups too)."""
+    from celery import group
+
+    saved = run_php(
+        PREAMBLE
+        + """
+$result = $celery->send(new Group($add(1, 1), new Group($add(2, 2), $add(3, 3))));
+$result->save();
+echo json_encode(['id' => $result->id, 'ids' => $result->ids()]);
+"""
+    ).json()
+    restored = python_celery.GroupResult.restore(saved["id"])
+    # The nested group is flattened into the outer one, as Celery's group does.
+    assert len(saved["ids"]) == 3 and [r.id for r in restored.results] == saved["ids"]
+    assert restored.get(timeout=10) == [2, 4, 6]
+
+    sent = group(python_celery.signature("tasks.add", (5, 5)), python_celery.signature("tasks.add", (6, 6)))
+    py_result = sent.apply_async()
+    py_result.save()
+    got = run_php(
+        PREAMBLE
+        + f"""
+$group = $celery->restoreGroup('{py_result.id}');
+echo json_encode(['ids' => $group->ids(), 'values' => $group->get(timeout: 10.0),
+    'missing' => $celery->restoreGroup('no-such-group')]);
+"""
+    ).json()
+    assert got == {"ids": [r.id for r in py_result.results], "values": [10, 12], "missing": None}

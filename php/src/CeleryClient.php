@@ -18,7 +18,9 @@ use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\InvalidCanvas;
+use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Message\BodyEncoder;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
@@ -428,6 +430,48 @@ final class CeleryClient
         $result = new AsyncResult($taskId, $this->resultBackend, control: $this->control);
         $result->explainPendingWith($this->queues, $this->config->defaultQueue, false);
         return $result;
+    }
+
+    /**
+     * The group a GroupResult::save() (here, or Python's GroupResult.save()) stored, rebuilt from
+     * its id: Celery's GroupResult.restore(). Null when none was saved (or it expired).
+     *
+     * @throws CeleryBridgeException
+     */
+    public function restoreGroup(string $groupId): ?GroupResult
+    {
+        if ($this->resultBackend === null) {
+            throw NoResultBackend::configured($groupId);
+        }
+        $tuple = $this->resultBackend->groupTuple($groupId);
+        if ($tuple === null) {
+            return null;
+        }
+        $result = $this->fromTuple($tuple, $groupId);
+        return $result instanceof GroupResult ? $result : throw CorruptResult::in($groupId, 'the saved value is not a group.');
+    }
+
+    /**
+     * Celery's result_from_tuple(): ((id, parent), children or None) back to result handles.
+     *
+     * @param array<mixed> $tuple
+     * @throws CorruptResult
+     */
+    private function fromTuple(array $tuple, string $groupId, int $depth = 0): AsyncResult|GroupResult
+    {
+        [$head, $nodes] = count($tuple) === 2 ? array_values($tuple) : [null, null];
+        [$id, $parent] = is_array($head) && count($head) === 2 ? array_values($head) : [$head, null];
+        if (!is_string($id) || $depth > 100 || ($nodes !== null && !is_array($nodes)) || ($parent !== null && !is_array($parent))) {
+            throw CorruptResult::in($groupId, 'the saved group is not a GroupResult.as_tuple() value.');
+        }
+        $parent = $parent === null ? null : $this->fromTuple($parent, $groupId, $depth + 1);
+        if ($nodes === null) {
+            return $this->newResult($id, $parent);
+        }
+        $children = array_map(fn (mixed $node): AsyncResult|GroupResult => is_array($node)
+            ? $this->fromTuple($node, $groupId, $depth + 1)
+            : throw CorruptResult::in($groupId, 'the saved group is not a GroupResult.as_tuple() value.'), $nodes);
+        return new GroupResult($id, array_values($children), $parent, $this->control);
     }
 
     /**

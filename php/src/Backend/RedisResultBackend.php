@@ -12,6 +12,7 @@ use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Exception\InvalidTimeout;
 use CeleryBridge\Exception\ResultTimeout;
 use CeleryBridge\Exception\ResultTooLarge;
+use CeleryBridge\Message\KombuJson;
 use CeleryBridge\Result\ResultMeta;
 use CeleryBridge\Result\State;
 
@@ -332,6 +333,43 @@ final class RedisResultBackend
     {
         $this->connection->del($this->groupKey($groupId) . '.c');
         $this->connection->set($this->groupKey($groupId) . '.s', (string) $size, $this->expires);
+    }
+
+    /**
+     * Celery's _save_group(): a group's shape (GroupResult.as_tuple()) under
+     * celery-taskset-meta-<id>, kept as long as results are.
+     *
+     * @param array<mixed> $tuple
+     * @throws ConnectionFailed
+     */
+    public function saveGroup(string $groupId, array $tuple): void
+    {
+        $this->connection->set($this->groupKey($groupId), KombuJson::encode(['result' => $tuple]), $this->expires);
+    }
+
+    /**
+     * Celery's _restore_group(): the tuple save() stored, or null when there is none (never
+     * saved, or expired).
+     *
+     * @return array<mixed>|null
+     * @throws ConnectionFailed|CorruptResult
+     */
+    public function groupTuple(string $groupId): ?array
+    {
+        $stored = $this->connection->get($this->groupKey($groupId));
+        if ($stored === null) {
+            return null;
+        }
+        try {
+            $meta = $this->decoder->decodeValue($stored);
+        } catch (\UnexpectedValueException $e) {
+            throw CorruptResult::in($groupId, $e->getMessage(), $e);
+        }
+        $tuple = is_array($meta) ? ($meta['result'] ?? null) : null;
+        if (!is_array($tuple) || count($tuple) !== 2) {
+            throw CorruptResult::in($groupId, 'the saved group is not a GroupResult.as_tuple() value.');
+        }
+        return $tuple;
     }
 
     /**

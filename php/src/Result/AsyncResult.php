@@ -276,6 +276,17 @@ final class AsyncResult
     }
 
     /**
+     * Celery's as_tuple(): ((id, parent tuple), None), what a saved group holds for a task.
+     *
+     * @internal
+     * @return array{array{string, array<mixed>|null}, null}
+     */
+    public function asTuple(): array
+    {
+        return [[$this->id, $this->parent?->asTuple()], null];
+    }
+
+    /**
      * Celery's _maybe_reraise_parent_error(): the parents from the first step on, a group's
      * tasks in order; the first one that failed or was revoked is thrown.
      *

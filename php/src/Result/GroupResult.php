@@ -159,6 +159,37 @@ final class GroupResult implements \Countable, \IteratorAggregate
     /**
      * Every task result, nested groups flattened, in order.
      */
+    /**
+     * Celery's GroupResult.save(): stores the group's shape (its task ids, nested groups and
+     * parents) in the result backend, under celery-taskset-meta-<id> as Celery's Redis backend
+     * does, so that CeleryClient::restoreGroup() (or Python's GroupResult.restore()) gives it
+     * back from the group id alone, e.g. one kept in a database.
+     *
+     * @throws ConnectionFailed|NoResultBackend
+     */
+    public function save(): void
+    {
+        $leaves = $this->leaves();
+        if ($leaves === []) {
+            throw NoResultBackend::configured($this->id);
+        }
+        $leaves[0]->backend()->saveGroup($this->id, $this->asTuple());
+    }
+
+    /**
+     * Celery's as_tuple(): ((id, parent tuple), [tuple of each result]).
+     *
+     * @internal
+     * @return array{array{string, array<mixed>|null}, list<array<mixed>>}
+     */
+    public function asTuple(): array
+    {
+        return [[$this->id, $this->parent?->asTuple()], array_map(
+            static fn (AsyncResult|GroupResult $result): array => $result->asTuple(),
+            $this->results,
+        )];
+    }
+
     private function set(): ResultSet
     {
         return new ResultSet($this->leaves());
