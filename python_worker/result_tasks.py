@@ -155,3 +155,11 @@ def die() -> None:
 def reject() -> None:
     """Reject(requeue=False): the message is dropped and the worker stores FAILURE (Reject)."""
     raise Reject("not for this worker", requeue=False)
+
+
+@app.task(name="tasks.spawn")
+def spawn(n: int) -> str:
+    """Sends tasks.add(n, n), then tasks.add(1, 1): Celery records both as this task's children."""
+    app.send_task("tasks.add", (n, n))
+    app.signature("tasks.add", (1, 1)).delay()
+    return "spawned"

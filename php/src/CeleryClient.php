@@ -31,6 +31,7 @@ use CeleryBridge\Message\Uuid;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
 use CeleryBridge\Result\ResultSet;
+use CeleryBridge\Result\ResultTuple;
 
 /**
  * Sends tasks to Celery workers through Redis, and gives back handles on their results.
@@ -447,31 +448,8 @@ final class CeleryClient
         if ($tuple === null) {
             return null;
         }
-        $result = $this->fromTuple($tuple, $groupId);
+        $result = ResultTuple::toResult($tuple, $this->resultBackend, $this->control, $groupId);
         return $result instanceof GroupResult ? $result : throw CorruptResult::in($groupId, 'the saved value is not a group.');
-    }
-
-    /**
-     * Celery's result_from_tuple(): ((id, parent), children or None) back to result handles.
-     *
-     * @param array<mixed> $tuple
-     * @throws CorruptResult
-     */
-    private function fromTuple(array $tuple, string $groupId, int $depth = 0): AsyncResult|GroupResult
-    {
-        [$head, $nodes] = count($tuple) === 2 ? array_values($tuple) : [null, null];
-        [$id, $parent] = is_array($head) && count($head) === 2 ? array_values($head) : [$head, null];
-        if (!is_string($id) || $depth > 100 || ($nodes !== null && !is_array($nodes)) || ($parent !== null && !is_array($parent))) {
-            throw CorruptResult::in($groupId, 'the saved group is not a GroupResult.as_tuple() value.');
-        }
-        $parent = $parent === null ? null : $this->fromTuple($parent, $groupId, $depth + 1);
-        if ($nodes === null) {
-            return $this->newResult($id, $parent);
-        }
-        $children = array_map(fn (mixed $node): AsyncResult|GroupResult => is_array($node)
-            ? $this->fromTuple($node, $groupId, $depth + 1)
-            : throw CorruptResult::in($groupId, 'the saved group is not a GroupResult.as_tuple() value.'), $nodes);
-        return new GroupResult($id, array_values($children), $parent, $this->control);
     }
 
     /**

@@ -276,6 +276,22 @@ final class AsyncResult
     }
 
     /**
+     * The tasks and groups this task started (Celery's AsyncResult.children): handles, read from
+     * the stored result; empty while it is not ready or started none.
+     *
+     * @return list<AsyncResult|GroupResult>
+     * @throws ConnectionFailed|CorruptResult|NoResultBackend
+     */
+    public function children(): array
+    {
+        $children = [];
+        foreach ($this->meta()->children ?? [] as $tuple) {
+            $children[] = ResultTuple::toResult((array) $tuple, $this->backend(), $this->control, $this->id);
+        }
+        return $children;
+    }
+
+    /**
      * Celery's as_tuple(): ((id, parent tuple), None), what a saved group holds for a task.
      *
      * @internal
