@@ -9,9 +9,10 @@ so once a sentinel task sent afterwards has run, every earlier message has been 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from harness import CeleryWorker, Records
+from harness import CeleryWorker, Records, RedisServer
 from versions import WorkerVersions
 
 PREAMBLE = """
@@ -301,3 +302,47 @@ echo json_encode(['ids' => $group->ids(), 'values' => $group->get(timeout: 10.0)
 """
     ).json()
     assert got == {"ids": [r.id for r in py_result.results], "values": [10, 12], "missing": None}
+
+
+def shape(value: Any) -> Any:
+    """A result tuple with every id replaced by "id"."""
+    if isinstance(value, list):
+        return [shape(item) for item in value]
+    return "id" if isinstance(value, str) else value
+
+
+def test_a_chord_header_holding_a_group_keeps_its_shape(
+    worker: CeleryWorker, run_php, python_celery, redis_server: RedisServer
+) -> None:
+    """A header member that ends in a group: Celery's client saves the header (apply_chord), so
+    the body gets the nested values; PHP does the same, and gets what Python's client gets."""
+    from celery import chain, chord, group
+
+    backend = redis_server.client(1)
+
+    def saved_headers() -> set[bytes]:
+        return {key for key in backend.keys("celery-taskset-meta-*") if b"." not in key.rsplit(b"-", 1)[-1]}
+
+    before = saved_headers()
+    identity = python_celery.signature("tasks.identity")
+    python_body = chord(
+        [chain(python_celery.signature("tasks.add", (21, 21)), group(identity.clone(), identity.clone()))],
+        identity.clone(),
+    ).apply_async()
+    python_value = python_body.get(timeout=10)
+    [python_saved] = saved_headers() - before
+
+    php = run_php(
+        PREAMBLE
+        + """
+$identity = new Signature('tasks.identity');
+$body = $celery->send(new Chord([new Chain($add(21, 21), new Group($identity, $identity))], $identity));
+echo json_encode(['value' => $body->get(timeout: 10.0), 'group' => $body->parent->id]);
+"""
+    ).json()
+
+    assert python_value == [[42, 42]]
+    assert php["value"] == python_value
+    # The saved header has the same shape on both sides: ((group, None), [((id, parent), [...])]).
+    php_saved = json.loads(backend.get(f"celery-taskset-meta-{php['group']}"))["result"]
+    assert shape(php_saved) == shape(json.loads(backend.get(python_saved))["result"])

@@ -274,6 +274,7 @@ final class CeleryClient
         }
         array_push($chunk->writes, ...$writes);
         $chunk->chordSizes += $plan->chordSizes;
+        $chunk->savedGroups += $plan->savedGroups;
         if ($plan->result instanceof AsyncResult && count($plan->tasks) === 1) {
             if ($plan->tasks[0]->signature->options->ignoreResult === true) {
                 $plan->result->markIgnored();
@@ -299,6 +300,15 @@ final class CeleryClient
             return;
         }
         $before = [];
+        foreach ($chunk->savedGroups as $groupId => $header) {
+            \assert($this->resultBackend !== null);
+            if ($this->chordCounterInTransaction()) {
+                $before[] = $this->resultBackend->saveGroupWrite((string) $groupId, $header->asTuple());
+            } else {
+                $this->resultBackend->saveGroup((string) $groupId, $header->asTuple());
+                $chunk->counterStored = true;
+            }
+        }
         foreach ($chunk->chordSizes as $groupId => $size) {
             \assert($this->resultBackend !== null);
             if ($this->chordCounterInTransaction()) {

@@ -348,6 +348,20 @@ final class RedisResultBackend
     }
 
     /**
+     * saveGroup() as a write, for a transaction on another connection to the same database.
+     *
+     * @param array<mixed> $tuple
+     * @return array{0: string, 1: string, 2: string, 3?: int}
+     */
+    public function saveGroupWrite(string $groupId, array $tuple): array
+    {
+        $value = KombuJson::encode(['result' => $tuple]);
+        return $this->expires === null
+            ? ['SET', $this->groupKey($groupId), $value]
+            : ['SETEX', $this->groupKey($groupId), $value, $this->expires];
+    }
+
+    /**
      * Celery's _restore_group(): the tuple save() stored, or null when there is none (never
      * saved, or expired).
      *

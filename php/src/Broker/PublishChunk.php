@@ -21,6 +21,9 @@ final class PublishChunk
     /** @var array<string, int> group id => number of header results its chord waits for */
     public array $chordSizes = [];
 
+    /** @var array<string, \CeleryBridge\Result\GroupResult> chord headers to save (see Canvas\Plan) */
+    public array $savedGroups = [];
+
     /** Whether a chord counter was written on its own, before the messages (another database). */
     public bool $counterStored = false;
 

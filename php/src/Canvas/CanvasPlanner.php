@@ -44,6 +44,9 @@ final class CanvasPlanner
     /** @var array<string, int> */
     private array $chordSizes = [];
 
+    /** @var array<string, GroupResult> */
+    private array $savedGroups = [];
+
     /**
      * @param string $replyTo the publisher's oid, which Celery writes into every frozen signature
      * @param \Closure(): string $newId
@@ -65,12 +68,14 @@ final class CanvasPlanner
     {
         $this->planned = [];
         $this->chordSizes = [];
+        $this->savedGroups = [];
         try {
             $result = $this->publish($canvas, [], null);
-            return new Plan($this->planned, $this->chordSizes, $result);
+            return new Plan($this->planned, $this->chordSizes, $result, $this->savedGroups);
         } finally {
             $this->planned = [];
             $this->chordSizes = [];
+            $this->savedGroups = [];
         }
     }
 
@@ -233,6 +238,15 @@ final class CanvasPlanner
         $this->chordSizes[$groupId] = $size;
         $header = $chord->header->withOptions(['task_id' => $groupId]);
         $headerResult = $this->publishGroup($header, ['chord' => $body], $parent);
+        foreach ($headerResult->results as $member) {
+            if ($member instanceof GroupResult) {
+                // Celery's RedisBackend.apply_chord saves such a header (without its parent), and
+                // the worker completing the chord then hands the body the nested shape, [[a, b]],
+                // instead of flattening it.
+                $this->savedGroups[$groupId] = ($this->newGroupResult)($groupId, $headerResult->results, null);
+                break;
+            }
+        }
         return $build($headerResult);
     }
 

@@ -18,11 +18,14 @@ final class Plan
     /**
      * @param list<PlannedTask> $tasks
      * @param array<string, int> $chordSizes group id => number of header results the chord waits for
+     * @param array<string, GroupResult> $savedGroups chord headers to save with the chord sizes
+     *        (those holding a group result themselves, see CanvasPlanner::publishChord())
      */
     public function __construct(
         public readonly array $tasks,
         public readonly array $chordSizes,
         public readonly AsyncResult|GroupResult $result,
+        public readonly array $savedGroups = [],
     ) {
     }
 }
