@@ -346,3 +346,12 @@ echo json_encode(['value' => $body->get(timeout: 10.0), 'group' => $body->parent
     # The saved header has the same shape on both sides: ((group, None), [((id, parent), [...])]).
     php_saved = json.loads(backend.get(f"celery-taskset-meta-{php['group']}"))["result"]
     assert shape(php_saved) == shape(json.loads(backend.get(python_saved))["result"])
+
+
+def test_a_group_link_runs_once_after_its_first_task(worker: CeleryWorker, run_php, records: Records) -> None:
+    """Celery's group.link(): an immutable clone on the first task, so it runs once, alone."""
+    run_php(PREAMBLE + "$celery->send((new Group($add(1, 1), $add(2, 2)))->withLink($record('linked')));")
+
+    linked = records.pop()
+    assert linked["args"] == ["linked"]  # immutable: no result prepended
+    assert sentinel_drain(run_php, records) == []  # and only once

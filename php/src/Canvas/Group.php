@@ -45,8 +45,9 @@ final class Group implements Canvas
 
     /**
      * Celery's group options: task_id becomes the group id, every other option goes to each
-     * task. Callbacks are refused, as Celery refuses them: use a Chord, or set link_error on
-     * each task.
+     * task. The link and link_error options are refused, as Celery's group.apply_async()
+     * refuses them: use a Chord, or withLink() / withLinkError() (Celery's group.link() and
+     * group.link_error()).
      *
      * @param array<string, mixed>|TaskOptions $options
      * @throws InvalidCanvas
@@ -68,15 +69,18 @@ final class Group implements Canvas
     }
 
     /**
-     * @throws InvalidCanvas always: a callback linked to a group would run once per task, or
-     *         (Celery's group.link()) only after the first task; a Chord is what is meant
+     * Celery's group.link(): the callback, made immutable, is linked to the group's first task
+     * only, so it runs once, after that task (not after the whole group: that is a Chord), and
+     * without the task's result.
      */
     public function withLink(Signature ...$callbacks): self
     {
         if ($callbacks === []) {
             return $this;
         }
-        throw InvalidCanvas::groupOption('link');
+        $tasks = $this->tasks;
+        $tasks[0] = $tasks[0]->withLink(...array_map(static fn (Signature $s): Signature => $s->asImmutable(), $callbacks));
+        return self::create($tasks, $this->id);
     }
 
     /** Adds the errbacks to every task of the group (Celery's group.link_error()). */

@@ -18,8 +18,9 @@ final class InvalidCanvas extends \InvalidArgumentException implements CeleryBri
     public static function groupOption(string $option): self
     {
         return new self(match ($option) {
-            'link' => 'A Group cannot have a "link" callback (Celery refuses it too): '
-                . 'use a Chord, whose body runs once with the results of every task.',
+            'link' => 'A Group cannot take the "link" option (Celery\'s group.apply_async() refuses it too): '
+                . 'use a Chord, whose body runs once with the results of every task, or Group::withLink() '
+                . '(Celery\'s group.link(): after the first task only).',
             'link_error' => 'A Group cannot have a "link_error" callback (Celery refuses it too): '
                 . 'set link_error on each of its tasks.',
             default => sprintf(

@@ -120,7 +120,7 @@ final class CanvasFormsTest extends TestCase
         self::assertNull(Group::fromList([self::sig('tasks.a')])->id);
     }
 
-    public function testGroupRefusesCallbacksAndMembershipOptions(): void
+    public function testGroupRefusesCallbackAndMembershipOptions(): void
     {
         $group = new Group(self::sig('tasks.a'));
         foreach (['link', 'link_error', 'group_id', 'group_index'] as $option) {
@@ -131,8 +131,20 @@ final class CanvasFormsTest extends TestCase
                 self::assertStringContainsString($option === 'link' ? 'Chord' : '"', $e->getMessage());
             }
         }
-        $this->expectException(InvalidCanvas::class);
-        $group->withLink(self::sig('tasks.cb'));
+    }
+
+    public function testGroupLinkGoesToTheFirstTaskMadeImmutable(): void
+    {
+        // Celery's group.link(): only the first task, with an immutable clone (it runs once).
+        $group = (new Group(self::sig('tasks.a'), self::sig('tasks.b')))->withLink(self::sig('tasks.cb'));
+
+        [$first, $second] = $group->tasks;
+        self::assertInstanceOf(Signature::class, $first);
+        self::assertInstanceOf(Signature::class, $second);
+        self::assertCount(1, $first->options->link);
+        self::assertSame('tasks.cb', $first->options->link[0]->task);
+        self::assertTrue($first->options->link[0]->immutable);
+        self::assertSame([], $second->options->link);
     }
 
     public function testGroupLinkErrorGoesToEveryTaskAndNestedGroupsFlatten(): void
