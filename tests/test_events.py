@@ -223,3 +223,39 @@ def test_argsrepr_keeps_secrets_out_of_events_but_the_task_gets_them(
     assert "s3cret" not in json.dumps(event) and "t0ken" not in json.dumps(event)
     record = records.pop()
     assert (record["args"], record["kwargs"]) == (["s3cret"], {"token": "t0ken"})
+
+
+@pytest.mark.parametrize("client", ["phpredis", "predis"])
+def test_client_name_on_every_connection(
+    client: str, worker: CeleryWorker, run_php, redis_server: RedisServer
+) -> None:
+    """kombu's client_name transport option: CLIENT LIST shows the application on the broker,
+    result backend and result-wait connections."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    gate = f"celerybridge:gate:{uuid.uuid4()}"
+    code = (
+        r"if (!class_exists('Predis\Client')) {"
+        r" require_once 'Predis/Autoloader.php'; Predis\Autoloader::register(); }"
+        "$c = new CeleryClient($brokerUrl, $backendUrl, ['redis_client' => getenv('CB_CLIENT'),"
+        " 'broker_transport_options' => ['client_name' => 'billing-php'],"
+        " 'result_backend_transport_options' => ['client_name' => 'billing-php']]);"
+        f"echo json_encode($c->sendTask('tasks.wait_for', ['{gate}'])->get(timeout: 20.0));"
+    )
+    waiting = ThreadPoolExecutor(1).submit(run_php, code, {"CB_CLIENT": client})
+    server = redis_server.client(0)
+
+    def named() -> list[dict[str, Any]]:
+        return [c for c in server.client_list() if c.get("name") == "billing-php"]
+
+    deadline = time.monotonic() + 15
+    while len(named()) < 3 or not any(int(c["sub"]) for c in named()):
+        assert not waiting.done(), waiting.result().describe()
+        assert time.monotonic() < deadline, server.client_list()
+        time.sleep(0.02)
+    connections = named()
+    server.rpush(gate, "done")
+
+    assert waiting.result(timeout=30).json() == "done"
+    seen = sorted((int(c["db"]), int(c["sub"]) > 0) for c in connections)
+    assert seen == [(0, False), (0, True), (1, False)]  # broker, result wait, result backend

@@ -51,7 +51,7 @@ final class ClientConfig
 
     public const BACKEND_TRANSPORT_OPTIONS = [
         'global_keyprefix', 'master_name', 'sentinel_kwargs', 'min_other_sentinels', 'result_chord_ordered',
-        'retry_policy', 'socket_timeout', 'socket_connect_timeout', 'health_check_interval',
+        'retry_policy', 'socket_timeout', 'socket_connect_timeout', 'health_check_interval', 'client_name',
     ];
 
     /**

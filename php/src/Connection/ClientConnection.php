@@ -203,16 +203,21 @@ abstract class ClientConnection implements RedisConnection
         return $this->current?->describe() ?? $this->topology->describe();
     }
 
+    /**
+     * The server this connection talks to (with the client_name its other connections, such as
+     * the result wait's, give themselves).
+     */
     public function endpoint(): Endpoint
     {
         if ($this->current !== null) {
-            return $this->current;
+            return $this->current->withClientName($this->options->clientName);
         }
         if (!$this->topology->isSentinel() && count($this->topology->endpoints) === 1) {
-            return $this->topology->endpoints[0];
+            return $this->topology->endpoints[0]->withClientName($this->options->clientName);
         }
         $this->connection();
-        return $this->current ?? throw new \LogicException('Connected without an endpoint.');
+        return ($this->current ?? throw new \LogicException('Connected without an endpoint.'))
+            ->withClientName($this->options->clientName);
     }
 
     public function close(): void
@@ -320,6 +325,9 @@ abstract class ClientConnection implements RedisConnection
                 $client = $this->openOn($this->bounded($endpoint, 'connect'), $this->options->persistent);
                 if ($this->topology->isSentinel()) {
                     $this->checkMaster($client, $endpoint);
+                }
+                if ($this->options->clientName !== null) {
+                    $this->raw($client, $endpoint, ['CLIENT', 'SETNAME', $this->options->clientName]);
                 }
             } catch (ConnectionFailed $e) {
                 $failures[] = $e;

@@ -89,6 +89,7 @@ final class ConnectionOptions
         public readonly ?float $sentinelReadTimeout,
         public readonly RetryPolicy $retryPolicy,
         public readonly float $healthCheckInterval,
+        public readonly ?string $clientName = null,
     ) {
         $this->sentinelPasswordSecret = $sentinelPassword === null ? null : new \SensitiveParameterValue($sentinelPassword);
     }
@@ -186,7 +187,23 @@ final class ConnectionOptions
             self::seconds($sentinelKwargs, 'socket_timeout', $transportKey . '[sentinel_kwargs]'),
             $backend ? RetryPolicy::never() : RetryPolicy::fromConfig($config),
             self::interval($transport, $transportKey),
+            self::clientName($transport, $transportKey),
         );
+    }
+
+    /**
+     * kombu's client_name transport option: CLIENT SETNAME on each connection, so that CLIENT
+     * LIST shows which application holds it. Redis refuses spaces and control characters.
+     *
+     * @param array<mixed> $transport
+     */
+    private static function clientName(array $transport, string $transportKey): ?string
+    {
+        $name = $transport['client_name'] ?? null;
+        if ($name !== null && (!is_string($name) || $name === '' || preg_match('/[\x00-\x20\x7f]/', $name) === 1)) {
+            throw InvalidConfiguration::invalid($transportKey . '[client_name]', $name, 'expected a name without spaces.');
+        }
+        return $name;
     }
 
     public function withClient(string $client): self
@@ -206,6 +223,7 @@ final class ConnectionOptions
             $this->sentinelReadTimeout,
             $this->retryPolicy,
             $this->healthCheckInterval,
+            $this->clientName,
         );
     }
 

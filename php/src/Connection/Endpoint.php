@@ -47,6 +47,8 @@ final class Endpoint
         public readonly int $database,
         public readonly float $connectTimeout,
         public readonly float $readTimeout,
+        /** CLIENT SETNAME on every connection opened to it (kombu's client_name), or none. */
+        public readonly ?string $clientName = null,
     ) {
         $this->passwordSecret = $password === null ? null : new \SensitiveParameterValue($password);
         // The key passphrase is a secret too: only streamContext() hands it out.
@@ -141,6 +143,16 @@ final class Endpoint
      */
     public function withTimeouts(float $connectTimeout, float $readTimeout): self
     {
+        return $this->copy($connectTimeout, $readTimeout, $this->clientName);
+    }
+
+    public function withClientName(?string $clientName): self
+    {
+        return $clientName === $this->clientName ? $this : $this->copy($this->connectTimeout, $this->readTimeout, $clientName);
+    }
+
+    private function copy(float $connectTimeout, float $readTimeout, ?string $clientName): self
+    {
         return new self(
             $this->transport,
             $this->host,
@@ -152,6 +164,7 @@ final class Endpoint
             $this->database,
             $connectTimeout,
             $readTimeout,
+            $clientName,
         );
     }
 

@@ -103,6 +103,13 @@ final class PubSubWaiter
                     throw ConnectionFailed::because($server, 'AUTH was not accepted for the result wait.');
                 }
             }
+            if ($endpoint->clientName !== null) {
+                $waiter->send(['CLIENT', 'SETNAME', $endpoint->clientName], $deadline);
+                if (!$waiter->reply($deadline, $reply)) {
+                    $waiter->close();
+                    return null;
+                }
+            }
             if (!$waiter->listen($channels, $deadline)) {
                 $waiter->close();
                 return null;
