@@ -52,6 +52,7 @@ system-packages:
 	ext bz2 || missing+=(php-bz2); \
 	ext msgpack || missing+=(php-msgpack); \
 	[ -f /usr/share/php/Predis/Autoloader.php ] || missing+=(php-predis); \
+	[ -f /usr/share/php/Psr/Log/autoload.php ] || missing+=(php-psr-log); \
 	if [ $${#missing[@]} -gt 0 ]; then \
 		echo "install: apt-get install $${missing[*]}"; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq; \

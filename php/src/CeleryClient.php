@@ -14,6 +14,7 @@ use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\ConnectionFactory;
 use CeleryBridge\Connection\RedisConnection;
+use CeleryBridge\Connection\RetryingConnection;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\ConnectionFailed;
@@ -21,6 +22,7 @@ use CeleryBridge\Exception\InvalidCanvas;
 use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Exception\NoResultBackend;
+use CeleryBridge\Exception\PublishOutcomeUnknown;
 use CeleryBridge\Message\BodyEncoder;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
@@ -32,6 +34,7 @@ use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
 use CeleryBridge\Result\ResultSet;
 use CeleryBridge\Result\ResultTuple;
+use Psr\Log\LoggerInterface;
 
 /**
  * Sends tasks to Celery workers through Redis, and gives back handles on their results.
@@ -45,6 +48,8 @@ final class CeleryClient
 
     /** sendMany() writes about this many messages per MULTI/EXEC round trip. */
     public const CHUNK = 200;
+
+    private const PUBLISHED = 'CeleryBridge: task {task} published as {task_id} to queue {queue}';
 
     private readonly ClientConfig $config;
     private readonly RedisConnection $brokerConnection;
@@ -73,12 +78,16 @@ final class CeleryClient
      *        takes `result_backend` from $config, if there is one
      * @param array<string, mixed> $config Celery setting names, e.g. task_default_queue, task_routes;
      *        a Python celeryconfig's settings can be passed as they are
+     * @param LoggerInterface|null $logger a PSR-3 logger: debug for each task published (id, name,
+     *        queue; never arguments), warning for each publish retry, error for a publish whose
+     *        outcome is unknown
      * @throws CeleryBridgeException
      */
     public function __construct(
         #[\SensitiveParameter] string|object|null $broker = null,
         #[\SensitiveParameter] string|object|null $backend = null,
         #[\SensitiveParameter] array $config = [],
+        private readonly ?LoggerInterface $logger = null,
     ) {
         $this->config = ClientConfig::fromArray($config);
         // The arguments win over the celeryconfig's URLs, as Celery(broker=...) does.
@@ -90,6 +99,15 @@ final class CeleryClient
             'task_publish_retry_policy' => $this->config->publishRetryPolicy,
         ] + $this->config->connection);
         $this->broker = new RedisBroker($this->brokerConnection, $this->config->queueKeys);
+        if ($logger !== null && $this->brokerConnection instanceof RetryingConnection) {
+            $this->brokerConnection->onRetry(static function (ConnectionFailed $e, int $attempt, float $delay) use ($logger): void {
+                $logger->warning('CeleryBridge: publish attempt {attempt} failed, retrying in {delay} s: {error}', [
+                    'attempt' => $attempt,
+                    'delay' => $delay,
+                    'error' => $e->getMessage(),
+                ]);
+            });
+        }
         $this->resultBackend = $backend === null ? null : RedisResultBackend::fromOptions(
             ConnectionFactory::create(
                 $backend,
@@ -128,8 +146,9 @@ final class CeleryClient
             try {
                 $this->brokerConnection->lPush($this->plainLists[$name] ?? $this->broker->listFor($delivery), $envelope);
             } catch (ConnectionFailed $e) {
-                throw $e->duringPublish([$taskId], [], $taskId);
+                throw $this->logged($e->duringPublish([$taskId], [], $taskId));
             }
+            $this->logger?->debug(self::PUBLISHED, ['task_id' => $taskId, 'task' => $name, 'queue' => $delivery->queue]);
             return $this->sentTo($this->newResult($taskId, null), $delivery->queue);
         }
         $result = $this->send(new Signature($name, $args, $kwargs, $options));
@@ -157,8 +176,9 @@ final class CeleryClient
         try {
             $this->write($chunk);
         } catch (ConnectionFailed $e) {
-            throw $e->duringPublish($chunk->taskIds, [], $result->id, $chunk->failureNote(), count($chunk->taskIds));
+            throw $this->logged($e->duringPublish($chunk->taskIds, [], $result->id, $chunk->failureNote(), count($chunk->taskIds)));
         }
+        $this->logPublished($chunk);
         return $result;
     }
 
@@ -199,14 +219,15 @@ final class CeleryClient
                     static fn (PublishChunk $c): array => $c->taskIds,
                     $chunks,
                 ));
-                throw $e->duringPublish(
+                throw $this->logged($e->duringPublish(
                     [...$chunk->taskIds, ...$ids(array_slice($chunks, $k + 1))],
                     $ids(array_slice($chunks, 0, $k)),
                     null,
                     $chunk->failureNote(),
                     count($chunk->taskIds),
-                );
+                ));
             }
+            $this->logPublished($chunk);
         }
         return $results;
     }
@@ -225,6 +246,9 @@ final class CeleryClient
                 [$taskId, $envelope, $delivery] = $plain;
                 $chunk->writes[] = ['LPUSH', $this->plainLists[$canvas->task] ?? $this->broker->listFor($delivery), $envelope];
                 $chunk->taskIds[] = $taskId;
+                if ($this->logger !== null) {
+                    $chunk->described[] = [$canvas->task, $delivery->queue];
+                }
                 return $this->sentTo($this->newResult($taskId, null), $delivery->queue);
             }
         }
@@ -271,6 +295,9 @@ final class CeleryClient
                 )];
             }
             $chunk->taskIds[] = $task->taskId;
+            if ($this->logger !== null) {
+                $chunk->described[] = [$task->signature->task, $delivery->queue];
+            }
         }
         array_push($chunk->writes, ...$writes);
         $chunk->chordSizes += $plan->chordSizes;
@@ -321,6 +348,34 @@ final class CeleryClient
             }
         }
         $this->brokerConnection->transaction($before === [] ? $chunk->writes : [...$before, ...$chunk->writes]);
+    }
+
+    /**
+     * @template E of ConnectionFailed
+     * @param E $e
+     * @return E
+     */
+    private function logged(ConnectionFailed $e): ConnectionFailed
+    {
+        if ($e instanceof PublishOutcomeUnknown) {
+            $this->logger?->error('CeleryBridge: {count} task(s) may or may not be queued: {error}', [
+                'count' => count($e->uncertainTaskIds()),
+                'task_ids' => $e->uncertainTaskIds(),
+                'error' => $e->getMessage(),
+            ]);
+        }
+        return $e;
+    }
+
+    private function logPublished(PublishChunk $chunk): void
+    {
+        if ($this->logger === null) {
+            return;
+        }
+        foreach ($chunk->taskIds as $i => $taskId) {
+            [$name, $queue] = $chunk->described[$i] ?? [null, null];
+            $this->logger->debug(self::PUBLISHED, ['task_id' => $taskId, 'task' => $name, 'queue' => $queue]);
+        }
     }
 
     /**

@@ -18,6 +18,9 @@ final class PublishChunk
     /** @var list<string> the ids of the tasks those messages carry, in publish order */
     public array $taskIds = [];
 
+    /** @var list<array{string, string}> task name and queue of each id, when the client logs */
+    public array $described = [];
+
     /** @var array<string, int> group id => number of header results its chord waits for */
     public array $chordSizes = [];
 

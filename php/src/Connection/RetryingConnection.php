@@ -68,6 +68,8 @@ final class RetryingConnection implements RedisConnection
     private readonly \Closure $clock;
     /** When a command through this object last succeeded on the current socket; null: never. */
     private ?float $lastReply = null;
+    /** @var (\Closure(ConnectionFailed, int, float): void)|null told of each retry (the client's logger) */
+    private ?\Closure $onRetry = null;
 
     /**
      * @param float $healthCheckInterval PING before LPUSH when the socket has been quiet this long
@@ -92,6 +94,15 @@ final class RetryingConnection implements RedisConnection
     public function inner(): RedisConnection
     {
         return $this->inner;
+    }
+
+    /**
+     * @param \Closure(ConnectionFailed, int, float): void $onRetry gets the failure, the attempt
+     *        number that failed (1 = the first) and the seconds it waits before the next
+     */
+    public function onRetry(\Closure $onRetry): void
+    {
+        $this->onRetry = $onRetry;
     }
 
     /**
@@ -309,6 +320,9 @@ final class RetryingConnection implements RedisConnection
         }
         $this->lastReply = null;
         $this->inner->close();
+        if ($this->onRetry !== null) {
+            ($this->onRetry)($failure, $retriesDone + 1, $delay);
+        }
         ($this->sleep)($delay);
     }
 }

@@ -1,0 +1,98 @@
+"""Issue 14: the client's PSR-3 logger (Debian's php-psr-log here): what it is told, and never
+an argument or a password."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+from servers import FaultProxy
+
+from harness import RedisServer, free_port
+
+PASSWORD = "pa55:w/rd@log"
+
+PHP = r"""
+require_once '/usr/share/php/Psr/Log/autoload.php';
+
+final class Collected extends Psr\Log\AbstractLogger
+{
+    public array $records = [];
+
+    public function log($level, $message, array $context = []): void
+    {
+        $this->records[] = ['level' => $level, 'message' => (string) $message, 'context' => $context];
+    }
+}
+
+$logger = new Collected();
+$config = json_decode(getenv('CB_CONFIG') ?: '[]', true, 512, JSON_THROW_ON_ERROR);
+$celery = new CeleryClient(getenv('CB_BROKER'), config: $config, logger: $logger);
+$out = [];
+try {
+    $out['ids'] = [$celery->sendTask('tasks.add', ['SECRET-ARG', 1], ['k' => 'SECRET-KWARG'])->id];
+    $out['ids'] = [...$out['ids'], ...array_map(fn ($r) => $r->id, $celery->sendMany([
+        new CeleryBridge\Canvas\Signature('tasks.add', ['SECRET-ARG']),
+        new CeleryBridge\Canvas\Signature('tasks.mul', [2], options: ['queue' => 'other']),
+    ]))];
+} catch (CeleryBridge\Exception\ConnectionFailed $e) {
+    $out['error'] = (new ReflectionClass($e))->getShortName();
+    $out['uncertain'] = $e->uncertainTaskIds();
+}
+$out['records'] = $logger->records;
+echo json_encode($out);
+"""
+
+
+def run(run_php, broker: str, config: dict | None = None) -> dict:
+    return run_php(PHP, env={"CB_BROKER": broker, "CB_CONFIG": json.dumps(config or {})}).json()
+
+
+def assert_nothing_secret(out: dict) -> None:
+    text = json.dumps(out["records"])
+    for secret in ("SECRET-ARG", "SECRET-KWARG", PASSWORD, quote(PASSWORD, safe="")):
+        assert secret not in text
+
+
+def test_each_published_task_is_logged_without_arguments_or_password(run_php, redis_factory) -> None:
+    server: RedisServer = redis_factory(password=PASSWORD)
+    broker = f"redis://:{quote(PASSWORD, safe='')}@127.0.0.1:{server.port}/0"
+
+    out = run(run_php, broker)
+
+    assert [r["level"] for r in out["records"]] == ["debug"] * 3
+    assert [r["context"] for r in out["records"]] == [
+        {"task_id": out["ids"][0], "task": "tasks.add", "queue": "celery"},
+        {"task_id": out["ids"][1], "task": "tasks.add", "queue": "celery"},
+        {"task_id": out["ids"][2], "task": "tasks.mul", "queue": "other"},
+    ]
+    assert "{task}" in out["records"][0]["message"]  # PSR-3 placeholders, filled by the logger
+    assert_nothing_secret(out)
+
+
+def test_retries_are_warnings(run_php) -> None:
+    refused = f"redis://:{quote(PASSWORD, safe='')}@127.0.0.1:{free_port()}/0"
+
+    out = run(run_php, refused, {"task_publish_retry_policy": {"max_retries": 2, "interval_start": 0}})
+
+    assert out["error"] == "ConnectionRefused"
+    warnings = [r for r in out["records"] if r["level"] == "warning"]
+    # Celery's retry delays: interval_start, then + interval_step (0.2 s by default).
+    assert [(w["context"]["attempt"], w["context"]["delay"]) for w in warnings] == [(1, 0), (2, 0.2)]
+    assert all("refused" in w["context"]["error"] for w in warnings)
+    assert [r["level"] for r in out["records"]] == ["warning", "warning"]
+    assert_nothing_secret(out)
+
+
+def test_an_unknown_outcome_is_an_error_naming_the_task(run_php, redis_server: RedisServer) -> None:
+    proxy = FaultProxy(redis_server.port, "drop_reply")
+    try:
+        out = run(run_php, f"redis://127.0.0.1:{proxy.port}/0")
+    finally:
+        proxy.close()
+    redis_server.client(0).delete("celery")
+
+    assert out["error"] == "PublishOutcomeUnknown"
+    [error] = [r for r in out["records"] if r["level"] == "error"]
+    assert error["context"]["task_ids"] == out["uncertain"] and len(out["uncertain"]) == 1
+    assert_nothing_secret(out)
