@@ -71,6 +71,18 @@ class WorkerVersions:
         return self.celery >= (5, 6)
 
     @property
+    def reads_chord_size_key(self) -> bool:
+        """Celery 5.1+ workers count a chord against the size key the client stores; 5.0 and
+        older read chord_size from the body, which Celery 5.7's client no longer sends."""
+        return self.celery >= (5, 1)
+
+    @property
+    def keeps_nested_chord_results(self) -> bool:
+        """From Celery 5.0 a worker completing a chord whose saved header holds a group gives
+        the body the nested values ([[a, b]]); Celery 4 flattens them ([a, b])."""
+        return self.celery >= (5, 0)
+
+    @property
     def stores_failure_on_reject(self) -> bool:
         """Celery 5.7 stores FAILURE for a task that raised Reject(requeue=False); before, no
         state at all is stored (PENDING forever)."""
