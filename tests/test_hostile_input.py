@@ -26,7 +26,7 @@ BAD_MARKERS = [
     {"__type__": "base64", "__value__": "a"},
     {"__type__": "set", "__value__": [1]},
 ]
-PLACES = ["args", "kwargs", "headers", "link_kwargs"]
+PLACES = ["args", "kwargs", "kwargs_itself", "headers", "link_kwargs"]
 
 PHP = r"""
 $cases = json_decode(getenv('CB_CASES'), true, 512, JSON_THROW_ON_ERROR);
@@ -37,6 +37,7 @@ foreach ($cases as [$place, $marker]) {
         match ($place) {
             'args' => $celery->sendTask('tasks.add', [$marker, 1]),
             'kwargs' => $celery->sendTask('tasks.add', [], ['x' => ['nested' => $marker]]),
+            'kwargs_itself' => $celery->sendTask('tasks.add', [], $marker),
             'headers' => $celery->sendTask('tasks.add', [1, 2], [], ['headers' => ['h' => $marker]]),
             'link_kwargs' => $celery->sendTask('tasks.add', [1, 2], [], [
                 'link' => new CeleryBridge\Canvas\Signature('tasks.add', [], ['y' => $marker]),

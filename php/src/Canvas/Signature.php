@@ -54,6 +54,11 @@ final class Signature implements Canvas
                 ));
             }
         }
+        if (count($kwargs) === 2 && array_key_exists('__type__', $kwargs) && array_key_exists('__value__', $kwargs)) {
+            // kombu would decode the whole kwargs object as one typed value: no mapping is left.
+            throw InvalidTaskArgument::at('kwargs', 'has exactly the keys __type__ and __value__, which kombu decodes '
+                . 'as one typed value instead of keyword arguments; rename them or add another.');
+        }
         $this->options = $options instanceof TaskOptions ? $options : TaskOptions::fromArray($options);
         $this->wireArgs = KombuJson::normalize($args, 'args');
         $wireKwargs = KombuJson::normalize($kwargs, 'kwargs');

@@ -83,7 +83,8 @@ final class PlainTaskEncoder
                 return null;
             }
         }
-        if (!self::plain($args, 0) || !self::plain($kwargs, 0)) {
+        // kwargs itself can be shaped like a kombu marker, as any map inside can.
+        if (!self::plain($args, 0) || !self::plain($kwargs, 0) || self::markerShaped($kwargs)) {
             return null;
         }
         try {
@@ -125,10 +126,7 @@ final class PlainTaskEncoder
         }
         foreach ($values as $value) {
             if (is_array($value)) {
-                if (
-                    count($value) === 2 && array_key_exists('__type__', $value) && array_key_exists('__value__', $value)
-                    || !self::plain($value, $depth + 1)
-                ) {
+                if (self::markerShaped($value) || !self::plain($value, $depth + 1)) {
                     return false;
                 }
             } elseif (is_object($value)) {
@@ -136,6 +134,14 @@ final class PlainTaskEncoder
             }
         }
         return true;
+    }
+
+    /**
+     * @param array<array-key, mixed> $map
+     */
+    private static function markerShaped(array $map): bool
+    {
+        return count($map) === 2 && array_key_exists('__type__', $map) && array_key_exists('__value__', $map);
     }
 
     /**

@@ -133,6 +133,14 @@ final class CanvasFormsTest extends TestCase
         }
     }
 
+    public function testKwargsShapedLikeAKombuMarkerAreRefused(): void
+    {
+        // Even a marker kombu can decode: the task would get a Decimal for its kwargs.
+        $this->expectException(\CeleryBridge\Exception\InvalidTaskArgument::class);
+        $this->expectExceptionMessage('__type__ and __value__');
+        new Signature('tasks.add', [], ['__type__' => 'decimal', '__value__' => '1.5']);
+    }
+
     public function testGroupLinkGoesToTheFirstTaskMadeImmutable(): void
     {
         // Celery's group.link(): only the first task, with an immutable clone (it runs once).

@@ -118,6 +118,7 @@ final class PlainTaskEncoderTest extends TestCase
         yield 'a date' => [[new \DateTimeImmutable()], []];
         yield 'an object' => [[new \stdClass()], []];
         yield 'a marker-shaped map' => [[['__type__' => 'decimal', '__value__' => '1.5']], []];
+        yield 'marker-shaped kwargs' => [[], ['__type__' => 'decimal', '__value__' => '1.5']];
         yield 'NAN' => [[NAN], []];
         yield 'invalid UTF-8' => [["\xff"], []];
         yield 'invalid UTF-8 key' => [[["\xff" => 1]], []];
