@@ -38,10 +38,6 @@ class WorkerVersions:
     python: Version
 
     @property
-    def label(self) -> str:
-        return "Celery " + ".".join(map(str, self.celery))
-
-    @property
     def kombu_markers(self) -> bool:
         """kombu 5.3+ encodes and decodes datetime, date, time, Decimal, UUID and bytes as
         {"__type__", "__value__"} markers; before, datetimes become ISO strings, Decimal and
