@@ -483,12 +483,10 @@ final class Dsn
         try {
             return TlsOptions::fromArray($ssl, 'URL');
         } catch (\InvalidArgumentException $e) {
+            // Name the option that is wrong (TlsOptions says 'Setting "URL[ssl_...]" has ...').
             throw InvalidBrokerUrl::because(
                 $masked,
-                sprintf(
-                    'ssl_cert_reqs "%s" is not one of required, optional, none, CERT_REQUIRED, CERT_OPTIONAL, CERT_NONE.',
-                    $ssl['ssl_cert_reqs'] ?? '',
-                ),
+                (string) preg_replace('/^Setting "URL\[([a-z_]+)\]"/', 'the TLS option "$1"', $e->getMessage()),
             );
         }
     }

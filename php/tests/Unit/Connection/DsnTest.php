@@ -54,6 +54,22 @@ final class DsnTest extends TestCase
         }
     }
 
+    public function testEachTlsOptionErrorNamesItsOption(): void
+    {
+        $cases = [
+            'rediss://h:1/0?ssl_cert_reqs=bogus' => 'the TLS option "ssl_cert_reqs" has the value "bogus"',
+            'rediss://h:1/0?ssl_cert_reqs=required&ssl_ca_certs=' => 'the TLS option "ssl_ca_certs" has the value ""',
+        ];
+        foreach ($cases as $url => $expected) {
+            try {
+                Dsn::fromString($url);
+                self::fail("$url was accepted");
+            } catch (InvalidBrokerUrl $e) {
+                self::assertStringContainsString($expected, $e->getMessage());
+            }
+        }
+    }
+
     public function testThePasswordNeverPrints(): void
     {
         $dsn = Dsn::fromString('redis://alice:pa55word@h:6379/2;redis://:pa55word@h2/0');
