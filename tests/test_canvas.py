@@ -366,3 +366,42 @@ def test_a_group_link_runs_once_after_its_first_task(worker: CeleryWorker, run_p
     linked = records.pop()
     assert linked["args"] == ["linked"]  # immutable: no result prepended
     assert sentinel_drain(run_php, records) == []  # and only once
+
+
+def test_partial_arguments_at_send_time_as_celerys_apply_async(
+    worker: CeleryWorker, run_php, python_celery
+) -> None:
+    """send($canvas, args: ..., kwargs: ...): a signature gets them first, a chain's first task,
+    every group task, every chord header task; an immutable signature ignores them. The values
+    are what Python's canvas.apply_async(args, kwargs) gives for the same canvases."""
+    from celery import chain, chord, group
+
+    add = lambda *a: python_celery.signature("tasks.add", a)  # noqa: E731
+    mul = lambda *a: python_celery.signature("tasks.mul", a)  # noqa: E731
+    xsum = python_celery.signature("tasks.xsum")
+    python = [
+        add(2).apply_async(args=(1,)).get(timeout=10),
+        group(add(1), add(2)).apply_async(args=(10,)).get(timeout=10),
+        chain(add(1), mul(3)).apply_async(args=(10,)).get(timeout=10),
+        chord([add(1), add(2)], xsum).apply_async(args=(10,)).get(timeout=10),
+        python_celery.signature("tasks.add", (5, 5), immutable=True).apply_async(args=(10,)).get(timeout=10),
+        python_celery.signature("tasks.add", (1,), {"y": 1}).apply_async(kwargs={"y": 5}).get(timeout=10),
+    ]
+
+    php = run_php(
+        PREAMBLE
+        + """
+$values = [
+    $celery->send($add(2), args: [1])->get(timeout: 10.0),
+    $celery->send(new Group($add(1), $add(2)), args: [10])->get(timeout: 10.0),
+    $celery->send(new Chain($add(1), $mul(3)), args: [10])->get(timeout: 10.0),
+    $celery->send(new Chord([$add(1), $add(2)], $xsum), args: [10])->get(timeout: 10.0),
+    $celery->send($add(5, 5)->asImmutable(), args: [10])->get(timeout: 10.0),
+    $celery->send(new Signature('tasks.add', [1], ['y' => 1]), kwargs: ['y' => 5])->get(timeout: 10.0),
+];
+echo json_encode($values);
+"""
+    ).json()
+
+    assert python == [3, [11, 12], 33, 23, 10, 6]
+    assert php == python

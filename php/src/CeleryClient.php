@@ -167,10 +167,14 @@ final class CeleryClient
      * GroupResult. A chord first stores its size in the result backend, as Celery does.
      *
      * @param array<string, mixed> $options
+     * @param list<mixed> $args partial arguments, as Celery's canvas.apply_async(args, kwargs)
+     *        takes them (see Canvas::withPartial())
+     * @param array<string, mixed> $kwargs partial keyword arguments
      * @throws CeleryBridgeException
      */
-    public function send(Canvas $canvas, array $options = []): AsyncResult|GroupResult
+    public function send(Canvas $canvas, array $options = [], array $args = [], array $kwargs = []): AsyncResult|GroupResult
     {
+        $canvas = $canvas->withPartial($args, $kwargs);
         $chunk = new PublishChunk();
         $result = $this->add($chunk, $canvas, $options);
         try {

@@ -26,6 +26,18 @@ interface Canvas
     public function withOptions(array|TaskOptions $options): self;
 
     /**
+     * A copy with partial arguments applied, as Celery's `canvas.apply_async(args, kwargs)`
+     * does: a signature gets $args before its own and $kwargs over its own (an immutable one
+     * keeps its own), a chain gives them to its first task, a group to every task, a chord to
+     * every header task.
+     *
+     * @param list<mixed> $args
+     * @param array<string, mixed> $kwargs
+     * @throws \CeleryBridge\Exception\InvalidTaskArgument
+     */
+    public function withPartial(array $args, array $kwargs = []): self;
+
+    /**
      * A copy with success callbacks added (Celery's `.link()`): each runs with the result as
      * its first argument, unless it is immutable.
      *

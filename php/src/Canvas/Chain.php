@@ -75,6 +75,17 @@ final class Chain implements Canvas
         return new self(...$tasks);
     }
 
+    /** The first task gets them, as in Celery's chain.apply_async(args, kwargs). */
+    public function withPartial(array $args, array $kwargs = []): self
+    {
+        if ($args === [] && $kwargs === []) {
+            return $this;
+        }
+        $tasks = $this->tasks;
+        $tasks[0] = $tasks[0]->withPartial($args, $kwargs);
+        return new self(...$tasks);
+    }
+
     public function withLink(Signature ...$callbacks): self
     {
         if ($callbacks === []) {

@@ -48,6 +48,12 @@ final class Chord implements Canvas
         return new self($this->header, $this->body, $options);
     }
 
+    /** Every header task gets them, as in Celery's chord.apply_async(args, kwargs). */
+    public function withPartial(array $args, array $kwargs = []): self
+    {
+        return $args === [] && $kwargs === [] ? $this : new self($this->header->withPartial($args, $kwargs), $this->body);
+    }
+
     /** Adds the callbacks to the body, which runs last. */
     public function withLink(Signature ...$callbacks): self
     {

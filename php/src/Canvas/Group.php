@@ -68,6 +68,15 @@ final class Group implements Canvas
         return self::create($tasks, $options->taskId ?? $this->id);
     }
 
+    /** Every task gets them, as in Celery's group.apply_async(args, kwargs). */
+    public function withPartial(array $args, array $kwargs = []): self
+    {
+        if ($args === [] && $kwargs === []) {
+            return $this;
+        }
+        return self::create(array_map(static fn (Canvas $task) => $task->withPartial($args, $kwargs), $this->tasks), $this->id);
+    }
+
     /**
      * Celery's group.link(): the callback, made immutable, is linked to the group's first task
      * only, so it runs once, after that task (not after the whole group: that is a Chord), and

@@ -91,6 +91,14 @@ final class Signature implements Canvas
         return new self($this->task, $this->args, $kwargs, $this->options, $this->immutable);
     }
 
+    public function withPartial(array $args, array $kwargs = []): self
+    {
+        if ($this->immutable || ($args === [] && $kwargs === [])) {
+            return $this;
+        }
+        return new self($this->task, [...array_values($args), ...$this->args], array_merge($this->kwargs, $kwargs), $this->options);
+    }
+
     /** Celery's `.si()`: the parent task's result is not prepended to this one's args. */
     public function asImmutable(): self
     {

@@ -332,6 +332,11 @@ final class CanvasPlannerTest extends TestCase
                 return $this;
             }
 
+            public function withPartial(array $args, array $kwargs = []): self
+            {
+                return $this;
+            }
+
             public function toCelery(): array
             {
                 return [];
