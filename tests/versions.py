@@ -79,6 +79,13 @@ class WorkerVersions:
         return self.celery >= (5, 0)
 
     @property
+    def revoke_races_terminate(self) -> bool:
+        """Celery 5.6 stores REVOKED (reason "revoked") on the broadcast even for a running
+        task, racing the "terminated" the pool stores when it kills it; 5.7 leaves running
+        tasks to the pool."""
+        return (5, 6) <= self.celery < (5, 7)
+
+    @property
     def stores_failure_on_reject(self) -> bool:
         """Celery 5.7 stores FAILURE for a task that raised Reject(requeue=False); before, no
         state at all is stored (PENDING forever)."""
@@ -98,9 +105,9 @@ class WorkerVersions:
 
     @property
     def stores_revoked_on_broadcast(self) -> bool:
-        """Celery 5.7 stores REVOKED when the revoke broadcast arrives; before, only when the
-        revoked task's message reaches the worker."""
-        return self.celery >= (5, 7)
+        """From Celery 5.6 a worker stores REVOKED when the revoke broadcast arrives; before,
+        only when the revoked task's message reaches it."""
+        return self.celery >= (5, 6)
 
 
 @functools.cache
