@@ -44,7 +44,7 @@ use Psr\Log\LoggerInterface;
 final class CeleryClient
 {
     /** How many task names sendTask() remembers the route of. */
-    private const PLAIN_DELIVERIES = 1000;
+    private const PLAIN_ROUTES = 1000;
 
     /** sendMany() writes about this many messages per MULTI/EXEC round trip. */
     public const CHUNK = 200;
@@ -62,10 +62,8 @@ final class CeleryClient
     /** This client's oid: reply_to of its messages and of the canvas parts it freezes. */
     private readonly string $replyTo;
     private ?PlainTaskEncoder $plainEncoder = null;
-    /** @var array<string, Delivery> where sendTask() without options sends each task name */
-    private array $plainDeliveries = [];
-    /** @var array<string, string> the Redis list of each of those (anonymous exchange) */
-    private array $plainLists = [];
+    /** @var array<string, array{Delivery, string}> where a task name without options goes, and its list */
+    private array $plainRoutes = [];
     /** Lamport clock of this client's task-sent events. */
     private int $eventClock = 0;
     /** Whether chord counters go in the broker's transaction (the backend is the same database). */
@@ -139,17 +137,16 @@ final class CeleryClient
      */
     public function sendTask(string $name, array $args = [], array $kwargs = [], array $options = []): AsyncResult
     {
-        // The template path writes no event: with task_send_sent_event on, the general one does.
-        $plain = $options === [] && !$this->config->sendSentEvent ? $this->plainEnvelope($name, $args, $kwargs) : null;
+        $plain = $options === [] ? $this->plainEnvelope($name, $args, $kwargs) : null;
         if ($plain !== null) {
-            [$taskId, $envelope, $delivery] = $plain;
+            [$taskId, $envelope, $list, $queue] = $plain;
             try {
-                $this->brokerConnection->lPush($this->plainLists[$name] ?? $this->broker->listFor($delivery), $envelope);
+                $this->brokerConnection->lPush($list, $envelope);
             } catch (ConnectionFailed $e) {
                 throw $this->logged($e->duringPublish([$taskId], [], $taskId));
             }
-            $this->logger?->debug(self::PUBLISHED, ['task_id' => $taskId, 'task' => $name, 'queue' => $delivery->queue]);
-            return $this->sentTo($this->newResult($taskId, null), $delivery->queue);
+            $this->logger?->debug(self::PUBLISHED, ['task_id' => $taskId, 'task' => $name, 'queue' => $queue]);
+            return $this->sentTo($this->newResult($taskId, null), $queue);
         }
         $result = $this->send(new Signature($name, $args, $kwargs, $options));
         \assert($result instanceof AsyncResult);
@@ -244,16 +241,16 @@ final class CeleryClient
      */
     private function add(PublishChunk $chunk, Canvas $canvas, array $options): AsyncResult|GroupResult
     {
-        if ($canvas instanceof Signature && $options === [] && $canvas->hasNoOptions() && !$this->config->sendSentEvent) {
+        if ($canvas instanceof Signature && $options === [] && $canvas->hasNoOptions()) {
             $plain = $this->plainEnvelope($canvas->task, $canvas->args, $canvas->kwargs);
             if ($plain !== null) {
-                [$taskId, $envelope, $delivery] = $plain;
-                $chunk->writes[] = ['LPUSH', $this->plainLists[$canvas->task] ?? $this->broker->listFor($delivery), $envelope];
+                [$taskId, $envelope, $list, $queue] = $plain;
+                $chunk->writes[] = ['LPUSH', $list, $envelope];
                 $chunk->taskIds[] = $taskId;
                 if ($this->logger !== null) {
-                    $chunk->described[] = [$canvas->task, $delivery->queue];
+                    $chunk->described[] = [$canvas->task, $queue];
                 }
-                return $this->sentTo($this->newResult($taskId, null), $delivery->queue);
+                return $this->sentTo($this->newResult($taskId, null), $queue);
             }
         }
         $canvas = $options === [] ? $canvas : $canvas->withOptions($options);
@@ -408,26 +405,37 @@ final class CeleryClient
      *
      * @param list<mixed> $args
      * @param array<array-key, mixed> $kwargs
-     * @return array{string, string, Delivery}|null the task id, the envelope, where it goes
+     * @return array{string, string, string, string}|null the task id, the envelope, its list, its queue
      * @throws CeleryBridgeException
      */
     private function plainEnvelope(string $name, array $args, array $kwargs): ?array
     {
-        // Validates the name and routes it once; task_routes depend on the name alone here.
-        $delivery = $this->plainDeliveries[$name] ?? null;
-        if ($delivery === null) {
-            $delivery = $this->deliveryFor(new Signature($name));
-            if (count($this->plainDeliveries) < self::PLAIN_DELIVERIES) {
-                $this->plainDeliveries[$name] = $delivery;
-                if ($delivery->exchange === '') {
-                    $this->plainLists[$name] = $this->broker->listFor($delivery);
-                }
-            }
+        if ($this->config->sendSentEvent) {
+            // The template writes no task-sent event: the general path does.
+            return null;
         }
+        [$delivery, $list] = $this->plainRoutes[$name] ?? $this->plainRoute($name);
         $this->plainEncoder ??= new PlainTaskEncoder($this->builder);
         [$taskId, $deliveryTag] = Uuid::pair();
         $envelope = $this->plainEncoder->envelope($name, $taskId, $args, $kwargs, $deliveryTag, $delivery);
-        return $envelope === null ? null : [$taskId, $envelope, $delivery];
+        return $envelope === null ? null : [$taskId, $envelope, $list, $delivery->queue];
+    }
+
+    /**
+     * Validates the name and routes it (task_routes depend on the name alone here), remembered
+     * for a bounded number of names. A named exchange gets no list: the template refuses it.
+     *
+     * @return array{Delivery, string}
+     * @throws CeleryBridgeException
+     */
+    private function plainRoute(string $name): array
+    {
+        $delivery = $this->deliveryFor(new Signature($name));
+        $route = [$delivery, $delivery->exchange === '' ? $this->broker->listFor($delivery) : ''];
+        if (count($this->plainRoutes) < self::PLAIN_ROUTES) {
+            $this->plainRoutes[$name] = $route;
+        }
+        return $route;
     }
 
     private function newResult(string $id, AsyncResult|GroupResult|null $parent): AsyncResult

@@ -7,6 +7,7 @@ namespace CeleryBridge\Canvas;
 use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Exception\InvalidTaskArgument;
 use CeleryBridge\Message\KombuJson;
+use CeleryBridge\Message\KombuMarker;
 use CeleryBridge\Message\TaskOptions;
 
 /**
@@ -54,7 +55,7 @@ final class Signature implements Canvas
                 ));
             }
         }
-        if (count($kwargs) === 2 && array_key_exists('__type__', $kwargs) && array_key_exists('__value__', $kwargs)) {
+        if (KombuMarker::shaped($kwargs)) {
             // kombu would decode the whole kwargs object as one typed value: no mapping is left.
             throw InvalidTaskArgument::at('kwargs', 'has exactly the keys __type__ and __value__, which kombu decodes '
                 . 'as one typed value instead of keyword arguments; rename them or add another.');

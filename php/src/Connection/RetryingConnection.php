@@ -308,15 +308,14 @@ final class RetryingConnection implements RedisConnection
             if ($retriesDone === 0 && !$late) {
                 throw $failure;
             }
-            $class = $failure::class;
-            throw new $class(sprintf(
-                '%s Gave up after %d attempt%s in %.1f s (%s); the message was not queued.',
-                $failure->getMessage(),
+            // The last failure itself goes up (its class and data intact), told how long we tried.
+            throw $failure->withNote(sprintf(
+                'Gave up after %d attempt%s in %.1f s (%s); the message was not queued.',
                 $retriesDone + 1,
                 $retriesDone === 0 ? '' : 's',
                 microtime(true) - $started,
                 $late ? 'task_publish_timeout' : 'task_publish_retry_policy',
-            ), 0, $failure);
+            ));
         }
         $this->lastReply = null;
         $this->inner->close();

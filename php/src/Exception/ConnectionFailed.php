@@ -65,6 +65,17 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
     }
 
     /**
+     * Adds a sentence to the message, keeping the exception's class and data.
+     *
+     * @internal called by RetryingConnection when it gives up
+     */
+    public function withNote(string $note): static
+    {
+        $this->message .= ' ' . $note;
+        return $this;
+    }
+
+    /**
      * Names the tasks a failed publish was about, as data and in the message.
      *
      * @internal called by CeleryClient on the way out of send()

@@ -22,6 +22,16 @@ final class KombuMarker
 {
     public const TYPES = ['datetime', 'date', 'time', 'decimal', 'uuid', 'bytes', 'base64'];
 
+    /**
+     * Whether kombu reads this map as a typed value: its keys are exactly __type__ and __value__.
+     *
+     * @param array<array-key, mixed> $map
+     */
+    public static function shaped(array $map): bool
+    {
+        return count($map) === 2 && array_key_exists('__type__', $map) && array_key_exists('__value__', $map);
+    }
+
     private function __construct()
     {
     }

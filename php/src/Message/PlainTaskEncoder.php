@@ -84,7 +84,7 @@ final class PlainTaskEncoder
             }
         }
         // kwargs itself can be shaped like a kombu marker, as any map inside can.
-        if (!self::plain($args, 0) || !self::plain($kwargs, 0) || self::markerShaped($kwargs)) {
+        if (!self::plain($args, 0) || !self::plain($kwargs, 0) || KombuMarker::shaped($kwargs)) {
             return null;
         }
         try {
@@ -126,7 +126,7 @@ final class PlainTaskEncoder
         }
         foreach ($values as $value) {
             if (is_array($value)) {
-                if (self::markerShaped($value) || !self::plain($value, $depth + 1)) {
+                if (KombuMarker::shaped($value) || !self::plain($value, $depth + 1)) {
                     return false;
                 }
             } elseif (is_object($value)) {
@@ -134,14 +134,6 @@ final class PlainTaskEncoder
             }
         }
         return true;
-    }
-
-    /**
-     * @param array<array-key, mixed> $map
-     */
-    private static function markerShaped(array $map): bool
-    {
-        return count($map) === 2 && array_key_exists('__type__', $map) && array_key_exists('__value__', $map);
     }
 
     /**

@@ -51,20 +51,38 @@ final class RetryingConnectionTest extends TestCase
 
     public function testGivesUpAfterMaxRetriesWithTheLastFailure(): void
     {
-        $inner = new ScriptedConnection(array_fill(0, 10, self::refused()));
+        $failures = [self::refused(), self::refused(), self::refused(), self::refused()];
+        $inner = new ScriptedConnection($failures);
         $connection = $this->retrying($inner, RetryPolicy::celeryDefault());
 
         try {
             $connection->lPush('celery', 'm');
             self::fail('no exception');
         } catch (ConnectionRefused $e) {
+            self::assertSame($failures[3], $e);
+            self::assertStringStartsWith('Redis at 127.0.0.1:6379', $e->getMessage());
             self::assertStringContainsString('Gave up after 4 attempts', $e->getMessage());
             self::assertStringContainsString('not queued', $e->getMessage());
-            self::assertInstanceOf(ConnectionRefused::class, $e->getPrevious());
         }
         self::assertSame([0.0, 0.2, 0.4], $this->slept);
         self::assertSame([], $inner->pushed);
         self::assertNotContains('LPUSH', $inner->calls);
+    }
+
+    public function testGivingUpKeepsWhatTheFailureKnows(): void
+    {
+        $lost = ConnectionLost::afterSending('h:1', 'PING', 'read error', 0.5);
+        $inner = new ScriptedConnection([self::refused(), $lost]);
+        $connection = $this->retrying($inner, RetryPolicy::fromConfig(['task_publish_retry_policy' => ['max_retries' => 1]]));
+
+        try {
+            $connection->lPush('celery', 'm');
+            self::fail('no exception');
+        } catch (ConnectionLost $e) {
+            self::assertSame($lost, $e);
+            self::assertTrue($e->timedOut());
+            self::assertStringContainsString('Gave up after 2 attempts', $e->getMessage());
+        }
     }
 
     public function testAFailureAfterLpushWasWrittenIsNeverRetried(): void
