@@ -18,7 +18,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -468,6 +469,31 @@ def run_php_script(
         script=script,
         command=command,
     )
+
+
+def php_get_listening(
+    client: redis.Redis, channel: str, start: Callable[[], Future[PhpResult]], timeout: float = 10.0
+) -> Future[PhpResult]:
+    """Start a PHP get() (start() submits it) and return once it listens on `channel`.
+
+    A fresh process GETs the key, SUBSCRIBEs, and GETs the key again before it listens. Once the
+    server has a subscriber and has run both GETs, whatever is published on the channel can only
+    reach PHP through the channel.
+    """
+
+    def get_calls() -> int:
+        return client.info("commandstats").get("cmdstat_get", {}).get("calls", 0)
+
+    before = get_calls()
+    waiter = start()
+    deadline = time.monotonic() + timeout
+    while client.pubsub_numsub(channel)[0][1] == 0 or get_calls() < before + 2:
+        if waiter.done():
+            raise HarnessError(f"PHP finished before it listened on {channel}: {waiter.result()!r}")
+        if time.monotonic() > deadline:
+            raise HarnessError(f"PHP did not subscribe to {channel} and read the key within {timeout}s")
+        time.sleep(0.01)
+    return waiter
 
 
 def ensure_autoload(timeout: float = 120.0) -> Path:

@@ -21,7 +21,7 @@ import pytest
 import redis
 from celery import Celery
 
-from harness import CeleryWorker, RedisServer
+from harness import CeleryWorker, RedisServer, php_get_listening
 from python_worker.result_tasks import SAMPLES
 from versions import WorkerVersions
 
@@ -653,14 +653,10 @@ def test_garbage_published_on_the_result_channel_is_ignored(
     gate = _gate()
     task_id = run_php(PHP_VIEW + f"out($celery->sendTask('tasks.wait_for', ['{gate}'])->id);").json()
     channel = f"celery-task-meta-{task_id}"
-    waiter = ThreadPoolExecutor(1).submit(
+    # Garbage first, once PHP listens on the channel; then let the task finish.
+    waiter = php_get_listening(results_db, channel, lambda: ThreadPoolExecutor(1).submit(
         run_php, PHP_VIEW + f"out($celery->result('{task_id}')->get(timeout: 20.0));"
-    )
-    # Garbage first, once the PHP side is subscribed; then let the task finish.
-    deadline = time.monotonic() + 10
-    while results_db.pubsub_numsub(channel)[0][1] == 0:
-        assert time.monotonic() < deadline, "PHP never subscribed"
-        time.sleep(0.01)
+    ))
     assert results_db.publish(channel, b"\x00garbage{") == 1
     gates.rpush(gate, "payload")
     assert waiter.result(timeout=30).json() == "payload"
