@@ -168,6 +168,22 @@ CASES = [
         "new DateTime('2031-06-07 08:09:00', new DateTimeZone('UTC'))], "
         "['when' => new DateTimeImmutable('2029-12-31T23:59:59-05:00')], []]",
     ),
+    # send_task() hands options it does not know to kombu, which writes them as properties.
+    Case(
+        "amqp_properties",
+        {
+            "app_id": "billing",
+            "user_id": "bob",
+            "message_id": "m-1",
+            "type": "invoice",
+            "cluster_id": "c1",
+            "timestamp": 1764000000,
+            "reply_to": "billing-replies",
+        },
+        "['tasks.record', [], [], ['app_id' => 'billing', 'user_id' => 'bob', 'message_id' => 'm-1', "
+        "'type' => 'invoice', 'cluster_id' => 'c1', 'timestamp' => 1764000000, "
+        "'reply_to' => 'billing-replies']]",
+    ),
     Case("countdown", {"countdown": 30}, "['tasks.record', [], [], ['countdown' => 30]]"),
     Case("countdown_float", {"countdown": 2.5}, "['tasks.record', [], [], ['countdown' => 2.5]]"),
     # Celery only converts a truthy countdown: 0 means no eta at all.
@@ -467,6 +483,13 @@ def test_cases_cover_every_publish_option() -> None:
         "parent_id",
         "argsrepr",
         "kwargsrepr",
+        "reply_to",
+        "app_id",
+        "user_id",
+        "message_id",
+        "type",
+        "cluster_id",
+        "timestamp",
     }
     assert publish_options <= from_cases
     assert {case.config for case in CASES} == set(CONFIGS)

@@ -38,18 +38,28 @@ interface Canvas
     public function withPartial(array $args, array $kwargs = []): self;
 
     /**
+     * A copy whose parent's result is not handed to it (Celery's `.set(immutable=True)`): a
+     * signature or a chain keeps its own arguments, a group makes every task immutable, a chord
+     * its header tasks.
+     */
+    public function asImmutable(): self;
+
+    /**
      * A copy with success callbacks added (Celery's `.link()`): each runs with the result as
-     * its first argument, unless it is immutable.
+     * its first argument, unless it is immutable. A callback may be any canvas: the worker
+     * applies it as Celery's own client would.
      *
      * @throws InvalidCanvas
      */
-    public function withLink(Signature ...$callbacks): self;
+    public function withLink(Canvas ...$callbacks): self;
 
     /**
      * A copy with error callbacks added (Celery's `.link_error()`): each runs with the failed
-     * task's id as its first argument.
+     * task's id as its first argument. An errback may be any canvas.
+     *
+     * @throws InvalidCanvas
      */
-    public function withLinkError(Signature ...$errbacks): self;
+    public function withLinkError(Canvas ...$errbacks): self;
 
     /**
      * The signature dict Celery embeds in messages: task, args, kwargs, options, subtask_type,

@@ -88,14 +88,21 @@ final class CanvasPlanner
     public function steps(Chain $chain): array
     {
         $flat = [];
+        $emptyGroup = null;
         foreach ($chain->tasks as $task) {
             if ($task instanceof Chain) {
                 array_push($flat, ...$this->steps($task));
             } elseif ($task instanceof Chord && $task->body instanceof Chain) {
                 array_push($flat, ...$this->steps($this->unroll($task)));
+            } elseif ($task instanceof Group && $task->flattened() === []) {
+                // Celery skips an empty group in a chain, unless nothing else is left.
+                $emptyGroup = $task;
             } else {
                 $flat[] = $task;
             }
+        }
+        if ($flat === [] && $emptyGroup !== null) {
+            return [$emptyGroup];
         }
         $reversed = [];
         for ($i = count($flat) - 1; $i >= 0; $i--) {
@@ -224,6 +231,15 @@ final class CanvasPlanner
         AsyncResult|GroupResult|null $parent,
     ): AsyncResult|GroupResult {
         $groupId = $chord->header->id ?? ($this->newId)();
+        if ($chord->header->flattened() === []) {
+            // No header task will ever complete the chord: Celery's chord.run publishes the
+            // body at once, as body.delay([]), with the empty header as its parent.
+            return $this->publish(
+                $chord->body->withPartial([[]]),
+                ['group_id' => $tail['group_id'] ?? $groupId] + $tail,
+                ($this->newGroupResult)($groupId, [], $parent),
+            );
+        }
         // The body belongs to the enclosing group if there is one, else to the chord's own.
         [$body, $build] = $this->freeze($chord->body, ['group_id' => $tail['group_id'] ?? $groupId] + $tail);
         if (isset($tail['group_id'])) {
@@ -275,7 +291,7 @@ final class CanvasPlanner
         $taskId = $signature->options->taskId ?? ($this->newId)();
         $dict = $signature->toCelery();
         $dict['options']->task_id = $taskId;
-        $dict['options']->reply_to = $this->replyTo;
+        $dict['options']->reply_to ??= $this->replyTo;
         self::addContext($dict['options'], $context);
         return [$dict, fn (AsyncResult|GroupResult|null $parent): AsyncResult => ($this->newResult)($taskId, $parent)];
     }

@@ -20,6 +20,9 @@ final class Chain implements Canvas
     /** @var list<Canvas> */
     public readonly array $tasks;
 
+    /** Set on a copy by asImmutable(): the worker then runs the chain without the parent's result. */
+    private bool $immutable = false;
+
     /**
      * @throws InvalidCanvas when there is no task
      */
@@ -44,7 +47,7 @@ final class Chain implements Canvas
     /** A copy with more steps at the end (Celery's `chain | sig`). */
     public function then(Canvas ...$tasks): self
     {
-        return new self(...$this->tasks, ...array_values($tasks));
+        return $this->withTasks([...$this->tasks, ...array_values($tasks)]);
     }
 
     /**
@@ -72,21 +75,29 @@ final class Chain implements Canvas
         if ($rest !== []) {
             $tasks[0] = $tasks[0]->withOptions($rest);
         }
-        return new self(...$tasks);
+        return $this->withTasks($tasks);
     }
 
     /** The first task gets them, as in Celery's chain.apply_async(args, kwargs). */
     public function withPartial(array $args, array $kwargs = []): self
     {
-        if ($args === [] && $kwargs === []) {
+        if ($this->immutable || ($args === [] && $kwargs === [])) {
             return $this;
         }
         $tasks = $this->tasks;
         $tasks[0] = $tasks[0]->withPartial($args, $kwargs);
-        return new self(...$tasks);
+        return $this->withTasks($tasks);
     }
 
-    public function withLink(Signature ...$callbacks): self
+    /** Celery's chain.set(immutable=True): the first task is not given the parent's result. */
+    public function asImmutable(): self
+    {
+        $copy = clone $this;
+        $copy->immutable = true;
+        return $copy;
+    }
+
+    public function withLink(Canvas ...$callbacks): self
     {
         if ($callbacks === []) {
             return $this;
@@ -94,15 +105,15 @@ final class Chain implements Canvas
         $tasks = $this->tasks;
         $last = count($tasks) - 1;
         $tasks[$last] = $tasks[$last]->withLink(...$callbacks);
-        return new self(...$tasks);
+        return $this->withTasks($tasks);
     }
 
-    public function withLinkError(Signature ...$errbacks): self
+    public function withLinkError(Canvas ...$errbacks): self
     {
         if ($errbacks === []) {
             return $this;
         }
-        return new self(...array_map(static fn (Canvas $task) => $task->withLinkError(...$errbacks), $this->tasks));
+        return $this->withTasks(array_map(static fn (Canvas $task) => $task->withLinkError(...$errbacks), $this->tasks));
     }
 
     public function toCelery(): array
@@ -113,6 +124,17 @@ final class Chain implements Canvas
             ['tasks' => array_map(static fn (Canvas $task) => $task->toCelery(), $this->tasks)],
             new \stdClass(),
             'chain',
+            $this->immutable,
         );
+    }
+
+    /**
+     * @param list<Canvas> $tasks
+     */
+    private function withTasks(array $tasks): self
+    {
+        $copy = new self(...$tasks);
+        $copy->immutable = $this->immutable;
+        return $copy;
     }
 }

@@ -13,7 +13,9 @@ use CeleryBridge\Message\TaskOptions;
  * GroupResult.
  *
  * With the Redis result backend the workers count finished header tasks against the chord
- * size the client stores before publishing, so a chord needs the client's backend.
+ * size the client stores before publishing, so a chord needs the client's backend. A chord
+ * with an empty header publishes its body at once with [] as the header's results, as Celery's
+ * chord.run does.
  */
 final class Chord implements Canvas
 {
@@ -54,8 +56,14 @@ final class Chord implements Canvas
         return $args === [] && $kwargs === [] ? $this : new self($this->header->withPartial($args, $kwargs), $this->body);
     }
 
+    /** Celery's chord.set_immutable(): the header tasks become immutable. */
+    public function asImmutable(): self
+    {
+        return new self($this->header->asImmutable(), $this->body);
+    }
+
     /** Adds the callbacks to the body, which runs last. */
-    public function withLink(Signature ...$callbacks): self
+    public function withLink(Canvas ...$callbacks): self
     {
         return $callbacks === [] ? $this : new self($this->header, $this->body->withLink(...$callbacks));
     }
@@ -64,7 +72,7 @@ final class Chord implements Canvas
      * Adds the errbacks to the body. When a header task fails the chord fails the body with a
      * ChordError and runs the body's errbacks.
      */
-    public function withLinkError(Signature ...$errbacks): self
+    public function withLinkError(Canvas ...$errbacks): self
     {
         return $errbacks === [] ? $this : new self($this->header, $this->body->withLinkError(...$errbacks));
     }

@@ -11,7 +11,9 @@ use CeleryBridge\Message\TaskOptions;
  * Tasks run in parallel (Celery's group). Every task carries the group id and its position,
  * and sending the group returns a GroupResult whose values come in the order of the tasks.
  *
- * A group inside a group is flattened into it, as Celery does.
+ * A group inside a group is flattened into it, as Celery does. An empty group publishes
+ * nothing and its result is an empty list; in a chain it is skipped, unless it is the
+ * only step; as a chord header it runs the body at once with [] (all as Celery does).
  */
 final class Group implements Canvas
 {
@@ -21,14 +23,8 @@ final class Group implements Canvas
     /** The group id, when chosen in advance with the task_id option. */
     public readonly ?string $id;
 
-    /**
-     * @throws InvalidCanvas when there is no task
-     */
     public function __construct(Canvas ...$tasks)
     {
-        if ($tasks === []) {
-            throw InvalidCanvas::empty('Group');
-        }
         $this->tasks = array_values($tasks);
         $this->id = null;
     }
@@ -82,18 +78,27 @@ final class Group implements Canvas
      * only, so it runs once, after that task (not after the whole group: that is a Chord), and
      * without the task's result.
      */
-    public function withLink(Signature ...$callbacks): self
+    public function withLink(Canvas ...$callbacks): self
     {
         if ($callbacks === []) {
             return $this;
         }
+        if ($this->tasks === []) {
+            throw InvalidCanvas::linkOnEmptyGroup();
+        }
         $tasks = $this->tasks;
-        $tasks[0] = $tasks[0]->withLink(...array_map(static fn (Signature $s): Signature => $s->asImmutable(), $callbacks));
+        $tasks[0] = $tasks[0]->withLink(...array_map(static fn (Canvas $c): Canvas => $c->asImmutable(), $callbacks));
         return self::create($tasks, $this->id);
     }
 
+    /** Celery's group.set_immutable(): every task becomes immutable, the group itself does not. */
+    public function asImmutable(): self
+    {
+        return self::create(array_map(static fn (Canvas $task): Canvas => $task->asImmutable(), $this->tasks), $this->id);
+    }
+
     /** Adds the errbacks to every task of the group (Celery's group.link_error()). */
-    public function withLinkError(Signature ...$errbacks): self
+    public function withLinkError(Canvas ...$errbacks): self
     {
         if ($errbacks === []) {
             return $this;

@@ -109,7 +109,7 @@ final class Signature implements Canvas
     /**
      * Adds to the callbacks already set (the "link" option replaces them).
      */
-    public function withLink(Signature ...$callbacks): self
+    public function withLink(Canvas ...$callbacks): self
     {
         return $callbacks === []
             ? $this
@@ -119,7 +119,7 @@ final class Signature implements Canvas
     /**
      * Adds to the errbacks already set (the "link_error" option replaces them).
      */
-    public function withLinkError(Signature ...$errbacks): self
+    public function withLinkError(Canvas ...$errbacks): self
     {
         return $errbacks === []
             ? $this

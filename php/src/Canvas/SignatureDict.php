@@ -45,9 +45,9 @@ final class SignatureDict
         $dict = new \stdClass();
         foreach ($options->toArray() as $name => $value) {
             $dict->{$name} = match (true) {
-                $value instanceof Signature => $value->toCelery(),
-                is_array($value) && $value !== [] && ($value[0] ?? null) instanceof Signature
-                    => array_map(static fn (Signature $s) => $s->toCelery(), $value),
+                $value instanceof Canvas => $value->toCelery(),
+                is_array($value) && $value !== [] && ($value[0] ?? null) instanceof Canvas
+                    => array_map(static fn (Canvas $c) => $c->toCelery(), $value),
                 default => KombuJson::normalize($value, 'options.' . $name),
             };
         }

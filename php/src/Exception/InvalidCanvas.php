@@ -15,6 +15,12 @@ final class InvalidCanvas extends \InvalidArgumentException implements CeleryBri
         return new self(sprintf('A %s needs at least one task; an empty one would never produce a result.', $form));
     }
 
+    public static function linkOnEmptyGroup(): self
+    {
+        return new self('An empty Group cannot take a callback: Celery\'s group.link() links it to the first task, '
+            . 'and there is none. Use a Chord, whose body runs with [] when its header is empty.');
+    }
+
     public static function groupOption(string $option): self
     {
         return new self(match ($option) {

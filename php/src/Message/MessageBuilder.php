@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Message;
 
+use CeleryBridge\Canvas\Canvas;
 use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Exception\InvalidOption;
 
@@ -45,7 +46,7 @@ final class MessageBuilder
 
         $properties = [
             'correlation_id' => $taskId,
-            'reply_to' => $this->replyTo,
+            'reply_to' => $options->replyTo ?? $this->replyTo,
         ];
         // send_task() hands the options it does not know itself to kombu, which makes them
         // message properties: argsrepr and kwargsrepr end up there too.
@@ -55,6 +56,7 @@ final class MessageBuilder
         if ($options->kwargsrepr !== null) {
             $properties['kwargsrepr'] = $options->kwargsrepr;
         }
+        $properties += $options->properties;
         $properties['delivery_mode'] = 2;
         if ($expires !== null) {
             // kombu's Producer turns the seconds left into a per-message TTL in milliseconds.
@@ -223,11 +225,11 @@ final class MessageBuilder
     }
 
     /**
-     * @param list<Signature> $signatures
+     * @param list<Canvas> $signatures
      * @return list<array<string, mixed>>|null
      */
     private function signatureList(array $signatures): ?array
     {
-        return $signatures === [] ? null : array_map(static fn (Signature $s) => $s->toCelery(), $signatures);
+        return $signatures === [] ? null : array_map(static fn (Canvas $c) => $c->toCelery(), $signatures);
     }
 }

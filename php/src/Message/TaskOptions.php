@@ -4,7 +4,8 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Message;
 
-use CeleryBridge\Canvas\Signature;
+use CeleryBridge\Canvas\Canvas;
+use CeleryBridge\Canvas\Chain;
 use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Exception\InvalidTaskArgument;
 
@@ -19,8 +20,15 @@ final class TaskOptions
         'countdown', 'eta', 'expires', 'priority', 'queue', 'routing_key', 'exchange', 'retries',
         'time_limit', 'soft_time_limit', 'task_id', 'shadow', 'ignore_result', 'headers', 'link',
         'link_error', 'serializer', 'compression', 'root_id', 'parent_id', 'group_id', 'group_index',
-        'argsrepr', 'kwargsrepr',
+        'argsrepr', 'kwargsrepr', 'reply_to', ...self::PROPERTIES,
     ];
+
+    /**
+     * AMQP message properties: Celery's send_task() hands the options it does not know to kombu,
+     * whose publish() writes them into the message's properties as given. Workers do not read
+     * them; brokers and tools that inspect messages do (e.g. app_id names the sending app).
+     */
+    public const PROPERTIES = ['app_id', 'user_id', 'message_id', 'type', 'cluster_id', 'timestamp'];
 
     /**
      * Header names of protocol 2. Custom headers are merged into the same object by Celery,
@@ -38,8 +46,9 @@ final class TaskOptions
     /**
      * @param array<string, mixed> $given the validated options, as passed (for toArray())
      * @param \stdClass $headers custom headers, normalized
-     * @param list<Signature> $link
-     * @param list<Signature> $linkError
+     * @param list<Canvas> $link
+     * @param list<Canvas> $linkError
+     * @param array<string, string|int> $properties the AMQP properties given, in PROPERTIES order
      */
     private function __construct(
         private readonly array $given,
@@ -67,6 +76,8 @@ final class TaskOptions
         public readonly ?int $groupIndex = null,
         public readonly ?string $argsrepr = null,
         public readonly ?string $kwargsrepr = null,
+        public readonly ?string $replyTo = null,
+        public readonly array $properties = [],
     ) {
     }
 
@@ -114,6 +125,10 @@ final class TaskOptions
             // the same names), e.g. to keep secrets passed as arguments out of them.
             argsrepr: isset($options['argsrepr']) ? self::text('argsrepr', $options['argsrepr'], allowEmpty: true) : null,
             kwargsrepr: isset($options['kwargsrepr']) ? self::text('kwargsrepr', $options['kwargsrepr'], allowEmpty: true) : null,
+            // The task's request.reply_to (and the message's reply_to property) instead of the
+            // client's oid, as send_task(reply_to=...) does.
+            replyTo: isset($options['reply_to']) ? self::text('reply_to', $options['reply_to']) : null,
+            properties: self::properties($options),
         );
     }
 
@@ -238,6 +253,22 @@ final class TaskOptions
         return is_string($value) && mb_check_encoding($value, 'UTF-8') && preg_match('/[\x00-\x1f\x7f]/', $value) !== 1;
     }
 
+    /**
+     * @param array<string, mixed> $options
+     * @return array<string, string|int>
+     */
+    private static function properties(array $options): array
+    {
+        $properties = [];
+        foreach (self::PROPERTIES as $name) {
+            if (isset($options[$name])) {
+                // AMQP's timestamp is a whole number of seconds; the others are short strings.
+                $properties[$name] = $name === 'timestamp' ? self::count($name, $options[$name]) : self::text($name, $options[$name]);
+            }
+        }
+        return $properties;
+    }
+
     private static function headers(mixed $value): \stdClass
     {
         if (!is_array($value) || ($value !== [] && array_is_list($value))) {
@@ -260,17 +291,26 @@ final class TaskOptions
     }
 
     /**
-     * @return list<Signature>
+     * Callbacks: any canvas, which the worker applies with the result (or the failed task's id).
+     *
+     * @return list<Canvas>
      */
     private static function signatures(string $name, mixed $value): array
     {
-        $list = $value instanceof Signature ? [$value] : $value;
+        $list = $value instanceof Canvas ? [$value] : $value;
         if (!is_array($list) || !array_is_list($list)) {
-            throw InvalidOption::invalid($name, $value, 'expected a Signature or a list of Signatures.');
+            throw InvalidOption::invalid($name, $value, 'expected a canvas (Signature, Chain, Group, Chord) or a list of them.');
         }
         foreach ($list as $item) {
-            if (!$item instanceof Signature) {
-                throw InvalidOption::invalid($name, $item, 'expected a CeleryBridge\Canvas\Signature.');
+            if (!$item instanceof Canvas) {
+                throw InvalidOption::invalid($name, $item, 'expected a Signature, Chain, Group or Chord.');
+            }
+            if ($name === 'link_error' && $item instanceof Chain) {
+                // celery.chain is not a bound task, so the worker calls it in-process as
+                // errback(request, exc, traceback), which fails to serialize the request.
+                throw InvalidOption::invalid($name, $item, 'a Chain as errback never runs: Celery workers call it '
+                    . 'with (request, exc, traceback) and fail to serialize the request. Wrap it in a group, '
+                    . 'new Group($chain), which the worker applies with the failed task\'s id.');
             }
         }
         return $list;

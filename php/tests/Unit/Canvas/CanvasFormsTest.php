@@ -56,17 +56,58 @@ final class CanvasFormsTest extends TestCase
         );
     }
 
-    public function testEmptyFormsAreRefused(): void
+    public function testAnEmptyChainIsRefusedAnEmptyGroupOrHeaderIsNot(): void
     {
-        $makers = [static fn () => new Chain(), static fn () => new Group(), static fn () => new Chord([], self::sig('tasks.xsum'))];
-        foreach ($makers as $make) {
-            try {
-                $make();
-                self::fail('an empty form was accepted');
-            } catch (InvalidCanvas $e) {
-                self::assertStringContainsString('at least one task', $e->getMessage());
-            }
-        }
+        self::assertSame([], (new Group())->tasks);
+        self::assertSame([], (new Chord([], self::sig('tasks.xsum')))->header->tasks);
+        $this->expectExceptionMessage('at least one task');
+        new Chain();
+    }
+
+    public function testAnEmptyGroupCannotTakeACallback(): void
+    {
+        $this->expectException(InvalidCanvas::class);
+        $this->expectExceptionMessage('empty Group cannot take a callback');
+        (new Group())->withLink(self::sig('tasks.log'));
+    }
+
+    public function testAnyCanvasIsACallbackAndTravelsAsItsSignatureDict(): void
+    {
+        $chain = new Chain(self::sig('tasks.add', 10), self::sig('tasks.mul', 2));
+        $group = new Group(self::sig('tasks.log', 'a'), self::sig('tasks.log', 'b'));
+        $chord = new Chord([self::sig('tasks.add', 1)], self::sig('tasks.xsum'));
+        $linked = self::sig('tasks.add', 1, 2)->withLink($chain, $group)->withLinkError($chord);
+
+        self::assertSame([$chain, $group], $linked->options->link);
+        $options = $linked->toCelery()['options'];
+        self::assertSame(
+            ['celery.chain', 'chain', false, 'celery.group', 'group', 'celery.chord', 'chord'],
+            [
+                $options->link[0]['task'], $options->link[0]['subtask_type'], $options->link[0]['immutable'],
+                $options->link[1]['task'], $options->link[1]['subtask_type'],
+                $options->link_error[0]['task'], $options->link_error[0]['subtask_type'],
+            ],
+        );
+    }
+
+    public function testImmutableCanvasesAsCelerySetsThem(): void
+    {
+        $chain = (new Chain(self::sig('tasks.add', 10), self::sig('tasks.mul', 2)))->asImmutable();
+        $group = (new Group(self::sig('tasks.log', 'a'), self::sig('tasks.log', 'b')))->asImmutable();
+        $chord = (new Chord([self::sig('tasks.add', 1)], self::sig('tasks.xsum')))->asImmutable();
+
+        // A chain carries the flag itself, and keeps it through later copies; it ignores partials.
+        self::assertTrue($chain->then(self::sig('tasks.log'))->withOptions(['queue' => 'q'])->toCelery()['immutable']);
+        self::assertSame($chain, $chain->withPartial([1]));
+        // A group passes it to its tasks (group.set_immutable), a chord to its header tasks.
+        self::assertSame([false, true, true], [
+            $group->toCelery()['immutable'],
+            ...array_map(static fn (Signature $s) => $s->immutable, $group->tasks),
+        ]);
+        self::assertSame([true, false], [$chord->header->tasks[0]->immutable, $chord->body->toCelery()['immutable']]);
+        // Group::withLink() makes any callback immutable.
+        $linked = $group->withLink(new Chain(self::sig('tasks.log'), self::sig('tasks.log')));
+        self::assertTrue($linked->tasks[0]->options->link[0]->toCelery()['immutable']);
     }
 
     public function testChainOptionsGoWhereCeleryPutsThem(): void

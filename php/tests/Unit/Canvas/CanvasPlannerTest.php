@@ -314,6 +314,32 @@ final class CanvasPlannerTest extends TestCase
         self::assertSame('f', $outer->body->body->body->task);
     }
 
+    public function testAnEmptyGroupPublishesNothingAndIsSkippedInAChain(): void
+    {
+        $alone = $this->plan((new Group())->withOptions(['task_id' => 'g']));
+        $inChain = $this->plan(new Chain(new Group(), self::sig('tasks.a', 'a'), new Group(), self::sig('tasks.b', 'b'), new Group()));
+        $onlyEmpty = $this->plan(new Chain(new Group(), new Group(new Group())));
+
+        self::assertSame([], $alone->tasks);
+        self::assertInstanceOf(GroupResult::class, $alone->result);
+        self::assertSame(['g', []], [$alone->result->id, $alone->result->results]);
+        self::assertSame(['a'], array_map(static fn (PlannedTask $t) => $t->taskId, $inChain->tasks));
+        self::assertSame(['task:b', 'task:a'], self::lineage($inChain->result));
+        self::assertSame([[], []], [$onlyEmpty->tasks, $onlyEmpty->result instanceof GroupResult ? $onlyEmpty->result->results : null]);
+    }
+
+    public function testAChordWithAnEmptyHeaderPublishesItsBodyWithAnEmptyList(): void
+    {
+        $plan = $this->plan(new Chord((new Group())->withOptions(['task_id' => 'g']), self::sig('tasks.add', 'x', 7)));
+
+        // Celery's chord.run: body.delay([]), the body frozen with the chord's group id.
+        self::assertSame([], $plan->chordSizes);
+        self::assertCount(1, $plan->tasks);
+        self::assertSame([[], 7], $plan->tasks[0]->signature->args);
+        self::assertSame(['x', 'g'], [$plan->tasks[0]->taskId, $plan->tasks[0]->signature->options->groupId]);
+        self::assertSame(['task:x', 'group:g'], self::lineage($plan->result));
+    }
+
     public function testAnUnknownCanvasClassIsRefused(): void
     {
         $foreign = new class () implements Canvas {
@@ -322,12 +348,17 @@ final class CanvasPlannerTest extends TestCase
                 return $this;
             }
 
-            public function withLink(Signature ...$callbacks): self
+            public function withLink(Canvas ...$callbacks): self
             {
                 return $this;
             }
 
-            public function withLinkError(Signature ...$errbacks): self
+            public function withLinkError(Canvas ...$errbacks): self
+            {
+                return $this;
+            }
+
+            public function asImmutable(): self
             {
                 return $this;
             }

@@ -81,6 +81,23 @@ final class MessageBuilderTest extends TestCase
         );
     }
 
+    public function testAmqpPropertiesGoIntoThePropertiesAsKombuWritesThem(): void
+    {
+        $message = $this->build(new Signature('tasks.add', [1, 2], [], [
+            'timestamp' => 1764000000, 'app_id' => 'billing', 'reply_to' => 'my-oid', 'type' => 'invoice',
+        ]));
+
+        self::assertSame(
+            ['correlation_id', 'reply_to', 'app_id', 'type', 'timestamp', 'delivery_mode'],
+            array_slice(array_keys($message->properties), 0, 6),
+        );
+        self::assertSame(['my-oid', 'billing', 'invoice', 1764000000], [
+            $message->properties['reply_to'], $message->properties['app_id'], $message->properties['type'],
+            $message->properties['timestamp'],
+        ]);
+        self::assertArrayNotHasKey('app_id', $message->headers);
+    }
+
     public function testEtaInAnyZoneIsSentInUtcWithAnExplicitOffset(): void
     {
         $eta = new \DateTimeImmutable('2026-11-24 12:00:00', new \DateTimeZone('America/New_York'));

@@ -60,7 +60,10 @@ final class TaskOptionsTest extends TestCase
         yield 'reserved header' => [['headers' => ['id' => 'x']], '/the header "id" is part of Celery\'s task protocol/'];
         yield 'headers list' => [['headers' => ['a', 'b']], '/"headers" has the value array\(2\)/'];
         yield 'header NAN' => [['headers' => ['x' => NAN]], '/headers\[\'x\'\] is NAN/'];
-        yield 'link not a signature' => [['link' => 'tasks.log'], '/"link" has the value "tasks.log"; expected a Signature/'];
+        yield 'app_id not text' => [['app_id' => ['x']], '/"app_id" has the value .*expected a non-empty UTF-8 string/'];
+        yield 'timestamp not whole seconds' => [['timestamp' => 1.5], '/"timestamp" has the value 1.5; expected an integer/'];
+        yield 'reply_to with a newline' => [['reply_to' => "a\nb"], '/"reply_to" has the value/'];
+        yield 'link not a signature' => [['link' => 'tasks.log'], '/"link" has the value "tasks.log"; expected a canvas /'];
         yield 'unknown serializer' => [['serializer' => 'pickle'], '/"serializer" has the value "pickle"; expected one of json/'];
         yield 'unknown compression' => [['compression' => 'gzencode'], '/"compression" has the value "gzencode"/'];
     }
