@@ -17,6 +17,7 @@ shared between messages must be shared on both), after removing two deliberate d
   - an option that is null or an empty list on one side and missing on the other, in a
     signature dict (e.g. Python's chain of a chord-led chain leaves "chain": [] and "root_id":
     null in the body): the worker drops null options and reads an empty chain as none.
+Celery's stamped_headers come from a set, so their order is not compared.
 The result backend keys (the chord size key "<prefix>celery-taskset-meta-<gid>.s") must be
 the same too, with a TTL.
 """
@@ -139,6 +140,8 @@ class Case:
     options: dict[str, Any] = field(default_factory=dict)
     # result_backend_transport_options.global_keyprefix of both clients.
     backend_prefix: str | None = None
+    # Python: canvas.stamp(**stamps) after the options are set; PHP: the "stamps" option.
+    stamps: dict[str, Any] = field(default_factory=dict)
 
 
 def add(*args: int, id: str | None = None) -> S:
@@ -195,6 +198,20 @@ CASES = [
         "chain_in_chord_header",
         Cd(G([Ch([add(1, 1, id="a"), mul(3, id="b")]), add(2, 2, id="c")], id="g"), xsum(id="d")),
     ),
+    # Stamping (Celery 5.3+) reaches every task of the canvas, and a task's callbacks.
+    Case(
+        "stamped_task_and_its_callbacks",
+        add(1, 2, id="a"),
+        {"link": LOG, "link_error": ON_ERROR},
+        stamps={"batch": "b-1", "tenant": {"id": 7, "tags": ["x"]}},
+    ),
+    Case("stamped_chain", Ch([add(2, 2, id="a"), mul(4, id="b"), mul(5, id="c")]), stamps={"batch": "b-2"}),
+    Case("stamped_group", G([add(1, 1, id="a"), add(2, 2, id="b")], id="g"), stamps={"batch": "b-3"}),
+    Case(
+        "stamped_chord",
+        Cd(G([add(1, 1, id="a"), add(2, 2, id="b")], id="g"), xsum(id="c")),
+        stamps={"batch": "b-4"},
+    ),
 ]
 
 
@@ -231,7 +248,12 @@ def publish_python(server: RedisServer, case: Case) -> None:
             name: [item.python(app) for item in value] if isinstance(value, list) else value.python(app)
             for name, value in case.options.items()
         }
-        case.canvas.python(app).apply_async(**options)
+        canvas = case.canvas.python(app)
+        if case.stamps:
+            canvas.set(**options)
+            options = {}
+            canvas.stamp(**case.stamps)
+        canvas.apply_async(**options)
     finally:
         app.close()
     # Celery's results unsubscribe from the backend when collected: let that happen now,
@@ -241,13 +263,14 @@ def publish_python(server: RedisServer, case: Case) -> None:
 
 
 def publish_php(server: RedisServer, case: Case, tmp_path: Path) -> None:
+    stamps = {"stamps": case.stamps} if case.stamps else {}
     script = tmp_path / f"{case.id}.php"
     script.write_text(
         php_script(
             "use CeleryBridge\\Canvas\\{Signature, Chain, Group, Chord};\n"
             f"$celery = new CeleryClient({php_value(server.url(PHP_DB))}, "
             f"{php_value(server.url(PHP_BACKEND_DB))}, {php_value(client_config(case))});\n"
-            f"$celery->send({case.canvas.php()}, {php_value(case.options)});\n"
+            f"$celery->send({case.canvas.php()}, {php_value(case.options | stamps)});\n"
         )
     )
     result = run_php_script(script, {}, timeout=30)
@@ -289,6 +312,19 @@ def drop_empty_options(left: Any, right: Any) -> None:
     elif isinstance(left, list) and isinstance(right, list):
         for one, other in zip(left, right, strict=False):
             drop_empty_options(one, other)
+
+
+def sort_stamped_headers(value: Any) -> None:
+    """Celery builds stamped_headers from a set: its order changes from run to run."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "stamped_headers" and isinstance(item, list):
+                item.sort()
+            else:
+                sort_stamped_headers(item)
+    elif isinstance(value, list):
+        for item in value:
+            sort_stamped_headers(item)
 
 
 def stand_in_group_ids(
@@ -334,6 +370,7 @@ def test_php_canvas_publishes_what_python_canvas_publishes(
         for size in pop_chord_sizes(php_message):
             assert isinstance(size, int) and str(size).encode() in {value for value, _ in php_sizes.values()}
     drop_empty_options(python_messages, php_messages)
+    sort_stamped_headers([python_messages, php_messages])
     found = differences(python_messages, php_messages)
     assert found == [], "\n".join(found)
 

@@ -130,6 +130,39 @@ def test_php_revoke_publishes_what_python_publishes(
     assert differences(normalize(python_envelope), normalize(php_envelope)) == []
 
 
+def test_php_revoke_by_stamped_headers_publishes_what_python_publishes(
+    redis_server: RedisServer, tmp_path: Path
+) -> None:
+    client = redis_server.client(CONTROL_DB)
+    app = Celery("revoke-wire", set_as_current=False)
+    app.conf.update(broker_url=redis_server.url(CONTROL_DB), broker_connection_retry_on_startup=True)
+    try:
+        python_channel, python_envelope = capture(
+            client,
+            lambda: app.control.revoke_by_stamped_headers(
+                {"batch": ["b-1", "b-2"], "tenant": "acme"}, terminate=True, signal="SIGKILL"
+            ),
+        )
+    finally:
+        app.close()
+    php_channel, php_envelope = capture(
+        client,
+        lambda: run(
+            tmp_path,
+            "stamped",
+            php_client(redis_server.url(CONTROL_DB))
+            + "echo json_encode($celery->revokeByStampedHeaders("
+            "['batch' => ['b-1', 'b-2'], 'tenant' => 'acme'], terminate: true, signal: 'SIGKILL'));",
+        ),
+    )
+    client.close()
+
+    assert php_channel == python_channel
+    for envelope in (python_envelope, php_envelope):
+        envelope["headers"].pop("expires")
+    assert differences(normalize(python_envelope), normalize(php_envelope)) == []
+
+
 def test_channel_names(redis_server: RedisServer, tmp_path: Path) -> None:
     """The mailbox channel for each setting, as the workers PSUBSCRIBE it (db 12 here)."""
     channels = {}
@@ -185,6 +218,38 @@ def test_revoked_eta_task_never_runs_and_reads_revoked(
     assert task_id in revoked[2]
     # At its ETA the worker drops it instead of running it.
     worker.wait_for_log(rf"Discarding revoked task: tasks\.record\[{task_id}\]", timeout=10, since=mark)
+    send = "$celery = new CeleryClient(broker: $brokerUrl);\n$celery->sendTask('tasks.record', ['sentinel']);"
+    assert sentinel_drain(records, lambda: run_php(send)) == []
+
+
+def test_tasks_stamped_with_a_revoked_value_never_run(
+    worker: CeleryWorker, run_php, records: Records, worker_release: WorkerVersions
+) -> None:
+    """A batch stamped from PHP is revoked by its stamp: the worker drops the matching task it
+    holds for its ETA and stores REVOKED; the task stamped with another value runs."""
+    if not worker_release.stamping:
+        pytest.skip("stamping exists from Celery 5.3")
+    mark = worker.mark()
+    ids = run_php(
+        "$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);\n"
+        "$send = fn ($b) => $celery->sendTask('tasks.record', [$b], [], "
+        "['countdown' => 2, 'stamps' => ['batch' => $b]]);\n"
+        "echo json_encode([$send('b-1')->id, $send('b-2')->id]);"
+    ).json()
+    for task_id in ids:
+        worker.wait_for_log(received_log("tasks.record", task_id), since=mark)
+
+    outcome = run_php(
+        "$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);\n"
+        "$heard = $celery->revokeByStampedHeaders(['batch' => 'b-1']);\n"
+        f"try {{ $celery->result('{ids[0]}')->get(timeout: 10.0); $first = 'ran'; }}\n"
+        "catch (CeleryBridge\\Exception\\TaskRevoked $e) { $first = 'revoked'; }\n"
+        f"$second = $celery->result('{ids[1]}')->get(timeout: 10.0)['args'];\n"
+        "echo json_encode([$heard, $first, $second]);"
+    ).json()
+
+    assert outcome == [1, "revoked", ["b-2"]]
+    assert [record["args"] for record in records.pop_many(1)] == [["b-2"]]
     send = "$celery = new CeleryClient(broker: $brokerUrl);\n$celery->sendTask('tasks.record', ['sentinel']);"
     assert sentinel_drain(records, lambda: run_php(send)) == []
 

@@ -67,6 +67,11 @@ class WorkerVersions:
         return self.celery >= (5, 6)
 
     @property
+    def stamping(self) -> bool:
+        """Stamped headers (and revoke_by_stamped_headers) exist from Celery 5.3."""
+        return self.celery >= (5, 3)
+
+    @property
     def reads_chord_size_key(self) -> bool:
         """Celery 5.1+ workers count a chord against the size key the client stores; 5.0 and
         older read chord_size from the body, which Celery 5.7's client no longer sends."""

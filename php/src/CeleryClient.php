@@ -478,6 +478,26 @@ final class CeleryClient
     }
 
     /**
+     * Revokes every task stamped with one of these values (the "stamps" option), as Celery
+     * 5.3+'s app.control.revoke_by_stamped_headers() does: workers remember the stamps and
+     * discard matching tasks they hold or receive later (stored REVOKED), e.g. a whole batch.
+     * Workers before 5.3 ignore the command.
+     *
+     * @param array<string, string|list<string>> $headers stamp name => value or list of values
+     * @param list<string>|null $destination only the workers with these node names
+     * @return int how many workers heard it; 0 means none did
+     * @throws CeleryBridgeException
+     */
+    public function revokeByStampedHeaders(
+        array $headers,
+        bool $terminate = false,
+        string|int $signal = 'SIGTERM',
+        ?array $destination = null,
+    ): int {
+        return $this->control->revokeByStampedHeaders($headers, $terminate, $signal, $destination);
+    }
+
+    /**
      * The number of messages waiting in a queue (all its priority lists), task_default_queue
      * by default. Messages a worker has already taken, e.g. ones waiting for their ETA, are
      * not waiting here.

@@ -52,7 +52,7 @@ final class Chain implements Canvas
 
     /**
      * Celery's chain options: task_id names the last step, link is added to the last step,
-     * link_error to every step, and every other option goes to the first step only (the
+     * link_error and stamps to every step, and every other option goes to the first step only (the
      * worker publishes the later steps with their own options).
      *
      * @param array<string, mixed>|TaskOptions $options
@@ -71,7 +71,10 @@ final class Chain implements Canvas
         }
         $tasks[$last] = $tasks[$last]->withLink(...$options->link);
         $tasks = array_map(static fn (Canvas $task) => $task->withLinkError(...$options->linkError), $tasks);
-        $rest = array_diff_key($given, array_flip(['task_id', 'link', 'link_error']));
+        if ($options->stamps !== []) {
+            $tasks = array_map(static fn (Canvas $task) => $task->withOptions(['stamps' => $options->stamps]), $tasks);
+        }
+        $rest = array_diff_key($given, array_flip(['task_id', 'link', 'link_error', 'stamps']));
         if ($rest !== []) {
             $tasks[0] = $tasks[0]->withOptions($rest);
         }

@@ -40,8 +40,8 @@ final class Chord implements Canvas
 
     /**
      * Celery's chord options: task_id names the body, link and link_error are added to the
-     * body, countdown and eta delay the header, and every other option goes to the header
-     * tasks and to the body.
+     * body, countdown and eta delay the header, stamps go to the header tasks, and every other
+     * option goes to the header tasks and to the body.
      *
      * @param array<string, mixed>|TaskOptions $options
      */
@@ -106,7 +106,8 @@ final class Chord implements Canvas
             $header = $header->withOptions($rest);
         }
         // The header task that completes the chord publishes the body: it is the body's parent.
-        $bodyOptions = array_diff_key($rest, array_flip(['countdown', 'eta', 'parent_id']));
+        // Celery's chord.stamp() stamps the header tasks only.
+        $bodyOptions = array_diff_key($rest, array_flip(['countdown', 'eta', 'parent_id', 'stamps']));
         if ($bodyOptions !== []) {
             $body = $body->withOptions($bodyOptions);
         }

@@ -44,6 +44,14 @@ final class SignatureDict
     {
         $dict = new \stdClass();
         foreach ($options->toArray() as $name => $value) {
+            if ($name === 'stamps') {
+                // A stamped signature carries each stamp as an option, as Celery's stamp() sets them.
+                foreach ($options->stamps as $stamp => $stampValue) {
+                    $dict->{$stamp} = $stampValue;
+                }
+                $dict->stamped_headers = array_keys($options->stamps);
+                continue;
+            }
             $dict->{$name} = match (true) {
                 $value instanceof Canvas => $value->toCelery(),
                 is_array($value) && $value !== [] && ($value[0] ?? null) instanceof Canvas

@@ -57,6 +57,42 @@ final class Broadcast
     }
 
     /**
+     * Celery 5.3+'s revoke_by_stamped_headers: workers discard every task stamped with one of
+     * these values (a value or a list of values per stamp name), now and later.
+     *
+     * @param array<string, string|list<string>> $headers stamp name => value(s)
+     * @param list<string>|null $destination
+     * @throws InvalidControlCommand
+     */
+    public static function revokeByStampedHeaders(
+        array $headers,
+        bool $terminate = false,
+        string|int $signal = 'SIGTERM',
+        ?array $destination = null,
+    ): self {
+        if ($headers === [] || array_is_list($headers)) {
+            throw InvalidControlCommand::invalid('headers', $headers, 'expected an array of stamp name => value.');
+        }
+        foreach ($headers as $name => $value) {
+            $values = is_array($value) && array_is_list($value) && $value !== [] ? $value : [$value];
+            foreach ($values as $item) {
+                // The worker compares the stamps of each task with these, as strings or lists of them.
+                if (!is_string($item) || !mb_check_encoding($item, 'UTF-8') || !mb_check_encoding((string) $name, 'UTF-8')) {
+                    throw InvalidControlCommand::invalid('headers', $headers, sprintf(
+                        'the stamp "%s" needs a UTF-8 string or a list of them as its value.',
+                        mb_check_encoding((string) $name, 'UTF-8') ? $name : bin2hex((string) $name),
+                    ));
+                }
+            }
+        }
+        return new self('revoke_by_stamped_headers', [
+            'headers' => (object) $headers,
+            'terminate' => $terminate,
+            'signal' => self::signal($signal),
+        ], self::destination($destination));
+    }
+
+    /**
      * The JSON body: method, arguments, destination, pattern, matcher.
      *
      * @return array<string, mixed>

@@ -109,6 +109,24 @@ final class WorkerControl
     }
 
     /**
+     * Tells the workers to discard the tasks stamped with these values (Celery 5.3+'s
+     * app.control.revoke_by_stamped_headers()).
+     *
+     * @param array<string, string|list<string>> $headers stamp name => value(s)
+     * @param list<string>|null $destination
+     * @return int how many connections heard the broadcast
+     * @throws InvalidControlCommand|ConnectionFailed
+     */
+    public function revokeByStampedHeaders(
+        array $headers,
+        bool $terminate = false,
+        string|int $signal = 'SIGTERM',
+        ?array $destination = null,
+    ): int {
+        return $this->publish(Broadcast::revokeByStampedHeaders($headers, $terminate, $signal, $destination));
+    }
+
+    /**
      * @throws ConnectionFailed
      */
     private function publish(Broadcast $command): int

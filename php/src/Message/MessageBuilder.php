@@ -93,8 +93,8 @@ final class MessageBuilder
             // ignore_result, and 5.1-5.6 workers read null as false (store the result).
             'ignore_result' => $options->ignoreResult,
             'replaced_task_nesting' => 0,
-            'stamped_headers' => null,
-            'stamps' => new \stdClass(),
+            'stamped_headers' => $options->stamps === [] ? null : array_keys($options->stamps),
+            'stamps' => (object) $options->stamps,
         ];
         foreach (get_object_vars($options->headers) as $name => $value) {
             $headers[$name] = $value;

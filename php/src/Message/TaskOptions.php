@@ -20,7 +20,7 @@ final class TaskOptions
         'countdown', 'eta', 'expires', 'priority', 'queue', 'routing_key', 'exchange', 'retries',
         'time_limit', 'soft_time_limit', 'task_id', 'shadow', 'ignore_result', 'headers', 'link',
         'link_error', 'serializer', 'compression', 'root_id', 'parent_id', 'group_id', 'group_index',
-        'argsrepr', 'kwargsrepr', 'reply_to', ...self::PROPERTIES,
+        'argsrepr', 'kwargsrepr', 'reply_to', 'stamps', ...self::PROPERTIES,
     ];
 
     /**
@@ -49,6 +49,7 @@ final class TaskOptions
      * @param list<Canvas> $link
      * @param list<Canvas> $linkError
      * @param array<string, string|int> $properties the AMQP properties given, in PROPERTIES order
+     * @param array<string, mixed> $stamps stamp name => kombu JSON value
      */
     private function __construct(
         private readonly array $given,
@@ -78,6 +79,7 @@ final class TaskOptions
         public readonly ?string $kwargsrepr = null,
         public readonly ?string $replyTo = null,
         public readonly array $properties = [],
+        public readonly array $stamps = [],
     ) {
     }
 
@@ -96,6 +98,18 @@ final class TaskOptions
         if (isset($options['countdown'], $options['eta'])) {
             throw InvalidOption::invalid('countdown', $options['countdown'], 'countdown and eta cannot both be given: '
                 . 'countdown is only a shortcut for eta = now + countdown.');
+        }
+        $stamps = isset($options['stamps']) ? self::stamps($options['stamps']) : [];
+        if ($stamps !== []) {
+            // Celery's stamp() stamps a task's callbacks and errbacks along with it.
+            foreach (['link', 'link_error'] as $name) {
+                if (isset($options[$name])) {
+                    $options[$name] = array_map(
+                        static fn (Canvas $c): Canvas => $c->withOptions(['stamps' => $stamps]),
+                        self::signatures($name, $options[$name]),
+                    );
+                }
+            }
         }
         return new self(
             $options,
@@ -129,6 +143,7 @@ final class TaskOptions
             // client's oid, as send_task(reply_to=...) does.
             replyTo: isset($options['reply_to']) ? self::text('reply_to', $options['reply_to']) : null,
             properties: self::properties($options),
+            stamps: $stamps,
         );
     }
 
@@ -139,7 +154,14 @@ final class TaskOptions
      */
     public function with(array $overrides): self
     {
-        return $overrides === [] ? $this : self::fromArray(array_merge($this->given, $overrides));
+        if ($overrides === []) {
+            return $this;
+        }
+        if (isset($overrides['stamps'], $this->given['stamps']) && is_array($overrides['stamps'])) {
+            // Stamping again adds to the stamps a task has; a new value replaces an old one.
+            $overrides['stamps'] = array_merge($this->stamps, $overrides['stamps']);
+        }
+        return self::fromArray(array_merge($this->given, $overrides));
     }
 
     /**
@@ -251,6 +273,36 @@ final class TaskOptions
     private static function isCleanText(mixed $value): bool
     {
         return is_string($value) && mb_check_encoding($value, 'UTF-8') && preg_match('/[\x00-\x1f\x7f]/', $value) !== 1;
+    }
+
+    /**
+     * Celery's stamping (5.3+): each stamp becomes a task option of its own name, listed in
+     * stamped_headers; workers match them in revoke_by_stamped_headers.
+     *
+     * @return array<string, mixed>
+     */
+    private static function stamps(mixed $value): array
+    {
+        if (!is_array($value) || ($value !== [] && array_is_list($value))) {
+            throw InvalidOption::invalid('stamps', $value, 'expected an array of stamp name => value.');
+        }
+        foreach (array_keys($value) as $name) {
+            $name = (string) $name;
+            $taken = in_array($name, self::NAMES, true) || in_array($name, self::RESERVED_HEADERS, true);
+            if ($taken || $name === '' || !self::isCleanText($name)) {
+                throw InvalidOption::invalid('stamps', $value, sprintf(
+                    'the stamp name "%s" is not usable: Celery sends each stamp as a task option of that name, '
+                    . 'so it must be a non-empty string that is no option or protocol header name.',
+                    self::isCleanText($name) ? $name : bin2hex($name),
+                ));
+            }
+        }
+        try {
+            $normalized = KombuJson::normalize($value, 'stamps');
+        } catch (InvalidTaskArgument $e) {
+            throw InvalidOption::invalid('stamps', $value, $e->getMessage(), $e);
+        }
+        return $normalized instanceof \stdClass ? get_object_vars($normalized) : [];
     }
 
     /**

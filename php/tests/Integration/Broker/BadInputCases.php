@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Tests\Integration\Broker;
 
+use CeleryBridge\Canvas\Chain;
+use CeleryBridge\Canvas\Signature;
 use CeleryBridge\CeleryClient;
 
 /**
@@ -107,6 +109,15 @@ final class BadInputCases
             'a custom header named "id"' => [$option(['headers' => ['id' => 'x']]), ['"headers"', '"id"']],
             'a custom header named "eta"' => [$option(['headers' => ['eta' => 'x']]), ['"headers"', '"eta"']],
             'headers as a list' => [$option(['headers' => ['a', 'b']]), ['"headers"']],
+            'stamps as a list' => [$option(['stamps' => ['b-1']]), ['"stamps"']],
+            'a stamp named like an option' => [$option(['stamps' => ['queue' => 'x']]), ['"stamps"', '"queue"']],
+            'a stamp named like a header' => [$option(['stamps' => ['task' => 'x']]), ['"stamps"', '"task"']],
+            'invalid UTF-8 in a stamp' => [$option(['stamps' => ['batch' => "\xff"]]), ['stamps', 'UTF-8']],
+            'a chain as errback' => [
+                $option(['link_error' => new Chain(new Signature('tasks.a'), new Signature('tasks.b'))]),
+                ['"link_error"', 'new Group($chain)'],
+            ],
+            'app_id not text' => [$option(['app_id' => 5]), ['"app_id"']],
             'an unknown config key' => [$config(['task_default_queu' => 'x']), ['"task_default_queu"']],
             'an unknown transport option' => [
                 $config(['broker_transport_options' => ['prefix' => 'x']]),

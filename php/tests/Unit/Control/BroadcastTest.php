@@ -69,6 +69,13 @@ final class BroadcastTest extends TestCase
         yield 'SIG_DFL' => [static fn () => Broadcast::revoke('a', true, 'SIG_DFL'), 'upper-case'];
         yield 'signal 0' => [static fn () => Broadcast::revoke('a', true, 0), 'from 1 to 64'];
         yield 'no destination' => [static fn () => Broadcast::revoke('a', destination: []), 'node names'];
+        yield 'no stamps' => [static fn () => Broadcast::revokeByStampedHeaders([]), 'stamp name => value'];
+        yield 'stamps as a list' => [static fn () => Broadcast::revokeByStampedHeaders(['b-1']), 'stamp name => value'];
+        yield 'stamp not text' => [static fn () => Broadcast::revokeByStampedHeaders(['batch' => 7]), 'the stamp "batch"'];
+        yield 'stamp list with a number' => [
+            static fn () => Broadcast::revokeByStampedHeaders(['batch' => ['b-1', 2]]),
+            'the stamp "batch"',
+        ];
         yield 'bare host' => [static fn () => Broadcast::revoke('a', destination: ['host']), 'name@host'];
         yield 'empty name' => [static fn () => Broadcast::revoke('a', destination: ['@host']), 'name@host'];
     }

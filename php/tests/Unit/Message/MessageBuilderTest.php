@@ -98,6 +98,16 @@ final class MessageBuilderTest extends TestCase
         self::assertArrayNotHasKey('app_id', $message->headers);
     }
 
+    public function testStampsAreListedInStampedHeaders(): void
+    {
+        $message = $this->build(new Signature('tasks.add', [1, 2], [], ['stamps' => ['batch' => 'b-1', 'tenant' => ['id' => 7]]]));
+        $plain = $this->build(new Signature('tasks.add', [1, 2]));
+
+        self::assertSame(['batch', 'tenant'], $message->headers['stamped_headers']);
+        self::assertSame('{"batch":"b-1","tenant":{"id":7}}', json_encode($message->headers['stamps']));
+        self::assertSame([null, '{}'], [$plain->headers['stamped_headers'], json_encode($plain->headers['stamps'])]);
+    }
+
     public function testEtaInAnyZoneIsSentInUtcWithAnExplicitOffset(): void
     {
         $eta = new \DateTimeImmutable('2026-11-24 12:00:00', new \DateTimeZone('America/New_York'));
