@@ -11,6 +11,7 @@ use CeleryBridge\Broker\RedisBroker;
 use CeleryBridge\Canvas\Canvas;
 use CeleryBridge\Canvas\CanvasPlanner;
 use CeleryBridge\Canvas\Signature;
+use CeleryBridge\Canvas\TaskName;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\ConnectionFactory;
 use CeleryBridge\Connection\RedisConnection;
@@ -54,14 +55,18 @@ final class CeleryClient
     private readonly ClientConfig $config;
     private readonly RedisConnection $brokerConnection;
     private readonly RedisBroker $broker;
-    private readonly MessageBuilder $builder;
+    /** Built on first use: a plain sendTask() needs only the template (PlainTaskEncoder). */
+    private ?MessageBuilder $builder = null;
+    /** This client's name in the origin header, "gen<pid>@<host>" as Celery writes it. */
+    private readonly string $origin;
     private readonly ?RedisResultBackend $resultBackend;
     private readonly WorkerControl $control;
     private readonly QueueInspector $queues;
     private ?CanvasPlanner $planner = null;
     /** This client's oid: reply_to of its messages and of the canvas parts it freezes. */
     private readonly string $replyTo;
-    private ?PlainTaskEncoder $plainEncoder = null;
+    /** The template for sendTask() without options; null when this client's messages have another shape. */
+    private readonly ?PlainTaskEncoder $plainEncoder;
     /** @var array<string, array{Delivery, string}> where a task name without options goes, and its list */
     private array $plainRoutes = [];
     /** Lamport clock of this client's task-sent events. */
@@ -119,8 +124,20 @@ final class CeleryClient
         $this->control = WorkerControl::fromConfig($this->brokerConnection, $this->config);
         $this->queues = new QueueInspector($this->brokerConnection, $this->config->queueKeys);
         $this->replyTo = Uuid::v4();
-        $this->builder = new MessageBuilder(
-            origin: sprintf('gen%d@%s', getmypid(), gethostname()),
+        $this->origin = sprintf('gen%d@%s', getmypid(), gethostname());
+        $this->plainEncoder = PlainTaskEncoder::forClient(
+            $this->origin,
+            $this->replyTo,
+            $this->config->protocol,
+            $this->config->serializer,
+            $this->config->compression,
+        );
+    }
+
+    private function builder(): MessageBuilder
+    {
+        return $this->builder ??= new MessageBuilder(
+            origin: $this->origin,
             replyTo: $this->replyTo,
             protocol: $this->config->protocol,
             encoder: new BodyEncoder($this->config->serializer, $this->config->compression),
@@ -273,8 +290,8 @@ final class CeleryClient
             if ($task->chain !== null && $this->config->protocol === 1) {
                 throw InvalidCanvas::chainWithProtocolOne();
             }
-            $delivery = $this->deliveryFor($task->signature);
-            $message = $this->builder->build(
+            $delivery = $this->deliveryFor($task->signature->task, $task->signature->options);
+            $message = $this->builder()->build(
                 $task->signature,
                 $task->taskId,
                 $delivery,
@@ -414,8 +431,10 @@ final class CeleryClient
             // The template writes no task-sent event: the general path does.
             return null;
         }
+        if ($this->plainEncoder === null) {
+            return null;
+        }
         [$delivery, $list] = $this->plainRoutes[$name] ?? $this->plainRoute($name);
-        $this->plainEncoder ??= new PlainTaskEncoder($this->builder);
         [$taskId, $deliveryTag] = Uuid::pair();
         $envelope = $this->plainEncoder->envelope($name, $taskId, $args, $kwargs, $deliveryTag, $delivery);
         return $envelope === null ? null : [$taskId, $envelope, $list, $delivery->queue];
@@ -430,7 +449,8 @@ final class CeleryClient
      */
     private function plainRoute(string $name): array
     {
-        $delivery = $this->deliveryFor(new Signature($name));
+        TaskName::check($name);
+        $delivery = $this->deliveryFor($name, null);
         $route = [$delivery, $delivery->exchange === '' ? $this->broker->listFor($delivery) : ''];
         if (count($this->plainRoutes) < self::PLAIN_ROUTES) {
             $this->plainRoutes[$name] = $route;
@@ -575,14 +595,13 @@ final class CeleryClient
     /**
      * Options given to the call win over task_routes, which win over the defaults (Celery's order).
      */
-    private function deliveryFor(Signature $signature): Delivery
+    private function deliveryFor(string $task, ?TaskOptions $options): Delivery
     {
-        $options = $signature->options;
-        $route = $this->config->routes->route($signature->task);
-        $exchange = $options->exchange ?? $route['exchange'] ?? '';
-        $routingKey = $options->routingKey ?? $route['routing_key'] ?? null;
-        $queue = $options->queue ?? $route['queue'] ?? $this->config->defaultQueue;
-        $priority = $options->priority ?? $route['priority'] ?? $this->config->defaultPriority ?? 0;
+        $route = $this->config->routes?->route($task) ?? [];
+        $exchange = $options?->exchange ?? $route['exchange'] ?? '';
+        $routingKey = $options?->routingKey ?? $route['routing_key'] ?? null;
+        $queue = $options?->queue ?? $route['queue'] ?? $this->config->defaultQueue;
+        $priority = $options?->priority ?? $route['priority'] ?? $this->config->defaultPriority ?? 0;
         // Celery only routes through a named exchange when both exchange and routing key are
         // set; otherwise it publishes to the queue through the anonymous exchange.
         if ($exchange === '' || $routingKey === null) {

@@ -38,12 +38,7 @@ final class Signature implements Canvas
         array|TaskOptions $options = [],
         public readonly bool $immutable = false,
     ) {
-        if ($task === '' || !mb_check_encoding($task, 'UTF-8') || preg_match('/[\x00-\x20\x7f]/', $task) === 1) {
-            throw InvalidTaskArgument::at('name', sprintf(
-                '"%s" is not a task name: expected the name the worker registered, e.g. "tasks.add".',
-                mb_check_encoding($task, 'UTF-8') ? $task : bin2hex($task),
-            ));
-        }
+        TaskName::check($task);
         if (!array_is_list($args)) {
             throw InvalidTaskArgument::at('args', 'must be a list (positional arguments); pass named arguments as kwargs.');
         }

@@ -7,7 +7,7 @@ namespace CeleryBridge\Config;
 use CeleryBridge\Broker\QueueKeys;
 use CeleryBridge\Broker\TaskRouter;
 use CeleryBridge\Exception\InvalidConfiguration;
-use CeleryBridge\Message\TaskOptions;
+use CeleryBridge\Message\BodyEncoder;
 
 /**
  * The client's settings, under Celery's setting names, so a celeryconfig can be copied over.
@@ -63,7 +63,8 @@ final class ClientConfig
     private function __construct(
         public readonly string $defaultQueue,
         public readonly ?int $defaultPriority,
-        public readonly TaskRouter $routes,
+        /** null without task_routes, so that clients without routes never load the router. */
+        public readonly ?TaskRouter $routes,
         public readonly string $serializer,
         public readonly ?string $compression,
         public readonly int $protocol,
@@ -98,16 +99,16 @@ final class ClientConfig
                 );
             }
         }
-        $serializer = self::choice('task_serializer', $config['task_serializer'] ?? 'json', TaskOptions::SERIALIZERS);
+        $serializer = self::choice('task_serializer', $config['task_serializer'] ?? 'json', BodyEncoder::SERIALIZERS);
         self::checkContent($config, $serializer);
         $brokerOptions = self::options('broker_transport_options', $config, self::BROKER_TRANSPORT_OPTIONS);
         return new self(
             defaultQueue: self::string('task_default_queue', $config['task_default_queue'] ?? 'celery'),
             defaultPriority: self::priority($config['task_default_priority'] ?? null),
-            routes: TaskRouter::fromConfig($config['task_routes'] ?? []),
+            routes: ($config['task_routes'] ?? []) === [] ? null : TaskRouter::fromConfig($config['task_routes']),
             serializer: $serializer,
             compression: isset($config['task_compression'])
-                ? self::choice('task_compression', $config['task_compression'], TaskOptions::COMPRESSIONS) : null,
+                ? self::choice('task_compression', $config['task_compression'], BodyEncoder::COMPRESSIONS) : null,
             protocol: self::choice('task_protocol', $config['task_protocol'] ?? 2, [1, 2]),
             publishRetry: self::bool('task_publish_retry', $config['task_publish_retry'] ?? true),
             publishRetryPolicy: self::map('task_publish_retry_policy', $config['task_publish_retry_policy'] ?? []),

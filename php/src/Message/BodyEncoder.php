@@ -16,6 +16,12 @@ use CeleryBridge\Exception\SerializationFailed;
  */
 final class BodyEncoder
 {
+    /** The body serializers a task message can have (task_serializer, the serializer option). */
+    public const SERIALIZERS = ['json', 'msgpack'];
+
+    /** The compressions, under the names Celery accepts (task_compression, the compression option). */
+    public const COMPRESSIONS = ['zlib', 'gzip', 'bzip2', 'bzip'];
+
     private const COMPRESSION_TYPES = [
         'zlib' => 'application/x-gzip',
         'gzip' => 'application/x-gzip',

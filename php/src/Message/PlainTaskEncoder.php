@@ -4,13 +4,12 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Message;
 
-use CeleryBridge\Canvas\Signature;
-
 /**
  * The envelope of the most common call, `sendTask($name, $args, $kwargs)` without options,
- * from a template: what never changes is taken once from MessageBuilder's own output for a
- * placeholder task, so the bytes are MessageBuilder's by construction, and each call only fills
- * in the name, ids, arguments and their repr.
+ * from a template: the JSON MessageBuilder writes for such a task, written out here so that
+ * a fresh process sending one task does not load the general builder (PlainTaskEncoderTest
+ * proves the bytes equal MessageBuilder's for every priority); each call only fills in the
+ * name, ids, arguments and their repr.
  *
  * It takes plain data only (null, bool, int, finite float, UTF-8 strings, lists and maps of
  * those, no kombu-marker-shaped maps); for anything else envelope() returns null and the caller
@@ -20,14 +19,20 @@ use CeleryBridge\Canvas\Signature;
  */
 final class PlainTaskEncoder
 {
-    private const TASK = '@@cb-task@@';
-    private const ID = '@@cb-id@@';
-    private const TAG = '@@cb-tag@@';
-    private const QUEUE = '@@cb-queue@@';
-    private const ARGSREPR = '@@cb-argsrepr@@';
-    private const KWARGSREPR = '@@cb-kwargsrepr@@';
-    /** 12 bytes, so its base64 has no padding and appears whole in the envelope. */
-    private const BODY = '@@cb-body@@@';
+    /** KombuJson::ENCODE_FLAGS, repeated so that this path does not load KombuJson (a test compares them). */
+    public const ENCODE_FLAGS = JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE
+        | JSON_PRESERVE_ZERO_FRACTION;
+
+    private const TASK = 0;
+    private const ID = 1;
+    private const TAG = 2;
+    private const QUEUE = 3;
+    private const ARGSREPR = 4;
+    private const KWARGSREPR = 5;
+    private const BODY = 6;
+
+    /** The body after the arguments: Celery's embed with no callbacks, chain or chord. */
+    private const BODY_TAIL = ',{"callbacks":null,"errbacks":null,"chain":null,"chord":null}]';
 
     /** How many task and queue names remember() keeps. */
     private const NAMES = 1000;
@@ -42,24 +47,23 @@ final class PlainTaskEncoder
     /** Below saferepr's 1024 characters, so the simple repr never needs cutting. */
     private const SIMPLE_REPR_LENGTH = 1000;
 
-    /** @var array<int, array{list<string>, array<int, string>}> template pieces by priority */
+    /** @var array<int, array{list<string|int>, array<int, int>}> template pieces by priority */
     private array $templates = [];
 
     /** @var array<string, string> task and queue names as they appear in the JSON, by name */
     private array $inJson = [];
 
-    private readonly string $bodyTail;
-
-    private readonly bool $usable;
-
-    public function __construct(private readonly MessageBuilder $builder)
+    private function __construct(private readonly string $origin, private readonly string $replyTo)
     {
-        $message = $this->placeholderMessage(0);
-        // The body of a task without arguments: [[],{},{"callbacks":null,...}]. Only the plain
-        // JSON serializer without compression (protocol 2) has that shape.
-        $this->usable = $message->headers !== [] && !isset($message->headers['compression'])
-            && $message->contentType === 'application/json' && str_starts_with($message->body, '[[],{}');
-        $this->bodyTail = substr($message->body, strlen('[[],{}'));
+    }
+
+    /**
+     * The encoder for a client whose messages have the template's shape (protocol 2, JSON, no
+     * compression), or null: such a client always takes the general path.
+     */
+    public static function forClient(string $origin, string $replyTo, int $protocol, string $serializer, ?string $compression): ?self
+    {
+        return $protocol === 2 && $serializer === 'json' && $compression === null ? new self($origin, $replyTo) : null;
     }
 
     /**
@@ -75,7 +79,7 @@ final class PlainTaskEncoder
         string $deliveryTag,
         Delivery $delivery,
     ): ?string {
-        if (!$this->usable || $delivery->exchange !== '' || !array_is_list($args)) {
+        if ($delivery->exchange !== '' || !array_is_list($args)) {
             return null;
         }
         foreach ($kwargs as $key => $_) {
@@ -84,12 +88,12 @@ final class PlainTaskEncoder
             }
         }
         // kwargs itself can be shaped like a kombu marker, as any map inside can.
-        if (!self::plain($args, 0) || !self::plain($kwargs, 0) || KombuMarker::shaped($kwargs)) {
+        if (!self::plain($args, 0) || !self::plain($kwargs, 0) || self::markerShaped($kwargs)) {
             return null;
         }
         try {
-            $argsJson = json_encode($args, KombuJson::ENCODE_FLAGS);
-            $kwargsJson = $kwargs === [] ? '{}' : json_encode($kwargs, KombuJson::ENCODE_FLAGS);
+            $argsJson = json_encode($args, self::ENCODE_FLAGS);
+            $kwargsJson = $kwargs === [] ? '{}' : json_encode($kwargs, self::ENCODE_FLAGS);
             $argsRepr = self::simpleRepr($args, '[', ']') ?? PythonRepr::args(KombuJson::normalize($args, 'args'));
             $kwargsRepr = self::simpleRepr($kwargs, '{', '}')
                 ?? PythonRepr::kwargs(self::asObject(KombuJson::normalize($kwargs, 'kwargs')));
@@ -100,7 +104,7 @@ final class PlainTaskEncoder
                 self::QUEUE => $this->inJson[$delivery->queue] ?? $this->remember($delivery->queue),
                 self::ARGSREPR => self::inString($argsRepr),
                 self::KWARGSREPR => self::inString($kwargsRepr),
-                self::BODY => base64_encode('[' . $argsJson . ',' . $kwargsJson . $this->bodyTail),
+                self::BODY => base64_encode('[' . $argsJson . ',' . $kwargsJson . self::BODY_TAIL),
             ];
         } catch (\JsonException) {
             // Invalid UTF-8, NAN, INF...: the general path says what is wrong.
@@ -126,7 +130,7 @@ final class PlainTaskEncoder
         }
         foreach ($values as $value) {
             if (is_array($value)) {
-                if (KombuMarker::shaped($value) || !self::plain($value, $depth + 1)) {
+                if (self::markerShaped($value) || !self::plain($value, $depth + 1)) {
                     return false;
                 }
             } elseif (is_object($value)) {
@@ -134,6 +138,17 @@ final class PlainTaskEncoder
             }
         }
         return true;
+    }
+
+    /**
+     * KombuMarker::shaped(), here so that this path loads no more: kombu reads a map whose keys
+     * are exactly __type__ and __value__ as a typed value.
+     *
+     * @param array<array-key, mixed> $map
+     */
+    private static function markerShaped(array $map): bool
+    {
+        return count($map) === 2 && array_key_exists('__type__', $map) && array_key_exists('__value__', $map);
     }
 
     /**
@@ -187,7 +202,7 @@ final class PlainTaskEncoder
      */
     private static function inString(string $text): string
     {
-        return substr(json_encode($text, KombuJson::ENCODE_FLAGS), 1, -1);
+        return substr(json_encode($text, self::ENCODE_FLAGS), 1, -1);
     }
 
     private static function asObject(mixed $normalized): \stdClass
@@ -196,44 +211,34 @@ final class PlainTaskEncoder
     }
 
     /**
-     * MessageBuilder's envelope for the placeholder task, cut at the placeholders.
+     * MessageBuilder's envelope for a task without options, cut where the values go: the
+     * pieces, and which of them are slots (by index).
      *
-     * @return array{list<string>, array<int, string>} the pieces, and which of them are slots
+     * @return array{list<string|int>, array<int, int>}
      */
     private function template(int $priority): array
     {
-        $message = $this->placeholderMessage($priority);
-        $headers = $message->headers;
-        $headers['argsrepr'] = self::ARGSREPR;
-        $headers['kwargsrepr'] = self::KWARGSREPR;
-        $envelope = (new TaskMessage(
-            $message->taskId,
-            $headers,
-            $message->properties,
-            self::BODY,
-            $message->contentType,
-            $message->contentEncoding,
-        ))->toEnvelope();
-        $slots = [self::TASK, self::ID, self::TAG, self::QUEUE, self::ARGSREPR, self::KWARGSREPR];
-        $pattern = '/(' . implode('|', array_map('preg_quote', [...$slots, base64_encode(self::BODY)])) . ')/';
-        $pieces = preg_split($pattern, $envelope, -1, PREG_SPLIT_DELIM_CAPTURE);
-        $slotAt = [];
+        $pieces = [
+            '{"body":"', self::BODY,
+            '","content-encoding":"utf-8","content-type":"application/json","headers":{"lang":"py","task":"', self::TASK,
+            '","id":"', self::ID,
+            '","shadow":null,"eta":null,"expires":null,"group":null,"group_index":null,"retries":0,'
+                . '"timelimit":[null,null],"root_id":"', self::ID,
+            '","parent_id":null,"argsrepr":"', self::ARGSREPR,
+            '","kwargsrepr":"', self::KWARGSREPR,
+            '","origin":"' . self::inString($this->origin) . '","ignore_result":null,"replaced_task_nesting":0,'
+                . '"stamped_headers":null,"stamps":{}},"properties":{"correlation_id":"', self::ID,
+            '","reply_to":"' . self::inString($this->replyTo) . '","delivery_mode":2,'
+                . '"delivery_info":{"exchange":"","routing_key":"', self::QUEUE,
+            '"},"priority":' . $priority . ',"body_encoding":"base64","delivery_tag":"', self::TAG,
+            '"}}',
+        ];
+        $slots = [];
         foreach ($pieces as $i => $piece) {
-            if ($i % 2 === 1) {
-                $slotAt[$i] = $piece === base64_encode(self::BODY) ? self::BODY : $piece;
+            if (is_int($piece)) {
+                $slots[$i] = $piece;
             }
         }
-        return [$pieces, $slotAt];
-    }
-
-    private function placeholderMessage(int $priority): TaskMessage
-    {
-        return $this->builder->build(
-            new Signature(self::TASK),
-            self::ID,
-            new Delivery(self::QUEUE, $priority),
-            new \DateTimeImmutable('@0'),
-            self::TAG,
-        );
+        return [$pieces, $slots];
     }
 }

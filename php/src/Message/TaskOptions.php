@@ -40,8 +40,8 @@ final class TaskOptions
         'stamped_headers', 'stamps', 'compression', 'redelivered',
     ];
 
-    public const SERIALIZERS = ['json', 'msgpack'];
-    public const COMPRESSIONS = ['zlib', 'gzip', 'bzip2', 'bzip'];
+    public const SERIALIZERS = BodyEncoder::SERIALIZERS;
+    public const COMPRESSIONS = BodyEncoder::COMPRESSIONS;
 
     /**
      * @param array<string, mixed> $given the validated options, as passed (for toArray())

@@ -7,6 +7,7 @@ namespace CeleryBridge\Tests\Unit\Message;
 use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Message\BodyEncoder;
 use CeleryBridge\Message\Delivery;
+use CeleryBridge\Message\KombuJson;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\PlainTaskEncoder;
 use PHPUnit\Framework\TestCase;
@@ -28,6 +29,13 @@ final class PlainTaskEncoderTest extends TestCase
         );
     }
 
+    private static function encoder(): PlainTaskEncoder
+    {
+        $encoder = PlainTaskEncoder::forClient('gen42@host/é', '4a6f9d3b-1f0c-4a9d-8e71-0b7e3f3c52ac', 2, 'json', null);
+        self::assertNotNull($encoder);
+        return $encoder;
+    }
+
     /**
      * @param list<mixed> $args
      * @param array<string, mixed> $kwargs
@@ -43,7 +51,7 @@ final class PlainTaskEncoderTest extends TestCase
             self::TAG,
         )->toEnvelope();
 
-        $got = (new PlainTaskEncoder($builder))->envelope($task, self::ID, $args, $kwargs, self::TAG, $delivery);
+        $got = self::encoder()->envelope($task, self::ID, $args, $kwargs, self::TAG, $delivery);
 
         self::assertSame($expected, $got);
     }
@@ -135,17 +143,29 @@ final class PlainTaskEncoderTest extends TestCase
      */
     public function testEverythingElseTakesTheGeneralPath(array $args, array $kwargs): void
     {
-        $encoder = new PlainTaskEncoder(self::builder());
+        $encoder = self::encoder();
 
         self::assertNull($encoder->envelope('tasks.add', self::ID, $args, $kwargs, self::TAG, new Delivery('celery')));
     }
 
-    public function testNamedExchangesMsgpackAndCompressionTakeTheGeneralPath(): void
+    public function testNamedExchangesMsgpackCompressionAndProtocolOneTakeTheGeneralPath(): void
     {
         $exchange = new Delivery('celery', 0, 'media', 'video');
-        self::assertNull((new PlainTaskEncoder(self::builder()))->envelope('t', self::ID, [1], [], self::TAG, $exchange));
-        foreach ([self::builder('msgpack'), self::builder('json', 'zlib')] as $builder) {
-            self::assertNull((new PlainTaskEncoder($builder))->envelope('t', self::ID, [1], [], self::TAG, new Delivery('celery')));
+        self::assertNull(self::encoder()->envelope('t', self::ID, [1], [], self::TAG, $exchange));
+        self::assertNull(PlainTaskEncoder::forClient('o', 'r', 2, 'msgpack', null));
+        self::assertNull(PlainTaskEncoder::forClient('o', 'r', 2, 'json', 'zlib'));
+        self::assertNull(PlainTaskEncoder::forClient('o', 'r', 1, 'json', null));
+    }
+
+    public function testTheTemplateIsMessageBuildersEnvelopeForEveryPriority(): void
+    {
+        foreach (range(0, 9) as $priority) {
+            self::assertSameAsBuilder('tasks.add', [1, 2], ['x' => 'y'], new Delivery('q/"é"\\', $priority));
         }
+    }
+
+    public function testItsJsonFlagsAreKombuJsons(): void
+    {
+        self::assertSame(KombuJson::ENCODE_FLAGS, PlainTaskEncoder::ENCODE_FLAGS);
     }
 }

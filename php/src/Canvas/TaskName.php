@@ -1,0 +1,33 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Canvas;
+
+use CeleryBridge\Exception\InvalidTaskArgument;
+
+/**
+ * The rule for a task name, shared by Signature and sendTask()'s template path: the worker
+ * looks the name up in its registry, and kombu would carry control characters into logs.
+ *
+ * @internal
+ */
+final class TaskName
+{
+    /**
+     * @throws InvalidTaskArgument
+     */
+    public static function check(string $task): void
+    {
+        if ($task === '' || !mb_check_encoding($task, 'UTF-8') || preg_match('/[\x00-\x20\x7f]/', $task) === 1) {
+            throw InvalidTaskArgument::at('name', sprintf(
+                '"%s" is not a task name: expected the name the worker registered, e.g. "tasks.add".',
+                mb_check_encoding($task, 'UTF-8') ? $task : bin2hex($task),
+            ));
+        }
+    }
+
+    private function __construct()
+    {
+    }
+}
