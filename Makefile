@@ -24,7 +24,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 WITH_REDIS := tests/run_with_redis.sh
 export COMPOSER_ALLOW_SUPERUSER := 1
 export COMPOSER_NO_INTERACTION := 1
-PINS_PY := import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + p["optional-dependencies"]["test"]))
+PINS_PY := import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; o = p["optional-dependencies"]; print("\n".join(p["dependencies"] + o["sentry"] + o["tracing"] + o["test"]))
 
 .PHONY: install system-packages autoload lint unit integration pytest compat test matrix demo bench
 

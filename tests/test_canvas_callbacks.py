@@ -10,9 +10,9 @@ import re
 from typing import Any
 
 from celery import chain, chord, group
-from test_canvas import PREAMBLE, sentinel_drain
 
 from harness import CeleryWorker, Records
+from test_canvas import PREAMBLE, sentinel_drain
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 

@@ -13,9 +13,9 @@ import math
 from collections import Counter
 
 import pytest
-from servers import FaultProxy
 
 from harness import CeleryWorker, Records, RedisServer
+from servers import FaultProxy
 
 CHUNK = 200
 

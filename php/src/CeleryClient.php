@@ -22,11 +22,13 @@ use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\InvalidCanvas;
 use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Exception\PublishOutcomeUnknown;
 use CeleryBridge\Message\BodyEncoder;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
+use CeleryBridge\Message\OutgoingTask;
 use CeleryBridge\Message\PlainTaskEncoder;
 use CeleryBridge\Message\TaskOptions;
 use CeleryBridge\Message\TaskSentEvent;
@@ -69,6 +71,10 @@ final class CeleryClient
     private readonly ?PlainTaskEncoder $plainEncoder;
     /** @var array<string, array{Delivery, string}> where a task name without options goes, and its list */
     private array $plainRoutes = [];
+    /** @var list<callable(OutgoingTask): ?array<string, mixed>> see beforePublish() */
+    private array $beforePublish = [];
+    /** @var list<callable(OutgoingTask): mixed> see afterPublish() */
+    private array $afterPublish = [];
     /** Lamport clock of this client's task-sent events. */
     private int $eventClock = 0;
     /** Whether chord counters go in the broker's transaction (the backend is the same database). */
@@ -163,11 +169,42 @@ final class CeleryClient
                 throw $this->logged($e->duringPublish([$taskId], [], $taskId));
             }
             $this->logger?->debug(self::PUBLISHED, ['task_id' => $taskId, 'task' => $name, 'queue' => $queue]);
+            if ($this->afterPublish !== []) {
+                $this->announce(new OutgoingTask($taskId, $name, $queue, '', $queue, $plain[4], $taskId));
+            }
             return $this->sentTo($this->newResult($taskId, null), $queue);
         }
         $result = $this->send(new Signature($name, $args, $kwargs, $options));
         \assert($result instanceof AsyncResult);
         return $result;
+    }
+
+    /**
+     * Adds a hook called for every task message before it is written (Celery's
+     * before_task_publish signal): it sees the task's id, name and routing, and may return
+     * custom headers to add to the message (e.g. TraceContext::headers() for trace
+     * propagation); they win over the "headers" option. Hooks run in the order added, while the
+     * messages are built: an exception from a hook, or a header a task message may not carry,
+     * stops the publish before anything is written.
+     *
+     * @param callable(OutgoingTask): (array<string, mixed>|null) $hook
+     */
+    public function beforePublish(callable $hook): void
+    {
+        $this->beforePublish[] = $hook;
+    }
+
+    /**
+     * Adds a hook called for every task once its message is written (Celery's
+     * after_task_publish signal). The task is queued by then, so an exception from the hook
+     * does not fail the publish: it is logged as an error (or raised as a PHP warning when the
+     * client has no logger), as Celery logs a failing signal receiver.
+     *
+     * @param callable(OutgoingTask): mixed $hook
+     */
+    public function afterPublish(callable $hook): void
+    {
+        $this->afterPublish[] = $hook;
     }
 
     /**
@@ -264,8 +301,8 @@ final class CeleryClient
                 [$taskId, $envelope, $list, $queue] = $plain;
                 $chunk->writes[] = ['LPUSH', $list, $envelope];
                 $chunk->taskIds[] = $taskId;
-                if ($this->logger !== null) {
-                    $chunk->described[] = [$canvas->task, $queue];
+                if ($this->logger !== null || $this->afterPublish !== []) {
+                    $chunk->described[] = new OutgoingTask($taskId, $canvas->task, $queue, '', $queue, $plain[4], $taskId);
                 }
                 return $this->sentTo($this->newResult($taskId, null), $queue);
             }
@@ -291,8 +328,10 @@ final class CeleryClient
                 throw InvalidCanvas::chainWithProtocolOne();
             }
             $delivery = $this->deliveryFor($task->signature->task, $task->signature->options);
+            $outgoing = $this->outgoing($task->signature, $task->taskId, $delivery);
+            $signature = $this->beforePublish === [] ? $task->signature : $this->withHookHeaders($task->signature, $outgoing);
             $message = $this->builder()->build(
-                $task->signature,
+                $signature,
                 $task->taskId,
                 $delivery,
                 $now,
@@ -313,8 +352,8 @@ final class CeleryClient
                 )];
             }
             $chunk->taskIds[] = $task->taskId;
-            if ($this->logger !== null) {
-                $chunk->described[] = [$task->signature->task, $delivery->queue];
+            if ($this->logger !== null || $this->afterPublish !== []) {
+                $chunk->described[] = $outgoing;
             }
         }
         array_push($chunk->writes, ...$writes);
@@ -387,12 +426,77 @@ final class CeleryClient
 
     private function logPublished(PublishChunk $chunk): void
     {
-        if ($this->logger === null) {
-            return;
+        foreach ($chunk->described as $task) {
+            $this->logger?->debug(self::PUBLISHED, ['task_id' => $task->id, 'task' => $task->name, 'queue' => $task->queue]);
+            if ($this->afterPublish !== []) {
+                $this->announce($task);
+            }
         }
-        foreach ($chunk->taskIds as $i => $taskId) {
-            [$name, $queue] = $chunk->described[$i] ?? [null, null];
-            $this->logger->debug(self::PUBLISHED, ['task_id' => $taskId, 'task' => $name, 'queue' => $queue]);
+    }
+
+    /**
+     * What the hooks see of a task about to be published.
+     */
+    private function outgoing(Signature $signature, string $taskId, Delivery $delivery): ?OutgoingTask
+    {
+        if ($this->logger === null && $this->beforePublish === [] && $this->afterPublish === []) {
+            return null;
+        }
+        $options = $signature->options;
+        $headers = $options->toArray()['headers'] ?? [];
+        return new OutgoingTask(
+            $taskId,
+            $signature->task,
+            $delivery->queue,
+            $delivery->exchange,
+            $delivery->routingKey(),
+            $delivery->priority,
+            $options->rootId ?? $taskId,
+            $options->parentId,
+            is_array($headers) ? $headers : [],
+        );
+    }
+
+    /**
+     * The signature with the headers the before-publish hooks return laid over its own.
+     *
+     * @throws CeleryBridgeException
+     */
+    private function withHookHeaders(Signature $signature, ?OutgoingTask $task): Signature
+    {
+        \assert($task !== null);
+        $added = [];
+        foreach ($this->beforePublish as $hook) {
+            $headers = $hook($task);
+            if ($headers === null || $headers === []) {
+                continue;
+            }
+            if (!is_array($headers) || array_is_list($headers)) {
+                throw InvalidOption::invalid('headers', $headers, 'a before-publish hook must return an array of '
+                    . 'header name => value, or null.');
+            }
+            $added = array_merge($added, $headers);
+        }
+        return $added === [] ? $signature : $signature->withOptions(['headers' => array_merge($task->headers, $added)]);
+    }
+
+    /**
+     * Calls the after-publish hooks; a failing hook is reported, never thrown (the task is queued).
+     */
+    private function announce(OutgoingTask $task): void
+    {
+        foreach ($this->afterPublish as $hook) {
+            try {
+                $hook($task);
+            } catch (\Throwable $e) {
+                $message = 'CeleryBridge: an after-publish hook failed for task {task_id}: {error}';
+                $context = ['task_id' => $task->id, 'task' => $task->name, 'error' => $e->getMessage(), 'exception' => $e];
+                if ($this->logger !== null) {
+                    $this->logger->error($message, $context);
+                } else {
+                    trigger_error(strtr($message, ['{task_id}' => $task->id, '{error}' => $e->getMessage()]), E_USER_WARNING);
+                }
+            }
         }
     }
 
@@ -422,7 +526,7 @@ final class CeleryClient
      *
      * @param list<mixed> $args
      * @param array<array-key, mixed> $kwargs
-     * @return array{string, string, string, string}|null the task id, the envelope, its list, its queue
+     * @return array{string, string, string, string, int}|null the task id, the envelope, its list, its queue and priority
      * @throws CeleryBridgeException
      */
     private function plainEnvelope(string $name, array $args, array $kwargs): ?array
@@ -431,13 +535,14 @@ final class CeleryClient
             // The template writes no task-sent event: the general path does.
             return null;
         }
-        if ($this->plainEncoder === null) {
+        if ($this->plainEncoder === null || $this->beforePublish !== []) {
+            // Hooks may add headers, which the template has no place for.
             return null;
         }
         [$delivery, $list] = $this->plainRoutes[$name] ?? $this->plainRoute($name);
         [$taskId, $deliveryTag] = Uuid::pair();
         $envelope = $this->plainEncoder->envelope($name, $taskId, $args, $kwargs, $deliveryTag, $delivery);
-        return $envelope === null ? null : [$taskId, $envelope, $list, $delivery->queue];
+        return $envelope === null ? null : [$taskId, $envelope, $list, $delivery->queue, $delivery->priority];
     }
 
     /**

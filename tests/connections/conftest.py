@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from servers import MultiRedis, SentinelSetup, TlsFiles, make_tls_files, sentinel_config, sentinel_urls
 
 from harness import (
     PHP_DIAGNOSTIC,
@@ -29,6 +28,7 @@ from harness import (
     RedisServer,
     php_script,
 )
+from servers import MultiRedis, SentinelSetup, TlsFiles, make_tls_files, sentinel_config, sentinel_urls
 
 CLIENTS = ("phpredis", "predis")
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from servers import FaultProxy, FullBacklogServer, HangUpPort, SilentServer, wait_until
 
 from harness import CeleryWorker, Records, RedisServer
+from servers import FaultProxy, FullBacklogServer, HangUpPort, SilentServer, wait_until
 
 # Publishes CB_PHASES[i] tasks per phase, waiting for "go" between phases; one line per attempt.
 PHP_STREAM = """

@@ -7,9 +7,9 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from servers import MultiRedis
 
 from harness import REPO_ROOT, run_php_script
+from servers import MultiRedis
 
 SCRIPT = REPO_ROOT / "tests" / "php" / "secret_leaks.php"
 

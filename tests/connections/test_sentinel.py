@@ -11,9 +11,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from servers import SentinelSetup, sentinel_config, sentinel_urls
 
 from harness import CeleryWorker, Records
+from servers import SentinelSetup, sentinel_config, sentinel_urls
 
 # Publishes A and waits for its result, waits for "go" (the test fails the master over),
 # publishes B over the same client; reads both results through the backend after the failover.

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from servers import MultiRedis
 
 from harness import CeleryWorker, Records
+from servers import MultiRedis
 
 UrlPair = tuple[str, str, dict[str, Any]]
 

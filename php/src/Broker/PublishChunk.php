@@ -18,7 +18,10 @@ final class PublishChunk
     /** @var list<string> the ids of the tasks those messages carry, in publish order */
     public array $taskIds = [];
 
-    /** @var list<array{string, string}> task name and queue of each id, when the client logs */
+    /**
+     * @var list<\CeleryBridge\Message\OutgoingTask> each task, in the order of taskIds, when the
+     *      client logs or has after-publish hooks
+     */
     public array $described = [];
 
     /** @var array<string, int> group id => number of header results its chord waits for */

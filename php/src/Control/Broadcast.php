@@ -192,7 +192,7 @@ final class Broadcast
         foreach ($destination as $node) {
             // A worker's node name always has the form name@host (Celery adds "celery@" to a bare host).
             $valid = is_string($node) && mb_check_encoding($node, 'UTF-8')
-                && preg_match('/^[^@\x00-\x1f\x7f]+@[^\x00-\x1f\x7f]+$/', $node) === 1;
+                && preg_match('/^[^@\x00-\x1f\x7f]+@[^\x00-\x1f\x7f]+$/D', $node) === 1;
             if (!$valid) {
                 throw InvalidControlCommand::invalid('destination', $node, 'expected a worker node name of the form '
                     . '"name@host", as the worker prints it in its banner ("celery@host" by default).');

@@ -136,7 +136,7 @@ final class KombuMarker
         }
         // uuid.UUID(hex=...) drops these decorations before counting digits.
         $bare = str_replace(['urn:', 'uuid:', '{', '}', '-'], '', strtolower($hex));
-        if (preg_match('/^[0-9a-f]{32}$/', $bare) !== 1) {
+        if (preg_match('/^[0-9a-f]{32}$/D', $bare) !== 1) {
             throw new \UnexpectedValueException(sprintf('a "uuid" marker holds %s, which is not a UUID.', self::show($hex)));
         }
         return Uuid::fromHex($bare);

@@ -77,6 +77,7 @@ final class BroadcastTest extends TestCase
             'the stamp "batch"',
         ];
         yield 'bare host' => [static fn () => Broadcast::revoke('a', destination: ['host']), 'name@host'];
+        yield 'trailing newline' => [static fn () => Broadcast::revoke('a', destination: ["celery@host\n"]), 'name@host'];
         yield 'empty name' => [static fn () => Broadcast::revoke('a', destination: ['@host']), 'name@host'];
     }
 

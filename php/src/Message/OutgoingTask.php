@@ -1,0 +1,29 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Message;
+
+/**
+ * A task message as the publish hooks see it (the arguments of Celery's before_task_publish
+ * and after_task_publish signals): its id, name, routing and custom headers. Never its
+ * arguments.
+ */
+final class OutgoingTask
+{
+    /**
+     * @param array<string, mixed> $headers the custom headers it carries (the "headers" option)
+     */
+    public function __construct(
+        public readonly string $id,
+        public readonly string $name,
+        public readonly string $queue,
+        public readonly string $exchange,
+        public readonly string $routingKey,
+        public readonly int $priority,
+        public readonly ?string $rootId = null,
+        public readonly ?string $parentId = null,
+        public readonly array $headers = [],
+    ) {
+    }
+}
