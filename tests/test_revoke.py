@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -150,8 +151,7 @@ def test_php_revoke_by_stamped_headers_publishes_what_python_publishes(
         lambda: run(
             tmp_path,
             "stamped",
-            php_client(redis_server.url(CONTROL_DB))
-            + "echo json_encode($celery->revokeByStampedHeaders("
+            php_client(redis_server.url(CONTROL_DB)) + "echo json_encode($celery->revokeByStampedHeaders("
             "['batch' => ['b-1', 'b-2'], 'tenant' => 'acme'], terminate: true, signal: 'SIGKILL'));",
         ),
     )
@@ -163,6 +163,44 @@ def test_php_revoke_by_stamped_headers_publishes_what_python_publishes(
     assert differences(normalize(python_envelope), normalize(php_envelope)) == []
 
 
+@pytest.mark.parametrize("config", ["default", "keyprefix", "control_exchange"])
+def test_php_inspect_publishes_what_python_does(
+    config: str, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """celery inspect ping: the command with its ticket and reply_to, the same from PHP as from
+    Python (no worker here: nobody replies; test_cli.py has workers that do)."""
+    client = redis_server.client(CONTROL_DB)
+    client.flushdb()
+    app = Celery("inspect-wire", set_as_current=False)
+    app.conf.update(broker_url=redis_server.url(CONTROL_DB), broker_connection_retry_on_startup=True)
+    app.conf.update(CONFIGS[config])
+    try:
+        python_channel, python_envelope = capture(client, lambda: app.control.inspect(timeout=0.2).ping())
+    finally:
+        app.close()
+    client.flushdb()
+    php_channel, php_envelope = capture(
+        client,
+        lambda: run(
+            tmp_path,
+            "inspect",
+            php_client(redis_server.url(CONTROL_DB), config=CONFIGS[config])
+            + "echo json_encode($celery->control()->inspect('ping', 0.2));",
+        ),
+    )
+    php_left = client.keys("*")
+    client.close()
+
+    assert php_channel == python_channel
+    for envelope in (python_envelope, php_envelope):
+        envelope["headers"].pop("expires")
+    assert differences(normalize(python_envelope), normalize(php_envelope)) == []
+    reply_to = json.loads(base64.b64decode(php_envelope["body"]))["reply_to"]
+    assert reply_to["exchange"] == "reply." + CONFIGS[config].get("control_exchange", "celery") + ".pidbox"
+    # The reply queue and its binding are gone afterwards (as Python's auto-delete queue is).
+    assert php_left == []
+
+
 def test_channel_names(redis_server: RedisServer, tmp_path: Path) -> None:
     """The mailbox channel for each setting, as the workers PSUBSCRIBE it (db 12 here)."""
     channels = {}
@@ -171,8 +209,10 @@ def test_channel_names(redis_server: RedisServer, tmp_path: Path) -> None:
         channels[config], _ = capture(
             client,
             lambda config=config: run(
-                tmp_path, "channel", php_client(redis_server.url(CONTROL_DB), config=CONFIGS[config])
-                + "echo json_encode($celery->revoke('x'));"
+                tmp_path,
+                "channel",
+                php_client(redis_server.url(CONTROL_DB), config=CONFIGS[config])
+                + "echo json_encode($celery->revoke('x'));",
             ),
         )
         client.close()
@@ -308,8 +348,7 @@ def test_revoke_addressed_to_one_worker_is_ignored_by_the_other(
     ids = run(
         tmp_path,
         "send",
-        client
-        + "$later = ['queue' => 'second', 'countdown' => 1.5];\n"
+        client + "$later = ['queue' => 'second', 'countdown' => 1.5];\n"
         "echo json_encode([\n"
         "    $celery->sendTask('tasks.record', ['kept'], [], $later)->id,\n"
         "    $celery->sendTask('tasks.record', ['dropped'], [], $later)->id,\n"
@@ -322,8 +361,7 @@ def test_revoke_addressed_to_one_worker_is_ignored_by_the_other(
     heard = run(
         tmp_path,
         "revoke",
-        client
-        + "echo json_encode([\n"
+        client + "echo json_encode([\n"
         f"    $celery->revoke('{kept}', destination: ['first@{HOST}']),\n"
         f"    $celery->revoke('{dropped}', destination: ['second@{HOST}']),\n"
         "]);",

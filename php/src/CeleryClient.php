@@ -579,6 +579,18 @@ final class CeleryClient
     }
 
     /**
+     * Remote control of the workers (Celery's app.control): ping() and inspect() collect the
+     * workers' replies, e.g. "is any worker up?" before sending:
+     *
+     *     $celery->control()->ping(timeout: 1.0);   // ["celery@host" => ["ok" => "pong"], ...]
+     *     $celery->control()->inspect('active');    // node => the tasks it is running
+     */
+    public function control(): WorkerControl
+    {
+        return $this->control;
+    }
+
+    /**
      * Tells the workers to discard tasks, like Celery's app.control.revoke(). A revoked task
      * that has not started never runs and its state becomes REVOKED, also when a worker holds
      * it for its ETA; with $terminate the worker also sends $signal to the process running it

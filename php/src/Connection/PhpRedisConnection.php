@@ -124,6 +124,12 @@ final class PhpRedisConnection extends ClientConnection
         return array_values(array_map('strval', (array) $this->run('SMEMBERS', static fn (\Redis $r) => $r->sMembers($key))));
     }
 
+    public function brPop(array $keys, int $seconds): ?array
+    {
+        $reply = $this->run('BRPOP', static fn (\Redis $r) => $r->brPop($keys, $seconds));
+        return is_array($reply) && count($reply) === 2 ? [(string) $reply[0], (string) $reply[1]] : null;
+    }
+
     protected function inOneRoundTrip(#[\SensitiveParameter] object $client, array $writes): mixed
     {
         \assert($client instanceof \Redis);
@@ -138,6 +144,8 @@ final class PhpRedisConnection extends ClientConnection
                     'SET' => $client->set($write[1], (string) $write[2]),
                     'DEL' => $client->del($write[1]),
                     'PUBLISH' => $client->publish($write[1], (string) $write[2]),
+                    'SADD' => $client->sAdd($write[1], (string) $write[2]),
+                    'SREM' => $client->sRem($write[1], (string) $write[2]),
                 };
             }
             $client->rawCommand('EXEC');

@@ -131,6 +131,8 @@ final class PredisConnection extends ClientConnection
                     'SET' => $pipe->set($write[1], (string) $write[2]),
                     'DEL' => $pipe->del([$write[1]]),
                     'PUBLISH' => $pipe->publish($write[1], (string) $write[2]),
+                    'SADD' => $pipe->sadd($write[1], [(string) $write[2]]),
+                    'SREM' => $pipe->srem($write[1], (string) $write[2]),
                 };
             }
             $pipe->exec();
@@ -151,6 +153,12 @@ final class PredisConnection extends ClientConnection
                 $transaction->del([$key]);
             }
         });
+    }
+
+    public function brPop(array $keys, int $seconds): ?array
+    {
+        $reply = $this->run('BRPOP', static fn (\Predis\ClientInterface $c) => $c->brpop($keys, $seconds));
+        return is_array($reply) && count($reply) === 2 ? [(string) $reply[0], (string) $reply[1]] : null;
     }
 
     public function sMembers(string $key): array

@@ -44,7 +44,7 @@ interface RedisConnection
     /**
      * Runs writes in one MULTI/EXEC, sent in one round trip: Redis applies all of them or none.
      * Each write is ['LPUSH', key, value], ['SET', key, value], ['SETEX', key, value, seconds],
-     * ['DEL', key] or ['PUBLISH', channel, message].
+     * ['DEL', key], ['PUBLISH', channel, message], ['SADD', key, member] or ['SREM', key, member].
      * A failure before EXEC was sent (connecting, an error reply) means nothing was written;
      * ConnectionLost means EXEC was sent and may or may not have run.
      *
@@ -68,6 +68,16 @@ interface RedisConnection
      * @throws ConnectionFailed
      */
     public function sMembers(string $key): array;
+
+    /**
+     * BRPOP: the first of these lists to hold an item gives its last one, waiting up to
+     * $seconds (whole seconds, as Redis 5 accepts them).
+     *
+     * @param list<string> $keys
+     * @return array{string, string}|null the list and the item, or null when none came in time
+     * @throws ConnectionFailed
+     */
+    public function brPop(array $keys, int $seconds): ?array;
 
     /**
      * Connects if not connected yet. True when that opened a new socket, which has just proven

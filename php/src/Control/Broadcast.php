@@ -26,15 +26,48 @@ final class Broadcast
         'PROF', 'WINCH', 'IO', 'SYS',
     ];
 
+    /** The inspect commands that only read, with the arguments Celery's inspect sends. */
+    public const INSPECT = [
+        'ping' => [],
+        'stats' => [],
+        'active' => ['safe' => null],
+        'scheduled' => ['safe' => null],
+        'reserved' => ['safe' => null],
+        'registered' => ['taskinfoitems' => []],
+        'active_queues' => [],
+    ];
+
     /**
      * @param array<string, mixed> $arguments
      * @param list<string>|null $destination node names (name@host); null = every worker
+     * @param array{string, string, string}|null $reply the ticket, the reply exchange and routing key
      */
     private function __construct(
         public readonly string $method,
         public readonly array $arguments,
         public readonly ?array $destination,
+        public readonly ?array $reply = null,
     ) {
+    }
+
+    /**
+     * A command the workers answer (Celery's inspect): the body carries a ticket and the
+     * exchange and routing key of the reply queue, and each worker LPUSHes its reply there.
+     *
+     * @param list<string>|null $destination
+     * @throws InvalidControlCommand
+     */
+    public static function inspect(
+        string $method,
+        ?array $destination,
+        string $ticket,
+        string $replyExchange,
+        string $replyRoutingKey,
+    ): self {
+        if (!array_key_exists($method, self::INSPECT)) {
+            throw InvalidControlCommand::invalid('method', $method, 'expected one of ' . implode(', ', array_keys(self::INSPECT)) . '.');
+        }
+        return new self($method, self::INSPECT[$method], self::destination($destination), [$ticket, $replyExchange, $replyRoutingKey]);
     }
 
     /**
@@ -99,13 +132,19 @@ final class Broadcast
      */
     public function body(): array
     {
-        return [
+        $body = [
             'method' => $this->method,
             'arguments' => (object) $this->arguments,
             'destination' => $this->destination,
             'pattern' => null,
             'matcher' => null,
         ];
+        if ($this->reply !== null) {
+            [$ticket, $exchange, $routingKey] = $this->reply;
+            $body['ticket'] = $ticket;
+            $body['reply_to'] = ['exchange' => $exchange, 'routing_key' => $routingKey];
+        }
+        return $body;
     }
 
     /**

@@ -19,7 +19,8 @@ use CeleryBridge\Message\Uuid;
  * the broker's global_keyprefix comes in front of it. Nothing is queued: a worker that is not
  * connected when the command is published never hears it.
  *
- * @internal
+ * Get it from CeleryClient::control(): ping() and inspect() ask the workers and collect their
+ * replies, revoke() and revokeByStampedHeaders() tell them.
  */
 final class WorkerControl
 {
@@ -39,6 +40,7 @@ final class WorkerControl
     }
 
     /**
+     * @internal
      * @throws InvalidConfiguration
      */
     public static function fromConfig(RedisConnection $connection, ClientConfig $config): self
@@ -60,14 +62,14 @@ final class WorkerControl
         );
     }
 
-    /** The mailbox exchange name, which also goes in the envelope's delivery_info. */
+    /** @internal The mailbox exchange name, which also goes in the envelope's delivery_info. */
     public function exchange(): string
     {
         return $this->controlExchange . '.pidbox';
     }
 
     /**
-     * The pub/sub channel workers listen on. Reads the connection's database number.
+     * @internal The pub/sub channel workers listen on. Reads the connection's database number.
      */
     public function channel(): string
     {
@@ -75,6 +77,7 @@ final class WorkerControl
     }
 
     /**
+     * @internal
      * The PUB/SUB channel of a kombu fanout exchange on Redis: "<global_keyprefix>/<db>.<exchange>",
      * and with fanout_patterns (kombu's default) "/<routing key>" after it, as for events.
      */
@@ -89,6 +92,89 @@ final class WorkerControl
         $prefix = str_replace('{db}', (string) $this->connection->database(), $prefix);
         $suffix = $routingKey !== null && $this->fanoutPatterns ? '/' . $routingKey : '';
         return $this->keyPrefix . $prefix . $exchange . $suffix;
+    }
+
+    /**
+     * Asks the workers and collects their replies for $timeout seconds, or until $limit
+     * workers have answered (Celery's app.control.inspect(): "ping", "stats", "active",
+     * "scheduled", "reserved", "registered", "active_queues").
+     *
+     * As kombu's pidbox does on Redis: the reply queue "<routing key>.reply.<exchange>.pidbox"
+     * is bound to the reply exchange (a member of its binding set), the command is PUBLISHed
+     * with a ticket, each worker LPUSHes {"<node name>": <reply>} there, and this client BRPOPs
+     * them. The binding and the queue are removed afterwards.
+     *
+     * @param list<string>|null $destination only these workers ("celery@host")
+     * @return array<string, mixed> node name => its reply, in the order they came
+     * @throws InvalidControlCommand|ConnectionFailed
+     */
+    public function inspect(string $method, float $timeout = 1.0, ?array $destination = null, ?int $limit = null): array
+    {
+        if (!is_finite($timeout) || $timeout <= 0) {
+            throw InvalidControlCommand::invalid('timeout', $timeout, 'expected a positive number of seconds.');
+        }
+        $exchange = 'reply.' . $this->exchange();
+        $routingKey = Uuid::v4();
+        $ticket = Uuid::v4();
+        $command = Broadcast::inspect($method, $destination, $ticket, $exchange, $routingKey);
+        $queue = $this->keyPrefix . $routingKey . '.' . $exchange;
+        $binding = [$this->keyPrefix . '_kombu.binding.' . $exchange, $routingKey . "\x06\x16\x06\x16" . $routingKey . '.' . $exchange];
+        $this->connection->transaction([['SADD', ...$binding]]);
+        try {
+            $this->publish($command);
+            return $this->collect($queue, $ticket, microtime(true) + $timeout, $limit ?? count($destination ?? []));
+        } finally {
+            $this->connection->transaction([['SREM', ...$binding], ['DEL', $queue]]);
+        }
+    }
+
+    /**
+     * @return array<string, mixed>
+     * @throws ConnectionFailed
+     */
+    private function collect(string $queue, string $ticket, float $deadline, int $limit): array
+    {
+        $replies = [];
+        while (($left = $deadline - microtime(true)) > 0 && ($limit === 0 || count($replies) < $limit)) {
+            // BRPOP takes whole seconds on Redis 5; stay below the socket's read timeout.
+            $seconds = max(1, min((int) ceil($left), (int) $this->connection->endpoint()->readTimeout - 1));
+            $popped = $this->connection->brPop([$queue], $seconds);
+            if ($popped === null) {
+                continue;
+            }
+            $reply = self::reply($popped[1], $ticket);
+            foreach ($reply ?? [] as $node => $answer) {
+                $replies[(string) $node] = $answer;
+            }
+        }
+        return $replies;
+    }
+
+    /**
+     * The {"<node>": <reply>} of a reply envelope for this ticket; null for anything else.
+     *
+     * @return array<string, mixed>|null
+     */
+    private static function reply(string $envelope, string $ticket): ?array
+    {
+        $message = json_decode($envelope, true);
+        if (!is_array($message) || ($message['headers']['ticket'] ?? null) !== $ticket || !is_string($message['body'] ?? null)) {
+            return null;
+        }
+        $body = json_decode((string) base64_decode($message['body'], true), true);
+        return is_array($body) && !array_is_list($body) ? $body : null;
+    }
+
+    /**
+     * Which workers answer within $timeout (Celery's inspect().ping()): node name => ["ok" => "pong"].
+     *
+     * @param list<string>|null $destination
+     * @return array<string, mixed>
+     * @throws InvalidControlCommand|ConnectionFailed
+     */
+    public function ping(float $timeout = 1.0, ?array $destination = null): array
+    {
+        return $this->inspect('ping', $timeout, $destination);
     }
 
     /**

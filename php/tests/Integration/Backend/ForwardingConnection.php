@@ -66,6 +66,11 @@ abstract class ForwardingConnection implements RedisConnection
         return $this->inner->sMembers($key);
     }
 
+    public function brPop(array $keys, int $seconds): ?array
+    {
+        return $this->inner->brPop($keys, $seconds);
+    }
+
     public function ensureConnected(): bool
     {
         return $this->inner->ensureConnected();

@@ -47,6 +47,19 @@ final class BroadcastTest extends TestCase
         self::assertNull(Broadcast::revoke('a')->destination);
     }
 
+    public function testAnInspectCarriesItsTicketAndReplyQueue(): void
+    {
+        $body = Broadcast::inspect('registered', ['w@h'], 'ticket-1', 'reply.celery.pidbox', 'rk-1')->body();
+
+        self::assertSame(
+            '{"method":"registered","arguments":{"taskinfoitems":[]},"destination":["w@h"],"pattern":null,"matcher":null,'
+            . '"ticket":"ticket-1","reply_to":{"exchange":"reply.celery.pidbox","routing_key":"rk-1"}}',
+            json_encode($body),
+        );
+        $this->expectExceptionMessage('expected one of ping, stats');
+        Broadcast::inspect('shutdown', null, 't', 'e', 'r');
+    }
+
     public function testSignalsByNameOrNumber(): void
     {
         foreach (['SIGTERM', 'TERM', 'SIGKILL', 'KILL', 'SIGUSR1', 'HUP', 9, 15] as $signal) {

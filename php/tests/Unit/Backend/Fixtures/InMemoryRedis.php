@@ -78,6 +78,11 @@ final class InMemoryRedis implements RedisConnection
         throw new \LogicException('not used by the result backend');
     }
 
+    public function brPop(array $keys, int $seconds): ?array
+    {
+        throw new \LogicException('not used by the result backend');
+    }
+
     public function ensureConnected(): bool
     {
         return false;

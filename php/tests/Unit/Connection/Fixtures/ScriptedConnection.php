@@ -111,6 +111,11 @@ final class ScriptedConnection implements RedisConnection
         return [];
     }
 
+    public function brPop(array $keys, int $seconds): ?array
+    {
+        return null;
+    }
+
     public function database(): int
     {
         return 0;

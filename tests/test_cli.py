@@ -1,0 +1,193 @@
+"""`bin/celery-bridge` as an operator runs it: subprocesses against real Redis and workers,
+checking stdout, --json output and exit codes (0 ok, 1 task failed or revoked, 2 usage,
+3 connection, 4 timeout)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import REPO_ROOT, CeleryWorker, RedisServer, free_port, received_log
+
+CLI = str(REPO_ROOT / "bin" / "celery-bridge")
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def cli(*args: str, broker: str | None, backend: str | None = None, timeout: float = 30) -> Run:
+    env = {"PATH": "/usr/bin:/bin"}
+    if broker is not None:
+        env["CELERY_BROKER_URL"] = broker
+    if backend is not None:
+        env["CELERY_RESULT_BACKEND"] = backend
+    done = subprocess.run(["php", CLI, *args], capture_output=True, text=True, env=env, timeout=timeout)
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def urls(redis_server: RedisServer) -> dict[str, str]:
+    return {"broker": redis_server.url(0), "backend": redis_server.url(1)}
+
+
+def test_send_and_wait_prints_the_id_and_the_result(worker: CeleryWorker, urls) -> None:
+    text = cli("send", "tasks.add", "--args", "[2, 3]", "--wait", "10", **urls)
+    as_json = cli("--json", "send", "tasks.add", "--args", "[4, 5]", "--wait", **urls)
+
+    task_id, *rest = text.stdout.splitlines()
+    assert text.code == 0 and len(task_id) == 36
+    assert rest[:2] == ["state: SUCCESS", "result: 5"] and rest[2].startswith("date_done: ")
+    assert as_json.code == 0
+    assert {k: as_json.json()[k] for k in ("state", "result", "exception")} == {
+        "state": "SUCCESS",
+        "result": 9,
+        "exception": None,
+    }
+
+
+def test_a_failed_task_exits_1_with_its_exception_and_traceback(worker: CeleryWorker, urls) -> None:
+    sent = cli("--json", "send", "tasks.fail", "--args", '["boom-cli"]', "--wait", "10", **urls)
+    again = cli("result", sent.json()["id"], **urls)
+
+    assert sent.code == 1
+    assert sent.json()["exception"] == {"type": "ValueError", "message": "boom-cli"}
+    assert "Traceback" in sent.json()["traceback"]
+    assert again.code == 1
+    assert again.stdout.splitlines()[:2] == ["state: FAILURE", "exception: ValueError: boom-cli"]
+
+
+def test_result_of_a_task_nobody_ran_is_pending_and_waiting_times_out(urls) -> None:
+    unknown = "5a1b2c3d-0000-4000-8000-000000000000"
+    now = cli("--json", "result", unknown, **urls)
+    waited = cli("result", unknown, "--wait", "0.3", **urls)
+
+    assert now.code == 0 and now.json()["state"] == "PENDING"
+    assert waited.code == 4 and "celery-bridge:" in waited.stderr
+
+
+def test_a_revoked_task_reads_revoked(worker: CeleryWorker, urls) -> None:
+    mark = worker.mark()
+    task_id = cli("send", "tasks.add", "--args", "[1, 1]", "--countdown", "3", **urls).stdout.strip()
+    worker.wait_for_log(received_log("tasks.add", task_id), since=mark)
+
+    revoked = cli("--json", "revoke", task_id, **urls)
+    result = cli("--json", "result", task_id, "--wait", "10", **urls)
+
+    assert revoked.code == 0 and revoked.json() == {"revoked": [task_id], "heard_by": 1}
+    assert result.code == 1 and result.json()["state"] == "REVOKED"
+
+
+def test_queues_and_purge(urls) -> None:
+    for _ in range(2):
+        assert (
+            cli(
+                "send", "tasks.add", "--args", "[1, 1]", "--queue", "cli-nobody", "--priority", "7", **urls
+            ).code
+            == 0
+        )
+
+    before = cli("--json", "queues", "cli-nobody", "cli-empty", **urls)
+    refused = cli("purge", "cli-nobody", **urls)
+    purged = cli("purge", "cli-nobody", "--force", **urls)
+    after = cli("queues", "cli-nobody", **urls)
+
+    assert before.json() == {"cli-nobody": 2, "cli-empty": 0}
+    assert refused.code == 2 and "--force" in refused.stderr
+    assert (purged.code, purged.stdout) == (0, "cli-nobody: 2 purged\n")
+    assert after.stdout == "cli-nobody: 0\n"
+
+
+def test_workers_ping_and_inspect_two_workers(
+    worker: CeleryWorker, worker_factory, redis_server, urls
+) -> None:
+    reports = worker_factory(urls["broker"], urls["backend"], queues=["reports"], hostname="reports@%h")
+    host = socket.gethostname()
+    nodes = {f"reports@{host}"}
+
+    ping = cli("--json", "workers", "ping", "--timeout", "2", **urls)
+    one = cli("--json", "workers", "ping", "--destination", f"reports@{host}", "--timeout", "5", **urls)
+    registered = cli("--json", "workers", "registered", "--destination", f"reports@{host}", **urls)
+    queues = cli("--json", "workers", "active_queues", "--destination", f"reports@{host}", **urls)
+
+    assert ping.code == 0
+    assert nodes < set(ping.json()) and all(reply == {"ok": "pong"} for reply in ping.json().values())
+    assert len(ping.json()) == 2  # the session worker and this one
+    assert one.json() == {f"reports@{host}": {"ok": "pong"}}
+    assert "tasks.add" in registered.json()[f"reports@{host}"]
+    assert [q["name"] for q in queues.json()[f"reports@{host}"]] == ["reports"]
+    assert reports.running
+
+
+def test_no_worker_bad_urls_and_usage(redis_factory, tmp_path: Path) -> None:
+    server = redis_factory()
+    lonely = cli("--json", "workers", "ping", "--timeout", "0.5", broker=server.url(0))
+    refused = cli("queues", broker=f"redis://127.0.0.1:{free_port()}/0")
+    bad_url = cli("queues", broker="redis://:secret-pw@localhost:6379/not-a-db")
+    no_broker = cli("queues", broker=None)
+    unknown = cli("frobnicate", broker=server.url(0))
+    bad_option = cli("queues", "--colour", "red", broker=server.url(0))
+    bad_args = cli("send", "tasks.add", "--args", '{"x": 1}', broker=server.url(0))
+
+    assert (lonely.code, lonely.stdout) == (4, "{}\n")
+    assert json.loads(lonely.stderr)["error"] == "timeout"
+    assert refused.code == 3 and "refused" in refused.stderr
+    assert bad_url.code == 2 and "secret-pw" not in bad_url.stderr and "****" in bad_url.stderr
+    assert no_broker.code == 2 and "CELERY_BROKER_URL" in no_broker.stderr
+    assert unknown.code == 2 and 'unknown command "frobnicate"' in unknown.stderr
+    assert bad_option.code == 2 and "--colour" in bad_option.stderr
+    assert bad_args.code == 2 and "JSON array" in bad_args.stderr
+
+
+def test_config_files_and_help(redis_factory, tmp_path: Path) -> None:
+    server = redis_factory()
+    as_json = tmp_path / "celeryconfig.json"
+    as_json.write_text(json.dumps({"broker_url": server.url(0), "task_default_queue": "from-json"}))
+    as_php = tmp_path / "celeryconfig.php"
+    as_php.write_text(
+        f"<?php\nreturn ['broker_url' => '{server.url(0)}', 'task_default_queue' => 'from-php'];\n"
+    )
+
+    sent = cli("send", "tasks.add", "--config", str(as_json), broker=None)
+    counted = cli("--json", "queues", "--config", str(as_json), broker=None)
+    php_counted = cli("--config", str(as_php), "--json", "queues", broker=None)
+    helps = {
+        command: cli(command, "--help", broker=None)
+        for command in ("send", "result", "revoke", "queues", "purge", "workers")
+    }
+    overview = cli(broker=None)
+
+    assert sent.code == 0
+    assert counted.json() == {"from-json": 1}
+    assert php_counted.json() == {"from-php": 0}
+    assert all(
+        run.code == 0 and run.stdout.startswith(f"Usage: celery-bridge {name}") for name, run in helps.items()
+    )
+    assert overview.code == 2 and "Commands:" in overview.stdout
+
+
+def test_ping_with_a_global_keyprefix_and_another_control_exchange(
+    redis_factory, worker_factory, tmp_path: Path
+) -> None:
+    server = redis_factory()
+    settings = {"broker_transport_options": {"global_keyprefix": "pfx:"}, "control_exchange": "ctl"}
+    worker_factory(server.url(0), config=settings, hostname="prefixed@%h")
+    config = tmp_path / "celeryconfig.json"
+    config.write_text(json.dumps({"broker_url": server.url(0), **settings}))
+
+    ping = cli("--json", "workers", "ping", "--config", str(config), "--timeout", "3", broker=None)
+
+    assert ping.json() == {f"prefixed@{socket.gethostname()}": {"ok": "pong"}}
+    assert server.client(0).keys("*reply*") == []
