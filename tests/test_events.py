@@ -129,8 +129,9 @@ def test_no_event_without_the_setting(run_php, redis_server: RedisServer) -> Non
 class Flower:
     """`celery -A python_worker flower` on a free loopback port, its API open (no auth)."""
 
-    def __init__(self, broker_url: str, log: Path) -> None:
+    def __init__(self, broker_url: str, log: Path, broker: redis.Redis) -> None:
         self.port = free_port()
+        patterns_before = int(broker.execute_command("PUBSUB", "NUMPAT"))
         env = {**os.environ, "CELERY_BROKER_URL": broker_url, "FLOWER_UNAUTHENTICATED_API": "true"}
         env.pop("CELERY_RESULT_BACKEND", None)
         with log.open("ab") as out:
@@ -141,6 +142,12 @@ class Flower:
             )
         self.log = log
         self.wait(lambda: self.get("/healthcheck") == "OK", "Flower to answer")
+        # Its event receiver PSUBSCRIBEs the celeryev channels some time after the API answers;
+        # an event published before that is lost to it.
+        self.wait(
+            lambda: int(broker.execute_command("PUBSUB", "NUMPAT")) > patterns_before,
+            "Flower to subscribe to the events",
+        )
 
     def get(self, path: str) -> Any:
         try:
@@ -174,11 +181,13 @@ class Flower:
 
 @pytest.fixture
 def flower(redis_server: RedisServer, tmp_path: Path) -> Iterator[Flower]:
-    server = Flower(redis_server.url(0), tmp_path / "flower.log")
+    broker = redis_server.client(0)
+    server = Flower(redis_server.url(0), tmp_path / "flower.log", broker)
     try:
         yield server
     finally:
         server.stop()
+        broker.close()
 
 
 def test_flower_shows_a_php_task_before_a_worker_takes_it_then_its_result(
