@@ -55,7 +55,8 @@ final class ConnectionFactory
                 default => PredisConnection::fromTopology($topology, $settings),
             };
         }
-        if ($target instanceof \RedisCluster || (is_a($target, 'Predis\ClientInterface') && self::isPredisCluster($target))) {
+        if ($target instanceof \RedisCluster) {
+            // (PredisConnection::fromClient() refuses a Predis cluster itself.)
             throw InvalidConfiguration::invalid($role, $target, PredisConnection::clusterRefusal());
         }
         if ($target instanceof \RedisSentinel) {
@@ -110,12 +111,5 @@ final class ConnectionFactory
                 ),
             },
         };
-    }
-
-    private static function isPredisCluster(object $client): bool
-    {
-        $connection = method_exists($client, 'getConnection') ? $client->getConnection() : null;
-        return $connection instanceof \Predis\Connection\Aggregate\ClusterInterface
-            || is_a($connection, 'Predis\Connection\Cluster\ClusterInterface');
     }
 }

@@ -206,27 +206,6 @@ final class ConnectionOptions
         return $name;
     }
 
-    public function withClient(string $client): self
-    {
-        return new self(
-            $this->role,
-            $client,
-            $this->connectTimeout,
-            $this->readTimeout,
-            $this->persistent,
-            $this->tls,
-            $this->masterName,
-            $this->minOtherSentinels,
-            $this->sentinelUsername,
-            $this->sentinelPassword(),
-            $this->sentinelConnectTimeout,
-            $this->sentinelReadTimeout,
-            $this->retryPolicy,
-            $this->healthCheckInterval,
-            $this->clientName,
-        );
-    }
-
     public function defaultReadTimeout(): float
     {
         return $this->role === Dsn::BACKEND ? self::DEFAULT_BACKEND_READ_TIMEOUT : self::DEFAULT_READ_TIMEOUT;

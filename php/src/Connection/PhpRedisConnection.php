@@ -17,21 +17,9 @@ use CeleryBridge\Exception\InvalidConfiguration;
  */
 final class PhpRedisConnection extends ClientConnection
 {
-    public static function fromDsn(Dsn $dsn, ?ConnectionOptions $options = null): self
-    {
-        $options ??= ConnectionOptions::defaults($dsn->role);
-        return self::fromTopology(Topology::fromDsn($dsn, $options), $options);
-    }
-
+    /** ConnectionFactory::client() has checked that the extension is loaded. */
     public static function fromTopology(Topology $topology, ConnectionOptions $options): self
     {
-        if (!extension_loaded('redis')) {
-            throw InvalidConfiguration::invalid(
-                'redis_client',
-                ConnectionOptions::CLIENT_PHPREDIS,
-                'the phpredis extension (ext-redis) is not loaded; install it or use redis_client => predis.',
-            );
-        }
         return new self($topology, $options, false, null, null);
     }
 

@@ -17,21 +17,9 @@ use CeleryBridge\Exception\InvalidConfiguration;
  */
 final class PredisConnection extends ClientConnection
 {
-    public static function fromDsn(Dsn $dsn, ?ConnectionOptions $options = null): self
-    {
-        $options ??= ConnectionOptions::defaults($dsn->role);
-        return self::fromTopology(Topology::fromDsn($dsn, $options), $options);
-    }
-
+    /** ConnectionFactory::client() has checked that Predis is there. */
     public static function fromTopology(Topology $topology, ConnectionOptions $options): self
     {
-        if (!self::available()) {
-            throw InvalidConfiguration::invalid(
-                'redis_client',
-                ConnectionOptions::CLIENT_PREDIS,
-                'Predis is not installed or not autoloaded (class Predis\Client not found): composer require predis/predis.',
-            );
-        }
         return new self($topology, $options, false, null, null);
     }
 

@@ -46,12 +46,6 @@ final class InvalidCanvas extends \InvalidArgumentException implements CeleryBri
         ));
     }
 
-    public static function linkOnGroupEnd(): self
-    {
-        return new self('This chain ends in a Group, which cannot take a "link" callback: end the chain with a '
-            . 'Chord (or put the callback in the chain as its last step).');
-    }
-
     public static function chordWithoutBackend(): self
     {
         return new self('A chord needs the result backend the workers use: its body runs when the workers have '

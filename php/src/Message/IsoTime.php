@@ -42,12 +42,4 @@ final class IsoTime
         );
         return $time === false ? null : $time;
     }
-
-    /**
-     * What Celery writes: isoformat() of an aware UTC datetime.
-     */
-    public static function toUtcString(\DateTimeInterface $time): string
-    {
-        return KombuJson::isoformat(\DateTimeImmutable::createFromInterface($time)->setTimezone(new \DateTimeZone('UTC')));
-    }
 }

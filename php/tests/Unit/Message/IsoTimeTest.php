@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Message;
 
 use CeleryBridge\Message\IsoTime;
+use CeleryBridge\Message\KombuJson;
 use PHPUnit\Framework\TestCase;
 
 final class IsoTimeTest extends TestCase
@@ -29,7 +30,8 @@ final class IsoTimeTest extends TestCase
     {
         $time = IsoTime::parse($text);
         self::assertNotNull($time);
-        self::assertSame($utc, IsoTime::toUtcString($time));
+        // What Celery writes: isoformat() of the aware UTC datetime.
+        self::assertSame($utc, KombuJson::isoformat($time->setTimezone(new \DateTimeZone('UTC'))));
     }
 
     /**
