@@ -67,6 +67,11 @@ class WorkerVersions:
         return self.celery >= (5, 6)
 
     @property
+    def request_has_message_properties(self) -> bool:
+        """From Celery 5.2 a task's request carries the message's properties (app_id, ...)."""
+        return self.celery >= (5, 2)
+
+    @property
     def stamping(self) -> bool:
         """Stamped headers (and revoke_by_stamped_headers) exist from Celery 5.3."""
         return self.celery >= (5, 3)
