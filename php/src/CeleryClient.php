@@ -8,6 +8,7 @@ use CeleryBridge\Backend\RedisResultBackend;
 use CeleryBridge\Broker\PublishChunk;
 use CeleryBridge\Broker\QueueInspector;
 use CeleryBridge\Broker\RedisBroker;
+use CeleryBridge\Broker\RetryingPublisher;
 use CeleryBridge\Canvas\Canvas;
 use CeleryBridge\Canvas\CanvasPlanner;
 use CeleryBridge\Canvas\Signature;
@@ -15,7 +16,7 @@ use CeleryBridge\Canvas\TaskName;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\ConnectionFactory;
 use CeleryBridge\Connection\RedisConnection;
-use CeleryBridge\Connection\RetryingConnection;
+use CeleryBridge\Connection\ConnectionOptions;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\ConnectionFailed;
@@ -57,6 +58,8 @@ final class CeleryClient
     private readonly ClientConfig $config;
     private readonly RedisConnection $brokerConnection;
     private readonly RedisBroker $broker;
+    /** Writes task messages under the publish retry policy. */
+    private readonly RetryingPublisher $publisher;
     /** Built on first use: a plain sendTask() needs only the template (PlainTaskEncoder). */
     private ?MessageBuilder $builder = null;
     /** This client's name in the origin header, "gen<pid>@<host>" as Celery writes it. */
@@ -102,14 +105,16 @@ final class CeleryClient
         // The arguments win over the celeryconfig's URLs, as Celery(broker=...) does.
         $broker ??= ClientConfig::url($config, 'broker_url') ?? throw InvalidConfiguration::noBroker();
         $backend ??= ClientConfig::url($config, 'result_backend');
-        $this->brokerConnection = ConnectionFactory::create($broker, [
+        $settings = ConnectionOptions::fromConfig([
             'broker_transport_options' => $this->config->brokerTransportOptions,
             'task_publish_retry' => $this->config->publishRetry,
             'task_publish_retry_policy' => $this->config->publishRetryPolicy,
-        ] + $this->config->connection);
+        ] + $this->config->connection, ConnectionFactory::BROKER);
+        $this->brokerConnection = ConnectionFactory::create($broker, $settings);
         $this->broker = new RedisBroker($this->brokerConnection, $this->config->queueKeys);
-        if ($logger !== null && $this->brokerConnection instanceof RetryingConnection) {
-            $this->brokerConnection->onRetry(static function (ConnectionFailed $e, int $attempt, float $delay) use ($logger): void {
+        $this->publisher = new RetryingPublisher($this->brokerConnection, $settings->retryPolicy, null, $settings->healthCheckInterval);
+        if ($logger !== null) {
+            $this->publisher->onRetry(static function (ConnectionFailed $e, int $attempt, float $delay) use ($logger): void {
                 $logger->warning('CeleryBridge: publish attempt {attempt} failed, retrying in {delay} s: {error}', [
                     'attempt' => $attempt,
                     'delay' => $delay,
@@ -164,7 +169,7 @@ final class CeleryClient
         if ($plain !== null) {
             [$taskId, $envelope, $list, $queue] = $plain;
             try {
-                $this->brokerConnection->lPush($list, $envelope);
+                $this->publisher->lPush($list, $envelope);
             } catch (ConnectionFailed $e) {
                 throw $this->logged($e->duringPublish([$taskId], [], $taskId));
             }
@@ -380,7 +385,7 @@ final class CeleryClient
             return;
         }
         if (count($chunk->writes) === 1 && $chunk->chordSizes === []) {
-            $this->brokerConnection->lPush($chunk->writes[0][1], (string) $chunk->writes[0][2]);
+            $this->publisher->lPush($chunk->writes[0][1], (string) $chunk->writes[0][2]);
             return;
         }
         $before = [];
@@ -404,7 +409,7 @@ final class CeleryClient
                 $chunk->counterStored = true;
             }
         }
-        $this->brokerConnection->transaction($before === [] ? $chunk->writes : [...$before, ...$chunk->writes]);
+        $this->publisher->transaction($before === [] ? $chunk->writes : [...$before, ...$chunk->writes]);
     }
 
     /**

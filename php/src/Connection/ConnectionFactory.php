@@ -11,8 +11,8 @@ use CeleryBridge\Exception\InvalidConfiguration;
  * Turns what a user passes as `broker:` / `backend:` into a lazy RedisConnection.
  *
  * Accepted targets: a Celery URL string (Dsn), a connected \Redis, a Predis\ClientInterface,
- * or a RedisConnection (returned as it is). The broker's connection comes wrapped in
- * RetryingConnection (task_publish_retry / task_publish_retry_policy); wrap no further.
+ * or a RedisConnection (returned as it is). Publishing retries (task_publish_retry /
+ * task_publish_retry_policy) are the broker's, Broker\RetryingPublisher.
  *
  * @internal
  */
@@ -22,25 +22,22 @@ final class ConnectionFactory
     public const BACKEND = Dsn::BACKEND;
 
     /**
-     * @param array<string, mixed> $options connection settings from the client config (ConnectionOptions::KEYS)
-     * @param string $role self::BROKER (broker_url rules, publish retries) or self::BACKEND (result_backend rules)
+     * @param array<string, mixed>|ConnectionOptions $options connection settings from the client
+     *        config (ConnectionOptions::KEYS), or already parsed for this role
+     * @param string $role self::BROKER (broker_url rules) or self::BACKEND (result_backend rules)
      *
      * @throws InvalidBrokerUrl|InvalidConfiguration
      */
     public static function create(
         #[\SensitiveParameter] string|object $target,
-        #[\SensitiveParameter] array $options = [],
+        #[\SensitiveParameter] array|ConnectionOptions $options = [],
         string $role = self::BROKER,
     ): RedisConnection {
         if ($target instanceof RedisConnection) {
             return $target;
         }
-        $settings = ConnectionOptions::fromConfig($options, $role);
-        $connection = self::connect($target, $settings, $role);
-        if ($role !== self::BROKER) {
-            return $connection;
-        }
-        return new RetryingConnection($connection, $settings->retryPolicy, null, $settings->healthCheckInterval);
+        $settings = $options instanceof ConnectionOptions ? $options : ConnectionOptions::fromConfig($options, $role);
+        return self::connect($target, $settings, $role);
     }
 
     private static function connect(

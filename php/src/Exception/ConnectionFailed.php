@@ -67,7 +67,7 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
     /**
      * Adds a sentence to the message, keeping the exception's class and data.
      *
-     * @internal called by RetryingConnection when it gives up
+     * @internal called by Broker\RetryingPublisher when it gives up
      */
     public function withNote(string $note): static
     {

@@ -7,7 +7,6 @@ namespace CeleryBridge\Tests\Unit\Connection;
 use CeleryBridge\Connection\ConnectionFactory;
 use CeleryBridge\Connection\PhpRedisConnection;
 use CeleryBridge\Connection\PredisConnection;
-use CeleryBridge\Connection\RetryingConnection;
 use CeleryBridge\Exception\InvalidBrokerUrl;
 use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Tests\Unit\Connection\Fixtures\Predis;
@@ -33,13 +32,11 @@ final class ConnectionFactoryTest extends TestCase
                 'result_backend_transport_options' => ['master_name' => 'mymaster'],
             ], ConnectionFactory::BACKEND);
 
-            self::assertInstanceOf(RetryingConnection::class, $broker);
-            self::assertInstanceOf($client === 'phpredis' ? PhpRedisConnection::class : PredisConnection::class, $broker->inner());
+            self::assertInstanceOf($client === 'phpredis' ? PhpRedisConnection::class : PredisConnection::class, $broker);
             self::assertSame(4, $broker->database());
             self::assertSame('127.0.0.1:1', $broker->describe());
             self::assertSame('127.0.0.1:1', $broker->endpoint()->describe());
             self::assertSame('master "mymaster" via sentinel 127.0.0.1:1', $backend->describe());
-            self::assertNotInstanceOf(RetryingConnection::class, $backend);
         }
     }
 

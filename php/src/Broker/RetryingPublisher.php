@@ -2,8 +2,12 @@
 
 declare(strict_types=1);
 
-namespace CeleryBridge\Connection;
+namespace CeleryBridge\Broker;
 
+use CeleryBridge\Connection\ConnectionOptions;
+use CeleryBridge\Connection\PubSubWaiter;
+use CeleryBridge\Connection\RedisConnection;
+use CeleryBridge\Connection\RetryPolicy;
 use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
@@ -16,10 +20,12 @@ use CeleryBridge\Exception\ServerNotReady;
 use CeleryBridge\Exception\TlsFailed;
 
 /**
- * Publishes a task message (one LPUSH) under Celery's publish retry settings, and never twice
- * without the caller knowing.
+ * Publishes task messages (one LPUSH, or a MULTI/EXEC of many) under Celery's publish retry
+ * settings, and never twice without the caller knowing. The one place that knows whether a
+ * failure came before the write or after it; the connection below it only reconnects a broken
+ * reused socket for commands that are safe to repeat.
  *
- * Semantics of lPush(), the broker's publish:
+ * Semantics of lPush(), the broker's publish (transaction() follows the same rules):
  *
  * 1. Before LPUSH it connects when needed, and sends PING on a socket it did not just open (a
  *    persistent or caller-given one) or that has been quiet for health_check_interval seconds
@@ -44,11 +50,11 @@ use CeleryBridge\Exception\TlsFailed;
  * at-least-once delivery. (Celery itself, through kombu's ensure(), republishes after
  * ambiguous failures too, so it may queue a message twice without telling.)
  *
- * Other commands are passed through without retry.
+ * Other commands go to the connection itself, without retry.
  *
  * @internal
  */
-final class RetryingConnection implements RedisConnection
+final class RetryingPublisher
 {
     /** Failures before LPUSH was written that a new connection may cure. */
     private const RETRYABLE = [
@@ -91,7 +97,7 @@ final class RetryingConnection implements RedisConnection
         $this->clock = $clock ?? static fn (): float => hrtime(true) / 1e9;
     }
 
-    public function inner(): RedisConnection
+    public function connection(): RedisConnection
     {
         return $this->inner;
     }
@@ -193,87 +199,6 @@ final class RetryingConnection implements RedisConnection
         }
         $deadline = PubSubWaiter::now() + $this->policy->timeout;
         $this->inner->withDeadline($deadline, fn (): int => $run($deadline));
-    }
-
-    public function publish(string $channel, string $message): int
-    {
-        return $this->inner->publish($channel, $message);
-    }
-
-    public function get(string $key): ?string
-    {
-        return $this->inner->get($key);
-    }
-
-    public function mGet(array $keys): array
-    {
-        return $this->inner->mGet($keys);
-    }
-
-    public function set(string $key, string $value, ?int $ttlSeconds = null): void
-    {
-        $this->inner->set($key, $value, $ttlSeconds);
-    }
-
-    public function del(string ...$keys): int
-    {
-        return $this->inner->del(...$keys);
-    }
-
-    public function lLen(string $key): int
-    {
-        return $this->inner->lLen($key);
-    }
-
-    public function purgeLists(array $keys): int
-    {
-        return $this->inner->purgeLists($keys);
-    }
-
-    public function sMembers(string $key): array
-    {
-        return $this->inner->sMembers($key);
-    }
-
-    public function brPop(array $keys, int $seconds): ?array
-    {
-        return $this->inner->brPop($keys, $seconds);
-    }
-
-    public function ensureConnected(): bool
-    {
-        return $this->inner->ensureConnected();
-    }
-
-    public function ping(): void
-    {
-        $this->inner->ping();
-    }
-
-    public function database(): int
-    {
-        return $this->inner->database();
-    }
-
-    public function describe(): string
-    {
-        return $this->inner->describe();
-    }
-
-    public function endpoint(): Endpoint
-    {
-        return $this->inner->endpoint();
-    }
-
-    public function withDeadline(?float $deadline, \Closure $call): mixed
-    {
-        return $this->inner->withDeadline($deadline, $call);
-    }
-
-    public function close(): void
-    {
-        $this->lastReply = null;
-        $this->inner->close();
     }
 
     /**

@@ -2,9 +2,9 @@
 
 declare(strict_types=1);
 
-namespace CeleryBridge\Tests\Unit\Connection;
+namespace CeleryBridge\Tests\Unit\Broker;
 
-use CeleryBridge\Connection\RetryingConnection;
+use CeleryBridge\Broker\RetryingPublisher;
 use CeleryBridge\Connection\RetryPolicy;
 use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
@@ -18,7 +18,7 @@ use CeleryBridge\Exception\ServerNotReady;
 use CeleryBridge\Tests\Unit\Connection\Fixtures\ScriptedConnection;
 use PHPUnit\Framework\TestCase;
 
-final class RetryingConnectionTest extends TestCase
+final class RetryingPublisherTest extends TestCase
 {
     /** @var list<float> */
     private array $slept = [];
@@ -151,7 +151,7 @@ final class RetryingConnectionTest extends TestCase
             [null, self::refused(), null, null],
             [null, null, null, ConnectionLost::afterSending('h:1', 'LPUSH', 'reset', null), null],
         );
-        $connection = new RetryingConnection($inner, RetryPolicy::celeryDefault(), function (float $s): void {
+        $connection = new RetryingPublisher($inner, RetryPolicy::celeryDefault(), function (float $s): void {
             $this->slept[] = $s;
         }, 1.0, static function () use (&$now): float {
             return $now;
@@ -181,7 +181,7 @@ final class RetryingConnectionTest extends TestCase
         $now = 100.0;
         // ensureConnected() opens a fresh socket: its connect (and AUTH, SELECT) answered.
         $inner = new ScriptedConnection([], [], true);
-        $connection = new RetryingConnection($inner, RetryPolicy::celeryDefault(), null, 1.0, static function () use (&$now): float {
+        $connection = new RetryingPublisher($inner, RetryPolicy::celeryDefault(), null, 1.0, static function () use (&$now): float {
             return $now;
         });
 
@@ -194,20 +194,16 @@ final class RetryingConnectionTest extends TestCase
         self::assertSame(['LPUSH', 'LPUSH', 'PING', 'LPUSH'], $inner->calls);
     }
 
-    public function testOtherCommandsPassThrough(): void
+    public function testItPublishesOnTheConnectionItWasGiven(): void
     {
         $inner = new ScriptedConnection();
-        $connection = $this->retrying($inner, RetryPolicy::celeryDefault());
 
-        self::assertSame(0, $connection->publish('/0.celery.pidbox', 'x'));
-        self::assertSame(['PUBLISH'], $inner->calls);
-        self::assertSame($inner, $connection->inner());
-        self::assertSame('127.0.0.1:6379', $connection->describe());
+        self::assertSame($inner, $this->retrying($inner, RetryPolicy::celeryDefault())->connection());
     }
 
-    private function retrying(ScriptedConnection $inner, RetryPolicy $policy): RetryingConnection
+    private function retrying(ScriptedConnection $inner, RetryPolicy $policy): RetryingPublisher
     {
-        return new RetryingConnection($inner, $policy, function (float $seconds): void {
+        return new RetryingPublisher($inner, $policy, function (float $seconds): void {
             $this->slept[] = $seconds;
         });
     }
