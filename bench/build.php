@@ -20,8 +20,10 @@ use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\PlainTaskEncoder;
 use CeleryBridge\Message\Uuid;
 
-$builder = new MessageBuilder(sprintf('gen%d@%s', getmypid(), gethostname()), Uuid::v4());
-$encoder = new PlainTaskEncoder($builder);
+$origin = sprintf('gen%d@%s', getmypid(), gethostname());
+$replyTo = Uuid::v4();
+$builder = new MessageBuilder($origin, $replyTo);
+$encoder = PlainTaskEncoder::forClient($origin, $replyTo, 2, 'json', null) ?? throw new LogicException('no template');
 $delivery = new Delivery('celery');
 
 $plain = static function (int $count) use ($encoder, $delivery): void {
