@@ -253,10 +253,10 @@ out(['class' => $info::class, 'type' => $info->type, 'args' => $info->args, 'sta
 """
     ).json()
 
-    assert got["class"] == "CeleryBridge\\Result\\ExceptionInfo"
+    assert got["class"] == "CeleryBridge\\Exception\\ExceptionInfo"
     assert (got["type"], got["args"], got["state"]) == ("ValueError", ["soft"], "FAILURE")
     assert (got["failed"], got["ready"], got["successful"]) == (True, True, False)
-    assert got["result_class"] == "CeleryBridge\\Result\\ExceptionInfo"
+    assert got["result_class"] == "CeleryBridge\\Exception\\ExceptionInfo"
     assert got["traceback"] is True
     done = dt.datetime.fromisoformat(got["date_done"])
     assert abs((dt.datetime.now(dt.UTC) - done).total_seconds()) < 60

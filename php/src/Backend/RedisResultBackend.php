@@ -14,6 +14,7 @@ use CeleryBridge\Exception\ResultTimeout;
 use CeleryBridge\Exception\ResultTooLarge;
 use CeleryBridge\Message\KombuJson;
 use CeleryBridge\Result\ResultMeta;
+use CeleryBridge\Result\ResultStore;
 use CeleryBridge\Result\State;
 
 /**
@@ -21,16 +22,13 @@ use CeleryBridge\Result\State;
  *
  * @internal
  */
-final class RedisResultBackend
+final class RedisResultBackend extends ResultStore
 {
     public const TASK_KEY_PREFIX = 'celery-task-meta-';
     public const GROUP_KEY_PREFIX = 'celery-taskset-meta-';
 
     /** How often one wait subscribes again after Redis closed its subscriber connection. */
     private const MAX_RECONNECTS = 3;
-
-    /** @var list<\WeakReference<self>> backends alive in this process, to rebind unserialized results */
-    private static array $live = [];
 
     private readonly ResultDecoder $decoder;
 
@@ -48,9 +46,8 @@ final class RedisResultBackend
         public readonly ?int $expires = 86400,
         ?int $maxSize = null,
     ) {
+        parent::__construct();
         $this->decoder = new ResultDecoder($maxSize);
-        self::$live = array_values(array_filter(self::$live, static fn (\WeakReference $ref) => $ref->get() !== null));
-        self::$live[] = \WeakReference::create($this);
     }
 
     /**
@@ -77,22 +74,6 @@ final class RedisResultBackend
             $prefix .= '_';
         }
         return new self($connection, $prefix, $expires, $maxSize);
-    }
-
-    /**
-     * A backend alive in this process for an unserialized result: the one with the same
-     * fingerprint, else the only one (like Celery's current app), else null.
-     */
-    public static function restore(?string $fingerprint): ?self
-    {
-        $alive = array_values(array_filter(array_map(static fn (\WeakReference $ref) => $ref->get(), self::$live)));
-        // The most recent first, as Celery's "current app" is the last one created.
-        foreach (array_reverse($alive) as $backend) {
-            if ($fingerprint !== null && $backend->fingerprint() === $fingerprint) {
-                return $backend;
-            }
-        }
-        return count($alive) === 1 ? $alive[0] : null;
     }
 
     /** Where the results live, without secrets: server, database and key prefix. */

@@ -8,7 +8,7 @@ use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\Describe;
 use CeleryBridge\Exception\ResultTooLarge;
 use CeleryBridge\Message\KombuMarker;
-use CeleryBridge\Result\ExceptionInfo;
+use CeleryBridge\Exception\ExceptionInfo;
 use CeleryBridge\Result\ResultMeta;
 use CeleryBridge\Result\State;
 

@@ -6,6 +6,7 @@ namespace CeleryBridge\Canvas;
 
 use CeleryBridge\Exception\InvalidCanvas;
 use CeleryBridge\Exception\InvalidOption;
+use CeleryBridge\Message\Embeddable;
 use CeleryBridge\Message\TaskOptions;
 
 /**
@@ -14,7 +15,7 @@ use CeleryBridge\Message\TaskOptions;
  * All of them are immutable values; `$celery->send($canvas, $options)` publishes any of them.
  * The four classes of this namespace are the only implementations the client knows how to send.
  */
-interface Canvas
+interface Canvas extends Embeddable
 {
     /**
      * A copy with apply_async options laid over it, with the meaning Celery gives them for
@@ -60,14 +61,4 @@ interface Canvas
      * @throws InvalidCanvas
      */
     public function withLinkError(Canvas ...$errbacks): self;
-
-    /**
-     * The signature dict Celery embeds in messages: task, args, kwargs, options, subtask_type,
-     * immutable (chain, group and chord are the pseudo tasks celery.chain / celery.group /
-     * celery.chord).
-     *
-     * @internal
-     * @return array<string, mixed>
-     */
-    public function toCelery(): array;
 }

@@ -8,6 +8,8 @@ use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Exception\InvalidTaskArgument;
 use CeleryBridge\Message\KombuJson;
 use CeleryBridge\Message\KombuMarker;
+use CeleryBridge\Message\Embeddable;
+use CeleryBridge\Message\TaskCall;
 use CeleryBridge\Message\TaskOptions;
 
 /**
@@ -15,7 +17,7 @@ use CeleryBridge\Message\TaskOptions;
  *
  * Arguments are validated when the signature is made, so a signature that exists can be sent.
  */
-final class Signature implements Canvas
+final class Signature implements Canvas, TaskCall
 {
     public readonly TaskOptions $options;
 
@@ -55,7 +57,8 @@ final class Signature implements Canvas
             throw InvalidTaskArgument::at('kwargs', 'has exactly the keys __type__ and __value__, which kombu decodes '
                 . 'as one typed value instead of keyword arguments; rename them or add another.');
         }
-        $this->options = $options instanceof TaskOptions ? $options : TaskOptions::fromArray($options);
+        $options = $options instanceof TaskOptions ? $options : TaskOptions::fromArray($options);
+        $this->options = $options->stamps === [] ? $options : self::stampCallbacks($options);
         $this->wireArgs = KombuJson::normalize($args, 'args');
         $wireKwargs = KombuJson::normalize($kwargs, 'kwargs');
         // Celery drops a task whose kwargs is a JSON array: an empty one must still be {}.
@@ -125,6 +128,35 @@ final class Signature implements Canvas
     public function hasNoOptions(): bool
     {
         return $this->options->toArray() === [];
+    }
+
+    /**
+     * Celery's stamp() stamps a task's callbacks and errbacks along with it.
+     */
+    private static function stampCallbacks(TaskOptions $options): TaskOptions
+    {
+        $stamped = [];
+        foreach (['link' => $options->link, 'link_error' => $options->linkError] as $name => $callbacks) {
+            if ($callbacks !== []) {
+                $stamped[$name] = array_map(
+                    static fn (Embeddable $c): Embeddable => $c instanceof Canvas ? $c->withOptions(['stamps' => $options->stamps]) : $c,
+                    $callbacks,
+                );
+            }
+        }
+        return $stamped === [] ? $options : $options->with($stamped);
+    }
+
+    /** @internal */
+    public function taskName(): string
+    {
+        return $this->task;
+    }
+
+    /** @internal */
+    public function taskOptions(): TaskOptions
+    {
+        return $this->options;
     }
 
     /**

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Canvas;
 
+use CeleryBridge\Message\Embeddable;
 use CeleryBridge\Message\KombuJson;
 use CeleryBridge\Message\TaskOptions;
 
@@ -53,9 +54,9 @@ final class SignatureDict
                 continue;
             }
             $dict->{$name} = match (true) {
-                $value instanceof Canvas => $value->toCelery(),
-                is_array($value) && $value !== [] && ($value[0] ?? null) instanceof Canvas
-                    => array_map(static fn (Canvas $c) => $c->toCelery(), $value),
+                $value instanceof Embeddable => $value->toCelery(),
+                is_array($value) && $value !== [] && ($value[0] ?? null) instanceof Embeddable
+                    => array_map(static fn (Embeddable $c) => $c->toCelery(), $value),
                 default => KombuJson::normalize($value, 'options.' . $name),
             };
         }

@@ -4,8 +4,6 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Exception;
 
-use CeleryBridge\Result\ExceptionInfo;
-
 /**
  * The task raised an exception on the worker (state FAILURE). The remote exception's type,
  * module, arguments and traceback text are exposed as Celery stored them.

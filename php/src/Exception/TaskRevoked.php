@@ -4,8 +4,6 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Exception;
 
-use CeleryBridge\Result\ExceptionInfo;
-
 /**
  * The task will never run or finish: it was revoked, terminated, or had expired when a worker
  * received it (state REVOKED, Celery's TaskRevokedError).

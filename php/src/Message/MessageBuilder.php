@@ -4,8 +4,6 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Message;
 
-use CeleryBridge\Canvas\Canvas;
-use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Exception\InvalidOption;
 
 /**
@@ -31,14 +29,14 @@ final class MessageBuilder
      *        canvas parts the worker continues with (signature dicts)
      */
     public function build(
-        Signature $signature,
+        TaskCall $signature,
         string $taskId,
         Delivery $delivery,
         \DateTimeImmutable $now,
         string $deliveryTag,
         array $embed = [],
     ): TaskMessage {
-        $options = $signature->options;
+        $options = $signature->taskOptions();
         $eta = $this->eta($options, $now);
         $expires = $this->expires($options, $now);
         $callbacks = $this->signatureList($options->link);
@@ -75,7 +73,7 @@ final class MessageBuilder
 
         $headers = [
             'lang' => 'py',
-            'task' => $signature->task,
+            'task' => $signature->taskName(),
             'id' => $taskId,
             'shadow' => $options->shadow,
             'eta' => $eta === null ? null : KombuJson::isoformat($eta),
@@ -124,7 +122,7 @@ final class MessageBuilder
      * @param array<string, mixed> $embed
      */
     private function protocolOne(
-        Signature $signature,
+        TaskCall $signature,
         string $taskId,
         array $properties,
         ?\DateTimeImmutable $eta,
@@ -133,9 +131,9 @@ final class MessageBuilder
         ?array $errbacks,
         array $embed,
     ): TaskMessage {
-        $options = $signature->options;
+        $options = $signature->taskOptions();
         [$body, $contentType, $contentEncoding, $compression] = $this->encoder->encode([
-            'task' => $signature->task,
+            'task' => $signature->taskName(),
             'id' => $taskId,
             'args' => $signature->wireArgs(),
             'kwargs' => $signature->wireKwargs(),
@@ -225,11 +223,11 @@ final class MessageBuilder
     }
 
     /**
-     * @param list<Canvas> $signatures
+     * @param list<Embeddable> $signatures
      * @return list<array<string, mixed>>|null
      */
     private function signatureList(array $signatures): ?array
     {
-        return $signatures === [] ? null : array_map(static fn (Canvas $c) => $c->toCelery(), $signatures);
+        return $signatures === [] ? null : array_map(static fn (Embeddable $c) => $c->toCelery(), $signatures);
     }
 }

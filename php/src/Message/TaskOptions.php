@@ -4,8 +4,6 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Message;
 
-use CeleryBridge\Canvas\Canvas;
-use CeleryBridge\Canvas\Chain;
 use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Exception\InvalidTaskArgument;
 
@@ -46,8 +44,8 @@ final class TaskOptions
     /**
      * @param array<string, mixed> $given the validated options, as passed (for toArray())
      * @param \stdClass $headers custom headers, normalized
-     * @param list<Canvas> $link
-     * @param list<Canvas> $linkError
+     * @param list<Embeddable> $link
+     * @param list<Embeddable> $linkError
      * @param array<string, string|int> $properties the AMQP properties given, in PROPERTIES order
      * @param array<string, mixed> $stamps stamp name => kombu JSON value
      */
@@ -99,18 +97,6 @@ final class TaskOptions
             throw InvalidOption::invalid('countdown', $options['countdown'], 'countdown and eta cannot both be given: '
                 . 'countdown is only a shortcut for eta = now + countdown.');
         }
-        $stamps = isset($options['stamps']) ? self::stamps($options['stamps']) : [];
-        if ($stamps !== []) {
-            // Celery's stamp() stamps a task's callbacks and errbacks along with it.
-            foreach (['link', 'link_error'] as $name) {
-                if (isset($options[$name])) {
-                    $options[$name] = array_map(
-                        static fn (Canvas $c): Canvas => $c->withOptions(['stamps' => $stamps]),
-                        self::signatures($name, $options[$name]),
-                    );
-                }
-            }
-        }
         return new self(
             $options,
             countdown: isset($options['countdown']) ? self::seconds('countdown', $options['countdown'], allowNegative: true) : null,
@@ -143,7 +129,7 @@ final class TaskOptions
             // client's oid, as send_task(reply_to=...) does.
             replyTo: isset($options['reply_to']) ? self::text('reply_to', $options['reply_to']) : null,
             properties: self::properties($options),
-            stamps: $stamps,
+            stamps: isset($options['stamps']) ? self::stamps($options['stamps']) : [],
         );
     }
 
@@ -345,19 +331,19 @@ final class TaskOptions
     /**
      * Callbacks: any canvas, which the worker applies with the result (or the failed task's id).
      *
-     * @return list<Canvas>
+     * @return list<Embeddable>
      */
     private static function signatures(string $name, mixed $value): array
     {
-        $list = $value instanceof Canvas ? [$value] : $value;
+        $list = $value instanceof Embeddable ? [$value] : $value;
         if (!is_array($list) || !array_is_list($list)) {
             throw InvalidOption::invalid($name, $value, 'expected a canvas (Signature, Chain, Group, Chord) or a list of them.');
         }
         foreach ($list as $item) {
-            if (!$item instanceof Canvas) {
+            if (!$item instanceof Embeddable) {
                 throw InvalidOption::invalid($name, $item, 'expected a Signature, Chain, Group or Chord.');
             }
-            if ($name === 'link_error' && $item instanceof Chain) {
+            if ($name === 'link_error' && ($item->toCelery()['subtask_type'] ?? null) === 'chain') {
                 // celery.chain is not a bound task, so the worker calls it in-process as
                 // errback(request, exc, traceback), which fails to serialize the request.
                 throw InvalidOption::invalid($name, $item, 'a Chain as errback never runs: Celery workers call it '

@@ -4,11 +4,11 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Result;
 
-use CeleryBridge\Backend\RedisResultBackend;
 use CeleryBridge\Broker\QueueInspector;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
+use CeleryBridge\Exception\ExceptionInfo;
 use CeleryBridge\Exception\InvalidControlCommand;
 use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Exception\NoWorkerControl;
@@ -49,7 +49,7 @@ final class AsyncResult
      */
     public function __construct(
         public readonly string $id,
-        private ?RedisResultBackend $backend = null,
+        private ?ResultStore $backend = null,
         public readonly AsyncResult|GroupResult|null $parent = null,
         ?WorkerControl $control = null,
     ) {
@@ -246,10 +246,10 @@ final class AsyncResult
      * @internal
      * @throws NoResultBackend
      */
-    public function backend(): RedisResultBackend
+    public function backend(): ResultStore
     {
         if ($this->backend === null && $this->fingerprint !== null) {
-            $this->backend = RedisResultBackend::restore($this->fingerprint);
+            $this->backend = ResultStore::restore($this->fingerprint);
             if ($this->backend === null) {
                 throw NoResultBackend::afterUnserialize($this->id);
             }

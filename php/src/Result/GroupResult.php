@@ -7,6 +7,7 @@ namespace CeleryBridge\Result;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
+use CeleryBridge\Exception\ExceptionInfo;
 use CeleryBridge\Exception\InvalidControlCommand;
 use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Exception\NoWorkerControl;

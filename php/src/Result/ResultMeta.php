@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Result;
 
+use CeleryBridge\Exception\ExceptionInfo;
+
 /**
  * One decoded `celery-task-meta-<id>` value. In FAILURE, RETRY and REVOKED states `result` is
  * an ExceptionInfo, as Celery itself turns the stored dict back into an exception.

@@ -4,9 +4,9 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Result;
 
-use CeleryBridge\Backend\RedisResultBackend;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
+use CeleryBridge\Exception\ExceptionInfo;
 use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Exception\ResultTimeout;
 use CeleryBridge\Exception\TaskFailed;
@@ -146,7 +146,7 @@ final class ResultSet implements \Countable, \IteratorAggregate
     /**
      * Results grouped by the backend they read from (normally a single group).
      *
-     * @return list<array{RedisResultBackend, list<AsyncResult>}>
+     * @return list<array{ResultStore, list<AsyncResult>}>
      */
     private function byBackend(): array
     {

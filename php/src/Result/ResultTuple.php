@@ -4,7 +4,6 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Result;
 
-use CeleryBridge\Backend\RedisResultBackend;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\CorruptResult;
 
@@ -25,7 +24,7 @@ final class ResultTuple
      */
     public static function toResult(
         array $tuple,
-        ?RedisResultBackend $backend,
+        ?ResultStore $backend,
         ?WorkerControl $control,
         string $of,
         int $depth = 0,

@@ -7,7 +7,7 @@ namespace CeleryBridge\Tests\Unit\Backend;
 use CeleryBridge\Backend\ResultDecoder;
 use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\ResultTooLarge;
-use CeleryBridge\Result\ExceptionInfo;
+use CeleryBridge\Exception\ExceptionInfo;
 use CeleryBridge\Result\ResultMeta;
 use PHPUnit\Framework\TestCase;
 

@@ -11,7 +11,7 @@ use CeleryBridge\Exception\ResultTimeout;
 use CeleryBridge\Exception\TaskFailed;
 use CeleryBridge\Exception\TaskRevoked;
 use CeleryBridge\Result\AsyncResult;
-use CeleryBridge\Result\ExceptionInfo;
+use CeleryBridge\Exception\ExceptionInfo;
 use CeleryBridge\Tests\Unit\Backend\Fixtures\InMemoryRedis;
 use PHPUnit\Framework\TestCase;
 

@@ -2,7 +2,7 @@
 
 declare(strict_types=1);
 
-namespace CeleryBridge\Result;
+namespace CeleryBridge\Exception;
 
 /**
  * The exception a task raised, as Celery's JSON result serializer stores it:

@@ -2,9 +2,9 @@
 
 declare(strict_types=1);
 
-namespace CeleryBridge\Tests\Unit\Result;
+namespace CeleryBridge\Tests\Unit\Exception;
 
-use CeleryBridge\Result\ExceptionInfo;
+use CeleryBridge\Exception\ExceptionInfo;
 use PHPUnit\Framework\TestCase;
 
 final class ExceptionInfoTest extends TestCase
