@@ -16,7 +16,6 @@ use CeleryBridge\Canvas\TaskName;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\ConnectionFactory;
 use CeleryBridge\Connection\RedisConnection;
-use CeleryBridge\Connection\ConnectionOptions;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\ConnectionFailed;
@@ -105,11 +104,7 @@ final class CeleryClient
         // The arguments win over the celeryconfig's URLs, as Celery(broker=...) does.
         $broker ??= ClientConfig::url($config, 'broker_url') ?? throw InvalidConfiguration::noBroker();
         $backend ??= ClientConfig::url($config, 'result_backend');
-        $settings = ConnectionOptions::fromConfig([
-            'broker_transport_options' => $this->config->brokerTransportOptions,
-            'task_publish_retry' => $this->config->publishRetry,
-            'task_publish_retry_policy' => $this->config->publishRetryPolicy,
-        ] + $this->config->connection, ConnectionFactory::BROKER);
+        $settings = $this->config->brokerConnection;
         $this->brokerConnection = ConnectionFactory::create($broker, $settings);
         $this->broker = new RedisBroker($this->brokerConnection, $this->config->queueKeys);
         $this->publisher = new RetryingPublisher($this->brokerConnection, $settings->retryPolicy, null, $settings->healthCheckInterval);
@@ -123,11 +118,7 @@ final class CeleryClient
             });
         }
         $this->resultBackend = $backend === null ? null : RedisResultBackend::fromOptions(
-            ConnectionFactory::create(
-                $backend,
-                ['result_backend_transport_options' => $this->config->backendTransportOptions] + $this->config->connection,
-                ConnectionFactory::BACKEND,
-            ),
+            ConnectionFactory::create($backend, $this->config->backendConnection, ConnectionFactory::BACKEND),
             $this->config->backendTransportOptions,
             $this->config->resultExpires,
             $this->config->resultMaxSize,

@@ -6,6 +6,7 @@ namespace CeleryBridge\Config;
 
 use CeleryBridge\Broker\QueueKeys;
 use CeleryBridge\Broker\TaskRouter;
+use CeleryBridge\Connection\ConnectionOptions;
 use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Message\BodyEncoder;
 
@@ -57,8 +58,8 @@ final class ClientConfig
     /**
      * @param array<string, mixed> $brokerTransportOptions
      * @param array<string, mixed> $backendTransportOptions
-     * @param array<string, mixed> $publishRetryPolicy
-     * @param array<string, mixed> $connection the CONNECTION_NAMES settings that were given
+     * @param ConnectionOptions $brokerConnection the broker connection's settings, with the publish retry policy
+     * @param ConnectionOptions $backendConnection the result backend connection's settings
      */
     private function __construct(
         public readonly string $defaultQueue,
@@ -68,14 +69,13 @@ final class ClientConfig
         public readonly string $serializer,
         public readonly ?string $compression,
         public readonly int $protocol,
-        public readonly bool $publishRetry,
-        public readonly array $publishRetryPolicy,
         public readonly ?int $resultExpires,
         public readonly QueueKeys $queueKeys,
         public readonly array $brokerTransportOptions,
         public readonly array $backendTransportOptions,
         public readonly string $controlExchange,
-        public readonly array $connection,
+        public readonly ConnectionOptions $brokerConnection,
+        public readonly ConnectionOptions $backendConnection,
         public readonly ?int $resultMaxSize,
         public readonly bool $sendSentEvent,
         public readonly string $eventExchange,
@@ -102,6 +102,8 @@ final class ClientConfig
         $serializer = self::choice('task_serializer', $config['task_serializer'] ?? 'json', BodyEncoder::SERIALIZERS);
         self::checkContent($config, $serializer);
         $brokerOptions = self::options('broker_transport_options', $config, self::BROKER_TRANSPORT_OPTIONS);
+        $backendOptions = self::options('result_backend_transport_options', $config, self::BACKEND_TRANSPORT_OPTIONS);
+        $connection = array_intersect_key($config, array_flip(self::CONNECTION_NAMES));
         return new self(
             defaultQueue: self::string('task_default_queue', $config['task_default_queue'] ?? 'celery'),
             defaultPriority: self::priority($config['task_default_priority'] ?? null),
@@ -110,14 +112,24 @@ final class ClientConfig
             compression: isset($config['task_compression'])
                 ? self::choice('task_compression', $config['task_compression'], BodyEncoder::COMPRESSIONS) : null,
             protocol: self::choice('task_protocol', $config['task_protocol'] ?? 2, [1, 2]),
-            publishRetry: self::bool('task_publish_retry', $config['task_publish_retry'] ?? true),
-            publishRetryPolicy: self::map('task_publish_retry_policy', $config['task_publish_retry_policy'] ?? []),
             resultExpires: self::expires(array_key_exists('result_expires', $config) ? $config['result_expires'] : 86400),
             queueKeys: QueueKeys::fromTransportOptions($brokerOptions),
             brokerTransportOptions: $brokerOptions,
-            backendTransportOptions: self::options('result_backend_transport_options', $config, self::BACKEND_TRANSPORT_OPTIONS),
+            backendTransportOptions: $backendOptions,
             controlExchange: self::string('control_exchange', $config['control_exchange'] ?? 'celery'),
-            connection: array_intersect_key($config, array_flip(self::CONNECTION_NAMES)),
+            // Each connection setting is checked once, here, for the role that reads it.
+            // (RetryPolicy checks the publish retry settings.)
+            brokerConnection: ConnectionOptions::fromConfig(
+                ['broker_transport_options' => $brokerOptions] + array_intersect_key(
+                    $config,
+                    ['task_publish_retry' => true, 'task_publish_retry_policy' => true],
+                ) + $connection,
+                ConnectionOptions::BROKER,
+            ),
+            backendConnection: ConnectionOptions::fromConfig(
+                ['result_backend_transport_options' => $backendOptions] + $connection,
+                ConnectionOptions::BACKEND,
+            ),
             resultMaxSize: self::maxSize(
                 array_key_exists('result_max_size', $config) ? $config['result_max_size'] : self::DEFAULT_RESULT_MAX_SIZE,
             ),

@@ -29,6 +29,9 @@ use CeleryBridge\Exception\InvalidConfiguration;
 final class ConnectionOptions
 {
     /** Celery's `broker_connection_timeout` default. */
+    public const BROKER = Dsn::BROKER;
+    public const BACKEND = Dsn::BACKEND;
+
     public const DEFAULT_CONNECT_TIMEOUT = 4.0;
     /**
      * kombu waits forever for a reply by default; a PHP request should not. 10 s is far above
