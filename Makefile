@@ -74,7 +74,7 @@ autoload:
 
 lint: install
 	@echo "lint: php -l"
-	@find php examples bench -name '*.php' -print0 | xargs -0 -r -n1 -P2 php -l >/dev/null
+	@find php examples bench tests/php -name '*.php' -print0 | xargs -0 -r -n1 -P2 php -l >/dev/null
 	@echo "lint: phpcs (phpcs.xml.dist: PSR-12)"
 	@phpcs
 	@echo "lint: ruff"

@@ -28,6 +28,7 @@ from celery import Celery
 
 from harness import (
     PHP_DIAGNOSTIC,
+    PHP_SCRIPTS,
     REDIS_SERVER,
     WORKER_POOL,
     CeleryWorker,
@@ -281,6 +282,30 @@ class PhpRunner:
         """
         script = self._directory / f"script{next(self._ids)}.php"
         script.write_text(php_script(code))
+        return self._run(script, env, timeout, check, allow_warnings, php_args)
+
+    def file(
+        self,
+        name: str,
+        env: Mapping[str, str | None] | None = None,
+        timeout: float = 30.0,
+        *,
+        check: bool = True,
+        allow_warnings: bool = False,
+    ) -> PhpResult:
+        """Run the script tests/php/<name> (which requires the autoloader itself), with the
+        same environment and checks as a snippet."""
+        return self._run(PHP_SCRIPTS / name, env, timeout, check, allow_warnings, ())
+
+    def _run(
+        self,
+        script: Path,
+        env: Mapping[str, str | None] | None,
+        timeout: float,
+        check: bool,
+        allow_warnings: bool,
+        php_args: Sequence[str],
+    ) -> PhpResult:
         try:
             result = run_php_script(script, {**self._env, **(env or {})}, timeout, php_args=php_args)
         except HarnessError as error:

@@ -48,6 +48,8 @@ redis.Redis.__init__ = _resp2_redis  # type: ignore[method-assign]
 redis.ConnectionPool.__init__ = _resp2_pool  # type: ignore[method-assign]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# PHP scripts the tests run as they are (run_php.file()), linted with the library.
+PHP_SCRIPTS = REPO_ROOT / "tests" / "php"
 RECORDS_KEY = "celerybridge:records"
 POLL_INTERVAL = 0.05
 

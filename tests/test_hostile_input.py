@@ -28,37 +28,6 @@ BAD_MARKERS = [
 ]
 PLACES = ["args", "kwargs", "kwargs_itself", "headers", "link_kwargs"]
 
-PHP = r"""
-$cases = json_decode(getenv('CB_CASES'), true, 512, JSON_THROW_ON_ERROR);
-$celery = new CeleryClient($brokerUrl);
-$out = [];
-foreach ($cases as [$place, $marker]) {
-    try {
-        match ($place) {
-            'args' => $celery->sendTask('tasks.add', [$marker, 1]),
-            'kwargs' => $celery->sendTask('tasks.add', [], ['x' => ['nested' => $marker]]),
-            'kwargs_itself' => $celery->sendTask('tasks.add', [], $marker),
-            'headers' => $celery->sendTask('tasks.add', [1, 2], [], ['headers' => ['h' => $marker]]),
-            'link_kwargs' => $celery->sendTask('tasks.add', [1, 2], [], [
-                'link' => new CeleryBridge\Canvas\Signature('tasks.add', [], ['y' => $marker]),
-            ]),
-        };
-        $out[] = 'published';
-    } catch (\Throwable $e) {
-        $ours = $e instanceof CeleryBridge\Exception\CeleryBridgeException;
-        $out[] = ($ours ? 'ours: ' : 'NOT OURS: ') . $e->getMessage();
-    }
-}
-foreach (['x[z-a]*', '*[!]*'] as $glob) {
-    try {
-        new CeleryClient($brokerUrl, config: ['task_routes' => [$glob => 'q']]);
-        $out[] = 'accepted';
-    } catch (CeleryBridge\Exception\InvalidConfiguration $e) {
-        $out[] = 'ours: ' . $e->getMessage();
-    }
-}
-echo json_encode($out);
-"""
 
 
 def test_bad_markers_and_globs_are_refused_before_any_write(
@@ -69,7 +38,7 @@ def test_bad_markers_and_globs_are_refused_before_any_write(
     keys_before = set(broker.keys())
     writes_before = redis_server.publish_write_calls()
 
-    out = run_php(PHP, env={"CB_CASES": json.dumps(cases)}).json()
+    out = run_php.file("hostile_markers.php", env={"CB_CASES": json.dumps(cases)}).json()
 
     assert len(out) == len(cases) + 2
     refused = [line for line in out if line.startswith("ours: ")]

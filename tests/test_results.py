@@ -21,7 +21,7 @@ import pytest
 import redis
 from celery import Celery
 
-from harness import CeleryWorker, RedisServer, php_get_listening
+from harness import PHP_SCRIPTS, CeleryWorker, RedisServer, php_get_listening
 from python_worker.result_tasks import SAMPLES
 from versions import WorkerVersions
 
@@ -29,40 +29,10 @@ BACKEND_DB = 1
 BROKER_DB = 0
 
 # Describes a PHP value as JSON with its PHP type, so Python can check both type and value.
-PHP_VIEW = r"""
-$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
-function view(mixed $v): mixed
-{
-    return match (true) {
-        $v === null => ['null' => null],
-        is_bool($v) => ['bool' => $v],
-        is_int($v) => ['int' => $v],
-        is_float($v) => ['float' => is_nan($v) ? 'nan' : (is_infinite($v) ? ($v > 0 ? 'inf' : '-inf') : $v)],
-        is_string($v) => ['string' => base64_encode($v)],
-        is_array($v) && array_is_list($v) => ['list' => array_map('view', $v)],
-        is_array($v) => ['map' => array_map('view', $v)],
-        $v instanceof \DateTimeImmutable => ['datetime' => $v->format('Y-m-d\TH:i:s.uP')],
-        default => ['other' => get_debug_type($v)],
-    };
-}
-function out(mixed $data): void
-{
-    echo json_encode($data, JSON_THROW_ON_ERROR | JSON_PRESERVE_ZERO_FRACTION);
-}
-function failure(\Throwable $e): array
-{
-    $data = ['class' => $e::class, 'bridge' => $e instanceof CeleryBridge\Exception\CeleryBridgeException,
-        'message' => $e->getMessage()];
-    if ($e instanceof CeleryBridge\Exception\TaskFailed) {
-        $data += ['type' => $e->remoteType(), 'module' => $e->remoteModule(), 'args' => $e->remoteArgs(),
-            'text' => $e->remoteMessage(), 'traceback' => $e->remoteTraceback()];
-    }
-    if ($e instanceof CeleryBridge\Exception\TaskRevoked) {
-        $data += ['reason' => $e->reason(), 'type' => $e->info?->type];
-    }
-    return $data;
-}
-"""
+PHP_VIEW = (
+    f"require '{PHP_SCRIPTS / 'result_view.php'}';\n"
+    "$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);\n"
+)
 
 
 def b64(data: bytes) -> str:

@@ -19,8 +19,7 @@ if ($client === 'predis' && !class_exists(\Predis\Client::class)) {
     \Predis\Autoloader::register();
 }
 
-function render(string $label, mixed $value): void
-{
+$render = static function (string $label, mixed $value): void {
     echo "== $label\n";
     if ($value instanceof \Throwable) {
         echo get_class($value), ': ', $value->getMessage(), "\n", (string) $value, "\n";
@@ -40,16 +39,15 @@ function render(string $label, mixed $value): void
         echo 'serialize: ', $e->getMessage(), "\n";
     }
     echo json_encode($value, JSON_PARTIAL_OUTPUT_ON_ERROR), "\n";
-}
+};
 
-function attempt(string $label, #[\SensitiveParameter] \Closure $call): void
-{
+$attempt = static function (string $label, #[\SensitiveParameter] \Closure $call) use ($render): void {
     try {
-        render($label, $call());
+        $render($label, $call());
     } catch (\Throwable $e) {
-        render($label . ' (thrown)', $e);
+        $render($label . ' (thrown)', $e);
     }
-}
+};
 
 $config = ['redis_client' => $client];
 // Connected and working: the client, a result, a group result.
@@ -57,13 +55,13 @@ $celery = new CeleryClient($good, $good, $config);
 $result = $celery->sendTask('tasks.add', [1, 2]);
 $group = $celery->send(new Group(new Signature('tasks.add', [1, 1]), new Signature('tasks.add', [2, 2])));
 $result->state();
-render('client after publishing', $celery);
-render('async result', $result);
-render('group result', $group);
+$render('client after publishing', $celery);
+$render('async result', $result);
+$render('group result', $group);
 
 // Wrong password: AUTH fails on the broker and on the backend.
-attempt('wrong broker password', fn () => (new CeleryClient($wrong, null, $config))->sendTask('tasks.add'));
-attempt('wrong backend password', fn () => (new CeleryClient($good, $wrong, $config))->result('x')->state());
+$attempt('wrong broker password', fn () => (new CeleryClient($wrong, null, $config))->sendTask('tasks.add'));
+$attempt('wrong backend password', fn () => (new CeleryClient($good, $wrong, $config))->result('x')->state());
 
 // URLs that are wrong in ways that put the password where a parser might echo it.
 $host = parse_url($good, PHP_URL_HOST) . ':' . parse_url($good, PHP_URL_PORT);
@@ -79,7 +77,7 @@ $bad = [
     "redis://:$secret@$host/0;redis://:$secret@127.0.0.1:1/0?socket_timeout=x",
 ];
 foreach ($bad as $i => $url) {
-    attempt("bad url $i", fn () => new CeleryClient($url, $url, $config));
+    $attempt("bad url $i", fn () => new CeleryClient($url, $url, $config));
 }
 // Settings with secrets under misspelled or unknown names.
 $configs = [
@@ -90,6 +88,6 @@ $configs = [
     ['passsword' => $secret],
 ];
 foreach ($configs as $i => $settings) {
-    attempt("bad config $i", fn () => new CeleryClient($good, $good, $settings + $config));
+    $attempt("bad config $i", fn () => new CeleryClient($good, $good, $settings + $config));
 }
 echo "== done\n";
