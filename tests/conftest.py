@@ -29,6 +29,7 @@ from celery import Celery
 from harness import (
     PHP_DIAGNOSTIC,
     PHP_SCRIPTS,
+    RECORDS_KEY,
     REDIS_SERVER,
     WORKER_POOL,
     CeleryWorker,
@@ -331,6 +332,29 @@ def run_php(redis_server: RedisServer, php_autoload: Path, tmp_path: Path) -> Ph
             "CELERY_RESULT_BACKEND": redis_server.url(BACKEND_DB),
         },
     )
+
+
+@pytest.fixture(autouse=True)
+def no_messages_left_behind(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Leak guard, as Celery's own integration conftest has one: a test that leaves messages
+    waiting in a queue of the session broker (other than "celery", which the session worker
+    drains) fails, so that no later test counts or consumes them."""
+    yield
+    if "redis_server" not in request.fixturenames:
+        return
+    server: RedisServer = request.getfixturevalue("redis_server")
+    client = server.client(BROKER_DB)
+    try:
+        left = {
+            key.decode(errors="replace"): client.llen(key)
+            for key in client.scan_iter(_type="list")
+            if key != RECORDS_KEY.encode() and key.split(b"\x06\x16")[0] != b"celery"
+        }
+    finally:
+        client.close()
+    left = {key: length for key, length in left.items() if length}
+    if left:
+        pytest.fail(f"the test left messages waiting in {left}: purge the queues it filled", pytrace=False)
 
 
 @pytest.fixture
