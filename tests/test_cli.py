@@ -58,6 +58,35 @@ def test_send_and_wait_prints_the_id_and_the_result(worker: CeleryWorker, urls) 
     }
 
 
+def test_kwargs_countdown_and_eta_reach_the_worker(worker: CeleryWorker, urls) -> None:
+    later = cli(
+        "--json",
+        "send",
+        "tasks.add",
+        "--kwargs",
+        '{"x": 2, "y": 5}',
+        "--countdown",
+        "1",
+        "--wait",
+        "10",
+        **urls,
+    )
+    eta = cli(
+        "--json",
+        "send",
+        "tasks.add",
+        "--args",
+        "[1, 1]",
+        "--eta",
+        "2001-01-01T00:00:00+00:00",
+        "--wait",
+        **urls,
+    )
+
+    assert (later.code, later.json()["result"]) == (0, 7)
+    assert (eta.code, eta.json()["result"]) == (0, 2)  # an ETA in the past runs at once
+
+
 def test_a_failed_task_exits_1_with_its_exception_and_traceback(worker: CeleryWorker, urls) -> None:
     sent = cli("--json", "send", "tasks.fail", "--args", '["boom-cli"]', "--wait", "10", **urls)
     again = cli("result", sent.json()["id"], **urls)
@@ -140,6 +169,7 @@ def test_no_worker_bad_urls_and_usage(redis_factory, tmp_path: Path) -> None:
     unknown = cli("frobnicate", broker=server.url(0))
     bad_option = cli("queues", "--colour", "red", broker=server.url(0))
     bad_args = cli("send", "tasks.add", "--args", '{"x": 1}', broker=server.url(0))
+    bad_priority = cli("send", "tasks.add", "--priority", "7.5", broker=server.url(0))
 
     assert (lonely.code, lonely.stdout) == (4, "{}\n")
     assert json.loads(lonely.stderr)["error"] == "timeout"
@@ -149,6 +179,8 @@ def test_no_worker_bad_urls_and_usage(redis_factory, tmp_path: Path) -> None:
     assert unknown.code == 2 and 'unknown command "frobnicate"' in unknown.stderr
     assert bad_option.code == 2 and "--colour" in bad_option.stderr
     assert bad_args.code == 2 and "JSON array" in bad_args.stderr
+    assert bad_priority.code == 2 and "whole number" in bad_priority.stderr
+    assert server.client(0).llen("celery") == 0  # nothing was sent by the refused commands
 
 
 def test_config_files_and_help(redis_factory, tmp_path: Path) -> None:

@@ -151,7 +151,7 @@ final class Application
             'queue' => $args->get('queue'),
             'countdown' => $args->has('countdown') ? self::number('countdown', $args->get('countdown')) : null,
             'eta' => $args->get('eta'),
-            'priority' => $args->has('priority') ? (int) self::number('priority', $args->get('priority')) : null,
+            'priority' => $args->has('priority') ? self::integer('priority', $args->get('priority')) : null,
         ], static fn ($value) => $value !== null);
         $celery = $this->client($args);
         $result = $celery->sendTask(
@@ -335,6 +335,14 @@ final class Application
             throw new UsageError(sprintf('%s expects %s.', $args->words[0], $what));
         }
         return $args->words[1];
+    }
+
+    private static function integer(string $option, mixed $value): int
+    {
+        if (!is_string($value) || preg_match('/^\d+\z/', $value) !== 1) {
+            throw new UsageError(sprintf('--%s expects a whole number.', $option));
+        }
+        return (int) $value;
     }
 
     private static function number(string $option, mixed $value): float
