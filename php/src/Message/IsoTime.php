@@ -16,7 +16,7 @@ namespace CeleryBridge\Message;
 final class IsoTime
 {
     private const PATTERN = '/^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?'
-        . '(Z|[+-]\d{2}(?::?\d{2})?)?)?$/';
+        . '(Z|[+-]\d{2}(?::?\d{2})?)?)?$/D';
 
     public static function parse(string $text): ?\DateTimeImmutable
     {

@@ -69,7 +69,7 @@ final class KombuMarker
     public static function parseDateTime(string $text): \DateTimeImmutable
     {
         $pattern = '/^(\d{4})-(\d{2})-(\d{2})(?:[^\d](\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?'
-            . '(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?)?)?$/';
+            . '(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?)?)?$/D';
         if (preg_match($pattern, $text, $m) !== 1) {
             throw new \UnexpectedValueException(sprintf('%s is not an ISO 8601 datetime.', self::show($text)));
         }
@@ -93,7 +93,7 @@ final class KombuMarker
      */
     public static function parseTime(string $text): \DateTimeImmutable
     {
-        $pattern = '/^T?(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?)?$/';
+        $pattern = '/^T?(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?)?$/D';
         if (preg_match($pattern, $text, $m) !== 1) {
             throw new \UnexpectedValueException(sprintf('%s is not an ISO 8601 time.', self::show($text)));
         }

@@ -40,6 +40,7 @@ final class IsoTimeTest extends TestCase
     public static function rejected(): iterable
     {
         yield 'relative' => ['tomorrow'];
+        yield 'trailing newline' => ["2026-11-24T01:02:03+00:00\n"];
         yield 'php relative' => ['+1 day'];
         yield 'impossible date' => ['2026-02-30T00:00:00Z'];
         yield 'space before offset' => ['2026-11-24T01:02:03 +00:00'];
