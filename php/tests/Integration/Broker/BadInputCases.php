@@ -77,6 +77,11 @@ final class BadInputCases
                 ['"eta"', '"2026-11-24 10:00:00 +00:00"'],
             ],
             'eta empty' => [$option(['eta' => '']), ['"eta"', '""']],
+            'eta with a trailing newline' => [$option(['eta' => "2026-11-24T10:00:00+00:00\n"]), ['"eta"']],
+            'a revoke destination with a trailing newline' => [
+                static fn (string $url) => (new CeleryClient($url))->revoke('x', destination: ["celery@host\n"]),
+                ['destination'],
+            ],
             'eta month 13' => [$option(['eta' => '2026-13-01T00:00:00Z']), ['"eta"', '"2026-13-01T00:00:00Z"']],
             'eta as epoch seconds' => [$option(['eta' => 1764000000]), ['"eta"', '1764000000']],
             'eta beyond the year 9999 in UTC' => [
