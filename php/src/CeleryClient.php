@@ -166,7 +166,7 @@ final class CeleryClient
             }
             $this->logger?->debug(self::PUBLISHED, ['task_id' => $taskId, 'task' => $name, 'queue' => $queue]);
             if ($this->afterPublish !== []) {
-                $this->announce(new OutgoingTask($taskId, $name, $queue, '', $queue, $plain[4], $taskId));
+                $this->announce(self::plainOutgoing($name, $plain));
             }
             return $this->sentTo($this->newResult($taskId, null), $queue);
         }
@@ -298,7 +298,7 @@ final class CeleryClient
                 $chunk->writes[] = ['LPUSH', $list, $envelope];
                 $chunk->taskIds[] = $taskId;
                 if ($this->logger !== null || $this->afterPublish !== []) {
-                    $chunk->described[] = new OutgoingTask($taskId, $canvas->task, $queue, '', $queue, $plain[4], $taskId);
+                    $chunk->described[] = self::plainOutgoing($canvas->task, $plain);
                 }
                 return $this->sentTo($this->newResult($taskId, null), $queue);
             }
@@ -324,8 +324,12 @@ final class CeleryClient
                 throw InvalidCanvas::chainWithProtocolOne();
             }
             $delivery = $this->deliveryFor($task->signature->task, $task->signature->options);
-            $outgoing = $this->outgoing($task->signature, $task->taskId, $delivery);
-            $signature = $this->beforePublish === [] ? $task->signature : $this->withHookHeaders($task->signature, $outgoing);
+            $outgoing = $this->logger === null && $this->beforePublish === [] && $this->afterPublish === []
+                ? null
+                : $this->outgoing($task->signature, $task->taskId, $delivery);
+            $signature = $outgoing === null || $this->beforePublish === []
+                ? $task->signature
+                : $this->withHookHeaders($task->signature, $outgoing);
             $message = $this->builder()->build(
                 $signature,
                 $task->taskId,
@@ -431,13 +435,10 @@ final class CeleryClient
     }
 
     /**
-     * What the hooks see of a task about to be published.
+     * What the hooks (and the log) see of a task about to be published.
      */
-    private function outgoing(Signature $signature, string $taskId, Delivery $delivery): ?OutgoingTask
+    private function outgoing(Signature $signature, string $taskId, Delivery $delivery): OutgoingTask
     {
-        if ($this->logger === null && $this->beforePublish === [] && $this->afterPublish === []) {
-            return null;
-        }
         $options = $signature->options;
         $headers = $options->toArray()['headers'] ?? [];
         return new OutgoingTask(
@@ -458,9 +459,8 @@ final class CeleryClient
      *
      * @throws CeleryBridgeException
      */
-    private function withHookHeaders(Signature $signature, ?OutgoingTask $task): Signature
+    private function withHookHeaders(Signature $signature, OutgoingTask $task): Signature
     {
-        \assert($task !== null);
         $added = [];
         foreach ($this->beforePublish as $hook) {
             $headers = $hook($task);
@@ -474,6 +474,18 @@ final class CeleryClient
             $added = array_merge($added, $headers);
         }
         return $added === [] ? $signature : $signature->withOptions(['headers' => array_merge($task->headers, $added)]);
+    }
+
+    /**
+     * A task of the template path as the hooks see it: no options, so no exchange, custom headers
+     * or parents.
+     *
+     * @param array{string, string, string, string, int} $plain what plainEnvelope() returned
+     */
+    private static function plainOutgoing(string $name, array $plain): OutgoingTask
+    {
+        [$taskId, , , $queue, $priority] = $plain;
+        return new OutgoingTask($taskId, $name, $queue, '', $queue, $priority, $taskId);
     }
 
     /**
@@ -527,12 +539,9 @@ final class CeleryClient
      */
     private function plainEnvelope(string $name, array $args, array $kwargs): ?array
     {
-        if ($this->config->sendSentEvent) {
-            // The template writes no task-sent event: the general path does.
-            return null;
-        }
-        if ($this->plainEncoder === null || $this->beforePublish !== []) {
-            // Hooks may add headers, which the template has no place for.
+        if ($this->plainEncoder === null || $this->config->sendSentEvent || $this->beforePublish !== []) {
+            // The template writes no task-sent event and has no place for the headers hooks add:
+            // the general path does both.
             return null;
         }
         [$delivery, $list] = $this->plainRoutes[$name] ?? $this->plainRoute($name);

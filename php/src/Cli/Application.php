@@ -195,24 +195,25 @@ final class Application
 
     private function show(AsyncResult $result): int
     {
+        // One read: a task that is not ready yet would be read again by each accessor.
         $meta = $result->meta();
         $failure = $meta->exception();
-        $done = $result->dateDone()?->format(\DateTimeInterface::RFC3339_EXTENDED);
+        $done = $meta->dateDone?->format(\DateTimeInterface::RFC3339_EXTENDED);
         if ($this->json) {
             $this->emit([
                 'id' => $result->id,
                 'state' => $meta->status,
                 'result' => $failure === null ? $meta->result : null,
                 'exception' => $failure === null ? null : ['type' => $failure->type, 'message' => $failure->message()],
-                'traceback' => $result->traceback(),
+                'traceback' => $meta->traceback,
                 'date_done' => $done,
             ]);
         } else {
             $this->line('state: ' . $meta->status);
             if ($failure !== null) {
                 $this->line(sprintf('exception: %s: %s', $failure->type, $failure->message()));
-                if ($result->traceback() !== null) {
-                    $this->line(rtrim($result->traceback()));
+                if ($meta->traceback !== null) {
+                    $this->line(rtrim($meta->traceback));
                 }
             } elseif ($meta->isReady()) {
                 $this->line('result: ' . json_encode($meta->result, self::JSON_FLAGS));
