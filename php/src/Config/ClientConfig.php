@@ -9,6 +9,8 @@ use CeleryBridge\Broker\TaskRouter;
 use CeleryBridge\Connection\ConnectionOptions;
 use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Message\BodyEncoder;
+use CeleryBridge\Message\Delivery;
+use CeleryBridge\Message\TaskOptions;
 
 /**
  * The client's settings, under Celery's setting names, so a celeryconfig can be copied over.
@@ -192,6 +194,25 @@ final class ClientConfig
             throw InvalidConfiguration::invalid($name, $value, 'expected one of ' . implode(', ', $choices) . '.');
         }
         return $value;
+    }
+
+    /**
+     * Where a task goes: options given to the call win over task_routes, which win over the
+     * defaults (Celery's order).
+     */
+    public function deliveryFor(string $task, ?TaskOptions $options): Delivery
+    {
+        $route = $this->routes?->route($task) ?? [];
+        $exchange = $options?->exchange ?? $route['exchange'] ?? '';
+        $routingKey = $options?->routingKey ?? $route['routing_key'] ?? null;
+        $queue = $options?->queue ?? $route['queue'] ?? $this->defaultQueue;
+        $priority = $options?->priority ?? $route['priority'] ?? $this->defaultPriority ?? 0;
+        // Celery only routes through a named exchange when both exchange and routing key are
+        // set; otherwise it publishes to the queue through the anonymous exchange.
+        if ($exchange === '' || $routingKey === null) {
+            return new Delivery($queue, $priority);
+        }
+        return new Delivery($queue, $priority, $exchange, $routingKey);
     }
 
     /**

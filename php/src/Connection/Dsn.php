@@ -24,20 +24,6 @@ final class Dsn
     public const BROKER = 'broker';
     public const BACKEND = 'backend';
 
-    /** kombu's connection arguments that a broker URL query may carry but mean nothing for Redis. */
-    private const BROKER_IGNORED = ['heartbeat', 'insist', 'login_method'];
-    /** redis-py connection arguments accepted on a query and meaning nothing for a PHP client. */
-    private const REDIS_PY_IGNORED = [
-        'socket_keepalive',
-        'socket_read_size',
-        'retry_on_timeout',
-        'retry_on_error',
-        'max_connections',
-        'health_check_interval',
-        'client_name',
-        'protocol',
-    ];
-
     /** Kept wrapped: var_dump(), print_r(), var_export() and traces never show it. */
     private readonly ?\SensitiveParameterValue $passwordSecret;
 
@@ -239,7 +225,8 @@ final class Dsn
             $password = $password === '' ? null : $password;
         }
         [$host, $port] = self::hostAndPort($hostinfo, $masked);
-        $query = self::parseQuery($queryText, $masked);
+        // A URL without options (the common one) never loads DsnQuery.
+        $query = $queryText === '' ? null : DsnQuery::parse($queryText, $role, $scheme, $masked);
 
         $unix = $scheme === 'redis+socket' || $scheme === 'unix';
         if ($unix) {
@@ -310,30 +297,6 @@ final class Dsn
         return [strtolower(rawurldecode($host)), $port];
     }
 
-    /**
-     * As Python's parse_qsl: "+" is a space, %XX decoded, the last of a repeated key wins.
-     *
-     * @return array<string, string>
-     */
-    private static function parseQuery(#[\SensitiveParameter] string $text, string $masked): array
-    {
-        $query = [];
-        foreach (explode('&', $text) as $pair) {
-            if ($pair === '') {
-                continue;
-            }
-            $equals = strpos($pair, '=');
-            if ($equals === false) {
-                throw InvalidBrokerUrl::because($masked, sprintf('the query part "%s" has no "=value".', urldecode($pair)));
-            }
-            $query[urldecode(substr($pair, 0, $equals))] = urldecode(substr($pair, $equals + 1));
-        }
-        return $query;
-    }
-
-    /**
-     * @param array<string, string> $query
-     */
     private static function tcpNode(
         string $role,
         string $scheme,
@@ -342,7 +305,7 @@ final class Dsn
         string $path,
         ?string $username,
         #[\SensitiveParameter] ?string $password,
-        #[\SensitiveParameter] array $query,
+        #[\SensitiveParameter] ?DsnQuery $query,
         string $masked,
     ): self {
         // kombu strips one "/" from the path, and one more when what is left starts with "/".
@@ -354,42 +317,8 @@ final class Dsn
             $db = trim($db, '/');
         }
         $database = self::database($db, 'the database', $masked);
-
-        $ssl = [];
-        $accepted = [];
-        $connectTimeout = null;
-        $readTimeout = null;
-        foreach ($query as $key => $value) {
-            if (str_starts_with($key, 'ssl_')) {
-                if ($role === self::BACKEND && $scheme === 'redis') {
-                    throw InvalidBrokerUrl::because(
-                        $masked,
-                        sprintf('the option "%s" is a TLS option on a redis:// URL; Celery\'s result backend '
-                            . 'rejects that: write rediss://.', $key),
-                    );
-                }
-                $ssl[$key] = $value;
-            } elseif ($role === self::BROKER && $key === 'connect_timeout') {
-                $connectTimeout = self::seconds($key, $value, $masked);
-            } elseif ($role === self::BACKEND && $key === 'socket_timeout') {
-                $readTimeout = self::seconds($key, $value, $masked);
-            } elseif ($role === self::BACKEND && $key === 'socket_connect_timeout') {
-                $connectTimeout = self::seconds($key, $value, $masked);
-            } elseif ($role === self::BACKEND && $key === 'db') {
-                $database = self::database($value, 'the option "db"', $masked);
-            } elseif ($role === self::BACKEND && in_array($key, ['virtual_host', ...self::REDIS_PY_IGNORED], true)) {
-                // Celery takes these; the db in the path wins over virtual_host on a TCP URL.
-            } elseif ($role === self::BROKER && in_array($key, self::BROKER_IGNORED, true)) {
-                // kombu Connection arguments that the Redis transport never uses.
-            } else {
-                throw self::unknownOption($key, $role, $scheme, $masked);
-            }
-            $accepted[$key] = $value;
-        }
-        $tls = null;
-        if ($ssl !== [] || $scheme === 'rediss') {
-            $tls = self::tls($ssl, $masked);
-        }
+        $ssl = $query->ssl ?? [];
+        $tls = $ssl !== [] || $scheme === 'rediss' ? DsnQuery::tls($ssl, $masked) : null;
         if ($host === '') {
             // kombu's Redis channel connects to 127.0.0.1 when the URL names no host.
             $host = '127.0.0.1';
@@ -401,27 +330,24 @@ final class Dsn
             $host,
             $port ?? ($scheme === 'sentinel' ? 26379 : 6379),
             null,
-            $database,
+            $query->database ?? $database,
             $username,
             $password,
             $tls,
-            $connectTimeout,
-            $readTimeout,
-            $accepted,
+            $query?->connectTimeout,
+            $query?->readTimeout,
+            $query->accepted ?? [],
             [],
         );
     }
 
-    /**
-     * @param array<string, string> $query
-     */
     private static function unixNode(
         string $role,
         string $scheme,
         string $path,
         ?string $username,
         #[\SensitiveParameter] ?string $password,
-        #[\SensitiveParameter] array $query,
+        #[\SensitiveParameter] ?DsnQuery $query,
         string $masked,
     ): self {
         $socket = rawurldecode($path);
@@ -431,21 +357,6 @@ final class Dsn
                 sprintf('no socket path: write %s:///absolute/path/redis.sock (three slashes).', $scheme),
             );
         }
-        $database = 0;
-        $readTimeout = null;
-        $accepted = [];
-        foreach ($query as $key => $value) {
-            if ($key === 'virtual_host' || ($key === 'db' && ($scheme === 'unix' || $role === self::BACKEND))) {
-                $database = self::database($value, sprintf('the option "%s"', $key), $masked);
-            } elseif ($key === 'socket_timeout') {
-                $readTimeout = self::seconds($key, $value, $masked);
-            } elseif (in_array($key, ['socket_connect_timeout', ...self::REDIS_PY_IGNORED], true)) {
-                // redis-py arguments; kombu drops the connect timeout for sockets.
-            } else {
-                throw self::unknownOption($key, $role, $scheme, $masked);
-            }
-            $accepted[$key] = $value;
-        }
         return new self(
             $role,
             $scheme,
@@ -453,70 +364,21 @@ final class Dsn
             '',
             0,
             $socket,
-            $database,
+            $query->database ?? 0,
             $username,
             $password,
             null,
             null,
-            $readTimeout,
-            $accepted,
+            $query?->readTimeout,
+            $query->accepted ?? [],
             [],
         );
     }
 
     /**
-     * @param array<string, string> $ssl
+     * @internal also DsnQuery's, for the "db" and "virtual_host" options
      */
-    private static function tls(#[\SensitiveParameter] array $ssl, string $masked): TlsOptions
-    {
-        foreach (array_keys($ssl) as $key) {
-            if (!in_array($key, TlsOptions::KEYS, true)) {
-                throw InvalidBrokerUrl::because(
-                    $masked,
-                    sprintf('the TLS option "%s" is unknown; known (redis-py names): %s.', $key, implode(', ', TlsOptions::KEYS)),
-                );
-            }
-        }
-        if (isset($ssl['ssl_check_hostname'])) {
-            $ssl['ssl_check_hostname'] = TlsOptions::bool($ssl['ssl_check_hostname']);
-        }
-        try {
-            return TlsOptions::fromArray($ssl, 'URL');
-        } catch (\InvalidArgumentException $e) {
-            // Name the option that is wrong (TlsOptions says 'Setting "URL[ssl_...]" has ...').
-            throw InvalidBrokerUrl::because(
-                $masked,
-                (string) preg_replace('/^Setting "URL\[([a-z_]+)\]"/', 'the TLS option "$1"', $e->getMessage()),
-            );
-        }
-    }
-
-    private static function unknownOption(string $key, string $role, string $scheme, string $masked): InvalidBrokerUrl
-    {
-        if ($key === 'credential_provider') {
-            return InvalidBrokerUrl::because(
-                $masked,
-                'the option "credential_provider" names a Python class, which PHP cannot load: put the user and password in the URL.',
-            );
-        }
-        if ($role === self::BROKER && $scheme !== 'redis+socket' && $scheme !== 'unix') {
-            return InvalidBrokerUrl::because($masked, sprintf(
-                'the option "%s" is not accepted on a broker URL (kombu raises TypeError): only ssl_* '
-                . 'and connect_timeout are. Put transport options (socket_timeout, visibility_timeout, '
-                . 'global_keyprefix, ...) in broker_transport_options.',
-                $key,
-            ));
-        }
-        return InvalidBrokerUrl::because($masked, sprintf(
-            'the option "%s" is not a Redis connection option that CeleryBridge knows (%s).',
-            $key,
-            $scheme === 'redis+socket' || $scheme === 'unix'
-                ? 'known: virtual_host, socket_timeout'
-                : 'known: db, socket_timeout, socket_connect_timeout and the ssl_* options',
-        ));
-    }
-
-    private static function database(#[\SensitiveParameter] string $text, string $what, string $masked): int
+    public static function database(#[\SensitiveParameter] string $text, string $what, string $masked): int
     {
         if ($text === '') {
             return 0;
@@ -529,13 +391,5 @@ final class Dsn
             ));
         }
         return (int) $text;
-    }
-
-    private static function seconds(string $key, #[\SensitiveParameter] string $value, string $masked): float
-    {
-        if (!is_numeric($value) || (float) $value <= 0) {
-            throw InvalidBrokerUrl::because($masked, sprintf('the option "%s" is "%s", not a positive number of seconds.', $key, $value));
-        }
-        return (float) $value;
     }
 }

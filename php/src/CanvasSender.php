@@ -1,0 +1,423 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge;
+
+use CeleryBridge\Backend\RedisResultBackend;
+use CeleryBridge\Broker\PublishChunk;
+use CeleryBridge\Broker\RedisBroker;
+use CeleryBridge\Broker\RetryingPublisher;
+use CeleryBridge\Canvas\Canvas;
+use CeleryBridge\Canvas\CanvasPlanner;
+use CeleryBridge\Canvas\Signature;
+use CeleryBridge\Config\ClientConfig;
+use CeleryBridge\Connection\RedisConnection;
+use CeleryBridge\Control\WorkerControl;
+use CeleryBridge\Exception\CeleryBridgeException;
+use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\InvalidCanvas;
+use CeleryBridge\Exception\InvalidOption;
+use CeleryBridge\Exception\PublishOutcomeUnknown;
+use CeleryBridge\Message\BodyEncoder;
+use CeleryBridge\Message\Delivery;
+use CeleryBridge\Message\MessageBuilder;
+use CeleryBridge\Message\OutgoingTask;
+use CeleryBridge\Message\TaskSentEvent;
+use CeleryBridge\Message\Uuid;
+use CeleryBridge\Result\AsyncResult;
+use CeleryBridge\Result\GroupResult;
+use Psr\Log\LoggerInterface;
+
+/**
+ * CeleryClient's general publish path: canvases, options, publish hooks, task-sent events and
+ * sendMany()'s chunks. Made on first use, so that a script that only calls sendTask() without
+ * options (the template path) never loads it, nor the planner and the message builder.
+ *
+ * @internal
+ */
+final class CanvasSender
+{
+    private ?MessageBuilder $builder = null;
+    private ?CanvasPlanner $planner = null;
+    /** @var list<callable(OutgoingTask): ?array<string, mixed>> see CeleryClient::beforePublish() */
+    private array $beforePublish = [];
+    /** @var list<callable(OutgoingTask): mixed> see CeleryClient::afterPublish() */
+    private array $afterPublish = [];
+    /** Lamport clock of this client's task-sent events. */
+    private int $eventClock = 0;
+    /** Whether chord counters go in the broker's transaction (the backend is the same database). */
+    private ?bool $counterInTransaction = null;
+
+    /**
+     * @param \Closure(string, list<mixed>, array<array-key, mixed>): ?array{string, string, string, string, int} $plainEnvelope
+     *        CeleryClient's template path, for the Signatures that fit it
+     * @param \Closure(string, AsyncResult|GroupResult|null): AsyncResult $newResult
+     * @param \Closure(AsyncResult, string): AsyncResult $sentTo
+     */
+    public function __construct(
+        private readonly ClientConfig $config,
+        private readonly RetryingPublisher $publisher,
+        private readonly RedisBroker $broker,
+        private readonly RedisConnection $brokerConnection,
+        private readonly ?RedisResultBackend $resultBackend,
+        private readonly WorkerControl $control,
+        private readonly string $origin,
+        private readonly string $replyTo,
+        private readonly ?LoggerInterface $logger,
+        private readonly \Closure $plainEnvelope,
+        private readonly \Closure $newResult,
+        private readonly \Closure $sentTo,
+    ) {
+    }
+
+    /** @param callable(OutgoingTask): (array<string, mixed>|null) $hook */
+    public function addBeforePublish(callable $hook): void
+    {
+        $this->beforePublish[] = $hook;
+    }
+
+    /** @param callable(OutgoingTask): mixed $hook */
+    public function addAfterPublish(callable $hook): void
+    {
+        $this->afterPublish[] = $hook;
+    }
+
+    /** Whether hooks add headers: the template has no place for them. */
+    public function hasBeforePublish(): bool
+    {
+        return $this->beforePublish !== [];
+    }
+
+    /**
+     * After a template-path publish: what the after-publish hooks see.
+     *
+     * @param array{string, string, string, string, int} $plain what plainEnvelope returned
+     */
+    public function publishedPlain(string $name, array $plain): void
+    {
+        if ($this->afterPublish !== []) {
+            $this->announce(self::plainOutgoing($name, $plain));
+        }
+    }
+
+    private function builder(): MessageBuilder
+    {
+        return $this->builder ??= new MessageBuilder(
+            origin: $this->origin,
+            replyTo: $this->replyTo,
+            protocol: $this->config->protocol,
+            encoder: new BodyEncoder($this->config->serializer, $this->config->compression),
+        );
+    }
+
+    /**
+     * CeleryClient::send(): plans the canvas, builds every message, then writes them at once.
+     *
+     * @param array<string, mixed> $options
+     * @param list<mixed> $args
+     * @param array<string, mixed> $kwargs
+     * @throws CeleryBridgeException
+     */
+    public function send(Canvas $canvas, array $options = [], array $args = [], array $kwargs = []): AsyncResult|GroupResult
+    {
+        $canvas = $canvas->withPartial($args, $kwargs);
+        $chunk = new PublishChunk();
+        $result = $this->add($chunk, $canvas, $options);
+        try {
+            $this->write($chunk);
+        } catch (ConnectionFailed $e) {
+            throw $this->logged($e->duringPublish($chunk->taskIds, [], $result->id, $chunk->failureNote(), count($chunk->taskIds)));
+        }
+        $this->logPublished($chunk);
+        return $result;
+    }
+
+    /**
+     * CeleryClient::sendMany(): every message built first, then chunks of about CeleryClient::CHUNK messages,
+     * each one MULTI/EXEC; the failure contract is the one CeleryClient::sendMany() documents.
+     *
+     * @param iterable<Canvas> $canvases
+     * @param array<string, mixed> $options
+     * @return list<AsyncResult|GroupResult>
+     * @throws CeleryBridgeException
+     */
+    public function sendMany(iterable $canvases, array $options = []): array
+    {
+        $results = [];
+        $chunks = [$chunk = new PublishChunk()];
+        foreach ($canvases as $canvas) {
+            if (!$canvas instanceof Canvas) {
+                throw InvalidCanvas::notACanvas(get_debug_type($canvas));
+            }
+            if (count($chunk->taskIds) >= CeleryClient::CHUNK) {
+                $chunks[] = $chunk = new PublishChunk();
+            }
+            $results[] = $this->add($chunk, $canvas, $options);
+        }
+        foreach ($chunks as $k => $chunk) {
+            try {
+                $this->write($chunk);
+            } catch (ConnectionFailed $e) {
+                $ids = static fn (array $chunks): array => array_merge([], ...array_map(
+                    static fn (PublishChunk $c): array => $c->taskIds,
+                    $chunks,
+                ));
+                throw $this->logged($e->duringPublish(
+                    [...$chunk->taskIds, ...$ids(array_slice($chunks, $k + 1))],
+                    $ids(array_slice($chunks, 0, $k)),
+                    null,
+                    $chunk->failureNote(),
+                    count($chunk->taskIds),
+                ));
+            }
+            $this->logPublished($chunk);
+        }
+        return $results;
+    }
+
+    /**
+     * Plans a canvas and adds its messages to $chunk (the validation happens here).
+     *
+     * @param array<string, mixed> $options
+     * @throws CeleryBridgeException
+     */
+    private function add(PublishChunk $chunk, Canvas $canvas, array $options): AsyncResult|GroupResult
+    {
+        if ($canvas instanceof Signature && $options === [] && $canvas->hasNoOptions()) {
+            $plain = ($this->plainEnvelope)($canvas->task, $canvas->args, $canvas->kwargs);
+            if ($plain !== null) {
+                [$taskId, $envelope, $list, $queue] = $plain;
+                $chunk->writes[] = ['LPUSH', $list, $envelope];
+                $chunk->taskIds[] = $taskId;
+                if ($this->logger !== null || $this->afterPublish !== []) {
+                    $chunk->described[] = self::plainOutgoing($canvas->task, $plain);
+                }
+                return ($this->sentTo)(($this->newResult)($taskId, null), $queue);
+            }
+        }
+        $canvas = $options === [] ? $canvas : $canvas->withOptions($options);
+        // Made on first use: sendTask() without options never needs it (a CLI script that sends
+        // one task loads fewer files).
+        $this->planner ??= new CanvasPlanner(
+            $this->replyTo,
+            Uuid::v4(...),
+            $this->newResult,
+            fn (string $id, array $results, AsyncResult|GroupResult|null $parent): GroupResult
+                => new GroupResult($id, $results, $parent, $this->control),
+        );
+        $plan = $this->planner->plan($canvas);
+        if ($plan->chordSizes !== [] && $this->resultBackend === null) {
+            throw InvalidCanvas::chordWithoutBackend();
+        }
+        $now = new \DateTimeImmutable('now', new \DateTimeZone('UTC'));
+        $writes = [];
+        foreach ($plan->tasks as $task) {
+            if ($task->chain !== null && $this->config->protocol === 1) {
+                throw InvalidCanvas::chainWithProtocolOne();
+            }
+            $delivery = $this->config->deliveryFor($task->signature->task, $task->signature->options);
+            $outgoing = $this->logger === null && $this->beforePublish === [] && $this->afterPublish === []
+                ? null
+                : $this->outgoing($task->signature, $task->taskId, $delivery);
+            $signature = $outgoing === null || $this->beforePublish === []
+                ? $task->signature
+                : $this->withHookHeaders($task->signature, $outgoing);
+            $message = $this->builder()->build(
+                $signature,
+                $task->taskId,
+                $delivery,
+                $now,
+                Uuid::v4(),
+                $task->embed(),
+            );
+            array_push($writes, ...$this->broker->writesFor($message->toEnvelope(), $delivery));
+            if ($this->config->sendSentEvent && $this->config->protocol === 2) {
+                // In the same transaction: the event goes out if and only if the task does.
+                $writes[] = ['PUBLISH', $this->eventChannel(), TaskSentEvent::envelope(
+                    $message,
+                    $delivery,
+                    $this->eventHostname(),
+                    ++$this->eventClock,
+                    microtime(true),
+                    $this->config->eventExchange,
+                    Uuid::v4(),
+                )];
+            }
+            $chunk->taskIds[] = $task->taskId;
+            if ($this->logger !== null || $this->afterPublish !== []) {
+                $chunk->described[] = $outgoing;
+            }
+        }
+        array_push($chunk->writes, ...$writes);
+        $chunk->chordSizes += $plan->chordSizes;
+        $chunk->savedGroups += $plan->savedGroups;
+        if ($plan->result instanceof AsyncResult && count($plan->tasks) === 1) {
+            if ($plan->tasks[0]->signature->options->ignoreResult === true) {
+                $plan->result->markIgnored();
+            }
+            return ($this->sentTo)($plan->result, $delivery->queue);
+        }
+        return $plan->result;
+    }
+
+    /**
+     * Writes a chunk: one message alone with LPUSH, anything more (with the chord counters, when
+     * the result backend is the broker's database) in one MULTI/EXEC.
+     *
+     * @throws ConnectionFailed
+     */
+    private function write(PublishChunk $chunk): void
+    {
+        if ($chunk->writes === []) {
+            return;
+        }
+        if (count($chunk->writes) === 1 && $chunk->chordSizes === []) {
+            $this->publisher->lPush($chunk->writes[0][1], (string) $chunk->writes[0][2]);
+            return;
+        }
+        $before = [];
+        foreach ($chunk->savedGroups as $groupId => $header) {
+            \assert($this->resultBackend !== null);
+            if ($this->chordCounterInTransaction()) {
+                $before[] = $this->resultBackend->saveGroupWrite((string) $groupId, $header->asTuple());
+            } else {
+                $this->resultBackend->saveGroup((string) $groupId, $header->asTuple());
+                $chunk->counterStored = true;
+            }
+        }
+        foreach ($chunk->chordSizes as $groupId => $size) {
+            \assert($this->resultBackend !== null);
+            if ($this->chordCounterInTransaction()) {
+                array_push($before, ...$this->resultBackend->chordSizeWrites((string) $groupId, $size));
+            } else {
+                // Another server or database: the counter must exist before any header task can
+                // finish, so it goes first, on its own.
+                $this->resultBackend->setChordSize((string) $groupId, $size);
+                $chunk->counterStored = true;
+            }
+        }
+        $this->publisher->transaction($before === [] ? $chunk->writes : [...$before, ...$chunk->writes]);
+    }
+
+    /**
+     * @template E of ConnectionFailed
+     * @param E $e
+     * @return E
+     */
+    public function logged(ConnectionFailed $e): ConnectionFailed
+    {
+        if ($e instanceof PublishOutcomeUnknown) {
+            $this->logger?->error('CeleryBridge: {count} task(s) may or may not be queued: {error}', [
+                'count' => count($e->uncertainTaskIds()),
+                'task_ids' => $e->uncertainTaskIds(),
+                'error' => $e->getMessage(),
+            ]);
+        }
+        return $e;
+    }
+
+    private function logPublished(PublishChunk $chunk): void
+    {
+        foreach ($chunk->described as $task) {
+            $this->logger?->debug(CeleryClient::PUBLISHED, ['task_id' => $task->id, 'task' => $task->name, 'queue' => $task->queue]);
+            if ($this->afterPublish !== []) {
+                $this->announce($task);
+            }
+        }
+    }
+
+    /**
+     * What the hooks (and the log) see of a task about to be published.
+     */
+    private function outgoing(Signature $signature, string $taskId, Delivery $delivery): OutgoingTask
+    {
+        $options = $signature->options;
+        $headers = $options->toArray()['headers'] ?? [];
+        return new OutgoingTask(
+            $taskId,
+            $signature->task,
+            $delivery->queue,
+            $delivery->exchange,
+            $delivery->routingKey(),
+            $delivery->priority,
+            $options->rootId ?? $taskId,
+            $options->parentId,
+            is_array($headers) ? $headers : [],
+        );
+    }
+
+    /**
+     * The signature with the headers the before-publish hooks return laid over its own.
+     *
+     * @throws CeleryBridgeException
+     */
+    private function withHookHeaders(Signature $signature, OutgoingTask $task): Signature
+    {
+        $added = [];
+        foreach ($this->beforePublish as $hook) {
+            $headers = $hook($task);
+            if ($headers === null || $headers === []) {
+                continue;
+            }
+            if (!is_array($headers) || array_is_list($headers)) {
+                throw InvalidOption::invalid('headers', $headers, 'a before-publish hook must return an array of '
+                    . 'header name => value, or null.');
+            }
+            $added = array_merge($added, $headers);
+        }
+        return $added === [] ? $signature : $signature->withOptions(['headers' => array_merge($task->headers, $added)]);
+    }
+
+    /**
+     * A task of the template path as the hooks see it: no options, so no exchange, custom headers
+     * or parents.
+     *
+     * @param array{string, string, string, string, int} $plain what plainEnvelope() returned
+     */
+    private static function plainOutgoing(string $name, array $plain): OutgoingTask
+    {
+        [$taskId, , , $queue, $priority] = $plain;
+        return new OutgoingTask($taskId, $name, $queue, '', $queue, $priority, $taskId);
+    }
+
+    /**
+     * Calls the after-publish hooks; a failing hook is reported, never thrown (the task is queued).
+     */
+    private function announce(OutgoingTask $task): void
+    {
+        foreach ($this->afterPublish as $hook) {
+            try {
+                $hook($task);
+            } catch (\Throwable $e) {
+                $message = 'CeleryBridge: an after-publish hook failed for task {task_id}: {error}';
+                $context = ['task_id' => $task->id, 'task' => $task->name, 'error' => $e->getMessage(), 'exception' => $e];
+                if ($this->logger !== null) {
+                    $this->logger->error($message, $context);
+                } else {
+                    trigger_error(strtr($message, ['{task_id}' => $task->id, '{error}' => $e->getMessage()]), E_USER_WARNING);
+                }
+            }
+        }
+    }
+
+    /**
+     * The hostname of this client's events: Celery's clients write gen<pid>@<host>, this one
+     * php<pid>@<host>, so Flower tells PHP senders apart.
+     */
+    private function eventHostname(): string
+    {
+        return sprintf('php%d@%s', getmypid(), gethostname());
+    }
+
+    private function eventChannel(): string
+    {
+        return $this->control->fanoutChannel($this->config->eventExchange, TaskSentEvent::ROUTING_KEY);
+    }
+
+    private function chordCounterInTransaction(): bool
+    {
+        return $this->counterInTransaction ??= $this->resultBackend !== null
+            && $this->resultBackend->sharesDatabaseWith($this->brokerConnection);
+    }
+}
