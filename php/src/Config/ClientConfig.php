@@ -81,6 +81,9 @@ final class ClientConfig
         public readonly ?int $resultMaxSize,
         public readonly bool $sendSentEvent,
         public readonly string $eventExchange,
+        /** kombu's fanout_prefix: true = "/{db}.", false = none, or a custom prefix. */
+        public readonly bool|string $fanoutPrefix,
+        public readonly bool $fanoutPatterns,
     ) {
     }
 
@@ -137,6 +140,8 @@ final class ClientConfig
             ),
             sendSentEvent: self::bool('task_send_sent_event', $config['task_send_sent_event'] ?? false),
             eventExchange: self::string('event_exchange', $config['event_exchange'] ?? 'celeryev'),
+            fanoutPrefix: self::fanoutPrefix($brokerOptions['fanout_prefix'] ?? true),
+            fanoutPatterns: (bool) ($brokerOptions['fanout_patterns'] ?? true),
         );
     }
 
@@ -264,6 +269,18 @@ final class ClientConfig
                 ));
             }
         }
+    }
+
+    private static function fanoutPrefix(mixed $value): bool|string
+    {
+        if (!is_bool($value) && !is_string($value)) {
+            throw InvalidConfiguration::invalid(
+                'broker_transport_options.fanout_prefix',
+                $value,
+                'expected true (kombu\'s default "/{db}."), false (no prefix, as kombu 3) or a prefix string.',
+            );
+        }
+        return $value;
     }
 
     private static function priority(mixed $value): ?int

@@ -7,7 +7,6 @@ namespace CeleryBridge\Control;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
-use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Exception\InvalidControlCommand;
 use CeleryBridge\Message\Uuid;
 
@@ -41,24 +40,15 @@ final class WorkerControl
 
     /**
      * @internal
-     * @throws InvalidConfiguration
      */
     public static function fromConfig(RedisConnection $connection, ClientConfig $config): self
     {
-        $fanoutPrefix = $config->brokerTransportOptions['fanout_prefix'] ?? true;
-        if (!is_bool($fanoutPrefix) && !is_string($fanoutPrefix)) {
-            throw InvalidConfiguration::invalid(
-                'broker_transport_options.fanout_prefix',
-                $fanoutPrefix,
-                'expected true (kombu\'s default "/{db}."), false (no prefix, as kombu 3) or a prefix string.',
-            );
-        }
         return new self(
             $connection,
             $config->controlExchange,
             $config->queueKeys->prefix,
-            $fanoutPrefix,
-            (bool) ($config->brokerTransportOptions['fanout_patterns'] ?? true),
+            $config->fanoutPrefix,
+            $config->fanoutPatterns,
         );
     }
 
@@ -99,10 +89,8 @@ final class WorkerControl
      * workers have answered (Celery's app.control.inspect(): "ping", "stats", "active",
      * "scheduled", "reserved", "registered", "active_queues").
      *
-     * As kombu's pidbox does on Redis: the reply queue "<routing key>.reply.<exchange>.pidbox"
-     * is bound to the reply exchange (a member of its binding set), the command is PUBLISHed
-     * with a ticket, each worker LPUSHes {"<node name>": <reply>} there, and this client BRPOPs
-     * them. The binding and the queue are removed afterwards.
+     * As kombu's pidbox does on Redis: the command is PUBLISHed with a ticket and the workers
+     * answer on a reply queue (ReplyQueue) that this client BRPOPs, then removes.
      *
      * @param list<string>|null $destination only these workers ("celery@host")
      * @return array<string, mixed> node name => its reply, in the order they came
@@ -113,56 +101,13 @@ final class WorkerControl
         if (!is_finite($timeout) || $timeout <= 0) {
             throw InvalidControlCommand::invalid('timeout', $timeout, 'expected a positive number of seconds.');
         }
-        $exchange = 'reply.' . $this->exchange();
-        $routingKey = Uuid::v4();
-        $ticket = Uuid::v4();
-        $command = Broadcast::inspect($method, $destination, $ticket, $exchange, $routingKey);
-        $queue = $this->keyPrefix . $routingKey . '.' . $exchange;
-        $binding = [$this->keyPrefix . '_kombu.binding.' . $exchange, $routingKey . "\x06\x16\x06\x16" . $routingKey . '.' . $exchange];
-        $this->connection->transaction([['SADD', ...$binding]]);
+        $replies = new ReplyQueue($this->connection, $this->keyPrefix, 'reply.' . $this->exchange());
         try {
-            $this->publish($command);
-            return $this->collect($queue, $ticket, microtime(true) + $timeout, $limit ?? count($destination ?? []));
+            $this->publish(Broadcast::inspect($method, $destination, $replies->ticket, $replies->exchange, $replies->routingKey));
+            return $replies->collect(microtime(true) + $timeout, $limit ?? count($destination ?? []));
         } finally {
-            $this->connection->transaction([['SREM', ...$binding], ['DEL', $queue]]);
+            $replies->close();
         }
-    }
-
-    /**
-     * @return array<string, mixed>
-     * @throws ConnectionFailed
-     */
-    private function collect(string $queue, string $ticket, float $deadline, int $limit): array
-    {
-        $replies = [];
-        while (($left = $deadline - microtime(true)) > 0 && ($limit === 0 || count($replies) < $limit)) {
-            // BRPOP takes whole seconds on Redis 5; stay below the socket's read timeout.
-            $seconds = max(1, min((int) ceil($left), (int) $this->connection->endpoint()->readTimeout - 1));
-            $popped = $this->connection->brPop([$queue], $seconds);
-            if ($popped === null) {
-                continue;
-            }
-            $reply = self::reply($popped[1], $ticket);
-            foreach ($reply ?? [] as $node => $answer) {
-                $replies[(string) $node] = $answer;
-            }
-        }
-        return $replies;
-    }
-
-    /**
-     * The {"<node>": <reply>} of a reply envelope for this ticket; null for anything else.
-     *
-     * @return array<string, mixed>|null
-     */
-    private static function reply(string $envelope, string $ticket): ?array
-    {
-        $message = json_decode($envelope, true);
-        if (!is_array($message) || ($message['headers']['ticket'] ?? null) !== $ticket || !is_string($message['body'] ?? null)) {
-            return null;
-        }
-        $body = json_decode((string) base64_decode($message['body'], true), true);
-        return is_array($body) && !array_is_list($body) ? $body : null;
     }
 
     /**

@@ -1,0 +1,90 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Control;
+
+use CeleryBridge\Connection\RedisConnection;
+use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Message\Uuid;
+
+/**
+ * Where the workers answer one inspect command, as kombu's pidbox sets it up on Redis: the
+ * queue "<routing key>.reply.<exchange>.pidbox", bound to the reply exchange by a member of
+ * its binding set. Each worker LPUSHes {"<node name>": <reply>} there, tagged with the
+ * command's ticket; close() removes the binding and the queue.
+ *
+ * @internal
+ */
+final class ReplyQueue
+{
+    public readonly string $routingKey;
+    public readonly string $ticket;
+    private readonly string $queue;
+    /** @var array{string, string} the binding set and this queue's member in it */
+    private readonly array $binding;
+
+    /**
+     * @throws ConnectionFailed
+     */
+    public function __construct(
+        private readonly RedisConnection $connection,
+        string $keyPrefix,
+        public readonly string $exchange,
+    ) {
+        $this->routingKey = Uuid::v4();
+        $this->ticket = Uuid::v4();
+        $this->queue = $keyPrefix . $this->routingKey . '.' . $exchange;
+        $this->binding = [
+            $keyPrefix . '_kombu.binding.' . $exchange,
+            $this->routingKey . "\x06\x16\x06\x16" . $this->routingKey . '.' . $exchange,
+        ];
+        $connection->transaction([['SADD', ...$this->binding]]);
+    }
+
+    /**
+     * The replies until $deadline (microtime), or until $limit workers answered (0: no limit).
+     *
+     * @return array<string, mixed> node name => its reply, in the order they came
+     * @throws ConnectionFailed
+     */
+    public function collect(float $deadline, int $limit): array
+    {
+        $replies = [];
+        while (($left = $deadline - microtime(true)) > 0 && ($limit === 0 || count($replies) < $limit)) {
+            // BRPOP takes whole seconds on Redis 5; stay below the socket's read timeout.
+            $seconds = max(1, min((int) ceil($left), (int) $this->connection->endpoint()->readTimeout - 1));
+            $popped = $this->connection->brPop([$this->queue], $seconds);
+            if ($popped === null) {
+                continue;
+            }
+            foreach ($this->reply($popped[1]) ?? [] as $node => $answer) {
+                $replies[(string) $node] = $answer;
+            }
+        }
+        return $replies;
+    }
+
+    /**
+     * @throws ConnectionFailed
+     */
+    public function close(): void
+    {
+        $this->connection->transaction([['SREM', ...$this->binding], ['DEL', $this->queue]]);
+    }
+
+    /**
+     * The {"<node>": <reply>} of a reply envelope for this ticket; null for anything else.
+     *
+     * @return array<string, mixed>|null
+     */
+    private function reply(string $envelope): ?array
+    {
+        $message = json_decode($envelope, true);
+        if (!is_array($message) || ($message['headers']['ticket'] ?? null) !== $this->ticket || !is_string($message['body'] ?? null)) {
+            return null;
+        }
+        $body = json_decode((string) base64_decode($message['body'], true), true);
+        return is_array($body) && !array_is_list($body) ? $body : null;
+    }
+}
