@@ -24,6 +24,8 @@ final class Dsn
     public const BROKER = 'broker';
     public const BACKEND = 'backend';
 
+    private const SCHEME_CHARACTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.-';
+
     /** Kept wrapped: var_dump(), print_r(), var_export() and traces never show it. */
     private readonly ?\SensitiveParameterValue $passwordSecret;
 
@@ -188,14 +190,17 @@ final class Dsn
 
     private static function parseOne(#[\SensitiveParameter] string $url, string $role): self
     {
-        $masked = self::mask($url);
-        if (preg_match('#^([A-Za-z][A-Za-z0-9+.\-]*)://(.*)$#s', $url, $m) !== 1) {
-            throw InvalidBrokerUrl::because($masked, 'expected scheme://..., e.g. redis://host:6379/0.');
+        // scheme://rest, the scheme a letter then letters, digits, "+", "." or "-" (checked
+        // without a regular expression, whose compile a fresh process would pay).
+        $separator = strpos($url, '://');
+        $scheme = $separator === false ? '' : substr($url, 0, $separator);
+        if ($scheme === '' || !ctype_alpha($scheme[0]) || strspn($scheme, self::SCHEME_CHARACTERS) !== strlen($scheme)) {
+            throw InvalidBrokerUrl::because(self::mask($url), 'expected scheme://..., e.g. redis://host:6379/0.');
         }
         // urllib lower-cases the scheme.
-        $scheme = strtolower($m[1]);
-        $rest = $m[2];
-        self::checkScheme($scheme, $masked, $role);
+        $scheme = strtolower($scheme);
+        $rest = (string) substr($url, $separator + 3);
+        self::checkScheme($scheme, $url, $role);
 
         $fragment = strpos($rest, '#');
         if ($fragment !== false) {
@@ -224,53 +229,42 @@ final class Dsn
             $username = $username === '' ? null : $username;
             $password = $password === '' ? null : $password;
         }
-        [$host, $port] = self::hostAndPort($hostinfo, $masked);
+        [$host, $port] = self::hostAndPort($hostinfo, $url);
         // A URL without options (the common one) never loads DsnQuery.
-        $query = $queryText === '' ? null : DsnQuery::parse($queryText, $role, $scheme, $masked);
+        $query = $queryText === '' ? null : DsnQuery::parse($queryText, $role, $scheme, $url);
 
         $unix = $scheme === 'redis+socket' || $scheme === 'unix';
         if ($unix) {
-            return self::unixNode($role, $scheme, $path, $username, $password, $query, $masked);
+            return self::unixNode($role, $scheme, $path, $username, $password, $query, $url);
         }
-        return self::tcpNode($role, $scheme, $host, $port, $path, $username, $password, $query, $masked);
+        return self::tcpNode($role, $scheme, $host, $port, $path, $username, $password, $query, $url);
     }
 
-    private static function checkScheme(string $scheme, string $masked, string $role): void
+    private static function checkScheme(string $scheme, #[\SensitiveParameter] string $url, string $role): void
     {
         $known = ['redis', 'rediss', 'redis+socket', 'unix', 'sentinel'];
         if (in_array($scheme, $known, true)) {
             return;
         }
-        $hint = match ($scheme) {
-            'socket' => 'write redis+socket:///path/to/redis.sock (kombu and Celery both read that).',
-            'sentinels', 'redis+sentinel' => 'write sentinel://host:26379;sentinel://host2:26379 and set master_name.',
-            'tcp', 'tls' => sprintf('write %s://host:port/db.', $scheme === 'tls' ? 'rediss' : 'redis'),
-            'amqp', 'amqps', 'pyamqp', 'librabbitmq', 'sqs', 'memory', 'filesystem', 'mongodb', 'sqla+sqlite'
-                => 'CeleryBridge talks to Redis only.',
-            default => 'expected redis, rediss, redis+socket, unix or sentinel.',
-        };
-        throw InvalidBrokerUrl::because(
-            $masked,
-            sprintf('the scheme "%s" is not a Redis %s URL: %s', $scheme, $role === self::BROKER ? 'broker' : 'result backend', $hint),
-        );
+        throw InvalidBrokerUrl::unknownScheme(self::mask($url), $scheme, $role === self::BROKER ? 'broker' : 'result backend');
     }
 
     /**
      * @return array{0: string, 1: ?int}
      */
-    private static function hostAndPort(string $hostinfo, string $masked): array
+    private static function hostAndPort(string $hostinfo, #[\SensitiveParameter] string $url): array
     {
         $portText = null;
         if (str_starts_with($hostinfo, '[')) {
             $close = strpos($hostinfo, ']');
             if ($close === false) {
-                throw InvalidBrokerUrl::because($masked, 'the IPv6 host has no closing "]".');
+                throw InvalidBrokerUrl::because(self::mask($url), 'the IPv6 host has no closing "]".');
             }
             $host = substr($hostinfo, 1, $close - 1);
             $after = substr($hostinfo, $close + 1);
             if ($after !== '') {
                 if (!str_starts_with($after, ':')) {
-                    throw InvalidBrokerUrl::because($masked, sprintf('unexpected "%s" after the IPv6 host.', $after));
+                    throw InvalidBrokerUrl::because(self::mask($url), sprintf('unexpected "%s" after the IPv6 host.', $after));
                 }
                 $portText = substr($after, 1);
             }
@@ -283,7 +277,7 @@ final class Dsn
         if ($portText !== null && $portText !== '') {
             if (!ctype_digit($portText) || (int) $portText > 65535) {
                 throw InvalidBrokerUrl::because(
-                    $masked,
+                    self::mask($url),
                     sprintf(
                         'the port "%s" is not a number from 1 to 65535%s.',
                         $portText,
@@ -306,7 +300,7 @@ final class Dsn
         ?string $username,
         #[\SensitiveParameter] ?string $password,
         #[\SensitiveParameter] ?DsnQuery $query,
-        string $masked,
+        #[\SensitiveParameter] string $url,
     ): self {
         // kombu strips one "/" from the path, and one more when what is left starts with "/".
         $db = rawurldecode(substr($path, 1));
@@ -316,9 +310,9 @@ final class Dsn
         if ($role === self::BACKEND) {
             $db = trim($db, '/');
         }
-        $database = self::database($db, 'the database', $masked);
+        $database = self::database($db, 'the database', $url);
         $ssl = $query->ssl ?? [];
-        $tls = $ssl !== [] || $scheme === 'rediss' ? DsnQuery::tls($ssl, $masked) : null;
+        $tls = $ssl !== [] || $scheme === 'rediss' ? DsnQuery::tls($ssl, $url) : null;
         if ($host === '') {
             // kombu's Redis channel connects to 127.0.0.1 when the URL names no host.
             $host = '127.0.0.1';
@@ -348,12 +342,12 @@ final class Dsn
         ?string $username,
         #[\SensitiveParameter] ?string $password,
         #[\SensitiveParameter] ?DsnQuery $query,
-        string $masked,
+        #[\SensitiveParameter] string $url,
     ): self {
         $socket = rawurldecode($path);
         if ($socket === '' || $socket === '/') {
             throw InvalidBrokerUrl::because(
-                $masked,
+                self::mask($url),
                 sprintf('no socket path: write %s:///absolute/path/redis.sock (three slashes).', $scheme),
             );
         }
@@ -378,13 +372,13 @@ final class Dsn
     /**
      * @internal also DsnQuery's, for the "db" and "virtual_host" options
      */
-    public static function database(#[\SensitiveParameter] string $text, string $what, string $masked): int
+    public static function database(#[\SensitiveParameter] string $text, string $what, #[\SensitiveParameter] string $url): int
     {
         if ($text === '') {
             return 0;
         }
         if (!ctype_digit($text)) {
-            throw InvalidBrokerUrl::because($masked, sprintf(
+            throw InvalidBrokerUrl::because(self::mask($url), sprintf(
                 '%s "%s" is not a number (the path of a Redis URL is the database index, e.g. /0).',
                 $what,
                 $text,

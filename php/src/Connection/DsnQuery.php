@@ -45,9 +45,9 @@ final class DsnQuery
     /**
      * @throws InvalidBrokerUrl an option this scheme and role do not accept, or a bad value
      */
-    public static function parse(#[\SensitiveParameter] string $text, string $role, string $scheme, string $masked): self
+    public static function parse(#[\SensitiveParameter] string $text, string $role, string $scheme, #[\SensitiveParameter] string $url): self
     {
-        $query = self::parseQuery($text, $masked);
+        $query = self::parseQuery($text, $url);
         $ssl = [];
         $connectTimeout = null;
         $readTimeout = null;
@@ -56,37 +56,37 @@ final class DsnQuery
         foreach ($query as $key => $value) {
             if ($unix) {
                 if ($key === 'virtual_host' || ($key === 'db' && ($scheme === 'unix' || $role === Dsn::BACKEND))) {
-                    $database = Dsn::database($value, sprintf('the option "%s"', $key), $masked);
+                    $database = Dsn::database($value, sprintf('the option "%s"', $key), $url);
                 } elseif ($key === 'socket_timeout') {
-                    $readTimeout = self::seconds($key, $value, $masked);
+                    $readTimeout = self::seconds($key, $value, $url);
                 } elseif (in_array($key, ['socket_connect_timeout', ...self::REDIS_PY_IGNORED], true)) {
                     // redis-py arguments; kombu drops the connect timeout for sockets.
                 } else {
-                    throw self::unknownOption($key, $role, $scheme, $masked);
+                    throw self::unknownOption($key, $role, $scheme, $url);
                 }
             } elseif (str_starts_with($key, 'ssl_')) {
                 if ($role === Dsn::BACKEND && $scheme === 'redis') {
                     throw InvalidBrokerUrl::because(
-                        $masked,
+                        Dsn::mask($url),
                         sprintf('the option "%s" is a TLS option on a redis:// URL; Celery\'s result backend '
                             . 'rejects that: write rediss://.', $key),
                     );
                 }
                 $ssl[$key] = $value;
             } elseif ($role === Dsn::BROKER && $key === 'connect_timeout') {
-                $connectTimeout = self::seconds($key, $value, $masked);
+                $connectTimeout = self::seconds($key, $value, $url);
             } elseif ($role === Dsn::BACKEND && $key === 'socket_timeout') {
-                $readTimeout = self::seconds($key, $value, $masked);
+                $readTimeout = self::seconds($key, $value, $url);
             } elseif ($role === Dsn::BACKEND && $key === 'socket_connect_timeout') {
-                $connectTimeout = self::seconds($key, $value, $masked);
+                $connectTimeout = self::seconds($key, $value, $url);
             } elseif ($role === Dsn::BACKEND && $key === 'db') {
-                $database = Dsn::database($value, 'the option "db"', $masked);
+                $database = Dsn::database($value, 'the option "db"', $url);
             } elseif ($role === Dsn::BACKEND && in_array($key, ['virtual_host', ...self::REDIS_PY_IGNORED], true)) {
                 // Celery takes these; the db in the path wins over virtual_host on a TCP URL.
             } elseif ($role === Dsn::BROKER && in_array($key, self::BROKER_IGNORED, true)) {
                 // kombu Connection arguments that the Redis transport never uses.
             } else {
-                throw self::unknownOption($key, $role, $scheme, $masked);
+                throw self::unknownOption($key, $role, $scheme, $url);
             }
         }
         return new self($ssl, $connectTimeout, $readTimeout, $database, $query);
@@ -97,7 +97,7 @@ final class DsnQuery
      *
      * @return array<string, string>
      */
-    private static function parseQuery(#[\SensitiveParameter] string $text, string $masked): array
+    private static function parseQuery(#[\SensitiveParameter] string $text, #[\SensitiveParameter] string $url): array
     {
         $query = [];
         foreach (explode('&', $text) as $pair) {
@@ -106,7 +106,7 @@ final class DsnQuery
             }
             $equals = strpos($pair, '=');
             if ($equals === false) {
-                throw InvalidBrokerUrl::because($masked, sprintf('the query part "%s" has no "=value".', urldecode($pair)));
+                throw InvalidBrokerUrl::because(Dsn::mask($url), sprintf('the query part "%s" has no "=value".', urldecode($pair)));
             }
             $query[urldecode(substr($pair, 0, $equals))] = urldecode(substr($pair, $equals + 1));
         }
@@ -116,12 +116,12 @@ final class DsnQuery
     /**
      * @param array<string, string> $ssl
      */
-    public static function tls(#[\SensitiveParameter] array $ssl, string $masked): TlsOptions
+    public static function tls(#[\SensitiveParameter] array $ssl, #[\SensitiveParameter] string $url): TlsOptions
     {
         foreach (array_keys($ssl) as $key) {
             if (!in_array($key, TlsOptions::KEYS, true)) {
                 throw InvalidBrokerUrl::because(
-                    $masked,
+                    Dsn::mask($url),
                     sprintf('the TLS option "%s" is unknown; known (redis-py names): %s.', $key, implode(', ', TlsOptions::KEYS)),
                 );
             }
@@ -134,29 +134,29 @@ final class DsnQuery
         } catch (\InvalidArgumentException $e) {
             // Name the option that is wrong (TlsOptions says 'Setting "URL[ssl_...]" has ...').
             throw InvalidBrokerUrl::because(
-                $masked,
+                Dsn::mask($url),
                 (string) preg_replace('/^Setting "URL\[([a-z_]+)\]"/', 'the TLS option "$1"', $e->getMessage()),
             );
         }
     }
 
-    private static function unknownOption(string $key, string $role, string $scheme, string $masked): InvalidBrokerUrl
+    private static function unknownOption(string $key, string $role, string $scheme, #[\SensitiveParameter] string $url): InvalidBrokerUrl
     {
         if ($key === 'credential_provider') {
             return InvalidBrokerUrl::because(
-                $masked,
+                Dsn::mask($url),
                 'the option "credential_provider" names a Python class, which PHP cannot load: put the user and password in the URL.',
             );
         }
         if ($role === Dsn::BROKER && $scheme !== 'redis+socket' && $scheme !== 'unix') {
-            return InvalidBrokerUrl::because($masked, sprintf(
+            return InvalidBrokerUrl::because(Dsn::mask($url), sprintf(
                 'the option "%s" is not accepted on a broker URL (kombu raises TypeError): only ssl_* '
                 . 'and connect_timeout are. Put transport options (socket_timeout, visibility_timeout, '
                 . 'global_keyprefix, ...) in broker_transport_options.',
                 $key,
             ));
         }
-        return InvalidBrokerUrl::because($masked, sprintf(
+        return InvalidBrokerUrl::because(Dsn::mask($url), sprintf(
             'the option "%s" is not a Redis connection option that CeleryBridge knows (%s).',
             $key,
             $scheme === 'redis+socket' || $scheme === 'unix'
@@ -165,10 +165,10 @@ final class DsnQuery
         ));
     }
 
-    private static function seconds(string $key, #[\SensitiveParameter] string $value, string $masked): float
+    private static function seconds(string $key, #[\SensitiveParameter] string $value, #[\SensitiveParameter] string $url): float
     {
         if (!is_numeric($value) || (float) $value <= 0) {
-            throw InvalidBrokerUrl::because($masked, sprintf('the option "%s" is "%s", not a positive number of seconds.', $key, $value));
+            throw InvalidBrokerUrl::because(Dsn::mask($url), sprintf('the option "%s" is "%s", not a positive number of seconds.', $key, $value));
         }
         return (float) $value;
     }

@@ -4,7 +4,6 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Connection;
 
-use CeleryBridge\Exception\InvalidConfiguration;
 
 /**
  * One concrete Redis server to open a socket to: what a RedisConnection talks to right now.
@@ -97,46 +96,6 @@ final class Endpoint
         return new self(self::UNIX, '', 0, $path, [], $username, $password, $database, $connectTimeout, $readTimeout);
     }
 
-    /**
-     * Reads back where an already connected phpredis client points. phpredis reports a unix
-     * socket as host = path and port -1, and keeps a `tls://` prefix on the host.
-     */
-    public static function fromPhpRedis(\Redis $redis): self
-    {
-        $host = (string) $redis->getHost();
-        $port = (int) $redis->getPort();
-        $auth = $redis->getAuth();
-        [$username, $password] = match (true) {
-            is_array($auth) && count($auth) >= 2 => [(string) $auth[0], (string) $auth[1]],
-            is_array($auth) && count($auth) === 1 => [null, (string) reset($auth)],
-            is_string($auth) && $auth !== '' => [null, $auth],
-            default => [null, null],
-        };
-        $database = (int) $redis->getDbNum();
-        $connect = (float) $redis->getTimeout();
-        $read = (float) $redis->getReadTimeout();
-        $connect = $connect > 0 ? $connect : ConnectionOptions::DEFAULT_CONNECT_TIMEOUT;
-        $read = $read > 0 ? $read : ConnectionOptions::DEFAULT_READ_TIMEOUT;
-
-        if ($host === '') {
-            throw InvalidConfiguration::invalid(
-                'broker',
-                $redis,
-                'the \Redis client is not connected; call connect() or pconnect() before passing it.',
-            );
-        }
-        if ($port <= 0 || str_starts_with($host, '/') || str_starts_with($host, 'unix://')) {
-            $path = str_starts_with($host, 'unix://') ? substr($host, 7) : $host;
-            return self::unix($path, $username, $password, $database, $connect, $read);
-        }
-        if (preg_match('#^(tls|ssl)://(.+)$#i', $host, $m) === 1) {
-            // The context phpredis was given is not readable back; the CA the system trusts
-            // is the best guess, so verification stays on.
-            return self::tls(self::unbracket($m[2]), $port, [], $username, $password, $database, $connect, $read);
-        }
-        $host = preg_replace('#^tcp://#i', '', $host) ?? $host;
-        return self::tcp(self::unbracket($host), $port, $username, $password, $database, $connect, $read);
-    }
 
     /**
      * The same server with shorter timeouts, for a command that must finish by a deadline.
@@ -230,8 +189,4 @@ final class Endpoint
         return str_contains($this->host, ':') ? '[' . $this->host . ']' : $this->host;
     }
 
-    private static function unbracket(string $host): string
-    {
-        return str_starts_with($host, '[') && str_ends_with($host, ']') ? substr($host, 1, -1) : $host;
-    }
 }

@@ -5,7 +5,6 @@ declare(strict_types=1);
 namespace CeleryBridge\Connection;
 
 use CeleryBridge\Exception\ConnectionFailed;
-use CeleryBridge\Exception\InvalidConfiguration;
 
 /**
  * RedisConnection over the phpredis extension (ext-redis).
@@ -28,39 +27,7 @@ final class PhpRedisConnection extends ClientConnection
      */
     public static function fromClient(#[\SensitiveParameter] \Redis $redis): self
     {
-        if (!$redis->isConnected()) {
-            throw InvalidConfiguration::invalid(
-                'broker',
-                $redis,
-                'the \Redis client is not connected: call connect() or pconnect() first, or pass a URL.',
-            );
-        }
-        $prefix = $redis->getOption(\Redis::OPT_PREFIX);
-        if (is_string($prefix) && $prefix !== '') {
-            throw InvalidConfiguration::invalid(
-                'broker',
-                $redis,
-                sprintf('the \Redis client has Redis::OPT_PREFIX "%s"; Celery workers would not find the '
-                    . 'prefixed keys. Unset it and set broker_transport_options global_keyprefix instead, '
-                    . 'as on the workers.', $prefix),
-            );
-        }
-        if ($redis->getOption(\Redis::OPT_SERIALIZER) !== \Redis::SERIALIZER_NONE) {
-            throw InvalidConfiguration::invalid(
-                'broker',
-                $redis,
-                'the \Redis client has a Redis::OPT_SERIALIZER set; Celery messages must be written as they '
-                . 'are. Use a client with Redis::SERIALIZER_NONE.',
-            );
-        }
-        if (defined('Redis::OPT_COMPRESSION') && $redis->getOption(\Redis::OPT_COMPRESSION) !== \Redis::COMPRESSION_NONE) {
-            throw InvalidConfiguration::invalid(
-                'broker',
-                $redis,
-                'the \Redis client has Redis::OPT_COMPRESSION set; Celery workers could not read the messages.',
-            );
-        }
-        $endpoint = Endpoint::fromPhpRedis($redis);
+        $endpoint = InjectedPhpRedis::endpoint($redis);
         return new self(Topology::single($endpoint), ConnectionOptions::defaults(), true, $redis, $endpoint);
     }
 

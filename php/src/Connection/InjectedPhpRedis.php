@@ -1,0 +1,103 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Connection;
+
+use CeleryBridge\Exception\InvalidConfiguration;
+
+/**
+ * A \Redis the application connected itself and passes as broker or backend: refused when
+ * Celery workers could not read what it writes, and read back for where it points. Loaded only
+ * for injected clients.
+ *
+ * @internal
+ */
+final class InjectedPhpRedis
+{
+    /**
+     * @throws InvalidConfiguration not connected, or with a key prefix, serializer or compression
+     */
+    public static function endpoint(#[\SensitiveParameter] \Redis $redis): Endpoint
+    {
+        if (!$redis->isConnected()) {
+            throw InvalidConfiguration::invalid(
+                'broker',
+                $redis,
+                'the \Redis client is not connected: call connect() or pconnect() first, or pass a URL.',
+            );
+        }
+        $prefix = $redis->getOption(\Redis::OPT_PREFIX);
+        if (is_string($prefix) && $prefix !== '') {
+            throw InvalidConfiguration::invalid(
+                'broker',
+                $redis,
+                sprintf('the \Redis client has Redis::OPT_PREFIX "%s"; Celery workers would not find the '
+                    . 'prefixed keys. Unset it and set broker_transport_options global_keyprefix instead, '
+                    . 'as on the workers.', $prefix),
+            );
+        }
+        if ($redis->getOption(\Redis::OPT_SERIALIZER) !== \Redis::SERIALIZER_NONE) {
+            throw InvalidConfiguration::invalid(
+                'broker',
+                $redis,
+                'the \Redis client has a Redis::OPT_SERIALIZER set; Celery messages must be written as they '
+                . 'are. Use a client with Redis::SERIALIZER_NONE.',
+            );
+        }
+        if (defined('Redis::OPT_COMPRESSION') && $redis->getOption(\Redis::OPT_COMPRESSION) !== \Redis::COMPRESSION_NONE) {
+            throw InvalidConfiguration::invalid(
+                'broker',
+                $redis,
+                'the \Redis client has Redis::OPT_COMPRESSION set; Celery workers could not read the messages.',
+            );
+        }
+        return self::whereConnected($redis);
+    }
+
+    /**
+     * Reads back where an already connected phpredis client points. phpredis reports a unix
+     * socket as host = path and port -1, and keeps a `tls://` prefix on the host.
+     */
+    private static function whereConnected(\Redis $redis): Endpoint
+    {
+        $host = (string) $redis->getHost();
+        $port = (int) $redis->getPort();
+        $auth = $redis->getAuth();
+        [$username, $password] = match (true) {
+            is_array($auth) && count($auth) >= 2 => [(string) $auth[0], (string) $auth[1]],
+            is_array($auth) && count($auth) === 1 => [null, (string) reset($auth)],
+            is_string($auth) && $auth !== '' => [null, $auth],
+            default => [null, null],
+        };
+        $database = (int) $redis->getDbNum();
+        $connect = (float) $redis->getTimeout();
+        $read = (float) $redis->getReadTimeout();
+        $connect = $connect > 0 ? $connect : ConnectionOptions::DEFAULT_CONNECT_TIMEOUT;
+        $read = $read > 0 ? $read : ConnectionOptions::DEFAULT_READ_TIMEOUT;
+
+        if ($host === '') {
+            throw InvalidConfiguration::invalid(
+                'broker',
+                $redis,
+                'the \Redis client is not connected; call connect() or pconnect() before passing it.',
+            );
+        }
+        if ($port <= 0 || str_starts_with($host, '/') || str_starts_with($host, 'unix://')) {
+            $path = str_starts_with($host, 'unix://') ? substr($host, 7) : $host;
+            return Endpoint::unix($path, $username, $password, $database, $connect, $read);
+        }
+        if (preg_match('#^(tls|ssl)://(.+)$#i', $host, $m) === 1) {
+            // The context phpredis was given is not readable back; the CA the system trusts
+            // is the best guess, so verification stays on.
+            return Endpoint::tls(self::unbracket($m[2]), $port, [], $username, $password, $database, $connect, $read);
+        }
+        $host = preg_replace('#^tcp://#i', '', $host) ?? $host;
+        return Endpoint::tcp(self::unbracket($host), $port, $username, $password, $database, $connect, $read);
+    }
+
+    private static function unbracket(string $host): string
+    {
+        return str_starts_with($host, '[') && str_ends_with($host, ']') ? substr($host, 1, -1) : $host;
+    }
+}
