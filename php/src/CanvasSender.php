@@ -61,7 +61,8 @@ final class CanvasSender
         private readonly RedisBroker $broker,
         private readonly RedisConnection $brokerConnection,
         private readonly ?RedisResultBackend $resultBackend,
-        private readonly WorkerControl $control,
+        /** @var \Closure(): WorkerControl */
+        private readonly \Closure $control,
         private readonly string $origin,
         private readonly string $replyTo,
         private readonly ?LoggerInterface $logger,
@@ -412,7 +413,7 @@ final class CanvasSender
 
     private function eventChannel(): string
     {
-        return $this->control->fanoutChannel($this->config->eventExchange, TaskSentEvent::ROUTING_KEY);
+        return ($this->control)()->fanoutChannel($this->config->eventExchange, TaskSentEvent::ROUTING_KEY);
     }
 
     private function chordCounterInTransaction(): bool

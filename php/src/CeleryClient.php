@@ -56,8 +56,14 @@ final class CeleryClient
     /** This client's name in the origin header, "gen<pid>@<host>" as Celery writes it. */
     private readonly string $origin;
     private readonly ?RedisResultBackend $resultBackend;
-    private readonly WorkerControl $control;
-    private readonly QueueInspector $queues;
+    /** Made on first use: control(), or a revoke() (also through an AsyncResult). */
+    private ?WorkerControl $control = null;
+    /** @var \Closure(): WorkerControl control(), for the results, which call it only to revoke */
+    private readonly \Closure $lazyControl;
+    /** Made on first use: a queue length, a purge, or a get() that timed out on a PENDING task. */
+    private ?QueueInspector $queues = null;
+    /** @var \Closure(): QueueInspector */
+    private readonly \Closure $lazyQueues;
     /** This client's oid: reply_to of its messages and of the canvas parts it freezes. */
     private readonly string $replyTo;
     /** The template for sendTask() without options; null when this client's messages have another shape. */
@@ -108,8 +114,8 @@ final class CeleryClient
             $this->config->resultExpires,
             $this->config->resultMaxSize,
         );
-        $this->control = WorkerControl::fromConfig($this->brokerConnection, $this->config);
-        $this->queues = new QueueInspector($this->brokerConnection, $this->config->queueKeys);
+        $this->lazyControl = $this->control(...);
+        $this->lazyQueues = $this->queues(...);
         $this->replyTo = Uuid::v4();
         $this->origin = sprintf('gen%d@%s', getmypid(), gethostname());
         $this->plainEncoder = PlainTaskEncoder::forClient(
@@ -230,7 +236,7 @@ final class CeleryClient
             $this->broker,
             $this->brokerConnection,
             $this->resultBackend,
-            $this->control,
+            $this->lazyControl,
             $this->origin,
             $this->replyTo,
             $this->logger,
@@ -282,7 +288,7 @@ final class CeleryClient
 
     private function newResult(string $id, AsyncResult|GroupResult|null $parent): AsyncResult
     {
-        return new AsyncResult($id, $this->resultBackend, $parent, $this->control);
+        return new AsyncResult($id, $this->resultBackend, $parent, $this->lazyControl);
     }
 
     /**
@@ -291,7 +297,7 @@ final class CeleryClient
      */
     private function sentTo(AsyncResult $result, string $queue): AsyncResult
     {
-        $result->explainPendingWith($this->queues, $queue, true);
+        $result->explainPendingWith($this->lazyQueues, $queue, true);
         return $result;
     }
 
@@ -304,7 +310,12 @@ final class CeleryClient
      */
     public function control(): WorkerControl
     {
-        return $this->control;
+        return $this->control ??= WorkerControl::fromConfig($this->brokerConnection, $this->config);
+    }
+
+    private function queues(): QueueInspector
+    {
+        return $this->queues ??= new QueueInspector($this->brokerConnection, $this->config->queueKeys);
     }
 
     /**
@@ -328,7 +339,7 @@ final class CeleryClient
         string|int $signal = 'SIGTERM',
         ?array $destination = null,
     ): int {
-        return $this->control->revoke($taskIds, $terminate, $signal, $destination);
+        return $this->control()->revoke($taskIds, $terminate, $signal, $destination);
     }
 
     /**
@@ -348,7 +359,7 @@ final class CeleryClient
         string|int $signal = 'SIGTERM',
         ?array $destination = null,
     ): int {
-        return $this->control->revokeByStampedHeaders($headers, $terminate, $signal, $destination);
+        return $this->control()->revokeByStampedHeaders($headers, $terminate, $signal, $destination);
     }
 
     /**
@@ -360,7 +371,7 @@ final class CeleryClient
      */
     public function queueLength(?string $queue = null): int
     {
-        return $this->queues->length($this->queueName($queue));
+        return $this->queues()->length($this->queueName($queue));
     }
 
     /**
@@ -371,7 +382,7 @@ final class CeleryClient
      */
     public function purgeQueue(?string $queue = null): int
     {
-        return $this->queues->purge($this->queueName($queue));
+        return $this->queues()->purge($this->queueName($queue));
     }
 
     /**
@@ -379,8 +390,8 @@ final class CeleryClient
      */
     public function result(string $taskId): AsyncResult
     {
-        $result = new AsyncResult($taskId, $this->resultBackend, control: $this->control);
-        $result->explainPendingWith($this->queues, $this->config->defaultQueue, false);
+        $result = new AsyncResult($taskId, $this->resultBackend, control: $this->lazyControl);
+        $result->explainPendingWith($this->lazyQueues, $this->config->defaultQueue, false);
         return $result;
     }
 
@@ -399,7 +410,7 @@ final class CeleryClient
         if ($tuple === null) {
             return null;
         }
-        $result = ResultTuple::toResult($tuple, $this->resultBackend, $this->control, $groupId);
+        $result = ResultTuple::toResult($tuple, $this->resultBackend, $this->lazyControl, $groupId);
         return $result instanceof GroupResult ? $result : throw CorruptResult::in($groupId, 'the saved value is not a group.');
     }
 

@@ -108,7 +108,9 @@ final class ClientConfig
                 );
             }
         }
-        $serializer = self::choice('task_serializer', $config['task_serializer'] ?? 'json', BodyEncoder::SERIALIZERS);
+        $serializer = $config['task_serializer'] ?? 'json';
+        // (json, the default, is known without loading BodyEncoder.)
+        $serializer = $serializer === 'json' ? 'json' : self::choice('task_serializer', $serializer, BodyEncoder::SERIALIZERS);
         self::checkContent($config, $serializer);
         $brokerOptions = self::options('broker_transport_options', $config, self::BROKER_TRANSPORT_OPTIONS);
         $backendOptions = self::options('result_backend_transport_options', $config, self::BACKEND_TRANSPORT_OPTIONS);

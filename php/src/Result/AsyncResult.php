@@ -33,25 +33,28 @@ final class AsyncResult
 
     private ?string $fingerprint = null;
 
-    private ?WorkerControl $control = null;
+    /** @var WorkerControl|(\Closure(): WorkerControl)|null */
+    private WorkerControl|\Closure|null $control = null;
 
     /** Sent with ignore_result: no result will ever be stored (Celery's AsyncResult.ignored). */
     private bool $ignored = false;
 
-    /** Where to look when a get() times out on a PENDING task (not serialized). */
-    private ?QueueInspector $queues = null;
+    /** @var (\Closure(): QueueInspector)|null where to look when a get() times out on a PENDING task (not serialized) */
+    private ?\Closure $queues = null;
     private string $queue = '';
     private bool $sentThere = false;
 
     /**
      * @param AsyncResult|GroupResult|null $parent the previous step when this task is a chain step
      *        (a chord body's parent is the header's GroupResult), as Celery's AsyncResult.parent
+     * @param WorkerControl|(\Closure(): WorkerControl)|null $control how revoke() reaches the
+     *        workers; a closure is called on first use (a client that never revokes never loads it)
      */
     public function __construct(
         public readonly string $id,
         private ?ResultStore $backend = null,
         public readonly AsyncResult|GroupResult|null $parent = null,
-        ?WorkerControl $control = null,
+        WorkerControl|\Closure|null $control = null,
     ) {
         $this->control = $control;
     }
@@ -66,6 +69,7 @@ final class AsyncResult
     public function revoke(bool $terminate = false, string|int $signal = 'SIGTERM'): int
     {
         $control = $this->control ?? throw NoWorkerControl::forTask($this->id);
+        $this->control = $control = $control instanceof \Closure ? $control() : $control;
         return $control->revoke($this->id, $terminate, $signal);
     }
 
@@ -344,9 +348,10 @@ final class AsyncResult
 
     /**
      * @internal set by CeleryClient: the queue a get() that times out on a PENDING task looks at
+     * @param \Closure(): QueueInspector $queues called only then
      * @param bool $sentThere whether the task was sent there, or it is only the default queue
      */
-    public function explainPendingWith(QueueInspector $queues, string $queue, bool $sentThere): void
+    public function explainPendingWith(\Closure $queues, string $queue, bool $sentThere): void
     {
         [$this->queues, $this->queue, $this->sentThere] = [$queues, $queue, $sentThere];
     }
@@ -357,7 +362,7 @@ final class AsyncResult
             return $timeout;
         }
         try {
-            return $timeout->explained($this->queues->explainPending($this->queue, $this->sentThere));
+            return $timeout->explained(($this->queues)()->explainPending($this->queue, $this->sentThere));
         } catch (ConnectionFailed) {
             // The broker cannot be asked right now: the timeout says enough.
             return $timeout;

@@ -38,7 +38,8 @@ final class GroupResult implements \Countable, \IteratorAggregate
         public readonly string $id,
         array $results,
         public readonly AsyncResult|GroupResult|null $parent = null,
-        private ?WorkerControl $control = null,
+        /** @var WorkerControl|(\Closure(): WorkerControl)|null */
+        private WorkerControl|\Closure|null $control = null,
     ) {
         $this->results = array_values($results);
     }
@@ -107,6 +108,7 @@ final class GroupResult implements \Countable, \IteratorAggregate
     public function revoke(bool $terminate = false, string|int $signal = 'SIGTERM'): int
     {
         $control = $this->control ?? throw NoWorkerControl::forTask($this->id);
+        $this->control = $control = $control instanceof \Closure ? $control() : $control;
         return $control->revoke($this->set()->ids(), $terminate, $signal);
     }
 
