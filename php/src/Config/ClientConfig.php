@@ -41,27 +41,6 @@ final class ClientConfig
     ];
 
     /**
-     * kombu Redis transport options. Only priority_steps, sep, global_keyprefix and the fanout
-     * ones change what a publisher writes; the others tune workers and are accepted so that a
-     * Python config can be copied as is.
-     */
-    public const BROKER_TRANSPORT_OPTIONS = [
-        'priority_steps', 'sep', 'global_keyprefix', 'fanout_prefix', 'fanout_patterns', 'master_name',
-        'sentinel_kwargs', 'min_other_sentinels', 'visibility_timeout', 'queue_order_strategy',
-        'unacked_key', 'unacked_index_key', 'unacked_mutex_key', 'unacked_mutex_expire',
-        'unacked_restore_limit', 'ack_emulation', 'max_connections', 'health_check_interval',
-        'socket_timeout', 'socket_connect_timeout', 'socket_keepalive', 'socket_keepalive_options',
-        'retry_on_timeout', 'polling_interval', 'brpop_timeout', 'client_name', 'deadletter_queue',
-        'sentinel_fanout_compat', 'max_retries', 'interval_start', 'interval_step', 'interval_max',
-        'retry_policy',
-    ];
-
-    public const BACKEND_TRANSPORT_OPTIONS = [
-        'global_keyprefix', 'master_name', 'sentinel_kwargs', 'min_other_sentinels', 'result_chord_ordered',
-        'retry_policy', 'socket_timeout', 'socket_connect_timeout', 'health_check_interval', 'client_name',
-    ];
-
-    /**
      * @param array<string, mixed> $brokerTransportOptions
      * @param array<string, mixed> $backendTransportOptions
      * @param ConnectionOptions $brokerConnection the broker connection's settings, with the publish retry policy
@@ -111,9 +90,14 @@ final class ClientConfig
         $serializer = $config['task_serializer'] ?? 'json';
         // (json, the default, is known without loading BodyEncoder.)
         $serializer = $serializer === 'json' ? 'json' : self::choice('task_serializer', $serializer, BodyEncoder::SERIALIZERS);
-        self::checkContent($config, $serializer);
-        $brokerOptions = self::options('broker_transport_options', $config, self::BROKER_TRANSPORT_OPTIONS);
-        $backendOptions = self::options('result_backend_transport_options', $config, self::BACKEND_TRANSPORT_OPTIONS);
+        if (isset($config['result_serializer']) || isset($config['accept_content']) || isset($config['result_accept_content'])) {
+            ContentSettings::check($config, $serializer);
+        }
+        // A client without transport options (the common one) never loads TransportOptions.
+        $brokerOptions = isset($config['broker_transport_options'])
+            ? TransportOptions::broker($config['broker_transport_options']) : [];
+        $backendOptions = isset($config['result_backend_transport_options'])
+            ? TransportOptions::backend($config['result_backend_transport_options']) : [];
         $connection = array_intersect_key($config, array_flip(self::CONNECTION_NAMES));
         return new self(
             defaultQueue: self::string('task_default_queue', $config['task_default_queue'] ?? 'celery'),
@@ -151,32 +135,6 @@ final class ClientConfig
         );
     }
 
-    /**
-     * @param array<string, mixed> $config
-     * @param list<string> $known
-     * @return array<string, mixed>
-     */
-    private static function options(string $name, #[\SensitiveParameter] array $config, array $known): array
-    {
-        $options = self::map($name, $config[$name] ?? []);
-        foreach (array_keys($options) as $key) {
-            if (!in_array($key, $known, true)) {
-                throw InvalidConfiguration::unknown("$name.$key", array_map(static fn ($k) => "$name.$k", $known));
-            }
-        }
-        return $options;
-    }
-
-    /**
-     * @return array<string, mixed>
-     */
-    private static function map(string $name, #[\SensitiveParameter] mixed $value): array
-    {
-        if (!is_array($value) || ($value !== [] && array_is_list($value))) {
-            throw InvalidConfiguration::invalid($name, $value, 'expected an array of name => value.');
-        }
-        return $value;
-    }
 
     private static function string(string $name, mixed $value): string
     {
@@ -241,41 +199,6 @@ final class ClientConfig
         return $url;
     }
 
-    /**
-     * The content settings of a shared celeryconfig must fit what CeleryBridge writes and reads:
-     * workers discard messages whose serializer is not in their accept_content, and results are
-     * read as json only.
-     *
-     * @param array<string, mixed> $config
-     */
-    private static function checkContent(array $config, string $serializer): void
-    {
-        $result = $config['result_serializer'] ?? 'json';
-        if ($result !== 'json') {
-            throw InvalidConfiguration::invalid('result_serializer', $result, 'CeleryBridge reads results stored as '
-                . 'json only (Celery\'s default); set result_serializer to "json" on the workers.');
-        }
-        $names = ['json' => 'application/json', 'msgpack' => 'application/x-msgpack'];
-        foreach (['accept_content' => $serializer, 'result_accept_content' => 'json'] as $name => $needed) {
-            $accepted = $config[$name] ?? null;
-            if ($accepted === null) {
-                continue;
-            }
-            if (!is_array($accepted) || !array_is_list($accepted)) {
-                throw InvalidConfiguration::invalid($name, $accepted, 'expected a list of serializer names, e.g. ["json"].');
-            }
-            if (!in_array($needed, $accepted, true) && !in_array($names[$needed], $accepted, true)) {
-                throw InvalidConfiguration::invalid($name, $accepted, sprintf(
-                    '%s must include "%s": %s.',
-                    $name,
-                    $needed,
-                    $name === 'accept_content'
-                        ? 'workers with this accept_content discard the messages CeleryBridge sends (task_serializer)'
-                        : 'CeleryBridge reads json results',
-                ));
-            }
-        }
-    }
 
     private static function fanoutPrefix(mixed $value): bool|string
     {

@@ -66,17 +66,6 @@ final class ConnectionOptions
         'task_publish_timeout',
     ];
 
-    private const SENTINEL_KWARGS = ['username', 'password', 'socket_timeout', 'socket_connect_timeout'];
-
-    /** Kept wrapped: var_dump(), print_r(), var_export() and traces never show it. */
-    private readonly ?\SensitiveParameterValue $sentinelPasswordSecret;
-
-    /** sentinel_kwargs password, for AUTH on the sentinels. */
-    public function sentinelPassword(): ?string
-    {
-        return $this->sentinelPasswordSecret?->getValue();
-    }
-
     private function __construct(
         public readonly string $role,
         public readonly string $client,
@@ -84,17 +73,12 @@ final class ConnectionOptions
         public readonly ?float $readTimeout,
         public readonly bool $persistent,
         public readonly ?TlsOptions $tls,
-        public readonly ?string $masterName,
-        public readonly int $minOtherSentinels,
-        public readonly ?string $sentinelUsername,
-        #[\SensitiveParameter] ?string $sentinelPassword,
-        public readonly ?float $sentinelConnectTimeout,
-        public readonly ?float $sentinelReadTimeout,
+        /** master_name, min_other_sentinels and sentinel_kwargs; null when none is set. */
+        public readonly ?SentinelOptions $sentinel,
         public readonly RetryPolicy $retryPolicy,
         public readonly float $healthCheckInterval,
         public readonly ?string $clientName = null,
     ) {
-        $this->sentinelPasswordSecret = $sentinelPassword === null ? null : new \SensitiveParameterValue($sentinelPassword);
     }
 
     public static function defaults(string $role = Dsn::BROKER): self
@@ -148,32 +132,10 @@ final class ConnectionOptions
             default => throw InvalidConfiguration::invalid($sslKey, $ssl, 'expected an array of ssl_* options (as in Celery) or true.'),
         };
 
-        $masterName = $transport['master_name'] ?? null;
-        if ($masterName !== null && (!is_string($masterName) || $masterName === '')) {
-            throw InvalidConfiguration::invalid($transportKey . '[master_name]', $masterName, 'expected the name the sentinels monitor.');
-        }
-        $minOther = $transport['min_other_sentinels'] ?? 0;
-        if (!is_int($minOther) || $minOther < 0) {
-            throw InvalidConfiguration::invalid($transportKey . '[min_other_sentinels]', $minOther, 'expected an integer >= 0.');
-        }
-        $sentinelKwargs = $transport['sentinel_kwargs'] ?? [];
-        if (!is_array($sentinelKwargs)) {
-            throw InvalidConfiguration::invalid($transportKey . '[sentinel_kwargs]', $sentinelKwargs, 'expected an array.');
-        }
-        foreach (array_keys($sentinelKwargs) as $key) {
-            if (!in_array($key, self::SENTINEL_KWARGS, true)) {
-                throw InvalidConfiguration::unknownKey(sprintf('%s[sentinel_kwargs][%s]', $transportKey, $key), self::SENTINEL_KWARGS);
-            }
-        }
-        foreach (['username', 'password'] as $key) {
-            if (isset($sentinelKwargs[$key]) && !is_string($sentinelKwargs[$key])) {
-                throw InvalidConfiguration::invalid(
-                    sprintf('%s[sentinel_kwargs][%s]', $transportKey, $key),
-                    $key === 'password' ? '****' : $sentinelKwargs[$key],
-                    'expected a string.',
-                );
-            }
-        }
+        // Only a sentinel setup has these: other clients never load SentinelOptions.
+        $sentinel = isset($transport['master_name']) || isset($transport['min_other_sentinels']) || isset($transport['sentinel_kwargs'])
+            ? SentinelOptions::fromTransport($transport, $transportKey)
+            : null;
 
         return new self(
             $role,
@@ -182,12 +144,7 @@ final class ConnectionOptions
             $readTimeout,
             $persistent,
             $tls,
-            $masterName,
-            $minOther,
-            $sentinelKwargs['username'] ?? null,
-            $sentinelKwargs['password'] ?? null,
-            self::seconds($sentinelKwargs, 'socket_connect_timeout', $transportKey . '[sentinel_kwargs]'),
-            self::seconds($sentinelKwargs, 'socket_timeout', $transportKey . '[sentinel_kwargs]'),
+            $sentinel,
             $backend ? RetryPolicy::never() : RetryPolicy::fromConfig($config),
             self::interval($transport, $transportKey),
             self::clientName($transport, $transportKey),
@@ -214,15 +171,6 @@ final class ConnectionOptions
         return $this->role === Dsn::BACKEND ? self::DEFAULT_BACKEND_READ_TIMEOUT : self::DEFAULT_READ_TIMEOUT;
     }
 
-    /**
-     * @return array<string, mixed>
-     */
-    public function __debugInfo(): array
-    {
-        $info = get_object_vars($this);
-        $info['sentinelPassword'] = $this->sentinelPassword() === null ? null : '****';
-        return $info;
-    }
 
     /**
      * @param array<mixed> $transport
@@ -240,7 +188,7 @@ final class ConnectionOptions
     /**
      * @param array<mixed> $from
      */
-    private static function seconds(#[\SensitiveParameter] array $from, string $key, ?string $inside = null): ?float
+    public static function seconds(#[\SensitiveParameter] array $from, string $key, ?string $inside = null): ?float
     {
         if (!isset($from[$key])) {
             return null;

@@ -35,7 +35,8 @@ final class SentinelMaster
      */
     public static function of(Dsn $dsn, ConnectionOptions $options, float $connectTimeout, float $readTimeout): array
     {
-        if ($options->masterName === null) {
+        $settings = $options->sentinel;
+        if ($settings?->masterName === null) {
             throw InvalidConfiguration::invalid(
                 $options->role === Dsn::BACKEND ? 'result_backend_transport_options[master_name]' : 'broker_transport_options[master_name]',
                 null,
@@ -48,20 +49,20 @@ final class SentinelMaster
             $sentinels[] = Endpoint::tcp(
                 $node->host,
                 $node->port,
-                $options->sentinelUsername,
-                $options->sentinelPassword(),
+                $settings->username,
+                $settings->password(),
                 0,
-                $options->sentinelConnectTimeout ?? $connectTimeout,
-                $options->sentinelReadTimeout ?? $readTimeout,
+                $settings->connectTimeout ?? $connectTimeout,
+                $settings->readTimeout ?? $readTimeout,
             );
         }
         $master = new self(
-            $options->masterName,
+            $settings->masterName,
             $dsn,
             Topology::tlsOf($dsn, $options),
             $dsn->connectTimeout ?? $connectTimeout,
             $dsn->readTimeout ?? $readTimeout,
-            $options->minOtherSentinels,
+            $settings->minOtherSentinels,
         );
         return [$sentinels, $master];
     }

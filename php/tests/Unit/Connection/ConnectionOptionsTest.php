@@ -47,10 +47,10 @@ final class ConnectionOptionsTest extends TestCase
 
         self::assertSame(2.0, $options->connectTimeout);
         self::assertSame(3.5, $options->readTimeout);
-        self::assertSame('mymaster', $options->masterName);
-        self::assertSame('sentinel-secret', $options->sentinelPassword());
-        self::assertSame(0.5, $options->sentinelReadTimeout);
-        self::assertSame(1, $options->minOtherSentinels);
+        self::assertSame('mymaster', $options->sentinel?->masterName);
+        self::assertSame('sentinel-secret', $options->sentinel?->password());
+        self::assertSame(0.5, $options->sentinel?->readTimeout);
+        self::assertSame(1, $options->sentinel?->minOtherSentinels);
         self::assertSame(TlsOptions::REQUIRED, $options->tls?->certReqs);
         self::assertSame('/ca.pem', $options->tls?->caCerts);
         self::assertSame('predis', $options->client);
@@ -83,7 +83,7 @@ final class ConnectionOptionsTest extends TestCase
         self::assertSame(5.0, $options->readTimeout);
         self::assertSame(1.5, $options->connectTimeout);
         self::assertSame(TlsOptions::NONE, $options->tls?->certReqs);
-        self::assertSame('m2', $options->masterName);
+        self::assertSame('m2', $options->sentinel?->masterName);
     }
 
     public function testBrokerUseSslTrueMeansVerifiedTls(): void

@@ -1,0 +1,72 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Config;
+
+use CeleryBridge\Exception\InvalidConfiguration;
+
+/**
+ * broker_transport_options and result_backend_transport_options: an array of the names kombu
+ * and Celery's Redis backend know. ClientConfig loads this only when either is given.
+ *
+ * @internal
+ */
+final class TransportOptions
+{
+    /**
+     * kombu Redis transport options. Only priority_steps, sep, global_keyprefix and the fanout
+     * ones change what a publisher writes; the others tune workers and are accepted so that a
+     * Python config can be copied as is.
+     */
+    public const BROKER_TRANSPORT_OPTIONS = [
+        'priority_steps', 'sep', 'global_keyprefix', 'fanout_prefix', 'fanout_patterns', 'master_name',
+        'sentinel_kwargs', 'min_other_sentinels', 'visibility_timeout', 'queue_order_strategy',
+        'unacked_key', 'unacked_index_key', 'unacked_mutex_key', 'unacked_mutex_expire',
+        'unacked_restore_limit', 'ack_emulation', 'max_connections', 'health_check_interval',
+        'socket_timeout', 'socket_connect_timeout', 'socket_keepalive', 'socket_keepalive_options',
+        'retry_on_timeout', 'polling_interval', 'brpop_timeout', 'client_name', 'deadletter_queue',
+        'sentinel_fanout_compat', 'max_retries', 'interval_start', 'interval_step', 'interval_max',
+        'retry_policy',
+    ];
+
+    public const BACKEND_TRANSPORT_OPTIONS = [
+        'global_keyprefix', 'master_name', 'sentinel_kwargs', 'min_other_sentinels', 'result_chord_ordered',
+        'retry_policy', 'socket_timeout', 'socket_connect_timeout', 'health_check_interval', 'client_name',
+    ];
+
+    /**
+     * @return array<string, mixed>
+     * @throws InvalidConfiguration
+     */
+    public static function broker(#[\SensitiveParameter] mixed $value): array
+    {
+        return self::known('broker_transport_options', $value, self::BROKER_TRANSPORT_OPTIONS);
+    }
+
+    /**
+     * @return array<string, mixed>
+     * @throws InvalidConfiguration
+     */
+    public static function backend(#[\SensitiveParameter] mixed $value): array
+    {
+        return self::known('result_backend_transport_options', $value, self::BACKEND_TRANSPORT_OPTIONS);
+    }
+
+    /**
+     * @param list<string> $known
+     * @return array<string, mixed>
+     */
+    private static function known(string $name, #[\SensitiveParameter] mixed $value, array $known): array
+    {
+        if (!is_array($value) || ($value !== [] && array_is_list($value))) {
+            throw InvalidConfiguration::invalid($name, $value, 'expected an array of name => value.');
+        }
+        foreach (array_keys($value) as $key) {
+            if (!in_array($key, $known, true)) {
+                throw InvalidConfiguration::unknown("$name.$key", array_map(static fn ($k) => "$name.$k", $known));
+            }
+        }
+        return $value;
+    }
+}
