@@ -50,7 +50,6 @@ final class CeleryClient
 
     private readonly ClientConfig $config;
     private readonly RedisConnection $brokerConnection;
-    private readonly RedisBroker $broker;
     /** Writes task messages under the publish retry policy. */
     private readonly RetryingPublisher $publisher;
     /** This client's name in the origin header, "gen<pid>@<host>" as Celery writes it. */
@@ -97,7 +96,6 @@ final class CeleryClient
         $backend ??= ClientConfig::url($config, 'result_backend');
         $settings = $this->config->brokerConnection;
         $this->brokerConnection = ConnectionFactory::create($broker, $settings);
-        $this->broker = new RedisBroker($this->brokerConnection, $this->config->queueKeys);
         $this->publisher = new RetryingPublisher($this->brokerConnection, $settings->retryPolicy, null, $settings->healthCheckInterval);
         if ($logger !== null) {
             $this->publisher->onRetry(static function (ConnectionFailed $e, int $attempt, float $delay) use ($logger): void {
@@ -233,7 +231,7 @@ final class CeleryClient
         return $this->sender ??= new CanvasSender(
             $this->config,
             $this->publisher,
-            $this->broker,
+            new RedisBroker($this->brokerConnection, $this->config->queueKeys),
             $this->brokerConnection,
             $this->resultBackend,
             $this->lazyControl,
@@ -279,7 +277,8 @@ final class CeleryClient
     {
         TaskName::check($name);
         $delivery = $this->config->deliveryFor($name, null);
-        $route = [$delivery, $delivery->exchange === '' ? $this->broker->listFor($delivery) : ''];
+        $list = $delivery->exchange === '' ? $this->config->queueKeys->listFor($delivery->queue, $delivery->priority) : '';
+        $route = [$delivery, $list];
         if (count($this->plainRoutes) < self::PLAIN_ROUTES) {
             $this->plainRoutes[$name] = $route;
         }

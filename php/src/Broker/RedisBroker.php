@@ -37,14 +37,6 @@ final class RedisBroker
     }
 
     /**
-     * The list a message for the anonymous exchange goes to (its queue, at its priority).
-     */
-    public function listFor(Delivery $delivery): string
-    {
-        return $this->keys->listFor($delivery->queue, $delivery->priority);
-    }
-
-    /**
      * The anonymous exchange routes by queue name. A named (direct) exchange is emulated by the
      * publisher in kombu: it reads the binding set "_kombu.binding.<exchange>", whose members are
      * "<routing key><sep><pattern><sep><queue>", and pushes to every queue bound with that key.

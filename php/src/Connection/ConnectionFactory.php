@@ -52,29 +52,7 @@ final class ConnectionFactory
                 default => PredisConnection::fromTopology($topology, $settings),
             };
         }
-        if ($target instanceof \RedisCluster) {
-            // (PredisConnection::fromClient() refuses a Predis cluster itself.)
-            throw InvalidConfiguration::invalid($role, $target, PredisConnection::clusterRefusal());
-        }
-        if ($target instanceof \RedisSentinel) {
-            throw InvalidConfiguration::invalid(
-                $role,
-                $target,
-                'a \RedisSentinel talks to a sentinel, not to the master: pass the URL '
-                . 'sentinel://host:26379;sentinel://host2:26379 with broker_transport_options master_name.',
-            );
-        }
-        if ($target instanceof \Redis) {
-            return PhpRedisConnection::fromClient($target);
-        }
-        if ($target instanceof \Predis\ClientInterface) {
-            return PredisConnection::fromClient($target);
-        }
-        throw InvalidConfiguration::invalid(
-            $role,
-            $target,
-            'expected a Redis URL (redis://, rediss://, redis+socket://, sentinel://), a connected \Redis or a Predis client.',
-        );
+        return InjectedClient::connection($target, $role);
     }
 
     /**

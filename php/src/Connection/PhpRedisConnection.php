@@ -27,7 +27,7 @@ final class PhpRedisConnection extends ClientConnection
      */
     public static function fromClient(#[\SensitiveParameter] \Redis $redis): self
     {
-        $endpoint = InjectedPhpRedis::endpoint($redis);
+        $endpoint = InjectedClient::phpRedisEndpoint($redis);
         return new self(Topology::single($endpoint), ConnectionOptions::defaults(), true, $redis, $endpoint);
     }
 

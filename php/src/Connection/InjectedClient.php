@@ -7,18 +7,53 @@ namespace CeleryBridge\Connection;
 use CeleryBridge\Exception\InvalidConfiguration;
 
 /**
- * A \Redis the application connected itself and passes as broker or backend: refused when
- * Celery workers could not read what it writes, and read back for where it points. Loaded only
- * for injected clients.
+ * A client the application connected itself and passes as broker or backend (instead of a
+ * URL): refused when Celery workers could not read what it writes, and read back for where it
+ * points. Loaded only for injected clients.
  *
  * @internal
  */
-final class InjectedPhpRedis
+final class InjectedClient
 {
     /**
+     * A connection on a client the application connected: a \Redis or a Predis client.
+     *
+     * @param string $role ConnectionFactory::BROKER or BACKEND, for the messages
+     * @throws InvalidConfiguration another object, or a client Celery workers could not share
+     */
+    public static function connection(#[\SensitiveParameter] object $target, string $role): RedisConnection
+    {
+        if ($target instanceof \RedisCluster) {
+            // (PredisConnection::fromClient() refuses a Predis cluster itself.)
+            throw InvalidConfiguration::invalid($role, $target, PredisConnection::clusterRefusal());
+        }
+        if ($target instanceof \RedisSentinel) {
+            throw InvalidConfiguration::invalid(
+                $role,
+                $target,
+                'a \RedisSentinel talks to a sentinel, not to the master: pass the URL '
+                . 'sentinel://host:26379;sentinel://host2:26379 with broker_transport_options master_name.',
+            );
+        }
+        if ($target instanceof \Redis) {
+            return PhpRedisConnection::fromClient($target);
+        }
+        if ($target instanceof \Predis\ClientInterface) {
+            return PredisConnection::fromClient($target);
+        }
+        throw InvalidConfiguration::invalid(
+            $role,
+            $target,
+            'expected a Redis URL (redis://, rediss://, redis+socket://, sentinel://), a connected \Redis or a Predis client.',
+        );
+    }
+
+    /**
+     * Where an injected \Redis points, once it is known to write what Celery workers read.
+     *
      * @throws InvalidConfiguration not connected, or with a key prefix, serializer or compression
      */
-    public static function endpoint(#[\SensitiveParameter] \Redis $redis): Endpoint
+    public static function phpRedisEndpoint(#[\SensitiveParameter] \Redis $redis): Endpoint
     {
         if (!$redis->isConnected()) {
             throw InvalidConfiguration::invalid(
