@@ -18,7 +18,7 @@ use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\PlainTaskEncoder;
-use CeleryBridge\Message\Uuid;
+use CeleryBridge\Wire\Uuid;
 
 $origin = sprintf('gen%d@%s', getmypid(), gethostname());
 $replyTo = Uuid::v4();

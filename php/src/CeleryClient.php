@@ -25,7 +25,7 @@ use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\OutgoingTask;
 use CeleryBridge\Message\PlainTaskEncoder;
 use CeleryBridge\Message\TaskOptions;
-use CeleryBridge\Message\Uuid;
+use CeleryBridge\Wire\Uuid;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
 use CeleryBridge\Result\ResultSet;

@@ -12,7 +12,8 @@ use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Exception\InvalidTimeout;
 use CeleryBridge\Exception\ResultTimeout;
 use CeleryBridge\Exception\ResultTooLarge;
-use CeleryBridge\Message\KombuJson;
+use CeleryBridge\Wire\KombuJson;
+use CeleryBridge\Wire\KombuJsonDecoder;
 use CeleryBridge\Result\ResultMeta;
 use CeleryBridge\Result\ResultStore;
 use CeleryBridge\Result\State;
@@ -356,7 +357,7 @@ final class RedisResultBackend extends ResultStore
             return null;
         }
         try {
-            $meta = $this->decoder->decodeValue($stored);
+            $meta = KombuJsonDecoder::decode($stored);
         } catch (\UnexpectedValueException $e) {
             throw CorruptResult::in($groupId, $e->getMessage(), $e);
         }

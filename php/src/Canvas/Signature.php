@@ -6,8 +6,8 @@ namespace CeleryBridge\Canvas;
 
 use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Exception\InvalidTaskArgument;
-use CeleryBridge\Message\KombuJson;
-use CeleryBridge\Message\KombuMarker;
+use CeleryBridge\Wire\KombuJson;
+use CeleryBridge\Wire\KombuMarker;
 use CeleryBridge\Message\Embeddable;
 use CeleryBridge\Message\TaskCall;
 use CeleryBridge\Message\TaskOptions;

@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Canvas;
 
 use CeleryBridge\Message\Embeddable;
-use CeleryBridge\Message\KombuJson;
+use CeleryBridge\Wire\KombuJson;
 use CeleryBridge\Message\TaskOptions;
 
 /**

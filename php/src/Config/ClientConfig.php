@@ -8,7 +8,8 @@ use CeleryBridge\Broker\QueueKeys;
 use CeleryBridge\Broker\TaskRouter;
 use CeleryBridge\Connection\ConnectionOptions;
 use CeleryBridge\Exception\InvalidConfiguration;
-use CeleryBridge\Message\BodyEncoder;
+use CeleryBridge\Wire\BodyEncoder;
+use CeleryBridge\Wire\Compression;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\TaskOptions;
 
@@ -105,7 +106,7 @@ final class ClientConfig
             routes: ($config['task_routes'] ?? []) === [] ? null : TaskRouter::fromConfig($config['task_routes']),
             serializer: $serializer,
             compression: isset($config['task_compression'])
-                ? self::choice('task_compression', $config['task_compression'], BodyEncoder::COMPRESSIONS) : null,
+                ? self::choice('task_compression', $config['task_compression'], Compression::NAMES) : null,
             protocol: self::choice('task_protocol', $config['task_protocol'] ?? 2, [1, 2]),
             resultExpires: self::expires(array_key_exists('result_expires', $config) ? $config['result_expires'] : 86400),
             queueKeys: QueueKeys::fromTransportOptions($brokerOptions),

@@ -45,8 +45,12 @@ final class DsnQuery
     /**
      * @throws InvalidBrokerUrl an option this scheme and role do not accept, or a bad value
      */
-    public static function parse(#[\SensitiveParameter] string $text, string $role, string $scheme, #[\SensitiveParameter] string $url): self
-    {
+    public static function parse(
+        #[\SensitiveParameter] string $text,
+        string $role,
+        string $scheme,
+        #[\SensitiveParameter] string $url,
+    ): self {
         $query = self::parseQuery($text, $url);
         $ssl = [];
         $connectTimeout = null;
@@ -168,7 +172,10 @@ final class DsnQuery
     private static function seconds(string $key, #[\SensitiveParameter] string $value, #[\SensitiveParameter] string $url): float
     {
         if (!is_numeric($value) || (float) $value <= 0) {
-            throw InvalidBrokerUrl::because(Dsn::mask($url), sprintf('the option "%s" is "%s", not a positive number of seconds.', $key, $value));
+            throw InvalidBrokerUrl::because(
+                Dsn::mask($url),
+                sprintf('the option "%s" is "%s", not a positive number of seconds.', $key, $value),
+            );
         }
         return (float) $value;
     }

@@ -4,7 +4,6 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Connection;
 
-
 /**
  * One concrete Redis server to open a socket to: what a RedisConnection talks to right now.
  *
@@ -188,5 +187,4 @@ final class Endpoint
     {
         return str_contains($this->host, ':') ? '[' . $this->host . ']' : $this->host;
     }
-
 }

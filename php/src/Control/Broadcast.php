@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Control;
 
 use CeleryBridge\Exception\InvalidControlCommand;
-use CeleryBridge\Message\KombuJson;
+use CeleryBridge\Wire\Envelope;
 
 /**
  * A remote control command as kombu's pidbox Mailbox publishes it (celery.app.control's
@@ -156,19 +156,7 @@ final class Broadcast
      */
     public function toEnvelope(string $exchange, int $clock, float $expires, string $deliveryTag): string
     {
-        return KombuJson::encode([
-            'body' => base64_encode(KombuJson::encode($this->body())),
-            'content-encoding' => 'utf-8',
-            'content-type' => 'application/json',
-            'headers' => ['clock' => $clock, 'expires' => $expires],
-            'properties' => [
-                'delivery_mode' => 2,
-                'delivery_info' => ['exchange' => $exchange, 'routing_key' => ''],
-                'priority' => 0,
-                'body_encoding' => 'base64',
-                'delivery_tag' => $deliveryTag,
-            ],
-        ]);
+        return Envelope::ofJson($this->body(), ['clock' => $clock, 'expires' => $expires], $exchange, '', 2, $deliveryTag);
     }
 
     private static function taskId(mixed $taskId): string

@@ -6,7 +6,8 @@ namespace CeleryBridge\Control;
 
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
-use CeleryBridge\Message\Uuid;
+use CeleryBridge\Wire\Envelope;
+use CeleryBridge\Wire\Uuid;
 
 /**
  * Where the workers answer one inspect command, as kombu's pidbox sets it up on Redis: the
@@ -80,11 +81,10 @@ final class ReplyQueue
      */
     private function reply(string $envelope): ?array
     {
-        $message = json_decode($envelope, true);
-        if (!is_array($message) || ($message['headers']['ticket'] ?? null) !== $this->ticket || !is_string($message['body'] ?? null)) {
+        [$headers, $body] = Envelope::decodeJson($envelope) ?? [[], null];
+        if (($headers['ticket'] ?? null) !== $this->ticket) {
             return null;
         }
-        $body = json_decode((string) base64_decode($message['body'], true), true);
         return is_array($body) && !array_is_list($body) ? $body : null;
     }
 }

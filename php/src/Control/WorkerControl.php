@@ -8,7 +8,7 @@ use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\InvalidControlCommand;
-use CeleryBridge\Message\Uuid;
+use CeleryBridge\Wire\Uuid;
 
 /**
  * Broadcasts remote control commands to the workers, as Celery's app.control does on Redis.

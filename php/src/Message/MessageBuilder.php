@@ -5,6 +5,8 @@ declare(strict_types=1);
 namespace CeleryBridge\Message;
 
 use CeleryBridge\Exception\InvalidOption;
+use CeleryBridge\Wire\BodyEncoder;
+use CeleryBridge\Wire\PythonTime;
 
 /**
  * Builds the task message Celery 5.7's app.amqp.as_task_v2 (or as_task_v1) builds. Pure: the
@@ -76,8 +78,8 @@ final class MessageBuilder
             'task' => $signature->taskName(),
             'id' => $taskId,
             'shadow' => $options->shadow,
-            'eta' => $eta === null ? null : KombuJson::isoformat($eta),
-            'expires' => $expires === null ? null : KombuJson::isoformat($expires),
+            'eta' => $eta === null ? null : PythonTime::isoformat($eta),
+            'expires' => $expires === null ? null : PythonTime::isoformat($expires),
             'group' => $options->groupId,
             'group_index' => $options->groupIndex,
             'retries' => $options->retries,
@@ -140,8 +142,8 @@ final class MessageBuilder
             'group' => $options->groupId,
             'group_index' => $options->groupIndex,
             'retries' => $options->retries,
-            'eta' => $eta === null ? null : KombuJson::isoformat($eta),
-            'expires' => $expires === null ? null : KombuJson::isoformat($expires),
+            'eta' => $eta === null ? null : PythonTime::isoformat($eta),
+            'expires' => $expires === null ? null : PythonTime::isoformat($expires),
             'utc' => true,
             'callbacks' => $callbacks,
             'errbacks' => $errbacks,

@@ -4,6 +4,9 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Message;
 
+use CeleryBridge\Wire\KombuJson;
+use CeleryBridge\Wire\KombuMarker;
+
 /**
  * The envelope of the most common call, `sendTask($name, $args, $kwargs)` without options,
  * from a template: the JSON MessageBuilder writes for such a task, written out here so that

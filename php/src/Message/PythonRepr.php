@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Message;
 
+use CeleryBridge\Wire\PythonTime;
+
 /**
  * The argsrepr/kwargsrepr headers: a port of celery.utils.saferepr.saferepr().
  *
@@ -278,7 +280,7 @@ final class PythonRepr
     private static function datetime(string $iso): string
     {
         // KombuJson only lets through markers the worker decodes, so this parses.
-        $time = KombuMarker::parseDateTime($iso);
+        $time = PythonTime::fromisoformat($iso);
         $fields = [(int) $time->format('Y'), (int) $time->format('n'), (int) $time->format('j'),
             (int) $time->format('G'), (int) $time->format('i')];
         $second = (int) $time->format('s');

@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Message;
 
+use CeleryBridge\Wire\Envelope;
+
 /**
  * A task message ready for the wire: headers, properties and the encoded body.
  *
@@ -27,17 +29,10 @@ final class TaskMessage
     }
 
     /**
-     * kombu's Redis envelope: the JSON text that is LPUSHed. kombu's virtual transport
-     * base64-encodes the body and says so in properties.body_encoding.
+     * The text that is LPUSHed: kombu's Redis envelope (Envelope) of this message.
      */
     public function toEnvelope(): string
     {
-        return KombuJson::encode([
-            'body' => base64_encode($this->body),
-            'content-encoding' => $this->contentEncoding,
-            'content-type' => $this->contentType,
-            'headers' => $this->headers === [] ? new \stdClass() : $this->headers,
-            'properties' => $this->properties,
-        ]);
+        return Envelope::encode($this->body, $this->contentType, $this->contentEncoding, $this->headers, $this->properties);
     }
 }

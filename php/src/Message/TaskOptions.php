@@ -6,6 +6,10 @@ namespace CeleryBridge\Message;
 
 use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Exception\InvalidTaskArgument;
+use CeleryBridge\Wire\KombuJson;
+use CeleryBridge\Wire\PythonTime;
+use CeleryBridge\Wire\BodyEncoder;
+use CeleryBridge\Wire\Compression;
 
 /**
  * Validated apply_async options, under Celery's own names.
@@ -39,7 +43,7 @@ final class TaskOptions
     ];
 
     public const SERIALIZERS = BodyEncoder::SERIALIZERS;
-    public const COMPRESSIONS = BodyEncoder::COMPRESSIONS;
+    public const COMPRESSIONS = Compression::NAMES;
 
     /**
      * @param array<string, mixed> $given the validated options, as passed (for toArray())
@@ -181,7 +185,7 @@ final class TaskOptions
             return \DateTimeImmutable::createFromInterface($value);
         }
         if (is_string($value)) {
-            $time = IsoTime::parse($value);
+            $time = PythonTime::isoparse($value);
             if ($time !== null) {
                 return $time;
             }

@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Message;
 
+use CeleryBridge\Wire\Envelope;
+
 /**
  * The `task-sent` event Celery's client publishes after a task message when
  * task_send_sent_event is on: what Flower and `celery events` show for a task no worker has
@@ -51,20 +53,8 @@ final class TaskSentEvent
             'timestamp' => $timestamp,
             'type' => 'task-sent',
         ];
-        return KombuJson::encode([
-            'body' => base64_encode(KombuJson::encode($event)),
-            'content-encoding' => 'utf-8',
-            'content-type' => 'application/json',
-            'headers' => ['hostname' => $hostname],
-            'properties' => [
-                // Events are transient in kombu (delivery_mode 1), unlike task messages.
-                'delivery_mode' => 1,
-                'delivery_info' => ['exchange' => $exchange, 'routing_key' => self::ROUTING_KEY],
-                'priority' => 0,
-                'body_encoding' => 'base64',
-                'delivery_tag' => $deliveryTag,
-            ],
-        ]);
+        // Events are transient in kombu (delivery_mode 1), unlike task messages.
+        return Envelope::ofJson($event, ['hostname' => $hostname], $exchange, self::ROUTING_KEY, 1, $deliveryTag);
     }
 
     /**

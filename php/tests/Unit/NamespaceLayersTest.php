@@ -8,8 +8,9 @@ use PHPUnit\Framework\TestCase;
 
 /**
  * The namespaces of php/src depend on each other one way, as data flows (Canvas -> Message ->
- * Broker; Backend -> Result; Exception at the bottom): read from the `use` lines, the graph
- * between namespaces has no cycle.
+ * Broker; Backend -> Result; Wire, kombu's format, under the message builder, control and the
+ * result backend; Exception at the bottom): read from the `use` lines, the graph between
+ * namespaces has no cycle.
  */
 final class NamespaceLayersTest extends TestCase
 {
@@ -19,6 +20,16 @@ final class NamespaceLayersTest extends TestCase
 
         self::assertArrayHasKey('Message', $graph);
         self::assertSame([], self::cycles($graph), 'namespaces that import each other, directly or around a loop');
+    }
+
+    public function testTheWireFormatStandsOnExceptionsAlone(): void
+    {
+        $graph = self::useGraph(dirname(__DIR__, 2) . '/src');
+
+        self::assertSame(['Exception'], $graph['Wire'] ?? null);
+        foreach (['Message', 'Control', 'Backend'] as $user) {
+            self::assertContains('Wire', $graph[$user], "$user builds or reads kombu's format through Wire");
+        }
     }
 
     public function testACycleIsFound(): void

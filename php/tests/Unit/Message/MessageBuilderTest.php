@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Message;
 
 use CeleryBridge\Canvas\Signature;
-use CeleryBridge\Message\BodyEncoder;
+use CeleryBridge\Wire\BodyEncoder;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\TaskMessage;

@@ -5,9 +5,9 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Message;
 
 use CeleryBridge\Canvas\Signature;
-use CeleryBridge\Message\BodyEncoder;
+use CeleryBridge\Wire\BodyEncoder;
 use CeleryBridge\Message\Delivery;
-use CeleryBridge\Message\KombuJson;
+use CeleryBridge\Wire\KombuJson;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\PlainTaskEncoder;
 use PHPUnit\Framework\TestCase;

@@ -2,7 +2,7 @@
 
 declare(strict_types=1);
 
-namespace CeleryBridge\Message;
+namespace CeleryBridge\Wire;
 
 use CeleryBridge\Exception\SerializationFailed;
 

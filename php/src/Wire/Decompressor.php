@@ -2,7 +2,7 @@
 
 declare(strict_types=1);
 
-namespace CeleryBridge\Backend;
+namespace CeleryBridge\Wire;
 
 use CeleryBridge\Exception\Describe;
 use CeleryBridge\Exception\ResultTooLarge;
@@ -17,7 +17,7 @@ use CeleryBridge\Exception\ResultTooLarge;
  *
  * @internal
  */
-final class ResultDecompressor
+final class Decompressor
 {
     public const MAGIC = "\x00celery-compressed\x00";
 
@@ -48,9 +48,9 @@ final class ResultDecompressor
         $contentType = substr($payload, strlen(self::MAGIC), $end - strlen(self::MAGIC));
         $body = substr($payload, $end + 1);
         // kombu resolves its aliases on the reading side too, so accept them as well.
-        return match ($contentType) {
-            'application/x-gzip', 'gzip', 'zlib' => $this->zlib($body, $contentType, $taskId),
-            'application/x-bz2', 'bzip2', 'bzip' => $this->bzip2($body, $contentType, $taskId),
+        return match (Compression::mimeType($contentType) ?? $contentType) {
+            Compression::ZLIB => $this->zlib($body, $contentType, $taskId),
+            Compression::BZIP2 => $this->bzip2($body, $contentType, $taskId),
             'application/x-brotli', 'brotli', 'application/zstd', 'zstd', 'zstandard',
             'application/x-lzma', 'lzma', 'xz' => throw new \UnexpectedValueException(sprintf(
                 'it is compressed with %s (result_compression), which CeleryBridge cannot inflate within a '

@@ -2,10 +2,9 @@
 
 declare(strict_types=1);
 
-namespace CeleryBridge\Tests\Unit\Message;
+namespace CeleryBridge\Tests\Unit\Wire;
 
-use CeleryBridge\Message\IsoTime;
-use CeleryBridge\Message\KombuJson;
+use CeleryBridge\Wire\PythonTime;
 use PHPUnit\Framework\TestCase;
 
 final class IsoTimeTest extends TestCase
@@ -28,10 +27,10 @@ final class IsoTimeTest extends TestCase
      */
     public function testParsesWhatDateutilIsoparseAccepts(string $text, string $utc): void
     {
-        $time = IsoTime::parse($text);
+        $time = PythonTime::isoparse($text);
         self::assertNotNull($time);
         // What Celery writes: isoformat() of the aware UTC datetime.
-        self::assertSame($utc, KombuJson::isoformat($time->setTimezone(new \DateTimeZone('UTC'))));
+        self::assertSame($utc, PythonTime::isoformat($time->setTimezone(new \DateTimeZone('UTC'))));
     }
 
     /**
@@ -54,6 +53,6 @@ final class IsoTimeTest extends TestCase
      */
     public function testRejectsWhatAWorkerWouldDrop(string $text): void
     {
-        self::assertNull(IsoTime::parse($text));
+        self::assertNull(PythonTime::isoparse($text));
     }
 }

@@ -2,9 +2,9 @@
 
 declare(strict_types=1);
 
-namespace CeleryBridge\Tests\Unit\Message;
+namespace CeleryBridge\Tests\Unit\Wire;
 
-use CeleryBridge\Message\Uuid;
+use CeleryBridge\Wire\Uuid;
 use PHPUnit\Framework\TestCase;
 
 final class UuidTest extends TestCase

@@ -2,11 +2,11 @@
 
 declare(strict_types=1);
 
-namespace CeleryBridge\Tests\Unit\Message;
+namespace CeleryBridge\Tests\Unit\Wire;
 
 use CeleryBridge\Exception\SerializationFailed;
-use CeleryBridge\Message\KombuJson;
-use CeleryBridge\Message\Msgpack;
+use CeleryBridge\Wire\KombuJson;
+use CeleryBridge\Wire\Msgpack;
 use PHPUnit\Framework\TestCase;
 
 final class MsgpackTest extends TestCase

@@ -2,11 +2,13 @@
 
 declare(strict_types=1);
 
-namespace CeleryBridge\Tests\Unit\Message;
+namespace CeleryBridge\Tests\Unit\Wire;
 
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\InvalidTaskArgument;
-use CeleryBridge\Message\KombuJson;
+use CeleryBridge\Tests\Unit\Message\Fixtures\Letter;
+use CeleryBridge\Wire\KombuJson;
+use CeleryBridge\Wire\PythonTime;
 use PHPUnit\Framework\TestCase;
 
 final class KombuJsonTest extends TestCase
@@ -41,7 +43,7 @@ final class KombuJsonTest extends TestCase
             }
         };
 
-        self::assertSame('[{"id":7},"b"]', KombuJson::encode(KombuJson::normalize([$object, Fixtures\Letter::B])));
+        self::assertSame('[{"id":7},"b"]', KombuJson::encode(KombuJson::normalize([$object, Letter::B])));
     }
 
     public function testKnownKombuMarkersPassUnknownOnesAreRefused(): void
@@ -104,9 +106,9 @@ final class KombuJsonTest extends TestCase
     public function testIsoformatOmitsZeroMicrosecondsLikePython(): void
     {
         $zone = new \DateTimeZone('UTC');
-        self::assertSame('2026-11-24T10:00:00+00:00', KombuJson::isoformat(new \DateTimeImmutable('2026-11-24 10:00:00', $zone)));
+        self::assertSame('2026-11-24T10:00:00+00:00', PythonTime::isoformat(new \DateTimeImmutable('2026-11-24 10:00:00', $zone)));
         $micro = new \DateTimeImmutable('2026-11-24 10:00:00.000001', $zone);
-        self::assertSame('2026-11-24T10:00:00.000001+00:00', KombuJson::isoformat($micro));
+        self::assertSame('2026-11-24T10:00:00.000001+00:00', PythonTime::isoformat($micro));
     }
 
     /**

@@ -2,7 +2,7 @@
 
 declare(strict_types=1);
 
-namespace CeleryBridge\Message;
+namespace CeleryBridge\Wire;
 
 /**
  * Random (version 4) UUIDs, the form Celery uses for task ids and kombu for delivery tags.

@@ -2,7 +2,7 @@
 
 declare(strict_types=1);
 
-namespace CeleryBridge\Message;
+namespace CeleryBridge\Wire;
 
 use CeleryBridge\Exception\Describe;
 
@@ -46,9 +46,9 @@ final class KombuMarker
     public static function decode(mixed $type, mixed $value): mixed
     {
         return match ($type) {
-            'datetime' => self::parseDateTime(self::markerString('datetime', $value)),
-            'date' => self::dateOnly(self::parseDateTime(self::markerString('date', $value))),
-            'time' => self::parseTime(self::markerString('time', $value)),
+            'datetime' => PythonTime::fromisoformat(self::markerString('datetime', $value)),
+            'date' => PythonTime::dateFromisoformat(self::markerString('date', $value)),
+            'time' => PythonTime::timeFromisoformat(self::markerString('time', $value)),
             'decimal' => self::decimal($value),
             'uuid' => self::uuid($value),
             'bytes' => self::markerString('bytes', $value),
@@ -60,57 +60,12 @@ final class KombuMarker
         };
     }
 
-    /**
-     * Parses what Python's datetime.fromisoformat() (3.11) accepts in the extended format; a
-     * value without an offset (a naive datetime) is read as UTC.
-     *
-     * @throws \UnexpectedValueException
-     */
-    public static function parseDateTime(string $text): \DateTimeImmutable
-    {
-        $pattern = '/^(\d{4})-(\d{2})-(\d{2})(?:[^\d](\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?'
-            . '(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?)?)?$/D';
-        if (preg_match($pattern, $text, $m) !== 1) {
-            throw new \UnexpectedValueException(sprintf('%s is not an ISO 8601 datetime.', self::show($text)));
-        }
-        return self::build(
-            (int) $m[1],
-            (int) $m[2],
-            (int) $m[3],
-            (int) ($m[4] ?? 0),
-            (int) ($m[5] ?? 0),
-            (int) ($m[6] ?? 0),
-            $m[7] ?? '',
-            $m[8] ?? '',
-            $text,
-        );
-    }
-
-    /**
-     * Python's time.fromisoformat(): HH[:MM[:SS[.ffffff]]][offset], placed on 1970-01-01.
-     *
-     * @throws \UnexpectedValueException
-     */
-    public static function parseTime(string $text): \DateTimeImmutable
-    {
-        $pattern = '/^T?(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(Z|[+-]\d{2}(?::?\d{2}(?::?\d{2}(?:\.\d{1,6})?)?)?)?$/D';
-        if (preg_match($pattern, $text, $m) !== 1) {
-            throw new \UnexpectedValueException(sprintf('%s is not an ISO 8601 time.', self::show($text)));
-        }
-        return self::build(1970, 1, 1, (int) $m[1], (int) ($m[2] ?? 0), (int) ($m[3] ?? 0), $m[4] ?? '', $m[5] ?? '', $text);
-    }
-
     private static function markerString(string $type, mixed $value): string
     {
         if (!is_string($value)) {
             throw new \UnexpectedValueException(sprintf('a "%s" marker holds %s instead of a string.', $type, Describe::jsonKind($value)));
         }
         return $value;
-    }
-
-    private static function dateOnly(\DateTimeImmutable $moment): \DateTimeImmutable
-    {
-        return self::build((int) $moment->format('Y'), (int) $moment->format('n'), (int) $moment->format('j'), 0, 0, 0, '', '', '');
     }
 
     private static function decimal(mixed $value): string
@@ -153,49 +108,6 @@ final class KombuMarker
         return $bytes;
     }
 
-    private static function build(
-        int $year,
-        int $month,
-        int $day,
-        int $hour,
-        int $minute,
-        int $second,
-        string $fraction,
-        string $offset,
-        string $text,
-    ): \DateTimeImmutable {
-        if ($year < 1 || !checkdate($month, $day, $year) || $hour > 23 || $minute > 59 || $second > 59) {
-            throw new \UnexpectedValueException(sprintf('%s is not a valid date and time.', self::show($text)));
-        }
-        $zone = new \DateTimeZone(self::offset($offset, $text));
-        $micro = (int) str_pad(substr($fraction, 0, 6), 6, '0');
-        $moment = \DateTimeImmutable::createFromFormat(
-            '!Y-m-d H:i:s.u',
-            sprintf('%04d-%02d-%02d %02d:%02d:%02d.%06d', $year, $month, $day, $hour, $minute, $second, $micro),
-            $zone,
-        );
-        if ($moment === false) {
-            throw new \UnexpectedValueException(sprintf('%s is not a valid date and time.', self::show($text)));
-        }
-        return $moment;
-    }
-
-    private static function offset(string $offset, string $text): string
-    {
-        if ($offset === '' || $offset === 'Z') {
-            return 'UTC';
-        }
-        $digits = str_replace(':', '', $offset);
-        $hours = (int) substr($digits, 1, 2);
-        $minutes = (int) (substr($digits, 3, 2) ?: '0');
-        $seconds = (int) (substr($digits, 5, 2) ?: '0');
-        if ($hours > 23 || $minutes > 59 || $seconds > 59) {
-            throw new \UnexpectedValueException(sprintf('%s has an invalid UTC offset.', self::show($text)));
-        }
-        // PHP time zones have whole-second offsets; Python allows microseconds there, never used.
-        $zone = sprintf('%s%02d:%02d', $digits[0], $hours, $minutes);
-        return $seconds === 0 ? $zone : sprintf('%s:%02d', $zone, $seconds);
-    }
 
     private static function show(mixed $value): string
     {

@@ -2,7 +2,7 @@
 
 declare(strict_types=1);
 
-namespace CeleryBridge\Message;
+namespace CeleryBridge\Wire;
 
 use CeleryBridge\Exception\Describe;
 use CeleryBridge\Exception\InvalidTaskArgument;
@@ -54,13 +54,6 @@ final class KombuJson
         }
     }
 
-    /**
-     * Python's datetime.isoformat(): microseconds only when non-zero, offset as +HH:MM.
-     */
-    public static function isoformat(\DateTimeInterface $time): string
-    {
-        return $time->format((int) $time->format('u') === 0 ? 'Y-m-d\TH:i:sP' : 'Y-m-d\TH:i:s.uP');
-    }
 
     /**
      * @param list<object> $parents objects on the current path, to refuse cycles
@@ -148,7 +141,7 @@ final class KombuJson
                     $value->format('Y-m-d\\TH:i:sP'),
                 ));
             }
-            return self::marker('datetime', self::isoformat($value));
+            return self::marker('datetime', PythonTime::isoformat($value));
         }
         if ($value instanceof \Closure) {
             throw InvalidTaskArgument::at($path, 'is a closure; only data can be sent to a Python worker.');
