@@ -24,23 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from celery import Celery
 
-from harness import (
-    PHP_DIAGNOSTIC,
-    PHP_SCRIPTS,
-    RECORDS_KEY,
-    REDIS_SERVER,
-    WORKER_POOL,
-    CeleryWorker,
-    HarnessError,
-    PhpResult,
-    Records,
-    RedisServer,
-    ensure_autoload,
-    php_script,
-    run_php_script,
-)
+from harness import RECORDS_KEY, REDIS_SERVER, WORKER_POOL, CeleryWorker, HarnessError, Records, RedisServer
+from php_runner import PHP_DIAGNOSTIC, PHP_SCRIPTS, PhpResult, ensure_autoload, php_script, run_php_script
 from python_worker.config import settings_from_env
 from versions import WorkerVersions, worker_versions
 
@@ -357,6 +345,18 @@ def no_messages_left_behind(request: pytest.FixtureRequest) -> Iterator[None]:
     left = {key: length for key, length in left.items() if length}
     if left:
         pytest.fail(f"the test left messages waiting in {left}: purge the queues it filled", pytrace=False)
+
+
+@pytest.fixture
+def results_db(redis_server: RedisServer) -> redis.Redis:
+    """A redis-py client on the session result backend database."""
+    return redis_server.client(BACKEND_DB)
+
+
+@pytest.fixture
+def gates(redis_server: RedisServer) -> redis.Redis:
+    """A redis-py client on the broker database, where the tasks' gate lists live."""
+    return redis_server.client(BROKER_DB)
 
 
 @pytest.fixture

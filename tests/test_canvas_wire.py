@@ -36,7 +36,8 @@ import pytest
 import redis
 from celery import Celery, chain, chord, group
 
-from harness import RedisServer, php_script, run_php_script
+from harness import RedisServer
+from php_runner import php_script, run_php_script
 from wire import differences, normalize, read_envelopes
 
 PYTHON_DB, PHP_DB = 8, 9

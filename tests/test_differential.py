@@ -22,7 +22,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from celery import Celery
 
-from harness import RedisServer, php_script, run_php_script
+from harness import RedisServer
+from php_runner import php_script, run_php_script
 from wire import SEP, Near, differences, iso_seconds, normalize, queue_lists, read_envelopes
 
 PYTHON_DB = 4

@@ -19,7 +19,7 @@ import pytest
 import redis
 from celery import Celery
 
-from harness import REPO_ROOT, CeleryWorker, RedisServer, free_port, received_log
+from harness import REPO_ROOT, CeleryWorker, RedisServer, free_port, gate_key, received_log
 
 EVENTS = "*celeryev*"
 
@@ -242,7 +242,7 @@ def test_client_name_on_every_connection(
     result backend and result-wait connections."""
     from concurrent.futures import ThreadPoolExecutor
 
-    gate = f"celerybridge:gate:{uuid.uuid4()}"
+    gate = gate_key()
     code = (
         r"if (!class_exists('Predis\Client')) {"
         r" require_once 'Predis/Autoloader.php'; Predis\Autoloader::register(); }"

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 import redis
 
-from harness import RedisServer, php_get_listening
+from harness import RedisServer
+from php_runner import php_get_listening
 
 BACKEND_DB = 1
 MEMORY_LIMIT = ["-d", "memory_limit=128M"]

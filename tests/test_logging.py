@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
+from faults import FaultProxy
 from harness import RedisServer, free_port
-from servers import FaultProxy
 
 PASSWORD = "pa55:w/rd@log"
 

@@ -9,7 +9,8 @@ import json
 
 import pytest
 
-from harness import RedisServer, php_script, run_php_script
+from harness import RedisServer
+from php_runner import php_script, run_php_script
 
 REQUIRED = ["-n", "-d", "extension=mbstring", "-d", "extension=ctype"]
 PHPREDIS = ["-d", "extension=igbinary", "-d", "extension=msgpack", "-d", "extension=redis"]

@@ -16,7 +16,8 @@ import pytest
 import redis
 from celery import Celery
 
-from harness import RedisServer, php_script, run_php_script
+from harness import RedisServer
+from php_runner import php_script, run_php_script
 
 TOOLS_DB = 13
 QUEUE = "tools"

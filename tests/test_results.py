@@ -1,4 +1,5 @@
-"""Issue 3: PHP reads task results from Celery's Redis result backend, against a real worker.
+"""What PHP reads from Celery's Redis result backend, against a real worker: every value and
+marker, failures, retries, custom states, revokes (waiting and handles: test_result_handles.py).
 
 Every test runs PHP in its own process (run_php) against the session worker (broker db 0,
 results db 1). Tasks that must not finish yet wait on a Redis list ("gate") that the test
@@ -14,25 +15,19 @@ import json
 import math
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pytest
 import redis
 from celery import Celery
 
-from harness import PHP_SCRIPTS, CeleryWorker, RedisServer, php_get_listening
+from harness import CeleryWorker, RedisServer, gate_key
+from php_runner import PHP_VIEW
 from python_worker.result_tasks import SAMPLES
 from versions import WorkerVersions
 
 BACKEND_DB = 1
 BROKER_DB = 0
 
-# Describes a PHP value as JSON with its PHP type, so Python can check both type and value.
-PHP_VIEW = (
-    f"require '{PHP_SCRIPTS / 'result_view.php'}';\n"
-    "$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);\n"
-)
 
 
 def b64(data: bytes) -> str:
@@ -82,22 +77,6 @@ def php_view(value: Any) -> Any:
             return {"list": [php_view(item) for item in value.values()]}
         return {"map": {str(key): php_view(item) for key, item in value.items()}}
     raise TypeError(f"no PHP view for {type(value).__name__}")
-
-
-@pytest.fixture
-def results_db(redis_server: RedisServer) -> redis.Redis:
-    """A redis-py client on the session result backend database."""
-    return redis_server.client(BACKEND_DB)
-
-
-@pytest.fixture
-def gates(redis_server: RedisServer) -> redis.Redis:
-    """A redis-py client on the broker database, where the tasks' gate lists live."""
-    return redis_server.client(BROKER_DB)
-
-
-def _gate() -> str:
-    return f"celerybridge:gate:{uuid.uuid4()}"
 
 
 def wait_for_state(client: redis.Redis, task_id: str, state: str, timeout: float = 10.0) -> dict[str, Any]:
@@ -235,7 +214,7 @@ out(['class' => $info::class, 'type' => $info->type, 'args' => $info->args, 'sta
 def test_retry_then_success(
     worker: CeleryWorker, run_php, results_db: redis.Redis, gates: redis.Redis
 ) -> None:
-    gate = _gate()
+    gate = gate_key()
     task_id = run_php(
         PHP_VIEW + f"out($celery->sendTask('tasks.retry_until', ['{gate}', 'done'])->id);"
     ).json()
@@ -270,7 +249,7 @@ out(['state' => $r->state(), 'ready' => $r->ready(), 'type' => $r->result()->typ
 
 
 def test_custom_state_from_update_state(worker: CeleryWorker, run_php, results_db, gates) -> None:
-    gate = _gate()
+    gate = gate_key()
     task_id = run_php(PHP_VIEW + f"out($celery->sendTask('tasks.progress', ['{gate}', 3])->id);").json()
     wait_for_state(results_db, task_id, "PROGRESS")
     try:
@@ -330,191 +309,12 @@ out($out);
     assert (expired["reason"], expired["state"]) == ("expired", "REVOKED")
 
 
-def test_a_task_sent_with_ignore_result_gives_null_at_once(
-    worker: CeleryWorker, run_php, results_db: redis.Redis
-) -> None:
-    """As Celery's client: the handle is marked ignored and get() does not wait for a result
-    that will never be stored. A result read by id knows nothing of that and waits."""
-    got = run_php(
-        PHP_VIEW
-        + """
-$ignored = $celery->sendTask('tasks.ignored', [1], [], ['ignore_result' => true]);
-$started = hrtime(true);
-$value = $ignored->get(timeout: 5.0);
-$elapsed = (hrtime(true) - $started) / 1e9;
-$byId = $celery->result($ignored->id);
-try {
-    $byId->get(timeout: 0.3);
-    $error = 'returned';
-} catch (CeleryBridge\\Exception\\ResultTimeout $e) {
-    $error = failure($e) + ['states' => $e->states];
-}
-// The same client and connection go on working; this task runs after the ignored one.
-$after = $celery->sendTask('tasks.add', [20, 22])->get(timeout: 10.0);
-out(['id' => $ignored->id, 'value' => $value, 'ignored' => [$ignored->ignored(), $byId->ignored()],
-    'elapsed' => $elapsed, 'error' => $error, 'after' => $after, 'state' => $ignored->state()]);
-"""
-    ).json()
-
-    assert got["value"] is None and got["ignored"] == [True, False]
-    assert got["elapsed"] < 0.05
-    assert got["error"]["class"] == "CeleryBridge\\Exception\\ResultTimeout"
-    assert got["error"]["states"] == {got["id"]: "PENDING"}
-    assert got["after"] == 42
-    assert got["state"] == "PENDING"
-    assert results_db.exists(f"celery-task-meta-{got['id']}") == 0
-    assert results_db.pubsub_numsub(f"celery-task-meta-{got['id']}") == [
-        (f"celery-task-meta-{got['id']}".encode(), 0)
-    ]
-
-
-def test_results_that_land_before_the_subscription_are_never_missed(worker: CeleryWorker, run_php) -> None:
-    """An instant task often finishes between sendTask() and the subscription: none is lost."""
-    got = run_php(
-        PHP_VIEW
-        + """
-$slowest = 0.0;
-$wrong = [];
-for ($i = 0; $i < 200; $i++) {
-    $started = hrtime(true);
-    $value = $celery->sendTask('tasks.identity', [$i])->get(timeout: 5.0);
-    $slowest = max($slowest, (hrtime(true) - $started) / 1e9);
-    if ($value !== $i) {
-        $wrong[] = [$i, $value];
-    }
-}
-out(['wrong' => $wrong, 'slowest' => $slowest]);
-""",
-        timeout=60,
-    ).json()
-
-    assert got["wrong"] == []
-    # A missed result would only surface through the 5 s timeout.
-    assert got["slowest"] < 1.0
-
-
-def test_many_results_with_one_wait_in_the_order_of_the_ids(worker: CeleryWorker, run_php) -> None:
-    got = run_php(
-        PHP_VIEW
-        + """
-$results = [];
-for ($i = 0; $i < 20; $i++) {
-    $results[] = $i === 7
-        ? $celery->sendTask('tasks.fail', ['seven'])
-        : $celery->sendTask('tasks.identity', [$i]);
-}
-$ids = array_map(static fn ($r) => $r->id, $results);
-$set = $celery->results(array_reverse($ids));
-$values = $set->get(timeout: 10.0, propagate: false);
-try {
-    $celery->results($ids)->get(timeout: 10.0);
-    $thrown = null;
-} catch (CeleryBridge\\Exception\\TaskFailed $e) {
-    $thrown = $e->taskId === $ids[7];
-}
-out(['values' => array_map(static fn ($v) => is_object($v) ? $v->type : $v, $values),
-    'states' => $set->states(), 'thrown' => $thrown, 'completed' => $set->completedCount()]);
-"""
-    ).json()
-
-    expected = [("ValueError" if i == 7 else i) for i in reversed(range(20))]
-    assert got["values"] == expected
-    assert got["states"] == [("FAILURE" if i == 7 else "SUCCESS") for i in reversed(range(20))]
-    assert got["thrown"] is True
-    assert got["completed"] == 20
-
-
-def test_concurrent_gets_on_one_task(
-    worker: CeleryWorker, run_php, python_celery: Celery, results_db: redis.Redis, gates: redis.Redis
-) -> None:
-    """Five PHP processes wait on the same task; all wake up when it finishes."""
-    gate = _gate()
-    task_id = python_celery.send_task("tasks.wait_for", args=(gate,)).id
-    channel = f"celery-task-meta-{task_id}"
-    code = PHP_VIEW + (
-        f"$v = $celery->result('{task_id}')->get(timeout: 20.0);\n"
-        "out(['value' => $v, 'woke' => hrtime(true) / 1e9]);"
-    )
-    try:
-        with ThreadPoolExecutor(max_workers=5) as pool:
-            runs = [pool.submit(run_php, code, None, 30.0) for _ in range(5)]
-            deadline = time.monotonic() + 20
-            # Every process is subscribed (the wait is pub/sub, not polling) before the task ends.
-            while results_db.pubsub_numsub(channel)[0][1] < 5:
-                assert time.monotonic() < deadline, "the PHP processes did not all subscribe"
-                finished = [run.result().describe() for run in runs if run.done()]
-                assert not finished, finished
-                time.sleep(0.01)
-            gates.rpush(gate, "released")
-            outputs = [run.result().json() for run in runs]
-    finally:
-        gates.delete(gate)
-
-    assert [out["value"] for out in outputs] == ["released"] * 5
-    assert results_db.pubsub_numsub(channel)[0][1] == 0
-
-
-def test_a_task_sent_from_python_is_read_by_php_and_forgotten(
-    worker: CeleryWorker, run_php, python_celery: Celery, results_db: redis.Redis
-) -> None:
-    task_id = python_celery.send_task("tasks.add", args=(2, 3)).id
-    got = run_php(
-        PHP_VIEW
-        + f"""
-$r = $celery->result('{task_id}');
-$value = $r->get(timeout: 10.0);
-$r->forget();
-out([$value, $r->state()]);
-"""
-    ).json()
-
-    assert got == [5, "PENDING"]
-    assert results_db.exists(f"celery-task-meta-{task_id}") == 0
-    assert python_celery.AsyncResult(task_id).state == "PENDING"
-
-
-def test_serialized_result_is_read_in_another_process(worker: CeleryWorker, run_php) -> None:
-    first = run_php(
-        PHP_VIEW
-        + "$r = $celery->sendTask('tasks.add', [20, 22]);\n"
-        + "out(['id' => $r->id, 's' => serialize($r)]);"
-    ).json()
-    assert "127.0.0.1" in first["s"]
-    assert first["id"] in first["s"]
-
-    later = run_php(
-        PHP_VIEW
-        + f"""
-$r = unserialize({json.dumps(first["s"])});
-out([$r->id, $r->get(timeout: 10.0), $r->state(), $celery->result($r->id)->get(timeout: 1.0)]);
-"""
-    ).json()
-    assert later == [first["id"], 42, "SUCCESS", 42]
-
-    # Without a client in the process there is nothing to read with: the error says what to do.
-    orphan = run_php(
-        f"$r = unserialize({json.dumps(first['s'])});\n"
-        "try { $r->get(timeout: 1.0); echo 'returned'; } "
-        "catch (CeleryBridge\\Exception\\NoResultBackend $e) { echo $e->getMessage(); }"
-    )
-    assert "$celery->result($id)" in orphan.stdout
-
-
-def test_no_backend_configured_is_a_clear_error(worker: CeleryWorker, run_php) -> None:
-    got = run_php(
-        "$celery = new CeleryClient(broker: $brokerUrl);\n"
-        "try { $celery->sendTask('tasks.add', [1, 1])->get(timeout: 1.0); echo 'returned'; }\n"
-        "catch (CeleryBridge\\Exception\\NoResultBackend $e) { echo $e->getMessage(); }"
-    )
-    assert "no result backend is configured" in got.stdout
-
-
 def test_retry_without_exc_waits_for_the_final_value(
     worker: CeleryWorker, run_php, results_db: redis.Redis, gates: redis.Redis
 ) -> None:
     """`raise self.retry(countdown=...)` stores RETRY with a null result: PHP reads it as such
     and get() waits for the retried task's value (issue 10)."""
-    gate = _gate()
+    gate = gate_key()
     task_id = run_php(PHP_VIEW + f"out($celery->sendTask('tasks.retry_plain', ['{gate}', 42])->id);").json()
     stored = wait_for_state(results_db, task_id, "RETRY")
     retrying = run_php(
@@ -615,36 +415,3 @@ out($out);
         assert got["rejected"]["class"].endswith("ResultTimeout") and got["rejected"]["state"] == "PENDING"
 
 
-def test_garbage_published_on_the_result_channel_is_ignored(
-    worker: CeleryWorker, run_php, results_db: redis.Redis, gates: redis.Redis
-) -> None:
-    """Anyone can PUBLISH on a result channel (pub/sub ignores databases): get() ignores what
-    does not decode and reads the stored key."""
-    gate = _gate()
-    task_id = run_php(PHP_VIEW + f"out($celery->sendTask('tasks.wait_for', ['{gate}'])->id);").json()
-    channel = f"celery-task-meta-{task_id}"
-    # Garbage first, once PHP listens on the channel; then let the task finish.
-    waiter = php_get_listening(results_db, channel, lambda: ThreadPoolExecutor(1).submit(
-        run_php, PHP_VIEW + f"out($celery->result('{task_id}')->get(timeout: 20.0));"
-    ))
-    assert results_db.publish(channel, b"\x00garbage{") == 1
-    gates.rpush(gate, "payload")
-    assert waiter.result(timeout=30).json() == "payload"
-
-
-def test_children_are_result_handles(worker: CeleryWorker, run_php) -> None:
-    """Tasks a task started are its children (Celery's AsyncResult.children), as handles."""
-    got = run_php(
-        PHP_VIEW
-        + """
-$parent = $celery->sendTask('tasks.spawn', [3]);
-$value = $parent->get(timeout: 10.0);
-out(['value' => $value, 'children' => array_map(
-    fn ($child) => [get_debug_type($child), $child->get(timeout: 10.0)],
-    $parent->children(),
-)]);
-"""
-    ).json()
-
-    assert got == {"value": "spawned", "children": [["CeleryBridge\\Result\\AsyncResult", 6],
-                                                     ["CeleryBridge\\Result\\AsyncResult", 2]]}

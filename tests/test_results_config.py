@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import redis
 
-from harness import CeleryWorker, RedisServer, server_with_worker
+from harness import CeleryWorker, RedisServer, gate_key, server_with_worker
 
 BROKER_DB = 2
 BACKEND_DB = 3
@@ -117,7 +117,7 @@ try {
 
 
 def test_started_state_then_success(php, broker_db: redis.Redis) -> None:
-    gate = f"celerybridge:gate:{uuid.uuid4()}"
+    gate = gate_key()
     started = f"celerybridge:started:{uuid.uuid4()}"
     task_id = php(f"out($celery->sendTask('tasks.wait_for', ['{gate}', '{started}'])->id);")
     try:

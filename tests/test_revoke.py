@@ -22,7 +22,8 @@ import pytest
 import redis
 from celery import Celery
 
-from harness import CeleryWorker, Records, RedisServer, php_script, received_log, run_php_script
+from harness import CeleryWorker, Records, RedisServer, received_log
+from php_runner import php_script, run_php_script
 from versions import WorkerVersions
 from wire import differences, normalize, wait_for_meta
 

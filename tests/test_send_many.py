@@ -14,8 +14,8 @@ from collections import Counter
 
 import pytest
 
+from faults import FaultProxy
 from harness import CeleryWorker, Records, RedisServer
-from servers import FaultProxy
 
 CHUNK = 200
 

@@ -19,15 +19,8 @@ from typing import Any
 
 import pytest
 
-from harness import (
-    PHP_DIAGNOSTIC,
-    PHP_FLAGS,
-    REPO_ROOT,
-    CeleryWorker,
-    HarnessError,
-    RedisServer,
-    php_script,
-)
+from harness import REPO_ROOT, CeleryWorker, HarnessError, RedisServer
+from php_runner import PHP_DIAGNOSTIC, PHP_FLAGS, php_script
 from servers import MultiRedis, SentinelSetup, TlsFiles, make_tls_files, sentinel_config, sentinel_urls
 
 CLIENTS = ("phpredis", "predis")

@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 
+from faults import FaultProxy, FullBacklogServer, HangUpPort, SilentServer
 from harness import CeleryWorker, Records, RedisServer
-from servers import FaultProxy, FullBacklogServer, HangUpPort, SilentServer, wait_until
+from servers import wait_until
 
 # Publishes CB_PHASES[i] tasks per phase, waiting for "go" between phases; one line per attempt.
 PHP_STREAM = """

@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 import pytest
 
-from harness import REPO_ROOT, run_php_script
+from harness import REPO_ROOT
+from php_runner import run_php_script
 from servers import MultiRedis
 
 SCRIPT = REPO_ROOT / "tests" / "php" / "secret_leaks.php"
