@@ -6,6 +6,7 @@ namespace CeleryBridge\Tests\Unit\Canvas;
 
 use CeleryBridge\Canvas\Canvas;
 use CeleryBridge\Canvas\CanvasPlanner;
+use CeleryBridge\Canvas\CanvasSteps;
 use CeleryBridge\Canvas\Chain;
 use CeleryBridge\Canvas\Chord;
 use CeleryBridge\Canvas\Group;
@@ -283,20 +284,18 @@ final class CanvasPlannerTest extends TestCase
 
     public function testChordSizeCountsAsCeleryDoes(): void
     {
-        $planner = $this->planner();
-
-        self::assertSame(1, $planner->chordSize(self::sig('tasks.a')));
-        self::assertSame(3, $planner->chordSize(new Group(self::sig('a'), new Group(self::sig('b'), self::sig('c')))));
-        self::assertSame(2, $planner->chordSize(new Chain(self::sig('a'), new Group(self::sig('b'), self::sig('c')))));
-        self::assertSame(1, $planner->chordSize(new Chord([self::sig('a'), self::sig('b')], self::sig('x'))));
+        self::assertSame(1, CanvasSteps::chordSize(self::sig('tasks.a')));
+        self::assertSame(3, CanvasSteps::chordSize(new Group(self::sig('a'), new Group(self::sig('b'), self::sig('c')))));
+        self::assertSame(2, CanvasSteps::chordSize(new Chain(self::sig('a'), new Group(self::sig('b'), self::sig('c')))));
+        self::assertSame(1, CanvasSteps::chordSize(new Chord([self::sig('a'), self::sig('b')], self::sig('x'))));
         $chain = new Chain(self::sig('a'), self::sig('b'));
         $mixed = new Group($chain, new Chord([self::sig('c')], self::sig('x')), self::sig('d'), self::sig('e'));
-        self::assertSame(4, $planner->chordSize($mixed));
+        self::assertSame(4, CanvasSteps::chordSize($mixed));
     }
 
     public function testChainStepsAreNormalizedLikeCeleryDoes(): void
     {
-        $steps = $this->planner()->steps(new Chain(
+        $steps = CanvasSteps::of(new Chain(
             new Chain(self::sig('a'), self::sig('b')),
             new Group(self::sig('c')),
             new Chord([self::sig('d')], new Group(self::sig('e'))),
