@@ -17,12 +17,12 @@ use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\InvalidCanvas;
-use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Exception\PublishOutcomeUnknown;
 use CeleryBridge\Wire\BodyEncoder;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\OutgoingTask;
+use CeleryBridge\Message\PublishHooks;
 use CeleryBridge\Message\TaskSentEvent;
 use CeleryBridge\Wire\Uuid;
 use CeleryBridge\Result\AsyncResult;
@@ -40,10 +40,6 @@ final class CanvasSender
 {
     private ?MessageBuilder $builder = null;
     private ?CanvasPlanner $planner = null;
-    /** @var list<callable(OutgoingTask): ?array<string, mixed>> see CeleryClient::beforePublish() */
-    private array $beforePublish = [];
-    /** @var list<callable(OutgoingTask): mixed> see CeleryClient::afterPublish() */
-    private array $afterPublish = [];
     /** Lamport clock of this client's task-sent events. */
     private int $eventClock = 0;
     /** Whether chord counters go in the broker's transaction (the backend is the same database). */
@@ -66,40 +62,11 @@ final class CanvasSender
         private readonly string $origin,
         private readonly string $replyTo,
         private readonly ?LoggerInterface $logger,
+        private readonly PublishHooks $hooks,
         private readonly \Closure $plainEnvelope,
         private readonly \Closure $newResult,
         private readonly \Closure $sentTo,
     ) {
-    }
-
-    /** @param callable(OutgoingTask): (array<string, mixed>|null) $hook */
-    public function addBeforePublish(callable $hook): void
-    {
-        $this->beforePublish[] = $hook;
-    }
-
-    /** @param callable(OutgoingTask): mixed $hook */
-    public function addAfterPublish(callable $hook): void
-    {
-        $this->afterPublish[] = $hook;
-    }
-
-    /** Whether hooks add headers: the template has no place for them. */
-    public function hasBeforePublish(): bool
-    {
-        return $this->beforePublish !== [];
-    }
-
-    /**
-     * After a template-path publish: what the after-publish hooks see.
-     *
-     * @param array{string, string, string, string, int} $plain what plainEnvelope returned
-     */
-    public function publishedPlain(string $name, array $plain): void
-    {
-        if ($this->afterPublish !== []) {
-            $this->announce(self::plainOutgoing($name, $plain));
-        }
     }
 
     private function builder(): MessageBuilder
@@ -191,8 +158,8 @@ final class CanvasSender
                 [$taskId, $envelope, $list, $queue] = $plain;
                 $chunk->writes[] = ['LPUSH', $list, $envelope];
                 $chunk->taskIds[] = $taskId;
-                if ($this->logger !== null || $this->afterPublish !== []) {
-                    $chunk->described[] = self::plainOutgoing($canvas->task, $plain);
+                if ($this->logger !== null || $this->hooks->hasAfter()) {
+                    $chunk->described[] = OutgoingTask::plain($taskId, $canvas->task, $queue, $plain[4]);
                 }
                 return ($this->sentTo)(($this->newResult)($taskId, null), $queue);
             }
@@ -218,12 +185,14 @@ final class CanvasSender
                 throw InvalidCanvas::chainWithProtocolOne();
             }
             $delivery = $this->config->deliveryFor($task->signature->task, $task->signature->options);
-            $outgoing = $this->logger === null && $this->beforePublish === [] && $this->afterPublish === []
+            $outgoing = $this->logger === null && !$this->hooks->hasBefore() && !$this->hooks->hasAfter()
                 ? null
                 : $this->outgoing($task->signature, $task->taskId, $delivery);
-            $signature = $outgoing === null || $this->beforePublish === []
+            $added = $outgoing === null ? [] : $this->hooks->headersFor($outgoing);
+            // The hooks' headers win over the "headers" option.
+            $signature = $added === []
                 ? $task->signature
-                : $this->withHookHeaders($task->signature, $outgoing);
+                : $task->signature->withOptions(['headers' => array_merge($outgoing->headers, $added)]);
             $message = $this->builder()->build(
                 $signature,
                 $task->taskId,
@@ -246,7 +215,7 @@ final class CanvasSender
                 )];
             }
             $chunk->taskIds[] = $task->taskId;
-            if ($this->logger !== null || $this->afterPublish !== []) {
+            if ($this->logger !== null || $this->hooks->hasAfter()) {
                 $chunk->described[] = $outgoing;
             }
         }
@@ -322,9 +291,7 @@ final class CanvasSender
     {
         foreach ($chunk->described as $task) {
             $this->logger?->debug(CeleryClient::PUBLISHED, ['task_id' => $task->id, 'task' => $task->name, 'queue' => $task->queue]);
-            if ($this->afterPublish !== []) {
-                $this->announce($task);
-            }
+            $this->hooks->announce($task, $this->logger);
         }
     }
 
@@ -346,60 +313,6 @@ final class CanvasSender
             $options->parentId,
             is_array($headers) ? $headers : [],
         );
-    }
-
-    /**
-     * The signature with the headers the before-publish hooks return laid over its own.
-     *
-     * @throws CeleryBridgeException
-     */
-    private function withHookHeaders(Signature $signature, OutgoingTask $task): Signature
-    {
-        $added = [];
-        foreach ($this->beforePublish as $hook) {
-            $headers = $hook($task);
-            if ($headers === null || $headers === []) {
-                continue;
-            }
-            if (!is_array($headers) || array_is_list($headers)) {
-                throw InvalidOption::invalid('headers', $headers, 'a before-publish hook must return an array of '
-                    . 'header name => value, or null.');
-            }
-            $added = array_merge($added, $headers);
-        }
-        return $added === [] ? $signature : $signature->withOptions(['headers' => array_merge($task->headers, $added)]);
-    }
-
-    /**
-     * A task of the template path as the hooks see it: no options, so no exchange, custom headers
-     * or parents.
-     *
-     * @param array{string, string, string, string, int} $plain what plainEnvelope() returned
-     */
-    private static function plainOutgoing(string $name, array $plain): OutgoingTask
-    {
-        [$taskId, , , $queue, $priority] = $plain;
-        return new OutgoingTask($taskId, $name, $queue, '', $queue, $priority, $taskId);
-    }
-
-    /**
-     * Calls the after-publish hooks; a failing hook is reported, never thrown (the task is queued).
-     */
-    private function announce(OutgoingTask $task): void
-    {
-        foreach ($this->afterPublish as $hook) {
-            try {
-                $hook($task);
-            } catch (\Throwable $e) {
-                $message = 'CeleryBridge: an after-publish hook failed for task {task_id}: {error}';
-                $context = ['task_id' => $task->id, 'task' => $task->name, 'error' => $e->getMessage(), 'exception' => $e];
-                if ($this->logger !== null) {
-                    $this->logger->error($message, $context);
-                } else {
-                    trigger_error(strtr($message, ['{task_id}' => $task->id, '{error}' => $e->getMessage()]), E_USER_WARNING);
-                }
-            }
-        }
     }
 
     /**

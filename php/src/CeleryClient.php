@@ -23,6 +23,7 @@ use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Exception\PublishOutcomeUnknown;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\OutgoingTask;
+use CeleryBridge\Message\PublishHooks;
 use CeleryBridge\Message\PlainTaskEncoder;
 use CeleryBridge\Message\TaskOptions;
 use CeleryBridge\Wire\Uuid;
@@ -71,6 +72,8 @@ final class CeleryClient
     private array $plainRoutes = [];
     /** The general path (canvases, options, hooks): made on first use, see sender(). */
     private ?CanvasSender $sender = null;
+    /** Made when the first hook is added (or with the sender). */
+    private ?PublishHooks $hooks = null;
 
     /**
      * @param string|object|null $broker a Celery broker_url (redis://...) or a connected client;
@@ -148,7 +151,9 @@ final class CeleryClient
             throw $this->sender()->logged($e->duringPublish([$taskId], [], $taskId));
         }
         $this->logger?->debug(self::PUBLISHED, ['task_id' => $taskId, 'task' => $name, 'queue' => $queue]);
-        $this->sender?->publishedPlain($name, $plain);
+        if ($this->hooks?->hasAfter()) {
+            $this->hooks->announce(OutgoingTask::plain($taskId, $name, $queue, $plain[4]), $this->logger);
+        }
         return $this->sentTo($this->newResult($taskId, null), $queue);
     }
 
@@ -164,7 +169,7 @@ final class CeleryClient
      */
     public function beforePublish(callable $hook): void
     {
-        $this->sender()->addBeforePublish($hook);
+        $this->hooks()->addBefore($hook);
     }
 
     /**
@@ -177,7 +182,7 @@ final class CeleryClient
      */
     public function afterPublish(callable $hook): void
     {
-        $this->sender()->addAfterPublish($hook);
+        $this->hooks()->addAfter($hook);
     }
 
     /**
@@ -226,6 +231,11 @@ final class CeleryClient
      * The general publish path, made on first use: a script that only sends tasks without
      * options never loads it (nor the canvas planner and the message builder).
      */
+    private function hooks(): PublishHooks
+    {
+        return $this->hooks ??= new PublishHooks();
+    }
+
     private function sender(): CanvasSender
     {
         return $this->sender ??= new CanvasSender(
@@ -238,6 +248,7 @@ final class CeleryClient
             $this->origin,
             $this->replyTo,
             $this->logger,
+            $this->hooks(),
             $this->plainEnvelope(...),
             $this->newResult(...),
             $this->sentTo(...),
@@ -255,7 +266,7 @@ final class CeleryClient
      */
     private function plainEnvelope(string $name, array $args, array $kwargs): ?array
     {
-        if ($this->plainEncoder === null || $this->config->sendSentEvent || $this->sender?->hasBeforePublish()) {
+        if ($this->plainEncoder === null || $this->config->sendSentEvent || $this->hooks?->hasBefore()) {
             // The template writes no task-sent event and has no place for the headers hooks add:
             // the general path does both.
             return null;

@@ -26,4 +26,13 @@ final class OutgoingTask
         public readonly array $headers = [],
     ) {
     }
+
+    /**
+     * A task sent by name without options (CeleryClient's template path): no exchange, custom
+     * headers or parents.
+     */
+    public static function plain(string $id, string $name, string $queue, int $priority): self
+    {
+        return new self($id, $name, $queue, '', $queue, $priority, $id);
+    }
 }
