@@ -86,7 +86,7 @@ REDIS = [
 AREAS = {
     "publish": ["tests/test_smoke.py", "tests/test_publish_options.py", "tests/test_routing.py",
                 "tests/test_priority.py", "tests/test_serializers.py", "tests/test_hostile_input.py"],
-    "results": ["tests/test_results.py"],
+    "results": ["tests/test_results.py", "tests/test_result_handles.py"],
     "canvas": ["tests/test_canvas.py", "tests/test_canvas_callbacks.py"],
     "revoke": ["tests/test_revoke.py"],
 }

@@ -18,15 +18,15 @@ use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\InvalidCanvas;
 use CeleryBridge\Exception\PublishOutcomeUnknown;
-use CeleryBridge\Wire\BodyEncoder;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\OutgoingTask;
 use CeleryBridge\Message\PublishHooks;
 use CeleryBridge\Message\TaskSentEvent;
-use CeleryBridge\Wire\Uuid;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
+use CeleryBridge\Wire\BodyEncoder;
+use CeleryBridge\Wire\Uuid;
 use Psr\Log\LoggerInterface;
 
 /**
@@ -48,6 +48,7 @@ final class CanvasSender
     /**
      * @param \Closure(string, list<mixed>, array<array-key, mixed>): ?array{string, string, string, string, int} $plainEnvelope
      *        CeleryClient's template path, for the Signatures that fit it
+     * @param \Closure(): WorkerControl $control CeleryClient::control(), for group results and events
      * @param \Closure(string, AsyncResult|GroupResult|null): AsyncResult $newResult
      * @param \Closure(AsyncResult, string): AsyncResult $sentTo
      */
@@ -57,7 +58,6 @@ final class CanvasSender
         private readonly RedisBroker $broker,
         private readonly RedisConnection $brokerConnection,
         private readonly ?RedisResultBackend $resultBackend,
-        /** @var \Closure(): WorkerControl */
         private readonly \Closure $control,
         private readonly string $origin,
         private readonly string $replyTo,
@@ -102,8 +102,9 @@ final class CanvasSender
     }
 
     /**
-     * CeleryClient::sendMany(): every message built first, then chunks of about CeleryClient::CHUNK messages,
-     * each one MULTI/EXEC; the failure contract is the one CeleryClient::sendMany() documents.
+     * CeleryClient::sendMany(): every message built first, then chunks of about
+     * CeleryClient::CHUNK messages, each one MULTI/EXEC; the failure contract is the one
+     * CeleryClient::sendMany() documents.
      *
      * @param iterable<Canvas> $canvases
      * @param array<string, mixed> $options

@@ -23,14 +23,14 @@ use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Exception\PublishOutcomeUnknown;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\OutgoingTask;
-use CeleryBridge\Message\PublishHooks;
 use CeleryBridge\Message\PlainTaskEncoder;
+use CeleryBridge\Message\PublishHooks;
 use CeleryBridge\Message\TaskOptions;
-use CeleryBridge\Wire\Uuid;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
 use CeleryBridge\Result\ResultSet;
 use CeleryBridge\Result\ResultTuple;
+use CeleryBridge\Wire\Uuid;
 use Psr\Log\LoggerInterface;
 
 /**
@@ -227,15 +227,15 @@ final class CeleryClient
         return $this->sender()->sendMany($canvases, $options);
     }
 
-    /**
-     * The general publish path, made on first use: a script that only sends tasks without
-     * options never loads it (nor the canvas planner and the message builder).
-     */
     private function hooks(): PublishHooks
     {
         return $this->hooks ??= new PublishHooks();
     }
 
+    /**
+     * The general publish path, made on first use: a script that only sends tasks without
+     * options never loads it (nor the canvas planner and the message builder).
+     */
     private function sender(): CanvasSender
     {
         return $this->sender ??= new CanvasSender(

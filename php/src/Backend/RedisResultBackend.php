@@ -12,11 +12,11 @@ use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Exception\InvalidTimeout;
 use CeleryBridge\Exception\ResultTimeout;
 use CeleryBridge\Exception\ResultTooLarge;
-use CeleryBridge\Wire\KombuJson;
-use CeleryBridge\Wire\KombuJsonDecoder;
 use CeleryBridge\Result\ResultMeta;
 use CeleryBridge\Result\ResultStore;
 use CeleryBridge\Result\State;
+use CeleryBridge\Wire\KombuJson;
+use CeleryBridge\Wire\KombuJsonDecoder;
 
 /**
  * Celery's Redis result backend, reading side: `celery-task-meta-<id>` keys and their channels.

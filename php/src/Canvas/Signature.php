@@ -6,11 +6,11 @@ namespace CeleryBridge\Canvas;
 
 use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Exception\InvalidTaskArgument;
-use CeleryBridge\Wire\KombuJson;
-use CeleryBridge\Wire\KombuMarker;
 use CeleryBridge\Message\Embeddable;
 use CeleryBridge\Message\TaskCall;
 use CeleryBridge\Message\TaskOptions;
+use CeleryBridge\Wire\KombuJson;
+use CeleryBridge\Wire\KombuMarker;
 
 /**
  * One task call: name, arguments and apply_async options (Celery's signature / `.s()`).

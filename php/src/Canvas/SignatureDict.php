@@ -5,8 +5,8 @@ declare(strict_types=1);
 namespace CeleryBridge\Canvas;
 
 use CeleryBridge\Message\Embeddable;
-use CeleryBridge\Wire\KombuJson;
 use CeleryBridge\Message\TaskOptions;
+use CeleryBridge\Wire\KombuJson;
 
 /**
  * Celery's signature dict, the form in which canvas parts travel inside messages.

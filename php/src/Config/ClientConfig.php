@@ -8,10 +8,10 @@ use CeleryBridge\Broker\QueueKeys;
 use CeleryBridge\Broker\TaskRouter;
 use CeleryBridge\Connection\ConnectionOptions;
 use CeleryBridge\Exception\InvalidConfiguration;
-use CeleryBridge\Wire\BodyEncoder;
-use CeleryBridge\Wire\Compression;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\TaskOptions;
+use CeleryBridge\Wire\BodyEncoder;
+use CeleryBridge\Wire\Compression;
 
 /**
  * The client's settings, under Celery's setting names, so a celeryconfig can be copied over.

@@ -133,7 +133,9 @@ final class ConnectionOptions
         };
 
         // Only a sentinel setup has these: other clients never load SentinelOptions.
-        $sentinel = isset($transport['master_name']) || isset($transport['min_other_sentinels']) || isset($transport['sentinel_kwargs'])
+        $sentinel = isset($transport['master_name'])
+            || isset($transport['min_other_sentinels'])
+            || isset($transport['sentinel_kwargs'])
             ? SentinelOptions::fromTransport($transport, $transportKey)
             : null;
 
@@ -171,7 +173,6 @@ final class ConnectionOptions
         return $this->role === Dsn::BACKEND ? self::DEFAULT_BACKEND_READ_TIMEOUT : self::DEFAULT_READ_TIMEOUT;
     }
 
-
     /**
      * @param array<mixed> $transport
      */
@@ -186,6 +187,8 @@ final class ConnectionOptions
     }
 
     /**
+     * A number of seconds > 0 from a settings array, or null when absent (also SentinelOptions').
+     *
      * @param array<mixed> $from
      */
     public static function seconds(#[\SensitiveParameter] array $from, string $key, ?string $inside = null): ?float

@@ -6,10 +6,10 @@ namespace CeleryBridge\Message;
 
 use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Exception\InvalidTaskArgument;
-use CeleryBridge\Wire\KombuJson;
-use CeleryBridge\Wire\PythonTime;
 use CeleryBridge\Wire\BodyEncoder;
 use CeleryBridge\Wire\Compression;
+use CeleryBridge\Wire\KombuJson;
+use CeleryBridge\Wire\PythonTime;
 
 /**
  * Validated apply_async options, under Celery's own names.

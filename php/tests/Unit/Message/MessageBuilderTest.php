@@ -5,10 +5,10 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Message;
 
 use CeleryBridge\Canvas\Signature;
-use CeleryBridge\Wire\BodyEncoder;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\TaskMessage;
+use CeleryBridge\Wire\BodyEncoder;
 use PHPUnit\Framework\TestCase;
 
 final class MessageBuilderTest extends TestCase

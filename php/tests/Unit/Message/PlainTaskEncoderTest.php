@@ -5,11 +5,11 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Message;
 
 use CeleryBridge\Canvas\Signature;
-use CeleryBridge\Wire\BodyEncoder;
 use CeleryBridge\Message\Delivery;
-use CeleryBridge\Wire\KombuJson;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\PlainTaskEncoder;
+use CeleryBridge\Wire\BodyEncoder;
+use CeleryBridge\Wire\KombuJson;
 use PHPUnit\Framework\TestCase;
 
 /**
