@@ -42,8 +42,7 @@ final class ClientConfig
     ];
 
     /**
-     * @param array<string, mixed> $brokerTransportOptions
-     * @param array<string, mixed> $backendTransportOptions
+     * @param array<string, mixed> $backendTransportOptions result_backend_transport_options (RedisResultBackend::fromOptions() reads them)
      * @param ConnectionOptions $brokerConnection the broker connection's settings, with the publish retry policy
      * @param ConnectionOptions $backendConnection the result backend connection's settings
      */
@@ -57,7 +56,6 @@ final class ClientConfig
         public readonly int $protocol,
         public readonly ?int $resultExpires,
         public readonly QueueKeys $queueKeys,
-        public readonly array $brokerTransportOptions,
         public readonly array $backendTransportOptions,
         public readonly string $controlExchange,
         public readonly ConnectionOptions $brokerConnection,
@@ -110,7 +108,6 @@ final class ClientConfig
             protocol: self::choice('task_protocol', $config['task_protocol'] ?? 2, [1, 2]),
             resultExpires: self::expires(array_key_exists('result_expires', $config) ? $config['result_expires'] : 86400),
             queueKeys: QueueKeys::fromTransportOptions($brokerOptions),
-            brokerTransportOptions: $brokerOptions,
             backendTransportOptions: $backendOptions,
             controlExchange: self::string('control_exchange', $config['control_exchange'] ?? 'celery'),
             // Each connection setting is checked once, here, for the role that reads it.
