@@ -11,12 +11,12 @@ declare(strict_types=1);
 // worker's date_done (taken just before it writes the result) to PHP holding the value: what
 // the wait itself adds. Both are read from this machine's wall clock.
 //
-// It starts its own worker (the python_worker app, solo pool) on the given Redis and stops it at
-// the end; with BENCH_WORKER=external it uses the workers already running instead.
+// It needs a worker of the python_worker app on the given Redis: tests/run_with_worker.sh starts
+// one (solo pool) and stops it afterwards.
 //
-//   tests/run_with_redis.sh php bench/latency.php          (throwaway redis-server; `make bench`)
+//   tests/run_with_redis.sh tests/run_with_worker.sh php bench/latency.php     (`make bench`)
 //   CELERY_BROKER_URL=redis://127.0.0.1:6379/0 CELERY_RESULT_BACKEND=redis://127.0.0.1:6379/1 \
-//   BENCH_RUNS=200 php bench/latency.php
+//   BENCH_RUNS=200 php bench/latency.php                       (workers already running there)
 
 require __DIR__ . '/../vendor/autoload.php';
 
@@ -28,30 +28,6 @@ $runs = (int) (getenv('BENCH_RUNS') ?: 200);
 $jsonOut = getenv('BENCH_JSON') ?: null;
 
 $celery = new CeleryClient(broker: $broker, backend: $backend);
-
-if (getenv('BENCH_WORKER') !== 'external') {
-    $root = dirname(__DIR__);
-    $log = tempnam(sys_get_temp_dir(), 'celery-bridge-bench-worker');
-    $env = ['CELERY_BROKER_URL' => $broker, 'CELERY_RESULT_BACKEND' => $backend, 'CELERY_CONFIG_JSON' => null];
-    $worker = proc_open(
-        [$root . '/.venv/bin/python', '-m', 'celery', '-A', 'python_worker', 'worker', '--pool', 'solo',
-            '--loglevel', 'WARNING', '--hostname', 'bench@%h', '--without-gossip', '--without-mingle',
-            '--without-heartbeat'],
-        [0 => ['file', '/dev/null', 'r'], 1 => ['file', $log, 'a'], 2 => ['file', $log, 'a']],
-        $pipes,
-        $root,
-        array_filter($env + getenv(), static fn ($v) => $v !== null),
-    );
-    if (!is_resource($worker)) {
-        fwrite(STDERR, "Cannot start the Celery worker.\n");
-        exit(1);
-    }
-    register_shutdown_function(static function () use ($worker, $log): void {
-        proc_terminate($worker);
-        proc_close($worker);
-        @unlink($log);
-    });
-}
 
 // The polling baselines read the key with their own phpredis client, as such clients do.
 $parts = parse_url($backend);
