@@ -6,6 +6,7 @@ namespace CeleryBridge;
 
 use CeleryBridge\Backend\RedisResultBackend;
 use CeleryBridge\Broker\PublishChunk;
+use CeleryBridge\Broker\QueueInspector;
 use CeleryBridge\Broker\RedisBroker;
 use CeleryBridge\Broker\RetryingPublisher;
 use CeleryBridge\Canvas\Canvas;
@@ -49,8 +50,7 @@ final class CanvasSender
      * @param \Closure(string, list<mixed>, array<array-key, mixed>): ?array{string, string, string, string, int} $plainEnvelope
      *        CeleryClient's template path, for the Signatures that fit it
      * @param \Closure(): WorkerControl $control CeleryClient::control(), for group results and events
-     * @param \Closure(string, AsyncResult|GroupResult|null): AsyncResult $newResult
-     * @param \Closure(AsyncResult, string): AsyncResult $sentTo
+     * @param \Closure(): QueueInspector $queues CeleryClient's, for the results' PENDING explanation
      */
     public function __construct(
         private readonly ClientConfig $config,
@@ -59,13 +59,12 @@ final class CanvasSender
         private readonly RedisConnection $brokerConnection,
         private readonly ?RedisResultBackend $resultBackend,
         private readonly \Closure $control,
+        private readonly \Closure $queues,
         private readonly string $origin,
         private readonly string $replyTo,
         private readonly ?LoggerInterface $logger,
         private readonly PublishHooks $hooks,
         private readonly \Closure $plainEnvelope,
-        private readonly \Closure $newResult,
-        private readonly \Closure $sentTo,
     ) {
     }
 
@@ -162,7 +161,7 @@ final class CanvasSender
                 if ($this->logger !== null || $this->hooks->hasAfter()) {
                     $chunk->described[] = OutgoingTask::plain($taskId, $canvas->task, $queue, $plain[4]);
                 }
-                return ($this->sentTo)(($this->newResult)($taskId, null), $queue);
+                return AsyncResult::sent($taskId, $this->resultBackend, $this->control, $this->queues, $queue);
             }
         }
         $canvas = $options === [] ? $canvas : $canvas->withOptions($options);
@@ -171,7 +170,8 @@ final class CanvasSender
         $this->planner ??= new CanvasPlanner(
             $this->replyTo,
             Uuid::v4(...),
-            $this->newResult,
+            fn (string $id, AsyncResult|GroupResult|null $parent): AsyncResult
+                => new AsyncResult($id, $this->resultBackend, $parent, $this->control),
             fn (string $id, array $results, AsyncResult|GroupResult|null $parent): GroupResult
                 => new GroupResult($id, $results, $parent, $this->control),
         );
@@ -227,7 +227,8 @@ final class CanvasSender
             if ($plan->tasks[0]->signature->options->ignoreResult === true) {
                 $plan->result->markIgnored();
             }
-            return ($this->sentTo)($plan->result, $delivery->queue);
+            $plan->result->explainPendingWith($this->queues, $delivery->queue, true);
+            return $plan->result;
         }
         return $plan->result;
     }

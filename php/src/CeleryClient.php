@@ -154,7 +154,7 @@ final class CeleryClient
         if ($this->hooks?->hasAfter()) {
             $this->hooks->announce(OutgoingTask::plain($taskId, $name, $queue, $plain[4]), $this->logger);
         }
-        return $this->sentTo($this->newResult($taskId, null), $queue);
+        return AsyncResult::sent($taskId, $this->resultBackend, $this->lazyControl, $this->lazyQueues, $queue);
     }
 
     /**
@@ -245,13 +245,12 @@ final class CeleryClient
             $this->brokerConnection,
             $this->resultBackend,
             $this->lazyControl,
+            $this->lazyQueues,
             $this->origin,
             $this->replyTo,
             $this->logger,
             $this->hooks(),
             $this->plainEnvelope(...),
-            $this->newResult(...),
-            $this->sentTo(...),
         );
     }
 
@@ -294,21 +293,6 @@ final class CeleryClient
             $this->plainRoutes[$name] = $route;
         }
         return $route;
-    }
-
-    private function newResult(string $id, AsyncResult|GroupResult|null $parent): AsyncResult
-    {
-        return new AsyncResult($id, $this->resultBackend, $parent, $this->lazyControl);
-    }
-
-    /**
-     * A get() that times out on this PENDING task looks at the queue it went to, and says
-     * whether the message still waits there or a worker took it without storing a result.
-     */
-    private function sentTo(AsyncResult $result, string $queue): AsyncResult
-    {
-        $result->explainPendingWith($this->lazyQueues, $queue, true);
-        return $result;
     }
 
     /**

@@ -34,7 +34,7 @@ final class AsyncResult
     private ?string $fingerprint = null;
 
     /** @var WorkerControl|(\Closure(): WorkerControl)|null */
-    private WorkerControl|\Closure|null $control = null;
+    private \Closure|WorkerControl|null $control = null;
 
     /** Sent with ignore_result: no result will ever be stored (Celery's AsyncResult.ignored). */
     private bool $ignored = false;
@@ -48,13 +48,15 @@ final class AsyncResult
      * @param AsyncResult|GroupResult|null $parent the previous step when this task is a chain step
      *        (a chord body's parent is the header's GroupResult), as Celery's AsyncResult.parent
      * @param WorkerControl|(\Closure(): WorkerControl)|null $control how revoke() reaches the
-     *        workers; a closure is called on first use (a client that never revokes never loads it)
+     *        workers; a closure is called on first use (a client that never revokes never loads it).
+     *        \Closure comes first in the declared type: PHP checks a union's classes in order, and
+     *        checking an unloaded WorkerControl first would look the class up on every result.
      */
     public function __construct(
         public readonly string $id,
         private ?ResultStore $backend = null,
         public readonly AsyncResult|GroupResult|null $parent = null,
-        WorkerControl|\Closure|null $control = null,
+        \Closure|WorkerControl|null $control = null,
     ) {
         $this->control = $control;
     }
@@ -344,6 +346,21 @@ final class AsyncResult
     public function markIgnored(): void
     {
         $this->ignored = true;
+    }
+
+    /**
+     * @internal a task the client has just sent to $queue: a get() that times out while it is
+     * PENDING looks there, and says whether the message still waits or a worker took it
+     * without storing a result
+     *
+     * @param \Closure(): WorkerControl $control
+     * @param \Closure(): QueueInspector $queues called only then
+     */
+    public static function sent(string $id, ?ResultStore $backend, \Closure $control, \Closure $queues, string $queue): self
+    {
+        $result = new self($id, $backend, null, $control);
+        [$result->queues, $result->queue, $result->sentThere] = [$queues, $queue, true];
+        return $result;
     }
 
     /**

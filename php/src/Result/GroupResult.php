@@ -39,7 +39,7 @@ final class GroupResult implements \Countable, \IteratorAggregate
         array $results,
         public readonly AsyncResult|GroupResult|null $parent = null,
         /** @var WorkerControl|(\Closure(): WorkerControl)|null */
-        private WorkerControl|\Closure|null $control = null,
+        private \Closure|WorkerControl|null $control = null,
     ) {
         $this->results = array_values($results);
     }

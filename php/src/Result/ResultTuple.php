@@ -26,7 +26,7 @@ final class ResultTuple
     public static function toResult(
         array $tuple,
         ?ResultStore $backend,
-        WorkerControl|\Closure|null $control,
+        \Closure|WorkerControl|null $control,
         string $of,
         int $depth = 0,
     ): AsyncResult|GroupResult {
