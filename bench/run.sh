@@ -20,7 +20,8 @@ echo "== bench/publish.php, unpinned"
 "$with_redis" php bench/publish.php
 echo
 echo "== bench/latency.php"
-"$with_redis" tests/run_with_worker.sh php bench/latency.php
+# The worker logs warnings only: its INFO lines would add to every round trip.
+WORKER_LOGLEVEL=WARNING "$with_redis" tests/run_with_worker.sh php bench/latency.php
 echo
 echo "== bench/coldstart.php"
 "$with_redis" php bench/coldstart.php
