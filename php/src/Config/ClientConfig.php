@@ -12,6 +12,7 @@ use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\TaskOptions;
 use CeleryBridge\Wire\BodyEncoder;
 use CeleryBridge\Wire\Compression;
+use CeleryBridge\Wire\PlainText;
 
 /**
  * The client's settings, under Celery's setting names, so a celeryconfig can be copied over.
@@ -23,10 +24,6 @@ final class ClientConfig
      * memory, which still fits the default memory_limit of 128M.
      */
     public const DEFAULT_RESULT_MAX_SIZE = 16777216;
-
-    /** ASCII control characters (checked with strcspn: a regular expression costs a fresh process its compile). */
-    private const CONTROL = "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"
-        . "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x7f";
 
     public const NAMES = [
         'task_default_queue', 'task_default_priority', 'task_routes', 'task_serializer', 'task_compression',
@@ -136,7 +133,7 @@ final class ClientConfig
 
     private static function string(string $name, mixed $value): string
     {
-        if (!is_string($value) || $value === '' || strcspn($value, self::CONTROL) !== strlen($value)) {
+        if (!is_string($value) || $value === '' || PlainText::hasControl($value)) {
             throw InvalidConfiguration::invalid($name, $value, 'expected a non-empty string without control characters.');
         }
         return $value;

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Connection;
 
 use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Wire\PlainText;
 
 /**
  * The connection settings of one connection (the broker's or the result backend's), read from
@@ -162,7 +163,7 @@ final class ConnectionOptions
     private static function clientName(array $transport, string $transportKey): ?string
     {
         $name = $transport['client_name'] ?? null;
-        if ($name !== null && (!is_string($name) || $name === '' || preg_match('/[\x00-\x20\x7f]/', $name) === 1)) {
+        if ($name !== null && (!is_string($name) || $name === '' || PlainText::hasControl($name, orSpace: true))) {
             throw InvalidConfiguration::invalid($transportKey . '[client_name]', $name, 'expected a name without spaces.');
         }
         return $name;

@@ -6,6 +6,7 @@ namespace CeleryBridge\Control;
 
 use CeleryBridge\Exception\InvalidControlCommand;
 use CeleryBridge\Wire\Envelope;
+use CeleryBridge\Wire\PlainText;
 
 /**
  * A remote control command as kombu's pidbox Mailbox publishes it (celery.app.control's
@@ -163,7 +164,7 @@ final class Broadcast
     {
         if (
             !is_string($taskId) || $taskId === '' || !mb_check_encoding($taskId, 'UTF-8')
-            || preg_match('/[\x00-\x1f\x7f]/', $taskId) === 1
+            || PlainText::hasControl($taskId)
         ) {
             throw InvalidControlCommand::invalid('task_id', $taskId, 'expected a task id: a non-empty UTF-8 string '
                 . 'without control characters.');

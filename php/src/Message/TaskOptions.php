@@ -9,6 +9,7 @@ use CeleryBridge\Exception\InvalidTaskArgument;
 use CeleryBridge\Wire\BodyEncoder;
 use CeleryBridge\Wire\Compression;
 use CeleryBridge\Wire\KombuJson;
+use CeleryBridge\Wire\PlainText;
 use CeleryBridge\Wire\PythonTime;
 
 /**
@@ -262,7 +263,7 @@ final class TaskOptions
 
     private static function isCleanText(mixed $value): bool
     {
-        return is_string($value) && mb_check_encoding($value, 'UTF-8') && preg_match('/[\x00-\x1f\x7f]/', $value) !== 1;
+        return is_string($value) && mb_check_encoding($value, 'UTF-8') && !PlainText::hasControl($value);
     }
 
     /**

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Message;
 
 use CeleryBridge\Exception\InvalidOption;
+use CeleryBridge\Wire\PlainText;
 
 /**
  * A trace to continue in the worker: the W3C trace context of the PHP span that sends a task,
@@ -47,7 +48,7 @@ final class TraceContext
                 . '"00-<32 lower-case hex trace id>-<16 hex span id>-<2 hex flags>", with non-zero ids.');
         }
         foreach (['tracestate' => $tracestate, 'baggage' => $baggage] as $name => $value) {
-            if ($value !== null && (!mb_check_encoding($value, 'UTF-8') || preg_match('/[\x00-\x1f\x7f]/', $value) === 1)) {
+            if ($value !== null && (!mb_check_encoding($value, 'UTF-8') || PlainText::hasControl($value))) {
                 throw InvalidOption::invalid($name, $value, 'expected a header value without control characters.');
             }
         }
