@@ -44,8 +44,8 @@ ENV_VARS = (SENTRY_DSN_ENV, SENTRY_ARGUMENTS_ENV, SENTRY_TRACES_ENV, SYSLOG_ENV,
 
 SCRUBBED = "[scrubbed: task arguments; set SENTRY_SEND_TASK_ARGUMENTS=1 to keep them]"
 
-# The consumer's records that quote a whole message, and which of their arguments is the body
-# (the headers after it carry argsrepr/kwargsrepr). Celery 5.x's consumer log templates.
+# The loggers whose records quote a whole message (its body, and headers carrying argsrepr and
+# kwargsrepr): Celery 5.x's consumer, e.g. for an unregistered task.
 _MESSAGE_QUOTING_LOGGERS = ("celery.worker.consumer",)
 
 # Marks the handlers this module made, so a second signal never adds another.

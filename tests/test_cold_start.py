@@ -1,0 +1,58 @@
+"""What a fresh PHP process that sends one task loads (issue 8's cold start): a sendTask()
+without options takes the template path, and everything else loads when first used. A class
+that joins this path by accident (a constant of another class, a type check, an eager
+constructor) makes every cron job and CLI script compile it."""
+
+from __future__ import annotations
+
+from harness import RedisServer
+
+QUEUE = "cold-start"
+
+LOADED = r"""
+$ours = static fn (): array => array_values(array_filter(
+    [...get_declared_classes(), ...get_declared_interfaces()],
+    static fn (string $class): bool => str_starts_with($class, 'CeleryBridge\\'),
+));
+$celery = new CeleryClient($brokerUrl, config: ['task_default_queue' => 'QUEUE']);
+$celery->sendTask('tasks.add', [1, 2]);
+$plain = $ours();
+$celery->sendTask('tasks.add', [1, 2], options: ['countdown' => 30]);
+echo json_encode(['plain' => $plain, 'general' => $ours()]);
+""".replace("QUEUE", QUEUE)
+
+# Loaded on first use only: the general publish path, hooks, remote control, queue inspection,
+# routing through named exchanges, other serializers, URL options, TLS, Sentinel, injected
+# clients, the setting tables, and kombu's general JSON encoder.
+ON_FIRST_USE = [
+    "CeleryBridge\\CanvasSender",
+    "CeleryBridge\\Canvas\\CanvasPlanner",
+    "CeleryBridge\\Canvas\\Signature",
+    "CeleryBridge\\Message\\MessageBuilder",
+    "CeleryBridge\\Message\\TaskOptions",
+    "CeleryBridge\\Message\\PublishHooks",
+    "CeleryBridge\\Control\\WorkerControl",
+    "CeleryBridge\\Broker\\QueueInspector",
+    "CeleryBridge\\Broker\\RedisBroker",
+    "CeleryBridge\\Wire\\BodyEncoder",
+    "CeleryBridge\\Wire\\KombuJson",
+    "CeleryBridge\\Connection\\DsnQuery",
+    "CeleryBridge\\Connection\\TlsOptions",
+    "CeleryBridge\\Connection\\SentinelMaster",
+    "CeleryBridge\\Connection\\SentinelOptions",
+    "CeleryBridge\\Connection\\InjectedClient",
+    "CeleryBridge\\Config\\TransportOptions",
+    "CeleryBridge\\Config\\ContentSettings",
+]
+
+
+def test_a_task_without_options_loads_only_the_template_path(run_php, redis_server: RedisServer) -> None:
+    try:
+        loaded = run_php(LOADED).json()
+    finally:
+        redis_server.client(0).delete(QUEUE)
+
+    assert "CeleryBridge\\Message\\PlainTaskEncoder" in loaded["plain"]
+    assert sorted(set(ON_FIRST_USE) & set(loaded["plain"])) == []
+    # The general path does load them: the check above sees a loaded class.
+    assert {"CeleryBridge\\CanvasSender", "CeleryBridge\\Message\\MessageBuilder"} <= set(loaded["general"])
