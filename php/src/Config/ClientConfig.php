@@ -104,20 +104,21 @@ final class ClientConfig
                 ? self::choice('task_compression', $config['task_compression'], Compression::NAMES) : null,
             protocol: self::choice('task_protocol', $config['task_protocol'] ?? 2, [1, 2]),
             resultExpires: self::expires(array_key_exists('result_expires', $config) ? $config['result_expires'] : 86400),
-            queueKeys: QueueKeys::fromTransportOptions($brokerOptions),
+            queueKeys: $brokerOptions === [] ? new QueueKeys() : TransportOptions::queueKeys($brokerOptions),
             backendTransportOptions: $backendOptions,
             controlExchange: self::string('control_exchange', $config['control_exchange'] ?? 'celery'),
-            // Each connection setting is checked once, here, for the role that reads it.
-            // (RetryPolicy checks the publish retry settings.)
+            // Each connection setting is checked once, here, for the role that reads it (with the
+            // publish retry settings). Empty transport options are left out: a client with no
+            // connection setting gets the defaults without loading ConnectionSettings.
             brokerConnection: ConnectionOptions::fromConfig(
-                ['broker_transport_options' => $brokerOptions] + array_intersect_key(
+                array_filter(['broker_transport_options' => $brokerOptions]) + array_intersect_key(
                     $config,
                     ['task_publish_retry' => true, 'task_publish_retry_policy' => true],
                 ) + $connection,
                 ConnectionOptions::BROKER,
             ),
             backendConnection: ConnectionOptions::fromConfig(
-                ['result_backend_transport_options' => $backendOptions] + $connection,
+                array_filter(['result_backend_transport_options' => $backendOptions]) + $connection,
                 ConnectionOptions::BACKEND,
             ),
             resultMaxSize: self::maxSize(
@@ -125,7 +126,7 @@ final class ClientConfig
             ),
             sendSentEvent: self::bool('task_send_sent_event', $config['task_send_sent_event'] ?? false),
             eventExchange: self::string('event_exchange', $config['event_exchange'] ?? 'celeryev'),
-            fanoutPrefix: self::fanoutPrefix($brokerOptions['fanout_prefix'] ?? true),
+            fanoutPrefix: $brokerOptions === [] ? true : TransportOptions::fanoutPrefix($brokerOptions),
             fanoutPatterns: (bool) ($brokerOptions['fanout_patterns'] ?? true),
         );
     }
@@ -192,19 +193,6 @@ final class ClientConfig
             throw InvalidConfiguration::invalid($name, $url, 'expected a URL string, e.g. "redis://localhost:6379/0".');
         }
         return $url;
-    }
-
-
-    private static function fanoutPrefix(mixed $value): bool|string
-    {
-        if (!is_bool($value) && !is_string($value)) {
-            throw InvalidConfiguration::invalid(
-                'broker_transport_options.fanout_prefix',
-                $value,
-                'expected true (kombu\'s default "/{db}."), false (no prefix, as kombu 3) or a prefix string.',
-            );
-        }
-        return $value;
     }
 
     private static function priority(mixed $value): ?int

@@ -4,11 +4,13 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Config;
 
+use CeleryBridge\Broker\QueueKeys;
 use CeleryBridge\Exception\InvalidConfiguration;
 
 /**
  * broker_transport_options and result_backend_transport_options: an array of the names kombu
- * and Celery's Redis backend know. ClientConfig loads this only when either is given.
+ * and Celery's Redis backend know, and what the broker's options change for a publisher (its
+ * queue lists, the fanout prefix). ClientConfig loads this only when either is given.
  *
  * @internal
  */
@@ -66,6 +68,55 @@ final class TransportOptions
             if (!in_array($key, $known, true)) {
                 throw InvalidConfiguration::unknown("$name.$key", array_map(static fn ($k) => "$name.$k", $known));
             }
+        }
+        return $value;
+    }
+
+    /**
+     * priority_steps, sep and global_keyprefix: the lists task messages go to (QueueKeys).
+     *
+     * @param array<string, mixed> $transportOptions broker_transport_options
+     * @throws InvalidConfiguration
+     */
+    public static function queueKeys(array $transportOptions): QueueKeys
+    {
+        $name = 'broker_transport_options.priority_steps';
+        $steps = $transportOptions['priority_steps'] ?? QueueKeys::DEFAULT_STEPS;
+        if (!is_array($steps) || $steps === [] || !array_is_list($steps)) {
+            throw InvalidConfiguration::invalid($name, $steps, 'expected a list of integers, e.g. [0, 3, 6, 9].');
+        }
+        foreach ($steps as $i => $step) {
+            if (!is_int($step) || $step < 0 || $step > 9 || ($i > 0 && $step <= $steps[$i - 1])) {
+                throw InvalidConfiguration::invalid($name, $steps, 'expected ascending integers from 0 to 9, e.g. [0, 3, 6, 9].');
+            }
+        }
+        $sep = $transportOptions['sep'] ?? QueueKeys::DEFAULT_SEP;
+        if (!is_string($sep) || $sep === '') {
+            throw InvalidConfiguration::invalid('broker_transport_options.sep', $sep, 'expected a non-empty string '
+                . '(kombu\'s default is "\x06\x16").');
+        }
+        $prefix = $transportOptions['global_keyprefix'] ?? '';
+        if (!is_string($prefix)) {
+            throw InvalidConfiguration::invalid('broker_transport_options.global_keyprefix', $prefix, 'expected a string.');
+        }
+        return new QueueKeys($steps, $sep, $prefix);
+    }
+
+    /**
+     * fanout_prefix: true = "/{db}." (kombu's default), false = none, or a custom prefix.
+     *
+     * @param array<string, mixed> $transportOptions broker_transport_options
+     * @throws InvalidConfiguration
+     */
+    public static function fanoutPrefix(array $transportOptions): bool|string
+    {
+        $value = $transportOptions['fanout_prefix'] ?? true;
+        if (!is_bool($value) && !is_string($value)) {
+            throw InvalidConfiguration::invalid(
+                'broker_transport_options.fanout_prefix',
+                $value,
+                'expected true (kombu\'s default "/{db}."), false (no prefix, as kombu 3) or a prefix string.',
+            );
         }
         return $value;
     }

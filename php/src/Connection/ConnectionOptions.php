@@ -5,7 +5,6 @@ declare(strict_types=1);
 namespace CeleryBridge\Connection;
 
 use CeleryBridge\Exception\InvalidConfiguration;
-use CeleryBridge\Wire\PlainText;
 
 /**
  * The connection settings of one connection (the broker's or the result backend's), read from
@@ -67,7 +66,10 @@ final class ConnectionOptions
         'task_publish_timeout',
     ];
 
-    private function __construct(
+    /**
+     * @internal made by defaults() and ConnectionSettings::read(), which check the values
+     */
+    public function __construct(
         public readonly string $role,
         public readonly string $client,
         public readonly ?float $connectTimeout,
@@ -82,9 +84,23 @@ final class ConnectionOptions
     ) {
     }
 
+    /**
+     * Celery's defaults for this role: what a client without connection settings gets.
+     */
     public static function defaults(string $role = Dsn::BROKER): self
     {
-        return self::fromConfig([], $role);
+        $backend = $role === Dsn::BACKEND;
+        return new self(
+            $role,
+            self::CLIENT_AUTO,
+            null,
+            null,
+            false,
+            null,
+            null,
+            $backend ? RetryPolicy::never() : RetryPolicy::celeryDefault(),
+            self::DEFAULT_HEALTH_CHECK_INTERVAL,
+        );
     }
 
     /**
@@ -94,114 +110,12 @@ final class ConnectionOptions
      */
     public static function fromConfig(#[\SensitiveParameter] array $config, string $role = Dsn::BROKER): self
     {
-        foreach (array_keys($config) as $key) {
-            if (!in_array($key, self::KEYS, true)) {
-                throw InvalidConfiguration::unknown((string) $key, self::KEYS);
-            }
-        }
-        $backend = $role === Dsn::BACKEND;
-        $transportKey = $backend ? 'result_backend_transport_options' : 'broker_transport_options';
-        $transport = $config[$transportKey] ?? [];
-        if (!is_array($transport)) {
-            throw InvalidConfiguration::invalid($transportKey, $transport, 'expected an array.');
-        }
-
-        $client = $config['redis_client'] ?? self::CLIENT_AUTO;
-        if (!in_array($client, [self::CLIENT_AUTO, self::CLIENT_PHPREDIS, self::CLIENT_PREDIS], true)) {
-            throw InvalidConfiguration::invalid('redis_client', $client, "expected 'auto', 'phpredis' or 'predis'.");
-        }
-        $persistent = $config['redis_persistent'] ?? false;
-        if (!is_bool($persistent)) {
-            throw InvalidConfiguration::invalid('redis_persistent', $persistent, 'expected true or false.');
-        }
-
-        if ($backend) {
-            $connectTimeout = self::seconds($config, 'redis_socket_connect_timeout');
-            $readTimeout = self::seconds($config, 'redis_socket_timeout');
-        } else {
-            $connectTimeout = self::seconds($transport, 'socket_connect_timeout', $transportKey)
-                ?? self::seconds($config, 'broker_connection_timeout');
-            $readTimeout = self::seconds($transport, 'socket_timeout', $transportKey);
-        }
-
-        $sslKey = $backend ? 'redis_backend_use_ssl' : 'broker_use_ssl';
-        $ssl = $config[$sslKey] ?? null;
-        $tls = match (true) {
-            $ssl === null, $ssl === false, $ssl === [] => null,
-            $ssl === true => TlsOptions::none()->withCertReqs(TlsOptions::REQUIRED),
-            is_array($ssl) => TlsOptions::fromArray($ssl, $sslKey),
-            default => throw InvalidConfiguration::invalid($sslKey, $ssl, 'expected an array of ssl_* options (as in Celery) or true.'),
-        };
-
-        // Only a sentinel setup has these: other clients never load SentinelOptions.
-        $sentinel = isset($transport['master_name'])
-            || isset($transport['min_other_sentinels'])
-            || isset($transport['sentinel_kwargs'])
-            ? SentinelOptions::fromTransport($transport, $transportKey)
-            : null;
-
-        return new self(
-            $role,
-            $client,
-            $connectTimeout,
-            $readTimeout,
-            $persistent,
-            $tls,
-            $sentinel,
-            $backend ? RetryPolicy::never() : RetryPolicy::fromConfig($config),
-            self::interval($transport, $transportKey),
-            self::clientName($transport, $transportKey),
-        );
-    }
-
-    /**
-     * kombu's client_name transport option: CLIENT SETNAME on each connection, so that CLIENT
-     * LIST shows which application holds it. Redis refuses spaces and control characters.
-     *
-     * @param array<mixed> $transport
-     */
-    private static function clientName(array $transport, string $transportKey): ?string
-    {
-        $name = $transport['client_name'] ?? null;
-        if ($name !== null && (!is_string($name) || $name === '' || PlainText::hasControl($name, orSpace: true))) {
-            throw InvalidConfiguration::invalid($transportKey . '[client_name]', $name, 'expected a name without spaces.');
-        }
-        return $name;
+        // A client without connection settings (the common one) never loads their reader.
+        return $config === [] ? self::defaults($role) : ConnectionSettings::read($config, $role);
     }
 
     public function defaultReadTimeout(): float
     {
         return $this->role === Dsn::BACKEND ? self::DEFAULT_BACKEND_READ_TIMEOUT : self::DEFAULT_READ_TIMEOUT;
-    }
-
-    /**
-     * @param array<mixed> $transport
-     */
-    private static function interval(#[\SensitiveParameter] array $transport, string $transportKey): float
-    {
-        $value = $transport['health_check_interval'] ?? self::DEFAULT_HEALTH_CHECK_INTERVAL;
-        if ((!is_int($value) && !is_float($value)) || $value < 0 || !is_finite((float) $value)) {
-            $name = $transportKey . '[health_check_interval]';
-            throw InvalidConfiguration::invalid($name, $value, 'expected a number of seconds >= 0 (0: check before every publish).');
-        }
-        return (float) $value;
-    }
-
-    /**
-     * A number of seconds > 0 from a settings array, or null when absent (also SentinelOptions').
-     *
-     * @param array<mixed> $from
-     */
-    public static function seconds(#[\SensitiveParameter] array $from, string $key, ?string $inside = null): ?float
-    {
-        if (!isset($from[$key])) {
-            return null;
-        }
-        $value = $from[$key];
-        if ((!is_int($value) && !is_float($value)) || $value <= 0 || !is_finite((float) $value)) {
-            $name = $inside === null ? $key : sprintf('%s[%s]', $inside, $key);
-            throw InvalidConfiguration::invalid($name, $value, 'expected a number of seconds > 0.');
-        }
-        return (float) $value;
     }
 }

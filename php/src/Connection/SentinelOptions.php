@@ -68,8 +68,8 @@ final class SentinelOptions
             $minOther,
             $sentinelKwargs['username'] ?? null,
             $sentinelKwargs['password'] ?? null,
-            ConnectionOptions::seconds($sentinelKwargs, 'socket_connect_timeout', $transportKey . '[sentinel_kwargs]'),
-            ConnectionOptions::seconds($sentinelKwargs, 'socket_timeout', $transportKey . '[sentinel_kwargs]'),
+            ConnectionSettings::seconds($sentinelKwargs, 'socket_connect_timeout', $transportKey . '[sentinel_kwargs]'),
+            ConnectionSettings::seconds($sentinelKwargs, 'socket_timeout', $transportKey . '[sentinel_kwargs]'),
         );
     }
 

@@ -6,6 +6,7 @@ namespace CeleryBridge\Tests\Unit\Broker;
 
 use CeleryBridge\Broker\QueueInspector;
 use CeleryBridge\Broker\QueueKeys;
+use CeleryBridge\Config\TransportOptions;
 use CeleryBridge\Connection\RedisConnection;
 use PHPUnit\Framework\TestCase;
 
@@ -37,7 +38,7 @@ final class QueueInspectorTest extends TestCase
 
     public function testKeysFollowTheTransportOptions(): void
     {
-        $keys = QueueKeys::fromTransportOptions(['priority_steps' => [0, 5], 'sep' => ':', 'global_keyprefix' => 'p:']);
+        $keys = TransportOptions::queueKeys(['priority_steps' => [0, 5], 'sep' => ':', 'global_keyprefix' => 'p:']);
         $lengths = ['p:jobs' => 1, 'p:jobs:5' => 2, "p:jobs\x06\x163" => 100, 'jobs' => 100];
 
         self::assertSame(3, $this->inspector($lengths, $keys)->length('jobs'));

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Broker;
 
 use CeleryBridge\Broker\QueueKeys;
+use CeleryBridge\Config\TransportOptions;
 use CeleryBridge\Exception\InvalidConfiguration;
 use PHPUnit\Framework\TestCase;
 
@@ -25,7 +26,7 @@ final class QueueKeysTest extends TestCase
 
     public function testCustomStepsSeparatorAndPrefix(): void
     {
-        $keys = QueueKeys::fromTransportOptions(['priority_steps' => range(0, 9), 'sep' => ':', 'global_keyprefix' => 'pfx:']);
+        $keys = TransportOptions::queueKeys(['priority_steps' => range(0, 9), 'sep' => ':', 'global_keyprefix' => 'pfx:']);
 
         self::assertSame('pfx:math', $keys->listFor('math', 0));
         self::assertSame('pfx:math:5', $keys->listFor('math', 5));
@@ -35,7 +36,7 @@ final class QueueKeysTest extends TestCase
 
     public function testPriorityBelowTheFirstStepFallsToTheLastStepAsInKombu(): void
     {
-        $keys = QueueKeys::fromTransportOptions(['priority_steps' => [2, 5]]);
+        $keys = TransportOptions::queueKeys(['priority_steps' => [2, 5]]);
 
         self::assertSame("q\x06\x165", $keys->listFor('q', 0));
         self::assertSame("q\x06\x162", $keys->listFor('q', 3));
@@ -61,6 +62,6 @@ final class QueueKeysTest extends TestCase
     {
         $this->expectException(InvalidConfiguration::class);
         $this->expectExceptionMessageMatches('/broker_transport_options\./');
-        QueueKeys::fromTransportOptions($options);
+        TransportOptions::queueKeys($options);
     }
 }

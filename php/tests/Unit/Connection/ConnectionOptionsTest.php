@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Connection;
 
 use CeleryBridge\Connection\ConnectionOptions;
+use CeleryBridge\Connection\ConnectionSettings;
 use CeleryBridge\Connection\Dsn;
 use CeleryBridge\Connection\TlsOptions;
 use CeleryBridge\Exception\InvalidConfiguration;
@@ -25,6 +26,18 @@ final class ConnectionOptionsTest extends TestCase
         self::assertNull($broker->tls);
         self::assertTrue($broker->retryPolicy->enabled);
         self::assertFalse($backend->retryPolicy->enabled);
+    }
+
+    public function testTheBuiltInDefaultsAreWhatTheReaderGivesForEmptySettings(): void
+    {
+        // defaults() spares a client without settings the reader; both must agree.
+        foreach ([Dsn::BROKER, Dsn::BACKEND] as $role) {
+            self::assertEquals(ConnectionSettings::read([], $role), ConnectionOptions::defaults($role));
+            self::assertEquals(
+                ConnectionSettings::read(['broker_transport_options' => [], 'result_backend_transport_options' => []], $role),
+                ConnectionOptions::fromConfig([], $role),
+            );
+        }
     }
 
     public function testBrokerSettingsUnderCeleryNames(): void

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Tests\Unit\Connection;
 
+use CeleryBridge\Connection\ConnectionSettings;
 use CeleryBridge\Connection\RetryPolicy;
 use CeleryBridge\Exception\InvalidConfiguration;
 use PHPUnit\Framework\TestCase;
@@ -12,7 +13,7 @@ final class RetryPolicyTest extends TestCase
 {
     public function testCeleryDefaults(): void
     {
-        $policy = RetryPolicy::fromConfig([]);
+        $policy = ConnectionSettings::retryPolicy([]);
 
         self::assertTrue($policy->enabled);
         self::assertSame(3, $policy->maxRetries);
@@ -25,7 +26,7 @@ final class RetryPolicyTest extends TestCase
 
     public function testCustomPolicy(): void
     {
-        $policy = RetryPolicy::fromConfig(['task_publish_retry_policy' => [
+        $policy = ConnectionSettings::retryPolicy(['task_publish_retry_policy' => [
             'max_retries' => 5, 'interval_start' => 1, 'interval_step' => 0.5, 'interval_max' => 1.2,
         ]]);
 
@@ -36,14 +37,14 @@ final class RetryPolicyTest extends TestCase
 
     public function testNullMaxRetriesRetriesForeverAsCelery(): void
     {
-        $policy = RetryPolicy::fromConfig(['task_publish_retry_policy' => ['max_retries' => null]]);
+        $policy = ConnectionSettings::retryPolicy(['task_publish_retry_policy' => ['max_retries' => null]]);
 
         self::assertTrue($policy->allows(1000));
     }
 
     public function testRetryOff(): void
     {
-        self::assertFalse(RetryPolicy::fromConfig(['task_publish_retry' => false])->allows(0));
+        self::assertFalse(ConnectionSettings::retryPolicy(['task_publish_retry' => false])->allows(0));
     }
 
     /**
@@ -66,6 +67,6 @@ final class RetryPolicyTest extends TestCase
     {
         $this->expectException(InvalidConfiguration::class);
         $this->expectExceptionMessage($named);
-        RetryPolicy::fromConfig($config);
+        ConnectionSettings::retryPolicy($config);
     }
 }
