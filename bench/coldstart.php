@@ -4,9 +4,11 @@ declare(strict_types=1);
 
 // Cold start: a fresh `php` process that sends one task (autoload, new CeleryClient,
 // sendTask) next to a bare `php -r` that connects with phpredis and LPUSHes a prebuilt message,
-// alternating, BENCH_RUNS times each (medians). What a cron job or a CLI command pays. Then the
-// same with opcache's file cache for the CLI (opcache.enable_cli=1, opcache.file_cache=<dir>),
-// which spares each new process compiling the library.
+// alternating, BENCH_RUNS times each (medians). What a cron job or a CLI command pays. The same
+// bare script after requiring Composer's autoloader (which an application loads anyway) shows
+// the library's own share. Then the same with opcache's file cache for the CLI
+// (opcache.enable_cli=1, opcache.file_cache=<dir>), which spares each new process compiling the
+// library.
 //
 //   tests/run_with_redis.sh php bench/coldstart.php
 
@@ -23,6 +25,7 @@ $bare = sprintf(
     $port,
     var_export(str_repeat('x', 900), true),
 );
+$bareAutoload = 'require ' . $autoload . '; ' . $bare;
 $client = sprintf(
     'require %s; (new CeleryBridge\CeleryClient(%s, config: ["task_default_queue" => "cold"]))'
     . '->sendTask("tasks.add", [1, 2]); if (getenv("BENCH_FILES")) { echo count(get_included_files()); }',
@@ -43,10 +46,17 @@ $time = static function (string $code, string $flags = ''): float {
 };
 $opcache = ' -d opcache.enable_cli=1 -d opcache.file_cache=' . escapeshellarg($cache) . ' -d opcache.file_cache_only=1';
 $time($client, $opcache);
-$times = ['bare php -r LPUSH' => [], 'sendTask()' => [], 'bare, file cache' => [], 'sendTask(), file cache' => []];
+$times = [
+    'bare php -r LPUSH' => [],
+    'sendTask()' => [],
+    'bare + autoloader' => [],
+    'bare, file cache' => [],
+    'sendTask(), file cache' => [],
+];
 for ($i = 0; $i < $runs; $i++) {
     $times['bare php -r LPUSH'][] = $time($bare);
     $times['sendTask()'][] = $time($client);
+    $times['bare + autoloader'][] = $time($bareAutoload);
     $times['bare, file cache'][] = $time($bare, $opcache);
     $times['sendTask(), file cache'][] = $time($client, $opcache);
 }
@@ -70,6 +80,10 @@ printf(
     "  ratio sendTask()/bare: %.2f (%s files loaded)\n",
     $median($times['sendTask()']) / $median($times['bare php -r LPUSH']),
     $files[0] ?? '?',
+);
+printf(
+    "  ratio sendTask()/bare with Composer's autoloader: %.2f (the library's own share)\n",
+    $median($times['sendTask()']) / $median($times['bare + autoloader']),
 );
 printf(
     "  ratio with opcache.file_cache: %.2f\n",

@@ -23,7 +23,8 @@ echo json_encode(['plain' => $plain, 'general' => $ours()]);
 
 # Loaded on first use only: the general publish path, hooks, remote control, queue inspection,
 # routing through named exchanges, other serializers, URL options, TLS, Sentinel, injected
-# clients, the setting tables, and kombu's general JSON encoder.
+# clients, the readers of connection and transport settings (a client given none gets the
+# defaults), the setting tables, and kombu's general JSON encoder.
 ON_FIRST_USE = [
     "CeleryBridge\\CanvasSender",
     "CeleryBridge\\Canvas\\CanvasPlanner",
@@ -41,6 +42,7 @@ ON_FIRST_USE = [
     "CeleryBridge\\Connection\\SentinelMaster",
     "CeleryBridge\\Connection\\SentinelOptions",
     "CeleryBridge\\Connection\\InjectedClient",
+    "CeleryBridge\\Connection\\ConnectionSettings",
     "CeleryBridge\\Config\\TransportOptions",
     "CeleryBridge\\Config\\ContentSettings",
 ]
