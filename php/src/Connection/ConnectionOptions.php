@@ -7,8 +7,8 @@ namespace CeleryBridge\Connection;
 use CeleryBridge\Exception\InvalidConfiguration;
 
 /**
- * The connection settings of one connection (the broker's or the result backend's), read from
- * the client config under Celery's setting names:
+ * The connection settings of one connection (the broker's or the result backend's), from the
+ * client config under Celery's setting names (ConnectionSettings reads and checks them):
  *
  * - broker_transport_options (broker): master_name, sentinel_kwargs, min_other_sentinels,
  *   socket_timeout, socket_connect_timeout, health_check_interval; its other keys belong to
