@@ -75,7 +75,7 @@ final class Dsn
             $piece = trim($piece);
             if ($piece === '') {
                 throw InvalidBrokerUrl::because(
-                    self::mask($url),
+                    $url,
                     sprintf('entry %d of the ";"-separated list is empty.', $index + 1),
                 );
             }
@@ -85,7 +85,7 @@ final class Dsn
         $sentinels = array_filter([$first, ...$nodes], static fn (self $n): bool => $n->isSentinel());
         if ($sentinels !== [] && count($sentinels) !== count($nodes) + 1) {
             throw InvalidBrokerUrl::because(
-                self::mask($url),
+                $url,
                 'a list mixes sentinel:// with other schemes; kombu would ignore the non-sentinel entries. '
                 . 'List only sentinels (the master comes from them), or only redis:// servers.',
             );
@@ -150,22 +150,6 @@ final class Dsn
     }
 
     /**
-     * A URL for messages: the password (anything between "user:" and the last "@") masked, even
-     * when the URL does not parse.
-     */
-    public static function mask(#[\SensitiveParameter] string $url): string
-    {
-        // User info runs to the last "@" of each URL of a failover list; a password may hold
-        // "/", "?", "#", ";" or "@", and a mistyped "redis:/" has one slash only.
-        $masked = (string) preg_replace(
-            '#([A-Za-z][A-Za-z0-9+.\-]*:/{0,2}[^:@/?;\s]*:).*?@(?=[^@;]*(?:;|$))#s',
-            '$1****@',
-            $url,
-        );
-        return (string) preg_replace('#([?&;](?:ssl_password|password|passwd|pass|pwd)=)[^&;]*#i', '$1****', $masked);
-    }
-
-    /**
      * @param list<Dsn> $alternates
      */
     private function withAlternates(array $alternates): self
@@ -195,7 +179,7 @@ final class Dsn
         $separator = strpos($url, '://');
         $scheme = $separator === false ? '' : substr($url, 0, $separator);
         if ($scheme === '' || !ctype_alpha($scheme[0]) || strspn($scheme, self::SCHEME_CHARACTERS) !== strlen($scheme)) {
-            throw InvalidBrokerUrl::because(self::mask($url), 'expected scheme://..., e.g. redis://host:6379/0.');
+            throw InvalidBrokerUrl::because($url, 'expected scheme://..., e.g. redis://host:6379/0.');
         }
         // urllib lower-cases the scheme.
         $scheme = strtolower($scheme);
@@ -246,7 +230,7 @@ final class Dsn
         if (in_array($scheme, $known, true)) {
             return;
         }
-        throw InvalidBrokerUrl::unknownScheme(self::mask($url), $scheme, $role === self::BROKER ? 'broker' : 'result backend');
+        throw InvalidBrokerUrl::unknownScheme($url, $scheme, $role === self::BROKER ? 'broker' : 'result backend');
     }
 
     /**
@@ -258,13 +242,13 @@ final class Dsn
         if (str_starts_with($hostinfo, '[')) {
             $close = strpos($hostinfo, ']');
             if ($close === false) {
-                throw InvalidBrokerUrl::because(self::mask($url), 'the IPv6 host has no closing "]".');
+                throw InvalidBrokerUrl::because($url, 'the IPv6 host has no closing "]".');
             }
             $host = substr($hostinfo, 1, $close - 1);
             $after = substr($hostinfo, $close + 1);
             if ($after !== '') {
                 if (!str_starts_with($after, ':')) {
-                    throw InvalidBrokerUrl::because(self::mask($url), sprintf('unexpected "%s" after the IPv6 host.', $after));
+                    throw InvalidBrokerUrl::because($url, sprintf('unexpected "%s" after the IPv6 host.', $after));
                 }
                 $portText = substr($after, 1);
             }
@@ -277,7 +261,7 @@ final class Dsn
         if ($portText !== null && $portText !== '') {
             if (!ctype_digit($portText) || (int) $portText > 65535) {
                 throw InvalidBrokerUrl::because(
-                    self::mask($url),
+                    $url,
                     sprintf(
                         'the port "%s" is not a number from 1 to 65535%s.',
                         $portText,
@@ -347,7 +331,7 @@ final class Dsn
         $socket = rawurldecode($path);
         if ($socket === '' || $socket === '/') {
             throw InvalidBrokerUrl::because(
-                self::mask($url),
+                $url,
                 sprintf('no socket path: write %s:///absolute/path/redis.sock (three slashes).', $scheme),
             );
         }
@@ -378,7 +362,7 @@ final class Dsn
             return 0;
         }
         if (!ctype_digit($text)) {
-            throw InvalidBrokerUrl::because(self::mask($url), sprintf(
+            throw InvalidBrokerUrl::because($url, sprintf(
                 '%s "%s" is not a number (the path of a Redis URL is the database index, e.g. /0).',
                 $what,
                 $text,

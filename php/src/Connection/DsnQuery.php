@@ -71,7 +71,7 @@ final class DsnQuery
             } elseif (str_starts_with($key, 'ssl_')) {
                 if ($role === Dsn::BACKEND && $scheme === 'redis') {
                     throw InvalidBrokerUrl::because(
-                        Dsn::mask($url),
+                        $url,
                         sprintf('the option "%s" is a TLS option on a redis:// URL; Celery\'s result backend '
                             . 'rejects that: write rediss://.', $key),
                     );
@@ -110,7 +110,7 @@ final class DsnQuery
             }
             $equals = strpos($pair, '=');
             if ($equals === false) {
-                throw InvalidBrokerUrl::because(Dsn::mask($url), sprintf('the query part "%s" has no "=value".', urldecode($pair)));
+                throw InvalidBrokerUrl::because($url, sprintf('the query part "%s" has no "=value".', urldecode($pair)));
             }
             $query[urldecode(substr($pair, 0, $equals))] = urldecode(substr($pair, $equals + 1));
         }
@@ -125,7 +125,7 @@ final class DsnQuery
         foreach (array_keys($ssl) as $key) {
             if (!in_array($key, TlsOptions::KEYS, true)) {
                 throw InvalidBrokerUrl::because(
-                    Dsn::mask($url),
+                    $url,
                     sprintf('the TLS option "%s" is unknown; known (redis-py names): %s.', $key, implode(', ', TlsOptions::KEYS)),
                 );
             }
@@ -138,7 +138,7 @@ final class DsnQuery
         } catch (\InvalidArgumentException $e) {
             // Name the option that is wrong (TlsOptions says 'Setting "URL[ssl_...]" has ...').
             throw InvalidBrokerUrl::because(
-                Dsn::mask($url),
+                $url,
                 (string) preg_replace('/^Setting "URL\[([a-z_]+)\]"/', 'the TLS option "$1"', $e->getMessage()),
             );
         }
@@ -148,19 +148,19 @@ final class DsnQuery
     {
         if ($key === 'credential_provider') {
             return InvalidBrokerUrl::because(
-                Dsn::mask($url),
+                $url,
                 'the option "credential_provider" names a Python class, which PHP cannot load: put the user and password in the URL.',
             );
         }
         if ($role === Dsn::BROKER && $scheme !== 'redis+socket' && $scheme !== 'unix') {
-            return InvalidBrokerUrl::because(Dsn::mask($url), sprintf(
+            return InvalidBrokerUrl::because($url, sprintf(
                 'the option "%s" is not accepted on a broker URL (kombu raises TypeError): only ssl_* '
                 . 'and connect_timeout are. Put transport options (socket_timeout, visibility_timeout, '
                 . 'global_keyprefix, ...) in broker_transport_options.',
                 $key,
             ));
         }
-        return InvalidBrokerUrl::because(Dsn::mask($url), sprintf(
+        return InvalidBrokerUrl::because($url, sprintf(
             'the option "%s" is not a Redis connection option that CeleryBridge knows (%s).',
             $key,
             $scheme === 'redis+socket' || $scheme === 'unix'
@@ -173,7 +173,7 @@ final class DsnQuery
     {
         if (!is_numeric($value) || (float) $value <= 0) {
             throw InvalidBrokerUrl::because(
-                Dsn::mask($url),
+                $url,
                 sprintf('the option "%s" is "%s", not a positive number of seconds.', $key, $value),
             );
         }

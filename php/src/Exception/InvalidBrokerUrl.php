@@ -5,19 +5,20 @@ declare(strict_types=1);
 namespace CeleryBridge\Exception;
 
 /**
- * A broker_url / result_backend string that Celery itself would not accept.
+ * A broker_url / result_backend string that Celery itself would not accept. The message shows
+ * the URL with its password masked.
  */
 final class InvalidBrokerUrl extends \InvalidArgumentException implements CeleryBridgeException
 {
-    public static function because(string $maskedUrl, string $problem): self
+    public static function because(#[\SensitiveParameter] string $url, string $problem): self
     {
-        return new self(sprintf('Redis URL "%s": %s', $maskedUrl, $problem));
+        return new self(sprintf('Redis URL "%s": %s', self::mask($url), $problem));
     }
 
     /**
      * @param string $role "broker" or "result backend"
      */
-    public static function unknownScheme(string $maskedUrl, string $scheme, string $role): self
+    public static function unknownScheme(#[\SensitiveParameter] string $url, string $scheme, string $role): self
     {
         $hint = match ($scheme) {
             'socket' => 'write redis+socket:///path/to/redis.sock (kombu and Celery both read that).',
@@ -27,6 +28,22 @@ final class InvalidBrokerUrl extends \InvalidArgumentException implements Celery
                 => 'CeleryBridge talks to Redis only.',
             default => 'expected redis, rediss, redis+socket, unix or sentinel.',
         };
-        return self::because($maskedUrl, sprintf('the scheme "%s" is not a Redis %s URL: %s', $scheme, $role, $hint));
+        return self::because($url, sprintf('the scheme "%s" is not a Redis %s URL: %s', $scheme, $role, $hint));
+    }
+
+    /**
+     * A URL for messages: the password (anything between "user:" and the last "@") masked, even
+     * when the URL does not parse.
+     */
+    public static function mask(#[\SensitiveParameter] string $url): string
+    {
+        // User info runs to the last "@" of each URL of a failover list; a password may hold
+        // "/", "?", "#", ";" or "@", and a mistyped "redis:/" has one slash only.
+        $masked = (string) preg_replace(
+            '#([A-Za-z][A-Za-z0-9+.\-]*:/{0,2}[^:@/?;\s]*:).*?@(?=[^@;]*(?:;|$))#s',
+            '$1****@',
+            $url,
+        );
+        return (string) preg_replace('#([?&;](?:ssl_password|password|passwd|pass|pwd)=)[^&;]*#i', '$1****', $masked);
     }
 }

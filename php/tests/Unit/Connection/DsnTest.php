@@ -88,12 +88,12 @@ final class DsnTest extends TestCase
         $url = 'rediss://h:6380/0?ssl_cert_reqs=required&ssl_keyfile=/k.pem&ssl_password=kEy5ecret';
 
         self::assertStringNotContainsString('kEy5ecret', (string) Dsn::fromString($url));
-        self::assertStringNotContainsString('kEy5ecret', Dsn::mask($url));
+        self::assertStringNotContainsString('kEy5ecret', InvalidBrokerUrl::mask($url));
     }
 
     public function testMaskWorksOnUrlsThatDoNotParse(): void
     {
-        self::assertSame('redis://u:****@h:x/0', Dsn::mask('redis://u:p@ss/w@rd@h:x/0'));
+        self::assertSame('redis://u:****@h:x/0', InvalidBrokerUrl::mask('redis://u:p@ss/w@rd@h:x/0'));
 
         try {
             Dsn::fromString('redis://u:p%40ss@h:x/0');
