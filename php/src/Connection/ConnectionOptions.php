@@ -22,7 +22,7 @@ use CeleryBridge\Exception\InvalidConfiguration;
  *   Celery's read default is 120 s.
  * - redis_client (ours): 'auto' (phpredis when loaded, else Predis), 'phpredis', 'predis'.
  * - redis_persistent (ours): keep the socket open across PHP-FPM requests.
- * - task_publish_retry, task_publish_retry_policy (broker): RetryPolicy.
+ * - task_publish_retry, task_publish_retry_policy, task_publish_timeout (broker): RetryPolicy.
  *
  * Settings of the other role are ignored, so one array can serve both connections.
  */

@@ -100,7 +100,10 @@ final class ConnectionSettings
     }
 
     /**
-     * @param array<string, mixed> $config may hold task_publish_retry and task_publish_retry_policy
+     * The publish retry settings (Celery's defaults for those not given).
+     *
+     * @param array<string, mixed> $config may hold task_publish_retry, task_publish_retry_policy
+     *        and task_publish_timeout
      *
      * @throws InvalidConfiguration
      */
