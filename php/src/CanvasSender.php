@@ -43,6 +43,7 @@ final class CanvasSender
     private ?CanvasPlanner $planner = null;
     /** Lamport clock of this client's task-sent events. */
     private int $eventClock = 0;
+    private ?string $eventHostname = null;
     /** Whether chord counters go in the broker's transaction (the backend is the same database). */
     private ?bool $counterInTransaction = null;
 
@@ -224,11 +225,11 @@ final class CanvasSender
         $chunk->chordSizes += $plan->chordSizes;
         $chunk->savedGroups += $plan->savedGroups;
         if ($plan->result instanceof AsyncResult && count($plan->tasks) === 1) {
+            // One task ($delivery is its routing): what get() needs to know about it.
             if ($plan->tasks[0]->signature->options->ignoreResult === true) {
                 $plan->result->markIgnored();
             }
             $plan->result->explainPendingWith($this->queues, $delivery->queue, true);
-            return $plan->result;
         }
         return $plan->result;
     }
@@ -323,7 +324,7 @@ final class CanvasSender
      */
     private function eventHostname(): string
     {
-        return sprintf('php%d@%s', getmypid(), gethostname());
+        return $this->eventHostname ??= sprintf('php%d@%s', getmypid(), gethostname());
     }
 
     private function eventChannel(): string

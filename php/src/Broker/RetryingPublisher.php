@@ -159,7 +159,7 @@ final class RetryingPublisher
                     $this->lastReply = ($this->clock)();
                 } catch (ConnectionFailed $e) {
                     // Only PING was in flight: nothing was published.
-                    $this->pause($e, self::RETRYABLE, $retries++, $started, $deadline);
+                    $this->pause($e, $retries++, $started, $deadline);
                     continue;
                 }
             }
@@ -172,7 +172,7 @@ final class RetryingPublisher
                 throw $unknown($e);
             } catch (ConnectionFailed $e) {
                 // An error reply (nothing ran), or connecting failed (nothing was sent).
-                $this->pause($e, self::RETRYABLE, $retries++, $started, $deadline);
+                $this->pause($e, $retries++, $started, $deadline);
             }
         }
     }
@@ -214,22 +214,11 @@ final class RetryingPublisher
     /**
      * Rethrows $failure when it may not be retried, else closes the connection and sleeps.
      *
-     * @param list<class-string<ConnectionFailed>> $retryableClasses
-     *
      * @throws ConnectionFailed
      */
-    private function pause(
-        ConnectionFailed $failure,
-        array $retryableClasses,
-        int $retriesDone,
-        float $started,
-        ?float $deadline,
-    ): void {
-        $retryable = false;
-        foreach ($retryableClasses as $class) {
-            $retryable = $retryable || $failure instanceof $class;
-        }
-        if (!$retryable) {
+    private function pause(ConnectionFailed $failure, int $retriesDone, float $started, ?float $deadline): void
+    {
+        if (!self::retryable($failure)) {
             throw $failure;
         }
         $delay = $this->policy->delay($retriesDone);
@@ -253,5 +242,15 @@ final class RetryingPublisher
             ($this->onRetry)($failure, $retriesDone + 1, $delay);
         }
         ($this->sleep)($delay);
+    }
+
+    private static function retryable(ConnectionFailed $failure): bool
+    {
+        foreach (self::RETRYABLE as $class) {
+            if ($failure instanceof $class) {
+                return true;
+            }
+        }
+        return false;
     }
 }

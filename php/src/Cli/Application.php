@@ -11,6 +11,7 @@ use CeleryBridge\Exception\ResultTimeout;
 use CeleryBridge\Exception\TaskFailed;
 use CeleryBridge\Exception\TaskRevoked;
 use CeleryBridge\Result\AsyncResult;
+use CeleryBridge\Result\State;
 
 /**
  * `celery-bridge`: send, wait, inspect, revoke and look at queues from a shell, with the
@@ -222,7 +223,8 @@ final class Application
                 $this->line('date_done: ' . $done);
             }
         }
-        return in_array($meta->status, ['FAILURE', 'REVOKED'], true) ? self::TASK_FAILED : self::OK;
+        // The states get() raises for: a failed or revoked task.
+        return in_array($meta->status, State::PROPAGATE, true) ? self::TASK_FAILED : self::OK;
     }
 
     private function revoke(Arguments $args): int
