@@ -210,11 +210,13 @@ def test_config_files_and_help(redis_factory, tmp_path: Path) -> None:
     assert overview.code == 2 and "Commands:" in overview.stdout
 
 
-def test_ping_with_a_global_keyprefix_and_another_control_exchange(
+def test_ping_with_a_global_keyprefix_another_control_exchange_and_separator(
     redis_factory, worker_factory, tmp_path: Path
 ) -> None:
     server = redis_factory()
-    settings = {"broker_transport_options": {"global_keyprefix": "pfx:"}, "control_exchange": "ctl"}
+    # kombu's sep joins the parts of a binding too: the workers find the reply queue through one.
+    transport = {"global_keyprefix": "pfx:", "sep": ":"}
+    settings = {"broker_transport_options": transport, "control_exchange": "ctl"}
     worker_factory(server.url(0), config=settings, hostname="prefixed@%h")
     config = tmp_path / "celeryconfig.json"
     config.write_text(json.dumps({"broker_url": server.url(0), **settings}))

@@ -113,3 +113,27 @@ def test_exchange_and_routing_key_follow_the_bindings_workers_declared(
     assert {record["request"]["delivery_info"]["exchange"] for record in got} == {"media"}
     assert {record["node"] for record in got} == {f"media@{HOST}"}
     assert redis_server.client(0).exists("audio", "videos", "thumbnails") == 0
+
+
+def test_bindings_written_with_another_separator(
+    worker_factory, run_php, records: Records, redis_server: RedisServer
+) -> None:
+    # kombu joins "<routing key><sep><pattern><sep><queue>" with the sep transport option.
+    transport = {"broker_transport_options": {"sep": ":"}}
+    bindings = {"task_queues": {"colon-videos": {"exchange": "colon-media", "routing_key": "video"}}}
+    worker_factory(
+        redis_server.url(0), queues=["colon-videos"], hostname="colon@%h", config={**transport, **bindings}
+    )
+
+    sent = run_php(
+        """
+        $config = ['broker_transport_options' => ['sep' => ':']];
+        $celery = new CeleryClient(broker: $brokerUrl, config: $config);
+        $options = ['exchange' => 'colon-media', 'routing_key' => 'video'];
+        echo json_encode($celery->sendTask('tasks.record', ['video'], [], $options)->id);
+        """
+    ).json()
+
+    got = records.pop_many(1)
+    assert [record["request"]["id"] for record in got] == [sent]
+    assert _where(got[0]) == (f"colon@{HOST}", "video")

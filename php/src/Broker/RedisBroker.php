@@ -39,7 +39,8 @@ final class RedisBroker
     /**
      * The anonymous exchange routes by queue name. A named (direct) exchange is emulated by the
      * publisher in kombu: it reads the binding set "_kombu.binding.<exchange>", whose members are
-     * "<routing key><sep><pattern><sep><queue>", and pushes to every queue bound with that key.
+     * "<routing key><sep><pattern><sep><queue>" (sep: the same transport option that names the
+     * priority lists), and pushes to every queue bound with that key.
      *
      * @return list<string>
      */
@@ -50,7 +51,7 @@ final class RedisBroker
         }
         $queues = [];
         foreach ($this->connection->sMembers($this->keys->key('_kombu.binding.' . $delivery->exchange)) as $member) {
-            $parts = explode("\x06\x16", $member);
+            $parts = explode($this->keys->sep, $member);
             if (count($parts) === 3 && $parts[0] === $delivery->routingKey()) {
                 $queues[$parts[2]] = true;
             }

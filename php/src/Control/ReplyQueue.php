@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Control;
 
+use CeleryBridge\Broker\QueueKeys;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Wire\Envelope;
@@ -12,8 +13,9 @@ use CeleryBridge\Wire\Uuid;
 /**
  * Where the workers answer one inspect command, as kombu's pidbox sets it up on Redis: the
  * queue "<routing key>.reply.<exchange>.pidbox", bound to the reply exchange by a member of
- * its binding set. Each worker LPUSHes {"<node name>": <reply>} there, tagged with the
- * command's ticket; close() removes the binding and the queue.
+ * its binding set (joined with the broker's sep, by which the workers split it). Each worker
+ * LPUSHes {"<node name>": <reply>} there, tagged with the command's ticket; close() removes
+ * the binding and the queue.
  *
  * @internal
  */
@@ -30,15 +32,17 @@ final class ReplyQueue
      */
     public function __construct(
         private readonly RedisConnection $connection,
-        string $keyPrefix,
+        QueueKeys $keys,
         public readonly string $exchange,
     ) {
         $this->routingKey = Uuid::v4();
         $this->ticket = Uuid::v4();
-        $this->queue = $keyPrefix . $this->routingKey . '.' . $exchange;
+        $queue = $this->routingKey . '.' . $exchange;
+        $this->queue = $keys->key($queue);
+        // kombu's binding member, "<routing key><sep><pattern><sep><queue>", without a pattern.
         $this->binding = [
-            $keyPrefix . '_kombu.binding.' . $exchange,
-            $this->routingKey . "\x06\x16\x06\x16" . $this->routingKey . '.' . $exchange,
+            $keys->key('_kombu.binding.' . $exchange),
+            $this->routingKey . $keys->sep . $keys->sep . $queue,
         ];
         $connection->transaction([['SADD', ...$this->binding]]);
     }

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Control;
 
+use CeleryBridge\Broker\QueueKeys;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
@@ -27,12 +28,13 @@ final class WorkerControl
     private int $clock = 0;
 
     /**
+     * @param QueueKeys $keys the broker's global_keyprefix and sep (kombu's binding separator)
      * @param bool|string $fanoutPrefix kombu's fanout_prefix: true = "/{db}.", false = none, or a custom prefix
      */
     public function __construct(
         private readonly RedisConnection $connection,
         private readonly string $controlExchange = 'celery',
-        private readonly string $keyPrefix = '',
+        private readonly QueueKeys $keys = new QueueKeys(),
         private readonly bool|string $fanoutPrefix = true,
         private readonly bool $fanoutPatterns = true,
     ) {
@@ -46,7 +48,7 @@ final class WorkerControl
         return new self(
             $connection,
             $config->controlExchange,
-            $config->queueKeys->prefix,
+            $config->queueKeys,
             $config->fanoutPrefix,
             $config->fanoutPatterns,
         );
@@ -81,7 +83,7 @@ final class WorkerControl
         // kombu fills in {db} once it knows the connection's database.
         $prefix = str_replace('{db}', (string) $this->connection->database(), $prefix);
         $suffix = $routingKey !== null && $this->fanoutPatterns ? '/' . $routingKey : '';
-        return $this->keyPrefix . $prefix . $exchange . $suffix;
+        return $this->keys->key($prefix . $exchange . $suffix);
     }
 
     /**
@@ -101,7 +103,7 @@ final class WorkerControl
         if (!is_finite($timeout) || $timeout <= 0) {
             throw InvalidControlCommand::invalid('timeout', $timeout, 'expected a positive number of seconds.');
         }
-        $replies = new ReplyQueue($this->connection, $this->keyPrefix, 'reply.' . $this->exchange());
+        $replies = new ReplyQueue($this->connection, $this->keys, 'reply.' . $this->exchange());
         try {
             $this->publish(Broadcast::inspect($method, $destination, $replies->ticket, $replies->exchange, $replies->routingKey));
             return $replies->collect(microtime(true) + $timeout, $limit ?? count($destination ?? []));
