@@ -38,7 +38,7 @@ use Psr\Log\LoggerInterface;
  *
  * Constructing a client does no I/O; the first publish connects.
  */
-final class CeleryClient
+final class CeleryClient implements CeleryClientInterface
 {
     /** How many task names sendTask() remembers the route of. */
     private const PLAIN_ROUTES = 1000;

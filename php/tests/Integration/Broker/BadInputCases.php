@@ -7,6 +7,7 @@ namespace CeleryBridge\Tests\Integration\Broker;
 use CeleryBridge\Canvas\Chain;
 use CeleryBridge\Canvas\Signature;
 use CeleryBridge\CeleryClient;
+use CeleryBridge\CeleryClientInterface;
 
 /**
  * Inputs a worker could choke on, each with the text its exception message must contain.
@@ -19,15 +20,19 @@ final class BadInputCases
     /**
      * name => [a call given the broker URL, fragments its exception message must contain]
      *
+     * @param (\Closure(string, array<string, mixed>): CeleryClientInterface)|null $client makes the client
+     *        the calls go through from the URL and the settings (a CeleryClient by default; the
+     *        Testing\CeleryFake's tests pass one that makes a fake)
      * @return array<string, array{\Closure(string): mixed, list<string>}>
      */
-    public static function all(): array
+    public static function all(?\Closure $client = null): array
     {
+        $client ??= static fn (string $url, array $config = []): CeleryClientInterface => new CeleryClient($url, config: $config);
         $send = static fn (string $name, array $args = [], array $kwargs = [], array $options = []) =>
-            static fn (string $url) => (new CeleryClient($url))->sendTask($name, $args, $kwargs, $options);
+            static fn (string $url) => $client($url, [])->sendTask($name, $args, $kwargs, $options);
         $option = static fn (array $options) => $send('tasks.record', [], [], $options);
         $config = static fn (array $config) =>
-            static fn (string $url) => (new CeleryClient($url, config: $config))->sendTask('tasks.record');
+            static fn (string $url) => $client($url, $config)->sendTask('tasks.record');
 
         $recursiveObject = new \stdClass();
         $recursiveObject->self = $recursiveObject;
@@ -79,7 +84,7 @@ final class BadInputCases
             'eta empty' => [$option(['eta' => '']), ['"eta"', '""']],
             'eta with a trailing newline' => [$option(['eta' => "2026-11-24T10:00:00+00:00\n"]), ['"eta"']],
             'a revoke destination with a trailing newline' => [
-                static fn (string $url) => (new CeleryClient($url))->revoke('x', destination: ["celery@host\n"]),
+                static fn (string $url) => $client($url, [])->revoke('x', destination: ["celery@host\n"]),
                 ['destination'],
             ],
             'eta month 13' => [$option(['eta' => '2026-13-01T00:00:00Z']), ['"eta"', '"2026-13-01T00:00:00Z"']],
