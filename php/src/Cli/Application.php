@@ -94,8 +94,11 @@ final class Application
     /**
      * @param resource|null $out
      * @param resource|null $err
+     * @param array{broker?: string|null, backend?: string|null, config?: array<string, mixed>} $defaults
+     *        the connection when the command line names none: a framework's configuration (the
+     *        artisan and bin/console commands), before CELERY_BROKER_URL / CELERY_RESULT_BACKEND
      */
-    public function __construct($out = null, $err = null)
+    public function __construct($out = null, $err = null, #[\SensitiveParameter] private readonly array $defaults = [])
     {
         $this->out = $out ?? STDOUT;
         $this->err = $err ?? STDERR;
@@ -300,9 +303,9 @@ final class Application
 
     private function client(Arguments $args): CeleryClient
     {
-        $config = $args->has('config') ? self::configFile((string) $args->get('config')) : [];
-        $broker = $args->get('broker') ?? (getenv('CELERY_BROKER_URL') ?: null);
-        $backend = $args->get('backend') ?? (getenv('CELERY_RESULT_BACKEND') ?: null);
+        $config = $args->has('config') ? self::configFile((string) $args->get('config')) : ($this->defaults['config'] ?? []);
+        $broker = $args->get('broker') ?? ($this->defaults['broker'] ?? null) ?? (getenv('CELERY_BROKER_URL') ?: null);
+        $backend = $args->get('backend') ?? ($this->defaults['backend'] ?? null) ?? (getenv('CELERY_RESULT_BACKEND') ?: null);
         $this->defaultQueue = is_string($config['task_default_queue'] ?? null) ? $config['task_default_queue'] : 'celery';
         if ($broker === null && !isset($config['broker_url'])) {
             throw new UsageError('no broker: pass --broker URL, set CELERY_BROKER_URL, or broker_url in --config.');

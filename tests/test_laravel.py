@@ -1,0 +1,142 @@
+"""CeleryBridge inside a real Laravel application (Debian's php-laravel-framework 8.83): the
+skeleton in tests/laravel_app, with the provider discovered from composer.json's extra.laravel
+through Laravel's PackageManifest, sends through the Celery facade to the session worker and
+reads the results; artisan runs the celery:* commands; the application's own PHPUnit test uses
+Celery::fake()."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import REPO_ROOT, CeleryWorker, RedisServer
+
+SKELETON = Path(__file__).parent / "laravel_app"
+
+if not Path("/usr/share/php/Illuminate/Foundation/Application.php").is_file():
+    pytest.fail("php-laravel-framework is not installed: run `make install`.", pytrace=False)
+
+
+class LaravelApp:
+    """A copy of the skeleton in a temporary directory, and the commands that run it."""
+
+    def __init__(self, root: Path, autoload: Path, redis_server: RedisServer) -> None:
+        self.root = root
+        self.env = {
+            "PATH": "/usr/bin:/bin",
+            "CELERY_BRIDGE_AUTOLOAD": str(autoload),
+            "CELERY_BROKER_URL": redis_server.url(0),
+            "CELERY_RESULT_BACKEND": redis_server.url(1),
+            "CELERY_LOG_CHANNEL": "celery",
+        }
+
+    def php(
+        self, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["php", *args],
+            cwd=self.root,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def request(self, uri: str, env: dict[str, str] | None = None) -> Any:
+        done = self.php("request.php", uri, env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stderr == ""
+        return json.loads(done.stdout)
+
+    def artisan(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.php("artisan", *args)
+
+
+@pytest.fixture
+def laravel(tmp_path: Path, php_autoload: Path, redis_server: RedisServer) -> LaravelApp:
+    """The skeleton copied to tmp_path, with the vendor/composer/installed.json Composer would
+    write for this package (Laravel's package discovery reads its extra.laravel)."""
+    root = tmp_path / "app"
+    shutil.copytree(SKELETON, root)
+    for directory in ("storage/logs", "storage/framework/cache", "bootstrap/cache", "vendor/composer"):
+        (root / directory).mkdir(parents=True, exist_ok=True)
+    manifest = json.loads((REPO_ROOT / "composer.json").read_text())
+    package = {"name": manifest["name"], "version": "dev-main", "extra": manifest["extra"]}
+    (root / "vendor/composer/installed.json").write_text(json.dumps({"packages": [package]}))
+    return LaravelApp(root, php_autoload, redis_server)
+
+
+def test_a_request_sends_through_the_facade_and_reads_the_result(
+    worker: CeleryWorker, laravel: LaravelApp
+) -> None:
+    answer = laravel.request("/add?x=2&y=3")
+
+    assert answer["value"] == 5
+    # Discovered from composer.json, not listed in config/app.php.
+    discovered = (laravel.root / "bootstrap/cache/packages.php").read_text()
+    assert "CeleryBridge\\\\Laravel\\\\CeleryServiceProvider" in discovered
+    assert "CeleryServiceProvider" not in (laravel.root / "config/app.php").read_text()
+    # Laravel's log, on the configured channel, is the client's PSR-3 logger.
+    log = (laravel.root / "storage/logs/celery.log").read_text()
+    # PSR-3 placeholders stay as they are in Laravel 8 (10.x+ channels have replace_placeholders).
+    assert "CeleryBridge: task {task} published" in log
+    assert f'"task_id":"{answer["id"]}","task":"tasks.add","queue":"celery"' in log
+
+
+def test_a_remote_failure_reaches_the_controller(worker: CeleryWorker, laravel: LaravelApp) -> None:
+    answer = laravel.request("/fail")
+
+    assert answer == {"failed": True, "type": "ValueError", "message": "from laravel"}
+
+
+def test_a_request_that_sends_nothing_opens_no_connection(laravel: LaravelApp) -> None:
+    # Nothing listens on port 1: resolving the client must not connect, or this would fail.
+    answer = laravel.request("/nothing", env={"CELERY_BROKER_URL": "redis://127.0.0.1:1/0"})
+
+    assert answer == {"client": "CeleryBridge\\CeleryClient"}
+
+
+def test_artisan_runs_the_cli_with_the_applications_settings(
+    worker: CeleryWorker, laravel: LaravelApp
+) -> None:
+    sent = laravel.artisan("celery:send", "tasks.add", "--args=[4, 5]", "--wait=20", "--json")
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    outcome = json.loads(sent.stdout)
+    assert (outcome["state"], outcome["result"]) == ("SUCCESS", 9)
+
+    shown = laravel.artisan("celery:result", outcome["id"])
+    assert shown.returncode == 0 and "result: 9" in shown.stdout
+
+    # config/celery.php's settings reach the CLI: task_default_queue is the queue it looks at.
+    queues = laravel.php("artisan", "celery:queues", "--json", env={"CELERY_DEFAULT_QUEUE": "from-config"})
+    assert queues.returncode == 0 and json.loads(queues.stdout) == {"from-config": 0}
+
+    pinged = laravel.artisan("celery:workers", "ping", "--timeout=5", "--json")
+    assert pinged.returncode == 0, pinged.stdout + pinged.stderr
+    assert {"ok": "pong"} in json.loads(pinged.stdout).values()
+
+    revoked = laravel.artisan("celery:revoke", outcome["id"], "--json")
+    assert revoked.returncode == 0 and json.loads(revoked.stdout)["revoked"] == [outcome["id"]]
+
+    refused = laravel.artisan("celery:send", "tasks.add", "--priority=12")
+    assert refused.returncode == 2 and '"priority" has the value 12' in refused.stderr + refused.stdout
+
+
+def test_the_config_file_publishes(laravel: LaravelApp) -> None:
+    done = laravel.artisan("vendor:publish", "--tag=celery-config")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    published = (laravel.root / "config/celery.php").read_text()
+    assert published == (REPO_ROOT / "php/src/Laravel/config/celery.php").read_text()
+
+
+def test_celery_fake_in_the_applications_own_phpunit_test(laravel: LaravelApp) -> None:
+    done = laravel.php("/usr/bin/phpunit", "--bootstrap", "tests/bootstrap.php", "tests", timeout=120)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "OK (2 tests" in done.stdout
