@@ -54,6 +54,8 @@ system-packages:
 	[ -f /usr/share/php/Predis/Autoloader.php ] || missing+=(php-predis); \
 	[ -f /usr/share/php/Psr/Log/autoload.php ] || missing+=(php-psr-log); \
 	[ -f /usr/share/php/Illuminate/Foundation/Application.php ] || missing+=(php-laravel-framework); \
+	[ -f /usr/share/php/Symfony/Bundle/FrameworkBundle/FrameworkBundle.php ] || missing+=(php-symfony-framework-bundle); \
+	[ -f /usr/share/php/Symfony/Component/Yaml/Yaml.php ] || missing+=(php-symfony-yaml); \
 	if [ $${#missing[@]} -gt 0 ]; then \
 		echo "install: apt-get install $${missing[*]}"; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
@@ -75,7 +77,7 @@ autoload:
 
 lint: install
 	@echo "lint: php -l"
-	@find php examples bench tests/php tests/laravel_app -name '*.php' -print0 | xargs -0 -r -n1 -P2 php -l >/dev/null
+	@find php examples bench tests/php tests/laravel_app tests/symfony_app -name '*.php' -print0 | xargs -0 -r -n1 -P2 php -l >/dev/null
 	@echo "lint: phpcs (phpcs.xml.dist: PSR-12)"
 	@phpcs
 	@echo "lint: ruff"

@@ -1,0 +1,115 @@
+"""CeleryBridge inside a real Symfony application (Debian's Symfony 5.4 components): the
+MicroKernelTrait kernel in tests/symfony_app registers CeleryBridgeBundle, a controller gets the
+client by autowiring and sends to the session worker, bin/console runs the celery:* commands,
+`debug:config celery_bridge` and `lint:container` pass, `when@test` swaps in the fake, and a bad
+setting fails the container build with the client's own message."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import CeleryWorker, RedisServer
+
+SKELETON = Path(__file__).parent / "symfony_app"
+
+if not Path("/usr/share/php/Symfony/Bundle/FrameworkBundle/FrameworkBundle.php").is_file():
+    pytest.fail("php-symfony-framework-bundle is not installed: run `make install`.", pytrace=False)
+
+
+class SymfonyApp:
+    """A copy of the skeleton in a temporary directory, and the commands that run it."""
+
+    def __init__(self, root: Path, autoload: Path, redis_server: RedisServer) -> None:
+        self.root = root
+        self.env = {
+            "PATH": "/usr/bin:/bin",
+            "CELERY_BRIDGE_AUTOLOAD": str(autoload),
+            "CELERY_BROKER_URL": redis_server.url(0),
+            "CELERY_RESULT_BACKEND": redis_server.url(1),
+            "APP_ENV": "dev",
+        }
+
+    def php(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["php", *args],
+            cwd=self.root,
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def request(self, uri: str, env: dict[str, str] | None = None) -> Any:
+        done = self.php("request.php", uri, env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return json.loads(done.stdout)
+
+    def console(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return self.php("bin/console", *args, env=env)
+
+
+@pytest.fixture
+def symfony(tmp_path: Path, php_autoload: Path, redis_server: RedisServer) -> SymfonyApp:
+    """The skeleton copied to tmp_path (its var/ cache is written there)."""
+    root = tmp_path / "app"
+    shutil.copytree(SKELETON, root)
+    return SymfonyApp(root, php_autoload, redis_server)
+
+
+def test_an_autowired_controller_sends_and_reads_the_result(
+    worker: CeleryWorker, symfony: SymfonyApp
+) -> None:
+    assert symfony.request("/add?x=2&y=3")["value"] == 5
+
+
+def test_bin_console_runs_the_cli_with_the_bundles_settings(
+    worker: CeleryWorker, symfony: SymfonyApp
+) -> None:
+    sent = symfony.console("celery:send", "tasks.add", "--args=[4, 5]", "--wait=20", "--json")
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    outcome = json.loads(sent.stdout)
+    assert (outcome["state"], outcome["result"]) == ("SUCCESS", 9)
+
+    shown = symfony.console("celery:result", outcome["id"], "--json")
+    assert shown.returncode == 0 and json.loads(shown.stdout)["result"] == 9
+    queues = symfony.console("celery:queues", "--json")
+    assert queues.returncode == 0 and json.loads(queues.stdout) == {"celery": 0}
+
+
+def test_debug_config_shows_the_defaults_and_the_container_lints(symfony: SymfonyApp) -> None:
+    shown = symfony.console("debug:config", "celery_bridge")
+    linted = symfony.console("lint:container")
+
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    for line in ("broker_url: '%env(CELERY_BROKER_URL)%'", "logger: logger", "fake: false"):
+        assert line in shown.stdout
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert "linted successfully" in linted.stdout
+
+
+def test_the_fake_replaces_the_client_in_the_test_environment(symfony: SymfonyApp) -> None:
+    # Nothing listens on port 1: neither environment may connect to build the client.
+    nowhere = {"CELERY_BROKER_URL": "redis://127.0.0.1:1/0"}
+
+    assert symfony.request("/nothing", env={**nowhere, "APP_ENV": "test"}) == {
+        "client": "CeleryBridge\\Testing\\CeleryFake"
+    }
+    assert symfony.request("/nothing", env=nowhere) == {"client": "CeleryBridge\\CeleryClient"}
+
+
+def test_a_bad_setting_fails_the_container_with_the_clients_message(symfony: SymfonyApp) -> None:
+    config = symfony.root / "config/packages/celery_bridge.yaml"
+    config.write_text(config.read_text().replace("task_default_queue: celery", "task_default_priority: 10"))
+
+    done = symfony.console("lint:container")
+
+    assert done.returncode != 0
+    assert 'Setting "task_default_priority" has the value 10; expected an integer from 0 to 9' in " ".join(
+        (done.stdout + done.stderr).split()
+    )
