@@ -127,7 +127,16 @@ def test_artisan_runs_the_cli_with_the_applications_settings(
     assert refused.returncode == 2 and '"priority" has the value 12' in refused.stderr + refused.stdout
 
 
+def test_a_publish_hook_from_the_config_adds_its_header(worker: CeleryWorker, laravel: LaravelApp) -> None:
+    seen = laravel.request("/echo")
+
+    assert seen["args"] == ["hooked"]
+    headers = seen["request"].get("headers") or {}
+    assert (headers.get("x-tenant") or seen["request_vars"].get("x-tenant")) == "acme"
+
+
 def test_the_config_file_publishes(laravel: LaravelApp) -> None:
+    (laravel.root / "config/celery.php").unlink()
     done = laravel.artisan("vendor:publish", "--tag=celery-config")
 
     assert done.returncode == 0, done.stdout + done.stderr

@@ -68,6 +68,16 @@ def test_an_autowired_controller_sends_and_reads_the_result(
     assert symfony.request("/add?x=2&y=3")["value"] == 5
 
 
+def test_a_publish_hook_service_from_the_config_adds_its_header(
+    worker: CeleryWorker, symfony: SymfonyApp
+) -> None:
+    seen = symfony.request("/echo")
+
+    assert seen["args"] == ["hooked"]
+    headers = seen["request"].get("headers") or {}
+    assert (headers.get("x-tenant") or seen["request_vars"].get("x-tenant")) == "acme"
+
+
 def test_bin_console_runs_the_cli_with_the_bundles_settings(
     worker: CeleryWorker, symfony: SymfonyApp
 ) -> None:

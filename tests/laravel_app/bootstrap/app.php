@@ -10,6 +10,13 @@ declare(strict_types=1);
 require_once 'Illuminate/autoload.php';
 require_once getenv('CELERY_BRIDGE_AUTOLOAD') ?: dirname(__DIR__, 3) . '/vendor/autoload.php';
 
+spl_autoload_register(static function (string $class): void {
+    $prefix = 'CeleryBridge\\LaravelApp\\';
+    if (str_starts_with($class, $prefix)) {
+        require dirname(__DIR__) . '/app/' . str_replace('\\', '/', substr($class, strlen($prefix))) . '.php';
+    }
+});
+
 $app = new Illuminate\Foundation\Application(dirname(__DIR__));
 $app->singleton(Illuminate\Contracts\Http\Kernel::class, Illuminate\Foundation\Http\Kernel::class);
 $app->singleton(Illuminate\Contracts\Console\Kernel::class, Illuminate\Foundation\Console\Kernel::class);

@@ -24,6 +24,11 @@ Route::get('/fail', static function (CeleryClientInterface $celery) {
     }
 });
 
+// What the worker received, the headers of config/celery.php's before_publish hook included.
+Route::get('/echo', static function (CeleryClientInterface $celery) {
+    return $celery->sendTask('tasks.echo', ['hooked'])->get(timeout: 20.0);
+});
+
 // Resolves the client and sends nothing: no connection may be opened.
 Route::get('/nothing', static function (CeleryClientInterface $celery) {
     return ['client' => get_class($celery)];

@@ -29,12 +29,14 @@ final class Kernel extends BaseKernel
     {
         $container->import($this->getProjectDir() . '/config/packages/*.yaml');
         $container->services()
-            ->set(TaskController::class)->autowire()->autoconfigure()->public();
+            ->set(TaskController::class)->autowire()->autoconfigure()->public()
+            ->set(TenantHeader::class);
     }
 
     protected function configureRoutes(RoutingConfigurator $routes): void
     {
         $routes->add('add', '/add')->controller([TaskController::class, 'add']);
+        $routes->add('echo', '/echo')->controller([TaskController::class, 'echo']);
         $routes->add('nothing', '/nothing')->controller([TaskController::class, 'nothing']);
     }
 }

@@ -23,6 +23,11 @@ final class TaskController
         return new JsonResponse(['id' => $result->id, 'value' => $result->get(timeout: 20.0)]);
     }
 
+    public function echo(): JsonResponse
+    {
+        return new JsonResponse($this->celery->sendTask('tasks.echo', ['hooked'])->get(timeout: 20.0));
+    }
+
     public function nothing(): JsonResponse
     {
         return new JsonResponse(['client' => get_class($this->celery)]);
