@@ -88,6 +88,9 @@ def test_bin_console_runs_the_cli_with_the_bundles_settings(
 
     shown = symfony.console("celery:result", outcome["id"], "--json")
     assert shown.returncode == 0 and json.loads(shown.stdout)["result"] == 9
+    # --wait without a value waits the CLI's default 30 s (without --wait only the id is printed).
+    waited = symfony.console("celery:send", "tasks.add", "--args=[5, 6]", "--wait")
+    assert waited.returncode == 0 and "result: 11" in waited.stdout, waited.stdout + waited.stderr
     queues = symfony.console("celery:queues", "--json")
     assert queues.returncode == 0 and json.loads(queues.stdout) == {"celery": 0}
 
@@ -123,3 +126,10 @@ def test_a_bad_setting_fails_the_container_with_the_clients_message(symfony: Sym
     assert 'Setting "task_default_priority" has the value 10; expected an integer from 0 to 9' in " ".join(
         (done.stdout + done.stderr).split()
     )
+
+
+def test_the_fake_in_the_applications_own_kernel_test(symfony: SymfonyApp) -> None:
+    done = symfony.php("/usr/bin/phpunit", "--bootstrap", "tests/bootstrap.php", "tests")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "OK (1 test" in done.stdout
