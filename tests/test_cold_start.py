@@ -8,6 +8,8 @@ from __future__ import annotations
 from harness import RedisServer
 
 QUEUE = "cold-start"
+# Never loaded by sending: the framework integrations and the test fake.
+FRAMEWORK_AND_TESTING = ("CeleryBridge\\Laravel\\", "CeleryBridge\\Symfony\\", "CeleryBridge\\Testing\\")
 
 LOADED = r"""
 $ours = static fn (): array => array_values(array_filter(
@@ -58,3 +60,5 @@ def test_a_task_without_options_loads_only_the_template_path(run_php, redis_serv
     assert sorted(set(ON_FIRST_USE) & set(loaded["plain"])) == []
     # The general path does load them: the check above sees a loaded class.
     assert {"CeleryBridge\\CanvasSender", "CeleryBridge\\Message\\MessageBuilder"} <= set(loaded["general"])
+    # The framework integrations and the test fake stay out of both paths.
+    assert [c for c in loaded["general"] if c.startswith(FRAMEWORK_AND_TESTING)] == []
