@@ -65,7 +65,12 @@ def symfony(tmp_path: Path, php_autoload: Path, redis_server: RedisServer) -> Sy
 def test_an_autowired_controller_sends_and_reads_the_result(
     worker: CeleryWorker, symfony: SymfonyApp
 ) -> None:
-    assert symfony.request("/add?x=2&y=3")["value"] == 5
+    answer = symfony.request("/add?x=2&y=3")
+
+    assert answer["value"] == 5
+    # celery_bridge.logger names the PSR-3 service the client logs to.
+    log = (symfony.root / "var/log/celery.log").read_text()
+    assert f'"task_id":"{answer["id"]}","task":"tasks.add","queue":"celery"' in log
 
 
 def test_a_publish_hook_service_from_the_config_adds_its_header(
@@ -100,8 +105,14 @@ def test_debug_config_shows_the_defaults_and_the_container_lints(symfony: Symfon
     linted = symfony.console("lint:container")
 
     assert shown.returncode == 0, shown.stdout + shown.stderr
-    for line in ("broker_url: '%env(CELERY_BROKER_URL)%'", "logger: logger", "fake: false"):
+    for line in (
+        "broker_url: '%env(CELERY_BROKER_URL)%'",
+        "logger: CeleryBridge\\SymfonyApp\\FileLogger",
+        "fake: false",
+    ):
         assert line in shown.stdout
+    reference = symfony.console("config:dump-reference", "celery_bridge")
+    assert reference.returncode == 0 and "logger:               logger" in reference.stdout
     assert linted.returncode == 0, linted.stdout + linted.stderr
     assert "linted successfully" in linted.stdout
 

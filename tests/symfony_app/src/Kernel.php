@@ -30,7 +30,8 @@ final class Kernel extends BaseKernel
         $container->import($this->getProjectDir() . '/config/packages/*.yaml');
         $container->services()
             ->set(TaskController::class)->autowire()->autoconfigure()->public()
-            ->set(TenantHeader::class);
+            ->set(TenantHeader::class)
+            ->set(FileLogger::class)->args(['%kernel.logs_dir%/celery.log']);
     }
 
     protected function configureRoutes(RoutingConfigurator $routes): void
