@@ -42,7 +42,7 @@ def test_a_queue_no_worker_consumes_is_named(
     redis_server.client(0).delete("nobody-listens")
 
     assert out["outcome"] == "timeout"
-    expected = 'Its message still waits in queue "nobody-listens" (1 message there now): most likely no worker'
+    expected = 'Its message still waits in queue "nobody-listens" (1 message there now): most likely no'
     assert expected in out["message"]
     assert "celery -A proj worker -Q nobody-listens" in out["message"]
     assert "a worker took" not in out["message"]
