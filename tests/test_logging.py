@@ -95,3 +95,43 @@ def test_an_unknown_outcome_is_an_error_naming_the_task(run_php, redis_server: R
     [error] = [r for r in out["records"] if r["level"] == "error"]
     assert error["context"]["task_ids"] == out["uncertain"] and len(out["uncertain"]) == 1
     assert_nothing_secret(out)
+
+
+KWARGS_PHP = r"""
+require_once '/usr/share/php/Psr/Log/autoload.php';
+
+final class Collected extends Psr\Log\AbstractLogger
+{
+    public array $records = [];
+
+    public function log($level, $message, array $context = []): void
+    {
+        $this->records[] = ['level' => $level, 'message' => (string) $message, 'context' => $context];
+    }
+}
+
+$logger = new Collected();
+$celery = new CeleryClient($brokerUrl, logger: $logger);
+$mistaken = $celery->sendTask('tasks.add', [10, 20], ['countdown' => 1, 'queue' => 'q', 'x' => 'SECRET-KWARG']);
+$intended = $celery->sendTask('tasks.add', [10, 20], [], ['countdown' => 1]);
+$plain = $celery->sendTask('tasks.add', [], ['x' => 1, 'y' => 2]);
+echo json_encode(['records' => $logger->records, 'ids' => [$mistaken->id, $intended->id, $plain->id]]);
+"""
+
+
+def test_kwargs_named_like_options_in_a_call_without_options_get_a_debug_line(
+    run_php, redis_server: RedisServer
+) -> None:
+    """sendTask($name, $args, ['countdown' => 1]) puts the option into kwargs: the worker would call
+    add(10, 20, countdown=1). Only a debug line (a task may take a keyword named queue)."""
+    out = run_php(KWARGS_PHP).json()
+    redis_server.client(0).delete("celery", "q")
+
+    noted = [r for r in out["records"] if "option names" in r["message"]]
+    assert len(noted) == 1
+    assert noted[0]["level"] == "debug"
+    assert noted[0]["context"] == {"task": "tasks.add", "keys": "countdown, queue"}
+    assert "options: [...]" in noted[0]["message"]
+    # The published lines are there for all three; nothing else (no warning) was logged.
+    assert [r["level"] for r in out["records"]] == ["debug"] * 4
+    assert "SECRET-KWARG" not in json.dumps(out["records"])
