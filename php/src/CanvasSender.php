@@ -23,6 +23,7 @@ use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\OutgoingTask;
 use CeleryBridge\Message\PublishHooks;
+use CeleryBridge\Message\TaskOptions;
 use CeleryBridge\Message\TaskSentEvent;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
@@ -92,8 +93,16 @@ final class CanvasSender
         $canvas = $canvas->withPartial($args, $kwargs);
         $chunk = new PublishChunk();
         $result = $this->add($chunk, $canvas, $options);
+        $call = $canvas instanceof Signature ? $canvas->options->with($options) : TaskOptions::fromArray($options);
         try {
-            $this->write($chunk);
+            if ($call->retry === null && $call->retryPolicy === []) {
+                $this->write($chunk);
+            } else {
+                $this->publisher->using(
+                    $this->publisher->policy->forCall($call->retry, $call->retryPolicy),
+                    fn () => $this->write($chunk),
+                );
+            }
         } catch (ConnectionFailed $e) {
             throw $this->logged($e->duringPublish($chunk->taskIds, [], $result->id, $chunk->failureNote(), count($chunk->taskIds)));
         }
@@ -124,9 +133,16 @@ final class CanvasSender
             }
             $results[] = $this->add($chunk, $canvas, $options);
         }
+        $call = TaskOptions::fromArray($options);
+        $policy = $call->retry === null && $call->retryPolicy === []
+            ? null : $this->publisher->policy->forCall($call->retry, $call->retryPolicy);
         foreach ($chunks as $k => $chunk) {
             try {
-                $this->write($chunk);
+                if ($policy === null) {
+                    $this->write($chunk);
+                } else {
+                    $this->publisher->using($policy, fn () => $this->write($chunk));
+                }
             } catch (ConnectionFailed $e) {
                 $ids = static fn (array $chunks): array => array_merge([], ...array_map(
                     static fn (PublishChunk $c): array => $c->taskIds,
