@@ -102,6 +102,7 @@ final class CeleryClient
         #[\SensitiveParameter] array $config = [],
         private readonly ?LoggerInterface $logger = null,
     ) {
+        $config = ClientConfig::withCeleryNames($config);
         $this->config = ClientConfig::fromArray($config);
         // The arguments win over the celeryconfig's URLs, as Celery(broker=...) does.
         $broker ??= ClientConfig::url($config, 'broker_url') ?? throw InvalidConfiguration::noBroker();

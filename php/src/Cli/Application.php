@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Cli;
 
 use CeleryBridge\CeleryClient;
+use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ResultTimeout;
@@ -300,7 +301,7 @@ final class Application
 
     private function client(Arguments $args): CeleryClient
     {
-        $config = $args->has('config') ? self::configFile((string) $args->get('config')) : [];
+        $config = $args->has('config') ? ClientConfig::withCeleryNames(self::configFile((string) $args->get('config'))) : [];
         $broker = $args->get('broker') ?? (getenv('CELERY_BROKER_URL') ?: null);
         $backend = $args->get('backend') ?? (getenv('CELERY_RESULT_BACKEND') ?: null);
         $this->defaultQueue = is_string($config['task_default_queue'] ?? null) ? $config['task_default_queue'] : 'celery';
