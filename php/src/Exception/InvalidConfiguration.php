@@ -14,6 +14,16 @@ final class InvalidConfiguration extends \InvalidArgumentException implements Ce
         return new self('No broker: pass broker: (a redis:// URL or a connected client), or broker_url in config.');
     }
 
+    /** Neither phpredis nor Predis is there to connect with. */
+    public static function noRedisClient(string $role): self
+    {
+        return new self(sprintf(
+            'No Redis client is available to connect to the %s: install the phpredis extension (ext-redis: '
+            . '`apt-get install php-redis` or `pecl install redis`) or run `composer require predis/predis`.',
+            $role === 'backend' ? 'result backend' : $role,
+        ));
+    }
+
     /**
      * @param list<string> $known every name accepted there (the suggestion comes from these)
      * @param list<string>|null $shown the names the message lists (default: $known)
