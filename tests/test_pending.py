@@ -126,3 +126,16 @@ def test_a_result_by_id_of_a_queued_task_says_it_waits(run_php, redis_server: Re
     redis_server.client(0).delete("by-id-queue")
 
     assert 'A message with this id still waits in the default queue "by-id-queue" (3 messages' in out
+
+
+def test_a_protocol_1_message_is_found_by_its_id_too(run_php, redis_server: RedisServer) -> None:
+    """Protocol 1 carries the id only in the (base64) body; no worker consumes the queue here."""
+    out = run_php(
+        "$c = new CeleryClient($brokerUrl, $backendUrl, ['task_protocol' => 1]);"
+        " $r = $c->sendTask('tasks.add', [1, 2], options: ['queue' => 'proto1-queue']);"
+        " try { $r->get(timeout: 0.1); }"
+        " catch (CeleryBridge\\Exception\\ResultTimeout $e) { echo json_encode($e->getMessage()); }"
+    ).json()
+    redis_server.client(0).delete("proto1-queue")
+
+    assert 'Its message still waits in queue "proto1-queue" (1 message there now)' in out

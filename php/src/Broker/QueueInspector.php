@@ -98,10 +98,30 @@ final class QueueInspector
     }
 
     /**
+     * A protocol 2 envelope carries the id in its headers (next to "lang"); a protocol 1 one
+     * only in its base64 body, which is decoded then (an unreadable message is not the task).
+     */
+    private static function isTheTask(string $raw, string $taskId): bool
+    {
+        $protocol2 = str_contains($raw, '"lang"');
+        if ($protocol2 && !str_contains($raw, $taskId)) {
+            return false;
+        }
+        $envelope = json_decode($raw, true);
+        if (!is_array($envelope)) {
+            return false;
+        }
+        if ($protocol2) {
+            return ($envelope['headers']['id'] ?? null) === $taskId;
+        }
+        $body = is_string($envelope['body'] ?? null) ? base64_decode($envelope['body'], true) : false;
+        $body = is_string($body) ? json_decode($body, true) : null;
+        return is_array($body) && ($body['id'] ?? null) === $taskId;
+    }
+
+    /**
      * Whether one of the queue's newest messages is the task's: true, false, or null when the
-     * queue is longer than what was read and the task was not among those read. The envelope's
-     * headers carry the id (protocol 2); a protocol 1 message has it only in its body and is
-     * not recognised.
+     * queue is longer than what was read and the task was not among those read.
      *
      * @throws ConnectionFailed
      */
@@ -116,11 +136,7 @@ final class QueueInspector
             }
             foreach ($this->connection->lRange($list, 0, self::SCAN - $read - 1) as $raw) {
                 ++$read;
-                if (!str_contains($raw, $taskId)) {
-                    continue;
-                }
-                $envelope = json_decode($raw, true);
-                if (is_array($envelope) && ($envelope['headers']['id'] ?? null) === $taskId) {
+                if (self::isTheTask($raw, $taskId)) {
                     return true;
                 }
             }
