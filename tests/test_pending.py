@@ -139,3 +139,23 @@ def test_a_protocol_1_message_is_found_by_its_id_too(run_php, redis_server: Redi
     redis_server.client(0).delete("proto1-queue")
 
     assert 'Its message still waits in queue "proto1-queue" (1 message there now)' in out
+
+
+def test_a_started_task_is_said_to_be_running(worker_factory, run_php, redis_server: RedisServer) -> None:
+    """With task_track_started the worker stores STARTED: the timeout says the task runs."""
+    queue = "tracked-tasks"
+    tracked = {"task_track_started": True}
+    worker_factory(redis_server.url(0), redis_server.url(1), queues=[queue], config=tracked)
+
+    out = run_php(
+        "$c = new CeleryClient($brokerUrl, $backendUrl);"
+        f" $r = $c->sendTask('tasks.sleep', [30], options: ['queue' => '{queue}']);"
+        " $deadline = microtime(true) + 20;"
+        " while ($r->state() !== 'STARTED' && microtime(true) < $deadline) { usleep(10000); }"
+        " try { $r->get(timeout: 0.2); }"
+        " catch (CeleryBridge\\Exception\\ResultTimeout $e) {"
+        " echo json_encode([$e->getMessage(), $e->states]); }"
+    ).json()
+
+    assert list(out[1].values()) == ["STARTED"]
+    assert "(STARTED). STARTED means a worker is running it." in out[0]
