@@ -25,6 +25,8 @@ $celery = new CeleryClient(
     backend: getenv('CELERY_RESULT_BACKEND') ?: 'redis://127.0.0.1:6379/1',
 );
 
+// Options (countdown, queue, priority, ...) always go by name, options: [...]: the third
+// positional argument is the task's kwargs, and a worker would get countdown=1 as a keyword.
 $show = static function (string $call, mixed $value, ?string $id = null): void {
     printf("%-44s => %-14s %s\n", $call, json_encode($value), $id === null ? '' : "id $id");
 };
@@ -32,17 +34,17 @@ $show = static function (string $call, mixed $value, ?string $id = null): void {
 $result = $celery->sendTask('tasks.add', [2, 3]);
 $show('tasks.add(2, 3)', $result->get(timeout: 10), $result->id);
 
-$result = $celery->sendTask('tasks.add', [], ['x' => 1.5, 'y' => 2]);
+$result = $celery->sendTask('tasks.add', kwargs: ['x' => 1.5, 'y' => 2]);
 $show('tasks.add(x=1.5, y=2)', $result->get(timeout: 10), $result->id);
 
 // countdown becomes an absolute UTC eta; the worker holds the message until then.
 $start = microtime(true);
-$result = $celery->sendTask('tasks.add', [10, 20], [], ['countdown' => 1]);
+$result = $celery->sendTask('tasks.add', [10, 20], options: ['countdown' => 1]);
 $value = $result->get(timeout: 10);
 $show(sprintf('tasks.add(10, 20) countdown=1 (%.2f s)', microtime(true) - $start), $value, $result->id);
 
 // On Redis 0 is the highest priority and 9 the lowest (the reverse of RabbitMQ).
-$result = $celery->sendTask('tasks.add', [100, 1], [], ['priority' => 9, 'time_limit' => 30]);
+$result = $celery->sendTask('tasks.add', [100, 1], options: ['priority' => 9, 'time_limit' => 30]);
 $show('tasks.add(100, 1) priority=9 time_limit=30', $result->get(timeout: 10), $result->id);
 
 try {

@@ -110,8 +110,23 @@ def init_sentry(environ: Mapping[str, str]) -> bool:
     return True
 
 
+def task_id_of(record: logging.LogRecord) -> str | None:
+    """The id of the task a record is about, when it says: the task logger's records carry it,
+    and the consumer's "Received unregistered task" record has the message headers among its
+    arguments (protocol 2 puts the id there). Lets a report be matched with the id PHP logged."""
+    task_id = getattr(record, "task_id", None)
+    if isinstance(task_id, str) and task_id not in ("", "???"):
+        return task_id
+    args = record.args if isinstance(record.args, tuple) else ()
+    for arg in args:
+        if isinstance(arg, Mapping) and isinstance(arg.get("id"), str) and "task" in arg:
+            return arg["id"]
+    return None
+
+
 class JsonLinesFormatter(logging.Formatter):
-    """One JSON object per record: time, level, logger, message, and the exception's type."""
+    """One JSON object per record: time, level, logger, message, the task id when the record
+    names a task, and the exception's type."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -121,16 +136,24 @@ class JsonLinesFormatter(logging.Formatter):
             "message": record.getMessage(),
             "pid": record.process,
         }
+        task_id = task_id_of(record)
+        if task_id is not None:
+            entry["task_id"] = task_id
         if record.exc_info and record.exc_info[0] is not None:
             entry["exc_type"] = record.exc_info[0].__name__
         return json.dumps(entry, default=str)
 
 
 class SyslogFormatter(logging.Formatter):
-    """The first line of the message (a syslog record is one datagram), and the exception type."""
+    """The first line of the message (a syslog record is one datagram), the task id when the
+    record names a task (the unregistered-task message has it only on a later line), and the
+    exception type."""
 
     def format(self, record: logging.LogRecord) -> str:
         first = record.getMessage().split("\n", 1)[0]
+        task_id = task_id_of(record)
+        if task_id is not None and task_id not in first:
+            first = f"{first} task_id={task_id}"
         exc = f" [{record.exc_info[0].__name__}]" if record.exc_info and record.exc_info[0] else ""
         return f"celery[{record.process}]: {record.levelname} {record.name}: {first}{exc}"
 

@@ -97,3 +97,9 @@ def record_then_sleep(self: Any, seconds: float) -> float:
 def record_quietly(self: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
     """As tasks.record, but declared ignore_result=True: its own setting, not the caller's."""
     return _record(self, args, kwargs)
+
+
+@app.task(name="tasks.reprs")
+def reprs(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """Python's repr() of each argument as the task received it (docs/php-values.md's table)."""
+    return {"args": [repr(arg) for arg in args], "kwargs": {k: repr(v) for k, v in kwargs.items()}}

@@ -78,3 +78,57 @@ def test_the_settings_list_is_the_pinned_celerys() -> None:
         check=True, capture_output=True, text=True,
     ).stdout
     assert fresh == (ROOT / "php/src/Config/CelerySettings.php").read_text()
+
+
+ERA_PHP = r"""
+$config = json_decode(getenv('CB_CONFIG'), true, 512, JSON_THROW_ON_ERROR);
+try {
+    $celery = new CeleryClient(config: $config);
+    $queue = fn (string $task): string
+        => $celery->sendTask($task, ['x'])->get(timeout: 10.0)['request']['delivery_info']['routing_key'];
+    echo json_encode(['default' => $queue('tasks.echo'), 'routed' => $queue('tasks.log')]);
+} catch (CeleryBridge\Exception\InvalidConfiguration $e) {
+    echo json_encode(['error' => $e->getMessage()]);
+}
+"""
+
+
+def era_config(form: str, broker: str, backend: str) -> dict:
+    """One celeryconfig in each form Celery reads: the new names, the old upper-case ones
+    (Celery 3, still read by 5.7), and Django's app.config_from_object(..., namespace='CELERY')."""
+    if form == "new":
+        return {"broker_url": broker, "result_backend": backend, "task_default_queue": "era-default",
+                "task_routes": {"tasks.log": "era-routed"}, "task_serializer": "json"}
+    if form == "old":
+        return {"BROKER_URL": broker, "CELERY_RESULT_BACKEND": backend, "CELERY_DEFAULT_QUEUE": "era-default",
+                "CELERY_ROUTES": {"tasks.log": "era-routed"}, "CELERY_TASK_SERIALIZER": "json"}
+    return {"CELERY_BROKER_URL": broker, "CELERY_RESULT_BACKEND": backend,
+            "CELERY_TASK_DEFAULT_QUEUE": "era-default", "CELERY_TASK_ROUTES": {"tasks.log": "era-routed"},
+            "CELERY_TASK_SERIALIZER": "json"}
+
+
+def test_settings_of_every_celery_era_send_to_the_configured_queue(
+    worker_factory, run_php, redis_server: RedisServer
+) -> None:
+    worker_factory(redis_server.url(0), redis_server.url(1), queues=["era-default", "era-routed"])
+
+    for form in ("new", "old", "django"):
+        config = era_config(form, redis_server.url(0), redis_server.url(1))
+        out = run_php(ERA_PHP, env={"CB_CONFIG": json.dumps(config)}).json()
+        assert out == {"default": "era-default", "routed": "era-routed"}, form
+
+
+def test_old_and_new_names_cannot_be_mixed_as_in_celery(run_php, redis_server: RedisServer) -> None:
+    """Celery's ImproperlyConfigured("Cannot mix new and old setting keys"), and "Did you mean"
+    for a near miss of each form."""
+    mixed = run(run_php, {"broker_url": redis_server.url(0), "CELERY_DEFAULT_QUEUE": "q"})["error"]
+    assert "Cannot mix Celery's old setting names with the new ones" in mixed
+    assert "CELERY_DEFAULT_QUEUE -> task_default_queue" in mixed
+
+    for typo, meant in [
+        ("CELERY_DEFAULT_QUEU", "CELERY_DEFAULT_QUEUE"),
+        ("CELERY_TASK_DEFAULT_QUEU", "CELERY_TASK_DEFAULT_QUEUE"),
+        ("BROKER_URLL", "BROKER_URL"),
+    ]:
+        error = run(run_php, {"BROKER_URL": redis_server.url(0), typo: "q"})["error"]
+        assert f'Unknown setting "{typo}". Did you mean "{meant}"?' in error

@@ -30,9 +30,9 @@ $celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
 $result = $celery->sendTask('tasks.typo_nope', ['SECRET', 1], ['token' => 'SECRET']);
 try {
     $result->get(timeout: 15.0);
-    echo json_encode('ran');
+    echo json_encode(['type' => 'ran']);
 } catch (CeleryBridge\\Exception\\TaskFailed $e) {
-    echo json_encode($e->remoteType());
+    echo json_encode(['type' => $e->remoteType(), 'id' => $result->id]);
 }
 """.replace("SECRET", SECRET)
 
@@ -91,7 +91,8 @@ def test_syslog_and_json_lines_get_each_error_once(pool: str, redis_factory, run
             {"CELERY_SYSLOG_ADDRESS": syslog.address, "CELERY_ERROR_LOG_JSON": str(json_log)},
         ):
             env = php_env(server)
-            assert run_php(SEND_UNKNOWN, env=env).json() == "NotRegistered"
+            unknown = run_php(SEND_UNKNOWN, env=env).json()
+            assert unknown["type"] == "NotRegistered"
             syslog.wait_for("tasks.typo_nope")
             assert run_php(SEND_FAILING, env=env).json() == "ValueError"
             syslog.wait_for("boom-central")
@@ -101,10 +102,13 @@ def test_syslog_and_json_lines_get_each_error_once(pool: str, redis_factory, run
         typo = syslog.matching("tasks.typo_nope")
         failure = syslog.matching("boom-central")
     assert len(typo) == 1 and "Received unregistered task" in typo[0]
+    # The id PHP logged for the task is on the same syslog line, to match the two.
+    assert f"task_id={unknown['id']}" in typo[0]
     assert len(failure) == 1 and "[ValueError]" in failure[0]
 
     records = [json.loads(line) for line in json_log.read_text().splitlines()]
     assert [r["level"] for r in records if "tasks.typo_nope" in r["message"]] == ["ERROR"]
+    assert [r.get("task_id") for r in records if "tasks.typo_nope" in r["message"]] == [unknown["id"]]
     assert [r.get("exc_type") for r in records if "boom-central" in r["message"]] == ["ValueError"]
 
 
@@ -116,7 +120,7 @@ def test_sentry_gets_each_error_once_without_the_arguments(
     with SentryListener() as sentry:
         with running_worker(server, tmp_path, pool, {"SENTRY_DSN": sentry.dsn}):
             env = php_env(server)
-            assert run_php(SEND_UNKNOWN, env=env).json() == "NotRegistered"
+            assert run_php(SEND_UNKNOWN, env=env).json()["type"] == "NotRegistered"
             sentry.wait_for("event")
             assert run_php(SEND_FAILING, env=env).json() == "ValueError"
             sentry.wait_for("event", 2)
@@ -146,7 +150,7 @@ def test_sentry_keeps_the_arguments_when_asked(redis_factory, run_php, tmp_path:
         with running_worker(
             server, tmp_path, "solo", {"SENTRY_DSN": sentry.dsn, "SENTRY_SEND_TASK_ARGUMENTS": "1"}
         ):
-            assert run_php(SEND_UNKNOWN, env=php_env(server)).json() == "NotRegistered"
+            assert run_php(SEND_UNKNOWN, env=php_env(server)).json()["type"] == "NotRegistered"
             events = sentry.wait_for("event")
 
     assert SECRET in json.dumps(events)

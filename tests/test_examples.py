@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 from harness import REPO_ROOT, CeleryWorker, RedisServer
 
@@ -28,3 +29,34 @@ def test_send_one_explains_an_unknown_task_name(worker: CeleryWorker, redis_serv
     assert done.returncode == 1
     assert 'does not know a task named "tasks.no_such_task"' in done.stdout
     assert "inspect registered" in done.stdout
+
+
+def test_send_one_runs_from_a_composer_install(
+    worker: CeleryWorker, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    """In a project, the script sits in vendor/celery-bridge/celery-bridge/examples/ and the
+    autoloader in vendor/; a copy in the project's own bin/ finds it from the working directory."""
+    project = tmp_path / "project"
+    installed = project / "vendor" / "celery-bridge" / "celery-bridge" / "examples"
+    installed.mkdir(parents=True)
+    (project / "bin").mkdir()
+    script = (REPO_ROOT / "examples" / "send_one.php").read_text()
+    (installed / "send_one.php").write_text(script)
+    (project / "bin" / "send_one.php").write_text(script)
+    # Stands in for Composer's vendor/autoload.php of that project.
+    (project / "vendor" / "autoload.php").write_text(f"<?php require '{REPO_ROOT}/vendor/autoload.php';\n")
+    env = {"CELERY_BROKER_URL": redis_server.url(0), "CELERY_RESULT_BACKEND": redis_server.url(1),
+           "PATH": "/usr/bin:/bin"}
+
+    for path in ("vendor/celery-bridge/celery-bridge/examples/send_one.php", "bin/send_one.php"):
+        done = subprocess.run(["php", path, "tasks.add", "2", "3"], cwd=project, env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, path + done.stdout + done.stderr
+        assert done.stdout.splitlines()[-1] == "result: 5"
+
+    lonely = tmp_path / "lonely"
+    lonely.mkdir()
+    (lonely / "send_one.php").write_text(script)
+    elsewhere = subprocess.run(["php", str(lonely / "send_one.php")], cwd=lonely, env=env,
+                               capture_output=True, text=True, timeout=60)
+    assert elsewhere.returncode == 2 and "No Composer autoloader found" in elsewhere.stderr

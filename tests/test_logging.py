@@ -95,3 +95,105 @@ def test_an_unknown_outcome_is_an_error_naming_the_task(run_php, redis_server: R
     [error] = [r for r in out["records"] if r["level"] == "error"]
     assert error["context"]["task_ids"] == out["uncertain"] and len(out["uncertain"]) == 1
     assert_nothing_secret(out)
+
+
+KWARGS_PHP = r"""
+require_once '/usr/share/php/Psr/Log/autoload.php';
+
+final class Collected extends Psr\Log\AbstractLogger
+{
+    public array $records = [];
+
+    public function log($level, $message, array $context = []): void
+    {
+        $this->records[] = ['level' => $level, 'message' => (string) $message, 'context' => $context];
+    }
+}
+
+$logger = new Collected();
+$celery = new CeleryClient($brokerUrl, logger: $logger);
+$kwargs = ['countdown' => 1, 'queue' => 'q', 'x' => 'SECRET-KWARG'];
+$mistaken = $celery->sendTask('tasks.add', [10, 20], $kwargs);
+$intended = $celery->sendTask('tasks.add', [10, 20], [], ['countdown' => 1]);
+$plain = $celery->sendTask('tasks.add', [], ['x' => 1, 'y' => 2]);
+echo json_encode(['records' => $logger->records, 'ids' => [$mistaken->id, $intended->id, $plain->id]]);
+"""
+
+
+def test_kwargs_named_like_options_in_a_call_without_options_get_a_debug_line(
+    run_php, redis_server: RedisServer
+) -> None:
+    """sendTask($name, $args, ['countdown' => 1]) puts the option into kwargs: the worker would call
+    add(10, 20, countdown=1). Only a debug line (a task may take a keyword named queue)."""
+    out = run_php(KWARGS_PHP).json()
+    redis_server.client(0).delete("celery", "q")
+
+    noted = [r for r in out["records"] if "option names" in r["message"]]
+    assert len(noted) == 1
+    assert noted[0]["level"] == "debug"
+    assert noted[0]["context"] == {"task": "tasks.add", "keys": "countdown, queue"}
+    assert "options: [...]" in noted[0]["message"]
+    # The published lines are there for all three; nothing else (no warning) was logged.
+    assert [r["level"] for r in out["records"]] == ["debug"] * 4
+    assert "SECRET-KWARG" not in json.dumps(out["records"])
+
+
+RETRY_PHP = r"""
+require_once '/usr/share/php/Psr/Log/autoload.php';
+
+final class Collected extends Psr\Log\AbstractLogger
+{
+    public array $records = [];
+
+    public function log($level, $message, array $context = []): void
+    {
+        $this->records[] = ['level' => $level, 'context' => $context];
+    }
+}
+
+$config = json_decode(getenv('CB_CONFIG'), true, 512, JSON_THROW_ON_ERROR);
+$out = [];
+foreach (json_decode(getenv('CB_CALLS'), true, 512, JSON_THROW_ON_ERROR) as $options) {
+    $logger = new Collected();
+    $celery = new CeleryClient(getenv('CB_BROKER'), config: $config, logger: $logger);
+    try {
+        $celery->send(new CeleryBridge\Canvas\Signature('tasks.add', [1, 2]), options: $options);
+        $out[] = ['error' => null];
+    } catch (CeleryBridge\Exception\ConnectionFailed $e) {
+        $warnings = array_values(array_filter($logger->records, fn ($r) => $r['level'] === 'warning'));
+        $out[] = [
+            'error' => (new ReflectionClass($e))->getShortName(),
+            'retries' => array_map(fn ($w) => [$w['context']['attempt'], $w['context']['delay']], $warnings),
+        ];
+    }
+}
+echo json_encode($out);
+"""
+
+
+def test_retry_and_retry_policy_per_call_as_celerys_apply_async(run_php) -> None:
+    """apply_async(retry=False) publishes once; retry_policy= is laid over
+    task_publish_retry_policy for that call only; retry=True retries despite task_publish_retry=False."""
+    refused = f"redis://127.0.0.1:{free_port()}/0"
+    configured = {"task_publish_retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.01}}
+    calls = [
+        {},
+        {"retry": False},
+        {"retry_policy": {"max_retries": 1}},
+        {"retry_policy": {"interval_start": 0.02}},
+    ]
+
+    out = run_php(RETRY_PHP, env={"CB_BROKER": refused, "CB_CONFIG": json.dumps(configured),
+                                  "CB_CALLS": json.dumps(calls)}).json()
+
+    assert [o["error"] for o in out] == ["ConnectionRefused"] * 4
+    assert out[0]["retries"] == [[1, 0], [2, 0.01]]
+    assert out[1]["retries"] == []
+    assert out[2]["retries"] == [[1, 0]]
+    assert out[3]["retries"] == [[1, 0.02], [2, 0.03]]
+
+    off = {"task_publish_retry": False, "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0}}
+    out = run_php(RETRY_PHP, env={"CB_BROKER": refused, "CB_CONFIG": json.dumps(off),
+                                  "CB_CALLS": json.dumps([{}, {"retry": True}])}).json()
+
+    assert [o["retries"] for o in out] == [[], [[1, 0]]]

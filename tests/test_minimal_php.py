@@ -35,7 +35,7 @@ try {
 PREDIS_HINT = ["composer require predis/predis"]
 CASES = [
     # case, extensions, environment, what the exception must say (None: the task is sent)
-    ("no client", [], {}, ["ext-redis", "predis/predis"]),
+    ("no client", [], {}, ["No Redis client is available to connect to the broker: install", "ext-redis"]),
     ("no client, predis asked for", [], {"CB_CLIENT": "predis"}, PREDIS_HINT),
     ("phpredis only", PHPREDIS, {}, None),
     ("phpredis only, predis asked for", PHPREDIS, {"CB_CLIENT": "predis"}, PREDIS_HINT),

@@ -17,12 +17,18 @@ use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\Describe;
 use CeleryBridge\Exception\InvalidCanvas;
+use CeleryBridge\Exception\InvalidOption;
+use CeleryBridge\Exception\InvalidTaskArgument;
 use CeleryBridge\Exception\PublishOutcomeUnknown;
+use CeleryBridge\Exception\RoutingFailed;
+use CeleryBridge\Exception\SerializationFailed;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\OutgoingTask;
 use CeleryBridge\Message\PublishHooks;
+use CeleryBridge\Message\TaskOptions;
 use CeleryBridge\Message\TaskSentEvent;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
@@ -92,8 +98,16 @@ final class CanvasSender
         $canvas = $canvas->withPartial($args, $kwargs);
         $chunk = new PublishChunk();
         $result = $this->add($chunk, $canvas, $options);
+        $call = $canvas instanceof Signature ? $canvas->options->with($options) : TaskOptions::fromArray($options);
         try {
-            $this->write($chunk);
+            if ($call->retry === null && $call->retryPolicy === []) {
+                $this->write($chunk);
+            } else {
+                $this->publisher->using(
+                    $this->publisher->policy->forCall($call->retry, $call->retryPolicy),
+                    fn () => $this->write($chunk),
+                );
+            }
         } catch (ConnectionFailed $e) {
             throw $this->logged($e->duringPublish($chunk->taskIds, [], $result->id, $chunk->failureNote(), count($chunk->taskIds)));
         }
@@ -114,19 +128,31 @@ final class CanvasSender
     public function sendMany(iterable $canvases, array $options = []): array
     {
         $results = [];
+        // Options that are wrong for every element are said once, before any element.
+        $call = TaskOptions::fromArray($options);
         $chunks = [$chunk = new PublishChunk()];
-        foreach ($canvases as $canvas) {
-            if (!$canvas instanceof Canvas) {
-                throw InvalidCanvas::notACanvas(get_debug_type($canvas));
-            }
+        foreach ($canvases as $key => $canvas) {
             if (count($chunk->taskIds) >= CeleryClient::CHUNK) {
                 $chunks[] = $chunk = new PublishChunk();
             }
-            $results[] = $this->add($chunk, $canvas, $options);
+            try {
+                if (!$canvas instanceof Canvas) {
+                    throw InvalidCanvas::notACanvas(get_debug_type($canvas));
+                }
+                $results[] = $this->add($chunk, $canvas, $options);
+            } catch (InvalidCanvas | InvalidOption | InvalidTaskArgument | SerializationFailed | RoutingFailed $e) {
+                throw self::atElement($e, $key, count($results));
+            }
         }
+        $policy = $call->retry === null && $call->retryPolicy === []
+            ? null : $this->publisher->policy->forCall($call->retry, $call->retryPolicy);
         foreach ($chunks as $k => $chunk) {
             try {
-                $this->write($chunk);
+                if ($policy === null) {
+                    $this->write($chunk);
+                } else {
+                    $this->publisher->using($policy, fn () => $this->write($chunk));
+                }
             } catch (ConnectionFailed $e) {
                 $ids = static fn (array $chunks): array => array_merge([], ...array_map(
                     static fn (PublishChunk $c): array => $c->taskIds,
@@ -143,6 +169,25 @@ final class CanvasSender
             $this->logPublished($chunk);
         }
         return $results;
+    }
+
+    /**
+     * The same validation error, naming the element of sendMany()'s list it is about (nothing
+     * has been written yet: every message is built before the first write).
+     *
+     * @template E of InvalidCanvas|InvalidOption|InvalidTaskArgument|SerializationFailed|RoutingFailed
+     * @param E $e
+     * @return E
+     */
+    private static function atElement(\Throwable $e, mixed $key, int $position): \Throwable
+    {
+        $where = is_int($key) && $key === $position ? sprintf('[%d]', $key) : sprintf(
+            '[%s] (position %d)',
+            is_int($key) ? $key : var_export(Describe::text((string) $key, 80), true),
+            $position,
+        );
+        $class = $e::class;
+        return new $class(sprintf('sendMany() element %s: %s', $where, $e->getMessage()), (int) $e->getCode(), $e);
     }
 
     /**

@@ -49,6 +49,15 @@ final class CeleryClient implements CeleryClientInterface
     /** @internal the log line of a published task */
     public const PUBLISHED = 'CeleryBridge: task {task} published as {task_id} to queue {queue}';
 
+    /**
+     * sendTask($name, $args, ['queue' => ...]) puts options into kwargs: the worker then calls
+     * the task with queue=... (a TypeError there, or worse, after the countdown that was meant).
+     * Only a debug line: a task may well take a keyword named like an option.
+     */
+    public const KWARGS_LIKE_OPTIONS = 'CeleryBridge: task {task} was sent without options, and its kwargs '
+        . 'hold {keys}, which are apply_async option names; if they were meant as options, pass them as '
+        . 'sendTask(..., options: [...])';
+
     private readonly ClientConfig $config;
     private readonly RedisConnection $brokerConnection;
     /** Writes task messages under the publish retry policy. */
@@ -93,6 +102,7 @@ final class CeleryClient implements CeleryClientInterface
         #[\SensitiveParameter] array $config = [],
         private readonly ?LoggerInterface $logger = null,
     ) {
+        $config = ClientConfig::withCeleryNames($config);
         $this->config = ClientConfig::fromArray($config);
         // The arguments win over the celeryconfig's URLs, as Celery(broker=...) does.
         $broker ??= ClientConfig::url($config, 'broker_url') ?? throw InvalidConfiguration::noBroker();
@@ -138,6 +148,9 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function sendTask(string $name, array $args = [], array $kwargs = [], array $options = []): AsyncResult
     {
+        if ($options === [] && $kwargs !== [] && $this->logger !== null) {
+            $this->noteOptionLikeKwargs($name, $kwargs);
+        }
         $plain = $options === [] ? $this->plainEnvelope($name, $args, $kwargs) : null;
         if ($plain === null) {
             $result = $this->send(new Signature($name, $args, $kwargs, $options));
@@ -155,6 +168,17 @@ final class CeleryClient implements CeleryClientInterface
             $this->hooks->announce(OutgoingTask::plain($taskId, $name, $queue, $plain[4]), $this->logger);
         }
         return AsyncResult::sent($taskId, $this->resultBackend, $this->lazyControl, $this->lazyQueues, $queue);
+    }
+
+    /**
+     * @param array<string, mixed> $kwargs
+     */
+    private function noteOptionLikeKwargs(string $name, array $kwargs): void
+    {
+        $keys = array_values(array_intersect(array_map('strval', array_keys($kwargs)), TaskOptions::NAMES));
+        if ($keys !== []) {
+            $this->logger?->debug(self::KWARGS_LIKE_OPTIONS, ['task' => $name, 'keys' => implode(', ', $keys)]);
+        }
     }
 
     /**

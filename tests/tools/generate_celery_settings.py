@@ -6,7 +6,7 @@ Run: .venv/bin/python tests/tools/generate_celery_settings.py > php/src/Config/C
 """
 
 from celery import __version__
-from celery.app.defaults import NAMESPACES, flatten
+from celery.app.defaults import _TO_NEW_KEY, NAMESPACES, flatten
 
 names = sorted(name for name, _ in flatten(NAMESPACES))
 lines = []
@@ -18,6 +18,8 @@ for name in names:
         line = "       "
     line += item
 lines.append(line)
+# Celery's pre-4.0 upper-case names (celery.app.defaults' compat table), old name => new name.
+old_lines = [f"        '{old}' => '{new}'," for old, new in sorted(_TO_NEW_KEY.items())]
 print(f"""<?php
 
 declare(strict_types=1);
@@ -35,5 +37,13 @@ final class CelerySettings
 {{
     public const NAMES = [
 {chr(10).join(lines)}
+    ];
+
+    /**
+     * Celery's old upper-case setting names (before 4.0), which Celery {__version__} still reads, each
+     * with its new name (celery.app.defaults' compat table, as celery.app.utils converts them).
+     */
+    public const OLD_NAMES = [
+{chr(10).join(old_lines)}
     ];
 }}""")

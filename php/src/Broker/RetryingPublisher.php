@@ -76,6 +76,8 @@ final class RetryingPublisher
     private ?float $lastReply = null;
     /** @var (\Closure(ConnectionFailed, int, float): void)|null told of each retry (the client's logger) */
     private ?\Closure $onRetry = null;
+    /** The policy of the publish under way when its call gave retry or retry_policy (see using()). */
+    private ?RetryPolicy $callPolicy = null;
 
     /**
      * @param float $healthCheckInterval PING before LPUSH when the socket has been quiet this long
@@ -112,16 +114,33 @@ final class RetryingPublisher
     }
 
     /**
+     * Runs $publish under another policy: apply_async's retry and retry_policy for one call.
+     *
+     * @template T
+     * @param \Closure(): T $publish
+     * @return T
+     */
+    public function using(RetryPolicy $policy, \Closure $publish): mixed
+    {
+        $this->callPolicy = $policy;
+        try {
+            return $publish();
+        } finally {
+            $this->callPolicy = null;
+        }
+    }
+
+    /**
      * @throws PublishOutcomeUnknown when LPUSH was written but not confirmed
      * @throws ConnectionFailed when the message was certainly not queued
      */
     public function lPush(string $key, string $value): int
     {
-        if ($this->policy->timeout === null) {
+        if (($this->callPolicy ?? $this->policy)->timeout === null) {
             // The common case stays free of the deadline bookkeeping: publishing is the hot path.
             return $this->lPushWithRetries($key, $value, null);
         }
-        $deadline = PubSubWaiter::now() + $this->policy->timeout;
+        $deadline = PubSubWaiter::now() + ($this->callPolicy ?? $this->policy)->timeout;
         return $this->inner->withDeadline($deadline, fn (): int => $this->lPushWithRetries($key, $value, $deadline));
     }
 
@@ -193,11 +212,11 @@ final class RetryingPublisher
                 static fn (ConnectionLost $e): PublishOutcomeUnknown => PublishOutcomeUnknown::forTransaction(count($writes), $e),
             );
         };
-        if ($this->policy->timeout === null) {
+        if (($this->callPolicy ?? $this->policy)->timeout === null) {
             $run(null);
             return;
         }
-        $deadline = PubSubWaiter::now() + $this->policy->timeout;
+        $deadline = PubSubWaiter::now() + ($this->callPolicy ?? $this->policy)->timeout;
         $this->inner->withDeadline($deadline, fn (): int => $run($deadline));
     }
 
@@ -221,9 +240,10 @@ final class RetryingPublisher
         if (!self::retryable($failure)) {
             throw $failure;
         }
-        $delay = $this->policy->delay($retriesDone);
+        $policy = $this->callPolicy ?? $this->policy;
+        $delay = $policy->delay($retriesDone);
         $late = $deadline !== null && PubSubWaiter::now() + $delay >= $deadline;
-        if (!$this->policy->allows($retriesDone) || $late) {
+        if (!$policy->allows($retriesDone) || $late) {
             if ($retriesDone === 0 && !$late) {
                 throw $failure;
             }

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Cli;
 
 use CeleryBridge\CeleryClient;
+use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ResultTimeout;
@@ -303,7 +304,9 @@ final class Application
 
     private function client(Arguments $args): CeleryClient
     {
-        $config = $args->has('config') ? self::configFile((string) $args->get('config')) : ($this->defaults['config'] ?? []);
+        $config = ClientConfig::withCeleryNames(
+            $args->has('config') ? self::configFile((string) $args->get('config')) : ($this->defaults['config'] ?? []),
+        );
         $broker = $args->get('broker') ?? ($this->defaults['broker'] ?? null) ?? (getenv('CELERY_BROKER_URL') ?: null);
         $backend = $args->get('backend') ?? ($this->defaults['backend'] ?? null) ?? (getenv('CELERY_RESULT_BACKEND') ?: null);
         $this->defaultQueue = is_string($config['task_default_queue'] ?? null) ? $config['task_default_queue'] : 'celery';

@@ -67,6 +67,25 @@ final class ClientConfig
     }
 
     /**
+     * The config under the new setting names: Celery's old upper-case names (BROKER_URL,
+     * CELERY_DEFAULT_QUEUE...) and Django's CELERY_ form (CELERY_TASK_DEFAULT_QUEUE) renamed, as
+     * Celery reads them (SettingNames, loaded only when a name is not a new one).
+     *
+     * @param array<string, mixed> $config
+     * @return array<string, mixed>
+     * @throws InvalidConfiguration
+     */
+    public static function withCeleryNames(#[\SensitiveParameter] array $config): array
+    {
+        foreach (array_keys($config) as $name) {
+            if (!in_array($name, self::NAMES, true) && !in_array($name, CelerySettings::NAMES, true)) {
+                return SettingNames::canonical($config);
+            }
+        }
+        return $config;
+    }
+
+    /**
      * @param array<string, mixed> $config
      * @throws InvalidConfiguration
      */

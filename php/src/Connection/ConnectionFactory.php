@@ -79,11 +79,7 @@ final class ConnectionFactory
             default => match (true) {
                 extension_loaded('redis') => ConnectionOptions::CLIENT_PHPREDIS,
                 PredisConnection::available() => ConnectionOptions::CLIENT_PREDIS,
-                default => throw InvalidConfiguration::invalid(
-                    $role,
-                    'a URL',
-                    'no Redis client is available: install the phpredis extension (ext-redis) or predis/predis.',
-                ),
+                default => throw InvalidConfiguration::noRedisClient($role),
             },
         };
     }

@@ -74,6 +74,11 @@ final class PhpRedisConnection extends ClientConnection
         return (int) $this->run('LLEN', static fn (\Redis $r) => $r->lLen($key));
     }
 
+    public function lRange(string $key, int $start, int $stop): array
+    {
+        return array_values(array_map('strval', (array) $this->run('LRANGE', static fn (\Redis $r) => $r->lRange($key, $start, $stop))));
+    }
+
     public function sMembers(string $key): array
     {
         return array_values(array_map('strval', (array) $this->run('SMEMBERS', static fn (\Redis $r) => $r->sMembers($key))));

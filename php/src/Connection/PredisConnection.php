@@ -106,6 +106,12 @@ final class PredisConnection extends ClientConnection
         return (int) $this->run('LLEN', static fn (\Predis\ClientInterface $c) => $c->llen($key));
     }
 
+    public function lRange(string $key, int $start, int $stop): array
+    {
+        $items = $this->run('LRANGE', static fn (\Predis\ClientInterface $c) => $c->lrange($key, $start, $stop));
+        return array_values(array_map('strval', (array) $items));
+    }
+
     protected function inOneRoundTrip(#[\SensitiveParameter] object $client, array $writes): mixed
     {
         \assert($client instanceof \Predis\ClientInterface);

@@ -42,6 +42,14 @@ interface RedisConnection
     public function lLen(string $key): int;
 
     /**
+     * LRANGE: the items from $start to $stop (inclusive; -1 is the last).
+     *
+     * @return list<string>
+     * @throws ConnectionFailed
+     */
+    public function lRange(string $key, int $start, int $stop): array;
+
+    /**
      * Runs writes in one MULTI/EXEC, sent in one round trip: Redis applies all of them or none.
      * Each write is ['LPUSH', key, value], ['SET', key, value], ['SETEX', key, value, seconds],
      * ['DEL', key], ['PUBLISH', channel, message], ['SADD', key, member] or ['SREM', key, member].

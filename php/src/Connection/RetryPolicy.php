@@ -39,6 +39,30 @@ final class RetryPolicy
         return new self(false, 0, 0.0, 0.2, 1.0);
     }
 
+    /**
+     * This policy as one apply_async call changes it: Celery's retry= replaces task_publish_retry,
+     * and retry_policy= is merged over task_publish_retry_policy (dict(default, **retry_policy)).
+     * The key values were checked by TaskOptions.
+     *
+     * @param array<string, int|float|null> $policy
+     */
+    public function forCall(?bool $retry, array $policy): self
+    {
+        return new self(
+            $retry ?? $this->enabled,
+            array_key_exists('max_retries', $policy) ? self::count($policy['max_retries']) : $this->maxRetries,
+            (float) ($policy['interval_start'] ?? $this->intervalStart),
+            (float) ($policy['interval_step'] ?? $this->intervalStep),
+            (float) ($policy['interval_max'] ?? $this->intervalMax),
+            $this->timeout,
+        );
+    }
+
+    private static function count(int|float|null $value): ?int
+    {
+        return $value === null ? null : (int) $value;
+    }
+
     /** Whether another attempt may follow $retriesDone retries. */
     public function allows(int $retriesDone): bool
     {

@@ -14,29 +14,48 @@ final class InvalidConfiguration extends \InvalidArgumentException implements Ce
         return new self('No broker: pass broker: (a redis:// URL or a connected client), or broker_url in config.');
     }
 
+    /** Neither phpredis nor Predis is there to connect with. */
+    public static function noRedisClient(string $role): self
+    {
+        return new self(sprintf(
+            'No Redis client is available to connect to the %s: install the phpredis extension (ext-redis: '
+            . '`apt-get install php-redis` or `pecl install redis`) or run `composer require predis/predis`.',
+            $role === 'backend' ? 'result backend' : $role,
+        ));
+    }
+
     /**
      * @param list<string> $known every name accepted there (the suggestion comes from these)
      * @param list<string>|null $shown the names the message lists (default: $known)
      */
     public static function unknown(string $name, array $known, ?array $shown = null): self
     {
-        $best = null;
-        $distance = PHP_INT_MAX;
-        foreach ($known as $candidate) {
-            $d = levenshtein(strtolower($name), $candidate);
-            if ($d < $distance) {
-                [$best, $distance] = [$candidate, $d];
-            }
-        }
-        $suggestion = $best !== null && $distance <= max(2, intdiv(strlen($name), 4))
-            ? sprintf(' Did you mean "%s"?', $best)
-            : '';
         return new self(sprintf(
             'Unknown setting "%s".%s Known: %s.',
             Describe::text($name, 100),
-            $suggestion,
+            Suggestion::didYouMean($name, $known),
             implode(', ', $shown ?? $known),
         ));
+    }
+
+    /**
+     * Old and new setting names in one config, which Celery refuses too (ImproperlyConfigured).
+     *
+     * @param array<string, string> $renames name given => the name of the other form
+     * @param bool $toNew whether the renames go to the new names (else to the old ones)
+     */
+    public static function mixedNames(array $renames, bool $toNew): self
+    {
+        $list = implode(', ', array_map(
+            static fn (string $from, string $to): string => sprintf('%s -> %s', $from, $to),
+            array_keys($renames),
+            $renames,
+        ));
+        return new self($toNew
+            ? sprintf('Cannot mix Celery\'s old setting names with the new ones (Celery refuses this config too, '
+                . 'with ImproperlyConfigured): rename %s.', $list)
+            : sprintf('Cannot mix new setting names into Celery\'s old ones (Celery refuses this config too, with '
+                . 'ImproperlyConfigured): rename %s, or every setting to the new names.', $list));
     }
 
     public static function invalid(

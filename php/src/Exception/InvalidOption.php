@@ -12,8 +12,9 @@ final class InvalidOption extends \InvalidArgumentException implements CeleryBri
     public static function unknown(string $name, array $known): self
     {
         return new self(sprintf(
-            'Unknown task option "%s". Known options (Celery\'s apply_async names): %s.',
-            $name,
+            'Unknown task option "%s".%s Known options (Celery\'s apply_async names): %s.',
+            Describe::text($name, 100),
+            Suggestion::didYouMean($name, $known),
             implode(', ', $known),
         ));
     }

@@ -38,8 +38,10 @@ final class ResultTimeout extends \RuntimeException implements CeleryBridgeExcep
         );
         $more = count($ids) > 3 ? sprintf(' and %d more', count($ids) - 3) : '';
         $pending = in_array('PENDING', $states, true)
-            ? ' PENDING means no result is stored: not run yet, unknown id, ignore_result, or expired.'
+            ? ' PENDING means no result is stored yet: still queued, running on a worker without '
+                . 'task_track_started, an unknown id, ignore_result, or expired.'
             : '';
+        $pending .= in_array('STARTED', $states, true) ? ' STARTED means a worker is running it.' : '';
         return new self(
             sprintf(
                 'No result after %s s for task%s %s%s.%s',

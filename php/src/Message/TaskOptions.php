@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Message;
 
+use CeleryBridge\Connection\RetryPolicy;
 use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Exception\InvalidTaskArgument;
 use CeleryBridge\Wire\BodyEncoder;
@@ -23,7 +24,7 @@ final class TaskOptions
         'countdown', 'eta', 'expires', 'priority', 'queue', 'routing_key', 'exchange', 'retries',
         'time_limit', 'soft_time_limit', 'task_id', 'shadow', 'ignore_result', 'headers', 'link',
         'link_error', 'serializer', 'compression', 'root_id', 'parent_id', 'group_id', 'group_index',
-        'argsrepr', 'kwargsrepr', 'reply_to', 'stamps', ...self::PROPERTIES,
+        'argsrepr', 'kwargsrepr', 'reply_to', 'stamps', 'retry', 'retry_policy', ...self::PROPERTIES,
     ];
 
     /**
@@ -83,6 +84,10 @@ final class TaskOptions
         public readonly ?string $replyTo = null,
         public readonly array $properties = [],
         public readonly array $stamps = [],
+        /** apply_async(retry=...): this publish retried or not, whatever task_publish_retry says */
+        public readonly ?bool $retry = null,
+        /** @var array<string, int|float|null> apply_async(retry_policy=...), laid over task_publish_retry_policy */
+        public readonly array $retryPolicy = [],
     ) {
     }
 
@@ -135,6 +140,10 @@ final class TaskOptions
             replyTo: isset($options['reply_to']) ? self::text('reply_to', $options['reply_to']) : null,
             properties: self::properties($options),
             stamps: isset($options['stamps']) ? self::stamps($options['stamps']) : [],
+            // Publish settings of this call, as Celery's apply_async takes them; not written into
+            // the message (a worker publishing an embedded callback reads them from its options).
+            retry: isset($options['retry']) ? self::flag('retry', $options['retry']) : null,
+            retryPolicy: isset($options['retry_policy']) ? self::retryPolicy($options['retry_policy']) : [],
         );
     }
 
@@ -168,6 +177,33 @@ final class TaskOptions
     public function has(string $name): bool
     {
         return array_key_exists($name, $this->given);
+    }
+
+    /**
+     * @return array<string, int|float|null>
+     */
+    private static function retryPolicy(mixed $value): array
+    {
+        if (!is_array($value)) {
+            throw InvalidOption::invalid('retry_policy', $value, 'expected an array with ' . implode(', ', RetryPolicy::KEYS) . '.');
+        }
+        foreach ($value as $key => $item) {
+            $name = sprintf('retry_policy[%s]', $key);
+            if (!in_array($key, RetryPolicy::KEYS, true)) {
+                throw InvalidOption::invalid($name, $item, $key === 'retry_errors' || $key === 'errback'
+                    ? 'this one takes Python objects; CeleryBridge retries connection failures only.'
+                    : 'unknown key; known: ' . implode(', ', RetryPolicy::KEYS) . '.');
+            }
+            $ok = $key === 'max_retries'
+                ? $item === null || (is_int($item) && $item >= 0)
+                : (is_int($item) || is_float($item)) && is_finite((float) $item) && $item >= 0;
+            if (!$ok) {
+                throw InvalidOption::invalid($name, $item, $key === 'max_retries'
+                    ? 'expected an integer >= 0, or null to retry forever (as Celery).'
+                    : 'expected a number of seconds >= 0.');
+            }
+        }
+        return $value;
     }
 
     private static function seconds(string $name, mixed $value, bool $allowNegative = false): int|float

@@ -379,7 +379,7 @@ final class AsyncResult
             return $timeout;
         }
         try {
-            return $timeout->explained(($this->queues)()->explainPending($this->queue, $this->sentThere));
+            return $timeout->explained(($this->queues)()->explainPending($this->queue, $this->sentThere, $this->id));
         } catch (ConnectionFailed) {
             // The broker cannot be asked right now: the timeout says enough.
             return $timeout;

@@ -61,6 +61,11 @@ abstract class ForwardingConnection implements RedisConnection
         return $this->inner->purgeLists($keys);
     }
 
+    public function lRange(string $key, int $start, int $stop): array
+    {
+        return $this->inner->lRange($key, $start, $stop);
+    }
+
     public function sMembers(string $key): array
     {
         return $this->inner->sMembers($key);

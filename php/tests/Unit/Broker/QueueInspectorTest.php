@@ -44,6 +44,25 @@ final class QueueInspectorTest extends TestCase
         self::assertSame(3, $this->inspector($lengths, $keys)->length('jobs'));
     }
 
+    public function testAQueueLongerThanWhatIsReadIsStillTakenForTheWaitingPlace(): void
+    {
+        $connection = $this->createMock(RedisConnection::class);
+        $connection->method('lLen')->willReturnCallback(static fn (string $key): int => $key === 'celery' ? 5000 : 0);
+        $connection->method('lRange')->willReturnCallback(
+            static fn (string $key, int $start, int $stop): array => array_fill(0, $stop - $start + 1, '{"headers": {"id": "other"}}'),
+        );
+        $inspector = new QueueInspector($connection, new QueueKeys());
+
+        self::assertStringStartsWith(
+            'Its message still waits in queue "celery" (probably: not every message was checked) (5000 messages',
+            $inspector->explainPending('celery', true, 'mine'),
+        );
+        self::assertStringContainsString(
+            'No message with this id waits in the default queue "celery" (among its 1000 newest messages).',
+            $inspector->explainPending('celery', false, 'mine'),
+        );
+    }
+
     public function testPurgeEmptiesEveryPriorityListAndCountsTheirMessages(): void
     {
         $inspector = $this->inspector(['celery' => 2, "celery\x06\x166" => 3], new QueueKeys(), $deleted);

@@ -251,10 +251,10 @@ final class CanvasFormsTest extends TestCase
     {
         foreach ([new Chain(self::sig('a')), new Group(self::sig('a')), new Chord([self::sig('a')], self::sig('b'))] as $canvas) {
             try {
-                $canvas->withOptions(['retry' => true]);
+                $canvas->withOptions(['retrie' => true]);
                 self::fail('an unknown option was accepted on ' . $canvas::class);
             } catch (InvalidOption $e) {
-                self::assertStringContainsString('Unknown task option "retry"', $e->getMessage());
+                self::assertStringContainsString('Unknown task option "retrie"', $e->getMessage());
             }
         }
     }

@@ -42,6 +42,20 @@ final class RetryPolicyTest extends TestCase
         self::assertTrue($policy->allows(1000));
     }
 
+    public function testACallsRetryPolicyIsLaidOverTheConfiguredOneAsCeleryMergesThem(): void
+    {
+        $configured = ConnectionSettings::retryPolicy([
+            'task_publish_retry_policy' => ['max_retries' => 5, 'interval_step' => 0.5],
+            'task_publish_timeout' => 2.0,
+        ]);
+
+        $call = $configured->forCall(null, ['max_retries' => 1, 'interval_start' => 0.1]);
+        self::assertEquals(new RetryPolicy(true, 1, 0.1, 0.5, 1.0, 2.0), $call);
+        self::assertFalse($configured->forCall(false, [])->allows(0));
+        self::assertTrue(ConnectionSettings::retryPolicy(['task_publish_retry' => false])->forCall(true, [])->allows(2));
+        self::assertNull($configured->forCall(null, ['max_retries' => null])->maxRetries);
+    }
+
     public function testRetryOff(): void
     {
         self::assertFalse(ConnectionSettings::retryPolicy(['task_publish_retry' => false])->allows(0));

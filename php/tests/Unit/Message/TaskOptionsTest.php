@@ -29,6 +29,15 @@ final class TaskOptionsTest extends TestCase
             'soft_time_limit' => 5, 'task_id' => 'abc', 'ignore_result' => false, 'headers' => ['x' => 1]], $options->toArray());
     }
 
+    public function testRetryAndRetryPolicyAreCelerysPerCallPublishSettings(): void
+    {
+        $options = TaskOptions::fromArray(['retry' => false, 'retry_policy' => ['max_retries' => 1, 'interval_start' => 0.5]]);
+
+        self::assertFalse($options->retry);
+        self::assertSame(['max_retries' => 1, 'interval_start' => 0.5], $options->retryPolicy);
+        self::assertNull(TaskOptions::fromArray([])->retry);
+    }
+
     public function testWithLaysNewValuesOverOldOnes(): void
     {
         $options = TaskOptions::fromArray(['queue' => 'a', 'priority' => 3])->with(['queue' => 'b']);
@@ -42,7 +51,14 @@ final class TaskOptionsTest extends TestCase
      */
     public static function invalid(): iterable
     {
-        yield 'unknown name' => [['countdwn' => 5], '/Unknown task option "countdwn"\. Known options .*countdown/'];
+        yield 'unknown name' => [['countdwn' => 5], '/Unknown task option "countdwn"\. Did you mean "countdown"\? Known options .*/'];
+        yield 'far from any name' => [['zzzzzzzz' => 5], '/Unknown task option "zzzzzzzz"\. Known options/'];
+        yield 'retry not bool' => [['retry' => 'no'], '/"retry" has the value "no"; expected true or false/'];
+        yield 'retry_policy not an array' => [['retry_policy' => 3], '/"retry_policy" has the value 3; expected an array/'];
+        yield 'retry_policy unknown key' => [['retry_policy' => ['max_retry' => 1]], '/"retry_policy\[max_retry\]" .*known: max_retries/'];
+        yield 'retry_policy Python objects' => [['retry_policy' => ['errback' => 'f']], '/takes Python objects/'];
+        yield 'retry_policy negative interval' => [['retry_policy' => ['interval_start' => -1]], '/"retry_policy\[interval_start\]" has/'];
+        yield 'retry_policy max_retries float' => [['retry_policy' => ['max_retries' => 1.5]], '/"retry_policy\[max_retries\]" has/'];
         yield 'priority too high' => [['priority' => 10], '/"priority" has the value 10; expected an integer from 0 to 9/'];
         yield 'priority negative' => [['priority' => -1], '/"priority" has the value -1/'];
         yield 'priority as string' => [['priority' => '5'], '/"priority" has the value "5"/'];

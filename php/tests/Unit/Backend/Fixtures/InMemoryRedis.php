@@ -68,6 +68,11 @@ final class InMemoryRedis implements RedisConnection
         throw new \LogicException('not used by the result backend');
     }
 
+    public function lRange(string $key, int $start, int $stop): array
+    {
+        throw new \LogicException('not used by the result backend');
+    }
+
     public function purgeLists(array $keys): int
     {
         throw new \LogicException('not used by the result backend');

@@ -101,6 +101,11 @@ final class ScriptedConnection implements RedisConnection
         return 0;
     }
 
+    public function lRange(string $key, int $start, int $stop): array
+    {
+        return [];
+    }
+
     public function purgeLists(array $keys): int
     {
         return 0;
