@@ -62,7 +62,9 @@ final class CeleryFake implements CeleryClientInterface
     public function __construct(#[\SensitiveParameter] array $config = [], bool $resultBackend = true)
     {
         $this->store = new FakeResultStore($this->outcomeOf(...));
-        $this->rehearsal = new Rehearsal(ClientConfig::fromArray($config), $this->store, $resultBackend);
+        // The names of every Celery era, as the client reads them.
+        $config = ClientConfig::fromArray(ClientConfig::withCeleryNames($config));
+        $this->rehearsal = new Rehearsal($config, $this->store, $resultBackend);
     }
 
     public function sendTask(string $name, array $args = [], array $kwargs = [], array $options = []): AsyncResult
