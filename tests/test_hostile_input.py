@@ -25,6 +25,11 @@ BAD_MARKERS = [
     {"__type__": "time", "__value__": "25:00"},
     {"__type__": "base64", "__value__": "a"},
     {"__type__": "set", "__value__": [1]},
+    # Issue 23: what the old check let through, and kombu cannot decode.
+    {"__type__": "uuid", "__value__": {"hex": "1234{5678-1234-5678-1234-567812345678}"}},
+    {"__type__": "uuid", "__value__": {"hex": "URN:UUID:12345678-1234-5678-1234-567812345678"}},
+    {"__type__": "decimal", "__value__": "1e99999999999999999999"},
+    {"__type__": "base64", "__value__": "QUJ"},
 ]
 PLACES = ["args", "kwargs", "kwargs_itself", "headers", "link_kwargs"]
 
