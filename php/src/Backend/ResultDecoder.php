@@ -81,9 +81,13 @@ final class ResultDecoder
         // The estimate is an upper bound; the margin is for what the caller builds from the value.
         $left = PhpMemory::left();
         $room = $left === null ? PHP_INT_MAX : max(0, $left - self::MEMORY_MARGIN);
-        $estimate = JsonCost::estimate($json, min($budget, $room));
-        if ($estimate > min($budget, $room)) {
-            throw ResultTooLarge::decoding($id, strlen($json), $estimate, min($budget, $room), $room < $budget);
+        $limit = min($budget, $room);
+        // No JSON takes more than JsonCost::MAX_PER_BYTE times its length: small results skip the count.
+        if (strlen($json) > intdiv($limit, JsonCost::MAX_PER_BYTE)) {
+            $estimate = JsonCost::estimate($json, $limit);
+            if ($estimate > $limit) {
+                throw ResultTooLarge::decoding($id, strlen($json), $estimate, $limit, $room < $budget);
+            }
         }
         return KombuJsonDecoder::decode($json);
     }

@@ -14,13 +14,16 @@ namespace CeleryBridge\Wire;
  * 56-byte header and room for 8 elements (16 bytes each in a list, 40 with the hash in a map);
  * every element beyond that its slot, with the table doubling as it grows and the old table
  * alive while it is copied (up to 3 times the slot per element); every string longer than one
- * byte a 24-byte header with its bytes; empty arrays, numbers, true, false and null nothing but
- * their slot.
+ * byte a 24-byte header with its bytes, rounded up to the allocator's size; empty arrays,
+ * numbers, true, false and null nothing but their slot.
  *
  * @internal
  */
 final class JsonCost
 {
+    /** The most estimate() gives per byte of JSON (for "[[0],[0],...": a list of lists of one). */
+    public const MAX_PER_BYTE = 200;
+
     private const ARRAY_HEADER = 56;
     private const LIST_MINIMUM = 8 * 16;
     private const MAP_MINIMUM = 8 * 40;
@@ -54,7 +57,9 @@ final class JsonCost
         // Every element of a map has its colon; the others, one more than the commas, are in lists.
         $mapElements = substr_count($structure, ':');
         $listElements = max(0, substr_count($structure, ',') + $maps + $lists - $mapElements);
-        return $length
+        // The allocator rounds a string up to its size class (a large one to whole 4 KB pages):
+        // up to a third more than its bytes.
+        return $length + intdiv($length, 3)
             + intdiv(substr_count($structure, '"'), 2) * self::STRING_HEADER
             + $maps * (self::ARRAY_HEADER + self::MAP_MINIMUM)
             + $lists * (self::ARRAY_HEADER + self::LIST_MINIMUM)
