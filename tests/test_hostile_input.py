@@ -31,7 +31,7 @@ BAD_MARKERS = [
     {"__type__": "decimal", "__value__": "1e99999999999999999999"},
     {"__type__": "base64", "__value__": "QUJ"},
 ]
-PLACES = ["args", "kwargs", "kwargs_itself", "headers", "link_kwargs"]
+PLACES = ["args", "kwargs", "kwargs_itself", "headers", "stamps", "link_kwargs"]
 
 
 
