@@ -40,8 +40,6 @@ final class ResultDecoder
      */
     public const DECODE_FACTOR = 4;
 
-    private const MEMORY_MARGIN = 8 << 20;
-
     private readonly Decompressor $decompressor;
 
     /**
@@ -78,9 +76,7 @@ final class ResultDecoder
         }
         $json = $this->decompressor->decompress($payload, $id);
         $budget = $this->maxSize === null ? PHP_INT_MAX : self::DECODE_FACTOR * $this->maxSize;
-        // The estimate is an upper bound; the margin is for what the caller builds from the value.
-        $left = PhpMemory::left();
-        $room = $left === null ? PHP_INT_MAX : max(0, $left - self::MEMORY_MARGIN);
+        $room = PhpMemory::spare() ?? PHP_INT_MAX;
         $limit = min($budget, $room);
         // No JSON takes more than JsonCost::MAX_PER_BYTE times its length: small results skip the count.
         if (strlen($json) > intdiv($limit, JsonCost::MAX_PER_BYTE)) {

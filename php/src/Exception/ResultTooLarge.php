@@ -60,7 +60,7 @@ final class ResultTooLarge extends \RuntimeException implements CeleryBridgeExce
 
     /**
      * The result's children (or a saved group's members) are too many to make handles for within
-     * what is left under memory_limit.
+     * what is left under memory_limit (less a margin).
      */
     public static function handles(string $taskId, int $count, int $estimate, int $left): self
     {

@@ -22,9 +22,6 @@ final class ResultTuple
     /** What one AsyncResult handle takes in PHP 8.2 (256 bytes measured), with room to spare. */
     private const HANDLE_BYTES = 400;
 
-    /** Kept free beyond the handles, for what the caller does with them. */
-    private const MEMORY_MARGIN = 8 << 20;
-
     /**
      * Refuses, before any handle is made, tuples whose handles would not fit under memory_limit:
      * a meta within result_max_size can list hundreds of thousands of children.
@@ -34,14 +31,14 @@ final class ResultTuple
      */
     public static function ensureRoom(array $tuples, string $of): void
     {
-        $left = PhpMemory::left();
-        if ($left === null) {
+        $spare = PhpMemory::spare();
+        if ($spare === null) {
             return;
         }
         $count = self::count($tuples, 0);
         $estimate = $count * self::HANDLE_BYTES;
-        if ($estimate > $left - self::MEMORY_MARGIN) {
-            throw ResultTooLarge::handles($of, $count, $estimate, $left);
+        if ($estimate > $spare) {
+            throw ResultTooLarge::handles($of, $count, $estimate, $spare);
         }
     }
 

@@ -12,6 +12,8 @@ namespace CeleryBridge\Wire;
  */
 final class PhpMemory
 {
+    private const MARGIN = 8 << 20;
+
     private function __construct()
     {
     }
@@ -22,6 +24,16 @@ final class PhpMemory
         $limit = self::limit();
         // The limit applies to what the allocator took from the system (real usage).
         return $limit === null ? null : max(0, $limit - memory_get_usage(true));
+    }
+
+    /**
+     * What a read may take: the bytes left under memory_limit less a margin for what the caller
+     * then builds (8 MiB, or half of what is left when that is less), or null without a limit.
+     */
+    public static function spare(): ?int
+    {
+        $left = self::left();
+        return $left === null ? null : $left - min(self::MARGIN, intdiv($left, 2));
     }
 
     /** memory_limit in bytes, or null when there is none (-1). */
