@@ -68,11 +68,15 @@ final class JsonCost
     }
 
     /**
-     * The text with every string literal replaced by "": one pass from quote to quote, so its
-     * cost does not depend on what the strings hold.
+     * The text with every string literal replaced by "". The possessive pattern never
+     * backtracks; should PCRE still give up (its limits), a scan from quote to quote does it.
      */
     private static function withoutStringContents(string $json): string
     {
+        $emptied = preg_replace('/"(?:[^"\\\\]++|\\\\.)*+"/s', '""', $json);
+        if (is_string($emptied)) {
+            return $emptied;
+        }
         $out = '';
         $at = 0;
         while (($open = strpos($json, '"', $at)) !== false) {

@@ -62,6 +62,26 @@ final class JsonCostTest extends TestCase
         self::assertLessThan(2 * strlen($csv), JsonCost::estimate($csv, strlen($csv)));
     }
 
+    public function testStringsAreFoundWithoutPcreToo(): void
+    {
+        $json = (string) json_encode(['a,"b\\' => str_repeat('[1],{"x":2}', 500), 'c' => ['d', 'e\\"']]);
+        $withPcre = JsonCost::estimate($json, 0);
+        $jit = (string) ini_get('pcre.jit');
+        $limit = (string) ini_get('pcre.backtrack_limit');
+        ini_set('pcre.jit', '0');
+        ini_set('pcre.backtrack_limit', '1');
+        try {
+            // The precondition: PCRE gives up on such text now, so the scan does the work.
+            self::assertNull(preg_replace('/"(?:[^"\\\\]++|\\\\.)*+"/s', '""', $json));
+            $withoutPcre = JsonCost::estimate($json, 0);
+        } finally {
+            ini_set('pcre.jit', $jit);
+            ini_set('pcre.backtrack_limit', $limit);
+        }
+        self::assertSame($withPcre, $withoutPcre);
+        self::assertLessThan(2 * strlen($json), $withPcre);
+    }
+
     public function testAResultThatWouldDecodeTooLargeIsRefusedBeforeDecoding(): void
     {
         $decoder = new ResultDecoder(500000);
