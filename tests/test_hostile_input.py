@@ -104,7 +104,7 @@ def wait_for_exit(worker: CeleryWorker, timeout: float = 30.0) -> bool:
 
 @pytest.mark.parametrize("name", list(HEADER_KILLERS))
 def test_a_header_marker_that_stops_a_worker_is_refused_before_any_write(
-    redis_factory, worker_factory, run_php, name: str
+    redis_factory, worker_factory, run_php, worker_release: WorkerVersions, name: str
 ) -> None:
     """In a custom header, each of these markers stops the worker that reads it (Python sends it
     here to show that); PHP refuses it and writes nothing."""
@@ -125,6 +125,8 @@ def test_a_header_marker_that_stops_a_worker_is_refused_before_any_write(
     assert server.publish_write_calls() == writes_before
     assert server.client(0).llen("celery") == 0
     assert worker.running
+    if not worker_release.kombu_markers:
+        return  # kombu before 5.3 decodes no markers: there the header is a plain dict.
     # The same header from Python's own send_task: the worker dies decoding the message.
     app = Celery("sender", broker=server.url(0), set_as_current=False)
     try:
