@@ -6,8 +6,10 @@ keeps running and executes the next task."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
+from celery import Celery
 
 from harness import CeleryWorker, RedisServer
 from versions import WorkerVersions
@@ -25,8 +27,13 @@ BAD_MARKERS = [
     {"__type__": "time", "__value__": "25:00"},
     {"__type__": "base64", "__value__": "a"},
     {"__type__": "set", "__value__": [1]},
+    # Issue 23: what the old check let through, and kombu cannot decode.
+    {"__type__": "uuid", "__value__": {"hex": "1234{5678-1234-5678-1234-567812345678}"}},
+    {"__type__": "uuid", "__value__": {"hex": "URN:UUID:12345678-1234-5678-1234-567812345678"}},
+    {"__type__": "decimal", "__value__": "1e99999999999999999999"},
+    {"__type__": "base64", "__value__": "QUJ"},
 ]
-PLACES = ["args", "kwargs", "kwargs_itself", "headers", "link_kwargs"]
+PLACES = ["args", "kwargs", "kwargs_itself", "headers", "stamps", "link_kwargs"]
 
 
 
@@ -74,3 +81,57 @@ def test_valid_markers_still_reach_the_worker(
         assert echoed["arg_types"] == [expected]
     else:
         assert echoed["args"] == [marker]
+
+
+# Issue 23.2: markers the old check sent although kombu cannot decode them.
+HEADER_KILLERS = {
+    "uuid with a brace inside": {
+        "__type__": "uuid",
+        "__value__": {"hex": "1234{5678-1234-5678-1234-567812345678}"},
+    },
+    "decimal beyond libmpdec": {"__type__": "decimal", "__value__": "1e99999999999999999999"},
+    "unpadded base64": {"__type__": "base64", "__value__": "QUJ"},
+}
+
+
+def wait_for_exit(worker: CeleryWorker, timeout: float = 30.0) -> bool:
+    """True once the worker process has exited (False if it still runs after `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while worker.running and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not worker.running
+
+
+@pytest.mark.parametrize("name", list(HEADER_KILLERS))
+def test_a_header_marker_that_stops_a_worker_is_refused_before_any_write(
+    redis_factory, worker_factory, run_php, worker_release: WorkerVersions, name: str
+) -> None:
+    """In a custom header, each of these markers stops the worker that reads it (Python sends it
+    here to show that); PHP refuses it and writes nothing."""
+    marker = HEADER_KILLERS[name]
+    server = redis_factory()
+    worker = worker_factory(server.url(0), server.url(1))
+    writes_before = server.publish_write_calls()
+
+    out = run_php(
+        f"$m = json_decode('{json.dumps(marker)}', true);"
+        "try { (new CeleryClient($brokerUrl))->sendTask('tasks.add', [1, 2], [], ['headers' => ['h' => $m]]);"
+        " echo json_encode('published'); }"
+        " catch (CeleryBridge\\Exception\\CeleryBridgeException $e) { echo json_encode($e->getMessage()); }",
+        env={"CELERY_BROKER_URL": server.url(0), "CELERY_RESULT_BACKEND": server.url(1)},
+    ).json()
+
+    assert "marker that the worker cannot decode" in out
+    assert server.publish_write_calls() == writes_before
+    assert server.client(0).llen("celery") == 0
+    assert worker.running
+    if not worker_release.kombu_markers:
+        return  # kombu before 5.3 decodes no markers: there the header is a plain dict.
+    # The same header from Python's own send_task: the worker dies decoding the message.
+    app = Celery("sender", broker=server.url(0), set_as_current=False)
+    try:
+        app.send_task("tasks.add", (1, 2), headers={"h": marker})
+    finally:
+        app.close()
+    assert wait_for_exit(worker), "the worker survived a header marker kombu cannot decode"
+    assert "object_hook" in worker.log_text()

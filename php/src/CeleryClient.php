@@ -428,6 +428,7 @@ final class CeleryClient implements CeleryClientInterface
         if ($tuple === null) {
             return null;
         }
+        ResultTuple::ensureRoom([$tuple], $groupId);
         $result = ResultTuple::toResult($tuple, $this->resultBackend, $this->lazyControl, $groupId);
         return $result instanceof GroupResult ? $result : throw CorruptResult::in($groupId, 'the saved value is not a group.');
     }

@@ -1,7 +1,7 @@
 <?php
 
-// Tries every (place, marker) pair of CB_CASES (JSON) as a task argument, kwargs, header or link
-// kwargs, then two task_routes globs that are not valid; prints for each whether CeleryBridge
+// Tries every (place, marker) pair of CB_CASES (JSON) as a task argument, kwargs, header, stamp or
+// link kwargs, then two task_routes globs that are not valid; prints for each whether CeleryBridge
 // refused it with its own exception, as JSON. tests/test_hostile_input.py drives it.
 
 declare(strict_types=1);
@@ -21,6 +21,7 @@ foreach ($cases as [$place, $marker]) {
             'kwargs' => $celery->sendTask('tasks.add', [], ['x' => ['nested' => $marker]]),
             'kwargs_itself' => $celery->sendTask('tasks.add', [], $marker),
             'headers' => $celery->sendTask('tasks.add', [1, 2], [], ['headers' => ['h' => $marker]]),
+            'stamps' => $celery->sendTask('tasks.add', [1, 2], [], ['stamps' => ['s' => ['in' => $marker]]]),
             'link_kwargs' => $celery->sendTask('tasks.add', [1, 2], [], [
                 'link' => new CeleryBridge\Canvas\Signature('tasks.add', [], ['y' => $marker]),
             ]),

@@ -16,7 +16,6 @@ use CeleryBridge\Result\ResultMeta;
 use CeleryBridge\Result\ResultStore;
 use CeleryBridge\Result\State;
 use CeleryBridge\Wire\KombuJson;
-use CeleryBridge\Wire\KombuJsonDecoder;
 
 /**
  * Celery's Redis result backend, reading side: `celery-task-meta-<id>` keys and their channels.
@@ -348,7 +347,7 @@ final class RedisResultBackend extends ResultStore
      * saved, or expired).
      *
      * @return array<mixed>|null
-     * @throws ConnectionFailed|CorruptResult
+     * @throws ConnectionFailed|CorruptResult|ResultTooLarge
      */
     public function groupTuple(string $groupId): ?array
     {
@@ -357,7 +356,9 @@ final class RedisResultBackend extends ResultStore
             return null;
         }
         try {
-            $meta = KombuJsonDecoder::decode($stored);
+            // Celery saves a group as it stores a result: result_compression applies, and the
+            // same limits keep a huge (or hostile) saved group from exhausting memory_limit.
+            $meta = $this->decoder->json($stored, $groupId);
         } catch (\UnexpectedValueException $e) {
             throw CorruptResult::in($groupId, $e->getMessage(), $e);
         }

@@ -11,7 +11,9 @@ use CeleryBridge\Exception\ResultTooLarge;
 use CeleryBridge\Result\ResultMeta;
 use CeleryBridge\Result\State;
 use CeleryBridge\Wire\Decompressor;
+use CeleryBridge\Wire\JsonCost;
 use CeleryBridge\Wire\KombuJsonDecoder;
+use CeleryBridge\Wire\PhpMemory;
 use CeleryBridge\Wire\PythonTime;
 
 /**
@@ -32,6 +34,12 @@ final class ResultDecoder
         'name', 'args', 'kwargs', 'worker', 'retries', 'queue', 'task_id',
     ];
 
+    /**
+     * How many times result_max_size decoding may take: JSON of plain text or numbers takes 1 to
+     * 5 times its size, which fits; 16 MiB of small maps would take 800 MB, which does not.
+     */
+    public const DECODE_FACTOR = 4;
+
     private readonly Decompressor $decompressor;
 
     /**
@@ -47,15 +55,37 @@ final class ResultDecoder
      */
     public function decode(string $payload, string $taskId): ResultMeta
     {
-        if ($this->maxSize !== null && strlen($payload) > $this->maxSize) {
-            throw ResultTooLarge::stored($taskId, strlen($payload), $this->maxSize);
-        }
         try {
-            $meta = KombuJsonDecoder::decode($this->decompressor->decompress($payload, $taskId));
-            return $this->meta($meta, $taskId);
+            return $this->meta($this->json($payload, $taskId), $taskId);
         } catch (\UnexpectedValueException $e) {
             throw CorruptResult::in($taskId, $e->getMessage(), $e->getPrevious());
         }
+    }
+
+    /**
+     * A stored value (a task's meta, a saved group) as decoded JSON, within the limits: its size
+     * and inflated size (result_max_size), and what decoding it would cost (JsonCost) against
+     * DECODE_FACTOR times result_max_size and against what is left under memory_limit.
+     *
+     * @throws \UnexpectedValueException|ResultTooLarge
+     */
+    public function json(string $payload, string $id): mixed
+    {
+        if ($this->maxSize !== null && strlen($payload) > $this->maxSize) {
+            throw ResultTooLarge::stored($id, strlen($payload), $this->maxSize);
+        }
+        $json = $this->decompressor->decompress($payload, $id);
+        $budget = $this->maxSize === null ? PHP_INT_MAX : self::DECODE_FACTOR * $this->maxSize;
+        $room = PhpMemory::spare() ?? PHP_INT_MAX;
+        $limit = min($budget, $room);
+        // No JSON takes more than JsonCost::MAX_PER_BYTE times its length: small results skip the count.
+        if (strlen($json) > intdiv($limit, JsonCost::MAX_PER_BYTE)) {
+            $estimate = JsonCost::estimate($json, $limit);
+            if ($estimate > $limit) {
+                throw ResultTooLarge::decoding($id, strlen($json), $estimate, $limit, $room < $budget);
+            }
+        }
+        return KombuJsonDecoder::decode($json);
     }
 
     /**

@@ -13,6 +13,7 @@ use CeleryBridge\Exception\InvalidControlCommand;
 use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Exception\NoWorkerControl;
 use CeleryBridge\Exception\ResultTimeout;
+use CeleryBridge\Exception\ResultTooLarge;
 use CeleryBridge\Exception\TaskFailed;
 use CeleryBridge\Exception\TaskRevoked;
 
@@ -286,12 +287,14 @@ final class AsyncResult
      * the stored result; empty while it is not ready or started none.
      *
      * @return list<AsyncResult|GroupResult>
-     * @throws ConnectionFailed|CorruptResult|NoResultBackend
+     * @throws ConnectionFailed|CorruptResult|NoResultBackend|ResultTooLarge
      */
     public function children(): array
     {
+        $tuples = $this->meta()->children ?? [];
+        ResultTuple::ensureRoom($tuples, $this->id);
         $children = [];
-        foreach ($this->meta()->children ?? [] as $tuple) {
+        foreach ($tuples as $tuple) {
             $children[] = ResultTuple::toResult((array) $tuple, $this->backend(), $this->control, $this->id);
         }
         return $children;

@@ -6,6 +6,8 @@ namespace CeleryBridge\Result;
 
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\CorruptResult;
+use CeleryBridge\Exception\ResultTooLarge;
+use CeleryBridge\Wire\PhpMemory;
 
 /**
  * Celery's result_from_tuple(): ((id, parent), children or None), the form a saved group and a
@@ -16,6 +18,49 @@ use CeleryBridge\Exception\CorruptResult;
 final class ResultTuple
 {
     private const MAX_DEPTH = 100;
+
+    /** What one AsyncResult handle takes in PHP 8.2 (256 bytes measured), with room to spare. */
+    private const HANDLE_BYTES = 400;
+
+    /**
+     * Refuses, before any handle is made, tuples whose handles would not fit under memory_limit:
+     * a meta within result_max_size can list hundreds of thousands of children.
+     *
+     * @param array<mixed> $tuples
+     * @throws ResultTooLarge
+     */
+    public static function ensureRoom(array $tuples, string $of): void
+    {
+        $spare = PhpMemory::spare();
+        if ($spare === null) {
+            return;
+        }
+        $count = self::count($tuples, 0);
+        $estimate = $count * self::HANDLE_BYTES;
+        if ($estimate > $spare) {
+            throw ResultTooLarge::handles($of, $count, $estimate, $spare);
+        }
+    }
+
+    /**
+     * The handles toResult() makes for these tuples: each, its parents, its children.
+     *
+     * @param array<mixed> $tuples
+     */
+    private static function count(array $tuples, int $depth): int
+    {
+        $count = 0;
+        foreach ($tuples as $tuple) {
+            if (!is_array($tuple) || $depth > self::MAX_DEPTH) {
+                continue;
+            }
+            [$head, $nodes] = count($tuple) === 2 ? array_values($tuple) : [null, null];
+            $parent = is_array($head) && count($head) === 2 ? array_values($head)[1] : null;
+            $count += 1 + (is_array($parent) ? self::count([$parent], $depth + 1) : 0)
+                + (is_array($nodes) ? self::count($nodes, $depth + 1) : 0);
+        }
+        return $count;
+    }
 
     /**
      * @param array<mixed> $tuple

@@ -180,8 +180,9 @@ final class KombuJson
                 implode(', ', KombuMarker::TYPES),
             ));
         }
-        // The value as the worker will see it: maps are JSON objects there.
-        $value = json_decode(self::encode($object->__value__), true, self::MAX_DEPTH + 1, JSON_THROW_ON_ERROR);
+        // The value as the worker will see it, maps kept apart from lists (as stdClass): Decimal()
+        // takes a list, never a dict, and uuid.UUID() the other way round.
+        $value = json_decode(self::encode($object->__value__), false, self::MAX_DEPTH + 1, JSON_THROW_ON_ERROR);
         try {
             KombuMarker::decode($type, $value);
             // Python before 3.11 parses only what isoformat() writes; so must every worker.

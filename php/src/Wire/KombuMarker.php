@@ -50,7 +50,7 @@ final class KombuMarker
             'date' => PythonTime::dateFromisoformat(self::markerString('date', $value)),
             'time' => PythonTime::timeFromisoformat(self::markerString('time', $value)),
             'decimal' => self::decimal($value),
-            'uuid' => self::uuid($value),
+            'uuid' => PythonUuid::canonical($value),
             'bytes' => self::markerString('bytes', $value),
             'base64' => self::base64(self::markerString('base64', $value)),
             default => throw new \UnexpectedValueException(sprintf(
@@ -70,44 +70,64 @@ final class KombuMarker
 
     private static function decimal(mixed $value): string
     {
-        if (is_int($value)) {
-            return (string) $value;
-        }
-        $text = trim(self::markerString('decimal', $value));
-        // The syntax Python's Decimal() accepts, underscores between digits included.
-        $digits = '\d+(?:_\d+)*';
-        $pattern = "/^[+-]?(?:(?:$digits(?:\\.(?:$digits)?)?|\\.$digits)(?:e[+-]?$digits)?|inf(?:inity)?|s?nan\\d*)$/i";
-        if (preg_match($pattern, $text) !== 1) {
-            throw new \UnexpectedValueException(sprintf('a "decimal" marker holds %s, which is not a decimal.', self::show($text)));
+        $text = PythonDecimal::text($value);
+        if ($text === null) {
+            throw new \UnexpectedValueException(sprintf(
+                'a "decimal" marker holds %s, which is not a decimal Python\'s Decimal() reads.',
+                is_string($value) ? self::show($value) : Describe::jsonKind($value),
+            ));
         }
         return $text;
     }
 
-    private static function uuid(mixed $value): string
-    {
-        $hex = is_array($value) && count($value) === 1 ? ($value['hex'] ?? null) : null;
-        if (!is_string($hex)) {
-            throw new \UnexpectedValueException('a "uuid" marker does not hold {"hex": "<32 hex digits>"}.');
-        }
-        // uuid.UUID(hex=...) drops these decorations before counting digits.
-        $bare = str_replace(['urn:', 'uuid:', '{', '}', '-'], '', strtolower($hex));
-        if (preg_match('/^[0-9a-f]{32}$/D', $bare) !== 1) {
-            throw new \UnexpectedValueException(sprintf('a "uuid" marker holds %s, which is not a UUID.', self::show($hex)));
-        }
-        return Uuid::fromHex($bare);
-    }
-
+    /**
+     * base64.b64decode() without validate: characters outside the alphabet are skipped, and the
+     * first "=" that completes a quantum (after at least two data characters in it) ends the
+     * data; whatever follows is ignored. A last quantum of one character, or two or three
+     * without their padding, is an error ("QUJ" is refused, "QUJ=" is b"AB").
+     */
     private static function base64(string $text): string
     {
-        // base64.b64decode() without validate=True skips characters outside the alphabet.
-        $clean = (string) preg_replace('#[^A-Za-z0-9+/=]#', '', $text);
-        $bytes = base64_decode($clean, true);
-        if ($bytes === false || strlen(rtrim($clean, '=')) % 4 === 1) {
-            throw new \UnexpectedValueException(sprintf('a "base64" marker holds %s, which is not base64.', self::show($text)));
+        $clean = (string) preg_replace('#[^A-Za-z0-9+/=]+#', '', $text);
+        $length = strlen($clean);
+        $quad = 0;
+        $pads = 0;
+        $at = 0;
+        while ($at < $length) {
+            $run = strcspn($clean, '=', $at);
+            if ($run > 0) {
+                $quad = ($quad + $run) % 4;
+                $pads = 0;
+                $at += $run;
+                continue;
+            }
+            if ($quad >= 2 && $quad + ++$pads >= 4) {
+                return self::base64Data(substr($clean, 0, $at));
+            }
+            $at++;
+        }
+        if ($quad !== 0) {
+            throw new \UnexpectedValueException(sprintf(
+                'a "base64" marker holds %s, which is not base64 (incorrect padding).',
+                self::show($text),
+            ));
+        }
+        return self::base64Data($clean);
+    }
+
+    /** The bytes of the data characters, a partial last quantum giving its whole bytes. */
+    private static function base64Data(string $clean): string
+    {
+        $data = str_replace('=', '', $clean);
+        $whole = intdiv(strlen($data), 4) * 4;
+        $bytes = (string) base64_decode(substr($data, 0, $whole), true);
+        $rest = substr($data, $whole);
+        if ($rest !== '') {
+            // Two characters carry one byte, three carry two; the bits left over are dropped.
+            $bytes .= substr((string) base64_decode(str_pad($rest, 4, 'A')), 0, strlen($rest) - 1);
         }
         return $bytes;
     }
-
 
     private static function show(mixed $value): string
     {

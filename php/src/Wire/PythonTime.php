@@ -145,9 +145,12 @@ final class PythonTime
         $hours = (int) substr($digits, 1, 2);
         $minutes = (int) (substr($digits, 3, 2) ?: '0');
         $seconds = (int) (substr($digits, 5, 2) ?: '0');
-        if ($hours > 23 || $minutes > 59 || $seconds > 59) {
+        // Python adds the parts up ("+05:60" is +06:00) and wants strictly less than a day.
+        $total = $hours * 3600 + $minutes * 60 + $seconds;
+        if ($total >= 86400) {
             throw new \UnexpectedValueException(sprintf('%s has an invalid UTC offset.', Describe::value($text)));
         }
+        [$hours, $minutes, $seconds] = [intdiv($total, 3600), intdiv($total % 3600, 60), $total % 60];
         // PHP time zones have whole-second offsets; Python allows microseconds there, never used.
         $zone = sprintf('%s%02d:%02d', $digits[0], $hours, $minutes);
         return $seconds === 0 ? $zone : sprintf('%s:%02d', $zone, $seconds);

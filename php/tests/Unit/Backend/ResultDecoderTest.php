@@ -301,7 +301,7 @@ final class ResultDecoderTest extends TestCase
             . '{"__type__": "bytes", "__value__": "caf\u00e9"}'
             . ']}')->result;
 
-        self::assertSame(['12345678-1234-5678-1234-56781234567a', '-1_000.5e-3', 'sNaN', 'hello', "caf\u{e9}"], $value);
+        self::assertSame(['12345678-1234-5678-1234-56781234567a', '-1000.5e-3', 'sNaN', 'hello', "caf\u{e9}"], $value);
     }
 
     /**
