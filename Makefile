@@ -53,6 +53,9 @@ system-packages:
 	ext msgpack || missing+=(php-msgpack); \
 	[ -f /usr/share/php/Predis/Autoloader.php ] || missing+=(php-predis); \
 	[ -f /usr/share/php/Psr/Log/autoload.php ] || missing+=(php-psr-log); \
+	[ -x /usr/sbin/rabbitmq-server ] || missing+=(rabbitmq-server); \
+	[ -f /usr/share/php/PhpAmqpLib/Connection/AMQPStreamConnection.php ] || missing+=(php-amqplib); \
+	ext amqp || missing+=(php-amqp); \
 	if [ $${#missing[@]} -gt 0 ]; then \
 		echo "install: apt-get install $${missing[*]}"; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
