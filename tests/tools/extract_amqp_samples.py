@@ -4,8 +4,8 @@ The samples (../shared/amqp/samples, see its README) hold, per case, a JSON file
 basic.publish the broker received and the raw content-header payload of each (`<case>.pubN.header.bin`).
 This keeps, for every publish that has a raw header file, only the decoded values the tests
 rebuild the header from (method arguments, property flags, properties with the header table,
-header types and key order, body length), in one publishes.json, and copies the .bin files
-unchanged next to it, so that the repository's tests never read ../shared.
+header types and key order, body length), in one publishes.json, and copies the raw header and
+body files unchanged next to it, so that the repository's tests never read ../shared.
 Run: .venv/bin/python tests/tools/extract_amqp_samples.py ../shared/amqp/samples php/tests/fixtures/amqp
 """
 
@@ -29,7 +29,8 @@ def main(samples: Path, target: Path) -> None:
             header = next((name for name in raw if name.endswith(".header.bin")), None)
             if header is None:
                 continue
-            shutil.copyfile(samples / header, target / header)
+            for name in raw:
+                shutil.copyfile(samples / name, target / name)
             publishes.append({"case": case["case"], "index": index, "header_file": header}
                              | {key: publish.get(key) for key in KEPT})
     (target / "publishes.json").write_text(json.dumps(publishes, indent=1) + "\n")
