@@ -37,8 +37,8 @@ final class AmqpTaskMessage
     }
 
     /**
-     * @param bool $withPriority false leaves the priority property out, as Celery does when
-     *        the queue is given explicitly (apply_async(queue=...)); a worker reads the
+     * @param bool $withPriority false leaves the priority property out, as Celery's
+     *        apply_async(queue=...) does (send_task(queue=...) sends 0); a worker reads the
      *        missing priority as none, a classic queue without x-max-priority ignores it anyway
      * @throws SerializationFailed for a property value AMQP cannot carry
      */
