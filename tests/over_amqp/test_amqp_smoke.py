@@ -29,19 +29,24 @@ def test_python_send_task_runs_on_a_worker_over_rabbitmq(
     worker_factory,
     records: Records,
 ) -> None:
-    # Sent before any worker exists: the message must be waiting in RabbitMQ's queue (the
+    queue = "amqp_smoke"
+    # Sent before any worker exists: the messages must be waiting in RabbitMQ's queue (the
     # publisher declared it), not anywhere else.
-    sent = amqp_celery.send_task("tasks.record", args=[2, 3], kwargs={"k": "v"})
-    added = amqp_celery.send_task("tasks.add", args=[2, 3])
+    sent = amqp_celery.send_task("tasks.record", args=[2, 3], kwargs={"k": "v"}, queue=queue)
+    added = amqp_celery.send_task("tasks.add", args=[2, 3], queue=queue)
     conn = rabbitmq_server.connection()
     try:
-        declared = conn.channel().queue_declare("celery", passive=True)
+        declared = conn.channel().queue_declare(queue, passive=True)
     finally:
         conn.close()
     assert declared.message_count == 2
 
     worker_factory(
-        rabbitmq_server.url(), redis_server.url(BACKEND_DB), hostname="amqp@%h", env=amqp_worker_env
+        rabbitmq_server.url(),
+        redis_server.url(BACKEND_DB),
+        queues=[queue],
+        hostname="amqp@%h",
+        env=amqp_worker_env,
     )
 
     record = records.pop(timeout=20)
@@ -51,7 +56,7 @@ def test_python_send_task_runs_on_a_worker_over_rabbitmq(
     assert request["id"] == sent.id
     # Rebuilt by the worker from basic.deliver: Celery publishes to the default exchange.
     assert request["delivery_info"]["exchange"] == ""
-    assert request["delivery_info"]["routing_key"] == "celery"
+    assert request["delivery_info"]["routing_key"] == queue
     assert added.get(timeout=20) == 5
 
 
