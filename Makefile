@@ -43,6 +43,9 @@ system-packages:
 	have redis-server || missing+=(redis-server); \
 	have redis-sentinel || missing+=(redis-sentinel); \
 	have redis-cli || missing+=(redis-tools); \
+	[ -x /usr/sbin/rabbitmq-server ] || missing+=(rabbitmq-server); \
+	[ -f /usr/share/php/PhpAmqpLib/Connection/AMQPStreamConnection.php ] || missing+=(php-amqplib); \
+	ext amqp || missing+=(php-amqp); \
 	have openssl || missing+=(openssl); \
 	have python3 || missing+=(python3); \
 	python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv); \
@@ -53,9 +56,6 @@ system-packages:
 	ext msgpack || missing+=(php-msgpack); \
 	[ -f /usr/share/php/Predis/Autoloader.php ] || missing+=(php-predis); \
 	[ -f /usr/share/php/Psr/Log/autoload.php ] || missing+=(php-psr-log); \
-	[ -x /usr/sbin/rabbitmq-server ] || missing+=(rabbitmq-server); \
-	[ -f /usr/share/php/PhpAmqpLib/Connection/AMQPStreamConnection.php ] || missing+=(php-amqplib); \
-	ext amqp || missing+=(php-amqp); \
 	if [ $${#missing[@]} -gt 0 ]; then \
 		echo "install: apt-get install $${missing[*]}"; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq; \
