@@ -43,6 +43,9 @@ system-packages:
 	have redis-server || missing+=(redis-server); \
 	have redis-sentinel || missing+=(redis-sentinel); \
 	have redis-cli || missing+=(redis-tools); \
+	[ -x /usr/sbin/rabbitmq-server ] || missing+=(rabbitmq-server); \
+	[ -f /usr/share/php/PhpAmqpLib/Connection/AMQPStreamConnection.php ] || missing+=(php-amqplib); \
+	ext amqp || missing+=(php-amqp); \
 	have openssl || missing+=(openssl); \
 	have python3 || missing+=(python3); \
 	python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv); \

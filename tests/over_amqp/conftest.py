@@ -1,0 +1,61 @@
+"""Fixtures for the AMQP (RabbitMQ) tests.
+
+Session-scoped, started only when a test asks for them:
+    rabbitmq_server  one rabbitmq-server node on free loopback ports (tests/rabbitmq.py)
+    amqp_celery      a Celery app publishing to that node, results in the session Redis (db 1)
+Per test:
+    amqp_worker_env  the environment a worker on that node needs to write tasks.record events to
+                     the session Redis (the `records` fixture reads them there)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from celery import Celery
+
+from harness import HarnessError, RedisServer
+from python_worker.config import settings_from_env
+from rabbitmq import RabbitMQServer
+
+BROKER_DB = 0
+BACKEND_DB = 1
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_server() -> Iterator[RabbitMQServer]:
+    """One RabbitMQ node for the whole session (a cold start costs several seconds)."""
+    server = RabbitMQServer()
+    try:
+        server.start()
+    except HarnessError as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def amqp_celery(rabbitmq_server: RabbitMQServer, redis_server: RedisServer) -> Iterator[Celery]:
+    """A Celery app sending over the RabbitMQ node, with the session Redis as result backend."""
+    app = Celery("harness-amqp", set_as_current=False)
+    app.conf.update(
+        settings_from_env(
+            {
+                "CELERY_BROKER_URL": rabbitmq_server.url(),
+                "CELERY_RESULT_BACKEND": redis_server.url(BACKEND_DB),
+            }
+        )
+    )
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+@pytest.fixture
+def amqp_worker_env(redis_server: RedisServer) -> dict[str, str | None]:
+    """tasks.record writes to Redis only: point it at the session broker db the `records` fixture reads."""
+    return {"CELERY_BRIDGE_RECORDS_URL": redis_server.url(BROKER_DB)}
