@@ -24,7 +24,8 @@ TAILS = ("Wm4Vp", "5829163")
 
 
 def _passwords() -> list[tuple[str, tuple[str, str]]]:
-    return [(head + char + tail, (head, tail)) for char in SPECIALS for head, tail in zip(HEADS, TAILS, strict=True)]
+    pairs = list(zip(HEADS, TAILS, strict=True))
+    return [(head + char + tail, (head, tail)) for char in SPECIALS for head, tail in pairs]
 
 
 def _closed_port() -> int:
