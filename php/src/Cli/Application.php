@@ -4,9 +4,11 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Cli;
 
+use CeleryBridge\Canvas\Signature;
 use CeleryBridge\CeleryClient;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\ResultTimeout;
 use CeleryBridge\Exception\TaskFailed;
 use CeleryBridge\Exception\TaskRevoked;
@@ -27,6 +29,8 @@ final class Application
     public const USAGE = 2;
     public const CONNECTION = 3;
     public const TIMEOUT = 4;
+    /** A stored result that is not what Celery writes (CorruptResult): not the command line's fault. */
+    public const UNREADABLE_RESULT = 5;
 
     private const GLOBAL_OPTIONS = ['broker', 'backend', 'config', 'json', 'help'];
 
@@ -47,7 +51,8 @@ final class Application
             Connection: --broker/--backend, else CELERY_BROKER_URL / CELERY_RESULT_BACKEND, or
             --config FILE (a .php file returning an array, or .json, with Celery setting names).
             --json prints JSON for scripts. `celery-bridge COMMAND --help` explains a command.
-            Exit codes: 0 ok, 1 task failed or revoked, 2 usage, 3 connection, 4 timeout.
+            Exit codes: 0 ok, 1 task failed or revoked, 2 usage, 3 connection, 4 timeout,
+            5 a stored result that cannot be read.
             TXT,
         'send' => <<<'TXT'
             Usage: celery-bridge send TASK [--args JSON] [--kwargs JSON] [--queue Q] [--countdown S]
@@ -87,6 +92,12 @@ final class Application
     private $err;
 
     private bool $json = false;
+
+    /** The task the command is about once known: --json errors name it ("id"). */
+    private ?string $taskId = null;
+
+    /** Whether client() was given a result backend (URL or result_backend in --config). */
+    private bool $hasBackend = false;
 
     /** task_default_queue of the configuration in use, for `queues` without a name. */
     private string $defaultQueue = 'celery';
@@ -137,6 +148,9 @@ final class Application
         } catch (ConnectionFailed $e) {
             $this->error('connection', $e->getMessage());
             return self::CONNECTION;
+        } catch (CorruptResult $e) {
+            $this->error('unreadable_result', $e->getMessage());
+            return self::UNREADABLE_RESULT;
         } catch (CeleryBridgeException $e) {
             // Invalid input, URL or configuration: the command line is what has to change.
             $this->error('usage', $e->getMessage());
@@ -154,19 +168,27 @@ final class Application
             'eta' => $args->get('eta'),
             'priority' => $args->has('priority') ? self::integer('priority', $args->get('priority')) : null,
         ], static fn ($value) => $value !== null);
-        $celery = $this->client($args);
-        $result = $celery->sendTask(
+        // Everything is checked before the task is sent: a script that sees an error retries,
+        // and a task already queued would then run twice.
+        $signature = new Signature(
             $task,
             self::jsonOption($args, 'args', '[]', true),
             self::jsonOption($args, 'kwargs', '{}', false),
             $options,
         );
-        if (!$args->has('wait')) {
+        $timeout = $args->has('wait') ? self::waitSeconds($args) : null;
+        $celery = $this->client($args);
+        if ($timeout !== null && !$this->hasBackend) {
+            throw new UsageError('--wait needs a result backend: pass --backend URL, set CELERY_RESULT_BACKEND, '
+                . 'or result_backend in --config. Nothing was sent.');
+        }
+        $result = $celery->send($signature);
+        \assert($result instanceof AsyncResult);
+        $this->taskId = $result->id;
+        if ($timeout === null) {
             $this->json ? $this->emit(['id' => $result->id, 'task' => $task]) : $this->line($result->id);
             return self::OK;
         }
-        $wait = $args->get('wait');
-        $timeout = $wait === true ? 30.0 : self::number('wait', $wait);
         if (!$this->json) {
             $this->line($result->id);
         }
@@ -176,10 +198,10 @@ final class Application
     private function result(Arguments $args): int
     {
         $args->allowOnly([...self::GLOBAL_OPTIONS, 'wait']);
-        $result = $this->client($args)->result(self::exactlyOne($args, 'a task id'));
+        $this->taskId = self::exactlyOne($args, 'a task id');
+        $result = $this->client($args)->result($this->taskId);
         if ($args->has('wait')) {
-            $wait = $args->get('wait');
-            return $this->waitAndShow($result, $wait === true ? 30.0 : self::number('wait', $wait));
+            return $this->waitAndShow($result, self::waitSeconds($args));
         }
         return $this->show($result);
     }
@@ -284,6 +306,11 @@ final class Application
         $timeout = $args->has('timeout') ? self::number('timeout', $args->get('timeout')) : 1.0;
         $destination = $args->all('destination') ?: null;
         $replies = $this->client($args)->control()->inspect($method, $timeout, $destination);
+        if ($replies === []) {
+            // One document with --json: the error on stderr, nothing on stdout.
+            $this->error('timeout', sprintf('no worker replied within %s s.', $timeout));
+            return self::TIMEOUT;
+        }
         if ($this->json) {
             $this->emit((object) $replies);
         } else {
@@ -291,18 +318,23 @@ final class Application
                 $this->line($node . ': ' . json_encode($reply, self::JSON_FLAGS));
             }
         }
-        if ($replies === []) {
-            $this->error('timeout', sprintf('no worker replied within %s s.', $timeout));
-            return self::TIMEOUT;
-        }
         return self::OK;
     }
 
     private function client(Arguments $args): CeleryClient
     {
         $config = $args->has('config') ? self::configFile((string) $args->get('config')) : [];
+        foreach (['broker', 'backend'] as $option) {
+            if ($args->get($option) === '') {
+                throw new UsageError(sprintf('--%s is empty: give a Redis URL (redis://host:6379/0), or leave the '
+                    . 'option out to use %s.', $option, $option === 'broker'
+                    ? 'CELERY_BROKER_URL or broker_url in --config'
+                    : 'CELERY_RESULT_BACKEND or result_backend in --config (no backend: no results)'));
+            }
+        }
         $broker = $args->get('broker') ?? (getenv('CELERY_BROKER_URL') ?: null);
         $backend = $args->get('backend') ?? (getenv('CELERY_RESULT_BACKEND') ?: null);
+        $this->hasBackend = is_string($backend) || (isset($config['result_backend']) && $config['result_backend'] !== '');
         $this->defaultQueue = is_string($config['task_default_queue'] ?? null) ? $config['task_default_queue'] : 'celery';
         if ($broker === null && !isset($config['broker_url'])) {
             throw new UsageError('no broker: pass --broker URL, set CELERY_BROKER_URL, or broker_url in --config.');
@@ -321,6 +353,18 @@ final class Application
     {
         if (!is_file($path) || !is_readable($path)) {
             throw new UsageError(sprintf('--config: cannot read "%s".', $path));
+        }
+        if (str_ends_with(strtolower($path), '.py')) {
+            // PHP cannot run Python: the same settings, as JSON, are read.
+            throw new UsageError(sprintf(
+                '--config: "%s" is Python, which celery-bridge does not read: give it a .json file, or a .php file '
+                . 'returning an array, with the same setting names. To convert the settings once: (cd %s && python3 -c '
+                . '"import json, %s as c; print(json.dumps({k: v for k, v in vars(c).items() if k[0] != \'_\' and '
+                . 'isinstance(v, (str, int, float, bool, list, tuple, dict))}, indent=1))") > celeryconfig.json',
+                $path,
+                escapeshellarg(dirname($path)),
+                pathinfo($path, PATHINFO_FILENAME),
+            ));
         }
         $config = str_ends_with(strtolower($path), '.php')
             ? (static fn (string $file): mixed => require $file)($path)
@@ -357,18 +401,32 @@ final class Application
     }
 
     /**
-     * @return array<array-key, mixed>
+     * --args as a list, --kwargs as a stdClass: JSON objects inside stay objects and big integers
+     * stay exact (JsonArgument), so the worker gets what was typed.
+     *
+     * @return ($list is true ? list<mixed> : \stdClass)
      */
-    private static function jsonOption(Arguments $args, string $option, string $default, bool $list): array
+    private static function jsonOption(Arguments $args, string $option, string $default, bool $list): array|\stdClass
     {
-        $value = json_decode((string) $args->get($option, $default), true);
-        $valid = is_array($value) && ($list ? array_is_list($value) : ($value === [] || !array_is_list($value)));
-        if (!$valid) {
+        $text = $args->get($option, $default);
+        $value = is_string($text) ? JsonArgument::decode($option, $text) : null;
+        if ($list ? !is_array($value) : !$value instanceof \stdClass) {
             throw new UsageError($list
                 ? sprintf('--%s expects a JSON array, e.g. [2, 3].', $option)
                 : sprintf('--%s expects a JSON object, e.g. {"x": 1}.', $option));
         }
         return $value;
+    }
+
+    /** --wait [SECONDS]: 30 s when no number is given. */
+    private static function waitSeconds(Arguments $args): float
+    {
+        $wait = $args->get('wait');
+        $seconds = $wait === true ? 30.0 : self::number('wait', $wait);
+        if (!is_finite($seconds) || $seconds < 0) {
+            throw new UsageError('--wait expects a number of seconds, 0 or more.');
+        }
+        return $seconds;
     }
 
     private function emit(mixed $data): void
@@ -384,7 +442,10 @@ final class Application
     private function error(string $kind, string $message): void
     {
         $text = $this->json
-            ? (string) json_encode(['error' => $kind, 'message' => $message], self::JSON_FLAGS)
+            ? (string) json_encode(
+                ['error' => $kind, 'message' => $message] + ($this->taskId === null ? [] : ['id' => $this->taskId]),
+                self::JSON_FLAGS,
+            )
             : sprintf('celery-bridge: %s', $message);
         fwrite($this->err, $text . "\n");
     }

@@ -48,7 +48,8 @@ final class KombuJson
     public static function encode(mixed $normalized): string
     {
         try {
-            return json_encode($normalized, self::ENCODE_FLAGS);
+            // An exact big integer (BigInteger) is written as its digits.
+            return BigInteger::unwrap(json_encode($normalized, self::ENCODE_FLAGS));
         } catch (\JsonException $e) {
             throw SerializationFailed::because('The message could not be encoded as JSON: ' . $e->getMessage(), $e);
         }
@@ -142,6 +143,9 @@ final class KombuJson
                 ));
             }
             return self::marker('datetime', PythonTime::isoformat($value));
+        }
+        if ($value instanceof BigInteger) {
+            return $value;
         }
         if ($value instanceof \Closure) {
             throw InvalidTaskArgument::at($path, 'is a closure; only data can be sent to a Python worker.');
