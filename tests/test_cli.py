@@ -276,3 +276,52 @@ def test_a_json_timeout_names_the_task(redis_factory) -> None:
     assert sent.code == 4 and error["error"] == "timeout" and len(error["id"]) == 36
     assert sent.stdout == ""
     assert waited.code == 4 and json.loads(waited.stderr)["id"] == "5a1b2c3d-0000-4000-8000-00000000abcd"
+
+
+def test_result_prints_stored_values_faithfully_and_safely(redis_factory) -> None:
+    """NaN, bytes that are not UTF-8, datetimes and terminal escapes as a worker (or anyone with
+    access to Redis) stored them; a result that is not Celery's format exits 5, not 2."""
+    server = redis_factory()
+    urls = {"broker": server.url(0), "backend": server.url(1)}
+    backend = server.client(1)
+    escape = "\x1b]0;pwned\x07\x1b[31m\u009b2J"
+    quoted = escape.replace("\x1b", "\\u001b").replace("\x07", "\\u0007").replace("\u009b", "\\u009b")
+    stored = {
+        "nan": '{"status": "SUCCESS", "result": [NaN, -Infinity, '
+        '{"__type__": "base64", "__value__": "/wBh"}, '
+        '{"__type__": "datetime", "__value__": "2026-01-02T03:04:05+00:30:32"}, "' + quoted + '"], '
+        '"traceback": null, "children": [], "date_done": "2026-01-02T03:04:05.000000+00:00", '
+        '"task_id": "nan"}',
+        "fail": json.dumps({
+            "status": "FAILURE",
+            "result": {"exc_type": "ValueError", "exc_message": [escape], "exc_module": "builtins"},
+            "traceback": "Traceback (most recent call last):\n  " + escape + "\nValueError",
+            "children": [],
+            "date_done": None,
+            "task_id": "fail",
+        }),
+        "corrupt": '{"status": "SUCCESS", "result": [1, 2',
+    }
+    for task_id, meta in stored.items():
+        backend.set(f"celery-task-meta-{task_id}", meta)
+
+    plain = cli("result", "nan", **urls)
+    as_json = cli("--json", "result", "nan", **urls)
+    failed = cli("result", "fail", **urls)
+    failed_json = cli("--json", "result", "fail", **urls)
+    corrupt = cli("--json", "result", "corrupt", **urls)
+
+    assert plain.code == 0
+    assert plain.stdout.splitlines()[1] == (
+        'result: [NaN,-Infinity,{"__type__":"base64","__value__":"/wBh"},"2026-01-02T03:04:05+00:30:32",'
+        '"\\u001b]0;pwned\\u0007\\u001b[31m\\u009b2J"]'
+    )
+    assert as_json.code == 0 and '"result":[NaN,-Infinity,' in as_json.stdout
+    assert failed.code == 1 and failed_json.code == 1
+    assert failed_json.json()["exception"]["message"] == escape  # escaped in JSON, exact once parsed
+    for output in (plain, as_json, failed, failed_json, corrupt):
+        shown = output.stdout + output.stderr
+        assert "\x1b" not in shown and "\x07" not in shown and "\u009b" not in shown
+    assert "\\x1b]0;pwned\\x07" in failed.stdout
+    assert corrupt.code == 5 and json.loads(corrupt.stderr)["error"] == "unreadable_result"
+    assert json.loads(corrupt.stderr)["id"] == "corrupt"

@@ -34,8 +34,6 @@ final class Application
 
     private const GLOBAL_OPTIONS = ['broker', 'backend', 'config', 'json', 'help'];
 
-    private const JSON_FLAGS = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PARTIAL_OUTPUT_ON_ERROR;
-
     private const USAGE_TEXT = [
         '' => <<<'TXT'
             Usage: celery-bridge [--broker URL] [--backend URL] [--config FILE] [--json] COMMAND ...
@@ -232,14 +230,15 @@ final class Application
                 'date_done' => $done,
             ]);
         } else {
-            $this->line('state: ' . $meta->status);
+            // Stored text is anyone's: printed with its control characters escaped (Output).
+            $this->line('state: ' . Output::text($meta->status));
             if ($failure !== null) {
-                $this->line(sprintf('exception: %s: %s', $failure->type, $failure->message()));
+                $this->line(Output::text(sprintf('exception: %s: %s', $failure->type, $failure->message())));
                 if ($meta->traceback !== null) {
-                    $this->line(rtrim($meta->traceback));
+                    $this->line(Output::text(rtrim($meta->traceback)));
                 }
             } elseif ($meta->isReady()) {
-                $this->line('result: ' . json_encode($meta->result, self::JSON_FLAGS));
+                $this->line('result: ' . Output::json($meta->result));
             }
             if ($done !== null) {
                 $this->line('date_done: ' . $done);
@@ -315,7 +314,7 @@ final class Application
             $this->emit((object) $replies);
         } else {
             foreach ($replies as $node => $reply) {
-                $this->line($node . ': ' . json_encode($reply, self::JSON_FLAGS));
+                $this->line(Output::text((string) $node) . ': ' . Output::json($reply));
             }
         }
         return self::OK;
@@ -431,7 +430,7 @@ final class Application
 
     private function emit(mixed $data): void
     {
-        $this->line((string) json_encode($data, self::JSON_FLAGS));
+        $this->line(Output::json($data));
     }
 
     private function line(string $text): void
@@ -442,11 +441,8 @@ final class Application
     private function error(string $kind, string $message): void
     {
         $text = $this->json
-            ? (string) json_encode(
-                ['error' => $kind, 'message' => $message] + ($this->taskId === null ? [] : ['id' => $this->taskId]),
-                self::JSON_FLAGS,
-            )
-            : sprintf('celery-bridge: %s', $message);
+            ? Output::json(['error' => $kind, 'message' => $message] + ($this->taskId === null ? [] : ['id' => $this->taskId]))
+            : Output::text(sprintf('celery-bridge: %s', $message));
         fwrite($this->err, $text . "\n");
     }
 }
