@@ -119,6 +119,13 @@ final class KombuJson
             if (!mb_check_encoding($key, 'UTF-8')) {
                 throw InvalidTaskArgument::at($path, 'has a key that is not valid UTF-8.');
             }
+            if (str_starts_with($key, "\0")) {
+                // Python takes such a key; a PHP object (how maps are kept here) cannot.
+                throw InvalidTaskArgument::at($path, sprintf(
+                    'has the key %s, which starts with a NUL character; CeleryBridge cannot carry that key in a map.',
+                    json_encode($key, JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE),
+                ));
+            }
             $object->{$key} = self::walk($item, $path . '[' . var_export($key, true) . ']', $depth + 1, $parents);
         }
         if (count($map) === 2 && property_exists($object, '__type__') && property_exists($object, '__value__')) {
