@@ -66,9 +66,15 @@ final class Broadcast
         string $replyRoutingKey,
     ): self {
         if (!array_key_exists($method, self::INSPECT)) {
-            throw InvalidControlCommand::invalid('method', $method, 'expected one of ' . implode(', ', array_keys(self::INSPECT)) . '.');
+            throw InvalidControlCommand::invalid(
+                'method',
+                $method,
+                'expected one of ' . implode(', ', array_keys(self::INSPECT)) . '.',
+                'Inspect',
+            );
         }
-        return new self($method, self::INSPECT[$method], self::destination($destination), [$ticket, $replyExchange, $replyRoutingKey]);
+        $destination = self::destination($destination, InvalidControlCommand::inspectCommand($method));
+        return new self($method, self::INSPECT[$method], $destination, [$ticket, $replyExchange, $replyRoutingKey]);
     }
 
     /**
@@ -208,14 +214,14 @@ final class Broadcast
      * @param array<array-key, mixed>|null $destination
      * @return list<string>|null
      */
-    private static function destination(?array $destination): ?array
+    private static function destination(?array $destination, string $command = 'Revoke'): ?array
     {
         if ($destination === null) {
             return null;
         }
         if ($destination === [] || !array_is_list($destination)) {
             throw InvalidControlCommand::invalid('destination', $destination, 'expected null (every worker) or a '
-                . 'non-empty list of worker node names such as "celery@host".');
+                . 'non-empty list of worker node names such as "celery@host".', $command);
         }
         foreach ($destination as $node) {
             // A worker's node name always has the form name@host (Celery adds "celery@" to a bare host).
@@ -223,7 +229,7 @@ final class Broadcast
                 && preg_match('/^[^@\x00-\x1f\x7f]+@[^\x00-\x1f\x7f]+$/D', $node) === 1;
             if (!$valid) {
                 throw InvalidControlCommand::invalid('destination', $node, 'expected a worker node name of the form '
-                    . '"name@host", as the worker prints it in its banner ("celery@host" by default).');
+                    . '"name@host", as the worker prints it in its banner ("celery@host" by default).', $command);
             }
         }
         return $destination;
