@@ -338,4 +338,5 @@ def test_a_refused_control_command_writes_nothing_and_names_itself(redis_factory
     assert stats.code == 2 and 'Inspect stats argument "destination"' in json.loads(stats.stderr)["message"]
     assert timeout.code == 2 and 'Inspect registered argument "timeout"' in timeout.stderr
     stats = server.client(0).info("commandstats")
-    assert [name for name in stats if name.split("_")[-1] in ("sadd", "exec")] == []  # no binding, not even briefly
+    # No binding written, not even for a moment.
+    assert [name for name in stats if name.split("_")[-1] in ("sadd", "exec")] == []
