@@ -81,3 +81,18 @@ def test_a_missing_tls_file_is_named(
 
     assert shown.startswith("CeleryBridge\\Exception\\TlsFailed: "), shown
     assert f'{option} names "{files[option]}", which does not exist' in shown
+
+
+def test_plain_redis_to_a_tls_port_says_rediss(
+    strict_tls: MultiRedis, redis_client: str, tmp_path: Path
+) -> None:
+    """The TLS port waits for a handshake and never answers: the timeout names rediss://."""
+    url = f"redis://127.0.0.1:{strict_tls.tls_port}/0"
+    script = tmp_path / "plain.php"
+    short = "null, ['redis_client' => $argv[3], 'broker_transport_options' => ['socket_timeout' => 1]]"
+    script.write_text(SCRIPT.replace("null, ['redis_client' => $argv[3]]", short))
+    autoload = str(REPO_ROOT / "vendor" / "autoload.php")
+
+    shown = run_php_script(script, {}, timeout=60, args=[autoload, url, redis_client]).stdout.strip()
+
+    assert "the URL must be rediss://" in shown, shown
