@@ -278,6 +278,14 @@ def test_a_json_timeout_names_the_task(redis_factory) -> None:
     assert waited.code == 4 and json.loads(waited.stderr)["id"] == "5a1b2c3d-0000-4000-8000-00000000abcd"
 
 
+def test_a_json_publish_failure_names_the_task_and_empty_kwargs_may_be_a_list() -> None:
+    refused = cli("--json", "send", "tasks.add", "--kwargs", "[]", broker=f"redis://127.0.0.1:{free_port()}/0")
+
+    error = json.loads(refused.stderr)
+    assert refused.code == 3 and error["error"] == "connection"
+    assert len(error["id"]) == 36 and error["id"] in error["message"]
+
+
 def test_result_prints_stored_values_faithfully_and_safely(redis_factory) -> None:
     """NaN, bytes that are not UTF-8, datetimes and terminal escapes as a worker (or anyone with
     access to Redis) stored them; a result that is not Celery's format exits 5, not 2."""

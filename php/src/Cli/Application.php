@@ -144,6 +144,8 @@ final class Application
             $this->error('timeout', $e->getMessage());
             return self::TIMEOUT;
         } catch (ConnectionFailed $e) {
+            // A failed publish names its task: a script can check whether it ran before resending.
+            $this->taskId ??= $e->canvasId();
             $this->error('connection', $e->getMessage());
             return self::CONNECTION;
         } catch (CorruptResult $e) {
@@ -409,6 +411,8 @@ final class Application
     {
         $text = $args->get($option, $default);
         $value = is_string($text) ? JsonArgument::decode($option, $text) : null;
+        // An empty --kwargs written as [] (PHP's habit) means no keyword arguments.
+        $value = !$list && $value === [] ? new \stdClass() : $value;
         if ($list ? !is_array($value) : !$value instanceof \stdClass) {
             throw new UsageError($list
                 ? sprintf('--%s expects a JSON array, e.g. [2, 3].', $option)
