@@ -48,8 +48,10 @@ final class KombuJson
     public static function encode(mixed $normalized): string
     {
         try {
-            // An exact big integer (BigInteger) is written as its digits.
-            return BigInteger::unwrap(json_encode($normalized, self::ENCODE_FLAGS));
+            $json = json_encode($normalized, self::ENCODE_FLAGS);
+            // An exact big integer (BigInteger) is written as its digits; none exists unless
+            // its class was loaded (the common path loads nothing more).
+            return class_exists(BigInteger::class, false) ? BigInteger::unwrap($json) : $json;
         } catch (\JsonException $e) {
             throw SerializationFailed::because('The message could not be encoded as JSON: ' . $e->getMessage(), $e);
         }
