@@ -325,6 +325,24 @@ final class Application
     private function client(Arguments $args): CeleryClient
     {
         $config = $args->has('config') ? self::configFile((string) $args->get('config')) : [];
+        $broker = $args->get('broker') ?? (getenv('CELERY_BROKER_URL') ?: null);
+        $backend = $args->get('backend') ?? (getenv('CELERY_RESULT_BACKEND') ?: null);
+        $this->defaultQueue = is_string($config['task_default_queue'] ?? null) ? $config['task_default_queue'] : 'celery';
+        if ($broker === null && !isset($config['broker_url'])) {
+            throw new UsageError('no broker: pass --broker URL, set CELERY_BROKER_URL, or broker_url in --config.');
+        }
+        self::refuseEmptyUrls($args);
+        $this->hasBackend = is_string($backend) || (isset($config['result_backend']) && $config['result_backend'] !== '');
+        return new CeleryClient(
+            is_string($broker) ? $broker : null,
+            is_string($backend) ? $backend : null,
+            $config,
+        );
+    }
+
+    /** --broker '' or --backend '' (an unset shell variable): said plainly, not as a URL error. */
+    private static function refuseEmptyUrls(Arguments $args): void
+    {
         foreach (['broker', 'backend'] as $option) {
             if ($args->get($option) === '') {
                 throw new UsageError(sprintf('--%s is empty: give a Redis URL (redis://host:6379/0), or leave the '
@@ -333,18 +351,6 @@ final class Application
                     : 'CELERY_RESULT_BACKEND or result_backend in --config (no backend: no results)'));
             }
         }
-        $broker = $args->get('broker') ?? (getenv('CELERY_BROKER_URL') ?: null);
-        $backend = $args->get('backend') ?? (getenv('CELERY_RESULT_BACKEND') ?: null);
-        $this->hasBackend = is_string($backend) || (isset($config['result_backend']) && $config['result_backend'] !== '');
-        $this->defaultQueue = is_string($config['task_default_queue'] ?? null) ? $config['task_default_queue'] : 'celery';
-        if ($broker === null && !isset($config['broker_url'])) {
-            throw new UsageError('no broker: pass --broker URL, set CELERY_BROKER_URL, or broker_url in --config.');
-        }
-        return new CeleryClient(
-            is_string($broker) ? $broker : null,
-            is_string($backend) ? $backend : null,
-            $config,
-        );
     }
 
     /**
