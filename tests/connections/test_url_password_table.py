@@ -23,9 +23,19 @@ HEADS = ("Xq7Zk", "7381946")
 TAILS = ("Wm4Vp", "5829163")
 
 
-def _passwords() -> list[tuple[str, tuple[str, str]]]:
+# Passwords that also break the quoting of messages: a quote next to a separator, and query
+# text whose value a message would show escaped.
+NASTY = [
+    ('6380/Xq7Zk"Wm4Vp', ("Xq7Zk", "Wm4Vp")),
+    ('6380?db="Xq7Zk"Wm4Vp', ("Xq7Zk", "Wm4Vp")),
+    ("6380?ssl_cert_reqs=Xq7Zk\x01Wm4Vp", ("Xq7Zk", "Wm4Vp")),
+    ("6380?connect_timeout=Xq7Zk;Wm4Vp", ("Xq7Zk", "Wm4Vp")),
+]
+
+
+def _passwords() -> list[tuple[str, tuple[str, ...]]]:
     pairs = list(zip(HEADS, TAILS, strict=True))
-    return [(head + char + tail, (head, tail)) for char in SPECIALS for head, tail in pairs]
+    return [(head + char + tail, (head, tail)) for char in SPECIALS for head, tail in pairs] + NASTY
 
 
 def _closed_port() -> int:
@@ -75,7 +85,7 @@ def test_no_url_form_shows_the_password(tmp_path: Path, ignore_args: str) -> Non
     assert "== done" in out, result.stderr[-3000:]
     assert out.count("== url ") == len(urls)
     assert "InvalidBrokerUrl" in out and "cli exit 2" in out and "cli exit 3" in out
-    leaks = _leaks(out + result.stderr, HEADS + TAILS)
+    leaks = _leaks(out + result.stderr, HEADS + TAILS + ("Xq7Zk",))
     assert leaks == [], "password shown:\n" + "\n".join(leaks[:10])
 
 

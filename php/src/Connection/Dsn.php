@@ -226,9 +226,9 @@ final class Dsn
             $username = $username === '' ? null : $username;
             $password = $password === '' ? null : $password;
         }
-        if ($at === false && str_starts_with($netloc, ':') && str_contains((string) substr($piece, $separator + 3), '@')) {
+        if ($at === false && self::atAfterHost($scheme, $netloc, $path, $queryText)) {
             // "redis://:pass/word@host": a password with an unencoded "/" or "?" ends the host
-            // part early; the part before it would be read as a port.
+            // part early; the part before it would be read as a host and port.
             throw InvalidBrokerUrl::because($url, 'an @ follows the host part: the password holds an unencoded / or ?.');
         }
         [$host, $port] = self::hostAndPort($hostinfo, $url);
@@ -240,6 +240,37 @@ final class Dsn
             return self::unixNode($role, $scheme, $path, $username, $password, $query, $url);
         }
         return self::tcpNode($role, $scheme, $host, $port, $path, $username, $password, $query, $url);
+    }
+
+    /**
+     * Whether an "@" after a host part without one is the rest of a user info: in the path or
+     * in a query value, except in an ssl_* file path (a certificate may be named user@host.pem).
+     * A socket URL has no host part, so any text there followed by an "@" is a user info.
+     */
+    private static function atAfterHost(
+        string $scheme,
+        #[\SensitiveParameter] string $netloc,
+        #[\SensitiveParameter] string $path,
+        #[\SensitiveParameter] string $query,
+    ): bool {
+        if ($netloc === '' || (!str_contains($path, '@') && !str_contains($query, '@'))) {
+            return false;
+        }
+        if ($scheme === 'redis+socket' || $scheme === 'unix' || str_starts_with($netloc, ':')) {
+            return true;
+        }
+        if (!str_contains($netloc, ':')) {
+            return false;
+        }
+        if (str_contains($path, '@')) {
+            return true;
+        }
+        foreach (explode('&', $query) as $pair) {
+            if (str_contains($pair, '@') && !str_starts_with(urldecode($pair), 'ssl_')) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static function checkScheme(#[\SensitiveParameter] string $scheme, #[\SensitiveParameter] string $url, string $role): void

@@ -12,6 +12,13 @@ final class InvalidBrokerUrl extends \InvalidArgumentException implements Celery
 {
     private const HIDDEN = '(a part not shown)';
 
+    private const HIDDEN_NOTE = 'What stands before the URL\'s last "@" is not shown: the password is there. A password '
+        . 'holding "/", "?", "#", ";" or "@" must be percent-encoded in the URL (PHP: rawurlencode($password); '
+        . 'Python: urllib.parse.quote(password, safe="")).';
+
+    /** Words in quotes that problem texts about URLs use and that are not pieces of the URL. */
+    private const OWN_WORDS = ['=value', ']'];
+
     /**
      * @param string $url the whole URL as the user gave it (every entry of a ";" list), never a piece
      * @param string $problem may quote pieces of the URL in double quotes: a piece that stands
@@ -66,9 +73,10 @@ final class InvalidBrokerUrl extends \InvalidArgumentException implements Celery
     }
 
     /**
-     * The problem text with each double-quoted piece of the URL replaced unless the masked URL
-     * shows it too (the scheme, the user name, anything after the last "@"): only there is
-     * nothing a password can reach.
+     * The problem text with each double-quoted piece replaced unless the masked URL shows it too
+     * (the scheme, the user name, anything after the last "@"): only there is nothing a password
+     * can reach. Pieces are told apart by their quotes, so when the hidden part holds a quote
+     * no piece is shown at all.
      */
     private static function withoutSecrets(#[\SensitiveParameter] string $url, #[\SensitiveParameter] string $problem): string
     {
@@ -77,13 +85,16 @@ final class InvalidBrokerUrl extends \InvalidArgumentException implements Celery
             return $problem;
         }
         $shown = self::mask($url);
+        $secret = substr($url, 0, $last);
+        if (str_contains(urldecode($secret), '"') || str_contains(rawurldecode($secret), '"')) {
+            return 'it cannot be read. ' . self::HIDDEN_NOTE;
+        }
         $hidden = false;
         $problem = (string) preg_replace_callback(
             '/"([^"]*)"/',
-            static function (array $quoted) use ($url, $shown, &$hidden): string {
-                $piece = $quoted[1];
-                $fromUrl = self::within($piece, $url);
-                if (!$fromUrl || self::within($piece, $shown)) {
+            static function (array $quoted) use ($shown, &$hidden): string {
+                // Our own words in quotes, or a piece the masked URL shows anyway.
+                if (in_array($quoted[1], self::OWN_WORDS, true) || self::within($quoted[1], $shown)) {
                     return $quoted[0];
                 }
                 $hidden = true;
@@ -91,12 +102,7 @@ final class InvalidBrokerUrl extends \InvalidArgumentException implements Celery
             },
             $problem,
         );
-        if ($hidden) {
-            $problem .= ' ' . self::HIDDEN . ' stands before the last "@", where the password is, so it is not '
-                . 'shown. A password holding "/", "?", "#", ";" or "@" must be percent-encoded in the URL '
-                . '(PHP: rawurlencode($password); Python: urllib.parse.quote(password, safe="")).';
-        }
-        return $problem;
+        return $hidden ? $problem . ' ' . self::HIDDEN . ' may hold part of the password. ' . self::HIDDEN_NOTE : $problem;
     }
 
     private static function within(#[\SensitiveParameter] string $piece, #[\SensitiveParameter] string $text): bool
