@@ -333,18 +333,3 @@ def test_result_prints_stored_values_faithfully_and_safely(redis_factory) -> Non
     assert "\\x1b]0;pwned\\x07" in failed.stdout
     assert corrupt.code == 5 and json.loads(corrupt.stderr)["error"] == "unreadable_result"
     assert json.loads(corrupt.stderr)["id"] == "corrupt"
-
-
-def test_a_refused_control_command_writes_nothing_and_names_itself(redis_factory) -> None:
-    """A bad destination is refused before the reply queue is bound, in the command's own name."""
-    server = redis_factory()
-    ping = cli("workers", "ping", "--destination", "a\nb", broker=server.url(0))
-    stats = cli("--json", "workers", "stats", "--destination", "no-at-sign", broker=server.url(0))
-    timeout = cli("workers", "registered", "--timeout", "-1", broker=server.url(0))
-
-    assert ping.code == 2 and 'Ping argument "destination"' in ping.stderr
-    assert stats.code == 2 and 'Inspect stats argument "destination"' in json.loads(stats.stderr)["message"]
-    assert timeout.code == 2 and 'Inspect registered argument "timeout"' in timeout.stderr
-    stats = server.client(0).info("commandstats")
-    # No binding written, not even for a moment.
-    assert [name for name in stats if name.split("_")[-1] in ("sadd", "exec")] == []

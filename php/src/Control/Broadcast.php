@@ -66,15 +66,9 @@ final class Broadcast
         string $replyRoutingKey,
     ): self {
         if (!array_key_exists($method, self::INSPECT)) {
-            throw InvalidControlCommand::invalid(
-                'method',
-                $method,
-                'expected one of ' . implode(', ', array_keys(self::INSPECT)) . '.',
-                'Inspect',
-            );
+            throw InvalidControlCommand::invalid('method', $method, 'expected one of ' . implode(', ', array_keys(self::INSPECT)) . '.');
         }
-        $destination = self::destination($destination, InvalidControlCommand::inspectCommand($method));
-        return new self($method, self::INSPECT[$method], $destination, [$ticket, $replyExchange, $replyRoutingKey]);
+        return new self($method, self::INSPECT[$method], self::destination($destination), [$ticket, $replyExchange, $replyRoutingKey]);
     }
 
     /**
@@ -214,14 +208,14 @@ final class Broadcast
      * @param array<array-key, mixed>|null $destination
      * @return list<string>|null
      */
-    private static function destination(?array $destination, string $command = 'Revoke'): ?array
+    private static function destination(?array $destination): ?array
     {
         if ($destination === null) {
             return null;
         }
         if ($destination === [] || !array_is_list($destination)) {
             throw InvalidControlCommand::invalid('destination', $destination, 'expected null (every worker) or a '
-                . 'non-empty list of worker node names such as "celery@host".', $command);
+                . 'non-empty list of worker node names such as "celery@host".');
         }
         foreach ($destination as $node) {
             // A worker's node name always has the form name@host (Celery adds "celery@" to a bare host).
@@ -229,7 +223,7 @@ final class Broadcast
                 && preg_match('/^[^@\x00-\x1f\x7f]+@[^\x00-\x1f\x7f]+$/D', $node) === 1;
             if (!$valid) {
                 throw InvalidControlCommand::invalid('destination', $node, 'expected a worker node name of the form '
-                    . '"name@host", as the worker prints it in its banner ("celery@host" by default).', $command);
+                    . '"name@host", as the worker prints it in its banner ("celery@host" by default).');
             }
         }
         return $destination;

@@ -101,16 +101,8 @@ final class WorkerControl
     public function inspect(string $method, float $timeout = 1.0, ?array $destination = null, ?int $limit = null): array
     {
         if (!is_finite($timeout) || $timeout <= 0) {
-            throw InvalidControlCommand::invalid(
-                'timeout',
-                $timeout,
-                'expected a positive number of seconds.',
-                InvalidControlCommand::inspectCommand($method),
-            );
+            throw InvalidControlCommand::invalid('timeout', $timeout, 'expected a positive number of seconds.');
         }
-        // Checked once before the reply queue's binding is written: a refused command leaves
-        // nothing in Redis.
-        Broadcast::inspect($method, $destination, '', '', '');
         $replies = new ReplyQueue($this->connection, $this->keys, 'reply.' . $this->exchange());
         try {
             $this->publish(Broadcast::inspect($method, $destination, $replies->ticket, $replies->exchange, $replies->routingKey));
