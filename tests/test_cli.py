@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from harness import REPO_ROOT, CeleryWorker, RedisServer, free_port, received_log
+from harness import REPO_ROOT, CeleryWorker, Records, RedisServer, free_port, received_log
 
 CLI = str(REPO_ROOT / "bin" / "celery-bridge")
 
@@ -171,7 +171,7 @@ def test_no_worker_bad_urls_and_usage(redis_factory, tmp_path: Path) -> None:
     bad_args = cli("send", "tasks.add", "--args", '{"x": 1}', broker=server.url(0))
     bad_priority = cli("send", "tasks.add", "--priority", "7.5", broker=server.url(0))
 
-    assert (lonely.code, lonely.stdout) == (4, "{}\n")
+    assert (lonely.code, lonely.stdout) == (4, "")  # one JSON document: the error
     assert json.loads(lonely.stderr)["error"] == "timeout"
     assert refused.code == 3 and "refused" in refused.stderr
     assert bad_url.code == 2 and "secret-pw" not in bad_url.stderr and "****" in bad_url.stderr
@@ -225,3 +225,111 @@ def test_ping_with_a_global_keyprefix_another_control_exchange_and_separator(
 
     assert ping.json() == {f"prefixed@{socket.gethostname()}": {"ok": "pong"}}
     assert server.client(0).keys("*reply*") == []
+
+
+def test_json_arguments_reach_the_worker_exactly(worker: CeleryWorker, urls, records: Records) -> None:
+    """Objects stay dicts (also {"0": ...} and {}), integers beyond 64 bits stay exact ints."""
+    args = '[{"0": "a"}, {}, 12345678901234567890, -98765432109876543210987, [], 1.5, {"": {"1": []}}, -0]'
+    kwargs = '{"opts": {}, "n": 340282366920938463463374607431768211456, "x": {"9": 9}}'
+    numeric = '{"0": 1, "12": {"5": {}}}'
+
+    sent = cli("--json", "send", "tasks.record", "--args", args, "--kwargs", kwargs, **urls)
+    named = cli("--json", "send", "tasks.record", "--kwargs", numeric, **urls)
+    first, second = records.pop_many(2)
+
+    assert sent.code == 0 and named.code == 0, sent.stderr + named.stderr
+    assert (first["args"], first["kwargs"]) == (json.loads(args), json.loads(kwargs))
+    assert first["arg_types"][:3] == [{"dict": {"0": "str"}}, {"dict": {}}, "int"]
+    assert first["kwarg_types"]["opts"] == {"dict": {}} and first["kwarg_types"]["n"] == "int"
+    assert (second["args"], second["kwargs"]) == ([], json.loads(numeric))
+
+
+def test_send_checks_everything_before_sending(redis_factory, tmp_path: Path) -> None:
+    """A refused send has queued nothing (a script would retry it and run the task twice)."""
+    server = redis_factory()
+    broker = server.url(0)
+    negative = cli("send", "tasks.add", "--wait", "-1", broker=broker, backend=server.url(1))
+    no_backend = cli("--json", "send", "tasks.add", "--wait", "5", broker=broker)
+    empty_backend = cli("send", "tasks.add", "--backend", "", "--wait", broker=broker)
+    empty_broker = cli("queues", "--broker", "", broker=None)
+    python_config = tmp_path / "celeryconfig.py"
+    python_config.write_text(f'broker_url = "{broker}"\n')
+    python = cli("queues", "--config", str(python_config), broker=None)
+
+    assert negative.code == 2 and "--wait expects" in negative.stderr
+    assert no_backend.code == 2 and json.loads(no_backend.stderr)["error"] == "usage"
+    assert "needs a result backend" in no_backend.stderr and "Nothing was sent" in no_backend.stderr
+    assert empty_backend.code == 2 and "--backend is empty" in empty_backend.stderr
+    assert empty_broker.code == 2 and "--broker is empty" in empty_broker.stderr
+    assert python.code == 2 and "is Python, which celery-bridge does not read" in python.stderr
+    assert "json.dumps" in python.stderr and "celeryconfig.json" in python.stderr
+    assert server.client(0).keys("*") == []
+
+
+def test_a_json_timeout_names_the_task(redis_factory) -> None:
+    server = redis_factory()
+    urls = {"broker": server.url(0), "backend": server.url(1)}
+    sent = cli("--json", "send", "tasks.add", "--queue", "cli-nobody-listens", "--wait", "0.2", **urls)
+    waited = cli("--json", "result", "5a1b2c3d-0000-4000-8000-00000000abcd", "--wait", "0.2", **urls)
+
+    error = json.loads(sent.stderr)
+    assert sent.code == 4 and error["error"] == "timeout" and len(error["id"]) == 36
+    assert sent.stdout == ""
+    assert waited.code == 4 and json.loads(waited.stderr)["id"] == "5a1b2c3d-0000-4000-8000-00000000abcd"
+
+
+def test_a_json_publish_failure_names_the_task_and_empty_kwargs_may_be_a_list() -> None:
+    refused = cli("--json", "send", "tasks.add", "--kwargs", "[]", broker=f"redis://127.0.0.1:{free_port()}/0")
+
+    error = json.loads(refused.stderr)
+    assert refused.code == 3 and error["error"] == "connection"
+    assert len(error["id"]) == 36 and error["id"] in error["message"]
+
+
+def test_result_prints_stored_values_faithfully_and_safely(redis_factory) -> None:
+    """NaN, bytes that are not UTF-8, datetimes and terminal escapes as a worker (or anyone with
+    access to Redis) stored them; a result that is not Celery's format exits 5, not 2."""
+    server = redis_factory()
+    urls = {"broker": server.url(0), "backend": server.url(1)}
+    backend = server.client(1)
+    escape = "\x1b]0;pwned\x07\x1b[31m\u009b2J"
+    quoted = escape.replace("\x1b", "\\u001b").replace("\x07", "\\u0007").replace("\u009b", "\\u009b")
+    stored = {
+        "nan": '{"status": "SUCCESS", "result": [NaN, -Infinity, '
+        '{"__type__": "base64", "__value__": "/wBh"}, '
+        '{"__type__": "datetime", "__value__": "2026-01-02T03:04:05+00:30:32"}, "' + quoted + '"], '
+        '"traceback": null, "children": [], "date_done": "2026-01-02T03:04:05.000000+00:00", '
+        '"task_id": "nan"}',
+        "fail": json.dumps({
+            "status": "FAILURE",
+            "result": {"exc_type": "ValueError", "exc_message": [escape], "exc_module": "builtins"},
+            "traceback": "Traceback (most recent call last):\n  " + escape + "\nValueError",
+            "children": [],
+            "date_done": None,
+            "task_id": "fail",
+        }),
+        "corrupt": '{"status": "SUCCESS", "result": [1, 2',
+    }
+    for task_id, meta in stored.items():
+        backend.set(f"celery-task-meta-{task_id}", meta)
+
+    plain = cli("result", "nan", **urls)
+    as_json = cli("--json", "result", "nan", **urls)
+    failed = cli("result", "fail", **urls)
+    failed_json = cli("--json", "result", "fail", **urls)
+    corrupt = cli("--json", "result", "corrupt", **urls)
+
+    assert plain.code == 0
+    assert plain.stdout.splitlines()[1] == (
+        'result: [NaN,-Infinity,{"__type__":"base64","__value__":"/wBh"},"2026-01-02T03:04:05+00:30:32",'
+        '"\\u001b]0;pwned\\u0007\\u001b[31m\\u009b2J"]'
+    )
+    assert as_json.code == 0 and '"result":[NaN,-Infinity,' in as_json.stdout
+    assert failed.code == 1 and failed_json.code == 1
+    assert failed_json.json()["exception"]["message"] == escape  # escaped in JSON, exact once parsed
+    for output in (plain, as_json, failed, failed_json, corrupt):
+        shown = output.stdout + output.stderr
+        assert "\x1b" not in shown and "\x07" not in shown and "\u009b" not in shown
+    assert "\\x1b]0;pwned\\x07" in failed.stdout
+    assert corrupt.code == 5 and json.loads(corrupt.stderr)["error"] == "unreadable_result"
+    assert json.loads(corrupt.stderr)["id"] == "corrupt"

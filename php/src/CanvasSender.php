@@ -53,6 +53,9 @@ final class CanvasSender
     /** Whether chord counters go in the broker's transaction (the backend is the same database). */
     private ?bool $counterInTransaction = null;
 
+    /** @var array<string, true> queue lists LLEN answered for: a list, or no key yet */
+    private array $listKeys = [];
+
     /**
      * @param \Closure(string, list<mixed>, array<array-key, mixed>): ?array{string, string, string, string, int} $plainEnvelope
      *        CeleryClient's template path, for the Signatures that fit it
@@ -294,6 +297,7 @@ final class CanvasSender
             $this->publisher->lPush($chunk->writes[0][1], (string) $chunk->writes[0][2]);
             return;
         }
+        $this->checkListKeys($chunk->writes);
         $before = [];
         foreach ($chunk->savedGroups as $groupId => $header) {
             \assert($this->resultBackend !== null);
@@ -316,6 +320,38 @@ final class CanvasSender
             }
         }
         $this->publisher->transaction($before === [] ? $chunk->writes : [...$before, ...$chunk->writes]);
+    }
+
+    /**
+     * Inside MULTI/EXEC an LPUSH to a key of another type fails alone (WRONGTYPE) and the
+     * other writes stay: part of a canvas would be queued. Each queue key is checked once
+     * (LLEN) before its first transaction, so such a key refuses the whole transaction.
+     *
+     * @param list<array<int, string|int>> $writes
+     * @throws ConnectionFailed
+     */
+    private function checkListKeys(array $writes): void
+    {
+        foreach ($writes as $write) {
+            $key = (string) $write[1];
+            if ($write[0] !== 'LPUSH' || isset($this->listKeys[$key])) {
+                continue;
+            }
+            try {
+                $this->publisher->connection()->lLen($key);
+            } catch (ConnectionFailed $e) {
+                if (!str_contains($e->getMessage(), 'WRONGTYPE')) {
+                    throw $e;
+                }
+                throw ConnectionFailed::because(
+                    $this->publisher->connection()->describe(),
+                    sprintf('the queue key "%s" holds a value of another type, not a list; nothing of this send was '
+                        . 'written. Delete or rename that key (a worker could not read it either).', Describe::text($key, 200)),
+                    $e,
+                );
+            }
+            $this->listKeys[$key] = true;
+        }
     }
 
     /**

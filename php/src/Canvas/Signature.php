@@ -26,9 +26,16 @@ final class Signature implements Canvas, TaskCall
 
     private readonly \stdClass $wireKwargs;
 
+    /** @var array<array-key, mixed> keyword arguments; numeric names are int keys (PHP's rule) */
+    public readonly array $kwargs;
+
+    /** The kwargs as given: a stdClass keeps names such as "0" that a PHP array turns into ints. */
+    private readonly array|\stdClass $givenKwargs;
+
     /**
      * @param list<mixed> $args
-     * @param array<string, mixed> $kwargs
+     * @param array<string, mixed>|\stdClass $kwargs a stdClass (e.g. from json_decode()) for
+     *        keyword names a PHP array cannot keep as strings, such as "0"
      * @param array<string, mixed>|TaskOptions $options Celery's apply_async option names
      * @param bool $immutable true for Celery's `.si()`: the parent's result is not prepended to args
      * @throws InvalidTaskArgument|InvalidOption
@@ -36,7 +43,7 @@ final class Signature implements Canvas, TaskCall
     public function __construct(
         public readonly string $task,
         public readonly array $args = [],
-        public readonly array $kwargs = [],
+        array|\stdClass $kwargs = [],
         array|TaskOptions $options = [],
         public readonly bool $immutable = false,
     ) {
@@ -44,8 +51,13 @@ final class Signature implements Canvas, TaskCall
         if (!array_is_list($args)) {
             throw InvalidTaskArgument::at('args', 'must be a list (positional arguments); pass named arguments as kwargs.');
         }
+        $this->givenKwargs = $kwargs;
+        $named = $kwargs instanceof \stdClass;
+        $kwargs = $named ? get_object_vars($kwargs) : $kwargs;
+        $this->kwargs = $kwargs;
         foreach (array_keys($kwargs) as $key) {
-            if (!is_string($key) || $key === '') {
+            // An object's property names are strings even when PHP lists them as int keys.
+            if ((!is_string($key) && !$named) || $key === '') {
                 throw InvalidTaskArgument::at('kwargs', sprintf(
                     'has the key %s; keyword arguments need non-empty string names.',
                     var_export($key, true),
@@ -60,7 +72,7 @@ final class Signature implements Canvas, TaskCall
         $options = $options instanceof TaskOptions ? $options : TaskOptions::fromArray($options);
         $this->options = $options->stamps === [] ? $options : self::stampCallbacks($options);
         $this->wireArgs = KombuJson::normalize($args, 'args');
-        $wireKwargs = KombuJson::normalize($kwargs, 'kwargs');
+        $wireKwargs = KombuJson::normalize($named ? $this->givenKwargs : $kwargs, 'kwargs');
         // Celery drops a task whose kwargs is a JSON array: an empty one must still be {}.
         $this->wireKwargs = $wireKwargs instanceof \stdClass ? $wireKwargs : new \stdClass();
     }
@@ -71,7 +83,7 @@ final class Signature implements Canvas, TaskCall
     public function withOptions(array|TaskOptions $options): self
     {
         $options = $options instanceof TaskOptions ? $options : $this->options->with($options);
-        return new self($this->task, $this->args, $this->kwargs, $options, $this->immutable);
+        return new self($this->task, $this->args, $this->givenKwargs, $options, $this->immutable);
     }
 
     /**
@@ -79,7 +91,7 @@ final class Signature implements Canvas, TaskCall
      */
     public function withArgs(array $args): self
     {
-        return new self($this->task, $args, $this->kwargs, $this->options, $this->immutable);
+        return new self($this->task, $args, $this->givenKwargs, $this->options, $this->immutable);
     }
 
     /**
@@ -95,13 +107,16 @@ final class Signature implements Canvas, TaskCall
         if ($this->immutable || ($args === [] && $kwargs === [])) {
             return $this;
         }
-        return new self($this->task, [...array_values($args), ...$this->args], array_merge($this->kwargs, $kwargs), $this->options);
+        $merged = $this->givenKwargs instanceof \stdClass
+            ? (object) array_replace($this->kwargs, $kwargs)
+            : array_merge($this->kwargs, $kwargs);
+        return new self($this->task, [...array_values($args), ...$this->args], $merged, $this->options);
     }
 
     /** Celery's `.si()`: the parent task's result is not prepended to this one's args. */
     public function asImmutable(): self
     {
-        return new self($this->task, $this->args, $this->kwargs, $this->options, true);
+        return new self($this->task, $this->args, $this->givenKwargs, $this->options, true);
     }
 
     /**

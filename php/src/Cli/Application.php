@@ -4,10 +4,12 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Cli;
 
+use CeleryBridge\Canvas\Signature;
 use CeleryBridge\CeleryClient;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\ResultTimeout;
 use CeleryBridge\Exception\TaskFailed;
 use CeleryBridge\Exception\TaskRevoked;
@@ -28,10 +30,10 @@ final class Application
     public const USAGE = 2;
     public const CONNECTION = 3;
     public const TIMEOUT = 4;
+    /** A stored result that is not what Celery writes (CorruptResult): not the command line's fault. */
+    public const UNREADABLE_RESULT = 5;
 
     private const GLOBAL_OPTIONS = ['broker', 'backend', 'config', 'json', 'help'];
-
-    private const JSON_FLAGS = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PARTIAL_OUTPUT_ON_ERROR;
 
     private const USAGE_TEXT = [
         '' => <<<'TXT'
@@ -48,7 +50,8 @@ final class Application
             Connection: --broker/--backend, else CELERY_BROKER_URL / CELERY_RESULT_BACKEND, or
             --config FILE (a .php file returning an array, or .json, with Celery setting names).
             --json prints JSON for scripts. `celery-bridge COMMAND --help` explains a command.
-            Exit codes: 0 ok, 1 task failed or revoked, 2 usage, 3 connection, 4 timeout.
+            Exit codes: 0 ok, 1 task failed or revoked, 2 usage, 3 connection, 4 timeout,
+            5 a stored result that cannot be read.
             TXT,
         'send' => <<<'TXT'
             Usage: celery-bridge send TASK [--args JSON] [--kwargs JSON] [--queue Q] [--countdown S]
@@ -88,6 +91,12 @@ final class Application
     private $err;
 
     private bool $json = false;
+
+    /** The task the command is about once known: --json errors name it ("id"). */
+    private ?string $taskId = null;
+
+    /** Whether client() was given a result backend (URL or result_backend in --config). */
+    private bool $hasBackend = false;
 
     /** task_default_queue of the configuration in use, for `queues` without a name. */
     private string $defaultQueue = 'celery';
@@ -139,8 +148,13 @@ final class Application
             $this->error('timeout', $e->getMessage());
             return self::TIMEOUT;
         } catch (ConnectionFailed $e) {
+            // A failed publish names its task: a script can check whether it ran before resending.
+            $this->taskId ??= $e->canvasId();
             $this->error('connection', $e->getMessage());
             return self::CONNECTION;
+        } catch (CorruptResult $e) {
+            $this->error('unreadable_result', $e->getMessage());
+            return self::UNREADABLE_RESULT;
         } catch (CeleryBridgeException $e) {
             // Invalid input, URL or configuration: the command line is what has to change.
             $this->error('usage', $e->getMessage());
@@ -158,19 +172,27 @@ final class Application
             'eta' => $args->get('eta'),
             'priority' => $args->has('priority') ? self::integer('priority', $args->get('priority')) : null,
         ], static fn ($value) => $value !== null);
-        $celery = $this->client($args);
-        $result = $celery->sendTask(
+        // Everything is checked before the task is sent: a script that sees an error retries,
+        // and a task already queued would then run twice.
+        $signature = new Signature(
             $task,
             self::jsonOption($args, 'args', '[]', true),
             self::jsonOption($args, 'kwargs', '{}', false),
             $options,
         );
-        if (!$args->has('wait')) {
+        $timeout = $args->has('wait') ? self::waitSeconds($args) : null;
+        $celery = $this->client($args);
+        if ($timeout !== null && !$this->hasBackend) {
+            throw new UsageError('--wait needs a result backend: pass --backend URL, set CELERY_RESULT_BACKEND, '
+                . 'or result_backend in --config. Nothing was sent.');
+        }
+        $result = $celery->send($signature);
+        \assert($result instanceof AsyncResult);
+        $this->taskId = $result->id;
+        if ($timeout === null) {
             $this->json ? $this->emit(['id' => $result->id, 'task' => $task]) : $this->line($result->id);
             return self::OK;
         }
-        $wait = $args->get('wait');
-        $timeout = $wait === true ? 30.0 : self::number('wait', $wait);
         if (!$this->json) {
             $this->line($result->id);
         }
@@ -180,10 +202,10 @@ final class Application
     private function result(Arguments $args): int
     {
         $args->allowOnly([...self::GLOBAL_OPTIONS, 'wait']);
-        $result = $this->client($args)->result(self::exactlyOne($args, 'a task id'));
+        $this->taskId = self::exactlyOne($args, 'a task id');
+        $result = $this->client($args)->result($this->taskId);
         if ($args->has('wait')) {
-            $wait = $args->get('wait');
-            return $this->waitAndShow($result, $wait === true ? 30.0 : self::number('wait', $wait));
+            return $this->waitAndShow($result, self::waitSeconds($args));
         }
         return $this->show($result);
     }
@@ -214,14 +236,15 @@ final class Application
                 'date_done' => $done,
             ]);
         } else {
-            $this->line('state: ' . $meta->status);
+            // Stored text is anyone's: printed with its control characters escaped (Output).
+            $this->line('state: ' . Output::text($meta->status));
             if ($failure !== null) {
-                $this->line(sprintf('exception: %s: %s', $failure->type, $failure->message()));
+                $this->line(Output::text(sprintf('exception: %s: %s', $failure->type, $failure->message())));
                 if ($meta->traceback !== null) {
-                    $this->line(rtrim($meta->traceback));
+                    $this->line(Output::text(rtrim($meta->traceback)));
                 }
             } elseif ($meta->isReady()) {
-                $this->line('result: ' . json_encode($meta->result, self::JSON_FLAGS));
+                $this->line('result: ' . Output::json($meta->result));
             }
             if ($done !== null) {
                 $this->line('date_done: ' . $done);
@@ -288,16 +311,17 @@ final class Application
         $timeout = $args->has('timeout') ? self::number('timeout', $args->get('timeout')) : 1.0;
         $destination = $args->all('destination') ?: null;
         $replies = $this->client($args)->control()->inspect($method, $timeout, $destination);
+        if ($replies === []) {
+            // One document with --json: the error on stderr, nothing on stdout.
+            $this->error('timeout', sprintf('no worker replied within %s s.', $timeout));
+            return self::TIMEOUT;
+        }
         if ($this->json) {
             $this->emit((object) $replies);
         } else {
             foreach ($replies as $node => $reply) {
-                $this->line($node . ': ' . json_encode($reply, self::JSON_FLAGS));
+                $this->line(Output::text((string) $node) . ': ' . Output::json($reply));
             }
-        }
-        if ($replies === []) {
-            $this->error('timeout', sprintf('no worker replied within %s s.', $timeout));
-            return self::TIMEOUT;
         }
         return self::OK;
     }
@@ -313,11 +337,26 @@ final class Application
         if ($broker === null && !isset($config['broker_url'])) {
             throw new UsageError('no broker: pass --broker URL, set CELERY_BROKER_URL, or broker_url in --config.');
         }
+        self::refuseEmptyUrls($args);
+        $this->hasBackend = is_string($backend) || (isset($config['result_backend']) && $config['result_backend'] !== '');
         return new CeleryClient(
             is_string($broker) ? $broker : null,
             is_string($backend) ? $backend : null,
             $config,
         );
+    }
+
+    /** --broker '' or --backend '' (an unset shell variable): said plainly, not as a URL error. */
+    private static function refuseEmptyUrls(Arguments $args): void
+    {
+        foreach (['broker', 'backend'] as $option) {
+            if ($args->get($option) === '') {
+                throw new UsageError(sprintf('--%s is empty: give a Redis URL (redis://host:6379/0), or leave the '
+                    . 'option out to use %s.', $option, $option === 'broker'
+                    ? 'CELERY_BROKER_URL or broker_url in --config'
+                    : 'CELERY_RESULT_BACKEND or result_backend in --config (no backend: no results)'));
+            }
+        }
     }
 
     /**
@@ -327,6 +366,18 @@ final class Application
     {
         if (!is_file($path) || !is_readable($path)) {
             throw new UsageError(sprintf('--config: cannot read "%s".', $path));
+        }
+        if (str_ends_with(strtolower($path), '.py')) {
+            // PHP cannot run Python: the same settings, as JSON, are read.
+            throw new UsageError(sprintf(
+                '--config: "%s" is Python, which celery-bridge does not read: give it a .json file, or a .php file '
+                . 'returning an array, with the same setting names. To convert the settings once: (cd %s && python3 -c '
+                . '"import json, %s as c; print(json.dumps({k: v for k, v in vars(c).items() if k[0] != \'_\' and '
+                . 'isinstance(v, (str, int, float, bool, list, tuple, dict))}, indent=1))") > celeryconfig.json',
+                $path,
+                escapeshellarg(dirname($path)),
+                pathinfo($path, PATHINFO_FILENAME),
+            ));
         }
         $config = str_ends_with(strtolower($path), '.php')
             ? (static fn (string $file): mixed => require $file)($path)
@@ -363,13 +414,18 @@ final class Application
     }
 
     /**
-     * @return array<array-key, mixed>
+     * --args as a list, --kwargs as a stdClass: JSON objects inside stay objects and big integers
+     * stay exact (JsonArgument), so the worker gets what was typed.
+     *
+     * @return ($list is true ? list<mixed> : \stdClass)
      */
-    private static function jsonOption(Arguments $args, string $option, string $default, bool $list): array
+    private static function jsonOption(Arguments $args, string $option, string $default, bool $list): array|\stdClass
     {
-        $value = json_decode((string) $args->get($option, $default), true);
-        $valid = is_array($value) && ($list ? array_is_list($value) : ($value === [] || !array_is_list($value)));
-        if (!$valid) {
+        $text = $args->get($option, $default);
+        $value = is_string($text) ? JsonArgument::decode($option, $text) : null;
+        // An empty --kwargs written as [] (PHP's habit) means no keyword arguments.
+        $value = !$list && $value === [] ? new \stdClass() : $value;
+        if ($list ? !is_array($value) : !$value instanceof \stdClass) {
             throw new UsageError($list
                 ? sprintf('--%s expects a JSON array, e.g. [2, 3].', $option)
                 : sprintf('--%s expects a JSON object, e.g. {"x": 1}.', $option));
@@ -377,9 +433,20 @@ final class Application
         return $value;
     }
 
+    /** --wait [SECONDS]: 30 s when no number is given. */
+    private static function waitSeconds(Arguments $args): float
+    {
+        $wait = $args->get('wait');
+        $seconds = $wait === true ? 30.0 : self::number('wait', $wait);
+        if (!is_finite($seconds) || $seconds < 0) {
+            throw new UsageError('--wait expects a number of seconds, 0 or more.');
+        }
+        return $seconds;
+    }
+
     private function emit(mixed $data): void
     {
-        $this->line((string) json_encode($data, self::JSON_FLAGS));
+        $this->line(Output::json($data));
     }
 
     private function line(string $text): void
@@ -390,8 +457,8 @@ final class Application
     private function error(string $kind, string $message): void
     {
         $text = $this->json
-            ? (string) json_encode(['error' => $kind, 'message' => $message], self::JSON_FLAGS)
-            : sprintf('celery-bridge: %s', $message);
+            ? Output::json(['error' => $kind, 'message' => $message] + ($this->taskId === null ? [] : ['id' => $this->taskId]))
+            : Output::text(sprintf('celery-bridge: %s', $message));
         fwrite($this->err, $text . "\n");
     }
 }

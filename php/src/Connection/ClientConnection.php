@@ -329,6 +329,14 @@ abstract class ClientConnection implements RedisConnection
                 if ($this->options->clientName !== null) {
                     $this->raw($client, $endpoint, ['CLIENT', 'SETNAME', $this->options->clientName]);
                 }
+                $handshakeSent = $endpoint->password() !== null || $endpoint->database !== 0
+                    || $this->options->clientName !== null || $this->topology->isSentinel();
+                if ($endpoint->transport === Endpoint::TLS && !$handshakeSent) {
+                    // A TLS server that wants a client certificate closes the connection at the
+                    // first command: let that be this PING (nothing sent), not a task's LPUSH,
+                    // whose outcome would be unknown. (AUTH or SELECT play this part otherwise.)
+                    $this->raw($client, $endpoint, ['PING']);
+                }
             } catch (ConnectionFailed $e) {
                 $failures[] = $e;
                 continue;

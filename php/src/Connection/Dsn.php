@@ -76,10 +76,10 @@ final class Dsn
             if ($piece === '') {
                 throw InvalidBrokerUrl::because(
                     $url,
-                    sprintf('entry %d of the ";"-separated list is empty.', $index + 1),
+                    sprintf('entry %d of the list (entries are separated by ;) is empty.', $index + 1),
                 );
             }
-            $nodes[] = self::parseOne($piece, $role);
+            $nodes[] = self::parseOne($piece, $role, $url);
         }
         $first = array_shift($nodes);
         $sentinels = array_filter([$first, ...$nodes], static fn (self $n): bool => $n->isSentinel());
@@ -172,22 +172,35 @@ final class Dsn
         );
     }
 
-    private static function parseOne(#[\SensitiveParameter] string $url, string $role): self
-    {
+    /**
+     * @param string $piece one entry of a ";" list
+     * @param string $url the whole URL, the only thing messages show (masked): a password with an
+     *                    unencoded ";" splits the list inside the password
+     */
+    private static function parseOne(
+        #[\SensitiveParameter] string $piece,
+        string $role,
+        #[\SensitiveParameter] string $url,
+    ): self {
         // scheme://rest, the scheme a letter then letters, digits, "+", "." or "-" (checked
         // without a regular expression, whose compile a fresh process would pay).
-        $separator = strpos($url, '://');
-        $scheme = $separator === false ? '' : substr($url, 0, $separator);
+        $separator = strpos($piece, '://');
+        $scheme = $separator === false ? '' : substr($piece, 0, $separator);
         if ($scheme === '' || !ctype_alpha($scheme[0]) || strspn($scheme, self::SCHEME_CHARACTERS) !== strlen($scheme)) {
             throw InvalidBrokerUrl::because($url, 'expected scheme://..., e.g. redis://host:6379/0.');
         }
         // urllib lower-cases the scheme.
         $scheme = strtolower($scheme);
-        $rest = (string) substr($url, $separator + 3);
+        $rest = (string) substr($piece, $separator + 3);
         self::checkScheme($scheme, $url, $role);
 
         $fragment = strpos($rest, '#');
         if ($fragment !== false) {
+            // urllib drops a fragment; one holding "@" is the rest of a password with a "#" in it,
+            // and what stands before the "#" would be read as host and port.
+            if (str_contains(substr($rest, $fragment), '@')) {
+                throw InvalidBrokerUrl::because($url, 'an @ follows a #: the password holds an unencoded #.');
+            }
             $rest = substr($rest, 0, $fragment);
         }
         $queryText = '';
@@ -213,6 +226,11 @@ final class Dsn
             $username = $username === '' ? null : $username;
             $password = $password === '' ? null : $password;
         }
+        if ($at === false && self::atAfterHost($scheme, $netloc, $path, $queryText)) {
+            // "redis://:pass/word@host": a password with an unencoded "/" or "?" ends the host
+            // part early; the part before it would be read as a host and port.
+            throw InvalidBrokerUrl::because($url, 'an @ follows the host part: the password holds an unencoded / or ?.');
+        }
         [$host, $port] = self::hostAndPort($hostinfo, $url);
         // A URL without options (the common one) never loads DsnQuery.
         $query = $queryText === '' ? null : DsnQuery::parse($queryText, $role, $scheme, $url);
@@ -224,7 +242,38 @@ final class Dsn
         return self::tcpNode($role, $scheme, $host, $port, $path, $username, $password, $query, $url);
     }
 
-    private static function checkScheme(string $scheme, #[\SensitiveParameter] string $url, string $role): void
+    /**
+     * Whether an "@" after a host part without one is the rest of a user info: in the path or
+     * in a query value, except in an ssl_* file path (a certificate may be named user@host.pem).
+     * A socket URL has no host part, so any text there followed by an "@" is a user info.
+     */
+    private static function atAfterHost(
+        string $scheme,
+        #[\SensitiveParameter] string $netloc,
+        #[\SensitiveParameter] string $path,
+        #[\SensitiveParameter] string $query,
+    ): bool {
+        if ($netloc === '' || (!str_contains($path, '@') && !str_contains($query, '@'))) {
+            return false;
+        }
+        if ($scheme === 'redis+socket' || $scheme === 'unix' || str_starts_with($netloc, ':')) {
+            return true;
+        }
+        if (!str_contains($netloc, ':')) {
+            return false;
+        }
+        if (str_contains($path, '@')) {
+            return true;
+        }
+        foreach (explode('&', $query) as $pair) {
+            if (str_contains($pair, '@') && !str_starts_with(urldecode($pair), 'ssl_')) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static function checkScheme(#[\SensitiveParameter] string $scheme, #[\SensitiveParameter] string $url, string $role): void
     {
         $known = ['redis', 'rediss', 'redis+socket', 'unix', 'sentinel'];
         if (in_array($scheme, $known, true)) {
@@ -236,7 +285,7 @@ final class Dsn
     /**
      * @return array{0: string, 1: ?int}
      */
-    private static function hostAndPort(string $hostinfo, #[\SensitiveParameter] string $url): array
+    private static function hostAndPort(#[\SensitiveParameter] string $hostinfo, #[\SensitiveParameter] string $url): array
     {
         $portText = null;
         if (str_starts_with($hostinfo, '[')) {
@@ -278,10 +327,10 @@ final class Dsn
     private static function tcpNode(
         string $role,
         string $scheme,
-        string $host,
+        #[\SensitiveParameter] string $host,
         ?int $port,
-        string $path,
-        ?string $username,
+        #[\SensitiveParameter] string $path,
+        #[\SensitiveParameter] ?string $username,
         #[\SensitiveParameter] ?string $password,
         #[\SensitiveParameter] ?DsnQuery $query,
         #[\SensitiveParameter] string $url,
@@ -322,8 +371,8 @@ final class Dsn
     private static function unixNode(
         string $role,
         string $scheme,
-        string $path,
-        ?string $username,
+        #[\SensitiveParameter] string $path,
+        #[\SensitiveParameter] ?string $username,
         #[\SensitiveParameter] ?string $password,
         #[\SensitiveParameter] ?DsnQuery $query,
         #[\SensitiveParameter] string $url,

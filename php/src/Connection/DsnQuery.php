@@ -144,8 +144,12 @@ final class DsnQuery
         }
     }
 
-    private static function unknownOption(string $key, string $role, string $scheme, #[\SensitiveParameter] string $url): InvalidBrokerUrl
-    {
+    private static function unknownOption(
+        #[\SensitiveParameter] string $key,
+        string $role,
+        string $scheme,
+        #[\SensitiveParameter] string $url,
+    ): InvalidBrokerUrl {
         if ($key === 'credential_provider') {
             return InvalidBrokerUrl::because(
                 $url,
@@ -169,8 +173,11 @@ final class DsnQuery
         ));
     }
 
-    private static function seconds(string $key, #[\SensitiveParameter] string $value, #[\SensitiveParameter] string $url): float
-    {
+    private static function seconds(
+        #[\SensitiveParameter] string $key,
+        #[\SensitiveParameter] string $value,
+        #[\SensitiveParameter] string $url,
+    ): float {
         if (!is_numeric($value) || (float) $value <= 0) {
             throw InvalidBrokerUrl::because(
                 $url,

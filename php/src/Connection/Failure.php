@@ -93,8 +93,8 @@ final class Failure
         $all = strtolower($detail . ' ' . implode(' ', $warnings));
         $mentions = static fn (string ...$words): bool
             => array_filter($words, static fn (string $w): bool => str_contains($all, $w)) !== [];
-        if ($endpoint->transport === Endpoint::TLS && $mentions('ssl', 'crypto', 'went away')) {
-            return TlsFailed::handshake($server, self::tlsReason($detail, $warnings), $previous);
+        if ($endpoint->transport === Endpoint::TLS && $mentions('ssl', 'crypto', 'went away', 'encrypted')) {
+            return TlsFailed::handshake($server, self::missingFile($endpoint) ?? self::tlsReason($detail, $warnings), $previous);
         }
         if ($mentions('getaddrinfo', 'name or service not known', 'name resolution', 'nodename nor servname')) {
             return ConnectionRefused::unresolvable($server, $endpoint->host, $detail, $previous);
@@ -122,6 +122,17 @@ final class Failure
         $detail = self::clean($detail);
         // Neither client says whether a read failed by timeout or by EOF; the clock does.
         $timedOut = $elapsed >= $endpoint->readTimeout * 0.9 || str_contains(strtolower($detail), 'timed out');
+        $ssl = $endpoint->streamContext()['ssl'] ?? [];
+        if ($handshake && !$timedOut && $endpoint->transport === Endpoint::TLS && !isset($ssl['local_cert'])) {
+            // With TLS 1.3 a server that wants a client certificate (tls-auth-clients yes)
+            // completes the handshake, then closes the connection at the client's first command.
+            return TlsFailed::handshake($server, sprintf(
+                'the server closed the connection at the first command (%s, %s): it wants a client certificate '
+                . '(tls-auth-clients yes); set ssl_certfile and ssl_keyfile',
+                $command,
+                $detail,
+            ), $previous);
+        }
         if ($handshake) {
             return $timedOut
                 ? ConnectionTimedOut::noAnswer($server, $command, $endpoint->readTimeout, $previous)
@@ -146,6 +157,26 @@ final class Failure
     {
         $detail = (string) preg_replace('#\s*\[(tcp|tls|unix|redis|rediss):[^\]]*\]$#', '', $detail);
         return rtrim(trim($detail), '.');
+    }
+
+    /**
+     * The TLS file option naming a file PHP cannot read (OpenSSL only says the handshake failed).
+     */
+    private static function missingFile(Endpoint $endpoint): ?string
+    {
+        $ssl = $endpoint->streamContext()['ssl'] ?? [];
+        $files = ['cafile' => 'ssl_ca_certs', 'local_cert' => 'ssl_certfile', 'local_pk' => 'ssl_keyfile'];
+        foreach ($files as $key => $option) {
+            $path = $ssl[$key] ?? null;
+            if (is_string($path) && (!is_file($path) || !is_readable($path))) {
+                return sprintf('%s names "%s", which %s', $option, $path, file_exists($path) ? 'cannot be read' : 'does not exist');
+            }
+        }
+        $directory = $ssl['capath'] ?? null;
+        if (is_string($directory) && !is_dir($directory)) {
+            return sprintf('ssl_ca_path names "%s", which is not a directory', $directory);
+        }
+        return null;
     }
 
     /**

@@ -204,6 +204,9 @@ final class Broadcast
         return $signal;
     }
 
+    /** How messages name a command when the argument is the same for every command (destination). */
+    private const ANY_COMMAND = 'Control command';
+
     /**
      * @param array<array-key, mixed>|null $destination
      * @return list<string>|null
@@ -215,7 +218,7 @@ final class Broadcast
         }
         if ($destination === [] || !array_is_list($destination)) {
             throw InvalidControlCommand::invalid('destination', $destination, 'expected null (every worker) or a '
-                . 'non-empty list of worker node names such as "celery@host".');
+                . 'non-empty list of worker node names such as "celery@host".', self::ANY_COMMAND);
         }
         foreach ($destination as $node) {
             // A worker's node name always has the form name@host (Celery adds "celery@" to a bare host).
@@ -223,7 +226,7 @@ final class Broadcast
                 && preg_match('/^[^@\x00-\x1f\x7f]+@[^\x00-\x1f\x7f]+$/D', $node) === 1;
             if (!$valid) {
                 throw InvalidControlCommand::invalid('destination', $node, 'expected a worker node name of the form '
-                    . '"name@host", as the worker prints it in its banner ("celery@host" by default).');
+                    . '"name@host", as the worker prints it in its banner ("celery@host" by default).', self::ANY_COMMAND);
             }
         }
         return $destination;

@@ -60,8 +60,11 @@ final class ConnectionLost extends ConnectionFailed
             'Redis at %s: %s; the command may or may not have run.%s',
             $server,
             $what,
-            $timedOutAfter === null ? '' : ' Raise the read timeout (broker_transport_options socket_timeout, '
-                . 'redis_socket_timeout) if the server is slow.',
+            ($timedOutAfter === null ? '' : ' Raise the read timeout (broker_transport_options socket_timeout, '
+                . 'redis_socket_timeout) if the server is slow.') . (str_contains($server, '://') || str_starts_with($server, 'unix:')
+                    ? ''
+                    // A TLS port waits for a handshake: it never answers a plain command, or hangs up.
+                    : ' If that port serves TLS (tls-port), the URL must be rediss://.'),
         ), 0, $previous);
         $lost->timedOut = $timedOutAfter !== null;
         return $lost;

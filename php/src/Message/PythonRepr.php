@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Message;
 
+use CeleryBridge\Wire\BigInteger;
 use CeleryBridge\Wire\PythonTime;
 
 /**
@@ -178,6 +179,7 @@ final class PythonRepr
             is_int($value) => (string) $value,
             is_float($value) => self::float($value),
             is_string($value) => ReprToken::quoted($value),
+            $value instanceof BigInteger => $value->digits,
             $value instanceof \stdClass && self::isDatetimeMarker($value) => self::datetime((string) $value->__value__),
             default => null,
         };

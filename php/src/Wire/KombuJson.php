@@ -48,7 +48,10 @@ final class KombuJson
     public static function encode(mixed $normalized): string
     {
         try {
-            return json_encode($normalized, self::ENCODE_FLAGS);
+            $json = json_encode($normalized, self::ENCODE_FLAGS);
+            // An exact big integer (BigInteger) is written as its digits; none exists unless
+            // its class was loaded (the common path loads nothing more).
+            return class_exists(BigInteger::class, false) ? BigInteger::unwrap($json) : $json;
         } catch (\JsonException $e) {
             throw SerializationFailed::because('The message could not be encoded as JSON: ' . $e->getMessage(), $e);
         }
@@ -118,6 +121,13 @@ final class KombuJson
             if (!mb_check_encoding($key, 'UTF-8')) {
                 throw InvalidTaskArgument::at($path, 'has a key that is not valid UTF-8.');
             }
+            if (str_starts_with($key, "\0")) {
+                // Python takes such a key; a PHP object (how maps are kept here) cannot.
+                throw InvalidTaskArgument::at($path, sprintf(
+                    'has the key %s, which starts with a NUL character; CeleryBridge cannot carry that key in a map.',
+                    json_encode($key, JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE),
+                ));
+            }
             $object->{$key} = self::walk($item, $path . '[' . var_export($key, true) . ']', $depth + 1, $parents);
         }
         if (count($map) === 2 && property_exists($object, '__type__') && property_exists($object, '__value__')) {
@@ -142,6 +152,9 @@ final class KombuJson
                 ));
             }
             return self::marker('datetime', PythonTime::isoformat($value));
+        }
+        if ($value instanceof BigInteger) {
+            return $value;
         }
         if ($value instanceof \Closure) {
             throw InvalidTaskArgument::at($path, 'is a closure; only data can be sent to a Python worker.');

@@ -51,11 +51,15 @@ final class PythonTime
     }
 
     /**
-     * Python's datetime.isoformat(): microseconds only when non-zero, offset as +HH:MM.
+     * Python's datetime.isoformat(): microseconds only when non-zero, offset as +HH:MM, or
+     * +HH:MM:SS when it has seconds (local mean time, e.g. Europe/Amsterdam before 1937 is
+     * +00:19:32; PHP's "P" would drop the seconds and move the moment).
      */
     public static function isoformat(\DateTimeInterface $time): string
     {
-        return $time->format((int) $time->format('u') === 0 ? 'Y-m-d\TH:i:sP' : 'Y-m-d\TH:i:s.uP');
+        $text = $time->format((int) $time->format('u') === 0 ? 'Y-m-d\TH:i:sP' : 'Y-m-d\TH:i:s.uP');
+        $seconds = abs($time->getOffset()) % 60;
+        return $seconds === 0 ? $text : sprintf('%s:%02d', $text, $seconds);
     }
 
     /**

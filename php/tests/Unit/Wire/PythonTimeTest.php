@@ -55,4 +55,14 @@ final class IsoTimeTest extends TestCase
     {
         self::assertNull(PythonTime::isoparse($text));
     }
+
+    public function testAnOffsetWithSecondsKeepsThem(): void
+    {
+        // Python writes and reads +HH:MM:SS (local mean time zones); "P" alone would cut it.
+        foreach (['2000-01-01T00:00:00+00:30:32', '1880-06-01T08:30:00.500000-04:56:02'] as $text) {
+            self::assertSame($text, PythonTime::isoformat(PythonTime::fromisoformat($text)));
+        }
+        $amsterdam = new \DateTimeImmutable('1900-01-01 12:00:00', new \DateTimeZone('Europe/Amsterdam'));
+        self::assertSame('1900-01-01T12:00:00+00:19:32', PythonTime::isoformat($amsterdam));
+    }
 }
