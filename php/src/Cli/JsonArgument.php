@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Cli;
 
 use CeleryBridge\Wire\BigInteger;
+use CeleryBridge\Wire\JsonString;
 
 /**
  * --args / --kwargs JSON read so that the worker gets exactly what was typed: objects stay
@@ -47,7 +48,7 @@ final class JsonArgument
         $found = false;
         while (($at += strcspn($json, '"-0123456789', $at)) < $length) {
             if ($json[$at] === '"') {
-                $at = self::endOfString($json, $at) + 1;
+                $at = JsonString::end($json, $at) + 1;
                 continue;
             }
             preg_match('/\G-?\d+(\.\d+)?([eE][+-]?\d+)?/', $json, $number, 0, $at);
@@ -63,20 +64,6 @@ final class JsonArgument
         return [$out . substr($json, $copied), $found];
     }
 
-    private static function endOfString(string $json, int $open): int
-    {
-        $at = $open;
-        while (($at = strpos($json, '"', $at + 1)) !== false) {
-            $backslashes = 0;
-            while ($json[$at - 1 - $backslashes] === '\\') {
-                $backslashes++;
-            }
-            if ($backslashes % 2 === 0) {
-                return $at;
-            }
-        }
-        return strlen($json);
-    }
 
     private static function restore(mixed $value, string $nonce): mixed
     {

@@ -81,25 +81,8 @@ final class JsonCost
         $at = 0;
         while (($open = strpos($json, '"', $at)) !== false) {
             $out .= substr($json, $at, $open - $at) . '""';
-            $at = self::endOfString($json, $open) + 1;
+            $at = JsonString::end($json, $open) + 1;
         }
         return $out . substr($json, $at);
-    }
-
-    /** The offset of the quote closing the string that opens at $open (or the end of the text). */
-    private static function endOfString(string $json, int $open): int
-    {
-        $at = $open;
-        while (($at = strpos($json, '"', $at + 1)) !== false) {
-            // The opening quote ends every run of backslashes, so this stays inside the text.
-            $backslashes = 0;
-            while ($json[$at - 1 - $backslashes] === '\\') {
-                $backslashes++;
-            }
-            if ($backslashes % 2 === 0) {
-                return $at;
-            }
-        }
-        return strlen($json);
     }
 }

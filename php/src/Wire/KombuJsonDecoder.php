@@ -100,7 +100,7 @@ final class KombuJsonDecoder
         $at = 0;
         while (($at += strcspn($json, '"NI', $at)) < $length) {
             if ($json[$at] === '"') {
-                $at = self::endOfString($json, $at) + 1;
+                $at = JsonString::end($json, $at) + 1;
                 continue;
             }
             $token = match (true) {
@@ -122,24 +122,6 @@ final class KombuJsonDecoder
         return $copied === 0 ? [$json, []] : [$out . substr($json, $copied), $tokens];
     }
 
-    /**
-     * The offset of the quote that closes the string literal opening at $open (or the end of
-     * the text): the first quote not preceded by an odd number of backslashes.
-     */
-    private static function endOfString(string $json, int $open): int
-    {
-        $at = $open;
-        while (($at = strpos($json, '"', $at + 1)) !== false) {
-            $backslashes = 0;
-            while ($json[$at - 1 - $backslashes] === '\\') {
-                $backslashes++;
-            }
-            if ($backslashes % 2 === 0) {
-                return $at;
-            }
-        }
-        return strlen($json);
-    }
 
     /**
      * Turns nonce strings into NaN/Infinity and markers into values, in place: the decoded value
