@@ -58,10 +58,18 @@ final class InvalidCanvas extends \InvalidArgumentException implements CeleryBri
             . 'would run the first task and silently drop the rest.');
     }
 
+    public static function nestedChunks(): self
+    {
+        return new self('A Chunks cannot be a step of a Chain, a member of a Group or part of a Chord: the worker '
+            . 'would publish it as a group whose every part carries the rest of the chain or counts as the whole '
+            . 'chord header. Use $chunks->group() there (Celery\'s chunks.group()), or send the Chunks alone.');
+    }
+
     public static function unknown(object $canvas): self
     {
         return new self(sprintf(
-            'Cannot send an object of class %s: only Signature, Chain, Group and Chord from CeleryBridge\\Canvas '
+            'Cannot send an object of class %s: only Signature, Chain, Group, Chord, XMap, XStarMap and Chunks from '
+            . 'CeleryBridge\\Canvas '
             . 'are canvas forms Celery workers know.',
             $canvas::class,
         ));
