@@ -43,6 +43,7 @@ final class Application
               queues [Q...]    messages waiting in each queue
               purge Q --force  delete the messages waiting in a queue
               workers CMD      ping|stats|active|scheduled|reserved|registered|active_queues
+              workers inspect|control CMD [ARG...]   every `celery inspect` / `celery control` command
 
             Connection: --broker/--backend, else CELERY_BROKER_URL / CELERY_RESULT_BACKEND, or
             --config FILE (a .php file returning an array, or .json, with Celery setting names).
@@ -77,7 +78,8 @@ final class Application
                                          [--timeout SECONDS] [--destination NODE]...
             Asks the workers (Celery's inspect) and prints each node's reply; exit 4 when none
             replied within the timeout (default 1 s).
-            TXT,
+
+            TXT . WorkerCommands::USAGE,
     ];
 
     /** @var resource */
@@ -279,6 +281,9 @@ final class Application
 
     private function workers(Arguments $args): int
     {
+        if (in_array($args->words[1] ?? '', ['inspect', 'control'], true)) {
+            return $this->workerCommand($args);
+        }
         $args->allowOnly([...self::GLOBAL_OPTIONS, 'timeout', 'destination']);
         $method = self::exactlyOne($args, 'what to ask: ping, stats, active, scheduled, reserved, registered or active_queues');
         $timeout = $args->has('timeout') ? self::number('timeout', $args->get('timeout')) : 1.0;
@@ -296,6 +301,19 @@ final class Application
             return self::TIMEOUT;
         }
         return self::OK;
+    }
+
+    private function workerCommand(Arguments $args): int
+    {
+        $args->allowOnly([...self::GLOBAL_OPTIONS, 'timeout', 'destination', 'limit']);
+        $commands = new WorkerCommands($this->line(...), $this->error(...), $this->json);
+        return $commands->run(
+            $this->client($args)->control(),
+            array_slice($args->words, 1),
+            $args->has('timeout') ? self::number('timeout', $args->get('timeout')) : 1.0,
+            $args->all('destination') ?: null,
+            $args->has('limit') ? self::integer('limit', $args->get('limit')) : null,
+        );
     }
 
     private function client(Arguments $args): CeleryClient
