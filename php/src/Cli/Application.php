@@ -44,6 +44,7 @@ final class Application
               purge Q --force  delete the messages waiting in a queue
               workers CMD      ping|stats|active|scheduled|reserved|registered|active_queues
               workers inspect|control CMD [ARG...]   every `celery inspect` / `celery control` command
+              events           print Celery's events as they come (task and worker events)
 
             Connection: --broker/--backend, else CELERY_BROKER_URL / CELERY_RESULT_BACKEND, or
             --config FILE (a .php file returning an array, or .json, with Celery setting names).
@@ -80,6 +81,7 @@ final class Application
             replied within the timeout (default 1 s).
 
             TXT . WorkerCommands::USAGE,
+        'events' => EventsCommand::USAGE,
     ];
 
     /** @var resource */
@@ -129,6 +131,7 @@ final class Application
                 'queues' => $this->queues($args),
                 'purge' => $this->purge($args),
                 'workers' => $this->workers($args),
+                'events' => $this->events($args),
             };
         } catch (UsageError $e) {
             $this->error('usage', $e->getMessage() . "\n\n" . (self::USAGE_TEXT[$command] ?? self::USAGE_TEXT['']));
@@ -301,6 +304,20 @@ final class Application
             return self::TIMEOUT;
         }
         return self::OK;
+    }
+
+    private function events(Arguments $args): int
+    {
+        $args->allowOnly([...self::GLOBAL_OPTIONS, 'timeout', 'count', 'type']);
+        if (count($args->words) !== 1) {
+            throw new UsageError('events takes no arguments.');
+        }
+        return (new EventsCommand($this->line(...), $this->json))->run(
+            $this->client($args),
+            $args->has('timeout') ? self::number('timeout', $args->get('timeout')) : null,
+            $args->has('count') ? self::integer('count', $args->get('count')) : null,
+            $args->all('type'),
+        );
     }
 
     private function workerCommand(Arguments $args): int
