@@ -144,8 +144,13 @@ final class RedisResultBackend extends ResultStore
      * @return array<string, ResultMeta> by task id
      * @throws ResultTimeout|ConnectionFailed|CorruptResult|InvalidTimeout
      */
-    public function wait(array $taskIds, ?float $timeout, bool $stopOnFailure = false, array $known = []): array
-    {
+    public function wait(
+        array $taskIds,
+        ?float $timeout,
+        bool $stopOnFailure = false,
+        array $known = [],
+        ?\Closure $onMessage = null,
+    ): array {
         if ($timeout !== null && (is_nan($timeout) || $timeout < 0)) {
             throw InvalidTimeout::of($timeout);
         }
@@ -154,8 +159,18 @@ final class RedisResultBackend extends ResultStore
         // but never answers must not hold get() for its socket timeout.
         return $this->connection->withDeadline(
             $deadline,
-            fn (): array => $this->waitUntil($deadline, (float) $timeout, $taskIds, $stopOnFailure, $known),
+            fn (): array => $this->waitUntil($deadline, (float) $timeout, $taskIds, $stopOnFailure, $known, $onMessage),
         );
+    }
+
+    /**
+     * Every state the worker stores while this waits reaches $onMessage: each store is a SET
+     * and a PUBLISH on the task's channel (update_state(state='PROGRESS', meta=...) included),
+     * and the states read from the key around the subscription count too, each state once.
+     */
+    public function waitWatching(string $taskId, ?float $timeout, \Closure $onMessage): array
+    {
+        return $this->wait([$taskId], $timeout, false, [], $onMessage);
     }
 
     /**
@@ -163,8 +178,17 @@ final class RedisResultBackend extends ResultStore
      * @param array<string, ResultMeta> $known
      * @return array<string, ResultMeta>
      */
-    private function waitUntil(?float $deadline, float $timeout, array $taskIds, bool $stopOnFailure, array $known): array
-    {
+    private function waitUntil(
+        ?float $deadline,
+        float $timeout,
+        array $taskIds,
+        bool $stopOnFailure,
+        array $known,
+        ?\Closure $onMessage = null,
+    ): array {
+        if ($onMessage !== null) {
+            $onMessage = self::watcher($onMessage);
+        }
         $taskIds = array_values(array_unique($taskIds));
         $metas = array_intersect_key($known, array_flip($taskIds));
         if (self::done($metas, $taskIds, $stopOnFailure)) {
@@ -175,6 +199,7 @@ final class RedisResultBackend extends ResultStore
             // Without a subscriber connection to reuse, one GET first: a result already stored
             // needs no connection of its own. (With one, subscribing first saves that GET.)
             $metas = $this->fetch($taskIds, $metas);
+            $onMessage?->__invoke($metas);
             if (self::done($metas, $taskIds, $stopOnFailure)) {
                 return $metas;
             }
@@ -203,6 +228,7 @@ final class RedisResultBackend extends ResultStore
                     }
                     $subscribed = true;
                     $metas = $this->fetch($taskIds, $metas);
+                    $onMessage?->__invoke($metas);
                     if (self::done($metas, $taskIds, $stopOnFailure)) {
                         break;
                     }
@@ -236,6 +262,7 @@ final class RedisResultBackend extends ResultStore
                     // the key is what Celery stored, so read that instead.
                     $metas[$taskId] = $this->meta($taskId);
                 }
+                $onMessage?->__invoke($metas);
                 if (self::done($metas, $taskIds, $stopOnFailure)) {
                     break;
                 }
@@ -247,6 +274,27 @@ final class RedisResultBackend extends ResultStore
         }
         $this->releaseWaiter();
         return $metas;
+    }
+
+    /**
+     * Calls $onMessage once for each new state read (PENDING, a missing key, is no message).
+     *
+     * @param \Closure(ResultMeta): void $onMessage
+     * @return \Closure(array<string, ResultMeta>): void
+     */
+    private static function watcher(\Closure $onMessage): \Closure
+    {
+        $told = [];
+        return static function (array $metas) use ($onMessage, &$told): void {
+            foreach ($metas as $taskId => $meta) {
+                $seen = $meta->status . "\0" . serialize($meta->result) . "\0" . $meta->dateDone?->format('U.u');
+                if ($meta->status === State::PENDING || ($told[$taskId] ?? null) === $seen) {
+                    continue;
+                }
+                $told[$taskId] = $seen;
+                $onMessage($meta);
+            }
+        };
     }
 
     /**
