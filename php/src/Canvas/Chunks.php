@@ -18,9 +18,10 @@ use CeleryBridge\Message\TaskOptions;
  *
  * Options given to send() or withOptions() are the group's, as in chunks.apply_async(**options):
  * task_id names the group, the others go to every part. Inside a Chain, a Group or a Chord use
- * group() (Celery's chunks.group()): a bare chunks there is published by a worker as a group
- * whose every part would carry the rest of the chain or count towards the chord alone, so it is
- * refused. As a callback (withLink) it travels as a celery.chunks signature dict.
+ * group() (Celery's chunks.group()): there Celery publishes a bare chunks as one celery.chunks
+ * task that applies the parts itself and returns their GroupResult, which the JSON result
+ * serializer cannot store (the task fails with EncodeError), so it is refused. As a callback
+ * (withLink) it travels as a celery.chunks signature dict, whose result nobody reads.
  */
 final class Chunks implements Canvas
 {

@@ -60,9 +60,10 @@ final class InvalidCanvas extends \InvalidArgumentException implements CeleryBri
 
     public static function nestedChunks(): self
     {
-        return new self('A Chunks cannot be a step of a Chain, a member of a Group or part of a Chord: the worker '
-            . 'would publish it as a group whose every part carries the rest of the chain or counts as the whole '
-            . 'chord header. Use $chunks->group() there (Celery\'s chunks.group()), or send the Chunks alone.');
+        return new self('A Chunks cannot be a step of a Chain, a member of a Group or part of a Chord: Celery sends it '
+            . 'there as one celery.chunks task, which applies the parts itself and returns their GroupResult, '
+            . 'a value the JSON result serializer cannot store (the task fails with EncodeError). Use '
+            . '$chunks->group() there (Celery\'s chunks.group()), or send the Chunks alone.');
     }
 
     public static function unknown(object $canvas): self
