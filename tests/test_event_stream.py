@@ -83,6 +83,49 @@ echo json_encode($seen);
     assert all(abs(int(event[7]) - time.time()) < 120 for event in out)
 
 
+def test_a_requested_heartbeat_and_a_revoked_task_arrive_typed(
+    redis_server: RedisServer, events_db: redis.Redis, worker_factory, run_php
+) -> None:
+    """control()->heartbeat() makes the worker send worker-heartbeat; a revoked task task-revoked."""
+    worker_factory(redis_server.url(DB), redis_server.url(DB), extra_args=["-E"], hostname="asked@%h")
+    out = run_php(
+        """
+use CeleryBridge\\Events\\{TaskEvent, WorkerEvent};
+$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
+$seen = [];
+$both = function ($e) use (&$seen): bool {
+    $seen[$e->type] = true;
+    return count($seen) === 2;
+};
+$stream = $celery->events(timeout: 60.0, types: ['worker-heartbeat', 'task-revoked'], until: $both);
+$celery->control()->heartbeat();
+// Revoked first (the worker lists it once it has heard), then sent: the worker drops it on
+// receipt and sends task-revoked.
+$id = \\CeleryBridge\\Wire\\Uuid::v4();
+$celery->revoke($id);
+$deadline = microtime(true) + 20;
+do {
+    $known = in_array($id, current($celery->control()->revoked()) ?: [], true);
+} while (!$known && microtime(true) < $deadline);
+$celery->sendTask('tasks.add', [1, 1], options: ['task_id' => $id]);
+$out = [];
+foreach ($stream as $e) {
+    $out[] = $e instanceof WorkerEvent
+        ? ['worker', $e->type, $e->hostname, $e->frequency]
+        : ['task', $e->type, $e instanceof TaskEvent && $e->taskId === $id, $e->fields()['expired'] ?? null];
+}
+echo json_encode($out);
+""",
+        env={"CELERY_BROKER_URL": redis_server.url(DB), "CELERY_RESULT_BACKEND": redis_server.url(DB)},
+        timeout=90,
+    ).json()
+
+    kinds = {event[1]: event for event in out}
+    assert set(kinds) == {"worker-heartbeat", "task-revoked"}
+    assert kinds["worker-heartbeat"][2].startswith("asked@") and kinds["worker-heartbeat"][3] == 5
+    assert kinds["task-revoked"][2:] == [True, False]
+
+
 class HeartbeatWorker(CeleryWorker):
     """The harness worker with its heartbeat on: it sends worker-heartbeat every 2 s."""
 
