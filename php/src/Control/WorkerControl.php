@@ -19,8 +19,12 @@ use CeleryBridge\Wire\Uuid;
  * the broker's global_keyprefix comes in front of it. Nothing is queued: a worker that is not
  * connected when the command is published never hears it.
  *
- * Get it from CeleryClient::control(): ping() and inspect() ask the workers and collect their
- * replies, revoke() and revokeByStampedHeaders() tell them.
+ * Get it from CeleryClient::control(). Every command of `celery inspect` and `celery control`
+ * has a named method: the inspect ones (active(), scheduled(), queryTask(), stats(), ...) and
+ * the control ones (rateLimit(), addConsumer(), poolGrow(), ...) collect each worker's reply
+ * for $timeout seconds, or until $limit workers (by default: every named destination) have
+ * answered; revoke(), revokeByStampedHeaders() and election() only tell. inspect() and
+ * broadcast() take any command by name, a worker's custom ones included.
  */
 final class WorkerControl
 {
