@@ -79,8 +79,7 @@ final class Application
                                          [--timeout SECONDS] [--destination NODE]...
             Asks the workers (Celery's inspect) and prints each node's reply; exit 4 when none
             replied within the timeout (default 1 s).
-
-            TXT . WorkerCommands::USAGE,
+            TXT . "\n\n" . WorkerCommands::USAGE,
         'events' => EventsCommand::USAGE,
     ];
 
