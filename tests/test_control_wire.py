@@ -20,7 +20,10 @@ from wire import differences, normalize
 
 # name: (Python call on app.control, PHP call on $celery->control())
 CONTROL: dict[str, tuple[Any, str]] = {
-    "rate_limit": (lambda c: c.rate_limit("tasks.add", "10/m"), "rateLimit('tasks.add', '10/m', reply: false)"),
+    "rate_limit": (
+        lambda c: c.rate_limit("tasks.add", "10/m"),
+        "rateLimit('tasks.add', '10/m', reply: false)",
+    ),
     "rate_limit_to_one": (
         lambda c: c.rate_limit("tasks.add", 5, destination=["a@host"]),
         "rateLimit('tasks.add', 5, ['a@host'], reply: false)",
@@ -77,10 +80,8 @@ def compare(redis_server: RedisServer, tmp_path: Path, python: Any, php: str) ->
     finally:
         app.close()
     client.flushdb()
-    php_channel, php_envelope = capture(
-        client,
-        lambda: run(tmp_path, "control", php_client(redis_server.url(CONTROL_DB)) + f"$celery->control()->{php};\necho 1;"),
-    )
+    code = php_client(redis_server.url(CONTROL_DB)) + f"$celery->control()->{php}; echo 1;"
+    php_channel, php_envelope = capture(client, lambda: run(tmp_path, "control", code))
     client.flushdb()
     client.close()
 
