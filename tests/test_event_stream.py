@@ -126,6 +126,44 @@ echo json_encode($out);
     assert kinds["task-revoked"][2:] == [True, False]
 
 
+def test_a_retried_task(redis_server: RedisServer, events_db: redis.Redis, worker_factory, run_php) -> None:
+    """tasks.retry_plain retries until its gate exists; PHP opens it on the first task-retried."""
+    worker_factory(redis_server.url(DB), redis_server.url(DB), extra_args=["-E"], hostname="retry@%h")
+    out = run_php(
+        """
+use CeleryBridge\\Events\\TaskEvent;
+$url = parse_url($brokerUrl);
+$gates = new \\Redis();
+$gates->connect($url['host'], $url['port']);
+$gates->select((int) ltrim($url['path'], '/'));
+$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
+$ids = [];
+$stream = $celery->events(timeout: 60.0, until: function ($e) use (&$ids): bool {
+    return $e instanceof TaskEvent && $e->type === 'task-succeeded' && in_array($e->taskId, $ids, true);
+});
+$gate = 'events-gate-' . bin2hex(random_bytes(4));
+$ids = [$celery->sendTask('tasks.retry_plain', [$gate, 'v'])->id];
+$seen = [];
+foreach ($stream as $e) {
+    if ($e instanceof TaskEvent && in_array($e->taskId, $ids, true)) {
+        $seen[] = [array_search($e->taskId, $ids, true), $e->type, $e->exception];
+        if ($e->type === 'task-retried') {
+            $gates->set($gate, '1');
+        }
+    }
+}
+$gates->del($gate);
+echo json_encode($seen);
+""",
+        env={"CELERY_BROKER_URL": redis_server.url(DB), "CELERY_RESULT_BACKEND": redis_server.url(DB)},
+        timeout=90,
+    ).json()
+
+    types = [event[1] for event in out]
+    assert types[:3] == ["task-received", "task-started", "task-retried"] and types[-1] == "task-succeeded"
+    assert [event for event in out if event[1] == "task-retried"][0][2]  # the retry's exception text
+
+
 class HeartbeatWorker(CeleryWorker):
     """The harness worker with its heartbeat on: it sends worker-heartbeat every 2 s."""
 
