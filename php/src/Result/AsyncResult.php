@@ -124,12 +124,8 @@ final class AsyncResult
      * @throws ResultTimeout when $timeout passed first
      * @throws ConnectionFailed|CorruptResult|NoResultBackend
      */
-    public function get(
-        ?float $timeout = null,
-        bool $propagate = true,
-        bool $followParents = true,
-        ?callable $onMessage = null,
-    ): mixed {
+    public function get(?float $timeout = null, bool $propagate = true, bool $followParents = true, ?callable $onMessage = null): mixed
+    {
         if ($this->ignored) {
             // As Celery's client: nothing will be stored, so there is nothing to wait for.
             return null;
@@ -140,9 +136,7 @@ final class AsyncResult
                 $this->throwParentFailure();
             }
             try {
-                $this->ready = ($onMessage === null
-                    ? $this->backend()->wait([$this->id], $timeout)
-                    : $this->backend()->waitWatching($this->id, $timeout, \Closure::fromCallable($onMessage)))[$this->id];
+                $this->ready = $this->waitFor($timeout, $onMessage)[$this->id];
             } catch (ResultTimeout $e) {
                 throw $this->explain($e);
             }
@@ -152,6 +146,19 @@ final class AsyncResult
             $this->throwParentFailure();
         }
         return self::outcome($this->ready, $propagate);
+    }
+
+    /**
+     * The backend's wait for this task, telling $onMessage each state on the way when given.
+     *
+     * @return array<string, ResultMeta>
+     * @throws ResultTimeout|ConnectionFailed|CorruptResult|NoResultBackend
+     */
+    private function waitFor(?float $timeout, ?callable $onMessage): array
+    {
+        return $onMessage === null
+            ? $this->backend()->wait([$this->id], $timeout)
+            : $this->backend()->waitWatching($this->id, $timeout, \Closure::fromCallable($onMessage));
     }
 
     /**
