@@ -36,6 +36,9 @@ final class RedisResultBackend extends ResultStore
     /** The subscriber connection of the last wait, kept (unsubscribed) for the next one. */
     private ?PubSubWaiter $waiter = null;
 
+    /** @var (\Closure(array<string, ResultMeta>): void)|null set by waitWatching() for its wait */
+    private ?\Closure $onMessage = null;
+
     /**
      * @param string $keyPrefix the global key prefix as Celery applies it (see fromOptions())
      * @param int|null $expires result_expires in seconds; null = results never expire
@@ -144,13 +147,8 @@ final class RedisResultBackend extends ResultStore
      * @return array<string, ResultMeta> by task id
      * @throws ResultTimeout|ConnectionFailed|CorruptResult|InvalidTimeout
      */
-    public function wait(
-        array $taskIds,
-        ?float $timeout,
-        bool $stopOnFailure = false,
-        array $known = [],
-        ?\Closure $onMessage = null,
-    ): array {
+    public function wait(array $taskIds, ?float $timeout, bool $stopOnFailure = false, array $known = []): array
+    {
         if ($timeout !== null && (is_nan($timeout) || $timeout < 0)) {
             throw InvalidTimeout::of($timeout);
         }
@@ -159,7 +157,7 @@ final class RedisResultBackend extends ResultStore
         // but never answers must not hold get() for its socket timeout.
         return $this->connection->withDeadline(
             $deadline,
-            fn (): array => $this->waitUntil($deadline, (float) $timeout, $taskIds, $stopOnFailure, $known, $onMessage),
+            fn (): array => $this->waitUntil($deadline, (float) $timeout, $taskIds, $stopOnFailure, $known),
         );
     }
 
@@ -170,7 +168,13 @@ final class RedisResultBackend extends ResultStore
      */
     public function waitWatching(string $taskId, ?float $timeout, \Closure $onMessage): array
     {
-        return $this->wait([$taskId], $timeout, false, [], $onMessage);
+        $previous = $this->onMessage;
+        $this->onMessage = self::watcher($taskId, $onMessage);
+        try {
+            return $this->wait([$taskId], $timeout);
+        } finally {
+            $this->onMessage = $previous;
+        }
     }
 
     /**
@@ -178,17 +182,8 @@ final class RedisResultBackend extends ResultStore
      * @param array<string, ResultMeta> $known
      * @return array<string, ResultMeta>
      */
-    private function waitUntil(
-        ?float $deadline,
-        float $timeout,
-        array $taskIds,
-        bool $stopOnFailure,
-        array $known,
-        ?\Closure $onMessage = null,
-    ): array {
-        if ($onMessage !== null) {
-            $onMessage = self::watcher($onMessage);
-        }
+    private function waitUntil(?float $deadline, float $timeout, array $taskIds, bool $stopOnFailure, array $known): array
+    {
         $taskIds = array_values(array_unique($taskIds));
         $metas = array_intersect_key($known, array_flip($taskIds));
         if (self::done($metas, $taskIds, $stopOnFailure)) {
@@ -199,7 +194,7 @@ final class RedisResultBackend extends ResultStore
             // Without a subscriber connection to reuse, one GET first: a result already stored
             // needs no connection of its own. (With one, subscribing first saves that GET.)
             $metas = $this->fetch($taskIds, $metas);
-            $onMessage?->__invoke($metas);
+            $this->onMessage?->__invoke($metas);
             if (self::done($metas, $taskIds, $stopOnFailure)) {
                 return $metas;
             }
@@ -228,7 +223,7 @@ final class RedisResultBackend extends ResultStore
                     }
                     $subscribed = true;
                     $metas = $this->fetch($taskIds, $metas);
-                    $onMessage?->__invoke($metas);
+                    $this->onMessage?->__invoke($metas);
                     if (self::done($metas, $taskIds, $stopOnFailure)) {
                         break;
                     }
@@ -262,7 +257,7 @@ final class RedisResultBackend extends ResultStore
                     // the key is what Celery stored, so read that instead.
                     $metas[$taskId] = $this->meta($taskId);
                 }
-                $onMessage?->__invoke($metas);
+                $this->onMessage?->__invoke($metas);
                 if (self::done($metas, $taskIds, $stopOnFailure)) {
                     break;
                 }
@@ -277,21 +272,23 @@ final class RedisResultBackend extends ResultStore
     }
 
     /**
-     * Calls $onMessage once for each new state read (PENDING, a missing key, is no message).
+     * Calls $onMessage once for each new state of $taskId read (PENDING, a missing key, is no
+     * message). The callback must not wait on this backend itself: the wait owns its subscriber.
      *
      * @param \Closure(ResultMeta): void $onMessage
      * @return \Closure(array<string, ResultMeta>): void
      */
-    private static function watcher(\Closure $onMessage): \Closure
+    private static function watcher(string $taskId, \Closure $onMessage): \Closure
     {
-        $told = [];
-        return static function (array $metas) use ($onMessage, &$told): void {
-            foreach ($metas as $taskId => $meta) {
-                $seen = $meta->status . "\0" . serialize($meta->result) . "\0" . $meta->dateDone?->format('U.u');
-                if ($meta->status === State::PENDING || ($told[$taskId] ?? null) === $seen) {
-                    continue;
-                }
-                $told[$taskId] = $seen;
+        $told = null;
+        return static function (array $metas) use ($taskId, $onMessage, &$told): void {
+            $meta = $metas[$taskId] ?? null;
+            if ($meta === null || $meta->status === State::PENDING) {
+                return;
+            }
+            $seen = $meta->status . "\0" . serialize($meta->result) . "\0" . $meta->dateDone?->format('U.u');
+            if ($told !== $seen) {
+                $told = $seen;
                 $onMessage($meta);
             }
         };
