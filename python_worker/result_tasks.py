@@ -163,3 +163,13 @@ def spawn(n: int) -> str:
     app.send_task("tasks.add", (n, n))
     app.signature("tasks.add", (1, 1)).delay()
     return "spawned"
+
+
+@app.task(name="tasks.progress_steps", bind=True)
+def progress_steps(self: Any, gate: str, steps: int) -> str:
+    """update_state(PROGRESS, {"done": i, "total": steps}) for each step, each time waiting for `gate`."""
+    for done in range(1, steps + 1):
+        self.update_state(state="PROGRESS", meta={"done": done, "total": steps})
+        if _gates().blpop([gate], timeout=30) is None:
+            raise TimeoutError(f"nothing was pushed to {gate} after step {done}")
+    return "done"

@@ -234,7 +234,7 @@ final class CanvasSender
             if ($task->chain !== null && $this->config->protocol === 1) {
                 throw InvalidCanvas::chainWithProtocolOne();
             }
-            $delivery = $this->config->deliveryFor($task->signature->task, $task->signature->options);
+            $delivery = $this->config->deliveryFor($task->routeName ?? $task->signature->task, $task->signature->options);
             $outgoing = $this->logger === null && !$this->hooks->hasBefore() && !$this->hooks->hasAfter()
                 ? null
                 : $this->outgoing($task->signature, $task->taskId, $delivery);

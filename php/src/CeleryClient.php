@@ -15,10 +15,13 @@ use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\ConnectionFactory;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Control\WorkerControl;
+use CeleryBridge\Events\Event;
+use CeleryBridge\Events\EventStream;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Exception\PublishOutcomeUnknown;
 use CeleryBridge\Message\Delivery;
@@ -329,6 +332,42 @@ final class CeleryClient implements CeleryClientInterface
     public function control(): WorkerControl
     {
         return $this->control ??= WorkerControl::fromConfig($this->brokerConnection, $this->config);
+    }
+
+    /**
+     * Celery's event stream (what `celery events` and Flower show), subscribed now: every
+     * event published after this call is yielded, as a TaskEvent (taskId, name, result, ...),
+     * a WorkerEvent or an OtherEvent, until $timeout seconds have passed (null: no limit) or
+     * $until returns true for an event (that event is the last one yielded):
+     *
+     *     foreach ($celery->events(timeout: 30, until: fn ($e) => $e->type === 'worker-offline') as $event) {
+     *         echo $event->type, ' ', $event->hostname, "\n";
+     *     }
+     *
+     * @param (callable(Event): bool)|null $until
+     * @param list<string>|null $types the event types to receive (default EventStream::TYPES)
+     * @throws InvalidOption|ConnectionFailed
+     */
+    public function events(?float $timeout = null, ?callable $until = null, ?array $types = null): EventStream
+    {
+        if ($timeout !== null && (!is_finite($timeout) || $timeout <= 0)) {
+            throw InvalidOption::invalid('timeout', $timeout, 'expected a positive number of seconds, or null for no limit.');
+        }
+        $control = $this->control();
+        $channels = EventStream::channels(
+            $types ?? EventStream::TYPES,
+            $control->fanoutChannel(...),
+            $this->config->eventExchange,
+            $this->config->fanoutPatterns,
+        );
+        return new EventStream(
+            $this->brokerConnection->endpoint(),
+            $channels,
+            $timeout,
+            $until === null ? null : \Closure::fromCallable($until),
+            // task.multi carries every buffered task event: keep only the types asked for.
+            $types,
+        );
     }
 
     private function queues(): QueueInspector

@@ -35,6 +35,9 @@ final class RedisResultBackend extends ResultStore
     /** The subscriber connection of the last wait, kept (unsubscribed) for the next one. */
     private ?PubSubWaiter $waiter = null;
 
+    /** @var (\Closure(array<string, ResultMeta>): void)|null set by waitWatching() for its wait */
+    private ?\Closure $onMessage = null;
+
     /**
      * @param string $keyPrefix the global key prefix as Celery applies it (see fromOptions())
      * @param int|null $expires result_expires in seconds; null = results never expire
@@ -158,6 +161,22 @@ final class RedisResultBackend extends ResultStore
     }
 
     /**
+     * Every state the worker stores while this waits reaches $onMessage: each store is a SET
+     * and a PUBLISH on the task's channel (update_state(state='PROGRESS', meta=...) included),
+     * and the states read from the key around the subscription count too, each state once.
+     */
+    public function waitWatching(string $taskId, ?float $timeout, \Closure $onMessage): array
+    {
+        $previous = $this->onMessage;
+        $this->onMessage = self::watcher($taskId, $onMessage);
+        try {
+            return $this->wait([$taskId], $timeout);
+        } finally {
+            $this->onMessage = $previous;
+        }
+    }
+
+    /**
      * @param list<string> $taskIds
      * @param array<string, ResultMeta> $known
      * @return array<string, ResultMeta>
@@ -174,6 +193,7 @@ final class RedisResultBackend extends ResultStore
             // Without a subscriber connection to reuse, one GET first: a result already stored
             // needs no connection of its own. (With one, subscribing first saves that GET.)
             $metas = $this->fetch($taskIds, $metas);
+            $this->onMessage?->__invoke($metas);
             if (self::done($metas, $taskIds, $stopOnFailure)) {
                 return $metas;
             }
@@ -202,6 +222,7 @@ final class RedisResultBackend extends ResultStore
                     }
                     $subscribed = true;
                     $metas = $this->fetch($taskIds, $metas);
+                    $this->onMessage?->__invoke($metas);
                     if (self::done($metas, $taskIds, $stopOnFailure)) {
                         break;
                     }
@@ -235,6 +256,7 @@ final class RedisResultBackend extends ResultStore
                     // the key is what Celery stored, so read that instead.
                     $metas[$taskId] = $this->meta($taskId);
                 }
+                $this->onMessage?->__invoke($metas);
                 if (self::done($metas, $taskIds, $stopOnFailure)) {
                     break;
                 }
@@ -246,6 +268,29 @@ final class RedisResultBackend extends ResultStore
         }
         $this->releaseWaiter();
         return $metas;
+    }
+
+    /**
+     * Calls $onMessage once for each new state of $taskId read (PENDING, a missing key, is no
+     * message). The callback must not wait on this backend itself: the wait owns its subscriber.
+     *
+     * @param \Closure(ResultMeta): void $onMessage
+     * @return \Closure(array<string, ResultMeta>): void
+     */
+    private static function watcher(string $taskId, \Closure $onMessage): \Closure
+    {
+        $told = null;
+        return static function (array $metas) use ($taskId, $onMessage, &$told): void {
+            $meta = $metas[$taskId] ?? null;
+            if ($meta === null || $meta->status === State::PENDING) {
+                return;
+            }
+            $seen = $meta->status . "\0" . serialize($meta->result) . "\0" . $meta->dateDone?->format('U.u');
+            if ($told !== $seen) {
+                $told = $seen;
+                $onMessage($meta);
+            }
+        };
     }
 
     /**

@@ -45,6 +45,8 @@ final class CanvasFreezer
             $canvas instanceof Chain => $this->freezeChain($canvas, $context),
             $canvas instanceof Group => $this->freezeGroup($canvas, $context),
             $canvas instanceof Chord => $this->freezeChord($canvas, $context),
+            $canvas instanceof MapCanvas => $this->freezeSignature($canvas->call(), $context),
+            $canvas instanceof Chunks => throw InvalidCanvas::nestedChunks(),
             default => throw InvalidCanvas::unknown($canvas),
         };
     }

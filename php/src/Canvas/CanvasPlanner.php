@@ -74,7 +74,8 @@ final class CanvasPlanner
         $this->chordSizes = [];
         $this->savedGroups = [];
         try {
-            $result = $this->publish($canvas, [], null);
+            // Celery's chunks.apply_async() applies its group.
+            $result = $this->publish($canvas instanceof Chunks ? $canvas->group() : $canvas, [], null);
             return new Plan($this->planned, $this->chordSizes, $result, $this->savedGroups);
         } finally {
             $this->planned = [];
@@ -94,6 +95,8 @@ final class CanvasPlanner
             $canvas instanceof Chain => $this->publishChain($canvas, $tail, $parent),
             $canvas instanceof Group => $this->publishGroup($canvas, $tail, $parent),
             $canvas instanceof Chord => $this->publishChord($canvas, $tail, $parent),
+            $canvas instanceof MapCanvas => $this->publishSignature($canvas->call(), $tail, $parent, $canvas->routeName()),
+            $canvas instanceof Chunks => throw InvalidCanvas::nestedChunks(),
             default => throw InvalidCanvas::unknown($canvas),
         };
     }
@@ -105,6 +108,7 @@ final class CanvasPlanner
         Signature $signature,
         array $tail,
         AsyncResult|GroupResult|null $parent,
+        ?string $routeName = null,
     ): AsyncResult {
         $taskId = $signature->options->taskId ?? ($this->newId)();
         $options = ['task_id' => $taskId];
@@ -119,6 +123,7 @@ final class CanvasPlanner
             $taskId,
             $tail['chain'] ?? null,
             $tail['chord'] ?? null,
+            $routeName,
         );
         return ($this->newResult)($taskId, $parent);
     }

@@ -15,12 +15,14 @@ final class PlannedTask
     /**
      * @param list<array<string, mixed>>|null $chain signature dicts, the next step last
      * @param array<string, mixed>|null $chord the chord body this task is a header part of
+     * @param string|null $routeName the name task_routes sees, when not the task's (Celery's route_name)
      */
     public function __construct(
         public readonly Signature $signature,
         public readonly string $taskId,
         public readonly ?array $chain = null,
         public readonly ?array $chord = null,
+        public readonly ?string $routeName = null,
     ) {
     }
 

@@ -46,6 +46,8 @@ final class Application
               queues [Q...]    messages waiting in each queue
               purge Q --force  delete the messages waiting in a queue
               workers CMD      ping|stats|active|scheduled|reserved|registered|active_queues
+              workers inspect|control CMD [ARG...]   every `celery inspect` / `celery control` command
+              events           print Celery's events as they come (task and worker events)
 
             Connection: --broker/--backend, else CELERY_BROKER_URL / CELERY_RESULT_BACKEND, or
             --config FILE (a .php file returning an array, or .json, with Celery setting names).
@@ -81,7 +83,8 @@ final class Application
                                          [--timeout SECONDS] [--destination NODE]...
             Asks the workers (Celery's inspect) and prints each node's reply; exit 4 when none
             replied within the timeout (default 1 s).
-            TXT,
+            TXT . "\n\n" . WorkerCommands::USAGE,
+        'events' => EventsCommand::USAGE,
     ];
 
     /** @var resource */
@@ -140,6 +143,7 @@ final class Application
                 'queues' => $this->queues($args),
                 'purge' => $this->purge($args),
                 'workers' => $this->workers($args),
+                'events' => $this->events($args),
             };
         } catch (UsageError $e) {
             $this->error('usage', $e->getMessage() . "\n\n" . (self::USAGE_TEXT[$command] ?? self::USAGE_TEXT['']));
@@ -306,6 +310,9 @@ final class Application
 
     private function workers(Arguments $args): int
     {
+        if (in_array($args->words[1] ?? '', ['inspect', 'control'], true)) {
+            return $this->workerCommand($args);
+        }
         $args->allowOnly([...self::GLOBAL_OPTIONS, 'timeout', 'destination']);
         $method = self::exactlyOne($args, 'what to ask: ping, stats, active, scheduled, reserved, registered or active_queues');
         $timeout = $args->has('timeout') ? self::number('timeout', $args->get('timeout')) : 1.0;
@@ -324,6 +331,33 @@ final class Application
             }
         }
         return self::OK;
+    }
+
+    private function events(Arguments $args): int
+    {
+        $args->allowOnly([...self::GLOBAL_OPTIONS, 'timeout', 'count', 'type']);
+        if (count($args->words) !== 1) {
+            throw new UsageError('events takes no arguments.');
+        }
+        return (new EventsCommand($this->line(...), $this->json))->run(
+            $this->client($args),
+            $args->has('timeout') ? self::number('timeout', $args->get('timeout')) : null,
+            $args->has('count') ? self::integer('count', $args->get('count')) : null,
+            $args->all('type'),
+        );
+    }
+
+    private function workerCommand(Arguments $args): int
+    {
+        $args->allowOnly([...self::GLOBAL_OPTIONS, 'timeout', 'destination', 'limit']);
+        $commands = new WorkerCommands($this->line(...), $this->error(...), $this->json);
+        return $commands->run(
+            $this->client($args)->control(),
+            array_slice($args->words, 1),
+            $args->has('timeout') ? self::number('timeout', $args->get('timeout')) : 1.0,
+            $args->all('destination') ?: null,
+            $args->has('limit') ? self::integer('limit', $args->get('limit')) : null,
+        );
     }
 
     private function client(Arguments $args): CeleryClient

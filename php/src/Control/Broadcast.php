@@ -5,7 +5,9 @@ declare(strict_types=1);
 namespace CeleryBridge\Control;
 
 use CeleryBridge\Exception\InvalidControlCommand;
+use CeleryBridge\Exception\InvalidTaskArgument;
 use CeleryBridge\Wire\Envelope;
+use CeleryBridge\Wire\KombuJson;
 use CeleryBridge\Wire\PlainText;
 
 /**
@@ -27,15 +29,26 @@ final class Broadcast
         'PROF', 'WINCH', 'IO', 'SYS',
     ];
 
-    /** The inspect commands that only read, with the arguments Celery's inspect sends. */
+    /**
+     * The inspect commands of Celery 5.7's `celery inspect` (celery/worker/control.py), with the
+     * arguments app.control.inspect() sends by default; inspect() lays the caller's over them.
+     */
     public const INSPECT = [
         'ping' => [],
         'stats' => [],
         'active' => ['safe' => null],
-        'scheduled' => ['safe' => null],
-        'reserved' => ['safe' => null],
+        'scheduled' => [],
+        'reserved' => [],
+        'revoked' => [],
         'registered' => ['taskinfoitems' => []],
         'active_queues' => [],
+        'report' => [],
+        'clock' => [],
+        'conf' => ['with_defaults' => false],
+        'query_task' => ['ids' => []],
+        'memsample' => [],
+        'memdump' => ['samples' => 10],
+        'objgraph' => ['num' => 200, 'max_depth' => 10, 'type' => 'Request'],
     ];
 
     /**
@@ -64,11 +77,45 @@ final class Broadcast
         string $ticket,
         string $replyExchange,
         string $replyRoutingKey,
+        array $arguments = [],
     ): self {
         if (!array_key_exists($method, self::INSPECT)) {
             throw InvalidControlCommand::invalid('method', $method, 'expected one of ' . implode(', ', array_keys(self::INSPECT)) . '.');
         }
-        return new self($method, self::INSPECT[$method], self::destination($destination), [$ticket, $replyExchange, $replyRoutingKey]);
+        $unknown = array_diff_key($arguments, self::INSPECT[$method]);
+        if ($unknown !== []) {
+            throw InvalidControlCommand::invalid((string) array_key_first($unknown), $unknown[array_key_first($unknown)], sprintf(
+                'inspect %s takes %s.',
+                $method,
+                self::INSPECT[$method] === [] ? 'no arguments' : 'only ' . implode(', ', array_keys(self::INSPECT[$method])),
+            ), 'Inspect');
+        }
+        return new self(
+            $method,
+            self::arguments($method, array_merge(self::INSPECT[$method], $arguments)),
+            self::destination($destination),
+            [$ticket, $replyExchange, $replyRoutingKey],
+        );
+    }
+
+    /**
+     * Any command, as Celery's app.control.broadcast() sends it: workers run the handler of
+     * that name (a custom one registered with @control_command too) with these keyword
+     * arguments. With $reply (ticket, reply exchange, routing key) each worker answers.
+     *
+     * @param array<string, mixed> $arguments
+     * @param list<string>|null $destination
+     * @param array{string, string, string}|null $reply
+     * @throws InvalidControlCommand
+     */
+    public static function command(string $method, array $arguments, ?array $destination, ?array $reply = null): self
+    {
+        // The worker looks the name up among its handlers (Python identifiers).
+        if (preg_match('/^[A-Za-z_][A-Za-z0-9_]*\z/', $method) !== 1) {
+            throw InvalidControlCommand::invalid('method', $method, 'expected the name of a remote control command, '
+                . 'such as "rate_limit" or "pool_grow".', 'Control');
+        }
+        return new self($method, self::arguments($method, $arguments), self::destination($destination), $reply);
     }
 
     /**
@@ -158,6 +205,31 @@ final class Broadcast
     public function toEnvelope(string $exchange, int $clock, float $expires, string $deliveryTag): string
     {
         return Envelope::ofJson($this->body(), ['clock' => $clock, 'expires' => $expires], $exchange, '', 2, $deliveryTag);
+    }
+
+    /**
+     * Keyword arguments as kombu JSON (names are Python identifiers, values plain data).
+     *
+     * @param array<array-key, mixed> $arguments
+     * @return array<string, mixed>
+     * @throws InvalidControlCommand
+     */
+    private static function arguments(string $method, array $arguments): array
+    {
+        foreach (array_keys($arguments) as $name) {
+            if (!is_string($name) || preg_match('/^[A-Za-z_][A-Za-z0-9_]*\z/', $name) !== 1) {
+                throw InvalidControlCommand::invalid('arguments', $arguments, sprintf(
+                    'the workers call %s with keyword arguments: each name must be a Python identifier.',
+                    $method,
+                ), 'Control');
+            }
+        }
+        try {
+            $normalized = KombuJson::normalize($arguments, 'arguments');
+        } catch (InvalidTaskArgument $e) {
+            throw new InvalidControlCommand(sprintf('Control command %s: %s', $method, $e->getMessage()), 0, $e);
+        }
+        return $normalized instanceof \stdClass ? get_object_vars($normalized) : [];
     }
 
     private static function taskId(mixed $taskId): string

@@ -58,10 +58,19 @@ final class InvalidCanvas extends \InvalidArgumentException implements CeleryBri
             . 'would run the first task and silently drop the rest.');
     }
 
+    public static function nestedChunks(): self
+    {
+        return new self('A Chunks cannot be a step of a Chain, a member of a Group or part of a Chord: Celery sends it '
+            . 'there as one celery.chunks task, which applies the parts itself and returns their GroupResult, '
+            . 'a value the JSON result serializer cannot store (the task fails with EncodeError). Use '
+            . '$chunks->group() there (Celery\'s chunks.group()), or send the Chunks alone.');
+    }
+
     public static function unknown(object $canvas): self
     {
         return new self(sprintf(
-            'Cannot send an object of class %s: only Signature, Chain, Group and Chord from CeleryBridge\\Canvas '
+            'Cannot send an object of class %s: only Signature, Chain, Group, Chord, XMap, XStarMap and Chunks from '
+            . 'CeleryBridge\\Canvas '
             . 'are canvas forms Celery workers know.',
             $canvas::class,
         ));

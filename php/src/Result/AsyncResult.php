@@ -117,12 +117,15 @@ final class AsyncResult
      * @param bool $followParents as Celery's follow_parents (on by default): when an earlier step
      *        of its chain, or a task of its chord's header, failed, that failure is thrown, not
      *        this task's own (which is then a ChordError, or a chain step that never ran)
+     * @param (callable(ResultMeta): void)|null $onMessage Celery's on_message: called with each
+     *        state stored for the task while this waits (STARTED, RETRY, a custom state such as
+     *        update_state(state='PROGRESS', meta=...), and the final one), each state once
      * @throws TaskFailed when the task raised (state FAILURE)
      * @throws TaskRevoked when the task was revoked or had expired (state REVOKED)
      * @throws ResultTimeout when $timeout passed first
      * @throws ConnectionFailed|CorruptResult|NoResultBackend
      */
-    public function get(?float $timeout = null, bool $propagate = true, bool $followParents = true): mixed
+    public function get(?float $timeout = null, bool $propagate = true, bool $followParents = true, ?callable $onMessage = null): mixed
     {
         if ($this->ignored) {
             // As Celery's client: nothing will be stored, so there is nothing to wait for.
@@ -134,7 +137,7 @@ final class AsyncResult
                 $this->throwParentFailure();
             }
             try {
-                $this->ready = $this->backend()->wait([$this->id], $timeout)[$this->id];
+                $this->ready = $this->waitFor($timeout, $onMessage)[$this->id];
             } catch (ResultTimeout $e) {
                 throw $this->explain($e);
             }
@@ -147,10 +150,36 @@ final class AsyncResult
     }
 
     /**
+     * The backend's wait for this task, telling $onMessage each state on the way when given.
+     *
+     * @return array<string, ResultMeta>
+     * @throws ResultTimeout|ConnectionFailed|CorruptResult|NoResultBackend
+     */
+    private function waitFor(?float $timeout, ?callable $onMessage): array
+    {
+        return $onMessage === null
+            ? $this->backend()->wait([$this->id], $timeout)
+            : $this->backend()->waitWatching($this->id, $timeout, \Closure::fromCallable($onMessage));
+    }
+
+    /**
      * The stored value without waiting: the return value, the ExceptionInfo of a FAILURE, RETRY
      * or REVOKED task, `{pid, hostname}` while STARTED, null while PENDING.
      */
     public function result(): mixed
+    {
+        return $this->meta()->result;
+    }
+
+    /**
+     * Celery's AsyncResult.info: what the task stored with its state. For a state of the task's
+     * own, the meta it gave: after `self.update_state(state='PROGRESS', meta={'done': 3,
+     * 'total': 10})`, state() is "PROGRESS" and info() is ['done' => 3, 'total' => 10]. For the
+     * built-in states it is result(): the return value, the ExceptionInfo of a failure, ...
+     *
+     * @throws ConnectionFailed|CorruptResult|NoResultBackend
+     */
+    public function info(): mixed
     {
         return $this->meta()->result;
     }

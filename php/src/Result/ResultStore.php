@@ -69,6 +69,22 @@ abstract class ResultStore
     abstract public function wait(array $taskIds, ?float $timeout, bool $stopOnFailure = false, array $known = []): array;
 
     /**
+     * wait() for one task, calling $onMessage with each state stored for it while waiting
+     * (Celery's get(on_message=...)). A store that cannot see intermediate states reports the
+     * final one only; the Redis backend reports every state the worker publishes.
+     *
+     * @param \Closure(ResultMeta): void $onMessage
+     * @return array<string, ResultMeta> by task id
+     * @throws ConnectionFailed|CorruptResult|ResultTimeout
+     */
+    public function waitWatching(string $taskId, ?float $timeout, \Closure $onMessage): array
+    {
+        $metas = $this->wait([$taskId], $timeout);
+        $onMessage($metas[$taskId]);
+        return $metas;
+    }
+
+    /**
      * @throws ConnectionFailed
      */
     abstract public function forget(string $taskId): void;

@@ -32,6 +32,18 @@ final class State
     {
     }
 
+    /**
+     * Whether $state is one of Celery's own states; any other is a task's custom state (set with
+     * update_state(), e.g. "PROGRESS"), whose meta AsyncResult::info() returns.
+     */
+    public static function isBuiltin(string $state): bool
+    {
+        return in_array($state, [
+            self::PENDING, self::RECEIVED, self::STARTED, self::SUCCESS, self::FAILURE,
+            self::REVOKED, self::REJECTED, self::RETRY, self::IGNORED,
+        ], true);
+    }
+
     public static function isReady(string $state): bool
     {
         return in_array($state, self::READY, true);

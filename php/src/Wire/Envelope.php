@@ -74,6 +74,16 @@ final class Envelope
         }
         $headers = $message['headers'] ?? [];
         $body = base64_decode($message['body'], true);
-        return is_string($body) ? [is_array($headers) ? $headers : [], json_decode($body, true)] : null;
+        if (!is_string($body)) {
+            return null;
+        }
+        try {
+            // Python's JSON, as the worker wrote it: `inspect conf` replies hold Infinity
+            // (result_backend_max_retries), which json_decode() refuses.
+            $decoded = KombuJsonDecoder::decode($body);
+        } catch (\UnexpectedValueException) {
+            return null;
+        }
+        return [is_array($headers) ? $headers : [], $decoded];
     }
 }

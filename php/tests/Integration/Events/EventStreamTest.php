@@ -1,0 +1,66 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Tests\Integration\Events;
+
+use CeleryBridge\CeleryClient;
+use CeleryBridge\Events\TaskEvent;
+use CeleryBridge\Tests\Integration\RedisTestCase;
+
+/**
+ * CeleryClient::events() against a real Redis: subscribed when it returns, bounded by its
+ * timeout, with the channels kombu's fanout exchange uses.
+ *
+ * @group integration
+ */
+final class EventStreamTest extends RedisTestCase
+{
+    private static function envelope(array $event): string
+    {
+        return (string) json_encode([
+            'body' => base64_encode((string) json_encode($event)),
+            'content-encoding' => 'utf-8',
+            'content-type' => 'application/json',
+            'headers' => ['hostname' => 'w@h'],
+            'properties' => ['delivery_mode' => 1, 'body_encoding' => 'base64'],
+        ]);
+    }
+
+    public function testAnEventPublishedBeforeTheFirstReadIsNotMissed(): void
+    {
+        $celery = new CeleryClient($this->redisUrl);
+        $db = (int) ltrim((string) parse_url($this->redisUrl, PHP_URL_PATH), '/');
+        $events = $celery->events(timeout: 10.0, until: static fn ($e): bool => $e->type === 'task-succeeded');
+
+        // events() returned: Redis already counts the subscription, before any iteration.
+        $channel = sprintf('/%d.celeryev/task.succeeded', $db);
+        self::assertSame([$channel => 1], $this->redis->pubsub('numsub', [$channel]));
+        $this->redis->publish(sprintf('/%d.celeryev/task.received', $db), self::envelope(
+            ['type' => 'task-received', 'uuid' => 'id-1', 'hostname' => 'w@h', 'timestamp' => 1.0],
+        ));
+        $this->redis->publish($channel, self::envelope(['type' => 'task-succeeded', 'uuid' => 'id-1', 'result' => '5']));
+        $this->redis->publish($channel, self::envelope(['type' => 'task-succeeded', 'uuid' => 'id-2', 'result' => '6']));
+
+        $seen = [];
+        foreach ($events as $event) {
+            self::assertInstanceOf(TaskEvent::class, $event);
+            $seen[] = [$event->type, $event->taskId];
+        }
+        self::assertSame([['task-received', 'id-1'], ['task-succeeded', 'id-1']], $seen);
+        // The stream unsubscribed when it stopped.
+        self::assertSame([$channel => 0], $this->redis->pubsub('numsub', [$channel]));
+    }
+
+    public function testTheTimeoutEndsAQuietStream(): void
+    {
+        $celery = new CeleryClient($this->redisUrl);
+        $started = microtime(true);
+        $seen = iterator_to_array($celery->events(timeout: 0.5, types: ['worker-offline']), false);
+        $took = microtime(true) - $started;
+
+        self::assertSame([], $seen);
+        self::assertGreaterThanOrEqual(0.45, $took);
+        self::assertLessThan(10.0, $took);
+    }
+}

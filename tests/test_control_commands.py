@@ -1,0 +1,323 @@
+"""Every remote-control command of `celery control` / `celery inspect` from PHP (issue 30, item 2).
+
+A prefork worker of its own (broker db 5, results db 6, so its mailbox "/5.celery.pidbox" is
+not the session worker's) answers each command; the effect is checked on the worker itself
+(its registered task attributes, its queues, its pool size, a task it then runs or kills).
+It runs without worker_pool_restarts and without --autoscale, so it refuses pool_restart and
+autoscale, and without the objgraph library: those replies are errors. A worker with
+worker_enable_remote_control = False never answers: the commands end at their timeout with
+no reply, as does one addressed to a node that does not exist.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from harness import CeleryWorker, RedisServer
+
+BROKER_DB, BACKEND_DB = 5, 6
+
+
+class HeartbeatWorker(CeleryWorker):
+    """A worker with its heartbeat on (the harness turns it off), so that it has an event
+    dispatcher for worker events only: enable_events / disable_events then switch task events
+    (with -E every group is on and neither command changes anything; with no events at all the
+    worker answers "event dispatcher unavailable")."""
+
+    def command(self) -> list[str]:
+        return [arg for arg in super().command() if arg != "--without-heartbeat"]
+
+
+@pytest.fixture(scope="module")
+def control_worker(
+    redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CeleryWorker]:
+    """A prefork worker (1 process) on db 5 consuming "celery"; killed at the end of the module."""
+    for db in (BROKER_DB, BACKEND_DB):
+        redis_server.client(db).flushdb()
+    worker = HeartbeatWorker(
+        tmp_path_factory.mktemp("control-worker") / "worker.log",
+        broker_url=redis_server.url(BROKER_DB),
+        backend_url=redis_server.url(BACKEND_DB),
+        pool="prefork",
+        hostname="ctl@%h",
+    )
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.kill()
+
+
+@pytest.fixture
+def ctl(redis_server: RedisServer, run_php, control_worker: CeleryWorker):
+    """ctl(code) runs PHP with $celery on the control worker's dbs and $node its name; JSON out."""
+    node = control_worker.wait_for_log(r"celery@|ctl@\S+").group(0)
+
+    def run(code: str, timeout: float = 60) -> Any:
+        script = f"$node = {json.dumps(node)};\n"
+        script += "$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);\n"
+        env = {
+            "CELERY_BROKER_URL": redis_server.url(BROKER_DB),
+            "CELERY_RESULT_BACKEND": redis_server.url(BACKEND_DB),
+        }
+        return run_php(script + code, env=env, timeout=timeout).json()
+
+    run.node = node  # type: ignore[attr-defined]
+    return run
+
+
+def replies(out: dict[str, Any]) -> dict[str, tuple[bool, str]]:
+    return {node: (reply["ok"], reply["message"]) for node, reply in out.items()}
+
+
+def test_rate_limit_and_time_limit_change_the_task_on_the_worker(ctl) -> None:
+    out = ctl(
+        """
+$c = $celery->control();
+echo json_encode([
+    $c->rateLimit('tasks.add', '10/m', destination: [$node]),
+    $c->timeLimit('tasks.sleep', soft: 1.0, hard: 2.5, destination: [$node]),
+    $c->registered(['rate_limit', 'soft_time_limit', 'time_limit'], destination: [$node]),
+    $c->rateLimit('tasks.nope', 5, destination: [$node]),
+]);
+"""
+    )
+    node = ctl.node
+    assert replies(out[0]) == {node: (True, "new rate limit set successfully")}
+    assert replies(out[1]) == {node: (True, "time limits set successfully")}
+    registered = out[2][node]
+    assert "tasks.add [rate_limit=10/m]" in registered
+    assert "tasks.sleep [soft_time_limit=1.0 time_limit=2.5]" in registered
+    # The worker refuses what it cannot do: an error reply, not an exception.
+    assert replies(out[3]) == {node: (False, "unknown task")}
+
+    # Celery 5 workers build each task's request class with its time limits when they start, so
+    # the new limits show in the task's attributes (above) but only reach tasks after a restart.
+    ctl("$celery->control()->timeLimit('tasks.sleep', destination: [$node]); echo 1;")
+
+
+def test_add_and_cancel_consumer(ctl) -> None:
+    out = ctl(
+        """
+$c = $celery->control();
+$added = $c->addConsumer('ctl-extra', destination: [$node]);
+$value = $celery->sendTask('tasks.add', [20, 22], options: ['queue' => 'ctl-extra'])->get(timeout: 20.0);
+$queues = array_column($c->activeQueues(destination: [$node])[$node], 'name');
+$cancelled = $c->cancelConsumer('ctl-extra', destination: [$node]);
+// The worker cancels the consumer on its next loop iteration: ask until it has.
+$deadline = microtime(true) + 20;
+do {
+    $after = array_column($c->activeQueues(destination: [$node])[$node], 'name');
+} while ($after !== ['celery'] && microtime(true) < $deadline);
+echo json_encode([$added, $value, $queues, $cancelled, $after]);
+"""
+    )
+    added, value, queues, cancelled, after = out
+    assert replies(added) == {ctl.node: (True, "add consumer ctl-extra")}
+    assert value == 42
+    assert sorted(queues) == ["celery", "ctl-extra"]
+    assert replies(cancelled) == {ctl.node: (True, "no longer consuming from ctl-extra")}
+    assert after == ["celery"]
+
+
+def test_pool_grow_and_shrink_change_the_process_count(ctl) -> None:
+    out = ctl(
+        """
+$c = $celery->control();
+$processes = fn () => count($c->stats(destination: [$node])[$node]['pool']['processes']);
+// The pool starts or stops the process on its next maintenance pass: ask until it has.
+$until = function (int $count) use ($processes): int {
+    $deadline = microtime(true) + 20;
+    while (($now = $processes()) !== $count && microtime(true) < $deadline) {
+        usleep(100000);
+    }
+    return $now;
+};
+$before = $processes();
+$grown = $c->poolGrow(1, destination: [$node]);
+$during = $until(2);
+$shrunk = $c->poolShrink(1, destination: [$node]);
+echo json_encode([$before, $grown, $during, $shrunk, $until(1)]);
+"""
+    )
+    before, grown, during, shrunk, after = out
+    assert (before, during, after) == (1, 2, 1)
+    assert replies(grown) == {ctl.node: (True, "pool will grow")}
+    assert replies(shrunk) == {ctl.node: (True, "pool will shrink")}
+
+
+def test_disabled_commands_answer_with_an_error(ctl) -> None:
+    """pool_restart (worker_pool_restarts off), autoscale (no --autoscale), an unknown command."""
+    out = ctl(
+        """
+$c = $celery->control();
+echo json_encode([
+    $c->poolRestart(destination: [$node]),
+    $c->autoscale(4, 1, destination: [$node]),
+    $c->broadcast('no_such_command', ['x' => 1], [$node], reply: true),
+    $c->objgraph(timeout: 10.0, destination: [$node]),
+]);
+"""
+    )
+    restart, autoscale, unknown, objgraph = out
+    assert replies(restart) == {ctl.node: (False, "ValueError('Pool restarts not enabled')")}
+    assert replies(autoscale) == {ctl.node: (False, "ValueError('Autoscale not enabled')")}
+    assert unknown == {ctl.node: {"error": "KeyError('no_such_command')"}}
+    assert objgraph == {ctl.node: {"error": "ImportError('Requires the objgraph library')"}}
+
+
+def test_events_can_be_switched_on_and_off(ctl) -> None:
+    out = ctl(
+        """
+$c = $celery->control();
+echo json_encode([$c->enableEvents([$node]), $c->enableEvents([$node]), $c->disableEvents([$node])]);
+"""
+    )
+    assert [replies(r)[ctl.node] for r in out] == [
+        (True, "task events enabled"),
+        (True, "task events already enabled"),
+        (True, "task events disabled"),
+    ]
+
+
+def test_inspect_every_kind(ctl, redis_server: RedisServer) -> None:
+    """active (typed), scheduled, reserved, revoked, query_task, stats, conf, report, clock, mem*."""
+    out = ctl(
+        """
+$c = $celery->control();
+$running = $celery->sendTask('tasks.sleep', [3]);
+$later = $celery->sendTask('tasks.add', [1, 1], options: ['countdown' => 120]);
+// The worker reports a task as active once it has started it: ask until it does.
+$deadline = microtime(true) + 20;
+do {
+    $active = $c->active(destination: [$node]);
+} while (($active[$node] ?? []) === [] && microtime(true) < $deadline);
+$c->revoke($later->id);
+$info = $active[$node][0];
+$all = [];
+foreach (array_keys(\\CeleryBridge\\Control\\Broadcast::INSPECT) as $kind) {
+    if ($kind !== 'objgraph') {
+        $all[$kind] = $c->inspect($kind, 2.0, [$node]);
+    }
+}
+echo json_encode([
+    'active' => [$info->id, $info->name, $info->args, $info->argsRepr, $info->worker,
+        $info->started?->format('U.u'), $running->id],
+    'scheduled' => array_map(fn ($t) => [$t->id, $t->eta !== null], $c->scheduled(2.0, [$node])[$node]),
+    'later' => $later->id,
+    'query' => array_map(
+        fn ($e) => [$e[0], $e[1]->name],
+        $c->queryTask([$running->id, $later->id, 'none'], destination: [$node])[$node],
+    ),
+    'revoked' => $c->revoked(destination: [$node])[$node],
+    'clock' => $c->clock(destination: [$node])[$node],
+    'report' => $c->report(destination: [$node])[$node],
+    'conf' => array_slice(array_keys($c->conf(true, 10.0, [$node])[$node]), 0, 400),
+    'stats' => $c->stats(destination: [$node])[$node]['pool']['max-concurrency'] ?? null,
+    'kinds' => array_map(fn ($r) => array_keys($r), $all),
+]);
+$running->get(timeout: 20.0);
+""",
+    )
+    node = ctl.node
+    task_id, name, args, args_repr, worker, started, running_id = out["active"]
+    assert (task_id, name, args, args_repr, worker) == (running_id, "tasks.sleep", [3], "[3]", node)
+    assert abs(float(started) - time.time()) < 60
+    assert out["scheduled"] == [[out["later"], True]]
+    assert out["query"] == {running_id: ["active", "tasks.sleep"], out["later"]: ["scheduled", "tasks.add"]}
+    assert out["later"] in out["revoked"]
+    assert out["clock"] > 0
+    assert "celery:" in out["report"] and "kombu:" in out["report"]
+    assert "task_default_queue" in out["conf"], out["conf"]
+    assert out["stats"] == 1
+    assert out["kinds"] == {kind: [node] for kind in out["kinds"]}
+    assert len(out["kinds"]) == 14
+
+
+def test_commands_end_at_their_timeout_when_nobody_answers(
+    ctl, redis_server: RedisServer, worker_factory, run_php
+) -> None:
+    """A worker with remote control disabled, and a node that does not exist: no reply, in time."""
+    worker_factory(redis_server.url(7), config={"worker_enable_remote_control": False}, hostname="deaf@%h")
+    deaf = run_php(
+        """
+$c = (new CeleryClient(broker: $brokerUrl))->control();
+$t = microtime(true);
+$out = [$c->ping(timeout: 1.0), $c->rateLimit('tasks.add', '1/s', timeout: 1.0)];
+echo json_encode([...$out, microtime(true) - $t]);
+""",
+        env={"CELERY_BROKER_URL": redis_server.url(7)},
+    ).json()
+    ping, rate, took = deaf
+    assert ping == [] and rate == []
+    assert 1.9 <= took < 15
+
+    missing = ctl(
+        "$t = microtime(true); $r = $celery->control()->inspect('stats', 1.0, ['nobody@nowhere']);"
+        " echo json_encode([$r, microtime(true) - $t]);"
+    )
+    assert missing[0] == [] and 0.9 <= missing[1] < 15
+
+
+def test_limit_election_and_shutdown(redis_server: RedisServer, worker_factory, run_php) -> None:
+    """limit stops at the first replies; election reaches every worker; shutdown stops only its node."""
+    redis_server.client(12).flushdb()
+    first = worker_factory(redis_server.url(12), hostname="first@%h")
+    second = worker_factory(redis_server.url(12), hostname="second@%h")
+    node = first.wait_for_log(r"first@\S+").group(0)
+    out = run_php(
+        f"$node = {json.dumps(node)};\n"
+        + """
+$c = (new CeleryClient(broker: $brokerUrl))->control();
+$t = microtime(true);
+$limited = $c->inspect('ping', 30.0, null, 1);
+$took = microtime(true) - $t;
+$both = $c->ping(timeout: 2.0);
+$heard = $c->election('e-1', 'topic');
+echo json_encode([$limited, $took, array_keys($both), $heard, $c->shutdown([$node], reply: false)]);
+""",
+        env={"CELERY_BROKER_URL": redis_server.url(12)},
+        timeout=90,
+    ).json()
+    limited, took, both, heard, shutdown = out
+    assert len(limited) == 1 and took < 25  # the first reply ends the wait, not the 30 s timeout
+    assert sorted(both) == sorted([node, node.replace("first@", "second@")])
+    assert heard >= 2
+    assert shutdown == []
+    first.wait_for_log(r"Got shutdown from remote", timeout=20)
+    deadline = time.monotonic() + 20
+    while first.running and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not first.running and second.running
+
+
+def test_the_cli_runs_inspect_and_control_commands(ctl, redis_server: RedisServer) -> None:
+    """`celery-bridge workers inspect KIND` / `workers control COMMAND ARGS`, as `celery` spells them."""
+    from test_cli import cli
+
+    node = ctl.node
+    urls = {"broker": redis_server.url(BROKER_DB), "backend": redis_server.url(BACKEND_DB)}
+    where = ("--destination", node, "--timeout", "5")
+    rate = cli("workers", "control", "rate-limit", "tasks.add", "10/m", *where, **urls)
+    registered = cli("--json", "workers", "inspect", "registered", "rate_limit", *where, **urls)
+    refused = cli("workers", "control", "pool_restart", *where, **urls)
+    clock = cli("--json", "workers", "inspect", "clock", *where, **urls)
+    queried = cli("--json", "workers", "inspect", "query_task", "no-such-id", *where, **urls)
+    nobody = ("--destination", "nobody@nowhere", "--timeout", "0.5")
+    unanswered = cli("workers", "inspect", "stats", *nobody, **urls)
+    usage = cli("workers", "control", "autoscale", "x", "1", **urls)
+    cli("workers", "control", "rate_limit", "tasks.add", "0", *where, **urls)
+
+    assert (rate.code, rate.stdout) == (0, f"{node}: OK new rate limit set successfully\n")
+    assert "tasks.add [rate_limit=10/m]" in registered.json()[node]
+    assert (refused.code, refused.stdout) == (1, f"{node}: ERROR ValueError('Pool restarts not enabled')\n")
+    assert clock.code == 0 and clock.json()[node]["clock"] > 0
+    assert list(queried.json()) == [node] and not queried.json()[node]  # no such task on it
+    assert unanswered.code == 4 and "no worker replied within 0.5 s" in unanswered.stderr
+    assert usage.code == 2 and "MAX expects a whole number" in usage.stderr
