@@ -59,12 +59,13 @@ system-packages:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$${missing[@]}"; \
 	fi
 
-# The Python pins live only in pyproject.toml; this reads them from there.
-$(STAMP): pyproject.toml
+# The Python pins live only in pyproject.toml; this reads them from there. What they depend on is
+# pinned by constraints.txt (tests/tools/generate_pins.py), as in docker/worker.Dockerfile.
+$(STAMP): pyproject.toml constraints.txt
 	@[ -x $(PYTHON) ] || python3 -m venv $(VENV)
 	@$(PYTHON) -c '$(PINS_PY)' > $(VENV)/requirements.txt
-	@echo "install: pip install -r $(VENV)/requirements.txt"
-	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt
+	@echo "install: pip install -r $(VENV)/requirements.txt -c constraints.txt"
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt -c constraints.txt
 	@touch $@
 
 # --dev: without a composer.lock, Composer 2.5 would otherwise leave out the
