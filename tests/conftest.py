@@ -41,11 +41,8 @@ from php_runner import PHP_DIAGNOSTIC, PHP_SCRIPTS, PhpResult, ensure_autoload, 
 from python_worker.config import settings_from_env
 from versions import WorkerVersions, versions_from_probe, worker_versions
 
-# Extra Celery settings of the session worker, beyond Celery's defaults. It accepts the
-# msgpack and yaml serializers too, so serializer tests need no worker of their own.
-SESSION_WORKER_CONFIG: dict[str, Any] = {
-    "accept_content": ["json", "msgpack", "yaml"],
-}
+# Extra Celery settings of the session worker (an external one needs them too).
+SESSION_WORKER_CONFIG = external.SESSION_WORKER_CONFIG
 BROKER_DB = 0
 BACKEND_DB = 1
 

@@ -6,7 +6,7 @@
     CELERYBRIDGE_EXTERNAL_WORKER  "1" (or the worker's node name, e.g. celery@web1) when a
                                   `celery -A python_worker worker` already consumes queue
                                   "celery" on that Redis, accepting json, msgpack and yaml
-                                  (conftest.SESSION_WORKER_CONFIG). Needs CELERYBRIDGE_EXTERNAL_REDIS.
+                                  (SESSION_WORKER_CONFIG below). Needs CELERYBRIDGE_EXTERNAL_REDIS.
 
 With the Redis alone, the harness still starts its own session worker on it. With both, it
 starts no process at all: tests that start, restart, stop or read the log of a server or a
@@ -27,6 +27,12 @@ from harness import HarnessError
 
 REDIS_ENV = "CELERYBRIDGE_EXTERNAL_REDIS"
 WORKER_ENV = "CELERYBRIDGE_EXTERNAL_WORKER"
+# Extra Celery settings of the session worker, beyond Celery's defaults, which an external worker
+# must have too. It accepts the msgpack and yaml serializers, so serializer tests need no worker
+# of their own.
+SESSION_WORKER_CONFIG: dict[str, Any] = {
+    "accept_content": ["json", "msgpack", "yaml"],
+}
 # Every skip of external mode starts with this, so the summary shows where each one comes from.
 SKIP_PREFIX = "external services"
 
