@@ -5,7 +5,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends php-cli php-redis php-mbstring php-bz2 php-msgpack composer \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin app
+    && useradd --no-create-home --uid 10001 --home-dir /app --shell /usr/sbin/nologin app
 WORKDIR /app
 COPY composer.json ./
 COPY php/src php/src

@@ -6,7 +6,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends php-cli php-redis php-mbstring php-xml php-bz2 php-msgpack \
         php-predis php-psr-log phpunit composer python3 python3-venv redis-server redis-tools \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin tests
+    && useradd --no-create-home --uid 10001 --home-dir /app --shell /usr/sbin/nologin tests
 WORKDIR /app
 COPY pyproject.toml constraints.txt ./
 # pyproject.toml's dependencies and extras (as `make install` reads them), constraints.txt's pins.

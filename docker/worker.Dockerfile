@@ -4,7 +4,7 @@ FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends python3 python3-venv findutils \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin celery
+    && useradd --no-create-home --uid 10001 --home-dir /app --shell /usr/sbin/nologin celery
 WORKDIR /app
 COPY pyproject.toml constraints.txt ./
 # Only the worker's own dependencies (not the harness's): read from pyproject.toml, so they
@@ -18,4 +18,7 @@ RUN python3 -m venv /opt/venv \
 ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1
 COPY python_worker python_worker
 USER celery
-CMD ["celery", "-A", "python_worker", "worker", "--loglevel", "INFO", "--hostname", "docker@%h"]
+# Without gossip, mingle and event heartbeats, as the harness's workers: the tests watch what is
+# published on the broker, and a worker-heartbeat event every 2 s would be among it.
+CMD ["celery", "-A", "python_worker", "worker", "--loglevel", "INFO", "--hostname", "docker@%h", \
+     "--without-gossip", "--without-mingle", "--without-heartbeat"]

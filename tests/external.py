@@ -6,7 +6,10 @@
     CELERYBRIDGE_EXTERNAL_WORKER  "1" (or the worker's node name, e.g. celery@web1) when a
                                   `celery -A python_worker worker` already consumes queue
                                   "celery" on that Redis, accepting json, msgpack and yaml
-                                  (SESSION_WORKER_CONFIG below). Needs CELERYBRIDGE_EXTERNAL_REDIS.
+                                  (SESSION_WORKER_CONFIG below) and started with
+                                  --without-gossip --without-mingle --without-heartbeat (as the
+                                  harness's workers: tests watch what is published on the
+                                  broker). Needs CELERYBRIDGE_EXTERNAL_REDIS.
 
 With the Redis alone, the harness still starts its own session worker on it. With both, it
 starts no process at all: tests that start, restart, stop or read the log of a server or a

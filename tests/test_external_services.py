@@ -79,7 +79,8 @@ def outside_services(tmp_path: Path) -> Iterator[tuple[int, Path]]:
         with worker_log.open("wb") as log:
             worker = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "python_worker", "worker", "--pool", "solo",
-                 "--hostname", "outside@%h", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
+                 "--hostname", "outside@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
+                 "--loglevel", "INFO"],
                 cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
