@@ -18,7 +18,9 @@ RUN python3 -m venv /opt/venv \
 ENV PATH=/opt/venv/bin:$PATH PYTHONDONTWRITEBYTECODE=1
 COPY python_worker python_worker
 USER celery
-# Without gossip, mingle and event heartbeats, as the harness's workers: the tests watch what is
-# published on the broker, and a worker-heartbeat event every 2 s would be among it.
+# Run as the harness's session worker is: one task at a time (solo pool; some tests count on
+# that order), and without gossip, mingle and event heartbeats (the tests watch what is published
+# on the broker, and a worker-heartbeat event every 2 s would be among it). A task that runs
+# longer than ~15 s holds up the solo pool's event loop, and so the healthcheck's heartbeat file.
 CMD ["celery", "-A", "python_worker", "worker", "--loglevel", "INFO", "--hostname", "docker@%h", \
-     "--without-gossip", "--without-mingle", "--without-heartbeat"]
+     "--pool", "solo", "--concurrency", "1", "--without-gossip", "--without-mingle", "--without-heartbeat"]

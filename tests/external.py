@@ -6,9 +6,10 @@
     CELERYBRIDGE_EXTERNAL_WORKER  "1" (or the worker's node name, e.g. celery@web1) when a
                                   `celery -A python_worker worker` already consumes queue
                                   "celery" on that Redis, accepting json, msgpack and yaml
-                                  (SESSION_WORKER_CONFIG below) and started with
-                                  --without-gossip --without-mingle --without-heartbeat (as the
-                                  harness's workers: tests watch what is published on the
+                                  (SESSION_WORKER_CONFIG below) and started as the harness's
+                                  session worker is: --pool solo --concurrency 1 (tests count on
+                                  one task at a time) --without-gossip --without-mingle
+                                  --without-heartbeat (tests watch what is published on the
                                   broker). Needs CELERYBRIDGE_EXTERNAL_REDIS.
 
 With the Redis alone, the harness still starts its own session worker on it. With both, it

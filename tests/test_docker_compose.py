@@ -15,7 +15,7 @@ from packaging.utils import canonicalize_name
 
 import external
 import python_worker
-from harness import REPO_ROOT
+from harness import REPO_ROOT, WORKER_POOL
 from python_worker.ready import HEARTBEAT_SECONDS
 from tools import generate_pins
 
@@ -75,6 +75,7 @@ def test_worker_runs_the_python_worker_app_with_its_hostname(compose: dict[str, 
     # As the harness's own workers (harness.CeleryWorker.command()): no events on the broker
     # that the tests watching it would see.
     assert {"--without-gossip", "--without-mingle", "--without-heartbeat"} <= set(words)
+    assert words[words.index("--pool") + 1] == WORKER_POOL and words[words.index("--concurrency") + 1] == "1"
     assert "COPY" in steps and "python_worker" in steps["COPY"]
 
 
