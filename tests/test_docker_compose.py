@@ -118,7 +118,7 @@ def test_constraints_txt_is_current_with_pyproject() -> None:
     pin changes), every pin of pyproject.toml is in it as written, and the set is closed and
     consistent: every dependency of every pinned package is pinned, at a release it accepts."""
     text = (REPO_ROOT / "constraints.txt").read_text()
-    regenerate = "run: .venv/bin/python tests/tools/generate_pins.py > constraints.txt"
+    regenerate = "run: make pins (or .venv/bin/python tests/tools/generate_pins.py > constraints.txt)"
     assert text == generate_pins.render(), regenerate
     pins = {}
     for line in text.splitlines():

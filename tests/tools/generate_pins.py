@@ -5,7 +5,8 @@ what they depend on, at the releases installed in .venv (which `make install` in
 these constraints, so the two agree). The worker image and .venv install with it; the closure
 is computed offline from the installed packages' metadata, and tests/test_docker_compose.py
 checks the file is what this would write now and that every pin satisfies its dependants.
-Run: .venv/bin/python tests/tools/generate_pins.py > constraints.txt
+After changing a pin in pyproject.toml: `make pins` (installs the new pins without the old
+constraints, then runs .venv/bin/python tests/tools/generate_pins.py > constraints.txt).
 """
 
 from __future__ import annotations
