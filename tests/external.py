@@ -13,8 +13,8 @@
                                   broker). Needs CELERYBRIDGE_EXTERNAL_REDIS.
 
 With the Redis alone, the harness still starts its own session worker on it. With both, it
-starts no process at all: tests that start, restart, stop or read the log of a server or a
-worker are skipped, each with a reason naming what it needed (pytest -ra lists them). The
+starts no server or worker at all: tests that start, restart, stop or read the log of one
+are skipped, each with a reason naming what it needed (pytest -ra lists them). The
 worker's Celery, kombu and redis-py releases are asked from the worker itself (inspect report).
 """
 
