@@ -10,6 +10,7 @@
 #   make matrix       the interop tests against Celery 4.4-5.7 and Redis 5.0-7.0 (not in `make test`)
 #   make demo         PHP sends tasks to a real worker (own redis-server, own worker)
 #   make bench        benchmarks (never part of `make test`)
+#   make pins         after changing a pin in pyproject.toml: install it, rewrite constraints.txt
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -26,7 +27,7 @@ export COMPOSER_ALLOW_SUPERUSER := 1
 export COMPOSER_NO_INTERACTION := 1
 PINS_PY := import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; o = p["optional-dependencies"]; print("\n".join(p["dependencies"] + o["sentry"] + o["tracing"] + o["test"]))
 
-.PHONY: install system-packages autoload lint unit integration pytest compat test matrix demo bench
+.PHONY: install system-packages autoload lint unit integration pytest compat test matrix demo bench pins
 
 install: system-packages $(STAMP) autoload
 
@@ -65,12 +66,13 @@ system-packages:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$${missing[@]}"; \
 	fi
 
-# The Python pins live only in pyproject.toml; this reads them from there.
-$(STAMP): pyproject.toml
+# The Python pins live only in pyproject.toml; this reads them from there. What they depend on is
+# pinned by constraints.txt (tests/tools/generate_pins.py), as in docker/worker.Dockerfile.
+$(STAMP): pyproject.toml constraints.txt
 	@[ -x $(PYTHON) ] || python3 -m venv $(VENV)
 	@$(PYTHON) -c '$(PINS_PY)' > $(VENV)/requirements.txt
-	@echo "install: pip install -r $(VENV)/requirements.txt"
-	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt
+	@echo "install: pip install -r $(VENV)/requirements.txt -c constraints.txt"
+	@$(VENV)/bin/pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt -c constraints.txt
 	@touch $@
 
 # --dev: without a composer.lock, Composer 2.5 would otherwise leave out the
@@ -110,3 +112,12 @@ demo: install
 
 bench: install
 	bench/run.sh
+
+# Without the old constraints (they would refuse the new pin): pip installs what the new pins
+# need, and constraints.txt is written again from what is installed.
+pins: system-packages
+	@[ -x $(PYTHON) ] || python3 -m venv $(VENV)
+	@$(PYTHON) -c '$(PINS_PY)' > $(VENV)/requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r $(VENV)/requirements.txt
+	$(PYTHON) tests/tools/generate_pins.py > constraints.txt
+	@touch $(STAMP)

@@ -34,6 +34,8 @@ TASK_MODULES = ("python_worker.tasks", "python_worker.result_tasks")
 for _module in TASK_MODULES:
     importlib.import_module(_module)
 
+ready.install(app)
+
 __all__ = [
     "BROKER_URL_ENV",
     "CONFIG_JSON_ENV",

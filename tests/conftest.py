@@ -14,11 +14,19 @@ Per test:
 
 An extra worker on the session Redis competes with the session worker for queue "celery":
 give it its own queue or its own redis_factory server.
+
+External services (tests/external.py): CELERYBRIDGE_EXTERNAL_REDIS=redis://host:port makes
+redis_server that Redis instead of a redis-server of its own; CELERYBRIDGE_EXTERNAL_WORKER=1 (or
+the node name) makes `worker` the worker already running on it. With the worker external,
+redis_factory, worker_factory and whatever needs the session processes themselves (restart,
+stop, their logs) skip, with the reason in the summary.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,18 +35,19 @@ import pytest
 import redis
 from celery import Celery
 
+import external
 from harness import RECORDS_KEY, REDIS_SERVER, WORKER_POOL, CeleryWorker, HarnessError, Records, RedisServer
 from php_runner import PHP_DIAGNOSTIC, PHP_SCRIPTS, PhpResult, ensure_autoload, php_script, run_php_script
 from python_worker.config import settings_from_env
-from versions import WorkerVersions, worker_versions
+from versions import WorkerVersions, versions_from_probe, worker_versions
 
-# Extra Celery settings of the session worker, beyond Celery's defaults. It accepts the
-# msgpack and yaml serializers too, so serializer tests need no worker of their own.
-SESSION_WORKER_CONFIG: dict[str, Any] = {
-    "accept_content": ["json", "msgpack", "yaml"],
-}
+# Extra Celery settings of the session worker (an external one needs them too).
+SESSION_WORKER_CONFIG = external.SESSION_WORKER_CONFIG
 BROKER_DB = 0
 BACKEND_DB = 1
+
+EXTERNAL_REDIS = os.environ.get(external.REDIS_ENV) or None
+EXTERNAL_WORKER = os.environ.get(external.WORKER_ENV) or None
 
 # Workers alive during the current test; their log tails are attached to failure reports.
 _live_workers: list[CeleryWorker] = []
@@ -48,10 +57,43 @@ _live_workers: list[CeleryWorker] = []
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()
+    if report.skipped and isinstance(report.longrepr, tuple) and external.SKIP_PREFIX in report.longrepr[2]:
+        # Name the test in the -ra list, not the line of external.py that skipped it.
+        reason = report.longrepr[2].removeprefix("Skipped: ")
+        report.longrepr = (str(item.path), (item.location[1] or 0) + 1, f"{item.name}: {reason}")
     if report.failed:
         for live in _live_workers:
             tail = "\n".join(live.log_text().splitlines()[-60:])
             report.sections.append((f"celery worker {live.hostname} log (last 60 lines)", tail))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if EXTERNAL_WORKER and not EXTERNAL_REDIS:
+        raise pytest.UsageError(
+            f"{external.WORKER_ENV} is set but {external.REDIS_ENV} is not: give the Redis the worker "
+            "consumes from (redis://host:port; db 0 broker, db 1 results)."
+        )
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    if not EXTERNAL_REDIS:
+        return []
+    worker = f"the running worker ({external.WORKER_ENV}={EXTERNAL_WORKER})" if EXTERNAL_WORKER else "its own"
+    return [f"external services: Redis {external.ExternalRedis(EXTERNAL_REDIS).url()[:-2]}, worker: {worker}"]
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line that says how many tests external mode left out (each is in the -ra list)."""
+    skipped = [
+        report for report in terminalreporter.stats.get("skipped", [])
+        if isinstance(report.longrepr, tuple) and external.SKIP_PREFIX in str(report.longrepr[2])
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"external services: {len(skipped)} test(s) skipped: they start, restart or read the logs of "
+            "servers or workers, which the harness does only with processes it started itself",
+            yellow=True,
+        )
 
 
 def _fail(error: HarnessError) -> None:
@@ -96,7 +138,14 @@ class RedisFactory:
 
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    """One redis-server for the whole session: db 0 is the broker, db 1 the result backend."""
+    """One redis-server for the whole session: db 0 is the broker, db 1 the result backend.
+    With CELERYBRIDGE_EXTERNAL_REDIS, that Redis instead (started and stopped by someone else)."""
+    if EXTERNAL_REDIS:
+        try:
+            yield external.ExternalRedis(EXTERNAL_REDIS).start()  # type: ignore[misc]
+        except HarnessError as error:
+            _fail(error)
+        return
     server = RedisServer(tmp_path_factory.mktemp("redis-session"))
     try:
         server.start()
@@ -111,6 +160,8 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 @pytest.fixture
 def redis_factory(tmp_path: Path) -> Iterator[RedisFactory]:
     """Call it to start extra redis-servers (free port, temp dir); all stop when the test ends."""
+    if EXTERNAL_WORKER:
+        external.skip("starts redis-servers of its own (redis_factory)")
     factory = RedisFactory(tmp_path)
     try:
         yield factory
@@ -174,8 +225,14 @@ class WorkerFactory:
 
 
 @pytest.fixture(scope="session")
-def worker(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CeleryWorker]:
-    """The session worker: queue "celery", broker = redis_server db 0, results in db 1."""
+def worker(
+    redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[CeleryWorker]:
+    """The session worker: queue "celery", broker = redis_server db 0, results in db 1.
+    With CELERYBRIDGE_EXTERNAL_WORKER, the worker already running there (found by a ping)."""
+    if EXTERNAL_WORKER:
+        yield _external_worker(request.getfixturevalue("python_celery"))  # type: ignore[misc]
+        return
     session_worker = CeleryWorker(
         tmp_path_factory.mktemp("worker-session") / "worker.log",
         broker_url=redis_server.url(BROKER_DB),
@@ -196,15 +253,42 @@ def worker(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) 
         _live_workers.remove(session_worker)
 
 
+def _external_worker(app: Celery) -> CeleryWorker:
+    """The running worker, after checking it accepts what the session worker accepts."""
+    try:
+        name = external.find_worker(app, EXTERNAL_WORKER or "1")
+    except HarnessError as error:
+        _fail(error)
+        raise
+    conf = (app.control.inspect(destination=[name], timeout=5.0).conf(with_defaults=True) or {}).get(name, {})
+    missing = set(SESSION_WORKER_CONFIG["accept_content"]) - set(conf.get("accept_content") or ["json"])
+    if missing:
+        _fail(HarnessError(
+            f"{external.WORKER_ENV}: worker {name} does not accept {sorted(missing)}: start it with "
+            f"CELERY_CONFIG_JSON='{json.dumps(SESSION_WORKER_CONFIG)}'."
+        ))
+    return external.ExternalWorker(name)  # type: ignore[return-value]
+
+
 @pytest.fixture(scope="session")
-def worker_release() -> WorkerVersions:
-    """The Celery/kombu/Python releases the workers run (CELERYBRIDGE_WORKER_PYTHON; tests/versions.py)."""
+def worker_release(request: pytest.FixtureRequest) -> WorkerVersions:
+    """The Celery/kombu/Python releases the workers run (CELERYBRIDGE_WORKER_PYTHON; tests/versions.py).
+    An external worker is asked itself (inspect report)."""
+    if EXTERNAL_WORKER:
+        hostname = request.getfixturevalue("worker").hostname
+        try:
+            app = request.getfixturevalue("python_celery")
+            return versions_from_probe(external.reported_versions(app, hostname))
+        except HarnessError as error:
+            _fail(error)
     return worker_versions()
 
 
 @pytest.fixture
 def worker_factory(tmp_path: Path) -> Iterator[WorkerFactory]:
     """Call it to start extra workers (queues, pool, hostname, config, ...); killed at test end."""
+    if EXTERNAL_WORKER:
+        external.skip("starts Celery workers of its own (worker_factory)")
     factory = WorkerFactory(tmp_path)
     try:
         yield factory

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
+
+import pytest
 
 from harness import REPO_ROOT, CeleryWorker, RedisServer
 
 
+@pytest.fixture(autouse=True)
+def autoload(php_autoload: Path) -> None:
+    """The example requires vendor/autoload.php: made by `composer dump-autoload` when missing."""
+
+
 def send_one(redis_server: RedisServer, *args: str, timeout: str = "10") -> subprocess.CompletedProcess[str]:
+    # Only the URLs and the timeout of the example, plus PATH as it is (php may be in
+    # /usr/local/bin, as in the official image).
     env = {
         "CELERY_BROKER_URL": redis_server.url(0),
         "CELERY_RESULT_BACKEND": redis_server.url(1),
         "TIMEOUT": timeout,
-        "PATH": "/usr/bin:/bin",
+        "PATH": os.environ.get("PATH", os.defpath),
     }
     command = ["php", "examples/send_one.php", *args]
     return subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60)

@@ -13,6 +13,7 @@ import json
 import re
 import subprocess
 from dataclasses import dataclass
+from typing import Any
 
 from harness import WORKER_PYTHON
 
@@ -125,6 +126,11 @@ def worker_versions() -> WorkerVersions:
     """Asks the worker's interpreter (CELERYBRIDGE_WORKER_PYTHON, or this one) once."""
     found = json.loads(subprocess.run([WORKER_PYTHON, "-c", PROBE], capture_output=True, check=True,
                                       text=True, timeout=60).stdout)
+    return versions_from_probe(found)
+
+
+def versions_from_probe(found: dict[str, Any]) -> WorkerVersions:
+    """PROBE's output (or the same fields from a worker's inspect report) as WorkerVersions."""
     return WorkerVersions(
         celery=parse(found["celery"]),
         kombu=parse(found["kombu"]),
