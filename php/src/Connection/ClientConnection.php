@@ -149,6 +149,15 @@ abstract class ClientConnection implements RedisConnection
         $replies = $this->run('MULTI', fn (object $client) => $this->inOneRoundTrip($client, $commands));
         // EXEC's reply: one entry per command. A command Redis refused while running (WRONGTYPE
         // on a queue key) does not undo the others.
+        if (is_array($replies) && count($replies) !== count($commands)) {
+            // EXEC ran, but its reply does not say which write did what: never report that as
+            // "not queued" (the caller would send the tasks again).
+            throw ConnectionLost::unreadableReply($this->describe(), 'EXEC', sprintf(
+                '%d results for %d commands',
+                count($replies),
+                count($commands),
+            ));
+        }
         if (!is_array($replies) || count($replies) !== count($commands) || in_array(false, $replies, true)) {
             throw ConnectionFailed::because(
                 $this->describe(),

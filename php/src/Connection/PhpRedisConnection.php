@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Connection;
 
 use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\ConnectionLost;
 
 /**
  * RedisConnection over the phpredis extension (ext-redis).
@@ -109,7 +110,27 @@ final class PhpRedisConnection extends ClientConnection
             throw $e;
         }
         $replies = $client->exec();
-        return is_array($replies) ? end($replies) : $replies;
+        if (!is_array($replies)) {
+            return $replies;
+        }
+        if (count($replies) === count($writes) + 2) {
+            // One reply per pipelined command (MULTI's OK, a QUEUED per write, EXEC's list).
+            return end($replies);
+        }
+        if (count($replies) === count($writes)) {
+            // phpredis 5.3 reconnects (OPT_MAX_RETRIES) when it finds the socket closed by the
+            // server (Redis `timeout`, CLIENT KILL, an idle cut) just before writing the pipeline,
+            // and reconnecting resets the client to atomic mode: the pipeline still goes out whole
+            // on the new socket, but each reply then replaces the one before, so exec() returns
+            // the last reply alone, which is EXEC's list (one entry per write).
+            return $replies;
+        }
+        // Neither shape: the writes went out, and what became of them cannot be read here.
+        throw ConnectionLost::unreadableReply($this->describe(), 'EXEC', sprintf(
+            '%d replies to %d pipelined commands',
+            count($replies),
+            count($writes) + 2,
+        ));
     }
 
     protected function lengthsThenDeletes(#[\SensitiveParameter] object $client, array $keys): mixed
