@@ -89,10 +89,15 @@ final class PhpRedisConnection extends ClientConnection
     protected function inOneRoundTrip(#[\SensitiveParameter] object $client, array $writes): mixed
     {
         \assert($client instanceof \Redis);
-        // phpredis' own multi() waits for each QUEUED; inside a pipeline, MULTI ... EXEC is one write.
+        // multi() alone waits for each QUEUED; inside pipeline() the whole MULTI ... EXEC is one
+        // write, and phpredis reads it back as one unit: the second exec() returns [EXEC's list].
+        // (Not rawCommand('MULTI') in a plain pipeline: when phpredis has silently reconnected a
+        // socket the server closed (Redis `timeout`, CLIENT KILL) it reads those replies in atomic
+        // mode, each replacing the last, and exec() no longer says which reply is EXEC's; and on a
+        // server that stops answering it waits out the read timeout twice.)
         $client->pipeline();
         try {
-            $client->rawCommand('MULTI');
+            $client->multi();
             foreach ($writes as $write) {
                 match ($write[0]) {
                     'LPUSH' => $client->lPush((string) $write[1], ...array_map('strval', array_slice($write, 2))),
@@ -104,32 +109,20 @@ final class PhpRedisConnection extends ClientConnection
                     'SREM' => $client->sRem($write[1], (string) $write[2]),
                 };
             }
-            $client->rawCommand('EXEC');
+            $client->exec();
         } catch (\Throwable $e) {
             $client->discard();
             throw $e;
         }
         $replies = $client->exec();
-        if (!is_array($replies)) {
-            return $replies;
+        if (is_array($replies) && count($replies) === 1 && is_array($replies[0] ?? null)) {
+            return $replies[0];
         }
-        if (count($replies) === count($writes) + 2) {
-            // One reply per pipelined command (MULTI's OK, a QUEUED per write, EXEC's list).
-            return end($replies);
-        }
-        if (count($replies) === count($writes)) {
-            // phpredis 5.3 reconnects (OPT_MAX_RETRIES) when it finds the socket closed by the
-            // server (Redis `timeout`, CLIENT KILL, an idle cut) just before writing the pipeline,
-            // and reconnecting resets the client to atomic mode: the pipeline still goes out whole
-            // on the new socket, but each reply then replaces the one before, so exec() returns
-            // the last reply alone, which is EXEC's list (one entry per write).
-            return $replies;
-        }
-        // Neither shape: the writes went out, and what became of them cannot be read here.
+        // The writes went out, and what became of them cannot be read from this.
         throw ConnectionLost::unreadableReply($this->describe(), 'EXEC', sprintf(
-            '%d replies to %d pipelined commands',
-            count($replies),
-            count($writes) + 2,
+            '%s instead of one list of %d results',
+            get_debug_type($replies),
+            count($writes),
         ));
     }
 
@@ -186,7 +179,7 @@ final class PhpRedisConnection extends ClientConnection
     protected function disconnect(#[\SensitiveParameter] object $client): void
     {
         \assert($client instanceof \Redis);
-        self::quietClose($client);
+        $this->release($client);
     }
 
     /**
@@ -245,7 +238,7 @@ final class PhpRedisConnection extends ClientConnection
         try {
             $result = $call($redis);
         } catch (\RedisException $e) {
-            self::quietClose($redis);
+            $this->release($redis);
             if (Failure::isReply($e->getMessage())) {
                 throw Failure::reply($endpoint, $e->getMessage(), Failure::scrub($e));
             }
@@ -253,10 +246,24 @@ final class PhpRedisConnection extends ClientConnection
         }
         if ($result === false) {
             $error = (string) ($redis->getLastError() ?? sprintf('%s failed', $command));
-            self::quietClose($redis);
+            $this->release($redis);
             throw Failure::reply($endpoint, $error);
         }
         return $result;
+    }
+
+    /**
+     * Lets go of a client. Any method of a \Redis whose socket phpredis has already closed (as
+     * it does after a read error) connects it again first, AUTH included: close() after a
+     * timed-out AUTH would wait the read timeout a second time. A non-persistent socket is
+     * closed when the last reference to its \Redis goes, so only a persistent one (which
+     * outlives the object) is closed explicitly.
+     */
+    private function release(#[\SensitiveParameter] \Redis $redis): void
+    {
+        if ($this->options->persistent) {
+            self::quietClose($redis);
+        }
     }
 
     private static function quietClose(#[\SensitiveParameter] \Redis $redis): void
