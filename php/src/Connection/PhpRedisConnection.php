@@ -80,10 +80,11 @@ final class PhpRedisConnection extends ClientConnection
         return array_values(array_map('strval', (array) $this->run('SMEMBERS', static fn (\Redis $r) => $r->sMembers($key))));
     }
 
-    public function brPop(array $keys, int $seconds): ?array
+    protected function blockingPop(#[\SensitiveParameter] object $client, array $keys, string $timeout): mixed
     {
-        $reply = $this->run('BRPOP', static fn (\Redis $r) => $r->brPop($keys, $seconds));
-        return is_array($reply) && count($reply) === 2 ? [(string) $reply[0], (string) $reply[1]] : null;
+        \assert($client instanceof \Redis);
+        // brPop() takes whole seconds only; a timed-out BRPOP comes back as an empty list.
+        return $client->rawCommand('BRPOP', ...[...$keys, $timeout]);
     }
 
     protected function inOneRoundTrip(#[\SensitiveParameter] object $client, array $writes): mixed

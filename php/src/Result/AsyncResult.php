@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Result;
 
 use CeleryBridge\Broker\QueueInspector;
+use CeleryBridge\Connection\PubSubWaiter;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
@@ -29,6 +30,9 @@ use CeleryBridge\Exception\TaskRevoked;
  */
 final class AsyncResult
 {
+    /** At most this many seconds of a get() timeout are kept for explaining a PENDING task. */
+    private const EXPLAIN = 0.2;
+
     private ?ResultMeta $ready = null;
 
     private ?string $fingerprint = null;
@@ -127,15 +131,20 @@ final class AsyncResult
             // As Celery's client: nothing will be stored, so there is nothing to wait for.
             return null;
         }
+        $timeout = WaitTime::seconds($timeout);
+        $deadline = $timeout === null ? null : PubSubWaiter::now() + $timeout;
         $parents = $followParents && $propagate && $this->parent !== null;
         if ($this->ready === null) {
             if ($parents) {
                 $this->throwParentFailure();
             }
+            // When a PENDING task times out, a look at its queue explains why; that look gets the
+            // last tenth of the time (at most EXPLAIN seconds), so that get() still ends in time.
+            $explain = $this->queues === null || $timeout === null ? 0.0 : min(self::EXPLAIN, $timeout / 10);
             try {
-                $this->ready = $this->backend()->wait([$this->id], $timeout)[$this->id];
+                $this->ready = $this->backend()->wait([$this->id], $timeout === null ? null : $timeout - $explain)[$this->id];
             } catch (ResultTimeout $e) {
-                throw $this->explain($e);
+                throw $this->explain(ResultTimeout::after((float) $timeout, $e->states), (float) $deadline);
             }
         }
         if ($parents && in_array($this->ready->status, State::PROPAGATE, true)) {
@@ -373,15 +382,19 @@ final class AsyncResult
         [$this->queues, $this->queue, $this->sentThere] = [$queues, $queue, $sentThere];
     }
 
-    private function explain(ResultTimeout $timeout): ResultTimeout
+    private function explain(ResultTimeout $timeout, float $deadline): ResultTimeout
     {
         if ($this->queues === null || ($timeout->states[$this->id] ?? null) !== 'PENDING') {
             return $timeout;
         }
+        $queues = ($this->queues)();
         try {
-            return $timeout->explained(($this->queues)()->explainPending($this->queue, $this->sentThere));
+            return $timeout->explained($queues->within(
+                $deadline,
+                fn (): string => $queues->explainPending($this->queue, $this->sentThere),
+            ));
         } catch (ConnectionFailed) {
-            // The broker cannot be asked right now: the timeout says enough.
+            // The broker cannot be asked right now (or not before the deadline): the timeout says enough.
             return $timeout;
         }
     }
