@@ -32,6 +32,8 @@ final class AsyncResult
 {
     /** At most this many seconds of a get() timeout are kept for explaining a PENDING task. */
     private const EXPLAIN = 0.2;
+    /** The explanation's least time, even past the deadline of a very short timeout. */
+    private const EXPLAIN_MIN = 0.05;
 
     private ?ResultMeta $ready = null;
 
@@ -139,12 +141,14 @@ final class AsyncResult
                 $this->throwParentFailure();
             }
             // When a PENDING task times out, a look at its queue explains why; that look gets the
-            // last tenth of the time (at most EXPLAIN seconds), so that get() still ends in time.
+            // last tenth of the time (at most EXPLAIN seconds, at least EXPLAIN_MIN), so that
+            // get() still ends in time.
             $explain = $this->queues === null || $timeout === null ? 0.0 : min(self::EXPLAIN, $timeout / 10);
             try {
                 $this->ready = $this->backend()->wait([$this->id], $timeout === null ? null : $timeout - $explain)[$this->id];
             } catch (ResultTimeout $e) {
-                throw $this->explain(ResultTimeout::after((float) $timeout, $e->states), (float) $deadline);
+                $by = max((float) $deadline, PubSubWaiter::now() + self::EXPLAIN_MIN);
+                throw $this->explain(ResultTimeout::after((float) $timeout, $e->states), $by);
             }
         }
         if ($parents && in_array($this->ready->status, State::PROPAGATE, true)) {
