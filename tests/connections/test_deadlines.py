@@ -100,9 +100,10 @@ def test_get_on_a_pending_task_ends_in_time_when_the_broker_stalls(
     assert 1.9 <= outcome["seconds"] < 3.5, outcome
 
 
+@pytest.mark.parametrize("persistent", [False, True], ids=["connect", "pconnect"])
 @pytest.mark.parametrize("what", ["get", "send", "sendMany"])
 def test_a_stalled_server_with_a_password_costs_the_timeout_once(
-    what: str, redis_client: str, redis_factory: Any, php_session: Any
+    what: str, persistent: bool, redis_client: str, redis_factory: Any, php_session: Any
 ) -> None:
     """The server accepts the connection and never answers AUTH. get(timeout: 3), and a publish
     with task_publish_timeout 3, end after about 3 s (phpredis took 6: closing the broken
@@ -110,7 +111,7 @@ def test_a_stalled_server_with_a_password_costs_the_timeout_once(
     server = redis_factory(password="s3cret")
     outcome = _timed(php_session, {
         "CB_BROKER": server.url(0), "CB_BACKEND": server.url(1),
-        "CB_CONFIG": _config(redis_client, task_publish_timeout=3.0),
+        "CB_CONFIG": _config(redis_client, task_publish_timeout=3.0, redis_persistent=persistent),
         "CB_WHAT": what, "CB_ID": str(uuid.uuid4()), "CB_TIMEOUT": "3",
     }, stall=server)
     assert outcome["outcome"] == "error", outcome

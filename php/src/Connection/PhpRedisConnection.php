@@ -17,6 +17,9 @@ use CeleryBridge\Exception\ConnectionLost;
  */
 final class PhpRedisConnection extends ClientConnection
 {
+    /** Whether phpredis closed the socket itself in the last failed command (see release()). */
+    private bool $closedByPhpRedis = false;
+
     /** ConnectionFactory::client() has checked that the extension is loaded. */
     public static function fromTopology(Topology $topology, ConnectionOptions $options): self
     {
@@ -148,6 +151,7 @@ final class PhpRedisConnection extends ClientConnection
             if (Failure::isReply($e->getMessage())) {
                 throw Failure::reply($endpoint, $e->getMessage(), Failure::scrub($e));
             }
+            $this->closedByPhpRedis = self::closedItsSocket($e);
             throw $e;
         }
         if ($result === false) {
@@ -180,7 +184,8 @@ final class PhpRedisConnection extends ClientConnection
     protected function disconnect(#[\SensitiveParameter] object $client): void
     {
         \assert($client instanceof \Redis);
-        $this->release($client);
+        $this->release($client, $this->closedByPhpRedis);
+        $this->closedByPhpRedis = false;
     }
 
     /**
@@ -239,7 +244,7 @@ final class PhpRedisConnection extends ClientConnection
         try {
             $result = $call($redis);
         } catch (\RedisException $e) {
-            $this->release($redis);
+            $this->release($redis, self::closedItsSocket($e));
             if (Failure::isReply($e->getMessage())) {
                 throw Failure::reply($endpoint, $e->getMessage(), Failure::scrub($e));
             }
@@ -247,7 +252,7 @@ final class PhpRedisConnection extends ClientConnection
         }
         if ($result === false) {
             $error = (string) ($redis->getLastError() ?? sprintf('%s failed', $command));
-            $this->release($redis);
+            $this->release($redis, false);
             throw Failure::reply($endpoint, $error);
         }
         return $result;
@@ -258,13 +263,25 @@ final class PhpRedisConnection extends ClientConnection
      * it does after a read error) connects it again first, AUTH included: close() after a
      * timed-out AUTH would wait the read timeout a second time. A non-persistent socket is
      * closed when the last reference to its \Redis goes, so only a persistent one (which
-     * outlives the object) is closed explicitly.
+     * outlives the object) is closed explicitly, unless phpredis has closed it already.
      */
-    private function release(#[\SensitiveParameter] \Redis $redis): void
+    private function release(#[\SensitiveParameter] \Redis $redis, bool $closed): void
     {
-        if ($this->options->persistent) {
+        if ($this->options->persistent && !$closed) {
             self::quietClose($redis);
         }
+    }
+
+    /**
+     * Whether phpredis closed the socket itself when it threw $e: it does after a failed read
+     * of a reply line ("read error on connection to ...") and when it finds the peer gone
+     * ("Connection lost", "Connection closed"), not after "socket error on read socket".
+     */
+    private static function closedItsSocket(\RedisException $e): bool
+    {
+        $message = $e->getMessage();
+        return str_starts_with($message, 'read error on connection') || str_starts_with($message, 'Connection lost')
+            || $message === 'Connection closed';
     }
 
     private static function quietClose(#[\SensitiveParameter] \Redis $redis): void
