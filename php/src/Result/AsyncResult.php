@@ -140,22 +140,42 @@ final class AsyncResult
             if ($parents) {
                 $this->throwParentFailure();
             }
-            // When a PENDING task times out, a look at its queue explains why; that look gets the
-            // last tenth of the time (at most EXPLAIN seconds, at least EXPLAIN_MIN), so that
-            // get() still ends in time.
-            $explain = $this->queues === null || $timeout === null ? 0.0 : min(self::EXPLAIN, $timeout / 10);
-            try {
-                $this->ready = $this->backend()->wait([$this->id], $timeout === null ? null : $timeout - $explain)[$this->id];
-            } catch (ResultTimeout $e) {
-                $by = max((float) $deadline, PubSubWaiter::now() + self::EXPLAIN_MIN);
-                throw $this->explain(ResultTimeout::after((float) $timeout, $e->states), $by);
-            }
+            $this->ready = $this->waitUntil($timeout, $deadline);
         }
         if ($parents && in_array($this->ready->status, State::PROPAGATE, true)) {
             // Celery checks the parents while it waits too: a parent's failure wins.
             $this->throwParentFailure();
         }
         return self::outcome($this->ready, $propagate);
+    }
+
+    /**
+     * When a PENDING task times out, a look at its queue explains why. That look gets the last
+     * tenth of the time (at most EXPLAIN seconds, at least EXPLAIN_MIN), so that get() still
+     * ends in time; a task in another state waits that last tenth too.
+     *
+     * @throws ResultTimeout|ConnectionFailed|CorruptResult|NoResultBackend
+     */
+    private function waitUntil(?float $timeout, ?float $deadline): ResultMeta
+    {
+        $explain = $this->queues === null || $timeout === null ? 0.0 : min(self::EXPLAIN, $timeout / 10);
+        try {
+            return $this->backend()->wait([$this->id], $timeout === null ? null : $timeout - $explain)[$this->id];
+        } catch (ResultTimeout $e) {
+            $timedOut = ResultTimeout::after((float) $timeout, $e->states);
+        }
+        if (($timedOut->states[$this->id] ?? null) === 'PENDING') {
+            throw $this->explain($timedOut, max((float) $deadline, PubSubWaiter::now() + self::EXPLAIN_MIN));
+        }
+        $left = (float) $deadline - PubSubWaiter::now();
+        if ($explain === 0.0 || $left <= 0) {
+            throw $timedOut;
+        }
+        try {
+            return $this->backend()->wait([$this->id], $left)[$this->id];
+        } catch (ResultTimeout $e) {
+            throw ResultTimeout::after((float) $timeout, $e->states);
+        }
     }
 
     /**
