@@ -239,3 +239,22 @@ def test_an_unlimited_wait_sleeps(
     assert outcome["value"] == 7, outcome
     assert outcome["seconds"] >= 1.4
     assert outcome["cpu"] < 0.5 * outcome["seconds"], outcome
+
+
+def test_a_started_task_is_waited_for_the_whole_timeout(
+    redis_client: str, redis_factory: Any, php_session: Any
+) -> None:
+    """Only a PENDING timeout keeps time for a look at the queue: a STARTED task is waited for
+    until the timeout is up."""
+    server = redis_factory()
+    task_id = str(uuid.uuid4())
+    meta = {"status": "STARTED", "result": {"pid": 1, "hostname": "w@h"}, "traceback": None,
+            "children": [], "date_done": None, "task_id": task_id}
+    server.client(1).set(f"celery-task-meta-{task_id}", json.dumps(meta))
+    outcome = _timed(php_session, {
+        "CB_BROKER": server.url(0), "CB_BACKEND": server.url(1), "CB_CONFIG": _config(redis_client),
+        "CB_WHAT": "get", "CB_ID": task_id, "CB_TIMEOUT": "2",
+    })
+    assert outcome["class"] == "ResultTimeout", outcome
+    assert "No result after 2 s" in outcome["message"] and "(STARTED)" in outcome["message"]
+    assert 1.95 <= outcome["seconds"] < 3.5, outcome
