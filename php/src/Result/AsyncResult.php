@@ -11,6 +11,7 @@ use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\ExceptionInfo;
 use CeleryBridge\Exception\InvalidControlCommand;
+use CeleryBridge\Exception\InvalidTimeout;
 use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Exception\NoWorkerControl;
 use CeleryBridge\Exception\ResultTimeout;
@@ -116,7 +117,8 @@ final class AsyncResult
     /**
      * Waits for the task to be ready and returns its value.
      *
-     * @param float|null $timeout seconds; null waits without limit
+     * @param float|null $timeout seconds (0: read the stored result once); null, INF or 1e9 and more
+     *        wait without limit (WaitTime)
      * @param bool $propagate false returns the ExceptionInfo of a failed or revoked task instead of
      *        throwing (or what it stored, when that is not an exception description)
      * @param bool $followParents as Celery's follow_parents (on by default): when an earlier step
@@ -125,6 +127,7 @@ final class AsyncResult
      * @throws TaskFailed when the task raised (state FAILURE)
      * @throws TaskRevoked when the task was revoked or had expired (state REVOKED)
      * @throws ResultTimeout when $timeout passed first
+     * @throws InvalidTimeout for a negative or NAN timeout
      * @throws ConnectionFailed|CorruptResult|NoResultBackend
      */
     public function get(?float $timeout = null, bool $propagate = true, bool $followParents = true): mixed
