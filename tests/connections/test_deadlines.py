@@ -17,6 +17,7 @@ from servers import wait_until
 
 # Runs one call (CB_WHAT) and prints its outcome, how long it took and the CPU time it used.
 PHP_TIMED_CALL = """
+use CeleryBridge\\Canvas\\Chain;
 use CeleryBridge\\Canvas\\Signature;
 
 $config = json_decode((string) getenv('CB_CONFIG'), true, 512, JSON_THROW_ON_ERROR);
@@ -26,7 +27,7 @@ $timeout = match ($t = (string) getenv('CB_TIMEOUT')) {
 };
 if (getenv('CB_WARM')) {
     // A connection that has answered, so that what stalls next is the call itself.
-    $client->sendTask('tasks.add', [0, 0]);
+    $chain = $client->send(new Chain(new Signature('tasks.add', [0, 0]), new Signature('tasks.add', [1])));
     await_go();
 }
 $cpu = static function (): float {
@@ -42,6 +43,7 @@ try {
         'send' => $client->sendTask('tasks.add', [1, 2])->id,
         'sendMany' => count($client->sendMany([new Signature('tasks.add'), new Signature('tasks.add')])),
         'ping' => $client->control()->ping(timeout: $timeout),
+        'chain' => $chain->get(timeout: $timeout),
     };
     $outcome = ['outcome' => 'ok', 'value' => $value];
 } catch (\\Throwable $e) {
@@ -258,3 +260,17 @@ def test_a_started_task_is_waited_for_the_whole_timeout(
     assert outcome["class"] == "ResultTimeout", outcome
     assert "No result after 2 s" in outcome["message"] and "(STARTED)" in outcome["message"]
     assert 1.95 <= outcome["seconds"] < 3.5, outcome
+
+
+def test_a_chain_step_get_ends_in_time_when_the_backend_stalls(
+    redis_client: str, redis_factory: Any, php_session: Any
+) -> None:
+    """get(timeout: 2) on a chain's last step first reads its parents' states (a failed parent
+    wins): on a stalled backend that read waited for the socket timeout (10 s)."""
+    broker, backend = redis_factory(), redis_factory()
+    outcome = _timed(php_session, {
+        "CB_BROKER": broker.url(0), "CB_BACKEND": backend.url(1), "CB_CONFIG": _config(redis_client),
+        "CB_WHAT": "chain", "CB_TIMEOUT": "2", "CB_WARM": "1",
+    }, stall=backend)
+    assert outcome["outcome"] == "error", outcome
+    assert 1.9 <= outcome["seconds"] < 3.5, outcome

@@ -78,6 +78,11 @@ final class RedisResultBackend extends ResultStore
         return new self($connection, $prefix, $expires, $maxSize);
     }
 
+    public function within(?float $deadline, \Closure $call): mixed
+    {
+        return $this->connection->withDeadline($deadline, $call);
+    }
+
     /** Where the results live, without secrets: server, database and key prefix. */
     public function fingerprint(): string
     {

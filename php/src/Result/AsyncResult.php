@@ -141,13 +141,13 @@ final class AsyncResult
         $parents = $followParents && $propagate && $this->parent !== null;
         if ($this->ready === null) {
             if ($parents) {
-                $this->throwParentFailure();
+                $this->throwParentFailure($deadline);
             }
             $this->ready = $this->waitUntil($timeout, $deadline);
         }
         if ($parents && in_array($this->ready->status, State::PROPAGATE, true)) {
             // Celery checks the parents while it waits too: a parent's failure wins.
-            $this->throwParentFailure();
+            $this->throwParentFailure($deadline);
         }
         return self::outcome($this->ready, $propagate);
     }
@@ -350,7 +350,7 @@ final class AsyncResult
      *
      * @throws TaskFailed|TaskRevoked|ConnectionFailed|CorruptResult|NoResultBackend
      */
-    private function throwParentFailure(): void
+    private function throwParentFailure(?float $deadline): void
     {
         $nodes = [];
         for ($node = $this->parent; $node !== null; $node = $node->parent) {
@@ -362,7 +362,10 @@ final class AsyncResult
                 $ids[] = $result->id;
             }
         }
-        foreach ($this->backend()->metas($ids) as $meta) {
+        // Within get()'s timeout, but with the time for one read even once it has run out.
+        $by = $deadline === null ? null : max($deadline, PubSubWaiter::now() + WaitTime::ONE_READ);
+        $backend = $this->backend();
+        foreach ($backend->within($by, static fn (): array => $backend->metas($ids)) as $meta) {
             if (in_array($meta->status, State::PROPAGATE, true)) {
                 self::outcome($meta, true);
             }
