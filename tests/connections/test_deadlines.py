@@ -240,7 +240,9 @@ def test_an_unlimited_wait_sleeps(
     session.finish()
     assert outcome["value"] == 7, outcome
     assert outcome["seconds"] >= 1.4
-    assert outcome["cpu"] < 0.5 * outcome["seconds"], outcome
+    # A sleeping wait uses milliseconds of CPU; a spinning one, even with a small share of a
+    # loaded machine, uses far more over 1.5 s.
+    assert outcome["cpu"] < 0.15, outcome
 
 
 def test_a_started_task_is_waited_for_the_whole_timeout(
