@@ -225,6 +225,18 @@ class RedisServer:
         self._spawn(timeout)
         return self
 
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """SIGSTOP for the block, SIGCONT after: a stalled server. The kernel still completes TCP
+        handshakes (up to the listen backlog), so clients connect and then get no answer."""
+        if self._process is None:
+            raise HarnessError("redis-server is not running.")
+        os.kill(self._process.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.kill(self._process.pid, signal.SIGCONT)
+
 
 _worker_ids = itertools.count(1)
 

@@ -15,6 +15,7 @@ use CeleryBridge\Exception\ResultTooLarge;
 use CeleryBridge\Result\ResultMeta;
 use CeleryBridge\Result\ResultStore;
 use CeleryBridge\Result\State;
+use CeleryBridge\Result\WaitTime;
 use CeleryBridge\Wire\KombuJson;
 
 /**
@@ -77,6 +78,11 @@ final class RedisResultBackend extends ResultStore
             $prefix .= '_';
         }
         return new self($connection, $prefix, $expires, $maxSize);
+    }
+
+    public function within(?float $deadline, \Closure $call): mixed
+    {
+        return $this->connection->withDeadline($deadline, $call);
     }
 
     /** Where the results live, without secrets: server, database and key prefix. */
@@ -148,14 +154,14 @@ final class RedisResultBackend extends ResultStore
      */
     public function wait(array $taskIds, ?float $timeout, bool $stopOnFailure = false, array $known = []): array
     {
-        if ($timeout !== null && (is_nan($timeout) || $timeout < 0)) {
-            throw InvalidTimeout::of($timeout);
-        }
-        $deadline = $timeout === null ? null : PubSubWaiter::now() + $timeout;
+        $timeout = WaitTime::seconds($timeout);
+        $now = PubSubWaiter::now();
+        $deadline = $timeout === null ? null : $now + $timeout;
         // Every GET of the wait shares the caller's deadline: a backend that accepts connections
-        // but never answers must not hold get() for its socket timeout.
+        // but never answers must not hold get() for its socket timeout. A deadline too near for
+        // one round trip (timeout 0: "is it stored now?") still lets the first GET be answered.
         return $this->connection->withDeadline(
-            $deadline,
+            $deadline === null ? null : max($deadline, $now + WaitTime::ONE_READ),
             fn (): array => $this->waitUntil($deadline, (float) $timeout, $taskIds, $stopOnFailure, $known),
         );
     }

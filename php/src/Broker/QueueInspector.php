@@ -145,6 +145,19 @@ final class QueueInspector
     }
 
     /**
+     * Runs $call with every command to the broker ending by $deadline (PubSubWaiter::now() + seconds).
+     *
+     * @template T
+     * @param \Closure(): T $call
+     * @return T
+     * @throws ConnectionFailed
+     */
+    public function within(float $deadline, \Closure $call): mixed
+    {
+        return $this->connection->withDeadline($deadline, $call);
+    }
+
+    /**
      * Deletes every waiting message of the queue and returns how many there were: each list is
      * counted and deleted in one transaction, as kombu does, so none goes uncounted.
      *

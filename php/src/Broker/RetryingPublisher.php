@@ -8,7 +8,6 @@ use CeleryBridge\Connection\ConnectionOptions;
 use CeleryBridge\Connection\PubSubWaiter;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Connection\RetryPolicy;
-use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
 use CeleryBridge\Exception\ConnectionRefused;
@@ -35,6 +34,7 @@ use CeleryBridge\Exception\TlsFailed;
  *    written.
  *    It is retried: reconnect (Sentinel is asked again), sleep RetryPolicy::delay(n), try again,
  *    at most max_retries times; then the last failure is thrown. The message was not queued.
+ *    AuthenticationFailed (WRONGPASS, NOAUTH, NOPERM) is thrown at once: no retry cures it.
  * 2. If Redis answers LPUSH with an error, the command did not run. READONLY (a demoted
  *    master after a failover), LOADING, MASTERDOWN, BUSY and TRYAGAIN are retried like 1;
  *    OOM and any other error are thrown at once (OutOfMemory, ConnectionFailed).
@@ -56,12 +56,14 @@ use CeleryBridge\Exception\TlsFailed;
  */
 final class RetryingPublisher
 {
-    /** Failures before LPUSH was written that a new connection may cure. */
+    /**
+     * Failures before LPUSH was written that a new connection may cure. Not AuthenticationFailed:
+     * a wrong password, a missing one or an ACL refusal stays wrong however often it is tried.
+     */
     private const RETRYABLE = [
         ConnectionLost::class,
         ConnectionRefused::class,
         ConnectionTimedOut::class,
-        AuthenticationFailed::class,
         TlsFailed::class,
         NoSentinelMaster::class,
         ReadOnlyReplica::class,

@@ -28,6 +28,9 @@ abstract class ClientConnection implements RedisConnection
      */
     private const ONCE = ['LPUSH', 'PUBLISH', 'MULTI'];
 
+    /** How much longer than a blocking command's own timeout the socket waits for its answer. */
+    private const BLOCK_MARGIN = 1.0;
+
     /**
      * The client library's object, wrapped: a Predis client carries the password in its
      * parameters, and var_export() or print_r() of anything holding it must not show it.
@@ -36,6 +39,8 @@ abstract class ClientConnection implements RedisConnection
     protected ?Endpoint $current;
     /** Absolute (PubSubWaiter::now()) time by which the current withDeadline() call must end. */
     private ?float $deadline = null;
+    /** Whether the server refused a fraction of a second as a BRPOP timeout (Redis 5). */
+    private bool $wholeSeconds = false;
 
     protected function __construct(
         protected readonly Topology $topology,
@@ -149,6 +154,15 @@ abstract class ClientConnection implements RedisConnection
         $replies = $this->run('MULTI', fn (object $client) => $this->inOneRoundTrip($client, $commands));
         // EXEC's reply: one entry per command. A command Redis refused while running (WRONGTYPE
         // on a queue key) does not undo the others.
+        if (is_array($replies) && count($replies) !== count($commands)) {
+            // EXEC ran, but its reply does not say which write did what: never report that as
+            // "not queued" (the caller would send the tasks again).
+            throw ConnectionLost::unreadableReply($this->describe(), 'EXEC', sprintf(
+                '%d results for %d commands',
+                count($replies),
+                count($commands),
+            ));
+        }
         if (!is_array($replies) || count($replies) !== count($commands) || in_array(false, $replies, true)) {
             throw ConnectionFailed::because(
                 $this->describe(),
@@ -156,6 +170,32 @@ abstract class ClientConnection implements RedisConnection
             );
         }
     }
+
+    public function brPop(array $keys, float $seconds): ?array
+    {
+        // Redis 6 takes fractions of a second; Redis 5 only whole ones, and 0 would wait for ever.
+        $timeout = $this->wholeSeconds
+            ? (string) max(1, (int) ceil($seconds))
+            : sprintf('%.3F', max(0.001, $seconds));
+        try {
+            $reply = $this->run('BRPOP', fn (object $client) => $this->blockingPop($client, $keys, $timeout), false, (float) $timeout);
+        } catch (ConnectionFailed $e) {
+            if ($this->wholeSeconds || !str_contains($e->getMessage(), 'timeout is not')) {
+                throw $e;
+            }
+            // "ERR timeout is not an integer or out of range": refused, so nothing was popped.
+            $this->wholeSeconds = true;
+            return $this->brPop($keys, $seconds);
+        }
+        return is_array($reply) && count($reply) === 2 ? [(string) $reply[0], (string) $reply[1]] : null;
+    }
+
+    /**
+     * BRPOP $keys $timeout; returns the client's reply ([key, value], or an empty one).
+     *
+     * @param list<string> $keys
+     */
+    abstract protected function blockingPop(#[\SensitiveParameter] object $client, array $keys, string $timeout): mixed;
 
     /**
      * MULTI, the writes and EXEC, pipelined (one round trip); returns EXEC's replies. An LPUSH
@@ -269,12 +309,20 @@ abstract class ClientConnection implements RedisConnection
      * once more on a new connection when a reused one turns out to be broken (the server
      * restarted, Sentinel disconnected us); a timeout is never repeated.
      */
-    protected function run(string $command, #[\SensitiveParameter] \Closure $call, bool $handshake = false): mixed
-    {
+    protected function run(
+        string $command,
+        #[\SensitiveParameter] \Closure $call,
+        bool $handshake = false,
+        ?float $blocks = null,
+    ): mixed {
         $reused = $this->isReused();
         $client = $this->connection();
         $normal = $this->current ?? $this->topology->endpoints[0];
-        $endpoint = $this->bounded($normal, $command);
+        // A blocking command answers when its own time is up: the socket waits a little longer.
+        $socket = $blocks === null || $normal->readTimeout >= $blocks + self::BLOCK_MARGIN
+            ? $normal
+            : $normal->withTimeouts($normal->connectTimeout, $blocks + self::BLOCK_MARGIN);
+        $endpoint = $this->bounded($socket, $command);
         if ($endpoint !== $normal) {
             $this->setReadTimeout($client, $endpoint->readTimeout);
         }
@@ -290,9 +338,9 @@ abstract class ClientConnection implements RedisConnection
             $failure = Failure::afterSending($endpoint, $command, $e->getMessage(), $elapsed, $handshake, Failure::scrub($e));
             $once = in_array($command, self::ONCE, true);
             if ($reused && !$once && $failure instanceof ConnectionLost && !$failure->timedOut()) {
-                return $this->run($command, $call, $handshake);
+                return $this->run($command, $call, $handshake, $blocks);
             }
-            if ($endpoint !== $normal && $failure instanceof ConnectionLost && $failure->timedOut()) {
+            if ($endpoint !== $socket && $failure instanceof ConnectionLost && $failure->timedOut()) {
                 // The caller's time ran out, not the socket timeout. A write that timed out stays
                 // ConnectionLost: whether it ran is unknown.
                 $left = $endpoint->readTimeout;

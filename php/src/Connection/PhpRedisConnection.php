@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Connection;
 
 use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\ConnectionLost;
 
 /**
  * RedisConnection over the phpredis extension (ext-redis).
@@ -16,6 +17,9 @@ use CeleryBridge\Exception\ConnectionFailed;
  */
 final class PhpRedisConnection extends ClientConnection
 {
+    /** Whether phpredis closed the socket itself in the last failed command (see release()). */
+    private bool $closedByPhpRedis = false;
+
     /** ConnectionFactory::client() has checked that the extension is loaded. */
     public static function fromTopology(Topology $topology, ConnectionOptions $options): self
     {
@@ -84,19 +88,25 @@ final class PhpRedisConnection extends ClientConnection
         return array_values(array_map('strval', (array) $this->run('SMEMBERS', static fn (\Redis $r) => $r->sMembers($key))));
     }
 
-    public function brPop(array $keys, int $seconds): ?array
+    protected function blockingPop(#[\SensitiveParameter] object $client, array $keys, string $timeout): mixed
     {
-        $reply = $this->run('BRPOP', static fn (\Redis $r) => $r->brPop($keys, $seconds));
-        return is_array($reply) && count($reply) === 2 ? [(string) $reply[0], (string) $reply[1]] : null;
+        \assert($client instanceof \Redis);
+        // brPop() takes whole seconds only; a timed-out BRPOP comes back as an empty list.
+        return $client->rawCommand('BRPOP', ...[...$keys, $timeout]);
     }
 
     protected function inOneRoundTrip(#[\SensitiveParameter] object $client, array $writes): mixed
     {
         \assert($client instanceof \Redis);
-        // phpredis' own multi() waits for each QUEUED; inside a pipeline, MULTI ... EXEC is one write.
+        // multi() alone waits for each QUEUED; inside pipeline() the whole MULTI ... EXEC is one
+        // write, and phpredis reads it back as one unit: the second exec() returns [EXEC's list].
+        // (Not rawCommand('MULTI') in a plain pipeline: when phpredis has silently reconnected a
+        // socket the server closed (Redis `timeout`, CLIENT KILL) it reads those replies in atomic
+        // mode, each replacing the last, and exec() no longer says which reply is EXEC's; and on a
+        // server that stops answering it waits out the read timeout twice.)
         $client->pipeline();
         try {
-            $client->rawCommand('MULTI');
+            $client->multi();
             foreach ($writes as $write) {
                 match ($write[0]) {
                     'LPUSH' => $client->lPush((string) $write[1], ...array_map('strval', array_slice($write, 2))),
@@ -108,13 +118,21 @@ final class PhpRedisConnection extends ClientConnection
                     'SREM' => $client->sRem($write[1], (string) $write[2]),
                 };
             }
-            $client->rawCommand('EXEC');
+            $client->exec();
         } catch (\Throwable $e) {
             $client->discard();
             throw $e;
         }
         $replies = $client->exec();
-        return is_array($replies) ? end($replies) : $replies;
+        if (is_array($replies) && count($replies) === 1 && is_array($replies[0] ?? null)) {
+            return $replies[0];
+        }
+        // The writes went out, and what became of them cannot be read from this.
+        throw ConnectionLost::unreadableReply($this->describe(), 'EXEC', sprintf(
+            '%s instead of one list of %d results',
+            get_debug_type($replies),
+            count($writes),
+        ));
     }
 
     protected function lengthsThenDeletes(#[\SensitiveParameter] object $client, array $keys): mixed
@@ -138,6 +156,7 @@ final class PhpRedisConnection extends ClientConnection
             if (Failure::isReply($e->getMessage())) {
                 throw Failure::reply($endpoint, $e->getMessage(), Failure::scrub($e));
             }
+            $this->closedByPhpRedis = self::closedItsSocket($e);
             throw $e;
         }
         if ($result === false) {
@@ -170,7 +189,8 @@ final class PhpRedisConnection extends ClientConnection
     protected function disconnect(#[\SensitiveParameter] object $client): void
     {
         \assert($client instanceof \Redis);
-        self::quietClose($client);
+        $this->release($client, $this->closedByPhpRedis);
+        $this->closedByPhpRedis = false;
     }
 
     /**
@@ -229,7 +249,7 @@ final class PhpRedisConnection extends ClientConnection
         try {
             $result = $call($redis);
         } catch (\RedisException $e) {
-            self::quietClose($redis);
+            $this->release($redis, self::closedItsSocket($e));
             if (Failure::isReply($e->getMessage())) {
                 throw Failure::reply($endpoint, $e->getMessage(), Failure::scrub($e));
             }
@@ -237,10 +257,36 @@ final class PhpRedisConnection extends ClientConnection
         }
         if ($result === false) {
             $error = (string) ($redis->getLastError() ?? sprintf('%s failed', $command));
-            self::quietClose($redis);
+            $this->release($redis, false);
             throw Failure::reply($endpoint, $error);
         }
         return $result;
+    }
+
+    /**
+     * Lets go of a client. Any method of a \Redis whose socket phpredis has already closed (as
+     * it does after a read error) connects it again first, AUTH included: close() after a
+     * timed-out AUTH would wait the read timeout a second time. A non-persistent socket is
+     * closed when the last reference to its \Redis goes, so only a persistent one (which
+     * outlives the object) is closed explicitly, unless phpredis has closed it already.
+     */
+    private function release(#[\SensitiveParameter] \Redis $redis, bool $closed): void
+    {
+        if ($this->options->persistent && !$closed) {
+            self::quietClose($redis);
+        }
+    }
+
+    /**
+     * Whether phpredis closed the socket itself when it threw $e: it does after a failed read
+     * of a reply line ("read error on connection to ...") and when it finds the peer gone
+     * ("Connection lost", "Connection closed"), not after "socket error on read socket".
+     */
+    private static function closedItsSocket(\RedisException $e): bool
+    {
+        $message = $e->getMessage();
+        return str_starts_with($message, 'read error on connection') || str_starts_with($message, 'Connection lost')
+            || $message === 'Connection closed';
     }
 
     private static function quietClose(#[\SensitiveParameter] \Redis $redis): void

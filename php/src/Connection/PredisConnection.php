@@ -149,10 +149,10 @@ final class PredisConnection extends ClientConnection
         });
     }
 
-    public function brPop(array $keys, int $seconds): ?array
+    protected function blockingPop(#[\SensitiveParameter] object $client, array $keys, string $timeout): mixed
     {
-        $reply = $this->run('BRPOP', static fn (\Predis\ClientInterface $c) => $c->brpop($keys, $seconds));
-        return is_array($reply) && count($reply) === 2 ? [(string) $reply[0], (string) $reply[1]] : null;
+        \assert($client instanceof \Predis\ClientInterface);
+        return $client->brpop($keys, $timeout);
     }
 
     public function sMembers(string $key): array

@@ -79,13 +79,15 @@ interface RedisConnection
 
     /**
      * BRPOP: the first of these lists to hold an item gives its last one, waiting up to
-     * $seconds (whole seconds, as Redis 5 accepts them).
+     * $seconds (to the millisecond; on Redis 5, which takes whole seconds, rounded up). The
+     * socket waits that long and a little more, whatever its read timeout; a deadline
+     * (withDeadline()) still cuts it short.
      *
      * @param list<string> $keys
      * @return array{string, string}|null the list and the item, or null when none came in time
      * @throws ConnectionFailed
      */
-    public function brPop(array $keys, int $seconds): ?array;
+    public function brPop(array $keys, float $seconds): ?array;
 
     /**
      * Connects if not connected yet. True when that opened a new socket, which has just proven

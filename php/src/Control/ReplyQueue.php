@@ -5,8 +5,10 @@ declare(strict_types=1);
 namespace CeleryBridge\Control;
 
 use CeleryBridge\Broker\QueueKeys;
+use CeleryBridge\Connection\PubSubWaiter;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\ConnectionTimedOut;
 use CeleryBridge\Wire\Envelope;
 use CeleryBridge\Wire\Uuid;
 
@@ -48,7 +50,8 @@ final class ReplyQueue
     }
 
     /**
-     * The replies until $deadline (microtime), or until $limit workers answered (0: no limit).
+     * The replies until $deadline (PubSubWaiter::now() + seconds), or until $limit workers
+     * answered (0: no limit). Run it under the connection's deadline (withDeadline()).
      *
      * @return array<string, mixed> node name => its reply, in the order they came
      * @throws ConnectionFailed
@@ -56,10 +59,20 @@ final class ReplyQueue
     public function collect(float $deadline, int $limit): array
     {
         $replies = [];
-        while (($left = $deadline - microtime(true)) > 0 && ($limit === 0 || count($replies) < $limit)) {
-            // BRPOP takes whole seconds on Redis 5; stay below the socket's read timeout.
-            $seconds = max(1, min((int) ceil($left), (int) $this->connection->endpoint()->readTimeout - 1));
-            $popped = $this->connection->brPop([$this->queue], $seconds);
+        while (($left = $deadline - PubSubWaiter::now()) > 0.001 && ($limit === 0 || count($replies) < $limit)) {
+            try {
+                // BRPOP ends a little before the deadline, so that its "nothing" arrives in time.
+                $popped = $this->connection->withDeadline(
+                    $deadline,
+                    fn (): ?array => $this->connection->brPop([$this->queue], max(0.001, $left - min(0.05, $left / 4))),
+                );
+            } catch (ConnectionTimedOut $e) {
+                if (PubSubWaiter::now() < $deadline) {
+                    throw $e;
+                }
+                // The deadline cut the wait short (on Redis 5, BRPOP waits whole seconds): time is up.
+                break;
+            }
             if ($popped === null) {
                 continue;
             }

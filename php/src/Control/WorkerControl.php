@@ -6,6 +6,7 @@ namespace CeleryBridge\Control;
 
 use CeleryBridge\Broker\QueueKeys;
 use CeleryBridge\Config\ClientConfig;
+use CeleryBridge\Connection\PubSubWaiter;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\InvalidControlCommand;
@@ -28,6 +29,9 @@ use CeleryBridge\Wire\Uuid;
  */
 final class WorkerControl
 {
+    /** The longest inspect()/ping() timeout: a day. */
+    private const LONGEST = 86400;
+
     /** Lamport clock of this publisher, like the mailbox clock of a fresh Python app. */
     private int $clock = 0;
 
@@ -694,8 +698,11 @@ final class WorkerControl
      */
     private function ask(\Closure $command, float $timeout, int $limit): array
     {
-        if (!is_finite($timeout) || $timeout <= 0) {
-            throw InvalidControlCommand::invalid('timeout', $timeout, 'expected a positive number of seconds.', 'Control');
+        if (!is_finite($timeout) || $timeout <= 0 || $timeout > self::LONGEST) {
+            throw InvalidControlCommand::invalid('timeout', $timeout, sprintf(
+                'expected a positive number of seconds, at most %d (the replies are collected for that long).',
+                self::LONGEST,
+            ), 'Control');
         }
         if ($limit < 0) {
             throw InvalidControlCommand::invalid('limit', $limit, 'expected how many replies to wait for (0: no limit).', 'Control');
@@ -703,13 +710,19 @@ final class WorkerControl
         // Built (and validated) before the reply queue exists: a bad command writes nothing.
         $probe = $command(['', '', '']);
         unset($probe);
-        $replies = new ReplyQueue($this->connection, $this->keys, 'reply.' . $this->exchange());
-        try {
-            $this->publish($command([$replies->ticket, $replies->exchange, $replies->routingKey]));
-            return $replies->collect(microtime(true) + $timeout, $limit);
-        } finally {
-            $replies->close();
-        }
+        // Every command of the call (the reply binding, the broadcast, the waits, the clean-up)
+        // ends by the deadline. The collection stops a little early to leave the clean-up its time.
+        $deadline = PubSubWaiter::now() + $timeout;
+        $cleanUp = min(0.2, $timeout / 10);
+        return $this->connection->withDeadline($deadline, function () use ($command, $limit, $deadline, $cleanUp): array {
+            $replies = new ReplyQueue($this->connection, $this->keys, 'reply.' . $this->exchange());
+            try {
+                $this->publish($command([$replies->ticket, $replies->exchange, $replies->routingKey]));
+                return $replies->collect($deadline - $cleanUp, $limit);
+            } finally {
+                $replies->close();
+            }
+        });
     }
 
     /**

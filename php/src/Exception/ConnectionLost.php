@@ -46,6 +46,19 @@ final class ConnectionLost extends ConnectionFailed
         return $lost;
     }
 
+    /**
+     * The command was written and a reply came, but not one that says what the command did.
+     */
+    public static function unreadableReply(string $server, string $command, string $detail, ?\Throwable $previous = null): self
+    {
+        return new self(sprintf(
+            'Redis at %s answered %s with a reply that cannot be read (%s); the command may or may not have run.',
+            $server,
+            $command,
+            $detail,
+        ), 0, $previous);
+    }
+
     public static function afterSending(
         string $server,
         string $command,

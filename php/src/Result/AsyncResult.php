@@ -5,11 +5,13 @@ declare(strict_types=1);
 namespace CeleryBridge\Result;
 
 use CeleryBridge\Broker\QueueInspector;
+use CeleryBridge\Connection\PubSubWaiter;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\ExceptionInfo;
 use CeleryBridge\Exception\InvalidControlCommand;
+use CeleryBridge\Exception\InvalidTimeout;
 use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Exception\NoWorkerControl;
 use CeleryBridge\Exception\ResultTimeout;
@@ -30,6 +32,11 @@ use CeleryBridge\Exception\TaskRevoked;
  */
 final class AsyncResult
 {
+    /** At most this many seconds of a get() timeout are kept for explaining a PENDING task. */
+    private const EXPLAIN = 0.2;
+    /** The explanation's least time, even past the deadline of a very short timeout. */
+    private const EXPLAIN_MIN = 0.05;
+
     private ?ResultMeta $ready = null;
 
     private ?string $fingerprint = null;
@@ -111,7 +118,8 @@ final class AsyncResult
     /**
      * Waits for the task to be ready and returns its value.
      *
-     * @param float|null $timeout seconds; null waits without limit
+     * @param float|null $timeout seconds (0: read the stored result once); null, INF or 1e9 and more
+     *        wait without limit (WaitTime)
      * @param bool $propagate false returns the ExceptionInfo of a failed or revoked task instead of
      *        throwing (or what it stored, when that is not an exception description)
      * @param bool $followParents as Celery's follow_parents (on by default): when an earlier step
@@ -123,6 +131,7 @@ final class AsyncResult
      * @throws TaskFailed when the task raised (state FAILURE)
      * @throws TaskRevoked when the task was revoked or had expired (state REVOKED)
      * @throws ResultTimeout when $timeout passed first
+     * @throws InvalidTimeout for a negative or NAN timeout
      * @throws ConnectionFailed|CorruptResult|NoResultBackend
      */
     public function get(?float $timeout = null, bool $propagate = true, bool $followParents = true, ?callable $onMessage = null): mixed
@@ -131,35 +140,79 @@ final class AsyncResult
             // As Celery's client: nothing will be stored, so there is nothing to wait for.
             return null;
         }
+        $timeout = WaitTime::seconds($timeout);
+        $deadline = $timeout === null ? null : PubSubWaiter::now() + $timeout;
         $parents = $followParents && $propagate && $this->parent !== null;
         if ($this->ready === null) {
             if ($parents) {
-                $this->throwParentFailure();
+                $this->throwParentFailure($deadline);
             }
-            try {
-                $this->ready = $this->waitFor($timeout, $onMessage)[$this->id];
-            } catch (ResultTimeout $e) {
-                throw $this->explain($e);
-            }
+            $this->ready = $this->waitUntil($timeout, $deadline, $onMessage === null ? null : self::changesOnly($onMessage));
         }
         if ($parents && in_array($this->ready->status, State::PROPAGATE, true)) {
             // Celery checks the parents while it waits too: a parent's failure wins.
-            $this->throwParentFailure();
+            $this->throwParentFailure($deadline);
         }
         return self::outcome($this->ready, $propagate);
     }
 
     /**
-     * The backend's wait for this task, telling $onMessage each state on the way when given.
+     * When a PENDING task times out, a look at its queue explains why. That look gets the last
+     * tenth of the time (at most EXPLAIN seconds, at least EXPLAIN_MIN), so that get() still
+     * ends in time; a task in another state waits that last tenth too. $onMessage is told each
+     * state stored on the way.
      *
-     * @return array<string, ResultMeta>
      * @throws ResultTimeout|ConnectionFailed|CorruptResult|NoResultBackend
      */
-    private function waitFor(?float $timeout, ?callable $onMessage): array
+    private function waitUntil(?float $timeout, ?float $deadline, ?\Closure $onMessage): ResultMeta
+    {
+        $explain = $this->queues === null || $timeout === null ? 0.0 : min(self::EXPLAIN, $timeout / 10);
+        try {
+            return $this->waitFor($timeout === null ? null : $timeout - $explain, $onMessage);
+        } catch (ResultTimeout $e) {
+            $timedOut = ResultTimeout::after((float) $timeout, $e->states);
+        }
+        if (($timedOut->states[$this->id] ?? null) === 'PENDING') {
+            throw $this->explain($timedOut, max((float) $deadline, PubSubWaiter::now() + self::EXPLAIN_MIN));
+        }
+        $left = (float) $deadline - PubSubWaiter::now();
+        if ($explain === 0.0 || $left <= 0) {
+            throw $timedOut;
+        }
+        try {
+            return $this->waitFor($left, $onMessage);
+        } catch (ResultTimeout $e) {
+            throw ResultTimeout::after((float) $timeout, $e->states);
+        }
+    }
+
+    /**
+     * The backend's wait for this task, telling $onMessage each state on the way when given.
+     *
+     * @throws ResultTimeout|ConnectionFailed|CorruptResult|NoResultBackend
+     */
+    private function waitFor(?float $timeout, ?\Closure $onMessage): ResultMeta
     {
         return $onMessage === null
-            ? $this->backend()->wait([$this->id], $timeout)
-            : $this->backend()->waitWatching($this->id, $timeout, \Closure::fromCallable($onMessage));
+            ? $this->backend()->wait([$this->id], $timeout)[$this->id]
+            : $this->backend()->waitWatching($this->id, $timeout, $onMessage)[$this->id];
+    }
+
+    /**
+     * $onMessage called only when the state differs from the last one it was given: get() may
+     * wait twice (see waitUntil()), and each state is told once.
+     *
+     * @param callable(ResultMeta): void $onMessage
+     */
+    private static function changesOnly(callable $onMessage): \Closure
+    {
+        $last = null;
+        return static function (ResultMeta $meta) use ($onMessage, &$last): void {
+            if ($meta != $last) {
+                $last = $meta;
+                $onMessage($meta);
+            }
+        };
     }
 
     /**
@@ -346,7 +399,7 @@ final class AsyncResult
      *
      * @throws TaskFailed|TaskRevoked|ConnectionFailed|CorruptResult|NoResultBackend
      */
-    private function throwParentFailure(): void
+    private function throwParentFailure(?float $deadline): void
     {
         $nodes = [];
         for ($node = $this->parent; $node !== null; $node = $node->parent) {
@@ -358,7 +411,10 @@ final class AsyncResult
                 $ids[] = $result->id;
             }
         }
-        foreach ($this->backend()->metas($ids) as $meta) {
+        // Within get()'s timeout, but with the time for one read even once it has run out.
+        $by = $deadline === null ? null : max($deadline, PubSubWaiter::now() + WaitTime::ONE_READ);
+        $backend = $this->backend();
+        foreach ($backend->within($by, static fn (): array => $backend->metas($ids)) as $meta) {
             if (in_array($meta->status, State::PROPAGATE, true)) {
                 self::outcome($meta, true);
             }
@@ -405,15 +461,19 @@ final class AsyncResult
         [$this->queues, $this->queue, $this->sentThere] = [$queues, $queue, $sentThere];
     }
 
-    private function explain(ResultTimeout $timeout): ResultTimeout
+    private function explain(ResultTimeout $timeout, float $deadline): ResultTimeout
     {
         if ($this->queues === null || ($timeout->states[$this->id] ?? null) !== 'PENDING') {
             return $timeout;
         }
+        $queues = ($this->queues)();
         try {
-            return $timeout->explained(($this->queues)()->explainPending($this->queue, $this->sentThere, $this->id));
+            return $timeout->explained($queues->within(
+                $deadline,
+                fn (): string => $queues->explainPending($this->queue, $this->sentThere, $this->id),
+            ));
         } catch (ConnectionFailed) {
-            // The broker cannot be asked right now: the timeout says enough.
+            // The broker cannot be asked right now (or not before the deadline): the timeout says enough.
             return $timeout;
         }
     }

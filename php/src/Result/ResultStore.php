@@ -94,4 +94,18 @@ abstract class ResultStore
      * @throws ConnectionFailed
      */
     abstract public function saveGroup(string $groupId, array $tuple): void;
+
+    /**
+     * Runs $call with every read of this store ending by $deadline (PubSubWaiter::now() +
+     * seconds; null: no limit). A store without I/O of its own just runs it.
+     *
+     * @template T
+     * @param \Closure(): T $call
+     * @return T
+     * @throws ConnectionFailed
+     */
+    public function within(?float $deadline, \Closure $call): mixed
+    {
+        return $call();
+    }
 }

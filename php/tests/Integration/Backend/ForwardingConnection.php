@@ -71,7 +71,7 @@ abstract class ForwardingConnection implements RedisConnection
         return $this->inner->sMembers($key);
     }
 
-    public function brPop(array $keys, int $seconds): ?array
+    public function brPop(array $keys, float $seconds): ?array
     {
         return $this->inner->brPop($keys, $seconds);
     }

@@ -40,14 +40,42 @@ final class RetryingPublisherTest extends TestCase
         $failures = [
             self::refused(),
             self::timedOut(),
-            AuthenticationFailed::rejected('h:1', null, 'WRONGPASS'),
             ConnectionLost::duringHandshake('h:1', 'PING', 'reset'),
         ];
         $inner = new ScriptedConnection([...$failures, null]);
         $connection = $this->retrying($inner, ConnectionSettings::retryPolicy(['task_publish_retry_policy' => ['max_retries' => 4]]));
 
         self::assertSame(1, $connection->lPush('celery', 'm'));
-        self::assertCount(4, $this->slept);
+        self::assertCount(3, $this->slept);
+    }
+
+    public function testAuthenticationFailuresAreNotRetried(): void
+    {
+        foreach (
+            [
+                AuthenticationFailed::rejected('h:1', null, 'WRONGPASS invalid username-password pair'),
+                AuthenticationFailed::required('h:1', 'NOAUTH Authentication required.'),
+                AuthenticationFailed::notPermitted('h:1', 'alice', 'NOPERM this user has no permissions'),
+            ] as $failure
+        ) {
+            $this->slept = [];
+            $inner = new ScriptedConnection([$failure, null]);
+            $connection = $this->retrying($inner, RetryPolicy::celeryDefault());
+            $retries = 0;
+            $connection->onRetry(static function () use (&$retries): void {
+                $retries++;
+            });
+            try {
+                $connection->lPush('celery', 'm');
+                self::fail('no exception');
+            } catch (AuthenticationFailed $e) {
+                self::assertSame($failure, $e);
+                self::assertStringNotContainsString('Gave up', $e->getMessage());
+            }
+            self::assertSame([], $this->slept);
+            self::assertSame(0, $retries);
+            self::assertSame([], $inner->pushed);
+        }
     }
 
     public function testGivesUpAfterMaxRetriesWithTheLastFailure(): void

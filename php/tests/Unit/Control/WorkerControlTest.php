@@ -77,6 +77,23 @@ final class WorkerControlTest extends TestCase
         self::assertSame([], $published);
     }
 
+    public function testATimeoutNoReplyCollectionCanEndIsRefusedBeforeAnyCommand(): void
+    {
+        $connection = $this->createMock(RedisConnection::class);
+        $connection->expects(self::never())->method('withDeadline');
+        $connection->expects(self::never())->method('transaction');
+        $connection->expects(self::never())->method('publish');
+        $control = new WorkerControl($connection);
+        foreach ([INF, NAN, 1e300, PHP_FLOAT_MAX, 9.3e18, 86400.5, 0.0, -1.0] as $timeout) {
+            try {
+                $control->ping($timeout);
+                self::fail(sprintf('timeout %s was accepted', var_export($timeout, true)));
+            } catch (InvalidControlCommand $e) {
+                self::assertStringContainsString('at most 86400', $e->getMessage());
+            }
+        }
+    }
+
     public function testAFanoutPrefixOfAnotherTypeIsAConfigurationError(): void
     {
         $this->expectException(InvalidConfiguration::class);

@@ -83,7 +83,7 @@ final class InMemoryRedis implements RedisConnection
         throw new \LogicException('not used by the result backend');
     }
 
-    public function brPop(array $keys, int $seconds): ?array
+    public function brPop(array $keys, float $seconds): ?array
     {
         throw new \LogicException('not used by the result backend');
     }

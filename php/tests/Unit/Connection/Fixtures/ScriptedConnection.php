@@ -116,7 +116,7 @@ final class ScriptedConnection implements RedisConnection
         return [];
     }
 
-    public function brPop(array $keys, int $seconds): ?array
+    public function brPop(array $keys, float $seconds): ?array
     {
         return null;
     }
