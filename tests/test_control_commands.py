@@ -256,13 +256,14 @@ echo json_encode([...$out, microtime(true) - $t]);
     ).json()
     ping, rate, took = deaf
     assert ping == [] and rate == []
-    assert 1.9 <= took < 15
+    # Each waits out its second: the collection ends a tenth early, leaving the clean-up its time.
+    assert 1.7 <= took < 15
 
     missing = ctl(
         "$t = microtime(true); $r = $celery->control()->inspect('stats', 1.0, ['nobody@nowhere']);"
         " echo json_encode([$r, microtime(true) - $t]);"
     )
-    assert missing[0] == [] and 0.9 <= missing[1] < 15
+    assert missing[0] == [] and 0.85 <= missing[1] < 15
 
 
 def test_limit_election_and_shutdown(redis_server: RedisServer, worker_factory, run_php) -> None:

@@ -297,7 +297,6 @@ final class CanvasSender
             $this->publisher->lPush($chunk->writes[0][1], (string) $chunk->writes[0][2]);
             return;
         }
-        $this->checkListKeys($chunk->writes);
         $before = [];
         foreach ($chunk->savedGroups as $groupId => $header) {
             \assert($this->resultBackend !== null);
@@ -319,7 +318,11 @@ final class CanvasSender
                 $chunk->counterStored = true;
             }
         }
-        $this->publisher->transaction($before === [] ? $chunk->writes : [...$before, ...$chunk->writes]);
+        $unchecked = $this->uncheckedListKeys($chunk->writes);
+        $this->publisher->transaction(
+            $before === [] ? $chunk->writes : [...$before, ...$chunk->writes],
+            $unchecked === [] ? null : fn () => $this->checkListKeys($unchecked),
+        );
     }
 
     /**
@@ -328,15 +331,28 @@ final class CanvasSender
      * (LLEN) before its first transaction, so such a key refuses the whole transaction.
      *
      * @param list<array<int, string|int>> $writes
+     * @return list<string> the LPUSH keys not checked yet
+     */
+    private function uncheckedListKeys(array $writes): array
+    {
+        $keys = [];
+        foreach ($writes as $write) {
+            if ($write[0] === 'LPUSH' && !isset($this->listKeys[(string) $write[1]])) {
+                $keys[(string) $write[1]] = true;
+            }
+        }
+        return array_keys($keys);
+    }
+
+    /**
+     * The LLENs, run by the publisher before the transaction (retried and bounded as its PING).
+     *
+     * @param list<string> $keys
      * @throws ConnectionFailed
      */
-    private function checkListKeys(array $writes): void
+    private function checkListKeys(array $keys): void
     {
-        foreach ($writes as $write) {
-            $key = (string) $write[1];
-            if ($write[0] !== 'LPUSH' || isset($this->listKeys[$key])) {
-                continue;
-            }
+        foreach ($keys as $key) {
             try {
                 $this->publisher->connection()->lLen($key);
             } catch (ConnectionFailed $e) {

@@ -28,6 +28,10 @@ $timeout = match ($t = (string) getenv('CB_TIMEOUT')) {
 if (getenv('CB_WARM')) {
     // A connection that has answered, so that what stalls next is the call itself.
     $chain = $client->send(new Chain(new Signature('tasks.add', [0, 0]), new Signature('tasks.add', [1])));
+    if (getenv('CB_WHAT') === 'sendMany') {
+        // Its queue key checked (LLEN, once per client), so that what stalls is the EXEC.
+        $client->sendMany([new Signature('tasks.add', [0, 0]), new Signature('tasks.add', [0, 0])]);
+    }
     await_go();
 }
 $cpu = static function (): float {

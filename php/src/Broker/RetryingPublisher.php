@@ -161,25 +161,29 @@ final class RetryingPublisher
      * @template T
      * @param \Closure(): T $write
      * @param \Closure(ConnectionLost): PublishOutcomeUnknown $unknown
+     * @param (\Closure(): void)|null $check read-only commands that must pass before the write
+     *        (they prove the socket as PING would, and are retried like it)
      * @return T
      */
-    private function withRetries(\Closure $write, ?float $deadline, \Closure $unknown): mixed
+    private function withRetries(\Closure $write, ?float $deadline, \Closure $unknown, ?\Closure $check = null): mixed
     {
         $retries = 0;
         $started = microtime(true);
         while (true) {
-            if ($this->needsCheck()) {
+            if ($check !== null || $this->needsCheck()) {
                 try {
                     // A socket opened just now was accepted (and answered AUTH, SELECT): no PING,
                     // so a fresh connection costs one round trip. A reused one gets a PING, and
                     // health_check_interval 0 asks for one before every publish.
                     $fresh = $this->inner->ensureConnected();
-                    if (!$fresh || $this->healthCheckInterval <= 0.0) {
+                    if ($check !== null) {
+                        $check();
+                    } elseif (!$fresh || $this->healthCheckInterval <= 0.0) {
                         $this->inner->ping();
                     }
                     $this->lastReply = ($this->clock)();
                 } catch (ConnectionFailed $e) {
-                    // Only PING was in flight: nothing was published.
+                    // Only PING (or the check) was in flight: nothing was published.
                     $this->pause($e, $retries++, $started, $deadline);
                     continue;
                 }
@@ -200,11 +204,14 @@ final class RetryingPublisher
 
     /**
      * The writes of many task messages at once, under the same rules as lPush(): failures
-     * before EXEC was sent are retried, an unconfirmed EXEC is PublishOutcomeUnknown.
+     * before EXEC was sent are retried, an unconfirmed EXEC is PublishOutcomeUnknown. $check
+     * runs first, on every attempt, under the same deadline (see withRetries()).
+     *
+     * @param (\Closure(): void)|null $check
      */
-    public function transaction(array $writes): void
+    public function transaction(array $writes, ?\Closure $check = null): void
     {
-        $run = function (?float $deadline) use ($writes): int {
+        $run = function (?float $deadline) use ($writes, $check): int {
             return $this->withRetries(
                 function () use ($writes): int {
                     $this->inner->transaction($writes);
@@ -212,6 +219,7 @@ final class RetryingPublisher
                 },
                 $deadline,
                 static fn (ConnectionLost $e): PublishOutcomeUnknown => PublishOutcomeUnknown::forTransaction(count($writes), $e),
+                $check,
             );
         };
         if (($this->callPolicy ?? $this->policy)->timeout === null) {
