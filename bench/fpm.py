@@ -15,6 +15,8 @@ loopback and is stopped by PID. Needs a redis-server (CELERY_BROKER_URL, as
 tests/run_with_redis.sh sets it) and nginx, php8.2-fpm and wrk (bench/run.sh installs them).
 
     tests/run_with_redis.sh .venv/bin/python bench/fpm.py      BENCH_ROUNDS=5 BENCH_SECONDS=6
+
+BENCH_FPM_ARGS adds php-fpm arguments, e.g. "-d opcache.preload=FILE -d opcache.preload_user=root".
 """
 
 from __future__ import annotations
@@ -154,6 +156,7 @@ http {{
 """
         )
         fpm = [fpm_binary(), "-F", "-y", str(self.dir / "php-fpm.conf")]
+        fpm += os.environ.get("BENCH_FPM_ARGS", "").split()
         if os.geteuid() == 0:
             fpm.append("-R")  # the children run as the user that started them
         self.procs.append(subprocess.Popen(fpm))
