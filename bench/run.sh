@@ -26,6 +26,20 @@ echo
 echo "== bench/coldstart.php"
 "$with_redis" php bench/coldstart.php
 echo
+echo "== bench/fpm.py (nginx + php-fpm + wrk, all on loopback)"
+# Debian's packages; the bench runs its own nginx and php-fpm in a temporary directory.
+missing=()
+[[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+[[ -x /usr/sbin/php-fpm8.2 ]] || command -v php-fpm >/dev/null || missing+=(php8.2-fpm)
+command -v wrk >/dev/null || missing+=(wrk)
+if [[ ${#missing[@]} -gt 0 ]]; then
+    sudo=$([[ "$(id -u)" -eq 0 ]] || echo sudo)
+    echo "bench: apt-get install ${missing[*]}"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+"$with_redis" .venv/bin/python bench/fpm.py
+echo
 echo "== instructions per sendTask() build (valgrind --tool=callgrind php bench/build.php)"
 if ! command -v valgrind >/dev/null; then
     echo "  skipped: valgrind is not installed (apt-get install valgrind)"

@@ -27,7 +27,8 @@ use CeleryBridge\Exception\TlsFailed;
  * Semantics of lPush(), the broker's publish (transaction() follows the same rules):
  *
  * 1. Before LPUSH it connects when needed, and sends PING on a socket it did not just open (a
- *    persistent or caller-given one) or that has been quiet for health_check_interval seconds
+ *    caller-given one, or a persistent one that Predis hands out unchecked; phpredis checks its
+ *    pooled sockets with ECHO) or that has been quiet for health_check_interval seconds
  *    (broker_transport_options; 1 s by default; 0 = PING before every publish). Any failure up
  *    to and including that PING - connection refused, connect timeout, TLS or AUTH failure, no
  *    master from Sentinel, no answer, the connection closing - happened before the message was
@@ -172,8 +173,9 @@ final class RetryingPublisher
         while (true) {
             if ($check !== null || $this->needsCheck()) {
                 try {
-                    // A socket opened just now was accepted (and answered AUTH, SELECT): no PING,
-                    // so a fresh connection costs one round trip. A reused one gets a PING, and
+                    // A socket opened just now was accepted (and answered AUTH, SELECT), and a
+                    // pooled one phpredis has just checked with ECHO is alive: no PING, so a
+                    // publish costs one round trip of ours. A reused one gets a PING, and
                     // health_check_interval 0 asks for one before every publish.
                     $fresh = $this->inner->ensureConnected();
                     if ($check !== null) {

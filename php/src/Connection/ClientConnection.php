@@ -225,7 +225,16 @@ abstract class ClientConnection implements RedisConnection
             return false;
         }
         $this->open();
-        return !$this->options->persistent;
+        return !$this->options->persistent || $this->poolChecksLiveness();
+    }
+
+    /**
+     * Whether the client library proves a pooled persistent socket alive when it hands it out,
+     * so that a socket the server closed meanwhile is replaced before anything is written.
+     */
+    protected function poolChecksLiveness(): bool
+    {
+        return false;
     }
 
     public function ping(): void

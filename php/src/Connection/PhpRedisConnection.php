@@ -169,6 +169,15 @@ final class PhpRedisConnection extends ClientConnection
         return $result;
     }
 
+    /**
+     * phpredis (5.3+) sends ECHO on a pooled socket before pconnect() returns it, and opens a new
+     * socket when no reply comes: our own PING would check the same thing a second time.
+     */
+    protected function poolChecksLiveness(): bool
+    {
+        return (bool) ini_get('redis.pconnect.echo_check_liveness');
+    }
+
     protected function isSocketFailure(\Throwable $e): bool
     {
         return $e instanceof \RedisException;

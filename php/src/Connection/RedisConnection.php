@@ -90,9 +90,10 @@ interface RedisConnection
     public function brPop(array $keys, float $seconds): ?array;
 
     /**
-     * Connects if not connected yet. True when that opened a new socket, which has just proven
-     * that the server answers; false when a socket was there already, or is a persistent or
-     * caller-given one that may have gone stale meanwhile.
+     * Connects if not connected yet. True when that opened a new socket, or took a persistent
+     * one the client library has just proven alive (phpredis' ECHO), so the server answers;
+     * false when a socket was there already, or is a persistent or caller-given one that may
+     * have gone stale meanwhile.
      *
      * @throws ConnectionFailed
      */
