@@ -168,7 +168,8 @@ def test_ping_waits_its_timeout_to_the_fraction(
     })
     assert outcome["outcome"] == "ok", outcome
     assert outcome["value"] == []
-    assert 0.4 <= outcome["seconds"] < 0.9, outcome
+    # Less the clean-up's tenth and the 0.11 s a late BRPOP answer may take (ReplyQueue::LATE).
+    assert 0.3 <= outcome["seconds"] < 0.9, outcome
 
 
 def test_ping_with_a_short_socket_timeout_hears_the_worker(

@@ -23,6 +23,9 @@ use CeleryBridge\Wire\Uuid;
  */
 final class ReplyQueue
 {
+    /** How late Redis may answer a BRPOP whose time ran out (its cron runs 10 times a second). */
+    private const LATE = 0.11;
+
     public readonly string $routingKey;
     public readonly string $ticket;
     private readonly string $queue;
@@ -59,18 +62,24 @@ final class ReplyQueue
     public function collect(float $deadline, int $limit): array
     {
         $replies = [];
+        // Redis ends a BRPOP that timed out on its next cron tick (hz 10 by default: up to 100 ms
+        // late), so each wait ends that much before the deadline and its "nothing" still comes in
+        // time; after the first wait, the last LATE seconds are not waited for.
+        $waited = false;
         while (($left = $deadline - PubSubWaiter::now()) > 0.001 && ($limit === 0 || count($replies) < $limit)) {
+            if ($waited && $left <= self::LATE) {
+                break;
+            }
+            $waited = true;
             try {
-                // BRPOP ends a little before the deadline, so that its "nothing" arrives in time.
                 $popped = $this->connection->withDeadline(
                     $deadline,
-                    fn (): ?array => $this->connection->brPop([$this->queue], max(0.001, $left - min(0.05, $left / 4))),
+                    fn (): ?array => $this->connection->brPop([$this->queue], max(0.001, $left - self::LATE)),
                 );
-            } catch (ConnectionTimedOut $e) {
-                if (PubSubWaiter::now() < $deadline) {
-                    throw $e;
-                }
-                // The deadline cut the wait short (on Redis 5, BRPOP waits whole seconds): time is up.
+            } catch (ConnectionTimedOut) {
+                // The server answered later still (a higher hz lag, a busy server, or Redis 5,
+                // whose BRPOP waits whole seconds): the time for replies is up. close() tells
+                // whether the server answers at all.
                 break;
             }
             if ($popped === null) {

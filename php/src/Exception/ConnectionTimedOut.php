@@ -39,7 +39,8 @@ final class ConnectionTimedOut extends ConnectionFailed
     {
         return new self(sprintf(
             'Redis at %s did not answer %s in the %s s left of the time given for this call (the get() '
-            . 'timeout, or task_publish_timeout for a publish). Check that the server is not blocked.',
+            . 'timeout, a control call\'s timeout, or task_publish_timeout for a publish). Check that the server '
+            . 'is not blocked.',
             $server,
             $command,
             self::seconds($left),
@@ -50,7 +51,7 @@ final class ConnectionTimedOut extends ConnectionFailed
     {
         return new self(sprintf(
             'Redis at %s: the time given for this call ran out before %s could be sent (the get() timeout, '
-            . 'or task_publish_timeout for a publish).',
+            . 'a control call\'s timeout, or task_publish_timeout for a publish).',
             $server,
             $command,
         ));
