@@ -48,7 +48,12 @@ final class EventStreamTest extends RedisTestCase
             $seen[] = [$event->type, $event->taskId];
         }
         self::assertSame([['task-received', 'id-1'], ['task-succeeded', 'id-1']], $seen);
-        // The stream unsubscribed when it stopped.
+        // The stream closed its subscription when it stopped; Redis drops a closed connection's
+        // subscriptions when it next reads that socket, so wait for it (bounded).
+        $deadline = microtime(true) + 5.0;
+        while ($this->redis->pubsub('numsub', [$channel]) !== [$channel => 0] && microtime(true) < $deadline) {
+            usleep(10_000);
+        }
         self::assertSame([$channel => 0], $this->redis->pubsub('numsub', [$channel]));
     }
 
