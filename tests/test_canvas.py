@@ -15,18 +15,10 @@ from typing import Any
 import pytest
 from celery.exceptions import ChordError
 
+import databases
+from canvas_snippets import PREAMBLE, sentinel_drain
 from harness import CeleryWorker, Records, RedisServer
 from versions import WorkerVersions
-
-PREAMBLE = """
-use CeleryBridge\\Canvas\\{Signature, Chain, Group, Chord};
-$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
-$add = fn (...$a) => new Signature('tasks.add', $a);
-$mul = fn (...$a) => new Signature('tasks.mul', $a);
-$xsum = new Signature('tasks.xsum');
-$record = fn (...$a) => new Signature('tasks.record', $a);
-$fail = (new Signature('tasks.fail', ['boom']))->asImmutable();
-"""
 
 # Each form and nesting, with the value the worker must compute.
 FORMS: dict[str, tuple[str, Any]] = {
@@ -49,20 +41,6 @@ FORMS: dict[str, tuple[str, Any]] = {
     "nested_groups": ("new Group($add(1, 1), new Group($add(2, 2), $add(3, 3)))", [2, 4, 6]),
     "chain_with_options": ("$celery->send(new Chain($add(2, 2), $mul(4)), ['queue' => 'celery'])", 16),
 }
-
-
-SENTINEL = "$celery = new CeleryClient(broker: $brokerUrl);\n$celery->sendTask('tasks.record', ['sentinel']);"
-
-
-def sentinel_drain(run_php, records: Records) -> list[dict[str, Any]]:
-    """Send a sentinel task and return every record that arrives before it."""
-    run_php(SENTINEL)
-    before = []
-    while True:
-        record = records.pop()
-        if record["args"] == ["sentinel"]:
-            return before
-        before.append(record)
 
 
 def test_every_canvas_form_computes_its_value_on_a_worker(worker: CeleryWorker, run_php) -> None:
@@ -240,7 +218,7 @@ echo json_encode([
 
 def test_refused_canvases_write_nothing(redis_server, run_php) -> None:
     """A chord without a result backend, or a chain under protocol 1, is refused up front."""
-    backend = redis_server.client(1)
+    backend = redis_server.client(databases.BACKEND)
     chord_keys = set(backend.keys("celery-taskset-meta-*"))
     outcome = run_php(
         """
@@ -321,7 +299,7 @@ def test_a_chord_header_holding_a_group_keeps_its_shape(
     the body gets the nested values; PHP does the same, and gets what Python's client gets."""
     from celery import chain, chord, group
 
-    backend = redis_server.client(1)
+    backend = redis_server.client(databases.BACKEND)
 
     def saved_headers() -> set[bytes]:
         return {key for key in backend.keys("celery-taskset-meta-*") if b"." not in key.rsplit(b"-", 1)[-1]}

@@ -11,8 +11,8 @@ from typing import Any
 
 from celery import chain, chord, group
 
+from canvas_snippets import PREAMBLE, sentinel_drain
 from harness import CeleryWorker, Records
-from test_canvas import PREAMBLE, sentinel_drain
 from versions import WorkerVersions
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

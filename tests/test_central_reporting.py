@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+import databases
 from harness import CeleryWorker, RedisServer
 from listeners import SentryListener, SyslogListener
 
@@ -66,7 +67,11 @@ def running_worker(
         options["config"] = {"worker_hijack_root_logger": False}
         options["extra_args"] = ["--logfile", str(tmp_path / "worker-%i.log")]
     worker = CeleryWorker(
-        tmp_path / "worker-0.log", broker_url=server.url(0), backend_url=server.url(1), env=env, **options
+        tmp_path / "worker-0.log",
+        broker_url=server.url(databases.BROKER),
+        backend_url=server.url(databases.BACKEND),
+        env=env,
+        **options,
     )
     worker.start()
     try:
@@ -76,7 +81,10 @@ def running_worker(
 
 
 def php_env(server: RedisServer) -> dict[str, str]:
-    return {"CELERY_BROKER_URL": server.url(0), "CELERY_RESULT_BACKEND": server.url(1)}
+    return {
+        "CELERY_BROKER_URL": server.url(databases.BROKER),
+        "CELERY_RESULT_BACKEND": server.url(databases.BACKEND),
+    }
 
 
 @pytest.mark.parametrize("pool", POOLS)

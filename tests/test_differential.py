@@ -22,12 +22,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from celery import Celery
 
+import databases
 from harness import RedisServer
 from php_runner import php_script, run_php_script
 from wire import SEP, Near, differences, iso_seconds, normalize, queue_lists, read_envelopes
 
-PYTHON_DB = 4
-PHP_DB = 5
+PYTHON_DB = databases.DIFFERENTIAL_PYTHON
+PHP_DB = databases.DIFFERENTIAL_PHP
 # Both sides publish within milliseconds of reading the clock; this only absorbs scheduling.
 TOLERANCE = 0.5
 FIXED_ID = "3f2c8a1e-5b7d-4c9e-8f01-23456789abcd"

@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+import databases
 from harness import RedisServer
 from php_runner import php_script, run_php_script
 
@@ -56,14 +57,14 @@ def test_required_extensions_only(
 ) -> None:
     script = tmp_path / "send.php"
     script.write_text(php_script(SEND))
-    result = run_php_script(script, {"CELERY_BROKER_URL": redis_server.url(0), **env}, 30,
+    result = run_php_script(script, {"CELERY_BROKER_URL": redis_server.url(databases.BROKER), **env}, 30,
                             php_args=[*REQUIRED, *extensions])
 
     assert result.returncode == 0 and "Fatal" not in result.stderr, result.describe()
     out = result.json()
     if says is None:
         assert "sent" in out, out
-        broker = redis_server.client(0)
+        broker = redis_server.client(databases.BROKER)
         assert json.loads(base64.b64decode(json.loads(broker.rpop("minimal"))["body"]))[0] == [1, 2]
     else:
         assert out["ours"] is True, out

@@ -15,10 +15,11 @@ from typing import Any
 
 import redis
 
+import databases
 from harness import Records, RedisServer
 from wire import SEP
 
-BROKER_DB = 0
+BROKER_DB = databases.BROKER
 
 
 def kombu_order(priorities: list[int], steps: list[int]) -> list[int]:

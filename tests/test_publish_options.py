@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
+import databases
 from harness import CeleryWorker, Records, RedisServer, received_log
 from versions import WorkerVersions
 from wire import SEP, iso_seconds, wait_for_meta
 
-BACKEND_DB = 1
+BACKEND_DB = databases.BACKEND
 
 
 def _by_id(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -281,7 +282,8 @@ def test_prefork_worker_enforces_soft_and_hard_time_limits(
     worker_factory, run_php, redis_server: RedisServer
 ) -> None:
     backend_url = redis_server.url(BACKEND_DB)
-    worker_factory(redis_server.url(0), backend_url, queues=["limits"], pool="prefork", hostname="limits@%h")
+    broker_url = redis_server.url(databases.BROKER)
+    worker_factory(broker_url, backend_url, queues=["limits"], pool="prefork", hostname="limits@%h")
     sent = run_php(
         """
         $celery = new CeleryClient(broker: $brokerUrl, config: ['task_default_queue' => 'limits']);
@@ -327,7 +329,7 @@ def test_global_keyprefix_reaches_a_worker_with_the_same_prefix(
         ]);
         """
     ).json()
-    broker = redis_server.client(0)
+    broker = redis_server.client(databases.BROKER)
     # Nothing for the session worker (queue "celery" without prefix) to take.
     assert broker.llen("pfx:celery") == 1
     assert broker.llen(f"pfx:celery{SEP}6") == 1
@@ -337,7 +339,9 @@ def test_global_keyprefix_reaches_a_worker_with_the_same_prefix(
         broker.delete("pfx:celery", f"pfx:celery{SEP}6")
         return
 
-    worker_factory(redis_server.url(0), config=transport, hostname="prefixed@%h", prefetch_multiplier=1)
+    worker_factory(
+        redis_server.url(databases.BROKER), config=transport, hostname="prefixed@%h", prefetch_multiplier=1
+    )
 
     got = records.pop_many(2)
     assert [record["request"]["id"] for record in got] == sent

@@ -16,10 +16,11 @@ import pytest
 import redis
 from celery import Celery
 
+import databases
 from harness import RedisServer
 from php_runner import php_script, run_php_script
 
-TOOLS_DB = 13
+TOOLS_DB = databases.QUEUE_TOOLS
 QUEUE = "tools"
 
 CONFIGS: dict[str, tuple[dict[str, Any], str]] = {

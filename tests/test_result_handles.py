@@ -9,15 +9,16 @@ results db 1). Gated tasks wait on a Redis list the test pushes to; nothing slee
 from __future__ import annotations
 
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import redis
 from celery import Celery
 
+import databases
 from harness import CeleryWorker, RedisServer, gate_key
 from php_runner import PHP_VIEW, php_get_listening
+from waiting import until
 
 
 def test_a_task_sent_with_ignore_result_gives_null_at_once(
@@ -128,13 +129,14 @@ def test_concurrent_gets_on_one_task(
     try:
         with ThreadPoolExecutor(max_workers=5) as pool:
             runs = [pool.submit(run_php, code, None, 30.0) for _ in range(5)]
-            deadline = time.monotonic() + 20
             # Every process is subscribed (the wait is pub/sub, not polling) before the task ends.
-            while results_db.pubsub_numsub(channel)[0][1] < 5:
-                assert time.monotonic() < deadline, "the PHP processes did not all subscribe"
-                finished = [run.result().describe() for run in runs if run.done()]
-                assert not finished, finished
-                time.sleep(0.01)
+            until(
+                lambda: results_db.pubsub_numsub(channel)[0][1] >= 5,
+                20,
+                "the PHP processes to all subscribe",
+                ended=lambda: "\n".join(run.result().describe() for run in runs if run.done()) or None,
+                interval=0.01,
+            )
             gates.rpush(gate, "released")
             outputs = [run.result().json() for run in runs]
     finally:
@@ -172,7 +174,7 @@ def test_serialized_result_is_read_in_another_process(
         + "out(['id' => $r->id, 's' => serialize($r)]);"
     ).json()
     # The backend's address travels in the handle (the session Redis: 127.0.0.1, or an external one).
-    assert urlsplit(redis_server.url(1)).netloc.rpartition("@")[2] in first["s"]
+    assert urlsplit(redis_server.url(databases.BACKEND)).netloc.rpartition("@")[2] in first["s"]
     assert first["id"] in first["s"]
 
     later = run_php(

@@ -20,13 +20,14 @@ from typing import Any
 import redis
 from celery import Celery
 
+import databases
 from harness import CeleryWorker, RedisServer, gate_key
 from php_runner import PHP_VIEW
 from python_worker.result_tasks import SAMPLES
 from versions import WorkerVersions
 
-BACKEND_DB = 1
-BROKER_DB = 0
+BACKEND_DB = databases.BACKEND
+BROKER_DB = databases.BROKER
 
 
 
@@ -378,30 +379,8 @@ def test_failures_the_worker_records_itself(
     WorkerLostError, and from 5.7 the Reject a task raised (requeue=False)."""
     worker_factory(redis_server.url(BROKER_DB), redis_server.url(BACKEND_DB), queues=["lost"], pool="prefork",
                    hostname="lost@%h")
-    got = run_php(
-        PHP_VIEW
-        + r"""
-$celery = new CeleryClient($brokerUrl, $backendUrl, config: ['task_default_queue' => 'lost']);
-// A killed pool process takes a moment to be replaced: the rejected task goes first.
-$rejected = $celery->sendTask('tasks.reject');
-$lost = $celery->sendTask('tasks.die');
-$limited = $celery->sendTask('tasks.sleep', [30], [], ['time_limit' => 0.3]);
-$out = [];
-foreach (['lost' => $lost, 'limited' => $limited] as $name => $r) {
-    try {
-        $r->get(timeout: 20.0);
-        $out[$name] = 'returned';
-    } catch (CeleryBridge\Exception\TaskFailed $e) {
-        $out[$name] = failure($e) + ['state' => $r->state()];
-    }
-}
-try {
-    $rejected->get(timeout: (float) getenv('CB_REJECT_WAIT'));
-} catch (CeleryBridge\Exception\TaskFailed | CeleryBridge\Exception\ResultTimeout $e) {
-    $out['rejected'] = failure($e) + ['state' => $rejected->state()];
-}
-out($out);
-""",
+    got = run_php.file(
+        "results_worker_failures.php",
         env={"CB_REJECT_WAIT": "20" if worker_release.stores_failure_on_reject else "0.5"},
     ).json()
 

@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 import redis
 
+import databases
 from harness import CeleryWorker, RedisServer, gate_key, server_with_worker
 
-BROKER_DB = 2
-BACKEND_DB = 3
+BROKER_DB = databases.RESULTS_CONFIG_BROKER
+BACKEND_DB = databases.RESULTS_CONFIG_BACKEND
 PASSWORD = "p@ss:w/rd"
 KEYPREFIX = "pfx"
 EXPIRES = 600

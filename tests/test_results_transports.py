@@ -14,10 +14,11 @@ from urllib.parse import quote
 
 import pytest
 
+import databases
 from harness import HarnessError, RedisServer, free_port, server_with_worker
 
-BROKER_DB = 0
-BACKEND_DB = 4
+BROKER_DB = databases.BROKER
+BACKEND_DB = databases.TRANSPORTS_BACKEND
 
 
 def _openssl(*args: str, cwd: Path) -> None:

@@ -19,15 +19,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from celery import Celery
 
+import databases
+from control_capture import capture, php_client, run
 from harness import CeleryWorker, Records, RedisServer, received_log
-from php_runner import php_script, run_php_script
 from versions import WorkerVersions
+from waiting import until
 from wire import differences, normalize, wait_for_meta
 
-CONTROL_DB = 12
+CONTROL_DB = databases.CONTROL_CAPTURE
 HOST = socket.gethostname()
 
 CONFIGS: dict[str, dict[str, Any]] = {
@@ -50,48 +51,6 @@ CALLS: dict[str, tuple[dict[str, Any], str]] = {
         "'x', signal: 'KILL', destination: ['a@host', 'b@host']",
     ),
 }
-
-
-def php_literal(value: Any) -> str:
-    """A PHP literal for JSON-like data (dicts become arrays with string keys)."""
-    if isinstance(value, dict):
-        return "[" + ", ".join(f"{php_literal(k)} => {php_literal(v)}" for k, v in value.items()) + "]"
-    if isinstance(value, list):
-        return "[" + ", ".join(php_literal(item) for item in value) + "]"
-    if isinstance(value, str):
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    return json.dumps(value)
-
-
-def php_client(broker_url: str, backend_url: str | None = None, config: dict[str, Any] | None = None) -> str:
-    backend = f"'{backend_url}'" if backend_url else "null"
-    return f"$celery = new CeleryClient('{broker_url}', {backend}, {php_literal(config or {})});\n"
-
-
-def run(tmp_path: Path, name: str, code: str) -> Any:
-    script = tmp_path / f"{name}.php"
-    script.write_text(php_script(code))
-    result = run_php_script(script, {}, timeout=30)
-    assert result.returncode == 0 and result.stderr == "", result.describe()
-    return result.json()
-
-
-def capture(client: redis.Redis, send: Any) -> tuple[str, dict[str, Any]]:
-    """Call send() while subscribed to every channel; return the one message published."""
-    pubsub = client.pubsub(ignore_subscribe_messages=True)
-    pubsub.psubscribe("*")
-    try:
-        while pubsub.get_message(timeout=1.0) is None and not pubsub.subscribed:
-            pass
-        send()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            message = pubsub.get_message(timeout=1.0)
-            if message is not None and message["type"] == "pmessage":
-                return message["channel"].decode(), json.loads(message["data"])
-        raise AssertionError("nothing was published")
-    finally:
-        pubsub.close()
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=str)
@@ -304,10 +263,15 @@ def test_terminate_kills_the_running_task_on_a_prefork_worker(
 ) -> None:
     server: RedisServer = redis_factory()
     prefork: CeleryWorker = worker_factory(
-        server.url(0), server.url(1), queues=["celery"], pool="prefork", concurrency=1, hostname="prefork@%h"
+        server.url(databases.BROKER),
+        server.url(databases.BACKEND),
+        queues=["celery"],
+        pool="prefork",
+        concurrency=1,
+        hostname="prefork@%h",
     )
-    records = Records(server.client(0))
-    client = php_client(server.url(0), server.url(1))
+    records = Records(server.client(databases.BROKER))
+    client = php_client(server.url(databases.BROKER), server.url(databases.BACKEND))
     send = "echo json_encode($celery->sendTask('tasks.record_then_sleep', [60])->id);"
     task_id = run(tmp_path, "send", client + send)
     started = records.pop(timeout=15)
@@ -319,22 +283,22 @@ def test_terminate_kills_the_running_task_on_a_prefork_worker(
     heard = run(tmp_path, "terminate", client + terminate)
 
     assert heard == 1
-    meta = wait_for_meta(server.client(1), task_id, timeout=15)
+    meta = wait_for_meta(server.client(databases.BACKEND), task_id, timeout=15)
     assert meta["status"] == "REVOKED"
     assert meta["result"]["exc_type"] == "TaskRevokedError"
     reasons = ("terminated", "revoked") if worker_release.revoke_races_terminate else ("terminated",)
     assert any(reason in json.dumps(meta["result"]["exc_message"]) for reason in reasons)
     prefork.wait_for_log(rf"Terminating {task_id} \((9|Signals\.SIGKILL)\)")
     # The child that ran the task is gone (the pool reaps it and starts a new one).
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(child, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail(f"the pool child {child} that ran the task is still alive")
+    until(lambda: not alive(child), 10, f"the pool child {child} that ran the task to be gone")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_revoke_addressed_to_one_worker_is_ignored_by_the_other(
@@ -342,13 +306,19 @@ def test_revoke_addressed_to_one_worker_is_ignored_by_the_other(
 ) -> None:
     server: RedisServer = redis_factory()
     first: CeleryWorker = worker_factory(
-        server.url(0), server.url(1), queues=["first"], hostname=f"first@{HOST}"
+        server.url(databases.BROKER),
+        server.url(databases.BACKEND),
+        queues=["first"],
+        hostname=f"first@{HOST}",
     )
     second: CeleryWorker = worker_factory(
-        server.url(0), server.url(1), queues=["second"], hostname=f"second@{HOST}"
+        server.url(databases.BROKER),
+        server.url(databases.BACKEND),
+        queues=["second"],
+        hostname=f"second@{HOST}",
     )
-    records = Records(server.client(0))
-    client = php_client(server.url(0), server.url(1))
+    records = Records(server.client(databases.BROKER))
+    client = php_client(server.url(databases.BROKER), server.url(databases.BACKEND))
     mark = second.mark()
     ids = run(
         tmp_path,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+import databases
 from harness import CeleryWorker, Records, RedisServer
 
 HOST = socket.gethostname()
@@ -19,7 +20,7 @@ ROUTED_QUEUES = ["by-option", "by-exact", "by-glob"]
 
 
 def _start_routed_worker(worker_factory, redis_server: RedisServer) -> CeleryWorker:
-    return worker_factory(redis_server.url(0), queues=ROUTED_QUEUES, hostname="routed@%h")
+    return worker_factory(redis_server.url(databases.BROKER), queues=ROUTED_QUEUES, hostname="routed@%h")
 
 
 def _where(record: dict[str, Any]) -> tuple[str, str]:
@@ -80,7 +81,7 @@ def test_task_routes_exact_name_then_glob_then_default(
     assert _where(got[sent["router_list"]]) == (ROUTED, "by-exact")
     assert _where(got[sent["option_wins"]]) == (ROUTED, "by-option")
     assert _where(got[sent["no_match"]]) == (SESSION, "celery")
-    assert redis_server.client(0).exists("nowhere", "x") == 0
+    assert redis_server.client(databases.BROKER).exists("nowhere", "x") == 0
 
 
 def test_exchange_and_routing_key_follow_the_bindings_workers_declared(
@@ -96,7 +97,7 @@ def test_exchange_and_routing_key_follow_the_bindings_workers_declared(
         }
     }
     queues = list(bindings["task_queues"])
-    worker_factory(redis_server.url(0), queues=queues, hostname="media@%h", config=bindings)
+    worker_factory(redis_server.url(databases.BROKER), queues=queues, hostname="media@%h", config=bindings)
 
     sent = run_php(
         """
@@ -112,7 +113,7 @@ def test_exchange_and_routing_key_follow_the_bindings_workers_declared(
     assert sorted(record["request"]["delivery_info"]["routing_key"] for record in got) == ["video", "video"]
     assert {record["request"]["delivery_info"]["exchange"] for record in got} == {"media"}
     assert {record["node"] for record in got} == {f"media@{HOST}"}
-    assert redis_server.client(0).exists("audio", "videos", "thumbnails") == 0
+    assert redis_server.client(databases.BROKER).exists("audio", "videos", "thumbnails") == 0
 
 
 def test_bindings_written_with_another_separator(
@@ -122,7 +123,10 @@ def test_bindings_written_with_another_separator(
     transport = {"broker_transport_options": {"sep": ":"}}
     bindings = {"task_queues": {"colon-videos": {"exchange": "colon-media", "routing_key": "video"}}}
     worker_factory(
-        redis_server.url(0), queues=["colon-videos"], hostname="colon@%h", config={**transport, **bindings}
+        redis_server.url(databases.BROKER),
+        queues=["colon-videos"],
+        hostname="colon@%h",
+        config={**transport, **bindings},
     )
 
     sent = run_php(

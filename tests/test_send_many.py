@@ -14,6 +14,7 @@ from collections import Counter
 
 import pytest
 
+import databases
 from faults import FaultProxy
 from harness import CeleryWorker, Records, RedisServer
 
@@ -87,7 +88,7 @@ def test_send_many_takes_one_round_trip_per_chunk(
 ) -> None:
     """To a queue no worker reads (workers run MULTI/EXEC of their own when they take tasks)."""
     batch = specs(1000)
-    broker = redis_server.client(0)
+    broker = redis_server.client(databases.BROKER)
     before = exec_calls(redis_server)
 
     run_php(
@@ -158,12 +159,12 @@ def test_a_chord_cut_while_published_leaves_no_counter_without_its_tasks(
 ) -> None:
     """Broker and result backend in the same database: the chord's counter and its header
     tasks are one transaction. Dropped before Redis saw it, none of them exists."""
-    db = 7
+    db = databases.CHORD_CUT
     url = redis_server.url(db)
     client = redis_server.client(db)
     client.flushdb()
     # Its own database: the workers publish the chord body to their default queue, "celery".
-    records_env = {"CELERY_BRIDGE_RECORDS_URL": redis_server.url(0)}
+    records_env = {"CELERY_BRIDGE_RECORDS_URL": redis_server.url(databases.BROKER)}
     worker = worker_factory(url, url, hostname="atomic@%h", env=records_env)
     proxy = FaultProxy(redis_server.port, "drop_request")
     proxied = f"redis://127.0.0.1:{proxy.port}/{db}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import databases
 from harness import CeleryWorker
 from listeners import SentryListener
 
@@ -28,12 +29,16 @@ def test_the_task_span_continues_the_php_trace_in_opentelemetry(
 ) -> None:
     server = redis_factory()
     worker: CeleryWorker = worker_factory(
-        server.url(0), server.url(1), env={"OTEL_TRACES_EXPORTER": "console"}
+        server.url(databases.BROKER), server.url(databases.BACKEND), env={"OTEL_TRACES_EXPORTER": "console"}
     )
 
     assert (
         run_php(
-            SEND_TRACED, env={"CELERY_BROKER_URL": server.url(0), "CELERY_RESULT_BACKEND": server.url(1)}
+            SEND_TRACED,
+            env={
+                "CELERY_BROKER_URL": server.url(databases.BROKER),
+                "CELERY_RESULT_BACKEND": server.url(databases.BACKEND),
+            },
         ).json()
         == 5
     )
@@ -50,9 +55,14 @@ def test_the_task_transaction_continues_the_php_trace_in_sentry(
     server = redis_factory()
     with SentryListener() as sentry:
         worker_factory(
-            server.url(0), server.url(1), env={"SENTRY_DSN": sentry.dsn, "SENTRY_TRACES_SAMPLE_RATE": "1.0"}
+            server.url(databases.BROKER),
+            server.url(databases.BACKEND),
+            env={"SENTRY_DSN": sentry.dsn, "SENTRY_TRACES_SAMPLE_RATE": "1.0"},
         )
-        env = {"CELERY_BROKER_URL": server.url(0), "CELERY_RESULT_BACKEND": server.url(1)}
+        env = {
+            "CELERY_BROKER_URL": server.url(databases.BROKER),
+            "CELERY_RESULT_BACKEND": server.url(databases.BACKEND),
+        }
         assert run_php(SEND_TRACED, env=env).json() == 5
         [transaction] = sentry.wait_for("transaction")
 
