@@ -102,18 +102,7 @@ echo json_encode(['id' => $group->id, 'ids' => $group->ids(), 'args' => array_co
 
 
 def test_link_callbacks_run_with_the_result(worker: CeleryWorker, run_php, records: Records) -> None:
-    sent = run_php(
-        PREAMBLE
-        + """
-$log = new Signature('tasks.log');
-$second = (new Signature('tasks.log', ['second']))->asImmutable();
-$r = $celery->sendTask('tasks.add', [1, 2], [], [
-    'link' => [$log, $second],
-    'link_error' => new Signature('tasks.on_error'),
-]);
-echo json_encode(['id' => $r->id, 'value' => $r->get(timeout: 10.0)]);
-"""
-    ).json()
+    sent = run_php.file("canvas.php", args=["link_callbacks"]).json()
 
     callbacks = sorted(records.pop_many(2), key=lambda r: r["args"] != [3])
     assert sent["value"] == 3
@@ -127,29 +116,9 @@ echo json_encode(['id' => $r->id, 'value' => $r->get(timeout: 10.0)]);
 def test_errback_runs_when_a_chain_step_fails_and_the_chain_stops(
     worker: CeleryWorker, run_php, records: Records, worker_release: WorkerVersions
 ) -> None:
-    sent = run_php(
-        PREAMBLE
-        + """
-$last = $celery->send(
-    new Chain($add(1, 1), $fail, $record('never')),
-    ['link_error' => new Signature('tasks.on_error')],
-);
-$error = static function (Closure $get): ?array {
-    try {
-        $get();
-        return null;
-    } catch (CeleryBridge\\Exception\\TaskFailed $e) {
-        return [$e->taskId, $e->remoteType(), $e->remoteMessage()];
-    }
-};
-$waited = getenv('CB_WAIT_ON') === 'last' ? $last : $last->parent;
-echo json_encode([
-    'error' => $error(fn () => $waited->get(timeout: 10.0)),
-    'own' => $error(fn () => $waited->get(timeout: 10.0, followParents: false)),
-    'ids' => [$last->parent->parent->id, $last->parent->id, $last->id],
-    'states' => [$last->parent->parent->state(), $last->parent->state(), $last->state()],
-]);
-""",
+    sent = run_php.file(
+        "canvas.php",
+        args=["chain_step_fails"],
         env={"CB_WAIT_ON": "last" if worker_release.chain_failure_fails_the_rest else "failed"},
     ).json()
 
@@ -174,30 +143,7 @@ echo json_encode([
 def test_chord_whose_header_fails_reports_the_failure_on_its_body(
     worker: CeleryWorker, run_php, records: Records, worker_release: WorkerVersions
 ) -> None:
-    sent = run_php(
-        PREAMBLE
-        + """
-$body = $celery->send(
-    new Chord([$add(1, 1), $fail, $add(2, 2)], $xsum),
-    ['link_error' => new Signature('tasks.on_error')],
-);
-$error = static function (Closure $get): ?array {
-    try {
-        $get();
-        return null;
-    } catch (CeleryBridge\\Exception\\TaskFailed $e) {
-        return [$e->taskId, $e->remoteType(), $e->remoteModule(), $e->remoteMessage()];
-    }
-};
-echo json_encode([
-    'own' => $error(fn () => $body->get(timeout: 10.0, followParents: false)),
-    'error' => $error(fn () => $body->get(timeout: 10.0)),
-    'body' => $body->id,
-    'header' => $body->parent->ids(),
-    'header_states' => $body->parent->states(),
-]);
-"""
-    ).json()
+    sent = run_php.file("canvas.php", args=["chord_header_fails"]).json()
 
     failed = sent["header"][1]
     assert sent["header_states"] == ["SUCCESS", "FAILURE", "SUCCESS"]
@@ -220,28 +166,7 @@ def test_refused_canvases_write_nothing(redis_server, run_php) -> None:
     """A chord without a result backend, or a chain under protocol 1, is refused up front."""
     backend = redis_server.client(databases.BACKEND)
     chord_keys = set(backend.keys("celery-taskset-meta-*"))
-    outcome = run_php(
-        """
-use CeleryBridge\\Canvas\\{Signature, Chain, Chord};
-use CeleryBridge\\Exception\\InvalidCanvas;
-$add = fn (...$a) => new Signature('tasks.add', $a, [], ['queue' => 'refused']);
-$errors = [];
-$attempts = [
-    fn () => (new CeleryClient(broker: $brokerUrl))->send(new Chord([$add(1, 1)], $add(1))),
-    fn () => (new CeleryClient(broker: $brokerUrl, config: ['task_protocol' => 1]))
-        ->send(new Chain($add(1, 1), $add(2))),
-];
-foreach ($attempts as $attempt) {
-    try {
-        $attempt();
-        $errors[] = null;
-    } catch (InvalidCanvas $e) {
-        $errors[] = $e->getMessage();
-    }
-}
-echo json_encode([$errors, (new CeleryClient(broker: $brokerUrl))->queueLength('refused')]);
-"""
-    ).json()
+    outcome = run_php.file("canvas.php", args=["refused"]).json()
 
     errors, waiting = outcome
     assert "result backend" in errors[0]

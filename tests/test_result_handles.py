@@ -26,26 +26,7 @@ def test_a_task_sent_with_ignore_result_gives_null_at_once(
 ) -> None:
     """As Celery's client: the handle is marked ignored and get() does not wait for a result
     that will never be stored. A result read by id knows nothing of that and waits."""
-    got = run_php(
-        PHP_VIEW
-        + """
-$ignored = $celery->sendTask('tasks.ignored', [1], [], ['ignore_result' => true]);
-$started = hrtime(true);
-$value = $ignored->get(timeout: 5.0);
-$elapsed = (hrtime(true) - $started) / 1e9;
-$byId = $celery->result($ignored->id);
-try {
-    $byId->get(timeout: 0.3);
-    $error = 'returned';
-} catch (CeleryBridge\\Exception\\ResultTimeout $e) {
-    $error = failure($e) + ['states' => $e->states];
-}
-// The same client and connection go on working; this task runs after the ignored one.
-$after = $celery->sendTask('tasks.add', [20, 22])->get(timeout: 10.0);
-out(['id' => $ignored->id, 'value' => $value, 'ignored' => [$ignored->ignored(), $byId->ignored()],
-    'elapsed' => $elapsed, 'error' => $error, 'after' => $after, 'state' => $ignored->state()]);
-"""
-    ).json()
+    got = run_php.file("result_handles.php", args=["ignored"]).json()
 
     assert got["value"] is None and got["ignored"] == [True, False]
     assert got["elapsed"] < 0.05
@@ -61,23 +42,7 @@ out(['id' => $ignored->id, 'value' => $value, 'ignored' => [$ignored->ignored(),
 
 def test_results_that_land_before_the_subscription_are_never_missed(worker: CeleryWorker, run_php) -> None:
     """An instant task often finishes between sendTask() and the subscription: none is lost."""
-    got = run_php(
-        PHP_VIEW
-        + """
-$slowest = 0.0;
-$wrong = [];
-for ($i = 0; $i < 200; $i++) {
-    $started = hrtime(true);
-    $value = $celery->sendTask('tasks.identity', [$i])->get(timeout: 5.0);
-    $slowest = max($slowest, (hrtime(true) - $started) / 1e9);
-    if ($value !== $i) {
-        $wrong[] = [$i, $value];
-    }
-}
-out(['wrong' => $wrong, 'slowest' => $slowest]);
-""",
-        timeout=60,
-    ).json()
+    got = run_php.file("result_handles.php", args=["instant_tasks"], timeout=60).json()
 
     assert got["wrong"] == []
     # A missed result would only surface through the 5 s timeout.
@@ -85,28 +50,7 @@ out(['wrong' => $wrong, 'slowest' => $slowest]);
 
 
 def test_many_results_with_one_wait_in_the_order_of_the_ids(worker: CeleryWorker, run_php) -> None:
-    got = run_php(
-        PHP_VIEW
-        + """
-$results = [];
-for ($i = 0; $i < 20; $i++) {
-    $results[] = $i === 7
-        ? $celery->sendTask('tasks.fail', ['seven'])
-        : $celery->sendTask('tasks.identity', [$i]);
-}
-$ids = array_map(static fn ($r) => $r->id, $results);
-$set = $celery->results(array_reverse($ids));
-$values = $set->get(timeout: 10.0, propagate: false);
-try {
-    $celery->results($ids)->get(timeout: 10.0);
-    $thrown = null;
-} catch (CeleryBridge\\Exception\\TaskFailed $e) {
-    $thrown = $e->taskId === $ids[7];
-}
-out(['values' => array_map(static fn ($v) => is_object($v) ? $v->type : $v, $values),
-    'states' => $set->states(), 'thrown' => $thrown, 'completed' => $set->completedCount()]);
-"""
-    ).json()
+    got = run_php.file("result_handles.php", args=["result_set"]).json()
 
     expected = [("ValueError" if i == 7 else i) for i in reversed(range(20))]
     assert got["values"] == expected

@@ -32,15 +32,7 @@ def test_queue_option_reaches_only_the_worker_of_that_queue(
 ) -> None:
     _start_routed_worker(worker_factory, redis_server)
 
-    sent = run_php(
-        """
-        $celery = new CeleryClient(broker: $brokerUrl);
-        echo json_encode([
-            'routed' => $celery->sendTask('tasks.record', ['routed'], [], ['queue' => 'by-option'])->id,
-            'default' => $celery->sendTask('tasks.record', ['default'])->id,
-        ]);
-        """
-    ).json()
+    sent = run_php.file("routing.php", args=["queue_option"]).json()
 
     got = {record["request"]["id"]: record for record in records.pop_many(2)}
     assert _where(got[sent["routed"]]) == (ROUTED, "by-option")
@@ -52,27 +44,7 @@ def test_task_routes_exact_name_then_glob_then_default(
 ) -> None:
     _start_routed_worker(worker_factory, redis_server)
 
-    sent = run_php(
-        """
-        $send = function (array $routes, array $options = []) use ($brokerUrl): string {
-            $celery = new CeleryClient(broker: $brokerUrl, config: ['task_routes' => $routes]);
-            return $celery->sendTask('tasks.record', [], [], $options)->id;
-        };
-        echo json_encode([
-            // Exact names are looked up before patterns, whatever the order they are written in.
-            'exact' => $send(['tasks.*' => 'by-glob', 'tasks.record' => ['queue' => 'by-exact']]),
-            // Only a key with "*" is a pattern (then "?" and "[...]" are fnmatch syntax too).
-            'glob' => $send(['other.*' => 'nowhere', 't*s.re[a-c]o?d' => 'by-glob']),
-            // Patterns are tried in the order given.
-            'glob_order' => $send(['tasks.rec*' => 'by-glob', 'tasks.*' => 'nowhere']),
-            // A list of routers: the first one that knows the task wins.
-            'router_list' => $send([['tasks.add' => 'nowhere'], ['tasks.r*' => 'by-exact'], ['*' => 'x']]),
-            'option_wins' => $send(['tasks.record' => 'nowhere'], ['queue' => 'by-option']),
-            // No "*": "tasks.rec?rd" is a literal name. Matching is case-sensitive and whole-name.
-            'no_match' => $send(['tasks.rec?rd' => 'x', 'tasks.record.*' => 'nowhere', 'Tasks.*' => 'x']),
-        ]);
-        """
-    ).json()
+    sent = run_php.file("routing.php", args=["task_routes"]).json()
 
     got = {record["request"]["id"]: record for record in records.pop_many(len(sent))}
     assert _where(got[sent["exact"]]) == (ROUTED, "by-exact")

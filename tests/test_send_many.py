@@ -20,25 +20,6 @@ from harness import CeleryWorker, Records, RedisServer
 
 CHUNK = 200
 
-PHP_CANVASES = r"""
-use CeleryBridge\Canvas\{Chain, Chord, Group, Signature};
-$rec = fn (string $m, array $o = []) => new Signature('tasks.record', [], ['m' => $m], $o);
-function canvas(array $spec, Closure $rec): CeleryBridge\Canvas\Canvas
-{
-    [$kind, $m] = $spec;
-    return match ($kind) {
-        'plain' => $rec($m),
-        'options' => $rec($m, ['priority' => 3, 'headers' => ['x-n' => $m]]),
-        'chain' => new Chain($rec("$m-a"), $rec("$m-b")),
-        'group' => new Group($rec("$m-a"), $rec("$m-b")),
-        'chord' => new Chord(new Group($rec("$m-a"), $rec("$m-b")), $rec("$m-body")),
-    };
-}
-$specs = json_decode(getenv('CB_SPECS'), true, 512, JSON_THROW_ON_ERROR);
-$canvases = array_map(fn ($spec) => canvas($spec, $rec), $specs);
-"""
-
-
 def specs(count: int, mixed: bool = True) -> list[list[str]]:
     kinds = ["plain"] * 15 + ["options", "options", "chain", "group", "chord"] if mixed else ["plain"]
     return [[kinds[i % len(kinds)], f"m{i}"] for i in range(count)]
@@ -64,14 +45,9 @@ def test_send_many_runs_every_task_exactly_once(
 ) -> None:
     batch = specs(1000)
 
-    out = run_php(
-        PHP_CANVASES
-        + """
-$celery = new CeleryClient($brokerUrl, $backendUrl);
-$results = $celery->sendMany($canvases);
-echo json_encode(['count' => count($results), 'first' => $results[0]->get(timeout: 30.0)['kwargs']['m'],
-    'chord' => $results[19]->get(timeout: 30.0)['kwargs']['m']]);
-""",
+    out = run_php.file(
+        "send_many.php",
+        args=["run_all"],
         env={"CB_SPECS": json.dumps(batch)},
         timeout=120,
     ).json()
@@ -91,9 +67,9 @@ def test_send_many_takes_one_round_trip_per_chunk(
     broker = redis_server.client(databases.BROKER)
     before = exec_calls(redis_server)
 
-    run_php(
-        PHP_CANVASES + "(new CeleryClient($brokerUrl, $backendUrl, ['task_default_queue' => 'nobody']))"
-        "->sendMany($canvases);",
+    run_php.file(
+        "send_many.php",
+        args=["to_nobody"],
         env={"CB_SPECS": json.dumps(batch)},
     )
 
@@ -103,23 +79,6 @@ def test_send_many_takes_one_round_trip_per_chunk(
     lists = [key for key in broker.keys("nobody*")]
     assert sum(broker.llen(key) for key in lists) == sent
     broker.delete(*lists)
-
-
-PHP_CUT = PHP_CANVASES + r"""
-$celery = new CeleryClient(getenv('CB_BROKER'), config: [
-    'broker_transport_options' => ['socket_timeout' => 1.0],
-]);
-try {
-    $celery->sendMany($canvases);
-    $out = ['outcome' => 'ok'];
-} catch (CeleryBridge\Exception\ConnectionFailed $e) {
-    $out = ['outcome' => (new ReflectionClass($e))->getShortName(), 'queued' => count($e->queuedTaskIds()),
-        'not_queued' => count($e->taskIds()), 'uncertain' => count($e->uncertainTaskIds()),
-        'message' => $e->getMessage()];
-}
-$celery->sendTask('tasks.record', [], ['m' => 'end']);
-echo json_encode($out);
-"""
 
 
 @pytest.mark.parametrize("mode", ["drop_request", "drop_reply", "stall_reply"])
@@ -133,8 +92,8 @@ def test_a_cut_chunk_is_reported_whole_and_never_resent(
     # A chunk to one queue is one LPUSH of all its messages: strike at the second.
     proxy = FaultProxy(redis_server.port, mode, after=1)
     try:
-        out = run_php(PHP_CUT, env={"CB_SPECS": json.dumps(batch), "CB_BROKER": f"redis://127.0.0.1:{proxy.port}/0"},
-                      timeout=60).json()
+        env = {"CB_SPECS": json.dumps(batch), "CB_BROKER": f"redis://127.0.0.1:{proxy.port}/0"}
+        out = run_php.file("send_many.php", env=env, timeout=60, args=["cut"]).json()
     finally:
         proxy.close()
     # One list, one worker process: once "end" ran, everything queued before it ran too.
@@ -169,21 +128,9 @@ def test_a_chord_cut_while_published_leaves_no_counter_without_its_tasks(
     proxy = FaultProxy(redis_server.port, "drop_request")
     proxied = f"redis://127.0.0.1:{proxy.port}/{db}"
     try:
-        out = run_php(
-            PHP_CANVASES
-            + """
-$celery = new CeleryClient(getenv('CB_BROKER'), getenv('CB_BROKER'));
-try {
-    $celery->send(canvas(['chord', 'cut'], $rec));
-    $out = ['outcome' => 'ok'];
-} catch (CeleryBridge\\Exception\\PublishOutcomeUnknown $e) {
-    $out = ['outcome' => 'unknown', 'uncertain' => count($e->uncertainTaskIds()), 'canvas' => $e->canvasId()];
-}
-// Once the proxy has struck, the same chord goes through whole.
-$body = $celery->send(canvas(['chord', 'whole'], $rec));
-$out['whole'] = $body->get(timeout: 30.0)['kwargs']['m'];
-echo json_encode($out);
-""",
+        out = run_php.file(
+            "send_many.php",
+            args=["chord_cut"],
             env={"CB_SPECS": "[]", "CB_BROKER": proxied},
             timeout=60,
         )

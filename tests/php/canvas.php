@@ -1,0 +1,91 @@
+<?php
+
+// The PHP side of tests/test_canvas.py: `php canvas.php CASE` sends a canvas to the session
+// worker (CELERY_BROKER_URL, results on CELERY_RESULT_BACKEND) and prints what it got back.
+
+declare(strict_types=1);
+
+require __DIR__ . '/../../vendor/autoload.php';
+
+use CeleryBridge\Canvas\Chain;
+use CeleryBridge\Canvas\Chord;
+use CeleryBridge\Canvas\Signature;
+use CeleryBridge\CeleryClient;
+use CeleryBridge\Exception\InvalidCanvas;
+use CeleryBridge\Exception\TaskFailed;
+
+$brokerUrl = (string) getenv('CELERY_BROKER_URL');
+$celery = new CeleryClient(broker: $brokerUrl, backend: getenv('CELERY_RESULT_BACKEND') ?: null);
+$add = fn (...$a) => new Signature('tasks.add', $a);
+$xsum = new Signature('tasks.xsum');
+$record = fn (...$a) => new Signature('tasks.record', $a);
+$fail = (new Signature('tasks.fail', ['boom']))->asImmutable();
+// A TaskFailed's task id and remote exception (type, module, message), or null.
+$error = static function (Closure $get): ?array {
+    try {
+        $get();
+        return null;
+    } catch (TaskFailed $e) {
+        return [$e->taskId, $e->remoteType(), $e->remoteModule(), $e->remoteMessage()];
+    }
+};
+
+$cases = [
+    'link_callbacks' => function () use ($celery): array {
+        $log = new Signature('tasks.log');
+        $second = (new Signature('tasks.log', ['second']))->asImmutable();
+        $r = $celery->sendTask('tasks.add', [1, 2], [], [
+            'link' => [$log, $second],
+            'link_error' => new Signature('tasks.on_error'),
+        ]);
+        return ['id' => $r->id, 'value' => $r->get(timeout: 10.0)];
+    },
+    // CB_WAIT_ON: "last" waits on the step after the failed one, else on the failed one.
+    'chain_step_fails' => function () use ($celery, $add, $fail, $record, $error): array {
+        $last = $celery->send(
+            new Chain($add(1, 1), $fail, $record('never')),
+            ['link_error' => new Signature('tasks.on_error')],
+        );
+        $waited = getenv('CB_WAIT_ON') === 'last' ? $last : $last->parent;
+        $withoutModule = fn (?array $e) => $e === null ? null : [$e[0], $e[1], $e[3]];
+        return [
+            'error' => $withoutModule($error(fn () => $waited->get(timeout: 10.0))),
+            'own' => $withoutModule($error(fn () => $waited->get(timeout: 10.0, followParents: false))),
+            'ids' => [$last->parent->parent->id, $last->parent->id, $last->id],
+            'states' => [$last->parent->parent->state(), $last->parent->state(), $last->state()],
+        ];
+    },
+    'chord_header_fails' => function () use ($celery, $add, $fail, $xsum, $error): array {
+        $body = $celery->send(
+            new Chord([$add(1, 1), $fail, $add(2, 2)], $xsum),
+            ['link_error' => new Signature('tasks.on_error')],
+        );
+        return [
+            'own' => $error(fn () => $body->get(timeout: 10.0, followParents: false)),
+            'error' => $error(fn () => $body->get(timeout: 10.0)),
+            'body' => $body->id,
+            'header' => $body->parent->ids(),
+            'header_states' => $body->parent->states(),
+        ];
+    },
+    // A chord without a result backend, a chain under protocol 1: refused, nothing queued.
+    'refused' => function () use ($brokerUrl): array {
+        $add = fn (...$a) => new Signature('tasks.add', $a, [], ['queue' => 'refused']);
+        $errors = [];
+        $attempts = [
+            fn () => (new CeleryClient(broker: $brokerUrl))->send(new Chord([$add(1, 1)], $add(1))),
+            fn () => (new CeleryClient(broker: $brokerUrl, config: ['task_protocol' => 1]))
+                ->send(new Chain($add(1, 1), $add(2))),
+        ];
+        foreach ($attempts as $attempt) {
+            try {
+                $attempt();
+                $errors[] = null;
+            } catch (InvalidCanvas $e) {
+                $errors[] = $e->getMessage();
+            }
+        }
+        return [$errors, (new CeleryClient(broker: $brokerUrl))->queueLength('refused')];
+    },
+];
+echo json_encode($cases[$argv[1]]());
