@@ -39,19 +39,9 @@ CELERYCONFIG = {
     "broker_connection_retry_on_startup": True,
 }
 
-PHP = r"""
-$config = json_decode(getenv('CB_CONFIG'), true, 512, JSON_THROW_ON_ERROR);
-try {
-    $celery = new CeleryClient(config: $config);
-    echo json_encode(['value' => $celery->sendTask('tasks.add', [2, 3])->get(timeout: 10.0)]);
-} catch (CeleryBridge\Exception\InvalidConfiguration $e) {
-    echo json_encode(['error' => $e->getMessage()]);
-}
-"""
-
 
 def run(run_php, config: dict) -> dict:
-    return run_php(PHP, env={"CB_CONFIG": json.dumps(config)}).json()
+    return run_php.file("celery_settings.php", env={"CB_CONFIG": json.dumps(config)}, args=["add"]).json()
 
 
 def test_a_celeryconfig_from_celerys_docs_works_unchanged(
@@ -85,19 +75,6 @@ def test_the_settings_list_is_the_pinned_celerys() -> None:
         text=True,
     ).stdout
     assert fresh == (ROOT / "php/src/Config/CelerySettings.php").read_text()
-
-
-ERA_PHP = r"""
-$config = json_decode(getenv('CB_CONFIG'), true, 512, JSON_THROW_ON_ERROR);
-try {
-    $celery = new CeleryClient(config: $config);
-    $queue = fn (string $task): string
-        => $celery->sendTask($task, ['x'])->get(timeout: 10.0)['request']['delivery_info']['routing_key'];
-    echo json_encode(['default' => $queue('tasks.echo'), 'routed' => $queue('tasks.log')]);
-} catch (CeleryBridge\Exception\InvalidConfiguration $e) {
-    echo json_encode(['error' => $e->getMessage()]);
-}
-"""
 
 
 def era_config(form: str, broker: str, backend: str) -> dict:
@@ -139,7 +116,8 @@ def test_settings_of_every_celery_era_send_to_the_configured_queue(
 
     for form in ("new", "old", "django"):
         config = era_config(form, redis_server.url(databases.BROKER), redis_server.url(databases.BACKEND))
-        out = run_php(ERA_PHP, env={"CB_CONFIG": json.dumps(config)}).json()
+        env = {"CB_CONFIG": json.dumps(config)}
+        out = run_php.file("celery_settings.php", env=env, args=["queues"]).json()
         assert out == {"default": "era-default", "routed": "era-routed"}, form
 
 

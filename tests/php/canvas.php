@@ -1,6 +1,6 @@
 <?php
 
-// The PHP side of tests/test_canvas.py: `php canvas.php CASE` sends a canvas to the session
+// The PHP side of tests/test_canvas.py and test_canvas_callbacks.py: `php canvas.php CASE` sends a canvas to the session
 // worker (CELERY_BROKER_URL, results on CELERY_RESULT_BACKEND) and prints what it got back.
 
 declare(strict_types=1);
@@ -9,14 +9,17 @@ require __DIR__ . '/../../vendor/autoload.php';
 
 use CeleryBridge\Canvas\Chain;
 use CeleryBridge\Canvas\Chord;
+use CeleryBridge\Canvas\Group;
 use CeleryBridge\Canvas\Signature;
 use CeleryBridge\CeleryClient;
 use CeleryBridge\Exception\InvalidCanvas;
+use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Exception\TaskFailed;
 
 $brokerUrl = (string) getenv('CELERY_BROKER_URL');
 $celery = new CeleryClient(broker: $brokerUrl, backend: getenv('CELERY_RESULT_BACKEND') ?: null);
 $add = fn (...$a) => new Signature('tasks.add', $a);
+$mul = fn (...$a) => new Signature('tasks.mul', $a);
 $xsum = new Signature('tasks.xsum');
 $record = fn (...$a) => new Signature('tasks.record', $a);
 $fail = (new Signature('tasks.fail', ['boom']))->asImmutable();
@@ -87,5 +90,22 @@ $cases = [
         }
         return [$errors, (new CeleryClient(broker: $brokerUrl))->queueLength('refused')];
     },
+    // A chain as an errback: refused before anything is written.
+    'chain_errback_refused' => function () use ($brokerUrl): ?array {
+        $celery = new CeleryClient(broker: $brokerUrl);
+        $chain = new Chain(new Signature('tasks.record', ['a']), new Signature('tasks.record', ['b']));
+        try {
+            $celery->send((new Signature('tasks.fail', ['x'], [], ['queue' => 'refused']))->withLinkError($chain));
+            return null;
+        } catch (InvalidOption $e) {
+            return [$e->getMessage(), $celery->queueLength('refused')];
+        }
+    },
+    'empty_groups' => fn () => [
+        $celery->send(new Group())->get(timeout: 10.0),
+        $celery->send(new Chord([], $xsum))->get(timeout: 10.0),
+        $celery->send(new Chain($add(1, 1), new Group(), $mul(3)))->get(timeout: 10.0),
+        $celery->send(new Chord(new Group(), $add([7])))->get(timeout: 10.0),
+    ],
 ];
 echo json_encode($cases[$argv[1]]());
