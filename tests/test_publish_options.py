@@ -159,16 +159,7 @@ def test_request_context_carries_the_options(
 def test_ignore_result_stores_no_result(
     worker: CeleryWorker, run_php, records: Records, redis_server: RedisServer, worker_release: WorkerVersions
 ) -> None:
-    sent = run_php(
-        """
-        $celery = new CeleryClient(broker: $brokerUrl);
-        echo json_encode([
-            'ignored' => $celery->sendTask('tasks.record', ['ignored'], [], ['ignore_result' => true])->id,
-            'stored' => $celery->sendTask('tasks.record', ['stored'], [], ['ignore_result' => false])->id,
-            'default' => $celery->sendTask('tasks.record', ['default'])->id,
-        ]);
-        """
-    ).json()
+    sent = run_php.file("publish_options.php", args=["ignore_result"]).json()
     backend = redis_server.client(BACKEND_DB)
 
     assert [record["args"] for record in records.pop_many(3)] == [["ignored"], ["stored"], ["default"]]
@@ -185,17 +176,7 @@ def test_without_the_option_the_tasks_own_ignore_result_applies(
     worker: CeleryWorker, run_php, records: Records, redis_server: RedisServer, worker_release: WorkerVersions
 ) -> None:
     """Like send_task(), an unset ignore_result is sent as null, so the worker uses the task's."""
-    sent = run_php(
-        """
-        $celery = new CeleryClient(broker: $brokerUrl);
-        $quiet = fn (string $arg, array $o) => $celery->sendTask('tasks.record_quietly', [$arg], [], $o);
-        echo json_encode([
-            'quiet' => $quiet('quiet', [])->id,
-            'forced' => $quiet('forced', ['ignore_result' => false])->id,
-            'after' => $celery->sendTask('tasks.add', [1, 1])->id,
-        ]);
-        """
-    ).json()
+    sent = run_php.file("publish_options.php", args=["tasks_own_ignore_result"]).json()
     backend = redis_server.client(BACKEND_DB)
 
     seen = [record["request"]["ignore_result"] for record in records.pop_many(2)]
@@ -218,18 +199,7 @@ def test_prefork_worker_enforces_soft_and_hard_time_limits(
     backend_url = redis_server.url(BACKEND_DB)
     broker_url = redis_server.url(databases.BROKER)
     worker_factory(broker_url, backend_url, queues=["limits"], pool="prefork", hostname="limits@%h")
-    sent = run_php(
-        """
-        $celery = new CeleryClient(broker: $brokerUrl, config: ['task_default_queue' => 'limits']);
-        $sleep = fn (float $seconds, array $o) => $celery->sendTask('tasks.sleep', [$seconds], [], $o)->id;
-        // The hard limit kills the pool process, whose replacement takes seconds: send it last.
-        echo json_encode([
-            'within' => $sleep(0.01, ['soft_time_limit' => 5, 'time_limit' => 10]),
-            'soft' => $sleep(30, ['soft_time_limit' => 0.3, 'time_limit' => 20]),
-            'hard' => $sleep(30, ['time_limit' => 0.3]),
-        ]);
-        """
-    ).json()
+    sent = run_php.file("publish_options.php", args=["time_limits"]).json()
     backend = redis_server.client(BACKEND_DB)
 
     within = wait_for_meta(backend, sent["within"], timeout=15)
@@ -252,17 +222,7 @@ def test_global_keyprefix_reaches_a_worker_with_the_same_prefix(
     worker_release: WorkerVersions,
 ) -> None:
     transport = {"broker_transport_options": {"global_keyprefix": "pfx:"}}
-    sent = run_php(
-        """
-        $celery = new CeleryClient(broker: $brokerUrl, config: [
-            'broker_transport_options' => ['global_keyprefix' => 'pfx:'],
-        ]);
-        echo json_encode([
-            $celery->sendTask('tasks.record', ['plain'])->id,
-            $celery->sendTask('tasks.record', ['urgent-last'], [], ['priority' => 7])->id,
-        ]);
-        """
-    ).json()
+    sent = run_php.file("publish_options.php", args=["global_keyprefix"]).json()
     broker = redis_server.client(databases.BROKER)
     # Nothing for the session worker (queue "celery" without prefix) to take.
     assert broker.llen("pfx:celery") == 1

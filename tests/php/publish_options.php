@@ -10,7 +10,8 @@ require __DIR__ . '/../../vendor/autoload.php';
 
 use CeleryBridge\CeleryClient;
 
-$celery = new CeleryClient(broker: (string) getenv('CELERY_BROKER_URL'));
+$brokerUrl = (string) getenv('CELERY_BROKER_URL');
+$celery = new CeleryClient(broker: $brokerUrl);
 
 $cases = [
     // Every JSON type, nested, a DateTime, and empty argument lists and maps.
@@ -76,6 +77,39 @@ $cases = [
         $withOptions = $celery->sendTask('tasks.record', [], [], $options);
         $plain = $celery->sendTask('tasks.record');
         return ['options' => $options, 'id' => $withOptions->id, 'plain' => $plain->id];
+    },
+    'ignore_result' => fn () => [
+        'ignored' => $celery->sendTask('tasks.record', ['ignored'], [], ['ignore_result' => true])->id,
+        'stored' => $celery->sendTask('tasks.record', ['stored'], [], ['ignore_result' => false])->id,
+        'default' => $celery->sendTask('tasks.record', ['default'])->id,
+    ],
+    // tasks.record_quietly has ignore_result=True: unset, it applies; false overrides it.
+    'tasks_own_ignore_result' => function () use ($celery): array {
+        $quiet = fn (string $arg, array $o) => $celery->sendTask('tasks.record_quietly', [$arg], [], $o);
+        return [
+            'quiet' => $quiet('quiet', [])->id,
+            'forced' => $quiet('forced', ['ignore_result' => false])->id,
+            'after' => $celery->sendTask('tasks.add', [1, 1])->id,
+        ];
+    },
+    'time_limits' => function () use ($brokerUrl): array {
+        $celery = new CeleryClient(broker: $brokerUrl, config: ['task_default_queue' => 'limits']);
+        $sleep = fn (float $seconds, array $o) => $celery->sendTask('tasks.sleep', [$seconds], [], $o)->id;
+        // The hard limit kills the pool process, whose replacement takes seconds: send it last.
+        return [
+            'within' => $sleep(0.01, ['soft_time_limit' => 5, 'time_limit' => 10]),
+            'soft' => $sleep(30, ['soft_time_limit' => 0.3, 'time_limit' => 20]),
+            'hard' => $sleep(30, ['time_limit' => 0.3]),
+        ];
+    },
+    'global_keyprefix' => function () use ($brokerUrl): array {
+        $celery = new CeleryClient(broker: $brokerUrl, config: [
+            'broker_transport_options' => ['global_keyprefix' => 'pfx:'],
+        ]);
+        return [
+            $celery->sendTask('tasks.record', ['plain'])->id,
+            $celery->sendTask('tasks.record', ['urgent-last'], [], ['priority' => 7])->id,
+        ];
     },
 ];
 echo json_encode($cases[$argv[1]]());
