@@ -167,17 +167,7 @@ def test_garbage_published_on_the_result_channel_is_ignored(
 
 def test_children_are_result_handles(worker: CeleryWorker, run_php) -> None:
     """Tasks a task started are its children (Celery's AsyncResult.children), as handles."""
-    got = run_php(
-        PHP_VIEW
-        + """
-$parent = $celery->sendTask('tasks.spawn', [3]);
-$value = $parent->get(timeout: 10.0);
-out(['value' => $value, 'children' => array_map(
-    fn ($child) => [get_debug_type($child), $child->get(timeout: 10.0)],
-    $parent->children(),
-)]);
-"""
-    ).json()
+    got = run_php.file("result_handles.php", args=["children"]).json()
 
     assert got == {"value": "spawned", "children": [["CeleryBridge\\Result\\AsyncResult", 6],
                                                      ["CeleryBridge\\Result\\AsyncResult", 2]]}

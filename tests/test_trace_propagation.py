@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import databases
 from harness import CeleryWorker
@@ -14,14 +15,12 @@ from listeners import SentryListener
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN_ID = "00f067aa0ba902b7"
 
-# Every task this client sends carries the trace, through a before-publish hook.
-SEND_TRACED = f"""
-use CeleryBridge\\Message\\TraceContext;
-$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
-$trace = TraceContext::fromTraceparent('00-{TRACE_ID}-{SPAN_ID}-01');
-$celery->beforePublish(fn () => $trace->headers());
-echo json_encode($celery->sendTask('tasks.add', [2, 3])->get(timeout: 15.0));
-"""
+# Every task tests/php/trace_send.php sends carries this trace, through a before-publish hook.
+TRACEPARENT = f"00-{TRACE_ID}-{SPAN_ID}-01"
+
+
+def send_traced(run_php, env: dict[str, str]) -> Any:
+    return run_php.file("trace_send.php", env={**env, "CB_TRACEPARENT": TRACEPARENT}).json()
 
 
 def test_the_task_span_continues_the_php_trace_in_opentelemetry(
@@ -32,16 +31,11 @@ def test_the_task_span_continues_the_php_trace_in_opentelemetry(
         server.url(databases.BROKER), server.url(databases.BACKEND), env={"OTEL_TRACES_EXPORTER": "console"}
     )
 
-    assert (
-        run_php(
-            SEND_TRACED,
-            env={
-                "CELERY_BROKER_URL": server.url(databases.BROKER),
-                "CELERY_RESULT_BACKEND": server.url(databases.BACKEND),
-            },
-        ).json()
-        == 5
-    )
+    env = {
+        "CELERY_BROKER_URL": server.url(databases.BROKER),
+        "CELERY_RESULT_BACKEND": server.url(databases.BACKEND),
+    }
+    assert send_traced(run_php, env) == 5
 
     # The console exporter writes one JSON line per span, when the span ends (the task's "run").
     worker.wait_for_log(r'\{"name": "run/tasks\.add"')
@@ -63,7 +57,7 @@ def test_the_task_transaction_continues_the_php_trace_in_sentry(
             "CELERY_BROKER_URL": server.url(databases.BROKER),
             "CELERY_RESULT_BACKEND": server.url(databases.BACKEND),
         }
-        assert run_php(SEND_TRACED, env=env).json() == 5
+        assert send_traced(run_php, env) == 5
         [transaction] = sentry.wait_for("transaction")
 
     trace = transaction["contexts"]["trace"]

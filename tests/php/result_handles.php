@@ -67,5 +67,14 @@ $cases = [
         out(['values' => array_map(static fn ($v) => is_object($v) ? $v->type : $v, $values),
             'states' => $set->states(), 'thrown' => $thrown, 'completed' => $set->completedCount()]);
     },
+    // tasks.spawn starts two tasks: its children, as result handles.
+    'children' => function () use ($celery): void {
+        $parent = $celery->sendTask('tasks.spawn', [3]);
+        $value = $parent->get(timeout: 10.0);
+        out(['value' => $value, 'children' => array_map(
+            fn ($child) => [get_debug_type($child), $child->get(timeout: 10.0)],
+            $parent->children(),
+        )]);
+    },
 ];
 $cases[$argv[1]]();
