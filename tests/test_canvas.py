@@ -55,20 +55,7 @@ def test_every_canvas_form_computes_its_value_on_a_worker(worker: CeleryWorker, 
 
 
 def test_chain_runs_in_order_and_links_every_step(worker: CeleryWorker, run_php, records: Records) -> None:
-    sent = run_php(
-        PREAMBLE
-        + """
-$last = $celery->send(new Chain($record('first'), $record('second'), $record('third')));
-$second = $last->parent;
-$first = $second->parent;
-echo json_encode([
-    'ids' => [$first->id, $second->id, $last->id],
-    'first_parent' => $first->parent,
-    'last' => array_slice($last->get(timeout: 10.0)['args'], -1),
-    'second' => array_slice($second->get(timeout: 10.0)['args'], -1),
-]);
-"""
-    ).json()
+    sent = run_php.file("canvas.php", args=["chain_in_order"]).json()
 
     first, second, third = records.pop_many(3)
     ids = sent["ids"]
@@ -86,14 +73,7 @@ echo json_encode([
 def test_group_tasks_carry_the_group_id_and_their_position(
     worker: CeleryWorker, run_php, records: Records
 ) -> None:
-    sent = run_php(
-        PREAMBLE
-        + """
-$group = $celery->send(new Group($record('a'), $record('b'), $record('c')));
-$values = $group->get(timeout: 10.0);
-echo json_encode(['id' => $group->id, 'ids' => $group->ids(), 'args' => array_column($values, 'args')]);
-"""
-    ).json()
+    sent = run_php.file("canvas.php", args=["group_positions"]).json()
 
     seen = {r["request"]["id"]: r["request"] for r in records.pop_many(3)}
     assert sent["args"] == [["a"], ["b"], ["c"]]
@@ -183,14 +163,7 @@ def test_a_saved_group_is_restored_from_its_id_on_either_side(
     group PHP saved, and CeleryClient::restoreGroup() one Python saved (nested groups too)."""
     from celery import group
 
-    saved = run_php(
-        PREAMBLE
-        + """
-$result = $celery->send(new Group($add(1, 1), new Group($add(2, 2), $add(3, 3))));
-$result->save();
-echo json_encode(['id' => $result->id, 'ids' => $result->ids()]);
-"""
-    ).json()
+    saved = run_php.file("canvas.php", args=["save_group"]).json()
     restored = python_celery.GroupResult.restore(saved["id"])
     # The nested group is flattened into the outer one, as Celery's group does.
     assert len(saved["ids"]) == 3 and [r.id for r in restored.results] == saved["ids"]
@@ -199,14 +172,7 @@ echo json_encode(['id' => $result->id, 'ids' => $result->ids()]);
     sent = group(python_celery.signature("tasks.add", (5, 5)), python_celery.signature("tasks.add", (6, 6)))
     py_result = sent.apply_async()
     py_result.save()
-    got = run_php(
-        PREAMBLE
-        + f"""
-$group = $celery->restoreGroup('{py_result.id}');
-echo json_encode(['ids' => $group->ids(), 'values' => $group->get(timeout: 10.0),
-    'missing' => $celery->restoreGroup('no-such-group')]);
-"""
-    ).json()
+    got = run_php.file("canvas.php", args=["restore_group"], env={"CB_GROUP_ID": py_result.id}).json()
     assert got == {"ids": [r.id for r in py_result.results], "values": [10, 12], "missing": None}
 
 
@@ -245,14 +211,7 @@ def test_a_chord_header_holding_a_group_keeps_its_shape(
         python_value = [[42, 42]] if worker_release.keeps_nested_chord_results else [42, 42]
     [python_saved] = saved_headers() - before
 
-    php = run_php(
-        PREAMBLE
-        + """
-$identity = new Signature('tasks.identity');
-$body = $celery->send(new Chord([new Chain($add(21, 21), new Group($identity, $identity))], $identity));
-echo json_encode(['value' => $body->get(timeout: 10.0), 'group' => $body->parent->id]);
-"""
-    ).json()
+    php = run_php.file("canvas.php", args=["chord_header_holding_a_group"]).json()
 
     # Celery 4 flattens what Celery 5 keeps nested (PHP's client writes the same either way).
     expected = [[42, 42]] if worker_release.keeps_nested_chord_results else [42, 42]
@@ -299,20 +258,7 @@ def test_partial_arguments_at_send_time_as_celerys_apply_async(
         python_celery.signature("tasks.add", (1,), {"y": 1}).apply_async(kwargs={"y": 5}).get(timeout=10),
     ]
 
-    php = run_php(
-        PREAMBLE
-        + """
-$values = [
-    $celery->send($add(2), args: [1])->get(timeout: 10.0),
-    $celery->send(new Group($add(1), $add(2)), args: [10])->get(timeout: 10.0),
-    $celery->send(new Chain($add(1), $mul(3)), args: [10])->get(timeout: 10.0),
-    $celery->send(new Chord([$add(1), $add(2)], $xsum), args: [10])->get(timeout: 10.0),
-    $celery->send($add(5, 5)->asImmutable(), args: [10])->get(timeout: 10.0),
-    $celery->send(new Signature('tasks.add', [1], ['y' => 1]), kwargs: ['y' => 5])->get(timeout: 10.0),
-];
-echo json_encode($values);
-"""
-    ).json()
+    php = run_php.file("canvas.php", args=["partial_arguments"]).json()
 
     assert python == [3, [11, 12], 33, 23, 10, 6]
     assert php == python

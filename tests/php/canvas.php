@@ -34,6 +34,22 @@ $error = static function (Closure $get): ?array {
 };
 
 $cases = [
+    'chain_in_order' => function () use ($celery, $record): array {
+        $last = $celery->send(new Chain($record('first'), $record('second'), $record('third')));
+        $second = $last->parent;
+        $first = $second->parent;
+        return [
+            'ids' => [$first->id, $second->id, $last->id],
+            'first_parent' => $first->parent,
+            'last' => array_slice($last->get(timeout: 10.0)['args'], -1),
+            'second' => array_slice($second->get(timeout: 10.0)['args'], -1),
+        ];
+    },
+    'group_positions' => function () use ($celery, $record): array {
+        $group = $celery->send(new Group($record('a'), $record('b'), $record('c')));
+        $values = $group->get(timeout: 10.0);
+        return ['id' => $group->id, 'ids' => $group->ids(), 'args' => array_column($values, 'args')];
+    },
     'link_callbacks' => function () use ($celery): array {
         $log = new Signature('tasks.log');
         $second = (new Signature('tasks.log', ['second']))->asImmutable();
@@ -106,6 +122,31 @@ $cases = [
         $celery->send(new Chord([], $xsum))->get(timeout: 10.0),
         $celery->send(new Chain($add(1, 1), new Group(), $mul(3)))->get(timeout: 10.0),
         $celery->send(new Chord(new Group(), $add([7])))->get(timeout: 10.0),
+    ],
+    'save_group' => function () use ($celery, $add): array {
+        $result = $celery->send(new Group($add(1, 1), new Group($add(2, 2), $add(3, 3))));
+        $result->save();
+        return ['id' => $result->id, 'ids' => $result->ids()];
+    },
+    // The group CB_GROUP_ID that Python saved, and one nobody saved.
+    'restore_group' => function () use ($celery): array {
+        $group = $celery->restoreGroup((string) getenv('CB_GROUP_ID'));
+        return ['ids' => $group->ids(), 'values' => $group->get(timeout: 10.0),
+            'missing' => $celery->restoreGroup('no-such-group')];
+    },
+    'chord_header_holding_a_group' => function () use ($celery, $add): array {
+        $identity = new Signature('tasks.identity');
+        $body = $celery->send(new Chord([new Chain($add(21, 21), new Group($identity, $identity))], $identity));
+        return ['value' => $body->get(timeout: 10.0), 'group' => $body->parent->id];
+    },
+    // send($canvas, args: ..., kwargs: ...) for each kind of canvas.
+    'partial_arguments' => fn () => [
+        $celery->send($add(2), args: [1])->get(timeout: 10.0),
+        $celery->send(new Group($add(1), $add(2)), args: [10])->get(timeout: 10.0),
+        $celery->send(new Chain($add(1), $mul(3)), args: [10])->get(timeout: 10.0),
+        $celery->send(new Chord([$add(1), $add(2)], $xsum), args: [10])->get(timeout: 10.0),
+        $celery->send($add(5, 5)->asImmutable(), args: [10])->get(timeout: 10.0),
+        $celery->send(new Signature('tasks.add', [1], ['y' => 1]), kwargs: ['y' => 5])->get(timeout: 10.0),
     ],
 ];
 echo json_encode($cases[$argv[1]]());
