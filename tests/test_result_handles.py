@@ -94,15 +94,7 @@ def test_a_task_sent_from_python_is_read_by_php_and_forgotten(
     worker: CeleryWorker, run_php, python_celery: Celery, results_db: redis.Redis
 ) -> None:
     task_id = python_celery.send_task("tasks.add", args=(2, 3)).id
-    got = run_php(
-        PHP_VIEW
-        + f"""
-$r = $celery->result('{task_id}');
-$value = $r->get(timeout: 10.0);
-$r->forget();
-out([$value, $r->state()]);
-"""
-    ).json()
+    got = run_php.file("result_handles.php", args=["read_and_forget"], env={"CB_TASK_ID": task_id}).json()
 
     assert got == [5, "PENDING"]
     assert results_db.exists(f"celery-task-meta-{task_id}") == 0
@@ -140,11 +132,7 @@ out([$r->id, $r->get(timeout: 10.0), $r->state(), $celery->result($r->id)->get(t
 
 
 def test_no_backend_configured_is_a_clear_error(worker: CeleryWorker, run_php) -> None:
-    got = run_php(
-        "$celery = new CeleryClient(broker: $brokerUrl);\n"
-        "try { $celery->sendTask('tasks.add', [1, 1])->get(timeout: 1.0); echo 'returned'; }\n"
-        "catch (CeleryBridge\\Exception\\NoResultBackend $e) { echo $e->getMessage(); }"
-    )
+    got = run_php.file("result_handles.php", args=["no_backend"])
     assert "no result backend is configured" in got.stdout
 
 

@@ -9,6 +9,7 @@ require __DIR__ . '/../../vendor/autoload.php';
 require __DIR__ . '/result_view.php';
 
 use CeleryBridge\CeleryClient;
+use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Exception\ResultTimeout;
 use CeleryBridge\Exception\TaskFailed;
 
@@ -75,6 +76,22 @@ $cases = [
             fn ($child) => [get_debug_type($child), $child->get(timeout: 10.0)],
             $parent->children(),
         )]);
+    },
+    // The task CB_TASK_ID (sent from Python), read and then forgotten.
+    'read_and_forget' => function () use ($celery): void {
+        $r = $celery->result((string) getenv('CB_TASK_ID'));
+        $value = $r->get(timeout: 10.0);
+        $r->forget();
+        out([$value, $r->state()]);
+    },
+    'no_backend' => function (): void {
+        $celery = new CeleryClient(broker: (string) getenv('CELERY_BROKER_URL'));
+        try {
+            $celery->sendTask('tasks.add', [1, 1])->get(timeout: 1.0);
+            echo 'returned';
+        } catch (NoResultBackend $e) {
+            echo $e->getMessage();
+        }
     },
 ];
 $cases[$argv[1]]();
