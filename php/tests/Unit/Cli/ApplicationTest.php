@@ -90,6 +90,31 @@ final class ApplicationTest extends TestCase
         );
     }
 
+    public function testWorkerAndEventCommandsRefuseMalformedArgumentsBeforeConnecting(): void
+    {
+        // A closed port: a command that connected first would exit 3, not 2.
+        $closed = ['--broker', 'redis://127.0.0.1:1/0'];
+        $cases = [
+            [
+                ['workers', 'ping', 'extra'],
+                'workers expects what to ask: ping, stats, active, scheduled, reserved, registered or active_queues.',
+                WorkersCommand::USAGE,
+            ],
+            [['workers', 'ping', '--timeout', 'soon'], '--timeout expects a number.', WorkersCommand::USAGE],
+            [['workers', 'control', 'autoscale', 'x', '1'], 'MAX expects a whole number, got "x".', WorkersCommand::USAGE],
+            [['workers', 'inspect'], 'workers inspect needs a command.', WorkersCommand::USAGE],
+            [['workers', 'inspect', 'nonsense'], 'unknown inspect kind "nonsense".', WorkersCommand::USAGE],
+            [['workers', 'control', 'nonsense'], 'unknown control command "nonsense".', WorkersCommand::USAGE],
+            [['events', 'extra'], 'events takes no arguments.', EventsCommand::USAGE],
+            [['events', '--count', 'some'], '--count expects a whole number.', EventsCommand::USAGE],
+        ];
+        foreach ($cases as [$argv, $message, $usage]) {
+            [$code, $out, $err] = self::cli([...$argv, ...$closed]);
+            self::assertSame([2, ''], [$code, $out], implode(' ', $argv));
+            self::assertSame("celery-bridge: $message\n\n$usage\n", $err, implode(' ', $argv));
+        }
+    }
+
     public function testAConnectionFailureExitsWith3AndAnInvalidUrlWith2WithoutItsPassword(): void
     {
         [$code, $out, $err] = self::cli(['queues', '--broker', 'redis://127.0.0.1:1/0']);
