@@ -58,15 +58,7 @@ def test_a_map_is_routed_by_the_mapped_task_name(redis_server: RedisServer, run_
     broker = redis_server.client(databases.BROKER)
     broker.delete("maps-routed")
     try:
-        run_php(
-            PREAMBLE
-            + """
-$routes = ['tasks.add' => ['queue' => 'maps-routed']];
-$routed = new CeleryClient(broker: $brokerUrl, config: ['task_routes' => $routes]);
-$routed->send(new XStarMap($add, [[1, 2]]));
-$routed->send(new Chunks($add, [[1, 2], [3, 4]], 1));
-"""
-        )
+        run_php.file("canvas_maps.php", args=["routed"])
         messages = [json.loads(raw) for raw in broker.lrange("maps-routed", 0, -1)]
         assert [m["headers"]["task"] for m in messages] == ["celery.starmap"] * 3
     finally:
@@ -77,7 +69,7 @@ $routed->send(new Chunks($add, [[1, 2], [3, 4]], 1));
 def test_refused_map_forms_write_nothing(redis_server: RedisServer, run_php) -> None:
     """Chunks inside a chain/group/chord, starmap items that are not argument lists, n < 1."""
     broker = redis_server.client(databases.BROKER)
-    outcome = run_php.file("canvas_maps_refused.php").json()
+    outcome = run_php.file("canvas_maps.php", args=["refused"]).json()
 
     assert all(error.startswith("InvalidCanvas") and "group()" in error for error in outcome[:3]), outcome
     assert outcome[3].startswith("InvalidTaskArgument") and "item 1 is int" in outcome[3]

@@ -71,13 +71,7 @@ def test_exchange_and_routing_key_follow_the_bindings_workers_declared(
     queues = list(bindings["task_queues"])
     worker_factory(redis_server.url(databases.BROKER), queues=queues, hostname="media@%h", config=bindings)
 
-    sent = run_php(
-        """
-        $celery = new CeleryClient(broker: $brokerUrl);
-        $options = ['exchange' => 'media', 'routing_key' => 'video'];
-        echo json_encode($celery->sendTask('tasks.record', ['video'], [], $options)->id);
-        """
-    ).json()
+    sent = run_php.file("routing.php", args=["exchange"], env={"CB_EXCHANGE": "media"}).json()
 
     # A direct exchange delivers a copy to every queue bound with that key, as kombu does.
     got = records.pop_many(2)
@@ -101,14 +95,8 @@ def test_bindings_written_with_another_separator(
         config={**transport, **bindings},
     )
 
-    sent = run_php(
-        """
-        $config = ['broker_transport_options' => ['sep' => ':']];
-        $celery = new CeleryClient(broker: $brokerUrl, config: $config);
-        $options = ['exchange' => 'colon-media', 'routing_key' => 'video'];
-        echo json_encode($celery->sendTask('tasks.record', ['video'], [], $options)->id);
-        """
-    ).json()
+    env = {"CB_EXCHANGE": "colon-media", "CB_SEP": ":"}
+    sent = run_php.file("routing.php", args=["exchange"], env=env).json()
 
     got = records.pop_many(1)
     assert [record["request"]["id"] for record in got] == [sent]

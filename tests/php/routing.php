@@ -38,5 +38,13 @@ $cases = [
             'no_match' => $send(['tasks.rec?rd' => 'x', 'tasks.record.*' => 'nowhere', 'Tasks.*' => 'x']),
         ];
     },
+    // Through a named exchange and routing key (task_queues bindings on the worker side); with
+    // CB_SEP, kombu's sep transport option.
+    'exchange' => function () use ($brokerUrl): string {
+        $config = getenv('CB_SEP') ? ['broker_transport_options' => ['sep' => getenv('CB_SEP')]] : [];
+        $celery = new CeleryClient(broker: $brokerUrl, config: $config);
+        $options = ['exchange' => getenv('CB_EXCHANGE'), 'routing_key' => 'video'];
+        return $celery->sendTask('tasks.record', ['video'], [], $options)->id;
+    },
 ];
 echo json_encode($cases[$argv[1]]());
