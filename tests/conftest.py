@@ -35,6 +35,7 @@ import pytest
 import redis
 from celery import Celery
 
+import databases
 import external
 from harness import RECORDS_KEY, REDIS_SERVER, WORKER_POOL, CeleryWorker, HarnessError, Records, RedisServer
 from php_runner import PHP_DIAGNOSTIC, PHP_SCRIPTS, PhpResult, ensure_autoload, php_script, run_php_script
@@ -43,8 +44,8 @@ from versions import WorkerVersions, versions_from_probe, worker_versions
 
 # Extra Celery settings of the session worker (an external one needs them too).
 SESSION_WORKER_CONFIG = external.SESSION_WORKER_CONFIG
-BROKER_DB = 0
-BACKEND_DB = 1
+BROKER_DB = databases.BROKER
+BACKEND_DB = databases.BACKEND
 
 EXTERNAL_REDIS = os.environ.get(external.REDIS_ENV) or None
 EXTERNAL_WORKER = os.environ.get(external.WORKER_ENV) or None
@@ -365,10 +366,12 @@ class PhpRunner:
         *,
         check: bool = True,
         allow_warnings: bool = False,
+        php_args: Sequence[str] = (),
+        args: Sequence[str] = (),
     ) -> PhpResult:
-        """Run the script tests/php/<name> (which requires the autoloader itself), with the
-        same environment and checks as a snippet."""
-        return self._run(PHP_SCRIPTS / name, env, timeout, check, allow_warnings, ())
+        """Run the script tests/php/<name> (which requires the autoloader itself) with `args`
+        as its arguments ($argv[1:]), with the same environment and checks as a snippet."""
+        return self._run(PHP_SCRIPTS / name, env, timeout, check, allow_warnings, php_args, args)
 
     def _run(
         self,
@@ -378,9 +381,11 @@ class PhpRunner:
         check: bool,
         allow_warnings: bool,
         php_args: Sequence[str],
+        args: Sequence[str] = (),
     ) -> PhpResult:
         try:
-            result = run_php_script(script, {**self._env, **(env or {})}, timeout, php_args=php_args)
+            environment = {**self._env, **(env or {})}
+            result = run_php_script(script, environment, timeout, php_args=php_args, args=args)
         except HarnessError as error:
             _fail(error)
             raise

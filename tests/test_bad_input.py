@@ -9,40 +9,14 @@ against the harness Redis, checking after each one that the database is still em
 
 from __future__ import annotations
 
+import databases
 from harness import RedisServer
 
-DB = 6
-
-RUN_ALL = """
-use CeleryBridge\\Exception\\CeleryBridgeException;
-use CeleryBridge\\Tests\\Integration\\Broker\\BadInputCases;
-
-$url = preg_replace('~/\\d+$~', '/%(db)d', $brokerUrl);
-$redis = new Redis();
-$parts = parse_url($url);
-$redis->connect($parts['host'], $parts['port']);
-$redis->select(%(db)d);
-$redis->flushDb();
-$out = [];
-foreach (BadInputCases::all() as $name => [$call, $fragments]) {
-    $outcome = ['fragments' => $fragments, 'thrown' => null, 'ours' => false, 'message' => null];
-    try {
-        $call($url);
-    } catch (Throwable $e) {
-        $outcome['thrown'] = get_class($e);
-        $outcome['ours'] = $e instanceof CeleryBridgeException;
-        $outcome['message'] = $e->getMessage();
-    }
-    $outcome['keys'] = $redis->keys('*');
-    $out[$name] = $outcome;
-}
-echo json_encode($out, JSON_THROW_ON_ERROR | JSON_INVALID_UTF8_SUBSTITUTE);
-"""
-
+DB = databases.BAD_INPUT
 
 def test_every_bad_input_throws_our_exception_and_writes_nothing(run_php, redis_server: RedisServer) -> None:
     writes_before = redis_server.publish_write_calls()
-    outcomes = run_php(RUN_ALL % {"db": DB}).json()
+    outcomes = run_php.file("bad_input_all.php", env={"CELERY_BROKER_URL": redis_server.url(DB)}).json()
 
     assert len(outcomes) >= 50
     problems = []

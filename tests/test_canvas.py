@@ -15,18 +15,10 @@ from typing import Any
 import pytest
 from celery.exceptions import ChordError
 
+import databases
+from canvas_snippets import PREAMBLE, sentinel_drain
 from harness import CeleryWorker, Records, RedisServer
 from versions import WorkerVersions
-
-PREAMBLE = """
-use CeleryBridge\\Canvas\\{Signature, Chain, Group, Chord};
-$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
-$add = fn (...$a) => new Signature('tasks.add', $a);
-$mul = fn (...$a) => new Signature('tasks.mul', $a);
-$xsum = new Signature('tasks.xsum');
-$record = fn (...$a) => new Signature('tasks.record', $a);
-$fail = (new Signature('tasks.fail', ['boom']))->asImmutable();
-"""
 
 # Each form and nesting, with the value the worker must compute.
 FORMS: dict[str, tuple[str, Any]] = {
@@ -51,20 +43,6 @@ FORMS: dict[str, tuple[str, Any]] = {
 }
 
 
-SENTINEL = "$celery = new CeleryClient(broker: $brokerUrl);\n$celery->sendTask('tasks.record', ['sentinel']);"
-
-
-def sentinel_drain(run_php, records: Records) -> list[dict[str, Any]]:
-    """Send a sentinel task and return every record that arrives before it."""
-    run_php(SENTINEL)
-    before = []
-    while True:
-        record = records.pop()
-        if record["args"] == ["sentinel"]:
-            return before
-        before.append(record)
-
-
 def test_every_canvas_form_computes_its_value_on_a_worker(worker: CeleryWorker, run_php) -> None:
     sends = "\n".join(
         f"$out[{name!r}] = ({code if code.startswith('$celery') else f'$celery->send({code})'})"
@@ -77,20 +55,7 @@ def test_every_canvas_form_computes_its_value_on_a_worker(worker: CeleryWorker, 
 
 
 def test_chain_runs_in_order_and_links_every_step(worker: CeleryWorker, run_php, records: Records) -> None:
-    sent = run_php(
-        PREAMBLE
-        + """
-$last = $celery->send(new Chain($record('first'), $record('second'), $record('third')));
-$second = $last->parent;
-$first = $second->parent;
-echo json_encode([
-    'ids' => [$first->id, $second->id, $last->id],
-    'first_parent' => $first->parent,
-    'last' => array_slice($last->get(timeout: 10.0)['args'], -1),
-    'second' => array_slice($second->get(timeout: 10.0)['args'], -1),
-]);
-"""
-    ).json()
+    sent = run_php.file("canvas.php", args=["chain_in_order"]).json()
 
     first, second, third = records.pop_many(3)
     ids = sent["ids"]
@@ -108,14 +73,7 @@ echo json_encode([
 def test_group_tasks_carry_the_group_id_and_their_position(
     worker: CeleryWorker, run_php, records: Records
 ) -> None:
-    sent = run_php(
-        PREAMBLE
-        + """
-$group = $celery->send(new Group($record('a'), $record('b'), $record('c')));
-$values = $group->get(timeout: 10.0);
-echo json_encode(['id' => $group->id, 'ids' => $group->ids(), 'args' => array_column($values, 'args')]);
-"""
-    ).json()
+    sent = run_php.file("canvas.php", args=["group_positions"]).json()
 
     seen = {r["request"]["id"]: r["request"] for r in records.pop_many(3)}
     assert sent["args"] == [["a"], ["b"], ["c"]]
@@ -124,18 +82,7 @@ echo json_encode(['id' => $group->id, 'ids' => $group->ids(), 'args' => array_co
 
 
 def test_link_callbacks_run_with_the_result(worker: CeleryWorker, run_php, records: Records) -> None:
-    sent = run_php(
-        PREAMBLE
-        + """
-$log = new Signature('tasks.log');
-$second = (new Signature('tasks.log', ['second']))->asImmutable();
-$r = $celery->sendTask('tasks.add', [1, 2], [], [
-    'link' => [$log, $second],
-    'link_error' => new Signature('tasks.on_error'),
-]);
-echo json_encode(['id' => $r->id, 'value' => $r->get(timeout: 10.0)]);
-"""
-    ).json()
+    sent = run_php.file("canvas.php", args=["link_callbacks"]).json()
 
     callbacks = sorted(records.pop_many(2), key=lambda r: r["args"] != [3])
     assert sent["value"] == 3
@@ -149,29 +96,9 @@ echo json_encode(['id' => $r->id, 'value' => $r->get(timeout: 10.0)]);
 def test_errback_runs_when_a_chain_step_fails_and_the_chain_stops(
     worker: CeleryWorker, run_php, records: Records, worker_release: WorkerVersions
 ) -> None:
-    sent = run_php(
-        PREAMBLE
-        + """
-$last = $celery->send(
-    new Chain($add(1, 1), $fail, $record('never')),
-    ['link_error' => new Signature('tasks.on_error')],
-);
-$error = static function (Closure $get): ?array {
-    try {
-        $get();
-        return null;
-    } catch (CeleryBridge\\Exception\\TaskFailed $e) {
-        return [$e->taskId, $e->remoteType(), $e->remoteMessage()];
-    }
-};
-$waited = getenv('CB_WAIT_ON') === 'last' ? $last : $last->parent;
-echo json_encode([
-    'error' => $error(fn () => $waited->get(timeout: 10.0)),
-    'own' => $error(fn () => $waited->get(timeout: 10.0, followParents: false)),
-    'ids' => [$last->parent->parent->id, $last->parent->id, $last->id],
-    'states' => [$last->parent->parent->state(), $last->parent->state(), $last->state()],
-]);
-""",
+    sent = run_php.file(
+        "canvas.php",
+        args=["chain_step_fails"],
         env={"CB_WAIT_ON": "last" if worker_release.chain_failure_fails_the_rest else "failed"},
     ).json()
 
@@ -196,30 +123,7 @@ echo json_encode([
 def test_chord_whose_header_fails_reports_the_failure_on_its_body(
     worker: CeleryWorker, run_php, records: Records, worker_release: WorkerVersions
 ) -> None:
-    sent = run_php(
-        PREAMBLE
-        + """
-$body = $celery->send(
-    new Chord([$add(1, 1), $fail, $add(2, 2)], $xsum),
-    ['link_error' => new Signature('tasks.on_error')],
-);
-$error = static function (Closure $get): ?array {
-    try {
-        $get();
-        return null;
-    } catch (CeleryBridge\\Exception\\TaskFailed $e) {
-        return [$e->taskId, $e->remoteType(), $e->remoteModule(), $e->remoteMessage()];
-    }
-};
-echo json_encode([
-    'own' => $error(fn () => $body->get(timeout: 10.0, followParents: false)),
-    'error' => $error(fn () => $body->get(timeout: 10.0)),
-    'body' => $body->id,
-    'header' => $body->parent->ids(),
-    'header_states' => $body->parent->states(),
-]);
-"""
-    ).json()
+    sent = run_php.file("canvas.php", args=["chord_header_fails"]).json()
 
     failed = sent["header"][1]
     assert sent["header_states"] == ["SUCCESS", "FAILURE", "SUCCESS"]
@@ -240,30 +144,9 @@ echo json_encode([
 
 def test_refused_canvases_write_nothing(redis_server, run_php) -> None:
     """A chord without a result backend, or a chain under protocol 1, is refused up front."""
-    backend = redis_server.client(1)
+    backend = redis_server.client(databases.BACKEND)
     chord_keys = set(backend.keys("celery-taskset-meta-*"))
-    outcome = run_php(
-        """
-use CeleryBridge\\Canvas\\{Signature, Chain, Chord};
-use CeleryBridge\\Exception\\InvalidCanvas;
-$add = fn (...$a) => new Signature('tasks.add', $a, [], ['queue' => 'refused']);
-$errors = [];
-$attempts = [
-    fn () => (new CeleryClient(broker: $brokerUrl))->send(new Chord([$add(1, 1)], $add(1))),
-    fn () => (new CeleryClient(broker: $brokerUrl, config: ['task_protocol' => 1]))
-        ->send(new Chain($add(1, 1), $add(2))),
-];
-foreach ($attempts as $attempt) {
-    try {
-        $attempt();
-        $errors[] = null;
-    } catch (InvalidCanvas $e) {
-        $errors[] = $e->getMessage();
-    }
-}
-echo json_encode([$errors, (new CeleryClient(broker: $brokerUrl))->queueLength('refused')]);
-"""
-    ).json()
+    outcome = run_php.file("canvas.php", args=["refused"]).json()
 
     errors, waiting = outcome
     assert "result backend" in errors[0]
@@ -280,14 +163,7 @@ def test_a_saved_group_is_restored_from_its_id_on_either_side(
     group PHP saved, and CeleryClient::restoreGroup() one Python saved (nested groups too)."""
     from celery import group
 
-    saved = run_php(
-        PREAMBLE
-        + """
-$result = $celery->send(new Group($add(1, 1), new Group($add(2, 2), $add(3, 3))));
-$result->save();
-echo json_encode(['id' => $result->id, 'ids' => $result->ids()]);
-"""
-    ).json()
+    saved = run_php.file("canvas.php", args=["save_group"]).json()
     restored = python_celery.GroupResult.restore(saved["id"])
     # The nested group is flattened into the outer one, as Celery's group does.
     assert len(saved["ids"]) == 3 and [r.id for r in restored.results] == saved["ids"]
@@ -296,14 +172,7 @@ echo json_encode(['id' => $result->id, 'ids' => $result->ids()]);
     sent = group(python_celery.signature("tasks.add", (5, 5)), python_celery.signature("tasks.add", (6, 6)))
     py_result = sent.apply_async()
     py_result.save()
-    got = run_php(
-        PREAMBLE
-        + f"""
-$group = $celery->restoreGroup('{py_result.id}');
-echo json_encode(['ids' => $group->ids(), 'values' => $group->get(timeout: 10.0),
-    'missing' => $celery->restoreGroup('no-such-group')]);
-"""
-    ).json()
+    got = run_php.file("canvas.php", args=["restore_group"], env={"CB_GROUP_ID": py_result.id}).json()
     assert got == {"ids": [r.id for r in py_result.results], "values": [10, 12], "missing": None}
 
 
@@ -321,7 +190,7 @@ def test_a_chord_header_holding_a_group_keeps_its_shape(
     the body gets the nested values; PHP does the same, and gets what Python's client gets."""
     from celery import chain, chord, group
 
-    backend = redis_server.client(1)
+    backend = redis_server.client(databases.BACKEND)
 
     def saved_headers() -> set[bytes]:
         return {key for key in backend.keys("celery-taskset-meta-*") if b"." not in key.rsplit(b"-", 1)[-1]}
@@ -342,14 +211,7 @@ def test_a_chord_header_holding_a_group_keeps_its_shape(
         python_value = [[42, 42]] if worker_release.keeps_nested_chord_results else [42, 42]
     [python_saved] = saved_headers() - before
 
-    php = run_php(
-        PREAMBLE
-        + """
-$identity = new Signature('tasks.identity');
-$body = $celery->send(new Chord([new Chain($add(21, 21), new Group($identity, $identity))], $identity));
-echo json_encode(['value' => $body->get(timeout: 10.0), 'group' => $body->parent->id]);
-"""
-    ).json()
+    php = run_php.file("canvas.php", args=["chord_header_holding_a_group"]).json()
 
     # Celery 4 flattens what Celery 5 keeps nested (PHP's client writes the same either way).
     expected = [[42, 42]] if worker_release.keeps_nested_chord_results else [42, 42]
@@ -396,20 +258,7 @@ def test_partial_arguments_at_send_time_as_celerys_apply_async(
         python_celery.signature("tasks.add", (1,), {"y": 1}).apply_async(kwargs={"y": 5}).get(timeout=10),
     ]
 
-    php = run_php(
-        PREAMBLE
-        + """
-$values = [
-    $celery->send($add(2), args: [1])->get(timeout: 10.0),
-    $celery->send(new Group($add(1), $add(2)), args: [10])->get(timeout: 10.0),
-    $celery->send(new Chain($add(1), $mul(3)), args: [10])->get(timeout: 10.0),
-    $celery->send(new Chord([$add(1), $add(2)], $xsum), args: [10])->get(timeout: 10.0),
-    $celery->send($add(5, 5)->asImmutable(), args: [10])->get(timeout: 10.0),
-    $celery->send(new Signature('tasks.add', [1], ['y' => 1]), kwargs: ['y' => 5])->get(timeout: 10.0),
-];
-echo json_encode($values);
-"""
-    ).json()
+    php = run_php.file("canvas.php", args=["partial_arguments"]).json()
 
     assert python == [3, [11, 12], 33, 23, 10, 6]
     assert php == python

@@ -11,8 +11,8 @@ from typing import Any
 
 from celery import chain, chord, group
 
+from canvas_snippets import PREAMBLE, sentinel_drain
 from harness import CeleryWorker, Records
-from test_canvas import PREAMBLE, sentinel_drain
 from versions import WorkerVersions
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -125,20 +125,7 @@ def test_any_canvas_is_a_callback_as_with_celerys_client(
 def test_a_chain_errback_is_refused_because_workers_cannot_run_it(redis_server, run_php) -> None:
     """A Celery 5.7 worker calls a chain errback in-process as errback(request, exc, traceback)
     and fails to serialize the request: the errback never runs. PHP refuses it before writing."""
-    outcome = run_php(
-        """
-use CeleryBridge\\Canvas\\{Signature, Chain};
-use CeleryBridge\\Exception\\InvalidOption;
-$celery = new CeleryClient(broker: $brokerUrl);
-$chain = new Chain(new Signature('tasks.record', ['a']), new Signature('tasks.record', ['b']));
-try {
-    $celery->send((new Signature('tasks.fail', ['x'], [], ['queue' => 'refused']))->withLinkError($chain));
-    echo json_encode(null);
-} catch (InvalidOption $e) {
-    echo json_encode([$e->getMessage(), $celery->queueLength('refused')]);
-}
-"""
-    ).json()
+    outcome = run_php.file("canvas.php", args=["chain_errback_refused"]).json()
 
     assert outcome is not None
     message, waiting = outcome
@@ -161,18 +148,7 @@ def test_empty_groups_and_chord_headers_as_celerys_client(
         chain(s("tasks.add", 1, 1), group([]), s("tasks.mul", 3)).apply_async().get(timeout=10),
         chord(group([]), s("tasks.add", [7])).apply_async().get(timeout=10),
     ]
-    php = run_php(
-        PREAMBLE
-        + """
-$values = [
-    $celery->send(new Group())->get(timeout: 10.0),
-    $celery->send(new Chord([], $xsum))->get(timeout: 10.0),
-    $celery->send(new Chain($add(1, 1), new Group(), $mul(3)))->get(timeout: 10.0),
-    $celery->send(new Chord(new Group(), $add([7])))->get(timeout: 10.0),
-];
-echo json_encode($values);
-"""
-    ).json()
+    php = run_php.file("canvas.php", args=["empty_groups"]).json()
 
     assert python == [[], 0, 6, [7]]
     assert php == python

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import databases
 from harness import CeleryWorker, RedisServer
 
 PREAMBLE = """
@@ -54,18 +55,10 @@ def test_each_map_form_computes_its_value_on_a_worker(worker: CeleryWorker, run_
 
 def test_a_map_is_routed_by_the_mapped_task_name(redis_server: RedisServer, run_php) -> None:
     """task_routes sees the inner task's name, as Celery's _basemap.apply_async passes route_name."""
-    broker = redis_server.client(0)
+    broker = redis_server.client(databases.BROKER)
     broker.delete("maps-routed")
     try:
-        run_php(
-            PREAMBLE
-            + """
-$routes = ['tasks.add' => ['queue' => 'maps-routed']];
-$routed = new CeleryClient(broker: $brokerUrl, config: ['task_routes' => $routes]);
-$routed->send(new XStarMap($add, [[1, 2]]));
-$routed->send(new Chunks($add, [[1, 2], [3, 4]], 1));
-"""
-        )
+        run_php.file("canvas_maps.php", args=["routed"])
         messages = [json.loads(raw) for raw in broker.lrange("maps-routed", 0, -1)]
         assert [m["headers"]["task"] for m in messages] == ["celery.starmap"] * 3
     finally:
@@ -75,34 +68,8 @@ $routed->send(new Chunks($add, [[1, 2], [3, 4]], 1));
 
 def test_refused_map_forms_write_nothing(redis_server: RedisServer, run_php) -> None:
     """Chunks inside a chain/group/chord, starmap items that are not argument lists, n < 1."""
-    broker = redis_server.client(0)
-    outcome = run_php(
-        PREAMBLE
-        + """
-use CeleryBridge\\Exception\\{InvalidCanvas, InvalidTaskArgument};
-$config = ['task_default_queue' => 'maps-refused'];
-$refusing = new CeleryClient(broker: $brokerUrl, backend: $backendUrl, config: $config);
-$chunks = new Chunks($add, [[1, 2]], 1);
-$errors = [];
-$attempts = [
-    fn () => $refusing->send(new Chain($add, $chunks)),
-    fn () => $refusing->send(new Group($chunks)),
-    fn () => $refusing->send(new Chord([$chunks], $xsum)),
-    fn () => new XStarMap($add, [[1, 2], 3]),
-    fn () => new Chunks($add, [[1, 2]], 0),
-    fn () => $chunks->withLink($xsum),
-];
-foreach ($attempts as $attempt) {
-    try {
-        $attempt();
-        $errors[] = null;
-    } catch (InvalidCanvas|InvalidTaskArgument $e) {
-        $errors[] = (new \\ReflectionClass($e))->getShortName() . ': ' . $e->getMessage();
-    }
-}
-echo json_encode($errors);
-"""
-    ).json()
+    broker = redis_server.client(databases.BROKER)
+    outcome = run_php.file("canvas_maps.php", args=["refused"]).json()
 
     assert all(error.startswith("InvalidCanvas") and "group()" in error for error in outcome[:3]), outcome
     assert outcome[3].startswith("InvalidTaskArgument") and "item 1 is int" in outcome[3]

@@ -37,12 +37,13 @@ import pytest
 import redis
 from celery import Celery, chain, chord, chunks, group, xmap, xstarmap
 
+import databases
 from harness import RedisServer
 from php_runner import php_script, run_php_script
 from wire import differences, normalize, read_envelopes
 
-PYTHON_DB, PHP_DB = 8, 9
-PYTHON_BACKEND_DB, PHP_BACKEND_DB = 10, 11
+PYTHON_DB, PHP_DB = databases.CANVAS_WIRE_PYTHON, databases.CANVAS_WIRE_PHP
+PYTHON_BACKEND_DB, PHP_BACKEND_DB = databases.CANVAS_WIRE_PYTHON_BACKEND, databases.CANVAS_WIRE_PHP_BACKEND
 NAMESPACE = uuid.UUID("5c2b1f0e-4d3a-4b8c-9e7f-6a5b4c3d2e1f")
 
 

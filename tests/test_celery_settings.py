@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import databases
 from harness import CeleryWorker, RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,31 +39,25 @@ CELERYCONFIG = {
     "broker_connection_retry_on_startup": True,
 }
 
-PHP = r"""
-$config = json_decode(getenv('CB_CONFIG'), true, 512, JSON_THROW_ON_ERROR);
-try {
-    $celery = new CeleryClient(config: $config);
-    echo json_encode(['value' => $celery->sendTask('tasks.add', [2, 3])->get(timeout: 10.0)]);
-} catch (CeleryBridge\Exception\InvalidConfiguration $e) {
-    echo json_encode(['error' => $e->getMessage()]);
-}
-"""
-
 
 def run(run_php, config: dict) -> dict:
-    return run_php(PHP, env={"CB_CONFIG": json.dumps(config)}).json()
+    return run_php.file("celery_settings.php", env={"CB_CONFIG": json.dumps(config)}, args=["add"]).json()
 
 
 def test_a_celeryconfig_from_celerys_docs_works_unchanged(
     worker: CeleryWorker, run_php, redis_server: RedisServer
 ) -> None:
-    config = {**CELERYCONFIG, "broker_url": redis_server.url(0), "result_backend": redis_server.url(1)}
+    config = {
+        **CELERYCONFIG,
+        "broker_url": redis_server.url(databases.BROKER),
+        "result_backend": redis_server.url(databases.BACKEND),
+    }
 
     assert run(run_php, config) == {"value": 5}
 
 
 def test_typos_and_content_settings_that_cannot_work_are_refused(run_php, redis_server: RedisServer) -> None:
-    base = {"broker_url": redis_server.url(0)}
+    base = {"broker_url": redis_server.url(databases.BROKER)}
 
     typo = run(run_php, {**base, "task_serialiser": "json"})["error"]
     assert 'Unknown setting "task_serialiser". Did you mean "task_serializer"?' in typo
@@ -75,53 +70,63 @@ def test_typos_and_content_settings_that_cannot_work_are_refused(run_php, redis_
 def test_the_settings_list_is_the_pinned_celerys() -> None:
     fresh = subprocess.run(
         [sys.executable, str(ROOT / "tests/tools/generate_celery_settings.py")],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     assert fresh == (ROOT / "php/src/Config/CelerySettings.php").read_text()
-
-
-ERA_PHP = r"""
-$config = json_decode(getenv('CB_CONFIG'), true, 512, JSON_THROW_ON_ERROR);
-try {
-    $celery = new CeleryClient(config: $config);
-    $queue = fn (string $task): string
-        => $celery->sendTask($task, ['x'])->get(timeout: 10.0)['request']['delivery_info']['routing_key'];
-    echo json_encode(['default' => $queue('tasks.echo'), 'routed' => $queue('tasks.log')]);
-} catch (CeleryBridge\Exception\InvalidConfiguration $e) {
-    echo json_encode(['error' => $e->getMessage()]);
-}
-"""
 
 
 def era_config(form: str, broker: str, backend: str) -> dict:
     """One celeryconfig in each form Celery reads: the new names, the old upper-case ones
     (Celery 3, still read by 5.7), and Django's app.config_from_object(..., namespace='CELERY')."""
     if form == "new":
-        return {"broker_url": broker, "result_backend": backend, "task_default_queue": "era-default",
-                "task_routes": {"tasks.log": "era-routed"}, "task_serializer": "json"}
+        return {
+            "broker_url": broker,
+            "result_backend": backend,
+            "task_default_queue": "era-default",
+            "task_routes": {"tasks.log": "era-routed"},
+            "task_serializer": "json",
+        }
     if form == "old":
-        return {"BROKER_URL": broker, "CELERY_RESULT_BACKEND": backend, "CELERY_DEFAULT_QUEUE": "era-default",
-                "CELERY_ROUTES": {"tasks.log": "era-routed"}, "CELERY_TASK_SERIALIZER": "json"}
-    return {"CELERY_BROKER_URL": broker, "CELERY_RESULT_BACKEND": backend,
-            "CELERY_TASK_DEFAULT_QUEUE": "era-default", "CELERY_TASK_ROUTES": {"tasks.log": "era-routed"},
-            "CELERY_TASK_SERIALIZER": "json"}
+        return {
+            "BROKER_URL": broker,
+            "CELERY_RESULT_BACKEND": backend,
+            "CELERY_DEFAULT_QUEUE": "era-default",
+            "CELERY_ROUTES": {"tasks.log": "era-routed"},
+            "CELERY_TASK_SERIALIZER": "json",
+        }
+    return {
+        "CELERY_BROKER_URL": broker,
+        "CELERY_RESULT_BACKEND": backend,
+        "CELERY_TASK_DEFAULT_QUEUE": "era-default",
+        "CELERY_TASK_ROUTES": {"tasks.log": "era-routed"},
+        "CELERY_TASK_SERIALIZER": "json",
+    }
 
 
 def test_settings_of_every_celery_era_send_to_the_configured_queue(
     worker_factory, run_php, redis_server: RedisServer
 ) -> None:
-    worker_factory(redis_server.url(0), redis_server.url(1), queues=["era-default", "era-routed"])
+    worker_factory(
+        redis_server.url(databases.BROKER),
+        redis_server.url(databases.BACKEND),
+        queues=["era-default", "era-routed"],
+    )
 
     for form in ("new", "old", "django"):
-        config = era_config(form, redis_server.url(0), redis_server.url(1))
-        out = run_php(ERA_PHP, env={"CB_CONFIG": json.dumps(config)}).json()
+        config = era_config(form, redis_server.url(databases.BROKER), redis_server.url(databases.BACKEND))
+        env = {"CB_CONFIG": json.dumps(config)}
+        out = run_php.file("celery_settings.php", env=env, args=["queues"]).json()
         assert out == {"default": "era-default", "routed": "era-routed"}, form
 
 
 def test_old_and_new_names_cannot_be_mixed_as_in_celery(run_php, redis_server: RedisServer) -> None:
     """Celery's ImproperlyConfigured("Cannot mix new and old setting keys"), and "Did you mean"
     for a near miss of each form."""
-    mixed = run(run_php, {"broker_url": redis_server.url(0), "CELERY_DEFAULT_QUEUE": "q"})["error"]
+    mixed = run(run_php, {"broker_url": redis_server.url(databases.BROKER), "CELERY_DEFAULT_QUEUE": "q"})[
+        "error"
+    ]
     assert "Cannot mix Celery's old setting names with the new ones" in mixed
     assert "CELERY_DEFAULT_QUEUE -> task_default_queue" in mixed
 
@@ -130,5 +135,5 @@ def test_old_and_new_names_cannot_be_mixed_as_in_celery(run_php, redis_server: R
         ("CELERY_TASK_DEFAULT_QUEU", "CELERY_TASK_DEFAULT_QUEUE"),
         ("BROKER_URLL", "BROKER_URL"),
     ]:
-        error = run(run_php, {"BROKER_URL": redis_server.url(0), typo: "q"})["error"]
+        error = run(run_php, {"BROKER_URL": redis_server.url(databases.BROKER), typo: "q"})["error"]
         assert f'Unknown setting "{typo}". Did you mean "{meant}"?' in error

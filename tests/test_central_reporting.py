@@ -20,34 +20,16 @@ from typing import Any
 
 import pytest
 
+import databases
 from harness import CeleryWorker, RedisServer
 from listeners import SentryListener, SyslogListener
 
 SECRET = "S3CRET-ARGUMENT"
 
-SEND_UNKNOWN = """
-$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
-$result = $celery->sendTask('tasks.typo_nope', ['SECRET', 1], ['token' => 'SECRET']);
-try {
-    $result->get(timeout: 15.0);
-    echo json_encode(['type' => 'ran']);
-} catch (CeleryBridge\\Exception\\TaskFailed $e) {
-    echo json_encode(['type' => $e->remoteType(), 'id' => $result->id]);
-}
-""".replace("SECRET", SECRET)
+def send(run_php, env: dict[str, str], case: str) -> Any:
+    """Run a case of tests/php/central_reporting.php: "unknown", "failing" or "sentinel"."""
+    return run_php.file("central_reporting.php", env={**env, "CB_SECRET": SECRET}, args=[case])
 
-SEND_FAILING = """
-$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
-try {
-    $celery->sendTask('tasks.fail', ['boom-central'])->get(timeout: 15.0);
-} catch (CeleryBridge\\Exception\\TaskFailed $e) {
-    echo json_encode($e->remoteType());
-}
-"""
-
-SEND_SENTINEL = (
-    "$celery = new CeleryClient(broker: $brokerUrl);\n$celery->sendTask('tasks.sentinel_unknown');"
-)
 
 POOLS = {
     "solo": {},
@@ -66,7 +48,11 @@ def running_worker(
         options["config"] = {"worker_hijack_root_logger": False}
         options["extra_args"] = ["--logfile", str(tmp_path / "worker-%i.log")]
     worker = CeleryWorker(
-        tmp_path / "worker-0.log", broker_url=server.url(0), backend_url=server.url(1), env=env, **options
+        tmp_path / "worker-0.log",
+        broker_url=server.url(databases.BROKER),
+        backend_url=server.url(databases.BACKEND),
+        env=env,
+        **options,
     )
     worker.start()
     try:
@@ -76,7 +62,10 @@ def running_worker(
 
 
 def php_env(server: RedisServer) -> dict[str, str]:
-    return {"CELERY_BROKER_URL": server.url(0), "CELERY_RESULT_BACKEND": server.url(1)}
+    return {
+        "CELERY_BROKER_URL": server.url(databases.BROKER),
+        "CELERY_RESULT_BACKEND": server.url(databases.BACKEND),
+    }
 
 
 @pytest.mark.parametrize("pool", POOLS)
@@ -91,12 +80,12 @@ def test_syslog_and_json_lines_get_each_error_once(pool: str, redis_factory, run
             {"CELERY_SYSLOG_ADDRESS": syslog.address, "CELERY_ERROR_LOG_JSON": str(json_log)},
         ):
             env = php_env(server)
-            unknown = run_php(SEND_UNKNOWN, env=env).json()
+            unknown = send(run_php, env, "unknown").json()
             assert unknown["type"] == "NotRegistered"
             syslog.wait_for("tasks.typo_nope")
-            assert run_php(SEND_FAILING, env=env).json() == "ValueError"
+            assert send(run_php, env, "failing").json() == "ValueError"
             syslog.wait_for("boom-central")
-            run_php(SEND_SENTINEL, env=env)
+            send(run_php, env, "sentinel")
             syslog.wait_for("tasks.sentinel_unknown")
 
         typo = syslog.matching("tasks.typo_nope")
@@ -120,11 +109,11 @@ def test_sentry_gets_each_error_once_without_the_arguments(
     with SentryListener() as sentry:
         with running_worker(server, tmp_path, pool, {"SENTRY_DSN": sentry.dsn}):
             env = php_env(server)
-            assert run_php(SEND_UNKNOWN, env=env).json()["type"] == "NotRegistered"
+            assert send(run_php, env, "unknown").json()["type"] == "NotRegistered"
             sentry.wait_for("event")
-            assert run_php(SEND_FAILING, env=env).json() == "ValueError"
+            assert send(run_php, env, "failing").json() == "ValueError"
             sentry.wait_for("event", 2)
-            run_php(SEND_SENTINEL, env=env)
+            send(run_php, env, "sentinel")
             events = sentry.wait_for("event", 3)
 
     def formatted(event: dict[str, Any]) -> str:
@@ -150,7 +139,7 @@ def test_sentry_keeps_the_arguments_when_asked(redis_factory, run_php, tmp_path:
         with running_worker(
             server, tmp_path, "solo", {"SENTRY_DSN": sentry.dsn, "SENTRY_SEND_TASK_ARGUMENTS": "1"}
         ):
-            assert run_php(SEND_UNKNOWN, env=php_env(server)).json()["type"] == "NotRegistered"
+            assert send(run_php, php_env(server), "unknown").json()["type"] == "NotRegistered"
             events = sentry.wait_for("event")
 
     assert SECRET in json.dumps(events)

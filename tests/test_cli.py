@@ -6,41 +6,18 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from harness import REPO_ROOT, CeleryWorker, Records, RedisServer, free_port, received_log
-
-CLI = str(REPO_ROOT / "bin" / "celery-bridge")
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
-
-
-def cli(*args: str, broker: str | None, backend: str | None = None, timeout: float = 30) -> Run:
-    env = {"PATH": "/usr/bin:/bin"}
-    if broker is not None:
-        env["CELERY_BROKER_URL"] = broker
-    if backend is not None:
-        env["CELERY_RESULT_BACKEND"] = backend
-    done = subprocess.run(["php", CLI, *args], capture_output=True, text=True, env=env, timeout=timeout)
-    return Run(done.returncode, done.stdout, done.stderr)
+import databases
+from cli_runner import cli
+from harness import CeleryWorker, Records, RedisServer, free_port, received_log
 
 
 @pytest.fixture
 def urls(redis_server: RedisServer) -> dict[str, str]:
-    return {"broker": redis_server.url(0), "backend": redis_server.url(1)}
+    return {"broker": redis_server.url(databases.BROKER), "backend": redis_server.url(databases.BACKEND)}
 
 
 def test_send_and_wait_prints_the_id_and_the_result(worker: CeleryWorker, urls) -> None:
@@ -162,14 +139,14 @@ def test_workers_ping_and_inspect_two_workers(
 
 def test_no_worker_bad_urls_and_usage(redis_factory, tmp_path: Path) -> None:
     server = redis_factory()
-    lonely = cli("--json", "workers", "ping", "--timeout", "0.5", broker=server.url(0))
+    lonely = cli("--json", "workers", "ping", "--timeout", "0.5", broker=server.url(databases.BROKER))
     refused = cli("queues", broker=f"redis://127.0.0.1:{free_port()}/0")
     bad_url = cli("queues", broker="redis://:secret-pw@localhost:6379/not-a-db")
     no_broker = cli("queues", broker=None)
-    unknown = cli("frobnicate", broker=server.url(0))
-    bad_option = cli("queues", "--colour", "red", broker=server.url(0))
-    bad_args = cli("send", "tasks.add", "--args", '{"x": 1}', broker=server.url(0))
-    bad_priority = cli("send", "tasks.add", "--priority", "7.5", broker=server.url(0))
+    unknown = cli("frobnicate", broker=server.url(databases.BROKER))
+    bad_option = cli("queues", "--colour", "red", broker=server.url(databases.BROKER))
+    bad_args = cli("send", "tasks.add", "--args", '{"x": 1}', broker=server.url(databases.BROKER))
+    bad_priority = cli("send", "tasks.add", "--priority", "7.5", broker=server.url(databases.BROKER))
 
     assert (lonely.code, lonely.stdout) == (4, "")  # one JSON document: the error
     assert json.loads(lonely.stderr)["error"] == "timeout"
@@ -180,17 +157,16 @@ def test_no_worker_bad_urls_and_usage(redis_factory, tmp_path: Path) -> None:
     assert bad_option.code == 2 and "--colour" in bad_option.stderr
     assert bad_args.code == 2 and "JSON array" in bad_args.stderr
     assert bad_priority.code == 2 and "whole number" in bad_priority.stderr
-    assert server.client(0).llen("celery") == 0  # nothing was sent by the refused commands
+    assert server.client(databases.BROKER).llen("celery") == 0  # nothing was sent by the refused commands
 
 
 def test_config_files_and_help(redis_factory, tmp_path: Path) -> None:
     server = redis_factory()
     as_json = tmp_path / "celeryconfig.json"
-    as_json.write_text(json.dumps({"broker_url": server.url(0), "task_default_queue": "from-json"}))
+    broker = server.url(databases.BROKER)
+    as_json.write_text(json.dumps({"broker_url": broker, "task_default_queue": "from-json"}))
     as_php = tmp_path / "celeryconfig.php"
-    as_php.write_text(
-        f"<?php\nreturn ['broker_url' => '{server.url(0)}', 'task_default_queue' => 'from-php'];\n"
-    )
+    as_php.write_text(f"<?php\nreturn ['broker_url' => '{broker}', 'task_default_queue' => 'from-php'];\n")
 
     sent = cli("send", "tasks.add", "--config", str(as_json), broker=None)
     counted = cli("--json", "queues", "--config", str(as_json), broker=None)
@@ -217,14 +193,14 @@ def test_ping_with_a_global_keyprefix_another_control_exchange_and_separator(
     # kombu's sep joins the parts of a binding too: the workers find the reply queue through one.
     transport = {"global_keyprefix": "pfx:", "sep": ":"}
     settings = {"broker_transport_options": transport, "control_exchange": "ctl"}
-    worker_factory(server.url(0), config=settings, hostname="prefixed@%h")
+    worker_factory(server.url(databases.BROKER), config=settings, hostname="prefixed@%h")
     config = tmp_path / "celeryconfig.json"
-    config.write_text(json.dumps({"broker_url": server.url(0), **settings}))
+    config.write_text(json.dumps({"broker_url": server.url(databases.BROKER), **settings}))
 
     ping = cli("--json", "workers", "ping", "--config", str(config), "--timeout", "3", broker=None)
 
     assert ping.json() == {f"prefixed@{socket.gethostname()}": {"ok": "pong"}}
-    assert server.client(0).keys("*reply*") == []
+    assert server.client(databases.BROKER).keys("*reply*") == []
 
 
 def test_json_arguments_reach_the_worker_exactly(worker: CeleryWorker, urls, records: Records) -> None:
@@ -247,8 +223,8 @@ def test_json_arguments_reach_the_worker_exactly(worker: CeleryWorker, urls, rec
 def test_send_checks_everything_before_sending(redis_factory, tmp_path: Path) -> None:
     """A refused send has queued nothing (a script would retry it and run the task twice)."""
     server = redis_factory()
-    broker = server.url(0)
-    negative = cli("send", "tasks.add", "--wait", "-1", broker=broker, backend=server.url(1))
+    broker = server.url(databases.BROKER)
+    negative = cli("send", "tasks.add", "--wait", "-1", broker=broker, backend=server.url(databases.BACKEND))
     no_backend = cli("--json", "send", "tasks.add", "--wait", "5", broker=broker)
     empty_backend = cli("send", "tasks.add", "--backend", "", "--wait", broker=broker)
     empty_broker = cli("queues", "--broker", "", broker=None)
@@ -263,12 +239,12 @@ def test_send_checks_everything_before_sending(redis_factory, tmp_path: Path) ->
     assert empty_broker.code == 2 and "--broker is empty" in empty_broker.stderr
     assert python.code == 2 and "is Python, which celery-bridge does not read" in python.stderr
     assert "json.dumps" in python.stderr and "celeryconfig.json" in python.stderr
-    assert server.client(0).keys("*") == []
+    assert server.client(databases.BROKER).keys("*") == []
 
 
 def test_a_json_timeout_names_the_task(redis_factory) -> None:
     server = redis_factory()
-    urls = {"broker": server.url(0), "backend": server.url(1)}
+    urls = {"broker": server.url(databases.BROKER), "backend": server.url(databases.BACKEND)}
     sent = cli("--json", "send", "tasks.add", "--queue", "cli-nobody-listens", "--wait", "0.2", **urls)
     waited = cli("--json", "result", "5a1b2c3d-0000-4000-8000-00000000abcd", "--wait", "0.2", **urls)
 
@@ -279,7 +255,9 @@ def test_a_json_timeout_names_the_task(redis_factory) -> None:
 
 
 def test_a_json_publish_failure_names_the_task_and_empty_kwargs_may_be_a_list() -> None:
-    refused = cli("--json", "send", "tasks.add", "--kwargs", "[]", broker=f"redis://127.0.0.1:{free_port()}/0")
+    refused = cli(
+        "--json", "send", "tasks.add", "--kwargs", "[]", broker=f"redis://127.0.0.1:{free_port()}/0"
+    )
 
     error = json.loads(refused.stderr)
     assert refused.code == 3 and error["error"] == "connection"
@@ -290,8 +268,8 @@ def test_result_prints_stored_values_faithfully_and_safely(redis_factory) -> Non
     """NaN, bytes that are not UTF-8, datetimes and terminal escapes as a worker (or anyone with
     access to Redis) stored them; a result that is not Celery's format exits 5, not 2."""
     server = redis_factory()
-    urls = {"broker": server.url(0), "backend": server.url(1)}
-    backend = server.client(1)
+    urls = {"broker": server.url(databases.BROKER), "backend": server.url(databases.BACKEND)}
+    backend = server.client(databases.BACKEND)
     escape = "\x1b]0;pwned\x07\x1b[31m\u009b2J"
     quoted = escape.replace("\x1b", "\\u001b").replace("\x07", "\\u0007").replace("\u009b", "\\u009b")
     stored = {
@@ -300,14 +278,16 @@ def test_result_prints_stored_values_faithfully_and_safely(redis_factory) -> Non
         '{"__type__": "datetime", "__value__": "2026-01-02T03:04:05+00:30:32"}, "' + quoted + '"], '
         '"traceback": null, "children": [], "date_done": "2026-01-02T03:04:05.000000+00:00", '
         '"task_id": "nan"}',
-        "fail": json.dumps({
-            "status": "FAILURE",
-            "result": {"exc_type": "ValueError", "exc_message": [escape], "exc_module": "builtins"},
-            "traceback": "Traceback (most recent call last):\n  " + escape + "\nValueError",
-            "children": [],
-            "date_done": None,
-            "task_id": "fail",
-        }),
+        "fail": json.dumps(
+            {
+                "status": "FAILURE",
+                "result": {"exc_type": "ValueError", "exc_message": [escape], "exc_module": "builtins"},
+                "traceback": "Traceback (most recent call last):\n  " + escape + "\nValueError",
+                "children": [],
+                "date_done": None,
+                "task_id": "fail",
+            }
+        ),
         "corrupt": '{"status": "SUCCESS", "result": [1, 2',
     }
     for task_id, meta in stored.items():

@@ -5,6 +5,7 @@ constructor) makes every cron job and CLI script compile it."""
 
 from __future__ import annotations
 
+import databases
 from harness import RedisServer
 
 QUEUE = "cold-start"
@@ -54,7 +55,7 @@ def test_a_task_without_options_loads_only_the_template_path(run_php, redis_serv
     try:
         loaded = run_php(LOADED).json()
     finally:
-        redis_server.client(0).delete(QUEUE)
+        redis_server.client(databases.BROKER).delete(QUEUE)
 
     assert "CeleryBridge\\Message\\PlainTaskEncoder" in loaded["plain"]
     assert sorted(set(ON_FIRST_USE) & set(loaded["plain"])) == []

@@ -18,9 +18,12 @@ from typing import Any
 
 import pytest
 
+import databases
+from cli_runner import cli
 from harness import CeleryWorker, RedisServer
+from waiting import until
 
-BROKER_DB, BACKEND_DB = 5, 6
+BROKER_DB, BACKEND_DB = databases.CONTROL_BROKER, databases.CONTROL_BACKEND
 
 
 class HeartbeatWorker(CeleryWorker):
@@ -68,7 +71,17 @@ def ctl(redis_server: RedisServer, run_php, control_worker: CeleryWorker):
         }
         return run_php(script + code, env=env, timeout=timeout).json()
 
+    def case(name: str, timeout: float = 60) -> Any:
+        """Run one case of tests/php/control_commands.php against the control worker."""
+        env = {
+            "CELERY_BROKER_URL": redis_server.url(BROKER_DB),
+            "CELERY_RESULT_BACKEND": redis_server.url(BACKEND_DB),
+            "CB_NODE": node,
+        }
+        return run_php.file("control_commands.php", env=env, timeout=timeout, args=[name]).json()
+
     run.node = node  # type: ignore[attr-defined]
+    run.case = case  # type: ignore[attr-defined]
     return run
 
 
@@ -77,17 +90,7 @@ def replies(out: dict[str, Any]) -> dict[str, tuple[bool, str]]:
 
 
 def test_rate_limit_and_time_limit_change_the_task_on_the_worker(ctl) -> None:
-    out = ctl(
-        """
-$c = $celery->control();
-echo json_encode([
-    $c->rateLimit('tasks.add', '10/m', destination: [$node]),
-    $c->timeLimit('tasks.sleep', soft: 1.0, hard: 2.5, destination: [$node]),
-    $c->registered(['rate_limit', 'soft_time_limit', 'time_limit'], destination: [$node]),
-    $c->rateLimit('tasks.nope', 5, destination: [$node]),
-]);
-"""
-    )
+    out = ctl.case("rate_and_time_limit")
     node = ctl.node
     assert replies(out[0]) == {node: (True, "new rate limit set successfully")}
     assert replies(out[1]) == {node: (True, "time limits set successfully")}
@@ -103,21 +106,7 @@ echo json_encode([
 
 
 def test_add_and_cancel_consumer(ctl) -> None:
-    out = ctl(
-        """
-$c = $celery->control();
-$added = $c->addConsumer('ctl-extra', destination: [$node]);
-$value = $celery->sendTask('tasks.add', [20, 22], options: ['queue' => 'ctl-extra'])->get(timeout: 20.0);
-$queues = array_column($c->activeQueues(destination: [$node])[$node], 'name');
-$cancelled = $c->cancelConsumer('ctl-extra', destination: [$node]);
-// The worker cancels the consumer on its next loop iteration: ask until it has.
-$deadline = microtime(true) + 20;
-do {
-    $after = array_column($c->activeQueues(destination: [$node])[$node], 'name');
-} while ($after !== ['celery'] && microtime(true) < $deadline);
-echo json_encode([$added, $value, $queues, $cancelled, $after]);
-"""
-    )
+    out = ctl.case("add_and_cancel_consumer")
     added, value, queues, cancelled, after = out
     assert replies(added) == {ctl.node: (True, "add consumer ctl-extra")}
     assert value == 42
@@ -127,25 +116,7 @@ echo json_encode([$added, $value, $queues, $cancelled, $after]);
 
 
 def test_pool_grow_and_shrink_change_the_process_count(ctl) -> None:
-    out = ctl(
-        """
-$c = $celery->control();
-$processes = fn () => count($c->stats(destination: [$node])[$node]['pool']['processes']);
-// The pool starts or stops the process on its next maintenance pass: ask until it has.
-$until = function (int $count) use ($processes): int {
-    $deadline = microtime(true) + 20;
-    while (($now = $processes()) !== $count && microtime(true) < $deadline) {
-        usleep(100000);
-    }
-    return $now;
-};
-$before = $processes();
-$grown = $c->poolGrow(1, destination: [$node]);
-$during = $until(2);
-$shrunk = $c->poolShrink(1, destination: [$node]);
-echo json_encode([$before, $grown, $during, $shrunk, $until(1)]);
-"""
-    )
+    out = ctl.case("pool_grow_and_shrink")
     before, grown, during, shrunk, after = out
     assert (before, during, after) == (1, 2, 1)
     assert replies(grown) == {ctl.node: (True, "pool will grow")}
@@ -154,17 +125,7 @@ echo json_encode([$before, $grown, $during, $shrunk, $until(1)]);
 
 def test_disabled_commands_answer_with_an_error(ctl) -> None:
     """pool_restart (worker_pool_restarts off), autoscale (no --autoscale), an unknown command."""
-    out = ctl(
-        """
-$c = $celery->control();
-echo json_encode([
-    $c->poolRestart(destination: [$node]),
-    $c->autoscale(4, 1, destination: [$node]),
-    $c->broadcast('no_such_command', ['x' => 1], [$node], reply: true),
-    $c->objgraph(timeout: 10.0, destination: [$node]),
-]);
-"""
-    )
+    out = ctl.case("disabled_commands")
     restart, autoscale, unknown, objgraph = out
     assert replies(restart) == {ctl.node: (False, "ValueError('Pool restarts not enabled')")}
     assert replies(autoscale) == {ctl.node: (False, "ValueError('Autoscale not enabled')")}
@@ -173,12 +134,7 @@ echo json_encode([
 
 
 def test_events_can_be_switched_on_and_off(ctl) -> None:
-    out = ctl(
-        """
-$c = $celery->control();
-echo json_encode([$c->enableEvents([$node]), $c->enableEvents([$node]), $c->disableEvents([$node])]);
-"""
-    )
+    out = ctl.case("events_on_and_off")
     assert [replies(r)[ctl.node] for r in out] == [
         (True, "task events enabled"),
         (True, "task events already enabled"),
@@ -188,43 +144,7 @@ echo json_encode([$c->enableEvents([$node]), $c->enableEvents([$node]), $c->disa
 
 def test_inspect_every_kind(ctl, redis_server: RedisServer) -> None:
     """active (typed), scheduled, reserved, revoked, query_task, stats, conf, report, clock, mem*."""
-    out = ctl(
-        """
-$c = $celery->control();
-$running = $celery->sendTask('tasks.sleep', [3]);
-$later = $celery->sendTask('tasks.add', [1, 1], options: ['countdown' => 120]);
-// The worker reports a task as active once it has started it: ask until it does.
-$deadline = microtime(true) + 20;
-do {
-    $active = $c->active(destination: [$node]);
-} while (($active[$node] ?? []) === [] && microtime(true) < $deadline);
-$c->revoke($later->id);
-$info = $active[$node][0];
-$all = [];
-foreach (array_keys(\\CeleryBridge\\Control\\Broadcast::INSPECT) as $kind) {
-    if ($kind !== 'objgraph') {
-        $all[$kind] = $c->inspect($kind, 2.0, [$node]);
-    }
-}
-echo json_encode([
-    'active' => [$info->id, $info->name, $info->args, $info->argsRepr, $info->worker,
-        $info->started?->format('U.u'), $running->id],
-    'scheduled' => array_map(fn ($t) => [$t->id, $t->eta !== null], $c->scheduled(2.0, [$node])[$node]),
-    'later' => $later->id,
-    'query' => array_map(
-        fn ($e) => [$e[0], $e[1]->name],
-        $c->queryTask([$running->id, $later->id, 'none'], destination: [$node])[$node],
-    ),
-    'revoked' => $c->revoked(destination: [$node])[$node],
-    'clock' => $c->clock(destination: [$node])[$node],
-    'report' => $c->report(destination: [$node])[$node],
-    'conf' => array_slice(array_keys($c->conf(true, 10.0, [$node])[$node]), 0, 400),
-    'stats' => $c->stats(destination: [$node])[$node]['pool']['max-concurrency'] ?? null,
-    'kinds' => array_map(fn ($r) => array_keys($r), $all),
-]);
-$running->get(timeout: 20.0);
-""",
-    )
+    out = ctl.case("inspect_every_kind")
     node = ctl.node
     task_id, name, args, args_repr, worker, started, running_id = out["active"]
     assert (task_id, name, args, args_repr, worker) == (running_id, "tasks.sleep", [3], "[3]", node)
@@ -244,15 +164,12 @@ def test_commands_end_at_their_timeout_when_nobody_answers(
     ctl, redis_server: RedisServer, worker_factory, run_php
 ) -> None:
     """A worker with remote control disabled, and a node that does not exist: no reply, in time."""
-    worker_factory(redis_server.url(7), config={"worker_enable_remote_control": False}, hostname="deaf@%h")
-    deaf = run_php(
-        """
-$c = (new CeleryClient(broker: $brokerUrl))->control();
-$t = microtime(true);
-$out = [$c->ping(timeout: 1.0), $c->rateLimit('tasks.add', '1/s', timeout: 1.0)];
-echo json_encode([...$out, microtime(true) - $t]);
-""",
-        env={"CELERY_BROKER_URL": redis_server.url(7)},
+    deaf_url = redis_server.url(databases.CONTROL_DEAF)
+    worker_factory(deaf_url, config={"worker_enable_remote_control": False}, hostname="deaf@%h")
+    deaf = run_php.file(
+        "control_commands.php",
+        env={"CELERY_BROKER_URL": deaf_url, "CELERY_RESULT_BACKEND": None},
+        args=["nobody_answers"],
     ).json()
     ping, rate, took = deaf
     assert ping == [] and rate == []
@@ -290,23 +207,19 @@ echo json_encode($seen);
 
 def test_limit_election_and_shutdown(redis_server: RedisServer, worker_factory, run_php) -> None:
     """limit stops at the first replies; election reaches every worker; shutdown stops only its node."""
-    redis_server.client(12).flushdb()
-    first = worker_factory(redis_server.url(12), hostname="first@%h")
-    second = worker_factory(redis_server.url(12), hostname="second@%h")
+    redis_server.client(databases.CONTROL_PAIR).flushdb()
+    first = worker_factory(redis_server.url(databases.CONTROL_PAIR), hostname="first@%h")
+    second = worker_factory(redis_server.url(databases.CONTROL_PAIR), hostname="second@%h")
     node = first.wait_for_log(r"first@\S+").group(0)
-    out = run_php(
-        f"$node = {json.dumps(node)};\n"
-        + """
-$c = (new CeleryClient(broker: $brokerUrl))->control();
-$t = microtime(true);
-$limited = $c->inspect('ping', 30.0, null, 1);
-$took = microtime(true) - $t;
-$both = $c->ping(timeout: 2.0);
-$heard = $c->election('e-1', 'topic');
-echo json_encode([$limited, $took, array_keys($both), $heard, $c->shutdown([$node], reply: false)]);
-""",
-        env={"CELERY_BROKER_URL": redis_server.url(12)},
+    out = run_php.file(
+        "control_commands.php",
+        env={
+            "CELERY_BROKER_URL": redis_server.url(databases.CONTROL_PAIR),
+            "CELERY_RESULT_BACKEND": None,
+            "CB_NODE": node,
+        },
         timeout=90,
+        args=["limit_election_shutdown"],
     ).json()
     limited, took, both, heard, shutdown = out
     assert len(limited) == 1 and took < 25  # the first reply ends the wait, not the 30 s timeout
@@ -314,16 +227,12 @@ echo json_encode([$limited, $took, array_keys($both), $heard, $c->shutdown([$nod
     assert heard >= 2
     assert shutdown == []
     first.wait_for_log(r"Got shutdown from remote", timeout=20)
-    deadline = time.monotonic() + 20
-    while first.running and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not first.running and second.running
+    until(lambda: not first.running, 20, "the first worker to exit", interval=0.1)
+    assert second.running
 
 
 def test_the_cli_runs_inspect_and_control_commands(ctl, redis_server: RedisServer) -> None:
     """`celery-bridge workers inspect KIND` / `workers control COMMAND ARGS`, as `celery` spells them."""
-    from test_cli import cli
-
     node = ctl.node
     urls = {"broker": redis_server.url(BROKER_DB), "backend": redis_server.url(BACKEND_DB)}
     where = ("--destination", node, "--timeout", "5")

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 from celery import Celery
-from test_revoke import CONTROL_DB, capture, php_client, run
 
+import databases
+from control_capture import capture, php_client, run
 from harness import RedisServer
 from wire import differences, normalize
 
@@ -71,16 +72,17 @@ INSPECT: dict[str, tuple[Any, str]] = {
 
 
 def compare(redis_server: RedisServer, tmp_path: Path, python: Any, php: str) -> None:
-    client = redis_server.client(CONTROL_DB)
+    url = redis_server.url(databases.CONTROL_CAPTURE)
+    client = redis_server.client(databases.CONTROL_CAPTURE)
     client.flushdb()
     app = Celery("control-wire", set_as_current=False)
-    app.conf.update(broker_url=redis_server.url(CONTROL_DB), broker_connection_retry_on_startup=True)
+    app.conf.update(broker_url=url, broker_connection_retry_on_startup=True)
     try:
         python_channel, python_envelope = capture(client, lambda: python(app))
     finally:
         app.close()
     client.flushdb()
-    code = php_client(redis_server.url(CONTROL_DB)) + f"$celery->control()->{php}; echo 1;"
+    code = php_client(url) + f"$celery->control()->{php}; echo 1;"
     php_channel, php_envelope = capture(client, lambda: run(tmp_path, "control", code))
     client.flushdb()
     client.close()

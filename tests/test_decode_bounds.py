@@ -25,11 +25,12 @@ import pytest
 import redis
 from celery import Celery, group
 
+import databases
 from harness import CeleryWorker, RedisServer
 from php_runner import php_get_listening
 from python_worker.config import settings_from_env
 
-BACKEND_DB = 1
+BACKEND_DB = databases.BACKEND
 MEMORY_LIMIT = ["-d", "memory_limit=128M"]
 COMPRESSED = b"\x00celery-compressed\x00"
 MB = 1 << 20
@@ -81,28 +82,6 @@ def backend(redis_server: RedisServer) -> Iterator[Backend]:
         made.client.delete(*made.keys)
 
 
-READ = r"""
-$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
-$out = [];
-foreach (json_decode(getenv('CB_CASES'), true) as $name => [$how, $id]) {
-    try {
-        $value = match ($how) {
-            'get' => $celery->result($id)->get(timeout: 2.0),
-            'children' => count($celery->result($id)->children()),
-            'group' => count($celery->restoreGroup($id)->results),
-        };
-        $out[$name] = 'value: ' . json_encode(is_array($value) ? count($value) : $value);
-    } catch (\Throwable $e) {
-        $ours = $e instanceof CeleryBridge\Exception\CeleryBridgeException;
-        $kind = ($ours ? '' : 'NOT OURS ') . (new \ReflectionClass($e))->getShortName();
-        $out[$name] = $kind . ': ' . $e->getMessage();
-    }
-    unset($value);
-}
-echo json_encode($out, JSON_THROW_ON_ERROR);
-"""
-
-
 def test_results_that_decode_too_large_are_refused_on_every_read_path(run_php, backend: Backend) -> None:
     """Under result_max_size, too costly to decode: ResultTooLarge, in one 128M process."""
     cases: dict[str, tuple[str, str]] = {}
@@ -140,7 +119,8 @@ def test_results_that_decode_too_large_are_refused_on_every_read_path(run_php, b
     )
     assert len(EMPTY_MAPS) < 16 * MB and len(compressed("application/x-bz2", EMPTY_MAPS)) < 2000
 
-    result = run_php(READ, env={"CB_CASES": json.dumps(cases)}, php_args=MEMORY_LIMIT, timeout=120)
+    env = {"CB_CASES": json.dumps(cases)}
+    result = run_php.file("decode_bounds_read.php", env=env, php_args=MEMORY_LIMIT, timeout=120)
 
     out = result.json()
     assert result.stderr == ""
@@ -187,7 +167,10 @@ def test_restore_group_reads_a_group_celery_saved_compressed(
     app = Celery("saver", set_as_current=False)
     app.conf.update(
         settings_from_env(
-            {"CELERY_BROKER_URL": redis_server.url(0), "CELERY_RESULT_BACKEND": redis_server.url(BACKEND_DB)}
+            {
+                "CELERY_BROKER_URL": redis_server.url(databases.BROKER),
+                "CELERY_RESULT_BACKEND": redis_server.url(BACKEND_DB),
+            }
         )
     )
     app.conf.result_compression = compression

@@ -22,12 +22,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from celery import Celery
 
+import databases
 from harness import RedisServer
-from php_runner import php_script, run_php_script
+from php_runner import PHP_SCRIPTS, run_php_script
 from wire import SEP, Near, differences, iso_seconds, normalize, queue_lists, read_envelopes
 
-PYTHON_DB = 4
-PHP_DB = 5
+PYTHON_DB = databases.DIFFERENTIAL_PYTHON
+PHP_DB = databases.DIFFERENTIAL_PHP
 # Both sides publish within milliseconds of reading the clock; this only absorbs scheduling.
 TOLERANCE = 0.5
 FIXED_ID = "3f2c8a1e-5b7d-4c9e-8f01-23456789abcd"
@@ -298,50 +299,15 @@ CASES = [
     Case("kitchen_sink", KITCHEN_SINK_PY, KITCHEN_SINK_PHP, list_name=f"sink{SEP}6"),
 ]
 
-PHP_PUBLISHER = """
-$url = %(url)s;
-$parts = parse_url($url);
-$redis = new Redis();
-$redis->connect($parts['host'], $parts['port']);
-$redis->select(%(db)d);
-$clients = [%(clients)s];
-$cases = [%(cases)s];
-$out = [];
-foreach ($cases as $name => [$config, $make]) {
-    $redis->flushDb();
-    [$task, $args, $kwargs, $options] = $make();
-    $publishedAt = microtime(true);
-    $clients[$config]->sendTask($task, $args, $kwargs, $options);
-    $lists = [];
-    foreach ($redis->keys('*') as $key) {
-        if ($redis->type($key) === Redis::REDIS_LIST) {
-            $lists[$key] = array_reverse($redis->lRange($key, 0, -1));
-        }
-    }
-    // The instants of absolute eta/expires values, to check the headers carry exactly them.
-    $given = [];
-    foreach (['eta', 'expires'] as $option) {
-        $value = $options[$option] ?? null;
-        if (is_string($value)) {
-            $value = new DateTimeImmutable($value);
-        }
-        if ($value instanceof DateTimeInterface) {
-            $given[$option] = $value->format('U.u');
-        }
-    }
-    $out[$name] = ['published_at' => $publishedAt, 'lists' => (object) $lists, 'given' => (object) $given];
-}
-$redis->flushDb();
-echo json_encode($out, JSON_THROW_ON_ERROR | JSON_PRESERVE_ZERO_FRACTION);
-"""
-
-
-def _php_publisher(url: str) -> str:
-    clients = ", ".join(
-        f"'{name}' => new CeleryClient(broker: $url, config: {php})" for name, (_, php) in CONFIGS.items()
-    )
+def _php_cases() -> str:
+    """The cases as a PHP file for tests/php/differential_publish.php: the client settings and,
+    per case, its client and a closure making its sendTask() arguments."""
+    configs = ", ".join(f"'{name}' => {php}" for name, (_, php) in CONFIGS.items())
     cases = ", ".join(f"'{case.id}' => ['{case.config}', fn () => {case.php}]" for case in CASES)
-    return PHP_PUBLISHER % {"url": json.dumps(url), "db": PHP_DB, "clients": clients, "cases": cases}
+    return (
+        "<?php\n\ndeclare(strict_types=1);\n\nuse CeleryBridge\\CeleryClient;\n\n"
+        f"return ['configs' => [{configs}], 'cases' => [{cases}]];\n"
+    )
 
 
 @dataclass
@@ -406,9 +372,10 @@ def php_published(
     redis_server: RedisServer, php_autoload: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Published]:
     """Every case published by PHP's sendTask(), in one php process."""
-    script = tmp_path_factory.mktemp("differential") / "publish.php"
-    script.write_text(php_script(_php_publisher(redis_server.url(PHP_DB))))
-    result = run_php_script(script, {}, timeout=30)
+    cases = tmp_path_factory.mktemp("differential") / "cases.php"
+    cases.write_text(_php_cases())
+    env = {"CELERY_BROKER_URL": redis_server.url(PHP_DB), "CB_CASES_FILE": str(cases)}
+    result = run_php_script(PHP_SCRIPTS / "differential_publish.php", env, timeout=30)
     assert result.returncode == 0 and result.stderr == "", result.describe()
     return {
         name: Published(

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from harness import CeleryWorker, Records
 
-SEND_LMT = """
-$celery = new CeleryClient($brokerUrl);
-$amsterdam = new DateTimeImmutable('1900-01-01 12:00:00', new DateTimeZone('Europe/Amsterdam'));
-$newYork = new DateTimeImmutable('1880-06-01 08:30:00.5', new DateTimeZone('America/New_York'));
-echo json_encode($celery->sendTask('tasks.record', [$amsterdam, $newYork])->id);
-"""
-
 
 def test_a_local_mean_time_offset_keeps_its_seconds(worker: CeleryWorker, run_php, records: Records) -> None:
     """Europe/Amsterdam before 1937 is UTC+00:19:32: the worker gets that moment, not one 32 s off."""
-    task_id = run_php(SEND_LMT).json()
+    task_id = run_php.file("edge_values.php").json()
     record = records.pop()
 
     assert record["request"]["id"] == task_id

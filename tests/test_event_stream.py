@@ -17,12 +17,14 @@ from pathlib import Path
 
 import pytest
 import redis
-from test_cli import CLI
 
+import databases
+from cli_runner import CLI
 from harness import CeleryWorker, RedisServer
-from php_runner import php_script
+from php_runner import PHP_SCRIPTS
+from waiting import until
 
-DB = 13
+DB = databases.EVENT_STREAM
 
 
 @pytest.fixture
@@ -40,35 +42,11 @@ def test_php_watches_its_task_go_sent_received_started_succeeded(
     redis_server: RedisServer, events_db: redis.Redis, worker_factory, run_php
 ) -> None:
     worker_factory(redis_server.url(DB), redis_server.url(DB), extra_args=["-E"], hostname="events@%h")
-    out = run_php(
-        """
-use CeleryBridge\\Events\\{TaskEvent, WorkerEvent};
-$config = ['task_send_sent_event' => true];
-$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl, config: $config);
-$ids = [];
-$finished = 0;
-$done = function ($e) use (&$ids, &$finished): bool {
-    if ($e instanceof TaskEvent && in_array($e->taskId, $ids, true)
-        && in_array($e->type, ['task-succeeded', 'task-failed'], true)) {
-        $finished++;
-    }
-    return $finished === 2;
-};
-$stream = $celery->events(timeout: 60.0, until: $done);
-// Subscribed before sending: nothing published from now on is missed.
-$ids[] = $celery->sendTask('tasks.add', [2, 3])->id;
-$ids[] = $celery->sendTask('tasks.fail', ['boom'])->id;
-$seen = [];
-foreach ($stream as $e) {
-    if ($e instanceof TaskEvent && in_array($e->taskId, $ids, true)) {
-        $seen[] = [$e->taskId === $ids[0] ? 'add' : 'fail', $e->type, $e->name, $e->args, $e->result,
-            $e->exception, $e->hostname, $e->timestamp?->format('U')];
-    }
-}
-echo json_encode($seen);
-""",
+    out = run_php.file(
+        "event_stream.php",
         env={"CELERY_BROKER_URL": redis_server.url(DB), "CELERY_RESULT_BACKEND": redis_server.url(DB)},
         timeout=90,
+        args=["task_lifecycle"],
     ).json()
 
     add = [event for event in out if event[0] == "add"]
@@ -88,36 +66,11 @@ def test_a_requested_heartbeat_and_a_revoked_task_arrive_typed(
 ) -> None:
     """control()->heartbeat() makes the worker send worker-heartbeat; a revoked task task-revoked."""
     worker_factory(redis_server.url(DB), redis_server.url(DB), extra_args=["-E"], hostname="asked@%h")
-    out = run_php(
-        """
-use CeleryBridge\\Events\\{TaskEvent, WorkerEvent};
-$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
-$seen = [];
-$both = function ($e) use (&$seen): bool {
-    $seen[$e->type] = true;
-    return count($seen) === 2;
-};
-$stream = $celery->events(timeout: 60.0, types: ['worker-heartbeat', 'task-revoked'], until: $both);
-$celery->control()->heartbeat();
-// Revoked first (the worker lists it once it has heard), then sent: the worker drops it on
-// receipt and sends task-revoked.
-$id = \\CeleryBridge\\Wire\\Uuid::v4();
-$celery->revoke($id);
-$deadline = microtime(true) + 20;
-do {
-    $known = in_array($id, current($celery->control()->revoked()) ?: [], true);
-} while (!$known && microtime(true) < $deadline);
-$celery->sendTask('tasks.add', [1, 1], options: ['task_id' => $id]);
-$out = [];
-foreach ($stream as $e) {
-    $out[] = $e instanceof WorkerEvent
-        ? ['worker', $e->type, $e->hostname, $e->frequency]
-        : ['task', $e->type, $e instanceof TaskEvent && $e->taskId === $id, $e->fields()['expired'] ?? null];
-}
-echo json_encode($out);
-""",
+    out = run_php.file(
+        "event_stream.php",
         env={"CELERY_BROKER_URL": redis_server.url(DB), "CELERY_RESULT_BACKEND": redis_server.url(DB)},
         timeout=90,
+        args=["heartbeat_and_revoked"],
     ).json()
 
     kinds = {event[1]: event for event in out}
@@ -129,34 +82,11 @@ echo json_encode($out);
 def test_a_retried_task(redis_server: RedisServer, events_db: redis.Redis, worker_factory, run_php) -> None:
     """tasks.retry_plain retries until its gate exists; PHP opens it on the first task-retried."""
     worker_factory(redis_server.url(DB), redis_server.url(DB), extra_args=["-E"], hostname="retry@%h")
-    out = run_php(
-        """
-use CeleryBridge\\Events\\TaskEvent;
-$url = parse_url($brokerUrl);
-$gates = new \\Redis();
-$gates->connect($url['host'], $url['port']);
-$gates->select((int) ltrim($url['path'], '/'));
-$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
-$ids = [];
-$stream = $celery->events(timeout: 60.0, until: function ($e) use (&$ids): bool {
-    return $e instanceof TaskEvent && $e->type === 'task-succeeded' && in_array($e->taskId, $ids, true);
-});
-$gate = 'events-gate-' . bin2hex(random_bytes(4));
-$ids = [$celery->sendTask('tasks.retry_plain', [$gate, 'v'])->id];
-$seen = [];
-foreach ($stream as $e) {
-    if ($e instanceof TaskEvent && in_array($e->taskId, $ids, true)) {
-        $seen[] = [array_search($e->taskId, $ids, true), $e->type, $e->exception];
-        if ($e->type === 'task-retried') {
-            $gates->set($gate, '1');
-        }
-    }
-}
-$gates->del($gate);
-echo json_encode($seen);
-""",
+    out = run_php.file(
+        "event_stream.php",
         env={"CELERY_BROKER_URL": redis_server.url(DB), "CELERY_RESULT_BACKEND": redis_server.url(DB)},
         timeout=90,
+        args=["retried"],
     ).json()
 
     types = [event[1] for event in out]
@@ -174,24 +104,9 @@ class HeartbeatWorker(CeleryWorker):
 def test_php_sees_a_worker_come_online_beat_and_go_offline(
     redis_server: RedisServer, events_db: redis.Redis, tmp_path: Path
 ) -> None:
-    script = tmp_path / "watch.php"
-    script.write_text(
-        php_script(
-            """
-use CeleryBridge\\Events\\WorkerEvent;
-$celery = new CeleryClient(broker: getenv('EVENTS_BROKER'));
-$stream = $celery->events(timeout: 60.0, until: fn ($e) => $e->type === 'worker-offline');
-echo "subscribed\\n";
-foreach ($stream as $e) {
-    if ($e instanceof WorkerEvent) {
-        echo json_encode([$e->type, $e->hostname, $e->frequency, $e->software]), "\\n";
-    }
-}
-"""
-        )
-    )
-    env = dict(os.environ, EVENTS_BROKER=redis_server.url(DB))
-    watcher = subprocess.Popen(["php", str(script)], stdout=subprocess.PIPE, text=True, env=env)
+    env = dict(os.environ, CELERY_BROKER_URL=redis_server.url(DB))
+    watch = [str(PHP_SCRIPTS / "event_stream.php"), "watch_workers"]
+    watcher = subprocess.Popen(["php", *watch], stdout=subprocess.PIPE, text=True, env=env)
     worker = HeartbeatWorker(tmp_path / "worker.log", broker_url=redis_server.url(DB), hostname="beat@%h")
     try:
         assert watcher.stdout is not None
@@ -235,10 +150,12 @@ def test_the_cli_prints_events_as_lines_or_json(
     try:
         # Both are subscribed once Redis counts them on the channel (no sleep guess).
         channel = f"/{DB}.celeryev/task.succeeded"
-        deadline = time.monotonic() + 30
-        while events_db.pubsub_numsub(channel)[0][1] < 2:
-            assert time.monotonic() < deadline, "the CLI did not subscribe"
-            time.sleep(0.05)
+        until(
+            lambda: events_db.pubsub_numsub(channel)[0][1] >= 2,
+            30,
+            "both CLIs to subscribe",
+            ended=lambda: next((" ".join(w.args) for w in watchers if w.poll() is not None), None),
+        )
         task_id = run_php(
             "echo json_encode((new CeleryClient(broker: $brokerUrl))->sendTask('tasks.add', [20, 22])->id);",
             env={"CELERY_BROKER_URL": redis_server.url(DB)},

@@ -19,7 +19,9 @@ import pytest
 import redis
 from celery import Celery
 
+import databases
 from harness import REPO_ROOT, CeleryWorker, RedisServer, free_port, gate_key, received_log
+from waiting import until
 
 EVENTS = "*celeryev*"
 
@@ -49,8 +51,8 @@ def body(envelope: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_task_sent_event_is_the_one_celery_sends(run_php, redis_server: RedisServer) -> None:
-    broker = redis_server.client(0)
-    app = Celery("events", broker=redis_server.url(0), set_as_current=False)
+    broker = redis_server.client(databases.BROKER)
+    app = Celery("events", broker=redis_server.url(databases.BROKER), set_as_current=False)
     app.conf.task_send_sent_event = True
     try:
         [(py_channel, py_envelope)] = collect(
@@ -92,7 +94,7 @@ def test_the_task_sent_event_is_the_one_celery_sends(run_php, redis_server: Redi
 
 
 def test_send_many_sends_one_event_per_task_in_its_transaction(run_php, redis_server: RedisServer) -> None:
-    broker = redis_server.client(0)
+    broker = redis_server.client(databases.BROKER)
     sent: dict[str, list[str]] = {}
     code = (
         "use CeleryBridge\\Canvas\\Signature;"
@@ -113,7 +115,7 @@ def test_send_many_sends_one_event_per_task_in_its_transaction(run_php, redis_se
 
 
 def test_no_event_without_the_setting(run_php, redis_server: RedisServer) -> None:
-    broker = redis_server.client(0)
+    broker = redis_server.client(databases.BROKER)
     code = "(new CeleryClient($brokerUrl))->sendTask('tasks.add', [1, 2], [], ['queue' => 'quiet-q']);"
 
     def send() -> None:
@@ -181,8 +183,8 @@ class Flower:
 
 @pytest.fixture
 def flower(redis_server: RedisServer, tmp_path: Path) -> Iterator[Flower]:
-    broker = redis_server.client(0)
-    server = Flower(redis_server.url(0), tmp_path / "flower.log", broker)
+    broker = redis_server.client(databases.BROKER)
+    server = Flower(redis_server.url(databases.BROKER), tmp_path / "flower.log", broker)
     try:
         yield server
     finally:
@@ -207,8 +209,12 @@ def test_flower_shows_a_php_task_before_a_worker_takes_it_then_its_result(
     assert before["sent"] is not None and before["received"] is None
     assert before["routing_key"] == queue and before["root_id"] == sent
 
-    worker: CeleryWorker = worker_factory(redis_server.url(0), redis_server.url(1), queues=[queue],
-                                          extra_args=["-E"])
+    worker: CeleryWorker = worker_factory(
+        redis_server.url(databases.BROKER),
+        redis_server.url(databases.BACKEND),
+        queues=[queue],
+        extra_args=["-E"],
+    )
     worker.wait_for_log(received_log("tasks.add", sent))
     succeeded = lambda: (task := flower.task(sent)) and task["state"] == "SUCCESS" and task  # noqa: E731
     after = flower.wait(succeeded, "the task to succeed")
@@ -225,7 +231,7 @@ def test_argsrepr_keeps_secrets_out_of_events_but_the_task_gets_them(
         "$c->sendTask('tasks.record', ['s3cret'], ['token' => 't0ken'],"
         " options: ['argsrepr' => \"('***',)\", 'kwargsrepr' => \"{'token': '***'}\"]);"
     )
-    [(_, envelope)] = collect(redis_server.client(0), lambda: run_php(code))
+    [(_, envelope)] = collect(redis_server.client(databases.BROKER), lambda: run_php(code))
 
     event = body(envelope)
     assert (event["args"], event["kwargs"]) == ("('***',)", "{'token': '***'}")
@@ -252,16 +258,18 @@ def test_client_name_on_every_connection(
         f"echo json_encode($c->sendTask('tasks.wait_for', ['{gate}'])->get(timeout: 20.0));"
     )
     waiting = ThreadPoolExecutor(1).submit(run_php, code, {"CB_CLIENT": client})
-    server = redis_server.client(0)
+    server = redis_server.client(databases.BROKER)
 
     def named() -> list[dict[str, Any]]:
         return [c for c in server.client_list() if c.get("name") == "billing-php"]
 
-    deadline = time.monotonic() + 15
-    while len(named()) < 3 or not any(int(c["sub"]) for c in named()):
-        assert not waiting.done(), waiting.result().describe()
-        assert time.monotonic() < deadline, server.client_list()
-        time.sleep(0.02)
+    until(
+        lambda: len(named()) >= 3 and any(int(c["sub"]) for c in named()),
+        15,
+        "three billing-php connections, one of them subscribed",
+        ended=lambda: waiting.result().describe() if waiting.done() else None,
+        interval=0.02,
+    )
     connections = named()
     server.rpush(gate, "done")
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import databases
 from harness import REPO_ROOT, CeleryWorker, RedisServer
 
 
@@ -20,8 +21,8 @@ def send_one(redis_server: RedisServer, *args: str, timeout: str = "10") -> subp
     # Only the URLs and the timeout of the example, plus PATH as it is (php may be in
     # /usr/local/bin, as in the official image).
     env = {
-        "CELERY_BROKER_URL": redis_server.url(0),
-        "CELERY_RESULT_BACKEND": redis_server.url(1),
+        "CELERY_BROKER_URL": redis_server.url(databases.BROKER),
+        "CELERY_RESULT_BACKEND": redis_server.url(databases.BACKEND),
         "TIMEOUT": timeout,
         "PATH": os.environ.get("PATH", os.defpath),
     }
@@ -55,18 +56,28 @@ def test_send_one_runs_from_a_composer_install(
     (project / "bin" / "send_one.php").write_text(script)
     # Stands in for Composer's vendor/autoload.php of that project.
     (project / "vendor" / "autoload.php").write_text(f"<?php require '{REPO_ROOT}/vendor/autoload.php';\n")
-    env = {"CELERY_BROKER_URL": redis_server.url(0), "CELERY_RESULT_BACKEND": redis_server.url(1),
-           "PATH": "/usr/bin:/bin"}
+    env = {
+        "CELERY_BROKER_URL": redis_server.url(databases.BROKER),
+        "CELERY_RESULT_BACKEND": redis_server.url(databases.BACKEND),
+        "PATH": "/usr/bin:/bin",
+    }
 
     for path in ("vendor/celery-bridge/celery-bridge/examples/send_one.php", "bin/send_one.php"):
-        done = subprocess.run(["php", path, "tasks.add", "2", "3"], cwd=project, env=env,
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            ["php", path, "tasks.add", "2", "3"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, path + done.stdout + done.stderr
         assert done.stdout.splitlines()[-1] == "result: 5"
 
     lonely = tmp_path / "lonely"
     lonely.mkdir()
     (lonely / "send_one.php").write_text(script)
-    elsewhere = subprocess.run(["php", str(lonely / "send_one.php")], cwd=lonely, env=env,
-                               capture_output=True, text=True, timeout=60)
+    elsewhere = subprocess.run(
+        ["php", str(lonely / "send_one.php")], cwd=lonely, env=env, capture_output=True, text=True, timeout=60
+    )
     assert elsewhere.returncode == 2 and "No Composer autoloader found" in elsewhere.stderr

@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import redis
 
 from external import REDIS_ENV, SKIP_PREFIX, WORKER_ENV
 from harness import REPO_ROOT, free_port
+from waiting import until
 
 SUITES = ["tests/test_smoke.py", "tests/test_publish_options.py", "tests/test_examples.py"]
 NESTED = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
@@ -27,13 +27,12 @@ SESSION_CONFIG = {"accept_content": ["json", "msgpack", "yaml"]}
 
 
 def wait_for(condition, timeout: float, what: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if process.poll() is not None:
-            pytest.fail(f"{what}: the process exited ({process.returncode}):\n{log.read_text()[-3000:]}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not within {timeout}s:\n{log.read_text()[-3000:]}")
-        time.sleep(0.05)
+    def exited() -> str | None:
+        if process.poll() is None:
+            return None
+        return f"exit code {process.returncode}:\n{log.read_text()[-3000:]}"
+
+    until(condition, timeout, what, ended=exited)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:

@@ -8,6 +8,7 @@ import socket
 import pytest
 from celery import Celery
 
+import databases
 from harness import CeleryWorker, Records, RedisServer
 from python_worker.config import settings_from_env
 
@@ -54,7 +55,7 @@ def test_results_and_custom_exceptions_reach_the_backend(
     failed = python_celery.send_task("tasks.fail_custom", args=["card expired"])
     failed.get(timeout=10, propagate=False)
 
-    meta = json.loads(redis_server.client(1).get(f"celery-task-meta-{failed.id}"))
+    meta = json.loads(redis_server.client(databases.BACKEND).get(f"celery-task-meta-{failed.id}"))
     assert meta["status"] == "FAILURE"
     assert meta["result"] == {
         "exc_type": "PaymentDeclined",
@@ -67,16 +68,16 @@ def test_extra_worker_reads_config_json_queues_and_hostname(redis_factory, worke
     server: RedisServer = redis_factory(password="s3:cr/et")
     config = {"broker_transport_options": {"sep": ":"}}
     publisher = Celery("publisher", set_as_current=False)
-    publisher.conf.update(settings_from_env({"CELERY_BROKER_URL": server.url(0)}), **config)
+    publisher.conf.update(settings_from_env({"CELERY_BROKER_URL": server.url(databases.BROKER)}), **config)
     try:
         sent = publisher.send_task("tasks.record", args=[1], queue="other", priority=9)
     finally:
         publisher.close()
-    client = server.client(0)
+    client = server.client(databases.BROKER)
     # kombu maps priority 9 to the step-9 list, named with the configured separator.
     assert client.llen("other:9") == 1
 
-    extra = worker_factory(server.url(0), queues=["other"], hostname="extra@%h", config=config)
+    extra = worker_factory(server.url(databases.BROKER), queues=["other"], hostname="extra@%h", config=config)
 
     record = Records(client).pop()
     assert record["request"]["id"] == sent.id
@@ -104,7 +105,10 @@ def test_redis_restart_keeps_the_port_and_drops_the_data(redis_factory) -> None:
 def test_run_php_returns_output_and_sees_the_session_urls(run_php, redis_server: RedisServer) -> None:
     result = run_php("echo json_encode(['broker' => $brokerUrl, 'backend' => $backendUrl]);")
 
-    assert result.json() == {"broker": redis_server.url(0), "backend": redis_server.url(1)}
+    assert result.json() == {
+        "broker": redis_server.url(databases.BROKER),
+        "backend": redis_server.url(databases.BACKEND),
+    }
     assert result.returncode == 0
 
 

@@ -6,13 +6,14 @@ keeps running and executes the next task."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from celery import Celery
 
+import databases
 from harness import CeleryWorker, RedisServer
 from versions import WorkerVersions
+from waiting import until
 from wire import wait_for_meta
 
 BAD_MARKERS = [
@@ -44,7 +45,7 @@ def test_bad_markers_and_globs_are_refused_before_any_write(
     # The worker runs one task at a time, in order: once this result is stored, so are those of
     # the tasks earlier tests sent, whose late result writes would otherwise count below.
     assert python_celery.send_task("tasks.add", args=[0, 0]).get(timeout=10) == 0
-    broker = redis_server.client(0)
+    broker = redis_server.client(databases.BROKER)
     keys_before = set(broker.keys())
     writes_before = redis_server.publish_write_calls()
 
@@ -78,7 +79,7 @@ def test_valid_markers_still_reach_the_worker(
         "echo json_encode($celery->sendTask('tasks.echo', [$m])->id);"
     ).json()
     # Read as plain JSON: from an old kombu, the echoed dict would itself look like a marker.
-    echoed = wait_for_meta(redis_server.client(1), task_id)["result"]
+    echoed = wait_for_meta(redis_server.client(databases.BACKEND), task_id)["result"]
     if worker_release.kombu_markers:
         expected = {"datetime": "datetime", "decimal": "Decimal", "uuid": "UUID"}[marker["__type__"]]
         assert echoed["arg_types"] == [expected]
@@ -97,14 +98,6 @@ HEADER_KILLERS = {
 }
 
 
-def wait_for_exit(worker: CeleryWorker, timeout: float = 30.0) -> bool:
-    """True once the worker process has exited (False if it still runs after `timeout`)."""
-    deadline = time.monotonic() + timeout
-    while worker.running and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return not worker.running
-
-
 @pytest.mark.parametrize("name", list(HEADER_KILLERS))
 def test_a_header_marker_that_stops_a_worker_is_refused_before_any_write(
     redis_factory, worker_factory, run_php, worker_release: WorkerVersions, name: str
@@ -113,7 +106,7 @@ def test_a_header_marker_that_stops_a_worker_is_refused_before_any_write(
     here to show that); PHP refuses it and writes nothing."""
     marker = HEADER_KILLERS[name]
     server = redis_factory()
-    worker = worker_factory(server.url(0), server.url(1))
+    worker = worker_factory(server.url(databases.BROKER), server.url(databases.BACKEND))
     writes_before = server.publish_write_calls()
 
     out = run_php(
@@ -121,20 +114,23 @@ def test_a_header_marker_that_stops_a_worker_is_refused_before_any_write(
         "try { (new CeleryClient($brokerUrl))->sendTask('tasks.add', [1, 2], [], ['headers' => ['h' => $m]]);"
         " echo json_encode('published'); }"
         " catch (CeleryBridge\\Exception\\CeleryBridgeException $e) { echo json_encode($e->getMessage()); }",
-        env={"CELERY_BROKER_URL": server.url(0), "CELERY_RESULT_BACKEND": server.url(1)},
+        env={
+            "CELERY_BROKER_URL": server.url(databases.BROKER),
+            "CELERY_RESULT_BACKEND": server.url(databases.BACKEND),
+        },
     ).json()
 
     assert "marker that the worker cannot decode" in out
     assert server.publish_write_calls() == writes_before
-    assert server.client(0).llen("celery") == 0
+    assert server.client(databases.BROKER).llen("celery") == 0
     assert worker.running
     if not worker_release.kombu_markers:
         return  # kombu before 5.3 decodes no markers: there the header is a plain dict.
     # The same header from Python's own send_task: the worker dies decoding the message.
-    app = Celery("sender", broker=server.url(0), set_as_current=False)
+    app = Celery("sender", broker=server.url(databases.BROKER), set_as_current=False)
     try:
         app.send_task("tasks.add", (1, 2), headers={"h": marker})
     finally:
         app.close()
-    assert wait_for_exit(worker), "the worker survived a header marker kombu cannot decode"
+    until(lambda: not worker.running, 30, "the worker to exit on a marker kombu cannot decode", interval=0.1)
     assert "object_hook" in worker.log_text()

@@ -19,10 +19,11 @@ from typing import Any
 import pytest
 import redis
 
+import databases
 from harness import RedisServer
 from php_runner import php_get_listening
 
-BACKEND_DB = 1
+BACKEND_DB = databases.BACKEND
 MEMORY_LIMIT = ["-d", "memory_limit=128M"]
 COMPRESSED = b"\x00celery-compressed\x00"
 MB = 1 << 20
@@ -101,28 +102,6 @@ CASES: dict[str, tuple[bytes | Callable[[redis.Redis, str], None], str]] = {
                                           "CorruptResult"),
 }
 
-READ_ALL = r"""
-$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
-$out = [];
-foreach (json_decode(getenv('CB_IDS'), true) as $name => $id) {
-    $before = memory_get_usage();
-    memory_reset_peak_usage();
-    try {
-        $value = $celery->result($id)->get(timeout: 2.0);
-        $outcome = 'value';
-        $shape = get_debug_type($value) . (is_array($value) ? ':' . count($value) : '')
-            . (is_string($value) ? ':' . strlen($value) : '');
-    } catch (\Throwable $e) {
-        $ours = $e instanceof CeleryBridge\Exception\CeleryBridgeException;
-        $outcome = ($ours ? '' : 'NOT OURS ') . (new \ReflectionClass($e))->getShortName();
-        $shape = $e->getMessage();
-    }
-    unset($value);
-    $out[$name] = ['outcome' => $outcome, 'shape' => $shape, 'peak' => memory_get_peak_usage() - $before];
-}
-echo json_encode($out, JSON_THROW_ON_ERROR | JSON_INVALID_UTF8_SUBSTITUTE);
-"""
-
 
 class ResultKeys:
     """Stores values under fresh task keys in the result database and deletes them afterwards."""
@@ -156,7 +135,8 @@ def result_keys(redis_server: RedisServer) -> Iterator[ResultKeys]:
 def test_every_hostile_result_ends_in_a_value_or_our_exception(run_php, result_keys: ResultKeys) -> None:
     ids = {name: result_keys.store(value) for name, (value, _) in CASES.items()}
 
-    result = run_php(READ_ALL, env={"CB_IDS": json.dumps(ids)}, php_args=MEMORY_LIMIT, timeout=120)
+    env = {"CB_IDS": json.dumps(ids)}
+    result = run_php.file("hostile_results_read.php", env=env, php_args=MEMORY_LIMIT, timeout=120)
 
     out = result.json()
     assert result.stderr == ""

@@ -6,45 +6,15 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
+import databases
 from faults import FaultProxy
 from harness import RedisServer, free_port
 
 PASSWORD = "pa55:w/rd@log"
 
-PHP = r"""
-require_once '/usr/share/php/Psr/Log/autoload.php';
-
-final class Collected extends Psr\Log\AbstractLogger
-{
-    public array $records = [];
-
-    public function log($level, $message, array $context = []): void
-    {
-        $this->records[] = ['level' => $level, 'message' => (string) $message, 'context' => $context];
-    }
-}
-
-$logger = new Collected();
-$config = json_decode(getenv('CB_CONFIG') ?: '[]', true, 512, JSON_THROW_ON_ERROR);
-$celery = new CeleryClient(getenv('CB_BROKER'), config: $config, logger: $logger);
-$out = [];
-try {
-    $out['ids'] = [$celery->sendTask('tasks.add', ['SECRET-ARG', 1], ['k' => 'SECRET-KWARG'])->id];
-    $out['ids'] = [...$out['ids'], ...array_map(fn ($r) => $r->id, $celery->sendMany([
-        new CeleryBridge\Canvas\Signature('tasks.add', ['SECRET-ARG']),
-        new CeleryBridge\Canvas\Signature('tasks.mul', [2], options: ['queue' => 'other']),
-    ]))];
-} catch (CeleryBridge\Exception\ConnectionFailed $e) {
-    $out['error'] = (new ReflectionClass($e))->getShortName();
-    $out['uncertain'] = $e->uncertainTaskIds();
-}
-$out['records'] = $logger->records;
-echo json_encode($out);
-"""
-
-
 def run(run_php, broker: str, config: dict | None = None) -> dict:
-    return run_php(PHP, env={"CB_BROKER": broker, "CB_CONFIG": json.dumps(config or {})}).json()
+    env = {"CB_BROKER": broker, "CB_CONFIG": json.dumps(config or {})}
+    return run_php.file("logging_publish.php", env=env).json()
 
 
 def assert_nothing_secret(out: dict) -> None:
@@ -89,7 +59,7 @@ def test_an_unknown_outcome_is_an_error_naming_the_task(run_php, redis_server: R
         out = run(run_php, f"redis://127.0.0.1:{proxy.port}/0")
     finally:
         proxy.close()
-    redis_server.client(0).delete("celery")
+    redis_server.client(databases.BROKER).delete("celery")
 
     assert out["error"] == "PublishOutcomeUnknown"
     [error] = [r for r in out["records"] if r["level"] == "error"]
@@ -97,36 +67,13 @@ def test_an_unknown_outcome_is_an_error_naming_the_task(run_php, redis_server: R
     assert_nothing_secret(out)
 
 
-KWARGS_PHP = r"""
-require_once '/usr/share/php/Psr/Log/autoload.php';
-
-final class Collected extends Psr\Log\AbstractLogger
-{
-    public array $records = [];
-
-    public function log($level, $message, array $context = []): void
-    {
-        $this->records[] = ['level' => $level, 'message' => (string) $message, 'context' => $context];
-    }
-}
-
-$logger = new Collected();
-$celery = new CeleryClient($brokerUrl, logger: $logger);
-$kwargs = ['countdown' => 1, 'queue' => 'q', 'x' => 'SECRET-KWARG'];
-$mistaken = $celery->sendTask('tasks.add', [10, 20], $kwargs);
-$intended = $celery->sendTask('tasks.add', [10, 20], [], ['countdown' => 1]);
-$plain = $celery->sendTask('tasks.add', [], ['x' => 1, 'y' => 2]);
-echo json_encode(['records' => $logger->records, 'ids' => [$mistaken->id, $intended->id, $plain->id]]);
-"""
-
-
 def test_kwargs_named_like_options_in_a_call_without_options_get_a_debug_line(
     run_php, redis_server: RedisServer
 ) -> None:
     """sendTask($name, $args, ['countdown' => 1]) puts the option into kwargs: the worker would call
     add(10, 20, countdown=1). Only a debug line (a task may take a keyword named queue)."""
-    out = run_php(KWARGS_PHP).json()
-    redis_server.client(0).delete("celery", "q")
+    out = run_php.file("logging_kwargs.php").json()
+    redis_server.client(databases.BROKER).delete("celery", "q")
 
     noted = [r for r in out["records"] if "option names" in r["message"]]
     assert len(noted) == 1
@@ -136,39 +83,6 @@ def test_kwargs_named_like_options_in_a_call_without_options_get_a_debug_line(
     # The published lines are there for all three; nothing else (no warning) was logged.
     assert [r["level"] for r in out["records"]] == ["debug"] * 4
     assert "SECRET-KWARG" not in json.dumps(out["records"])
-
-
-RETRY_PHP = r"""
-require_once '/usr/share/php/Psr/Log/autoload.php';
-
-final class Collected extends Psr\Log\AbstractLogger
-{
-    public array $records = [];
-
-    public function log($level, $message, array $context = []): void
-    {
-        $this->records[] = ['level' => $level, 'context' => $context];
-    }
-}
-
-$config = json_decode(getenv('CB_CONFIG'), true, 512, JSON_THROW_ON_ERROR);
-$out = [];
-foreach (json_decode(getenv('CB_CALLS'), true, 512, JSON_THROW_ON_ERROR) as $options) {
-    $logger = new Collected();
-    $celery = new CeleryClient(getenv('CB_BROKER'), config: $config, logger: $logger);
-    try {
-        $celery->send(new CeleryBridge\Canvas\Signature('tasks.add', [1, 2]), options: $options);
-        $out[] = ['error' => null];
-    } catch (CeleryBridge\Exception\ConnectionFailed $e) {
-        $warnings = array_values(array_filter($logger->records, fn ($r) => $r['level'] === 'warning'));
-        $out[] = [
-            'error' => (new ReflectionClass($e))->getShortName(),
-            'retries' => array_map(fn ($w) => [$w['context']['attempt'], $w['context']['delay']], $warnings),
-        ];
-    }
-}
-echo json_encode($out);
-"""
 
 
 def test_retry_and_retry_policy_per_call_as_celerys_apply_async(run_php) -> None:
@@ -183,8 +97,8 @@ def test_retry_and_retry_policy_per_call_as_celerys_apply_async(run_php) -> None
         {"retry_policy": {"interval_start": 0.02}},
     ]
 
-    out = run_php(RETRY_PHP, env={"CB_BROKER": refused, "CB_CONFIG": json.dumps(configured),
-                                  "CB_CALLS": json.dumps(calls)}).json()
+    env = {"CB_BROKER": refused, "CB_CONFIG": json.dumps(configured), "CB_CALLS": json.dumps(calls)}
+    out = run_php.file("logging_retry.php", env=env).json()
 
     assert [o["error"] for o in out] == ["ConnectionRefused"] * 4
     assert out[0]["retries"] == [[1, 0], [2, 0.01]]
@@ -193,7 +107,7 @@ def test_retry_and_retry_policy_per_call_as_celerys_apply_async(run_php) -> None
     assert out[3]["retries"] == [[1, 0.02], [2, 0.03]]
 
     off = {"task_publish_retry": False, "task_publish_retry_policy": {"max_retries": 1, "interval_start": 0}}
-    out = run_php(RETRY_PHP, env={"CB_BROKER": refused, "CB_CONFIG": json.dumps(off),
-                                  "CB_CALLS": json.dumps([{}, {"retry": True}])}).json()
+    env = {"CB_BROKER": refused, "CB_CONFIG": json.dumps(off), "CB_CALLS": json.dumps([{}, {"retry": True}])}
+    out = run_php.file("logging_retry.php", env=env).json()
 
     assert [o["retries"] for o in out] == [[], [[1, 0]]]

@@ -9,28 +9,12 @@ import json
 
 import pytest
 
+import databases
 from harness import RedisServer
-from php_runner import php_script, run_php_script
+from php_runner import PHP_SCRIPTS, run_php_script
 
 REQUIRED = ["-n", "-d", "extension=mbstring", "-d", "extension=ctype"]
 PHPREDIS = ["-d", "extension=igbinary", "-d", "extension=msgpack", "-d", "extension=redis"]
-
-SEND = r"""
-if (getenv('CB_PREDIS')) {
-    require_once '/usr/share/php/Predis/Autoloader.php';
-    Predis\Autoloader::register();
-}
-$config = getenv('CB_CLIENT') ? ['redis_client' => getenv('CB_CLIENT')] : [];
-try {
-    $id = (new CeleryClient($brokerUrl, config: $config + ['task_default_queue' => 'minimal']))
-        ->sendTask('tasks.add', [1, 2])->id;
-    echo json_encode(['sent' => $id]);
-} catch (Throwable $e) {
-    $ours = $e instanceof CeleryBridge\Exception\CeleryBridgeException;
-    echo json_encode(['class' => $e::class, 'ours' => $ours, 'message' => $e->getMessage()]);
-}
-"""
-
 
 PREDIS_HINT = ["composer require predis/predis"]
 CASES = [
@@ -54,16 +38,15 @@ def test_required_extensions_only(
     php_autoload,
     tmp_path,
 ) -> None:
-    script = tmp_path / "send.php"
-    script.write_text(php_script(SEND))
-    result = run_php_script(script, {"CELERY_BROKER_URL": redis_server.url(0), **env}, 30,
+    script = PHP_SCRIPTS / "minimal_send.php"
+    result = run_php_script(script, {"CELERY_BROKER_URL": redis_server.url(databases.BROKER), **env}, 30,
                             php_args=[*REQUIRED, *extensions])
 
     assert result.returncode == 0 and "Fatal" not in result.stderr, result.describe()
     out = result.json()
     if says is None:
         assert "sent" in out, out
-        broker = redis_server.client(0)
+        broker = redis_server.client(databases.BROKER)
         assert json.loads(base64.b64decode(json.loads(broker.rpop("minimal"))["body"]))[0] == [1, 2]
     else:
         assert out["ours"] is True, out

@@ -9,37 +9,15 @@ from typing import Any
 
 import pytest
 
+import databases
 from harness import CeleryWorker, RedisServer
-
-PHP_SEND_AND_WAIT = r"""
-$celery = new CeleryClient($brokerUrl, $backendUrl);
-$queue = getenv('CB_QUEUE');
-$result = $celery->sendTask(
-    getenv('CB_TASK') ?: 'tasks.add',
-    json_decode(getenv('CB_ARGS') ?: '[1, 2]'),
-    options: ['queue' => $queue],
-);
-if (getenv('CB_WAIT_TAKEN')) {
-    // Until a worker has taken the message off the queue (an event, polled).
-    $deadline = microtime(true) + 20;
-    while ($celery->queueLength($queue) > 0 && microtime(true) < $deadline) {
-        usleep(10000);
-    }
-}
-try {
-    $result->get(timeout: 0.3);
-    echo json_encode(['outcome' => 'returned']);
-} catch (CeleryBridge\Exception\ResultTimeout $e) {
-    echo json_encode(['outcome' => 'timeout', 'message' => $e->getMessage(), 'states' => $e->states]);
-}
-"""
 
 
 def test_a_queue_no_worker_consumes_is_named(
     worker: CeleryWorker, run_php, redis_server: RedisServer
 ) -> None:
-    out = run_php(PHP_SEND_AND_WAIT, env={"CB_QUEUE": "nobody-listens"}).json()
-    redis_server.client(0).delete("nobody-listens")
+    out = run_php.file("pending_send_and_wait.php", env={"CB_QUEUE": "nobody-listens"}).json()
+    redis_server.client(databases.BROKER).delete("nobody-listens")
 
     assert out["outcome"] == "timeout"
     expected = 'Its message still waits in queue "nobody-listens" (1 message there now): most likely no'
@@ -65,10 +43,16 @@ def test_a_worker_that_stores_nothing_is_told_apart(
 ) -> None:
     queue = "stores-nothing"
     # Celery refuses to run a pickle-accepting worker as root unless told to (CI runs as root).
-    backend_url = redis_server.url(1) if backend else None
-    worker_factory(redis_server.url(0), backend_url, queues=[queue], config=config, env={"C_FORCE_ROOT": "1"})
+    backend_url = redis_server.url(databases.BACKEND) if backend else None
+    worker_factory(
+        redis_server.url(databases.BROKER),
+        backend_url,
+        queues=[queue],
+        config=config,
+        env={"C_FORCE_ROOT": "1"},
+    )
 
-    out = run_php(PHP_SEND_AND_WAIT, env={"CB_QUEUE": queue, "CB_WAIT_TAKEN": "1"}).json()
+    out = run_php.file("pending_send_and_wait.php", env={"CB_QUEUE": queue, "CB_WAIT_TAKEN": "1"}).json()
 
     assert out["outcome"] == "timeout"
     assert list(out["states"].values()) == ["PENDING"]
@@ -84,10 +68,10 @@ def test_a_running_task_without_track_started_is_said_to_be_running_first(
     """Without task_track_started a task a worker is running is PENDING: the likeliest cause of
     the timeout is that it has not finished, not a misconfigured worker."""
     queue = "long-tasks"
-    worker_factory(redis_server.url(0), redis_server.url(1), queues=[queue])
+    worker_factory(redis_server.url(databases.BROKER), redis_server.url(databases.BACKEND), queues=[queue])
 
-    out = run_php(
-        PHP_SEND_AND_WAIT,
+    out = run_php.file(
+        "pending_send_and_wait.php",
         env={"CB_QUEUE": queue, "CB_WAIT_TAKEN": "1", "CB_TASK": "tasks.sleep", "CB_ARGS": "[30]"},
     ).json()
 
@@ -123,7 +107,7 @@ def test_a_result_by_id_of_a_queued_task_says_it_waits(run_php, redis_server: Re
         " try { $c->result($id)->get(timeout: 0.1); }"
         " catch (CeleryBridge\\Exception\\ResultTimeout $e) { echo json_encode($e->getMessage()); }"
     ).json()
-    redis_server.client(0).delete("by-id-queue")
+    redis_server.client(databases.BROKER).delete("by-id-queue")
 
     assert 'A message with this id still waits in the default queue "by-id-queue" (3 messages' in out
 
@@ -136,7 +120,7 @@ def test_a_protocol_1_message_is_found_by_its_id_too(run_php, redis_server: Redi
         " try { $r->get(timeout: 0.1); }"
         " catch (CeleryBridge\\Exception\\ResultTimeout $e) { echo json_encode($e->getMessage()); }"
     ).json()
-    redis_server.client(0).delete("proto1-queue")
+    redis_server.client(databases.BROKER).delete("proto1-queue")
 
     assert 'Its message still waits in queue "proto1-queue" (1 message there now)' in out
 
@@ -145,7 +129,12 @@ def test_a_started_task_is_said_to_be_running(worker_factory, run_php, redis_ser
     """With task_track_started the worker stores STARTED: the timeout says the task runs."""
     queue = "tracked-tasks"
     tracked = {"task_track_started": True}
-    worker_factory(redis_server.url(0), redis_server.url(1), queues=[queue], config=tracked)
+    worker_factory(
+        redis_server.url(databases.BROKER),
+        redis_server.url(databases.BACKEND),
+        queues=[queue],
+        config=tracked,
+    )
 
     out = run_php(
         "$c = new CeleryClient($brokerUrl, $backendUrl);"

@@ -15,10 +15,11 @@ from typing import Any
 
 import redis
 
+import databases
 from harness import Records, RedisServer
 from wire import SEP
 
-BROKER_DB = 0
+BROKER_DB = databases.BROKER
 
 
 def kombu_order(priorities: list[int], steps: list[int]) -> list[int]:
@@ -34,18 +35,8 @@ def step_lengths(broker: redis.Redis, queue: str) -> list[int]:
 
 def publish(run_php, queue: str, priorities: list[int], config: dict[str, Any] | None = None) -> list[str]:
     """Send tasks.record([position, priority]) for each priority, in order; return the ids."""
-    result = run_php(
-        f"""
-        $config = json_decode({json.dumps(json.dumps(config or {}))}, true);
-        $celery = new CeleryClient(broker: $brokerUrl, config: $config);
-        $ids = [];
-        foreach ({json.dumps(priorities)} as $position => $priority) {{
-            $options = ['queue' => {json.dumps(queue)}, 'priority' => $priority];
-            $ids[] = $celery->sendTask('tasks.record', [$position, $priority], [], $options)->id;
-        }}
-        echo json_encode($ids);
-        """
-    )
+    env = {"CB_CONFIG": json.dumps(config or {}), "CB_PRIORITIES": json.dumps(priorities), "CB_QUEUE": queue}
+    result = run_php.file("priority_publish.php", env=env)
     return result.json()
 
 

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
+import databases
 from harness import CeleryWorker, Records, RedisServer, received_log
 from versions import WorkerVersions
 from wire import SEP, iso_seconds, wait_for_meta
 
-BACKEND_DB = 1
+BACKEND_DB = databases.BACKEND
 
 
 def _by_id(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -27,21 +28,7 @@ def _by_id(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def test_arguments_arrive_with_their_python_types(
     worker: CeleryWorker, run_php, records: Records, worker_release: WorkerVersions
 ) -> None:
-    sent = run_php(
-        """
-        $celery = new CeleryClient(broker: $brokerUrl);
-        $when = new DateTimeImmutable('2030-01-02 03:04:05.678901', new DateTimeZone('America/Sao_Paulo'));
-        $full = $celery->sendTask('tasks.record', [
-            7, -3, 1.0, 2.5, -0.0, 1e100, PHP_INT_MAX, true, false, null,
-            'é😀中文', '', [], [1, [2.0, [null, [true]]]], ['a' => ['b' => [1, 'c']]], $when,
-        ], ['n' => 1, 'f' => 1.0, 'none' => null, 'text' => 'ünï 😀', 'map' => ['k' => []], 'list' => [1]]);
-        $empty = $celery->sendTask('tasks.record');
-        $emptyList = $celery->sendTask('tasks.record', [[]], []);
-        $emptyMap = $celery->sendTask('tasks.record', [new stdClass()], ['m' => new stdClass()]);
-        echo json_encode(['full' => $full->id, 'empty' => $empty->id, 'empty_list' => $emptyList->id,
-            'empty_map' => $emptyMap->id, 'when' => $when->format('U.u')]);
-        """
-    ).json()
+    sent = run_php.file("publish_options.php", args=["python_types"]).json()
 
     got = _by_id(records.pop_many(4))
 
@@ -84,27 +71,8 @@ LATE = 1.0
 
 
 def test_countdown_and_eta_run_the_task_at_that_time(worker: CeleryWorker, run_php, records: Records) -> None:
-    sent = run_php(
-        f"""
-        $celery = new CeleryClient(broker: $brokerUrl);
-        $out = [];
-        $send = function (string $label, array $options) use ($celery, &$out): void {{
-            $publishedAt = microtime(true);
-            $id = $celery->sendTask('tasks.record', [$label], [], $options)->id;
-            $out[$label] = ['id' => $id, 'published_at' => $publishedAt, 'returned_at' => microtime(true)];
-        }};
-        $later = '+{DELAY * 1e6:.0f} usec';
-        $tokyo = (new DateTimeImmutable('now', new DateTimeZone('Asia/Tokyo')))->modify($later);
-        $india = (new DateTimeImmutable('now', new DateTimeZone('+05:30')))->modify($later);
-        $send('now', []);
-        $send('countdown', ['countdown' => {DELAY}]);
-        $send('eta_datetime', ['eta' => $tokyo]);
-        $send('eta_string', ['eta' => $india->format('Y-m-d\\TH:i:s.uP')]);
-        $out['eta_datetime']['eta'] = $tokyo->format('U.u');
-        $out['eta_string']['eta'] = $india->format('U.u');
-        echo json_encode($out);
-        """
-    ).json()
+    delay = {"CB_DELAY": str(DELAY)}
+    sent = run_php.file("publish_options.php", args=["countdown_and_eta"], env=delay).json()
 
     got = {record["args"][0]: record for record in records.pop_many(4, timeout=DELAY + 10)}
 
@@ -129,23 +97,7 @@ def test_countdown_and_eta_run_the_task_at_that_time(worker: CeleryWorker, run_p
 def test_expired_tasks_are_revoked_and_never_run(
     worker: CeleryWorker, run_php, records: Records, redis_server: RedisServer
 ) -> None:
-    sent = run_php(
-        """
-        $celery = new CeleryClient(broker: $brokerUrl);
-        $past = new DateTime('-10 seconds', new DateTimeZone('Europe/Paris'));
-        $ids = [];
-        foreach ([
-            'seconds' => ['expires' => -5],
-            'datetime' => ['expires' => $past],
-            'string' => ['expires' => '2001-02-03T04:05:06Z'],
-            // Not expired when received, but by the time its countdown is due.
-            'short' => ['countdown' => 1.2, 'expires' => 0.6],
-        ] as $label => $options) {
-            $ids[$label] = $celery->sendTask('tasks.record', [$label], [], $options)->id;
-        }
-        echo json_encode($ids);
-        """
-    ).json()
+    sent = run_php.file("publish_options.php", args=["expired"]).json()
     backend = redis_server.client(BACKEND_DB)
 
     for label, task_id in sent.items():
@@ -165,24 +117,7 @@ def test_expired_tasks_are_revoked_and_never_run(
 def test_request_context_carries_the_options(
     worker: CeleryWorker, run_php, records: Records, redis_server: RedisServer, worker_release: WorkerVersions
 ) -> None:
-    sent = run_php(
-        """
-        $celery = new CeleryClient(broker: $brokerUrl);
-        $options = [
-            'task_id' => 'php-chosen-id-' . bin2hex(random_bytes(4)),
-            'time_limit' => 30,
-            'soft_time_limit' => 12.5,
-            'retries' => 2,
-            'shadow' => 'php.shadow.name',
-            'headers' => ['x-trace' => 'abc', 'n' => 1, 'nested' => ['a' => [1, null]]],
-            'root_id' => 'root-' . bin2hex(random_bytes(4)),
-            'parent_id' => 'parent-' . bin2hex(random_bytes(4)),
-        ];
-        $withOptions = $celery->sendTask('tasks.record', [], [], $options);
-        $plain = $celery->sendTask('tasks.record');
-        echo json_encode(['options' => $options, 'id' => $withOptions->id, 'plain' => $plain->id]);
-        """
-    ).json()
+    sent = run_php.file("publish_options.php", args=["request_context"]).json()
     options = sent["options"]
 
     got = _by_id(records.pop_many(2))
@@ -224,16 +159,7 @@ def test_request_context_carries_the_options(
 def test_ignore_result_stores_no_result(
     worker: CeleryWorker, run_php, records: Records, redis_server: RedisServer, worker_release: WorkerVersions
 ) -> None:
-    sent = run_php(
-        """
-        $celery = new CeleryClient(broker: $brokerUrl);
-        echo json_encode([
-            'ignored' => $celery->sendTask('tasks.record', ['ignored'], [], ['ignore_result' => true])->id,
-            'stored' => $celery->sendTask('tasks.record', ['stored'], [], ['ignore_result' => false])->id,
-            'default' => $celery->sendTask('tasks.record', ['default'])->id,
-        ]);
-        """
-    ).json()
+    sent = run_php.file("publish_options.php", args=["ignore_result"]).json()
     backend = redis_server.client(BACKEND_DB)
 
     assert [record["args"] for record in records.pop_many(3)] == [["ignored"], ["stored"], ["default"]]
@@ -250,17 +176,7 @@ def test_without_the_option_the_tasks_own_ignore_result_applies(
     worker: CeleryWorker, run_php, records: Records, redis_server: RedisServer, worker_release: WorkerVersions
 ) -> None:
     """Like send_task(), an unset ignore_result is sent as null, so the worker uses the task's."""
-    sent = run_php(
-        """
-        $celery = new CeleryClient(broker: $brokerUrl);
-        $quiet = fn (string $arg, array $o) => $celery->sendTask('tasks.record_quietly', [$arg], [], $o);
-        echo json_encode([
-            'quiet' => $quiet('quiet', [])->id,
-            'forced' => $quiet('forced', ['ignore_result' => false])->id,
-            'after' => $celery->sendTask('tasks.add', [1, 1])->id,
-        ]);
-        """
-    ).json()
+    sent = run_php.file("publish_options.php", args=["tasks_own_ignore_result"]).json()
     backend = redis_server.client(BACKEND_DB)
 
     seen = [record["request"]["ignore_result"] for record in records.pop_many(2)]
@@ -281,19 +197,9 @@ def test_prefork_worker_enforces_soft_and_hard_time_limits(
     worker_factory, run_php, redis_server: RedisServer
 ) -> None:
     backend_url = redis_server.url(BACKEND_DB)
-    worker_factory(redis_server.url(0), backend_url, queues=["limits"], pool="prefork", hostname="limits@%h")
-    sent = run_php(
-        """
-        $celery = new CeleryClient(broker: $brokerUrl, config: ['task_default_queue' => 'limits']);
-        $sleep = fn (float $seconds, array $o) => $celery->sendTask('tasks.sleep', [$seconds], [], $o)->id;
-        // The hard limit kills the pool process, whose replacement takes seconds: send it last.
-        echo json_encode([
-            'within' => $sleep(0.01, ['soft_time_limit' => 5, 'time_limit' => 10]),
-            'soft' => $sleep(30, ['soft_time_limit' => 0.3, 'time_limit' => 20]),
-            'hard' => $sleep(30, ['time_limit' => 0.3]),
-        ]);
-        """
-    ).json()
+    broker_url = redis_server.url(databases.BROKER)
+    worker_factory(broker_url, backend_url, queues=["limits"], pool="prefork", hostname="limits@%h")
+    sent = run_php.file("publish_options.php", args=["time_limits"]).json()
     backend = redis_server.client(BACKEND_DB)
 
     within = wait_for_meta(backend, sent["within"], timeout=15)
@@ -316,18 +222,8 @@ def test_global_keyprefix_reaches_a_worker_with_the_same_prefix(
     worker_release: WorkerVersions,
 ) -> None:
     transport = {"broker_transport_options": {"global_keyprefix": "pfx:"}}
-    sent = run_php(
-        """
-        $celery = new CeleryClient(broker: $brokerUrl, config: [
-            'broker_transport_options' => ['global_keyprefix' => 'pfx:'],
-        ]);
-        echo json_encode([
-            $celery->sendTask('tasks.record', ['plain'])->id,
-            $celery->sendTask('tasks.record', ['urgent-last'], [], ['priority' => 7])->id,
-        ]);
-        """
-    ).json()
-    broker = redis_server.client(0)
+    sent = run_php.file("publish_options.php", args=["global_keyprefix"]).json()
+    broker = redis_server.client(databases.BROKER)
     # Nothing for the session worker (queue "celery" without prefix) to take.
     assert broker.llen("pfx:celery") == 1
     assert broker.llen(f"pfx:celery{SEP}6") == 1
@@ -337,7 +233,9 @@ def test_global_keyprefix_reaches_a_worker_with_the_same_prefix(
         broker.delete("pfx:celery", f"pfx:celery{SEP}6")
         return
 
-    worker_factory(redis_server.url(0), config=transport, hostname="prefixed@%h", prefetch_multiplier=1)
+    worker_factory(
+        redis_server.url(databases.BROKER), config=transport, hostname="prefixed@%h", prefetch_multiplier=1
+    )
 
     got = records.pop_many(2)
     assert [record["request"]["id"] for record in got] == sent

@@ -8,6 +8,7 @@ default transport options and for custom steps, separator and global_keyprefix.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,22 +17,18 @@ import pytest
 import redis
 from celery import Celery
 
+import databases
 from harness import RedisServer
-from php_runner import php_script, run_php_script
+from php_runner import PHP_SCRIPTS, run_php_script
 
-TOOLS_DB = 13
+TOOLS_DB = databases.QUEUE_TOOLS
 QUEUE = "tools"
 
-CONFIGS: dict[str, tuple[dict[str, Any], str]] = {
-    "default": ({}, "[]"),
-    "steps": (
-        {"broker_transport_options": {"priority_steps": list(range(10)), "sep": ":"}},
-        "['broker_transport_options' => ['priority_steps' => range(0, 9), 'sep' => ':']]",
-    ),
-    "keyprefix": (
-        {"broker_transport_options": {"global_keyprefix": "pfx:"}},
-        "['broker_transport_options' => ['global_keyprefix' => 'pfx:']]",
-    ),
+# Client settings, the same for Celery and for the PHP client (passed as JSON).
+CONFIGS: dict[str, dict[str, Any]] = {
+    "default": {},
+    "steps": {"broker_transport_options": {"priority_steps": list(range(10)), "sep": ":"}},
+    "keyprefix": {"broker_transport_options": {"global_keyprefix": "pfx:"}},
 }
 
 
@@ -56,31 +53,14 @@ def kombu_count(app: Celery, queue: str) -> int:
 def test_queue_length_and_purge_agree_with_kombu(
     config: str, redis_server: RedisServer, db: redis.Redis, tmp_path: Path
 ) -> None:
-    python_config, php_config = CONFIGS[config]
+    settings = CONFIGS[config]
     app = Celery("queue-tools", set_as_current=False)
     app.conf.update(broker_url=redis_server.url(TOOLS_DB), broker_connection_retry_on_startup=True)
-    app.conf.update(python_config)
-    script = tmp_path / "tools.php"
-    script.write_text(
-        php_script(
-            f"$celery = new CeleryClient('{redis_server.url(TOOLS_DB)}', null, {php_config});\n"
-            "$empty = $celery->queueLength('tools');\n"
-            "foreach ([0, 0, 2, 3, 5, 6, 7, 9, 9] as $priority) {\n"
-            "    $celery->sendTask('tasks.record', [], [], ['queue' => 'tools', 'priority' => $priority]);\n"
-            "}\n"
-            "$celery->sendTask('tasks.record', [], [], ['queue' => 'elsewhere']);\n"
-            "echo json_encode([$empty, $celery->queueLength('tools'), $celery->queueLength('elsewhere')]);\n"
-        )
-    )
-    purge = tmp_path / "purge.php"
-    purge.write_text(
-        php_script(
-            f"$celery = new CeleryClient('{redis_server.url(TOOLS_DB)}', null, {php_config});\n"
-            "echo json_encode([$celery->purgeQueue('tools'), $celery->queueLength('tools')]);\n"
-        )
-    )
+    app.conf.update(settings)
+    script = PHP_SCRIPTS / "queue_tools.php"
+    env = {"CELERY_BROKER_URL": redis_server.url(TOOLS_DB), "CB_CONFIG": json.dumps(settings)}
     try:
-        sent = run_php_script(script, {}, timeout=30)
+        sent = run_php_script(script, env, timeout=30, args=["fill"])
         assert sent.returncode == 0 and sent.stderr == "", sent.describe()
         lists = [key.decode() for key in db.keys("*tools*") if db.type(key) == b"list"]
 
@@ -88,7 +68,7 @@ def test_queue_length_and_purge_agree_with_kombu(
         assert kombu_count(app, QUEUE) == 9
         assert len(lists) > 1  # the messages really are spread over several priority lists
 
-        purged = run_php_script(purge, {}, timeout=30)
+        purged = run_php_script(script, env, timeout=30, args=["purge"])
         assert purged.returncode == 0 and purged.stderr == "", purged.describe()
         assert purged.json() == [9, 0]
         assert kombu_count(app, QUEUE) == 0

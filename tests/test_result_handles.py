@@ -9,15 +9,16 @@ results db 1). Gated tasks wait on a Redis list the test pushes to; nothing slee
 from __future__ import annotations
 
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 import redis
 from celery import Celery
 
+import databases
 from harness import CeleryWorker, RedisServer, gate_key
 from php_runner import PHP_VIEW, php_get_listening
+from waiting import until
 
 
 def test_a_task_sent_with_ignore_result_gives_null_at_once(
@@ -25,26 +26,7 @@ def test_a_task_sent_with_ignore_result_gives_null_at_once(
 ) -> None:
     """As Celery's client: the handle is marked ignored and get() does not wait for a result
     that will never be stored. A result read by id knows nothing of that and waits."""
-    got = run_php(
-        PHP_VIEW
-        + """
-$ignored = $celery->sendTask('tasks.ignored', [1], [], ['ignore_result' => true]);
-$started = hrtime(true);
-$value = $ignored->get(timeout: 5.0);
-$elapsed = (hrtime(true) - $started) / 1e9;
-$byId = $celery->result($ignored->id);
-try {
-    $byId->get(timeout: 0.3);
-    $error = 'returned';
-} catch (CeleryBridge\\Exception\\ResultTimeout $e) {
-    $error = failure($e) + ['states' => $e->states];
-}
-// The same client and connection go on working; this task runs after the ignored one.
-$after = $celery->sendTask('tasks.add', [20, 22])->get(timeout: 10.0);
-out(['id' => $ignored->id, 'value' => $value, 'ignored' => [$ignored->ignored(), $byId->ignored()],
-    'elapsed' => $elapsed, 'error' => $error, 'after' => $after, 'state' => $ignored->state()]);
-"""
-    ).json()
+    got = run_php.file("result_handles.php", args=["ignored"]).json()
 
     assert got["value"] is None and got["ignored"] == [True, False]
     assert got["elapsed"] < 0.05
@@ -60,23 +42,7 @@ out(['id' => $ignored->id, 'value' => $value, 'ignored' => [$ignored->ignored(),
 
 def test_results_that_land_before_the_subscription_are_never_missed(worker: CeleryWorker, run_php) -> None:
     """An instant task often finishes between sendTask() and the subscription: none is lost."""
-    got = run_php(
-        PHP_VIEW
-        + """
-$slowest = 0.0;
-$wrong = [];
-for ($i = 0; $i < 200; $i++) {
-    $started = hrtime(true);
-    $value = $celery->sendTask('tasks.identity', [$i])->get(timeout: 5.0);
-    $slowest = max($slowest, (hrtime(true) - $started) / 1e9);
-    if ($value !== $i) {
-        $wrong[] = [$i, $value];
-    }
-}
-out(['wrong' => $wrong, 'slowest' => $slowest]);
-""",
-        timeout=60,
-    ).json()
+    got = run_php.file("result_handles.php", args=["instant_tasks"], timeout=60).json()
 
     assert got["wrong"] == []
     # A missed result would only surface through the 5 s timeout.
@@ -84,28 +50,7 @@ out(['wrong' => $wrong, 'slowest' => $slowest]);
 
 
 def test_many_results_with_one_wait_in_the_order_of_the_ids(worker: CeleryWorker, run_php) -> None:
-    got = run_php(
-        PHP_VIEW
-        + """
-$results = [];
-for ($i = 0; $i < 20; $i++) {
-    $results[] = $i === 7
-        ? $celery->sendTask('tasks.fail', ['seven'])
-        : $celery->sendTask('tasks.identity', [$i]);
-}
-$ids = array_map(static fn ($r) => $r->id, $results);
-$set = $celery->results(array_reverse($ids));
-$values = $set->get(timeout: 10.0, propagate: false);
-try {
-    $celery->results($ids)->get(timeout: 10.0);
-    $thrown = null;
-} catch (CeleryBridge\\Exception\\TaskFailed $e) {
-    $thrown = $e->taskId === $ids[7];
-}
-out(['values' => array_map(static fn ($v) => is_object($v) ? $v->type : $v, $values),
-    'states' => $set->states(), 'thrown' => $thrown, 'completed' => $set->completedCount()]);
-"""
-    ).json()
+    got = run_php.file("result_handles.php", args=["result_set"]).json()
 
     expected = [("ValueError" if i == 7 else i) for i in reversed(range(20))]
     assert got["values"] == expected
@@ -128,13 +73,14 @@ def test_concurrent_gets_on_one_task(
     try:
         with ThreadPoolExecutor(max_workers=5) as pool:
             runs = [pool.submit(run_php, code, None, 30.0) for _ in range(5)]
-            deadline = time.monotonic() + 20
             # Every process is subscribed (the wait is pub/sub, not polling) before the task ends.
-            while results_db.pubsub_numsub(channel)[0][1] < 5:
-                assert time.monotonic() < deadline, "the PHP processes did not all subscribe"
-                finished = [run.result().describe() for run in runs if run.done()]
-                assert not finished, finished
-                time.sleep(0.01)
+            until(
+                lambda: results_db.pubsub_numsub(channel)[0][1] >= 5,
+                20,
+                "the PHP processes to all subscribe",
+                ended=lambda: "\n".join(run.result().describe() for run in runs if run.done()) or None,
+                interval=0.01,
+            )
             gates.rpush(gate, "released")
             outputs = [run.result().json() for run in runs]
     finally:
@@ -148,15 +94,7 @@ def test_a_task_sent_from_python_is_read_by_php_and_forgotten(
     worker: CeleryWorker, run_php, python_celery: Celery, results_db: redis.Redis
 ) -> None:
     task_id = python_celery.send_task("tasks.add", args=(2, 3)).id
-    got = run_php(
-        PHP_VIEW
-        + f"""
-$r = $celery->result('{task_id}');
-$value = $r->get(timeout: 10.0);
-$r->forget();
-out([$value, $r->state()]);
-"""
-    ).json()
+    got = run_php.file("result_handles.php", args=["read_and_forget"], env={"CB_TASK_ID": task_id}).json()
 
     assert got == [5, "PENDING"]
     assert results_db.exists(f"celery-task-meta-{task_id}") == 0
@@ -172,7 +110,7 @@ def test_serialized_result_is_read_in_another_process(
         + "out(['id' => $r->id, 's' => serialize($r)]);"
     ).json()
     # The backend's address travels in the handle (the session Redis: 127.0.0.1, or an external one).
-    assert urlsplit(redis_server.url(1)).netloc.rpartition("@")[2] in first["s"]
+    assert urlsplit(redis_server.url(databases.BACKEND)).netloc.rpartition("@")[2] in first["s"]
     assert first["id"] in first["s"]
 
     later = run_php(
@@ -194,11 +132,7 @@ out([$r->id, $r->get(timeout: 10.0), $r->state(), $celery->result($r->id)->get(t
 
 
 def test_no_backend_configured_is_a_clear_error(worker: CeleryWorker, run_php) -> None:
-    got = run_php(
-        "$celery = new CeleryClient(broker: $brokerUrl);\n"
-        "try { $celery->sendTask('tasks.add', [1, 1])->get(timeout: 1.0); echo 'returned'; }\n"
-        "catch (CeleryBridge\\Exception\\NoResultBackend $e) { echo $e->getMessage(); }"
-    )
+    got = run_php.file("result_handles.php", args=["no_backend"])
     assert "no result backend is configured" in got.stdout
 
 
@@ -221,17 +155,7 @@ def test_garbage_published_on_the_result_channel_is_ignored(
 
 def test_children_are_result_handles(worker: CeleryWorker, run_php) -> None:
     """Tasks a task started are its children (Celery's AsyncResult.children), as handles."""
-    got = run_php(
-        PHP_VIEW
-        + """
-$parent = $celery->sendTask('tasks.spawn', [3]);
-$value = $parent->get(timeout: 10.0);
-out(['value' => $value, 'children' => array_map(
-    fn ($child) => [get_debug_type($child), $child->get(timeout: 10.0)],
-    $parent->children(),
-)]);
-"""
-    ).json()
+    got = run_php.file("result_handles.php", args=["children"]).json()
 
     assert got == {"value": "spawned", "children": [["CeleryBridge\\Result\\AsyncResult", 6],
                                                      ["CeleryBridge\\Result\\AsyncResult", 2]]}

@@ -20,13 +20,14 @@ from typing import Any
 import redis
 from celery import Celery
 
+import databases
 from harness import CeleryWorker, RedisServer, gate_key
 from php_runner import PHP_VIEW
 from python_worker.result_tasks import SAMPLES
 from versions import WorkerVersions
 
-BACKEND_DB = 1
-BROKER_DB = 0
+BACKEND_DB = databases.BACKEND
+BROKER_DB = databases.BROKER
 
 
 
@@ -147,22 +148,7 @@ def test_top_level_special_values(
 
 
 def test_failures_expose_the_remote_exception(worker: CeleryWorker, run_php) -> None:
-    got = run_php(
-        PHP_VIEW
-        + """
-$out = [];
-$calls = [['tasks.fail', ['boom']], ['tasks.fail_custom', ['no money']], ['tasks.no_such_task', [1]]];
-foreach ($calls as [$name, $args]) {
-    try {
-        $celery->sendTask($name, $args)->get(timeout: 10.0);
-        $out[] = 'returned';
-    } catch (CeleryBridge\\Exception\\TaskFailed $e) {
-        $out[] = failure($e);
-    }
-}
-out($out);
-"""
-    ).json()
+    got = run_php.file("results.php", args=["remote_exceptions"]).json()
 
     value_error, custom, unknown = got
     assert value_error["class"] == "CeleryBridge\\Exception\\TaskFailed"
@@ -190,17 +176,7 @@ out($out);
 
 
 def test_propagate_false_returns_the_failure_info(worker: CeleryWorker, run_php) -> None:
-    got = run_php(
-        PHP_VIEW
-        + """
-$r = $celery->sendTask('tasks.fail', ['soft']);
-$info = $r->get(timeout: 10.0, propagate: false);
-out(['class' => $info::class, 'type' => $info->type, 'args' => $info->args, 'state' => $r->state(),
-    'failed' => $r->failed(), 'ready' => $r->ready(), 'successful' => $r->successful(),
-    'result_class' => $r->result()::class, 'traceback' => $r->traceback() !== null,
-    'date_done' => $r->dateDone()?->format(DATE_ATOM)]);
-"""
-    ).json()
+    got = run_php.file("results.php", args=["propagate_false"]).json()
 
     assert got["class"] == "CeleryBridge\\Exception\\ExceptionInfo"
     assert (got["type"], got["args"], got["state"]) == ("ValueError", ["soft"], "FAILURE")
@@ -221,14 +197,7 @@ def test_retry_then_success(
     wait_for_state(results_db, task_id, "RETRY")
 
     # A second PHP process rebuilds the result from the id alone.
-    retrying = run_php(
-        PHP_VIEW
-        + f"""
-$r = $celery->result('{task_id}');
-out(['state' => $r->state(), 'ready' => $r->ready(), 'type' => $r->result()->type,
-    'message' => $r->result()->message(), 'traceback' => $r->traceback()]);
-"""
-    ).json()
+    retrying = run_php.file("results.php", args=["retrying"], env={"CB_TASK_ID": task_id}).json()
     gates.rpush(gate, "open")
     try:
         finished = run_php(
@@ -281,23 +250,7 @@ def test_revoked_and_expired_tasks(
     if worker_release.stores_revoked_on_broadcast:
         wait_for_state(results_db, held, "REVOKED")
 
-    got = run_php(
-        PHP_VIEW
-        + f"""
-$out = [];
-$expired = $celery->sendTask('tasks.add', [1, 2], [], ['expires' => -5]);
-$revoked = $celery->sendTask('tasks.add', [1, 2], [], ['task_id' => '{held}']);
-foreach ([$revoked, $expired] as $r) {{
-    try {{
-        $r->get(timeout: 10.0);
-        $out[] = 'returned';
-    }} catch (CeleryBridge\\Exception\\TaskRevoked $e) {{
-        $out[] = failure($e) + ['state' => $r->state(), 'ready' => $r->ready(), 'failed' => $r->failed()];
-    }}
-}}
-out($out);
-"""
-    ).json()
+    got = run_php.file("results.php", args=["revoked_and_expired"], env={"CB_HELD": held}).json()
 
     worker.wait_for_log(rf"Discarding revoked task: tasks\.add\[{held}\]", since=mark)
     revoked, expired = got
@@ -334,19 +287,7 @@ def test_retry_without_exc_waits_for_the_final_value(
 def test_failure_stored_by_update_state_is_read(worker: CeleryWorker, run_php) -> None:
     """update_state(state=FAILURE, meta={...}) + Ignore stores no exception: get() throws
     TaskFailed carrying what was stored, state() and result() read it."""
-    out = run_php(
-        PHP_VIEW
-        + """
-$r = $celery->sendTask('tasks.fail_with_meta');
-try {
-    $r->get(timeout: 10.0);
-    out('no exception');
-} catch (CeleryBridge\\Exception\\TaskFailed $e) {
-    out(['stored' => $e->stored, 'type' => $e->remoteType(), 'state' => $r->state(), 'result' => $r->result(),
-        'message' => $e->getMessage()]);
-}
-"""
-    ).json()
+    out = run_php.file("results.php", args=["failure_stored_by_update_state"]).json()
     assert out["stored"] == {"reason": "custom"}
     assert out["type"] is None
     assert out["state"] == "FAILURE"
@@ -355,18 +296,7 @@ try {
 
 
 def test_revoked_without_exception_info_is_read(worker: CeleryWorker, run_php) -> None:
-    out = run_php(
-        PHP_VIEW
-        + """
-$r = $celery->sendTask('tasks.revoked_bare');
-try {
-    $r->get(timeout: 10.0);
-    out('no exception');
-} catch (CeleryBridge\\Exception\\TaskRevoked $e) {
-    out(failure($e) + ['state' => $r->state()]);
-}
-"""
-    ).json()
+    out = run_php.file("results.php", args=["revoked_without_exception_info"]).json()
     assert out["state"] == "REVOKED"
     assert out["reason"] == "" and out["type"] is None
 
@@ -378,30 +308,8 @@ def test_failures_the_worker_records_itself(
     WorkerLostError, and from 5.7 the Reject a task raised (requeue=False)."""
     worker_factory(redis_server.url(BROKER_DB), redis_server.url(BACKEND_DB), queues=["lost"], pool="prefork",
                    hostname="lost@%h")
-    got = run_php(
-        PHP_VIEW
-        + r"""
-$celery = new CeleryClient($brokerUrl, $backendUrl, config: ['task_default_queue' => 'lost']);
-// A killed pool process takes a moment to be replaced: the rejected task goes first.
-$rejected = $celery->sendTask('tasks.reject');
-$lost = $celery->sendTask('tasks.die');
-$limited = $celery->sendTask('tasks.sleep', [30], [], ['time_limit' => 0.3]);
-$out = [];
-foreach (['lost' => $lost, 'limited' => $limited] as $name => $r) {
-    try {
-        $r->get(timeout: 20.0);
-        $out[$name] = 'returned';
-    } catch (CeleryBridge\Exception\TaskFailed $e) {
-        $out[$name] = failure($e) + ['state' => $r->state()];
-    }
-}
-try {
-    $rejected->get(timeout: (float) getenv('CB_REJECT_WAIT'));
-} catch (CeleryBridge\Exception\TaskFailed | CeleryBridge\Exception\ResultTimeout $e) {
-    $out['rejected'] = failure($e) + ['state' => $rejected->state()];
-}
-out($out);
-""",
+    got = run_php.file(
+        "results_worker_failures.php",
         env={"CB_REJECT_WAIT": "20" if worker_release.stores_failure_on_reject else "0.5"},
     ).json()
 

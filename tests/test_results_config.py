@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 import redis
 
+import databases
 from harness import CeleryWorker, RedisServer, gate_key, server_with_worker
 
-BROKER_DB = 2
-BACKEND_DB = 3
+BROKER_DB = databases.RESULTS_CONFIG_BROKER
+BACKEND_DB = databases.RESULTS_CONFIG_BACKEND
 PASSWORD = "p@ss:w/rd"
 KEYPREFIX = "pfx"
 EXPIRES = 600
@@ -59,6 +60,12 @@ def php(configured: tuple[RedisServer, CeleryWorker], run_php) -> Any:
     def run(code: str) -> Any:
         return run_php(PHP_CLIENT + code, env=env).json()
 
+    def case(name: str) -> Any:
+        """Run a case of tests/php/results_config.php, whose client has the same settings."""
+        settings = {"CB_KEYPREFIX": KEYPREFIX, "CB_EXPIRES": str(EXPIRES)}
+        return run_php.file("results_config.php", env={**env, **settings}, args=[name]).json()
+
+    run.case = case  # type: ignore[attr-defined]
     return run
 
 
@@ -77,14 +84,7 @@ def broker_db(configured: tuple[RedisServer, CeleryWorker]) -> Iterator[redis.Re
 
 
 def test_extended_compressed_prefixed_result(php, backend_db: redis.Redis) -> None:
-    got = php(
-        """
-$r = $celery->sendTask('tasks.add', [2], ['y' => 3]);
-$value = $r->get(timeout: 10.0);
-out(['id' => $r->id, 'value' => $value, 'name' => $r->name(), 'args' => $r->args(), 'kwargs' => $r->kwargs(),
-    'worker' => $r->worker(), 'retries' => $r->retries(), 'queue' => $r->queue(), 'state' => $r->state()]);
-"""
-    )
+    got = php.case("extended")
 
     assert got["value"] == 5
     assert got["state"] == "SUCCESS"
@@ -101,17 +101,7 @@ out(['id' => $r->id, 'value' => $value, 'name' => $r->name(), 'args' => $r->args
 
 
 def test_failure_read_from_a_compressed_result(php) -> None:
-    got = php(
-        """
-try {
-    $celery->sendTask('tasks.fail', ['zipped'])->get(timeout: 10.0);
-    out('returned');
-} catch (CeleryBridge\\Exception\\TaskFailed $e) {
-    $traceback = (string) $e->remoteTraceback();
-    out([$e->remoteType(), $e->remoteArgs(), str_contains($traceback, 'ValueError: zipped')]);
-}
-"""
-    )
+    got = php.case("compressed_failure")
 
     assert got == ["ValueError", ["zipped"], True]
 
@@ -141,15 +131,7 @@ def test_started_state_then_success(php, broker_db: redis.Redis) -> None:
 
 
 def test_many_results_through_the_prefixed_channels(php, backend_db: redis.Redis) -> None:
-    got = php(
-        """
-$ids = [];
-for ($i = 0; $i < 10; $i++) {
-    $ids[] = $celery->sendTask('tasks.identity', [['n' => $i]])->id;
-}
-out($celery->results($ids)->get(timeout: 10.0));
-"""
-    )
+    got = php.case("many_results")
 
     assert got == [{"n": i} for i in range(10)]
     assert json.loads(json.dumps(got)) == got

@@ -14,10 +14,11 @@ from urllib.parse import quote
 
 import pytest
 
+import databases
 from harness import HarnessError, RedisServer, free_port, server_with_worker
 
-BROKER_DB = 0
-BACKEND_DB = 4
+BROKER_DB = databases.BROKER
+BACKEND_DB = databases.TRANSPORTS_BACKEND
 
 
 def _openssl(*args: str, cwd: Path) -> None:
@@ -106,17 +107,8 @@ def transports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, o
 def _read_through(run_php, transports: dict[str, object], backend_url: str) -> dict[str, object]:
     server = transports["server"]
     assert isinstance(server, RedisServer)
-    code = """
-$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
-$ids = [];
-for ($i = 0; $i < 3; $i++) {
-    $ids[] = $celery->sendTask('tasks.identity', [$i])->id;
-}
-$single = $celery->sendTask('tasks.add', [40, 2])->get(timeout: 10.0);
-echo json_encode(['single' => $single, 'many' => $celery->results($ids)->get(timeout: 10.0)]);
-"""
     env = {"CELERY_BROKER_URL": server.url(BROKER_DB), "CELERY_RESULT_BACKEND": backend_url}
-    return run_php(code, env=env).json()
+    return run_php.file("results_transports.php", env=env, args=["through_url"]).json()
 
 
 def test_results_over_tls(transports: dict[str, object], run_php) -> None:
@@ -132,28 +124,16 @@ def test_results_over_a_unix_socket(transports: dict[str, object], run_php) -> N
     assert _read_through(run_php, transports, url) == {"single": 42, "many": [0, 1, 2]}
 
 
-@pytest.mark.parametrize(
-    "client",
-    [
-        "$c = new Redis(); $c->connect('127.0.0.1', $port); $c->select($db);",
-        "require_once 'Predis/Autoloader.php'; Predis\\Autoloader::register();\n"
-        "$c = new Predis\\Client(['host' => '127.0.0.1', 'port' => $port, 'database' => $db]);",
-    ],
-    ids=["phpredis", "predis"],
-)
+@pytest.mark.parametrize("client", ["phpredis", "predis"])
 def test_results_through_a_client_object(transports: dict[str, object], run_php, client: str) -> None:
     server = transports["server"]
     assert isinstance(server, RedisServer)
-    code = f"""
-$port = {server.port};
-$db = {BACKEND_DB};
-{client}
-$celery = new CeleryClient(broker: $brokerUrl, backend: $c);
-$value = $celery->sendTask('tasks.add', [40, 2])->get(timeout: 10.0);
-// The client object stays usable for the application: it never entered subscribed mode.
-$c->set('celerybridge:after', 'ok');
-echo json_encode([$value, $c->get('celerybridge:after')]);
-"""
-    got = run_php(code, env={"CELERY_BROKER_URL": server.url(BROKER_DB)}).json()
+    env = {
+        "CELERY_BROKER_URL": server.url(BROKER_DB),
+        "CB_CLIENT": client,
+        "CB_PORT": str(server.port),
+        "CB_DB": str(BACKEND_DB),
+    }
+    got = run_php.file("results_transports.php", env=env, args=["through_client_object"]).json()
 
     assert got == [42, "ok"]

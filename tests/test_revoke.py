@@ -19,15 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from celery import Celery
 
+import databases
+from control_capture import capture, php_client, run
 from harness import CeleryWorker, Records, RedisServer, received_log
-from php_runner import php_script, run_php_script
+from php_runner import PHP_SCRIPTS, run_php_script
 from versions import WorkerVersions
+from waiting import until
 from wire import differences, normalize, wait_for_meta
 
-CONTROL_DB = 12
+CONTROL_DB = databases.CONTROL_CAPTURE
 HOST = socket.gethostname()
 
 CONFIGS: dict[str, dict[str, Any]] = {
@@ -50,48 +52,6 @@ CALLS: dict[str, tuple[dict[str, Any], str]] = {
         "'x', signal: 'KILL', destination: ['a@host', 'b@host']",
     ),
 }
-
-
-def php_literal(value: Any) -> str:
-    """A PHP literal for JSON-like data (dicts become arrays with string keys)."""
-    if isinstance(value, dict):
-        return "[" + ", ".join(f"{php_literal(k)} => {php_literal(v)}" for k, v in value.items()) + "]"
-    if isinstance(value, list):
-        return "[" + ", ".join(php_literal(item) for item in value) + "]"
-    if isinstance(value, str):
-        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    return json.dumps(value)
-
-
-def php_client(broker_url: str, backend_url: str | None = None, config: dict[str, Any] | None = None) -> str:
-    backend = f"'{backend_url}'" if backend_url else "null"
-    return f"$celery = new CeleryClient('{broker_url}', {backend}, {php_literal(config or {})});\n"
-
-
-def run(tmp_path: Path, name: str, code: str) -> Any:
-    script = tmp_path / f"{name}.php"
-    script.write_text(php_script(code))
-    result = run_php_script(script, {}, timeout=30)
-    assert result.returncode == 0 and result.stderr == "", result.describe()
-    return result.json()
-
-
-def capture(client: redis.Redis, send: Any) -> tuple[str, dict[str, Any]]:
-    """Call send() while subscribed to every channel; return the one message published."""
-    pubsub = client.pubsub(ignore_subscribe_messages=True)
-    pubsub.psubscribe("*")
-    try:
-        while pubsub.get_message(timeout=1.0) is None and not pubsub.subscribed:
-            pass
-        send()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            message = pubsub.get_message(timeout=1.0)
-            if message is not None and message["type"] == "pmessage":
-                return message["channel"].decode(), json.loads(message["data"])
-        raise AssertionError("nothing was published")
-    finally:
-        pubsub.close()
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=str)
@@ -243,20 +203,11 @@ def test_revoked_eta_task_never_runs_and_reads_revoked(
     worker: CeleryWorker, run_php, records: Records
 ) -> None:
     mark = worker.mark()
-    task_id = run_php(
-        "$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);\n"
-        "echo json_encode($celery->sendTask('tasks.record', ['eta'], [], ['countdown' => 2])->id);"
-    ).json()
+    task_id = run_php.file("revoke.php", args=["send_eta"]).json()
     # The worker has taken the message and holds it until its ETA.
     worker.wait_for_log(received_log("tasks.record", task_id), since=mark)
 
-    revoked = run_php(
-        "$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);\n"
-        f"$heard = $celery->result('{task_id}')->revoke();\n"
-        f"try {{ $celery->result('{task_id}')->get(timeout: 10.0); $outcome = 'ran'; }}\n"
-        "catch (CeleryBridge\\Exception\\TaskRevoked $e) { $outcome = $e->getMessage(); }\n"
-        f"echo json_encode([$heard, $celery->result('{task_id}')->state(), $outcome]);"
-    ).json()
+    revoked = run_php.file("revoke.php", args=["revoke_held"], env={"CB_TASK_ID": task_id}).json()
 
     assert revoked[0] == 1  # the session worker is the only one on this broker
     assert revoked[1] == "REVOKED"
@@ -275,23 +226,11 @@ def test_tasks_stamped_with_a_revoked_value_never_run(
     if not worker_release.stamping:
         pytest.skip("stamping exists from Celery 5.3")
     mark = worker.mark()
-    ids = run_php(
-        "$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);\n"
-        "$send = fn ($b) => $celery->sendTask('tasks.record', [$b], [], "
-        "['countdown' => 2, 'stamps' => ['batch' => $b]]);\n"
-        "echo json_encode([$send('b-1')->id, $send('b-2')->id]);"
-    ).json()
+    ids = run_php.file("revoke.php", args=["send_stamped"]).json()
     for task_id in ids:
         worker.wait_for_log(received_log("tasks.record", task_id), since=mark)
 
-    outcome = run_php(
-        "$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);\n"
-        "$heard = $celery->revokeByStampedHeaders(['batch' => 'b-1']);\n"
-        f"try {{ $celery->result('{ids[0]}')->get(timeout: 10.0); $first = 'ran'; }}\n"
-        "catch (CeleryBridge\\Exception\\TaskRevoked $e) { $first = 'revoked'; }\n"
-        f"$second = $celery->result('{ids[1]}')->get(timeout: 10.0)['args'];\n"
-        "echo json_encode([$heard, $first, $second]);"
-    ).json()
+    outcome = run_php.file("revoke.php", args=["revoke_stamped"], env={"CB_IDS": json.dumps(ids)}).json()
 
     assert outcome == [1, "revoked", ["b-2"]]
     assert [record["args"] for record in records.pop_many(1)] == [["b-2"]]
@@ -304,10 +243,15 @@ def test_terminate_kills_the_running_task_on_a_prefork_worker(
 ) -> None:
     server: RedisServer = redis_factory()
     prefork: CeleryWorker = worker_factory(
-        server.url(0), server.url(1), queues=["celery"], pool="prefork", concurrency=1, hostname="prefork@%h"
+        server.url(databases.BROKER),
+        server.url(databases.BACKEND),
+        queues=["celery"],
+        pool="prefork",
+        concurrency=1,
+        hostname="prefork@%h",
     )
-    records = Records(server.client(0))
-    client = php_client(server.url(0), server.url(1))
+    records = Records(server.client(databases.BROKER))
+    client = php_client(server.url(databases.BROKER), server.url(databases.BACKEND))
     send = "echo json_encode($celery->sendTask('tasks.record_then_sleep', [60])->id);"
     task_id = run(tmp_path, "send", client + send)
     started = records.pop(timeout=15)
@@ -319,22 +263,29 @@ def test_terminate_kills_the_running_task_on_a_prefork_worker(
     heard = run(tmp_path, "terminate", client + terminate)
 
     assert heard == 1
-    meta = wait_for_meta(server.client(1), task_id, timeout=15)
+    meta = wait_for_meta(server.client(databases.BACKEND), task_id, timeout=15)
     assert meta["status"] == "REVOKED"
     assert meta["result"]["exc_type"] == "TaskRevokedError"
     reasons = ("terminated", "revoked") if worker_release.revoke_races_terminate else ("terminated",)
     assert any(reason in json.dumps(meta["result"]["exc_message"]) for reason in reasons)
     prefork.wait_for_log(rf"Terminating {task_id} \((9|Signals\.SIGKILL)\)")
     # The child that ran the task is gone (the pool reaps it and starts a new one).
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(child, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail(f"the pool child {child} that ran the task is still alive")
+    until(lambda: not alive(child), 10, f"the pool child {child} that ran the task to be gone")
+
+
+def revoke_case(env: dict[str, str], case: str) -> Any:
+    """Run a case of tests/php/revoke.php (without the run_php fixture's session URLs)."""
+    result = run_php_script(PHP_SCRIPTS / "revoke.php", env, timeout=30, args=[case])
+    assert result.returncode == 0 and result.stderr == "", result.describe()
+    return result.json()
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_revoke_addressed_to_one_worker_is_ignored_by_the_other(
@@ -342,35 +293,30 @@ def test_revoke_addressed_to_one_worker_is_ignored_by_the_other(
 ) -> None:
     server: RedisServer = redis_factory()
     first: CeleryWorker = worker_factory(
-        server.url(0), server.url(1), queues=["first"], hostname=f"first@{HOST}"
+        server.url(databases.BROKER),
+        server.url(databases.BACKEND),
+        queues=["first"],
+        hostname=f"first@{HOST}",
     )
     second: CeleryWorker = worker_factory(
-        server.url(0), server.url(1), queues=["second"], hostname=f"second@{HOST}"
+        server.url(databases.BROKER),
+        server.url(databases.BACKEND),
+        queues=["second"],
+        hostname=f"second@{HOST}",
     )
-    records = Records(server.client(0))
-    client = php_client(server.url(0), server.url(1))
+    records = Records(server.client(databases.BROKER))
     mark = second.mark()
-    ids = run(
-        tmp_path,
-        "send",
-        client + "$later = ['queue' => 'second', 'countdown' => 1.5];\n"
-        "echo json_encode([\n"
-        "    $celery->sendTask('tasks.record', ['kept'], [], $later)->id,\n"
-        "    $celery->sendTask('tasks.record', ['dropped'], [], $later)->id,\n"
-        "]);",
-    )
+    urls = {
+        "CELERY_BROKER_URL": server.url(databases.BROKER),
+        "CELERY_RESULT_BACKEND": server.url(databases.BACKEND),
+    }
+    ids = revoke_case(urls, "send_to_second")
     kept, dropped = ids
     for task_id in ids:
         second.wait_for_log(received_log("tasks.record", task_id), since=mark)
 
-    heard = run(
-        tmp_path,
-        "revoke",
-        client + "echo json_encode([\n"
-        f"    $celery->revoke('{kept}', destination: ['first@{HOST}']),\n"
-        f"    $celery->revoke('{dropped}', destination: ['second@{HOST}']),\n"
-        "]);",
-    )
+    addressed = {**urls, "CB_KEPT": kept, "CB_DROPPED": dropped, "CB_HOST": HOST}
+    heard = revoke_case(addressed, "revoke_addressed")
 
     assert heard == [2, 2]  # both workers hear every broadcast; only the addressee acts
     second.wait_for_log(rf"Discarding revoked task: tasks\.record\[{dropped}\]", since=mark)

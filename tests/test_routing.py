@@ -10,6 +10,7 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+import databases
 from harness import CeleryWorker, Records, RedisServer
 
 HOST = socket.gethostname()
@@ -19,7 +20,7 @@ ROUTED_QUEUES = ["by-option", "by-exact", "by-glob"]
 
 
 def _start_routed_worker(worker_factory, redis_server: RedisServer) -> CeleryWorker:
-    return worker_factory(redis_server.url(0), queues=ROUTED_QUEUES, hostname="routed@%h")
+    return worker_factory(redis_server.url(databases.BROKER), queues=ROUTED_QUEUES, hostname="routed@%h")
 
 
 def _where(record: dict[str, Any]) -> tuple[str, str]:
@@ -31,15 +32,7 @@ def test_queue_option_reaches_only_the_worker_of_that_queue(
 ) -> None:
     _start_routed_worker(worker_factory, redis_server)
 
-    sent = run_php(
-        """
-        $celery = new CeleryClient(broker: $brokerUrl);
-        echo json_encode([
-            'routed' => $celery->sendTask('tasks.record', ['routed'], [], ['queue' => 'by-option'])->id,
-            'default' => $celery->sendTask('tasks.record', ['default'])->id,
-        ]);
-        """
-    ).json()
+    sent = run_php.file("routing.php", args=["queue_option"]).json()
 
     got = {record["request"]["id"]: record for record in records.pop_many(2)}
     assert _where(got[sent["routed"]]) == (ROUTED, "by-option")
@@ -51,27 +44,7 @@ def test_task_routes_exact_name_then_glob_then_default(
 ) -> None:
     _start_routed_worker(worker_factory, redis_server)
 
-    sent = run_php(
-        """
-        $send = function (array $routes, array $options = []) use ($brokerUrl): string {
-            $celery = new CeleryClient(broker: $brokerUrl, config: ['task_routes' => $routes]);
-            return $celery->sendTask('tasks.record', [], [], $options)->id;
-        };
-        echo json_encode([
-            // Exact names are looked up before patterns, whatever the order they are written in.
-            'exact' => $send(['tasks.*' => 'by-glob', 'tasks.record' => ['queue' => 'by-exact']]),
-            // Only a key with "*" is a pattern (then "?" and "[...]" are fnmatch syntax too).
-            'glob' => $send(['other.*' => 'nowhere', 't*s.re[a-c]o?d' => 'by-glob']),
-            // Patterns are tried in the order given.
-            'glob_order' => $send(['tasks.rec*' => 'by-glob', 'tasks.*' => 'nowhere']),
-            // A list of routers: the first one that knows the task wins.
-            'router_list' => $send([['tasks.add' => 'nowhere'], ['tasks.r*' => 'by-exact'], ['*' => 'x']]),
-            'option_wins' => $send(['tasks.record' => 'nowhere'], ['queue' => 'by-option']),
-            // No "*": "tasks.rec?rd" is a literal name. Matching is case-sensitive and whole-name.
-            'no_match' => $send(['tasks.rec?rd' => 'x', 'tasks.record.*' => 'nowhere', 'Tasks.*' => 'x']),
-        ]);
-        """
-    ).json()
+    sent = run_php.file("routing.php", args=["task_routes"]).json()
 
     got = {record["request"]["id"]: record for record in records.pop_many(len(sent))}
     assert _where(got[sent["exact"]]) == (ROUTED, "by-exact")
@@ -80,7 +53,7 @@ def test_task_routes_exact_name_then_glob_then_default(
     assert _where(got[sent["router_list"]]) == (ROUTED, "by-exact")
     assert _where(got[sent["option_wins"]]) == (ROUTED, "by-option")
     assert _where(got[sent["no_match"]]) == (SESSION, "celery")
-    assert redis_server.client(0).exists("nowhere", "x") == 0
+    assert redis_server.client(databases.BROKER).exists("nowhere", "x") == 0
 
 
 def test_exchange_and_routing_key_follow_the_bindings_workers_declared(
@@ -96,15 +69,9 @@ def test_exchange_and_routing_key_follow_the_bindings_workers_declared(
         }
     }
     queues = list(bindings["task_queues"])
-    worker_factory(redis_server.url(0), queues=queues, hostname="media@%h", config=bindings)
+    worker_factory(redis_server.url(databases.BROKER), queues=queues, hostname="media@%h", config=bindings)
 
-    sent = run_php(
-        """
-        $celery = new CeleryClient(broker: $brokerUrl);
-        $options = ['exchange' => 'media', 'routing_key' => 'video'];
-        echo json_encode($celery->sendTask('tasks.record', ['video'], [], $options)->id);
-        """
-    ).json()
+    sent = run_php.file("routing.php", args=["exchange"], env={"CB_EXCHANGE": "media"}).json()
 
     # A direct exchange delivers a copy to every queue bound with that key, as kombu does.
     got = records.pop_many(2)
@@ -112,7 +79,7 @@ def test_exchange_and_routing_key_follow_the_bindings_workers_declared(
     assert sorted(record["request"]["delivery_info"]["routing_key"] for record in got) == ["video", "video"]
     assert {record["request"]["delivery_info"]["exchange"] for record in got} == {"media"}
     assert {record["node"] for record in got} == {f"media@{HOST}"}
-    assert redis_server.client(0).exists("audio", "videos", "thumbnails") == 0
+    assert redis_server.client(databases.BROKER).exists("audio", "videos", "thumbnails") == 0
 
 
 def test_bindings_written_with_another_separator(
@@ -122,17 +89,14 @@ def test_bindings_written_with_another_separator(
     transport = {"broker_transport_options": {"sep": ":"}}
     bindings = {"task_queues": {"colon-videos": {"exchange": "colon-media", "routing_key": "video"}}}
     worker_factory(
-        redis_server.url(0), queues=["colon-videos"], hostname="colon@%h", config={**transport, **bindings}
+        redis_server.url(databases.BROKER),
+        queues=["colon-videos"],
+        hostname="colon@%h",
+        config={**transport, **bindings},
     )
 
-    sent = run_php(
-        """
-        $config = ['broker_transport_options' => ['sep' => ':']];
-        $celery = new CeleryClient(broker: $brokerUrl, config: $config);
-        $options = ['exchange' => 'colon-media', 'routing_key' => 'video'];
-        echo json_encode($celery->sendTask('tasks.record', ['video'], [], $options)->id);
-        """
-    ).json()
+    env = {"CB_EXCHANGE": "colon-media", "CB_SEP": ":"}
+    sent = run_php.file("routing.php", args=["exchange"], env=env).json()
 
     got = records.pop_many(1)
     assert [record["request"]["id"] for record in got] == [sent]

@@ -14,29 +14,11 @@ from collections import Counter
 
 import pytest
 
+import databases
 from faults import FaultProxy
 from harness import CeleryWorker, Records, RedisServer
 
 CHUNK = 200
-
-PHP_CANVASES = r"""
-use CeleryBridge\Canvas\{Chain, Chord, Group, Signature};
-$rec = fn (string $m, array $o = []) => new Signature('tasks.record', [], ['m' => $m], $o);
-function canvas(array $spec, Closure $rec): CeleryBridge\Canvas\Canvas
-{
-    [$kind, $m] = $spec;
-    return match ($kind) {
-        'plain' => $rec($m),
-        'options' => $rec($m, ['priority' => 3, 'headers' => ['x-n' => $m]]),
-        'chain' => new Chain($rec("$m-a"), $rec("$m-b")),
-        'group' => new Group($rec("$m-a"), $rec("$m-b")),
-        'chord' => new Chord(new Group($rec("$m-a"), $rec("$m-b")), $rec("$m-body")),
-    };
-}
-$specs = json_decode(getenv('CB_SPECS'), true, 512, JSON_THROW_ON_ERROR);
-$canvases = array_map(fn ($spec) => canvas($spec, $rec), $specs);
-"""
-
 
 def specs(count: int, mixed: bool = True) -> list[list[str]]:
     kinds = ["plain"] * 15 + ["options", "options", "chain", "group", "chord"] if mixed else ["plain"]
@@ -63,14 +45,9 @@ def test_send_many_runs_every_task_exactly_once(
 ) -> None:
     batch = specs(1000)
 
-    out = run_php(
-        PHP_CANVASES
-        + """
-$celery = new CeleryClient($brokerUrl, $backendUrl);
-$results = $celery->sendMany($canvases);
-echo json_encode(['count' => count($results), 'first' => $results[0]->get(timeout: 30.0)['kwargs']['m'],
-    'chord' => $results[19]->get(timeout: 30.0)['kwargs']['m']]);
-""",
+    out = run_php.file(
+        "send_many.php",
+        args=["run_all"],
         env={"CB_SPECS": json.dumps(batch)},
         timeout=120,
     ).json()
@@ -87,12 +64,12 @@ def test_send_many_takes_one_round_trip_per_chunk(
 ) -> None:
     """To a queue no worker reads (workers run MULTI/EXEC of their own when they take tasks)."""
     batch = specs(1000)
-    broker = redis_server.client(0)
+    broker = redis_server.client(databases.BROKER)
     before = exec_calls(redis_server)
 
-    run_php(
-        PHP_CANVASES + "(new CeleryClient($brokerUrl, $backendUrl, ['task_default_queue' => 'nobody']))"
-        "->sendMany($canvases);",
+    run_php.file(
+        "send_many.php",
+        args=["to_nobody"],
         env={"CB_SPECS": json.dumps(batch)},
     )
 
@@ -102,23 +79,6 @@ def test_send_many_takes_one_round_trip_per_chunk(
     lists = [key for key in broker.keys("nobody*")]
     assert sum(broker.llen(key) for key in lists) == sent
     broker.delete(*lists)
-
-
-PHP_CUT = PHP_CANVASES + r"""
-$celery = new CeleryClient(getenv('CB_BROKER'), config: [
-    'broker_transport_options' => ['socket_timeout' => 1.0],
-]);
-try {
-    $celery->sendMany($canvases);
-    $out = ['outcome' => 'ok'];
-} catch (CeleryBridge\Exception\ConnectionFailed $e) {
-    $out = ['outcome' => (new ReflectionClass($e))->getShortName(), 'queued' => count($e->queuedTaskIds()),
-        'not_queued' => count($e->taskIds()), 'uncertain' => count($e->uncertainTaskIds()),
-        'message' => $e->getMessage()];
-}
-$celery->sendTask('tasks.record', [], ['m' => 'end']);
-echo json_encode($out);
-"""
 
 
 @pytest.mark.parametrize("mode", ["drop_request", "drop_reply", "stall_reply"])
@@ -132,8 +92,8 @@ def test_a_cut_chunk_is_reported_whole_and_never_resent(
     # A chunk to one queue is one LPUSH of all its messages: strike at the second.
     proxy = FaultProxy(redis_server.port, mode, after=1)
     try:
-        out = run_php(PHP_CUT, env={"CB_SPECS": json.dumps(batch), "CB_BROKER": f"redis://127.0.0.1:{proxy.port}/0"},
-                      timeout=60).json()
+        env = {"CB_SPECS": json.dumps(batch), "CB_BROKER": f"redis://127.0.0.1:{proxy.port}/0"}
+        out = run_php.file("send_many.php", env=env, timeout=60, args=["cut"]).json()
     finally:
         proxy.close()
     # One list, one worker process: once "end" ran, everything queued before it ran too.
@@ -158,31 +118,19 @@ def test_a_chord_cut_while_published_leaves_no_counter_without_its_tasks(
 ) -> None:
     """Broker and result backend in the same database: the chord's counter and its header
     tasks are one transaction. Dropped before Redis saw it, none of them exists."""
-    db = 7
+    db = databases.CHORD_CUT
     url = redis_server.url(db)
     client = redis_server.client(db)
     client.flushdb()
     # Its own database: the workers publish the chord body to their default queue, "celery".
-    records_env = {"CELERY_BRIDGE_RECORDS_URL": redis_server.url(0)}
+    records_env = {"CELERY_BRIDGE_RECORDS_URL": redis_server.url(databases.BROKER)}
     worker = worker_factory(url, url, hostname="atomic@%h", env=records_env)
     proxy = FaultProxy(redis_server.port, "drop_request")
     proxied = f"redis://127.0.0.1:{proxy.port}/{db}"
     try:
-        out = run_php(
-            PHP_CANVASES
-            + """
-$celery = new CeleryClient(getenv('CB_BROKER'), getenv('CB_BROKER'));
-try {
-    $celery->send(canvas(['chord', 'cut'], $rec));
-    $out = ['outcome' => 'ok'];
-} catch (CeleryBridge\\Exception\\PublishOutcomeUnknown $e) {
-    $out = ['outcome' => 'unknown', 'uncertain' => count($e->uncertainTaskIds()), 'canvas' => $e->canvasId()];
-}
-// Once the proxy has struck, the same chord goes through whole.
-$body = $celery->send(canvas(['chord', 'whole'], $rec));
-$out['whole'] = $body->get(timeout: 30.0)['kwargs']['m'];
-echo json_encode($out);
-""",
+        out = run_php.file(
+            "send_many.php",
+            args=["chord_cut"],
             env={"CB_SPECS": "[]", "CB_BROKER": proxied},
             timeout=60,
         )

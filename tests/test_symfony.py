@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+import databases
 from harness import CeleryWorker, RedisServer
 
 SKELETON = Path(__file__).parent / "symfony_app"
@@ -30,8 +31,8 @@ class SymfonyApp:
         self.env = {
             "PATH": "/usr/bin:/bin",
             "CELERY_BRIDGE_AUTOLOAD": str(autoload),
-            "CELERY_BROKER_URL": redis_server.url(0),
-            "CELERY_RESULT_BACKEND": redis_server.url(1),
+            "CELERY_BROKER_URL": redis_server.url(databases.BROKER),
+            "CELERY_RESULT_BACKEND": redis_server.url(databases.BACKEND),
             "APP_ENV": "dev",
         }
 

@@ -6,21 +6,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import databases
 from harness import CeleryWorker
 from listeners import SentryListener
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN_ID = "00f067aa0ba902b7"
 
-# Every task this client sends carries the trace, through a before-publish hook.
-SEND_TRACED = f"""
-use CeleryBridge\\Message\\TraceContext;
-$celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
-$trace = TraceContext::fromTraceparent('00-{TRACE_ID}-{SPAN_ID}-01');
-$celery->beforePublish(fn () => $trace->headers());
-echo json_encode($celery->sendTask('tasks.add', [2, 3])->get(timeout: 15.0));
-"""
+# Every task tests/php/trace_send.php sends carries this trace, through a before-publish hook.
+TRACEPARENT = f"00-{TRACE_ID}-{SPAN_ID}-01"
+
+
+def send_traced(run_php, env: dict[str, str]) -> Any:
+    return run_php.file("trace_send.php", env={**env, "CB_TRACEPARENT": TRACEPARENT}).json()
 
 
 def test_the_task_span_continues_the_php_trace_in_opentelemetry(
@@ -28,15 +28,14 @@ def test_the_task_span_continues_the_php_trace_in_opentelemetry(
 ) -> None:
     server = redis_factory()
     worker: CeleryWorker = worker_factory(
-        server.url(0), server.url(1), env={"OTEL_TRACES_EXPORTER": "console"}
+        server.url(databases.BROKER), server.url(databases.BACKEND), env={"OTEL_TRACES_EXPORTER": "console"}
     )
 
-    assert (
-        run_php(
-            SEND_TRACED, env={"CELERY_BROKER_URL": server.url(0), "CELERY_RESULT_BACKEND": server.url(1)}
-        ).json()
-        == 5
-    )
+    env = {
+        "CELERY_BROKER_URL": server.url(databases.BROKER),
+        "CELERY_RESULT_BACKEND": server.url(databases.BACKEND),
+    }
+    assert send_traced(run_php, env) == 5
 
     # The console exporter writes one JSON line per span, when the span ends (the task's "run").
     worker.wait_for_log(r'\{"name": "run/tasks\.add"')
@@ -50,10 +49,15 @@ def test_the_task_transaction_continues_the_php_trace_in_sentry(
     server = redis_factory()
     with SentryListener() as sentry:
         worker_factory(
-            server.url(0), server.url(1), env={"SENTRY_DSN": sentry.dsn, "SENTRY_TRACES_SAMPLE_RATE": "1.0"}
+            server.url(databases.BROKER),
+            server.url(databases.BACKEND),
+            env={"SENTRY_DSN": sentry.dsn, "SENTRY_TRACES_SAMPLE_RATE": "1.0"},
         )
-        env = {"CELERY_BROKER_URL": server.url(0), "CELERY_RESULT_BACKEND": server.url(1)}
-        assert run_php(SEND_TRACED, env=env).json() == 5
+        env = {
+            "CELERY_BROKER_URL": server.url(databases.BROKER),
+            "CELERY_RESULT_BACKEND": server.url(databases.BACKEND),
+        }
+        assert send_traced(run_php, env) == 5
         [transaction] = sentry.wait_for("transaction")
 
     trace = transaction["contexts"]["trace"]

@@ -5,26 +5,16 @@ cannot reach its broker exits soon, saying which broker."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+import databases
 from harness import REPO_ROOT, CeleryWorker, HarnessError, free_port
 from python_worker.ready import HEARTBEAT_SECONDS, READY_FILE_ENV
-
-
-def poll(condition, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}", pytrace=False)
-        time.sleep(0.05)
+from waiting import until
 
 
 def mtime(path: Path) -> float | None:
@@ -44,20 +34,22 @@ def test_ready_file_is_refreshed_while_consuming_and_removed_without_a_broker(
 ) -> None:
     server = redis_factory()
     ready = tmp_path / "ready"
-    worker = worker_factory(server.url(0), server.url(1), env={READY_FILE_ENV: str(ready)})
-    first = poll(lambda: mtime(ready), 10, "the ready file")
+    worker = worker_factory(
+        server.url(databases.BROKER), server.url(databases.BACKEND), env={READY_FILE_ENV: str(ready)}
+    )
+    first = until(lambda: mtime(ready), 10, "the ready file")
     assert ready.read_text().strip() == str(worker.pid)
 
     # Rewritten by the consumer's timer: a newer modification time within a few beats.
-    poll(lambda: (mtime(ready) or 0) > first, 4 * HEARTBEAT_SECONDS, "the ready file to be refreshed")
+    until(lambda: (mtime(ready) or 0) > first, 4 * HEARTBEAT_SECONDS, "the ready file to be refreshed")
 
     # Broker gone: Celery stops the consumer's steps, and the file goes with them.
     server.stop()
-    poll(lambda: not ready.exists(), 30, "the ready file to be removed after the broker went away")
+    until(lambda: not ready.exists(), 30, "the ready file to be removed after the broker went away")
 
     # Broker back on the same port: the consumer reconnects and the file is there again.
     server.restart()
-    poll(ready.exists, 60, "the ready file after the worker reconnected")
+    until(ready.exists, 60, "the ready file after the worker reconnected")
     assert worker.running
 
 

@@ -25,9 +25,11 @@ final class Arguments
      * @param list<string> $argv without the program name
      * @param list<string> $flags options that take no value
      * @param list<string> $optionalValue options whose value may be left out (e.g. --wait [S])
+     * @param array<string, string> $short one-letter spellings of flags ('-h' => 'help'), read only
+     *        where an option can stand (not as another option's value, not after "--")
      * @throws UsageError
      */
-    public static function parse(array $argv, array $flags, array $optionalValue = []): self
+    public static function parse(array $argv, array $flags, array $optionalValue = [], array $short = []): self
     {
         $words = [];
         $options = [];
@@ -37,6 +39,7 @@ final class Arguments
                 array_push($words, ...array_slice($argv, $i + 1));
                 break;
             }
+            $arg = isset($short[$arg]) ? '--' . $short[$arg] : $arg;
             if (!str_starts_with($arg, '--') || $arg === '--') {
                 $words[] = $arg;
                 continue;

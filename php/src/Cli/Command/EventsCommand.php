@@ -2,9 +2,14 @@
 
 declare(strict_types=1);
 
-namespace CeleryBridge\Cli;
+namespace CeleryBridge\Cli\Command;
 
-use CeleryBridge\CeleryClient;
+use CeleryBridge\Cli\Application;
+use CeleryBridge\Cli\Arguments;
+use CeleryBridge\Cli\Connection;
+use CeleryBridge\Cli\Console;
+use CeleryBridge\Cli\UsageError;
+use CeleryBridge\Cli\Values;
 use CeleryBridge\Events\Event;
 use CeleryBridge\Events\TaskEvent;
 use CeleryBridge\Events\WorkerEvent;
@@ -15,7 +20,7 @@ use CeleryBridge\Events\WorkerEvent;
  *
  * @internal
  */
-final class EventsCommand
+final class EventsCommand implements Command
 {
     public const USAGE = <<<'TXT'
         Usage: celery-bridge events [--timeout SECONDS] [--count N] [--type TYPE]...
@@ -25,24 +30,26 @@ final class EventsCommand
         without --timeout it runs until interrupted. Task events need workers started with -E.
         TXT;
 
-    /**
-     * @param \Closure(string): void $line
-     */
-    public function __construct(private readonly \Closure $line, private readonly bool $json)
+    public function __construct(private readonly Console $console, private readonly Connection $connection)
     {
     }
 
-    /**
-     * @param list<string> $types
-     */
-    public function run(CeleryClient $celery, ?float $timeout, ?int $count, array $types): int
+    public function run(Arguments $args): int
     {
+        $args->allowOnly([...Application::GLOBAL_OPTIONS, 'timeout', 'count', 'type']);
+        if (count($args->words) !== 1) {
+            throw new UsageError('events takes no arguments.');
+        }
+        $celery = $this->connection->client($args);
+        $timeout = Values::optionalNumber($args, 'timeout');
+        $count = Values::optionalInteger($args, 'count');
+        $types = $args->all('type');
         $seen = 0;
         $until = $count === null ? null : static function () use (&$seen, $count): bool {
             return ++$seen >= $count;
         };
         foreach ($celery->events($timeout, $until, $types === [] ? null : $types) as $event) {
-            ($this->line)($this->json ? (string) json_encode(
+            $this->console->line($this->console->json ? (string) json_encode(
                 (object) $event->fields(),
                 JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PARTIAL_OUTPUT_ON_ERROR,
             ) : self::describe($event));

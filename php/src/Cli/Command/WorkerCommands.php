@@ -2,8 +2,11 @@
 
 declare(strict_types=1);
 
-namespace CeleryBridge\Cli;
+namespace CeleryBridge\Cli\Command;
 
+use CeleryBridge\Cli\Application;
+use CeleryBridge\Cli\Console;
+use CeleryBridge\Cli\UsageError;
 use CeleryBridge\Control\Broadcast;
 use CeleryBridge\Control\ControlReply;
 use CeleryBridge\Control\WorkerControl;
@@ -34,15 +37,8 @@ final class WorkerCommands
 
     private const JSON_FLAGS = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE | JSON_PARTIAL_OUTPUT_ON_ERROR;
 
-    /**
-     * @param \Closure(string): void $line
-     * @param \Closure(string, string): void $error
-     */
-    public function __construct(
-        private readonly \Closure $line,
-        private readonly \Closure $error,
-        private readonly bool $json,
-    ) {
+    public function __construct(private readonly Console $console)
+    {
     }
 
     /**
@@ -67,7 +63,9 @@ final class WorkerCommands
             default => null,
         };
         if (is_int($sent)) {
-            ($this->line)($this->json ? (string) json_encode(['heard' => $sent]) : sprintf('%s: heard by %d', $command, $sent));
+            $this->console->line($this->console->json
+                ? (string) json_encode(['heard' => $sent])
+                : sprintf('%s: heard by %d', $command, $sent));
             return Application::OK;
         }
         $c = [$destination, $timeout, $limit];
@@ -134,11 +132,11 @@ final class WorkerCommands
             throw new UsageError(sprintf('unknown inspect kind "%s".', $kind));
         }
         $replies = $control->inspect($kind, $timeout, $destination, $limit, $named);
-        if ($this->json) {
-            ($this->line)((string) json_encode((object) $replies, self::JSON_FLAGS));
+        if ($this->console->json) {
+            $this->console->line((string) json_encode((object) $replies, self::JSON_FLAGS));
         } else {
             foreach ($replies as $node => $reply) {
-                ($this->line)($node . ': ' . json_encode($reply, self::JSON_FLAGS));
+                $this->console->line($node . ': ' . json_encode($reply, self::JSON_FLAGS));
             }
         }
         return $this->noneReplied($replies === [], $timeout) ?? Application::OK;
@@ -149,14 +147,14 @@ final class WorkerCommands
      */
     private function show(array $replies, float $timeout): int
     {
-        if ($this->json) {
-            ($this->line)((string) json_encode((object) array_map(
+        if ($this->console->json) {
+            $this->console->line((string) json_encode((object) array_map(
                 static fn (ControlReply $r): array => ['ok' => $r->ok, 'message' => $r->message],
                 $replies,
             ), JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE));
         } else {
             foreach ($replies as $node => $reply) {
-                ($this->line)(sprintf('%s: %s %s', $node, $reply->ok ? 'OK' : 'ERROR', $reply->message));
+                $this->console->line(sprintf('%s: %s %s', $node, $reply->ok ? 'OK' : 'ERROR', $reply->message));
             }
         }
         $refused = array_filter($replies, static fn (ControlReply $r): bool => !$r->ok) !== [];
@@ -168,7 +166,7 @@ final class WorkerCommands
         if (!$none) {
             return null;
         }
-        ($this->error)('timeout', sprintf('no worker replied within %s s.', $timeout));
+        $this->console->error('timeout', sprintf('no worker replied within %s s.', $timeout));
         return Application::TIMEOUT;
     }
 
