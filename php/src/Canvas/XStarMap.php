@@ -20,89 +20,16 @@ use CeleryBridge\Message\TaskOptions;
  * never prepended), and may stand wherever a Signature may: alone, as a chain step, in a group,
  * a chord header or body, or as a callback.
  */
-final class XStarMap implements MapCanvas
+final class XStarMap extends MapForm
 {
-    /** @var list<mixed> */
-    public readonly array $items;
-
-    private readonly Signature $call;
-
     /**
      * @param Signature $signature the task to call; only its name reaches the worker's call
      * @param iterable<mixed> $items
      * @param array<string, mixed>|TaskOptions $options apply_async options of the celery.starmap message
      * @throws InvalidTaskArgument|InvalidOption
      */
-    public function __construct(
-        public readonly Signature $signature,
-        iterable $items,
-        array|TaskOptions $options = [],
-    ) {
-        $this->items = BuiltinMap::items($items, true, 'XStarMap');
-        $options = $options instanceof TaskOptions ? $options : TaskOptions::fromArray($options);
-        $this->call = BuiltinMap::call('celery.starmap', $signature, $this->items, $options);
-    }
-
-    /** The apply_async options of the message. */
-    public function options(): TaskOptions
+    public function __construct(Signature $signature, iterable $items, array|TaskOptions $options = [])
     {
-        return $this->call->options;
-    }
-
-    /**
-     * @param array<string, mixed>|TaskOptions $options
-     */
-    public function withOptions(array|TaskOptions $options): self
-    {
-        $options = $options instanceof TaskOptions ? $options : $this->call->options->with($options);
-        return new self($this->signature, $this->items, $options);
-    }
-
-    /** Celery's map forms are immutable: partial arguments are ignored, as the worker ignores them. */
-    public function withPartial(array $args, array $kwargs = []): self
-    {
-        return $this;
-    }
-
-    public function asImmutable(): self
-    {
-        return $this;
-    }
-
-    public function withLink(Canvas ...$callbacks): self
-    {
-        return $callbacks === []
-            ? $this
-            : $this->withOptions(['link' => [...$this->call->options->link, ...array_values($callbacks)]]);
-    }
-
-    public function withLinkError(Canvas ...$errbacks): self
-    {
-        return $errbacks === []
-            ? $this
-            : $this->withOptions(['link_error' => [...$this->call->options->linkError, ...array_values($errbacks)]]);
-    }
-
-    /** @internal */
-    public function call(): Signature
-    {
-        return $this->call;
-    }
-
-    /** @internal */
-    public function routeName(): string
-    {
-        return $this->signature->task;
-    }
-
-    /**
-     * Celery's dict of it: the built-in task's signature dict, with subtask_type null (xmap and
-     * xstarmap do not set it), so a worker rebuilds it as a plain signature of that task.
-     *
-     * @internal
-     */
-    public function toCelery(): array
-    {
-        return $this->call->toCelery();
+        parent::__construct('celery.starmap', true, $signature, $items, $options);
     }
 }
