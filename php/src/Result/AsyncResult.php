@@ -4,7 +4,6 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Result;
 
-use CeleryBridge\Broker\QueueInspector;
 use CeleryBridge\Connection\PubSubWaiter;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\ConnectionFailed;
@@ -41,30 +40,31 @@ final class AsyncResult
 
     private ?string $fingerprint = null;
 
-    /** @var WorkerControl|(\Closure(): WorkerControl)|null */
-    private \Closure|WorkerControl|null $control = null;
+    /** A WorkerControl, or the handles that make it on first use. */
+    private ResultHandles|WorkerControl|null $control = null;
 
     /** Sent with ignore_result: no result will ever be stored (Celery's AsyncResult.ignored). */
     private bool $ignored = false;
 
-    /** @var (\Closure(): QueueInspector)|null where to look when a get() times out on a PENDING task (not serialized) */
-    private ?\Closure $queues = null;
+    /** Whose queue inspector explains a get() that times out on a PENDING task (not serialized). */
+    private ?ResultHandles $queues = null;
     private string $queue = '';
     private bool $sentThere = false;
 
     /**
      * @param AsyncResult|GroupResult|null $parent the previous step when this task is a chain step
      *        (a chord body's parent is the header's GroupResult), as Celery's AsyncResult.parent
-     * @param WorkerControl|(\Closure(): WorkerControl)|null $control how revoke() reaches the
-     *        workers; a closure is called on first use (a client that never revokes never loads it).
-     *        \Closure comes first in the declared type: PHP checks a union's classes in order, and
-     *        checking an unloaded WorkerControl first would look the class up on every result.
+     * @param ResultHandles|WorkerControl|null $control how revoke() reaches the workers; a
+     *        client's handles make the WorkerControl on first use (a client that never revokes
+     *        never loads it). ResultHandles comes first in the declared type: PHP checks a
+     *        union's classes in order, and checking an unloaded WorkerControl first would look
+     *        the class up on every result.
      */
     public function __construct(
         public readonly string $id,
         private ?ResultStore $backend = null,
         public readonly AsyncResult|GroupResult|null $parent = null,
-        \Closure|WorkerControl|null $control = null,
+        ResultHandles|WorkerControl|null $control = null,
     ) {
         $this->control = $control;
     }
@@ -79,7 +79,7 @@ final class AsyncResult
     public function revoke(bool $terminate = false, string|int $signal = 'SIGTERM'): int
     {
         $control = $this->control ?? throw NoWorkerControl::forTask($this->id);
-        $this->control = $control = $control instanceof \Closure ? $control() : $control;
+        $this->control = $control = $control instanceof ResultHandles ? $control->control() : $control;
         return $control->revoke($this->id, $terminate, $signal);
     }
 
@@ -437,28 +437,13 @@ final class AsyncResult
     }
 
     /**
-     * @internal a task the client has just sent to $queue: a get() that times out while it is
-     * PENDING looks there, and says whether the message still waits or a worker took it
-     * without storing a result
-     *
-     * @param \Closure(): WorkerControl $control
-     * @param \Closure(): QueueInspector $queues called only then
-     */
-    public static function sent(string $id, ?ResultStore $backend, \Closure $control, \Closure $queues, string $queue): self
-    {
-        $result = new self($id, $backend, null, $control);
-        [$result->queues, $result->queue, $result->sentThere] = [$queues, $queue, true];
-        return $result;
-    }
-
-    /**
      * @internal set by CeleryClient: the queue a get() that times out on a PENDING task looks at
-     * @param \Closure(): QueueInspector $queues called only then
+     * @param ResultHandles $handles whose queue inspector is made only then
      * @param bool $sentThere whether the task was sent there, or it is only the default queue
      */
-    public function explainPendingWith(\Closure $queues, string $queue, bool $sentThere): void
+    public function explainPendingWith(ResultHandles $handles, string $queue, bool $sentThere): void
     {
-        [$this->queues, $this->queue, $this->sentThere] = [$queues, $queue, $sentThere];
+        [$this->queues, $this->queue, $this->sentThere] = [$handles, $queue, $sentThere];
     }
 
     private function explain(ResultTimeout $timeout, float $deadline): ResultTimeout
@@ -466,7 +451,7 @@ final class AsyncResult
         if ($this->queues === null || ($timeout->states[$this->id] ?? null) !== 'PENDING') {
             return $timeout;
         }
-        $queues = ($this->queues)();
+        $queues = $this->queues->queues();
         try {
             return $timeout->explained($queues->within(
                 $deadline,
