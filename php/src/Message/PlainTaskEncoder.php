@@ -50,7 +50,7 @@ final class PlainTaskEncoder
     /** Below saferepr's 1024 characters, so the simple repr never needs cutting. */
     private const SIMPLE_REPR_LENGTH = 1000;
 
-    /** @var array<int, array{list<string|int>, array<int, int>}> template pieces by priority */
+    /** @var array<int, list<string>> by priority: the template's text around its slots */
     private array $templates = [];
 
     /** @var array<string, string> task and queue names as they appear in the JSON, by name */
@@ -97,27 +97,20 @@ final class PlainTaskEncoder
         try {
             $argsJson = json_encode($args, self::ENCODE_FLAGS);
             $kwargsJson = $kwargs === [] ? '{}' : json_encode($kwargs, self::ENCODE_FLAGS);
-            $argsRepr = self::simpleRepr($args, '[', ']') ?? PythonRepr::args(KombuJson::normalize($args, 'args'));
-            $kwargsRepr = self::simpleRepr($kwargs, '{', '}')
-                ?? PythonRepr::kwargs(self::asObject(KombuJson::normalize($kwargs, 'kwargs')));
-            $values = [
-                self::TASK => $this->inJson[$task] ?? $this->remember($task),
-                self::ID => $taskId,
-                self::TAG => $deliveryTag,
-                self::QUEUE => $this->inJson[$delivery->queue] ?? $this->remember($delivery->queue),
-                self::ARGSREPR => self::inString($argsRepr),
-                self::KWARGSREPR => self::inString($kwargsRepr),
-                self::BODY => base64_encode('[' . $argsJson . ',' . $kwargsJson . self::BODY_TAIL),
-            ];
+            $argsRepr = self::inString(self::simpleRepr($args, '[', ']') ?? PythonRepr::args(KombuJson::normalize($args, 'args')));
+            $kwargsRepr = self::inString(self::simpleRepr($kwargs, '{', '}')
+                ?? PythonRepr::kwargs(self::asObject(KombuJson::normalize($kwargs, 'kwargs'))));
+            $task = $this->inJson[$task] ?? $this->remember($task);
+            $queue = $this->inJson[$delivery->queue] ?? $this->remember($delivery->queue);
+            $body = base64_encode('[' . $argsJson . ',' . $kwargsJson . self::BODY_TAIL);
         } catch (\JsonException) {
             // Invalid UTF-8, NAN, INF...: the general path says what is wrong.
             return null;
         }
-        [$pieces, $slots] = $this->templates[$delivery->priority] ??= $this->template($delivery->priority);
-        foreach ($slots as $i => $slot) {
-            $pieces[$i] = $values[$slot];
-        }
-        return implode('', $pieces);
+        $t = $this->templates[$delivery->priority] ??= $this->template($delivery->priority);
+        // The slots in template()'s order.
+        return $t[0] . $body . $t[1] . $task . $t[2] . $taskId . $t[3] . $taskId . $t[4] . $argsRepr
+            . $t[5] . $kwargsRepr . $t[6] . $taskId . $t[7] . $queue . $t[8] . $deliveryTag . $t[9];
     }
 
     /**
@@ -214,10 +207,10 @@ final class PlainTaskEncoder
     }
 
     /**
-     * MessageBuilder's envelope for a task without options, cut where the values go: the
-     * pieces, and which of them are slots (by index).
+     * MessageBuilder's envelope for a task without options, cut where the values go: the text
+     * before, between and after the slots, which envelope() fills in this order.
      *
-     * @return array{list<string|int>, array<int, int>}
+     * @return list<string>
      */
     private function template(int $priority): array
     {
@@ -236,12 +229,9 @@ final class PlainTaskEncoder
             '"},"priority":' . $priority . ',"body_encoding":"base64","delivery_tag":"', self::TAG,
             '"}}',
         ];
-        $slots = [];
-        foreach ($pieces as $i => $piece) {
-            if (is_int($piece)) {
-                $slots[$i] = $piece;
-            }
-        }
-        return [$pieces, $slots];
+        $slots = array_values(array_filter($pieces, 'is_int'));
+        $order = [self::BODY, self::TASK, self::ID, self::ID, self::ARGSREPR, self::KWARGSREPR, self::ID, self::QUEUE, self::TAG];
+        \assert($slots === $order);
+        return array_values(array_filter($pieces, 'is_string'));
     }
 }

@@ -26,10 +26,14 @@ final class PlainPath
     /** @var array<string, array{Delivery, string}> where a task name without options goes, and its list */
     private array $routes = [];
 
+    /** Whether this client's messages fit the template at all (it writes no task-sent event). */
+    private readonly bool $fits;
+
     public function __construct(
         private readonly ClientConfig $config,
         private readonly ?PlainTaskEncoder $encoder,
     ) {
+        $this->fits = $encoder !== null && !$config->sendSentEvent;
     }
 
     /**
@@ -42,9 +46,10 @@ final class PlainPath
      */
     public function message(string $name, array $args, array $kwargs, ?PublishHooks $hooks): ?PlainMessage
     {
-        if ($this->encoder === null || $this->config->sendSentEvent || $hooks?->hasBefore()) {
+        if (!$this->fits || $hooks?->hasBefore()) {
             return null;
         }
+        \assert($this->encoder !== null);
         [$delivery, $list] = $this->routes[$name] ?? $this->route($name);
         [$taskId, $deliveryTag] = Uuid::pair();
         $envelope = $this->encoder->envelope($name, $taskId, $args, $kwargs, $deliveryTag, $delivery);

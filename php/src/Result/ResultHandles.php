@@ -65,7 +65,7 @@ final class ResultHandles
      */
     public function sent(string $id, string $queue): AsyncResult
     {
-        $result = $this->result($id);
+        $result = new AsyncResult($id, $this->backend, null, $this);
         $result->explainPendingWith($this, $queue, true);
         return $result;
     }
