@@ -29,6 +29,8 @@ echo json_encode(['plain' => $plain, 'general' => $ours()]);
 # defaults), the setting tables, and kombu's general JSON encoder.
 ON_FIRST_USE = [
     "CeleryBridge\\Publish\\ChunkBuilder",
+    "CeleryBridge\\Publish\\CanvasPublisher",
+    "CeleryBridge\\Publish\\RedisChunkWriter",
     "CeleryBridge\\Canvas\\CanvasPlanner",
     "CeleryBridge\\Canvas\\Signature",
     "CeleryBridge\\Message\\MessageBuilder",

@@ -4,22 +4,13 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Publish;
 
-use CeleryBridge\Broker\PublishChunk;
 use CeleryBridge\Canvas\Canvas;
 use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\ConnectionFailed;
-use CeleryBridge\Exception\Describe;
-use CeleryBridge\Exception\InvalidCanvas;
-use CeleryBridge\Exception\InvalidOption;
-use CeleryBridge\Exception\InvalidTaskArgument;
-use CeleryBridge\Exception\PublishOutcomeUnknown;
-use CeleryBridge\Exception\RoutingFailed;
-use CeleryBridge\Exception\SerializationFailed;
 use CeleryBridge\Message\OutgoingTask;
 use CeleryBridge\Message\PublishHooks;
-use CeleryBridge\Message\TaskOptions;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
 use CeleryBridge\Result\ResultHandles;
@@ -41,8 +32,8 @@ final class Publisher
     /** The log line of a published task. */
     public const PUBLISHED = 'CeleryBridge: task {task} published as {task_id} to queue {queue}';
 
-    /** The general path, made on first use (see chunks()). */
-    private ?ChunkBuilder $chunks = null;
+    /** The general path, made on first use (see canvases()). */
+    private ?CanvasPublisher $canvases = null;
     /** Made when the first hook is added (or with the general path). */
     private ?PublishHooks $hooks = null;
 
@@ -81,7 +72,7 @@ final class Publisher
         try {
             $this->transport->publishPlain($plain);
         } catch (ConnectionFailed $e) {
-            throw $this->logged($e->duringPublish([$plain->taskId], [], $plain->taskId));
+            throw CanvasPublisher::logged($this->logger, $e->duringPublish([$plain->taskId], [], $plain->taskId));
         }
         $this->logger?->debug(self::PUBLISHED, ['task_id' => $plain->taskId, 'task' => $name, 'queue' => $plain->queue]);
         if ($this->hooks?->hasAfter()) {
@@ -91,7 +82,7 @@ final class Publisher
     }
 
     /**
-     * CeleryClient::send(): plans the canvas, builds every message, then writes them at once.
+     * CeleryClient::send(): see CanvasPublisher.
      *
      * @param array<string, mixed> $options
      * @param list<mixed> $args
@@ -100,29 +91,11 @@ final class Publisher
      */
     public function send(Canvas $canvas, array $options = [], array $args = [], array $kwargs = []): AsyncResult|GroupResult
     {
-        $canvas = $canvas->withPartial($args, $kwargs);
-        $chunk = new PublishChunk();
-        $result = $this->chunks()->add($chunk, $canvas, $options);
-        $call = $canvas instanceof Signature ? $canvas->options->with($options) : TaskOptions::fromArray($options);
-        try {
-            if ($call->retry === null && $call->retryPolicy === []) {
-                $this->transport->publish($chunk);
-            } else {
-                $this->transport->using(
-                    $this->transport->retryPolicy()->forCall($call->retry, $call->retryPolicy),
-                    fn () => $this->transport->publish($chunk),
-                );
-            }
-        } catch (ConnectionFailed $e) {
-            throw $this->logged($e->duringPublish($chunk->taskIds, [], $result->id, $chunk->failureNote(), count($chunk->taskIds)));
-        }
-        $this->published($chunk);
-        return $result;
+        return $this->canvases()->send($canvas, $options, $args, $kwargs);
     }
 
     /**
-     * CeleryClient::sendMany(): every message built first, then chunks of about CHUNK messages,
-     * each one transaction; the failure contract is the one CeleryClient::sendMany() documents.
+     * CeleryClient::sendMany(): see CanvasPublisher.
      *
      * @param iterable<Canvas> $canvases
      * @param array<string, mixed> $options
@@ -131,109 +104,29 @@ final class Publisher
      */
     public function sendMany(iterable $canvases, array $options = []): array
     {
-        $results = [];
-        // Options that are wrong for every element are said once, before any element.
-        $call = TaskOptions::fromArray($options);
-        $chunks = [$chunk = new PublishChunk()];
-        foreach ($canvases as $key => $canvas) {
-            if (count($chunk->taskIds) >= self::CHUNK) {
-                $chunks[] = $chunk = new PublishChunk();
-            }
-            try {
-                if (!$canvas instanceof Canvas) {
-                    throw InvalidCanvas::notACanvas(get_debug_type($canvas));
-                }
-                $results[] = $this->chunks()->add($chunk, $canvas, $options);
-            } catch (InvalidCanvas | InvalidOption | InvalidTaskArgument | SerializationFailed | RoutingFailed $e) {
-                throw self::atElement($e, $key, count($results));
-            }
-        }
-        $policy = $call->retry === null && $call->retryPolicy === []
-            ? null : $this->transport->retryPolicy()->forCall($call->retry, $call->retryPolicy);
-        foreach ($chunks as $k => $chunk) {
-            try {
-                if ($policy === null) {
-                    $this->transport->publish($chunk);
-                } else {
-                    $this->transport->using($policy, fn () => $this->transport->publish($chunk));
-                }
-            } catch (ConnectionFailed $e) {
-                $ids = static fn (array $chunks): array => array_merge([], ...array_map(
-                    static fn (PublishChunk $c): array => $c->taskIds,
-                    $chunks,
-                ));
-                throw $this->logged($e->duringPublish(
-                    [...$chunk->taskIds, ...$ids(array_slice($chunks, $k + 1))],
-                    $ids(array_slice($chunks, 0, $k)),
-                    null,
-                    $chunk->failureNote(),
-                    count($chunk->taskIds),
-                ));
-            }
-            $this->published($chunk);
-        }
-        return $results;
+        return $this->canvases()->sendMany($canvases, $options);
     }
 
     /**
      * The general path, made on first use: a script that only sends tasks without options
      * never loads it (nor the canvas planner and the message builder).
      */
-    private function chunks(): ChunkBuilder
+    private function canvases(): CanvasPublisher
     {
-        return $this->chunks ??= new ChunkBuilder(
-            $this->config,
+        return $this->canvases ??= new CanvasPublisher(
             $this->transport,
-            $this->handles,
-            $this->plain,
+            new ChunkBuilder(
+                $this->config,
+                $this->transport,
+                $this->handles,
+                $this->plain,
+                $this->hooks(),
+                $this->origin,
+                $this->replyTo,
+                $this->logger !== null,
+            ),
             $this->hooks(),
-            $this->origin,
-            $this->replyTo,
-            $this->logger !== null,
+            $this->logger,
         );
-    }
-
-    /**
-     * The same validation error, naming the element of sendMany()'s list it is about (nothing
-     * has been written yet: every message is built before the first write).
-     *
-     * @template E of InvalidCanvas|InvalidOption|InvalidTaskArgument|SerializationFailed|RoutingFailed
-     * @param E $e
-     * @return E
-     */
-    private static function atElement(\Throwable $e, mixed $key, int $position): \Throwable
-    {
-        $where = is_int($key) && $key === $position ? sprintf('[%d]', $key) : sprintf(
-            '[%s] (position %d)',
-            is_int($key) ? $key : var_export(Describe::text((string) $key, 80), true),
-            $position,
-        );
-        $class = $e::class;
-        return new $class(sprintf('sendMany() element %s: %s', $where, $e->getMessage()), (int) $e->getCode(), $e);
-    }
-
-    /**
-     * @template E of ConnectionFailed
-     * @param E $e
-     * @return E
-     */
-    private function logged(ConnectionFailed $e): ConnectionFailed
-    {
-        if ($e instanceof PublishOutcomeUnknown) {
-            $this->logger?->error('CeleryBridge: {count} task(s) may or may not be queued: {error}', [
-                'count' => count($e->uncertainTaskIds()),
-                'task_ids' => $e->uncertainTaskIds(),
-                'error' => $e->getMessage(),
-            ]);
-        }
-        return $e;
-    }
-
-    private function published(PublishChunk $chunk): void
-    {
-        foreach ($chunk->described as $task) {
-            $this->logger?->debug(self::PUBLISHED, ['task_id' => $task->id, 'task' => $task->name, 'queue' => $task->queue]);
-            $this->hooks?->announce($task, $this->logger);
-        }
     }
 }
