@@ -38,6 +38,7 @@ ON_FIRST_USE = [
     "CeleryBridge\\Message\\PublishHooks",
     "CeleryBridge\\Control\\WorkerControl",
     "CeleryBridge\\Broker\\QueueInspector",
+    "CeleryBridge\\Result\\ResultWait",
     "CeleryBridge\\Broker\\RedisBroker",
     "CeleryBridge\\Wire\\BodyEncoder",
     "CeleryBridge\\Wire\\KombuJson",

@@ -31,11 +31,6 @@ use CeleryBridge\Exception\TaskRevoked;
  */
 final class AsyncResult
 {
-    /** At most this many seconds of a get() timeout are kept for explaining a PENDING task. */
-    private const EXPLAIN = 0.2;
-    /** The explanation's least time, even past the deadline of a very short timeout. */
-    private const EXPLAIN_MIN = 0.05;
-
     private ?ResultMeta $ready = null;
 
     private ?string $fingerprint = null;
@@ -147,72 +142,14 @@ final class AsyncResult
             if ($parents) {
                 $this->throwParentFailure($deadline);
             }
-            $this->ready = $this->waitUntil($timeout, $deadline, $onMessage === null ? null : self::changesOnly($onMessage));
+            $wait = new ResultWait($this->backend(), $this->id, $this->queues, $this->queue, $this->sentThere);
+            $this->ready = $wait->until($timeout, $deadline, $onMessage);
         }
         if ($parents && in_array($this->ready->status, State::PROPAGATE, true)) {
             // Celery checks the parents while it waits too: a parent's failure wins.
             $this->throwParentFailure($deadline);
         }
         return self::outcome($this->ready, $propagate);
-    }
-
-    /**
-     * When a PENDING task times out, a look at its queue explains why. That look gets the last
-     * tenth of the time (at most EXPLAIN seconds, at least EXPLAIN_MIN), so that get() still
-     * ends in time; a task in another state waits that last tenth too. $onMessage is told each
-     * state stored on the way.
-     *
-     * @throws ResultTimeout|ConnectionFailed|CorruptResult|NoResultBackend
-     */
-    private function waitUntil(?float $timeout, ?float $deadline, ?\Closure $onMessage): ResultMeta
-    {
-        $explain = $this->queues === null || $timeout === null ? 0.0 : min(self::EXPLAIN, $timeout / 10);
-        try {
-            return $this->waitFor($timeout === null ? null : $timeout - $explain, $onMessage);
-        } catch (ResultTimeout $e) {
-            $timedOut = ResultTimeout::after((float) $timeout, $e->states);
-        }
-        if (($timedOut->states[$this->id] ?? null) === 'PENDING') {
-            throw $this->explain($timedOut, max((float) $deadline, PubSubWaiter::now() + self::EXPLAIN_MIN));
-        }
-        $left = (float) $deadline - PubSubWaiter::now();
-        if ($explain === 0.0 || $left <= 0) {
-            throw $timedOut;
-        }
-        try {
-            return $this->waitFor($left, $onMessage);
-        } catch (ResultTimeout $e) {
-            throw ResultTimeout::after((float) $timeout, $e->states);
-        }
-    }
-
-    /**
-     * The backend's wait for this task, telling $onMessage each state on the way when given.
-     *
-     * @throws ResultTimeout|ConnectionFailed|CorruptResult|NoResultBackend
-     */
-    private function waitFor(?float $timeout, ?\Closure $onMessage): ResultMeta
-    {
-        return $onMessage === null
-            ? $this->backend()->wait([$this->id], $timeout)[$this->id]
-            : $this->backend()->waitWatching($this->id, $timeout, $onMessage)[$this->id];
-    }
-
-    /**
-     * $onMessage called only when the state differs from the last one it was given: get() may
-     * wait twice (see waitUntil()), and each state is told once.
-     *
-     * @param callable(ResultMeta): void $onMessage
-     */
-    private static function changesOnly(callable $onMessage): \Closure
-    {
-        $last = null;
-        return static function (ResultMeta $meta) use ($onMessage, &$last): void {
-            if ($meta != $last) {
-                $last = $meta;
-                $onMessage($meta);
-            }
-        };
     }
 
     /**
@@ -394,30 +331,13 @@ final class AsyncResult
     }
 
     /**
-     * Celery's _maybe_reraise_parent_error(): the parents from the first step on, a group's
-     * tasks in order; the first one that failed or was revoked is thrown.
-     *
      * @throws TaskFailed|TaskRevoked|ConnectionFailed|CorruptResult|NoResultBackend
      */
     private function throwParentFailure(?float $deadline): void
     {
-        $nodes = [];
-        for ($node = $this->parent; $node !== null; $node = $node->parent) {
-            $nodes[] = $node;
-        }
-        $ids = [];
-        foreach (array_reverse($nodes) as $node) {
-            foreach ($node instanceof GroupResult ? $node->results : [$node] as $result) {
-                $ids[] = $result->id;
-            }
-        }
-        // Within get()'s timeout, but with the time for one read even once it has run out.
-        $by = $deadline === null ? null : max($deadline, PubSubWaiter::now() + WaitTime::ONE_READ);
-        $backend = $this->backend();
-        foreach ($backend->within($by, static fn (): array => $backend->metas($ids)) as $meta) {
-            if (in_array($meta->status, State::PROPAGATE, true)) {
-                self::outcome($meta, true);
-            }
+        $failed = ResultWait::parentFailure($this->parent, $this->backend(), $deadline);
+        if ($failed !== null) {
+            self::outcome($failed, true);
         }
     }
 
@@ -444,23 +364,6 @@ final class AsyncResult
     public function explainPendingWith(ResultHandles $handles, string $queue, bool $sentThere): void
     {
         [$this->queues, $this->queue, $this->sentThere] = [$handles, $queue, $sentThere];
-    }
-
-    private function explain(ResultTimeout $timeout, float $deadline): ResultTimeout
-    {
-        if ($this->queues === null || ($timeout->states[$this->id] ?? null) !== 'PENDING') {
-            return $timeout;
-        }
-        $queues = $this->queues->queues();
-        try {
-            return $timeout->explained($queues->within(
-                $deadline,
-                fn (): string => $queues->explainPending($this->queue, $this->sentThere, $this->id),
-            ));
-        } catch (ConnectionFailed) {
-            // The broker cannot be asked right now (or not before the deadline): the timeout says enough.
-            return $timeout;
-        }
     }
 
     /**
