@@ -40,20 +40,20 @@ final class RedisChunkWriter
         foreach ($chunk->savedGroups as $groupId => $header) {
             \assert($this->resultBackend !== null);
             if ($this->chordCounterInTransaction()) {
-                $before[] = $this->resultBackend->saveGroupWrite((string) $groupId, $header->asTuple());
+                $before[] = $this->resultBackend->groupState()->saveGroupWrite((string) $groupId, $header->asTuple());
             } else {
-                $this->resultBackend->saveGroup((string) $groupId, $header->asTuple());
+                $this->resultBackend->groupState()->saveGroup((string) $groupId, $header->asTuple());
                 $chunk->counterStored = true;
             }
         }
         foreach ($chunk->chordSizes as $groupId => $size) {
             \assert($this->resultBackend !== null);
             if ($this->chordCounterInTransaction()) {
-                array_push($before, ...$this->resultBackend->chordSizeWrites((string) $groupId, $size));
+                array_push($before, ...$this->resultBackend->groupState()->chordSizeWrites((string) $groupId, $size));
             } else {
                 // Another server or database: the counter must exist before any header task can
                 // finish, so it goes first, on its own.
-                $this->resultBackend->setChordSize((string) $groupId, $size);
+                $this->resultBackend->groupState()->setChordSize((string) $groupId, $size);
                 $chunk->counterStored = true;
             }
         }
