@@ -6,7 +6,10 @@ namespace CeleryBridge\Tests\Integration\Backend;
 
 use CeleryBridge\Connection\Endpoint;
 use CeleryBridge\Connection\PubSubWaiter;
+use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\ConnectionRefused;
+use CeleryBridge\Exception\TlsFailed;
 use CeleryBridge\Tests\Integration\RedisTestCase;
 
 /**
@@ -110,6 +113,36 @@ final class PubSubWaiterTest extends RedisTestCase
             self::assertStringContainsString('WRONGPASS', $e->getMessage());
             self::assertStringNotContainsString('wrong-secret', $e->getMessage());
         }
+    }
+
+    public function testAnAuthErrorDuringAWaitIsAuthenticationFailedAsForEveryConnection(): void
+    {
+        $this->aclUser = 'celerybridge-waiter-' . bin2hex(random_bytes(4));
+        $this->redis->rawCommand('ACL', 'SETUSER', $this->aclUser, 'on', '>right', '&*', '+subscribe');
+
+        $this->expectException(AuthenticationFailed::class);
+        PubSubWaiter::subscribe($this->endpoint($this->aclUser, 'wrong-secret'), ['x'], PubSubWaiter::now() + 5);
+    }
+
+    public function testATlsHandshakeFailureDuringAWaitIsTlsFailed(): void
+    {
+        // The test server speaks plain TCP: a TLS client's handshake fails.
+        $parts = (array) parse_url($this->redisUrl);
+        $endpoint = Endpoint::tls((string) $parts['host'], (int) ($parts['port'] ?? 6379), ['verify_peer' => false]);
+
+        $this->expectException(TlsFailed::class);
+        PubSubWaiter::subscribe($endpoint, ['x'], PubSubWaiter::now() + 5);
+    }
+
+    public function testARefusedConnectionIsConnectionRefused(): void
+    {
+        $socket = stream_socket_server('tcp://127.0.0.1:0');
+        self::assertIsResource($socket);
+        $port = (int) substr((string) strrchr((string) stream_socket_get_name($socket, false), ':'), 1);
+        fclose($socket);
+
+        $this->expectException(ConnectionRefused::class);
+        PubSubWaiter::subscribe(Endpoint::tcp('127.0.0.1', $port), ['x'], PubSubWaiter::now() + 5);
     }
 
     public function testUnreachableServerIsAConnectionFailure(): void
