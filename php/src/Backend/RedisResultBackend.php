@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Backend;
 
+use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\PubSubWaiter;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
@@ -156,7 +157,7 @@ final class RedisResultBackend extends ResultStore
     public function wait(array $taskIds, ?float $timeout, bool $stopOnFailure = false, array $known = []): array
     {
         $timeout = WaitTime::seconds($timeout);
-        $now = PubSubWaiter::now();
+        $now = Clock::now();
         $deadline = $timeout === null ? null : $now + $timeout;
         // Every GET of the wait shares the caller's deadline: a backend that accepts connections
         // but never answers must not hold get() for its socket timeout. A deadline too near for
@@ -196,7 +197,7 @@ final class RedisResultBackend extends ResultStore
             return $metas;
         }
         $kept = $this->waiter !== null && $this->waiter->isOpen();
-        if (!$kept || ($deadline !== null && PubSubWaiter::now() >= $deadline)) {
+        if (!$kept || ($deadline !== null && Clock::now() >= $deadline)) {
             // Without a subscriber connection to reuse, one GET first: a result already stored
             // needs no connection of its own. (With one, subscribing first saves that GET.)
             $metas = $this->fetch($taskIds, $metas);
@@ -204,7 +205,7 @@ final class RedisResultBackend extends ResultStore
             if (self::done($metas, $taskIds, $stopOnFailure)) {
                 return $metas;
             }
-            if ($deadline !== null && PubSubWaiter::now() >= $deadline) {
+            if ($deadline !== null && Clock::now() >= $deadline) {
                 throw self::timeout($timeout, $metas);
             }
         }

@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Broker;
 
 use CeleryBridge\Connection\ConnectionOptions;
-use CeleryBridge\Connection\PubSubWaiter;
+use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Connection\RetryPolicy;
 use CeleryBridge\Exception\ConnectionFailed;
@@ -98,7 +98,7 @@ final class RetryingPublisher
                 usleep((int) round($seconds * 1_000_000));
             }
         };
-        $this->clock = $clock ?? static fn (): float => hrtime(true) / 1e9;
+        $this->clock = $clock ?? Clock::now(...);
     }
 
     public function connection(): RedisConnection
@@ -142,7 +142,7 @@ final class RetryingPublisher
             // The common case stays free of the deadline bookkeeping: publishing is the hot path.
             return $this->lPushWithRetries($key, $value, null);
         }
-        $deadline = PubSubWaiter::now() + ($this->callPolicy ?? $this->policy)->timeout;
+        $deadline = Clock::now() + ($this->callPolicy ?? $this->policy)->timeout;
         return $this->inner->withDeadline($deadline, fn (): int => $this->lPushWithRetries($key, $value, $deadline));
     }
 
@@ -168,7 +168,7 @@ final class RetryingPublisher
     private function withRetries(\Closure $write, ?float $deadline, \Closure $unknown, ?\Closure $check = null): mixed
     {
         $retries = 0;
-        $started = microtime(true);
+        $started = Clock::now();
         while (true) {
             if ($check !== null || $this->needsCheck()) {
                 try {
@@ -226,7 +226,7 @@ final class RetryingPublisher
             $run(null);
             return;
         }
-        $deadline = PubSubWaiter::now() + ($this->callPolicy ?? $this->policy)->timeout;
+        $deadline = Clock::now() + ($this->callPolicy ?? $this->policy)->timeout;
         $this->inner->withDeadline($deadline, fn (): int => $run($deadline));
     }
 
@@ -252,7 +252,7 @@ final class RetryingPublisher
         }
         $policy = $this->callPolicy ?? $this->policy;
         $delay = $policy->delay($retriesDone);
-        $late = $deadline !== null && PubSubWaiter::now() + $delay >= $deadline;
+        $late = $deadline !== null && Clock::now() + $delay >= $deadline;
         if (!$policy->allows($retriesDone) || $late) {
             if ($retriesDone === 0 && !$late) {
                 throw $failure;
@@ -262,7 +262,7 @@ final class RetryingPublisher
                 'Gave up after %d attempt%s in %.1f s (%s); the message was not queued.',
                 $retriesDone + 1,
                 $retriesDone === 0 ? '' : 's',
-                microtime(true) - $started,
+                Clock::now() - $started,
                 $late ? 'task_publish_timeout' : 'task_publish_retry_policy',
             ));
         }

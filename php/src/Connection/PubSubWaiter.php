@@ -16,7 +16,7 @@ use CeleryBridge\Exception\ConnectionFailed;
  * and "waiting", hence this tiny client. It only ever subscribes; the caller's main connection
  * never enters subscribed mode and stays usable.
  *
- * Deadlines are absolute, in seconds of hrtime(); null waits without limit.
+ * Deadlines are absolute, in Clock::now() seconds; null waits without limit.
  *
  * @internal
  */
@@ -47,11 +47,6 @@ final class PubSubWaiter
         $this->close();
     }
 
-    public static function now(): float
-    {
-        return hrtime(true) / 1e9;
-    }
-
     /**
      * Connects, authenticates and subscribes; returns once Redis has confirmed every channel,
      * or null if the deadline passed first.
@@ -68,7 +63,7 @@ final class PubSubWaiter
         if ($deadline !== null) {
             // Connecting counts against the caller's time, but a near deadline must not turn
             // into a misleading "cannot connect".
-            $connectTimeout = max(0.05, min($connectTimeout, $deadline - self::now()));
+            $connectTimeout = max(0.05, min($connectTimeout, $deadline - Clock::now()));
         }
         $errno = 0;
         $errstr = '';
@@ -325,7 +320,7 @@ final class PubSubWaiter
         $seconds = null;
         $micros = 0;
         if ($deadline !== null) {
-            $left = $deadline - self::now();
+            $left = $deadline - Clock::now();
             if ($left <= 0) {
                 return false;
             }

@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Control;
 
 use CeleryBridge\Broker\QueueKeys;
-use CeleryBridge\Connection\PubSubWaiter;
+use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionTimedOut;
@@ -50,7 +50,7 @@ final class ReplyQueue
     }
 
     /**
-     * The replies until $deadline (PubSubWaiter::now() + seconds), or until $limit workers
+     * The replies until $deadline (Clock::now() + seconds), or until $limit workers
      * answered (0: no limit). Run it under the connection's deadline (withDeadline()).
      *
      * @return array<string, mixed> node name => its reply, in the order they came
@@ -59,7 +59,7 @@ final class ReplyQueue
     public function collect(float $deadline, int $limit): array
     {
         $replies = [];
-        while (($left = $deadline - PubSubWaiter::now()) > 0.001 && ($limit === 0 || count($replies) < $limit)) {
+        while (($left = $deadline - Clock::now()) > 0.001 && ($limit === 0 || count($replies) < $limit)) {
             try {
                 // BRPOP ends a little before the deadline, so that its "nothing" arrives in time.
                 $popped = $this->connection->withDeadline(
@@ -67,7 +67,7 @@ final class ReplyQueue
                     fn (): ?array => $this->connection->brPop([$this->queue], max(0.001, $left - min(0.05, $left / 4))),
                 );
             } catch (ConnectionTimedOut $e) {
-                if (PubSubWaiter::now() < $deadline) {
+                if (Clock::now() < $deadline) {
                     throw $e;
                 }
                 // The deadline cut the wait short (on Redis 5, BRPOP waits whole seconds): time is up.

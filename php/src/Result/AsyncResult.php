@@ -4,7 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Result;
 
-use CeleryBridge\Connection\PubSubWaiter;
+use CeleryBridge\Connection\Clock;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
@@ -136,7 +136,7 @@ final class AsyncResult
             return null;
         }
         $timeout = WaitTime::seconds($timeout);
-        $deadline = $timeout === null ? null : PubSubWaiter::now() + $timeout;
+        $deadline = $timeout === null ? null : Clock::now() + $timeout;
         $parents = $followParents && $propagate && $this->parent !== null;
         if ($this->ready === null) {
             if ($parents) {

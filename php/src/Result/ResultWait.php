@@ -4,7 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Result;
 
-use CeleryBridge\Connection\PubSubWaiter;
+use CeleryBridge\Connection\Clock;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\NoResultBackend;
@@ -55,9 +55,9 @@ final class ResultWait
             $timedOut = ResultTimeout::after((float) $timeout, $e->states);
         }
         if (($timedOut->states[$this->id] ?? null) === 'PENDING') {
-            throw $this->explain($timedOut, max((float) $deadline, PubSubWaiter::now() + self::EXPLAIN_MIN));
+            throw $this->explain($timedOut, max((float) $deadline, Clock::now() + self::EXPLAIN_MIN));
         }
-        $left = (float) $deadline - PubSubWaiter::now();
+        $left = (float) $deadline - Clock::now();
         if ($explain === 0.0 || $left <= 0) {
             throw $timedOut;
         }
@@ -133,7 +133,7 @@ final class ResultWait
             }
         }
         // Within get()'s timeout, but with the time for one read even once it has run out.
-        $by = $deadline === null ? null : max($deadline, PubSubWaiter::now() + WaitTime::ONE_READ);
+        $by = $deadline === null ? null : max($deadline, Clock::now() + WaitTime::ONE_READ);
         foreach ($backend->within($by, static fn (): array => $backend->metas($ids)) as $meta) {
             if (in_array($meta->status, State::PROPAGATE, true)) {
                 return $meta;
