@@ -137,21 +137,25 @@ final class PubSubWaiterTest extends RedisTestCase
 
     public function testARefusedConnectionIsConnectionRefused(): void
     {
-        $socket = stream_socket_server('tcp://127.0.0.1:0');
-        self::assertIsResource($socket);
-        $port = (int) substr((string) strrchr((string) stream_socket_get_name($socket, false), ':'), 1);
-        fclose($socket);
-
         $this->expectException(ConnectionRefused::class);
-        PubSubWaiter::subscribe(Endpoint::tcp('127.0.0.1', $port), ['x'], Clock::now() + 5);
+        PubSubWaiter::subscribe(Endpoint::tcp('127.0.0.1', self::closedPort()), ['x'], Clock::now() + 5);
     }
 
-    public function testUnreachableServerIsAConnectionFailure(): void
+    /**
+     * A loopback port nothing listens on (it was free a moment ago).
+     */
+    private static function closedPort(): int
     {
         $socket = stream_socket_server('tcp://127.0.0.1:0');
         self::assertIsResource($socket);
         $port = (int) substr((string) strrchr((string) stream_socket_get_name($socket, false), ':'), 1);
         fclose($socket);
+        return $port;
+    }
+
+    public function testUnreachableServerIsAConnectionFailure(): void
+    {
+        $port = self::closedPort();
 
         $this->expectException(ConnectionFailed::class);
         $this->expectExceptionMessage('127.0.0.1:' . $port);
