@@ -326,7 +326,8 @@ abstract class ClientConnection implements RedisConnection
         if ($endpoint !== $normal) {
             $this->setReadTimeout($client, $endpoint->readTimeout);
         }
-        $start = Clock::now();
+        // Clock::now()'s source (hrtime), read directly: this runs for every command.
+        $start = hrtime(true);
         try {
             return $this->execute($client, $endpoint, $call);
         } catch (\Throwable $e) {
@@ -334,7 +335,7 @@ abstract class ClientConnection implements RedisConnection
                 throw $e;
             }
             $this->drop();
-            $elapsed = Clock::now() - $start;
+            $elapsed = (hrtime(true) - $start) / 1e9;
             $failure = Failure::afterSending($endpoint, $command, $e->getMessage(), $elapsed, $handshake, Failure::scrub($e));
             $once = in_array($command, self::ONCE, true);
             if ($reused && !$once && $failure instanceof ConnectionLost && !$failure->timedOut()) {
