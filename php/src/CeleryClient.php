@@ -31,6 +31,7 @@ use CeleryBridge\Result\GroupResult;
 use CeleryBridge\Result\ResultHandles;
 use CeleryBridge\Result\ResultSet;
 use CeleryBridge\Result\ResultTuple;
+use CeleryBridge\Result\WorkerReach;
 use CeleryBridge\Wire\Uuid;
 use Psr\Log\LoggerInterface;
 
@@ -58,8 +59,10 @@ final class CeleryClient implements CeleryClientInterface
     private readonly RedisConnection $brokerConnection;
     /** Both publish paths, the route cache and what follows a publish. */
     private readonly Publisher $publisher;
-    /** Makes the result handles, and the WorkerControl and QueueInspector they reach. */
+    /** Makes the result handles. */
     private readonly ResultHandles $handles;
+    /** The WorkerControl and QueueInspector, made on first use, that this client and its results reach. */
+    private readonly WorkerReach $reach;
 
     /**
      * @param string|object|null $broker a Celery broker_url (redis://...) or a connected client;
@@ -91,14 +94,15 @@ final class CeleryClient implements CeleryClientInterface
             $this->config->resultExpires,
             $this->config->resultMaxSize,
         );
-        $this->handles = new ResultHandles($resultBackend, $this->brokerConnection, $this->config);
+        $this->reach = new WorkerReach($this->brokerConnection, $this->config);
+        $this->handles = new ResultHandles($resultBackend, $this->reach);
         // This client's oid: reply_to of its messages and of the canvas parts it freezes; and its
         // name in the origin header, "gen<pid>@<host>" as Celery writes it.
         $replyTo = Uuid::v4();
         $origin = sprintf('gen%d@%s', getmypid(), gethostname());
         $this->publisher = new Publisher(
             $this->config,
-            RedisTransport::forClient($this->brokerConnection, $this->config, $resultBackend, $this->handles, $logger),
+            RedisTransport::forClient($this->brokerConnection, $this->config, $resultBackend, $this->reach, $logger),
             $this->handles,
             new PlainPath($this->config, PlainTaskEncoder::forClient(
                 $origin,
@@ -219,7 +223,7 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function control(): WorkerControl
     {
-        return $this->handles->control();
+        return $this->reach->control();
     }
 
     /**
@@ -311,7 +315,7 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function queueLength(?string $queue = null): int
     {
-        return $this->handles->queues()->length($this->queueName($queue));
+        return $this->reach->queues()->length($this->queueName($queue));
     }
 
     /**
@@ -322,7 +326,7 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function purgeQueue(?string $queue = null): int
     {
-        return $this->handles->queues()->purge($this->queueName($queue));
+        return $this->reach->queues()->purge($this->queueName($queue));
     }
 
     /**
@@ -331,7 +335,7 @@ final class CeleryClient implements CeleryClientInterface
     public function result(string $taskId): AsyncResult
     {
         $result = $this->handles->result($taskId);
-        $result->explainPendingWith($this->handles, $this->config->defaultQueue, false);
+        $result->explainPendingWith($this->reach, $this->config->defaultQueue, false);
         return $result;
     }
 
@@ -352,7 +356,7 @@ final class CeleryClient implements CeleryClientInterface
             return null;
         }
         ResultTuple::ensureRoom([$tuple], $groupId);
-        $result = ResultTuple::toResult($tuple, $backend, $this->handles, $groupId);
+        $result = ResultTuple::toResult($tuple, $backend, $this->reach, $groupId);
         return $result instanceof GroupResult ? $result : throw CorruptResult::in($groupId, 'the saved value is not a group.');
     }
 

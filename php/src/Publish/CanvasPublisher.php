@@ -16,6 +16,7 @@ use CeleryBridge\Exception\InvalidTaskArgument;
 use CeleryBridge\Exception\PublishOutcomeUnknown;
 use CeleryBridge\Exception\RoutingFailed;
 use CeleryBridge\Exception\SerializationFailed;
+use CeleryBridge\Message\OutgoingTask;
 use CeleryBridge\Message\PublishHooks;
 use CeleryBridge\Message\TaskOptions;
 use CeleryBridge\Result\AsyncResult;
@@ -36,6 +37,8 @@ final class CanvasPublisher
         private readonly ChunkBuilder $chunks,
         private readonly PublishHooks $hooks,
         private readonly ?LoggerInterface $logger,
+        /** About this many messages per transaction (Publisher::CHUNK). */
+        private readonly int $chunkSize,
     ) {
     }
 
@@ -71,7 +74,7 @@ final class CanvasPublisher
     }
 
     /**
-     * CeleryClient::sendMany(): every message built first, then chunks of about Publisher::CHUNK messages,
+     * CeleryClient::sendMany(): every message built first, then chunks of about $chunkSize messages,
      * each one transaction; the failure contract is the one CeleryClient::sendMany() documents.
      *
      * @param iterable<Canvas> $canvases
@@ -86,7 +89,7 @@ final class CanvasPublisher
         $call = TaskOptions::fromArray($options);
         $chunks = [$chunk = new PublishChunk()];
         foreach ($canvases as $key => $canvas) {
-            if (count($chunk->taskIds) >= Publisher::CHUNK) {
+            if (count($chunk->taskIds) >= $this->chunkSize) {
                 $chunks[] = $chunk = new PublishChunk();
             }
             try {
@@ -164,7 +167,7 @@ final class CanvasPublisher
     private function published(PublishChunk $chunk): void
     {
         foreach ($chunk->described as $task) {
-            $this->logger?->debug(Publisher::PUBLISHED, ['task_id' => $task->id, 'task' => $task->name, 'queue' => $task->queue]);
+            $this->logger?->debug(OutgoingTask::PUBLISHED, ['task_id' => $task->id, 'task' => $task->name, 'queue' => $task->queue]);
             $this->hooks->announce($task, $this->logger);
         }
     }

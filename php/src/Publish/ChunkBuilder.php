@@ -131,7 +131,8 @@ final class ChunkBuilder
             if ($plan->tasks[0]->signature->options->ignoreResult === true) {
                 $plan->result->markIgnored();
             }
-            $plan->result->explainPendingWith($this->handles, $delivery->queue, true);
+            \assert($this->handles->reach !== null);
+            $plan->result->explainPendingWith($this->handles->reach, $delivery->queue, true);
         }
         return $plan->result;
     }

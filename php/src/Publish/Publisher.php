@@ -29,9 +29,6 @@ final class Publisher
     /** sendMany() writes about this many messages per transport round trip (one MULTI/EXEC). */
     public const CHUNK = 200;
 
-    /** The log line of a published task. */
-    public const PUBLISHED = 'CeleryBridge: task {task} published as {task_id} to queue {queue}';
-
     /** The general path, made on first use (see canvases()). */
     private ?CanvasPublisher $canvases = null;
     /** Made when the first hook is added (or with the general path). */
@@ -74,7 +71,7 @@ final class Publisher
         } catch (ConnectionFailed $e) {
             throw CanvasPublisher::logged($this->logger, $e->duringPublish([$plain->taskId], [], $plain->taskId));
         }
-        $this->logger?->debug(self::PUBLISHED, ['task_id' => $plain->taskId, 'task' => $name, 'queue' => $plain->queue]);
+        $this->logger?->debug(OutgoingTask::PUBLISHED, ['task_id' => $plain->taskId, 'task' => $name, 'queue' => $plain->queue]);
         if ($this->hooks?->hasAfter()) {
             $this->hooks->announce(OutgoingTask::plain($plain->taskId, $name, $plain->queue, $plain->priority), $this->logger);
         }
@@ -127,6 +124,7 @@ final class Publisher
             ),
             $this->hooks(),
             $this->logger,
+            self::CHUNK,
         );
     }
 }

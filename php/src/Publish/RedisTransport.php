@@ -13,7 +13,7 @@ use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Message\Delivery;
-use CeleryBridge\Result\ResultHandles;
+use CeleryBridge\Result\WorkerReach;
 use Psr\Log\LoggerInterface;
 
 /**
@@ -33,7 +33,7 @@ final class RedisTransport implements Transport
         private readonly RetryingPublisher $publisher,
         private readonly ClientConfig $config,
         private readonly ?RedisResultBackend $resultBackend,
-        private readonly ResultHandles $handles,
+        private readonly WorkerReach $reach,
     ) {
     }
 
@@ -45,7 +45,7 @@ final class RedisTransport implements Transport
         RedisConnection $broker,
         ClientConfig $config,
         ?RedisResultBackend $resultBackend,
-        ResultHandles $handles,
+        WorkerReach $reach,
         ?LoggerInterface $logger,
     ): self {
         $settings = $config->brokerConnection;
@@ -59,7 +59,7 @@ final class RedisTransport implements Transport
                 ]);
             });
         }
-        return new self($publisher, $config, $resultBackend, $handles);
+        return new self($publisher, $config, $resultBackend, $reach);
     }
 
     public function queue(PublishChunk $chunk, string $envelope, Delivery $delivery): void
@@ -75,7 +75,7 @@ final class RedisTransport implements Transport
 
     public function announce(PublishChunk $chunk, string $event, string $exchange, string $routingKey): void
     {
-        $chunk->writes[] = ['PUBLISH', $this->handles->control()->fanoutChannel($exchange, $routingKey), $event];
+        $chunk->writes[] = ['PUBLISH', $this->reach->control()->fanoutChannel($exchange, $routingKey), $event];
     }
 
     public function publishPlain(PlainMessage $message): void

@@ -36,22 +36,22 @@ final class AsyncResult
     private ?string $fingerprint = null;
 
     /** A WorkerControl, or the handles that make it on first use. */
-    private ResultHandles|WorkerControl|null $control = null;
+    private WorkerReach|WorkerControl|null $control = null;
 
     /** Sent with ignore_result: no result will ever be stored (Celery's AsyncResult.ignored). */
     private bool $ignored = false;
 
     /** Whose queue inspector explains a get() that times out on a PENDING task (not serialized). */
-    private ?ResultHandles $queues = null;
+    private ?WorkerReach $queues = null;
     private string $queue = '';
     private bool $sentThere = false;
 
     /**
      * @param AsyncResult|GroupResult|null $parent the previous step when this task is a chain step
      *        (a chord body's parent is the header's GroupResult), as Celery's AsyncResult.parent
-     * @param ResultHandles|WorkerControl|null $control how revoke() reaches the workers; a
-     *        client's handles make the WorkerControl on first use (a client that never revokes
-     *        never loads it). ResultHandles comes first in the declared type: PHP checks a
+     * @param WorkerReach|WorkerControl|null $control how revoke() reaches the workers; a
+     *        client's WorkerReach makes the WorkerControl on first use (a client that never revokes
+     *        never loads it). WorkerReach comes first in the declared type: PHP checks a
      *        union's classes in order, and checking an unloaded WorkerControl first would look
      *        the class up on every result.
      */
@@ -59,7 +59,7 @@ final class AsyncResult
         public readonly string $id,
         private ?ResultStore $backend = null,
         public readonly AsyncResult|GroupResult|null $parent = null,
-        ResultHandles|WorkerControl|null $control = null,
+        WorkerReach|WorkerControl|null $control = null,
     ) {
         $this->control = $control;
     }
@@ -74,7 +74,7 @@ final class AsyncResult
     public function revoke(bool $terminate = false, string|int $signal = 'SIGTERM'): int
     {
         $control = $this->control ?? throw NoWorkerControl::forTask($this->id);
-        $this->control = $control = $control instanceof ResultHandles ? $control->control() : $control;
+        $this->control = $control = $control instanceof WorkerReach ? $control->control() : $control;
         return $control->revoke($this->id, $terminate, $signal);
     }
 
@@ -358,12 +358,12 @@ final class AsyncResult
 
     /**
      * @internal set by CeleryClient: the queue a get() that times out on a PENDING task looks at
-     * @param ResultHandles $handles whose queue inspector is made only then
+     * @param WorkerReach $reach whose queue inspector is made only then
      * @param bool $sentThere whether the task was sent there, or it is only the default queue
      */
-    public function explainPendingWith(ResultHandles $handles, string $queue, bool $sentThere): void
+    public function explainPendingWith(WorkerReach $reach, string $queue, bool $sentThere): void
     {
-        [$this->queues, $this->queue, $this->sentThere] = [$handles, $queue, $sentThere];
+        [$this->queues, $this->queue, $this->sentThere] = [$reach, $queue, $sentThere];
     }
 
     /**

@@ -39,7 +39,7 @@ final class GroupResult implements \Countable, \IteratorAggregate
         array $results,
         public readonly AsyncResult|GroupResult|null $parent = null,
         /** A WorkerControl, or the handles that make it on first use. */
-        private ResultHandles|WorkerControl|null $control = null,
+        private WorkerReach|WorkerControl|null $control = null,
     ) {
         $this->results = array_values($results);
     }
@@ -108,7 +108,7 @@ final class GroupResult implements \Countable, \IteratorAggregate
     public function revoke(bool $terminate = false, string|int $signal = 'SIGTERM'): int
     {
         $control = $this->control ?? throw NoWorkerControl::forTask($this->id);
-        $this->control = $control = $control instanceof ResultHandles ? $control->control() : $control;
+        $this->control = $control = $control instanceof WorkerReach ? $control->control() : $control;
         return $control->revoke($this->set()->ids(), $terminate, $signal);
     }
 

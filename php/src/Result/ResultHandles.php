@@ -4,51 +4,26 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Result;
 
-use CeleryBridge\Broker\QueueInspector;
-use CeleryBridge\Config\ClientConfig;
-use CeleryBridge\Connection\RedisConnection;
-use CeleryBridge\Control\WorkerControl;
-
 /**
- * Makes a client's result handles, and what they reach on first use: the worker control a
- * revoke() needs and the queue inspector that explains a get() timing out on a PENDING task.
- * Both are made when first asked for, so a client that never revokes never loads them.
- *
- * The handles hold this object, never the client: a dropped client (and its handles) frees its
- * connections without PHP's cycle collector.
+ * Makes a client's result handles: every AsyncResult and GroupResult a send returns, each
+ * reading through the client's backend and reaching its workers through WorkerReach.
  *
  * @internal
  */
 final class ResultHandles
 {
-    private ?WorkerControl $control = null;
-    private ?QueueInspector $queues = null;
-
     /**
-     * @param RedisConnection|null $broker null: handles that cannot revoke (a test's planner)
+     * @param WorkerReach|null $reach null: handles that cannot revoke (a test's planner)
      */
     public function __construct(
         public readonly ?ResultStore $backend,
-        private readonly ?RedisConnection $broker = null,
-        private readonly ?ClientConfig $config = null,
+        public readonly ?WorkerReach $reach = null,
     ) {
-    }
-
-    public function control(): WorkerControl
-    {
-        \assert($this->broker !== null && $this->config !== null);
-        return $this->control ??= WorkerControl::fromConfig($this->broker, $this->config);
-    }
-
-    public function queues(): QueueInspector
-    {
-        \assert($this->broker !== null && $this->config !== null);
-        return $this->queues ??= new QueueInspector($this->broker, $this->config->queueKeys);
     }
 
     public function result(string $id, AsyncResult|GroupResult|null $parent = null): AsyncResult
     {
-        return new AsyncResult($id, $this->backend, $parent, $this->broker === null ? null : $this);
+        return new AsyncResult($id, $this->backend, $parent, $this->reach);
     }
 
     /**
@@ -56,7 +31,7 @@ final class ResultHandles
      */
     public function group(string $id, array $results, AsyncResult|GroupResult|null $parent = null): GroupResult
     {
-        return new GroupResult($id, $results, $parent, $this->broker === null ? null : $this);
+        return new GroupResult($id, $results, $parent, $this->reach);
     }
 
     /**
@@ -65,8 +40,9 @@ final class ResultHandles
      */
     public function sent(string $id, string $queue): AsyncResult
     {
-        $result = new AsyncResult($id, $this->backend, null, $this);
-        $result->explainPendingWith($this, $queue, true);
+        \assert($this->reach !== null);
+        $result = new AsyncResult($id, $this->backend, null, $this->reach);
+        $result->explainPendingWith($this->reach, $queue, true);
         return $result;
     }
 }

@@ -25,13 +25,13 @@ final class ResultWait
     private const EXPLAIN_MIN = 0.05;
 
     /**
-     * @param ResultHandles|null $queues whose queue inspector explains a PENDING task that timed out
+     * @param WorkerReach|null $queues whose queue inspector explains a PENDING task that timed out
      * @param bool $sentThere whether the task was sent to $queue, or it is only the default queue
      */
     public function __construct(
         private readonly ResultStore $backend,
         private readonly string $id,
-        private readonly ?ResultHandles $queues,
+        private readonly ?WorkerReach $queues,
         private readonly string $queue,
         private readonly bool $sentThere,
     ) {
