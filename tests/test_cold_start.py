@@ -29,7 +29,9 @@ echo json_encode(['plain' => $plain, 'general' => $ours()]);
 # clients, the readers of connection and transport settings (a client given none gets the
 # defaults), the setting tables, and kombu's general JSON encoder.
 ON_FIRST_USE = [
-    "CeleryBridge\\CanvasSender",
+    "CeleryBridge\\Publish\\ChunkBuilder",
+    "CeleryBridge\\Publish\\CanvasPublisher",
+    "CeleryBridge\\Publish\\RedisChunkWriter",
     "CeleryBridge\\Canvas\\CanvasPlanner",
     "CeleryBridge\\Canvas\\Signature",
     "CeleryBridge\\Message\\MessageBuilder",
@@ -37,6 +39,7 @@ ON_FIRST_USE = [
     "CeleryBridge\\Message\\PublishHooks",
     "CeleryBridge\\Control\\WorkerControl",
     "CeleryBridge\\Broker\\QueueInspector",
+    "CeleryBridge\\Result\\ResultWait",
     "CeleryBridge\\Broker\\RedisBroker",
     "CeleryBridge\\Wire\\BodyEncoder",
     "CeleryBridge\\Wire\\KombuJson",
@@ -60,6 +63,7 @@ def test_a_task_without_options_loads_only_the_template_path(run_php, redis_serv
     assert "CeleryBridge\\Message\\PlainTaskEncoder" in loaded["plain"]
     assert sorted(set(ON_FIRST_USE) & set(loaded["plain"])) == []
     # The general path does load them: the check above sees a loaded class.
-    assert {"CeleryBridge\\CanvasSender", "CeleryBridge\\Message\\MessageBuilder"} <= set(loaded["general"])
+    general_path = {"CeleryBridge\\Publish\\ChunkBuilder", "CeleryBridge\\Message\\MessageBuilder"}
+    assert general_path <= set(loaded["general"])
     # The framework integrations and the test fake stay out of both paths.
     assert [c for c in loaded["general"] if c.startswith(FRAMEWORK_AND_TESTING)] == []

@@ -5,12 +5,8 @@ declare(strict_types=1);
 namespace CeleryBridge;
 
 use CeleryBridge\Backend\RedisResultBackend;
-use CeleryBridge\Broker\QueueInspector;
-use CeleryBridge\Broker\RedisBroker;
-use CeleryBridge\Broker\RetryingPublisher;
 use CeleryBridge\Canvas\Canvas;
 use CeleryBridge\Canvas\Signature;
-use CeleryBridge\Canvas\TaskName;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\ConnectionFactory;
 use CeleryBridge\Connection\RedisConnection;
@@ -24,15 +20,18 @@ use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Exception\PublishOutcomeUnknown;
-use CeleryBridge\Message\Delivery;
-use CeleryBridge\Message\OutgoingTask;
 use CeleryBridge\Message\PlainTaskEncoder;
-use CeleryBridge\Message\PublishHooks;
+use CeleryBridge\Message\OutgoingTask;
 use CeleryBridge\Message\TaskOptions;
+use CeleryBridge\Publish\PlainPath;
+use CeleryBridge\Publish\Publisher;
+use CeleryBridge\Publish\RedisTransport;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
+use CeleryBridge\Result\ResultHandles;
 use CeleryBridge\Result\ResultSet;
 use CeleryBridge\Result\ResultTuple;
+use CeleryBridge\Result\WorkerReach;
 use CeleryBridge\Wire\Uuid;
 use Psr\Log\LoggerInterface;
 
@@ -43,14 +42,8 @@ use Psr\Log\LoggerInterface;
  */
 final class CeleryClient implements CeleryClientInterface
 {
-    /** How many task names sendTask() remembers the route of. */
-    private const PLAIN_ROUTES = 1000;
-
     /** sendMany() writes about this many messages per MULTI/EXEC round trip. */
-    public const CHUNK = 200;
-
-    /** @internal the log line of a published task */
-    public const PUBLISHED = 'CeleryBridge: task {task} published as {task_id} to queue {queue}';
+    public const CHUNK = Publisher::CHUNK;
 
     /**
      * sendTask($name, $args, ['queue' => ...]) puts options into kwargs: the worker then calls
@@ -62,30 +55,14 @@ final class CeleryClient implements CeleryClientInterface
         . 'sendTask(..., options: [...])';
 
     private readonly ClientConfig $config;
+    /** The broker connection: publishes, remote control, queue inspection, events. */
     private readonly RedisConnection $brokerConnection;
-    /** Writes task messages under the publish retry policy. */
-    private readonly RetryingPublisher $publisher;
-    /** This client's name in the origin header, "gen<pid>@<host>" as Celery writes it. */
-    private readonly string $origin;
-    private readonly ?RedisResultBackend $resultBackend;
-    /** Made on first use: control(), or a revoke() (also through an AsyncResult). */
-    private ?WorkerControl $control = null;
-    /** @var \Closure(): WorkerControl control(), for the results, which call it only to revoke */
-    private readonly \Closure $lazyControl;
-    /** Made on first use: a queue length, a purge, or a get() that timed out on a PENDING task. */
-    private ?QueueInspector $queues = null;
-    /** @var \Closure(): QueueInspector */
-    private readonly \Closure $lazyQueues;
-    /** This client's oid: reply_to of its messages and of the canvas parts it freezes. */
-    private readonly string $replyTo;
-    /** The template for sendTask() without options; null when this client's messages have another shape. */
-    private readonly ?PlainTaskEncoder $plainEncoder;
-    /** @var array<string, array{Delivery, string}> where a task name without options goes, and its list */
-    private array $plainRoutes = [];
-    /** The general path (canvases, options, hooks): made on first use, see sender(). */
-    private ?CanvasSender $sender = null;
-    /** Made when the first hook is added (or with the sender). */
-    private ?PublishHooks $hooks = null;
+    /** Both publish paths, the route cache and what follows a publish. */
+    private readonly Publisher $publisher;
+    /** Makes the result handles. */
+    private readonly ResultHandles $handles;
+    /** The WorkerControl and QueueInspector, made on first use, that this client and its results reach. */
+    private readonly WorkerReach $reach;
 
     /**
      * @param string|object|null $broker a Celery broker_url (redis://...) or a connected client;
@@ -110,34 +87,33 @@ final class CeleryClient implements CeleryClientInterface
         // The arguments win over the celeryconfig's URLs, as Celery(broker=...) does.
         $broker ??= ClientConfig::url($config, 'broker_url') ?? throw InvalidConfiguration::noBroker();
         $backend ??= ClientConfig::url($config, 'result_backend');
-        $settings = $this->config->brokerConnection;
-        $this->brokerConnection = ConnectionFactory::create($broker, $settings);
-        $this->publisher = new RetryingPublisher($this->brokerConnection, $settings->retryPolicy, null, $settings->healthCheckInterval);
-        if ($logger !== null) {
-            $this->publisher->onRetry(static function (ConnectionFailed $e, int $attempt, float $delay) use ($logger): void {
-                $logger->warning('CeleryBridge: publish attempt {attempt} failed, retrying in {delay} s: {error}', [
-                    'attempt' => $attempt,
-                    'delay' => $delay,
-                    'error' => $e->getMessage(),
-                ]);
-            });
-        }
-        $this->resultBackend = $backend === null ? null : RedisResultBackend::fromOptions(
+        $this->brokerConnection = ConnectionFactory::create($broker, $this->config->brokerConnection);
+        $resultBackend = $backend === null ? null : RedisResultBackend::fromOptions(
             ConnectionFactory::create($backend, $this->config->backendConnection, ConnectionFactory::BACKEND),
             $this->config->backendTransportOptions,
             $this->config->resultExpires,
             $this->config->resultMaxSize,
         );
-        $this->lazyControl = $this->control(...);
-        $this->lazyQueues = $this->queues(...);
-        $this->replyTo = Uuid::v4();
-        $this->origin = sprintf('gen%d@%s', getmypid(), gethostname());
-        $this->plainEncoder = PlainTaskEncoder::forClient(
-            $this->origin,
-            $this->replyTo,
-            $this->config->protocol,
-            $this->config->serializer,
-            $this->config->compression,
+        $this->reach = new WorkerReach($this->brokerConnection, $this->config);
+        $this->handles = new ResultHandles($resultBackend, $this->reach);
+        // This client's oid: reply_to of its messages and of the canvas parts it freezes; and its
+        // name in the origin header, "gen<pid>@<host>" as Celery writes it.
+        $replyTo = Uuid::v4();
+        $origin = sprintf('gen%d@%s', getmypid(), gethostname());
+        $this->publisher = new Publisher(
+            $this->config,
+            RedisTransport::forClient($this->brokerConnection, $this->config, $resultBackend, $this->reach, $logger),
+            $this->handles,
+            new PlainPath($this->config, PlainTaskEncoder::forClient(
+                $origin,
+                $replyTo,
+                $this->config->protocol,
+                $this->config->serializer,
+                $this->config->compression,
+            )),
+            $origin,
+            $replyTo,
+            $logger,
         );
     }
 
@@ -154,23 +130,7 @@ final class CeleryClient implements CeleryClientInterface
         if ($options === [] && $kwargs !== [] && $this->logger !== null) {
             $this->noteOptionLikeKwargs($name, $kwargs);
         }
-        $plain = $options === [] ? $this->plainEnvelope($name, $args, $kwargs) : null;
-        if ($plain === null) {
-            $result = $this->send(new Signature($name, $args, $kwargs, $options));
-            \assert($result instanceof AsyncResult);
-            return $result;
-        }
-        [$taskId, $envelope, $list, $queue] = $plain;
-        try {
-            $this->publisher->lPush($list, $envelope);
-        } catch (ConnectionFailed $e) {
-            throw $this->sender()->logged($e->duringPublish([$taskId], [], $taskId));
-        }
-        $this->logger?->debug(self::PUBLISHED, ['task_id' => $taskId, 'task' => $name, 'queue' => $queue]);
-        if ($this->hooks?->hasAfter()) {
-            $this->hooks->announce(OutgoingTask::plain($taskId, $name, $queue, $plain[4]), $this->logger);
-        }
-        return AsyncResult::sent($taskId, $this->resultBackend, $this->lazyControl, $this->lazyQueues, $queue);
+        return $this->publisher->sendTask($name, $args, $kwargs, $options);
     }
 
     /**
@@ -196,7 +156,7 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function beforePublish(callable $hook): void
     {
-        $this->hooks()->addBefore($hook);
+        $this->publisher->hooks()->addBefore($hook);
     }
 
     /**
@@ -209,7 +169,7 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function afterPublish(callable $hook): void
     {
-        $this->hooks()->addAfter($hook);
+        $this->publisher->hooks()->addAfter($hook);
     }
 
     /**
@@ -230,7 +190,7 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function send(Canvas $canvas, array $options = [], array $args = [], array $kwargs = []): AsyncResult|GroupResult
     {
-        return $this->sender()->send($canvas, $options, $args, $kwargs);
+        return $this->publisher->send($canvas, $options, $args, $kwargs);
     }
 
     /**
@@ -251,75 +211,7 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function sendMany(iterable $canvases, array $options = []): array
     {
-        return $this->sender()->sendMany($canvases, $options);
-    }
-
-    private function hooks(): PublishHooks
-    {
-        return $this->hooks ??= new PublishHooks();
-    }
-
-    /**
-     * The general publish path, made on first use: a script that only sends tasks without
-     * options never loads it (nor the canvas planner and the message builder).
-     */
-    private function sender(): CanvasSender
-    {
-        return $this->sender ??= new CanvasSender(
-            $this->config,
-            $this->publisher,
-            new RedisBroker($this->brokerConnection, $this->config->queueKeys),
-            $this->brokerConnection,
-            $this->resultBackend,
-            $this->lazyControl,
-            $this->lazyQueues,
-            $this->origin,
-            $this->replyTo,
-            $this->logger,
-            $this->hooks(),
-            $this->plainEnvelope(...),
-        );
-    }
-
-    /**
-     * The common call without options, from PlainTaskEncoder's template: the same bytes as the
-     * general path, without the canvas planner. Null when the arguments need the general path.
-     *
-     * @param list<mixed> $args
-     * @param array<array-key, mixed> $kwargs
-     * @return array{string, string, string, string, int}|null the task id, the envelope, its list, its queue and priority
-     * @throws CeleryBridgeException
-     */
-    private function plainEnvelope(string $name, array $args, array $kwargs): ?array
-    {
-        if ($this->plainEncoder === null || $this->config->sendSentEvent || $this->hooks?->hasBefore()) {
-            // The template writes no task-sent event and has no place for the headers hooks add:
-            // the general path does both.
-            return null;
-        }
-        [$delivery, $list] = $this->plainRoutes[$name] ?? $this->plainRoute($name);
-        [$taskId, $deliveryTag] = Uuid::pair();
-        $envelope = $this->plainEncoder->envelope($name, $taskId, $args, $kwargs, $deliveryTag, $delivery);
-        return $envelope === null ? null : [$taskId, $envelope, $list, $delivery->queue, $delivery->priority];
-    }
-
-    /**
-     * Validates the name and routes it (task_routes depend on the name alone here), remembered
-     * for a bounded number of names. A named exchange gets no list: the template refuses it.
-     *
-     * @return array{Delivery, string}
-     * @throws CeleryBridgeException
-     */
-    private function plainRoute(string $name): array
-    {
-        TaskName::check($name);
-        $delivery = $this->config->deliveryFor($name, null);
-        $list = $delivery->exchange === '' ? $this->config->queueKeys->listFor($delivery->queue, $delivery->priority) : '';
-        $route = [$delivery, $list];
-        if (count($this->plainRoutes) < self::PLAIN_ROUTES) {
-            $this->plainRoutes[$name] = $route;
-        }
-        return $route;
+        return $this->publisher->sendMany($canvases, $options);
     }
 
     /**
@@ -331,7 +223,7 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function control(): WorkerControl
     {
-        return $this->control ??= WorkerControl::fromConfig($this->brokerConnection, $this->config);
+        return $this->reach->control();
     }
 
     /**
@@ -368,11 +260,6 @@ final class CeleryClient implements CeleryClientInterface
             // task.multi carries every buffered task event: keep only the types asked for.
             $types,
         );
-    }
-
-    private function queues(): QueueInspector
-    {
-        return $this->queues ??= new QueueInspector($this->brokerConnection, $this->config->queueKeys);
     }
 
     /**
@@ -428,7 +315,7 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function queueLength(?string $queue = null): int
     {
-        return $this->queues()->length($this->queueName($queue));
+        return $this->reach->queues()->length($this->queueName($queue));
     }
 
     /**
@@ -439,7 +326,7 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function purgeQueue(?string $queue = null): int
     {
-        return $this->queues()->purge($this->queueName($queue));
+        return $this->reach->queues()->purge($this->queueName($queue));
     }
 
     /**
@@ -447,8 +334,8 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function result(string $taskId): AsyncResult
     {
-        $result = new AsyncResult($taskId, $this->resultBackend, control: $this->lazyControl);
-        $result->explainPendingWith($this->lazyQueues, $this->config->defaultQueue, false);
+        $result = $this->handles->result($taskId);
+        $result->explainPendingWith($this->reach, $this->config->defaultQueue, false);
         return $result;
     }
 
@@ -460,15 +347,16 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function restoreGroup(string $groupId): ?GroupResult
     {
-        if ($this->resultBackend === null) {
+        $backend = $this->handles->backend;
+        if (!$backend instanceof RedisResultBackend) {
             throw NoResultBackend::configured($groupId);
         }
-        $tuple = $this->resultBackend->groupTuple($groupId);
+        $tuple = $backend->groupTuple($groupId);
         if ($tuple === null) {
             return null;
         }
         ResultTuple::ensureRoom([$tuple], $groupId);
-        $result = ResultTuple::toResult($tuple, $this->resultBackend, $this->lazyControl, $groupId);
+        $result = ResultTuple::toResult($tuple, $backend, $this->reach, $groupId);
         return $result instanceof GroupResult ? $result : throw CorruptResult::in($groupId, 'the saved value is not a group.');
     }
 

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Backend;
 
+use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\PubSubWaiter;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
@@ -16,7 +17,6 @@ use CeleryBridge\Result\ResultMeta;
 use CeleryBridge\Result\ResultStore;
 use CeleryBridge\Result\State;
 use CeleryBridge\Result\WaitTime;
-use CeleryBridge\Wire\KombuJson;
 
 /**
  * Celery's Redis result backend, reading side: `celery-task-meta-<id>` keys and their channels.
@@ -35,6 +35,8 @@ final class RedisResultBackend extends ResultStore
 
     /** The subscriber connection of the last wait, kept (unsubscribed) for the next one. */
     private ?PubSubWaiter $waiter = null;
+
+    private ?GroupStateWriter $groupState = null;
 
     /** @var (\Closure(array<string, ResultMeta>): void)|null set by waitWatching() for its wait */
     private ?\Closure $onMessage = null;
@@ -155,7 +157,7 @@ final class RedisResultBackend extends ResultStore
     public function wait(array $taskIds, ?float $timeout, bool $stopOnFailure = false, array $known = []): array
     {
         $timeout = WaitTime::seconds($timeout);
-        $now = PubSubWaiter::now();
+        $now = Clock::now();
         $deadline = $timeout === null ? null : $now + $timeout;
         // Every GET of the wait shares the caller's deadline: a backend that accepts connections
         // but never answers must not hold get() for its socket timeout. A deadline too near for
@@ -195,7 +197,7 @@ final class RedisResultBackend extends ResultStore
             return $metas;
         }
         $kept = $this->waiter !== null && $this->waiter->isOpen();
-        if (!$kept || ($deadline !== null && PubSubWaiter::now() >= $deadline)) {
+        if (!$kept || ($deadline !== null && Clock::now() >= $deadline)) {
             // Without a subscriber connection to reuse, one GET first: a result already stored
             // needs no connection of its own. (With one, subscribing first saves that GET.)
             $metas = $this->fetch($taskIds, $metas);
@@ -203,7 +205,7 @@ final class RedisResultBackend extends ResultStore
             if (self::done($metas, $taskIds, $stopOnFailure)) {
                 return $metas;
             }
-            if ($deadline !== null && PubSubWaiter::now() >= $deadline) {
+            if ($deadline !== null && Clock::now() >= $deadline) {
                 throw self::timeout($timeout, $metas);
             }
         }
@@ -354,43 +356,20 @@ final class RedisResultBackend extends ResultStore
     }
 
     /**
-     * Arms a chord as Celery's Redis backend does before the header is published: workers
-     * count finished header tasks against "<group key>.s" and never run the body without it.
-     * ".c" (the "body already dispatched" mark of a previous run of the same group) goes first.
-     * The TTL is result_chord_expires, which defaults to result_expires.
-     *
-     * @throws ConnectionFailed
+     * Writes chord counters and saved groups (made on first use: only canvases need it).
      */
-    public function setChordSize(string $groupId, int $size): void
+    public function groupState(): GroupStateWriter
     {
-        $this->connection->del($this->groupKey($groupId) . '.c');
-        $this->connection->set($this->groupKey($groupId) . '.s', (string) $size, $this->expires);
+        return $this->groupState ??= new GroupStateWriter($this->connection, $this->keyPrefix, $this->expires);
     }
 
     /**
-     * Celery's _save_group(): a group's shape (GroupResult.as_tuple()) under
-     * celery-taskset-meta-<id>, kept as long as results are.
-     *
      * @param array<mixed> $tuple
      * @throws ConnectionFailed
      */
     public function saveGroup(string $groupId, array $tuple): void
     {
-        $this->connection->set($this->groupKey($groupId), KombuJson::encode(['result' => $tuple]), $this->expires);
-    }
-
-    /**
-     * saveGroup() as a write, for a transaction on another connection to the same database.
-     *
-     * @param array<mixed> $tuple
-     * @return array{0: string, 1: string, 2: string, 3?: int}
-     */
-    public function saveGroupWrite(string $groupId, array $tuple): array
-    {
-        $value = KombuJson::encode(['result' => $tuple]);
-        return $this->expires === null
-            ? ['SET', $this->groupKey($groupId), $value]
-            : ['SETEX', $this->groupKey($groupId), $value, $this->expires];
+        $this->groupState()->saveGroup($groupId, $tuple);
     }
 
     /**
@@ -418,20 +397,6 @@ final class RedisResultBackend extends ResultStore
             throw CorruptResult::in($groupId, 'the saved group is not a GroupResult.as_tuple() value.');
         }
         return $tuple;
-    }
-
-    /**
-     * setChordSize() as writes, for a transaction on another connection to the same database.
-     *
-     * @return list<array{0: string, 1: string, 2?: string, 3?: int}>
-     */
-    public function chordSizeWrites(string $groupId, int $size): array
-    {
-        $key = $this->groupKey($groupId);
-        return [
-            ['DEL', $key . '.c'],
-            $this->expires === null ? ['SET', $key . '.s', (string) $size] : ['SETEX', $key . '.s', (string) $size, $this->expires],
-        ];
     }
 
     /**

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Broker;
 
+use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\Describe;
@@ -145,7 +146,7 @@ final class QueueInspector
     }
 
     /**
-     * Runs $call with every command to the broker ending by $deadline (PubSubWaiter::now() + seconds).
+     * Runs $call with every command to the broker ending by $deadline (Clock::now() + seconds).
      *
      * @template T
      * @param \Closure(): T $call

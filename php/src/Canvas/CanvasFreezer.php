@@ -7,6 +7,7 @@ namespace CeleryBridge\Canvas;
 use CeleryBridge\Exception\InvalidCanvas;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
+use CeleryBridge\Result\ResultHandles;
 
 /**
  * The parts of a canvas that a worker publishes later (a chain's next steps, a chord's body,
@@ -22,14 +23,11 @@ final class CanvasFreezer
     /**
      * @param string $replyTo the publisher's oid, which Celery writes into every frozen signature
      * @param \Closure(): string $newId
-     * @param \Closure(string, AsyncResult|GroupResult|null): AsyncResult $newResult
-     * @param \Closure(string, list<AsyncResult|GroupResult>, AsyncResult|GroupResult|null): GroupResult $newGroupResult
      */
     public function __construct(
         private readonly string $replyTo,
         private readonly \Closure $newId,
-        private readonly \Closure $newResult,
-        private readonly \Closure $newGroupResult,
+        private readonly ResultHandles $handles,
     ) {
     }
 
@@ -62,7 +60,7 @@ final class CanvasFreezer
         $dict['options']->task_id = $taskId;
         $dict['options']->reply_to ??= $this->replyTo;
         self::addContext($dict['options'], $context);
-        return [$dict, fn (AsyncResult|GroupResult|null $parent): AsyncResult => ($this->newResult)($taskId, $parent)];
+        return [$dict, fn (AsyncResult|GroupResult|null $parent): AsyncResult => $this->handles->result($taskId, $parent)];
     }
 
     /**
@@ -108,7 +106,7 @@ final class CanvasFreezer
         $options = self::groupOptions($groupId);
         self::addContext($options, $context);
         $dict = SignatureDict::make('celery.group', [], ['tasks' => $dicts], $options, 'group');
-        return [$dict, fn (AsyncResult|GroupResult|null $parent): GroupResult => ($this->newGroupResult)(
+        return [$dict, fn (AsyncResult|GroupResult|null $parent): GroupResult => $this->handles->group(
             $groupId,
             array_map(static fn (\Closure $build): AsyncResult|GroupResult => $build(null), $builders),
             $parent,
@@ -138,7 +136,7 @@ final class CanvasFreezer
             'chord',
         );
         $build = function (AsyncResult|GroupResult|null $parent) use ($groupId, $builders, $buildBody) {
-            $header = ($this->newGroupResult)(
+            $header = $this->handles->group(
                 $groupId,
                 array_map(static fn (\Closure $build): AsyncResult|GroupResult => $build(null), $builders),
                 $parent,

@@ -7,6 +7,7 @@ namespace CeleryBridge\Canvas;
 use CeleryBridge\Exception\InvalidCanvas;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
+use CeleryBridge\Result\ResultHandles;
 
 /**
  * Lays a canvas out the way Celery's canvas.py applies it, choosing every task id here so that
@@ -52,17 +53,15 @@ final class CanvasPlanner
 
     /**
      * @param string $replyTo the publisher's oid, which Celery writes into every frozen signature
-     * @param \Closure(): string $newId
-     * @param \Closure(string, AsyncResult|GroupResult|null): AsyncResult $newResult
-     * @param \Closure(string, list<AsyncResult|GroupResult>, AsyncResult|GroupResult|null): GroupResult $newGroupResult
+     * @param \Closure(): string $newId every task and group id (Uuid::v4 but in tests)
+     * @param ResultHandles $handles makes the result handles of the planned tasks
      */
     public function __construct(
         string $replyTo,
         private readonly \Closure $newId,
-        private readonly \Closure $newResult,
-        private readonly \Closure $newGroupResult,
+        private readonly ResultHandles $handles,
     ) {
-        $this->freezer = new CanvasFreezer($replyTo, $newId, $newResult, $newGroupResult);
+        $this->freezer = new CanvasFreezer($replyTo, $newId, $handles);
     }
 
     /**
@@ -125,7 +124,7 @@ final class CanvasPlanner
             $tail['chord'] ?? null,
             $routeName,
         );
-        return ($this->newResult)($taskId, $parent);
+        return $this->handles->result($taskId, $parent);
     }
 
     /**
@@ -168,7 +167,7 @@ final class CanvasPlanner
             }
             $results[] = $this->publish($task, $member, null);
         }
-        return ($this->newGroupResult)($groupId, $results, $parent);
+        return $this->handles->group($groupId, $results, $parent);
     }
 
     /**
@@ -186,7 +185,7 @@ final class CanvasPlanner
             return $this->publish(
                 $chord->body->withPartial([[]]),
                 ['group_id' => $tail['group_id'] ?? $groupId] + $tail,
-                ($this->newGroupResult)($groupId, [], $parent),
+                $this->handles->group($groupId, [], $parent),
             );
         }
         // The body belongs to the enclosing group if there is one, else to the chord's own.
@@ -208,7 +207,7 @@ final class CanvasPlanner
                 // Celery's RedisBackend.apply_chord saves such a header (without its parent), and
                 // the worker completing the chord then hands the body the nested shape, [[a, b]],
                 // instead of flattening it.
-                $this->savedGroups[$groupId] = ($this->newGroupResult)($groupId, $headerResult->results, null);
+                $this->savedGroups[$groupId] = $this->handles->group($groupId, $headerResult->results, null);
                 break;
             }
         }

@@ -146,7 +146,7 @@ final class ClientConfig
             sendSentEvent: self::bool('task_send_sent_event', $config['task_send_sent_event'] ?? false),
             eventExchange: self::string('event_exchange', $config['event_exchange'] ?? 'celeryev'),
             fanoutPrefix: $brokerOptions === [] ? true : TransportOptions::fanoutPrefix($brokerOptions),
-            fanoutPatterns: (bool) ($brokerOptions['fanout_patterns'] ?? true),
+            fanoutPatterns: $brokerOptions === [] ? true : TransportOptions::fanoutPatterns($brokerOptions),
         );
     }
 

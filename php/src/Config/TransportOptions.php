@@ -120,4 +120,24 @@ final class TransportOptions
         }
         return $value;
     }
+
+    /**
+     * fanout_patterns: whether events are published on "<exchange>/<routing key>" channels
+     * (kombu's default, True) or on the exchange's channel alone; kombu reads it as a bool.
+     *
+     * @param array<string, mixed> $transportOptions broker_transport_options
+     * @throws InvalidConfiguration
+     */
+    public static function fanoutPatterns(array $transportOptions): bool
+    {
+        $value = $transportOptions['fanout_patterns'] ?? true;
+        if (!is_bool($value)) {
+            throw InvalidConfiguration::invalid(
+                'broker_transport_options.fanout_patterns',
+                $value,
+                'expected true (kombu\'s default: a channel per routing key, as the workers\' events use) or false.',
+            );
+        }
+        return $value;
+    }
 }

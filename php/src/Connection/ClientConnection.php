@@ -37,7 +37,7 @@ abstract class ClientConnection implements RedisConnection
      */
     private ?\SensitiveParameterValue $handle = null;
     protected ?Endpoint $current;
-    /** Absolute (PubSubWaiter::now()) time by which the current withDeadline() call must end. */
+    /** Absolute (Clock::now()) time by which the current withDeadline() call must end. */
     private ?float $deadline = null;
     /** Whether the server refused a fraction of a second as a BRPOP timeout (Redis 5). */
     private bool $wholeSeconds = false;
@@ -124,7 +124,7 @@ abstract class ClientConnection implements RedisConnection
         if ($this->deadline === null) {
             return $endpoint;
         }
-        $left = $this->deadline - PubSubWaiter::now();
+        $left = $this->deadline - Clock::now();
         if ($left <= 0) {
             throw ConnectionTimedOut::deadline($endpoint->describe(), $command);
         }
@@ -335,7 +335,8 @@ abstract class ClientConnection implements RedisConnection
         if ($endpoint !== $normal) {
             $this->setReadTimeout($client, $endpoint->readTimeout);
         }
-        $start = microtime(true);
+        // Clock::now()'s source (hrtime), read directly: this runs for every command.
+        $start = hrtime(true);
         try {
             return $this->execute($client, $endpoint, $call);
         } catch (\Throwable $e) {
@@ -343,7 +344,7 @@ abstract class ClientConnection implements RedisConnection
                 throw $e;
             }
             $this->drop();
-            $elapsed = microtime(true) - $start;
+            $elapsed = (hrtime(true) - $start) / 1e9;
             $failure = Failure::afterSending($endpoint, $command, $e->getMessage(), $elapsed, $handshake, Failure::scrub($e));
             $once = in_array($command, self::ONCE, true);
             if ($reused && !$once && $failure instanceof ConnectionLost && !$failure->timedOut()) {

@@ -254,7 +254,7 @@ final class PhpRedisConnection extends ClientConnection
         string $command,
         #[\SensitiveParameter] \Closure $call,
     ): mixed {
-        $start = microtime(true);
+        $start = Clock::now();
         try {
             $result = $call($redis);
         } catch (\RedisException $e) {
@@ -262,7 +262,7 @@ final class PhpRedisConnection extends ClientConnection
             if (Failure::isReply($e->getMessage())) {
                 throw Failure::reply($endpoint, $e->getMessage(), Failure::scrub($e));
             }
-            throw Failure::afterSending($endpoint, $command, $e->getMessage(), microtime(true) - $start, true, Failure::scrub($e));
+            throw Failure::afterSending($endpoint, $command, $e->getMessage(), Clock::now() - $start, true, Failure::scrub($e));
         }
         if ($result === false) {
             $error = (string) ($redis->getLastError() ?? sprintf('%s failed', $command));

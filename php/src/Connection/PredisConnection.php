@@ -264,7 +264,7 @@ final class PredisConnection extends ClientConnection
             $warnings[] = $message;
             return true;
         });
-        $start = microtime(true);
+        $start = Clock::now();
         try {
             $client->connect();
         } catch (\Predis\CommunicationException $e) {
@@ -279,7 +279,7 @@ final class PredisConnection extends ClientConnection
             }
             if (str_starts_with($message, 'Error while reading') || str_starts_with($message, 'Error while writing')) {
                 $command = $endpoint->password() !== null ? 'AUTH' : 'SELECT';
-                throw Failure::afterSending($endpoint, $command, $message, microtime(true) - $start, true, Failure::scrub($e));
+                throw Failure::afterSending($endpoint, $command, $message, Clock::now() - $start, true, Failure::scrub($e));
             }
             throw Failure::connecting($endpoint, $message, $warnings, Failure::scrub($e));
         } finally {
@@ -293,14 +293,14 @@ final class PredisConnection extends ClientConnection
     protected function raw(#[\SensitiveParameter] object $client, Endpoint $endpoint, array $command): mixed
     {
         \assert($client instanceof \Predis\ClientInterface);
-        $start = microtime(true);
+        $start = Clock::now();
         try {
             $error = false;
             $reply = $client->executeRaw($command, $error);
         } catch (\Predis\Response\ServerException $e) {
             throw Failure::reply($endpoint, $e->getMessage(), Failure::scrub($e));
         } catch (\Predis\CommunicationException $e) {
-            throw Failure::afterSending($endpoint, $command[0], $e->getMessage(), microtime(true) - $start, true, Failure::scrub($e));
+            throw Failure::afterSending($endpoint, $command[0], $e->getMessage(), Clock::now() - $start, true, Failure::scrub($e));
         }
         if ($error === true || $reply instanceof \Predis\Response\ErrorInterface) {
             $message = is_object($reply) && method_exists($reply, 'getMessage') ? $reply->getMessage() : (string) $reply;

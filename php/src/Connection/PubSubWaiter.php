@@ -16,7 +16,7 @@ use CeleryBridge\Exception\ConnectionFailed;
  * and "waiting", hence this tiny client. It only ever subscribes; the caller's main connection
  * never enters subscribed mode and stays usable.
  *
- * Deadlines are absolute, in seconds of hrtime(); null waits without limit.
+ * Deadlines are absolute, in Clock::now() seconds; null waits without limit.
  *
  * @internal
  */
@@ -32,19 +32,19 @@ final class PubSubWaiter
     /**
      * @param resource $stream
      */
-    private function __construct($stream, private readonly string $server)
+    private readonly string $server;
+    /** The last command sent: what a failure to read its reply is told against. */
+    private string $command = 'SUBSCRIBE';
+
+    private function __construct($stream, private readonly Endpoint $endpoint)
     {
         $this->stream = $stream;
+        $this->server = $endpoint->describe();
     }
 
     public function __destruct()
     {
         $this->close();
-    }
-
-    public static function now(): float
-    {
-        return hrtime(true) / 1e9;
     }
 
     /**
@@ -59,12 +59,11 @@ final class PubSubWaiter
         if ($channels === []) {
             throw new \LogicException('Nothing to subscribe to.');
         }
-        $server = $endpoint->describe();
         $connectTimeout = $endpoint->connectTimeout;
         if ($deadline !== null) {
             // Connecting counts against the caller's time, but a near deadline must not turn
             // into a misleading "cannot connect".
-            $connectTimeout = max(0.05, min($connectTimeout, $deadline - self::now()));
+            $connectTimeout = max(0.05, min($connectTimeout, $deadline - Clock::now()));
         }
         $errno = 0;
         $errstr = '';
@@ -84,11 +83,13 @@ final class PubSubWaiter
             );
         }, $warning);
         if (!is_resource($stream)) {
+            // Typed as every other connection's failure: TLS, refused, unresolvable, timed out.
             $why = $errstr !== '' ? $errstr : ($warning ?? 'unknown error');
-            throw ConnectionFailed::because($server, sprintf('cannot open a connection to wait for results (%s).', $why));
+            $detail = sprintf('cannot open a connection to wait for results (%s)', $why);
+            throw Failure::connecting($endpoint, $detail, $warning === null ? [] : [$warning]);
         }
         stream_set_blocking($stream, false);
-        $waiter = new self($stream, $server);
+        $waiter = new self($stream, $endpoint);
         try {
             if ($endpoint->password() !== null) {
                 $auth = $endpoint->username !== null
@@ -100,7 +101,7 @@ final class PubSubWaiter
                     return null;
                 }
                 if ($reply !== 'OK') {
-                    throw ConnectionFailed::because($server, 'AUTH was not accepted for the result wait.');
+                    throw Failure::reply($endpoint, 'ERR AUTH was not accepted for the result wait');
                 }
             }
             if ($endpoint->clientName !== null) {
@@ -196,6 +197,7 @@ final class PubSubWaiter
      */
     private function send(array $arguments, ?float $deadline): void
     {
+        $this->command = $arguments[0];
         $command = '*' . count($arguments) . "\r\n";
         foreach ($arguments as $argument) {
             $command .= '$' . strlen($argument) . "\r\n" . $argument . "\r\n";
@@ -239,9 +241,15 @@ final class PubSubWaiter
                 continue;
             }
             if ($chunk === false || feof($stream)) {
-                throw ConnectionFailed::because(
-                    $this->server,
-                    sprintf('the connection waiting for results was closed (%s).', $warning ?? 'end of stream'),
+                // AUTH, CLIENT SETNAME and SUBSCRIBE change nothing: told as a handshake's loss
+                // (or TlsFailed, for a TLS server that wants a client certificate).
+                throw Failure::afterSending(
+                    $this->endpoint,
+                    $this->command,
+                    sprintf('the connection waiting for results was closed: %s', $warning ?? 'end of stream'),
+                    // End of stream, not a timeout (a wait may well last longer than the read timeout).
+                    0.0,
+                    true,
                 );
             }
             if (!$this->select(true, $deadline)) {
@@ -269,7 +277,8 @@ final class PubSubWaiter
             case '+':
                 return $line;
             case '-':
-                throw ConnectionFailed::because($this->server, sprintf('Redis refused the result wait: %s', $line));
+                // An error reply (WRONGPASS, NOAUTH, NOPERM, ...) typed as for every other connection.
+                throw Failure::reply($this->endpoint, $line);
             case ':':
                 return (int) $line;
             case '$':
@@ -311,7 +320,7 @@ final class PubSubWaiter
         $seconds = null;
         $micros = 0;
         if ($deadline !== null) {
-            $left = $deadline - self::now();
+            $left = $deadline - Clock::now();
             if ($left <= 0) {
                 return false;
             }
@@ -346,7 +355,8 @@ final class PubSubWaiter
     {
         $warning = null;
         set_error_handler(static function (int $no, string $message) use (&$warning): bool {
-            $warning = $message;
+            // Every one: OpenSSL's reasons come before the final "Unable to connect".
+            $warning = $warning === null ? $message : $warning . '; ' . $message;
             return true;
         });
         try {

@@ -125,7 +125,7 @@ interface RedisConnection
 
     /**
      * Runs $call with every connect and every reply of this connection bounded by $deadline
-     * (absolute, in seconds of hrtime(): PubSubWaiter::now() + seconds), so that a server that
+     * (absolute, in seconds of hrtime(): Clock::now() + seconds), so that a server that
      * accepts but never answers cannot hold the caller longer. Nested calls keep the earliest.
      *
      * @template T

@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Control;
 
 use CeleryBridge\Broker\QueueKeys;
-use CeleryBridge\Connection\PubSubWaiter;
+use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionTimedOut;
@@ -53,7 +53,7 @@ final class ReplyQueue
     }
 
     /**
-     * The replies until $deadline (PubSubWaiter::now() + seconds), or until $limit workers
+     * The replies until $deadline (Clock::now() + seconds), or until $limit workers
      * answered (0: no limit). Run it under the connection's deadline (withDeadline()).
      *
      * @return array<string, mixed> node name => its reply, in the order they came
@@ -66,7 +66,7 @@ final class ReplyQueue
         // late), so each wait ends that much before the deadline and its "nothing" still comes in
         // time; after the first wait, the last LATE seconds are not waited for.
         $waited = false;
-        while (($left = $deadline - PubSubWaiter::now()) > 0.001 && ($limit === 0 || count($replies) < $limit)) {
+        while (($left = $deadline - Clock::now()) > 0.001 && ($limit === 0 || count($replies) < $limit)) {
             if ($waited && $left <= self::LATE) {
                 break;
             }

@@ -6,7 +6,7 @@ namespace CeleryBridge\Control;
 
 use CeleryBridge\Broker\QueueKeys;
 use CeleryBridge\Config\ClientConfig;
-use CeleryBridge\Connection\PubSubWaiter;
+use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\InvalidControlCommand;
@@ -712,7 +712,7 @@ final class WorkerControl
         unset($probe);
         // Every command of the call (the reply binding, the broadcast, the waits, the clean-up)
         // ends by the deadline. The collection stops a little early to leave the clean-up its time.
-        $deadline = PubSubWaiter::now() + $timeout;
+        $deadline = Clock::now() + $timeout;
         $cleanUp = min(0.2, $timeout / 10);
         return $this->connection->withDeadline($deadline, function () use ($command, $limit, $deadline, $cleanUp): array {
             $replies = new ReplyQueue($this->connection, $this->keys, 'reply.' . $this->exchange());

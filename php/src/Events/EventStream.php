@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Events;
 
 use CeleryBridge\Connection\Endpoint;
+use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\PubSubWaiter;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\InvalidOption;
@@ -39,7 +40,7 @@ final class EventStream implements \IteratorAggregate
 
     private ?PubSubWaiter $waiter;
 
-    /** PubSubWaiter::now() time at which iteration ends; null: never. */
+    /** Clock::now() time at which iteration ends; null: never. */
     private readonly ?float $deadline;
 
     /**
@@ -56,7 +57,7 @@ final class EventStream implements \IteratorAggregate
         private readonly ?\Closure $until,
         private readonly ?array $types = null,
     ) {
-        $started = PubSubWaiter::now();
+        $started = Clock::now();
         // Subscribing is bounded by the connection's own timeouts, not the stream's: a short
         // stream still subscribes before it returns.
         $limit = $started + $endpoint->connectTimeout + $endpoint->readTimeout;

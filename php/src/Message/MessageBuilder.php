@@ -44,58 +44,50 @@ final class MessageBuilder
         $callbacks = $this->signatureList($options->link);
         $errbacks = $this->signatureList($options->linkError);
 
-        $properties = [
-            'correlation_id' => $taskId,
-            'reply_to' => $options->replyTo ?? $this->replyTo,
-        ];
         // send_task() hands the options it does not know itself to kombu, which makes them
         // message properties: argsrepr and kwargsrepr end up there too.
+        $extra = [];
         if ($options->argsrepr !== null) {
-            $properties['argsrepr'] = $options->argsrepr;
+            $extra['argsrepr'] = $options->argsrepr;
         }
         if ($options->kwargsrepr !== null) {
-            $properties['kwargsrepr'] = $options->kwargsrepr;
+            $extra['kwargsrepr'] = $options->kwargsrepr;
         }
-        $properties += $options->properties;
-        $properties['delivery_mode'] = 2;
-        if ($expires !== null) {
+        $properties = ProtocolTwo::properties(
+            $taskId,
+            $options->replyTo ?? $this->replyTo,
+            $extra + $options->properties,
             // kombu's Producer turns the seconds left into a per-message TTL in milliseconds.
-            $properties['expiration'] = (string) (int) (max(0.0, $this->secondsUntil($expires, $now)) * 1000);
-        }
-        $properties += [
-            'delivery_info' => ['exchange' => $delivery->exchange, 'routing_key' => $delivery->routingKey()],
-            'priority' => $delivery->priority,
-            'body_encoding' => 'base64',
-            'delivery_tag' => $deliveryTag,
-        ];
+            $expires === null ? null : (string) (int) (max(0.0, $this->secondsUntil($expires, $now)) * 1000),
+            $delivery->exchange,
+            $delivery->routingKey(),
+            $delivery->priority,
+            $deliveryTag,
+        );
 
         if ($this->protocol === 1) {
             return $this->protocolOne($signature, $taskId, $properties, $eta, $expires, $callbacks, $errbacks, $embed);
         }
 
-        $headers = [
-            'lang' => 'py',
-            'task' => $signature->taskName(),
-            'id' => $taskId,
-            'shadow' => $options->shadow,
-            'eta' => $eta === null ? null : PythonTime::isoformat($eta),
-            'expires' => $expires === null ? null : PythonTime::isoformat($expires),
-            'group' => $options->groupId,
-            'group_index' => $options->groupIndex,
-            'retries' => $options->retries,
-            'timelimit' => [$options->timeLimit, $options->softTimeLimit],
-            'root_id' => $options->rootId ?? $taskId,
-            'parent_id' => $options->parentId,
-            'argsrepr' => $options->argsrepr ?? PythonRepr::args($signature->wireArgs()),
-            'kwargsrepr' => $options->kwargsrepr ?? PythonRepr::kwargs($signature->wireKwargs()),
-            'origin' => $this->origin,
-            // Unset, send_task() writes null: a 5.7 worker then applies the task's own
-            // ignore_result, and 5.1-5.6 workers read null as false (store the result).
-            'ignore_result' => $options->ignoreResult,
-            'replaced_task_nesting' => 0,
-            'stamped_headers' => $options->stamps === [] ? null : array_keys($options->stamps),
-            'stamps' => (object) $options->stamps,
-        ];
+        $headers = ProtocolTwo::headers(
+            $signature->taskName(),
+            $taskId,
+            $options->shadow,
+            $eta === null ? null : PythonTime::isoformat($eta),
+            $expires === null ? null : PythonTime::isoformat($expires),
+            $options->groupId,
+            $options->groupIndex,
+            $options->retries,
+            [$options->timeLimit, $options->softTimeLimit],
+            $options->rootId ?? $taskId,
+            $options->parentId,
+            $options->argsrepr ?? PythonRepr::args($signature->wireArgs()),
+            $options->kwargsrepr ?? PythonRepr::kwargs($signature->wireKwargs()),
+            $this->origin,
+            $options->ignoreResult,
+            $options->stamps === [] ? null : array_keys($options->stamps),
+            (object) $options->stamps,
+        );
         foreach (get_object_vars($options->headers) as $name => $value) {
             $headers[$name] = $value;
         }

@@ -11,6 +11,9 @@ namespace CeleryBridge\Message;
  */
 final class OutgoingTask
 {
+    /** The debug log line of a published task (never its arguments). */
+    public const PUBLISHED = 'CeleryBridge: task {task} published as {task_id} to queue {queue}';
+
     /**
      * @param array<string, mixed> $headers the custom headers it carries (the "headers" option)
      */

@@ -4,15 +4,17 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Message;
 
+use CeleryBridge\Wire\Envelope;
 use CeleryBridge\Wire\KombuJson;
 use CeleryBridge\Wire\KombuMarker;
 
 /**
  * The envelope of the most common call, `sendTask($name, $args, $kwargs)` without options,
- * from a template: the JSON MessageBuilder writes for such a task, written out here so that
- * a fresh process sending one task does not load the general builder (PlainTaskEncoderTest
- * proves the bytes equal MessageBuilder's for every priority); each call only fills in the
- * name, ids, arguments and their repr.
+ * from a template: the envelope MessageBuilder writes for such a task, made once from the same
+ * ProtocolTwo headers and properties and the same Envelope fields, so that a fresh process
+ * sending one task does not load the general builder (PlainTaskEncoderTest proves the bytes
+ * equal MessageBuilder's for every priority); each call only fills in the name, ids,
+ * arguments and their repr.
  *
  * It takes plain data only (null, bool, int, finite float, UTF-8 strings, lists and maps of
  * those, no kombu-marker-shaped maps); for anything else envelope() returns null and the caller
@@ -50,7 +52,7 @@ final class PlainTaskEncoder
     /** Below saferepr's 1024 characters, so the simple repr never needs cutting. */
     private const SIMPLE_REPR_LENGTH = 1000;
 
-    /** @var array<int, array{list<string|int>, array<int, int>}> template pieces by priority */
+    /** @var array<int, list<string>> by priority: the template's text around its slots */
     private array $templates = [];
 
     /** @var array<string, string> task and queue names as they appear in the JSON, by name */
@@ -97,27 +99,20 @@ final class PlainTaskEncoder
         try {
             $argsJson = json_encode($args, self::ENCODE_FLAGS);
             $kwargsJson = $kwargs === [] ? '{}' : json_encode($kwargs, self::ENCODE_FLAGS);
-            $argsRepr = self::simpleRepr($args, '[', ']') ?? PythonRepr::args(KombuJson::normalize($args, 'args'));
-            $kwargsRepr = self::simpleRepr($kwargs, '{', '}')
-                ?? PythonRepr::kwargs(self::asObject(KombuJson::normalize($kwargs, 'kwargs')));
-            $values = [
-                self::TASK => $this->inJson[$task] ?? $this->remember($task),
-                self::ID => $taskId,
-                self::TAG => $deliveryTag,
-                self::QUEUE => $this->inJson[$delivery->queue] ?? $this->remember($delivery->queue),
-                self::ARGSREPR => self::inString($argsRepr),
-                self::KWARGSREPR => self::inString($kwargsRepr),
-                self::BODY => base64_encode('[' . $argsJson . ',' . $kwargsJson . self::BODY_TAIL),
-            ];
+            $argsRepr = self::inString(self::simpleRepr($args, '[', ']') ?? PythonRepr::args(KombuJson::normalize($args, 'args')));
+            $kwargsRepr = self::inString(self::simpleRepr($kwargs, '{', '}')
+                ?? PythonRepr::kwargs(self::asObject(KombuJson::normalize($kwargs, 'kwargs'))));
+            $task = $this->inJson[$task] ?? $this->remember($task);
+            $queue = $this->inJson[$delivery->queue] ?? $this->remember($delivery->queue);
+            $body = base64_encode('[' . $argsJson . ',' . $kwargsJson . self::BODY_TAIL);
         } catch (\JsonException) {
             // Invalid UTF-8, NAN, INF...: the general path says what is wrong.
             return null;
         }
-        [$pieces, $slots] = $this->templates[$delivery->priority] ??= $this->template($delivery->priority);
-        foreach ($slots as $i => $slot) {
-            $pieces[$i] = $values[$slot];
-        }
-        return implode('', $pieces);
+        $t = $this->templates[$delivery->priority] ??= $this->template($delivery->priority);
+        // The slots in template()'s order.
+        return $t[0] . $body . $t[1] . $task . $t[2] . $taskId . $t[3] . $taskId . $t[4] . $argsRepr
+            . $t[5] . $kwargsRepr . $t[6] . $taskId . $t[7] . $queue . $t[8] . $deliveryTag . $t[9];
     }
 
     /**
@@ -214,34 +209,62 @@ final class PlainTaskEncoder
     }
 
     /**
-     * MessageBuilder's envelope for a task without options, cut where the values go: the
-     * pieces, and which of them are slots (by index).
+     * The envelope of a task without options, from ProtocolTwo and Envelope (MessageBuilder's
+     * own), cut where the values go: the text before, between and after the slots, which
+     * envelope() fills in this order. Made once per priority.
      *
-     * @return array{list<string|int>, array<int, int>}
+     * @return list<string>
      */
     private function template(int $priority): array
     {
-        $pieces = [
-            '{"body":"', self::BODY,
-            '","content-encoding":"utf-8","content-type":"application/json","headers":{"lang":"py","task":"', self::TASK,
-            '","id":"', self::ID,
-            '","shadow":null,"eta":null,"expires":null,"group":null,"group_index":null,"retries":0,'
-                . '"timelimit":[null,null],"root_id":"', self::ID,
-            '","parent_id":null,"argsrepr":"', self::ARGSREPR,
-            '","kwargsrepr":"', self::KWARGSREPR,
-            '","origin":"' . self::inString($this->origin) . '","ignore_result":null,"replaced_task_nesting":0,'
-                . '"stamped_headers":null,"stamps":{}},"properties":{"correlation_id":"', self::ID,
-            '","reply_to":"' . self::inString($this->replyTo) . '","delivery_mode":2,'
-                . '"delivery_info":{"exchange":"","routing_key":"', self::QUEUE,
-            '"},"priority":' . $priority . ',"body_encoding":"base64","delivery_tag":"', self::TAG,
-            '"}}',
-        ];
-        $slots = [];
-        foreach ($pieces as $i => $piece) {
-            if (is_int($piece)) {
-                $slots[$i] = $piece;
-            }
+        $headers = ProtocolTwo::headers(
+            self::slot(self::TASK),
+            self::slot(self::ID),
+            null,
+            null,
+            null,
+            null,
+            null,
+            0,
+            [null, null],
+            self::slot(self::ID),
+            null,
+            self::slot(self::ARGSREPR),
+            self::slot(self::KWARGSREPR),
+            $this->origin,
+            null,
+            null,
+            new \stdClass(),
+        );
+        $properties = ProtocolTwo::properties(
+            self::slot(self::ID),
+            $this->replyTo,
+            [],
+            null,
+            '',
+            self::slot(self::QUEUE),
+            $priority,
+            self::slot(self::TAG),
+        );
+        $json = json_encode(
+            Envelope::fields(self::slot(self::BODY), 'application/json', 'utf-8', $headers, $properties),
+            self::ENCODE_FLAGS,
+        );
+        // JSON writes each slot's control characters as \u0001: text around them is what stays.
+        $parts = preg_split('/\\\\u0001(\d)\\\\u0001/', $json, -1, PREG_SPLIT_DELIM_CAPTURE);
+        $slots = array_map('intval', array_values(array_filter($parts, static fn (int $i): bool => $i % 2 === 1, ARRAY_FILTER_USE_KEY)));
+        $order = [self::BODY, self::TASK, self::ID, self::ID, self::ARGSREPR, self::KWARGSREPR, self::ID, self::QUEUE, self::TAG];
+        if ($slots !== $order) {
+            throw new \LogicException('ProtocolTwo changed the order of the template\'s slots: envelope() fills them in the old one.');
         }
-        return [$pieces, $slots];
+        return array_values(array_filter($parts, static fn (int $i): bool => $i % 2 === 0, ARRAY_FILTER_USE_KEY));
+    }
+
+    /**
+     * A value that marks a slot in the template, found again in the JSON text.
+     */
+    private static function slot(int $slot): string
+    {
+        return "\u{1}" . $slot . "\u{1}";
     }
 }

@@ -4,8 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Result;
 
-use CeleryBridge\Broker\QueueInspector;
-use CeleryBridge\Connection\PubSubWaiter;
+use CeleryBridge\Connection\Clock;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
@@ -32,39 +31,35 @@ use CeleryBridge\Exception\TaskRevoked;
  */
 final class AsyncResult
 {
-    /** At most this many seconds of a get() timeout are kept for explaining a PENDING task. */
-    private const EXPLAIN = 0.2;
-    /** The explanation's least time, even past the deadline of a very short timeout. */
-    private const EXPLAIN_MIN = 0.05;
-
     private ?ResultMeta $ready = null;
 
     private ?string $fingerprint = null;
 
-    /** @var WorkerControl|(\Closure(): WorkerControl)|null */
-    private \Closure|WorkerControl|null $control = null;
+    /** A WorkerControl, or the handles that make it on first use. */
+    private WorkerReach|WorkerControl|null $control = null;
 
     /** Sent with ignore_result: no result will ever be stored (Celery's AsyncResult.ignored). */
     private bool $ignored = false;
 
-    /** @var (\Closure(): QueueInspector)|null where to look when a get() times out on a PENDING task (not serialized) */
-    private ?\Closure $queues = null;
+    /** Whose queue inspector explains a get() that times out on a PENDING task (not serialized). */
+    private ?WorkerReach $queues = null;
     private string $queue = '';
     private bool $sentThere = false;
 
     /**
      * @param AsyncResult|GroupResult|null $parent the previous step when this task is a chain step
      *        (a chord body's parent is the header's GroupResult), as Celery's AsyncResult.parent
-     * @param WorkerControl|(\Closure(): WorkerControl)|null $control how revoke() reaches the
-     *        workers; a closure is called on first use (a client that never revokes never loads it).
-     *        \Closure comes first in the declared type: PHP checks a union's classes in order, and
-     *        checking an unloaded WorkerControl first would look the class up on every result.
+     * @param WorkerReach|WorkerControl|null $control how revoke() reaches the workers; a
+     *        client's WorkerReach makes the WorkerControl on first use (a client that never revokes
+     *        never loads it). WorkerReach comes first in the declared type: PHP checks a
+     *        union's classes in order, and checking an unloaded WorkerControl first would look
+     *        the class up on every result.
      */
     public function __construct(
         public readonly string $id,
         private ?ResultStore $backend = null,
         public readonly AsyncResult|GroupResult|null $parent = null,
-        \Closure|WorkerControl|null $control = null,
+        WorkerReach|WorkerControl|null $control = null,
     ) {
         $this->control = $control;
     }
@@ -79,7 +74,7 @@ final class AsyncResult
     public function revoke(bool $terminate = false, string|int $signal = 'SIGTERM'): int
     {
         $control = $this->control ?? throw NoWorkerControl::forTask($this->id);
-        $this->control = $control = $control instanceof \Closure ? $control() : $control;
+        $this->control = $control = $control instanceof WorkerReach ? $control->control() : $control;
         return $control->revoke($this->id, $terminate, $signal);
     }
 
@@ -141,78 +136,20 @@ final class AsyncResult
             return null;
         }
         $timeout = WaitTime::seconds($timeout);
-        $deadline = $timeout === null ? null : PubSubWaiter::now() + $timeout;
+        $deadline = $timeout === null ? null : Clock::now() + $timeout;
         $parents = $followParents && $propagate && $this->parent !== null;
         if ($this->ready === null) {
             if ($parents) {
                 $this->throwParentFailure($deadline);
             }
-            $this->ready = $this->waitUntil($timeout, $deadline, $onMessage === null ? null : self::changesOnly($onMessage));
+            $wait = new ResultWait($this->backend(), $this->id, $this->queues, $this->queue, $this->sentThere);
+            $this->ready = $wait->until($timeout, $deadline, $onMessage);
         }
         if ($parents && in_array($this->ready->status, State::PROPAGATE, true)) {
             // Celery checks the parents while it waits too: a parent's failure wins.
             $this->throwParentFailure($deadline);
         }
         return self::outcome($this->ready, $propagate);
-    }
-
-    /**
-     * When a PENDING task times out, a look at its queue explains why. That look gets the last
-     * tenth of the time (at most EXPLAIN seconds, at least EXPLAIN_MIN), so that get() still
-     * ends in time; a task in another state waits that last tenth too. $onMessage is told each
-     * state stored on the way.
-     *
-     * @throws ResultTimeout|ConnectionFailed|CorruptResult|NoResultBackend
-     */
-    private function waitUntil(?float $timeout, ?float $deadline, ?\Closure $onMessage): ResultMeta
-    {
-        $explain = $this->queues === null || $timeout === null ? 0.0 : min(self::EXPLAIN, $timeout / 10);
-        try {
-            return $this->waitFor($timeout === null ? null : $timeout - $explain, $onMessage);
-        } catch (ResultTimeout $e) {
-            $timedOut = ResultTimeout::after((float) $timeout, $e->states);
-        }
-        if (($timedOut->states[$this->id] ?? null) === 'PENDING') {
-            throw $this->explain($timedOut, max((float) $deadline, PubSubWaiter::now() + self::EXPLAIN_MIN));
-        }
-        $left = (float) $deadline - PubSubWaiter::now();
-        if ($explain === 0.0 || $left <= 0) {
-            throw $timedOut;
-        }
-        try {
-            return $this->waitFor($left, $onMessage);
-        } catch (ResultTimeout $e) {
-            throw ResultTimeout::after((float) $timeout, $e->states);
-        }
-    }
-
-    /**
-     * The backend's wait for this task, telling $onMessage each state on the way when given.
-     *
-     * @throws ResultTimeout|ConnectionFailed|CorruptResult|NoResultBackend
-     */
-    private function waitFor(?float $timeout, ?\Closure $onMessage): ResultMeta
-    {
-        return $onMessage === null
-            ? $this->backend()->wait([$this->id], $timeout)[$this->id]
-            : $this->backend()->waitWatching($this->id, $timeout, $onMessage)[$this->id];
-    }
-
-    /**
-     * $onMessage called only when the state differs from the last one it was given: get() may
-     * wait twice (see waitUntil()), and each state is told once.
-     *
-     * @param callable(ResultMeta): void $onMessage
-     */
-    private static function changesOnly(callable $onMessage): \Closure
-    {
-        $last = null;
-        return static function (ResultMeta $meta) use ($onMessage, &$last): void {
-            if ($meta != $last) {
-                $last = $meta;
-                $onMessage($meta);
-            }
-        };
     }
 
     /**
@@ -394,30 +331,13 @@ final class AsyncResult
     }
 
     /**
-     * Celery's _maybe_reraise_parent_error(): the parents from the first step on, a group's
-     * tasks in order; the first one that failed or was revoked is thrown.
-     *
      * @throws TaskFailed|TaskRevoked|ConnectionFailed|CorruptResult|NoResultBackend
      */
     private function throwParentFailure(?float $deadline): void
     {
-        $nodes = [];
-        for ($node = $this->parent; $node !== null; $node = $node->parent) {
-            $nodes[] = $node;
-        }
-        $ids = [];
-        foreach (array_reverse($nodes) as $node) {
-            foreach ($node instanceof GroupResult ? $node->results : [$node] as $result) {
-                $ids[] = $result->id;
-            }
-        }
-        // Within get()'s timeout, but with the time for one read even once it has run out.
-        $by = $deadline === null ? null : max($deadline, PubSubWaiter::now() + WaitTime::ONE_READ);
-        $backend = $this->backend();
-        foreach ($backend->within($by, static fn (): array => $backend->metas($ids)) as $meta) {
-            if (in_array($meta->status, State::PROPAGATE, true)) {
-                self::outcome($meta, true);
-            }
+        $failed = ResultWait::parentFailure($this->parent, $this->backend(), $deadline);
+        if ($failed !== null) {
+            self::outcome($failed, true);
         }
     }
 
@@ -437,45 +357,13 @@ final class AsyncResult
     }
 
     /**
-     * @internal a task the client has just sent to $queue: a get() that times out while it is
-     * PENDING looks there, and says whether the message still waits or a worker took it
-     * without storing a result
-     *
-     * @param \Closure(): WorkerControl $control
-     * @param \Closure(): QueueInspector $queues called only then
-     */
-    public static function sent(string $id, ?ResultStore $backend, \Closure $control, \Closure $queues, string $queue): self
-    {
-        $result = new self($id, $backend, null, $control);
-        [$result->queues, $result->queue, $result->sentThere] = [$queues, $queue, true];
-        return $result;
-    }
-
-    /**
      * @internal set by CeleryClient: the queue a get() that times out on a PENDING task looks at
-     * @param \Closure(): QueueInspector $queues called only then
+     * @param WorkerReach $reach whose queue inspector is made only then
      * @param bool $sentThere whether the task was sent there, or it is only the default queue
      */
-    public function explainPendingWith(\Closure $queues, string $queue, bool $sentThere): void
+    public function explainPendingWith(WorkerReach $reach, string $queue, bool $sentThere): void
     {
-        [$this->queues, $this->queue, $this->sentThere] = [$queues, $queue, $sentThere];
-    }
-
-    private function explain(ResultTimeout $timeout, float $deadline): ResultTimeout
-    {
-        if ($this->queues === null || ($timeout->states[$this->id] ?? null) !== 'PENDING') {
-            return $timeout;
-        }
-        $queues = ($this->queues)();
-        try {
-            return $timeout->explained($queues->within(
-                $deadline,
-                fn (): string => $queues->explainPending($this->queue, $this->sentThere, $this->id),
-            ));
-        } catch (ConnectionFailed) {
-            // The broker cannot be asked right now (or not before the deadline): the timeout says enough.
-            return $timeout;
-        }
+        [$this->queues, $this->queue, $this->sentThere] = [$reach, $queue, $sentThere];
     }
 
     /**

@@ -38,8 +38,8 @@ final class GroupResult implements \Countable, \IteratorAggregate
         public readonly string $id,
         array $results,
         public readonly AsyncResult|GroupResult|null $parent = null,
-        /** @var WorkerControl|(\Closure(): WorkerControl)|null */
-        private \Closure|WorkerControl|null $control = null,
+        /** A WorkerControl, or the handles that make it on first use. */
+        private WorkerReach|WorkerControl|null $control = null,
     ) {
         $this->results = array_values($results);
     }
@@ -108,7 +108,7 @@ final class GroupResult implements \Countable, \IteratorAggregate
     public function revoke(bool $terminate = false, string|int $signal = 'SIGTERM'): int
     {
         $control = $this->control ?? throw NoWorkerControl::forTask($this->id);
-        $this->control = $control = $control instanceof \Closure ? $control() : $control;
+        $this->control = $control = $control instanceof WorkerReach ? $control->control() : $control;
         return $control->revoke($this->set()->ids(), $terminate, $signal);
     }
 

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Result;
 
+use CeleryBridge\Connection\Clock;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\ResultTimeout;
@@ -96,7 +97,7 @@ abstract class ResultStore
     abstract public function saveGroup(string $groupId, array $tuple): void;
 
     /**
-     * Runs $call with every read of this store ending by $deadline (PubSubWaiter::now() +
+     * Runs $call with every read of this store ending by $deadline (Clock::now() +
      * seconds; null: no limit). A store without I/O of its own just runs it.
      *
      * @template T

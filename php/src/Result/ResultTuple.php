@@ -64,14 +64,14 @@ final class ResultTuple
 
     /**
      * @param array<mixed> $tuple
-     * @param WorkerControl|(\Closure(): WorkerControl)|null $control
+     * @param WorkerReach|WorkerControl|null $control
      * @param string $of the task or group id the tuple was read for (for the error message)
      * @throws CorruptResult
      */
     public static function toResult(
         array $tuple,
         ?ResultStore $backend,
-        \Closure|WorkerControl|null $control,
+        WorkerReach|WorkerControl|null $control,
         string $of,
         int $depth = 0,
     ): AsyncResult|GroupResult {

@@ -12,6 +12,7 @@ use CeleryBridge\Exception\InvalidCanvas;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
+use CeleryBridge\Result\ResultHandles;
 use CeleryBridge\Result\ResultStore;
 use CeleryBridge\Wire\BodyEncoder;
 use CeleryBridge\Wire\Uuid;
@@ -44,9 +45,7 @@ final class Rehearsal
         $this->planner = new CanvasPlanner(
             $replyTo,
             Uuid::v4(...),
-            fn (string $id, AsyncResult|GroupResult|null $parent): AsyncResult => new AsyncResult($id, $this->store, $parent),
-            fn (string $id, array $results, AsyncResult|GroupResult|null $parent): GroupResult
-                => new GroupResult($id, $results, $parent),
+            new ResultHandles($this->store),
         );
     }
 

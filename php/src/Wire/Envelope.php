@@ -26,13 +26,25 @@ final class Envelope
      */
     public static function encode(string $body, string $contentType, string $contentEncoding, array $headers, array $properties): string
     {
-        return KombuJson::encode([
-            'body' => base64_encode($body),
+        return KombuJson::encode(self::fields(base64_encode($body), $contentType, $contentEncoding, $headers, $properties));
+    }
+
+    /**
+     * The envelope's fields in kombu's order, the body already base64-encoded.
+     *
+     * @param array<string, mixed> $headers
+     * @param array<string, mixed> $properties
+     * @return array<string, mixed>
+     */
+    public static function fields(string $body, string $contentType, string $contentEncoding, array $headers, array $properties): array
+    {
+        return [
+            'body' => $body,
             'content-encoding' => $contentEncoding,
             'content-type' => $contentType,
             'headers' => $headers === [] ? new \stdClass() : $headers,
             'properties' => $properties,
-        ]);
+        ];
     }
 
     /**

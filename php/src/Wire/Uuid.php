@@ -23,8 +23,19 @@ final class Uuid
      */
     public static function pair(): array
     {
+        // fromBytes() twice, inline: this runs on every publish.
         $bytes = random_bytes(32);
-        return [self::fromBytes(substr($bytes, 0, 16)), self::fromBytes(substr($bytes, 16))];
+        $bytes[6] = chr((ord($bytes[6]) & 0x0f) | 0x40);
+        $bytes[8] = chr((ord($bytes[8]) & 0x3f) | 0x80);
+        $bytes[22] = chr((ord($bytes[22]) & 0x0f) | 0x40);
+        $bytes[24] = chr((ord($bytes[24]) & 0x3f) | 0x80);
+        $hex = bin2hex($bytes);
+        return [
+            substr($hex, 0, 8) . '-' . substr($hex, 8, 4) . '-' . substr($hex, 12, 4) . '-'
+                . substr($hex, 16, 4) . '-' . substr($hex, 20, 12),
+            substr($hex, 32, 8) . '-' . substr($hex, 40, 4) . '-' . substr($hex, 44, 4) . '-'
+                . substr($hex, 48, 4) . '-' . substr($hex, 52, 12),
+        ];
     }
 
     private static function fromBytes(string $bytes): string

@@ -5,8 +5,12 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Integration\Backend;
 
 use CeleryBridge\Connection\Endpoint;
+use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\PubSubWaiter;
+use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\ConnectionRefused;
+use CeleryBridge\Exception\TlsFailed;
 use CeleryBridge\Tests\Integration\RedisTestCase;
 
 /**
@@ -35,7 +39,7 @@ final class PubSubWaiterTest extends RedisTestCase
 
     public function testReceivesWhatIsPublishedAfterTheConfirmation(): void
     {
-        $waiter = PubSubWaiter::subscribe($this->endpoint(), ['ch-a', 'ch-b'], PubSubWaiter::now() + 5);
+        $waiter = PubSubWaiter::subscribe($this->endpoint(), ['ch-a', 'ch-b'], Clock::now() + 5);
         self::assertNotNull($waiter);
 
         // subscribe() returned, so Redis has registered both channels.
@@ -43,8 +47,8 @@ final class PubSubWaiterTest extends RedisTestCase
         $this->redis->publish('ch-b', 'second');
         $this->redis->publish('ch-a', "bin\x00\r\n\xff");
 
-        self::assertSame(['ch-b', 'second'], $waiter->next(PubSubWaiter::now() + 5));
-        self::assertSame(['ch-a', "bin\x00\r\n\xff"], $waiter->next(PubSubWaiter::now() + 5));
+        self::assertSame(['ch-b', 'second'], $waiter->next(Clock::now() + 5));
+        self::assertSame(['ch-a', "bin\x00\r\n\xff"], $waiter->next(Clock::now() + 5));
         $waiter->close();
         self::assertSame(['ch-a' => 0, 'ch-b' => 0], $this->redis->pubsub('numsub', ['ch-a', 'ch-b']));
     }
@@ -61,11 +65,11 @@ final class PubSubWaiterTest extends RedisTestCase
     public function testNextReturnsNullAtTheDeadline(): void
     {
         $waiter = PubSubWaiter::subscribe($this->endpoint(), ['quiet'], null);
-        $started = PubSubWaiter::now();
+        $started = Clock::now();
 
         self::assertNull($waiter?->next($started + 0.1));
 
-        $elapsed = PubSubWaiter::now() - $started;
+        $elapsed = Clock::now() - $started;
         self::assertGreaterThanOrEqual(0.1, $elapsed);
         self::assertLessThan(0.2, $elapsed);
     }
@@ -76,11 +80,11 @@ final class PubSubWaiterTest extends RedisTestCase
         $silent = stream_socket_server('tcp://127.0.0.1:0');
         self::assertIsResource($silent);
         $port = (int) substr((string) strrchr((string) stream_socket_get_name($silent, false), ':'), 1);
-        $started = PubSubWaiter::now();
+        $started = Clock::now();
 
         $waiter = PubSubWaiter::subscribe(Endpoint::tcp('127.0.0.1', $port), ['x'], $started + 0.1);
 
-        $elapsed = PubSubWaiter::now() - $started;
+        $elapsed = Clock::now() - $started;
         fclose($silent);
         self::assertNull($waiter);
         self::assertGreaterThanOrEqual(0.1, $elapsed);
@@ -92,10 +96,10 @@ final class PubSubWaiterTest extends RedisTestCase
         $this->aclUser = 'celerybridge-waiter-' . bin2hex(random_bytes(4));
         $this->redis->rawCommand('ACL', 'SETUSER', $this->aclUser, 'on', '>s3cret', '&*', '+subscribe', '+auth');
 
-        $waiter = PubSubWaiter::subscribe($this->endpoint($this->aclUser, 's3cret'), ['acl'], PubSubWaiter::now() + 5);
+        $waiter = PubSubWaiter::subscribe($this->endpoint($this->aclUser, 's3cret'), ['acl'], Clock::now() + 5);
         $this->redis->publish('acl', 'ok');
 
-        self::assertSame(['acl', 'ok'], $waiter?->next(PubSubWaiter::now() + 5));
+        self::assertSame(['acl', 'ok'], $waiter?->next(Clock::now() + 5));
     }
 
     public function testWrongPasswordFailsWithoutShowingIt(): void
@@ -104,7 +108,7 @@ final class PubSubWaiterTest extends RedisTestCase
         $this->redis->rawCommand('ACL', 'SETUSER', $this->aclUser, 'on', '>right', '&*', '+subscribe');
 
         try {
-            PubSubWaiter::subscribe($this->endpoint($this->aclUser, 'wrong-secret'), ['x'], PubSubWaiter::now() + 5);
+            PubSubWaiter::subscribe($this->endpoint($this->aclUser, 'wrong-secret'), ['x'], Clock::now() + 5);
             self::fail('No exception');
         } catch (ConnectionFailed $e) {
             self::assertStringContainsString('WRONGPASS', $e->getMessage());
@@ -112,17 +116,51 @@ final class PubSubWaiterTest extends RedisTestCase
         }
     }
 
-    public function testUnreachableServerIsAConnectionFailure(): void
+    public function testAnAuthErrorDuringAWaitIsAuthenticationFailedAsForEveryConnection(): void
+    {
+        $this->aclUser = 'celerybridge-waiter-' . bin2hex(random_bytes(4));
+        $this->redis->rawCommand('ACL', 'SETUSER', $this->aclUser, 'on', '>right', '&*', '+subscribe');
+
+        $this->expectException(AuthenticationFailed::class);
+        PubSubWaiter::subscribe($this->endpoint($this->aclUser, 'wrong-secret'), ['x'], Clock::now() + 5);
+    }
+
+    public function testATlsHandshakeFailureDuringAWaitIsTlsFailed(): void
+    {
+        // The test server speaks plain TCP: a TLS client's handshake fails.
+        $parts = (array) parse_url($this->redisUrl);
+        $endpoint = Endpoint::tls((string) $parts['host'], (int) ($parts['port'] ?? 6379), ['verify_peer' => false]);
+
+        $this->expectException(TlsFailed::class);
+        PubSubWaiter::subscribe($endpoint, ['x'], Clock::now() + 5);
+    }
+
+    public function testARefusedConnectionIsConnectionRefused(): void
+    {
+        $this->expectException(ConnectionRefused::class);
+        PubSubWaiter::subscribe(Endpoint::tcp('127.0.0.1', self::closedPort()), ['x'], Clock::now() + 5);
+    }
+
+    /**
+     * A loopback port nothing listens on (it was free a moment ago).
+     */
+    private static function closedPort(): int
     {
         $socket = stream_socket_server('tcp://127.0.0.1:0');
         self::assertIsResource($socket);
         $port = (int) substr((string) strrchr((string) stream_socket_get_name($socket, false), ':'), 1);
         fclose($socket);
+        return $port;
+    }
+
+    public function testUnreachableServerIsAConnectionFailure(): void
+    {
+        $port = self::closedPort();
 
         $this->expectException(ConnectionFailed::class);
         $this->expectExceptionMessage('127.0.0.1:' . $port);
 
-        PubSubWaiter::subscribe(Endpoint::tcp('127.0.0.1', $port), ['x'], PubSubWaiter::now() + 5);
+        PubSubWaiter::subscribe(Endpoint::tcp('127.0.0.1', $port), ['x'], Clock::now() + 5);
     }
 
     public function testServerClosingTheConnectionIsReportedNotAwaited(): void
@@ -133,6 +171,6 @@ final class PubSubWaiterTest extends RedisTestCase
         $this->expectException(ConnectionFailed::class);
         $this->expectExceptionMessage('closed');
 
-        $waiter?->next(PubSubWaiter::now() + 5);
+        $waiter?->next(Clock::now() + 5);
     }
 }

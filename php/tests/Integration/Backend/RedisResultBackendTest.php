@@ -7,7 +7,7 @@ namespace CeleryBridge\Tests\Integration\Backend;
 use CeleryBridge\Backend\RedisResultBackend;
 use CeleryBridge\Connection\ConnectionFactory;
 use CeleryBridge\Connection\Endpoint;
-use CeleryBridge\Connection\PubSubWaiter;
+use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\ResultTimeout;
@@ -58,7 +58,7 @@ final class RedisResultBackendTest extends RedisTestCase
         $helper = new StoreLater($this->redisUrl, [['celery-task-meta-a', self::success('a', '[1, 2]')]], 'celery-task-meta-a');
 
         $metas = $backend->wait(['a'], 10.0);
-        $returned = PubSubWaiter::now();
+        $returned = Clock::now();
         $stored = $helper->storedAt();
 
         self::assertSame([1, 2], $metas['a']->result);
@@ -102,11 +102,11 @@ final class RedisResultBackendTest extends RedisTestCase
         };
         $backend = new RedisResultBackend($connection);
 
-        $started = PubSubWaiter::now();
+        $started = Clock::now();
         $metas = $backend->wait(['r'], 5.0);
 
         self::assertSame('late', $metas['r']->result);
-        self::assertLessThan(1.0, PubSubWaiter::now() - $started);
+        self::assertLessThan(1.0, Clock::now() - $started);
     }
 
     public function testTimeoutIsHonouredAndEverythingIsCleanedUp(): void
@@ -114,12 +114,12 @@ final class RedisResultBackendTest extends RedisTestCase
         $backend = new RedisResultBackend($this->connection);
         $this->connection->get('warm-up');
 
-        $started = PubSubWaiter::now();
+        $started = Clock::now();
         try {
             $backend->wait(['never'], 0.25);
             self::fail('No timeout');
         } catch (ResultTimeout $e) {
-            $elapsed = PubSubWaiter::now() - $started;
+            $elapsed = Clock::now() - $started;
             self::assertSame(['never' => 'PENDING'], $e->states);
         }
 

@@ -28,7 +28,7 @@ final class ChordSizeTest extends TestCase
         $connection->method('set')->willReturnCallback(static function (string $key, string $value, ?int $ttl) use (&$commands): void {
             $commands[] = sprintf('SET %s %s %s', $key, $value, $ttl ?? 'no-ttl');
         });
-        RedisResultBackend::fromOptions($connection, $options, $expires)->setChordSize('gid', 3);
+        RedisResultBackend::fromOptions($connection, $options, $expires)->groupState()->setChordSize('gid', 3);
         return $commands;
     }
 

@@ -17,6 +17,7 @@ use CeleryBridge\Exception\InvalidCanvas;
 use CeleryBridge\Message\TaskOptions;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
+use CeleryBridge\Result\ResultHandles;
 use PHPUnit\Framework\TestCase;
 
 /**
@@ -33,9 +34,7 @@ final class CanvasPlannerTest extends TestCase
         return new CanvasPlanner(
             'oid',
             fn (): string => 'gen' . ++$this->ids,
-            static fn (string $id, AsyncResult|GroupResult|null $parent): AsyncResult => new AsyncResult($id, null, $parent),
-            static fn (string $id, array $results, AsyncResult|GroupResult|null $parent): GroupResult
-                => new GroupResult($id, $results, $parent),
+            new ResultHandles(null),
         );
     }
 

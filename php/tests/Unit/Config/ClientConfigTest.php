@@ -60,4 +60,15 @@ final class ClientConfigTest extends TestCase
 
         self::assertSame('q:3', $config->queueKeys->listFor('q', 4));
     }
+
+    public function testFanoutPatternsIsABool(): void
+    {
+        self::assertTrue(ClientConfig::fromArray([])->fanoutPatterns);
+        self::assertFalse(ClientConfig::fromArray(['broker_transport_options' => ['fanout_patterns' => false]])->fanoutPatterns);
+
+        // The string "false" was read as true: events went to the per-routing-key channels.
+        $this->expectException(InvalidConfiguration::class);
+        $this->expectExceptionMessageMatches('/broker_transport_options\.fanout_patterns.*expected true/');
+        ClientConfig::fromArray(['broker_transport_options' => ['fanout_patterns' => 'false']]);
+    }
 }

@@ -16,7 +16,7 @@ use PHPUnit\Framework\TestCase;
  * sendMany() validates every element before the first write, so these need no server: the
  * broker's port is closed, and a validation error is thrown before it is ever dialled.
  */
-final class CanvasSenderTest extends TestCase
+final class PublisherTest extends TestCase
 {
     private static function client(): CeleryClient
     {

@@ -1,0 +1,168 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Publish;
+
+use CeleryBridge\Broker\PublishChunk;
+use CeleryBridge\Canvas\Canvas;
+use CeleryBridge\Canvas\CanvasPlanner;
+use CeleryBridge\Canvas\Signature;
+use CeleryBridge\Config\ClientConfig;
+use CeleryBridge\Exception\CeleryBridgeException;
+use CeleryBridge\Exception\InvalidCanvas;
+use CeleryBridge\Message\Delivery;
+use CeleryBridge\Message\MessageBuilder;
+use CeleryBridge\Message\OutgoingTask;
+use CeleryBridge\Message\PublishHooks;
+use CeleryBridge\Message\TaskSentEvent;
+use CeleryBridge\Result\AsyncResult;
+use CeleryBridge\Result\GroupResult;
+use CeleryBridge\Result\ResultHandles;
+use CeleryBridge\Wire\BodyEncoder;
+use CeleryBridge\Wire\Uuid;
+
+/**
+ * The general publish path's first half: plans a canvas and builds every message of it into a
+ * chunk (canvases, options, publish hooks, task-sent events). Made on first use, so that a
+ * script that only calls sendTask() without options never loads it, nor the planner and the
+ * message builder.
+ *
+ * @internal
+ */
+final class ChunkBuilder
+{
+    private ?MessageBuilder $builder = null;
+    private ?CanvasPlanner $planner = null;
+    /** Lamport clock of this client's task-sent events. */
+    private int $eventClock = 0;
+    private ?string $eventHostname = null;
+
+    public function __construct(
+        private readonly ClientConfig $config,
+        private readonly Transport $transport,
+        private readonly ResultHandles $handles,
+        private readonly PlainPath $plain,
+        private readonly PublishHooks $hooks,
+        private readonly string $origin,
+        private readonly string $replyTo,
+        /** Whether the tasks are described for the log (the client has a logger). */
+        private readonly bool $logs,
+    ) {
+    }
+
+    private function builder(): MessageBuilder
+    {
+        return $this->builder ??= new MessageBuilder(
+            origin: $this->origin,
+            replyTo: $this->replyTo,
+            protocol: $this->config->protocol,
+            encoder: new BodyEncoder($this->config->serializer, $this->config->compression),
+        );
+    }
+
+    /**
+     * Plans a canvas and adds its messages to $chunk (the validation happens here).
+     *
+     * @param array<string, mixed> $options
+     * @throws CeleryBridgeException
+     */
+    public function add(PublishChunk $chunk, Canvas $canvas, array $options): AsyncResult|GroupResult
+    {
+        $describe = $this->logs || $this->hooks->hasAfter();
+        if ($canvas instanceof Signature && $options === [] && $canvas->hasNoOptions()) {
+            $plain = $this->plain->message($canvas->task, $canvas->args, $canvas->kwargs, $this->hooks);
+            if ($plain !== null) {
+                $this->transport->queuePlain($chunk, $plain);
+                $chunk->taskIds[] = $plain->taskId;
+                if ($describe) {
+                    $chunk->described[] = OutgoingTask::plain($plain->taskId, $canvas->task, $plain->queue, $plain->priority);
+                }
+                return $this->handles->sent($plain->taskId, $plain->queue);
+            }
+        }
+        $canvas = $options === [] ? $canvas : $canvas->withOptions($options);
+        // Made on first use: sendTask() without options never needs it (a CLI script that sends
+        // one task loads fewer files).
+        $this->planner ??= new CanvasPlanner($this->replyTo, Uuid::v4(...), $this->handles);
+        $plan = $this->planner->plan($canvas);
+        if ($plan->chordSizes !== [] && $this->handles->backend === null) {
+            throw InvalidCanvas::chordWithoutBackend();
+        }
+        $now = new \DateTimeImmutable('now', new \DateTimeZone('UTC'));
+        $added = new PublishChunk();
+        foreach ($plan->tasks as $task) {
+            if ($task->chain !== null && $this->config->protocol === 1) {
+                throw InvalidCanvas::chainWithProtocolOne();
+            }
+            $delivery = $this->config->deliveryFor($task->routeName ?? $task->signature->task, $task->signature->options);
+            $outgoing = !$this->logs && !$this->hooks->hasBefore() && !$this->hooks->hasAfter()
+                ? null
+                : $this->outgoing($task->signature, $task->taskId, $delivery);
+            $headers = $outgoing === null ? [] : $this->hooks->headersFor($outgoing);
+            // The hooks' headers win over the "headers" option.
+            $signature = $headers === []
+                ? $task->signature
+                : $task->signature->withOptions(['headers' => array_merge($outgoing->headers, $headers)]);
+            $message = $this->builder()->build($signature, $task->taskId, $delivery, $now, Uuid::v4(), $task->embed());
+            $this->transport->queue($added, $message->toEnvelope(), $delivery);
+            if ($this->config->sendSentEvent && $this->config->protocol === 2) {
+                // In the same transaction: the event goes out if and only if the task does.
+                $this->transport->announce($added, TaskSentEvent::envelope(
+                    $message,
+                    $delivery,
+                    $this->eventHostname(),
+                    ++$this->eventClock,
+                    microtime(true),
+                    $this->config->eventExchange,
+                    Uuid::v4(),
+                ), $this->config->eventExchange, TaskSentEvent::ROUTING_KEY);
+            }
+            $chunk->taskIds[] = $task->taskId;
+            if ($describe) {
+                $chunk->described[] = $outgoing;
+            }
+        }
+        array_push($chunk->writes, ...$added->writes);
+        $chunk->chordSizes += $plan->chordSizes;
+        $chunk->savedGroups += $plan->savedGroups;
+        if ($plan->result instanceof AsyncResult && count($plan->tasks) === 1) {
+            // One task ($delivery is its routing): what get() needs to know about it.
+            if ($plan->tasks[0]->signature->options->ignoreResult === true) {
+                $plan->result->markIgnored();
+            }
+            \assert($this->handles->reach !== null);
+            $plan->result->explainPendingWith($this->handles->reach, $delivery->queue, true);
+        }
+        return $plan->result;
+    }
+
+    /**
+     * What the hooks (and the log) see of a task about to be published.
+     */
+    private function outgoing(Signature $signature, string $taskId, Delivery $delivery): OutgoingTask
+    {
+        $options = $signature->options;
+        $headers = $options->toArray()['headers'] ?? [];
+        return new OutgoingTask(
+            $taskId,
+            $signature->task,
+            $delivery->queue,
+            $delivery->exchange,
+            $delivery->routingKey(),
+            $delivery->priority,
+            $options->rootId ?? $taskId,
+            $options->parentId,
+            is_array($headers) ? $headers : [],
+        );
+    }
+
+    /**
+     * The hostname of this client's events: Celery's clients write gen<pid>@<host>, this one
+     * php<pid>@<host>, so Flower tells PHP senders apart.
+     */
+    private function eventHostname(): string
+    {
+        return $this->eventHostname ??= sprintf('php%d@%s', getmypid(), gethostname());
+    }
+}

@@ -1,0 +1,77 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Publish;
+
+use CeleryBridge\Canvas\TaskName;
+use CeleryBridge\Config\ClientConfig;
+use CeleryBridge\Exception\CeleryBridgeException;
+use CeleryBridge\Message\Delivery;
+use CeleryBridge\Message\PlainTaskEncoder;
+use CeleryBridge\Message\PublishHooks;
+use CeleryBridge\Wire\Uuid;
+
+/**
+ * The common call without options, from PlainTaskEncoder's template: the same bytes as the
+ * general path, without the canvas planner. Owns the route cache of such calls.
+ *
+ * @internal
+ */
+final class PlainPath
+{
+    /** How many task names are remembered with their route. */
+    private const ROUTES = 1000;
+
+    /** @var array<string, array{Delivery, string}> where a task name without options goes, and its list */
+    private array $routes = [];
+
+    /** Whether this client's messages fit the template at all (it writes no task-sent event). */
+    private readonly bool $fits;
+
+    public function __construct(
+        private readonly ClientConfig $config,
+        private readonly ?PlainTaskEncoder $encoder,
+    ) {
+        $this->fits = $encoder !== null && !$config->sendSentEvent;
+    }
+
+    /**
+     * The message of a task without options, or null when it needs the general path: the
+     * template writes no task-sent event and has no place for the headers hooks add.
+     *
+     * @param list<mixed> $args
+     * @param array<array-key, mixed> $kwargs
+     * @throws CeleryBridgeException
+     */
+    public function message(string $name, array $args, array $kwargs, ?PublishHooks $hooks): ?PlainMessage
+    {
+        if (!$this->fits || $hooks?->hasBefore()) {
+            return null;
+        }
+        \assert($this->encoder !== null);
+        [$delivery, $list] = $this->routes[$name] ?? $this->route($name);
+        [$taskId, $deliveryTag] = Uuid::pair();
+        $envelope = $this->encoder->envelope($name, $taskId, $args, $kwargs, $deliveryTag, $delivery);
+        return $envelope === null ? null : new PlainMessage($taskId, $envelope, $list, $delivery->queue, $delivery->priority);
+    }
+
+    /**
+     * Validates the name and routes it (task_routes depend on the name alone here), remembered
+     * for a bounded number of names. A named exchange gets no list: the template refuses it.
+     *
+     * @return array{Delivery, string}
+     * @throws CeleryBridgeException
+     */
+    private function route(string $name): array
+    {
+        TaskName::check($name);
+        $delivery = $this->config->deliveryFor($name, null);
+        $list = $delivery->exchange === '' ? $this->config->queueKeys->listFor($delivery->queue, $delivery->priority) : '';
+        $route = [$delivery, $list];
+        if (count($this->routes) < self::ROUTES) {
+            $this->routes[$name] = $route;
+        }
+        return $route;
+    }
+}

@@ -1,0 +1,111 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Publish;
+
+use CeleryBridge\Backend\RedisResultBackend;
+use CeleryBridge\Broker\PublishChunk;
+use CeleryBridge\Broker\RedisBroker;
+use CeleryBridge\Broker\RetryingPublisher;
+use CeleryBridge\Connection\RetryPolicy;
+use CeleryBridge\Config\ClientConfig;
+use CeleryBridge\Connection\RedisConnection;
+use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Message\Delivery;
+use CeleryBridge\Result\WorkerReach;
+use Psr\Log\LoggerInterface;
+
+/**
+ * kombu's Redis transport: a message is an LPUSH onto its queue's priority list; a chunk, with
+ * its task-sent events and (when the backend is the broker's database) its chord counters, is
+ * one MULTI/EXEC.
+ *
+ * @internal
+ */
+final class RedisTransport implements Transport
+{
+    private ?RedisBroker $broker = null;
+    /** The MULTI/EXEC path, made on first use (sendTask() without options never needs it). */
+    private ?RedisChunkWriter $writer = null;
+
+    public function __construct(
+        private readonly RetryingPublisher $publisher,
+        private readonly ClientConfig $config,
+        private readonly ?RedisResultBackend $resultBackend,
+        private readonly WorkerReach $reach,
+    ) {
+    }
+
+    /**
+     * A client's transport: its publishes retried under broker_connection_retry's policy,
+     * each retry logged as a warning.
+     */
+    public static function forClient(
+        RedisConnection $broker,
+        ClientConfig $config,
+        ?RedisResultBackend $resultBackend,
+        WorkerReach $reach,
+        ?LoggerInterface $logger,
+    ): self {
+        $settings = $config->brokerConnection;
+        $publisher = new RetryingPublisher($broker, $settings->retryPolicy, null, $settings->healthCheckInterval);
+        if ($logger !== null) {
+            $publisher->onRetry(static function (ConnectionFailed $e, int $attempt, float $delay) use ($logger): void {
+                $logger->warning('CeleryBridge: publish attempt {attempt} failed, retrying in {delay} s: {error}', [
+                    'attempt' => $attempt,
+                    'delay' => $delay,
+                    'error' => $e->getMessage(),
+                ]);
+            });
+        }
+        return new self($publisher, $config, $resultBackend, $reach);
+    }
+
+    public function queue(PublishChunk $chunk, string $envelope, Delivery $delivery): void
+    {
+        $this->broker ??= new RedisBroker($this->publisher->connection(), $this->config->queueKeys);
+        array_push($chunk->writes, ...$this->broker->writesFor($envelope, $delivery));
+    }
+
+    public function queuePlain(PublishChunk $chunk, PlainMessage $message): void
+    {
+        $chunk->writes[] = ['LPUSH', $message->list, $message->envelope];
+    }
+
+    public function announce(PublishChunk $chunk, string $event, string $exchange, string $routingKey): void
+    {
+        $chunk->writes[] = ['PUBLISH', $this->reach->control()->fanoutChannel($exchange, $routingKey), $event];
+    }
+
+    public function publishPlain(PlainMessage $message): void
+    {
+        $this->publisher->lPush($message->list, $message->envelope);
+    }
+
+    public function retryPolicy(): RetryPolicy
+    {
+        return $this->publisher->policy;
+    }
+
+    public function using(RetryPolicy $policy, \Closure $publish): mixed
+    {
+        return $this->publisher->using($policy, $publish);
+    }
+
+    /**
+     * One message alone with LPUSH, anything more in one MULTI/EXEC (see RedisChunkWriter).
+     */
+    public function publish(PublishChunk $chunk): void
+    {
+        if ($chunk->writes === []) {
+            return;
+        }
+        if (count($chunk->writes) === 1 && $chunk->chordSizes === []) {
+            $this->publisher->lPush($chunk->writes[0][1], (string) $chunk->writes[0][2]);
+            return;
+        }
+        $this->writer ??= new RedisChunkWriter($this->publisher, $this->resultBackend);
+        $this->writer->write($chunk);
+    }
+}
