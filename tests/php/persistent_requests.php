@@ -29,8 +29,7 @@ while (($line = fgets(STDIN)) !== false) {
     } catch (CeleryBridgeException $e) {
         echo get_class($e), ': ', $e->getMessage(), "\n";
     }
-    // The end of a request: FPM frees every object of the request, cycles included, and
+    // The end of a request: the client is freed at once (it holds no reference cycle), and
     // phpredis takes the socket back into its pool.
     unset($celery);
-    gc_collect_cycles();
 }
