@@ -10,6 +10,8 @@ namespace CeleryBridge\Events;
  */
 final class OtherEvent implements Event
 {
+    use EventAccessors;
+
     /**
      * @param array<string, mixed> $fields
      */
@@ -19,25 +21,5 @@ final class OtherEvent implements Event
         public readonly ?\DateTimeImmutable $timestamp,
         public readonly array $fields,
     ) {
-    }
-
-    public function type(): string
-    {
-        return $this->type;
-    }
-
-    public function hostname(): string
-    {
-        return $this->hostname;
-    }
-
-    public function timestamp(): ?\DateTimeImmutable
-    {
-        return $this->timestamp;
-    }
-
-    public function fields(): array
-    {
-        return $this->fields;
     }
 }

@@ -14,6 +14,8 @@ namespace CeleryBridge\Events;
  */
 final class TaskEvent implements Event
 {
+    use EventAccessors;
+
     /**
      * @param array<string, mixed> $fields
      */
@@ -56,25 +58,5 @@ final class TaskEvent implements Event
             EventFields::int($fields, 'retries'),
             $fields,
         );
-    }
-
-    public function type(): string
-    {
-        return $this->type;
-    }
-
-    public function hostname(): string
-    {
-        return $this->hostname;
-    }
-
-    public function timestamp(): ?\DateTimeImmutable
-    {
-        return $this->timestamp;
-    }
-
-    public function fields(): array
-    {
-        return $this->fields;
     }
 }

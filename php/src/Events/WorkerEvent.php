@@ -11,6 +11,8 @@ namespace CeleryBridge\Events;
  */
 final class WorkerEvent implements Event
 {
+    use EventAccessors;
+
     /**
      * @param list<float> $loadAverage
      * @param array<string, mixed> $fields
@@ -48,25 +50,5 @@ final class WorkerEvent implements Event
             $software === null ? null : trim($software . ' ' . ($version ?? '')),
             $fields,
         );
-    }
-
-    public function type(): string
-    {
-        return $this->type;
-    }
-
-    public function hostname(): string
-    {
-        return $this->hostname;
-    }
-
-    public function timestamp(): ?\DateTimeImmutable
-    {
-        return $this->timestamp;
-    }
-
-    public function fields(): array
-    {
-        return $this->fields;
     }
 }
