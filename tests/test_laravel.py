@@ -10,11 +10,10 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-import databases
+from framework_app import FrameworkApp
 from harness import REPO_ROOT, CeleryWorker, RedisServer
 
 SKELETON = Path(__file__).parent / "laravel_app"
@@ -23,36 +22,8 @@ if not Path("/usr/share/php/Illuminate/Foundation/Application.php").is_file():
     pytest.fail("php-laravel-framework is not installed: run `make install`.", pytrace=False)
 
 
-class LaravelApp:
-    """A copy of the skeleton in a temporary directory, and the commands that run it."""
-
-    def __init__(self, root: Path, autoload: Path, redis_server: RedisServer) -> None:
-        self.root = root
-        self.env = {
-            "PATH": "/usr/bin:/bin",
-            "CELERY_BRIDGE_AUTOLOAD": str(autoload),
-            "CELERY_BROKER_URL": redis_server.url(databases.BROKER),
-            "CELERY_RESULT_BACKEND": redis_server.url(databases.BACKEND),
-            "CELERY_LOG_CHANNEL": "celery",
-        }
-
-    def php(
-        self, *args: str, env: dict[str, str] | None = None, timeout: float = 60
-    ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["php", *args],
-            cwd=self.root,
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-
-    def request(self, uri: str, env: dict[str, str] | None = None) -> Any:
-        done = self.php("request.php", uri, env=env)
-        assert done.returncode == 0, done.stdout + done.stderr
-        assert done.stderr == ""
-        return json.loads(done.stdout)
+class LaravelApp(FrameworkApp):
+    """The Laravel skeleton's copy; artisan runs its commands."""
 
     def artisan(self, *args: str) -> subprocess.CompletedProcess[str]:
         return self.php("artisan", *args)
@@ -69,7 +40,7 @@ def laravel(tmp_path: Path, php_autoload: Path, redis_server: RedisServer) -> La
     manifest = json.loads((REPO_ROOT / "composer.json").read_text())
     package = {"name": manifest["name"], "version": "dev-main", "extra": manifest["extra"]}
     (root / "vendor/composer/installed.json").write_text(json.dumps({"packages": [package]}))
-    return LaravelApp(root, php_autoload, redis_server)
+    return LaravelApp(root, php_autoload, redis_server, CELERY_LOG_CHANNEL="celery")
 
 
 def test_a_request_sends_through_the_facade_and_reads_the_result(
@@ -146,7 +117,7 @@ def test_the_config_file_publishes(laravel: LaravelApp) -> None:
 
 
 def test_celery_fake_in_the_applications_own_phpunit_test(laravel: LaravelApp) -> None:
-    done = laravel.php("/usr/bin/phpunit", "--bootstrap", "tests/bootstrap.php", "tests", timeout=120)
+    done = laravel.php("/usr/bin/phpunit", "--bootstrap", "tests/bootstrap.php", "tests")
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "OK (2 tests" in done.stdout

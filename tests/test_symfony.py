@@ -10,11 +10,10 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-import databases
+from framework_app import FrameworkApp
 from harness import CeleryWorker, RedisServer
 
 SKELETON = Path(__file__).parent / "symfony_app"
@@ -23,33 +22,11 @@ if not Path("/usr/share/php/Symfony/Bundle/FrameworkBundle/FrameworkBundle.php")
     pytest.fail("php-symfony-framework-bundle is not installed: run `make install`.", pytrace=False)
 
 
-class SymfonyApp:
-    """A copy of the skeleton in a temporary directory, and the commands that run it."""
+class SymfonyApp(FrameworkApp):
+    """The Symfony skeleton's copy; bin/console runs its commands."""
 
-    def __init__(self, root: Path, autoload: Path, redis_server: RedisServer) -> None:
-        self.root = root
-        self.env = {
-            "PATH": "/usr/bin:/bin",
-            "CELERY_BRIDGE_AUTOLOAD": str(autoload),
-            "CELERY_BROKER_URL": redis_server.url(databases.BROKER),
-            "CELERY_RESULT_BACKEND": redis_server.url(databases.BACKEND),
-            "APP_ENV": "dev",
-        }
-
-    def php(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["php", *args],
-            cwd=self.root,
-            env={**self.env, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    def request(self, uri: str, env: dict[str, str] | None = None) -> Any:
-        done = self.php("request.php", uri, env=env)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return json.loads(done.stdout)
+    # Without MonologBundle, Symfony's default logger writes its records to stderr.
+    QUIET = False
 
     def console(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         return self.php("bin/console", *args, env=env)
@@ -60,7 +37,7 @@ def symfony(tmp_path: Path, php_autoload: Path, redis_server: RedisServer) -> Sy
     """The skeleton copied to tmp_path (its var/ cache is written there)."""
     root = tmp_path / "app"
     shutil.copytree(SKELETON, root)
-    return SymfonyApp(root, php_autoload, redis_server)
+    return SymfonyApp(root, php_autoload, redis_server, APP_ENV="dev")
 
 
 def test_an_autowired_controller_sends_and_reads_the_result(
