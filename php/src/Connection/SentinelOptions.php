@@ -68,8 +68,8 @@ final class SentinelOptions
             $minOther,
             $sentinelKwargs['username'] ?? null,
             $sentinelKwargs['password'] ?? null,
-            ConnectionSettings::seconds($sentinelKwargs, 'socket_connect_timeout', $transportKey . '[sentinel_kwargs]'),
-            ConnectionSettings::seconds($sentinelKwargs, 'socket_timeout', $transportKey . '[sentinel_kwargs]'),
+            ConnectionOptionsReader::seconds($sentinelKwargs, 'socket_connect_timeout', $transportKey . '[sentinel_kwargs]'),
+            ConnectionOptionsReader::seconds($sentinelKwargs, 'socket_timeout', $transportKey . '[sentinel_kwargs]'),
         );
     }
 
