@@ -88,9 +88,9 @@ final class CeleryClient implements CeleryClientInterface
         $broker ??= ClientConfig::url($config, 'broker_url') ?? throw InvalidConfiguration::noBroker();
         $backend ??= ClientConfig::url($config, 'result_backend');
         $this->brokerConnection = ConnectionFactory::create($broker, $this->config->brokerConnection);
-        $resultBackend = $backend === null ? null : RedisResultBackend::fromOptions(
+        $resultBackend = $backend === null ? null : new RedisResultBackend(
             ConnectionFactory::create($backend, $this->config->backendConnection, ConnectionFactory::BACKEND),
-            $this->config->backendTransportOptions,
+            $this->config->backendKeyPrefix,
             $this->config->resultExpires,
             $this->config->resultMaxSize,
         );

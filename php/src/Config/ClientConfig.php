@@ -39,7 +39,7 @@ final class ClientConfig
     ];
 
     /**
-     * @param array<string, mixed> $backendTransportOptions result_backend_transport_options (RedisResultBackend::fromOptions() reads them)
+     * @param string $backendKeyPrefix result_backend_transport_options' global_keyprefix, as the backend applies it
      * @param ConnectionOptions $brokerConnection the broker connection's settings, with the publish retry policy
      * @param ConnectionOptions $backendConnection the result backend connection's settings
      */
@@ -53,7 +53,7 @@ final class ClientConfig
         public readonly int $protocol,
         public readonly ?int $resultExpires,
         public readonly QueueKeys $queueKeys,
-        public readonly array $backendTransportOptions,
+        public readonly string $backendKeyPrefix,
         public readonly string $controlExchange,
         public readonly ConnectionOptions $brokerConnection,
         public readonly ConnectionOptions $backendConnection,
@@ -124,7 +124,7 @@ final class ClientConfig
             protocol: isset($config['task_protocol']) ? Check::setting()->choice('task_protocol', $config['task_protocol'], [1, 2]) : 2,
             resultExpires: self::expires(array_key_exists('result_expires', $config) ? $config['result_expires'] : 86400),
             queueKeys: $brokerOptions === [] ? new QueueKeys() : TransportOptions::queueKeys($brokerOptions),
-            backendTransportOptions: $backendOptions,
+            backendKeyPrefix: $backendOptions === [] ? '' : TransportOptions::backendKeyPrefix($backendOptions),
             controlExchange: self::text($config, 'control_exchange', 'celery'),
             // Each connection setting is checked once, here, for the role that reads it (with the
             // publish retry settings). Empty transport options are left out: a client with no

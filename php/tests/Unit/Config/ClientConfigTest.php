@@ -61,6 +61,22 @@ final class ClientConfigTest extends TestCase
         self::assertSame('q:3', $config->queueKeys->listFor('q', 4));
     }
 
+    public function testTheBackendKeyPrefixIsReadAsCeleryAppliesIt(): void
+    {
+        $prefix = static fn (mixed $given): string => ClientConfig::fromArray(
+            ['result_backend_transport_options' => ['global_keyprefix' => $given]],
+        )->backendKeyPrefix;
+
+        self::assertSame('', ClientConfig::fromArray([])->backendKeyPrefix);
+        self::assertSame('pfx_', $prefix('pfx'));
+        self::assertSame('pfx:', $prefix('pfx:'));
+        self::assertSame('pfx.', $prefix('pfx.'));
+
+        $this->expectException(InvalidConfiguration::class);
+        $this->expectExceptionMessage('result_backend_transport_options.global_keyprefix');
+        $prefix(5);
+    }
+
     public function testFanoutPatternsIsABool(): void
     {
         self::assertTrue(ClientConfig::fromArray([])->fanoutPatterns);
