@@ -18,10 +18,6 @@ use CeleryBridge\Validation\Check;
  */
 final class RetryPolicyReader
 {
-    private function __construct()
-    {
-    }
-
     /**
      * @param array<string, mixed> $config may hold task_publish_retry, task_publish_retry_policy
      *        and task_publish_timeout

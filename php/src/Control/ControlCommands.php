@@ -23,14 +23,7 @@ trait ControlCommands
      * @return int|array<string, mixed>
      * @throws InvalidControlCommand|ConnectionFailed
      */
-    abstract public function broadcast(
-        string $command,
-        array $arguments = [],
-        ?array $destination = null,
-        bool $reply = false,
-        float $timeout = 1.0,
-        ?int $limit = null,
-    ): int|array;
+    abstract public function broadcast(string $command, array $arguments, ?array $destination, bool $reply, float $timeout, ?int $limit): int|array;
 
     /**
      * Tells the workers to run at most $rate tasks of $task (Celery's control.rate_limit):

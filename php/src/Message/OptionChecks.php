@@ -18,10 +18,6 @@ use CeleryBridge\Wire\PythonTime;
  */
 final class OptionChecks
 {
-    private function __construct()
-    {
-    }
-
     public static function time(string $name, mixed $value): \DateTimeImmutable
     {
         if ($value instanceof \DateTimeInterface) {

@@ -14,10 +14,6 @@ use CeleryBridge\Wire\PythonTime;
  */
 final class PythonScalarRepr
 {
-    private function __construct()
-    {
-    }
-
     /**
      * Python's str() of a float (the shortest text that reads back to the same double).
      */
