@@ -87,9 +87,9 @@ final class CeleryClient implements CeleryClientInterface
         // The arguments win over the celeryconfig's URLs, as Celery(broker=...) does.
         $broker ??= ClientConfig::url($config, 'broker_url') ?? throw InvalidConfiguration::noBroker();
         $backend ??= ClientConfig::url($config, 'result_backend');
-        $this->brokerConnection = ConnectionFactory::create($broker, $this->config->brokerConnection);
+        $this->brokerConnection = ConnectionFactory::create($broker, $this->config->brokerConnectionOptions);
         $resultBackend = $backend === null ? null : new RedisResultBackend(
-            ConnectionFactory::create($backend, $this->config->backendConnection, ConnectionFactory::BACKEND),
+            ConnectionFactory::create($backend, $this->config->backendConnectionOptions, ConnectionFactory::BACKEND),
             $this->config->backendKeyPrefix,
             $this->config->resultExpires,
             $this->config->resultMaxSize,

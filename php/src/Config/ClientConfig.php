@@ -40,8 +40,8 @@ final class ClientConfig
 
     /**
      * @param string $backendKeyPrefix result_backend_transport_options' global_keyprefix, as the backend applies it
-     * @param ConnectionOptions $brokerConnection the broker connection's settings, with the publish retry policy
-     * @param ConnectionOptions $backendConnection the result backend connection's settings
+     * @param ConnectionOptions $brokerConnectionOptions the broker connection's options, with the publish retry policy
+     * @param ConnectionOptions $backendConnectionOptions the result backend connection's options
      */
     private function __construct(
         public readonly string $defaultQueue,
@@ -55,8 +55,8 @@ final class ClientConfig
         public readonly QueueKeys $queueKeys,
         public readonly string $backendKeyPrefix,
         public readonly string $controlExchange,
-        public readonly ConnectionOptions $brokerConnection,
-        public readonly ConnectionOptions $backendConnection,
+        public readonly ConnectionOptions $brokerConnectionOptions,
+        public readonly ConnectionOptions $backendConnectionOptions,
         public readonly ?int $resultMaxSize,
         public readonly bool $sendSentEvent,
         public readonly string $eventExchange,
@@ -129,14 +129,14 @@ final class ClientConfig
             // Each connection setting is checked once, here, for the role that reads it (with the
             // publish retry settings). Empty transport options are left out: a client with no
             // connection setting gets the defaults without loading ConnectionOptionsReader.
-            brokerConnection: ConnectionOptions::fromConfig(
+            brokerConnectionOptions: ConnectionOptions::fromConfig(
                 array_filter(['broker_transport_options' => $brokerOptions]) + array_intersect_key(
                     $config,
                     ['task_publish_retry' => true, 'task_publish_retry_policy' => true],
                 ) + $connection,
                 ConnectionOptions::BROKER,
             ),
-            backendConnection: ConnectionOptions::fromConfig(
+            backendConnectionOptions: ConnectionOptions::fromConfig(
                 array_filter(['result_backend_transport_options' => $backendOptions]) + $connection,
                 ConnectionOptions::BACKEND,
             ),

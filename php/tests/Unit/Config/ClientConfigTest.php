@@ -19,7 +19,7 @@ final class ClientConfigTest extends TestCase
         self::assertSame('json', $config->serializer);
         self::assertNull($config->compression);
         self::assertSame(86400, $config->resultExpires);
-        self::assertTrue($config->brokerConnection->retryPolicy->enabled);
+        self::assertTrue($config->brokerConnectionOptions->retryPolicy->enabled);
         self::assertSame("celery\x06\x163", $config->queueKeys->listFor('celery', 3));
     }
 
