@@ -41,15 +41,6 @@ final class CeleryFake implements CeleryClientInterface
     /** @var list<SentCanvas> */
     private array $canvases = [];
 
-    /** @var array<string, string> the name of every task sent (also the later steps of canvases), by id */
-    private array $names = [];
-
-    /** @var array<string, mixed> the outcome of every task of a name: a value, a \Closure, or a ResultMeta */
-    private array $outcomes = [];
-
-    /** @var array<string, SentTask> the messages by task id */
-    private array $messages = [];
-
     /** @var list<string> */
     private array $revoked = [];
 
@@ -63,7 +54,7 @@ final class CeleryFake implements CeleryClientInterface
      */
     public function __construct(#[\SensitiveParameter] array $config = [], bool $resultBackend = true)
     {
-        $this->store = new FakeResultStore($this->outcomeOf(...));
+        $this->store = new FakeResultStore();
         // The names of every Celery era, as the client reads them.
         $config = ClientConfig::fromArray(ClientConfig::withCeleryNames($config));
         $this->rehearsal = new Rehearsal($config, $this->store, $resultBackend);
@@ -144,7 +135,7 @@ final class CeleryFake implements CeleryClientInterface
      */
     public function returns(string $task, mixed $value): self
     {
-        $this->outcomes[$task] = $value;
+        $this->store->outcome($task, $value);
         return $this;
     }
 
@@ -154,14 +145,14 @@ final class CeleryFake implements CeleryClientInterface
      */
     public function fails(string $task, string $type, string $message = '', ?string $module = 'builtins'): self
     {
-        $this->outcomes[$task] = self::failure('', $type, $message, $module);
+        $this->store->outcome($task, FakeResultStore::failure('', $type, $message, $module));
         return $this;
     }
 
     /** Every task of this name stays PENDING (the default): get() throws ResultTimeout. */
     public function pending(string $task): self
     {
-        unset($this->outcomes[$task]);
+        $this->store->outcome($task, null, pending: true);
         return $this;
     }
 
@@ -175,7 +166,7 @@ final class CeleryFake implements CeleryClientInterface
     /** This one task failed with this remote exception. */
     public function failTask(string $taskId, string $type, string $message = '', ?string $module = 'builtins'): self
     {
-        $this->store->set(self::failure($taskId, $type, $message, $module));
+        $this->store->set(FakeResultStore::failure($taskId, $type, $message, $module));
         return $this;
     }
 
@@ -215,7 +206,8 @@ final class CeleryFake implements CeleryClientInterface
      */
     public function reset(): void
     {
-        [$this->canvases, $this->names, $this->outcomes, $this->messages, $this->revoked] = [[], [], [], [], []];
+        [$this->canvases, $this->revoked] = [[], []];
+        $this->store->forgetSent();
     }
 
     /**
@@ -225,40 +217,10 @@ final class CeleryFake implements CeleryClientInterface
     {
         [$canvas, $savedGroups, $names] = $rehearsed;
         $this->canvases[] = $canvas;
-        $this->names += $names;
-        foreach ($canvas->tasks as $task) {
-            $this->messages[$task->id] = $task;
-        }
+        $this->store->sent($names, $canvas->tasks);
         foreach ($savedGroups as $groupId => $header) {
             $this->store->saveGroup((string) $groupId, $header->asTuple());
         }
         return $canvas->result;
-    }
-
-    private function outcomeOf(string $taskId): ?ResultMeta
-    {
-        $name = $this->names[$taskId] ?? null;
-        if ($name === null || !array_key_exists($name, $this->outcomes)) {
-            return null;
-        }
-        $outcome = $this->outcomes[$name];
-        if ($outcome instanceof ResultMeta) {
-            return self::failure($taskId, ...$outcome->extra['failure']);
-        }
-        if ($outcome instanceof \Closure) {
-            $sent = $this->messages[$taskId] ?? null;
-            $outcome = $sent === null ? null : $outcome($sent);
-        }
-        return new ResultMeta($taskId, State::SUCCESS, $outcome);
-    }
-
-    private static function failure(string $taskId, string $type, string $message, ?string $module): ResultMeta
-    {
-        return new ResultMeta(
-            $taskId,
-            State::FAILURE,
-            new ExceptionInfo($type, $module, $message === '' ? [] : [$message]),
-            extra: ['failure' => [$type, $message, $module]],
-        );
     }
 }
