@@ -96,7 +96,7 @@ final class Check
     public function seconds(string $name, mixed $value, bool $zero = false, bool $negative = false, string $more = ''): int|float
     {
         $number = (is_int($value) || is_float($value)) && is_finite((float) $value);
-        if ($number && ($negative || $value > 0 || ($zero && $value == 0))) {
+        if ($number && ($negative || $value > 0 || ($zero && $value >= 0))) {
             return $value;
         }
         $this->fail($name, $value, match (true) {
