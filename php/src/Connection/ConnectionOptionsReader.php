@@ -41,15 +41,16 @@ final class ConnectionOptionsReader
         if (!in_array($client, $clients, true)) {
             throw InvalidConfiguration::invalid('redis_client', $client, "expected 'auto', 'phpredis' or 'predis'.");
         }
-        $persistent = Check::setting()->bool('redis_persistent', $config['redis_persistent'] ?? false);
+        $check = Check::setting();
+        $persistent = $check->bool('redis_persistent', $config['redis_persistent'] ?? false);
 
         if ($backend) {
-            $connectTimeout = self::seconds($config, 'redis_socket_connect_timeout');
-            $readTimeout = self::seconds($config, 'redis_socket_timeout');
+            $connectTimeout = $check->secondsIn($config, 'redis_socket_connect_timeout');
+            $readTimeout = $check->secondsIn($config, 'redis_socket_timeout');
         } else {
-            $connectTimeout = self::seconds($transport, 'socket_connect_timeout', $transportKey)
-                ?? self::seconds($config, 'broker_connection_timeout');
-            $readTimeout = self::seconds($transport, 'socket_timeout', $transportKey);
+            $connectTimeout = $check->secondsIn($transport, 'socket_connect_timeout', $transportKey)
+                ?? $check->secondsIn($config, 'broker_connection_timeout');
+            $readTimeout = $check->secondsIn($transport, 'socket_timeout', $transportKey);
         }
 
         $sslKey = $backend ? 'redis_backend_use_ssl' : 'broker_use_ssl';
@@ -105,19 +106,5 @@ final class ConnectionOptionsReader
         $value = $transport['health_check_interval'] ?? ConnectionOptions::DEFAULT_HEALTH_CHECK_INTERVAL;
         $name = $transportKey . '[health_check_interval]';
         return (float) Check::setting()->seconds($name, $value, zero: true, more: ' (0: check before every publish)');
-    }
-
-    /**
-     * A number of seconds > 0 from a settings array, or null when absent (also SentinelOptions').
-     *
-     * @param array<mixed> $from
-     */
-    public static function seconds(#[\SensitiveParameter] array $from, string $key, ?string $inside = null): ?float
-    {
-        if (!isset($from[$key])) {
-            return null;
-        }
-        $name = $inside === null ? $key : sprintf('%s[%s]', $inside, $key);
-        return (float) Check::setting()->seconds($name, $from[$key]);
     }
 }

@@ -66,8 +66,8 @@ final class SentinelOptions
             $minOther,
             $sentinelKwargs['username'] ?? null,
             $sentinelKwargs['password'] ?? null,
-            ConnectionOptionsReader::seconds($sentinelKwargs, 'socket_connect_timeout', $transportKey . '[sentinel_kwargs]'),
-            ConnectionOptionsReader::seconds($sentinelKwargs, 'socket_timeout', $transportKey . '[sentinel_kwargs]'),
+            Check::setting()->secondsIn($sentinelKwargs, 'socket_connect_timeout', $transportKey . '[sentinel_kwargs]'),
+            Check::setting()->secondsIn($sentinelKwargs, 'socket_timeout', $transportKey . '[sentinel_kwargs]'),
         );
     }
 

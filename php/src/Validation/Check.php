@@ -107,6 +107,21 @@ final class Check
     }
 
     /**
+     * The seconds (> 0) under $key of a settings array, or null when absent; named
+     * "$inside[$key]" in messages when $inside is given.
+     *
+     * @param array<mixed> $from
+     * @throws InvalidConfiguration|InvalidOption
+     */
+    public function secondsIn(#[\SensitiveParameter] array $from, string $key, ?string $inside = null): ?float
+    {
+        if (!isset($from[$key])) {
+            return null;
+        }
+        return (float) $this->seconds($inside === null ? $key : sprintf('%s[%s]', $inside, $key), $from[$key]);
+    }
+
+    /**
      * UTF-8 text without control characters (which would end up in Redis keys, headers and logs).
      *
      * @throws InvalidConfiguration|InvalidOption
