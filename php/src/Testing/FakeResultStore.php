@@ -31,17 +31,11 @@ final class FakeResultStore extends ResultStore
      */
     public function __construct(private readonly \Closure $byName)
     {
-        parent::__construct();
     }
 
     public function set(ResultMeta $meta): void
     {
         $this->metas[$meta->taskId] = $meta;
-    }
-
-    public function fingerprint(): string
-    {
-        return 'celery-fake:' . spl_object_id($this);
     }
 
     public function meta(string $taskId): ResultMeta

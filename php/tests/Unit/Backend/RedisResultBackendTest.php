@@ -170,15 +170,4 @@ final class RedisResultBackendTest extends TestCase
 
         self::assertSame([], $redis->data);
     }
-
-    public function testRestoreFindsTheBackendWithTheSameFingerprint(): void
-    {
-        $first = new RedisResultBackend(new InMemoryRedis(1), 'a:');
-        $second = new RedisResultBackend(new InMemoryRedis(2), 'a:');
-
-        self::assertSame('memory:0/2#a:', $second->fingerprint());
-        self::assertSame($first, RedisResultBackend::restore($first->fingerprint()));
-        self::assertSame($second, RedisResultBackend::restore($second->fingerprint()));
-        self::assertNull(RedisResultBackend::restore('elsewhere:1/0#'));
-    }
 }
