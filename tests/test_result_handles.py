@@ -119,7 +119,8 @@ def test_serialized_result_is_rebuilt_from_its_id_in_another_process(
         PHP_VIEW
         + f"""
 $r = unserialize({json.dumps(first["s"])});
-try {{ $r->get(timeout: 1.0); $error = null; }} catch (CeleryBridge\\Exception\\NoResultBackend $e) {{ $error = $e->getMessage(); }}
+try {{ $r->get(timeout: 1.0); $error = null; }}
+catch (CeleryBridge\\Exception\\NoResultBackend $e) {{ $error = $e->getMessage(); }}
 out([$r->id, $error, $celery->result($r->id)->get(timeout: 10.0), $celery->result($r->id)->state()]);
 """
     ).json()

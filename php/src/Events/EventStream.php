@@ -40,7 +40,7 @@ final class EventStream implements \IteratorAggregate
 
     private ?PubSubWaiter $waiter;
 
-    /** Clock::now() time at which iteration ends; null: never. */
+    /** The clock's time at which iteration ends; null: never. */
     private readonly ?float $deadline;
 
     /**
@@ -48,6 +48,7 @@ final class EventStream implements \IteratorAggregate
      * @param list<string> $channels the exact channels (kombu's routing keys of these types)
      * @param (\Closure(Event): bool)|null $until stops after the first event for which it is true
      * @param list<string>|null $types only these types (null: every event on the channels)
+     * @param Clock|null $clock what the timeout runs on (the system clock)
      * @throws ConnectionFailed
      */
     public function __construct(
@@ -56,12 +57,14 @@ final class EventStream implements \IteratorAggregate
         ?float $timeout,
         private readonly ?\Closure $until,
         private readonly ?array $types = null,
+        ?Clock $clock = null,
     ) {
-        $started = Clock::now();
+        $clock ??= Clock::system();
+        $started = $clock->seconds();
         // Subscribing is bounded by the connection's own timeouts, not the stream's: a short
         // stream still subscribes before it returns.
         $limit = $started + $endpoint->connectTimeout + $endpoint->readTimeout;
-        $this->waiter = PubSubWaiter::subscribe($endpoint, $channels, $limit);
+        $this->waiter = PubSubWaiter::subscribe($endpoint, $channels, $limit, $clock);
         if ($this->waiter === null) {
             throw ConnectionFailed::because($endpoint->describe(), 'timed out subscribing to the event channels.');
         }
