@@ -7,7 +7,6 @@ namespace CeleryBridge\Result;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
-use CeleryBridge\Exception\ExceptionInfo;
 use CeleryBridge\Exception\InvalidControlCommand;
 use CeleryBridge\Exception\InvalidTimeout;
 use CeleryBridge\Exception\NoResultBackend;
@@ -30,20 +29,16 @@ use CeleryBridge\Exception\TaskRevoked;
  */
 final class AsyncResult
 {
-    /** A WorkerControl, or the handles that make it on first use. */
     private readonly WorkerReach|WorkerControl|null $control;
-
     /** Restored by unserialize(): there is no client to read through. */
     private bool $detached = false;
 
     /**
      * @param AsyncResult|GroupResult|null $parent the previous step when this task is a chain step
      *        (a chord body's parent is the header's GroupResult), as Celery's AsyncResult.parent
-     * @param WorkerReach|WorkerControl|null $control how revoke() reaches the workers; a
-     *        client's WorkerReach makes the WorkerControl on first use (a client that never revokes
-     *        never loads it). WorkerReach comes first in the declared type: PHP checks a
-     *        union's classes in order, and checking an unloaded WorkerControl first would look
-     *        the class up on every result.
+     * @param WorkerReach|WorkerControl|null $control how revoke() reaches the workers (a client's
+     *        WorkerReach makes the WorkerControl on first use). WorkerReach comes first: PHP checks
+     *        a union's classes in order, and an unloaded WorkerControl would be looked up each time.
      * @param Dispatch|null $dispatch how the client sent it (ResultHandles makes it)
      */
     public function __construct(
@@ -127,23 +122,9 @@ final class AsyncResult
             return null;
         }
         $timeout = WaitTime::seconds($timeout);
-        $backend = $this->backend();
-        $deadline = $backend->clock()->deadline($timeout);
-        $parents = $followParents && $propagate && $this->parent !== null;
-        $ready = $backend->known($this);
-        if ($ready === null) {
-            if ($parents) {
-                $this->throwParentFailure($backend, $deadline);
-            }
-            $queues = $this->dispatch !== null && $this->control instanceof WorkerReach ? $this->control : null;
-            $ready = (new ResultWait($backend, $this->id, $queues, $this->dispatch))->until($timeout, $deadline, $onMessage);
-            $backend->keep($this, $ready);
-        }
-        if ($parents && in_array($ready->status, State::PROPAGATE, true)) {
-            // Celery checks the parents while it waits too: a parent's failure wins.
-            $this->throwParentFailure($backend, $deadline);
-        }
-        return self::outcome($ready, $propagate);
+        $queues = $this->dispatch !== null && $this->control instanceof WorkerReach ? $this->control : null;
+        $wait = new ResultWait($this->backend(), $this, $queues, $this->dispatch);
+        return $wait->value($timeout, $propagate, $followParents, $onMessage);
     }
 
     /**
@@ -180,37 +161,37 @@ final class AsyncResult
         return $this->meta()->dateDone;
     }
 
-    /** The task name; stored only when the worker has result_extended. */
+    // name() to queue(): stored only when the worker has result_extended (null otherwise).
+
     public function name(): ?string
     {
         return $this->meta()->name;
     }
 
-    /** The positional arguments; stored only with result_extended. */
+    /** The positional arguments. */
     public function args(): mixed
     {
         return $this->meta()->args;
     }
 
-    /** The keyword arguments; stored only with result_extended. */
+    /** The keyword arguments. */
     public function kwargs(): mixed
     {
         return $this->meta()->kwargs;
     }
 
-    /** The worker node name; stored only with result_extended. */
+    /** The worker's node name. */
     public function worker(): ?string
     {
         return $this->meta()->worker;
     }
 
-    /** How often the task was retried; stored only with result_extended. */
     public function retries(): ?int
     {
         return $this->meta()->retries;
     }
 
-    /** The queue (routing key) the task came from; stored only with result_extended. */
+    /** The queue (routing key) the task came from. */
     public function queue(): ?string
     {
         return $this->meta()->queue;
@@ -256,24 +237,6 @@ final class AsyncResult
     }
 
     /**
-     * @internal
-     * @throws TaskFailed|TaskRevoked
-     */
-    public static function outcome(ResultMeta $meta, bool $propagate): mixed
-    {
-        if (!in_array($meta->status, State::PROPAGATE, true)) {
-            return $meta->result;
-        }
-        $exception = $meta->exception();
-        if (!$propagate) {
-            return $exception ?? $meta->result;
-        }
-        throw $meta->status === State::REVOKED
-            ? TaskRevoked::remote($meta->taskId, $exception)
-            : TaskFailed::remote($meta->taskId, $exception, $meta->result);
-    }
-
-    /**
      * The tasks and groups this task started (Celery's AsyncResult.children): handles, read from
      * the stored result; empty while it is not ready or started none.
      *
@@ -282,35 +245,17 @@ final class AsyncResult
      */
     public function children(): array
     {
-        $tuples = $this->meta()->children ?? [];
-        ResultTuple::ensureRoom($tuples, $this->id);
-        $children = [];
-        foreach ($tuples as $tuple) {
-            $children[] = ResultTuple::toResult((array) $tuple, $this->backend(), $this->control, $this->id);
-        }
-        return $children;
+        return ResultTuple::children($this->meta()->children ?? [], $this->backend(), $this->control, $this->id);
     }
 
     /**
      * Celery's as_tuple(): ((id, parent tuple), None), what a saved group holds for a task.
-     *
      * @internal
      * @return array{array{string, array<mixed>|null}, null}
      */
     public function asTuple(): array
     {
         return [[$this->id, $this->parent?->asTuple()], null];
-    }
-
-    /**
-     * @throws TaskFailed|TaskRevoked|ConnectionFailed|CorruptResult|NoResultBackend
-     */
-    private function throwParentFailure(ResultStore $backend, ?float $deadline): void
-    {
-        $failed = ResultWait::parentFailure($this->parent, $backend, $deadline);
-        if ($failed !== null) {
-            self::outcome($failed, true);
-        }
     }
 
     /**
@@ -344,8 +289,7 @@ final class AsyncResult
         if ($parent !== null && !$parent instanceof self && !$parent instanceof GroupResult) {
             throw new \UnexpectedValueException('The parent of a serialized AsyncResult must be a result.');
         }
-        // A "backend" entry (where the results were, written by 0.1 before this form) is ignored:
-        // the handle is read again through a client, `$celery->result($id)`.
+        // A "backend" entry (the form before this one) is ignored: $celery->result($id) rebuilds it.
         $this->id = $data['id'];
         $this->parent = $parent;
         $this->backend = null;

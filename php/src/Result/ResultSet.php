@@ -68,7 +68,7 @@ final class ResultSet implements \Countable, \IteratorAggregate
                 // Only when propagating: another task failed before this one finished.
                 continue;
             }
-            $values[] = AsyncResult::outcome($meta, $propagate);
+            $values[] = $meta->outcome($propagate);
         }
         return $values;
     }

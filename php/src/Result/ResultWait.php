@@ -9,6 +9,8 @@ use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Exception\ResultTimeout;
+use CeleryBridge\Exception\TaskFailed;
+use CeleryBridge\Exception\TaskRevoked;
 
 /**
  * AsyncResult::get()'s wait: for the task's result, with the explanation of a PENDING task
@@ -26,17 +28,46 @@ final class ResultWait
 
     private readonly Clock $clock;
 
+    private readonly string $id;
+
     /**
      * @param WorkerReach|null $queues whose queue inspector explains a PENDING task that timed out
      * @param Dispatch|null $dispatch the queue it looks at
      */
     public function __construct(
         private readonly ResultStore $backend,
-        private readonly string $id,
+        private readonly AsyncResult $result,
         private readonly ?WorkerReach $queues,
         private readonly ?Dispatch $dispatch,
     ) {
         $this->clock = $backend->clock();
+        $this->id = $result->id;
+    }
+
+    /**
+     * AsyncResult::get(): the value once the task is ready (see there), the ready meta kept
+     * for the handle; with $followParents, a failed parent's exception first.
+     *
+     * @param float|null $timeout checked by WaitTime
+     * @throws TaskFailed|TaskRevoked|ResultTimeout|ConnectionFailed|CorruptResult|NoResultBackend
+     */
+    public function value(?float $timeout, bool $propagate, bool $followParents, ?callable $onMessage): mixed
+    {
+        $deadline = $this->clock->deadline($timeout);
+        $parents = $followParents && $propagate && $this->result->parent !== null;
+        $ready = $this->backend->known($this->result);
+        if ($ready === null) {
+            if ($parents) {
+                self::parentFailure($this->result->parent, $this->backend, $deadline)?->outcome(true);
+            }
+            $ready = $this->until($timeout, $deadline, $onMessage);
+            $this->backend->keep($this->result, $ready);
+        }
+        if ($parents && in_array($ready->status, State::PROPAGATE, true)) {
+            // Celery checks the parents while it waits too: a parent's failure wins.
+            self::parentFailure($this->result->parent, $this->backend, $deadline)?->outcome(true);
+        }
+        return $ready->outcome($propagate);
     }
 
     /**
