@@ -6,6 +6,7 @@ namespace CeleryBridge\Events;
 
 use CeleryBridge\Connection\Endpoint;
 use CeleryBridge\Connection\Clock;
+use CeleryBridge\Connection\Failure;
 use CeleryBridge\Connection\PubSubWaiter;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\InvalidOption;
@@ -66,7 +67,8 @@ final class EventStream implements \IteratorAggregate
         $limit = $started + $endpoint->connectTimeout + $endpoint->readTimeout;
         $this->waiter = PubSubWaiter::subscribe($endpoint, $channels, $limit, $clock);
         if ($this->waiter === null) {
-            throw ConnectionFailed::because($endpoint->describe(), 'timed out subscribing to the event channels.');
+            $took = $clock->seconds() - $started;
+            throw Failure::afterSending($endpoint, 'SUBSCRIBE', 'timed out subscribing to the event channels', $took, true);
         }
         $this->deadline = $timeout === null ? null : $started + $timeout;
     }
