@@ -5,9 +5,9 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Broker;
 
 use CeleryBridge\Broker\RetryingPublisher;
-use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\ConnectionSettings;
 use CeleryBridge\Connection\RetryPolicy;
+use CeleryBridge\Connection\Clock;
 use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
