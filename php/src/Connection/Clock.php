@@ -13,8 +13,9 @@ namespace CeleryBridge\Connection;
  * What waits takes a Clock (system() unless told otherwise), so a test can hand it one that
  * reads what the test says and prove a deadline without sleeping. Deadlines are absolute
  * readings of the clock that made them: an object that waits until a deadline reads the clock
- * of the object that computed it. now() is the system clock's reading, for the connection
- * internals that only measure how long one call took.
+ * of the object that computed it. now() is the system clock's reading, which the Redis
+ * connections use (their withDeadline() deadlines, how long a failed command took): a test's
+ * clock goes with a test's connection.
  *
  * @internal
  */
