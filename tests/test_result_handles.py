@@ -101,7 +101,7 @@ def test_a_task_sent_from_python_is_read_by_php_and_forgotten(
     assert python_celery.AsyncResult(task_id).state == "PENDING"
 
 
-def test_serialized_result_is_read_in_another_process(
+def test_serialized_result_is_rebuilt_from_its_id_in_another_process(
     worker: CeleryWorker, run_php, redis_server: RedisServer
 ) -> None:
     first = run_php(
@@ -109,20 +109,26 @@ def test_serialized_result_is_read_in_another_process(
         + "$r = $celery->sendTask('tasks.add', [20, 22]);\n"
         + "out(['id' => $r->id, 's' => serialize($r)]);"
     ).json()
-    # The backend's address travels in the handle (the session Redis: 127.0.0.1, or an external one).
-    assert urlsplit(redis_server.url(databases.BACKEND)).netloc.rpartition("@")[2] in first["s"]
+    # The handle travels as its id (and parents): no server address, no connection.
+    assert urlsplit(redis_server.url(databases.BACKEND)).netloc.rpartition("@")[2] not in first["s"]
     assert first["id"] in first["s"]
 
+    # Even with a client in the process the copy is not read behind the caller's back: the error
+    # says to rebuild it with $celery->result($id), which reads it.
     later = run_php(
         PHP_VIEW
         + f"""
 $r = unserialize({json.dumps(first["s"])});
-out([$r->id, $r->get(timeout: 10.0), $r->state(), $celery->result($r->id)->get(timeout: 1.0)]);
+try {{ $r->get(timeout: 1.0); $error = null; }}
+catch (CeleryBridge\\Exception\\NoResultBackend $e) {{ $error = $e->getMessage(); }}
+out([$r->id, $error, $celery->result($r->id)->get(timeout: 10.0), $celery->result($r->id)->state()]);
 """
     ).json()
-    assert later == [first["id"], 42, "SUCCESS", 42]
+    assert later[0] == first["id"]
+    assert "$celery->result($id)" in later[1]
+    assert later[2:] == [42, "SUCCESS"]
 
-    # Without a client in the process there is nothing to read with: the error says what to do.
+    # Without a client in the process it is the same error.
     orphan = run_php(
         f"$r = unserialize({json.dumps(first['s'])});\n"
         "try { $r->get(timeout: 1.0); echo 'returned'; } "

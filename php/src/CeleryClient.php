@@ -334,9 +334,7 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function result(string $taskId): AsyncResult
     {
-        $result = $this->handles->result($taskId);
-        $result->explainPendingWith($this->reach, $this->config->defaultQueue, false);
-        return $result;
+        return $this->handles->lookup($taskId, $this->config->defaultQueue);
     }
 
     /**

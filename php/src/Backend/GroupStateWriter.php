@@ -10,8 +10,8 @@ use CeleryBridge\Wire\KombuJson;
 
 /**
  * The Redis result backend's writes of group state: a chord's counter and a saved group. Each
- * write list is built once, then run here, or queued in the broker's transaction when the
- * backend is the broker's database.
+ * write list is built once, by chordSize() or savedGroup(), then given to run() or queued in
+ * the broker's transaction when the backend is the broker's database.
  *
  * @internal
  */
@@ -30,19 +30,9 @@ final class GroupStateWriter
      * ".c" (the "body already dispatched" mark of a previous run of the same group) goes first.
      * The TTL is result_chord_expires, which defaults to result_expires.
      *
-     * @throws ConnectionFailed
-     */
-    public function setChordSize(string $groupId, int $size): void
-    {
-        $this->run($this->chordSizeWrites($groupId, $size));
-    }
-
-    /**
-     * setChordSize()'s writes, for a transaction on another connection to the same database.
-     *
      * @return list<array{0: string, 1: string, 2?: string, 3?: int}>
      */
-    public function chordSizeWrites(string $groupId, int $size): array
+    public function chordSize(string $groupId, int $size): array
     {
         $key = $this->groupKey($groupId);
         return [['DEL', $key . '.c'], $this->set($key . '.s', (string) $size)];
@@ -53,42 +43,20 @@ final class GroupStateWriter
      * celery-taskset-meta-<id>, kept as long as results are.
      *
      * @param array<mixed> $tuple
-     * @throws ConnectionFailed
+     * @return list<array{0: string, 1: string, 2?: string, 3?: int}>
      */
-    public function saveGroup(string $groupId, array $tuple): void
+    public function savedGroup(string $groupId, array $tuple): array
     {
-        $this->run([$this->saveGroupWrite($groupId, $tuple)]);
+        return [$this->set($this->groupKey($groupId), KombuJson::encode(['result' => $tuple]))];
     }
 
     /**
-     * saveGroup()'s write, for a transaction on another connection to the same database.
+     * Runs writes of chordSize() and savedGroup() on the backend's connection, one by one.
      *
-     * @param array<mixed> $tuple
-     * @return array{0: string, 1: string, 2: string, 3?: int}
-     */
-    public function saveGroupWrite(string $groupId, array $tuple): array
-    {
-        return $this->set($this->groupKey($groupId), KombuJson::encode(['result' => $tuple]));
-    }
-
-    private function groupKey(string $groupId): string
-    {
-        return $this->keyPrefix . RedisResultBackend::GROUP_KEY_PREFIX . $groupId;
-    }
-
-    /**
-     * @return array{0: string, 1: string, 2: string, 3?: int}
-     */
-    private function set(string $key, string $value): array
-    {
-        return $this->expires === null ? ['SET', $key, $value] : ['SETEX', $key, $value, $this->expires];
-    }
-
-    /**
      * @param list<array{0: string, 1: string, 2?: string, 3?: int}> $writes
      * @throws ConnectionFailed
      */
-    private function run(array $writes): void
+    public function run(array $writes): void
     {
         foreach ($writes as $write) {
             match ($write[0]) {
@@ -97,5 +65,18 @@ final class GroupStateWriter
                 'SETEX' => $this->connection->set($write[1], (string) ($write[2] ?? ''), $write[3] ?? null),
             };
         }
+    }
+
+    private function groupKey(string $groupId): string
+    {
+        return $this->keyPrefix . MetaReader::GROUP_KEY_PREFIX . $groupId;
+    }
+
+    /**
+     * @return array{0: string, 1: string, 2: string, 3?: int}
+     */
+    private function set(string $key, string $value): array
+    {
+        return $this->expires === null ? ['SET', $key, $value] : ['SETEX', $key, $value, $this->expires];
     }
 }

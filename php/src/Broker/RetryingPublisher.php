@@ -73,8 +73,7 @@ final class RetryingPublisher
 
     /** @var \Closure(float): void */
     private readonly \Closure $sleep;
-    /** @var \Closure(): float */
-    private readonly ?\Closure $clock;
+    private readonly Clock $clock;
     /** When a command through this object last succeeded on the current socket; null: never. */
     private ?float $lastReply = null;
     /** @var (\Closure(ConnectionFailed, int, float): void)|null told of each retry (the client's logger) */
@@ -85,22 +84,21 @@ final class RetryingPublisher
     /**
      * @param float $healthCheckInterval PING before LPUSH when the socket has been quiet this long
      * @param (\Closure(float): void)|null $sleep how to wait between attempts (tests pass a recorder)
-     * @param (\Closure(): float)|null $clock seconds, monotonic (tests pass a fake)
+     * @param Clock|null $clock deadlines and quiet time are read on it (tests pass one they set)
      */
     public function __construct(
         private readonly RedisConnection $inner,
         public readonly RetryPolicy $policy,
         ?\Closure $sleep = null,
         public readonly float $healthCheckInterval = ConnectionOptions::DEFAULT_HEALTH_CHECK_INTERVAL,
-        ?\Closure $clock = null,
+        ?Clock $clock = null,
     ) {
         $this->sleep = $sleep ?? static function (float $seconds): void {
             if ($seconds > 0) {
                 usleep((int) round($seconds * 1_000_000));
             }
         };
-        // Null: Clock::now(), called directly (a closure around it costs a frame per publish).
-        $this->clock = $clock;
+        $this->clock = $clock ?? Clock::system();
     }
 
     public function connection(): RedisConnection
@@ -144,7 +142,7 @@ final class RetryingPublisher
             // The common case stays free of the deadline bookkeeping: publishing is the hot path.
             return $this->lPushWithRetries($key, $value, null);
         }
-        $deadline = Clock::now() + ($this->callPolicy ?? $this->policy)->timeout;
+        $deadline = $this->clock->seconds() + ($this->callPolicy ?? $this->policy)->timeout;
         return $this->inner->withDeadline($deadline, fn (): int => $this->lPushWithRetries($key, $value, $deadline));
     }
 
@@ -170,7 +168,7 @@ final class RetryingPublisher
     private function withRetries(\Closure $write, ?float $deadline, \Closure $unknown, ?\Closure $check = null): mixed
     {
         $retries = 0;
-        $started = Clock::now();
+        $started = $this->clock->seconds();
         while (true) {
             if ($check !== null || $this->needsCheck()) {
                 try {
@@ -184,7 +182,7 @@ final class RetryingPublisher
                     } elseif (!$fresh || $this->healthCheckInterval <= 0.0) {
                         $this->inner->ping();
                     }
-                    $this->lastReply = $this->clock === null ? Clock::now() : ($this->clock)();
+                    $this->lastReply = $this->clock->seconds();
                 } catch (ConnectionFailed $e) {
                     // Only PING (or the check) was in flight: nothing was published.
                     $this->pause($e, $retries++, $started, $deadline);
@@ -193,7 +191,7 @@ final class RetryingPublisher
             }
             try {
                 $result = $write();
-                $this->lastReply = $this->clock === null ? Clock::now() : ($this->clock)();
+                $this->lastReply = $this->clock->seconds();
                 return $result;
             } catch (ConnectionLost $e) {
                 $this->lastReply = null;
@@ -229,7 +227,7 @@ final class RetryingPublisher
             $run(null);
             return;
         }
-        $deadline = Clock::now() + ($this->callPolicy ?? $this->policy)->timeout;
+        $deadline = $this->clock->seconds() + ($this->callPolicy ?? $this->policy)->timeout;
         $this->inner->withDeadline($deadline, fn (): int => $run($deadline));
     }
 
@@ -243,7 +241,7 @@ final class RetryingPublisher
         if ($this->lastReply === null) {
             return true;
         }
-        return ($this->clock === null ? Clock::now() : ($this->clock)()) - $this->lastReply >= $this->healthCheckInterval;
+        return $this->clock->seconds() - $this->lastReply >= $this->healthCheckInterval;
     }
 
     /**
@@ -258,7 +256,7 @@ final class RetryingPublisher
         }
         $policy = $this->callPolicy ?? $this->policy;
         $delay = $policy->delay($retriesDone);
-        $late = $deadline !== null && Clock::now() + $delay >= $deadline;
+        $late = $deadline !== null && $this->clock->seconds() + $delay >= $deadline;
         if (!$policy->allows($retriesDone) || $late) {
             if ($retriesDone === 0 && !$late) {
                 throw $failure;
@@ -268,7 +266,7 @@ final class RetryingPublisher
                 'Gave up after %d attempt%s in %.1f s (%s); the message was not queued.',
                 $retriesDone + 1,
                 $retriesDone === 0 ? '' : 's',
-                Clock::now() - $started,
+                $this->clock->seconds() - $started,
                 $late ? 'task_publish_timeout' : 'task_publish_retry_policy',
             ));
         }

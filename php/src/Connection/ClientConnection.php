@@ -335,8 +335,7 @@ abstract class ClientConnection implements RedisConnection
         if ($endpoint !== $normal) {
             $this->setReadTimeout($client, $endpoint->readTimeout);
         }
-        // Clock::now()'s source (hrtime), read directly: this runs for every command.
-        $start = hrtime(true);
+        $start = Clock::now();
         try {
             return $this->execute($client, $endpoint, $call);
         } catch (\Throwable $e) {
@@ -344,8 +343,7 @@ abstract class ClientConnection implements RedisConnection
                 throw $e;
             }
             $this->drop();
-            $elapsed = (hrtime(true) - $start) / 1e9;
-            $failure = Failure::afterSending($endpoint, $command, $e->getMessage(), $elapsed, $handshake, Failure::scrub($e));
+            $failure = Failure::afterSending($endpoint, $command, $e->getMessage(), Clock::now() - $start, $handshake, Failure::scrub($e));
             $once = in_array($command, self::ONCE, true);
             if ($reused && !$once && $failure instanceof ConnectionLost && !$failure->timedOut()) {
                 return $this->run($command, $call, $handshake, $blocks);

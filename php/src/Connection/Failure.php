@@ -142,6 +142,36 @@ final class Failure
     }
 
     /**
+     * A reply that is not what $command gets from Redis (not RESP at all, or not its answer):
+     * whatever listens there is not the Redis server the URL means.
+     */
+    public static function unexpectedReply(Endpoint $endpoint, string $command, string $what): ConnectionFailed
+    {
+        return ConnectionFailed::because($endpoint->describe(), sprintf(
+            'answered %s with %s. Check that a Redis server listens there, and whether it expects TLS '
+            . '(rediss://) or plain TCP (redis://).',
+            $command,
+            $what,
+        ));
+    }
+
+    /**
+     * The caller's deadline passed before $command was written whole: nothing ran.
+     */
+    public static function deadlineBeforeSending(Endpoint $endpoint, string $command): ConnectionFailed
+    {
+        return ConnectionTimedOut::deadline($endpoint->describe(), $command);
+    }
+
+    /**
+     * A connection of ours that is already closed was asked to send $command: nothing ran.
+     */
+    public static function closed(Endpoint $endpoint, string $command, string $detail): ConnectionFailed
+    {
+        return ConnectionLost::duringHandshake($endpoint->describe(), $command, self::clean($detail));
+    }
+
+    /**
      * The client library's exception, safe to keep as `previous`: its class and message only.
      * The original holds what must not leak: Predis exceptions keep the connection with its
      * parameters (the password among them), and phpredis exceptions thrown by auth() keep the

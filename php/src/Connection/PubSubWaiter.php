@@ -16,7 +16,8 @@ use CeleryBridge\Exception\ConnectionFailed;
  * and "waiting", hence this tiny client. It only ever subscribes; the caller's main connection
  * never enters subscribed mode and stays usable.
  *
- * Deadlines are absolute, in Clock::now() seconds; null waits without limit.
+ * Deadlines are absolute readings of the Clock it is given; null waits without limit. Every
+ * failure is typed through Failure, as every other connection's.
  *
  * @internal
  */
@@ -27,19 +28,18 @@ final class PubSubWaiter
     /** @var resource|null */
     private $stream;
 
-    private string $buffer = '';
+    private readonly RespReader $replies;
+
+    /** The last command sent: what a failure to read its reply is told against. */
+    private string $command = 'SUBSCRIBE';
 
     /**
      * @param resource $stream
      */
-    private readonly string $server;
-    /** The last command sent: what a failure to read its reply is told against. */
-    private string $command = 'SUBSCRIBE';
-
-    private function __construct($stream, private readonly Endpoint $endpoint)
+    private function __construct($stream, private readonly Endpoint $endpoint, private readonly Clock $clock)
     {
         $this->stream = $stream;
-        $this->server = $endpoint->describe();
+        $this->replies = new RespReader($endpoint);
     }
 
     public function __destruct()
@@ -52,10 +52,12 @@ final class PubSubWaiter
      * or null if the deadline passed first.
      *
      * @param list<string> $channels
+     * @param Clock|null $clock what $deadline is a reading of (the system clock by default)
      * @throws ConnectionFailed
      */
-    public static function subscribe(Endpoint $endpoint, array $channels, ?float $deadline): ?self
+    public static function subscribe(Endpoint $endpoint, array $channels, ?float $deadline, ?Clock $clock = null): ?self
     {
+        $clock ??= Clock::system();
         if ($channels === []) {
             throw new \LogicException('Nothing to subscribe to.');
         }
@@ -63,33 +65,10 @@ final class PubSubWaiter
         if ($deadline !== null) {
             // Connecting counts against the caller's time, but a near deadline must not turn
             // into a misleading "cannot connect".
-            $connectTimeout = max(0.05, min($connectTimeout, $deadline - Clock::now()));
+            $connectTimeout = max(0.05, min($connectTimeout, $clock->left($deadline)));
         }
-        $errno = 0;
-        $errstr = '';
-        $context = $endpoint->streamContext();
-        if ($endpoint->transport !== Endpoint::UNIX) {
-            // Results are small messages that must not sit in Nagle's buffer.
-            $context['socket']['tcp_nodelay'] = true;
-        }
-        $stream = self::quietly(static function () use ($endpoint, $connectTimeout, $context, &$errno, &$errstr) {
-            return stream_socket_client(
-                $endpoint->streamUri(),
-                $errno,
-                $errstr,
-                $connectTimeout,
-                STREAM_CLIENT_CONNECT,
-                stream_context_create($context),
-            );
-        }, $warning);
-        if (!is_resource($stream)) {
-            // Typed as every other connection's failure: TLS, refused, unresolvable, timed out.
-            $why = $errstr !== '' ? $errstr : ($warning ?? 'unknown error');
-            $detail = sprintf('cannot open a connection to wait for results (%s)', $why);
-            throw Failure::connecting($endpoint, $detail, $warning === null ? [] : [$warning]);
-        }
-        stream_set_blocking($stream, false);
-        $waiter = new self($stream, $endpoint);
+        $stream = SocketStream::open($endpoint, $connectTimeout);
+        $waiter = new self($stream, $endpoint, $clock);
         try {
             if ($endpoint->password() !== null) {
                 $auth = $endpoint->username !== null
@@ -138,7 +117,7 @@ final class PubSubWaiter
                 return false;
             }
             if (!is_array($reply) || !in_array($reply[0] ?? null, ['subscribe', 'unsubscribe', 'message'], true)) {
-                throw ConnectionFailed::because($this->server, 'unexpected reply to SUBSCRIBE.');
+                throw Failure::unexpectedReply($this->endpoint, 'SUBSCRIBE', 'a reply that does not confirm it');
             }
             // Confirmations of the previous wait's UNSUBSCRIBE, and messages that came in before
             // all channels were confirmed, carry nothing the caller's GET after this will miss.
@@ -186,10 +165,10 @@ final class PubSubWaiter
     {
         if (is_resource($this->stream)) {
             $stream = $this->stream;
-            self::quietly(static fn () => fclose($stream), $ignored);
+            SocketStream::quietly(static fn () => fclose($stream), $ignored);
         }
         $this->stream = null;
-        $this->buffer = '';
+        $this->replies->clear();
     }
 
     /**
@@ -204,13 +183,15 @@ final class PubSubWaiter
         }
         while ($command !== '') {
             $stream = $this->stream();
-            $written = self::quietly(static fn () => fwrite($stream, $command), $warning);
+            $written = SocketStream::quietly(static fn () => fwrite($stream, $command), $warning);
             if ($written === false) {
-                throw ConnectionFailed::because($this->server, sprintf('write failed (%s).', $warning ?? 'connection closed'));
+                // AUTH, CLIENT SETNAME, (UN)SUBSCRIBE change nothing: a handshake's loss, as in reply().
+                $detail = sprintf('the write failed: %s', $warning ?? 'connection closed');
+                throw Failure::afterSending($this->endpoint, $this->command, $detail, 0.0, true);
             }
             $command = (string) substr($command, $written);
             if ($command !== '' && !$this->select(false, $deadline)) {
-                throw ConnectionFailed::because($this->server, 'timed out while writing.');
+                throw Failure::deadlineBeforeSending($this->endpoint, $this->command);
             }
         }
     }
@@ -224,20 +205,12 @@ final class PubSubWaiter
      */
     private function reply(?float $deadline, mixed &$reply): bool
     {
-        $reply = null;
-        while (true) {
-            $offset = 0;
-            $parsed = $this->parse($offset);
-            if ($offset > 0) {
-                $this->buffer = (string) substr($this->buffer, $offset);
-                $reply = $parsed;
-                return true;
-            }
+        while (!$this->replies->next($this->command, $reply)) {
             // TLS streams may hold decrypted bytes that select() cannot see: read before waiting.
             $stream = $this->stream();
-            $chunk = self::quietly(static fn () => fread($stream, self::CHUNK), $warning);
+            $chunk = SocketStream::quietly(static fn () => fread($stream, self::CHUNK), $warning);
             if (is_string($chunk) && $chunk !== '') {
-                $this->buffer .= $chunk;
+                $this->replies->feed($chunk);
                 continue;
             }
             if ($chunk === false || feof($stream)) {
@@ -256,60 +229,7 @@ final class PubSubWaiter
                 return false;
             }
         }
-    }
-
-    /**
-     * Parses one reply at $offset; leaves $offset at 0 when the buffer holds no complete reply.
-     *
-     * @throws ConnectionFailed on an error reply or a protocol violation
-     */
-    private function parse(int &$offset): mixed
-    {
-        $end = strpos($this->buffer, "\r\n", $offset);
-        if ($end === false) {
-            $offset = 0;
-            return null;
-        }
-        $type = $this->buffer[$offset] ?? '';
-        $line = substr($this->buffer, $offset + 1, $end - $offset - 1);
-        $offset = $end + 2;
-        switch ($type) {
-            case '+':
-                return $line;
-            case '-':
-                // An error reply (WRONGPASS, NOAUTH, NOPERM, ...) typed as for every other connection.
-                throw Failure::reply($this->endpoint, $line);
-            case ':':
-                return (int) $line;
-            case '$':
-                $length = (int) $line;
-                if ($length < 0) {
-                    return null;
-                }
-                if (strlen($this->buffer) < $offset + $length + 2) {
-                    $offset = 0;
-                    return null;
-                }
-                $value = substr($this->buffer, $offset, $length);
-                $offset += $length + 2;
-                return $value;
-            case '*':
-                $count = (int) $line;
-                if ($count < 0) {
-                    return null;
-                }
-                $items = [];
-                for ($i = 0; $i < $count; $i++) {
-                    $item = $this->parse($offset);
-                    if ($offset === 0) {
-                        return null;
-                    }
-                    $items[] = $item;
-                }
-                return $items;
-            default:
-                throw ConnectionFailed::because($this->server, 'the result wait received data that is not RESP.');
-        }
+        return true;
     }
 
     /**
@@ -320,7 +240,7 @@ final class PubSubWaiter
         $seconds = null;
         $micros = 0;
         if ($deadline !== null) {
-            $left = $deadline - Clock::now();
+            $left = $this->clock->left($deadline);
             if ($left <= 0) {
                 return false;
             }
@@ -331,7 +251,7 @@ final class PubSubWaiter
         $writers = $read ? [] : [$this->stream()];
         $except = [];
         // A signal (EINTR) makes this return false; the caller's loop then tries again.
-        self::quietly(static fn () => stream_select($readers, $writers, $except, $seconds, $micros), $warning);
+        SocketStream::quietly(static fn () => stream_select($readers, $writers, $except, $seconds, $micros), $warning);
         return true;
     }
 
@@ -340,29 +260,7 @@ final class PubSubWaiter
      */
     private function stream()
     {
-        return $this->stream ?? throw ConnectionFailed::because($this->server, 'the result wait connection is closed.');
-    }
-
-    /**
-     * Runs a stream function with PHP warnings captured instead of emitted.
-     *
-     * @template T
-     * @param callable(): T $call
-     * @param-out string|null $warning
-     * @return T
-     */
-    private static function quietly(callable $call, ?string &$warning = null): mixed
-    {
-        $warning = null;
-        set_error_handler(static function (int $no, string $message) use (&$warning): bool {
-            // Every one: OpenSSL's reasons come before the final "Unable to connect".
-            $warning = $warning === null ? $message : $warning . '; ' . $message;
-            return true;
-        });
-        try {
-            return $call();
-        } finally {
-            restore_error_handler();
-        }
+        return $this->stream
+            ?? throw Failure::closed($this->endpoint, $this->command, 'the connection waiting for results was closed before');
     }
 }

@@ -31,15 +31,19 @@ final class ReplyQueue
     private readonly string $queue;
     /** @var array{string, string} the binding set and this queue's member in it */
     private readonly array $binding;
+    private readonly Clock $clock;
 
     /**
+     * @param Clock|null $clock what collect()'s deadline is a reading of (the system clock)
      * @throws ConnectionFailed
      */
     public function __construct(
         private readonly RedisConnection $connection,
         QueueKeys $keys,
         public readonly string $exchange,
+        ?Clock $clock = null,
     ) {
+        $this->clock = $clock ?? Clock::system();
         $this->routingKey = Uuid::v4();
         $this->ticket = Uuid::v4();
         $queue = $this->routingKey . '.' . $exchange;
@@ -53,7 +57,7 @@ final class ReplyQueue
     }
 
     /**
-     * The replies until $deadline (Clock::now() + seconds), or until $limit workers
+     * The replies until $deadline (a reading of the clock), or until $limit workers
      * answered (0: no limit). Run it under the connection's deadline (withDeadline()).
      *
      * @return array<string, mixed> node name => its reply, in the order they came
@@ -66,7 +70,7 @@ final class ReplyQueue
         // late), so each wait ends that much before the deadline and its "nothing" still comes in
         // time; after the first wait, the last LATE seconds are not waited for.
         $waited = false;
-        while (($left = $deadline - Clock::now()) > 0.001 && ($limit === 0 || count($replies) < $limit)) {
+        while (($left = $this->clock->left($deadline)) > 0.001 && ($limit === 0 || count($replies) < $limit)) {
             if ($waited && $left <= self::LATE) {
                 break;
             }

@@ -6,6 +6,7 @@ namespace CeleryBridge\Events;
 
 use CeleryBridge\Connection\Endpoint;
 use CeleryBridge\Connection\Clock;
+use CeleryBridge\Connection\Failure;
 use CeleryBridge\Connection\PubSubWaiter;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\InvalidOption;
@@ -40,7 +41,7 @@ final class EventStream implements \IteratorAggregate
 
     private ?PubSubWaiter $waiter;
 
-    /** Clock::now() time at which iteration ends; null: never. */
+    /** The clock's time at which iteration ends; null: never. */
     private readonly ?float $deadline;
 
     /**
@@ -48,6 +49,7 @@ final class EventStream implements \IteratorAggregate
      * @param list<string> $channels the exact channels (kombu's routing keys of these types)
      * @param (\Closure(Event): bool)|null $until stops after the first event for which it is true
      * @param list<string>|null $types only these types (null: every event on the channels)
+     * @param Clock|null $clock what the timeout runs on (the system clock)
      * @throws ConnectionFailed
      */
     public function __construct(
@@ -56,14 +58,17 @@ final class EventStream implements \IteratorAggregate
         ?float $timeout,
         private readonly ?\Closure $until,
         private readonly ?array $types = null,
+        ?Clock $clock = null,
     ) {
-        $started = Clock::now();
+        $clock ??= Clock::system();
+        $started = $clock->seconds();
         // Subscribing is bounded by the connection's own timeouts, not the stream's: a short
         // stream still subscribes before it returns.
         $limit = $started + $endpoint->connectTimeout + $endpoint->readTimeout;
-        $this->waiter = PubSubWaiter::subscribe($endpoint, $channels, $limit);
+        $this->waiter = PubSubWaiter::subscribe($endpoint, $channels, $limit, $clock);
         if ($this->waiter === null) {
-            throw ConnectionFailed::because($endpoint->describe(), 'timed out subscribing to the event channels.');
+            $took = $clock->seconds() - $started;
+            throw Failure::afterSending($endpoint, 'SUBSCRIBE', 'timed out subscribing to the event channels', $took, true);
         }
         $this->deadline = $timeout === null ? null : $started + $timeout;
     }

@@ -21,9 +21,19 @@ final class NoResultBackend extends \LogicException implements CeleryBridgeExcep
     public static function afterUnserialize(string $taskId): self
     {
         return new self(sprintf(
-            'Task "%s": this result was restored with unserialize() and no CeleryClient with a matching backend '
-            . 'exists in this process. Create the client first, or rebuild the result with $celery->result($id).',
+            'Task "%s": this result was restored with unserialize(), which keeps the id but no client to read '
+            . 'through. Rebuild it with $celery->result($id).',
             $taskId,
+        ));
+    }
+
+    public static function groupAfterUnserialize(string $groupId): self
+    {
+        return new self(sprintf(
+            'Group "%s": this result was restored with unserialize(), which keeps the ids but no client to read '
+            . 'through. Rebuild it with $celery->restoreGroup($id) (after GroupResult::save()), or read each task '
+            . 'with $celery->result($id).',
+            $groupId,
         ));
     }
 }

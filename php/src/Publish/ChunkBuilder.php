@@ -127,12 +127,9 @@ final class ChunkBuilder
         $chunk->chordSizes += $plan->chordSizes;
         $chunk->savedGroups += $plan->savedGroups;
         if ($plan->result instanceof AsyncResult && count($plan->tasks) === 1) {
-            // One task ($delivery is its routing): what get() needs to know about it.
-            if ($plan->tasks[0]->signature->options->ignoreResult === true) {
-                $plan->result->markIgnored();
-            }
-            \assert($this->handles->reach !== null);
-            $plan->result->explainPendingWith($this->handles->reach, $delivery->queue, true);
+            // One task ($delivery is its routing): its handle, with what get() needs to know about it.
+            $ignored = $plan->tasks[0]->signature->options->ignoreResult === true;
+            return $this->handles->sent($plan->result->id, $delivery->queue, $ignored, $plan->result->parent);
         }
         return $plan->result;
     }

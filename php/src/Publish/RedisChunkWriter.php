@@ -39,23 +39,13 @@ final class RedisChunkWriter
         $before = [];
         foreach ($chunk->savedGroups as $groupId => $header) {
             \assert($this->resultBackend !== null);
-            if ($this->chordCounterInTransaction()) {
-                $before[] = $this->resultBackend->groupState()->saveGroupWrite((string) $groupId, $header->asTuple());
-            } else {
-                $this->resultBackend->groupState()->saveGroup((string) $groupId, $header->asTuple());
-                $chunk->counterStored = true;
-            }
+            $writes = $this->resultBackend->groupState()->savedGroup((string) $groupId, $header->asTuple());
+            $this->placeGroupState($chunk, $before, $writes);
         }
         foreach ($chunk->chordSizes as $groupId => $size) {
             \assert($this->resultBackend !== null);
-            if ($this->chordCounterInTransaction()) {
-                array_push($before, ...$this->resultBackend->groupState()->chordSizeWrites((string) $groupId, $size));
-            } else {
-                // Another server or database: the counter must exist before any header task can
-                // finish, so it goes first, on its own.
-                $this->resultBackend->groupState()->setChordSize((string) $groupId, $size);
-                $chunk->counterStored = true;
-            }
+            $writes = $this->resultBackend->groupState()->chordSize((string) $groupId, $size);
+            $this->placeGroupState($chunk, $before, $writes);
         }
         $unchecked = $this->uncheckedListKeys($chunk->writes);
         $this->publisher->transaction(
@@ -107,6 +97,26 @@ final class RedisChunkWriter
             }
             $this->listKeys[$key] = true;
         }
+    }
+
+    /**
+     * Group state goes into the transaction when the result backend is the broker's database.
+     * Else (another server or database) it is written first, on its own: a chord's counter must
+     * exist before any header task can finish.
+     *
+     * @param list<array<int, string|int>> $before
+     * @param list<array{0: string, 1: string, 2?: string, 3?: int}> $writes
+     * @throws ConnectionFailed
+     */
+    private function placeGroupState(PublishChunk $chunk, array &$before, array $writes): void
+    {
+        if ($this->chordCounterInTransaction()) {
+            array_push($before, ...$writes);
+            return;
+        }
+        \assert($this->resultBackend !== null);
+        $this->resultBackend->groupState()->run($writes);
+        $chunk->counterStored = true;
     }
 
     private function chordCounterInTransaction(): bool

@@ -4,11 +4,9 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Result;
 
-use CeleryBridge\Connection\Clock;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
-use CeleryBridge\Exception\ExceptionInfo;
 use CeleryBridge\Exception\InvalidControlCommand;
 use CeleryBridge\Exception\InvalidTimeout;
 use CeleryBridge\Exception\NoResultBackend;
@@ -21,45 +19,34 @@ use CeleryBridge\Exception\TaskRevoked;
 /**
  * A handle on one task's result, with the methods of Celery's AsyncResult.
  *
- * Only the id matters: keep `$result->id` (or serialize() the object) and rebuild it later with
- * `$celery->result($id)`. An unserialized result holds no connection; like Celery's pickled
- * AsyncResult, which uses the current app, it reads through the CeleryClient alive in this
- * process whose backend matches the one it came from (or the only one there is).
+ * Only the id matters: keep `$result->id` and rebuild the handle later with
+ * `$celery->result($id)`. A handle survives serialize() as its id and its parents only, with no
+ * connection and no client: an unserialized handle keeps its id, and reading it throws
+ * NoResultBackend, which says to rebuild it with `$celery->result($id)`.
  *
  * Once the task is ready (SUCCESS, FAILURE, REVOKED) its meta is kept, so asking again costs
  * no round trip; earlier states are read fresh every time.
  */
 final class AsyncResult
 {
-    private ?ResultMeta $ready = null;
-
-    private ?string $fingerprint = null;
-
-    /** A WorkerControl, or the handles that make it on first use. */
-    private WorkerReach|WorkerControl|null $control = null;
-
-    /** Sent with ignore_result: no result will ever be stored (Celery's AsyncResult.ignored). */
-    private bool $ignored = false;
-
-    /** Whose queue inspector explains a get() that times out on a PENDING task (not serialized). */
-    private ?WorkerReach $queues = null;
-    private string $queue = '';
-    private bool $sentThere = false;
+    private readonly WorkerReach|WorkerControl|null $control;
+    /** Restored by unserialize(): there is no client to read through. */
+    private bool $detached = false;
 
     /**
      * @param AsyncResult|GroupResult|null $parent the previous step when this task is a chain step
      *        (a chord body's parent is the header's GroupResult), as Celery's AsyncResult.parent
-     * @param WorkerReach|WorkerControl|null $control how revoke() reaches the workers; a
-     *        client's WorkerReach makes the WorkerControl on first use (a client that never revokes
-     *        never loads it). WorkerReach comes first in the declared type: PHP checks a
-     *        union's classes in order, and checking an unloaded WorkerControl first would look
-     *        the class up on every result.
+     * @param WorkerReach|WorkerControl|null $control how revoke() reaches the workers (a client's
+     *        WorkerReach makes the WorkerControl on first use). WorkerReach comes first: PHP checks
+     *        a union's classes in order, and an unloaded WorkerControl would be looked up each time.
+     * @param Dispatch|null $dispatch how the client sent it (ResultHandles makes it)
      */
     public function __construct(
         public readonly string $id,
-        private ?ResultStore $backend = null,
+        private readonly ?ResultStore $backend = null,
         public readonly AsyncResult|GroupResult|null $parent = null,
         WorkerReach|WorkerControl|null $control = null,
+        private readonly ?Dispatch $dispatch = null,
     ) {
         $this->control = $control;
     }
@@ -74,8 +61,7 @@ final class AsyncResult
     public function revoke(bool $terminate = false, string|int $signal = 'SIGTERM'): int
     {
         $control = $this->control ?? throw NoWorkerControl::forTask($this->id);
-        $this->control = $control = $control instanceof WorkerReach ? $control->control() : $control;
-        return $control->revoke($this->id, $terminate, $signal);
+        return ($control instanceof WorkerReach ? $control->control() : $control)->revoke($this->id, $terminate, $signal);
     }
 
     /**
@@ -131,25 +117,14 @@ final class AsyncResult
      */
     public function get(?float $timeout = null, bool $propagate = true, bool $followParents = true, ?callable $onMessage = null): mixed
     {
-        if ($this->ignored) {
+        if ($this->dispatch?->ignored === true) {
             // As Celery's client: nothing will be stored, so there is nothing to wait for.
             return null;
         }
         $timeout = WaitTime::seconds($timeout);
-        $deadline = $timeout === null ? null : Clock::now() + $timeout;
-        $parents = $followParents && $propagate && $this->parent !== null;
-        if ($this->ready === null) {
-            if ($parents) {
-                $this->throwParentFailure($deadline);
-            }
-            $wait = new ResultWait($this->backend(), $this->id, $this->queues, $this->queue, $this->sentThere);
-            $this->ready = $wait->until($timeout, $deadline, $onMessage);
-        }
-        if ($parents && in_array($this->ready->status, State::PROPAGATE, true)) {
-            // Celery checks the parents while it waits too: a parent's failure wins.
-            $this->throwParentFailure($deadline);
-        }
-        return self::outcome($this->ready, $propagate);
+        $queues = $this->dispatch !== null && $this->control instanceof WorkerReach ? $this->control : null;
+        $wait = new ResultWait($this->backend(), $this, $queues, $this->dispatch);
+        return $wait->value($timeout, $propagate, $followParents, $onMessage);
     }
 
     /**
@@ -186,37 +161,37 @@ final class AsyncResult
         return $this->meta()->dateDone;
     }
 
-    /** The task name; stored only when the worker has result_extended. */
+    // name() to queue(): stored only when the worker has result_extended (null otherwise).
+
     public function name(): ?string
     {
         return $this->meta()->name;
     }
 
-    /** The positional arguments; stored only with result_extended. */
+    /** The positional arguments. */
     public function args(): mixed
     {
         return $this->meta()->args;
     }
 
-    /** The keyword arguments; stored only with result_extended. */
+    /** The keyword arguments. */
     public function kwargs(): mixed
     {
         return $this->meta()->kwargs;
     }
 
-    /** The worker node name; stored only with result_extended. */
+    /** The worker's node name. */
     public function worker(): ?string
     {
         return $this->meta()->worker;
     }
 
-    /** How often the task was retried; stored only with result_extended. */
     public function retries(): ?int
     {
         return $this->meta()->retries;
     }
 
-    /** The queue (routing key) the task came from; stored only with result_extended. */
+    /** The queue (routing key) the task came from. */
     public function queue(): ?string
     {
         return $this->meta()->queue;
@@ -229,12 +204,11 @@ final class AsyncResult
      */
     public function meta(): ResultMeta
     {
-        if ($this->ready !== null) {
-            return $this->ready;
-        }
-        $meta = $this->backend()->meta($this->id);
-        if ($meta->isReady()) {
-            $this->ready = $meta;
+        $backend = $this->backend();
+        $meta = $backend->known($this);
+        if ($meta === null) {
+            $meta = $backend->meta($this->id);
+            $backend->keep($this, $meta);
         }
         return $meta;
     }
@@ -246,59 +220,20 @@ final class AsyncResult
      */
     public function forget(): void
     {
-        $this->backend()->forget($this->id);
-        $this->ready = null;
+        $backend = $this->backend();
+        $backend->forget($this->id);
+        $backend->drop($this);
     }
 
     /**
-     * @internal used by ResultSet, which reads many results with one wait
-     */
-    public function remember(ResultMeta $meta): void
-    {
-        if ($meta->taskId === $this->id && $meta->isReady()) {
-            $this->ready = $meta;
-        }
-    }
-
-    /**
-     * @internal
-     */
-    public function knownMeta(): ?ResultMeta
-    {
-        return $this->ready;
-    }
-
-    /**
-     * @internal
+     * @internal where ResultSet reads this handle's state
      * @throws NoResultBackend
      */
     public function backend(): ResultStore
     {
-        if ($this->backend === null && $this->fingerprint !== null) {
-            $this->backend = ResultStore::restore($this->fingerprint);
-            if ($this->backend === null) {
-                throw NoResultBackend::afterUnserialize($this->id);
-            }
-        }
-        return $this->backend ?? throw NoResultBackend::configured($this->id);
-    }
-
-    /**
-     * @internal
-     * @throws TaskFailed|TaskRevoked
-     */
-    public static function outcome(ResultMeta $meta, bool $propagate): mixed
-    {
-        if (!in_array($meta->status, State::PROPAGATE, true)) {
-            return $meta->result;
-        }
-        $exception = $meta->exception();
-        if (!$propagate) {
-            return $exception ?? $meta->result;
-        }
-        throw $meta->status === State::REVOKED
-            ? TaskRevoked::remote($meta->taskId, $exception)
-            : TaskFailed::remote($meta->taskId, $exception, $meta->result);
+        return $this->backend ?? throw ($this->detached
+            ? NoResultBackend::afterUnserialize($this->id)
+            : NoResultBackend::configured($this->id));
     }
 
     /**
@@ -310,18 +245,11 @@ final class AsyncResult
      */
     public function children(): array
     {
-        $tuples = $this->meta()->children ?? [];
-        ResultTuple::ensureRoom($tuples, $this->id);
-        $children = [];
-        foreach ($tuples as $tuple) {
-            $children[] = ResultTuple::toResult((array) $tuple, $this->backend(), $this->control, $this->id);
-        }
-        return $children;
+        return ResultTuple::children($this->meta()->children ?? [], $this->backend(), $this->control, $this->id);
     }
 
     /**
      * Celery's as_tuple(): ((id, parent tuple), None), what a saved group holds for a task.
-     *
      * @internal
      * @return array{array{string, array<mixed>|null}, null}
      */
@@ -331,53 +259,22 @@ final class AsyncResult
     }
 
     /**
-     * @throws TaskFailed|TaskRevoked|ConnectionFailed|CorruptResult|NoResultBackend
-     */
-    private function throwParentFailure(?float $deadline): void
-    {
-        $failed = ResultWait::parentFailure($this->parent, $this->backend(), $deadline);
-        if ($failed !== null) {
-            self::outcome($failed, true);
-        }
-    }
-
-    /**
      * Whether the task was sent with ignore_result: get() then returns null at once, as in
      * Celery (a task whose own ignore_result is set is not known here, and get() waits).
      */
     public function ignored(): bool
     {
-        return $this->ignored;
-    }
-
-    /** @internal set by CeleryClient for a task sent with ignore_result */
-    public function markIgnored(): void
-    {
-        $this->ignored = true;
+        return $this->dispatch?->ignored ?? false;
     }
 
     /**
-     * @internal set by CeleryClient: the queue a get() that times out on a PENDING task looks at
-     * @param WorkerReach $reach whose queue inspector is made only then
-     * @param bool $sentThere whether the task was sent there, or it is only the default queue
-     */
-    public function explainPendingWith(WorkerReach $reach, string $queue, bool $sentThere): void
-    {
-        [$this->queues, $this->queue, $this->sentThere] = [$reach, $queue, $sentThere];
-    }
-
-    /**
-     * Only the id, the parent and where its backend is (server, database, key prefix; never a password).
+     * The id and the parents: what `$celery->result($id)` and the chain need, no connection.
      *
-     * @return array{id: string, backend: string|null, parent: AsyncResult|GroupResult|null}
+     * @return array{id: string, parent: AsyncResult|GroupResult|null}
      */
     public function __serialize(): array
     {
-        return [
-            'id' => $this->id,
-            'backend' => $this->backend?->fingerprint() ?? $this->fingerprint,
-            'parent' => $this->parent,
-        ];
+        return ['id' => $this->id, 'parent' => $this->parent];
     }
 
     /**
@@ -392,12 +289,12 @@ final class AsyncResult
         if ($parent !== null && !$parent instanceof self && !$parent instanceof GroupResult) {
             throw new \UnexpectedValueException('The parent of a serialized AsyncResult must be a result.');
         }
+        // A "backend" entry (the form before this one) is ignored: $celery->result($id) rebuilds it.
         $this->id = $data['id'];
         $this->parent = $parent;
         $this->backend = null;
-        $this->ready = null;
-        $backend = $data['backend'] ?? null;
-        // Even without a backend description the result rebinds to the process's only backend.
-        $this->fingerprint = is_string($backend) ? $backend : '';
+        $this->control = null;
+        $this->dispatch = null;
+        $this->detached = true;
     }
 }

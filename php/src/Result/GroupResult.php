@@ -29,6 +29,9 @@ final class GroupResult implements \Countable, \IteratorAggregate
     /** @var list<AsyncResult|GroupResult> */
     public readonly array $results;
 
+    /** Restored by unserialize(): there is no client to read through. */
+    private bool $detached = false;
+
     /**
      * @param string $id the group id every task carried (its "group" header)
      * @param list<AsyncResult|GroupResult> $results
@@ -126,7 +129,8 @@ final class GroupResult implements \Countable, \IteratorAggregate
     }
 
     /**
-     * The id, results and parent; the connection to the workers is not kept.
+     * The id, results and parent; no connection and no client (reading the copy throws
+     * NoResultBackend, which says how to rebuild it).
      *
      * @return array{id: string, results: list<AsyncResult|GroupResult>, parent: AsyncResult|GroupResult|null}
      */
@@ -157,11 +161,9 @@ final class GroupResult implements \Countable, \IteratorAggregate
         $this->results = $results;
         $this->parent = $parent;
         $this->control = null;
+        $this->detached = true;
     }
 
-    /**
-     * Every task result, nested groups flattened, in order.
-     */
     /**
      * Celery's GroupResult.save(): stores the group's shape (its task ids, nested groups and
      * parents) in the result backend, under celery-taskset-meta-<id> as Celery's Redis backend
@@ -173,8 +175,8 @@ final class GroupResult implements \Countable, \IteratorAggregate
     public function save(): void
     {
         $leaves = $this->leaves();
-        if ($leaves === []) {
-            throw NoResultBackend::configured($this->id);
+        if ($leaves === [] || $this->detached) {
+            throw $this->detached ? NoResultBackend::groupAfterUnserialize($this->id) : NoResultBackend::configured($this->id);
         }
         $leaves[0]->backend()->saveGroup($this->id, $this->asTuple());
     }
@@ -193,8 +195,14 @@ final class GroupResult implements \Countable, \IteratorAggregate
         )];
     }
 
+    /**
+     * @throws NoResultBackend
+     */
     private function set(): ResultSet
     {
+        if ($this->detached) {
+            throw NoResultBackend::groupAfterUnserialize($this->id);
+        }
         return new ResultSet($this->leaves());
     }
 

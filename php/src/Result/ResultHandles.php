@@ -6,12 +6,16 @@ namespace CeleryBridge\Result;
 
 /**
  * Makes a client's result handles: every AsyncResult and GroupResult a send returns, each
- * reading through the client's backend and reaching its workers through WorkerReach.
+ * reading through the client's backend and reaching its workers through WorkerReach, with
+ * what the client knows of how it was sent (Dispatch) given at construction.
  *
  * @internal
  */
 final class ResultHandles
 {
+    /** @var array<string, Dispatch> one per queue: every task sent there shares it */
+    private array $sentTo = [];
+
     /**
      * @param WorkerReach|null $reach null: handles that cannot revoke (a test's planner)
      */
@@ -36,13 +40,27 @@ final class ResultHandles
 
     /**
      * A task this client has just sent to $queue: a get() that times out while it is PENDING
-     * looks there, and says whether the message still waits or a worker took it.
+     * looks there, and says whether the message still waits or a worker took it. With
+     * $ignored (sent with ignore_result) get() returns null at once, as in Celery.
      */
-    public function sent(string $id, string $queue): AsyncResult
+    public function sent(
+        string $id,
+        string $queue,
+        bool $ignored = false,
+        AsyncResult|GroupResult|null $parent = null,
+    ): AsyncResult {
+        $dispatch = $ignored
+            ? new Dispatch($queue, true, true)
+            : $this->sentTo[$queue] ??= new Dispatch($queue, true);
+        return new AsyncResult($id, $this->backend, $parent, $this->reach, $dispatch);
+    }
+
+    /**
+     * A task known by its id alone: a get() that times out while it is PENDING looks at
+     * $defaultQueue, where the task may or may not have gone.
+     */
+    public function lookup(string $id, string $defaultQueue): AsyncResult
     {
-        \assert($this->reach !== null);
-        $result = new AsyncResult($id, $this->backend, null, $this->reach);
-        $result->explainPendingWith($this->reach, $queue, true);
-        return $result;
+        return new AsyncResult($id, $this->backend, null, $this->reach, new Dispatch($defaultQueue, false));
     }
 }

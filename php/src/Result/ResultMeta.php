@@ -5,6 +5,8 @@ declare(strict_types=1);
 namespace CeleryBridge\Result;
 
 use CeleryBridge\Exception\ExceptionInfo;
+use CeleryBridge\Exception\TaskFailed;
+use CeleryBridge\Exception\TaskRevoked;
 
 /**
  * One decoded `celery-task-meta-<id>` value. In FAILURE, RETRY and REVOKED states `result` is
@@ -50,5 +52,26 @@ final class ResultMeta
     public function exception(): ?ExceptionInfo
     {
         return $this->result instanceof ExceptionInfo ? $this->result : null;
+    }
+
+    /**
+     * What get() gives for this meta: the stored value, or for FAILURE and REVOKED the exception
+     * thrown (with $propagate) or returned (without: its ExceptionInfo, or what was stored when
+     * that is not an exception description).
+     *
+     * @throws TaskFailed|TaskRevoked
+     */
+    public function outcome(bool $propagate): mixed
+    {
+        if (!in_array($this->status, State::PROPAGATE, true)) {
+            return $this->result;
+        }
+        $exception = $this->exception();
+        if (!$propagate) {
+            return $exception ?? $this->result;
+        }
+        throw $this->status === State::REVOKED
+            ? TaskRevoked::remote($this->taskId, $exception)
+            : TaskFailed::remote($this->taskId, $exception, $this->result);
     }
 }

@@ -50,7 +50,7 @@ final class ResultSet implements \Countable, \IteratorAggregate
         foreach ($this->byBackend() as [$backend, $results]) {
             $known = [];
             foreach ($results as $result) {
-                $meta = $result->knownMeta();
+                $meta = $backend->known($result);
                 if ($meta !== null) {
                     $known[$result->id] = $meta;
                 }
@@ -58,17 +58,17 @@ final class ResultSet implements \Countable, \IteratorAggregate
             $ids = array_map(static fn (AsyncResult $r): string => $r->id, $results);
             $metas = $backend->wait($ids, $timeout, $propagate, $known);
             foreach ($results as $result) {
-                $result->remember($metas[$result->id]);
+                $backend->keep($result, $metas[$result->id]);
             }
         }
         $values = [];
         foreach ($this->results as $result) {
-            $meta = $result->knownMeta();
+            $meta = $result->backend()->known($result);
             if ($meta === null) {
                 // Only when propagating: another task failed before this one finished.
                 continue;
             }
-            $values[] = AsyncResult::outcome($meta, $propagate);
+            $values[] = $meta->outcome($propagate);
         }
         return $values;
     }
@@ -127,18 +127,18 @@ final class ResultSet implements \Countable, \IteratorAggregate
     {
         $fresh = [];
         foreach ($this->byBackend() as [$backend, $results]) {
-            $missing = array_values(array_filter($results, static fn (AsyncResult $r): bool => $r->knownMeta() === null));
+            $missing = array_values(array_filter($results, static fn (AsyncResult $r): bool => $backend->known($r) === null));
             if ($missing === []) {
                 continue;
             }
             $metas = $backend->metas(array_map(static fn (AsyncResult $r): string => $r->id, $missing));
             foreach ($missing as $result) {
-                $result->remember($metas[$result->id]);
+                $backend->keep($result, $metas[$result->id]);
                 $fresh[spl_object_id($result)] = $metas[$result->id];
             }
         }
         return array_map(
-            static fn (AsyncResult $r): ResultMeta => $r->knownMeta() ?? $fresh[spl_object_id($r)],
+            static fn (AsyncResult $r): ResultMeta => $r->backend()->known($r) ?? $fresh[spl_object_id($r)],
             $this->results,
         );
     }

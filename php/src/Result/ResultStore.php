@@ -14,40 +14,46 @@ use CeleryBridge\Exception\ResultTimeout;
  * (Backend\RedisResultBackend is the implementation). Results know this class only, so the
  * backend builds result values and not the other way round.
  *
- * Stores alive in this process register themselves, so that a result unserialized in another
- * request finds the store it was read from again (restore()).
+ * A ready result never changes, so each handle reads it once (Celery's AsyncResult keeps its
+ * cache the same way): the store keeps the ready meta of every handle it answered for while
+ * the handle lives, whether the handle read it itself or a ResultSet's wait did.
  *
  * @internal
  */
 abstract class ResultStore
 {
-    /** @var list<\WeakReference<self>> stores alive in this process */
-    private static array $live = [];
-
-    protected function __construct()
-    {
-        self::$live = array_values(array_filter(self::$live, static fn (\WeakReference $ref) => $ref->get() !== null));
-        self::$live[] = \WeakReference::create($this);
-    }
+    /** @var \WeakMap<AsyncResult, ResultMeta>|null ready metas by handle */
+    private ?\WeakMap $ready = null;
 
     /**
-     * A store alive in this process for an unserialized result: the one with the same
-     * fingerprint, else the only one (like Celery's current app), else null.
+     * The clock this store's waits run on: a deadline given to within() or computed for
+     * wait() is a reading of it.
      */
-    public static function restore(?string $fingerprint): ?self
+    public function clock(): Clock
     {
-        $alive = array_values(array_filter(array_map(static fn (\WeakReference $ref) => $ref->get(), self::$live)));
-        // The most recent first, as Celery's "current app" is the last one created.
-        foreach (array_reverse($alive) as $store) {
-            if ($fingerprint !== null && $store->fingerprint() === $fingerprint) {
-                return $store;
-            }
-        }
-        return count($alive) === 1 ? $alive[0] : null;
+        return Clock::system();
     }
 
-    /** Where the results live, without secrets: server, database and key prefix. */
-    abstract public function fingerprint(): string;
+    /** The ready meta this store read for $result, if any. */
+    public function known(AsyncResult $result): ?ResultMeta
+    {
+        return $this->ready[$result] ?? null;
+    }
+
+    /** Keeps $meta for $result when it is ready and its own (earlier states are read afresh). */
+    public function keep(AsyncResult $result, ResultMeta $meta): void
+    {
+        if ($meta->taskId === $result->id && $meta->isReady()) {
+            $this->ready ??= new \WeakMap();
+            $this->ready[$result] = $meta;
+        }
+    }
+
+    /** Forgets what was kept for $result (after forget(), the state reads PENDING again). */
+    public function drop(AsyncResult $result): void
+    {
+        unset($this->ready[$result]);
+    }
 
     /**
      * @throws ConnectionFailed|CorruptResult
@@ -97,8 +103,8 @@ abstract class ResultStore
     abstract public function saveGroup(string $groupId, array $tuple): void;
 
     /**
-     * Runs $call with every read of this store ending by $deadline (Clock::now() +
-     * seconds; null: no limit). A store without I/O of its own just runs it.
+     * Runs $call with every read of this store ending by $deadline (a reading of clock();
+     * null: no limit). A store without I/O of its own just runs it.
      *
      * @template T
      * @param \Closure(): T $call

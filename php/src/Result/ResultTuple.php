@@ -63,6 +63,23 @@ final class ResultTuple
     }
 
     /**
+     * A result's children (its meta's "children" field) as handles, after ensureRoom().
+     *
+     * @param array<mixed> $tuples
+     * @return list<AsyncResult|GroupResult>
+     * @throws CorruptResult|ResultTooLarge
+     */
+    public static function children(array $tuples, ResultStore $backend, WorkerReach|WorkerControl|null $control, string $of): array
+    {
+        self::ensureRoom($tuples, $of);
+        $children = [];
+        foreach ($tuples as $tuple) {
+            $children[] = self::toResult((array) $tuple, $backend, $control, $of);
+        }
+        return $children;
+    }
+
+    /**
      * @param array<mixed> $tuple
      * @param WorkerReach|WorkerControl|null $control
      * @param string $of the task or group id the tuple was read for (for the error message)

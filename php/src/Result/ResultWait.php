@@ -9,6 +9,8 @@ use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Exception\ResultTimeout;
+use CeleryBridge\Exception\TaskFailed;
+use CeleryBridge\Exception\TaskRevoked;
 
 /**
  * AsyncResult::get()'s wait: for the task's result, with the explanation of a PENDING task
@@ -24,40 +26,71 @@ final class ResultWait
     /** The explanation's least time, even past the deadline of a very short timeout. */
     private const EXPLAIN_MIN = 0.05;
 
+    private readonly Clock $clock;
+
+    private readonly string $id;
+
     /**
      * @param WorkerReach|null $queues whose queue inspector explains a PENDING task that timed out
-     * @param bool $sentThere whether the task was sent to $queue, or it is only the default queue
+     * @param Dispatch|null $dispatch the queue it looks at
      */
     public function __construct(
         private readonly ResultStore $backend,
-        private readonly string $id,
+        private readonly AsyncResult $result,
         private readonly ?WorkerReach $queues,
-        private readonly string $queue,
-        private readonly bool $sentThere,
+        private readonly ?Dispatch $dispatch,
     ) {
+        $this->clock = $backend->clock();
+        $this->id = $result->id;
+    }
+
+    /**
+     * AsyncResult::get(): the value once the task is ready (see there), the ready meta kept
+     * for the handle; with $followParents, a failed parent's exception first.
+     *
+     * @param float|null $timeout checked by WaitTime
+     * @throws TaskFailed|TaskRevoked|ResultTimeout|ConnectionFailed|CorruptResult|NoResultBackend
+     */
+    public function value(?float $timeout, bool $propagate, bool $followParents, ?callable $onMessage): mixed
+    {
+        $deadline = $this->clock->deadline($timeout);
+        $parents = $followParents && $propagate && $this->result->parent !== null;
+        $ready = $this->backend->known($this->result);
+        if ($ready === null) {
+            if ($parents) {
+                self::parentFailure($this->result->parent, $this->backend, $deadline)?->outcome(true);
+            }
+            $ready = $this->until($timeout, $deadline, $onMessage);
+            $this->backend->keep($this->result, $ready);
+        }
+        if ($parents && in_array($ready->status, State::PROPAGATE, true)) {
+            // Celery checks the parents while it waits too: a parent's failure wins.
+            self::parentFailure($this->result->parent, $this->backend, $deadline)?->outcome(true);
+        }
+        return $ready->outcome($propagate);
     }
 
     /**
      * When a PENDING task times out, a look at its queue explains why. That look gets the last
      * tenth of the time (at most EXPLAIN seconds, at least EXPLAIN_MIN), so that get() still
      * ends in time; a task in another state waits that last tenth too. $onMessage is told each
-     * state stored on the way.
+     * state stored on the way. $deadline is a reading of the backend's clock.
      *
      * @throws ResultTimeout|ConnectionFailed|CorruptResult|NoResultBackend
      */
     public function until(?float $timeout, ?float $deadline, ?callable $onMessage): ResultMeta
     {
         $onMessage = $onMessage === null ? null : self::changesOnly($onMessage);
-        $explain = $this->queues === null || $timeout === null ? 0.0 : min(self::EXPLAIN, $timeout / 10);
+        $explain = $this->queues === null || $this->dispatch === null || $timeout === null ? 0.0 : min(self::EXPLAIN, $timeout / 10);
         try {
             return $this->waitFor($timeout === null ? null : $timeout - $explain, $onMessage);
         } catch (ResultTimeout $e) {
             $timedOut = ResultTimeout::after((float) $timeout, $e->states);
         }
         if (($timedOut->states[$this->id] ?? null) === 'PENDING') {
-            throw $this->explain($timedOut, max((float) $deadline, Clock::now() + self::EXPLAIN_MIN));
+            throw $this->explain($timedOut, max((float) $deadline, $this->clock->seconds() + self::EXPLAIN_MIN));
         }
-        $left = (float) $deadline - Clock::now();
+        $left = $this->clock->left((float) $deadline);
         if ($explain === 0.0 || $left <= 0) {
             throw $timedOut;
         }
@@ -99,14 +132,15 @@ final class ResultWait
 
     private function explain(ResultTimeout $timeout, float $deadline): ResultTimeout
     {
-        if ($this->queues === null || ($timeout->states[$this->id] ?? null) !== 'PENDING') {
+        if ($this->queues === null || $this->dispatch === null || ($timeout->states[$this->id] ?? null) !== 'PENDING') {
             return $timeout;
         }
         $queues = $this->queues->queues();
+        $dispatch = $this->dispatch;
         try {
             return $timeout->explained($queues->within(
                 $deadline,
-                fn (): string => $queues->explainPending($this->queue, $this->sentThere, $this->id),
+                fn (): string => $queues->explainPending($dispatch->queue, $dispatch->sentThere, $this->id),
             ));
         } catch (ConnectionFailed) {
             // The broker cannot be asked right now (or not before the deadline): the timeout says enough.
@@ -133,7 +167,7 @@ final class ResultWait
             }
         }
         // Within get()'s timeout, but with the time for one read even once it has run out.
-        $by = $deadline === null ? null : max($deadline, Clock::now() + WaitTime::ONE_READ);
+        $by = $deadline === null ? null : max($deadline, $backend->clock()->seconds() + WaitTime::ONE_READ);
         foreach ($backend->within($by, static fn (): array => $backend->metas($ids)) as $meta) {
             if (in_array($meta->status, State::PROPAGATE, true)) {
                 return $meta;

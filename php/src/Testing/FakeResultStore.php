@@ -38,7 +38,6 @@ final class FakeResultStore extends ResultStore
 
     public function __construct()
     {
-        parent::__construct();
     }
 
     /**
@@ -87,11 +86,6 @@ final class FakeResultStore extends ResultStore
     public function set(ResultMeta $meta): void
     {
         $this->metas[$meta->taskId] = $meta;
-    }
-
-    public function fingerprint(): string
-    {
-        return 'celery-fake:' . spl_object_id($this);
     }
 
     public function meta(string $taskId): ResultMeta

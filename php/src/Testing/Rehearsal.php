@@ -29,6 +29,7 @@ final class Rehearsal
 {
     private readonly MessageBuilder $builder;
     private readonly CanvasPlanner $planner;
+    private readonly ResultHandles $handles;
 
     public function __construct(
         private readonly ClientConfig $config,
@@ -42,11 +43,8 @@ final class Rehearsal
             protocol: $config->protocol,
             encoder: new BodyEncoder($config->serializer, $config->compression),
         );
-        $this->planner = new CanvasPlanner(
-            $replyTo,
-            Uuid::v4(...),
-            new ResultHandles($this->store),
-        );
+        $this->handles = new ResultHandles($this->store);
+        $this->planner = new CanvasPlanner($replyTo, Uuid::v4(...), $this->handles);
     }
 
     /**
@@ -94,10 +92,11 @@ final class Rehearsal
             );
         }
         $one = count($plan->tasks) === 1 ? $plan->tasks[0]->signature : null;
-        if ($plan->result instanceof AsyncResult && $one?->options->ignoreResult === true) {
-            $plan->result->markIgnored();
+        $result = $plan->result;
+        if ($result instanceof AsyncResult && $one?->options->ignoreResult === true) {
+            $result = $this->handles->sent($result->id, $tasks[0]->queue, true, $result->parent);
         }
-        return [new SentCanvas($canvas, $tasks, $plan->result), $plan->savedGroups, $names];
+        return [new SentCanvas($canvas, $tasks, $result), $plan->savedGroups, $names];
     }
 
     /**

@@ -10,6 +10,7 @@ use CeleryBridge\Connection\PubSubWaiter;
 use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionRefused;
+use CeleryBridge\Exception\ConnectionTimedOut;
 use CeleryBridge\Exception\TlsFailed;
 use CeleryBridge\Tests\Integration\RedisTestCase;
 
@@ -89,6 +90,22 @@ final class PubSubWaiterTest extends RedisTestCase
         self::assertNull($waiter);
         self::assertGreaterThanOrEqual(0.1, $elapsed);
         self::assertLessThan(0.2, $elapsed);
+    }
+
+    public function testAWriteTheDeadlineCutsShortIsConnectionTimedOut(): void
+    {
+        // Nobody reads: once the socket buffers are full, SUBSCRIBE cannot be written whole.
+        $silent = stream_socket_server('tcp://127.0.0.1:0');
+        self::assertIsResource($silent);
+        $port = (int) substr((string) strrchr((string) stream_socket_get_name($silent, false), ':'), 1);
+        try {
+            PubSubWaiter::subscribe(Endpoint::tcp('127.0.0.1', $port), [str_repeat('c', 64 << 20)], Clock::now() + 0.5);
+            self::fail('SUBSCRIBE was written to a server that reads nothing.');
+        } catch (ConnectionTimedOut $e) {
+            self::assertStringContainsString('ran out before SUBSCRIBE could be sent', $e->getMessage());
+        } finally {
+            fclose($silent);
+        }
     }
 
     public function testAuthenticatesAsAnAclUser(): void

@@ -6,7 +6,10 @@ namespace CeleryBridge\Tests\Integration\Events;
 
 use CeleryBridge\CeleryClient;
 use CeleryBridge\Connection\Clock;
+use CeleryBridge\Connection\Endpoint;
+use CeleryBridge\Events\EventStream;
 use CeleryBridge\Events\TaskEvent;
+use CeleryBridge\Exception\ConnectionTimedOut;
 use CeleryBridge\Tests\Integration\RedisTestCase;
 
 /**
@@ -56,6 +59,27 @@ final class EventStreamTest extends RedisTestCase
             usleep(10_000);
         }
         self::assertSame([$channel => 0], $this->redis->pubsub('numsub', [$channel]));
+    }
+
+    public function testASilentServerEndsTheSubscriptionAtTheLimitOfItsClock(): void
+    {
+        // The kernel accepts the connection into the backlog; nothing ever answers SUBSCRIBE.
+        $silent = stream_socket_server('tcp://127.0.0.1:0');
+        self::assertIsResource($silent);
+        $port = (int) substr((string) strrchr((string) stream_socket_get_name($silent, false), ':'), 1);
+        // Each reading is 100 s after the one before: past the connection's timeouts at once.
+        $readings = 0;
+        $clock = new Clock(static function () use (&$readings): float {
+            return 1000.0 + 100.0 * $readings++;
+        });
+        try {
+            new EventStream(Endpoint::tcp('127.0.0.1', $port), ['celeryev'], 1.0, null, null, $clock);
+            self::fail('A server that never confirmed SUBSCRIBE gave an event stream.');
+        } catch (ConnectionTimedOut $e) {
+            self::assertStringContainsString('did not answer SUBSCRIBE', $e->getMessage());
+        } finally {
+            fclose($silent);
+        }
     }
 
     public function testTheTimeoutEndsAQuietStream(): void

@@ -28,7 +28,8 @@ final class ChordSizeTest extends TestCase
         $connection->method('set')->willReturnCallback(static function (string $key, string $value, ?int $ttl) use (&$commands): void {
             $commands[] = sprintf('SET %s %s %s', $key, $value, $ttl ?? 'no-ttl');
         });
-        RedisResultBackend::fromOptions($connection, $options, $expires)->groupState()->setChordSize('gid', 3);
+        $writer = RedisResultBackend::fromOptions($connection, $options, $expires)->groupState();
+        $writer->run($writer->chordSize('gid', 3));
         return $commands;
     }
 

@@ -5,10 +5,12 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Backend;
 
 use CeleryBridge\Backend\RedisResultBackend;
+use CeleryBridge\Connection\Clock;
 use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Exception\InvalidTimeout;
 use CeleryBridge\Exception\ResultTimeout;
+use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Tests\Unit\Backend\Fixtures\InMemoryRedis;
 use PHPUnit\Framework\TestCase;
 
@@ -171,14 +173,38 @@ final class RedisResultBackendTest extends TestCase
         self::assertSame([], $redis->data);
     }
 
-    public function testRestoreFindsTheBackendWithTheSameFingerprint(): void
+    public function testAWaitEndsAtTheDeadlineOfItsClockWithoutWaitingForIt(): void
     {
-        $first = new RedisResultBackend(new InMemoryRedis(1), 'a:');
-        $second = new RedisResultBackend(new InMemoryRedis(2), 'a:');
+        // Each reading of the clock is 31 s after the one before: the task is still PENDING
+        // when its key has been read, and the 30 s are over by then.
+        $readings = 0;
+        $clock = new Clock(static function () use (&$readings): float {
+            return 1000.0 + 31.0 * $readings++;
+        });
+        $backend = new RedisResultBackend(new InMemoryRedis(), '', 86400, null, $clock);
 
-        self::assertSame('memory:0/2#a:', $second->fingerprint());
-        self::assertSame($first, RedisResultBackend::restore($first->fingerprint()));
-        self::assertSame($second, RedisResultBackend::restore($second->fingerprint()));
-        self::assertNull(RedisResultBackend::restore('elsewhere:1/0#'));
+        try {
+            $backend->wait(['t'], 30.0);
+            self::fail('The wait outlived its deadline.');
+        } catch (ResultTimeout $e) {
+            // No subscription was opened (InMemoryRedis has no server to subscribe to).
+            self::assertSame(['t' => 'PENDING'], $e->states);
+        }
+        self::assertSame(2, $readings);
+    }
+
+    public function testAResultStoredWhenTheDeadlineHasPassedIsStillRead(): void
+    {
+        $redis = new InMemoryRedis();
+        $redis->data['celery-task-meta-t'] = '{"status": "SUCCESS", "result": 7}';
+        $readings = 0;
+        $clock = new Clock(static function () use (&$readings): float {
+            return 1000.0 + 31.0 * $readings++;
+        });
+        $result = new AsyncResult('t', new RedisResultBackend($redis, '', 86400, null, $clock));
+
+        self::assertSame(7, $result->get(timeout: 30.0));
+        // get() and the backend's wait each compute their deadline on the backend's clock.
+        self::assertSame(2, $readings);
     }
 }

@@ -7,6 +7,7 @@ namespace CeleryBridge\Tests\Unit\Broker;
 use CeleryBridge\Broker\RetryingPublisher;
 use CeleryBridge\Connection\RetryPolicyReader;
 use CeleryBridge\Connection\RetryPolicy;
+use CeleryBridge\Connection\Clock;
 use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
@@ -182,9 +183,9 @@ final class RetryingPublisherTest extends TestCase
         );
         $connection = new RetryingPublisher($inner, RetryPolicy::celeryDefault(), function (float $s): void {
             $this->slept[] = $s;
-        }, 1.0, static function () use (&$now): float {
+        }, 1.0, new Clock(static function () use (&$now): float {
             return $now;
-        });
+        }));
 
         $connection->lPush('q', '1');            // new: PING, LPUSH
         $now += 0.5;
@@ -210,9 +211,10 @@ final class RetryingPublisherTest extends TestCase
         $now = 100.0;
         // ensureConnected() opens a fresh socket: its connect (and AUTH, SELECT) answered.
         $inner = new ScriptedConnection([], [], true);
-        $connection = new RetryingPublisher($inner, RetryPolicy::celeryDefault(), null, 1.0, static function () use (&$now): float {
+        $clock = new Clock(static function () use (&$now): float {
             return $now;
         });
+        $connection = new RetryingPublisher($inner, RetryPolicy::celeryDefault(), null, 1.0, $clock);
 
         $connection->lPush('q', '1');            // fresh socket: LPUSH only, one round trip
         $now += 0.5;

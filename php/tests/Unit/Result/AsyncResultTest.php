@@ -175,25 +175,35 @@ final class AsyncResultTest extends TestCase
         (new AsyncResult('t'))->state();
     }
 
-    public function testSerializedFormHoldsOnlyTheIdAndWhereItsBackendIs(): void
+    public function testSerializedFormHoldsOnlyTheIdAndItsParents(): void
     {
-        // A database number no other test uses, so the fingerprint is this backend's alone.
-        $this->redis = new InMemoryRedis(4242);
-        $this->backend = new RedisResultBackend($this->redis);
         $result = $this->store('t', '{"status": "SUCCESS", "result": 1}');
         $result->get(1.0);
 
         $text = serialize($result);
 
-        self::assertSame(
-            'O:31:"CeleryBridge\Result\AsyncResult":3:{s:2:"id";s:1:"t";s:7:"backend";s:14:"memory:0/4242#";s:6:"parent";N;}',
-            $text,
-        );
+        self::assertSame('O:31:"CeleryBridge\Result\AsyncResult":2:{s:2:"id";s:1:"t";s:6:"parent";N;}', $text);
         $restored = unserialize($text);
         self::assertInstanceOf(AsyncResult::class, $restored);
         self::assertSame('t', $restored->id);
-        self::assertSame(1, $restored->get(1.0));
-        self::assertSame($this->backend, $restored->backend());
+        self::assertSame(1, (new AsyncResult($restored->id, $this->backend))->get(1.0));
+    }
+
+    public function testAnUnserializedResultIsNotReadThroughABackendItFindsButSaysHowToRebuildIt(): void
+    {
+        // The backend it came from is alive and holds the result: the copy still has no client.
+        $restored = unserialize(serialize($this->store('t', '{"status": "SUCCESS", "result": 1}')));
+
+        try {
+            $restored->get(1.0);
+            self::fail('An unserialized result was read without a client.');
+        } catch (NoResultBackend $e) {
+            self::assertInstanceOf(CeleryBridgeException::class, $e);
+            self::assertStringContainsString('Task "t"', $e->getMessage());
+            self::assertStringContainsString('$celery->result($id)', $e->getMessage());
+        }
+        $this->expectException(NoResultBackend::class);
+        $restored->state();
     }
 
     public function testUnserializedWithoutAMatchingBackendSaysHowToRebind(): void

@@ -7,6 +7,7 @@ namespace CeleryBridge\Tests\Unit\Result;
 use CeleryBridge\Backend\RedisResultBackend;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Control\WorkerControl;
+use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Exception\NoWorkerControl;
 use CeleryBridge\Exception\TaskFailed;
 use CeleryBridge\Result\AsyncResult;
@@ -98,5 +99,15 @@ final class GroupResultTest extends TestCase
         self::assertSame('p', $copy->results[0]->parent?->id);
         $this->expectException(NoWorkerControl::class);
         $copy->revoke();
+    }
+
+    public function testAnUnserializedGroupSaysHowToRebuildIt(): void
+    {
+        $copy = unserialize(serialize(new GroupResult('g', [$this->stored('a', 'SUCCESS', 1)])));
+
+        self::assertSame(['a'], $copy->ids());
+        $this->expectException(NoResultBackend::class);
+        $this->expectExceptionMessage('Group "g": this result was restored with unserialize()');
+        $copy->get(1.0);
     }
 }
