@@ -13,7 +13,7 @@ import amqp
 from celery import Celery
 
 from faults import AmqpCutProxy
-from harness import Records, RedisServer
+from harness import Records, RedisServer, free_port
 from rabbitmq import RabbitMQServer
 
 BACKEND_DB = 1
@@ -351,3 +351,86 @@ def test_a_countdown_on_a_quorum_topic_queue_goes_through_native_delayed_deliver
     # A priority on a quorum queue is refused: RabbitMQ would ignore it.
     assert out[1]["error"] == "CeleryBridge\\Exception\\InvalidOption", out
     assert "quorum" in out[1]["message"] and "ignores" in out[1]["message"]
+
+
+def test_a_failover_list_connects_to_the_next_url_when_one_fails(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    dead = f"amqp://guest:s3cr3t@127.0.0.1:{free_port()}//"
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [{"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "amqp_failover"}}],
+        broker=f"{dead};{rabbitmq_server.url()}",
+    )
+    assert "id" in out[0], out
+    assert [m.headers["id"] for m in _get_all(rabbitmq_server, "amqp_failover")] == [out[0]["id"]]
+    # Without retries the first failure is the answer: not queued, the server named, no password.
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [{"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "amqp_failover"}}],
+        broker=f"{dead};{rabbitmq_server.url()}",
+        config={"task_publish_retry": False},
+    )
+    assert out[0]["error"] == "CeleryBridge\\Exception\\ConnectionRefused", out
+    assert out[0]["uncertain"] == [] and len(out[0]["task_ids"]) == 1
+    assert "RabbitMQ at 127.0.0.1:" in out[0]["message"] and "s3cr3t" not in out[0]["message"]
+    assert _get_all(rabbitmq_server, "amqp_failover") == []
+
+
+def test_a_wrong_password_is_authentication_failed_at_once_and_never_shown(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [{"call": "task", "name": "tasks.add", "args": [1, 2]}],
+        broker=f"amqp://guest:wr0ngpass@127.0.0.1:{rabbitmq_server.port}//",
+    )
+    assert out[0]["error"] == "CeleryBridge\\Exception\\AuthenticationFailed", out
+    assert "wr0ngpass" not in out[0]["message"]
+
+
+def test_a_connected_php_amqplib_connection_can_be_the_broker(
+    rabbitmq_server: RabbitMQServer, run_php
+) -> None:
+    sent = run_php.file(
+        "amqp_injected.php", env={"CB_AMQP_PORT": str(rabbitmq_server.port), "CB_QUEUE": "amqp_injected"}
+    ).json()
+    assert [m.headers["id"] for m in _get_all(rabbitmq_server, "amqp_injected")] == [sent["id"]]
+
+
+def test_task_queues_from_the_celeryconfig_route_as_on_the_workers(
+    rabbitmq_server: RabbitMQServer,
+    redis_server: RedisServer,
+    worker_factory,
+    run_php,
+) -> None:
+    # A topic queue defined in task_queues, as a celeryconfig dict (Celery's Queues reads it too).
+    config = {
+        "task_queues": {
+            "amqp_media": {"exchange": "media", "exchange_type": "topic", "routing_key": "media.#"},
+        },
+        "task_default_queue": "amqp_media",
+    }
+    worker_factory(rabbitmq_server.url(), redis_server.url(BACKEND_DB), queues=["amqp_media"], config=config)
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [
+            {
+                "call": "task",
+                "name": "tasks.add",
+                "args": [20, 22],
+                "options": {"queue": "amqp_media"},
+                "get": 30,
+            }
+        ],
+        config=config,
+    )
+    assert out[0].get("result") == 42, out
