@@ -434,3 +434,27 @@ def test_task_queues_from_the_celeryconfig_route_as_on_the_workers(
         config=config,
     )
     assert out[0].get("result") == 42, out
+
+
+def test_a_connection_the_broker_dropped_between_two_publishes_is_replaced_before_the_next(
+    rabbitmq_server: RabbitMQServer, run_php, tmp_path
+) -> None:
+    # Without the check the second publish goes into a dead socket and comes back as
+    # PublishOutcomeUnknown, although it never reached RabbitMQ.
+    flag = tmp_path / "cut"
+    proxy = AmqpCutProxy(rabbitmq_server.port, mode="after_confirm", flag=str(flag))
+    try:
+        result = run_php.file(
+            "amqp_two_sends.php",
+            env={
+                "CELERY_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{proxy.port}//",
+                "CB_FLAG": str(flag),
+                "CB_QUEUE": "amqp_two_sends",
+            },
+        )
+    finally:
+        proxy.close()
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert proxy.cuts == 1 and flag.exists()
+    assert all("id" in o for o in out), out
+    assert [m.headers["id"] for m in _get_all(rabbitmq_server, "amqp_two_sends")] == [o["id"] for o in out]
