@@ -458,3 +458,27 @@ def test_a_connection_the_broker_dropped_between_two_publishes_is_replaced_befor
     assert proxy.cuts == 1 and flag.exists()
     assert all("id" in o for o in out), out
     assert [m.headers["id"] for m in _get_all(rabbitmq_server, "amqp_two_sends")] == [o["id"] for o in out]
+
+
+def test_priorities_reach_an_x_max_priority_queue_highest_first_and_big_bodies_are_framed(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    queue = "amqp_priorities"
+    big = 300_000  # bytes: more than one body frame (frame_max 131072)
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [
+            {"call": "task", "name": "tasks.add", "args": [0, 0], "options": {"queue": queue, "priority": 0}},
+            {"call": "task", "name": "tasks.add", "args": [9, 9], "options": {"queue": queue, "priority": 9}},
+            {"call": "task", "name": "tasks.add", "args": [5, 5], "options": {"queue": queue, "priority": 5}},
+            {"call": "task", "name": "tasks.echo", "big": big, "options": {"queue": queue, "priority": 1}},
+        ],
+        config={"task_queue_max_priority": 10},
+    )
+    assert all("id" in o for o in out), out
+    got = _get_all(rabbitmq_server, queue)
+    # AMQP priorities: 9 is the highest (the inverse of kombu's Redis priority steps).
+    assert [m.properties["priority"] for m in got] == [9, 5, 1, 0]
+    assert json.loads(got[2].body)[0] == ["x" * big]
