@@ -482,3 +482,30 @@ def test_priorities_reach_an_x_max_priority_queue_highest_first_and_big_bodies_a
     # AMQP priorities: 9 is the highest (the inverse of kombu's Redis priority steps).
     assert [m.properties["priority"] for m in got] == [9, 5, 1, 0]
     assert json.loads(got[2].body)[0] == ["x" * big]
+
+
+def test_the_task_sent_event_goes_to_the_celeryev_topic_exchange(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    conn, channel = _channel(rabbitmq_server)
+    try:
+        # What a Python EventReceiver binds: the topic exchange Celery declares for events.
+        channel.exchange_declare("celeryev", "topic", durable=True, auto_delete=False)
+        channel.queue_declare("amqp_events_capture", durable=False, auto_delete=False)
+        channel.queue_bind("amqp_events_capture", "celeryev", "task.#")
+    finally:
+        conn.close()
+    [out] = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [{"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "amqp_events_q"}}],
+        config={"task_send_sent_event": True},
+    )
+    [event] = _get_all(rabbitmq_server, "amqp_events_capture")
+    body = json.loads(event.body)
+    assert (body["type"], body["uuid"], body["queue"]) == ("task-sent", out["id"], "amqp_events_q")
+    assert event.delivery_info["routing_key"] == "task.sent"
+    assert event.properties["delivery_mode"] == 1
+    assert event.headers == {"hostname": body["hostname"]}
+    assert len(_get_all(rabbitmq_server, "amqp_events_q")) == 1
