@@ -10,6 +10,8 @@ import json
 from typing import Any
 
 import amqp
+import amqp.basic_message
+import pytest
 from celery import Celery
 
 from faults import AmqpCutProxy
@@ -99,6 +101,70 @@ def _get_all(rabbitmq_server: RabbitMQServer, queue: str) -> list[amqp.Message]:
         conn.close()
 
 
+_FIXED = {
+    "I": 4,
+    "i": 4,
+    "l": 8,
+    "L": 8,
+    "t": 1,
+    "b": 1,
+    "B": 1,
+    "s": 2,
+    "u": 2,
+    "d": 8,
+    "f": 4,
+    "T": 8,
+    "D": 5,
+    "V": 0,
+}
+
+
+def _value_type(buf: bytes, at: int) -> tuple[str, int]:
+    """The AMQP type signature of the field value at `at` (e.g. "A[V,V]", "F{a:I}") and where it ends."""
+    kind = chr(buf[at])
+    at += 1
+    if kind in _FIXED:
+        return kind, at + _FIXED[kind]
+    size = int.from_bytes(buf[at : at + 4], "big")
+    at += 4
+    end = at + size
+    if kind in "Sx":
+        return kind, end
+    parts = []
+    while at < end:
+        if kind == "F":
+            key_len = buf[at]
+            key = buf[at + 1 : at + 1 + key_len].decode()
+            at += 1 + key_len
+            sig, at = _value_type(buf, at)
+            parts.append(f"{key}:{sig}")
+        else:
+            sig, at = _value_type(buf, at)
+            parts.append(sig)
+    return (f"F{{{','.join(parts)}}}" if kind == "F" else f"A[{','.join(parts)}]"), end
+
+
+def _header_types(raw: bytes) -> str:
+    """The header table's keys and AMQP types, in order, from a raw content header (as py-amqp
+    received it: class, weight, body size, flags, then content_type, content_encoding, headers)."""
+    at = 14
+    for _ in range(2):  # content_type, content_encoding (shortstr)
+        at += 1 + raw[at]
+    return _value_type(b"F" + raw[at:], 0)[0]
+
+
+@pytest.fixture
+def raw_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keeps the raw content header of every message py-amqp receives (message._raw_header)."""
+    original = amqp.basic_message.Message.inbound_header
+
+    def inbound_header(self: Any, buf: Any, offset: int = 0) -> int:
+        self._raw_header = bytes(buf[offset:])
+        return original(self, buf, offset)
+
+    monkeypatch.setattr(amqp.basic_message.Message, "inbound_header", inbound_header)
+
+
 def _shape(value: Any) -> Any:
     """A header value with what differs between two sends of the same call (ids, origin, dates)
     replaced by its Python type, which is the AMQP type py-amqp decoded."""
@@ -114,6 +180,7 @@ def test_php_and_python_send_the_same_message_field_by_field(
     redis_server: RedisServer,
     amqp_celery: Celery,
     run_php,
+    raw_headers: None,
 ) -> None:
     queue = "amqp_capture"
     options = {"countdown": 30, "expires": 600, "headers": {"x-custom": 7}}
@@ -141,6 +208,9 @@ def test_php_and_python_send_the_same_message_field_by_field(
     # Same header keys in the same order, same value types; same values where they are not ids/dates.
     assert list(q.headers) == list(p.headers)
     assert _shape(q.headers) == _shape(p.headers)
+    # ... and the same AMQP field types, read from the raw content headers (I, not l; F{} stamps).
+    assert _header_types(q._raw_header) == _header_types(p._raw_header)
+    assert "retries:I" in _header_types(q._raw_header) and "stamps:F{}" in _header_types(q._raw_header)
     for key in (
         "lang",
         "task",
