@@ -579,3 +579,22 @@ def test_the_task_sent_event_goes_to_the_celeryev_topic_exchange(
     assert event.properties["delivery_mode"] == 1
     assert event.headers == {"hostname": body["hostname"]}
     assert len(_get_all(rabbitmq_server, "amqp_events_q")) == 1
+
+
+def test_the_password_of_an_amqp_url_is_never_shown(rabbitmq_server: RabbitMQServer, run_php) -> None:
+    # guest's password is "guest"; the refused URL gets a distinctive one.
+    result = run_php.file(
+        "amqp_secrets.php",
+        env={
+            "CB_GOOD_URL": rabbitmq_server.url(),
+            "CB_BAD_URL": f"amqp://guest:Pa55-w0rd-x@127.0.0.1:{free_port()}//",
+        },
+    )
+    assert "ConnectionRefused" in result.stdout
+    assert "Pa55-w0rd-x" not in result.stdout + result.stderr
+    # The connected client's dumps: php-amqplib keeps the password (login_response) in its
+    # connection object, which stays wrapped.
+    dumps = result.stdout.split("ConnectionRefused", 1)[1]
+    assert "login_response" not in dumps and "PhpAmqpLib\\Connection" not in dumps
+    assert [line for line in dumps.splitlines() if "password" in line.lower() and "guest" in line] == []
+    _get_all(rabbitmq_server, "amqp_secrets")
