@@ -598,3 +598,32 @@ def test_the_password_of_an_amqp_url_is_never_shown(rabbitmq_server: RabbitMQSer
     assert "login_response" not in dumps and "PhpAmqpLib\\Connection" not in dumps
     assert [line for line in dumps.splitlines() if "password" in line.lower() and "guest" in line] == []
     _get_all(rabbitmq_server, "amqp_secrets")
+
+
+def test_send_many_cut_in_its_second_batch_reports_the_first_as_queued(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    queue = "amqp_many_cut"
+    proxy = AmqpCutProxy(rabbitmq_server.port, after=200)  # the first chunk is 200 messages
+    try:
+        [out] = _php(
+            run_php,
+            rabbitmq_server,
+            redis_server,
+            [
+                {
+                    "call": "many",
+                    "tasks": [["tasks.add", [i, i]] for i in range(250)],
+                    "options": {"queue": queue},
+                }
+            ],
+            broker=f"amqp://guest:guest@127.0.0.1:{proxy.port}//",
+        )
+    finally:
+        proxy.close()
+    assert out["error"] == "CeleryBridge\\Exception\\PublishOutcomeUnknown", out
+    assert len(out["queued"]) == 200 and len(out["uncertain"]) == 50 and out["task_ids"] == out["uncertain"]
+    got = [m.headers["id"] for m in _get_all(rabbitmq_server, queue)]
+    # Every task reported queued is there once; anything else there was reported uncertain.
+    assert len(got) == len(set(got))
+    assert set(out["queued"]) <= set(got) <= set(out["queued"]) | set(out["uncertain"])
