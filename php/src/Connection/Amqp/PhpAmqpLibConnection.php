@@ -8,11 +8,13 @@ use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
 use CeleryBridge\Exception\ConnectionRefused;
+use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Wire\Amqp\BasicProperties;
 use PhpAmqpLib\Channel\AMQPChannel;
 use PhpAmqpLib\Connection\AbstractConnection;
 use PhpAmqpLib\Connection\AMQPConnectionConfig;
 use PhpAmqpLib\Connection\AMQPConnectionFactory;
+use PhpAmqpLib\Exception\AMQPExceptionInterface;
 use PhpAmqpLib\Exception\AMQPProtocolChannelException;
 use PhpAmqpLib\Message\AMQPMessage;
 use PhpAmqpLib\Wire\AMQPTable;
@@ -51,6 +53,10 @@ final class PhpAmqpLibConnection implements AmqpConnection
         private readonly AmqpSettings $settings,
         ?AbstractConnection $injected = null,
     ) {
+        if (!self::available()) {
+            throw InvalidConfiguration::invalid('amqp_client', AmqpSettings::PHP_AMQPLIB, 'php-amqplib is not installed: '
+                . 'composer require php-amqplib/php-amqplib (Debian: apt install php-amqplib).');
+        }
         $this->node = $settings->shuffle && count($nodes) > 1 ? random_int(0, count($nodes) - 1) : 0;
         $this->hold($injected, null);
         if ($injected !== null) {
@@ -117,7 +123,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
             });
         } catch (ConnectionFailed $e) {
             throw $e;
-        } catch (\Throwable $e) {
+        } catch (AMQPExceptionInterface | \RuntimeException | \ErrorException $e) {
             // Not kept as the previous exception: its trace holds php-amqplib's connect frames,
             // whose arguments include the password.
             throw $this->lost('cannot connect', $e, false);
@@ -220,7 +226,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
             throw new ChannelClosed((int) $e->getCode(), $e->getMessage(), $e);
         } catch (ConnectionFailed $e) {
             throw $e;
-        } catch (\Throwable $e) {
+        } catch (AMQPExceptionInterface | \RuntimeException | \ErrorException $e) {
             throw $this->lost('the connection failed', $e);
         }
     }
