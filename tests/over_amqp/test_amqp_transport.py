@@ -627,3 +627,17 @@ def test_send_many_cut_in_its_second_batch_reports_the_first_as_queued(
     # Every task reported queued is there once; anything else there was reported uncertain.
     assert len(got) == len(set(got))
     assert set(out["queued"]) <= set(got) <= set(out["queued"]) | set(out["uncertain"])
+
+
+def test_amqps_really_speaks_tls(rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php) -> None:
+    # The node's port speaks plain AMQP: a TLS client must fail the handshake, not fall back.
+    [out] = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [{"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "amqp_tls"}}],
+        broker=f"amqps://guest:guest@127.0.0.1:{rabbitmq_server.port}//",
+        config={"task_publish_retry": False},
+    )
+    assert out["error"] == "CeleryBridge\\Exception\\TlsFailed", out
+    assert "amqps" in out["message"]
