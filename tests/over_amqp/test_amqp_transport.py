@@ -693,3 +693,22 @@ def test_amqps_with_broker_use_ssl_verifies_the_broker_certificate(
             node.stop()
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_url_forms_pyamqp_vhost_percent_2f_and_heartbeat_connect(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    port = rabbitmq_server.port
+    for url in (
+        f"pyamqp://guest:guest@127.0.0.1:{port}/%2F?heartbeat=10&connect_timeout=5",
+        f"librabbitmq://guest:guest@127.0.0.1:{port}",
+    ):
+        [out] = _php(
+            run_php,
+            rabbitmq_server,
+            redis_server,
+            [{"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "amqp_url_forms"}}],
+            broker=url,
+        )
+        assert "id" in out, (url, out)
+    assert len(_get_all(rabbitmq_server, "amqp_url_forms")) == 2
