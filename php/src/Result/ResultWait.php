@@ -132,7 +132,10 @@ final class ResultWait
 
     private function explain(ResultTimeout $timeout, float $deadline): ResultTimeout
     {
-        if ($this->queues === null || $this->dispatch === null || ($timeout->states[$this->id] ?? null) !== 'PENDING') {
+        if (
+            $this->queues === null || $this->dispatch === null || !$this->queues->hasQueues()
+            || ($timeout->states[$this->id] ?? null) !== 'PENDING'
+        ) {
             return $timeout;
         }
         $queues = $this->queues->queues();

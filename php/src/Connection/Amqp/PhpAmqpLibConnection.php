@@ -1,0 +1,326 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Connection\Amqp;
+
+use CeleryBridge\Exception\AuthenticationFailed;
+use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\ConnectionLost;
+use CeleryBridge\Exception\ConnectionRefused;
+use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Exception\TlsFailed;
+use CeleryBridge\Wire\Amqp\BasicProperties;
+use PhpAmqpLib\Channel\AMQPChannel;
+use PhpAmqpLib\Connection\AbstractConnection;
+use PhpAmqpLib\Connection\AMQPConnectionConfig;
+use PhpAmqpLib\Connection\AMQPConnectionFactory;
+use PhpAmqpLib\Connection\AMQPSSLConnection;
+use PhpAmqpLib\Exception\AMQPExceptionInterface;
+use PhpAmqpLib\Exception\AMQPProtocolChannelException;
+use PhpAmqpLib\Message\AMQPMessage;
+use PhpAmqpLib\Wire\AMQPTable;
+
+/**
+ * AmqpConnection over php-amqplib (pure PHP). php-amqplib frames and sends; the content header
+ * is ours (PreEncodedMessage), so the header table has Celery's exact AMQP types, which
+ * php-amqplib's own AMQPTable cannot write (no float, [] for an empty table).
+ *
+ * A failover list is walked in order (or from a random node with broker_failover_strategy
+ * 'shuffle'): a failed connect, or a connection lost later, moves to the next node, so the
+ * publish retry that follows connects there.
+ *
+ * @internal
+ */
+final class PhpAmqpLibConnection implements AmqpConnection
+{
+    /**
+     * The php-amqplib connection and channel, kept wrapped: php-amqplib keeps the password in
+     * them, and var_dump(), print_r(), var_export() and traces must never show it.
+     */
+    private ?\SensitiveParameterValue $held = null;
+    private int $generation = 0;
+    private int $node;
+    /** @var list<string> correlation ids of returned messages since the last wait */
+    private array $returned = [];
+    /** @var list<string> */
+    private array $nacked = [];
+
+    /**
+     * @param list<AmqpUrl> $nodes
+     * @param AbstractConnection|null $injected a connected client given by the user (no failover)
+     */
+    public function __construct(
+        private readonly array $nodes,
+        private readonly AmqpSettings $settings,
+        ?AbstractConnection $injected = null,
+    ) {
+        if (!self::available()) {
+            throw InvalidConfiguration::invalid('amqp_client', AmqpSettings::PHP_AMQPLIB, 'php-amqplib is not installed: '
+                . 'composer require php-amqplib/php-amqplib (Debian: apt install php-amqplib).');
+        }
+        $this->node = $settings->shuffle && count($nodes) > 1 ? random_int(0, count($nodes) - 1) : 0;
+        $this->hold($injected, null);
+        if ($injected !== null) {
+            $this->generation = 1;
+        }
+    }
+
+    /** Whether php-amqplib can be loaded (Composer's autoload, or Debian's php-amqplib on the include path). */
+    public static function available(): bool
+    {
+        if (class_exists(AMQPMessage::class)) {
+            return true;
+        }
+        if (stream_resolve_include_path('PhpAmqpLib/autoload.php') !== false) {
+            require_once 'PhpAmqpLib/autoload.php';
+        }
+        return class_exists(AMQPMessage::class);
+    }
+
+    public function server(): string
+    {
+        return $this->nodes === [] ? 'an injected connection' : $this->nodes[$this->node]->server();
+    }
+
+    public function generation(): int
+    {
+        return $this->generation;
+    }
+
+    public function open(): void
+    {
+        [$connection, $channel] = $this->held();
+        if ($channel !== null && $channel->is_open() && $connection?->isConnected()) {
+            if (!$this->closedByPeer()) {
+                return;
+            }
+            // The broker (or the network) closed it since the last call: a publish written
+            // there would be lost with an "unknown" outcome although it never left.
+            $this->close();
+        }
+        try {
+            [$connection] = $this->held();
+            if ($connection === null || !$connection->isConnected()) {
+                if ($this->nodes === []) {
+                    throw ConnectionLost::atRabbitMq('RabbitMQ', 'the injected connection is closed.');
+                }
+                $connection = $this->connect($this->nodes[$this->node]);
+                $this->hold($connection, null);
+                $this->generation++;
+            }
+            $channel = $connection->channel();
+            $this->hold($connection, $channel);
+            if ($this->settings->confirm) {
+                $channel->confirm_select();
+            }
+            // basic.return (code, text, exchange, routing key, message): an unroutable mandatory publish.
+            $channel->set_return_listener(function (mixed ...$returned): void {
+                $message = end($returned);
+                \assert($message instanceof AMQPMessage);
+                $this->returned[] = $this->correlationId($message);
+            });
+            $channel->set_nack_handler(function (AMQPMessage $message): void {
+                $this->nacked[] = $this->correlationId($message);
+            });
+        } catch (ConnectionFailed $e) {
+            throw $e;
+        } catch (AMQPExceptionInterface | \RuntimeException | \ErrorException $e) {
+            // Not kept as the previous exception: its trace holds php-amqplib's connect frames,
+            // whose arguments include the password.
+            throw $this->lost('cannot connect', $e, false);
+        }
+    }
+
+    public function declareExchange(string $name, string $type, bool $durable, bool $passive): void
+    {
+        $this->call(fn () => $this->channel()->exchange_declare($name, $type, $passive, $durable, false));
+    }
+
+    public function declareQueue(string $name, bool $durable, array $arguments, bool $passive): void
+    {
+        $this->call(fn () => $this->channel()->queue_declare(
+            $name,
+            $passive,
+            $durable,
+            false,
+            false,
+            false,
+            new AMQPTable($arguments),
+        ));
+    }
+
+    public function bindQueue(string $queue, string $exchange, string $routingKey): void
+    {
+        $this->call(fn () => $this->channel()->queue_bind($queue, $exchange, $routingKey));
+    }
+
+    public function publish(
+        string $exchange,
+        string $routingKey,
+        BasicProperties $properties,
+        string $encoded,
+        string $body,
+        bool $mandatory,
+    ): void {
+        $this->call(fn () => $this->channel()->basic_publish(
+            new PreEncodedMessage($body, $encoded, (string) $properties->correlationId),
+            $exchange,
+            $routingKey,
+            $mandatory,
+        ));
+    }
+
+    public function waitForConfirms(float $timeout): array
+    {
+        if ($this->settings->confirm) {
+            $this->call(fn () => $this->channel()->wait_for_pending_acks_returns($timeout));
+        }
+        $outcome = [$this->returned, $this->nacked];
+        [$this->returned, $this->nacked] = [[], []];
+        return $outcome;
+    }
+
+    public function close(): void
+    {
+        try {
+            $this->held()[0]?->close();
+        } catch (\Throwable) {
+            // Already gone: nothing to release.
+        }
+        $this->held = null;
+    }
+
+    private function channel(): AMQPChannel
+    {
+        $channel = $this->held()[1];
+        if ($channel === null) {
+            $this->open();
+            $channel = $this->held()[1];
+        }
+        \assert($channel !== null);
+        return $channel;
+    }
+
+    /**
+     * @return array{?AbstractConnection, ?AMQPChannel}
+     */
+    private function held(): array
+    {
+        return $this->held?->getValue() ?? [null, null];
+    }
+
+    private function hold(?AbstractConnection $connection, ?AMQPChannel $channel): void
+    {
+        $this->held = $connection === null ? null : new \SensitiveParameterValue([$connection, $channel]);
+    }
+
+    /**
+     * Runs a library call: a channel closed by the broker becomes ChannelClosed (the connection
+     * stays), anything else a lost connection (the next call connects to the next node).
+     */
+    private function call(\Closure $call): mixed
+    {
+        try {
+            return $call();
+        } catch (AMQPProtocolChannelException $e) {
+            $this->hold($this->held()[0], null);
+            throw new ChannelClosed((int) $e->getCode(), $e->getMessage(), $e);
+        } catch (ConnectionFailed $e) {
+            throw $e;
+        } catch (AMQPExceptionInterface | \RuntimeException | \ErrorException $e) {
+            throw $this->lost('the connection failed', $e);
+        }
+    }
+
+    private function lost(string $what, \Throwable $e, bool $keep = true): ConnectionFailed
+    {
+        $server = $this->server();
+        $this->close();
+        if (count($this->nodes) > 1) {
+            // Round robin: the next attempt goes to the next URL of the list.
+            $this->node = ($this->node + 1) % count($this->nodes);
+        }
+        $class = substr((string) strrchr('\\' . $e::class, '\\'), 1);
+        $text = sprintf('%s (%s: %s).', $what, $class, $e->getMessage());
+        $previous = $keep ? $e : null;
+        // A wrong user, password or vhost stays wrong however often it is tried.
+        if (str_contains($e->getMessage(), 'ACCESS_REFUSED') || str_contains($e->getMessage(), 'NOT_ALLOWED')) {
+            return AuthenticationFailed::atRabbitMq($server, $text . ' Check the user, password and vhost of the broker URL.', $previous);
+        }
+        $lower = strtolower($e->getMessage());
+        $tls = str_contains($lower, 'ssl') || str_contains($lower, 'tls') || str_contains($lower, 'certificate');
+        if ($what === 'cannot connect' && $tls && !str_contains($lower, 'refused')) {
+            return TlsFailed::atRabbitMq($server, $text . ' Check that the port speaks TLS (amqps, 5671 by default) and '
+                . 'the certificate settings (broker_use_ssl: ca_certs, cert_reqs).', $previous);
+        }
+        return $what === 'cannot connect'
+            ? ConnectionRefused::atRabbitMq($server, $text, $previous)
+            : ConnectionLost::atRabbitMq($server, $text, $previous);
+    }
+
+    /**
+     * Whether the other end has closed the socket (an end of file is waiting to be read), checked
+     * without blocking and without taking a byte. Pending frames (a heartbeat) mean it is alive.
+     */
+    private function closedByPeer(): bool
+    {
+        $io = $this->held()[0]?->getIO();
+        $socket = $io !== null && method_exists($io, 'getSocket') ? $io->getSocket() : null;
+        if (!is_resource($socket) || get_resource_type($socket) !== 'stream') {
+            return false;
+        }
+        $read = [$socket];
+        $write = $except = null;
+        if (@stream_select($read, $write, $except, 0) !== 1) {
+            return false;
+        }
+        $peek = @stream_socket_recvfrom($socket, 1, STREAM_PEEK);
+        return $peek === '' || $peek === false;
+    }
+
+    private function correlationId(AMQPMessage $message): string
+    {
+        return $message->has('correlation_id') ? (string) $message->get('correlation_id') : '';
+    }
+
+    private function connect(AmqpUrl $url): AbstractConnection
+    {
+        $heartbeat = $url->heartbeat ?? $this->settings->heartbeat;
+        // php-amqplib wants the read timeout at least twice the heartbeat.
+        $read = max($this->settings->readTimeout, $this->settings->confirmTimeout, 2 * $heartbeat);
+        if (!$url->ssl && $this->settings->ssl === null) {
+            $config = new AMQPConnectionConfig();
+            $config->setHost($url->host);
+            $config->setPort($url->port);
+            $config->setUser($url->user);
+            $config->setPassword($url->password());
+            $config->setVhost($url->vhost);
+            $config->setConnectionTimeout($url->connectTimeout ?? $this->settings->connectTimeout);
+            $config->setHeartbeat($heartbeat);
+            $config->setReadTimeout($read);
+            $config->setWriteTimeout($read);
+            $config->setChannelRPCTimeout($read);
+            $config->setLoginMethod(AMQPConnectionConfig::AUTH_PLAIN);
+            return AMQPConnectionFactory::create($config);
+        }
+        // TLS: php-amqplib's factory passes only some ssl options (no peer_name) and connects
+        // over tcp:// when none is set, so the TLS connection is made here, every PHP ssl
+        // context option passed through.
+        return new AMQPSSLConnection(
+            $url->host,
+            $url->port,
+            $url->user,
+            $url->password(),
+            $url->vhost,
+            $this->settings->ssl ?? ['verify_peer' => true, 'verify_peer_name' => true],
+            [
+                'login_method' => AMQPConnectionConfig::AUTH_PLAIN,
+                'connection_timeout' => $url->connectTimeout ?? $this->settings->connectTimeout,
+                'read_write_timeout' => $read,
+                'channel_rpc_timeout' => $read,
+                'heartbeat' => $heartbeat,
+            ],
+        );
+    }
+}
