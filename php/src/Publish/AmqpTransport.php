@@ -290,16 +290,20 @@ final class AmqpTransport implements Transport
      */
     private function storeChordState(PublishChunk $chunk): void
     {
+        if ($chunk->savedGroups === [] && $chunk->chordSizes === []) {
+            return;
+        }
+        \assert($this->resultBackend !== null);
+        $state = $this->resultBackend->groupState();
+        $writes = [];
         foreach ($chunk->savedGroups as $groupId => $header) {
-            \assert($this->resultBackend !== null);
-            $this->resultBackend->groupState()->saveGroup((string) $groupId, $header->asTuple());
-            $chunk->counterStored = true;
+            array_push($writes, ...$state->savedGroup((string) $groupId, $header->asTuple()));
         }
         foreach ($chunk->chordSizes as $groupId => $size) {
-            \assert($this->resultBackend !== null);
-            $this->resultBackend->groupState()->setChordSize((string) $groupId, $size);
-            $chunk->counterStored = true;
+            array_push($writes, ...$state->chordSize((string) $groupId, $size));
         }
+        $state->run($writes);
+        $chunk->counterStored = true;
     }
 
     /**
