@@ -20,16 +20,6 @@ use CeleryBridge\Wire\PlainText;
 final class Broadcast
 {
     /**
-     * POSIX signals a worker on any platform can resolve by name ("TERM" or "SIGTERM"): the
-     * worker looks the name up in Python's signal module and only accepts upper case.
-     */
-    public const SIGNALS = [
-        'HUP', 'INT', 'QUIT', 'ILL', 'TRAP', 'ABRT', 'BUS', 'FPE', 'KILL', 'USR1', 'SEGV', 'USR2', 'PIPE',
-        'ALRM', 'TERM', 'CHLD', 'CONT', 'STOP', 'TSTP', 'TTIN', 'TTOU', 'URG', 'XCPU', 'XFSZ', 'VTALRM',
-        'PROF', 'WINCH', 'IO', 'SYS',
-    ];
-
-    /**
      * The inspect commands of Celery 5.7's `celery inspect` (celery/worker/control.py), with the
      * arguments app.control.inspect() sends by default; inspect() lays the caller's over them.
      */
@@ -67,16 +57,18 @@ final class Broadcast
     /**
      * A command the workers answer (Celery's inspect): the body carries a ticket and the
      * exchange and routing key of the reply queue, and each worker LPUSHes its reply there.
+     * A Mailbox sets them (replyTo()) when it has made the queue.
      *
      * @param list<string>|null $destination
+     * @param array<string, mixed> $arguments laid over the ones Celery sends by default (INSPECT)
      * @throws InvalidControlCommand
      */
     public static function inspect(
         string $method,
         ?array $destination,
-        string $ticket,
-        string $replyExchange,
-        string $replyRoutingKey,
+        string $ticket = '',
+        string $replyExchange = '',
+        string $replyRoutingKey = '',
         array $arguments = [],
     ): self {
         if (!array_key_exists($method, self::INSPECT)) {
@@ -133,7 +125,7 @@ final class Broadcast
             // A single id travels as a string and several as a list, as Celery sends them.
             'task_id' => is_string($taskIds) ? self::taskId($taskIds) : self::taskIds($taskIds),
             'terminate' => $terminate,
-            'signal' => self::signal($signal),
+            'signal' => ControlArguments::signal($signal),
         ], self::destination($destination));
     }
 
@@ -169,8 +161,16 @@ final class Broadcast
         return new self('revoke_by_stamped_headers', [
             'headers' => (object) $headers,
             'terminate' => $terminate,
-            'signal' => self::signal($signal),
+            'signal' => ControlArguments::signal($signal),
         ], self::destination($destination));
+    }
+
+    /**
+     * The same command, answered on this reply queue: its ticket, exchange and routing key.
+     */
+    public function replyTo(string $ticket, string $exchange, string $routingKey): self
+    {
+        return new self($this->method, $this->arguments, $this->destination, [$ticket, $exchange, $routingKey]);
     }
 
     /**
@@ -254,26 +254,6 @@ final class Broadcast
             throw InvalidControlCommand::invalid('task_id', $taskIds, 'expected a task id or a non-empty list.');
         }
         return array_map(self::taskId(...), $taskIds);
-    }
-
-    private static function signal(string|int $signal): string|int
-    {
-        if (is_int($signal)) {
-            if ($signal < 1 || $signal > 64) {
-                throw InvalidControlCommand::invalid(
-                    'signal',
-                    $signal,
-                    'expected a signal number from 1 to 64, or a name such as "SIGTERM".',
-                );
-            }
-            return $signal;
-        }
-        $name = str_starts_with($signal, 'SIG') ? substr($signal, 3) : $signal;
-        if (!in_array($name, self::SIGNALS, true)) {
-            throw InvalidControlCommand::invalid('signal', $signal, 'expected an upper-case POSIX signal name such as '
-                . '"SIGTERM", "TERM" or "SIGKILL" (the worker resolves it with Python\'s signal module).');
-        }
-        return $signal;
     }
 
     /** How messages name a command when the argument is the same for every command (destination). */

@@ -15,6 +15,16 @@ use CeleryBridge\Wire\PlainText;
  */
 final class ControlArguments
 {
+    /**
+     * POSIX signals a worker on any platform can resolve by name ("TERM" or "SIGTERM"): the
+     * worker looks the name up in Python's signal module and only accepts upper case.
+     */
+    public const SIGNALS = [
+        'HUP', 'INT', 'QUIT', 'ILL', 'TRAP', 'ABRT', 'BUS', 'FPE', 'KILL', 'USR1', 'SEGV', 'USR2', 'PIPE',
+        'ALRM', 'TERM', 'CHLD', 'CONT', 'STOP', 'TSTP', 'TTIN', 'TTOU', 'URG', 'XCPU', 'XFSZ', 'VTALRM',
+        'PROF', 'WINCH', 'IO', 'SYS',
+    ];
+
     private function __construct()
     {
     }
@@ -80,5 +90,28 @@ final class ControlArguments
             throw InvalidControlCommand::invalid($argument, $n, sprintf('expected a whole number of at least %d.', $min), 'Control');
         }
         return $n;
+    }
+
+    /**
+     * @throws InvalidControlCommand
+     */
+    public static function signal(string|int $signal): string|int
+    {
+        if (is_int($signal)) {
+            if ($signal < 1 || $signal > 64) {
+                throw InvalidControlCommand::invalid(
+                    'signal',
+                    $signal,
+                    'expected a signal number from 1 to 64, or a name such as "SIGTERM".',
+                );
+            }
+            return $signal;
+        }
+        $name = str_starts_with($signal, 'SIG') ? substr($signal, 3) : $signal;
+        if (!in_array($name, self::SIGNALS, true)) {
+            throw InvalidControlCommand::invalid('signal', $signal, 'expected an upper-case POSIX signal name such as '
+                . '"SIGTERM", "TERM" or "SIGKILL" (the worker resolves it with Python\'s signal module).');
+        }
+        return $signal;
     }
 }
