@@ -1,0 +1,89 @@
+"""Issue 27: remote control and queue tools over RabbitMQ, from PHP, on both PHP AMQP libraries
+(php-amqplib and ext-amqp): ping and inspect answered by a real Celery worker through the
+celery.pidbox fanout exchange and this client's reply queue, a revoke the worker honours, and
+queue length and purge by passive queue.declare and queue.purge."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+from celery import Celery
+
+from harness import RedisServer
+from rabbitmq import RabbitMQServer
+
+BACKEND_DB = 1
+CLIENTS = ["php-amqplib", "ext-amqp"]
+
+
+def _tools(run_php, rabbitmq_server: RabbitMQServer, client: str, *args: str) -> Any:
+    return run_php.file(
+        "amqp_tools.php",
+        env={"CB_AMQP_URL": rabbitmq_server.url(), "CB_AMQP_CLIENT": client},
+        args=list(args),
+    ).json()
+
+
+@pytest.fixture
+def amqp_worker(rabbitmq_server: RabbitMQServer, redis_server: RedisServer, amqp_worker_env, worker_factory):
+    """A worker on the RabbitMQ node consuming queue "amqp_ctl", node name amqpctl@<host>."""
+    return worker_factory(
+        rabbitmq_server.url(),
+        redis_server.url(BACKEND_DB),
+        queues=["amqp_ctl"],
+        hostname="amqpctl@%h",
+        env=amqp_worker_env,
+    )
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_a_worker_answers_ping_and_inspect_from_php_over_amqp(client: str, amqp_worker, rabbitmq_server, run_php) -> None:
+    node = f"amqpctl@{socket.gethostname()}"
+
+    assert _tools(run_php, rabbitmq_server, client, "ping", node) == {node: {"ok": "pong"}}
+    queues = _tools(run_php, rabbitmq_server, client, "inspect", "active_queues")
+    assert [q["name"] for q in queues[node]] == ["amqp_ctl"]
+    # RabbitMQ's queue, as the worker declared it.
+    assert queues[node][0]["exchange"]["name"] == "amqp_ctl"
+    stats = _tools(run_php, rabbitmq_server, client, "inspect", "stats")
+    assert stats[node]["broker"]["transport"] == "amqp"
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_a_revoke_from_php_over_amqp_is_honoured_by_the_worker(
+    client: str, amqp_worker, rabbitmq_server, amqp_celery: Celery, run_php
+) -> None:
+    task_id = f"revoked-over-amqp-{client}"
+
+    assert _tools(run_php, rabbitmq_server, client, "revoke", task_id) == 1
+    # Sent after the revoke: the worker discards it and stores REVOKED.
+    result = amqp_celery.send_task("tasks.add", args=[2, 3], queue="amqp_ctl", task_id=task_id)
+    assert result.get(timeout=20, propagate=False) is not None
+    assert result.state == "REVOKED"
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_no_worker_hears_a_revoke_when_none_runs(client: str, rabbitmq_server, run_php) -> None:
+    assert _tools(run_php, rabbitmq_server, client, "revoke", "nobody-listens") == 0
+    assert _tools(run_php, rabbitmq_server, client, "ping") == {}
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_queue_length_and_purge_over_amqp(client: str, rabbitmq_server, amqp_celery: Celery, run_php) -> None:
+    queue = f"amqp_len_{client.replace('-', '_')}"
+    for _ in range(3):
+        amqp_celery.send_task("tasks.add", args=[1, 1], queue=queue)
+    # A message RabbitMQ holds counts; a queue that does not exist has none, as on Redis.
+    assert _tools(run_php, rabbitmq_server, client, "length", queue, "no_such_queue", queue) == [3, 0, 3]
+
+    assert _tools(run_php, rabbitmq_server, client, "purge", queue) == [3, 0]
+    assert _tools(run_php, rabbitmq_server, client, "purge", "no_such_queue") == [0, 0]
+    conn = rabbitmq_server.connection()
+    try:
+        channel = conn.channel()
+        assert channel.queue_declare(queue, passive=True).message_count == 0
+        channel.queue_delete(queue)
+    finally:
+        conn.close()
