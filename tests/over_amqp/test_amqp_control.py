@@ -39,7 +39,9 @@ def amqp_worker(rabbitmq_server: RabbitMQServer, redis_server: RedisServer, amqp
 
 
 @pytest.mark.parametrize("client", CLIENTS)
-def test_a_worker_answers_ping_and_inspect_from_php_over_amqp(client: str, amqp_worker, rabbitmq_server, run_php) -> None:
+def test_a_worker_answers_ping_and_inspect_from_php_over_amqp(
+    client: str, amqp_worker, rabbitmq_server, run_php
+) -> None:
     node = f"amqpctl@{socket.gethostname()}"
 
     assert _tools(run_php, rabbitmq_server, client, "ping", node) == {node: {"ok": "pong"}}
