@@ -45,6 +45,10 @@ def test_a_worker_answers_ping_and_inspect_from_php_over_amqp(
     node = f"amqpctl@{socket.gethostname()}"
 
     assert _tools(run_php, rabbitmq_server, client, "ping", node) == {node: {"ok": "pong"}}
+    # The passive declare of a missing queue gets a 404, which closes the channel the replies
+    # are consumed on: the next ping still gets its answer.
+    pong = {node: {"ok": "pong"}}
+    assert _tools(run_php, rabbitmq_server, client, "ping-404-ping", node) == [pong, 0, pong]
     queues = _tools(run_php, rabbitmq_server, client, "inspect", "active_queues")
     assert [q["name"] for q in queues[node]] == ["amqp_ctl"]
     # RabbitMQ's queue, as the worker declared it.

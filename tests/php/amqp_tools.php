@@ -7,6 +7,8 @@
 //   php amqp_tools.php revoke ID                   revoke()'s count (1: some worker heard it, 0: none)
 //   php amqp_tools.php length QUEUE...             [length, ...]
 //   php amqp_tools.php purge QUEUE                 [purged, length after]
+//   php amqp_tools.php ping-404-ping NODE          [ping, length of a missing queue, ping]: RabbitMQ's
+//                                                  404 closes the channel, the replies still come
 // tests/over_amqp/test_amqp_control.py drives it.
 
 declare(strict_types=1);
@@ -29,6 +31,11 @@ $out = match ($action) {
     'inspect' => (object) $control->inspect($argv[2], timeout: 3.0, limit: 1),
     'revoke' => $control->revoke($argv[2]),
     'length' => array_map($queues->length(...), array_slice($argv, 2)),
+    'ping-404-ping' => [
+        (object) $control->ping(timeout: 3.0, destination: [$argv[2]]),
+        $queues->length('no_such_queue'),
+        (object) $control->ping(timeout: 3.0, destination: [$argv[2]]),
+    ],
     'purge' => [$queues->purge($argv[2]), $queues->length($argv[2])],
 };
 $channel->close();

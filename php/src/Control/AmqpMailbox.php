@@ -17,8 +17,8 @@ use CeleryBridge\Wire\Uuid;
  *
  * Replies come back, as for Celery's app.control, on this client's own reply queue
  * "<oid>.reply.<control_exchange>.pidbox", bound to the direct reply exchange with the oid and
- * consumed without acks: declared on the first ask() and kept (exclusive, so RabbitMQ deletes it
- * with the connection; x-expires deletes it 10 s after that otherwise). Each worker answers with
+ * consumed without acks: declared on the first ask() and kept (exclusive and auto-delete: RabbitMQ
+ * deletes it with its consumer's channel). Each worker answers with
  * headers {ticket, clock} and a body {"<node name>": <reply>}; replies to another ticket (an
  * earlier call's late ones) are skipped.
  *
@@ -35,13 +35,16 @@ final class AmqpMailbox implements Mailbox
     /** Lamport clock of this publisher, like the mailbox clock of a fresh Python app. */
     private int $clock = 0;
     private bool $declared = false;
-    /** This client's reply routing key (Celery: the app's oid), once its queue is consumed. */
-    private ?string $oid = null;
+    /** This client's reply routing key (Celery: the app's oid). */
+    private readonly string $oid;
+    /** The Channel::generation() on which the reply queue is consumed; null: not yet. */
+    private ?int $consuming = null;
 
     public function __construct(
         private readonly Channel $channel,
         private readonly string $controlExchange = 'celery',
     ) {
+        $this->oid = Uuid::v4();
     }
 
     public function exchange(): string
@@ -97,20 +100,22 @@ final class AmqpMailbox implements Mailbox
     }
 
     /**
-     * Declares, binds and consumes this client's reply queue once; returns its routing key.
+     * Declares, binds and consumes this client's reply queue, once per channel: RabbitMQ deletes
+     * it (auto-delete) when a 404 or 406 elsewhere closes the channel its consumer was on.
+     * Returns its routing key.
      */
     private function replyQueue(): string
     {
-        if ($this->oid !== null) {
+        if ($this->consuming !== null && $this->consuming === $this->channel->generation()) {
             return $this->oid;
         }
-        $oid = Uuid::v4();
         $exchange = Pidbox::replyExchange($this->controlExchange);
-        $queue = Pidbox::replyQueue($this->controlExchange, $oid);
+        $queue = Pidbox::replyQueue($this->controlExchange, $this->oid);
         $this->channel->declareExchange($exchange, 'direct', false);
         $this->channel->declareQueue($queue, false, false, true, true, Pidbox::replyQueueArguments());
-        $this->channel->bindQueue($queue, $exchange, $oid);
+        $this->channel->bindQueue($queue, $exchange, $this->oid);
         $this->channel->consume($queue);
-        return $this->oid = $oid;
+        $this->consuming = $this->channel->generation();
+        return $this->oid;
     }
 }

@@ -4,12 +4,14 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Events;
 
+use CeleryBridge\Broker\Amqp\Channel;
 use CeleryBridge\Connection\Endpoint;
 use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\PubSubWaiter;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Wire\Envelope;
+use CeleryBridge\Wire\KombuJsonDecoder;
 
 /**
  * Celery's event stream as `celery events` reads it on Redis: the events exchange ("celeryev",
@@ -38,7 +40,8 @@ final class EventStream implements \IteratorAggregate
     /** The routing key of a worker's buffered task events, sent as one list. */
     private const MULTI = 'task.multi';
 
-    private ?PubSubWaiter $waiter;
+    /** Redis: the subscription; RabbitMQ: this stream's queue. */
+    private PubSubWaiter|AmqpEventQueue|null $waiter;
 
     /** Clock::now() time at which iteration ends; null: never. */
     private readonly ?float $deadline;
@@ -51,21 +54,41 @@ final class EventStream implements \IteratorAggregate
      * @throws ConnectionFailed
      */
     public function __construct(
-        Endpoint $endpoint,
+        Endpoint|Channel $endpoint,
         array $channels,
         ?float $timeout,
         private readonly ?\Closure $until,
         private readonly ?array $types = null,
+        string $exchange = 'celeryev',
     ) {
         $started = Clock::now();
-        // Subscribing is bounded by the connection's own timeouts, not the stream's: a short
-        // stream still subscribes before it returns.
-        $limit = $started + $endpoint->connectTimeout + $endpoint->readTimeout;
-        $this->waiter = PubSubWaiter::subscribe($endpoint, $channels, $limit);
-        if ($this->waiter === null) {
-            throw ConnectionFailed::because($endpoint->describe(), 'timed out subscribing to the event channels.');
+        if ($endpoint instanceof Channel) {
+            // On RabbitMQ the "channels" are the routing keys this stream's queue is bound with.
+            $this->waiter = new AmqpEventQueue($endpoint, $exchange, $channels);
+        } else {
+            // Subscribing is bounded by the connection's own timeouts, not the stream's: a short
+            // stream still subscribes before it returns.
+            $limit = $started + $endpoint->connectTimeout + $endpoint->readTimeout;
+            $this->waiter = PubSubWaiter::subscribe($endpoint, $channels, $limit);
+            if ($this->waiter === null) {
+                throw ConnectionFailed::because($endpoint->describe(), 'timed out subscribing to the event channels.');
+            }
         }
         $this->deadline = $timeout === null ? null : $started + $timeout;
+    }
+
+    /**
+     * The routing keys of these event types, to bind an AMQP queue to the topic exchange with
+     * (what channels() names as Redis channels).
+     *
+     * @internal
+     * @param list<string> $types
+     * @return list<string>
+     * @throws InvalidOption
+     */
+    public static function routingKeys(array $types): array
+    {
+        return self::channels($types, static fn (string $exchange, ?string $key): string => (string) $key, '', true);
     }
 
     /**
@@ -110,7 +133,8 @@ final class EventStream implements \IteratorAggregate
                 if ($message === null) {
                     return;
                 }
-                foreach (self::decode($message[1]) as $event) {
+                $events = is_string($message) ? self::decodeBody($message) : self::decode($message[1]);
+                foreach ($events as $event) {
                     if ($this->types !== null && !in_array($event->type(), $this->types, true)) {
                         continue;
                     }
@@ -142,6 +166,29 @@ final class EventStream implements \IteratorAggregate
     public static function decode(string $envelope): array
     {
         [, $body] = Envelope::decodeJson($envelope) ?? [[], null];
+        return self::events($body);
+    }
+
+    /**
+     * The events of a raw JSON body (an AMQP message: no envelope, no base64).
+     *
+     * @internal
+     * @return list<Event>
+     */
+    public static function decodeBody(string $json): array
+    {
+        try {
+            return self::events(KombuJsonDecoder::decode($json));
+        } catch (\UnexpectedValueException) {
+            return [];
+        }
+    }
+
+    /**
+     * @return list<Event>
+     */
+    private static function events(mixed $body): array
+    {
         if (!is_array($body)) {
             return [];
         }

@@ -28,6 +28,8 @@ final class AmqpLibChannel implements Channel
     private ?AMQPChannel $channel = null;
     /** @var list<Delivered> deliveries read while waiting, not yet handed out */
     private array $received = [];
+    /** How many channels RabbitMQ has closed on this connection: the next one has no consumer. */
+    private int $generation = 0;
     private bool $confirming = false;
     private bool $returned = false;
 
@@ -105,6 +107,11 @@ final class AmqpLibChannel implements Channel
         }));
     }
 
+    public function generation(): int
+    {
+        return $this->generation;
+    }
+
     public function next(float $deadline): ?Delivered
     {
         while ($this->received === []) {
@@ -158,12 +165,15 @@ final class AmqpLibChannel implements Channel
     private function call(\Closure $operation, bool $missingIsNull = false): mixed
     {
         try {
-            $this->channel ??= $this->connection->channel();
+            if ($this->channel === null) {
+                $this->channel = $this->connection->channel();
+            }
             return $operation($this->channel);
         } catch (AMQPProtocolChannelException $e) {
             // RabbitMQ closed the channel (404, 406, ...); the connection stays open.
             $this->channel = null;
             $this->confirming = false;
+            $this->generation++;
             if ($missingIsNull && $e->getCode() === self::NOT_FOUND) {
                 return null;
             }
@@ -173,6 +183,7 @@ final class AmqpLibChannel implements Channel
         } catch (\Exception $e) {
             $this->channel = null;
             $this->confirming = false;
+            $this->generation++;
             throw new ConnectionFailed(sprintf('RabbitMQ at %s: %s', $this->server, $e->getMessage()), 0, $e);
         }
     }

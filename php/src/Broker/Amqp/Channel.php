@@ -87,6 +87,14 @@ interface Channel
     public function consume(string $queue): void;
 
     /**
+     * Counts the channels lost on the connection so far. A channel RabbitMQ closed (404,
+     * 406) is replaced by a new one on the next call, without the old one's consumer, and an
+     * auto-delete queue that consumer held is gone with it: a caller that consumes compares
+     * this number to set its queue up again.
+     */
+    public function generation(): int;
+
+    /**
      * The next delivery of the consumed queue, or null once $deadline (Clock::now() time)
      * passes without one.
      *

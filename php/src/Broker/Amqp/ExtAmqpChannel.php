@@ -26,6 +26,8 @@ final class ExtAmqpChannel implements Channel
 
     private ?\AMQPChannel $channel = null;
     private ?\AMQPQueue $consumed = null;
+    /** How many channels RabbitMQ has closed on this connection: the next one has no consumer. */
+    private int $generation = 0;
     private bool $confirming = false;
     private bool $returned = false;
 
@@ -140,6 +142,11 @@ final class ExtAmqpChannel implements Channel
         });
     }
 
+    public function generation(): int
+    {
+        return $this->generation;
+    }
+
     public function next(float $deadline): ?Delivered
     {
         $left = $deadline - Clock::now();
@@ -199,12 +206,16 @@ final class ExtAmqpChannel implements Channel
     private function call(\Closure $operation, bool $missingIsNull = false): mixed
     {
         try {
-            $this->channel ??= new \AMQPChannel($this->connection);
+            if ($this->channel === null) {
+                $this->channel = new \AMQPChannel($this->connection);
+                $this->consumed = null;
+            }
             return $operation($this->channel);
         } catch (\AMQPException $e) {
             // A 404 or 406 closes the channel (ext-amqp marks it unusable); the connection stays.
             $this->channel = null;
             $this->confirming = false;
+            $this->generation++;
             if ($missingIsNull && $e->getCode() === self::NOT_FOUND) {
                 return null;
             }
