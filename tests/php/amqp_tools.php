@@ -9,7 +9,10 @@
 //   php amqp_tools.php purge QUEUE                 [purged, length after]
 //   php amqp_tools.php ping-404-ping NODE          [ping, length of a missing queue, ping]: RabbitMQ's
 //                                                  404 closes the channel, the replies still come
-// tests/over_amqp/test_amqp_control.py drives it.
+//   php amqp_tools.php watch QUEUE                 opens the event stream, publishes tasks.add(2, 3) to
+//                                                  QUEUE and its task-sent event, prints the events of
+//                                                  that task until task-sent and task-succeeded came: [[type, hostname], ...]
+// tests/over_amqp/test_amqp_control.py and test_amqp_events.py drive it.
 
 declare(strict_types=1);
 
@@ -21,11 +24,54 @@ use CeleryBridge\Broker\Amqp\Channels;
 use CeleryBridge\Broker\QueueInspector;
 use CeleryBridge\Control\AmqpMailbox;
 use CeleryBridge\Control\WorkerControl;
+use CeleryBridge\Canvas\Signature;
+use CeleryBridge\Events\EventStream;
+use CeleryBridge\Events\TaskEvent;
+use CeleryBridge\Message\AmqpTaskMessage;
+use CeleryBridge\Message\Delivery;
+use CeleryBridge\Message\MessageBuilder;
+use CeleryBridge\Message\TaskSentEvent;
+use CeleryBridge\Wire\Amqp\ExchangeMessage;
+use CeleryBridge\Wire\Uuid;
 
 $channel = Channels::open((string) getenv('CB_AMQP_URL'), (string) getenv('CB_AMQP_CLIENT'));
 $control = new WorkerControl(new AmqpMailbox($channel));
 $queues = new QueueInspector(new AmqpQueues($channel));
 $action = $argv[1];
+
+/**
+ * @return list<array{string, string}>
+ */
+function watch(string $url, string $client, \CeleryBridge\Broker\Amqp\Channel $publisher, string $queue): array
+{
+    // The stream on a connection of its own, as CeleryClient::events() opens it.
+    $stream = new EventStream(Channels::open($url, $client), EventStream::routingKeys(EventStream::TYPES), 20.0, null);
+    $id = Uuid::v4();
+    $hostname = 'php@' . gethostname();
+    $message = (new MessageBuilder($hostname, Uuid::v4()))
+        ->build(new Signature('tasks.add', [2, 3]), $id, new Delivery($queue), new \DateTimeImmutable(), 'unused');
+    $task = AmqpTaskMessage::fromTaskMessage($message);
+    $publisher->declareQueue($queue, true);
+    $publisher->publish(new ExchangeMessage($task->exchange, $task->routingKey, $task->properties, $task->body));
+    $publisher->declareExchange('celeryev', 'topic', true);
+    $publisher->publish(ExchangeMessage::fromEnvelope(
+        TaskSentEvent::envelope($message, new Delivery($queue), $hostname, 1, microtime(true), 'celeryev', 'unused'),
+    ));
+    $seen = [];
+    foreach ($stream as $event) {
+        if ($event instanceof TaskEvent && $event->taskId === $id) {
+            $seen[] = [$event->type, $event->hostname];
+            // The worker may finish before our own task-sent comes round: wait for both.
+            if (in_array('task-succeeded', array_column($seen, 0), true)
+                && in_array('task-sent', array_column($seen, 0), true)) {
+                break;
+            }
+        }
+    }
+    $stream->close();
+    return $seen;
+}
+
 $out = match ($action) {
     'ping' => (object) $control->ping(timeout: 3.0, destination: ($argv[2] ?? '') === '' ? null : [$argv[2]]),
     'inspect' => (object) $control->inspect($argv[2], timeout: 3.0, limit: 1),
@@ -36,6 +82,7 @@ $out = match ($action) {
         $queues->length('no_such_queue'),
         (object) $control->ping(timeout: 3.0, destination: [$argv[2]]),
     ],
+    'watch' => watch((string) getenv('CB_AMQP_URL'), (string) getenv('CB_AMQP_CLIENT'), $channel, $argv[2]),
     'purge' => [$queues->purge($argv[2]), $queues->length($argv[2])],
 };
 $channel->close();

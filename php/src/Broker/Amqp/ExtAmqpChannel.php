@@ -115,7 +115,7 @@ final class ExtAmqpChannel implements Channel
     private static function send(\AMQPChannel $channel, ExchangeMessage $message, int $flags): void
     {
         $properties = $message->properties;
-        $headers = $properties->headers instanceof \stdClass ? get_object_vars($properties->headers) : ($properties->headers ?? []);
+        $headers = self::plain($properties->headers ?? []);
         $attributes = array_filter([
             // Always given: without a content_type ext-amqp sends "text/plain", which workers refuse.
             'content_type' => $properties->contentType,
@@ -187,6 +187,23 @@ final class ExtAmqpChannel implements Channel
             // Closing what is already gone: nothing to do.
         }
         $this->channel = null;
+    }
+
+    /**
+     * ext-amqp takes PHP arrays only (it drops an object with a warning): a table (\stdClass,
+     * e.g. the empty "stamps" Celery sends as F{}) becomes an array, which ext-amqp writes as a
+     * table when it has keys and as an empty field array (A) when empty. Workers read both.
+     *
+     * @param array<array-key, mixed>|\stdClass $value
+     * @return array<array-key, mixed>
+     */
+    private static function plain(array|\stdClass $value): array
+    {
+        $plain = [];
+        foreach (is_array($value) ? $value : get_object_vars($value) as $key => $item) {
+            $plain[$key] = is_array($item) || $item instanceof \stdClass ? self::plain($item) : $item;
+        }
+        return $plain;
     }
 
     private static function queue(\AMQPChannel $channel, string $name, int $flags): \AMQPQueue
