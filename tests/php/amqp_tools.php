@@ -39,11 +39,8 @@ $control = new WorkerControl(new AmqpMailbox($channel));
 $queues = new QueueInspector(new AmqpQueues($channel));
 $action = $argv[1];
 
-/**
- * @return list<array{string, string}>
- */
-function watch(string $url, string $client, \CeleryBridge\Broker\Amqp\Channel $publisher, string $queue): array
-{
+/** @return list<array{string, string}> */
+$watch = static function (string $url, string $client, \CeleryBridge\Broker\Amqp\Channel $publisher, string $queue): array {
     // The stream on a connection of its own, as CeleryClient::events() opens it.
     $stream = new EventStream(Channels::open($url, $client), EventStream::routingKeys(EventStream::TYPES), 20.0, null);
     $id = Uuid::v4();
@@ -62,15 +59,15 @@ function watch(string $url, string $client, \CeleryBridge\Broker\Amqp\Channel $p
         if ($event instanceof TaskEvent && $event->taskId === $id) {
             $seen[] = [$event->type, $event->hostname];
             // The worker may finish before our own task-sent comes round: wait for both.
-            if (in_array('task-succeeded', array_column($seen, 0), true)
-                && in_array('task-sent', array_column($seen, 0), true)) {
+            $types = array_column($seen, 0);
+            if (in_array('task-succeeded', $types, true) && in_array('task-sent', $types, true)) {
                 break;
             }
         }
     }
     $stream->close();
     return $seen;
-}
+};
 
 $out = match ($action) {
     'ping' => (object) $control->ping(timeout: 3.0, destination: ($argv[2] ?? '') === '' ? null : [$argv[2]]),
@@ -82,7 +79,7 @@ $out = match ($action) {
         $queues->length('no_such_queue'),
         (object) $control->ping(timeout: 3.0, destination: [$argv[2]]),
     ],
-    'watch' => watch((string) getenv('CB_AMQP_URL'), (string) getenv('CB_AMQP_CLIENT'), $channel, $argv[2]),
+    'watch' => $watch((string) getenv('CB_AMQP_URL'), (string) getenv('CB_AMQP_CLIENT'), $channel, $argv[2]),
     'purge' => [$queues->purge($argv[2]), $queues->length($argv[2])],
 };
 $channel->close();
