@@ -5,7 +5,8 @@ declare(strict_types=1);
 namespace CeleryBridge\Exception;
 
 /**
- * Redis could not be reached or refused a command. Messages name the server, never the password.
+ * The broker (Redis, RabbitMQ) or the result backend could not be reached or refused a command.
+ * Messages name the server, never the password.
  */
 class ConnectionFailed extends \RuntimeException implements CeleryBridgeException
 {
@@ -19,9 +20,18 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
 
     private int $inDoubt = 0;
 
+    /** Whether the uncertain tasks were published one by one (RabbitMQ), not in one transaction. */
+    protected bool $eachOnItsOwn = false;
+
     public static function because(string $server, string $what, ?\Throwable $previous = null): static
     {
         return new static(sprintf('Redis at %s: %s', $server, $what), 0, $previous);
+    }
+
+    /** The same for a RabbitMQ broker (the AMQP transport). */
+    public static function atRabbitMq(string $server, string $what, ?\Throwable $previous = null): static
+    {
+        return new static(sprintf('RabbitMQ at %s: %s', $server, $what), 0, $previous);
     }
 
     /**
@@ -49,7 +59,8 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
 
     /**
      * The tasks that may or may not be queued (PublishOutcomeUnknown only): the one task of an
-     * LPUSH, or every task of a MULTI/EXEC transaction, which were all queued or none.
+     * LPUSH, or every task of a MULTI/EXEC transaction, which were all queued or none; on
+     * RabbitMQ the chunk's publishes not confirmed, each queued or not on its own.
      *
      * @return list<string>
      */
@@ -105,7 +116,9 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
                 count($queued) === 1 ? '' : 's',
             ),
         ) . ($this->inDoubt > 1
-            ? sprintf(' The first %d were sent in one transaction: all of them are queued, or none.', $this->inDoubt)
+            ? sprintf($this->eachOnItsOwn
+                ? ' The first %d were published and not confirmed: each of them may or may not be queued.'
+                : ' The first %d were sent in one transaction: all of them are queued, or none.', $this->inDoubt)
             : '') . ($note === null ? '' : ' ' . $note);
         return $this;
     }
