@@ -177,14 +177,14 @@ final class AmqpLibChannel implements Channel
             if ($missingIsNull && $e->getCode() === self::NOT_FOUND) {
                 return null;
             }
-            throw new ConnectionFailed(sprintf('RabbitMQ at %s: %s', $this->server, $e->getMessage()), $e->getCode(), $e);
+            throw ConnectionFailed::atRabbitMq($this->server, $e->getMessage(), $e);
         } catch (AMQPTimeoutException $e) {
-            throw new ConnectionFailed(sprintf('RabbitMQ at %s: no answer in time.', $this->server), 0, $e);
+            throw ConnectionFailed::atRabbitMq($this->server, 'no answer in time.', $e);
         } catch (\Exception $e) {
             $this->channel = null;
             $this->confirming = false;
             $this->generation++;
-            throw new ConnectionFailed(sprintf('RabbitMQ at %s: %s', $this->server, $e->getMessage()), 0, $e);
+            throw ConnectionFailed::atRabbitMq($this->server, $e->getMessage(), $e);
         }
     }
 }

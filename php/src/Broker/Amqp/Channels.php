@@ -4,121 +4,118 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Broker\Amqp;
 
+use CeleryBridge\Connection\Amqp\AmqpConnector;
+use CeleryBridge\Connection\Amqp\AmqpSettings;
+use CeleryBridge\Connection\Amqp\AmqpUrl;
+use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
-use CeleryBridge\Exception\InvalidBrokerUrl;
+use CeleryBridge\Exception\ConnectionRefused;
 use CeleryBridge\Exception\InvalidConfiguration;
 
 /**
- * Opens a Channel on the PHP AMQP library the amqp_client setting names, like redis_client:
- *
- *   'auto'         php-amqplib when its classes can be loaded, else ext-amqp
- *   'php-amqplib'  pure PHP; the only one that writes Celery's exact header types (I, F{})
- *   'ext-amqp'     the php-amqp extension (C, faster); ints go out as l, see ExtAmqpChannel
- *
- * or wraps a connection the application made (an AMQPStreamConnection/AMQPSocketConnection or
- * an \AMQPConnection).
+ * Opens the Channel remote control, queue inspection and the event stream use, on the library
+ * amqp_client picks (AmqpConnector::client(): php-amqplib when installed, else ext-amqp): a
+ * connection of its own to the first node of the broker URL's failover list that answers, or a
+ * new channel on a connection the application injected.
  *
  * @internal
  */
 final class Channels
 {
-    public const AUTO = 'auto';
-    public const AMQPLIB = 'php-amqplib';
-    public const EXT = 'ext-amqp';
-
     private function __construct()
     {
     }
 
     /**
-     * @throws InvalidConfiguration when the library asked for (or, with auto, any) is missing
+     * @param string|list<string>|object $broker an AMQP URL or failover list, or a connected
+     *        php-amqplib connection or \AMQPConnection
+     * @throws InvalidConfiguration|ConnectionFailed
      */
-    public static function client(string $wanted): string
+    public static function open(#[\SensitiveParameter] string|array|object $broker, AmqpSettings $settings): Channel
     {
-        $amqplib = class_exists(\PhpAmqpLib\Connection\AMQPStreamConnection::class);
-        $ext = extension_loaded('amqp');
-        return match ($wanted) {
-            self::AMQPLIB => $amqplib ? $wanted : throw InvalidConfiguration::invalid(
-                'amqp_client',
-                $wanted,
-                'php-amqplib is not installed or not autoloaded (class PhpAmqpLib\Connection\AMQPStreamConnection '
-                . 'not found): composer require php-amqplib/php-amqplib, or use amqp_client => ext-amqp.',
-            ),
-            self::EXT => $ext ? $wanted : throw InvalidConfiguration::invalid(
-                'amqp_client',
-                $wanted,
-                'the php-amqp extension (ext-amqp) is not loaded; install it (apt install php-amqp, or pecl install amqp), '
-                . 'or use amqp_client => php-amqplib.',
-            ),
-            self::AUTO => match (true) {
-                $amqplib => self::AMQPLIB,
-                $ext => self::EXT,
-                default => throw InvalidConfiguration::invalid('amqp_client', $wanted, 'an amqp:// broker needs a PHP '
-                    . 'AMQP library: composer require php-amqplib/php-amqplib (preferred: it writes Celery\'s exact '
-                    . 'header types), or install the php-amqp extension (ext-amqp).'),
-            },
-            default => throw InvalidConfiguration::invalid('amqp_client', $wanted, "expected 'auto', 'php-amqplib' or 'ext-amqp'."),
-        };
-    }
-
-    /**
-     * A channel on a new connection to the broker of an amqp:// URL (user, password, host,
-     * port, vhost: "/" is written "//" or "/%2F").
-     *
-     * @throws InvalidBrokerUrl|InvalidConfiguration|ConnectionFailed
-     */
-    public static function open(#[\SensitiveParameter] string $url, string $client = self::AUTO, float $timeout = 4.0): Channel
-    {
-        $parts = parse_url($url);
-        $scheme = is_array($parts) ? strtolower($parts['scheme'] ?? '') : '';
-        if (!in_array($scheme, ['amqp', 'pyamqp', 'librabbitmq'], true)) {
-            throw InvalidBrokerUrl::because($url, 'expected an amqp:// URL.');
+        if (is_object($broker)) {
+            return self::wrap($broker);
         }
-        $host = (string) ($parts['host'] ?? '127.0.0.1');
-        $port = (int) ($parts['port'] ?? 5672);
-        $user = rawurldecode((string) ($parts['user'] ?? 'guest'));
-        $password = rawurldecode((string) ($parts['pass'] ?? 'guest'));
-        $path = (string) ($parts['path'] ?? '');
-        // kombu: the path without its leading "/" is the vhost, and an empty one is "/".
-        $vhost = rawurldecode(substr($path, 1)) ?: '/';
-        $server = sprintf('%s:%d%s', $host, $port, $vhost === '/' ? '' : '/' . rawurlencode($vhost));
-        try {
-            if (self::client($client) === self::EXT) {
-                $connection = new \AMQPConnection([
-                    'host' => $host, 'port' => $port, 'login' => $user, 'password' => $password, 'vhost' => $vhost,
-                    'connect_timeout' => $timeout, 'read_timeout' => $timeout, 'write_timeout' => $timeout,
-                ]);
-                $connection->connect();
-                return new ExtAmqpChannel($connection, $server);
+        $client = AmqpConnector::client($settings->client);
+        $failure = null;
+        foreach (AmqpUrl::fromString($broker)->nodes() as $node) {
+            try {
+                return $client === AmqpSettings::EXT_AMQP ? self::extAmqp($node, $settings) : self::amqpLib($node, $settings);
+            } catch (\AMQPException | \PhpAmqpLib\Exception\AMQPExceptionInterface | \ErrorException $e) {
+                $text = sprintf('cannot connect (%s: %s).', substr((string) strrchr('\\' . $e::class, '\\'), 1), $e->getMessage());
+                if (str_contains($e->getMessage(), 'ACCESS_REFUSED') || str_contains($e->getMessage(), 'NOT_ALLOWED')) {
+                    $text .= ' Check the user, password and vhost of the broker URL.';
+                    throw AuthenticationFailed::atRabbitMq($node->server(), $text, $e);
+                }
+                // kombu's failover: the next URL of the list.
+                $failure = ConnectionRefused::atRabbitMq($node->server(), $text, $e);
             }
-            $connection = new \PhpAmqpLib\Connection\AMQPStreamConnection(
-                $host,
-                $port,
-                $user,
-                $password,
-                $vhost,
-                connection_timeout: $timeout,
-                read_write_timeout: $timeout,
-            );
-            return new AmqpLibChannel($connection, $server);
-        } catch (\AMQPException | \PhpAmqpLib\Exception\AMQPExceptionInterface | \ErrorException $e) {
-            throw new ConnectionFailed(sprintf('RabbitMQ at %s: cannot connect: %s', $server, $e->getMessage()), 0, $e);
         }
+        throw $failure ?? new \LogicException('An AMQP URL has at least one node.');
     }
 
     /**
-     * A channel on a connection the application made and connected.
-     *
-     * @throws InvalidConfiguration for anything else
+     * @throws InvalidConfiguration for anything but a php-amqplib connection or an \AMQPConnection
      */
     public static function wrap(object $connection): Channel
     {
         return match (true) {
             $connection instanceof \AMQPConnection
                 => new ExtAmqpChannel($connection, $connection->getHost() . ':' . $connection->getPort()),
-            $connection instanceof \PhpAmqpLib\Connection\AbstractConnection => new AmqpLibChannel($connection, 'the injected connection'),
-            default => throw InvalidConfiguration::invalid('broker', get_class($connection), 'expected a php-amqplib '
-                . 'connection or an \AMQPConnection (ext-amqp).'),
+            is_a($connection, 'PhpAmqpLib\Connection\AbstractConnection') => new AmqpLibChannel($connection, 'the injected connection'),
+            default => throw InvalidConfiguration::invalid('broker', get_class($connection), 'expected an AMQP URL, a '
+                . 'php-amqplib connection or an \AMQPConnection (ext-amqp).'),
         };
+    }
+
+    private static function extAmqp(AmqpUrl $node, AmqpSettings $settings): ExtAmqpChannel
+    {
+        if ($node->ssl || $settings->ssl !== null) {
+            throw InvalidConfiguration::invalid('amqp_client', AmqpSettings::EXT_AMQP, 'TLS (amqps://, broker_use_ssl) '
+                . 'is not wired for ext-amqp here; use amqp_client => php-amqplib.');
+        }
+        $connection = new \AMQPConnection([
+            'host' => $node->host,
+            'port' => $node->port,
+            'login' => $node->user,
+            'password' => $node->password(),
+            'vhost' => $node->vhost,
+            'heartbeat' => $node->heartbeat ?? $settings->heartbeat,
+            'connect_timeout' => $node->connectTimeout ?? $settings->connectTimeout,
+            'read_timeout' => $settings->readTimeout,
+            'write_timeout' => $settings->readTimeout,
+        ]);
+        $connection->connect();
+        return new ExtAmqpChannel($connection, $node->server());
+    }
+
+    private static function amqpLib(AmqpUrl $node, AmqpSettings $settings): AmqpLibChannel
+    {
+        $config = new \PhpAmqpLib\Connection\AMQPConnectionConfig();
+        $config->setHost($node->host);
+        $config->setPort($node->port);
+        $config->setUser($node->user);
+        $config->setPassword($node->password());
+        $config->setVhost($node->vhost);
+        $config->setConnectionTimeout($node->connectTimeout ?? $settings->connectTimeout);
+        $heartbeat = $node->heartbeat ?? $settings->heartbeat;
+        $config->setHeartbeat($heartbeat);
+        // php-amqplib wants the read timeout at least twice the heartbeat.
+        $read = max($settings->readTimeout, 2 * $heartbeat);
+        $config->setReadTimeout($read);
+        $config->setWriteTimeout($read);
+        $config->setChannelRPCTimeout($read);
+        $config->setLoginMethod(\PhpAmqpLib\Connection\AMQPConnectionConfig::AUTH_PLAIN);
+        if ($node->ssl || $settings->ssl !== null) {
+            $ssl = $settings->ssl ?? ['verify_peer' => true, 'verify_peer_name' => true];
+            $config->setIsSecure(true);
+            $config->setSslCaCert($ssl['cafile'] ?? null);
+            $config->setSslCert($ssl['local_cert'] ?? null);
+            $config->setSslKey($ssl['local_pk'] ?? null);
+            $config->setSslPassPhrase($ssl['passphrase'] ?? null);
+            $config->setSslVerify($ssl['verify_peer'] ?? true);
+            $config->setSslVerifyName($ssl['verify_peer_name'] ?? true);
+        }
+        return new AmqpLibChannel(\PhpAmqpLib\Connection\AMQPConnectionFactory::create($config), $node->server());
     }
 }

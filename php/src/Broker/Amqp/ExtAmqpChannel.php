@@ -171,9 +171,9 @@ final class ExtAmqpChannel implements Channel
             if (str_contains(strtolower($e->getMessage()), 'timeout')) {
                 return null;
             }
-            throw new ConnectionFailed(sprintf('RabbitMQ at %s: %s', $this->server, $e->getMessage()), 0, $e);
+            throw ConnectionFailed::atRabbitMq($this->server, $e->getMessage(), $e);
         } catch (\AMQPException $e) {
-            throw new ConnectionFailed(sprintf('RabbitMQ at %s: %s', $this->server, $e->getMessage()), 0, $e);
+            throw ConnectionFailed::atRabbitMq($this->server, $e->getMessage(), $e);
         }
         return $delivered;
     }
@@ -236,7 +236,7 @@ final class ExtAmqpChannel implements Channel
             if ($missingIsNull && $e->getCode() === self::NOT_FOUND) {
                 return null;
             }
-            throw new ConnectionFailed(sprintf('RabbitMQ at %s: %s', $this->server, $e->getMessage()), $e->getCode(), $e);
+            throw ConnectionFailed::atRabbitMq($this->server, $e->getMessage(), $e);
         }
     }
 }

@@ -1,0 +1,120 @@
+"""Issue 27, item 2: ext-amqp (php-amqp 1.11) as the second PHP AMQP library of CeleryClient
+(amqp_client => 'ext-amqp'). A real worker runs what it sends (task, countdown, chain, group,
+chord, sendMany) with the results read from Redis; the silent-loss routes are exceptions as with
+php-amqplib; and the one documented difference on the wire: ext-amqp writes every int as a
+64-bit field (l) and the empty `stamps` table as an empty array, which the worker accepts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from harness import RedisServer
+from rabbitmq import RabbitMQServer
+
+BACKEND_DB = 1
+EXT = {"amqp_client": "ext-amqp"}
+
+
+def _php(run_php, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, calls: list[dict[str, Any]],
+         config: dict[str, Any]) -> list[dict[str, Any]]:
+    result = run_php.file(
+        "amqp_send.php",
+        env={
+            "CELERY_BROKER_URL": rabbitmq_server.url(),
+            "CELERY_RESULT_BACKEND": redis_server.url(BACKEND_DB),
+            "CB_CONFIG": json.dumps(config),
+            "CB_CALLS": json.dumps(calls),
+        },
+        timeout=60,
+    )
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def _get_all(rabbitmq_server: RabbitMQServer, queue: str) -> list[Any]:
+    conn = rabbitmq_server.connection()
+    try:
+        channel = conn.channel()
+        messages = []
+        while (message := channel.basic_get(queue, no_ack=True)) is not None:
+            messages.append(message)
+        channel.queue_delete(queue)
+        return messages
+    finally:
+        conn.close()
+
+
+def test_a_worker_runs_what_php_sends_over_ext_amqp(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, worker_factory, run_php
+) -> None:
+    queue = "php_ext_amqp_e2e"
+    worker_factory(rabbitmq_server.url(), redis_server.url(BACKEND_DB), queues=[queue],
+                   config={"task_default_queue": queue})
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [
+            {"call": "task", "name": "tasks.add", "args": [2, 3], "get": 30},
+            {"call": "task", "name": "tasks.add", "args": [4, 5], "options": {"countdown": 1, "time_limit": 30}, "get": 30},
+            {"call": "chain", "tasks": [["tasks.add", [1, 2]], ["tasks.add", [10]]], "get": 30},
+            {"call": "group", "tasks": [["tasks.add", [1, 1]], ["tasks.add", [2, 2]]], "get": 30},
+            {"call": "chord", "tasks": [["tasks.add", [1, 1]], ["tasks.add", [2, 2]]], "body": ["tasks.xsum", []],
+             "get": 30},
+            {"call": "many", "tasks": [["tasks.add", [i, i]] for i in range(5)], "get": 30},
+        ],
+        {"task_default_queue": queue, **EXT},
+    )
+    assert [o.get("result") for o in out[:5]] == [5, 9, 13, [2, 4], 6], out
+    assert [r["result"] for r in out[5]["results"]] == [0, 2, 4, 6, 8]
+
+
+@pytest.mark.parametrize("client", ["php-amqplib", "ext-amqp"])
+def test_the_header_types_each_library_writes(
+    client: str, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    queue = f"php_types_{client.replace('-', '_')}"
+    [sent] = _php(
+        run_php, rabbitmq_server, redis_server,
+        [{"call": "task", "name": "tasks.add", "args": [2, 3], "options": {"queue": queue, "retries": 2}}],
+        {"amqp_client": client},
+    )
+    [message] = _get_all(rabbitmq_server, queue)
+
+    headers = message.properties["application_headers"]
+    assert headers["id"] == sent["id"] and headers["retries"] == 2
+    # py-amqp decodes I and l alike; the empty stamps table F{} (php-amqplib, as Celery) comes
+    # back as {}, ext-amqp's empty array A[] as [].
+    assert headers["stamps"] == ({} if client == "php-amqplib" else [])
+    assert message.properties["content_type"] == "application/json"
+    assert message.properties["delivery_mode"] == 2
+    assert json.loads(message.body)[0] == [2, 3]
+
+
+def test_the_silent_loss_routes_are_exceptions_over_ext_amqp(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [
+            # Unroutable: mandatory + confirm say so (RabbitMQ would drop it and ack).
+            {"call": "task", "name": "tasks.add", "args": [1, 2],
+             "options": {"exchange": "amq.direct", "routing_key": "nobody"}},
+            # A missing exchange closes the channel.
+            {"call": "task", "name": "tasks.add", "args": [1, 2],
+             "options": {"exchange": "no_such_exchange", "routing_key": "k"}},
+            # The connection is still usable for the next call (a new channel).
+            {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "ext_after_404"}},
+        ],
+        EXT,
+    )
+    assert out[0]["error"] == "CeleryBridge\\Exception\\RoutingFailed", out
+    assert "nobody" in out[0]["message"]
+    assert out[1]["error"] == "CeleryBridge\\Exception\\RoutingFailed", out
+    assert "no_such_exchange" in out[1]["message"]
+    assert "id" in out[2], out
+    assert len(_get_all(rabbitmq_server, "ext_after_404")) == 1
