@@ -18,8 +18,13 @@ BACKEND_DB = 1
 EXT = {"amqp_client": "ext-amqp"}
 
 
-def _php(run_php, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, calls: list[dict[str, Any]],
-         config: dict[str, Any]) -> list[dict[str, Any]]:
+def _php(
+    run_php,
+    rabbitmq_server: RabbitMQServer,
+    redis_server: RedisServer,
+    calls: list[dict[str, Any]],
+    config: dict[str, Any],
+) -> list[dict[str, Any]]:
     result = run_php.file(
         "amqp_send.php",
         env={
@@ -50,8 +55,12 @@ def test_a_worker_runs_what_php_sends_over_ext_amqp(
     rabbitmq_server: RabbitMQServer, redis_server: RedisServer, worker_factory, run_php
 ) -> None:
     queue = "php_ext_amqp_e2e"
-    worker_factory(rabbitmq_server.url(), redis_server.url(BACKEND_DB), queues=[queue],
-                   config={"task_default_queue": queue})
+    worker_factory(
+        rabbitmq_server.url(),
+        redis_server.url(BACKEND_DB),
+        queues=[queue],
+        config={"task_default_queue": queue},
+    )
     out = _php(
         run_php,
         rabbitmq_server,
@@ -87,7 +96,9 @@ def test_the_header_types_each_library_writes(
 ) -> None:
     queue = f"php_types_{client.replace('-', '_')}"
     [sent] = _php(
-        run_php, rabbitmq_server, redis_server,
+        run_php,
+        rabbitmq_server,
+        redis_server,
         [{"call": "task", "name": "tasks.add", "args": [2, 3], "options": {"queue": queue, "retries": 2}}],
         {"amqp_client": client},
     )
@@ -112,11 +123,19 @@ def test_the_silent_loss_routes_are_exceptions_over_ext_amqp(
         redis_server,
         [
             # Unroutable: mandatory + confirm say so (RabbitMQ would drop it and ack).
-            {"call": "task", "name": "tasks.add", "args": [1, 2],
-             "options": {"exchange": "amq.direct", "routing_key": "nobody"}},
+            {
+                "call": "task",
+                "name": "tasks.add",
+                "args": [1, 2],
+                "options": {"exchange": "amq.direct", "routing_key": "nobody"},
+            },
             # A missing exchange closes the channel.
-            {"call": "task", "name": "tasks.add", "args": [1, 2],
-             "options": {"exchange": "no_such_exchange", "routing_key": "k"}},
+            {
+                "call": "task",
+                "name": "tasks.add",
+                "args": [1, 2],
+                "options": {"exchange": "no_such_exchange", "routing_key": "k"},
+            },
             # The connection is still usable for the next call (a new channel).
             {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "ext_after_404"}},
         ],
