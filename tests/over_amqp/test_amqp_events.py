@@ -5,6 +5,7 @@ delivery_mode 1, headers {hostname}) is read by Celery's own EventReceiver."""
 
 from __future__ import annotations
 
+import json
 import socket
 from typing import Any
 
@@ -86,3 +87,68 @@ def test_php_reads_a_tasks_events_over_amqp_and_celery_reads_phps_task_sent(
     assert event["type"] == "task-sent"
     assert event["hostname"] == php
     assert (event["name"], event["args"], event["queue"]) == ("tasks.add", "[2, 3]", queue)
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_a_client_with_task_send_sent_event_publishes_celerys_task_sent_over_amqp(
+    client: str,
+    rabbitmq_server: RabbitMQServer,
+    redis_server: RedisServer,
+    amqp_celery: Celery,
+    run_php,
+) -> None:
+    queue = f"amqp_sent_event_{client.replace('-', '_')}"
+    capture = f"capture_task_sent_{client.replace('-', '_')}"
+    conn = rabbitmq_server.connection()
+    try:
+        channel = conn.channel()
+        channel.exchange_declare("celeryev", "topic", durable=True, auto_delete=False)
+        channel.queue_declare(capture, durable=False, auto_delete=False)
+        channel.queue_bind(capture, "celeryev", "task.sent")
+        received: list[dict[str, Any]] = []
+
+        def on_task_sent(event: dict[str, Any]) -> None:
+            received.append(event)
+            receiver.should_stop = True
+
+        with amqp_celery.connection_for_read() as read:
+            receiver = amqp_celery.events.Receiver(
+                read,
+                handlers={"task-sent": on_task_sent},
+                routing_key="task.sent",
+                queue_exclusive=False,
+                queue_ttl=300.0,
+            )
+            receiver.queue(read.default_channel).declare()
+            out = run_php.file(
+                "amqp_send.php",
+                env={
+                    "CELERY_BROKER_URL": rabbitmq_server.url(),
+                    "CELERY_RESULT_BACKEND": redis_server.url(BACKEND_DB),
+                    "CB_CONFIG": json.dumps({"amqp_client": client, "task_send_sent_event": True}),
+                    "CB_CALLS": json.dumps(
+                        [{"call": "task", "name": "tasks.add", "args": [2, 3], "options": {"queue": queue}}]
+                    ),
+                },
+            ).json()
+            receiver.capture(timeout=10, wakeup=False)
+
+        message = channel.basic_get(capture, no_ack=True)
+        channel.queue_delete(capture)
+        channel.queue_delete(queue)
+    finally:
+        conn.close()
+
+    [event] = received
+    assert (event["type"], event["uuid"], event["name"], event["queue"]) == (
+        "task-sent",
+        out["id"],
+        "tasks.add",
+        queue,
+    )
+    # As Celery publishes it: transient, headers {hostname}, JSON.
+    assert message.delivery_info["exchange"] == "celeryev"
+    assert message.delivery_info["routing_key"] == "task.sent"
+    assert message.properties["delivery_mode"] == 1
+    assert message.properties["content_type"] == "application/json"
+    assert message.properties["application_headers"] == {"hostname": event["hostname"]}
