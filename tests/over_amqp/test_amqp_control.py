@@ -5,6 +5,7 @@ queue length and purge by passive queue.declare and queue.purge."""
 
 from __future__ import annotations
 
+import json
 import socket
 from typing import Any
 
@@ -93,3 +94,61 @@ def test_queue_length_and_purge_over_amqp(client: str, rabbitmq_server, amqp_cel
         channel.queue_delete(queue)
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_php_and_python_publish_the_same_revoke_and_ping_on_the_pidbox_exchange(
+    client: str, rabbitmq_server: RabbitMQServer, amqp_celery: Celery, run_php
+) -> None:
+    capture = f"capture_pidbox_{client.replace('-', '_')}"
+    conn = rabbitmq_server.connection()
+    try:
+        channel = conn.channel()
+        # As kombu declares the mailbox: fanout, not durable.
+        channel.exchange_declare("celery.pidbox", "fanout", durable=False, auto_delete=False)
+        channel.queue_declare(capture, durable=False, auto_delete=False)
+        channel.queue_bind(capture, "celery.pidbox", "")
+
+        amqp_celery.control.revoke("same-id")
+        _tools(run_php, rabbitmq_server, client, "revoke", "same-id")
+        amqp_celery.control.ping(timeout=0.2)
+        _tools(run_php, rabbitmq_server, client, "ping")
+
+        messages = []
+        while (message := channel.basic_get(capture, no_ack=True)) is not None:
+            messages.append(message)
+        channel.queue_delete(capture)
+    finally:
+        conn.close()
+
+    python_revoke, php_revoke, python_ping, php_ping = messages
+    for python, php in ((python_revoke, php_revoke), (python_ping, php_ping)):
+        python_props, php_props = dict(python.properties), dict(php.properties)
+        python_headers = python_props.pop("application_headers")
+        php_headers = php_props.pop("application_headers")
+        assert (
+            php_props
+            == python_props
+            == {
+                "content_type": "application/json",
+                "content_encoding": "utf-8",
+                "delivery_mode": 2,
+                "priority": 0,
+            }
+        )
+        # {clock: int, expires: float}, in that order (py-amqp decodes I and l alike).
+        assert list(php_headers) == list(python_headers) == ["clock", "expires"]
+        assert (
+            [type(v) for v in php_headers.values()]
+            == [type(v) for v in python_headers.values()]
+            == [int, float]
+        )
+        python_body, php_body = json.loads(python.body), json.loads(php.body)
+        if "ticket" in python_body:
+            # Each client's own ticket and reply queue, the same shape.
+            for body in (python_body, php_body):
+                assert body.pop("ticket")
+                assert body["reply_to"].pop("exchange") == "reply.celery.pidbox"
+                assert body["reply_to"].pop("routing_key")
+        assert php_body == python_body
+        assert php.delivery_info["exchange"] == python.delivery_info["exchange"] == "celery.pidbox"

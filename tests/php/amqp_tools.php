@@ -21,6 +21,7 @@ require_once 'PhpAmqpLib/autoload.php';
 
 use CeleryBridge\Broker\Amqp\AmqpQueues;
 use CeleryBridge\Broker\Amqp\Channels;
+use CeleryBridge\Connection\Amqp\AmqpSettings;
 use CeleryBridge\Broker\QueueInspector;
 use CeleryBridge\Control\AmqpMailbox;
 use CeleryBridge\Control\WorkerControl;
@@ -34,7 +35,7 @@ use CeleryBridge\Message\TaskSentEvent;
 use CeleryBridge\Wire\Amqp\ExchangeMessage;
 use CeleryBridge\Wire\Uuid;
 
-$channel = Channels::open((string) getenv('CB_AMQP_URL'), (string) getenv('CB_AMQP_CLIENT'));
+$channel = Channels::open((string) getenv('CB_AMQP_URL'), new AmqpSettings(client: (string) getenv('CB_AMQP_CLIENT')));
 $control = new WorkerControl(new AmqpMailbox($channel));
 $queues = new QueueInspector(new AmqpQueues($channel));
 $action = $argv[1];
@@ -42,7 +43,8 @@ $action = $argv[1];
 /** @return list<array{string, string}> */
 $watch = static function (string $url, string $client, \CeleryBridge\Broker\Amqp\Channel $publisher, string $queue): array {
     // The stream on a connection of its own, as CeleryClient::events() opens it.
-    $stream = new EventStream(Channels::open($url, $client), EventStream::routingKeys(EventStream::TYPES), 20.0, null);
+    $keys = EventStream::routingKeys(EventStream::TYPES);
+    $stream = new EventStream(Channels::open($url, new AmqpSettings(client: $client)), $keys, 20.0, null);
     $id = Uuid::v4();
     $hostname = 'php@' . gethostname();
     $message = (new MessageBuilder($hostname, Uuid::v4()))
