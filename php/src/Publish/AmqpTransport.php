@@ -227,8 +227,9 @@ final class AmqpTransport implements Transport
             }
             [$returned, $nacked] = $this->connection->waitForConfirms($this->settings->confirmTimeout);
         } catch (ChannelClosed $e) {
-            $first = $publishes[0]->message;
-            throw RoutingFailed::noExchange($first->exchange, $e->replyText);
+            // "NOT_FOUND - no exchange 'media' in vhost '/'": the broker names it.
+            $exchange = preg_match("/no exchange '([^']*)'/", $e->replyText, $m) === 1 ? $m[1] : $publishes[0]->message->exchange;
+            throw RoutingFailed::noExchange($exchange, $e->replyText);
         } catch (ConnectionFailed $e) {
             throw PublishOutcomeUnknown::forAmqp(count($ids), $e);
         }

@@ -30,8 +30,11 @@ use PhpAmqpLib\Wire\AMQPTable;
  */
 final class PhpAmqpLibConnection implements AmqpConnection
 {
-    private ?AbstractConnection $connection = null;
-    private ?AMQPChannel $channel = null;
+    /**
+     * The php-amqplib connection and channel, kept wrapped: php-amqplib keeps the password in
+     * them, and var_dump(), print_r(), var_export() and traces must never show it.
+     */
+    private ?\SensitiveParameterValue $held = null;
     private int $generation = 0;
     private int $node;
     /** @var list<string> correlation ids of returned messages since the last wait */
@@ -49,7 +52,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
         ?AbstractConnection $injected = null,
     ) {
         $this->node = $settings->shuffle && count($nodes) > 1 ? random_int(0, count($nodes) - 1) : 0;
-        $this->connection = $injected;
+        $this->hold($injected, null);
         if ($injected !== null) {
             $this->generation = 1;
         }
@@ -79,34 +82,45 @@ final class PhpAmqpLibConnection implements AmqpConnection
 
     public function open(): void
     {
-        if ($this->channel !== null && $this->channel->is_open() && $this->connection?->isConnected()) {
-            return;
+        [$connection, $channel] = $this->held();
+        if ($channel !== null && $channel->is_open() && $connection?->isConnected()) {
+            if (!$this->closedByPeer()) {
+                return;
+            }
+            // The broker (or the network) closed it since the last call: a publish written
+            // there would be lost with an "unknown" outcome although it never left.
+            $this->close();
         }
         try {
-            if ($this->connection === null || !$this->connection->isConnected()) {
+            [$connection] = $this->held();
+            if ($connection === null || !$connection->isConnected()) {
                 if ($this->nodes === []) {
                     throw ConnectionLost::atRabbitMq('RabbitMQ', 'the injected connection is closed.');
                 }
-                $this->connection = AMQPConnectionFactory::create($this->config($this->nodes[$this->node]));
+                $connection = AMQPConnectionFactory::create($this->config($this->nodes[$this->node]));
+                $this->hold($connection, null);
                 $this->generation++;
             }
-            $this->channel = $this->connection->channel();
+            $channel = $connection->channel();
+            $this->hold($connection, $channel);
             if ($this->settings->confirm) {
-                $this->channel->confirm_select();
+                $channel->confirm_select();
             }
             // basic.return (code, text, exchange, routing key, message): an unroutable mandatory publish.
-            $this->channel->set_return_listener(function (mixed ...$returned): void {
+            $channel->set_return_listener(function (mixed ...$returned): void {
                 $message = end($returned);
                 \assert($message instanceof AMQPMessage);
                 $this->returned[] = $this->correlationId($message);
             });
-            $this->channel->set_nack_handler(function (AMQPMessage $message): void {
+            $channel->set_nack_handler(function (AMQPMessage $message): void {
                 $this->nacked[] = $this->correlationId($message);
             });
         } catch (ConnectionFailed $e) {
             throw $e;
         } catch (\Throwable $e) {
-            throw $this->lost('cannot connect', $e);
+            // Not kept as the previous exception: its trace holds php-amqplib's connect frames,
+            // whose arguments include the password.
+            throw $this->lost('cannot connect', $e, false);
         }
     }
 
@@ -162,20 +176,35 @@ final class PhpAmqpLibConnection implements AmqpConnection
     public function close(): void
     {
         try {
-            $this->connection?->close();
+            $this->held()[0]?->close();
         } catch (\Throwable) {
             // Already gone: nothing to release.
         }
-        [$this->connection, $this->channel] = [null, null];
+        $this->held = null;
     }
 
     private function channel(): AMQPChannel
     {
-        if ($this->channel === null) {
+        $channel = $this->held()[1];
+        if ($channel === null) {
             $this->open();
+            $channel = $this->held()[1];
         }
-        \assert($this->channel !== null);
-        return $this->channel;
+        \assert($channel !== null);
+        return $channel;
+    }
+
+    /**
+     * @return array{?AbstractConnection, ?AMQPChannel}
+     */
+    private function held(): array
+    {
+        return $this->held?->getValue() ?? [null, null];
+    }
+
+    private function hold(?AbstractConnection $connection, ?AMQPChannel $channel): void
+    {
+        $this->held = $connection === null ? null : new \SensitiveParameterValue([$connection, $channel]);
     }
 
     /**
@@ -187,7 +216,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
         try {
             return $call();
         } catch (AMQPProtocolChannelException $e) {
-            $this->channel = null;
+            $this->hold($this->held()[0], null);
             throw new ChannelClosed((int) $e->getCode(), $e->getMessage(), $e);
         } catch (ConnectionFailed $e) {
             throw $e;
@@ -196,7 +225,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
         }
     }
 
-    private function lost(string $what, \Throwable $e): ConnectionFailed
+    private function lost(string $what, \Throwable $e, bool $keep = true): ConnectionFailed
     {
         $server = $this->server();
         $this->close();
@@ -206,13 +235,34 @@ final class PhpAmqpLibConnection implements AmqpConnection
         }
         $class = substr((string) strrchr('\\' . $e::class, '\\'), 1);
         $text = sprintf('%s (%s: %s).', $what, $class, $e->getMessage());
+        $previous = $keep ? $e : null;
         // A wrong user, password or vhost stays wrong however often it is tried.
         if (str_contains($e->getMessage(), 'ACCESS_REFUSED') || str_contains($e->getMessage(), 'NOT_ALLOWED')) {
-            return AuthenticationFailed::atRabbitMq($server, $text . ' Check the user, password and vhost of the broker URL.', $e);
+            return AuthenticationFailed::atRabbitMq($server, $text . ' Check the user, password and vhost of the broker URL.', $previous);
         }
         return $what === 'cannot connect'
-            ? ConnectionRefused::atRabbitMq($server, $text, $e)
-            : ConnectionLost::atRabbitMq($server, $text, $e);
+            ? ConnectionRefused::atRabbitMq($server, $text, $previous)
+            : ConnectionLost::atRabbitMq($server, $text, $previous);
+    }
+
+    /**
+     * Whether the other end has closed the socket (an end of file is waiting to be read), checked
+     * without blocking and without taking a byte. Pending frames (a heartbeat) mean it is alive.
+     */
+    private function closedByPeer(): bool
+    {
+        $io = $this->held()[0]?->getIO();
+        $socket = $io !== null && method_exists($io, 'getSocket') ? $io->getSocket() : null;
+        if (!is_resource($socket) || get_resource_type($socket) !== 'stream') {
+            return false;
+        }
+        $read = [$socket];
+        $write = $except = null;
+        if (@stream_select($read, $write, $except, 0) !== 1) {
+            return false;
+        }
+        $peek = @stream_socket_recvfrom($socket, 1, STREAM_PEEK);
+        return $peek === '' || $peek === false;
     }
 
     private function correlationId(AMQPMessage $message): string
