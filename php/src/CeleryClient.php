@@ -108,8 +108,10 @@ final class CeleryClient implements CeleryClientInterface
         );
         // Remote control, queue tools and event streams over RabbitMQ: channels on connections of
         // their own, opened when first used (the publisher's stays a publisher's).
+        // The URL (with its password) kept wrapped: a closure's captured values show in var_dump().
+        $secret = new \SensitiveParameterValue([$broker, $amqpConfig]);
         $this->amqpChannels = $amqp
-            ? static fn (): Channel => Channels::open($broker, AmqpSettings::fromConfig($amqpConfig))
+            ? static fn (): Channel => Channels::open($secret->getValue()[0], AmqpSettings::fromConfig($secret->getValue()[1]))
             : null;
         $this->reach = new WorkerReach($this->brokerConnection, $this->config, $this->amqpChannels);
         $this->handles = new ResultHandles($resultBackend, $this->reach);

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from celery import Celery
 
-from harness import RedisServer
+from harness import RedisServer, free_port
 from rabbitmq import RabbitMQServer
 
 BACKEND_DB = 1
@@ -152,3 +152,24 @@ def test_php_and_python_publish_the_same_revoke_and_ping_on_the_pidbox_exchange(
                 assert body["reply_to"].pop("routing_key")
         assert php_body == python_body
         assert php.delivery_info["exchange"] == python.delivery_info["exchange"] == "celery.pidbox"
+
+
+def test_the_password_never_shows_through_control_queues_or_events(
+    rabbitmq_server: RabbitMQServer, run_php
+) -> None:
+    result = run_php.file(
+        "amqp_secrets_tools.php",
+        env={
+            "CB_GOOD_URL": rabbitmq_server.url(),
+            "CB_BAD_URL": f"amqp://guest:Pa55-w0rd-x@127.0.0.1:{free_port()}//",
+        },
+    )
+    output = result.stdout + result.stderr
+    assert output.count("ConnectionRefused") >= 2
+    assert "Pa55-w0rd-x" not in output
+    # guest's password is "guest": both libraries keep it in their connection objects, which
+    # stay wrapped, and the URL the client keeps for its channels too.
+    dumps = "\n".join(part for part in result.stdout.split("DUMPS")[1:])
+    assert "guest:guest" not in dumps
+    assert "login_response" not in dumps and "object(AMQPConnection)" not in dumps
+    assert [line for line in dumps.splitlines() if "password" in line.lower() and "guest" in line] == []

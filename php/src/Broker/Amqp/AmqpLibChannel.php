@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Broker\Amqp;
 
+use CeleryBridge\Connection\Amqp\LibraryObjects;
 use CeleryBridge\Connection\Clock;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Wire\Amqp\ExchangeMessage;
@@ -25,7 +26,6 @@ final class AmqpLibChannel implements Channel
 {
     private const NOT_FOUND = 404;
 
-    private ?AMQPChannel $channel = null;
     /** @var list<Delivered> deliveries read while waiting, not yet handed out */
     private array $received = [];
     /** How many channels RabbitMQ has closed on this connection: the next one has no consumer. */
@@ -33,10 +33,12 @@ final class AmqpLibChannel implements Channel
     private bool $confirming = false;
     private bool $returned = false;
 
-    public function __construct(
-        private readonly AbstractConnection $connection,
-        private readonly string $server,
-    ) {
+    /** The library's connection, channel and consumed queue (LibraryObjects: they keep the password). */
+    private readonly \SensitiveParameterValue $held;
+
+    public function __construct(AbstractConnection $connection, private readonly string $server)
+    {
+        $this->held = LibraryObjects::hold($connection);
     }
 
     public function declareExchange(string $name, string $type, bool $durable): void
@@ -134,12 +136,12 @@ final class AmqpLibChannel implements Channel
     public function close(): void
     {
         try {
-            $this->channel?->close();
-            $this->connection->close();
+            $this->lib()->channel?->close();
+            $this->lib()->connection->close();
         } catch (\Throwable) {
             // Closing what is already gone: nothing to do.
         }
-        $this->channel = null;
+        $this->lib()->channel = null;
     }
 
     private static function delivered(AMQPMessage $message): Delivered
@@ -165,13 +167,13 @@ final class AmqpLibChannel implements Channel
     private function call(\Closure $operation, bool $missingIsNull = false): mixed
     {
         try {
-            if ($this->channel === null) {
-                $this->channel = $this->connection->channel();
+            if ($this->lib()->channel === null) {
+                $this->lib()->channel = $this->lib()->connection->channel();
             }
-            return $operation($this->channel);
+            return $operation($this->lib()->channel);
         } catch (AMQPProtocolChannelException $e) {
             // RabbitMQ closed the channel (404, 406, ...); the connection stays open.
-            $this->channel = null;
+            $this->lib()->channel = null;
             $this->confirming = false;
             $this->generation++;
             if ($missingIsNull && $e->getCode() === self::NOT_FOUND) {
@@ -181,10 +183,15 @@ final class AmqpLibChannel implements Channel
         } catch (AMQPTimeoutException $e) {
             throw ConnectionFailed::atRabbitMq($this->server, 'no answer in time.', $e);
         } catch (\Exception $e) {
-            $this->channel = null;
+            $this->lib()->channel = null;
             $this->confirming = false;
             $this->generation++;
             throw ConnectionFailed::atRabbitMq($this->server, $e->getMessage(), $e);
         }
+    }
+
+    private function lib(): LibraryObjects
+    {
+        return $this->held->getValue();
     }
 }

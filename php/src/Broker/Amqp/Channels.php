@@ -43,12 +43,15 @@ final class Channels
                 return $client === AmqpSettings::EXT_AMQP ? self::extAmqp($node, $settings) : self::amqpLib($node, $settings);
             } catch (\AMQPException | \PhpAmqpLib\Exception\AMQPExceptionInterface | \ErrorException $e) {
                 $text = sprintf('cannot connect (%s: %s).', substr((string) strrchr('\\' . $e::class, '\\'), 1), $e->getMessage());
+                // php-amqplib's exception is not chained: its trace holds the connect frames,
+                // whose arguments include the password (ext-amqp's connect() takes none).
+                $previous = $e instanceof \AMQPException ? $e : null;
                 if (str_contains($e->getMessage(), 'ACCESS_REFUSED') || str_contains($e->getMessage(), 'NOT_ALLOWED')) {
                     $text .= ' Check the user, password and vhost of the broker URL.';
-                    throw AuthenticationFailed::atRabbitMq($node->server(), $text, $e);
+                    throw AuthenticationFailed::atRabbitMq($node->server(), $text, $previous);
                 }
                 // kombu's failover: the next URL of the list.
-                $failure = ConnectionRefused::atRabbitMq($node->server(), $text, $e);
+                $failure = ConnectionRefused::atRabbitMq($node->server(), $text, $previous);
             }
         }
         throw $failure ?? new \LogicException('An AMQP URL has at least one node.');

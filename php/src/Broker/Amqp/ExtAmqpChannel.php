@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Broker\Amqp;
 
+use CeleryBridge\Connection\Amqp\LibraryObjects;
 use CeleryBridge\Connection\Clock;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Wire\Amqp\ExchangeMessage;
@@ -24,17 +25,17 @@ final class ExtAmqpChannel implements Channel
 {
     private const NOT_FOUND = 404;
 
-    private ?\AMQPChannel $channel = null;
-    private ?\AMQPQueue $consumed = null;
     /** How many channels RabbitMQ has closed on this connection: the next one has no consumer. */
     private int $generation = 0;
     private bool $confirming = false;
     private bool $returned = false;
 
-    public function __construct(
-        private readonly \AMQPConnection $connection,
-        private readonly string $server,
-    ) {
+    /** The library's connection, channel and consumed queue (LibraryObjects: they keep the password). */
+    private readonly \SensitiveParameterValue $held;
+
+    public function __construct(\AMQPConnection $connection, private readonly string $server)
+    {
+        $this->held = LibraryObjects::hold($connection);
     }
 
     public function declareExchange(string $name, string $type, bool $durable): void
@@ -134,7 +135,7 @@ final class ExtAmqpChannel implements Channel
 
     public function consume(string $queue): void
     {
-        $this->consumed = $this->call(function (\AMQPChannel $c) use ($queue): \AMQPQueue {
+        $this->lib()->consumed = $this->call(function (\AMQPChannel $c) use ($queue): \AMQPQueue {
             $consumer = self::queue($c, $queue, AMQP_NOPARAM);
             // Without a callback: basic.consume only; the deliveries are read by next().
             $consumer->consume(null, AMQP_AUTOACK);
@@ -150,13 +151,13 @@ final class ExtAmqpChannel implements Channel
     public function next(float $deadline): ?Delivered
     {
         $left = $deadline - Clock::now();
-        if ($this->consumed === null || $left <= 0.001) {
+        if ($this->lib()->consumed === null || $left <= 0.001) {
             return null;
         }
         $delivered = null;
         try {
-            $this->connection->setReadTimeout($left);
-            $this->consumed->consume(static function (\AMQPEnvelope $envelope) use (&$delivered): bool {
+            $this->lib()->connection->setReadTimeout($left);
+            $this->lib()->consumed->consume(static function (\AMQPEnvelope $envelope) use (&$delivered): bool {
                 $delivered = new Delivered(
                     $envelope->getExchangeName(),
                     $envelope->getRoutingKey(),
@@ -181,12 +182,12 @@ final class ExtAmqpChannel implements Channel
     public function close(): void
     {
         try {
-            $this->channel?->close();
-            $this->connection->disconnect();
+            $this->lib()->channel?->close();
+            $this->lib()->connection->disconnect();
         } catch (\Throwable) {
             // Closing what is already gone: nothing to do.
         }
-        $this->channel = null;
+        $this->lib()->channel = null;
     }
 
     /**
@@ -223,14 +224,14 @@ final class ExtAmqpChannel implements Channel
     private function call(\Closure $operation, bool $missingIsNull = false): mixed
     {
         try {
-            if ($this->channel === null) {
-                $this->channel = new \AMQPChannel($this->connection);
-                $this->consumed = null;
+            if ($this->lib()->channel === null) {
+                $this->lib()->channel = new \AMQPChannel($this->lib()->connection);
+                $this->lib()->consumed = null;
             }
-            return $operation($this->channel);
+            return $operation($this->lib()->channel);
         } catch (\AMQPException $e) {
             // A 404 or 406 closes the channel (ext-amqp marks it unusable); the connection stays.
-            $this->channel = null;
+            $this->lib()->channel = null;
             $this->confirming = false;
             $this->generation++;
             if ($missingIsNull && $e->getCode() === self::NOT_FOUND) {
@@ -238,5 +239,10 @@ final class ExtAmqpChannel implements Channel
             }
             throw ConnectionFailed::atRabbitMq($this->server, $e->getMessage(), $e);
         }
+    }
+
+    private function lib(): LibraryObjects
+    {
+        return $this->held->getValue();
     }
 }

@@ -37,8 +37,11 @@ use CeleryBridge\Wire\Amqp\Decimal;
  */
 final class ExtAmqpConnection implements AmqpConnection
 {
-    private ?\AMQPConnection $connection = null;
-    private ?\AMQPChannel $channel = null;
+    /**
+     * ext-amqp's connection and channel, kept wrapped: its connection object keeps the
+     * password, and var_dump(), print_r(), var_export() and traces must never show it.
+     */
+    private readonly \SensitiveParameterValue $held;
     private int $generation = 0;
     private int $node;
     /** The delivery tag of the channel's last publish (confirm mode numbers them from 1). */
@@ -60,7 +63,7 @@ final class ExtAmqpConnection implements AmqpConnection
         ?\AMQPConnection $injected = null,
     ) {
         $this->node = $settings->shuffle && count($nodes) > 1 ? random_int(0, count($nodes) - 1) : 0;
-        $this->connection = $injected;
+        $this->held = LibraryObjects::hold($injected);
         if ($injected !== null) {
             $this->generation = 1;
         }
@@ -78,23 +81,23 @@ final class ExtAmqpConnection implements AmqpConnection
 
     public function open(): void
     {
-        if ($this->channel !== null && $this->channel->isConnected()) {
+        if ($this->lib()->channel !== null && $this->lib()->channel->isConnected()) {
             return;
         }
         try {
-            if ($this->connection === null || !$this->connection->isConnected()) {
+            if ($this->lib()->connection === null || !$this->lib()->connection->isConnected()) {
                 if ($this->nodes === []) {
                     throw ConnectionLost::atRabbitMq('RabbitMQ', 'the injected connection is closed.');
                 }
-                $this->connection = $this->connect($this->nodes[$this->node]);
+                $this->lib()->connection = $this->connect($this->nodes[$this->node]);
                 $this->generation++;
             }
-            $this->channel = new \AMQPChannel($this->connection);
+            $this->lib()->channel = new \AMQPChannel($this->lib()->connection);
             [$this->tag, $this->pending] = [0, []];
             if ($this->settings->confirm) {
-                $this->channel->confirmSelect();
-                $this->channel->setConfirmCallback($this->confirmed(...), $this->refused(...));
-                $this->channel->setReturnCallback(function (
+                $this->lib()->channel->confirmSelect();
+                $this->lib()->channel->setConfirmCallback($this->confirmed(...), $this->refused(...));
+                $this->lib()->channel->setReturnCallback(function (
                     int $code,
                     string $text,
                     string $exchange,
@@ -185,11 +188,11 @@ final class ExtAmqpConnection implements AmqpConnection
     public function close(): void
     {
         try {
-            $this->connection?->disconnect();
+            $this->lib()->connection?->disconnect();
         } catch (\Throwable) {
             // Already gone: nothing to release.
         }
-        [$this->connection, $this->channel, $this->pending] = [null, null, []];
+        [$this->lib()->connection, $this->lib()->channel, $this->pending] = [null, null, []];
     }
 
     /**
@@ -274,11 +277,11 @@ final class ExtAmqpConnection implements AmqpConnection
 
     private function channel(): \AMQPChannel
     {
-        if ($this->channel === null) {
+        if ($this->lib()->channel === null) {
             $this->open();
         }
-        \assert($this->channel !== null);
-        return $this->channel;
+        \assert($this->lib()->channel !== null);
+        return $this->lib()->channel;
     }
 
     private function connect(AmqpUrl $url): \AMQPConnection
@@ -314,7 +317,7 @@ final class ExtAmqpConnection implements AmqpConnection
         } catch (\AMQPException $e) {
             $code = (int) $e->getCode();
             if (in_array($code, [ChannelClosed::NOT_FOUND, ChannelClosed::PRECONDITION_FAILED, 403, 405], true)) {
-                [$this->channel, $this->pending] = [null, []];
+                [$this->lib()->channel, $this->pending] = [null, []];
                 // "Server channel error: 404, message: NOT_FOUND - no exchange 'x' in vhost '/'"
                 $text = preg_match('/message: (.*)$/s', $e->getMessage(), $m) === 1 ? $m[1] : $e->getMessage();
                 throw new ChannelClosed($code, $text, $e);
@@ -342,5 +345,10 @@ final class ExtAmqpConnection implements AmqpConnection
         return $what === 'cannot connect'
             ? ConnectionRefused::atRabbitMq($server, $text, $e)
             : ConnectionLost::atRabbitMq($server, $text, $e);
+    }
+
+    private function lib(): LibraryObjects
+    {
+        return $this->held->getValue();
     }
 }
