@@ -48,7 +48,8 @@ ON_FIRST_USE = [
     "CeleryBridge\\Connection\\SentinelMaster",
     "CeleryBridge\\Connection\\SentinelOptions",
     "CeleryBridge\\Connection\\InjectedClient",
-    "CeleryBridge\\Connection\\ConnectionSettings",
+    "CeleryBridge\\Connection\\ConnectionOptionsReader",
+    "CeleryBridge\\Connection\\RetryPolicyReader",
     "CeleryBridge\\Config\\TransportOptions",
     "CeleryBridge\\Config\\ContentSettings",
 ]

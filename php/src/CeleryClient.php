@@ -99,10 +99,10 @@ final class CeleryClient implements CeleryClientInterface
         $amqpConfig = $amqp ? AmqpBroker::config($config) : [];
         $this->config = ClientConfig::fromArray(AmqpBroker::withoutAmqpSettings($config, $amqp));
         $backend ??= ClientConfig::url($config, 'result_backend');
-        $this->brokerConnection = $amqp ? null : ConnectionFactory::create($broker, $this->config->brokerConnection);
-        $resultBackend = $backend === null ? null : RedisResultBackend::fromOptions(
-            ConnectionFactory::create($backend, $this->config->backendConnection, ConnectionFactory::BACKEND),
-            $this->config->backendTransportOptions,
+        $this->brokerConnection = $amqp ? null : ConnectionFactory::create($broker, $this->config->brokerConnectionOptions);
+        $resultBackend = $backend === null ? null : new RedisResultBackend(
+            ConnectionFactory::create($backend, $this->config->backendConnectionOptions, ConnectionFactory::BACKEND),
+            $this->config->backendKeyPrefix,
             $this->config->resultExpires,
             $this->config->resultMaxSize,
         );

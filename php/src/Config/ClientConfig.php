@@ -10,9 +10,9 @@ use CeleryBridge\Connection\ConnectionOptions;
 use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\TaskOptions;
+use CeleryBridge\Validation\Check;
 use CeleryBridge\Wire\BodyEncoder;
 use CeleryBridge\Wire\Compression;
-use CeleryBridge\Wire\PlainText;
 
 /**
  * The client's settings, under Celery's setting names, so a celeryconfig can be copied over.
@@ -41,9 +41,9 @@ final class ClientConfig
     ];
 
     /**
-     * @param array<string, mixed> $backendTransportOptions result_backend_transport_options (RedisResultBackend::fromOptions() reads them)
-     * @param ConnectionOptions $brokerConnection the broker connection's settings, with the publish retry policy
-     * @param ConnectionOptions $backendConnection the result backend connection's settings
+     * @param string $backendKeyPrefix result_backend_transport_options' global_keyprefix, as the backend applies it
+     * @param ConnectionOptions $brokerConnectionOptions the broker connection's options, with the publish retry policy
+     * @param ConnectionOptions $backendConnectionOptions the result backend connection's options
      */
     private function __construct(
         public readonly string $defaultQueue,
@@ -55,10 +55,10 @@ final class ClientConfig
         public readonly int $protocol,
         public readonly ?int $resultExpires,
         public readonly QueueKeys $queueKeys,
-        public readonly array $backendTransportOptions,
+        public readonly string $backendKeyPrefix,
         public readonly string $controlExchange,
-        public readonly ConnectionOptions $brokerConnection,
-        public readonly ConnectionOptions $backendConnection,
+        public readonly ConnectionOptions $brokerConnectionOptions,
+        public readonly ConnectionOptions $backendConnectionOptions,
         public readonly ?int $resultMaxSize,
         public readonly bool $sendSentEvent,
         public readonly string $eventExchange,
@@ -106,7 +106,7 @@ final class ClientConfig
         }
         $serializer = $config['task_serializer'] ?? 'json';
         // (json, the default, is known without loading BodyEncoder.)
-        $serializer = $serializer === 'json' ? 'json' : self::choice('task_serializer', $serializer, BodyEncoder::SERIALIZERS);
+        $serializer = $serializer === 'json' ? 'json' : Check::setting()->choice('task_serializer', $serializer, BodyEncoder::SERIALIZERS);
         if (isset($config['result_serializer']) || isset($config['accept_content']) || isset($config['result_accept_content'])) {
             ContentSettings::check($config, $serializer);
         }
@@ -117,69 +117,51 @@ final class ClientConfig
             ? TransportOptions::backend($config['result_backend_transport_options']) : [];
         $connection = array_intersect_key($config, array_flip(self::CONNECTION_NAMES));
         return new self(
-            defaultQueue: self::string('task_default_queue', $config['task_default_queue'] ?? 'celery'),
+            defaultQueue: self::text($config, 'task_default_queue', 'celery'),
             defaultPriority: self::priority($config['task_default_priority'] ?? null),
             routes: ($config['task_routes'] ?? []) === [] ? null : TaskRouter::fromConfig($config['task_routes']),
             serializer: $serializer,
             compression: isset($config['task_compression'])
-                ? self::choice('task_compression', $config['task_compression'], Compression::NAMES) : null,
-            protocol: self::choice('task_protocol', $config['task_protocol'] ?? 2, [1, 2]),
+                ? Check::setting()->choice('task_compression', $config['task_compression'], Compression::NAMES) : null,
+            protocol: isset($config['task_protocol']) ? Check::setting()->choice('task_protocol', $config['task_protocol'], [1, 2]) : 2,
             resultExpires: self::expires(array_key_exists('result_expires', $config) ? $config['result_expires'] : 86400),
             queueKeys: $brokerOptions === [] ? new QueueKeys() : TransportOptions::queueKeys($brokerOptions),
-            backendTransportOptions: $backendOptions,
-            controlExchange: self::string('control_exchange', $config['control_exchange'] ?? 'celery'),
+            backendKeyPrefix: $backendOptions === [] ? '' : TransportOptions::backendKeyPrefix($backendOptions),
+            controlExchange: self::text($config, 'control_exchange', 'celery'),
             // Each connection setting is checked once, here, for the role that reads it (with the
             // publish retry settings). Empty transport options are left out: a client with no
-            // connection setting gets the defaults without loading ConnectionSettings.
-            brokerConnection: ConnectionOptions::fromConfig(
+            // connection setting gets the defaults without loading ConnectionOptionsReader.
+            brokerConnectionOptions: ConnectionOptions::fromConfig(
                 array_filter(['broker_transport_options' => $brokerOptions]) + array_intersect_key(
                     $config,
                     ['task_publish_retry' => true, 'task_publish_retry_policy' => true],
                 ) + $connection,
                 ConnectionOptions::BROKER,
             ),
-            backendConnection: ConnectionOptions::fromConfig(
+            backendConnectionOptions: ConnectionOptions::fromConfig(
                 array_filter(['result_backend_transport_options' => $backendOptions]) + $connection,
                 ConnectionOptions::BACKEND,
             ),
             resultMaxSize: self::maxSize(
                 array_key_exists('result_max_size', $config) ? $config['result_max_size'] : self::DEFAULT_RESULT_MAX_SIZE,
             ),
-            sendSentEvent: self::bool('task_send_sent_event', $config['task_send_sent_event'] ?? false),
-            eventExchange: self::string('event_exchange', $config['event_exchange'] ?? 'celeryev'),
+            sendSentEvent: isset($config['task_send_sent_event'])
+                && Check::setting()->bool('task_send_sent_event', $config['task_send_sent_event']),
+            eventExchange: self::text($config, 'event_exchange', 'celeryev'),
             fanoutPrefix: $brokerOptions === [] ? true : TransportOptions::fanoutPrefix($brokerOptions),
             fanoutPatterns: $brokerOptions === [] ? true : TransportOptions::fanoutPatterns($brokerOptions),
         );
     }
 
 
-    private static function string(string $name, mixed $value): string
-    {
-        if (!is_string($value) || $value === '' || PlainText::hasControl($value)) {
-            throw InvalidConfiguration::invalid($name, $value, 'expected a non-empty string without control characters.');
-        }
-        return $value;
-    }
-
-    private static function bool(string $name, mixed $value): bool
-    {
-        if (!is_bool($value)) {
-            throw InvalidConfiguration::invalid($name, $value, 'expected true or false.');
-        }
-        return $value;
-    }
-
     /**
-     * @template T
-     * @param list<T> $choices
-     * @return T
+     * A name setting, checked when given (a client with the defaults does not load Check).
+     *
+     * @param array<string, mixed> $config
      */
-    private static function choice(string $name, mixed $value, array $choices): mixed
+    private static function text(array $config, string $name, string $default): string
     {
-        if (!in_array($value, $choices, true)) {
-            throw InvalidConfiguration::invalid($name, $value, 'expected one of ' . implode(', ', $choices) . '.');
-        }
-        return $value;
+        return isset($config[$name]) ? Check::setting()->text($name, $config[$name]) : $default;
     }
 
     /**

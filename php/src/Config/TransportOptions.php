@@ -6,11 +6,13 @@ namespace CeleryBridge\Config;
 
 use CeleryBridge\Broker\QueueKeys;
 use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Validation\Check;
 
 /**
  * broker_transport_options and result_backend_transport_options: an array of the names kombu
- * and Celery's Redis backend know, and what the broker's options change for a publisher (its
- * queue lists, the fanout prefix). ClientConfig loads this only when either is given.
+ * and Celery's Redis backend know, read into what they change for this client: the broker's
+ * queue lists (QueueKeys), its fanout prefix and patterns, the backend's key prefix.
+ * ClientConfig loads this only when either is given.
  *
  * @internal
  */
@@ -61,10 +63,7 @@ final class TransportOptions
      */
     private static function known(string $name, #[\SensitiveParameter] mixed $value, array $known): array
     {
-        if (!is_array($value) || ($value !== [] && array_is_list($value))) {
-            throw InvalidConfiguration::invalid($name, $value, 'expected an array of name => value.');
-        }
-        foreach (array_keys($value) as $key) {
+        foreach (array_keys(Check::setting()->map($name, $value)) as $key) {
             if (!in_array($key, $known, true)) {
                 throw InvalidConfiguration::unknown("$name.$key", array_map(static fn ($k) => "$name.$k", $known));
             }
@@ -100,6 +99,23 @@ final class TransportOptions
             throw InvalidConfiguration::invalid('broker_transport_options.global_keyprefix', $prefix, 'expected a string.');
         }
         return new QueueKeys($steps, $sep, $prefix);
+    }
+
+    /**
+     * The key prefix of the result backend as Celery applies it: global_keyprefix, separated
+     * by "_" unless it already ends in one of ":_-." (celery.backends.base; the broker's
+     * prefix is used verbatim).
+     *
+     * @param array<string, mixed> $transportOptions result_backend_transport_options
+     * @throws InvalidConfiguration
+     */
+    public static function backendKeyPrefix(array $transportOptions): string
+    {
+        $prefix = $transportOptions['global_keyprefix'] ?? '';
+        if (!is_string($prefix)) {
+            throw InvalidConfiguration::invalid('result_backend_transport_options.global_keyprefix', $prefix, 'expected a string.');
+        }
+        return $prefix === '' || in_array(substr($prefix, -1), [':', '_', '-', '.'], true) ? $prefix : $prefix . '_';
     }
 
     /**

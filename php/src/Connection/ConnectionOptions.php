@@ -8,7 +8,7 @@ use CeleryBridge\Exception\InvalidConfiguration;
 
 /**
  * The connection settings of one connection (the broker's or the result backend's), from the
- * client config under Celery's setting names (ConnectionSettings reads and checks them):
+ * client config under Celery's setting names (ConnectionOptionsReader reads and checks them):
  *
  * - broker_transport_options (broker): master_name, sentinel_kwargs, min_other_sentinels,
  *   socket_timeout, socket_connect_timeout, health_check_interval; its other keys belong to
@@ -67,7 +67,7 @@ final class ConnectionOptions
     ];
 
     /**
-     * @internal made by defaults() and ConnectionSettings::read(), which check the values
+     * @internal made by defaults() and ConnectionOptionsReader::read(), which check the values
      */
     public function __construct(
         public readonly string $role,
@@ -111,7 +111,7 @@ final class ConnectionOptions
     public static function fromConfig(#[\SensitiveParameter] array $config, string $role = Dsn::BROKER): self
     {
         // A client without connection settings (the common one) never loads their reader.
-        return $config === [] ? self::defaults($role) : ConnectionSettings::read($config, $role);
+        return $config === [] ? self::defaults($role) : ConnectionOptionsReader::read($config, $role);
     }
 
     public function defaultReadTimeout(): float

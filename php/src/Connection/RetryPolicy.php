@@ -7,7 +7,7 @@ namespace CeleryBridge\Connection;
 /**
  * Celery's publish retry settings: `task_publish_retry` and `task_publish_retry_policy`, with
  * Celery's defaults (3 retries, sleeping 0 s, 0.2 s, 0.4 s; never more than 1 s), and
- * `task_publish_timeout`. ConnectionSettings::retryPolicy() reads them.
+ * `task_publish_timeout`. RetryPolicyReader::fromConfig() reads them.
  *
  * The delay before retry n (0-based) follows kombu's retry_over_time: interval_start, then
  * interval_step more each time, up to interval_start + interval_max.
@@ -17,7 +17,7 @@ final class RetryPolicy
     public const KEYS = ['max_retries', 'interval_start', 'interval_step', 'interval_max'];
 
     /**
-     * @internal made by celeryDefault(), never() and ConnectionSettings, which checks the values
+     * @internal made by celeryDefault(), never() and RetryPolicyReader, which checks the values
      */
     public function __construct(
         public readonly bool $enabled,

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Connection;
 
 use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Validation\Check;
 
 /**
  * The Sentinel settings of a broker or backend: master_name, min_other_sentinels and
@@ -40,10 +41,7 @@ final class SentinelOptions
         if ($masterName !== null && (!is_string($masterName) || $masterName === '')) {
             throw InvalidConfiguration::invalid($transportKey . '[master_name]', $masterName, 'expected the name the sentinels monitor.');
         }
-        $minOther = $transport['min_other_sentinels'] ?? 0;
-        if (!is_int($minOther) || $minOther < 0) {
-            throw InvalidConfiguration::invalid($transportKey . '[min_other_sentinels]', $minOther, 'expected an integer >= 0.');
-        }
+        $minOther = Check::setting()->count($transportKey . '[min_other_sentinels]', $transport['min_other_sentinels'] ?? 0);
         $sentinelKwargs = $transport['sentinel_kwargs'] ?? [];
         if (!is_array($sentinelKwargs)) {
             throw InvalidConfiguration::invalid($transportKey . '[sentinel_kwargs]', $sentinelKwargs, 'expected an array.');
@@ -68,8 +66,8 @@ final class SentinelOptions
             $minOther,
             $sentinelKwargs['username'] ?? null,
             $sentinelKwargs['password'] ?? null,
-            ConnectionSettings::seconds($sentinelKwargs, 'socket_connect_timeout', $transportKey . '[sentinel_kwargs]'),
-            ConnectionSettings::seconds($sentinelKwargs, 'socket_timeout', $transportKey . '[sentinel_kwargs]'),
+            Check::setting()->secondsIn($sentinelKwargs, 'socket_connect_timeout', $transportKey . '[sentinel_kwargs]'),
+            Check::setting()->secondsIn($sentinelKwargs, 'socket_timeout', $transportKey . '[sentinel_kwargs]'),
         );
     }
 

@@ -18,19 +18,15 @@ use CeleryBridge\Exception\InvalidControlCommand;
 trait ControlCommands
 {
     /**
-     * @param array<string, mixed> $arguments
-     * @param list<string>|null $destination
-     * @return int|array<string, mixed>
+     * @throws ConnectionFailed
+     */
+    abstract private function tell(Broadcast $command): int;
+
+    /**
+     * @return array<string, mixed>
      * @throws InvalidControlCommand|ConnectionFailed
      */
-    abstract public function broadcast(
-        string $command,
-        array $arguments = [],
-        ?array $destination = null,
-        bool $reply = false,
-        float $timeout = 1.0,
-        ?int $limit = null,
-    ): int|array;
+    abstract private function ask(Broadcast $command, float $timeout, ?int $limit): array;
 
     /**
      * Tells the workers to run at most $rate tasks of $task (Celery's control.rate_limit):
@@ -255,9 +251,13 @@ trait ControlCommands
      */
     private function control(string $method, array $arguments, ?array $destination, float $timeout, ?int $limit, bool $reply): array
     {
-        $replies = $this->broadcast($method, $arguments, $destination, $reply, $timeout, $limit);
+        $command = Broadcast::command($method, $arguments, $destination);
+        if (!$reply) {
+            $this->tell($command);
+            return [];
+        }
         $typed = [];
-        foreach (is_array($replies) ? $replies : [] as $node => $answer) {
+        foreach ($this->ask($command, $timeout, $limit) as $node => $answer) {
             $typed[$node] = ControlReply::fromReply($node, $answer);
         }
         return $typed;

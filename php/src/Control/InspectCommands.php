@@ -22,13 +22,7 @@ trait InspectCommands
      * @return array<string, mixed>
      * @throws InvalidControlCommand|ConnectionFailed
      */
-    abstract public function inspect(
-        string $method,
-        float $timeout = 1.0,
-        ?array $destination = null,
-        ?int $limit = null,
-        array $arguments = [],
-    ): array;
+    abstract public function inspect(string $method, float $timeout, ?array $destination, ?int $limit, array $arguments): array;
 
     /**
      * What each worker is running (inspect active), as typed entries: id, name, args and their

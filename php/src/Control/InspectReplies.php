@@ -13,10 +13,6 @@ namespace CeleryBridge\Control;
  */
 final class InspectReplies
 {
-    private function __construct()
-    {
-    }
-
     /**
      * active, reserved, scheduled: a list of request dicts per node.
      *

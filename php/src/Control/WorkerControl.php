@@ -112,8 +112,7 @@ final class WorkerControl
         ?int $limit = null,
         array $arguments = [],
     ): array {
-        $limit = self::checkWait($timeout, $limit ?? count($destination ?? []));
-        return $this->mailbox->ask(Broadcast::inspect($method, $destination, arguments: $arguments), $timeout, $limit);
+        return $this->ask(Broadcast::inspect($method, $destination, arguments: $arguments), $timeout, $limit);
     }
 
     /**
@@ -135,11 +134,8 @@ final class WorkerControl
         float $timeout = 1.0,
         ?int $limit = null,
     ): int|array {
-        if (!$reply) {
-            return $this->mailbox->tell(Broadcast::command($command, $arguments, $destination));
-        }
-        $limit = self::checkWait($timeout, $limit ?? count($destination ?? []));
-        return $this->mailbox->ask(Broadcast::command($command, $arguments, $destination), $timeout, $limit);
+        $command = Broadcast::command($command, $arguments, $destination);
+        return $reply ? $this->ask($command, $timeout, $limit) : $this->tell($command);
     }
 
     /**
@@ -163,7 +159,7 @@ final class WorkerControl
      */
     public function election(string $id, string $topic, ?string $action = null): int
     {
-        return $this->mailbox->tell(Broadcast::command('election', [
+        return $this->tell(Broadcast::command('election', [
             'id' => ControlArguments::name('id', $id),
             'topic' => ControlArguments::name('topic', $topic),
             'action' => $action,
@@ -184,7 +180,7 @@ final class WorkerControl
         string|int $signal = 'SIGTERM',
         ?array $destination = null,
     ): int {
-        return $this->mailbox->tell(Broadcast::revoke($taskIds, $terminate, $signal, $destination));
+        return $this->tell(Broadcast::revoke($taskIds, $terminate, $signal, $destination));
     }
 
     /**
@@ -202,13 +198,32 @@ final class WorkerControl
         string|int $signal = 'SIGTERM',
         ?array $destination = null,
     ): int {
-        return $this->mailbox->tell(Broadcast::revokeByStampedHeaders($headers, $terminate, $signal, $destination));
+        return $this->tell(Broadcast::revokeByStampedHeaders($headers, $terminate, $signal, $destination));
     }
 
     /**
-     * Checked before the command is built, so a bad wait writes nothing; the command itself is
-     * checked when built, before the mailbox makes its reply queue.
+     * @throws ConnectionFailed
+     */
+    private function tell(Broadcast $command): int
+    {
+        return $this->mailbox->tell($command);
+    }
+
+    /**
+     * Collects the replies to $command for $timeout seconds or until $limit workers (by
+     * default: every named destination) have answered. The command was checked when built and
+     * the wait is checked here, both before the mailbox makes its reply queue.
      *
+     * @return array<string, mixed>
+     * @throws InvalidControlCommand|ConnectionFailed
+     */
+    private function ask(Broadcast $command, float $timeout, ?int $limit): array
+    {
+        $limit = self::checkWait($timeout, $limit ?? count($command->destination ?? []));
+        return $this->mailbox->ask($command, $timeout, $limit);
+    }
+
+    /**
      * @throws InvalidControlCommand
      */
     private static function checkWait(float $timeout, int $limit): int

@@ -76,6 +76,13 @@ final class InvalidConfiguration extends \InvalidArgumentException implements Ce
      */
     public static function unknownKey(string $name, array $known): self
     {
-        return new self(sprintf('Setting "%s" is not a key CeleryBridge knows; known: %s.', $name, implode(', ', $known)));
+        // The key is the last [...] of the name: "broker_use_ssl[ssl_certfiel]".
+        $key = preg_match('/\[([^\[\]]*)\][^\[]*$/', $name, $m) === 1 ? $m[1] : $name;
+        return new self(sprintf(
+            'Setting "%s" is not a key CeleryBridge knows; known: %s.%s',
+            $name,
+            implode(', ', $known),
+            Suggestion::didYouMean($key, $known),
+        ));
     }
 }

@@ -81,7 +81,7 @@ final class AmqpBroker
             AmqpConnector::create($broker, $settings),
             $settings,
             AmqpTopology::fromConfig($amqpConfig, $config->defaultQueue),
-            $config->brokerConnection->retryPolicy,
+            $config->brokerConnectionOptions->retryPolicy,
             $resultBackend,
             $logger,
         );

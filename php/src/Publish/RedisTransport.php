@@ -51,8 +51,8 @@ final class RedisTransport implements Transport
         WorkerReach $reach,
         ?LoggerInterface $logger,
     ): self {
-        $settings = $config->brokerConnection;
-        $publisher = new RetryingPublisher($broker, $settings->retryPolicy, null, $settings->healthCheckInterval);
+        $options = $config->brokerConnectionOptions;
+        $publisher = new RetryingPublisher($broker, $options->retryPolicy, null, $options->healthCheckInterval);
         if ($logger !== null) {
             $publisher->onRetry(static function (ConnectionFailed $e, int $attempt, float $delay) use ($logger): void {
                 $logger->warning('CeleryBridge: publish attempt {attempt} failed, retrying in {delay} s: {error}', [

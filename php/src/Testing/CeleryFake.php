@@ -36,17 +36,10 @@ use CeleryBridge\Result\State;
  */
 final class CeleryFake implements CeleryClientInterface
 {
+    use FakeAssertions;
+
     /** @var list<SentCanvas> */
     private array $canvases = [];
-
-    /** @var array<string, string> the name of every task sent (also the later steps of canvases), by id */
-    private array $names = [];
-
-    /** @var array<string, mixed> the outcome of every task of a name: a value, a \Closure, or a ResultMeta */
-    private array $outcomes = [];
-
-    /** @var array<string, SentTask> the messages by task id */
-    private array $messages = [];
 
     /** @var list<string> */
     private array $revoked = [];
@@ -61,7 +54,7 @@ final class CeleryFake implements CeleryClientInterface
      */
     public function __construct(#[\SensitiveParameter] array $config = [], bool $resultBackend = true)
     {
-        $this->store = new FakeResultStore($this->outcomeOf(...));
+        $this->store = new FakeResultStore();
         // The names of every Celery era, as the client reads them.
         $config = ClientConfig::fromArray(ClientConfig::withCeleryNames($config));
         $this->rehearsal = new Rehearsal($config, $this->store, $resultBackend);
@@ -142,7 +135,7 @@ final class CeleryFake implements CeleryClientInterface
      */
     public function returns(string $task, mixed $value): self
     {
-        $this->outcomes[$task] = $value;
+        $this->store->outcome($task, $value);
         return $this;
     }
 
@@ -152,14 +145,14 @@ final class CeleryFake implements CeleryClientInterface
      */
     public function fails(string $task, string $type, string $message = '', ?string $module = 'builtins'): self
     {
-        $this->outcomes[$task] = self::failure('', $type, $message, $module);
+        $this->store->outcome($task, FakeResultStore::failure('', $type, $message, $module));
         return $this;
     }
 
     /** Every task of this name stays PENDING (the default): get() throws ResultTimeout. */
     public function pending(string $task): self
     {
-        unset($this->outcomes[$task]);
+        $this->store->outcome($task, null, pending: true);
         return $this;
     }
 
@@ -173,7 +166,7 @@ final class CeleryFake implements CeleryClientInterface
     /** This one task failed with this remote exception. */
     public function failTask(string $taskId, string $type, string $message = '', ?string $module = 'builtins'): self
     {
-        $this->store->set(self::failure($taskId, $type, $message, $module));
+        $this->store->set(FakeResultStore::failure($taskId, $type, $message, $module));
         return $this;
     }
 
@@ -213,79 +206,8 @@ final class CeleryFake implements CeleryClientInterface
      */
     public function reset(): void
     {
-        [$this->canvases, $this->names, $this->outcomes, $this->messages, $this->revoked] = [[], [], [], [], []];
-    }
-
-    // Assertions -------------------------------------------------------------------------------
-
-    /**
-     * A message of this task was sent (and $callback, given the SentTask, returns true for it).
-     *
-     * @param (callable(SentTask): bool)|null $callback
-     */
-    public function assertSent(string $task, ?callable $callback = null): void
-    {
-        FakeAssert::that(
-            $this->matching($task, $callback) !== [],
-            $this->notSent($task, $callback),
-        );
-    }
-
-    /**
-     * @param (callable(SentTask): bool)|null $callback
-     */
-    public function assertNotSent(string $task, ?callable $callback = null): void
-    {
-        $count = count($this->matching($task, $callback));
-        $matching = $callback === null ? '' : ' matching the callback';
-        FakeAssert::that($count === 0, sprintf('Task "%s" was sent %d time(s)%s, unexpectedly.', $task, $count, $matching));
-    }
-
-    public function assertSentCount(string $task, int $count): void
-    {
-        $actual = count($this->sent($task));
-        FakeAssert::that($actual === $count, sprintf('Task "%s" was sent %d time(s), not %d.', $task, $actual, $count));
-    }
-
-    /**
-     * A message of this task went to this queue (after task_routes and the queue option).
-     *
-     * @param (callable(SentTask): bool)|null $callback
-     */
-    public function assertSentOn(string $queue, string $task, ?callable $callback = null): void
-    {
-        $queues = array_map(static fn (SentTask $t): string => $t->queue, $this->matching($task, $callback));
-        FakeAssert::that(in_array($queue, $queues, true), $queues === []
-            ? $this->notSent($task, $callback)
-            : sprintf('Task "%s" was sent to queue(s) "%s", not to "%s".', $task, implode('", "', array_unique($queues)), $queue));
-    }
-
-    public function assertNothingSent(): void
-    {
-        FakeAssert::that($this->canvases === [], sprintf('Tasks were sent: %s.', $this->summary()));
-    }
-
-    public function assertNothingSentOn(string $queue): void
-    {
-        $there = array_filter($this->sent(), static fn (SentTask $t): bool => $t->queue === $queue);
-        FakeAssert::that($there === [], sprintf('%d task(s) were sent to queue "%s".', count($there), $queue));
-    }
-
-    /**
-     * A canvas was sent for which $callback, given the SentCanvas, returns true, e.g.
-     * `fn (SentCanvas $c) => $c->type() === 'chain' && $c->taskNames() === ['a', 'b']`.
-     *
-     * @param callable(SentCanvas): bool $callback
-     */
-    public function assertCanvasSent(callable $callback): void
-    {
-        $found = array_filter($this->canvases, static fn (SentCanvas $c): bool => (bool) $callback($c));
-        FakeAssert::that($found !== [], sprintf('No canvas sent matches. Sent: %s.', $this->summary()));
-    }
-
-    public function assertRevoked(string $taskId): void
-    {
-        FakeAssert::that(in_array($taskId, $this->revoked, true), sprintf('Task "%s" was not revoked.', $taskId));
+        [$this->canvases, $this->revoked] = [[], []];
+        $this->store->forgetSent();
     }
 
     /**
@@ -295,64 +217,10 @@ final class CeleryFake implements CeleryClientInterface
     {
         [$canvas, $savedGroups, $names] = $rehearsed;
         $this->canvases[] = $canvas;
-        $this->names += $names;
-        foreach ($canvas->tasks as $task) {
-            $this->messages[$task->id] = $task;
-        }
+        $this->store->sent($names, $canvas->tasks);
         foreach ($savedGroups as $groupId => $header) {
             $this->store->saveGroup((string) $groupId, $header->asTuple());
         }
         return $canvas->result;
-    }
-
-    /**
-     * @param (callable(SentTask): bool)|null $callback
-     * @return list<SentTask>
-     */
-    private function matching(string $task, ?callable $callback): array
-    {
-        return array_values(array_filter(
-            $this->sent($task),
-            static fn (SentTask $t): bool => $callback === null || (bool) $callback($t),
-        ));
-    }
-
-    private function notSent(string $task, ?callable $callback): string
-    {
-        $with = $callback === null ? '' : ' with the expected arguments';
-        return sprintf('Task "%s" was not sent%s. Sent: %s.', $task, $with, $this->summary());
-    }
-
-    private function summary(): string
-    {
-        $names = array_map(static fn (SentTask $t): string => sprintf('%s on "%s"', $t->name, $t->queue), $this->sent());
-        return $names === [] ? 'nothing' : implode(', ', $names);
-    }
-
-    private function outcomeOf(string $taskId): ?ResultMeta
-    {
-        $name = $this->names[$taskId] ?? null;
-        if ($name === null || !array_key_exists($name, $this->outcomes)) {
-            return null;
-        }
-        $outcome = $this->outcomes[$name];
-        if ($outcome instanceof ResultMeta) {
-            return self::failure($taskId, ...$outcome->extra['failure']);
-        }
-        if ($outcome instanceof \Closure) {
-            $sent = $this->messages[$taskId] ?? null;
-            $outcome = $sent === null ? null : $outcome($sent);
-        }
-        return new ResultMeta($taskId, State::SUCCESS, $outcome);
-    }
-
-    private static function failure(string $taskId, string $type, string $message, ?string $module): ResultMeta
-    {
-        return new ResultMeta(
-            $taskId,
-            State::FAILURE,
-            new ExceptionInfo($type, $module, $message === '' ? [] : [$message]),
-            extra: ['failure' => [$type, $message, $module]],
-        );
     }
 }

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Testing;
 
+use CeleryBridge\Exception\ExceptionInfo;
 use CeleryBridge\Exception\InvalidTimeout;
 use CeleryBridge\Exception\ResultTimeout;
 use CeleryBridge\Result\ResultMeta;
@@ -26,12 +27,61 @@ final class FakeResultStore extends ResultStore
     /** @var array<string, array<mixed>> saved groups by group id */
     private array $groups = [];
 
-    /**
-     * @param \Closure(string): ?ResultMeta $byName the outcome the test set for the task name of an id
-     */
-    public function __construct(private readonly \Closure $byName)
+    /** @var array<string, string> the name of every task sent (also the later steps of canvases), by id */
+    private array $names = [];
+
+    /** @var array<string, mixed> the outcome of every task of a name: a value, a \Closure, or a ResultMeta */
+    private array $outcomes = [];
+
+    /** @var array<string, SentTask> the messages by task id */
+    private array $messages = [];
+
+    public function __construct()
     {
         parent::__construct();
+    }
+
+    /**
+     * The tasks of one send, and the name of every task id it holds (later canvas steps too).
+     *
+     * @param array<string, string> $names
+     * @param list<SentTask> $tasks
+     */
+    public function sent(array $names, array $tasks): void
+    {
+        $this->names += $names;
+        foreach ($tasks as $task) {
+            $this->messages[$task->id] = $task;
+        }
+    }
+
+    /**
+     * What every task of this name returns: a value, a \Closure(SentTask) giving it, or a
+     * failure(); with $pending, nothing (PENDING).
+     */
+    public function outcome(string $task, mixed $outcome, bool $pending = false): void
+    {
+        if ($pending) {
+            unset($this->outcomes[$task]);
+            return;
+        }
+        $this->outcomes[$task] = $outcome;
+    }
+
+    /** Forgets the tasks sent and the outcomes by name (what was set by id stays). */
+    public function forgetSent(): void
+    {
+        [$this->names, $this->outcomes, $this->messages] = [[], [], []];
+    }
+
+    public static function failure(string $taskId, string $type, string $message, ?string $module): ResultMeta
+    {
+        return new ResultMeta(
+            $taskId,
+            State::FAILURE,
+            new ExceptionInfo($type, $module, $message === '' ? [] : [$message]),
+            extra: ['failure' => [$type, $message, $module]],
+        );
     }
 
     public function set(ResultMeta $meta): void
@@ -46,7 +96,7 @@ final class FakeResultStore extends ResultStore
 
     public function meta(string $taskId): ResultMeta
     {
-        return $this->metas[$taskId] ?? ($this->byName)($taskId) ?? ResultMeta::pending($taskId);
+        return $this->metas[$taskId] ?? $this->byName($taskId) ?? ResultMeta::pending($taskId);
     }
 
     public function metas(array $taskIds): array
@@ -95,5 +145,22 @@ final class FakeResultStore extends ResultStore
     public function group(string $groupId): ?array
     {
         return $this->groups[$groupId] ?? null;
+    }
+
+    private function byName(string $taskId): ?ResultMeta
+    {
+        $name = $this->names[$taskId] ?? null;
+        if ($name === null || !array_key_exists($name, $this->outcomes)) {
+            return null;
+        }
+        $outcome = $this->outcomes[$name];
+        if ($outcome instanceof ResultMeta) {
+            return self::failure($taskId, ...$outcome->extra['failure']);
+        }
+        if ($outcome instanceof \Closure) {
+            $sent = $this->messages[$taskId] ?? null;
+            $outcome = $sent === null ? null : $outcome($sent);
+        }
+        return new ResultMeta($taskId, State::SUCCESS, $outcome);
     }
 }

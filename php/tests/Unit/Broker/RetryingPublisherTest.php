@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Broker;
 
 use CeleryBridge\Broker\RetryingPublisher;
-use CeleryBridge\Connection\ConnectionSettings;
+use CeleryBridge\Connection\RetryPolicyReader;
 use CeleryBridge\Connection\RetryPolicy;
 use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
@@ -43,7 +43,7 @@ final class RetryingPublisherTest extends TestCase
             ConnectionLost::duringHandshake('h:1', 'PING', 'reset'),
         ];
         $inner = new ScriptedConnection([...$failures, null]);
-        $connection = $this->retrying($inner, ConnectionSettings::retryPolicy(['task_publish_retry_policy' => ['max_retries' => 4]]));
+        $connection = $this->retrying($inner, RetryPolicyReader::fromConfig(['task_publish_retry_policy' => ['max_retries' => 4]]));
 
         self::assertSame(1, $connection->lPush('celery', 'm'));
         self::assertCount(3, $this->slept);
@@ -102,7 +102,7 @@ final class RetryingPublisherTest extends TestCase
     {
         $lost = ConnectionLost::afterSending('h:1', 'PING', 'read error', 0.5);
         $inner = new ScriptedConnection([self::refused(), $lost]);
-        $connection = $this->retrying($inner, ConnectionSettings::retryPolicy(['task_publish_retry_policy' => ['max_retries' => 1]]));
+        $connection = $this->retrying($inner, RetryPolicyReader::fromConfig(['task_publish_retry_policy' => ['max_retries' => 1]]));
 
         try {
             $connection->lPush('celery', 'm');
@@ -165,7 +165,7 @@ final class RetryingPublisherTest extends TestCase
         $inner = new ScriptedConnection([$refused, null]);
 
         try {
-            $this->retrying($inner, ConnectionSettings::retryPolicy(['task_publish_retry' => false]))->lPush('celery', 'm');
+            $this->retrying($inner, RetryPolicyReader::fromConfig(['task_publish_retry' => false]))->lPush('celery', 'm');
             self::fail('no exception');
         } catch (ConnectionRefused $e) {
             self::assertSame($refused, $e);

@@ -19,7 +19,7 @@ final class ClientConfigTest extends TestCase
         self::assertSame('json', $config->serializer);
         self::assertNull($config->compression);
         self::assertSame(86400, $config->resultExpires);
-        self::assertTrue($config->brokerConnection->retryPolicy->enabled);
+        self::assertTrue($config->brokerConnectionOptions->retryPolicy->enabled);
         self::assertSame("celery\x06\x163", $config->queueKeys->listFor('celery', 3));
     }
 
@@ -59,6 +59,22 @@ final class ClientConfigTest extends TestCase
         $config = ClientConfig::fromArray(['broker_transport_options' => ['visibility_timeout' => 43200, 'sep' => ':']]);
 
         self::assertSame('q:3', $config->queueKeys->listFor('q', 4));
+    }
+
+    public function testTheBackendKeyPrefixIsReadAsCeleryAppliesIt(): void
+    {
+        $prefix = static fn (mixed $given): string => ClientConfig::fromArray(
+            ['result_backend_transport_options' => ['global_keyprefix' => $given]],
+        )->backendKeyPrefix;
+
+        self::assertSame('', ClientConfig::fromArray([])->backendKeyPrefix);
+        self::assertSame('pfx_', $prefix('pfx'));
+        self::assertSame('pfx:', $prefix('pfx:'));
+        self::assertSame('pfx.', $prefix('pfx.'));
+
+        $this->expectException(InvalidConfiguration::class);
+        $this->expectExceptionMessage('result_backend_transport_options.global_keyprefix');
+        $prefix(5);
     }
 
     public function testFanoutPatternsIsABool(): void

@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Connection;
 
 use CeleryBridge\Connection\ConnectionOptions;
-use CeleryBridge\Connection\ConnectionSettings;
+use CeleryBridge\Connection\ConnectionOptionsReader;
 use CeleryBridge\Connection\Dsn;
 use CeleryBridge\Connection\TlsOptions;
 use CeleryBridge\Exception\InvalidConfiguration;
@@ -32,9 +32,9 @@ final class ConnectionOptionsTest extends TestCase
     {
         // defaults() spares a client without settings the reader; both must agree.
         foreach ([Dsn::BROKER, Dsn::BACKEND] as $role) {
-            self::assertEquals(ConnectionSettings::read([], $role), ConnectionOptions::defaults($role));
+            self::assertEquals(ConnectionOptionsReader::read([], $role), ConnectionOptions::defaults($role));
             self::assertEquals(
-                ConnectionSettings::read(['broker_transport_options' => [], 'result_backend_transport_options' => []], $role),
+                ConnectionOptionsReader::read(['broker_transport_options' => [], 'result_backend_transport_options' => []], $role),
                 ConnectionOptions::fromConfig([], $role),
             );
         }
@@ -120,6 +120,11 @@ final class ConnectionOptionsTest extends TestCase
             'broker_transport_options[socket_timeout]',
         ];
         yield 'ssl key' => [['broker_use_ssl' => ['ssl_verify' => true]], 'broker_use_ssl[ssl_verify]'];
+        yield 'ssl key typo' => [['broker_use_ssl' => ['ssl_certfiel' => '/c.pem']], 'Did you mean "ssl_certfile"?'];
+        yield 'sentinel kwargs typo' => [
+            ['broker_transport_options' => ['sentinel_kwargs' => ['pasword' => 'x']]],
+            'Did you mean "password"?',
+        ];
         yield 'ssl cert reqs' => [['broker_use_ssl' => ['ssl_cert_reqs' => 'strict']], 'broker_use_ssl[ssl_cert_reqs]'];
         yield 'ssl type' => [['broker_use_ssl' => 'yes'], 'broker_use_ssl'];
         yield 'sentinel kwargs key' => [['broker_transport_options' => ['sentinel_kwargs' => ['ssl' => true]]], 'sentinel_kwargs][ssl]'];

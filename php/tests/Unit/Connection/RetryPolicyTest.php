@@ -4,7 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Tests\Unit\Connection;
 
-use CeleryBridge\Connection\ConnectionSettings;
+use CeleryBridge\Connection\RetryPolicyReader;
 use CeleryBridge\Connection\RetryPolicy;
 use CeleryBridge\Exception\InvalidConfiguration;
 use PHPUnit\Framework\TestCase;
@@ -13,7 +13,7 @@ final class RetryPolicyTest extends TestCase
 {
     public function testCeleryDefaults(): void
     {
-        $policy = ConnectionSettings::retryPolicy([]);
+        $policy = RetryPolicyReader::fromConfig([]);
 
         self::assertTrue($policy->enabled);
         self::assertSame(3, $policy->maxRetries);
@@ -26,7 +26,7 @@ final class RetryPolicyTest extends TestCase
 
     public function testCustomPolicy(): void
     {
-        $policy = ConnectionSettings::retryPolicy(['task_publish_retry_policy' => [
+        $policy = RetryPolicyReader::fromConfig(['task_publish_retry_policy' => [
             'max_retries' => 5, 'interval_start' => 1, 'interval_step' => 0.5, 'interval_max' => 1.2,
         ]]);
 
@@ -37,14 +37,14 @@ final class RetryPolicyTest extends TestCase
 
     public function testNullMaxRetriesRetriesForeverAsCelery(): void
     {
-        $policy = ConnectionSettings::retryPolicy(['task_publish_retry_policy' => ['max_retries' => null]]);
+        $policy = RetryPolicyReader::fromConfig(['task_publish_retry_policy' => ['max_retries' => null]]);
 
         self::assertTrue($policy->allows(1000));
     }
 
     public function testACallsRetryPolicyIsLaidOverTheConfiguredOneAsCeleryMergesThem(): void
     {
-        $configured = ConnectionSettings::retryPolicy([
+        $configured = RetryPolicyReader::fromConfig([
             'task_publish_retry_policy' => ['max_retries' => 5, 'interval_step' => 0.5],
             'task_publish_timeout' => 2.0,
         ]);
@@ -52,13 +52,13 @@ final class RetryPolicyTest extends TestCase
         $call = $configured->forCall(null, ['max_retries' => 1, 'interval_start' => 0.1]);
         self::assertEquals(new RetryPolicy(true, 1, 0.1, 0.5, 1.0, 2.0), $call);
         self::assertFalse($configured->forCall(false, [])->allows(0));
-        self::assertTrue(ConnectionSettings::retryPolicy(['task_publish_retry' => false])->forCall(true, [])->allows(2));
+        self::assertTrue(RetryPolicyReader::fromConfig(['task_publish_retry' => false])->forCall(true, [])->allows(2));
         self::assertNull($configured->forCall(null, ['max_retries' => null])->maxRetries);
     }
 
     public function testRetryOff(): void
     {
-        self::assertFalse(ConnectionSettings::retryPolicy(['task_publish_retry' => false])->allows(0));
+        self::assertFalse(RetryPolicyReader::fromConfig(['task_publish_retry' => false])->allows(0));
     }
 
     /**
@@ -67,6 +67,11 @@ final class RetryPolicyTest extends TestCase
     public static function invalid(): iterable
     {
         yield 'unknown key' => [['task_publish_retry_policy' => ['max_retry' => 3]], 'task_publish_retry_policy[max_retry]'];
+        yield 'typo' => [
+            ['task_publish_retry_policy' => ['interval_stpe' => 1]],
+            '[interval_stpe]" has the value 1; unknown key; known: max_retries, interval_start, interval_step, interval_max. '
+            . 'Did you mean "interval_step"?',
+        ];
         yield 'python objects' => [['task_publish_retry_policy' => ['retry_errors' => []]], 'connection failures only'];
         yield 'negative' => [['task_publish_retry_policy' => ['interval_step' => -1]], 'interval_step'];
         yield 'string' => [['task_publish_retry_policy' => ['max_retries' => '3']], 'max_retries'];
@@ -81,6 +86,6 @@ final class RetryPolicyTest extends TestCase
     {
         $this->expectException(InvalidConfiguration::class);
         $this->expectExceptionMessage($named);
-        ConnectionSettings::retryPolicy($config);
+        RetryPolicyReader::fromConfig($config);
     }
 }

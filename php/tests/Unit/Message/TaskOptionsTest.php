@@ -56,6 +56,10 @@ final class TaskOptionsTest extends TestCase
         yield 'retry not bool' => [['retry' => 'no'], '/"retry" has the value "no"; expected true or false/'];
         yield 'retry_policy not an array' => [['retry_policy' => 3], '/"retry_policy" has the value 3; expected an array/'];
         yield 'retry_policy unknown key' => [['retry_policy' => ['max_retry' => 1]], '/"retry_policy\[max_retry\]" .*known: max_retries/'];
+        yield 'retry_policy typo' => [
+            ['retry_policy' => ['max_retires' => 1]],
+            '/"retry_policy\[max_retires\]" .*Did you mean "max_retries"\?/',
+        ];
         yield 'retry_policy Python objects' => [['retry_policy' => ['errback' => 'f']], '/takes Python objects/'];
         yield 'retry_policy negative interval' => [['retry_policy' => ['interval_start' => -1]], '/"retry_policy\[interval_start\]" has/'];
         yield 'retry_policy max_retries float' => [['retry_policy' => ['max_retries' => 1.5]], '/"retry_policy\[max_retries\]" has/'];
