@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from faults import AmqpCutProxy
 from harness import RedisServer
 from rabbitmq import RabbitMQServer
 
@@ -147,3 +148,59 @@ def test_the_silent_loss_routes_are_exceptions_over_ext_amqp(
     assert "no_such_exchange" in out[1]["message"]
     assert "id" in out[2], out
     assert len(_get_all(rabbitmq_server, "ext_after_404")) == 1
+
+
+def test_a_declaration_mismatch_and_passive_mode_over_ext_amqp(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    queue = "ext_amqp_maxpri"
+    conn = rabbitmq_server.connection()
+    try:
+        channel = conn.channel()
+        # As a worker with task_queue_max_priority=10 declares it (x-max-priority I 10).
+        channel.exchange_declare(queue, "direct", durable=True, auto_delete=False)
+        channel.queue_declare(queue, durable=True, auto_delete=False, arguments={"x-max-priority": 10})
+        channel.queue_bind(queue, queue, queue)
+    finally:
+        conn.close()
+    task = {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": queue}}
+
+    refused = _php(run_php, rabbitmq_server, redis_server, [task], EXT)
+    # ext-amqp sends x-max-priority as l 10: RabbitMQ takes it as equal to the worker's I 10.
+    matching = _php(run_php, rabbitmq_server, redis_server, [task], {"task_queue_max_priority": 10, **EXT})
+    never = {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "ext_never_declared"}}
+    passive = _php(run_php, rabbitmq_server, redis_server, [task, never], {"amqp_declare": "passive", **EXT})
+
+    assert refused[0]["error"] == "CeleryBridge\\Exception\\TopologyMismatch", refused
+    assert '"x-max-priority"' in refused[0]["message"] and "PRECONDITION_FAILED" in refused[0]["message"]
+    assert "id" in matching[0], matching
+    assert "id" in passive[0], passive
+    assert passive[1]["error"] == "CeleryBridge\\Exception\\RoutingFailed", passive
+    assert len(_get_all(rabbitmq_server, queue)) == 2
+
+
+def test_a_connection_cut_between_publish_and_confirm_over_ext_amqp_is_publish_outcome_unknown(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    queue = "ext_amqp_cut"
+    proxy = AmqpCutProxy(rabbitmq_server.port)
+    try:
+        result = run_php.file(
+            "amqp_send.php",
+            env={
+                "CELERY_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{proxy.port}//",
+                "CELERY_RESULT_BACKEND": redis_server.url(BACKEND_DB),
+                "CB_CONFIG": json.dumps(EXT),
+                "CB_CALLS": json.dumps(
+                    [{"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": queue}}]
+                ),
+            },
+        )
+    finally:
+        proxy.close()
+    out = result.json()
+    assert proxy.cuts == 1
+    assert out["error"] == "CeleryBridge\\Exception\\PublishOutcomeUnknown", out
+    assert len(out["uncertain"]) == 1 and out["uncertain"] == out["task_ids"]
+    # RabbitMQ had it, and it was not sent twice.
+    assert [m.headers["id"] for m in _get_all(rabbitmq_server, queue)] == out["uncertain"]
