@@ -155,8 +155,11 @@ final class ExtAmqpChannel implements Channel
             return null;
         }
         $delivered = null;
+        $connection = $this->lib()->connection;
+        // The consume wait is bounded by the connection's read timeout: set for this wait only.
+        $readTimeout = $connection->getReadTimeout();
         try {
-            $this->lib()->connection->setReadTimeout($left);
+            $connection->setReadTimeout($left);
             $this->lib()->consumed->consume(static function (\AMQPEnvelope $envelope) use (&$delivered): bool {
                 $delivered = new Delivered(
                     $envelope->getExchangeName(),
@@ -175,6 +178,10 @@ final class ExtAmqpChannel implements Channel
             throw ConnectionFailed::atRabbitMq($this->server, $e->getMessage(), $e);
         } catch (\AMQPException $e) {
             throw ConnectionFailed::atRabbitMq($this->server, $e->getMessage(), $e);
+        } finally {
+            if ($connection->isConnected()) {
+                $connection->setReadTimeout($readTimeout);
+            }
         }
         return $delivered;
     }
