@@ -10,6 +10,8 @@ import json
 from typing import Any
 
 import pytest
+from celery import Celery
+from test_amqp_transport import _header_types, raw_headers  # noqa: F401 (raw_headers: a fixture)
 
 from faults import AmqpCutProxy
 from harness import RedisServer
@@ -204,3 +206,41 @@ def test_a_connection_cut_between_publish_and_confirm_over_ext_amqp_is_publish_o
     assert len(out["uncertain"]) == 1 and out["uncertain"] == out["task_ids"]
     # RabbitMQ had it, and it was not sent twice.
     assert [m.headers["id"] for m in _get_all(rabbitmq_server, queue)] == out["uncertain"]
+
+
+@pytest.mark.usefixtures("raw_headers")
+def test_ext_amqp_differs_from_celery_only_by_integer_width_and_the_empty_stamps(
+    rabbitmq_server: RabbitMQServer,
+    redis_server: RedisServer,
+    amqp_celery: Celery,
+    run_php,
+) -> None:
+    queue = "ext_amqp_capture"
+    options = {"countdown": 30, "expires": 600, "headers": {"x-custom": 7}, "time_limit": 30}
+    py = amqp_celery.send_task("tasks.add", args=[2, 3], kwargs={"k": "v"}, queue=queue, **options)
+    [php] = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [
+            {
+                "call": "task",
+                "name": "tasks.add",
+                "args": [2, 3],
+                "kwargs": {"k": "v"},
+                "options": {"queue": queue, **options},
+            }
+        ],
+        EXT,
+    )
+    got = {m.headers["id"]: m for m in _get_all(rabbitmq_server, queue)}
+    python, ext = _header_types(got[py.id]._raw_header), _header_types(got[php["id"]]._raw_header)
+
+    # The spec's allowed differences for ext-amqp, exactly: I -> l, and stamps F{} -> A[].
+    assert ext == python.replace(":I", ":l").replace(",I", ",l").replace("[I", "[l").replace(
+        "stamps:F{}", "stamps:A[]"
+    )
+    assert "retries:l" in ext and "timelimit:A[l," in ext and "stamps:A[]" in ext
+    assert dict(
+        got[php["id"]].properties, application_headers=None, correlation_id=None, reply_to=None
+    ) == dict(got[py.id].properties, application_headers=None, correlation_id=None, reply_to=None)
