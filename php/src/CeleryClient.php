@@ -309,7 +309,8 @@ final class CeleryClient implements CeleryClientInterface
      * @param string|list<string> $taskIds one id or several (one broadcast)
      * @param string|int $signal "SIGTERM", "TERM", "SIGKILL", ... or a number; used with $terminate
      * @param list<string>|null $destination only the workers with these node names ("celery@host")
-     * @return int how many workers heard it (PUBLISH's receiver count); 0 means none did
+     * @return int how many workers heard it (PUBLISH's receiver count); 0 means none did. Over
+     *         RabbitMQ: 1 when at least one worker's mailbox queue got it (RabbitMQ does not count)
      * @throws CeleryBridgeException
      */
     public function revoke(
