@@ -63,6 +63,17 @@ final class AmqpTransport implements Transport
     public function queue(PublishChunk $chunk, TaskMessage $message, Delivery $delivery): void
     {
         [$exchange, $routingKey, $declare, $require] = $this->topology->target($delivery, self::countdown($message));
+        if ($this->settings->deliveryMode !== 2) {
+            // task_default_delivery_mode 'transient' (on Redis the mode changes nothing).
+            $message = new TaskMessage(
+                $message->taskId,
+                $message->headers,
+                ['delivery_mode' => $this->settings->deliveryMode] + $message->properties,
+                $message->body,
+                $message->contentType,
+                $message->contentEncoding,
+            );
+        }
         $amqp = AmqpTaskMessage::fromTaskMessage($message);
         $amqp = new AmqpTaskMessage($exchange, $routingKey, $amqp->properties, $amqp->body);
         // Encoded now: a value AMQP cannot carry (a too long routing key, an out of range

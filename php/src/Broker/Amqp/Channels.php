@@ -92,33 +92,45 @@ final class Channels
         return new ExtAmqpChannel($connection, $node->server());
     }
 
+    /**
+     * The same connection PhpAmqpLibConnection makes for publishing (its TLS branch included:
+     * php-amqplib's factory would connect over tcp:// when no ssl option it knows is set).
+     */
     private static function amqpLib(AmqpUrl $node, AmqpSettings $settings): AmqpLibChannel
     {
-        $config = new \PhpAmqpLib\Connection\AMQPConnectionConfig();
-        $config->setHost($node->host);
-        $config->setPort($node->port);
-        $config->setUser($node->user);
-        $config->setPassword($node->password());
-        $config->setVhost($node->vhost);
-        $config->setConnectionTimeout($node->connectTimeout ?? $settings->connectTimeout);
         $heartbeat = $node->heartbeat ?? $settings->heartbeat;
-        $config->setHeartbeat($heartbeat);
         // php-amqplib wants the read timeout at least twice the heartbeat.
         $read = max($settings->readTimeout, 2 * $heartbeat);
-        $config->setReadTimeout($read);
-        $config->setWriteTimeout($read);
-        $config->setChannelRPCTimeout($read);
-        $config->setLoginMethod(\PhpAmqpLib\Connection\AMQPConnectionConfig::AUTH_PLAIN);
-        if ($node->ssl || $settings->ssl !== null) {
-            $ssl = $settings->ssl ?? ['verify_peer' => true, 'verify_peer_name' => true];
-            $config->setIsSecure(true);
-            $config->setSslCaCert($ssl['cafile'] ?? null);
-            $config->setSslCert($ssl['local_cert'] ?? null);
-            $config->setSslKey($ssl['local_pk'] ?? null);
-            $config->setSslPassPhrase($ssl['passphrase'] ?? null);
-            $config->setSslVerify($ssl['verify_peer'] ?? true);
-            $config->setSslVerifyName($ssl['verify_peer_name'] ?? true);
+        if (!$node->ssl && $settings->ssl === null) {
+            $config = new \PhpAmqpLib\Connection\AMQPConnectionConfig();
+            $config->setHost($node->host);
+            $config->setPort($node->port);
+            $config->setUser($node->user);
+            $config->setPassword($node->password());
+            $config->setVhost($node->vhost);
+            $config->setConnectionTimeout($node->connectTimeout ?? $settings->connectTimeout);
+            $config->setHeartbeat($heartbeat);
+            $config->setReadTimeout($read);
+            $config->setWriteTimeout($read);
+            $config->setChannelRPCTimeout($read);
+            $config->setLoginMethod(\PhpAmqpLib\Connection\AMQPConnectionConfig::AUTH_PLAIN);
+            return new AmqpLibChannel(\PhpAmqpLib\Connection\AMQPConnectionFactory::create($config), $node->server());
         }
-        return new AmqpLibChannel(\PhpAmqpLib\Connection\AMQPConnectionFactory::create($config), $node->server());
+        $connection = new \PhpAmqpLib\Connection\AMQPSSLConnection(
+            $node->host,
+            $node->port,
+            $node->user,
+            $node->password(),
+            $node->vhost,
+            $settings->ssl ?? ['verify_peer' => true, 'verify_peer_name' => true],
+            [
+                'login_method' => \PhpAmqpLib\Connection\AMQPConnectionConfig::AUTH_PLAIN,
+                'connection_timeout' => $node->connectTimeout ?? $settings->connectTimeout,
+                'read_write_timeout' => $read,
+                'channel_rpc_timeout' => $read,
+                'heartbeat' => $heartbeat,
+            ],
+        );
+        return new AmqpLibChannel($connection, $node->server());
     }
 }

@@ -8,11 +8,15 @@ use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
 use CeleryBridge\Exception\ConnectionRefused;
+use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Exception\TlsFailed;
 use CeleryBridge\Wire\Amqp\BasicProperties;
 use PhpAmqpLib\Channel\AMQPChannel;
 use PhpAmqpLib\Connection\AbstractConnection;
 use PhpAmqpLib\Connection\AMQPConnectionConfig;
 use PhpAmqpLib\Connection\AMQPConnectionFactory;
+use PhpAmqpLib\Connection\AMQPSSLConnection;
+use PhpAmqpLib\Exception\AMQPExceptionInterface;
 use PhpAmqpLib\Exception\AMQPProtocolChannelException;
 use PhpAmqpLib\Message\AMQPMessage;
 use PhpAmqpLib\Wire\AMQPTable;
@@ -51,6 +55,10 @@ final class PhpAmqpLibConnection implements AmqpConnection
         private readonly AmqpSettings $settings,
         ?AbstractConnection $injected = null,
     ) {
+        if (!self::available()) {
+            throw InvalidConfiguration::invalid('amqp_client', AmqpSettings::PHP_AMQPLIB, 'php-amqplib is not installed: '
+                . 'composer require php-amqplib/php-amqplib (Debian: apt install php-amqplib).');
+        }
         $this->node = $settings->shuffle && count($nodes) > 1 ? random_int(0, count($nodes) - 1) : 0;
         $this->hold($injected, null);
         if ($injected !== null) {
@@ -97,7 +105,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
                 if ($this->nodes === []) {
                     throw ConnectionLost::atRabbitMq('RabbitMQ', 'the injected connection is closed.');
                 }
-                $connection = AMQPConnectionFactory::create($this->config($this->nodes[$this->node]));
+                $connection = $this->connect($this->nodes[$this->node]);
                 $this->hold($connection, null);
                 $this->generation++;
             }
@@ -117,7 +125,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
             });
         } catch (ConnectionFailed $e) {
             throw $e;
-        } catch (\Throwable $e) {
+        } catch (AMQPExceptionInterface | \RuntimeException | \ErrorException $e) {
             // Not kept as the previous exception: its trace holds php-amqplib's connect frames,
             // whose arguments include the password.
             throw $this->lost('cannot connect', $e, false);
@@ -220,7 +228,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
             throw new ChannelClosed((int) $e->getCode(), $e->getMessage(), $e);
         } catch (ConnectionFailed $e) {
             throw $e;
-        } catch (\Throwable $e) {
+        } catch (AMQPExceptionInterface | \RuntimeException | \ErrorException $e) {
             throw $this->lost('the connection failed', $e);
         }
     }
@@ -239,6 +247,12 @@ final class PhpAmqpLibConnection implements AmqpConnection
         // A wrong user, password or vhost stays wrong however often it is tried.
         if (str_contains($e->getMessage(), 'ACCESS_REFUSED') || str_contains($e->getMessage(), 'NOT_ALLOWED')) {
             return AuthenticationFailed::atRabbitMq($server, $text . ' Check the user, password and vhost of the broker URL.', $previous);
+        }
+        $lower = strtolower($e->getMessage());
+        $tls = str_contains($lower, 'ssl') || str_contains($lower, 'tls') || str_contains($lower, 'certificate');
+        if ($what === 'cannot connect' && $tls && !str_contains($lower, 'refused')) {
+            return TlsFailed::atRabbitMq($server, $text . ' Check that the port speaks TLS (amqps, 5671 by default) and '
+                . 'the certificate settings (broker_use_ssl: ca_certs, cert_reqs).', $previous);
         }
         return $what === 'cannot connect'
             ? ConnectionRefused::atRabbitMq($server, $text, $previous)
@@ -270,33 +284,43 @@ final class PhpAmqpLibConnection implements AmqpConnection
         return $message->has('correlation_id') ? (string) $message->get('correlation_id') : '';
     }
 
-    private function config(AmqpUrl $url): AMQPConnectionConfig
+    private function connect(AmqpUrl $url): AbstractConnection
     {
-        $config = new AMQPConnectionConfig();
-        $config->setHost($url->host);
-        $config->setPort($url->port);
-        $config->setUser($url->user);
-        $config->setPassword($url->password());
-        $config->setVhost($url->vhost);
-        $config->setConnectionTimeout($url->connectTimeout ?? $this->settings->connectTimeout);
         $heartbeat = $url->heartbeat ?? $this->settings->heartbeat;
-        $config->setHeartbeat($heartbeat);
         // php-amqplib wants the read timeout at least twice the heartbeat.
         $read = max($this->settings->readTimeout, $this->settings->confirmTimeout, 2 * $heartbeat);
-        $config->setReadTimeout($read);
-        $config->setWriteTimeout($read);
-        $config->setChannelRPCTimeout($read);
-        $config->setLoginMethod(AMQPConnectionConfig::AUTH_PLAIN);
-        if ($url->ssl || $this->settings->ssl !== null) {
-            $ssl = $this->settings->ssl ?? ['verify_peer' => true, 'verify_peer_name' => true];
-            $config->setIsSecure(true);
-            $config->setSslCaCert($ssl['cafile'] ?? null);
-            $config->setSslCert($ssl['local_cert'] ?? null);
-            $config->setSslKey($ssl['local_pk'] ?? null);
-            $config->setSslPassPhrase($ssl['passphrase'] ?? null);
-            $config->setSslVerify($ssl['verify_peer']);
-            $config->setSslVerifyName($ssl['verify_peer_name']);
+        if (!$url->ssl && $this->settings->ssl === null) {
+            $config = new AMQPConnectionConfig();
+            $config->setHost($url->host);
+            $config->setPort($url->port);
+            $config->setUser($url->user);
+            $config->setPassword($url->password());
+            $config->setVhost($url->vhost);
+            $config->setConnectionTimeout($url->connectTimeout ?? $this->settings->connectTimeout);
+            $config->setHeartbeat($heartbeat);
+            $config->setReadTimeout($read);
+            $config->setWriteTimeout($read);
+            $config->setChannelRPCTimeout($read);
+            $config->setLoginMethod(AMQPConnectionConfig::AUTH_PLAIN);
+            return AMQPConnectionFactory::create($config);
         }
-        return $config;
+        // TLS: php-amqplib's factory passes only some ssl options (no peer_name) and connects
+        // over tcp:// when none is set, so the TLS connection is made here, every PHP ssl
+        // context option passed through.
+        return new AMQPSSLConnection(
+            $url->host,
+            $url->port,
+            $url->user,
+            $url->password(),
+            $url->vhost,
+            $this->settings->ssl ?? ['verify_peer' => true, 'verify_peer_name' => true],
+            [
+                'login_method' => AMQPConnectionConfig::AUTH_PLAIN,
+                'connection_timeout' => $url->connectTimeout ?? $this->settings->connectTimeout,
+                'read_write_timeout' => $read,
+                'channel_rpc_timeout' => $read,
+                'heartbeat' => $heartbeat,
+            ],
+        );
     }
 }
