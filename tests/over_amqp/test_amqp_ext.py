@@ -7,6 +7,9 @@ php-amqplib; and the one documented difference on the wire: ext-amqp writes ever
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +17,9 @@ from celery import Celery
 from test_amqp_transport import _header_types, raw_headers  # noqa: F401 (raw_headers: a fixture)
 
 from faults import AmqpCutProxy
-from harness import RedisServer
+from harness import RedisServer, free_port
 from rabbitmq import RabbitMQServer
+from servers import make_tls_files
 
 BACKEND_DB = 1
 EXT = {"amqp_client": "ext-amqp"}
@@ -244,3 +248,62 @@ def test_ext_amqp_differs_from_celery_only_by_integer_width_and_the_empty_stamps
     assert dict(
         got[php["id"]].properties, application_headers=None, correlation_id=None, reply_to=None
     ) == dict(got[py.id].properties, application_headers=None, correlation_id=None, reply_to=None)
+
+
+def test_amqps_over_ext_amqp_verifies_the_broker_certificate(redis_server: RedisServer, run_php) -> None:
+    # A node of its own with a TLS listener (certificate for DNS:localhost, signed by a test CA).
+    directory = Path(tempfile.mkdtemp(prefix="cb-ext-amqp-tls-"))
+    try:
+        tls = make_tls_files(directory)
+        directory.chmod(0o755)
+        for path in directory.iterdir():
+            path.chmod(0o644)
+        tls_port = free_port()
+        node = RabbitMQServer(
+            config=[
+                f"listeners.ssl.default = 127.0.0.1:{tls_port}",
+                f"ssl_options.cacertfile = {tls.ca}",
+                f"ssl_options.certfile = {tls.server_cert}",
+                f"ssl_options.keyfile = {tls.server_key}",
+                "ssl_options.verify = verify_none",
+                "ssl_options.fail_if_no_peer_cert = false",
+            ]
+        )
+        node.start()
+        try:
+            call = {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "ext_amqp_tls"}}
+            ssl = {"ca_certs": str(tls.ca), "cert_reqs": "CERT_REQUIRED"}
+
+            def send(broker: str, use_ssl: dict[str, Any]) -> dict[str, Any]:
+                out = run_php.file(
+                    "amqp_send.php",
+                    env={
+                        "CELERY_BROKER_URL": broker,
+                        "CELERY_RESULT_BACKEND": redis_server.url(BACKEND_DB),
+                        "CB_CONFIG": json.dumps(
+                            {**EXT, "broker_use_ssl": use_ssl, "task_publish_retry": False}
+                        ),
+                        "CB_CALLS": json.dumps([call]),
+                    },
+                )
+                return out.json()
+
+            # The certificate names localhost: the URL says localhost.
+            ok = send(f"amqps://guest:guest@localhost:{tls_port}//", ssl)
+            # Another CA: refused, nothing sent; another name than the URL's: refused before connecting.
+            wrong_ca = send(
+                f"amqps://guest:guest@localhost:{tls_port}//", {**ssl, "ca_certs": str(tls.other_ca)}
+            )
+            other_name = send(
+                f"amqps://guest:guest@127.0.0.1:{tls_port}//", {**ssl, "server_hostname": "localhost"}
+            )
+
+            assert "id" in ok, ok
+            assert [m.headers["id"] for m in _get_all(node, "ext_amqp_tls")] == [ok["id"]]
+            assert wrong_ca["error"] == "CeleryBridge\\Exception\\TlsFailed", wrong_ca
+            assert other_name["error"] == "CeleryBridge\\Exception\\InvalidConfiguration", other_name
+            assert "server_hostname" in other_name["message"]
+        finally:
+            node.stop()
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)

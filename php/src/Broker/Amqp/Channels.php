@@ -7,10 +7,12 @@ namespace CeleryBridge\Broker\Amqp;
 use CeleryBridge\Connection\Amqp\AmqpConnector;
 use CeleryBridge\Connection\Amqp\AmqpSettings;
 use CeleryBridge\Connection\Amqp\AmqpUrl;
+use CeleryBridge\Connection\Amqp\ExtAmqpCredentials;
 use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionRefused;
 use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Exception\TlsFailed;
 
 /**
  * Opens the Channel remote control, queue inspection and the event stream use, on the library
@@ -50,6 +52,13 @@ final class Channels
                     $text .= ' Check the user, password and vhost of the broker URL.';
                     throw AuthenticationFailed::atRabbitMq($node->server(), $text, $previous);
                 }
+                $handshake = $client === AmqpSettings::EXT_AMQP
+                    ? ExtAmqpCredentials::handshakeFailed($node, $settings, $e)
+                    : preg_match('/ssl|tls|certificate|handshake/i', $e->getMessage()) === 1;
+                if ($handshake) {
+                    throw TlsFailed::atRabbitMq($node->server(), $text . ' Check that the port speaks TLS and the '
+                        . 'certificate settings (broker_use_ssl: ca_certs, cert_reqs).', $previous);
+                }
                 // kombu's failover: the next URL of the list.
                 $failure = ConnectionRefused::atRabbitMq($node->server(), $text, $previous);
             }
@@ -73,21 +82,7 @@ final class Channels
 
     private static function extAmqp(AmqpUrl $node, AmqpSettings $settings): ExtAmqpChannel
     {
-        if ($node->ssl || $settings->ssl !== null) {
-            throw InvalidConfiguration::invalid('amqp_client', AmqpSettings::EXT_AMQP, 'TLS (amqps://, broker_use_ssl) '
-                . 'is not wired for ext-amqp here; use amqp_client => php-amqplib.');
-        }
-        $connection = new \AMQPConnection([
-            'host' => $node->host,
-            'port' => $node->port,
-            'login' => $node->user,
-            'password' => $node->password(),
-            'vhost' => $node->vhost,
-            'heartbeat' => $node->heartbeat ?? $settings->heartbeat,
-            'connect_timeout' => $node->connectTimeout ?? $settings->connectTimeout,
-            'read_timeout' => $settings->readTimeout,
-            'write_timeout' => $settings->readTimeout,
-        ]);
+        $connection = new \AMQPConnection(ExtAmqpCredentials::of($node, $settings, $settings->readTimeout));
         $connection->connect();
         return new ExtAmqpChannel($connection, $node->server());
     }

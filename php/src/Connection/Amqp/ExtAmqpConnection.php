@@ -8,6 +8,8 @@ use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
 use CeleryBridge\Exception\ConnectionRefused;
+use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Exception\TlsFailed;
 use CeleryBridge\Wire\Amqp\BasicProperties;
 use CeleryBridge\Wire\Amqp\Decimal;
 
@@ -22,6 +24,8 @@ use CeleryBridge\Wire\Amqp\Decimal;
  *     array A[] (a non-empty map is a table);
  *   - a float is d, as Celery's; a Decimal (D) goes out as a float (d), a date (T) as its unix
  *     time (l).
+ *
+ * TLS: see ExtAmqpCredentials (a CA file is needed; the certificate is checked against the URL's host).
  *
  * Celery's workers read all of these alike (py-amqp decodes every integer width, and kombu
  * reads the empty stamps as empty either way): the messages run the same, but they are not
@@ -109,7 +113,7 @@ final class ExtAmqpConnection implements AmqpConnection
                     return true;
                 });
             }
-        } catch (ConnectionFailed $e) {
+        } catch (ConnectionFailed | InvalidConfiguration $e) {
             throw $e;
         } catch (\Throwable $e) {
             throw $this->lost('cannot connect', $e);
@@ -286,22 +290,8 @@ final class ExtAmqpConnection implements AmqpConnection
 
     private function connect(AmqpUrl $url): \AMQPConnection
     {
-        if ($url->ssl || $this->settings->ssl !== null) {
-            throw ConnectionRefused::atRabbitMq($url->server(), 'TLS (amqps://, broker_use_ssl) is not wired for ext-amqp '
-                . 'in this version; use amqp_client => php-amqplib.');
-        }
         $read = max($this->settings->readTimeout, $this->settings->confirmTimeout);
-        $connection = new \AMQPConnection([
-            'host' => $url->host,
-            'port' => $url->port,
-            'login' => $url->user,
-            'password' => $url->password(),
-            'vhost' => $url->vhost,
-            'heartbeat' => $url->heartbeat ?? $this->settings->heartbeat,
-            'connect_timeout' => $url->connectTimeout ?? $this->settings->connectTimeout,
-            'read_timeout' => $read,
-            'write_timeout' => $read,
-        ]);
+        $connection = new \AMQPConnection(ExtAmqpCredentials::of($url, $this->settings, $read));
         $connection->connect();
         return $connection;
     }
@@ -331,6 +321,7 @@ final class ExtAmqpConnection implements AmqpConnection
     private function lost(string $what, \Throwable $e): ConnectionFailed
     {
         $server = $this->server();
+        $url = $this->nodes[$this->node] ?? null;
         $this->close();
         if (count($this->nodes) > 1) {
             // Round robin: the next attempt goes to the next URL of the list.
@@ -341,6 +332,10 @@ final class ExtAmqpConnection implements AmqpConnection
         // A wrong user, password or vhost stays wrong however often it is tried.
         if (str_contains($e->getMessage(), 'ACCESS_REFUSED') || str_contains($e->getMessage(), 'NOT_ALLOWED')) {
             return AuthenticationFailed::atRabbitMq($server, $text . ' Check the user, password and vhost of the broker URL.', $e);
+        }
+        if ($what === 'cannot connect' && $url !== null && ExtAmqpCredentials::handshakeFailed($url, $this->settings, $e)) {
+            return TlsFailed::atRabbitMq($server, $text . ' Check that the port speaks TLS (amqps, 5671 by default) and '
+                . 'the certificate settings (broker_use_ssl: ca_certs, cert_reqs).', $e);
         }
         return $what === 'cannot connect'
             ? ConnectionRefused::atRabbitMq($server, $text, $e)
