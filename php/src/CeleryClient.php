@@ -5,9 +5,12 @@ declare(strict_types=1);
 namespace CeleryBridge;
 
 use CeleryBridge\Backend\RedisResultBackend;
+use CeleryBridge\Broker\Amqp\Channel;
+use CeleryBridge\Broker\Amqp\Channels;
 use CeleryBridge\Canvas\Canvas;
 use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Config\ClientConfig;
+use CeleryBridge\Connection\Amqp\AmqpSettings;
 use CeleryBridge\Connection\ConnectionFactory;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Control\WorkerControl;
@@ -61,6 +64,8 @@ final class CeleryClient implements CeleryClientInterface
     private readonly ?RedisConnection $brokerConnection;
     /** Both publish paths, the route cache and what follows a publish. */
     private readonly Publisher $publisher;
+    /** @var (\Closure(): Channel)|null opens a channel to the RabbitMQ broker; null for Redis */
+    private readonly ?\Closure $amqpChannels;
     /** Makes the result handles. */
     private readonly ResultHandles $handles;
     /** The WorkerControl and QueueInspector, made on first use, that this client and its results reach. */
@@ -105,7 +110,14 @@ final class CeleryClient implements CeleryClientInterface
             $this->config->resultExpires,
             $this->config->resultMaxSize,
         );
-        $this->reach = new WorkerReach($this->brokerConnection, $this->config);
+        // Remote control, queue tools and event streams over RabbitMQ: channels on connections of
+        // their own, opened when first used (the publisher's stays a publisher's).
+        // The URL (with its password) kept wrapped: a closure's captured values show in var_dump().
+        $secret = new \SensitiveParameterValue([$broker, $amqpConfig]);
+        $this->amqpChannels = $amqp
+            ? static fn (): Channel => Channels::open($secret->getValue()[0], AmqpSettings::fromConfig($secret->getValue()[1]))
+            : null;
+        $this->reach = new WorkerReach($this->brokerConnection, $this->config, $this->amqpChannels);
         $this->handles = new ResultHandles($resultBackend, $this->reach);
         // This client's oid: reply_to of its messages and of the canvas parts it freezes; and its
         // name in the origin header, "gen<pid>@<host>" as Celery writes it.
@@ -259,6 +271,18 @@ final class CeleryClient implements CeleryClientInterface
         if ($timeout !== null && (!is_finite($timeout) || $timeout <= 0)) {
             throw InvalidOption::invalid('timeout', $timeout, 'expected a positive number of seconds, or null for no limit.');
         }
+        if ($this->amqpChannels !== null) {
+            // On RabbitMQ: a queue of this stream's own, bound to the celeryev topic exchange
+            // with these types' routing keys, on a connection of its own.
+            return new EventStream(
+                ($this->amqpChannels)(),
+                EventStream::routingKeys($types ?? EventStream::TYPES),
+                $timeout,
+                $until === null ? null : \Closure::fromCallable($until),
+                $types,
+                exchange: $this->config->eventExchange,
+            );
+        }
         $control = $this->control();
         $channels = EventStream::channels(
             $types ?? EventStream::TYPES,
@@ -266,11 +290,7 @@ final class CeleryClient implements CeleryClientInterface
             $this->config->eventExchange,
             $this->config->fanoutPatterns,
         );
-        $broker = $this->brokerConnection ?? throw InvalidConfiguration::invalid(
-            'broker',
-            'an AMQP URL',
-            'the event stream over RabbitMQ is not available in this version; it needs a Redis broker.',
-        );
+        $broker = $this->brokerConnection ?? throw new \LogicException('A client has a Redis or an AMQP broker.');
         return new EventStream(
             $broker->endpoint(),
             $channels,
@@ -293,7 +313,8 @@ final class CeleryClient implements CeleryClientInterface
      * @param string|list<string> $taskIds one id or several (one broadcast)
      * @param string|int $signal "SIGTERM", "TERM", "SIGKILL", ... or a number; used with $terminate
      * @param list<string>|null $destination only the workers with these node names ("celery@host")
-     * @return int how many workers heard it (PUBLISH's receiver count); 0 means none did
+     * @return int how many workers heard it (PUBLISH's receiver count); 0 means none did. Over
+     *         RabbitMQ: 1 when at least one worker's mailbox queue got it (RabbitMQ does not count)
      * @throws CeleryBridgeException
      */
     public function revoke(

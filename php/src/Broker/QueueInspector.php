@@ -4,24 +4,27 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Broker;
 
-use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\Describe;
 
 /**
- * What an operator asks of a queue: how many messages wait in it, and emptying it.
- *
- * A queue is one Redis list per priority step (see QueueKeys), so both look at every list, as
- * kombu's Redis channel does for queue_declare and purge. Messages a worker has already taken
- * (prefetched, or held for their ETA in the "unacked" hash) are not waiting and are not counted.
+ * What an operator asks of a queue: how many messages wait in it, emptying it, and why a task
+ * may still be PENDING. Messages a worker has already taken (prefetched, or held for their ETA)
+ * are not waiting and are not counted. The broker's side is a QueueAccess: Redis lists
+ * (RedisQueues) or RabbitMQ queues (Amqp\AmqpQueues).
  */
 final class QueueInspector
 {
-    public function __construct(
-        private readonly RedisConnection $connection,
-        private readonly QueueKeys $keys,
-    ) {
+    private readonly QueueAccess $queues;
+
+    /**
+     * @param RedisConnection|QueueAccess $connection a Redis broker connection (its lists named
+     *        by $keys) or another broker's queues
+     */
+    public function __construct(RedisConnection|QueueAccess $connection, QueueKeys $keys = new QueueKeys())
+    {
+        $this->queues = $connection instanceof QueueAccess ? $connection : new RedisQueues($connection, $keys);
     }
 
     /**
@@ -31,11 +34,7 @@ final class QueueInspector
      */
     public function length(string $queue): int
     {
-        $length = 0;
-        foreach ($this->keys->listsOf($queue) as $list) {
-            $length += $this->connection->lLen($list);
-        }
-        return $length;
+        return $this->queues->length($queue);
     }
 
     /**
@@ -57,7 +56,7 @@ final class QueueInspector
     {
         $name = Describe::text($queue, 200);
         $length = $this->length($queue);
-        $waiting = $taskId !== '' && $length > 0 ? $this->holds($queue, $taskId) : null;
+        $waiting = $taskId !== '' && $length > 0 ? $this->queues->holds($queue, $taskId, self::SCAN) : null;
         if ($waiting === true || ($waiting === null && $length > 0 && $sentThere)) {
             return sprintf(
                 '%s queue "%s"%s (%d message%s there now): most likely no worker consumes that queue, '
@@ -99,53 +98,6 @@ final class QueueInspector
     }
 
     /**
-     * A protocol 2 envelope carries the id in its headers (next to "lang"); a protocol 1 one
-     * only in its base64 body, which is decoded then (an unreadable message is not the task).
-     */
-    private static function isTheTask(string $raw, string $taskId): bool
-    {
-        $protocol2 = str_contains($raw, '"lang"');
-        if ($protocol2 && !str_contains($raw, $taskId)) {
-            return false;
-        }
-        $envelope = json_decode($raw, true);
-        if (!is_array($envelope)) {
-            return false;
-        }
-        if ($protocol2) {
-            return ($envelope['headers']['id'] ?? null) === $taskId;
-        }
-        $body = is_string($envelope['body'] ?? null) ? base64_decode($envelope['body'], true) : false;
-        $body = is_string($body) ? json_decode($body, true) : null;
-        return is_array($body) && ($body['id'] ?? null) === $taskId;
-    }
-
-    /**
-     * Whether one of the queue's newest messages is the task's: true, false, or null when the
-     * queue is longer than what was read and the task was not among those read.
-     *
-     * @throws ConnectionFailed
-     */
-    private function holds(string $queue, string $taskId): ?bool
-    {
-        $read = 0;
-        $total = 0;
-        foreach ($this->keys->listsOf($queue) as $list) {
-            $total += $this->connection->lLen($list);
-            if ($read >= self::SCAN) {
-                continue;
-            }
-            foreach ($this->connection->lRange($list, 0, self::SCAN - $read - 1) as $raw) {
-                ++$read;
-                if (self::isTheTask($raw, $taskId)) {
-                    return true;
-                }
-            }
-        }
-        return $read >= $total ? false : null;
-    }
-
-    /**
      * Runs $call with every command to the broker ending by $deadline (Clock::now() + seconds).
      *
      * @template T
@@ -155,17 +107,16 @@ final class QueueInspector
      */
     public function within(float $deadline, \Closure $call): mixed
     {
-        return $this->connection->withDeadline($deadline, $call);
+        return $this->queues->within($deadline, $call);
     }
 
     /**
-     * Deletes every waiting message of the queue and returns how many there were: each list is
-     * counted and deleted in one transaction, as kombu does, so none goes uncounted.
+     * Deletes every waiting message of the queue and returns how many there were.
      *
      * @throws ConnectionFailed
      */
     public function purge(string $queue): int
     {
-        return $this->connection->purgeLists($this->keys->listsOf($queue));
+        return $this->queues->purge($queue);
     }
 }

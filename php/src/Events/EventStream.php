@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Events;
 
+use CeleryBridge\Broker\Amqp\Channel;
 use CeleryBridge\Connection\Endpoint;
 use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\Failure;
@@ -11,6 +12,7 @@ use CeleryBridge\Connection\PubSubWaiter;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Wire\Envelope;
+use CeleryBridge\Wire\KombuJsonDecoder;
 
 /**
  * Celery's event stream as `celery events` reads it on Redis: the events exchange ("celeryev",
@@ -39,7 +41,8 @@ final class EventStream implements \IteratorAggregate
     /** The routing key of a worker's buffered task events, sent as one list. */
     private const MULTI = 'task.multi';
 
-    private ?PubSubWaiter $waiter;
+    /** Redis: the subscription; RabbitMQ: this stream's queue. */
+    private PubSubWaiter|AmqpEventQueue|null $waiter;
 
     /** The clock's time at which iteration ends; null: never. */
     private readonly ?float $deadline;
@@ -50,27 +53,49 @@ final class EventStream implements \IteratorAggregate
      * @param (\Closure(Event): bool)|null $until stops after the first event for which it is true
      * @param list<string>|null $types only these types (null: every event on the channels)
      * @param Clock|null $clock what the timeout runs on (the system clock)
+     * @param string $exchange RabbitMQ: the topic exchange Celery's events go to (event_exchange)
      * @throws ConnectionFailed
      */
     public function __construct(
-        Endpoint $endpoint,
+        Endpoint|Channel $endpoint,
         array $channels,
         ?float $timeout,
         private readonly ?\Closure $until,
         private readonly ?array $types = null,
         ?Clock $clock = null,
+        string $exchange = 'celeryev',
     ) {
         $clock ??= Clock::system();
         $started = $clock->seconds();
-        // Subscribing is bounded by the connection's own timeouts, not the stream's: a short
-        // stream still subscribes before it returns.
-        $limit = $started + $endpoint->connectTimeout + $endpoint->readTimeout;
-        $this->waiter = PubSubWaiter::subscribe($endpoint, $channels, $limit, $clock);
-        if ($this->waiter === null) {
-            $took = $clock->seconds() - $started;
-            throw Failure::afterSending($endpoint, 'SUBSCRIBE', 'timed out subscribing to the event channels', $took, true);
+        if ($endpoint instanceof Channel) {
+            // On RabbitMQ the "channels" are the routing keys this stream's queue is bound with
+            // (its waits run on the system clock: the AMQP libraries wait on it).
+            $this->waiter = new AmqpEventQueue($endpoint, $exchange, $channels);
+        } else {
+            // Subscribing is bounded by the connection's own timeouts, not the stream's: a short
+            // stream still subscribes before it returns.
+            $limit = $started + $endpoint->connectTimeout + $endpoint->readTimeout;
+            $this->waiter = PubSubWaiter::subscribe($endpoint, $channels, $limit, $clock);
+            if ($this->waiter === null) {
+                $took = $clock->seconds() - $started;
+                throw Failure::afterSending($endpoint, 'SUBSCRIBE', 'timed out subscribing to the event channels', $took, true);
+            }
         }
         $this->deadline = $timeout === null ? null : $started + $timeout;
+    }
+
+    /**
+     * The routing keys of these event types, to bind an AMQP queue to the topic exchange with
+     * (what channels() names as Redis channels).
+     *
+     * @internal
+     * @param list<string> $types
+     * @return list<string>
+     * @throws InvalidOption
+     */
+    public static function routingKeys(array $types): array
+    {
+        return self::channels($types, static fn (string $exchange, ?string $key): string => (string) $key, '', true);
     }
 
     /**
@@ -115,7 +140,8 @@ final class EventStream implements \IteratorAggregate
                 if ($message === null) {
                     return;
                 }
-                foreach (self::decode($message[1]) as $event) {
+                $events = is_string($message) ? self::decodeBody($message) : self::decode($message[1]);
+                foreach ($events as $event) {
                     if ($this->types !== null && !in_array($event->type(), $this->types, true)) {
                         continue;
                     }
@@ -147,6 +173,29 @@ final class EventStream implements \IteratorAggregate
     public static function decode(string $envelope): array
     {
         [, $body] = Envelope::decodeJson($envelope) ?? [[], null];
+        return self::events($body);
+    }
+
+    /**
+     * The events of a raw JSON body (an AMQP message: no envelope, no base64).
+     *
+     * @internal
+     * @return list<Event>
+     */
+    public static function decodeBody(string $json): array
+    {
+        try {
+            return self::events(KombuJsonDecoder::decode($json));
+        } catch (\UnexpectedValueException) {
+            return [];
+        }
+    }
+
+    /**
+     * @return list<Event>
+     */
+    private static function events(mixed $body): array
+    {
         if (!is_array($body)) {
             return [];
         }

@@ -4,9 +4,12 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Result;
 
+use CeleryBridge\Broker\Amqp\AmqpQueues;
+use CeleryBridge\Broker\Amqp\Channel;
 use CeleryBridge\Broker\QueueInspector;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\RedisConnection;
+use CeleryBridge\Control\AmqpMailbox;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\InvalidConfiguration;
 
@@ -22,45 +25,53 @@ final class WorkerReach
 {
     private ?WorkerControl $control = null;
     private ?QueueInspector $queues = null;
+    /** Over RabbitMQ: the channel control and queue inspection share, opened on first use. */
+    private ?Channel $channel = null;
 
     /**
-     * @param RedisConnection|null $broker null for a RabbitMQ broker: remote control and queue
-     *        inspection over AMQP are not here yet
+     * @param RedisConnection|null $broker the Redis broker; null for a RabbitMQ broker, which
+     *        $amqp then opens a channel to (a connection of its own, not the publisher's)
+     * @param (\Closure(): Channel)|null $amqp
      */
     public function __construct(
         private readonly ?RedisConnection $broker,
         private readonly ClientConfig $config,
+        private readonly ?\Closure $amqp = null,
     ) {
     }
 
     /**
-     * @throws InvalidConfiguration over RabbitMQ (not available yet)
+     * @throws InvalidConfiguration|\CeleryBridge\Exception\ConnectionFailed
      */
     public function control(): WorkerControl
     {
-        return $this->control ??= WorkerControl::fromConfig($this->redisBroker('remote control (revoke, ping, inspect)'), $this->config);
+        return $this->control ??= $this->broker === null
+            ? new WorkerControl(new AmqpMailbox($this->channel(), $this->config->controlExchange))
+            : WorkerControl::fromConfig($this->broker, $this->config);
     }
 
-    /** Whether queues() can answer (a Redis broker). */
+    /** Whether queues() can answer. */
     public function hasQueues(): bool
     {
-        return $this->broker !== null;
+        return $this->broker !== null || $this->amqp !== null;
     }
 
     /**
-     * @throws InvalidConfiguration over RabbitMQ (not available yet)
+     * @throws InvalidConfiguration|\CeleryBridge\Exception\ConnectionFailed
      */
     public function queues(): QueueInspector
     {
-        return $this->queues ??= new QueueInspector($this->redisBroker('queue length and purge'), $this->config->queueKeys);
+        return $this->queues ??= $this->broker === null
+            ? new QueueInspector(new AmqpQueues($this->channel()))
+            : new QueueInspector($this->broker, $this->config->queueKeys);
     }
 
-    private function redisBroker(string $what): RedisConnection
+    private function channel(): Channel
     {
-        return $this->broker ?? throw InvalidConfiguration::invalid(
+        return $this->channel ??= ($this->amqp ?? throw InvalidConfiguration::invalid(
             'broker',
-            'an AMQP URL',
-            sprintf('%s over RabbitMQ is not available in this version; it needs a Redis broker.', $what),
-        );
+            'none',
+            'remote control and queue inspection need a broker.',
+        ))();
     }
 }

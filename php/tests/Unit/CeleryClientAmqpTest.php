@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit;
 
 use CeleryBridge\CeleryClient;
-use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Exception\ConnectionRefused;
 use PHPUnit\Framework\TestCase;
 
 /**
@@ -37,13 +37,18 @@ final class CeleryClientAmqpTest extends TestCase
         self::assertInstanceOf(CeleryClient::class, $client);
     }
 
-    public function testWhatIsNotThereYetOverAmqpSaysSo(): void
+    public function testQueueToolsOverAmqpConnectOnFirstUseAndNameTheServerOnly(): void
     {
-        $client = new CeleryClient('amqp://h//');
+        // Built without I/O; queueLength() opens its own connection (port 1: refused).
+        $client = new CeleryClient('amqp://u:s3cr3t@127.0.0.1:1//');
 
-        $this->expectException(InvalidConfiguration::class);
-        $this->expectExceptionMessage('queue length and purge over RabbitMQ is not available in this version');
-        $client->queueLength();
+        try {
+            $client->queueLength();
+            self::fail('no connection expected');
+        } catch (ConnectionRefused $e) {
+            self::assertStringContainsString('RabbitMQ at 127.0.0.1:1', $e->getMessage());
+            self::assertStringNotContainsString('s3cr3t', (string) $e);
+        }
     }
 
     public function testAmqpSettingsAreKnownNamesWithARedisBroker(): void

@@ -28,20 +28,16 @@ final class AmqpConnector
             if (PhpAmqpLibConnection::available() && $target instanceof \PhpAmqpLib\Connection\AbstractConnection) {
                 return new PhpAmqpLibConnection([], $settings, $target);
             }
-            // ext-amqp: an injected \AMQPConnection is wrapped here (ExtAmqpConnection).
+            if ($target instanceof \AMQPConnection) {
+                return new ExtAmqpConnection([], $settings, $target);
+            }
             throw InvalidConfiguration::invalid('broker', $target, 'expected an AMQP URL, a php-amqplib connection '
-                . '(PhpAmqpLib\Connection\AbstractConnection), or a Redis URL or client.');
+                . '(PhpAmqpLib\Connection\AbstractConnection), an \AMQPConnection (ext-amqp), or a Redis URL or client.');
         }
         $nodes = AmqpUrl::fromString($target)->nodes();
         return match (self::client($settings->client)) {
             AmqpSettings::PHP_AMQPLIB => new PhpAmqpLibConnection($nodes, $settings),
-            // ext-amqp: ExtAmqpConnection goes here.
-            default => throw InvalidConfiguration::invalid(
-                'amqp_client',
-                $settings->client,
-                'the ext-amqp transport is not available in this version; install php-amqplib (Debian: apt install '
-                . 'php-amqplib; Composer: composer require php-amqplib/php-amqplib).',
-            ),
+            default => new ExtAmqpConnection($nodes, $settings),
         };
     }
 

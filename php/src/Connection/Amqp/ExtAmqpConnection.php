@@ -1,0 +1,349 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Connection\Amqp;
+
+use CeleryBridge\Exception\AuthenticationFailed;
+use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\ConnectionLost;
+use CeleryBridge\Exception\ConnectionRefused;
+use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Exception\TlsFailed;
+use CeleryBridge\Wire\Amqp\BasicProperties;
+use CeleryBridge\Wire\Amqp\Decimal;
+
+/**
+ * AmqpConnection over ext-amqp (php-amqp 1.11, a C extension on rabbitmq-c): faster than
+ * php-amqplib, but it encodes the content header itself, from PHP values, with no control over
+ * field types:
+ *
+ *   - every PHP int is a signed 64-bit field (l) where Celery writes I (retries,
+ *     replaced_task_nesting, group_index, time limits, x-max-priority);
+ *   - an empty map cannot be a table: Celery's empty `stamps` table F{} goes out as an empty
+ *     array A[] (a non-empty map is a table);
+ *   - a float is d, as Celery's; a Decimal (D) goes out as a float (d), a date (T) as its unix
+ *     time (l).
+ *
+ * TLS: see ExtAmqpCredentials (a CA file is needed; the certificate is checked against the URL's host).
+ *
+ * Celery's workers read all of these alike (py-amqp decodes every integer width, and kombu
+ * reads the empty stamps as empty either way): the messages run the same, but they are not
+ * Celery's bytes. Use php-amqplib (amqp_client 'php-amqplib', auto's first choice) for
+ * byte-identical messages. ext-amqp's own defaults are not Celery's either (auto-delete
+ * queues, non-durable exchanges, content_type text/plain): every flag and property is set here.
+ *
+ * Confirms: ext-amqp numbers the publishes of a confirm channel like the broker (delivery tags
+ * 1, 2, ...), so the acks, nacks and returns waitForConfirm() delivers are matched to the task
+ * ids that way.
+ *
+ * @internal
+ */
+final class ExtAmqpConnection implements AmqpConnection
+{
+    /**
+     * ext-amqp's connection and channel, kept wrapped: its connection object keeps the
+     * password, and var_dump(), print_r(), var_export() and traces must never show it.
+     */
+    private readonly \SensitiveParameterValue $held;
+    private int $generation = 0;
+    private int $node;
+    /** The delivery tag of the channel's last publish (confirm mode numbers them from 1). */
+    private int $tag = 0;
+    /** @var array<int, string> delivery tag => correlation id of the publishes not yet confirmed */
+    private array $pending = [];
+    /** @var list<string> */
+    private array $returned = [];
+    /** @var list<string> */
+    private array $nacked = [];
+
+    /**
+     * @param list<AmqpUrl> $nodes
+     * @param \AMQPConnection|null $injected a connected client given by the user (no failover)
+     */
+    public function __construct(
+        private readonly array $nodes,
+        private readonly AmqpSettings $settings,
+        ?\AMQPConnection $injected = null,
+    ) {
+        $this->node = $settings->shuffle && count($nodes) > 1 ? random_int(0, count($nodes) - 1) : 0;
+        $this->held = LibraryObjects::hold($injected);
+        if ($injected !== null) {
+            $this->generation = 1;
+        }
+    }
+
+    public function server(): string
+    {
+        return $this->nodes === [] ? 'an injected connection' : $this->nodes[$this->node]->server();
+    }
+
+    public function generation(): int
+    {
+        return $this->generation;
+    }
+
+    public function open(): void
+    {
+        if ($this->lib()->channel !== null && $this->lib()->channel->isConnected()) {
+            return;
+        }
+        try {
+            if ($this->lib()->connection === null || !$this->lib()->connection->isConnected()) {
+                if ($this->nodes === []) {
+                    throw ConnectionLost::atRabbitMq('RabbitMQ', 'the injected connection is closed.');
+                }
+                $this->lib()->connection = $this->connect($this->nodes[$this->node]);
+                $this->generation++;
+            }
+            $this->lib()->channel = new \AMQPChannel($this->lib()->connection);
+            [$this->tag, $this->pending] = [0, []];
+            if ($this->settings->confirm) {
+                $this->lib()->channel->confirmSelect();
+                $this->lib()->channel->setConfirmCallback($this->confirmed(...), $this->refused(...));
+                $this->lib()->channel->setReturnCallback(function (
+                    int $code,
+                    string $text,
+                    string $exchange,
+                    string $routingKey,
+                    \AMQPBasicProperties $properties,
+                ): bool {
+                    $this->returned[] = $properties->getCorrelationId();
+                    // The broker's basic.ack of that message follows: keep waiting for it.
+                    return true;
+                });
+            }
+        } catch (ConnectionFailed | InvalidConfiguration $e) {
+            throw $e;
+        } catch (\Throwable $e) {
+            throw $this->lost('cannot connect', $e);
+        }
+    }
+
+    public function declareExchange(string $name, string $type, bool $durable, bool $passive): void
+    {
+        $this->call(function () use ($name, $type, $durable, $passive): void {
+            $exchange = new \AMQPExchange($this->channel());
+            $exchange->setName($name);
+            $exchange->setType($type);
+            // setFlags() replaces ext-amqp's defaults (not durable).
+            $exchange->setFlags(($durable ? AMQP_DURABLE : 0) | ($passive ? AMQP_PASSIVE : 0));
+            $exchange->declareExchange();
+        });
+    }
+
+    public function declareQueue(string $name, bool $durable, array $arguments, bool $passive): void
+    {
+        $this->call(function () use ($name, $durable, $arguments, $passive): void {
+            $queue = new \AMQPQueue($this->channel());
+            $queue->setName($name);
+            // Replaces ext-amqp's default AMQP_AUTODELETE: Celery's queues are not auto-delete.
+            $queue->setFlags(($durable ? AMQP_DURABLE : 0) | ($passive ? AMQP_PASSIVE : 0));
+            $queue->setArguments($arguments);
+            $queue->declareQueue();
+        });
+    }
+
+    public function bindQueue(string $queue, string $exchange, string $routingKey): void
+    {
+        $this->call(function () use ($queue, $exchange, $routingKey): void {
+            $bound = new \AMQPQueue($this->channel());
+            $bound->setName($queue);
+            $bound->bind($exchange, $routingKey);
+        });
+    }
+
+    public function publish(
+        string $exchange,
+        string $routingKey,
+        BasicProperties $properties,
+        string $encoded,
+        string $body,
+        bool $mandatory,
+    ): void {
+        $attributes = self::attributes($properties);
+        $this->call(function () use ($exchange, $routingKey, $body, $mandatory, $attributes, $properties): void {
+            $target = new \AMQPExchange($this->channel());
+            $target->setName($exchange);
+            $target->publish($body, $routingKey, $mandatory ? AMQP_MANDATORY : AMQP_NOPARAM, $attributes);
+            if ($this->settings->confirm) {
+                $this->pending[++$this->tag] = (string) $properties->correlationId;
+            }
+        });
+    }
+
+    public function waitForConfirms(float $timeout): array
+    {
+        if ($this->settings->confirm && $this->pending !== []) {
+            $this->call(fn () => $this->channel()->waitForConfirm($timeout));
+            if ($this->pending !== []) {
+                throw ConnectionLost::atRabbitMq($this->server(), sprintf(
+                    'no confirm for %d publish(es) within %s s: whether they reached the broker is unknown.',
+                    count($this->pending),
+                    $timeout,
+                ));
+            }
+        }
+        $outcome = [$this->returned, $this->nacked];
+        [$this->returned, $this->nacked] = [[], []];
+        return $outcome;
+    }
+
+    public function close(): void
+    {
+        try {
+            $this->lib()->connection?->disconnect();
+        } catch (\Throwable) {
+            // Already gone: nothing to release.
+        }
+        [$this->lib()->connection, $this->lib()->channel, $this->pending] = [null, null, []];
+    }
+
+    /**
+     * basic.ack: the publishes up to $tag ($multiple) or that one are confirmed; returns whether
+     * to keep waiting (some are still pending).
+     */
+    private function confirmed(int $tag, bool $multiple): bool
+    {
+        $this->settle($tag, $multiple);
+        return $this->pending !== [];
+    }
+
+    /** basic.nack: the broker did not take those messages. */
+    private function refused(int $tag, bool $multiple, bool $requeue): bool
+    {
+        foreach ($this->settle($tag, $multiple) as $correlationId) {
+            $this->nacked[] = $correlationId;
+        }
+        return $this->pending !== [];
+    }
+
+    /**
+     * @return list<string> the correlation ids settled
+     */
+    private function settle(int $tag, bool $multiple): array
+    {
+        $settled = [];
+        foreach ($this->pending as $pending => $correlationId) {
+            if ($pending === $tag || ($multiple && $pending < $tag)) {
+                $settled[] = $correlationId;
+                unset($this->pending[$pending]);
+            }
+        }
+        return $settled;
+    }
+
+    /**
+     * The publish attributes ext-amqp takes, from the properties Celery sends (it has no other
+     * way to receive them; see the class comment for what changes on the wire).
+     *
+     * @return array<string, mixed>
+     */
+    private static function attributes(BasicProperties $properties): array
+    {
+        $timestamp = $properties->timestamp instanceof \DateTimeInterface ? $properties->timestamp->getTimestamp() : $properties->timestamp;
+        return array_filter([
+            'content_type' => $properties->contentType,
+            'content_encoding' => $properties->contentEncoding,
+            'headers' => $properties->headers === null ? null : self::plain($properties->headers),
+            'delivery_mode' => $properties->deliveryMode,
+            'priority' => $properties->priority,
+            'correlation_id' => $properties->correlationId,
+            'reply_to' => $properties->replyTo,
+            'expiration' => $properties->expiration,
+            'message_id' => $properties->messageId,
+            'timestamp' => $timestamp,
+            'type' => $properties->type,
+            'user_id' => $properties->userId,
+            'app_id' => $properties->appId,
+        ], static fn (mixed $value): bool => $value !== null);
+    }
+
+    /**
+     * Header values as the PHP types ext-amqp can write.
+     *
+     * @param array<array-key, mixed>|\stdClass $table
+     * @return array<array-key, mixed>
+     */
+    private static function plain(array|\stdClass $table): array
+    {
+        $plain = [];
+        foreach (is_array($table) ? $table : get_object_vars($table) as $key => $value) {
+            $plain[$key] = match (true) {
+                is_array($value), $value instanceof \stdClass => self::plain($value),
+                $value instanceof \DateTimeInterface => $value->getTimestamp(),
+                $value instanceof Decimal => $value->value / 10 ** $value->scale,
+                default => $value,
+            };
+        }
+        return $plain;
+    }
+
+    private function channel(): \AMQPChannel
+    {
+        if ($this->lib()->channel === null) {
+            $this->open();
+        }
+        \assert($this->lib()->channel !== null);
+        return $this->lib()->channel;
+    }
+
+    private function connect(AmqpUrl $url): \AMQPConnection
+    {
+        $read = max($this->settings->readTimeout, $this->settings->confirmTimeout);
+        $connection = new \AMQPConnection(ExtAmqpCredentials::of($url, $this->settings, $read));
+        $connection->connect();
+        return $connection;
+    }
+
+    /**
+     * Runs a library call: a channel closed by the broker becomes ChannelClosed (the connection
+     * stays), anything else a lost connection (the next call connects to the next node).
+     */
+    private function call(\Closure $call): mixed
+    {
+        try {
+            return $call();
+        } catch (\AMQPException $e) {
+            $code = (int) $e->getCode();
+            if (in_array($code, [ChannelClosed::NOT_FOUND, ChannelClosed::PRECONDITION_FAILED, 403, 405], true)) {
+                [$this->lib()->channel, $this->pending] = [null, []];
+                // "Server channel error: 404, message: NOT_FOUND - no exchange 'x' in vhost '/'"
+                $text = preg_match('/message: (.*)$/s', $e->getMessage(), $m) === 1 ? $m[1] : $e->getMessage();
+                throw new ChannelClosed($code, $text, $e);
+            }
+            throw $this->lost('the connection failed', $e);
+        } catch (ConnectionFailed $e) {
+            throw $e;
+        }
+    }
+
+    private function lost(string $what, \Throwable $e): ConnectionFailed
+    {
+        $server = $this->server();
+        $url = $this->nodes[$this->node] ?? null;
+        $this->close();
+        if (count($this->nodes) > 1) {
+            // Round robin: the next attempt goes to the next URL of the list.
+            $this->node = ($this->node + 1) % count($this->nodes);
+        }
+        $class = substr((string) strrchr('\\' . $e::class, '\\'), 1);
+        $text = sprintf('%s (%s: %s).', $what, $class, $e->getMessage());
+        // A wrong user, password or vhost stays wrong however often it is tried.
+        if (str_contains($e->getMessage(), 'ACCESS_REFUSED') || str_contains($e->getMessage(), 'NOT_ALLOWED')) {
+            return AuthenticationFailed::atRabbitMq($server, $text . ' Check the user, password and vhost of the broker URL.', $e);
+        }
+        if ($what === 'cannot connect' && $url !== null && ExtAmqpCredentials::handshakeFailed($url, $this->settings, $e)) {
+            return TlsFailed::atRabbitMq($server, $text . ' Check that the port speaks TLS (amqps, 5671 by default) and '
+                . 'the certificate settings (broker_use_ssl: ca_certs, cert_reqs).', $e);
+        }
+        return $what === 'cannot connect'
+            ? ConnectionRefused::atRabbitMq($server, $text, $e)
+            : ConnectionLost::atRabbitMq($server, $text, $e);
+    }
+
+    private function lib(): LibraryObjects
+    {
+        return $this->held->getValue();
+    }
+}
