@@ -222,31 +222,6 @@ final class PhpAmqpLibConnection implements AmqpConnection
 
     private function config(AmqpUrl $url): AMQPConnectionConfig
     {
-        $config = new AMQPConnectionConfig();
-        $config->setHost($url->host);
-        $config->setPort($url->port);
-        $config->setUser($url->user);
-        $config->setPassword($url->password());
-        $config->setVhost($url->vhost);
-        $config->setConnectionTimeout($url->connectTimeout ?? $this->settings->connectTimeout);
-        $heartbeat = $url->heartbeat ?? $this->settings->heartbeat;
-        $config->setHeartbeat($heartbeat);
-        // php-amqplib wants the read timeout at least twice the heartbeat.
-        $read = max($this->settings->readTimeout, $this->settings->confirmTimeout, 2 * $heartbeat);
-        $config->setReadTimeout($read);
-        $config->setWriteTimeout($read);
-        $config->setChannelRPCTimeout($read);
-        $config->setLoginMethod(AMQPConnectionConfig::AUTH_PLAIN);
-        if ($url->ssl || $this->settings->ssl !== null) {
-            $ssl = $this->settings->ssl ?? ['verify_peer' => true, 'verify_peer_name' => true];
-            $config->setIsSecure(true);
-            $config->setSslCaCert($ssl['cafile'] ?? null);
-            $config->setSslCert($ssl['local_cert'] ?? null);
-            $config->setSslKey($ssl['local_pk'] ?? null);
-            $config->setSslPassPhrase($ssl['passphrase'] ?? null);
-            $config->setSslVerify($ssl['verify_peer']);
-            $config->setSslVerifyName($ssl['verify_peer_name']);
-        }
-        return $config;
+        return PhpAmqpLibConfig::for($url, $this->settings);
     }
 }

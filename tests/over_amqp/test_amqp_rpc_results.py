@@ -1,0 +1,174 @@
+"""Issue 30 item 4: rpc:// results. A real Celery worker with broker amqp:// and result_backend
+rpc:// runs what PHP sends, and PHP reads the results from its reply queue in the same process,
+with the Redis backend's semantics: the value, TaskFailed with the remote exception,
+TaskRevoked, ResultTimeout naming the id; a result that arrives while waiting for another task
+is kept for its own handle; chords refused as Celery refuses them, before anything is published;
+a Redis broker with rpc:// refused."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import amqp
+import pytest
+
+from harness import CeleryWorker, HarnessError
+from rabbitmq import RabbitMQServer
+
+QUEUE = "php_rpc"
+NOBODY = "php_rpc_nobody"
+
+
+@pytest.fixture(scope="module")
+def rpc_worker(
+    rabbitmq_server: RabbitMQServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CeleryWorker]:
+    """One worker for the module: broker the RabbitMQ node, result_backend rpc://."""
+    worker = CeleryWorker(
+        tmp_path_factory.mktemp("rpc") / "worker.log",
+        broker_url=rabbitmq_server.url(),
+        backend_url="rpc://",
+        queues=[QUEUE],
+        config={"task_default_queue": QUEUE},
+    )
+    try:
+        worker.start(60.0)
+    except HarnessError as error:
+        worker.kill()
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield worker
+    finally:
+        worker.kill()
+
+
+def _php(
+    run_php,
+    rabbitmq_server: RabbitMQServer,
+    scenario: str,
+    *,
+    backend_arg: bool = False,
+    extra: dict[str, str] | None = None,
+    timeout: float = 90.0,
+) -> dict[str, dict[str, Any]]:
+    result = run_php.file(
+        "amqp_rpc.php",
+        env={
+            "CELERY_BROKER_URL": rabbitmq_server.url(),
+            "CB_SCENARIO": scenario,
+            "CB_CONFIG": json.dumps({"task_default_queue": QUEUE}),
+            "CB_BACKEND_ARG": "1" if backend_arg else "0",
+            **(extra or {}),
+        },
+        timeout=timeout,
+    )
+    steps = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    return {step["step"]: step for step in steps}
+
+
+def test_get_returns_the_value_and_the_handle_reads_success(rpc_worker, rabbitmq_server, run_php) -> None:
+    out = _php(run_php, rabbitmq_server, "success")
+    assert out["client"] == {"step": "client"}
+    step = out["success"]
+    assert step["result"] == 5, step
+    assert (step["ready"], step["state"], step["successful"], step["stored"]) == (True, "SUCCESS", True, 5)
+
+
+def test_the_backend_may_be_the_constructor_argument(rpc_worker, rabbitmq_server, run_php) -> None:
+    assert _php(run_php, rabbitmq_server, "success", backend_arg=True)["success"]["result"] == 5
+
+
+def test_a_failed_task_throws_task_failed_with_the_remote_exception(
+    rpc_worker, rabbitmq_server, run_php
+) -> None:
+    out = _php(run_php, rabbitmq_server, "failure")
+    step = out["failure"]
+    assert step["error"] == "CeleryBridge\\Exception\\TaskFailed", step
+    assert (step["task_id"], step["remote_type"], step["remote_message"]) == (
+        out["sent"]["id"],
+        "ValueError",
+        "boom",
+    )
+
+
+def test_a_revoked_task_throws_task_revoked(rpc_worker, rabbitmq_server, run_php) -> None:
+    out = _php(run_php, rabbitmq_server, "revoked")
+    step = out["revoked"]
+    assert step["error"] == "CeleryBridge\\Exception\\TaskRevoked", step
+    assert step["task_id"] == out["sent"]["id"]
+
+
+def test_a_timeout_names_the_task_and_a_later_get_still_reads_it(
+    rpc_worker, rabbitmq_server, run_php
+) -> None:
+    out = _php(run_php, rabbitmq_server, "timeout")
+    task_id = out["sent"]["id"]
+    short = out["short"]
+    assert short["error"] == "CeleryBridge\\Exception\\ResultTimeout", short
+    assert task_id in short["message"] and list(short["states"]) == [task_id], short
+    assert out["long"] == {"step": "long", "result": 3, "state": "SUCCESS"}
+
+
+def test_a_result_that_arrives_while_waiting_for_another_is_kept(
+    rpc_worker, rabbitmq_server, run_php
+) -> None:
+    out = _php(run_php, rabbitmq_server, "order")
+    assert out["second"]["result"] == 1, out
+    # Read with timeout 0 after its message was consumed while waiting for the second task.
+    assert out["first"] == {"step": "first", "result": 2, "state": "SUCCESS"}, out
+    assert out["by_id"] == {"step": "by_id", "state": "SUCCESS"}, out
+
+
+def test_a_group_is_read_from_the_reply_queue(rpc_worker, rabbitmq_server, run_php) -> None:
+    assert _php(run_php, rabbitmq_server, "group")["group"]["result"] == [2, 4, 6]
+
+
+def test_chords_are_refused_as_celery_refuses_them_and_nothing_is_published(
+    rpc_worker, rabbitmq_server, run_php
+) -> None:
+    out = _php(run_php, rabbitmq_server, "chord", extra={"CB_QUEUE": NOBODY})
+    for name in ("chord", "group_then_task", "many"):
+        step = out[name]
+        assert step["error"] == "CeleryBridge\\Exception\\NotSupportedByBackend", step
+        assert step["message"].startswith('The "rpc" result backend does not support chords!'), step
+    # Nothing reached RabbitMQ: the queue the canvases were sent to was never even declared.
+    conn = rabbitmq_server.connection()
+    try:
+        with pytest.raises(amqp.exceptions.NotFound):
+            conn.channel().queue_declare(NOBODY, passive=True)
+    finally:
+        conn.close()
+
+
+def test_the_reply_queue_is_declared_before_the_publish_as_celery_declares_it(
+    rpc_worker, rabbitmq_server, run_php
+) -> None:
+    """PHP sends and exits without reading: the worker's result waits in the reply queue, which
+    has Celery's arguments, and the message is the rpc backend's."""
+    step = _php(run_php, rabbitmq_server, "send")["send"]
+    oid, task_id = step["oid"], step["id"]
+    conn = rabbitmq_server.connection()
+    try:
+        channel = conn.channel()
+        # Celery's binding: durable, auto-delete, x-expires = result_expires. A redeclare with
+        # exactly those arguments is accepted (any difference closes the channel with 406).
+        channel.queue_declare(oid, durable=True, auto_delete=True, arguments={"x-expires": 86400000})
+        received: list[amqp.Message] = []
+        channel.basic_consume(oid, no_ack=True, callback=received.append)
+        conn.drain_events(timeout=30)
+        message = received[0]
+        assert message.properties["correlation_id"] == task_id
+        assert message.properties["content_type"] == "application/json"
+        body = json.loads(message.body)
+        assert (body["task_id"], body["status"], body["result"]) == (task_id, "SUCCESS", 8)
+    finally:
+        conn.close()
+
+
+def test_a_redis_broker_with_rpc_is_refused(rabbitmq_server, redis_server, run_php) -> None:
+    out = _php(run_php, rabbitmq_server, "redis", extra={"CELERY_REDIS_URL": redis_server.url(0)})
+    step = out["client"]
+    assert step["error"] == "CeleryBridge\\Exception\\InvalidConfiguration", step
+    assert "rpc result backend needs a RabbitMQ broker" in step["message"]

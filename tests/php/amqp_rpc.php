@@ -1,0 +1,124 @@
+<?php
+
+// The PHP side of tests/over_amqp/test_amqp_rpc_results.py: a CeleryClient on the RabbitMQ broker
+// CELERY_BROKER_URL with result_backend rpc:// (CB_BACKEND_ARG=1: as the constructor's backend
+// argument, else in the config) runs the scenario CB_SCENARIO in one process and prints one JSON
+// object per step:
+//   success  add(2, 3): get(), then ready/state/successful/result
+//   failure  fail("boom"): get() throws TaskFailed with the remote exception
+//   revoked  add(1, 2) with countdown 3 and expires 2: the worker revokes it on time, get() throws TaskRevoked
+//   timeout  sleep(3) read with get(0.5) (ResultTimeout naming the id), then with get(30)
+//   order    add(1, 1) then sleep(1); the second read first, the first then from what was kept (timeout 0)
+//   group    a group of three adds, read with GroupResult::get()
+//   chord    a chord (and a group chained with a task) to queue CB_QUEUE: refused, nothing published
+//   send     add(4, 4) only, the process ends without reading; prints the oid (the reply queue)
+//   redis    the broker is CELERY_REDIS_URL: refused at construction
+// Each step: {"step": ..., ...} or {"step": ..., "error": class, "message": ...}.
+
+declare(strict_types=1);
+
+require __DIR__ . '/../../vendor/autoload.php';
+
+use CeleryBridge\Canvas\Chain;
+use CeleryBridge\Canvas\Chord;
+use CeleryBridge\Canvas\Group;
+use CeleryBridge\Canvas\Signature;
+use CeleryBridge\CeleryClient;
+use CeleryBridge\Exception\CeleryBridgeException;
+use CeleryBridge\Exception\ResultTimeout;
+use CeleryBridge\Exception\TaskFailed;
+use CeleryBridge\Exception\TaskRevoked;
+
+$config = json_decode((string) (getenv('CB_CONFIG') ?: '{}'), true, 512, JSON_THROW_ON_ERROR);
+$scenario = (string) getenv('CB_SCENARIO');
+$queue = (string) (getenv('CB_QUEUE') ?: 'celery');
+
+$step = static function (string $name, \Closure $run): void {
+    try {
+        $out = ['step' => $name] + $run();
+    } catch (TaskFailed $e) {
+        $out = ['step' => $name, 'error' => $e::class, 'message' => $e->getMessage(), 'task_id' => $e->taskId,
+            'remote_type' => $e->remoteType(), 'remote_message' => $e->remoteMessage()];
+    } catch (TaskRevoked $e) {
+        $out = ['step' => $name, 'error' => $e::class, 'message' => $e->getMessage(), 'task_id' => $e->taskId];
+    } catch (ResultTimeout $e) {
+        $out = ['step' => $name, 'error' => $e::class, 'message' => $e->getMessage(), 'states' => $e->states];
+    } catch (CeleryBridgeException $e) {
+        $out = ['step' => $name, 'error' => $e::class, 'message' => $e->getMessage()];
+    }
+    echo json_encode($out), "\n";
+};
+
+$celery = null;
+$step('client', static function () use (&$celery, $config, $scenario): array {
+    $broker = $scenario === 'redis' ? (string) getenv('CELERY_REDIS_URL') : (string) getenv('CELERY_BROKER_URL');
+    $celery = getenv('CB_BACKEND_ARG') === '1'
+        ? new CeleryClient($broker, 'rpc://', $config)
+        : new CeleryClient($broker, null, $config + ['result_backend' => 'rpc://']);
+    return [];
+});
+if ($celery === null) {
+    exit(0);
+}
+
+$add = static fn (int $x, int $y): Signature => new Signature('tasks.add', [$x, $y]);
+
+match ($scenario) {
+    'success' => $step('success', static function () use ($celery): array {
+        $r = $celery->sendTask('tasks.add', [2, 3]);
+        $value = $r->get(timeout: 30.0);
+        return ['id' => $r->id, 'result' => $value, 'ready' => $r->ready(), 'state' => $r->state(),
+            'successful' => $r->successful(), 'stored' => $r->result()];
+    }),
+    'failure' => $step('failure', static function () use ($celery): array {
+        $r = $celery->sendTask('tasks.fail', ['boom']);
+        echo json_encode(['step' => 'sent', 'id' => $r->id]), "\n";
+        $r->get(timeout: 30.0);
+        return [];
+    }),
+    'revoked' => $step('revoked', static function () use ($celery): array {
+        $r = $celery->sendTask('tasks.add', [1, 2], [], ['countdown' => 3, 'expires' => 2]);
+        echo json_encode(['step' => 'sent', 'id' => $r->id]), "\n";
+        $r->get(timeout: 30.0);
+        return [];
+    }),
+    'timeout' => (static function () use ($celery, $step): void {
+        $r = $celery->sendTask('tasks.sleep', [3]);
+        echo json_encode(['step' => 'sent', 'id' => $r->id]), "\n";
+        $step('short', static fn (): array => ['result' => $r->get(timeout: 0.5)]);
+        $step('long', static fn (): array => ['result' => $r->get(timeout: 30.0), 'state' => $r->state()]);
+    })(),
+    'order' => (static function () use ($celery, $step): void {
+        $first = $celery->sendTask('tasks.add', [1, 1]);
+        $second = $celery->sendTask('tasks.sleep', [1]);
+        $step('second', static fn (): array => ['result' => $second->get(timeout: 30.0)]);
+        // The first result came while waiting for the second one: it was kept for its handle.
+        $step('first', static fn (): array => ['result' => $first->get(timeout: 0), 'state' => $first->state()]);
+        // A handle made from the id alone finds it too.
+        $step('by_id', static fn (): array => ['state' => $celery->result($first->id)->state()]);
+    })(),
+    'group' => $step('group', static function () use ($celery, $add): array {
+        $g = $celery->send(new Group($add(1, 1), $add(2, 2), $add(3, 3)));
+        return ['result' => $g->get(timeout: 30.0)];
+    }),
+    'chord' => (static function () use ($celery, $add, $queue, $step): void {
+        $step('chord', static fn (): array => ['id' => $celery->send(
+            new Chord(new Group($add(1, 1), $add(2, 2)), new Signature('tasks.xsum')),
+            ['queue' => $queue],
+        )->id]);
+        $step('group_then_task', static fn (): array => ['id' => $celery->send(
+            new Chain(new Group($add(1, 1), $add(2, 2)), new Signature('tasks.xsum')),
+            ['queue' => $queue],
+        )->id]);
+        $step('many', static fn (): array => ['ids' => array_map(static fn ($r) => $r->id, $celery->sendMany([
+            $add(5, 5),
+            new Chord(new Group($add(1, 1)), new Signature('tasks.xsum')),
+        ], ['queue' => $queue]))]);
+    })(),
+    'send' => $step('send', static function () use ($celery): array {
+        $r = $celery->sendTask('tasks.add', [4, 4]);
+        $backend = $r->backend();
+        return ['id' => $r->id, 'oid' => $backend instanceof \CeleryBridge\Backend\RpcResultBackend ? $backend->oid : null];
+    }),
+    default => null,
+};
