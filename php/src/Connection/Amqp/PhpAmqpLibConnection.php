@@ -80,7 +80,12 @@ final class PhpAmqpLibConnection implements AmqpConnection
     public function open(): void
     {
         if ($this->channel !== null && $this->channel->is_open() && $this->connection?->isConnected()) {
-            return;
+            if (!$this->closedByPeer()) {
+                return;
+            }
+            // The broker (or the network) closed it since the last call: a publish written
+            // there would be lost with an "unknown" outcome although it never left.
+            $this->close();
         }
         try {
             if ($this->connection === null || !$this->connection->isConnected()) {
@@ -213,6 +218,26 @@ final class PhpAmqpLibConnection implements AmqpConnection
         return $what === 'cannot connect'
             ? ConnectionRefused::atRabbitMq($server, $text, $e)
             : ConnectionLost::atRabbitMq($server, $text, $e);
+    }
+
+    /**
+     * Whether the other end has closed the socket (an end of file is waiting to be read), checked
+     * without blocking and without taking a byte. Pending frames (a heartbeat) mean it is alive.
+     */
+    private function closedByPeer(): bool
+    {
+        $io = $this->connection?->getIO();
+        $socket = $io !== null && method_exists($io, 'getSocket') ? $io->getSocket() : null;
+        if (!is_resource($socket) || get_resource_type($socket) !== 'stream') {
+            return false;
+        }
+        $read = [$socket];
+        $write = $except = null;
+        if (@stream_select($read, $write, $except, 0) !== 1) {
+            return false;
+        }
+        $peek = @stream_socket_recvfrom($socket, 1, STREAM_PEEK);
+        return $peek === '' || $peek === false;
     }
 
     private function correlationId(AMQPMessage $message): string
