@@ -50,6 +50,7 @@ def _php(
     scenario: str,
     *,
     backend_arg: bool = False,
+    config: dict[str, Any] | None = None,
     extra: dict[str, str] | None = None,
     timeout: float = 90.0,
 ) -> dict[str, dict[str, Any]]:
@@ -58,7 +59,7 @@ def _php(
         env={
             "CELERY_BROKER_URL": rabbitmq_server.url(),
             "CB_SCENARIO": scenario,
-            "CB_CONFIG": json.dumps({"task_default_queue": QUEUE}),
+            "CB_CONFIG": json.dumps({"task_default_queue": QUEUE, **(config or {})}),
             "CB_BACKEND_ARG": "1" if backend_arg else "0",
             **(extra or {}),
         },
@@ -109,6 +110,21 @@ def test_a_timeout_names_the_task_and_a_later_get_still_reads_it(
     assert short["error"] == "CeleryBridge\\Exception\\ResultTimeout", short
     assert task_id in short["message"] and list(short["states"]) == [task_id], short
     assert out["long"] == {"step": "long", "result": 3, "state": "SUCCESS"}
+
+
+def test_a_wait_outlasts_the_connections_read_timeout(rpc_worker, rabbitmq_server, run_php) -> None:
+    """php-amqplib's socket read timeout (broker_transport_options read_timeout, 1 s here) ends
+    no get(): with no limit, or with a longer timeout, it waits for the task (2.5 s)."""
+    options = {"broker_transport_options": {"read_timeout": 1, "confirm_timeout": 1}}
+    out = _php(run_php, rabbitmq_server, "patient", config=options)
+    assert (out["no_limit"].get("result"), out["limit"].get("result")) == (2.5, 2.5), out
+
+
+def test_a_wait_keeps_the_heartbeat(rpc_worker, rabbitmq_server, run_php) -> None:
+    """With broker_heartbeat 1, RabbitMQ closes a connection silent for about 2 s: a get() on a
+    3.5 s task (and one more after it) sends heartbeats while it waits."""
+    out = _php(run_php, rabbitmq_server, "patient", config={"broker_heartbeat": 1}, extra={"CB_SLEEP": "3.5"})
+    assert (out["no_limit"].get("result"), out["limit"].get("result")) == (3.5, 3.5), out
 
 
 def test_a_result_that_arrives_while_waiting_for_another_is_kept(

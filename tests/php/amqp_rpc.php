@@ -8,6 +8,7 @@
 //   failure  fail("boom"): get() throws TaskFailed with the remote exception
 //   revoked  add(1, 2) with countdown 3 and expires 2: the worker revokes it on time, get() throws TaskRevoked
 //   timeout  sleep(3) read with get(0.5) (ResultTimeout naming the id), then with get(30)
+//   patient  two sleep(CB_SLEEP, 2.5) read with get() and get(30), longer than the read timeout or heartbeat (CB_CONFIG)
 //   order    add(1, 1) then sleep(1); the second read first, the first then from what was kept (timeout 0)
 //   group    a group of three adds, read with GroupResult::get()
 //   chord    a chord (and a group chained with a task) to queue CB_QUEUE: refused, nothing published
@@ -87,6 +88,13 @@ match ($scenario) {
         echo json_encode(['step' => 'sent', 'id' => $r->id]), "\n";
         $step('short', static fn (): array => ['result' => $r->get(timeout: 0.5)]);
         $step('long', static fn (): array => ['result' => $r->get(timeout: 30.0), 'state' => $r->state()]);
+    })(),
+    'patient' => (static function () use ($celery, $step): void {
+        // Both sent first: only the result connection is used while the tasks run.
+        $seconds = (float) (getenv('CB_SLEEP') ?: 2.5);
+        [$first, $second] = [$celery->sendTask('tasks.sleep', [$seconds]), $celery->sendTask('tasks.sleep', [$seconds])];
+        $step('no_limit', static fn (): array => ['result' => $first->get()]);
+        $step('limit', static fn (): array => ['result' => $second->get(timeout: 30.0)]);
     })(),
     'order' => (static function () use ($celery, $step): void {
         $first = $celery->sendTask('tasks.add', [1, 1]);

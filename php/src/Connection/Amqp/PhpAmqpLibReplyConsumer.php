@@ -31,7 +31,8 @@ final class PhpAmqpLibReplyConsumer implements ReplyConsumer
 {
     private ?AbstractConnection $connection = null;
     private ?AMQPChannel $channel = null;
-    private bool $declared = false;
+    /** When this connection last declared the queue (a Clock::now() reading), null: not yet. */
+    private ?float $declaredAt = null;
     private bool $consuming = false;
     private int $node = 0;
     /** @var list<Reply> delivered to the consumer, not handed out yet */
@@ -50,21 +51,42 @@ final class PhpAmqpLibReplyConsumer implements ReplyConsumer
     ) {
     }
 
+    /**
+     * Celery declares before every publish; a round trip each time is needed only when the
+     * queue may be gone. It cannot be while this connection consumes it (auto-delete waits
+     * for the last consumer to go, x-expires for disuse): the connection is checked alive
+     * without waiting, and its deliveries kept. Before that, only x-expires can delete it, so
+     * it is declared again once half of that time passed since the last declaration. A queue
+     * an operator deletes by hand comes back on the next connection.
+     */
     public function declare(): void
     {
-        $this->call(static fn (): null => null, true);
+        $this->call(function (AMQPChannel $channel): void {
+            if ($this->consuming) {
+                // A connection the broker closed fails here, and the next attempt reconnects.
+                $this->drain($channel);
+                return;
+            }
+            $expires = $this->arguments['x-expires'] ?? null;
+            if ($this->declaredAt !== null && $expires !== null && Clock::now() - $this->declaredAt > $expires / 2000) {
+                $this->declareOn($channel);
+            }
+        });
     }
 
     public function fetch(): array
     {
         return $this->call(function (AMQPChannel $channel): array {
             $this->drain($channel);
-            // The queue's messages not pushed to the consumer yet (or all of them before any
-            // wait): RabbitMQ answers basic.get-empty once the queue is empty.
+            if ($this->consuming) {
+                // RabbitMQ pushes each result to a no-ack consumer as it arrives: nothing waits
+                // in the queue (at most a message is on its way).
+                return $this->take();
+            }
+            // Before any wait, the queue holds them: basic.get until RabbitMQ answers get-empty.
             while (($message = $channel->basic_get($this->queue, true)) instanceof AMQPMessage) {
                 $this->delivered[] = self::reply($message);
             }
-            $this->drain($channel);
             return $this->take();
         });
     }
@@ -81,13 +103,14 @@ final class PhpAmqpLibReplyConsumer implements ReplyConsumer
             }
             $this->drain($channel);
             while ($this->delivered === []) {
-                $left = $deadline === null ? 0.0 : $deadline - Clock::now();
-                if ($deadline !== null && $left <= 0.0) {
+                $left = $deadline === null ? INF : $deadline - Clock::now();
+                if ($left <= 0.0) {
                     break;
                 }
                 try {
-                    // php-amqplib: a timeout of 0 waits without limit.
-                    $channel->wait(null, false, $deadline === null ? 0 : max($left, 0.001));
+                    // php-amqplib: a timeout of 0 waits without limit. RabbitMQ's heartbeats
+                    // wake the wait, and php-amqplib answers them before it waits again.
+                    $channel->wait(null, false, is_infinite($left) ? 0 : max($left, 0.001));
                 } catch (AMQPTimeoutException) {
                     continue;
                 }
@@ -136,7 +159,7 @@ final class PhpAmqpLibReplyConsumer implements ReplyConsumer
         // Celery's rpc binding: Queue(oid, Exchange(None), oid, durable=True, auto_delete=True,
         // expires=result_expires): the default exchange routes by queue name, no binding.
         $channel->queue_declare($this->queue, false, true, false, true, false, new AMQPTable($this->arguments));
-        $this->declared = true;
+        $this->declaredAt = Clock::now();
     }
 
     /**
@@ -145,15 +168,14 @@ final class PhpAmqpLibReplyConsumer implements ReplyConsumer
      *
      * @template T
      * @param \Closure(AMQPChannel): T $call
-     * @param bool $declare declare the queue even when this connection did already
      * @return T
      * @throws ConnectionFailed
      */
-    private function call(\Closure $call, bool $declare = false): mixed
+    private function call(\Closure $call): mixed
     {
         $channel = $this->channel ?? $this->open();
         try {
-            if ($declare || !$this->declared) {
+            if ($this->declaredAt === null) {
                 $this->declareOn($channel);
             }
             return $call($channel);
@@ -202,7 +224,7 @@ final class PhpAmqpLibReplyConsumer implements ReplyConsumer
 
     private function reset(): void
     {
-        [$this->connection, $this->channel, $this->declared, $this->consuming] = [null, null, false, false];
+        [$this->connection, $this->channel, $this->declaredAt, $this->consuming] = [null, null, null, false];
     }
 
     private function lost(string $what, \Throwable $e): ConnectionFailed
