@@ -137,6 +137,13 @@ def test_a_result_that_arrives_while_waiting_for_another_is_kept(
     assert out["by_id"] == {"step": "by_id", "state": "SUCCESS"}, out
 
 
+def test_a_reply_queue_deleted_behind_the_clients_back_is_declared_again_before_the_next_publish(
+    rpc_worker, rabbitmq_server, run_php
+) -> None:
+    out = _php(run_php, rabbitmq_server, "deleted")
+    assert (out["first"].get("result"), out["after"].get("result")) == (3, 7), out
+
+
 def test_a_group_is_read_from_the_reply_queue(rpc_worker, rabbitmq_server, run_php) -> None:
     assert _php(run_php, rabbitmq_server, "group")["group"]["result"] == [2, 4, 6]
 

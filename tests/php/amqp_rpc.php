@@ -10,6 +10,7 @@
 //   timeout  sleep(3) read with get(0.5) (ResultTimeout naming the id), then with get(30)
 //   patient  two sleep(CB_SLEEP, 2.5) read with get() and get(30), longer than the read timeout or heartbeat (CB_CONFIG)
 //   order    add(1, 1) then sleep(1); the second read first, the first then from what was kept (timeout 0)
+//   deleted  add(1, 2) read; the reply queue deleted behind the client's back; add(3, 4) without retries read
 //   group    a group of three adds, read with GroupResult::get()
 //   chord    a chord (and a group chained with a task) to queue CB_QUEUE: refused, nothing published
 //   send     add(4, 4) only, the process ends without reading; prints the oid (the reply queue)
@@ -104,6 +105,20 @@ match ($scenario) {
         $step('first', static fn (): array => ['result' => $first->get(timeout: 0), 'state' => $first->state()]);
         // A handle made from the id alone finds it too.
         $step('by_id', static fn (): array => ['state' => $celery->result($first->id)->state()]);
+    })(),
+    'deleted' => (static function () use ($celery, $step): void {
+        $first = $celery->sendTask('tasks.add', [1, 2]);
+        $step('first', static fn (): array => ['result' => $first->get(timeout: 30.0)]);
+        // As an operator (or a broker restart) would: the reply queue goes, its consumer is cancelled.
+        $backend = $first->backend();
+        \assert($backend instanceof \CeleryBridge\Backend\RpcResultBackend);
+        $url = \CeleryBridge\Connection\Amqp\AmqpUrl::fromString((string) getenv('CELERY_BROKER_URL'));
+        $admin = new \PhpAmqpLib\Connection\AMQPStreamConnection($url->host, $url->port, $url->user, $url->password(), $url->vhost);
+        $admin->channel()->queue_delete($backend->oid);
+        $admin->close();
+        // Without publish retries: the queue must be back before this publish, at once.
+        $step('after', static fn (): array => ['result' => $celery->sendTask('tasks.add', [3, 4], [], ['retry' => false])
+            ->get(timeout: 30.0)]);
     })(),
     'group' => $step('group', static function () use ($celery, $add): array {
         $g = $celery->send(new Group($add(1, 1), $add(2, 2), $add(3, 3)));

@@ -56,14 +56,16 @@ final class PhpAmqpLibReplyConsumer implements ReplyConsumer
      * queue may be gone. It cannot be while this connection consumes it (auto-delete waits
      * for the last consumer to go, x-expires for disuse): the connection is checked alive
      * without waiting, and its deliveries kept. Before that, only x-expires can delete it, so
-     * it is declared again once half of that time passed since the last declaration. A queue
-     * an operator deletes by hand comes back on the next connection.
+     * it is declared again once half of that time passed since the last declaration.
+     *
+     * A consumer that is gone (the connection closed by a broker restart, the queue deleted by
+     * an operator: RabbitMQ cancels the consumer) shows here, and the queue is declared again
+     * at once on a new connection: nothing is published yet, so that is safe.
      */
     public function declare(): void
     {
-        $this->call(function (AMQPChannel $channel): void {
+        $declare = function (AMQPChannel $channel): void {
             if ($this->consuming) {
-                // A connection the broker closed fails here, and the next attempt reconnects.
                 $this->drain($channel);
                 return;
             }
@@ -71,7 +73,13 @@ final class PhpAmqpLibReplyConsumer implements ReplyConsumer
             if ($this->declaredAt !== null && $expires !== null && Clock::now() - $this->declaredAt > $expires / 2000) {
                 $this->declareOn($channel);
             }
-        });
+        };
+        try {
+            $this->call($declare);
+        } catch (ConnectionFailed) {
+            // call() closed the connection: the next one declares the queue when it opens.
+            $this->call($declare);
+        }
     }
 
     public function fetch(): array
