@@ -8,13 +8,15 @@ a Redis broker with rpc:// refused."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import amqp
 import pytest
 
-from harness import CeleryWorker, HarnessError
+from harness import CeleryWorker, HarnessError, RedisServer
+from python_worker.config import RECORDS_URL_ENV
 from rabbitmq import RabbitMQServer
 
 QUEUE = "php_rpc"
@@ -23,7 +25,7 @@ NOBODY = "php_rpc_nobody"
 
 @pytest.fixture(scope="module")
 def rpc_worker(
-    rabbitmq_server: RabbitMQServer, tmp_path_factory: pytest.TempPathFactory
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[CeleryWorker]:
     """One worker for the module: broker the RabbitMQ node, result_backend rpc://."""
     worker = CeleryWorker(
@@ -32,6 +34,8 @@ def rpc_worker(
         backend_url="rpc://",
         queues=[QUEUE],
         config={"task_default_queue": QUEUE},
+        # tasks.progress_steps waits for its gates in the session Redis.
+        env={RECORDS_URL_ENV: redis_server.url(0)},
     )
     try:
         worker.start(60.0)
@@ -142,6 +146,25 @@ def test_a_reply_queue_deleted_behind_the_clients_back_is_declared_again_before_
 ) -> None:
     out = _php(run_php, rabbitmq_server, "deleted")
     assert (out["first"].get("result"), out["after"].get("result")) == (3, 7), out
+
+
+def test_on_message_gets_every_state_the_worker_publishes(
+    rpc_worker, rabbitmq_server, redis_server, run_php
+) -> None:
+    """Each update_state() is a message of its own on the reply queue: the callback sees each
+    PROGRESS (the worker goes on only once PHP saw it), then SUCCESS; state() reads along."""
+    gate = f"rpc-progress-{uuid.uuid4()}"
+    out = _php(
+        run_php, rabbitmq_server, "progress", extra={"CB_GATE": gate, "CB_GATES_URL": redis_server.url(0)}
+    )
+    step = out["progress"]
+    assert step.get("result") == "done", step
+    assert step["seen"] == [
+        ["PROGRESS", {"done": 1, "total": 3}, "PROGRESS"],
+        ["PROGRESS", {"done": 2, "total": 3}, "PROGRESS"],
+        ["PROGRESS", {"done": 3, "total": 3}, "PROGRESS"],
+        ["SUCCESS", "done", "SUCCESS"],
+    ]
 
 
 def test_a_group_is_read_from_the_reply_queue(rpc_worker, rabbitmq_server, run_php) -> None:

@@ -11,6 +11,7 @@
 //   patient  two sleep(CB_SLEEP, 2.5) read with get() and get(30), longer than the read timeout or heartbeat (CB_CONFIG)
 //   order    add(1, 1) then sleep(1); the second read first, the first then from what was kept (timeout 0)
 //   deleted  add(1, 2) read; the reply queue deleted behind the client's back; add(3, 4) without retries read
+//   progress tasks.progress_steps read with get(onMessage): every PROGRESS state, then SUCCESS
 //   group    a group of three adds, read with GroupResult::get()
 //   chord    a chord (and a group chained with a task) to queue CB_QUEUE: refused, nothing published
 //   send     add(4, 4) only, the process ends without reading; prints the oid (the reply queue)
@@ -120,6 +121,24 @@ match ($scenario) {
         $step('after', static fn (): array => ['result' => $celery->sendTask('tasks.add', [3, 4], [], ['retry' => false])
             ->get(timeout: 30.0)]);
     })(),
+    'progress' => $step('progress', static function () use ($celery): array {
+        // tasks.progress_steps stores PROGRESS {done: i, total: 3}, then waits for the gate (a Redis
+        // list at CB_GATES_URL) before the next step: the callback opens it on each PROGRESS.
+        $url = parse_url((string) getenv('CB_GATES_URL'));
+        $gates = new \Redis();
+        $gates->connect((string) $url['host'], (int) $url['port']);
+        $gates->select((int) ltrim($url['path'] ?? '/0', '/'));
+        $gate = (string) getenv('CB_GATE');
+        $r = $celery->sendTask('tasks.progress_steps', [$gate, 3]);
+        $seen = [];
+        $value = $r->get(timeout: 30.0, onMessage: static function ($meta) use ($r, $gates, $gate, &$seen): void {
+            $seen[] = [$meta->status, $meta->result, $r->state()];
+            if ($meta->status === 'PROGRESS') {
+                $gates->rPush($gate, 'go');
+            }
+        });
+        return ['result' => $value, 'seen' => $seen];
+    }),
     'group' => $step('group', static function () use ($celery, $add): array {
         $g = $celery->send(new Group($add(1, 1), $add(2, 2), $add(3, 3)));
         return ['result' => $g->get(timeout: 30.0)];

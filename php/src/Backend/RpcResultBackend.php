@@ -43,6 +43,10 @@ final class RpcResultBackend extends ResultStore
     /** @var array{string, \Closure(ResultMeta): void}|null the task waitWatching() reports, and to whom */
     private ?array $watch = null;
 
+    /** @var list<ResultMeta> states of the watched task not reported yet */
+    private array $toTell = [];
+    private bool $telling = false;
+
     private readonly RpcReplyDecoder $decoder;
 
     /**
@@ -149,7 +153,7 @@ final class RpcResultBackend extends ResultStore
             }
             return $this->wait([$taskId], $timeout);
         } finally {
-            $this->watch = $previous;
+            [$this->watch, $this->toTell] = [$previous, []];
         }
     }
 
@@ -199,8 +203,29 @@ final class RpcResultBackend extends ResultStore
                 unset($this->latest[array_key_first($this->latest)]);
             }
             if ($this->watch !== null && $this->watch[0] === $taskId) {
+                $this->toTell[] = $meta;
+            }
+        }
+        $this->tell();
+    }
+
+    /**
+     * Reports the watched task's new states in order. A callback that reads a handle (state(),
+     * info()) may receive more replies here: those are reported by the call already running,
+     * after the current one, never from inside it.
+     */
+    private function tell(): void
+    {
+        if ($this->telling || $this->watch === null) {
+            return;
+        }
+        $this->telling = true;
+        try {
+            while (($meta = array_shift($this->toTell)) !== null) {
                 ($this->watch[1])($meta);
             }
+        } finally {
+            $this->telling = false;
         }
     }
 

@@ -95,6 +95,25 @@ final class RpcResultBackendTest extends TestCase
         self::assertSame([['PROGRESS', ['done' => 1]], ['PROGRESS', ['done' => 2]], ['SUCCESS', 3]], $seen);
     }
 
+    public function testACallbackThatReadsTheTaskIsNeverCalledFromInsideItself(): void
+    {
+        $this->queue->pushes = [[QueuedReplies::result('p', 'PROGRESS', ['done' => 1])], [QueuedReplies::result('p', 'SUCCESS', 3)]];
+        $depth = 0;
+        $seen = [];
+
+        $this->backend->waitWatching('p', 5.0, function (ResultMeta $meta) use (&$depth, &$seen): void {
+            $seen[] = [$meta->status, $depth++];
+            if ($meta->result === ['done' => 1]) {
+                // Reading the handle meanwhile finds the next state in the queue.
+                $this->queue->queued = [QueuedReplies::result('p', 'PROGRESS', ['done' => 2])];
+                $seen[] = $this->backend->meta('p')->result;
+            }
+            $depth--;
+        });
+
+        self::assertSame([['PROGRESS', 0], ['done' => 2], ['PROGRESS', 0], ['SUCCESS', 0]], $seen);
+    }
+
     public function testAnUnreadableReplyFailsOnlyItsOwnTask(): void
     {
         $this->queue->queued = [
