@@ -15,6 +15,7 @@ from typing import Any
 import amqp
 import pytest
 
+from cli_runner import cli
 from harness import CeleryWorker, HarnessError, RedisServer
 from python_worker.config import RECORDS_URL_ENV
 from rabbitmq import RabbitMQServer
@@ -218,3 +219,15 @@ def test_a_redis_broker_with_rpc_is_refused(rabbitmq_server, redis_server, run_p
     step = out["client"]
     assert step["error"] == "CeleryBridge\\Exception\\InvalidConfiguration", step
     assert "rpc result backend needs a RabbitMQ broker" in step["message"]
+
+
+def test_the_cli_reads_rpc_results_of_what_it_sends_and_refuses_reading_another_processes(
+    rpc_worker, rabbitmq_server
+) -> None:
+    urls = {"broker": rabbitmq_server.url(), "backend": "rpc://"}
+    sent = cli("--json", "send", "tasks.add", "--args", "[2, 3]", "--queue", QUEUE, "--wait", "30", **urls)
+    assert sent.code == 0, sent
+    assert sent.json()["result"] == 5, sent
+    later = cli("result", sent.json()["id"], **urls)
+    assert later.code == 2, later
+    assert "rpc:// results are messages to the client that sent the task" in later.stderr

@@ -8,9 +8,11 @@ use CeleryBridge\Connection\Amqp\ReplyConsumer;
 use CeleryBridge\Connection\Clock;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
+use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Exception\NotSupportedByBackend;
 use CeleryBridge\Exception\ResultTimeout;
 use CeleryBridge\Exception\ResultTooLarge;
+use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\ResultMeta;
 use CeleryBridge\Result\ResultStore;
 use CeleryBridge\Result\State;
@@ -75,6 +77,16 @@ final class RpcResultBackend extends ResultStore
     public static function isRpcUrl(#[\SensitiveParameter] mixed $url): bool
     {
         return is_string($url) && ($url === 'rpc' || str_starts_with($url, 'rpc://'));
+    }
+
+    /** Whether $result reads through an rpc:// backend (false when it has no backend). */
+    public static function reads(AsyncResult $result): bool
+    {
+        try {
+            return $result->backend() instanceof self;
+        } catch (NoResultBackend) {
+            return false;
+        }
     }
 
     /**
