@@ -168,8 +168,14 @@ def test_on_message_gets_every_state_the_worker_publishes(
     ]
 
 
-def test_a_group_is_read_from_the_reply_queue(rpc_worker, rabbitmq_server, run_php) -> None:
-    assert _php(run_php, rabbitmq_server, "group")["group"]["result"] == [2, 4, 6]
+def test_a_group_and_chains_are_read_from_the_reply_queue(rpc_worker, rabbitmq_server, run_php) -> None:
+    out = _php(run_php, rabbitmq_server, "group")
+    assert out["group"].get("result") == [2, 4, 6], out
+    assert (out["chain"].get("result"), out["chain"].get("parent")) == (13, 3), out
+    failed = out["chain_failed"]
+    assert failed["error"] == "CeleryBridge\\Exception\\TaskFailed" and failed["remote_message"] == "first", (
+        failed
+    )
 
 
 def test_chords_are_refused_as_celery_refuses_them_and_nothing_is_published(

@@ -12,7 +12,7 @@
 //   order    add(1, 1) then sleep(1); the second read first, the first then from what was kept (timeout 0)
 //   deleted  add(1, 2) read; the reply queue deleted behind the client's back; add(3, 4) without retries read
 //   progress tasks.progress_steps read with get(onMessage): every PROGRESS state, then SUCCESS
-//   group    a group of three adds, read with GroupResult::get()
+//   group    a group of three adds, read with GroupResult::get(); a chain; a chain whose first step fails
 //   chord    a chord (and a group chained with a task) to queue CB_QUEUE: refused, nothing published
 //   send     add(4, 4) only, the process ends without reading; prints the oid (the reply queue)
 //   redis    the broker is CELERY_REDIS_URL: refused at construction
@@ -139,10 +139,20 @@ match ($scenario) {
         });
         return ['result' => $value, 'seen' => $seen];
     }),
-    'group' => $step('group', static function () use ($celery, $add): array {
-        $g = $celery->send(new Group($add(1, 1), $add(2, 2), $add(3, 3)));
-        return ['result' => $g->get(timeout: 30.0)];
-    }),
+    'group' => (static function () use ($celery, $add, $step): void {
+        $step('group', static fn (): array => ['result' => $celery->send(new Group($add(1, 1), $add(2, 2), $add(3, 3)))
+            ->get(timeout: 30.0)]);
+        // Every step of a chain replies to this client (Celery freezes reply_to into each one).
+        $step('chain', static function () use ($celery, $add): array {
+            $last = $celery->send(new Chain($add(1, 2), new Signature('tasks.add', [10])));
+            return ['result' => $last->get(timeout: 30.0), 'parent' => $last->parent?->get(timeout: 0)];
+        });
+        // A failed first step is what get() on the last one throws (follow_parents).
+        $step('chain_failed', static fn (): array => ['result' => $celery->send(new Chain(
+            new Signature('tasks.fail', ['first']),
+            new Signature('tasks.add', [10]),
+        ))->get(timeout: 30.0)]);
+    })(),
     'chord' => (static function () use ($celery, $add, $queue, $step): void {
         $step('chord', static fn (): array => ['id' => $celery->send(
             new Chord(new Group($add(1, 1), $add(2, 2)), new Signature('tasks.xsum')),
