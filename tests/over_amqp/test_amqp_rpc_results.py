@@ -186,6 +186,10 @@ def test_chords_are_refused_as_celery_refuses_them_and_nothing_is_published(
         step = out[name]
         assert step["error"] == "CeleryBridge\\Exception\\NotSupportedByBackend", step
         assert step["message"].startswith('The "rpc" result backend does not support chords!'), step
+    for name, operation in (("save", "GroupResult::save()"), ("restore", "restoreGroup()")):
+        step = out[name]
+        assert step["error"] == "CeleryBridge\\Exception\\NotSupportedByBackend", step
+        assert f'{operation} is not supported by the "rpc" result backend' in step["message"], step
     # Nothing reached RabbitMQ: the queue the canvases were sent to was never even declared.
     conn = rabbitmq_server.connection()
     try:

@@ -13,7 +13,8 @@
 //   deleted  add(1, 2) read; the reply queue deleted behind the client's back; add(3, 4) without retries read
 //   progress tasks.progress_steps read with get(onMessage): every PROGRESS state, then SUCCESS
 //   group    a group of three adds, read with GroupResult::get(); a chain; a chain whose first step fails
-//   chord    a chord (and a group chained with a task) to queue CB_QUEUE: refused, nothing published
+//   chord    a chord (and a group chained with a task) to queue CB_QUEUE: refused, nothing published;
+//            a group's save() and restoreGroup() refused
 //   send     add(4, 4) only, the process ends without reading; prints the oid (the reply queue)
 //   redis    the broker is CELERY_REDIS_URL: refused at construction
 // Each step: {"step": ..., ...} or {"step": ..., "error": class, "message": ...}.
@@ -166,6 +167,13 @@ match ($scenario) {
             $add(5, 5),
             new Chord(new Group($add(1, 1)), new Signature('tasks.xsum')),
         ], ['queue' => $queue]))]);
+        // A group itself is fine; storing it is not (GroupResult.save() / restore() in Celery).
+        $group = $celery->send(new Group($add(1, 1)));
+        $step('save', static function () use ($group): array {
+            $group->save();
+            return [];
+        });
+        $step('restore', static fn (): array => ['group' => $celery->restoreGroup($group->id)]);
     })(),
     'send' => $step('send', static function () use ($celery): array {
         $r = $celery->sendTask('tasks.add', [4, 4]);
