@@ -16,7 +16,7 @@ import amqp
 import pytest
 
 from cli_runner import cli
-from harness import CeleryWorker, HarnessError, RedisServer
+from harness import CeleryWorker, HarnessError, RedisServer, free_port
 from python_worker.config import RECORDS_URL_ENV
 from rabbitmq import RabbitMQServer
 
@@ -241,3 +241,15 @@ def test_the_cli_reads_rpc_results_of_what_it_sends_and_refuses_reading_another_
     later = cli("result", sent.json()["id"], **urls)
     assert later.code == 2, later
     assert "rpc:// results are messages to the client that sent the task" in later.stderr
+
+
+def test_the_password_never_shows_from_the_result_side(rpc_worker, rabbitmq_server, run_php) -> None:
+    bad = f"amqp://guest:Pa55-w0rd-x@127.0.0.1:{free_port()}//"
+    out = _php(run_php, rabbitmq_server, "secrets", extra={"CB_BAD_URL": bad})
+    assert "ConnectionRefused" in out["refused"]["text"], out
+    everything = json.dumps(out)
+    assert "Pa55-w0rd-x" not in everything
+    dumps = out["dumps"]["text"] + out["var_dump"]["text"]
+    assert "RpcResultBackend" in dumps  # the dumps do reach the result side
+    assert "login_response" not in dumps and "PhpAmqpLib\\Connection" not in dumps
+    assert [line for line in dumps.splitlines() if "password" in line.lower() and "guest" in line] == []

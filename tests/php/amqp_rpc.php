@@ -16,6 +16,7 @@
 //   chord    a chord (and a group chained with a task) to queue CB_QUEUE: refused, nothing published;
 //            a group's save() and restoreGroup() refused
 //   send     add(4, 4) only, the process ends without reading; prints the oid (the reply queue)
+//   secrets  a refused connect (CB_BAD_URL) and dumps of a client that read a result, for the password
 //   redis    the broker is CELERY_REDIS_URL: refused at construction
 // Each step: {"step": ..., ...} or {"step": ..., "error": class, "message": ...}.
 
@@ -180,5 +181,23 @@ match ($scenario) {
         $backend = $r->backend();
         return ['id' => $r->id, 'oid' => $backend instanceof \CeleryBridge\Backend\RpcResultBackend ? $backend->oid : null];
     }),
+    'secrets' => (static function () use ($celery, $config): void {
+        // Every way a password could leak from the rpc result side: the failed connect of a
+        // client whose first publish declares the reply queue, and dumps of a client that read a result.
+        ini_set('zend.exception_ignore_args', '0');
+        try {
+            (new CeleryClient((string) getenv('CB_BAD_URL'), 'rpc://', $config + ['task_publish_retry' => false]))
+                ->sendTask('tasks.add', [1, 2]);
+        } catch (CeleryBridgeException $e) {
+            for ($p = $e; $p !== null; $p = $p->getPrevious()) {
+                echo json_encode(['step' => 'refused' . ($p === $e ? '' : '_previous'), 'text' => (string) $p]), "\n";
+            }
+        }
+        $celery->sendTask('tasks.add', [1, 2])->get(timeout: 30.0);
+        echo json_encode(['step' => 'dumps', 'text' => print_r($celery, true) . var_export($celery, true)]), "\n";
+        ob_start();
+        var_dump($celery);
+        echo json_encode(['step' => 'var_dump', 'text' => (string) ob_get_clean()]), "\n";
+    })(),
     default => null,
 };

@@ -8,6 +8,7 @@ use CeleryBridge\Backend\RpcResultBackend;
 use CeleryBridge\Connection\Amqp\AmqpConnector;
 use CeleryBridge\Connection\Amqp\AmqpSettings;
 use CeleryBridge\Connection\Amqp\AmqpUrl;
+use CeleryBridge\Connection\Amqp\PhpAmqpLibConnection;
 use CeleryBridge\Connection\Amqp\PhpAmqpLibReplyConsumer;
 use CeleryBridge\Exception\InvalidConfiguration;
 
@@ -44,16 +45,15 @@ final class RpcResults
                 . 'php-amqplib in this version: install it (Debian: apt install php-amqplib; Composer: composer require '
                 . 'php-amqplib/php-amqplib), or use the Redis result backend.');
         }
-        $arguments = RpcResultBackend::queueArguments($resultExpires);
-        if (is_object($broker)) {
-            if (!$broker instanceof \PhpAmqpLib\Connection\AbstractConnection) {
-                throw InvalidConfiguration::invalid('result_backend', 'rpc://', 'rpc:// results need a broker URL or a '
-                    . 'php-amqplib connection (PhpAmqpLib\Connection\AbstractConnection) to read them on.');
-            }
-            $consumer = new PhpAmqpLibReplyConsumer($oid, $arguments, [], $settings, $broker);
-        } else {
-            $consumer = new PhpAmqpLibReplyConsumer($oid, $arguments, AmqpUrl::fromString($broker)->nodes(), $settings);
+        if (is_object($broker) && !$broker instanceof \PhpAmqpLib\Connection\AbstractConnection) {
+            throw InvalidConfiguration::invalid('result_backend', 'rpc://', 'rpc:// results need a broker URL or a '
+                . 'php-amqplib connection (PhpAmqpLib\Connection\AbstractConnection) to read them on.');
         }
+        // A connection of its own (a channel of its own on an injected connection).
+        $connection = is_object($broker)
+            ? new PhpAmqpLibConnection([], $settings, $broker)
+            : new PhpAmqpLibConnection(AmqpUrl::fromString($broker)->nodes(), $settings);
+        $consumer = new PhpAmqpLibReplyConsumer($oid, RpcResultBackend::queueArguments($resultExpires), $connection);
         return new RpcResultBackend($oid, $consumer, $resultMaxSize);
     }
 

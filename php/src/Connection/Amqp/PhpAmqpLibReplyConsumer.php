@@ -8,45 +8,38 @@ use CeleryBridge\Connection\Clock;
 use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
-use CeleryBridge\Exception\ConnectionRefused;
 use PhpAmqpLib\Channel\AMQPChannel;
-use PhpAmqpLib\Connection\AbstractConnection;
-use PhpAmqpLib\Connection\AMQPConnectionFactory;
 use PhpAmqpLib\Exception\AMQPTimeoutException;
 use PhpAmqpLib\Message\AMQPMessage;
 use PhpAmqpLib\Wire\AMQPTable;
 
 /**
- * ReplyConsumer over php-amqplib, on a connection of its own (Celery's result consumer uses
- * one apart from the producer's too), to the broker URL's nodes in turn; or on a channel of
- * a connection the application injected.
+ * ReplyConsumer over php-amqplib, on a PhpAmqpLibConnection of its own (Celery's result
+ * consumer uses a connection apart from the producer's too): the broker URL's nodes in turn,
+ * TLS and the password kept out of dumps and traces as for publishing.
  *
- * Each new connection declares the queue again before reading it: a queue RabbitMQ deleted
- * with the last consumer (auto-delete) or after x-expires of disuse must exist before the
- * workers publish to it, and a basic.get or basic.consume on a missing queue closes the channel.
+ * Each new connection or channel declares the queue again before reading it: a queue RabbitMQ
+ * deleted with the last consumer (auto-delete) or after x-expires of disuse must exist before
+ * the workers publish to it, and a basic.get or basic.consume on a missing queue closes the
+ * channel.
  *
  * @internal
  */
 final class PhpAmqpLibReplyConsumer implements ReplyConsumer
 {
-    private ?AbstractConnection $connection = null;
-    private ?AMQPChannel $channel = null;
-    private bool $declared = false;
+    /** The connection's generation the queue was declared (and consumed) on; 0: not yet. */
+    private int $generation = 0;
     private bool $consuming = false;
-    private int $node = 0;
     /** @var list<Reply> delivered to the consumer, not handed out yet */
     private array $delivered = [];
 
     /**
-     * @param list<AmqpUrl> $nodes
      * @param array<string, int> $arguments the queue's x-arguments (x-expires)
      */
     public function __construct(
         private readonly string $queue,
         private readonly array $arguments,
-        private readonly array $nodes,
-        private readonly AmqpSettings $settings,
-        private readonly ?AbstractConnection $injected = null,
+        private readonly PhpAmqpLibConnection $connection,
     ) {
     }
 
@@ -107,15 +100,8 @@ final class PhpAmqpLibReplyConsumer implements ReplyConsumer
 
     public function close(): void
     {
-        try {
-            $this->channel?->close();
-            if ($this->injected === null) {
-                $this->connection?->close();
-            }
-        } catch (\Throwable) {
-            // Already gone: nothing to release.
-        }
-        $this->reset();
+        $this->connection->close();
+        [$this->generation, $this->consuming] = [0, false];
     }
 
     /**
@@ -140,102 +126,43 @@ final class PhpAmqpLibReplyConsumer implements ReplyConsumer
         return $replies;
     }
 
-    private function declareOn(AMQPChannel $channel): void
-    {
-        // Celery's rpc binding: Queue(oid, Exchange(None), oid, durable=True, auto_delete=True,
-        // expires=result_expires): the default exchange routes by queue name, no binding.
-        $channel->queue_declare($this->queue, false, true, false, true, false, new AMQPTable($this->arguments));
-        $this->declared = true;
-    }
-
     /**
-     * Runs $call on the channel, connecting (and declaring the queue) first when needed. A
-     * failure drops the connection, and $call runs once more on a new one, as the Redis
-     * backend subscribes again: a consumer RabbitMQ cancelled (its queue was deleted), a
-     * connection it closed (a restart). Every call here may run twice: declaring and reading
-     * do not publish anything, and what was delivered is kept.
+     * Runs $call on the channel, declaring the queue first on a new connection or channel (or
+     * always, with $declare). A failure drops the connection, and $call runs once more on a
+     * new one, as the Redis backend subscribes again: a consumer RabbitMQ cancelled (its queue
+     * was deleted), a connection it closed (a restart). Every call here may run twice:
+     * declaring and reading publish nothing, and what was delivered is kept.
      *
      * @template T
      * @param \Closure(AMQPChannel): T $call
-     * @param bool $declare declare the queue even when this connection did already
      * @return T
      * @throws ConnectionFailed
      */
     private function call(\Closure $call, bool $declare = false): mixed
     {
         for ($attempt = 1;; $attempt++) {
-            $channel = $this->channel ?? $this->open();
             try {
-                if ($declare || !$this->declared) {
-                    $this->declareOn($channel);
-                }
-                return $call($channel);
-            } catch (\Throwable $e) {
+                return $this->connection->onChannel(function (AMQPChannel $channel) use ($call, $declare): mixed {
+                    $generation = $this->connection->generation();
+                    if ($declare || $this->generation !== $generation) {
+                        // Celery's rpc binding: Queue(oid, Exchange(None), oid, durable=True,
+                        // auto_delete=True, expires=result_expires): the default exchange
+                        // routes by queue name, so there is no binding.
+                        $channel->queue_declare($this->queue, false, true, false, true, false, new AMQPTable($this->arguments));
+                        $this->consuming = $this->consuming && $this->generation === $generation;
+                        $this->generation = $generation;
+                    }
+                    return $call($channel);
+                });
+            } catch (ConnectionFailed | ChannelClosed $e) {
                 $this->close();
-                $failure = $this->lost('the connection failed', $e);
-                if ($attempt === 2 || $failure instanceof AuthenticationFailed) {
-                    throw $failure;
+                if ($attempt === 2 || $e instanceof AuthenticationFailed) {
+                    throw $e instanceof ChannelClosed
+                        ? ConnectionLost::atRabbitMq($this->connection->server(), 'the rpc:// result queue: ' . $e->getMessage() . '.')
+                        : $e;
                 }
             }
         }
-    }
-
-    /**
-     * @throws ConnectionFailed
-     */
-    private function open(): AMQPChannel
-    {
-        $this->reset();
-        try {
-            if ($this->injected !== null) {
-                $this->connection = $this->injected;
-            } elseif ($this->nodes === []) {
-                throw new \LogicException('no broker URL');
-            } else {
-                $this->connection = $this->connect();
-            }
-            return $this->channel = $this->connection->channel();
-        } catch (ConnectionFailed $e) {
-            throw $e;
-        } catch (\Throwable $e) {
-            throw $this->lost('cannot connect', $e);
-        }
-    }
-
-    /** Each node of a failover list once, from the one that worked last. */
-    private function connect(): AbstractConnection
-    {
-        $error = null;
-        for ($i = 0; $i < count($this->nodes); $i++) {
-            try {
-                return AMQPConnectionFactory::create(PhpAmqpLibConfig::for($this->nodes[$this->node], $this->settings));
-            } catch (\Throwable $e) {
-                $error = $e;
-                $this->node = ($this->node + 1) % count($this->nodes);
-            }
-        }
-        throw $error ?? new \LogicException('no broker URL');
-    }
-
-    private function reset(): void
-    {
-        [$this->connection, $this->channel, $this->declared, $this->consuming] = [null, null, false, false];
-    }
-
-    private function lost(string $what, \Throwable $e): ConnectionFailed
-    {
-        if ($e instanceof ConnectionFailed) {
-            return $e;
-        }
-        $server = $this->nodes === [] ? 'an injected connection' : $this->nodes[$this->node]->server();
-        $class = substr((string) strrchr('\\' . $e::class, '\\'), 1);
-        $text = sprintf('reading the rpc:// result queue: %s (%s: %s).', $what, $class, $e->getMessage());
-        if (str_contains($e->getMessage(), 'ACCESS_REFUSED') || str_contains($e->getMessage(), 'NOT_ALLOWED')) {
-            return AuthenticationFailed::atRabbitMq($server, $text . ' Check the user, password and vhost of the broker URL.', $e);
-        }
-        return $what === 'cannot connect'
-            ? ConnectionRefused::atRabbitMq($server, $text, $e)
-            : ConnectionLost::atRabbitMq($server, $text, $e);
     }
 
     private static function reply(AMQPMessage $message): Reply
