@@ -17,9 +17,9 @@ use CeleryBridge\Exception\ConnectionFailed;
 interface ReplyConsumer
 {
     /**
-     * Declares the queue (durable, auto-delete, x-expires), as Celery
-     * does before every publish: the workers publish results to it through the default
-     * exchange, and a result sent to a queue that does not exist is dropped.
+     * Declares the queue (durable, auto-delete, x-expires), as Celery does before every
+     * publish: the workers publish results to it through the default exchange, and RabbitMQ
+     * drops a result sent to a queue that does not exist.
      *
      * @throws ConnectionFailed
      */
