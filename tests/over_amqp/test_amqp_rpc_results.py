@@ -199,19 +199,31 @@ def test_chords_are_refused_as_celery_refuses_them_and_nothing_is_published(
         conn.close()
 
 
+@pytest.mark.parametrize(
+    ("config", "arguments"),
+    [
+        ({}, {"x-expires": 86400000}),
+        ({"result_expires": 60}, {"x-expires": 60000}),
+        ({"result_expires": None}, {}),
+    ],
+    ids=["default", "result_expires-60", "never-expires"],
+)
 def test_the_reply_queue_is_declared_before_the_publish_as_celery_declares_it(
-    rpc_worker, rabbitmq_server, run_php
+    rpc_worker, rabbitmq_server, run_php, config: dict[str, Any], arguments: dict[str, int]
 ) -> None:
     """PHP sends and exits without reading: the worker's result waits in the reply queue, which
-    has Celery's arguments, and the message is the rpc backend's."""
-    step = _php(run_php, rabbitmq_server, "send")["send"]
+    has Celery's arguments (kombu's Queue(oid, durable=True, auto_delete=True,
+    expires=result_expires)), and the message is the rpc backend's."""
+    step = _php(run_php, rabbitmq_server, "send", config=config)["send"]
     oid, task_id = step["oid"], step["id"]
     conn = rabbitmq_server.connection()
     try:
+        # Any difference in a redeclaration closes the channel with 406 PRECONDITION_FAILED...
+        with pytest.raises(amqp.exceptions.PreconditionFailed):
+            conn.channel().queue_declare(oid, durable=True, auto_delete=True, arguments={"x-expires": 1234})
+        # ...and Celery's own declaration is accepted.
         channel = conn.channel()
-        # Celery's binding: durable, auto-delete, x-expires = result_expires. A redeclare with
-        # exactly those arguments is accepted (any difference closes the channel with 406).
-        channel.queue_declare(oid, durable=True, auto_delete=True, arguments={"x-expires": 86400000})
+        channel.queue_declare(oid, durable=True, auto_delete=True, arguments=arguments)
         received: list[amqp.Message] = []
         channel.basic_consume(oid, no_ack=True, callback=received.append)
         conn.drain_events(timeout=30)
