@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge;
 
 use CeleryBridge\Backend\RedisResultBackend;
+use CeleryBridge\Backend\RpcResultBackend;
 use CeleryBridge\Broker\Amqp\Channel;
 use CeleryBridge\Broker\Amqp\Channels;
 use CeleryBridge\Canvas\Canvas;
@@ -22,6 +23,7 @@ use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Exception\NoResultBackend;
+use CeleryBridge\Exception\NotSupportedByBackend;
 use CeleryBridge\Exception\PublishOutcomeUnknown;
 use CeleryBridge\Message\PlainTaskEncoder;
 use CeleryBridge\Message\OutgoingTask;
@@ -30,6 +32,7 @@ use CeleryBridge\Publish\AmqpBroker;
 use CeleryBridge\Publish\PlainPath;
 use CeleryBridge\Publish\Publisher;
 use CeleryBridge\Publish\RedisTransport;
+use CeleryBridge\Publish\RpcResults;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
 use CeleryBridge\Result\ResultHandles;
@@ -104,7 +107,18 @@ final class CeleryClient implements CeleryClientInterface
         $this->config = ClientConfig::fromArray(AmqpBroker::withoutAmqpSettings($config, $amqp));
         $backend ??= ClientConfig::url($config, 'result_backend');
         $this->brokerConnection = $amqp ? null : ConnectionFactory::create($broker, $this->config->brokerConnectionOptions);
-        $resultBackend = $backend === null ? null : new RedisResultBackend(
+        // This client's oid: reply_to of its messages and of the canvas parts it freezes (the
+        // rpc backend's queue); and its name in the origin header, "gen<pid>@<host>" as Celery writes it.
+        $replyTo = Uuid::v4();
+        $rpc = RpcResultBackend::isRpcUrl($backend) ? RpcResults::backend(
+            $broker,
+            $amqp,
+            $amqpConfig,
+            $replyTo,
+            $this->config->resultExpires,
+            $this->config->resultMaxSize,
+        ) : null;
+        $resultBackend = $backend === null || $rpc !== null ? null : new RedisResultBackend(
             ConnectionFactory::create($backend, $this->config->backendConnectionOptions, ConnectionFactory::BACKEND),
             $this->config->backendKeyPrefix,
             $this->config->resultExpires,
@@ -118,15 +132,12 @@ final class CeleryClient implements CeleryClientInterface
             ? static fn (): Channel => Channels::open($secret->getValue()[0], AmqpSettings::fromConfig($secret->getValue()[1]))
             : null;
         $this->reach = new WorkerReach($this->brokerConnection, $this->config, $this->amqpChannels);
-        $this->handles = new ResultHandles($resultBackend, $this->reach);
-        // This client's oid: reply_to of its messages and of the canvas parts it freezes; and its
-        // name in the origin header, "gen<pid>@<host>" as Celery writes it.
-        $replyTo = Uuid::v4();
+        $this->handles = new ResultHandles($rpc ?? $resultBackend, $this->reach);
         $origin = sprintf('gen%d@%s', getmypid(), gethostname());
         $this->publisher = new Publisher(
             $this->config,
             $this->brokerConnection === null
-                ? AmqpBroker::transport($broker, $amqpConfig, $this->config, $resultBackend, $logger)
+                ? RpcResults::transport(AmqpBroker::transport($broker, $amqpConfig, $this->config, $resultBackend, $logger), $rpc)
                 : RedisTransport::forClient($this->brokerConnection, $this->config, $resultBackend, $this->reach, $logger),
             $this->handles,
             // The template path writes Redis envelopes: over AMQP every call takes the general path.
@@ -386,6 +397,9 @@ final class CeleryClient implements CeleryClientInterface
     public function restoreGroup(string $groupId): ?GroupResult
     {
         $backend = $this->handles->backend;
+        if ($backend instanceof RpcResultBackend) {
+            throw NotSupportedByBackend::groups($groupId, 'restoreGroup()');
+        }
         if (!$backend instanceof RedisResultBackend) {
             throw NoResultBackend::configured($groupId);
         }

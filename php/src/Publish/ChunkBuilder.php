@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Publish;
 
+use CeleryBridge\Backend\RpcResultBackend;
 use CeleryBridge\Broker\PublishChunk;
 use CeleryBridge\Canvas\Canvas;
 use CeleryBridge\Canvas\CanvasPlanner;
@@ -11,6 +12,7 @@ use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\InvalidCanvas;
+use CeleryBridge\Exception\NotSupportedByBackend;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\OutgoingTask;
@@ -88,6 +90,10 @@ final class ChunkBuilder
         $plan = $this->planner->plan($canvas);
         if ($plan->chordSizes !== [] && $this->handles->backend === null) {
             throw InvalidCanvas::chordWithoutBackend();
+        }
+        if ($plan->chordSizes !== [] && $this->handles->backend instanceof RpcResultBackend) {
+            // Celery's RPCBackend.ensure_chords_allowed(): refused before anything is sent.
+            throw NotSupportedByBackend::chords();
         }
         $now = new \DateTimeImmutable('now', new \DateTimeZone('UTC'));
         $added = new PublishChunk();

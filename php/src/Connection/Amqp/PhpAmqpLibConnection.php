@@ -323,4 +323,20 @@ final class PhpAmqpLibConnection implements AmqpConnection
             ],
         );
     }
+
+    /**
+     * Runs $operation on the channel (connecting first when needed, as open() does), its
+     * failures mapped as every other call's: how the rpc:// result consumer reads its queue
+     * on a connection of its own.
+     *
+     * @template T
+     * @param \Closure(AMQPChannel): T $operation
+     * @return T
+     * @throws ConnectionFailed|ChannelClosed
+     */
+    public function onChannel(\Closure $operation): mixed
+    {
+        $this->open();
+        return $this->call(fn () => $operation($this->channel()));
+    }
 }
