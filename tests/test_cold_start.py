@@ -25,7 +25,8 @@ echo json_encode(['plain' => $plain, 'general' => $ours()]);
 """.replace("QUEUE", QUEUE)
 
 # Loaded on first use only: the general publish path, hooks, remote control, queue inspection,
-# routing through named exchanges, other serializers, URL options, TLS, Sentinel, injected
+# routing through named exchanges, other serializers, the general URL parser (a plain
+# redis://host:port/db is read without it), URL options, TLS, Sentinel, injected
 # clients, the readers of connection and transport settings (a client given none gets the
 # defaults), the setting tables, and kombu's general JSON encoder.
 ON_FIRST_USE = [
@@ -43,6 +44,7 @@ ON_FIRST_USE = [
     "CeleryBridge\\Broker\\RedisBroker",
     "CeleryBridge\\Wire\\BodyEncoder",
     "CeleryBridge\\Wire\\KombuJson",
+    "CeleryBridge\\Connection\\Dsn",
     "CeleryBridge\\Connection\\DsnQuery",
     "CeleryBridge\\Connection\\TlsOptions",
     "CeleryBridge\\Connection\\SentinelMaster",

@@ -28,10 +28,11 @@ use CeleryBridge\Exception\InvalidConfiguration;
  */
 final class ConnectionOptions
 {
-    /** Celery's `broker_connection_timeout` default. */
-    public const BROKER = Dsn::BROKER;
-    public const BACKEND = Dsn::BACKEND;
+    /** The connection's role: broker_url's rules and settings, or result_backend's. */
+    public const BROKER = 'broker';
+    public const BACKEND = 'backend';
 
+    /** Celery's `broker_connection_timeout` default. */
     public const DEFAULT_CONNECT_TIMEOUT = 4.0;
     /**
      * kombu waits forever for a reply by default; a PHP request should not. 10 s is far above
@@ -87,9 +88,9 @@ final class ConnectionOptions
     /**
      * Celery's defaults for this role: what a client without connection settings gets.
      */
-    public static function defaults(string $role = Dsn::BROKER): self
+    public static function defaults(string $role = self::BROKER): self
     {
-        $backend = $role === Dsn::BACKEND;
+        $backend = $role === self::BACKEND;
         return new self(
             $role,
             self::CLIENT_AUTO,
@@ -108,7 +109,7 @@ final class ConnectionOptions
      *
      * @throws InvalidConfiguration naming the unknown or invalid key
      */
-    public static function fromConfig(#[\SensitiveParameter] array $config, string $role = Dsn::BROKER): self
+    public static function fromConfig(#[\SensitiveParameter] array $config, string $role = self::BROKER): self
     {
         // A client without connection settings (the common one) never loads their reader.
         return $config === [] ? self::defaults($role) : ConnectionSettings::read($config, $role);
@@ -116,6 +117,6 @@ final class ConnectionOptions
 
     public function defaultReadTimeout(): float
     {
-        return $this->role === Dsn::BACKEND ? self::DEFAULT_BACKEND_READ_TIMEOUT : self::DEFAULT_READ_TIMEOUT;
+        return $this->role === self::BACKEND ? self::DEFAULT_BACKEND_READ_TIMEOUT : self::DEFAULT_READ_TIMEOUT;
     }
 }
