@@ -28,7 +28,7 @@ echo json_encode(['plain' => $plain, 'general' => $ours()]);
 # routing through named exchanges, other serializers, the general URL parser (a plain
 # redis://host:port/db is read without it), URL options, TLS, Sentinel, injected
 # clients, the readers of connection and transport settings (a client given none gets the
-# defaults), the setting tables, and kombu's general JSON encoder.
+# defaults), the setting tables, kombu's general JSON encoder, and the header and envelope builders (the template is text).
 ON_FIRST_USE = [
     "CeleryBridge\\Publish\\ChunkBuilder",
     "CeleryBridge\\Publish\\CanvasPublisher",
@@ -36,6 +36,8 @@ ON_FIRST_USE = [
     "CeleryBridge\\Canvas\\CanvasPlanner",
     "CeleryBridge\\Canvas\\Signature",
     "CeleryBridge\\Message\\MessageBuilder",
+    "CeleryBridge\\Message\\ProtocolTwo",
+    "CeleryBridge\\Wire\\Envelope",
     "CeleryBridge\\Message\\TaskOptions",
     "CeleryBridge\\Message\\PublishHooks",
     "CeleryBridge\\Control\\WorkerControl",

@@ -4,17 +4,17 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Message;
 
-use CeleryBridge\Wire\Envelope;
 use CeleryBridge\Wire\KombuJson;
 use CeleryBridge\Wire\KombuMarker;
 
 /**
  * The envelope of the most common call, `sendTask($name, $args, $kwargs)` without options,
- * from a template: the envelope MessageBuilder writes for such a task, made once from the same
- * ProtocolTwo headers and properties and the same Envelope fields, so that a fresh process
- * sending one task does not load the general builder (PlainTaskEncoderTest proves the bytes
- * equal MessageBuilder's for every priority); each call only fills in the name, ids,
- * arguments and their repr.
+ * from a template: the envelope MessageBuilder writes for such a task (ProtocolTwo's headers
+ * and properties in Envelope's fields), kept as text so that a fresh process or an FPM request
+ * that sends one task neither loads nor runs the builders; each call only fills in the name,
+ * ids, arguments and their repr. PlainTaskEncoderTest derives the template from ProtocolTwo and
+ * Envelope and fails, printing the new text, when they change; it also proves the bytes equal
+ * MessageBuilder's for every priority.
  *
  * It takes plain data only (null, bool, int, finite float, UTF-8 strings, lists and maps of
  * those, no kombu-marker-shaped maps); for anything else envelope() returns null and the caller
@@ -28,13 +28,26 @@ final class PlainTaskEncoder
     public const ENCODE_FLAGS = JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE
         | JSON_PRESERVE_ZERO_FRACTION;
 
-    private const TASK = 0;
-    private const ID = 1;
-    private const TAG = 2;
-    private const QUEUE = 3;
-    private const ARGSREPR = 4;
-    private const KWARGSREPR = 5;
-    private const BODY = 6;
+    /**
+     * The envelope of a task without options cut where the values go: envelope() fills in the
+     * body, task name, id (as id and root_id), argsrepr, kwargsrepr, id (as correlation_id),
+     * queue and delivery tag between these parts, in this order; template() fills in the
+     * markers. Opcache keeps it in shared memory: an FPM request builds nothing.
+     */
+    public const TEMPLATE = [
+        '{"body":"',
+        '","content-encoding":"utf-8","content-type":"application/json","headers":{"lang":"py","task":"',
+        '","id":"',
+        '","shadow":null,"eta":null,"expires":null,"group":null,"group_index":null,"retries":0,'
+            . '"timelimit":[null,null],"root_id":"',
+        '","parent_id":null,"argsrepr":"',
+        '","kwargsrepr":"',
+        '","origin":"%origin%","ignore_result":null,"replaced_task_nesting":0,"stamped_headers":null,'
+            . '"stamps":{}},"properties":{"correlation_id":"',
+        '","reply_to":"%reply_to%","delivery_mode":2,"delivery_info":{"exchange":"","routing_key":"',
+        '"},"priority":%priority%,"body_encoding":"base64","delivery_tag":"',
+        '"}}',
+    ];
 
     /** The body after the arguments: Celery's embed with no callbacks, chain or chord. */
     private const BODY_TAIL = ',{"callbacks":null,"errbacks":null,"chain":null,"chord":null}]';
@@ -209,62 +222,17 @@ final class PlainTaskEncoder
     }
 
     /**
-     * The envelope of a task without options, from ProtocolTwo and Envelope (MessageBuilder's
-     * own), cut where the values go: the text before, between and after the slots, which
-     * envelope() fills in this order. Made once per priority.
+     * The template with this client's origin and reply_to and the delivery's priority.
      *
      * @return list<string>
      */
     private function template(int $priority): array
     {
-        $headers = ProtocolTwo::headers(
-            self::slot(self::TASK),
-            self::slot(self::ID),
-            null,
-            null,
-            null,
-            null,
-            null,
-            0,
-            [null, null],
-            self::slot(self::ID),
-            null,
-            self::slot(self::ARGSREPR),
-            self::slot(self::KWARGSREPR),
-            $this->origin,
-            null,
-            null,
-            new \stdClass(),
+        // The origin last: its text (a host name) is not searched for the other markers.
+        return str_replace(
+            ['%priority%', '%reply_to%', '%origin%'],
+            [(string) $priority, self::inString($this->replyTo), self::inString($this->origin)],
+            self::TEMPLATE,
         );
-        $properties = ProtocolTwo::properties(
-            self::slot(self::ID),
-            $this->replyTo,
-            [],
-            null,
-            '',
-            self::slot(self::QUEUE),
-            $priority,
-            self::slot(self::TAG),
-        );
-        $json = json_encode(
-            Envelope::fields(self::slot(self::BODY), 'application/json', 'utf-8', $headers, $properties),
-            self::ENCODE_FLAGS,
-        );
-        // JSON writes each slot's control characters as \u0001: text around them is what stays.
-        $parts = preg_split('/\\\\u0001(\d)\\\\u0001/', $json, -1, PREG_SPLIT_DELIM_CAPTURE);
-        $slots = array_map('intval', array_values(array_filter($parts, static fn (int $i): bool => $i % 2 === 1, ARRAY_FILTER_USE_KEY)));
-        $order = [self::BODY, self::TASK, self::ID, self::ID, self::ARGSREPR, self::KWARGSREPR, self::ID, self::QUEUE, self::TAG];
-        if ($slots !== $order) {
-            throw new \LogicException('ProtocolTwo changed the order of the template\'s slots: envelope() fills them in the old one.');
-        }
-        return array_values(array_filter($parts, static fn (int $i): bool => $i % 2 === 0, ARRAY_FILTER_USE_KEY));
-    }
-
-    /**
-     * A value that marks a slot in the template, found again in the JSON text.
-     */
-    private static function slot(int $slot): string
-    {
-        return "\u{1}" . $slot . "\u{1}";
     }
 }
