@@ -47,6 +47,7 @@ ON_FIRST_USE = [
     "CeleryBridge\\Wire\\BodyEncoder",
     "CeleryBridge\\Wire\\KombuJson",
     "CeleryBridge\\Connection\\Dsn",
+    "CeleryBridge\\Connection\\Clock",
     "CeleryBridge\\Connection\\DsnQuery",
     "CeleryBridge\\Connection\\TlsOptions",
     "CeleryBridge\\Connection\\SentinelMaster",
