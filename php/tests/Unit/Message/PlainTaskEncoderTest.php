@@ -73,6 +73,9 @@ final class PlainTaskEncoderTest extends TestCase
         yield 'nested' => [[[1, [2, [3, [4, [5]]]]], ['a' => ['b' => ['c' => 1]]]], ['m' => ['k' => []], 'l' => [[]]]];
         yield 'long string' => [[str_repeat('x', 3000)], []];
         yield 'many items' => [range(1, 600), []];
+        yield 'ints only' => [[PHP_INT_MIN, -1, 0, PHP_INT_MAX], []];
+        yield 'ints, repr just under saferepr\'s cut' => [range(1000000, 1000110), []];
+        yield 'ints, repr just over it' => [range(1000000, 1000111), []];
         yield 'numeric-string keys in nested maps' => [[[5 => 'five', 7 => 'seven']], ['k' => ['1' => 'a', 'b' => 2]]];
         yield 'near-marker maps' => [[['__type__' => 'x', '__value__' => 1, 'extra' => true]], ['m' => ['__type__' => 'x']]];
         yield 'key with quote' => [[], ["it's" => 1, 'plain' => "v'al"]];
