@@ -115,17 +115,20 @@ final class ClientConfig
             ? TransportOptions::backend($config['result_backend_transport_options']) : [];
         $connection = array_intersect_key($config, array_flip(self::CONNECTION_NAMES));
         return new self(
-            defaultQueue: self::string('task_default_queue', $config['task_default_queue'] ?? 'celery'),
-            defaultPriority: self::priority($config['task_default_priority'] ?? null),
+            // A setting not given takes Celery's default, which needs no check.
+            defaultQueue: isset($config['task_default_queue'])
+                ? self::string('task_default_queue', $config['task_default_queue']) : 'celery',
+            defaultPriority: isset($config['task_default_priority']) ? self::priority($config['task_default_priority']) : null,
             routes: ($config['task_routes'] ?? []) === [] ? null : TaskRouter::fromConfig($config['task_routes']),
             serializer: $serializer,
             compression: isset($config['task_compression'])
                 ? self::choice('task_compression', $config['task_compression'], Compression::NAMES) : null,
-            protocol: self::choice('task_protocol', $config['task_protocol'] ?? 2, [1, 2]),
-            resultExpires: self::expires(array_key_exists('result_expires', $config) ? $config['result_expires'] : 86400),
+            protocol: isset($config['task_protocol']) ? self::choice('task_protocol', $config['task_protocol'], [1, 2]) : 2,
+            resultExpires: array_key_exists('result_expires', $config) ? self::expires($config['result_expires']) : 86400,
             queueKeys: $brokerOptions === [] ? new QueueKeys() : TransportOptions::queueKeys($brokerOptions),
             backendTransportOptions: $backendOptions,
-            controlExchange: self::string('control_exchange', $config['control_exchange'] ?? 'celery'),
+            controlExchange: isset($config['control_exchange'])
+                ? self::string('control_exchange', $config['control_exchange']) : 'celery',
             // Each connection setting is checked once, here, for the role that reads it (with the
             // publish retry settings). Empty transport options are left out: a client with no
             // connection setting gets the defaults without loading ConnectionSettings.
@@ -140,11 +143,11 @@ final class ClientConfig
                 array_filter(['result_backend_transport_options' => $backendOptions]) + $connection,
                 ConnectionOptions::BACKEND,
             ),
-            resultMaxSize: self::maxSize(
-                array_key_exists('result_max_size', $config) ? $config['result_max_size'] : self::DEFAULT_RESULT_MAX_SIZE,
-            ),
-            sendSentEvent: self::bool('task_send_sent_event', $config['task_send_sent_event'] ?? false),
-            eventExchange: self::string('event_exchange', $config['event_exchange'] ?? 'celeryev'),
+            resultMaxSize: array_key_exists('result_max_size', $config)
+                ? self::maxSize($config['result_max_size']) : self::DEFAULT_RESULT_MAX_SIZE,
+            sendSentEvent: isset($config['task_send_sent_event'])
+                ? self::bool('task_send_sent_event', $config['task_send_sent_event']) : false,
+            eventExchange: isset($config['event_exchange']) ? self::string('event_exchange', $config['event_exchange']) : 'celeryev',
             fanoutPrefix: $brokerOptions === [] ? true : TransportOptions::fanoutPrefix($brokerOptions),
             fanoutPatterns: $brokerOptions === [] ? true : TransportOptions::fanoutPatterns($brokerOptions),
         );

@@ -67,6 +67,9 @@ final class ConnectionOptions
         'task_publish_timeout',
     ];
 
+    /** @var array<string, self> defaults() by role */
+    private static array $defaults = [];
+
     /**
      * @internal made by defaults() and ConnectionSettings::read(), which check the values
      */
@@ -89,6 +92,13 @@ final class ConnectionOptions
      * Celery's defaults for this role: what a client without connection settings gets.
      */
     public static function defaults(string $role = self::BROKER): self
+    {
+        // Made once per role and shared (the object is immutable): a process that creates many
+        // clients, such as a long-running worker of a PHP application server, builds it once.
+        return self::$defaults[$role] ??= self::newDefaults($role);
+    }
+
+    private static function newDefaults(string $role): self
     {
         $backend = $role === self::BACKEND;
         return new self(
