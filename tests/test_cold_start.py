@@ -28,7 +28,8 @@ echo json_encode(['plain' => $plain, 'general' => $ours()]);
 # routing through named exchanges, other serializers, the general URL parser (a plain
 # redis://host:port/db is read without it), URL options, TLS, Sentinel, injected
 # clients, the readers of connection and transport settings (a client given none gets the
-# defaults), the setting tables, kombu's general JSON encoder, and the header and envelope builders (the template is text).
+# defaults), the setting tables, kombu's general JSON encoder, and the header and envelope
+# builders (the template is text).
 ON_FIRST_USE = [
     "CeleryBridge\\Publish\\ChunkBuilder",
     "CeleryBridge\\Publish\\CanvasPublisher",
@@ -72,3 +73,17 @@ def test_a_task_without_options_loads_only_the_template_path(run_php, redis_serv
     assert general_path <= set(loaded["general"])
     # The framework integrations and the test fake stay out of both paths.
     assert [c for c in loaded["general"] if c.startswith(FRAMEWORK_AND_TESTING)] == []
+
+
+def test_connection_settings_do_not_load_the_url_parser(run_php, redis_server: RedisServer) -> None:
+    """A plain redis://host:port/db URL is read without Dsn also when the client has connection
+    settings (redis_persistent, as a PHP-FPM application sets it)."""
+    code = LOADED.replace("'task_default_queue' => 'QUEUE'".replace("QUEUE", QUEUE),
+                          f"'task_default_queue' => '{QUEUE}', 'redis_persistent' => true")
+    try:
+        loaded = run_php(code).json()
+    finally:
+        redis_server.client(databases.BROKER).delete(QUEUE)
+
+    assert "CeleryBridge\\Connection\\ConnectionSettings" in loaded["plain"]
+    assert "CeleryBridge\\Connection\\Dsn" not in loaded["plain"]
