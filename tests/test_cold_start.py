@@ -75,9 +75,11 @@ def test_a_task_without_options_loads_only_the_template_path(run_php, redis_serv
     assert [c for c in loaded["general"] if c.startswith(FRAMEWORK_AND_TESTING)] == []
 
 
-def test_connection_settings_do_not_load_the_url_parser(run_php, redis_server: RedisServer) -> None:
-    """A plain redis://host:port/db URL is read without Dsn also when the client has connection
-    settings (redis_persistent, as a PHP-FPM application sets it)."""
+def test_persistent_sockets_load_neither_the_url_parser_nor_the_settings_reader(
+    run_php, redis_server: RedisServer
+) -> None:
+    """A PHP-FPM application's client (redis_persistent) reads its plain redis://host:port/db URL
+    without Dsn and its one connection setting without ConnectionSettings."""
     code = LOADED.replace("'task_default_queue' => 'QUEUE'".replace("QUEUE", QUEUE),
                           f"'task_default_queue' => '{QUEUE}', 'redis_persistent' => true")
     try:
@@ -85,5 +87,6 @@ def test_connection_settings_do_not_load_the_url_parser(run_php, redis_server: R
     finally:
         redis_server.client(databases.BROKER).delete(QUEUE)
 
-    assert "CeleryBridge\\Connection\\ConnectionSettings" in loaded["plain"]
     assert "CeleryBridge\\Connection\\Dsn" not in loaded["plain"]
+    assert "CeleryBridge\\Connection\\ConnectionSettings" not in loaded["plain"]
+    assert "CeleryBridge\\Message\\PlainTaskEncoder" in loaded["plain"]

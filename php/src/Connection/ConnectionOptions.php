@@ -67,6 +67,9 @@ final class ConnectionOptions
         'task_publish_timeout',
     ];
 
+    /** The settings fromConfig() reads without ConnectionSettings. */
+    private const CHOICES = ['redis_client' => true, 'redis_persistent' => true];
+
     /** @var array<string, self> defaults() by role */
     private static array $defaults = [];
 
@@ -121,8 +124,33 @@ final class ConnectionOptions
      */
     public static function fromConfig(#[\SensitiveParameter] array $config, string $role = self::BROKER): self
     {
-        // A client without connection settings (the common one) never loads their reader.
-        return $config === [] ? self::defaults($role) : ConnectionSettings::read($config, $role);
+        // A client without connection settings (the common one) never loads their reader, nor
+        // does one that only picks the client library or persistent sockets (as a PHP-FPM
+        // application does), when those are valid: anything else, wrong values included, is
+        // the reader's (ConnectionOptionsTest holds both to the same result).
+        if ($config === []) {
+            return self::defaults($role);
+        }
+        $client = $config['redis_client'] ?? self::CLIENT_AUTO;
+        $persistent = $config['redis_persistent'] ?? false;
+        if (
+            array_diff_key($config, self::CHOICES) === [] && is_bool($persistent)
+            && ($client === self::CLIENT_AUTO || $client === self::CLIENT_PHPREDIS || $client === self::CLIENT_PREDIS)
+        ) {
+            $defaults = self::defaults($role);
+            return new self(
+                $role,
+                $client,
+                null,
+                null,
+                $persistent,
+                null,
+                null,
+                $defaults->retryPolicy,
+                $defaults->healthCheckInterval,
+            );
+        }
+        return ConnectionSettings::read($config, $role);
     }
 
     public function defaultReadTimeout(): float
