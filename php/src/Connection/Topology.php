@@ -17,9 +17,6 @@ use CeleryBridge\Exception\NoSentinelMaster;
  */
 final class Topology
 {
-    /** What the common URL (see simple()) is made of after "redis://". */
-    private const SIMPLE_URL_CHARACTERS = 'abcdefghijklmnopqrstuvwxyz0123456789.-:/';
-
     /**
      * @param list<Endpoint> $endpoints servers in failover order, or the sentinels
      */
@@ -68,13 +65,16 @@ final class Topology
      */
     private static function simple(#[\SensitiveParameter] string $url, ConnectionOptions $options): ?self
     {
+        $rest = substr($url, 8);
+        // Letters and digits, lower-case, between its separators (cheaper than strspn(), which
+        // compares each character with each allowed one).
+        $letters = str_replace(['.', '-', ':', '/'], '', $rest);
         if (
             !str_starts_with($url, 'redis://') || $options->tls !== null
-            || strspn($url, self::SIMPLE_URL_CHARACTERS, 8) !== strlen($url) - 8
+            || !ctype_alnum($letters) || strtolower($letters) !== $letters
         ) {
             return null;
         }
-        $rest = substr($url, 8);
         $slash = strpos($rest, '/');
         $server = $slash === false ? $rest : substr($rest, 0, $slash);
         $database = $slash === false ? '' : substr($rest, $slash + 1);
