@@ -68,9 +68,8 @@ final class PlainTaskEncoder
     /** Same limit as KombuJson::normalize(). */
     private const MAX_DEPTH = 100;
 
-    /** Printable ASCII but ' and \, which Python's repr writes as themselves. */
-    private const SIMPLE_CHARS = ' !"#$%&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`'
-        . 'abcdefghijklmnopqrstuvwxyz{|}~';
+    /** What Python's repr escapes in printable ASCII text (quoted with '). */
+    private const QUOTING = "'\\";
 
     /** Below saferepr's 1024 characters, so the simple repr never needs cutting. */
     private const SIMPLE_REPR_LENGTH = 1000;
@@ -228,7 +227,12 @@ final class PlainTaskEncoder
 
     private static function simpleText(string $text): bool
     {
-        return strlen($text) < self::SIMPLE_REPR_LENGTH && strspn($text, self::SIMPLE_CHARS) === strlen($text);
+        // Printable ASCII (ASCII first: ctype_print() alone follows the locale), then no ' or \.
+        // (Not strspn() over the allowed characters: it compares each byte with each of them.)
+        return $text === '' || (
+            strlen($text) < self::SIMPLE_REPR_LENGTH && mb_check_encoding($text, 'ASCII') && ctype_print($text)
+            && strcspn($text, self::QUOTING) === strlen($text)
+        );
     }
 
     /**

@@ -73,6 +73,11 @@ final class PlainTaskEncoderTest extends TestCase
         yield 'nested' => [[[1, [2, [3, [4, [5]]]]], ['a' => ['b' => ['c' => 1]]]], ['m' => ['k' => []], 'l' => [[]]]];
         yield 'long string' => [[str_repeat('x', 3000)], []];
         yield 'many items' => [range(1, 600), []];
+        yield 'every printable ASCII character' => [
+            [implode('', array_map('chr', range(32, 126))), ...array_map('chr', range(32, 126))],
+            ['printable' => implode('', array_map('chr', range(32, 126)))],
+        ];
+        yield 'control, DEL and Latin-1 bytes as UTF-8' => [["a\x01b", "x\x7f", "caf\u{e9}", "\u{a0}"], ['k' => "\u{ff}"]];
         yield 'ints only' => [[PHP_INT_MIN, -1, 0, PHP_INT_MAX], []];
         yield 'ints, repr just under saferepr\'s cut' => [range(1000000, 1000110), []];
         yield 'ints, repr just over it' => [range(1000000, 1000111), []];
