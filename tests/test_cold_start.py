@@ -49,6 +49,7 @@ ON_FIRST_USE = [
     "CeleryBridge\\Wire\\KombuJson",
     "CeleryBridge\\Connection\\Dsn",
     "CeleryBridge\\Connection\\Clock",
+    "CeleryBridge\\Wire\\PlainText",
     "CeleryBridge\\Connection\\DsnQuery",
     "CeleryBridge\\Connection\\TlsOptions",
     "CeleryBridge\\Connection\\SentinelMaster",

@@ -156,7 +156,9 @@ final class ClientConfig
 
     private static function string(string $name, mixed $value): string
     {
-        if (!is_string($value) || $value === '' || PlainText::hasControl($value)) {
+        // Printable ASCII (ctype_print(), PlainText's own first test) needs no closer look, and
+        // spares a client loading PlainText for it.
+        if (!is_string($value) || $value === '' || (!ctype_print($value) && PlainText::hasControl($value))) {
             throw InvalidConfiguration::invalid($name, $value, 'expected a non-empty string without control characters.');
         }
         return $value;
