@@ -80,7 +80,8 @@ def test_persistent_sockets_load_neither_the_url_parser_nor_the_settings_reader(
     run_php, redis_server: RedisServer
 ) -> None:
     """A PHP-FPM application's client (redis_persistent) reads its plain redis://host:port/db URL
-    without Dsn and its one connection setting without ConnectionSettings."""
+    without Dsn and its one connection setting without ConnectionSettings, and opens its
+    persistent socket without Connector."""
     code = LOADED.replace("'task_default_queue' => 'QUEUE'".replace("QUEUE", QUEUE),
                           f"'task_default_queue' => '{QUEUE}', 'redis_persistent' => true")
     try:
@@ -90,4 +91,6 @@ def test_persistent_sockets_load_neither_the_url_parser_nor_the_settings_reader(
 
     assert "CeleryBridge\\Connection\\Dsn" not in loaded["plain"]
     assert "CeleryBridge\\Connection\\ConnectionSettings" not in loaded["plain"]
+    # The persistent socket's pool id is the Endpoint's.
+    assert "CeleryBridge\\Connection\\Connector" not in loaded["plain"]
     assert "CeleryBridge\\Message\\PlainTaskEncoder" in loaded["plain"]

@@ -336,7 +336,7 @@ final class PredisConnection extends ClientConnection
         }
         if ($persistent) {
             // Predis sends AUTH and SELECT on every connect(), so a reused socket is set up again.
-            $parameters['persistent'] = $endpoint->transport === Endpoint::UNIX ? true : Connector::persistentId($endpoint);
+            $parameters['persistent'] = $endpoint->transport === Endpoint::UNIX ? true : $endpoint->persistentId();
             $parameters['database'] = $endpoint->database;
         } elseif ($endpoint->database !== 0) {
             $parameters['database'] = $endpoint->database;
