@@ -181,7 +181,8 @@ final class PredisConnection extends ClientConnection
 
     protected function isReused(): bool
     {
-        return $this->client() instanceof \Predis\ClientInterface && $this->client()->isConnected();
+        $client = $this->client();
+        return $client instanceof \Predis\ClientInterface && $client->isConnected();
     }
 
     protected function setReadTimeout(#[\SensitiveParameter] object $client, float $seconds): void
@@ -208,26 +209,27 @@ final class PredisConnection extends ClientConnection
 
     protected function connection(): object
     {
-        if (!$this->client() instanceof \Predis\ClientInterface) {
+        $client = $this->client();
+        if (!$client instanceof \Predis\ClientInterface) {
             $client = $this->open();
             \assert($client instanceof \Predis\ClientInterface);
             return $client;
         }
-        if ($this->client()->isConnected() && self::closedByServer($this->client())) {
+        if (self::closedByServer($client)) {
             // The server hung up while we were idle (restart, failover, `timeout`): without this,
             // Predis would write the next command into the dead socket.
             if ($this->injected) {
-                $this->client()->disconnect();
+                $client->disconnect();
             } else {
                 $this->drop();
                 return $this->open();
             }
         }
-        if (!$this->client()->isConnected()) {
+        if (!$client->isConnected()) {
             // An injected client, or ours after Predis dropped a broken socket.
-            $this->connect($this->client(), $this->current ?? $this->topology->endpoints[0]);
+            $this->connect($client, $this->current ?? $this->topology->endpoints[0]);
         }
-        return $this->client();
+        return $client;
     }
 
     /**
