@@ -65,7 +65,19 @@ final class PredisConnection extends ClientConnection
 
     public function lPush(string $key, string $value): int
     {
-        return (int) $this->run('LPUSH', static fn (\Predis\ClientInterface $c) => $c->lpush($key, [$value]));
+        if ($this->injected) {
+            // The caller's client may prefix keys (its "prefix" option): only Predis' command
+            // objects apply that.
+            return (int) $this->run('LPUSH', static fn (\Predis\ClientInterface $c) => $c->lpush($key, [$value]));
+        }
+        // Our own client: the raw command skips Predis' command factory on every publish. Its
+        // error reply comes back as text and a flag; execute() makes it Failure::reply() as it
+        // does the command object's.
+        return (int) $this->run('LPUSH', static function (\Predis\ClientInterface $c) use ($key, $value): mixed {
+            \assert($c instanceof \Predis\Client);
+            $reply = $c->executeRaw(['LPUSH', $key, $value], $error);
+            return $error ? new \Predis\Response\Error((string) $reply) : $reply;
+        });
     }
 
     public function publish(string $channel, string $message): int
