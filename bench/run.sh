@@ -40,17 +40,9 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 fi
 "$with_redis" .venv/bin/python bench/fpm.py
 echo
-echo "== instructions per sendTask() build (valgrind --tool=callgrind php bench/build.php)"
+echo "== instructions (valgrind --tool=callgrind): sendTask() build, whole calls, one sendMany() task"
 if ! command -v valgrind >/dev/null; then
     echo "  skipped: valgrind is not installed (apt-get install valgrind)"
     exit 0
 fi
-out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
-instructions() {
-    BENCH_BUILD_ONLY="$1" valgrind --tool=callgrind --callgrind-out-file="$out/cg.$1" php bench/build.php 2>/dev/null
-    awk '/^(summary|totals):/ { print $2; exit }' "$out/cg.$1"
-}
-one="$(instructions 1)"
-many="$(instructions 1001)"
-echo "  $(( (many - one) / 1000 )) instructions per build (1001 builds: $many, 1 build: $one)"
+"$with_redis" bench/instructions.sh

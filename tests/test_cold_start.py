@@ -25,9 +25,11 @@ echo json_encode(['plain' => $plain, 'general' => $ours()]);
 """.replace("QUEUE", QUEUE)
 
 # Loaded on first use only: the general publish path, hooks, remote control, queue inspection,
-# routing through named exchanges, other serializers, URL options, TLS, Sentinel, injected
+# routing through named exchanges, other serializers, the general URL parser (a plain
+# redis://host:port/db is read without it), URL options, TLS, Sentinel, injected
 # clients, the readers of connection and transport settings (a client given none gets the
-# defaults), the setting tables, and kombu's general JSON encoder.
+# defaults), the setting tables, kombu's general JSON encoder, and the header and envelope
+# builders (the template is text).
 ON_FIRST_USE = [
     "CeleryBridge\\Publish\\ChunkBuilder",
     "CeleryBridge\\Publish\\CanvasPublisher",
@@ -35,6 +37,8 @@ ON_FIRST_USE = [
     "CeleryBridge\\Canvas\\CanvasPlanner",
     "CeleryBridge\\Canvas\\Signature",
     "CeleryBridge\\Message\\MessageBuilder",
+    "CeleryBridge\\Message\\ProtocolTwo",
+    "CeleryBridge\\Wire\\Envelope",
     "CeleryBridge\\Message\\TaskOptions",
     "CeleryBridge\\Message\\PublishHooks",
     "CeleryBridge\\Control\\WorkerControl",
@@ -43,6 +47,9 @@ ON_FIRST_USE = [
     "CeleryBridge\\Broker\\RedisBroker",
     "CeleryBridge\\Wire\\BodyEncoder",
     "CeleryBridge\\Wire\\KombuJson",
+    "CeleryBridge\\Connection\\Dsn",
+    "CeleryBridge\\Connection\\Clock",
+    "CeleryBridge\\Wire\\PlainText",
     "CeleryBridge\\Connection\\DsnQuery",
     "CeleryBridge\\Connection\\TlsOptions",
     "CeleryBridge\\Connection\\SentinelMaster",
@@ -68,3 +75,23 @@ def test_a_task_without_options_loads_only_the_template_path(run_php, redis_serv
     assert general_path <= set(loaded["general"])
     # The framework integrations and the test fake stay out of both paths.
     assert [c for c in loaded["general"] if c.startswith(FRAMEWORK_AND_TESTING)] == []
+
+
+def test_persistent_sockets_load_neither_the_url_parser_nor_the_settings_reader(
+    run_php, redis_server: RedisServer
+) -> None:
+    """A PHP-FPM application's client (redis_persistent) reads its plain redis://host:port/db URL
+    without Dsn and its one connection setting without ConnectionOptionsReader, and opens its
+    persistent socket without Connector."""
+    code = LOADED.replace("'task_default_queue' => 'QUEUE'".replace("QUEUE", QUEUE),
+                          f"'task_default_queue' => '{QUEUE}', 'redis_persistent' => true")
+    try:
+        loaded = run_php(code).json()
+    finally:
+        redis_server.client(databases.BROKER).delete(QUEUE)
+
+    assert "CeleryBridge\\Connection\\Dsn" not in loaded["plain"]
+    assert "CeleryBridge\\Connection\\ConnectionOptionsReader" not in loaded["plain"]
+    # The persistent socket's pool id is the Endpoint's.
+    assert "CeleryBridge\\Connection\\Connector" not in loaded["plain"]
+    assert "CeleryBridge\\Message\\PlainTaskEncoder" in loaded["plain"]

@@ -20,7 +20,12 @@ final class TaskName
      */
     public static function check(string $task): void
     {
-        if ($task === '' || PlainText::hasControl($task, orSpace: true) || !mb_check_encoding($task, 'UTF-8')) {
+        // A name of printable ASCII without spaces (ctype_graph(), PlainText's own first test)
+        // needs no closer look: a publish without options does not load PlainText for it.
+        if (
+            $task === '' || (!ctype_graph($task) && PlainText::hasControl($task, orSpace: true))
+            || !mb_check_encoding($task, 'UTF-8')
+        ) {
             throw InvalidTaskArgument::at('name', sprintf(
                 '"%s" is not a task name: expected the name the worker registered, e.g. "tasks.add".',
                 mb_check_encoding($task, 'UTF-8') ? $task : bin2hex($task),

@@ -301,7 +301,7 @@ abstract class ClientConnection implements RedisConnection
      */
     protected function connection(): object
     {
-        return $this->client() ?? $this->open();
+        return $this->handle?->getValue() ?? $this->open();
     }
 
     /**
@@ -310,7 +310,7 @@ abstract class ClientConnection implements RedisConnection
      */
     protected function isReused(): bool
     {
-        return $this->client() !== null;
+        return $this->handle !== null;
     }
 
     /**
@@ -331,7 +331,8 @@ abstract class ClientConnection implements RedisConnection
         $socket = $blocks === null || $normal->readTimeout >= $blocks + self::BLOCK_MARGIN
             ? $normal
             : $normal->withTimeouts($normal->connectTimeout, $blocks + self::BLOCK_MARGIN);
-        $endpoint = $this->bounded($socket, $command);
+        // (bounded() without a call when no deadline is set: this runs for every command.)
+        $endpoint = $this->deadline === null ? $socket : $this->bounded($socket, $command);
         if ($endpoint !== $normal) {
             $this->setReadTimeout($client, $endpoint->readTimeout);
         }

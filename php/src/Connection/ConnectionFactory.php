@@ -18,8 +18,8 @@ use CeleryBridge\Exception\InvalidConfiguration;
  */
 final class ConnectionFactory
 {
-    public const BROKER = Dsn::BROKER;
-    public const BACKEND = Dsn::BACKEND;
+    public const BROKER = ConnectionOptions::BROKER;
+    public const BACKEND = ConnectionOptions::BACKEND;
 
     /**
      * @param array<string, mixed>|ConnectionOptions $options connection settings from the client
@@ -46,7 +46,7 @@ final class ConnectionFactory
         string $role,
     ): RedisConnection {
         if (is_string($target)) {
-            $topology = Topology::fromDsn(Dsn::fromString($target, $role), $settings);
+            $topology = Topology::fromUrl($target, $role, $settings);
             return match (self::client($settings->client, $role)) {
                 ConnectionOptions::CLIENT_PHPREDIS => PhpRedisConnection::fromTopology($topology, $settings),
                 default => PredisConnection::fromTopology($topology, $settings),

@@ -28,10 +28,11 @@ use CeleryBridge\Exception\InvalidConfiguration;
  */
 final class ConnectionOptions
 {
-    /** Celery's `broker_connection_timeout` default. */
-    public const BROKER = Dsn::BROKER;
-    public const BACKEND = Dsn::BACKEND;
+    /** The connection's role: broker_url's rules and settings, or result_backend's. */
+    public const BROKER = 'broker';
+    public const BACKEND = 'backend';
 
+    /** Celery's `broker_connection_timeout` default. */
     public const DEFAULT_CONNECT_TIMEOUT = 4.0;
     /**
      * kombu waits forever for a reply by default; a PHP request should not. 10 s is far above
@@ -66,6 +67,12 @@ final class ConnectionOptions
         'task_publish_timeout',
     ];
 
+    /** The settings fromConfig() reads without ConnectionOptionsReader. */
+    private const CHOICES = ['redis_client' => true, 'redis_persistent' => true];
+
+    /** @var array<string, self> defaults() by role */
+    private static array $defaults = [];
+
     /**
      * @internal made by defaults() and ConnectionOptionsReader::read(), which check the values
      */
@@ -87,9 +94,16 @@ final class ConnectionOptions
     /**
      * Celery's defaults for this role: what a client without connection settings gets.
      */
-    public static function defaults(string $role = Dsn::BROKER): self
+    public static function defaults(string $role = self::BROKER): self
     {
-        $backend = $role === Dsn::BACKEND;
+        // Made once per role and shared (the object is immutable): a process that creates many
+        // clients, such as a long-running worker of a PHP application server, builds it once.
+        return self::$defaults[$role] ??= self::newDefaults($role);
+    }
+
+    private static function newDefaults(string $role): self
+    {
+        $backend = $role === self::BACKEND;
         return new self(
             $role,
             self::CLIENT_AUTO,
@@ -108,14 +122,39 @@ final class ConnectionOptions
      *
      * @throws InvalidConfiguration naming the unknown or invalid key
      */
-    public static function fromConfig(#[\SensitiveParameter] array $config, string $role = Dsn::BROKER): self
+    public static function fromConfig(#[\SensitiveParameter] array $config, string $role = self::BROKER): self
     {
-        // A client without connection settings (the common one) never loads their reader.
-        return $config === [] ? self::defaults($role) : ConnectionOptionsReader::read($config, $role);
+        // A client without connection settings (the common one) never loads their reader, nor
+        // does one that only picks the client library or persistent sockets (as a PHP-FPM
+        // application does), when those are valid: anything else, wrong values included, is
+        // the reader's (ConnectionOptionsTest holds both to the same result).
+        if ($config === []) {
+            return self::defaults($role);
+        }
+        $client = $config['redis_client'] ?? self::CLIENT_AUTO;
+        $persistent = $config['redis_persistent'] ?? false;
+        if (
+            array_diff_key($config, self::CHOICES) === [] && is_bool($persistent)
+            && ($client === self::CLIENT_AUTO || $client === self::CLIENT_PHPREDIS || $client === self::CLIENT_PREDIS)
+        ) {
+            $defaults = self::defaults($role);
+            return new self(
+                $role,
+                $client,
+                null,
+                null,
+                $persistent,
+                null,
+                null,
+                $defaults->retryPolicy,
+                $defaults->healthCheckInterval,
+            );
+        }
+        return ConnectionOptionsReader::read($config, $role);
     }
 
     public function defaultReadTimeout(): float
     {
-        return $this->role === Dsn::BACKEND ? self::DEFAULT_BACKEND_READ_TIMEOUT : self::DEFAULT_READ_TIMEOUT;
+        return $this->role === self::BACKEND ? self::DEFAULT_BACKEND_READ_TIMEOUT : self::DEFAULT_READ_TIMEOUT;
     }
 }

@@ -29,7 +29,7 @@ final class ConnectionOptionsReader
                 throw InvalidConfiguration::unknown((string) $key, ConnectionOptions::KEYS);
             }
         }
-        $backend = $role === Dsn::BACKEND;
+        $backend = $role === ConnectionOptions::BACKEND;
         $transportKey = $backend ? 'result_backend_transport_options' : 'broker_transport_options';
         $transport = $config[$transportKey] ?? [];
         if (!is_array($transport)) {

@@ -35,20 +35,4 @@ final class Connector
             $first,
         );
     }
-
-    /**
-     * One persistent socket per server, user and database: a socket reused by another PHP-FPM
-     * request must already be authenticated as the same user on the same database.
-     */
-    public static function persistentId(Endpoint $endpoint): string
-    {
-        return 'celerybridge-' . substr(hash('sha256', implode("\0", [
-            $endpoint->transport,
-            $endpoint->host,
-            (string) $endpoint->port,
-            (string) $endpoint->path,
-            (string) $endpoint->username,
-            (string) $endpoint->database,
-        ])), 0, 16);
-    }
 }

@@ -21,8 +21,8 @@ use CeleryBridge\Exception\InvalidBrokerUrl;
  */
 final class Dsn
 {
-    public const BROKER = 'broker';
-    public const BACKEND = 'backend';
+    public const BROKER = ConnectionOptions::BROKER;
+    public const BACKEND = ConnectionOptions::BACKEND;
 
     private const SCHEME_CHARACTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.-';
 

@@ -127,6 +127,22 @@ final class Endpoint
     }
 
     /**
+     * One persistent socket per server, user and database: a socket reused by another PHP-FPM
+     * request must already be authenticated as the same user on the same database.
+     */
+    public function persistentId(): string
+    {
+        return 'celerybridge-' . substr(hash('sha256', implode("\0", [
+            $this->transport,
+            $this->host,
+            (string) $this->port,
+            (string) $this->path,
+            (string) $this->username,
+            (string) $this->database,
+        ])), 0, 16);
+    }
+
+    /**
      * For stream_socket_client(): `tcp://127.0.0.1:6379`, `tls://[::1]:6380`, `unix:///run/redis.sock`.
      */
     public function streamUri(): string

@@ -214,7 +214,7 @@ final class PhpRedisConnection extends ClientConnection
             default => $endpoint->host,
         };
         $port = $endpoint->transport === Endpoint::UNIX ? 0 : $endpoint->port;
-        $persistentId = $persistent ? Connector::persistentId($endpoint) : null;
+        $persistentId = $persistent ? $endpoint->persistentId() : null;
         $arguments = [$host, $port, $endpoint->connectTimeout, $persistentId, 0, $endpoint->readTimeout];
         if ($endpoint->transport === Endpoint::TLS) {
             $arguments[] = ['stream' => $endpoint->streamContext()['ssl']];

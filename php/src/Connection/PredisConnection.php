@@ -65,7 +65,19 @@ final class PredisConnection extends ClientConnection
 
     public function lPush(string $key, string $value): int
     {
-        return (int) $this->run('LPUSH', static fn (\Predis\ClientInterface $c) => $c->lpush($key, [$value]));
+        if ($this->injected) {
+            // The caller's client may prefix keys (its "prefix" option): only Predis' command
+            // objects apply that.
+            return (int) $this->run('LPUSH', static fn (\Predis\ClientInterface $c) => $c->lpush($key, [$value]));
+        }
+        // Our own client: the raw command skips Predis' command factory on every publish. Its
+        // error reply comes back as text and a flag; execute() makes it Failure::reply() as it
+        // does the command object's.
+        return (int) $this->run('LPUSH', static function (\Predis\ClientInterface $c) use ($key, $value): mixed {
+            \assert($c instanceof \Predis\Client);
+            $reply = $c->executeRaw(['LPUSH', $key, $value], $error);
+            return $error ? new \Predis\Response\Error((string) $reply) : $reply;
+        });
     }
 
     public function publish(string $channel, string $message): int
@@ -181,7 +193,8 @@ final class PredisConnection extends ClientConnection
 
     protected function isReused(): bool
     {
-        return $this->client() instanceof \Predis\ClientInterface && $this->client()->isConnected();
+        $client = $this->client();
+        return $client instanceof \Predis\ClientInterface && $client->isConnected();
     }
 
     protected function setReadTimeout(#[\SensitiveParameter] object $client, float $seconds): void
@@ -208,26 +221,27 @@ final class PredisConnection extends ClientConnection
 
     protected function connection(): object
     {
-        if (!$this->client() instanceof \Predis\ClientInterface) {
+        $client = $this->client();
+        if (!$client instanceof \Predis\ClientInterface) {
             $client = $this->open();
             \assert($client instanceof \Predis\ClientInterface);
             return $client;
         }
-        if ($this->client()->isConnected() && self::closedByServer($this->client())) {
+        if (self::closedByServer($client)) {
             // The server hung up while we were idle (restart, failover, `timeout`): without this,
             // Predis would write the next command into the dead socket.
             if ($this->injected) {
-                $this->client()->disconnect();
+                $client->disconnect();
             } else {
                 $this->drop();
                 return $this->open();
             }
         }
-        if (!$this->client()->isConnected()) {
+        if (!$client->isConnected()) {
             // An injected client, or ours after Predis dropped a broken socket.
-            $this->connect($this->client(), $this->current ?? $this->topology->endpoints[0]);
+            $this->connect($client, $this->current ?? $this->topology->endpoints[0]);
         }
-        return $this->client();
+        return $client;
     }
 
     /**
@@ -336,7 +350,7 @@ final class PredisConnection extends ClientConnection
         }
         if ($persistent) {
             // Predis sends AUTH and SELECT on every connect(), so a reused socket is set up again.
-            $parameters['persistent'] = $endpoint->transport === Endpoint::UNIX ? true : Connector::persistentId($endpoint);
+            $parameters['persistent'] = $endpoint->transport === Endpoint::UNIX ? true : $endpoint->persistentId();
             $parameters['database'] = $endpoint->database;
         } elseif ($endpoint->database !== 0) {
             $parameters['database'] = $endpoint->database;

@@ -29,6 +29,16 @@ final class Topology
     }
 
     /**
+     * Where a broker_url or result_backend URL leads with these settings.
+     *
+     * @throws InvalidBrokerUrl|InvalidConfiguration when URL and settings together are not something Celery accepts
+     */
+    public static function fromUrl(#[\SensitiveParameter] string $url, string $role, ConnectionOptions $options): self
+    {
+        return self::simple($url, $options) ?? self::fromDsn(Dsn::fromString($url, $role), $options);
+    }
+
+    /**
      * @throws InvalidBrokerUrl|InvalidConfiguration when URL and settings together are not something Celery accepts
      */
     public static function fromDsn(Dsn $dsn, ConnectionOptions $options): self
@@ -45,6 +55,49 @@ final class Topology
 
         [$sentinels, $master] = SentinelMaster::of($dsn, $options, $connectTimeout, $readTimeout);
         return new self($sentinels, $dsn->database, $master);
+    }
+
+    /**
+     * The common URL, redis://host[:port][/db] (a lower-case host name or an IPv4 address, no
+     * user info, no options) without TLS settings, read without the general parser: one server,
+     * as Dsn and fromDsn() make it (TopologyTest compares them); null for any other URL, which
+     * Dsn reads (and refuses, when kombu would).
+     */
+    private static function simple(#[\SensitiveParameter] string $url, ConnectionOptions $options): ?self
+    {
+        $rest = substr($url, 8);
+        // Letters and digits, lower-case, between its separators (cheaper than strspn(), which
+        // compares each character with each allowed one).
+        $letters = str_replace(['.', '-', ':', '/'], '', $rest);
+        if (
+            !str_starts_with($url, 'redis://') || $options->tls !== null
+            || !ctype_alnum($letters) || strtolower($letters) !== $letters
+        ) {
+            return null;
+        }
+        $slash = strpos($rest, '/');
+        $server = $slash === false ? $rest : substr($rest, 0, $slash);
+        $database = $slash === false ? '' : substr($rest, $slash + 1);
+        $colon = strpos($server, ':');
+        $host = $colon === false ? $server : substr($server, 0, $colon);
+        $port = $colon === false ? 6379 : substr($server, $colon + 1);
+        if (
+            $host === ''
+            || ($database !== '' && (!ctype_digit($database) || strlen($database) > 9))
+            || (is_string($port) && (!ctype_digit($port) || strlen($port) > 5 || (int) $port < 1 || (int) $port > 65535))
+        ) {
+            return null;
+        }
+        $endpoint = Endpoint::tcp(
+            $host,
+            (int) $port,
+            null,
+            null,
+            (int) $database,
+            $options->connectTimeout ?? ConnectionOptions::DEFAULT_CONNECT_TIMEOUT,
+            $options->readTimeout ?? $options->defaultReadTimeout(),
+        );
+        return new self([$endpoint], $endpoint->database);
     }
 
     /**

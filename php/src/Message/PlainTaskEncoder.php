@@ -4,17 +4,27 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Message;
 
-use CeleryBridge\Wire\Envelope;
 use CeleryBridge\Wire\KombuJson;
 use CeleryBridge\Wire\KombuMarker;
 
+// Imported, so that PHP compiles these to their own opcodes instead of namespaced calls: this
+// class runs on every publish.
+use function array_key_exists;
+use function count;
+use function is_array;
+use function is_int;
+use function is_object;
+use function is_string;
+use function strlen;
+
 /**
  * The envelope of the most common call, `sendTask($name, $args, $kwargs)` without options,
- * from a template: the envelope MessageBuilder writes for such a task, made once from the same
- * ProtocolTwo headers and properties and the same Envelope fields, so that a fresh process
- * sending one task does not load the general builder (PlainTaskEncoderTest proves the bytes
- * equal MessageBuilder's for every priority); each call only fills in the name, ids,
- * arguments and their repr.
+ * from a template: the envelope MessageBuilder writes for such a task (ProtocolTwo's headers
+ * and properties in Envelope's fields), kept as text so that a fresh process or an FPM request
+ * that sends one task neither loads nor runs the builders; each call only fills in the name,
+ * ids, arguments and their repr. PlainTaskEncoderTest derives the template from ProtocolTwo and
+ * Envelope and fails, printing the new text, when they change; it also proves the bytes equal
+ * MessageBuilder's for every priority.
  *
  * It takes plain data only (null, bool, int, finite float, UTF-8 strings, lists and maps of
  * those, no kombu-marker-shaped maps); for anything else envelope() returns null and the caller
@@ -28,13 +38,26 @@ final class PlainTaskEncoder
     public const ENCODE_FLAGS = JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE
         | JSON_PRESERVE_ZERO_FRACTION;
 
-    private const TASK = 0;
-    private const ID = 1;
-    private const TAG = 2;
-    private const QUEUE = 3;
-    private const ARGSREPR = 4;
-    private const KWARGSREPR = 5;
-    private const BODY = 6;
+    /**
+     * The envelope of a task without options cut where the values go: envelope() fills in the
+     * body, task name, id (as id and root_id), argsrepr, kwargsrepr, id (as correlation_id),
+     * queue and delivery tag between these parts, in this order; template() fills in the
+     * markers. Opcache keeps it in shared memory: an FPM request builds nothing.
+     */
+    public const TEMPLATE = [
+        '{"body":"',
+        '","content-encoding":"utf-8","content-type":"application/json","headers":{"lang":"py","task":"',
+        '","id":"',
+        '","shadow":null,"eta":null,"expires":null,"group":null,"group_index":null,"retries":0,'
+            . '"timelimit":[null,null],"root_id":"',
+        '","parent_id":null,"argsrepr":"',
+        '","kwargsrepr":"',
+        '","origin":"%origin%","ignore_result":null,"replaced_task_nesting":0,"stamped_headers":null,'
+            . '"stamps":{}},"properties":{"correlation_id":"',
+        '","reply_to":"%reply_to%","delivery_mode":2,"delivery_info":{"exchange":"","routing_key":"',
+        '"},"priority":%priority%,"body_encoding":"base64","delivery_tag":"',
+        '"}}',
+    ];
 
     /** The body after the arguments: Celery's embed with no callbacks, chain or chord. */
     private const BODY_TAIL = ',{"callbacks":null,"errbacks":null,"chain":null,"chord":null}]';
@@ -45,9 +68,8 @@ final class PlainTaskEncoder
     /** Same limit as KombuJson::normalize(). */
     private const MAX_DEPTH = 100;
 
-    /** Printable ASCII but ' and \, which Python's repr writes as themselves. */
-    private const SIMPLE_CHARS = ' !"#$%&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`'
-        . 'abcdefghijklmnopqrstuvwxyz{|}~';
+    /** What Python's repr escapes in printable ASCII text (quoted with '). */
+    private const QUOTING = "'\\";
 
     /** Below saferepr's 1024 characters, so the simple repr never needs cutting. */
     private const SIMPLE_REPR_LENGTH = 1000;
@@ -84,24 +106,36 @@ final class PlainTaskEncoder
         string $deliveryTag,
         Delivery $delivery,
     ): ?string {
-        if ($delivery->exchange !== '' || !array_is_list($args)) {
+        if ($delivery->exchange !== '' || !array_is_list($args) || !self::plain($args, 0)) {
             return null;
         }
-        foreach ($kwargs as $key => $_) {
-            if (!is_string($key) || $key === '') {
+        if ($kwargs !== []) {
+            foreach ($kwargs as $key => $_) {
+                if (!is_string($key) || $key === '') {
+                    return null;
+                }
+            }
+            // kwargs itself can be shaped like a kombu marker, as any map inside can.
+            if (!self::plain($kwargs, 0) || self::markerShaped($kwargs)) {
                 return null;
             }
         }
-        // kwargs itself can be shaped like a kombu marker, as any map inside can.
-        if (!self::plain($args, 0) || !self::plain($kwargs, 0) || self::markerShaped($kwargs)) {
-            return null;
-        }
         try {
             $argsJson = json_encode($args, self::ENCODE_FLAGS);
-            $kwargsJson = $kwargs === [] ? '{}' : json_encode($kwargs, self::ENCODE_FLAGS);
-            $argsRepr = self::inString(self::simpleRepr($args, '[', ']') ?? PythonRepr::args(KombuJson::normalize($args, 'args')));
-            $kwargsRepr = self::inString(self::simpleRepr($kwargs, '{', '}')
-                ?? PythonRepr::kwargs(self::asObject(KombuJson::normalize($kwargs, 'kwargs'))));
+            $argsRepr = self::simpleRepr($args, '[', ']');
+            $argsRepr = $argsRepr === null
+                ? self::inString(PythonRepr::args(KombuJson::normalize($args, 'args')))
+                : self::simpleInString($argsRepr);
+            if ($kwargs === []) {
+                $kwargsJson = '{}';
+                $kwargsRepr = '{}';
+            } else {
+                $kwargsJson = json_encode($kwargs, self::ENCODE_FLAGS);
+                $kwargsRepr = self::simpleRepr($kwargs, '{', '}');
+                $kwargsRepr = $kwargsRepr === null
+                    ? self::inString(PythonRepr::kwargs(self::asObject(KombuJson::normalize($kwargs, 'kwargs'))))
+                    : self::simpleInString($kwargsRepr);
+            }
             $task = $this->inJson[$task] ?? $this->remember($task);
             $queue = $this->inJson[$delivery->queue] ?? $this->remember($delivery->queue);
             $body = base64_encode('[' . $argsJson . ',' . $kwargsJson . self::BODY_TAIL);
@@ -160,6 +194,18 @@ final class PlainTaskEncoder
         if ($values === []) {
             return $open === '[' ? '()' : '{}';
         }
+        if ($open === '[') {
+            // The commonest arguments, a few ints: implode() writes them as Python does.
+            foreach ($values as $value) {
+                if (!is_int($value)) {
+                    break;
+                }
+            }
+            if (is_int($value)) {
+                $repr = '[' . implode(', ', $values) . ']';
+                return strlen($repr) < self::SIMPLE_REPR_LENGTH ? $repr : null;
+            }
+        }
         $items = [];
         foreach ($values as $key => $value) {
             $text = match (true) {
@@ -181,7 +227,12 @@ final class PlainTaskEncoder
 
     private static function simpleText(string $text): bool
     {
-        return strlen($text) < self::SIMPLE_REPR_LENGTH && strspn($text, self::SIMPLE_CHARS) === strlen($text);
+        // Printable ASCII (ASCII first: ctype_print() alone follows the locale), then no ' or \.
+        // (Not strspn() over the allowed characters: it compares each byte with each of them.)
+        return $text === '' || (
+            strlen($text) < self::SIMPLE_REPR_LENGTH && mb_check_encoding($text, 'ASCII') && ctype_print($text)
+            && strcspn($text, self::QUOTING) === strlen($text)
+        );
     }
 
     /**
@@ -203,68 +254,31 @@ final class PlainTaskEncoder
         return substr(json_encode($text, self::ENCODE_FLAGS), 1, -1);
     }
 
+    /**
+     * A simple repr (printable ASCII without \\) inside a JSON string: only a " needs escaping.
+     */
+    private static function simpleInString(string $repr): string
+    {
+        return str_contains($repr, '"') ? self::inString($repr) : $repr;
+    }
+
     private static function asObject(mixed $normalized): \stdClass
     {
         return $normalized instanceof \stdClass ? $normalized : new \stdClass();
     }
 
     /**
-     * The envelope of a task without options, from ProtocolTwo and Envelope (MessageBuilder's
-     * own), cut where the values go: the text before, between and after the slots, which
-     * envelope() fills in this order. Made once per priority.
+     * The template with this client's origin and reply_to and the delivery's priority.
      *
      * @return list<string>
      */
     private function template(int $priority): array
     {
-        $headers = ProtocolTwo::headers(
-            self::slot(self::TASK),
-            self::slot(self::ID),
-            null,
-            null,
-            null,
-            null,
-            null,
-            0,
-            [null, null],
-            self::slot(self::ID),
-            null,
-            self::slot(self::ARGSREPR),
-            self::slot(self::KWARGSREPR),
-            $this->origin,
-            null,
-            null,
-            new \stdClass(),
+        // The origin last: its text (a host name) is not searched for the other markers.
+        return str_replace(
+            ['%priority%', '%reply_to%', '%origin%'],
+            [(string) $priority, self::inString($this->replyTo), self::inString($this->origin)],
+            self::TEMPLATE,
         );
-        $properties = ProtocolTwo::properties(
-            self::slot(self::ID),
-            $this->replyTo,
-            [],
-            null,
-            '',
-            self::slot(self::QUEUE),
-            $priority,
-            self::slot(self::TAG),
-        );
-        $json = json_encode(
-            Envelope::fields(self::slot(self::BODY), 'application/json', 'utf-8', $headers, $properties),
-            self::ENCODE_FLAGS,
-        );
-        // JSON writes each slot's control characters as \u0001: text around them is what stays.
-        $parts = preg_split('/\\\\u0001(\d)\\\\u0001/', $json, -1, PREG_SPLIT_DELIM_CAPTURE);
-        $slots = array_map('intval', array_values(array_filter($parts, static fn (int $i): bool => $i % 2 === 1, ARRAY_FILTER_USE_KEY)));
-        $order = [self::BODY, self::TASK, self::ID, self::ID, self::ARGSREPR, self::KWARGSREPR, self::ID, self::QUEUE, self::TAG];
-        if ($slots !== $order) {
-            throw new \LogicException('ProtocolTwo changed the order of the template\'s slots: envelope() fills them in the old one.');
-        }
-        return array_values(array_filter($parts, static fn (int $i): bool => $i % 2 === 0, ARRAY_FILTER_USE_KEY));
-    }
-
-    /**
-     * A value that marks a slot in the template, found again in the JSON text.
-     */
-    private static function slot(int $slot): string
-    {
-        return "\u{1}" . $slot . "\u{1}";
     }
 }

@@ -4,6 +4,14 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Wire;
 
+// Imported, so that PHP calls them without first looking for CeleryBridge\Wire\substr() etc.
+// (chr and ord become opcodes): pair() runs on every publish.
+use function bin2hex;
+use function chr;
+use function ord;
+use function random_bytes;
+use function substr;
+
 /**
  * Random (version 4) UUIDs, the form Celery uses for task ids and kombu for delivery tags.
  *

@@ -28,6 +28,39 @@ final class ConnectionOptionsTest extends TestCase
         self::assertFalse($backend->retryPolicy->enabled);
     }
 
+    public function testClientAndPersistenceAloneAreWhatTheReaderGives(): void
+    {
+        // fromConfig() reads these without ConnectionOptionsReader; both must agree, errors included.
+        $configs = [];
+        foreach ([null, 'auto', 'phpredis', 'predis', 'Predis', '', 1] as $client) {
+            foreach ([null, true, false, 1, 'yes'] as $persistent) {
+                $configs[] = array_filter(
+                    ['redis_client' => $client, 'redis_persistent' => $persistent],
+                    static fn ($value) => $value !== null,
+                );
+            }
+        }
+        $configs[] = ['redis_persistent' => true, 'redis_socket_timeout' => 2.0];
+        $configs[] = ['redis_persistent' => true, 'task_publish_timeout' => 3];
+        $configs[] = ['redis_client' => 'phpredis', 'broker_use_ssl' => true];
+        foreach ([Dsn::BROKER, Dsn::BACKEND] as $role) {
+            foreach ($configs as $config) {
+                $read = static function (\Closure $read) use ($config, $role): mixed {
+                    try {
+                        return $read($config, $role);
+                    } catch (InvalidConfiguration $e) {
+                        return $e->getMessage();
+                    }
+                };
+                self::assertEquals(
+                    $read(ConnectionOptionsReader::read(...)),
+                    $read(ConnectionOptions::fromConfig(...)),
+                    json_encode($config) . ' ' . $role,
+                );
+            }
+        }
+    }
+
     public function testTheBuiltInDefaultsAreWhatTheReaderGivesForEmptySettings(): void
     {
         // defaults() spares a client without settings the reader; both must agree.

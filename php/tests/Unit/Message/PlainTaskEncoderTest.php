@@ -8,7 +8,9 @@ use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\PlainTaskEncoder;
+use CeleryBridge\Message\ProtocolTwo;
 use CeleryBridge\Wire\BodyEncoder;
+use CeleryBridge\Wire\Envelope;
 use CeleryBridge\Wire\KombuJson;
 use PHPUnit\Framework\TestCase;
 
@@ -71,6 +73,14 @@ final class PlainTaskEncoderTest extends TestCase
         yield 'nested' => [[[1, [2, [3, [4, [5]]]]], ['a' => ['b' => ['c' => 1]]]], ['m' => ['k' => []], 'l' => [[]]]];
         yield 'long string' => [[str_repeat('x', 3000)], []];
         yield 'many items' => [range(1, 600), []];
+        yield 'every printable ASCII character' => [
+            [implode('', array_map('chr', range(32, 126))), ...array_map('chr', range(32, 126))],
+            ['printable' => implode('', array_map('chr', range(32, 126)))],
+        ];
+        yield 'control, DEL and Latin-1 bytes as UTF-8' => [["a\x01b", "x\x7f", "caf\u{e9}", "\u{a0}"], ['k' => "\u{ff}"]];
+        yield 'ints only' => [[PHP_INT_MIN, -1, 0, PHP_INT_MAX], []];
+        yield 'ints, repr just under saferepr\'s cut' => [range(1000000, 1000110), []];
+        yield 'ints, repr just over it' => [range(1000000, 1000111), []];
         yield 'numeric-string keys in nested maps' => [[[5 => 'five', 7 => 'seven']], ['k' => ['1' => 'a', 'b' => 2]]];
         yield 'near-marker maps' => [[['__type__' => 'x', '__value__' => 1, 'extra' => true]], ['m' => ['__type__' => 'x']]];
         yield 'key with quote' => [[], ["it's" => 1, 'plain' => "v'al"]];
@@ -162,6 +172,49 @@ final class PlainTaskEncoderTest extends TestCase
         foreach (range(0, 9) as $priority) {
             self::assertSameAsBuilder('tasks.add', [1, 2], ['x' => 'y'], new Delivery('q/"é"\\', $priority));
         }
+    }
+
+    /**
+     * The template is ProtocolTwo's headers and properties in Envelope's fields: built here from
+     * them with a marker in each slot, cut at the markers. When this fails, the message shows
+     * the new PlainTaskEncoder::TEMPLATE.
+     */
+    public function testTheTemplateIsProtocolTwoInEnvelopeFields(): void
+    {
+        $slot = static fn (string $name): string => "\u{1}" . $name . "\u{1}";
+        $headers = ProtocolTwo::headers(
+            $slot('task'),
+            $slot('id'),
+            null,
+            null,
+            null,
+            null,
+            null,
+            0,
+            [null, null],
+            $slot('id'),
+            null,
+            $slot('argsrepr'),
+            $slot('kwargsrepr'),
+            '%origin%',
+            null,
+            null,
+            new \stdClass(),
+        );
+        $properties = ProtocolTwo::properties($slot('id'), '%reply_to%', [], null, '', $slot('queue'), 12345, $slot('tag'));
+        $json = str_replace(
+            '"priority":12345,',
+            '"priority":%priority%,',
+            KombuJson::encode(Envelope::fields($slot('body'), 'application/json', 'utf-8', $headers, $properties)),
+        );
+        // JSON writes each marker's control characters as \u0001.
+        $parts = preg_split('/\\\\u0001([a-z]+)\\\\u0001/', $json, -1, PREG_SPLIT_DELIM_CAPTURE);
+        $text = array_values(array_filter($parts, static fn (int $i): bool => $i % 2 === 0, ARRAY_FILTER_USE_KEY));
+        $slots = array_values(array_filter($parts, static fn (int $i): bool => $i % 2 === 1, ARRAY_FILTER_USE_KEY));
+
+        // The order in which envelope() fills the slots.
+        self::assertSame(['body', 'task', 'id', 'id', 'argsrepr', 'kwargsrepr', 'id', 'queue', 'tag'], $slots);
+        self::assertSame($text, PlainTaskEncoder::TEMPLATE, 'PlainTaskEncoder::TEMPLATE is now ' . var_export($text, true));
     }
 
     public function testItsJsonFlagsAreKombuJsons(): void

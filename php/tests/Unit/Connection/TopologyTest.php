@@ -1,0 +1,126 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Tests\Unit\Connection;
+
+use CeleryBridge\Connection\ConnectionOptions;
+use CeleryBridge\Connection\Dsn;
+use CeleryBridge\Connection\Endpoint;
+use CeleryBridge\Connection\Topology;
+use CeleryBridge\Exception\CeleryBridgeException;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * Topology::fromUrl() reads the common URL (redis://host:port/db) without Dsn: for every URL it
+ * must give what Dsn and fromDsn() give, or refuse it as they do.
+ */
+final class TopologyTest extends TestCase
+{
+    private const URLS = [
+        'redis://localhost',
+        'redis://localhost:6379',
+        'redis://localhost:6379/0',
+        'redis://127.0.0.1:6390/3',
+        'redis://redis.example.com:1/15',
+        'redis://h/',
+        'redis://h:0/1',
+        'redis://h:06380/02',
+        'redis://h:65535/0',
+        'redis://h:65536/0',
+        'redis://h:99999/0',
+        'redis://h:/0',
+        'redis://h:1:2/0',
+        'redis://h//3',
+        'redis://h/0/1',
+        'redis://h/-1',
+        'redis://h/x',
+        'redis://h/1234567890',
+        'redis://',
+        'redis://:6379/0',
+        'redis:///0',
+        'redis://H:6379/1',
+        'redis://h.example-1.com:6379/0',
+        'redis://h_1/0',
+        'redis://hé/0',
+        'redis://h /0',
+        'redis://:/',
+        'REDIS://h:6379/1',
+        'redis://:pw@h:6379/1',
+        'redis://h:6379/1?socket_timeout=5',
+        'redis://h/1#x',
+        'redis://h1;redis://h2',
+        'redis://[::1]:6380/2',
+        'redis://h%41/0',
+        ' redis://h/0',
+        'rediss://h:6380/0',
+        'sentinel://h:26379',
+        'redis+socket:///tmp/redis.sock',
+    ];
+
+    /**
+     * @return iterable<string, array{string, string, array<string, mixed>}>
+     */
+    public static function urls(): iterable
+    {
+        $settings = [
+            'none' => [],
+            'timeouts' => ['broker_connection_timeout' => 1.5, 'redis_socket_timeout' => 3.0, 'redis_socket_connect_timeout' => 2.0],
+            'tls' => ['broker_use_ssl' => ['ssl_cert_reqs' => 'none'], 'redis_backend_use_ssl' => ['ssl_cert_reqs' => 'none']],
+        ];
+        $table = json_decode((string) file_get_contents(__DIR__ . '/fixtures/urls.json'), true, 512, JSON_THROW_ON_ERROR);
+        $urls = [...self::URLS, ...array_column($table, 'url')];
+        foreach ([Dsn::BROKER, Dsn::BACKEND] as $role) {
+            foreach ($settings as $name => $config) {
+                foreach (array_unique($urls) as $url) {
+                    yield "$role, $name settings: $url" => [$url, $role, $config];
+                }
+            }
+        }
+    }
+
+    /**
+     * @dataProvider urls
+     * @param array<string, mixed> $config
+     */
+    public function testFromUrlIsWhatDsnGives(string $url, string $role, array $config): void
+    {
+        $options = ConnectionOptions::fromConfig($config, $role);
+        try {
+            $expected = self::view(Topology::fromDsn(Dsn::fromString($url, $role), $options));
+        } catch (CeleryBridgeException $e) {
+            $expected = [$e::class, $e->getMessage()];
+        }
+        try {
+            $actual = self::view(Topology::fromUrl($url, $role, $options));
+        } catch (CeleryBridgeException $e) {
+            $actual = [$e::class, $e->getMessage()];
+        }
+
+        self::assertSame($expected, $actual);
+    }
+
+    /**
+     * @return array<string, mixed>
+     */
+    private static function view(Topology $topology): array
+    {
+        return [
+            'database' => $topology->database,
+            'sentinel' => $topology->isSentinel(),
+            'describe' => $topology->describe(),
+            'endpoints' => array_map(static fn (Endpoint $e): array => [
+                $e->transport,
+                $e->host,
+                $e->port,
+                $e->path,
+                $e->username,
+                $e->password(),
+                $e->database,
+                $e->connectTimeout,
+                $e->readTimeout,
+                $e->streamContext(),
+            ], $topology->endpoints),
+        ];
+    }
+}
