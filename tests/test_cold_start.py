@@ -28,8 +28,9 @@ echo json_encode(['plain' => $plain, 'general' => $ours()]);
 # routing through named exchanges, other serializers, the general URL parser (a plain
 # redis://host:port/db is read without it), URL options, TLS, Sentinel, injected
 # clients, the readers of connection and transport settings (a client given none gets the
-# defaults), the setting tables, kombu's general JSON encoder, and the header and envelope
-# builders (the template is text).
+# defaults), the setting tables, kombu's general JSON encoder, the header and envelope
+# builders (the template is text), the value checks (a printable ASCII queue name needs none),
+# and everything of RabbitMQ and rpc:// results.
 ON_FIRST_USE = [
     "CeleryBridge\\Publish\\ChunkBuilder",
     "CeleryBridge\\Publish\\CanvasPublisher",
@@ -59,6 +60,10 @@ ON_FIRST_USE = [
     "CeleryBridge\\Connection\\RetryPolicyReader",
     "CeleryBridge\\Config\\TransportOptions",
     "CeleryBridge\\Config\\ContentSettings",
+    "CeleryBridge\\Validation\\Check",
+    "CeleryBridge\\Publish\\AmqpBroker",
+    "CeleryBridge\\Connection\\Amqp\\AmqpUrl",
+    "CeleryBridge\\Backend\\RpcResultBackend",
 ]
 
 

@@ -98,19 +98,23 @@ final class CeleryClient implements CeleryClientInterface
         // celeryconfig's broker_url may be a failover list.
         $broker ??= is_array($config['broker_url'] ?? null) ? $config['broker_url'] : ClientConfig::url($config, 'broker_url');
         $broker ??= throw InvalidConfiguration::noBroker();
-        $amqp = AmqpBroker::isAmqp($broker);
+        // A Redis URL or client, the common case, is told apart without loading the AMQP classes.
+        $amqp = !(is_string($broker) && str_starts_with($broker, 'redis')) && !$broker instanceof \Redis
+            && AmqpBroker::isAmqp($broker);
         if (is_array($broker) && !$amqp) {
             // A list of Redis URLs is kombu's failover list, as "url1;url2".
             $broker = implode(';', array_map(static fn (mixed $url): string => is_string($url) ? $url : '', $broker));
         }
         $amqpConfig = $amqp ? AmqpBroker::config($config) : [];
-        $this->config = ClientConfig::fromArray(AmqpBroker::withoutAmqpSettings($config, $amqp));
+        // (A Redis client ignores the AMQP settings a shared celeryconfig may hold: ClientConfig
+        // knows their names and reads nothing of them.)
+        $this->config = ClientConfig::fromArray($amqp ? AmqpBroker::withoutAmqpSettings($config) : $config);
         $backend ??= ClientConfig::url($config, 'result_backend');
         $this->brokerConnection = $amqp ? null : ConnectionFactory::create($broker, $this->config->brokerConnectionOptions);
         // This client's oid: reply_to of its messages and of the canvas parts it freezes (the
         // rpc backend's queue); and its name in the origin header, "gen<pid>@<host>" as Celery writes it.
         $replyTo = Uuid::v4();
-        $rpc = RpcResultBackend::isRpcUrl($backend) ? RpcResults::backend(
+        $rpc = is_string($backend) && str_starts_with($backend, 'rpc') && RpcResultBackend::isRpcUrl($backend) ? RpcResults::backend(
             $broker,
             $amqp,
             $amqpConfig,

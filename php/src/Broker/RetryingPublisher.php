@@ -73,7 +73,8 @@ final class RetryingPublisher
 
     /** @var \Closure(float): void */
     private readonly \Closure $sleep;
-    private readonly Clock $clock;
+    /** null: the system clock, read without loading Clock (a publish without options never needs it) */
+    private readonly ?Clock $clock;
     /** When a command through this object last succeeded on the current socket; null: never. */
     private ?float $lastReply = null;
     /** @var (\Closure(ConnectionFailed, int, float): void)|null told of each retry (the client's logger) */
@@ -98,7 +99,7 @@ final class RetryingPublisher
                 usleep((int) round($seconds * 1_000_000));
             }
         };
-        $this->clock = $clock ?? Clock::system();
+        $this->clock = $clock;
     }
 
     public function connection(): RedisConnection
@@ -142,7 +143,7 @@ final class RetryingPublisher
             // The common case stays free of the deadline bookkeeping: publishing is the hot path.
             return $this->lPushWithRetries($key, $value, null);
         }
-        $deadline = $this->clock->seconds() + ($this->callPolicy ?? $this->policy)->timeout;
+        $deadline = $this->now() + ($this->callPolicy ?? $this->policy)->timeout;
         return $this->inner->withDeadline($deadline, fn (): int => $this->lPushWithRetries($key, $value, $deadline));
     }
 
@@ -168,7 +169,7 @@ final class RetryingPublisher
     private function withRetries(\Closure $write, ?float $deadline, \Closure $unknown, ?\Closure $check = null): mixed
     {
         $retries = 0;
-        $started = $this->clock->seconds();
+        $started = $this->now();
         while (true) {
             if ($check !== null || $this->needsCheck()) {
                 try {
@@ -182,7 +183,7 @@ final class RetryingPublisher
                     } elseif (!$fresh || $this->healthCheckInterval <= 0.0) {
                         $this->inner->ping();
                     }
-                    $this->lastReply = $this->clock->seconds();
+                    $this->lastReply = $this->now();
                 } catch (ConnectionFailed $e) {
                     // Only PING (or the check) was in flight: nothing was published.
                     $this->pause($e, $retries++, $started, $deadline);
@@ -191,7 +192,7 @@ final class RetryingPublisher
             }
             try {
                 $result = $write();
-                $this->lastReply = $this->clock->seconds();
+                $this->lastReply = $this->now();
                 return $result;
             } catch (ConnectionLost $e) {
                 $this->lastReply = null;
@@ -227,7 +228,7 @@ final class RetryingPublisher
             $run(null);
             return;
         }
-        $deadline = $this->clock->seconds() + ($this->callPolicy ?? $this->policy)->timeout;
+        $deadline = $this->now() + ($this->callPolicy ?? $this->policy)->timeout;
         $this->inner->withDeadline($deadline, fn (): int => $run($deadline));
     }
 
@@ -241,7 +242,7 @@ final class RetryingPublisher
         if ($this->lastReply === null) {
             return true;
         }
-        return $this->clock->seconds() - $this->lastReply >= $this->healthCheckInterval;
+        return $this->now() - $this->lastReply >= $this->healthCheckInterval;
     }
 
     /**
@@ -256,7 +257,7 @@ final class RetryingPublisher
         }
         $policy = $this->callPolicy ?? $this->policy;
         $delay = $policy->delay($retriesDone);
-        $late = $deadline !== null && $this->clock->seconds() + $delay >= $deadline;
+        $late = $deadline !== null && $this->now() + $delay >= $deadline;
         if (!$policy->allows($retriesDone) || $late) {
             if ($retriesDone === 0 && !$late) {
                 throw $failure;
@@ -266,7 +267,7 @@ final class RetryingPublisher
                 'Gave up after %d attempt%s in %.1f s (%s); the message was not queued.',
                 $retriesDone + 1,
                 $retriesDone === 0 ? '' : 's',
-                $this->clock->seconds() - $started,
+                $this->now() - $started,
                 $late ? 'task_publish_timeout' : 'task_publish_retry_policy',
             ));
         }
@@ -286,5 +287,11 @@ final class RetryingPublisher
             }
         }
         return false;
+    }
+
+    /** Clock::now() unless a clock was given. */
+    private function now(): float
+    {
+        return $this->clock === null ? hrtime(true) / 1e9 : $this->clock->seconds();
     }
 }

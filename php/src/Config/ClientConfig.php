@@ -161,7 +161,16 @@ final class ClientConfig
      */
     private static function text(array $config, string $name, string $default): string
     {
-        return isset($config[$name]) ? Check::setting()->text($name, $config[$name]) : $default;
+        if (!isset($config[$name])) {
+            return $default;
+        }
+        $value = $config[$name];
+        // Printable ASCII, the common queue or exchange name, passes without loading the checks
+        // (ASCII first: ctype_print() alone follows the locale).
+        if (is_string($value) && $value !== '' && mb_check_encoding($value, 'ASCII') && ctype_print($value)) {
+            return $value;
+        }
+        return Check::setting()->text($name, $value);
     }
 
     /**

@@ -336,7 +336,8 @@ abstract class ClientConnection implements RedisConnection
         if ($endpoint !== $normal) {
             $this->setReadTimeout($client, $endpoint->readTimeout);
         }
-        $start = Clock::now();
+        // Clock::now()'s source (hrtime), read directly: this runs for every command.
+        $start = hrtime(true);
         try {
             return $this->execute($client, $endpoint, $call);
         } catch (\Throwable $e) {
@@ -344,7 +345,8 @@ abstract class ClientConnection implements RedisConnection
                 throw $e;
             }
             $this->drop();
-            $failure = Failure::afterSending($endpoint, $command, $e->getMessage(), Clock::now() - $start, $handshake, Failure::scrub($e));
+            $took = (hrtime(true) - $start) / 1e9;
+            $failure = Failure::afterSending($endpoint, $command, $e->getMessage(), $took, $handshake, Failure::scrub($e));
             $once = in_array($command, self::ONCE, true);
             if ($reused && !$once && $failure instanceof ConnectionLost && !$failure->timedOut()) {
                 return $this->run($command, $call, $handshake, $blocks);

@@ -53,15 +53,15 @@ final class AmqpBroker
     }
 
     /**
-     * The config for ClientConfig: without our AMQP settings, and for an AMQP broker without
-     * the settings the Redis connection would read differently.
+     * An AMQP broker's config for ClientConfig: without our AMQP settings and the settings the
+     * Redis connection would read differently.
      *
      * @param array<string, mixed> $config
      * @return array<string, mixed>
      */
-    public static function withoutAmqpSettings(#[\SensitiveParameter] array $config, bool $amqp): array
+    public static function withoutAmqpSettings(#[\SensitiveParameter] array $config): array
     {
-        return array_diff_key($config, array_flip($amqp ? [...self::OWN, ...self::REDIS_MEANING] : self::OWN));
+        return array_diff_key($config, array_flip([...self::OWN, ...self::REDIS_MEANING]));
     }
 
     /**
