@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Broker\Amqp;
 
+use CeleryBridge\Connection\Amqp\ExtAmqpAttributes;
 use CeleryBridge\Connection\Amqp\LibraryObjects;
 use CeleryBridge\Connection\Clock;
 use CeleryBridge\Exception\ConnectionFailed;
@@ -115,19 +116,7 @@ final class ExtAmqpChannel implements Channel
 
     private static function send(\AMQPChannel $channel, ExchangeMessage $message, int $flags): void
     {
-        $properties = $message->properties;
-        $headers = self::plain($properties->headers ?? []);
-        $attributes = array_filter([
-            // Always given: without a content_type ext-amqp sends "text/plain", which workers refuse.
-            'content_type' => $properties->contentType,
-            'content_encoding' => $properties->contentEncoding,
-            'headers' => $headers,
-            'delivery_mode' => $properties->deliveryMode,
-            'priority' => $properties->priority,
-            'correlation_id' => $properties->correlationId,
-            'reply_to' => $properties->replyTo,
-            'expiration' => $properties->expiration,
-        ], static fn (mixed $value): bool => $value !== null);
+        $attributes = ExtAmqpAttributes::of($message->properties);
         $exchange = new \AMQPExchange($channel);
         $exchange->setName($message->exchange);
         $exchange->publish($message->body, $message->routingKey, $flags, $attributes);
@@ -195,23 +184,6 @@ final class ExtAmqpChannel implements Channel
             // Closing what is already gone: nothing to do.
         }
         $this->lib()->channel = null;
-    }
-
-    /**
-     * ext-amqp takes PHP arrays only (it drops an object with a warning): a table (\stdClass,
-     * e.g. the empty "stamps" Celery sends as F{}) becomes an array, which ext-amqp writes as a
-     * table when it has keys and as an empty field array (A) when empty. Workers read both.
-     *
-     * @param array<array-key, mixed>|\stdClass $value
-     * @return array<array-key, mixed>
-     */
-    private static function plain(array|\stdClass $value): array
-    {
-        $plain = [];
-        foreach (is_array($value) ? $value : get_object_vars($value) as $key => $item) {
-            $plain[$key] = is_array($item) || $item instanceof \stdClass ? self::plain($item) : $item;
-        }
-        return $plain;
     }
 
     private static function queue(\AMQPChannel $channel, string $name, int $flags): \AMQPQueue

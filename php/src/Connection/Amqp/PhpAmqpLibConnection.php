@@ -4,18 +4,12 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Connection\Amqp;
 
-use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
-use CeleryBridge\Exception\ConnectionRefused;
 use CeleryBridge\Exception\InvalidConfiguration;
-use CeleryBridge\Exception\TlsFailed;
 use CeleryBridge\Wire\Amqp\BasicProperties;
 use PhpAmqpLib\Channel\AMQPChannel;
 use PhpAmqpLib\Connection\AbstractConnection;
-use PhpAmqpLib\Connection\AMQPConnectionConfig;
-use PhpAmqpLib\Connection\AMQPConnectionFactory;
-use PhpAmqpLib\Connection\AMQPSSLConnection;
 use PhpAmqpLib\Exception\AMQPExceptionInterface;
 use PhpAmqpLib\Exception\AMQPProtocolChannelException;
 use PhpAmqpLib\Message\AMQPMessage;
@@ -128,7 +122,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
         } catch (AMQPExceptionInterface | \RuntimeException | \ErrorException $e) {
             // Not kept as the previous exception: its trace holds php-amqplib's connect frames,
             // whose arguments include the password.
-            throw $this->lost('cannot connect', $e, false);
+            throw $this->lost(AmqpFailure::CONNECTING, $e, false);
         }
     }
 
@@ -229,7 +223,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
         } catch (ConnectionFailed $e) {
             throw $e;
         } catch (AMQPExceptionInterface | \RuntimeException | \ErrorException $e) {
-            throw $this->lost('the connection failed', $e);
+            throw $this->lost(AmqpFailure::LOST, $e);
         }
     }
 
@@ -241,22 +235,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
             // Round robin: the next attempt goes to the next URL of the list.
             $this->node = ($this->node + 1) % count($this->nodes);
         }
-        $class = substr((string) strrchr('\\' . $e::class, '\\'), 1);
-        $text = sprintf('%s (%s: %s).', $what, $class, $e->getMessage());
-        $previous = $keep ? $e : null;
-        // A wrong user, password or vhost stays wrong however often it is tried.
-        if (str_contains($e->getMessage(), 'ACCESS_REFUSED') || str_contains($e->getMessage(), 'NOT_ALLOWED')) {
-            return AuthenticationFailed::atRabbitMq($server, $text . ' Check the user, password and vhost of the broker URL.', $previous);
-        }
-        $lower = strtolower($e->getMessage());
-        $tls = str_contains($lower, 'ssl') || str_contains($lower, 'tls') || str_contains($lower, 'certificate');
-        if ($what === 'cannot connect' && $tls && !str_contains($lower, 'refused')) {
-            return TlsFailed::atRabbitMq($server, $text . ' Check that the port speaks TLS (amqps, 5671 by default) and '
-                . 'the certificate settings (broker_use_ssl: ca_certs, cert_reqs).', $previous);
-        }
-        return $what === 'cannot connect'
-            ? ConnectionRefused::atRabbitMq($server, $text, $previous)
-            : ConnectionLost::atRabbitMq($server, $text, $previous);
+        return AmqpFailure::of($what, $server, $e, PhpAmqpLibNode::handshakeFailed($e), $keep);
     }
 
     /**
@@ -286,41 +265,6 @@ final class PhpAmqpLibConnection implements AmqpConnection
 
     private function connect(AmqpUrl $url): AbstractConnection
     {
-        $heartbeat = $url->heartbeat ?? $this->settings->heartbeat;
-        // php-amqplib wants the read timeout at least twice the heartbeat.
-        $read = max($this->settings->readTimeout, $this->settings->confirmTimeout, 2 * $heartbeat);
-        if (!$url->ssl && $this->settings->ssl === null) {
-            $config = new AMQPConnectionConfig();
-            $config->setHost($url->host);
-            $config->setPort($url->port);
-            $config->setUser($url->user);
-            $config->setPassword($url->password());
-            $config->setVhost($url->vhost);
-            $config->setConnectionTimeout($url->connectTimeout ?? $this->settings->connectTimeout);
-            $config->setHeartbeat($heartbeat);
-            $config->setReadTimeout($read);
-            $config->setWriteTimeout($read);
-            $config->setChannelRPCTimeout($read);
-            $config->setLoginMethod(AMQPConnectionConfig::AUTH_PLAIN);
-            return AMQPConnectionFactory::create($config);
-        }
-        // TLS: php-amqplib's factory passes only some ssl options (no peer_name) and connects
-        // over tcp:// when none is set, so the TLS connection is made here, every PHP ssl
-        // context option passed through.
-        return new AMQPSSLConnection(
-            $url->host,
-            $url->port,
-            $url->user,
-            $url->password(),
-            $url->vhost,
-            $this->settings->ssl ?? ['verify_peer' => true, 'verify_peer_name' => true],
-            [
-                'login_method' => AMQPConnectionConfig::AUTH_PLAIN,
-                'connection_timeout' => $url->connectTimeout ?? $this->settings->connectTimeout,
-                'read_write_timeout' => $read,
-                'channel_rpc_timeout' => $read,
-                'heartbeat' => $heartbeat,
-            ],
-        );
+        return PhpAmqpLibNode::connect($url, $this->settings, max($this->settings->readTimeout, $this->settings->confirmTimeout));
     }
 }
