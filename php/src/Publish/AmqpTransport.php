@@ -22,6 +22,7 @@ use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\TaskMessage;
 use CeleryBridge\Wire\Amqp\BasicProperties;
 use CeleryBridge\Wire\Amqp\BasicPublish;
+use CeleryBridge\Wire\Amqp\ExchangeMessage;
 use CeleryBridge\Wire\KombuJson;
 use Psr\Log\LoggerInterface;
 
@@ -231,7 +232,8 @@ final class AmqpTransport implements Transport
     private function write(AmqpPublish $publish, bool $mandatory): void
     {
         $m = $publish->message;
-        $this->connection->publish($m->exchange, $m->routingKey, $m->properties, $publish->properties, $m->body, $mandatory);
+        $message = new ExchangeMessage($m->exchange, $m->routingKey, $m->properties, $m->body);
+        $this->connection->publish($message, $publish->properties, $mandatory);
     }
 
     /**

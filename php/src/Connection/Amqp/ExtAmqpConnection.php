@@ -7,7 +7,7 @@ namespace CeleryBridge\Connection\Amqp;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
 use CeleryBridge\Exception\InvalidConfiguration;
-use CeleryBridge\Wire\Amqp\BasicProperties;
+use CeleryBridge\Wire\Amqp\ExchangeMessage;
 
 /**
  * AmqpConnection over ext-amqp (php-amqp 1.11, a C extension on rabbitmq-c): faster than
@@ -149,21 +149,15 @@ final class ExtAmqpConnection implements AmqpConnection
         });
     }
 
-    public function publish(
-        string $exchange,
-        string $routingKey,
-        BasicProperties $properties,
-        string $encoded,
-        string $body,
-        bool $mandatory,
-    ): void {
-        $attributes = ExtAmqpAttributes::of($properties);
-        $this->call(function () use ($exchange, $routingKey, $body, $mandatory, $attributes, $properties): void {
+    public function publish(ExchangeMessage $message, string $encoded, bool $mandatory): void
+    {
+        $attributes = ExtAmqpAttributes::of($message->properties);
+        $this->call(function () use ($message, $mandatory, $attributes): void {
             $target = new \AMQPExchange($this->channel());
-            $target->setName($exchange);
-            $target->publish($body, $routingKey, $mandatory ? AMQP_MANDATORY : AMQP_NOPARAM, $attributes);
+            $target->setName($message->exchange);
+            $target->publish($message->body, $message->routingKey, $mandatory ? AMQP_MANDATORY : AMQP_NOPARAM, $attributes);
             if ($this->settings->confirm) {
-                $this->pending[++$this->tag] = (string) $properties->correlationId;
+                $this->pending[++$this->tag] = (string) $message->properties->correlationId;
             }
         });
     }

@@ -7,7 +7,7 @@ namespace CeleryBridge\Connection\Amqp;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
 use CeleryBridge\Exception\InvalidConfiguration;
-use CeleryBridge\Wire\Amqp\BasicProperties;
+use CeleryBridge\Wire\Amqp\ExchangeMessage;
 use PhpAmqpLib\Channel\AMQPChannel;
 use PhpAmqpLib\Connection\AbstractConnection;
 use PhpAmqpLib\Exception\AMQPExceptionInterface;
@@ -149,18 +149,12 @@ final class PhpAmqpLibConnection implements AmqpConnection
         $this->call(fn () => $this->channel()->queue_bind($queue, $exchange, $routingKey));
     }
 
-    public function publish(
-        string $exchange,
-        string $routingKey,
-        BasicProperties $properties,
-        string $encoded,
-        string $body,
-        bool $mandatory,
-    ): void {
+    public function publish(ExchangeMessage $message, string $encoded, bool $mandatory): void
+    {
         $this->call(fn () => $this->channel()->basic_publish(
-            new PreEncodedMessage($body, $encoded, (string) $properties->correlationId),
-            $exchange,
-            $routingKey,
+            new PreEncodedMessage($message->body, $encoded, (string) $message->properties->correlationId),
+            $message->exchange,
+            $message->routingKey,
             $mandatory,
         ));
     }
