@@ -51,7 +51,7 @@ final class Channels
                     : PhpAmqpLibNode::handshakeFailed($e);
                 // php-amqplib's exception is not chained: its trace holds the connect frames,
                 // whose arguments include the password (ext-amqp's connect() takes none).
-                $failure = AmqpFailure::of(AmqpFailure::CONNECTING, $node->server(), $e, $handshake, $e instanceof \AMQPException);
+                $failure = AmqpFailure::of('cannot connect', $node->server(), $e, $handshake, $e instanceof \AMQPException);
                 if (!$failure instanceof ConnectionRefused) {
                     throw $failure;
                 }

@@ -24,19 +24,12 @@ use CeleryBridge\Wire\Amqp\ExchangeMessage;
  */
 final class ExtAmqpChannel implements Channel
 {
-    private const NOT_FOUND = 404;
-
-    /** How many channels RabbitMQ has closed on this connection: the next one has no consumer. */
-    private int $generation = 0;
-    private bool $confirming = false;
     private bool $returned = false;
+    private readonly ChannelState $state;
 
-    /** The library's connection, channel and consumed queue (LibraryObjects: they keep the password). */
-    private readonly \SensitiveParameterValue $held;
-
-    public function __construct(\AMQPConnection $connection, private readonly string $server)
+    public function __construct(\AMQPConnection $connection, string $server)
     {
-        $this->held = LibraryObjects::hold($connection);
+        $this->state = new ChannelState($connection, $server);
     }
 
     public function declareExchange(string $name, string $type, bool $durable): void
@@ -50,20 +43,18 @@ final class ExtAmqpChannel implements Channel
         });
     }
 
-    public function declareQueue(
-        string $name,
-        bool $passive,
-        bool $durable = true,
-        bool $exclusive = false,
-        bool $autoDelete = false,
-        array $arguments = [],
-    ): ?int {
-        return $this->call(function (\AMQPChannel $c) use ($name, $passive, $durable, $exclusive, $autoDelete, $arguments): int {
-            $queue = self::queue($c, $name, ($passive ? AMQP_PASSIVE : 0) | ($durable ? AMQP_DURABLE : 0)
-                | ($exclusive ? AMQP_EXCLUSIVE : 0) | ($autoDelete ? AMQP_AUTODELETE : 0));
+    public function messageCount(string $name): ?int
+    {
+        return $this->call(fn (\AMQPChannel $c): int => self::queue($c, $name, AMQP_PASSIVE | AMQP_DURABLE)->declareQueue(), true);
+    }
+
+    public function declareOwnQueue(string $name, array $arguments): void
+    {
+        $this->call(function (\AMQPChannel $c) use ($name, $arguments): void {
+            $queue = self::queue($c, $name, AMQP_EXCLUSIVE | AMQP_AUTODELETE);
             $queue->setArguments($arguments);
-            return $queue->declareQueue();
-        }, $passive);
+            $queue->declareQueue();
+        });
     }
 
     public function bindQueue(string $queue, string $exchange, string $routingKey): void
@@ -96,7 +87,7 @@ final class ExtAmqpChannel implements Channel
     public function publishRouted(ExchangeMessage $message, float $timeout): bool
     {
         $this->call(function (\AMQPChannel $c) use ($message, $timeout): void {
-            if (!$this->confirming) {
+            if (!$this->state->confirming) {
                 $c->confirmSelect();
                 // RabbitMQ sends basic.return before the basic.ack of an unroutable message;
                 // waitForConfirm() hands both to these callbacks (false: stop waiting).
@@ -105,7 +96,7 @@ final class ExtAmqpChannel implements Channel
                     return false;
                 });
                 $c->setConfirmCallback(static fn (): bool => false, static fn (): bool => false);
-                $this->confirming = true;
+                $this->state->confirming = true;
             }
             $this->returned = false;
             self::send($c, $message, AMQP_MANDATORY);
@@ -134,7 +125,7 @@ final class ExtAmqpChannel implements Channel
 
     public function generation(): int
     {
-        return $this->generation;
+        return $this->state->generation;
     }
 
     public function next(float $deadline): ?Delivered
@@ -164,9 +155,9 @@ final class ExtAmqpChannel implements Channel
             if (str_contains(strtolower($e->getMessage()), 'timeout')) {
                 return null;
             }
-            throw ConnectionFailed::atRabbitMq($this->server, $e->getMessage(), $e);
+            throw ConnectionFailed::atRabbitMq($this->state->server, $e->getMessage(), $e);
         } catch (\AMQPException $e) {
-            throw ConnectionFailed::atRabbitMq($this->server, $e->getMessage(), $e);
+            throw ConnectionFailed::atRabbitMq($this->state->server, $e->getMessage(), $e);
         } finally {
             if ($connection->isConnected()) {
                 $connection->setReadTimeout($readTimeout);
@@ -177,13 +168,7 @@ final class ExtAmqpChannel implements Channel
 
     public function close(): void
     {
-        try {
-            $this->lib()->channel?->close();
-            $this->lib()->connection->disconnect();
-        } catch (\Throwable) {
-            // Closing what is already gone: nothing to do.
-        }
-        $this->lib()->channel = null;
+        $this->state->close();
     }
 
     private static function queue(\AMQPChannel $channel, string $name, int $flags): \AMQPQueue
@@ -210,18 +195,12 @@ final class ExtAmqpChannel implements Channel
             return $operation($this->lib()->channel);
         } catch (\AMQPException $e) {
             // A 404 or 406 closes the channel (ext-amqp marks it unusable); the connection stays.
-            $this->lib()->channel = null;
-            $this->confirming = false;
-            $this->generation++;
-            if ($missingIsNull && $e->getCode() === self::NOT_FOUND) {
-                return null;
-            }
-            throw ConnectionFailed::atRabbitMq($this->server, $e->getMessage(), $e);
+            return $this->state->lost($e, $missingIsNull);
         }
     }
 
     private function lib(): LibraryObjects
     {
-        return $this->held->getValue();
+        return $this->state->lib();
     }
 }

@@ -19,15 +19,13 @@ use CeleryBridge\Exception\TlsFailed;
  */
 final class AmqpFailure
 {
-    public const CONNECTING = 'cannot connect';
-    public const LOST = 'the connection failed';
-
     private function __construct()
     {
     }
 
     /**
-     * @param string $what CONNECTING or LOST
+     * @param string $what 'cannot connect' (nothing was sent: the next node may answer) or 'the
+     *        connection failed' (lost after it was made)
      * @param bool $handshake whether the library's error is a TLS handshake failure (each library says it its own way)
      * @param bool $chain keep $e as the previous exception (not for php-amqplib's connect: its
      *        trace holds the connect frames, whose arguments include the password)
@@ -41,11 +39,11 @@ final class AmqpFailure
         if (str_contains($e->getMessage(), 'ACCESS_REFUSED') || str_contains($e->getMessage(), 'NOT_ALLOWED')) {
             return AuthenticationFailed::atRabbitMq($server, $text . ' Check the user, password and vhost of the broker URL.', $previous);
         }
-        if ($what === self::CONNECTING && $handshake) {
+        if ($what === 'cannot connect' && $handshake) {
             return TlsFailed::atRabbitMq($server, $text . ' Check that the port speaks TLS (amqps, 5671 by default) and '
                 . 'the certificate settings (broker_use_ssl: ca_certs, cert_reqs).', $previous);
         }
-        return $what === self::CONNECTING
+        return $what === 'cannot connect'
             ? ConnectionRefused::atRabbitMq($server, $text, $previous)
             : ConnectionLost::atRabbitMq($server, $text, $previous);
     }

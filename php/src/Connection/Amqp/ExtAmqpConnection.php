@@ -112,7 +112,7 @@ final class ExtAmqpConnection implements AmqpConnection
         } catch (ConnectionFailed | InvalidConfiguration $e) {
             throw $e;
         } catch (\Throwable $e) {
-            throw $this->lost(AmqpFailure::CONNECTING, $e);
+            throw $this->lost('cannot connect', $e);
         }
     }
 
@@ -253,7 +253,7 @@ final class ExtAmqpConnection implements AmqpConnection
                 $text = preg_match('/message: (.*)$/s', $e->getMessage(), $m) === 1 ? $m[1] : $e->getMessage();
                 throw new ChannelClosed($code, $text, $e);
             }
-            throw $this->lost(AmqpFailure::LOST, $e);
+            throw $this->lost('the connection failed', $e);
         } catch (ConnectionFailed $e) {
             throw $e;
         }
@@ -268,7 +268,7 @@ final class ExtAmqpConnection implements AmqpConnection
             // Round robin: the next attempt goes to the next URL of the list.
             $this->node = ($this->node + 1) % count($this->nodes);
         }
-        $handshake = $what === AmqpFailure::CONNECTING && $url !== null && ExtAmqpCredentials::handshakeFailed($url, $this->settings, $e);
+        $handshake = $what === 'cannot connect' && $url !== null && ExtAmqpCredentials::handshakeFailed($url, $this->settings, $e);
         return AmqpFailure::of($what, $server, $e, $handshake);
     }
 

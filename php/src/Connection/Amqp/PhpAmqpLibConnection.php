@@ -122,7 +122,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
         } catch (AMQPExceptionInterface | \RuntimeException | \ErrorException $e) {
             // Not kept as the previous exception: its trace holds php-amqplib's connect frames,
             // whose arguments include the password.
-            throw $this->lost(AmqpFailure::CONNECTING, $e, false);
+            throw $this->lost('cannot connect', $e, false);
         }
     }
 
@@ -217,7 +217,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
         } catch (ConnectionFailed $e) {
             throw $e;
         } catch (AMQPExceptionInterface | \RuntimeException | \ErrorException $e) {
-            throw $this->lost(AmqpFailure::LOST, $e);
+            throw $this->lost('the connection failed', $e);
         }
     }
 
