@@ -29,11 +29,14 @@ def named(prefix: str, client: str) -> str:
     return f"{prefix}_{client.replace('-', '_')}"
 
 
-def task(*args: Any, name: str = "tasks.add", **options: Any) -> dict[str, Any]:
-    """One amqp_send.php call: send task `name` with these args and apply_async options."""
+def task(*args: Any, name: str = "tasks.add", get: float | None = None, **options: Any) -> dict[str, Any]:
+    """One amqp_send.php call: send task `name` with these args (1, 2 by default) and apply_async
+    options; with `get`, wait that many seconds for its result."""
     call: dict[str, Any] = {"call": "task", "name": name, "args": list(args or (1, 2))}
     if options:
         call["options"] = options
+    if get is not None:
+        call["get"] = get
     return call
 
 
@@ -80,6 +83,26 @@ def get_all(rabbitmq_server: RabbitMQServer, queue: str, delete: bool = False) -
         if delete:
             channel.queue_delete(queue)
         return messages
+    finally:
+        conn.close()
+
+
+def capture_queue(
+    rabbitmq_server: RabbitMQServer,
+    queue: str,
+    exchange: str,
+    exchange_type: str,
+    routing_key: str,
+    durable: bool,
+) -> None:
+    """Declares `exchange` as its publishers do (type, durable) and a queue bound to it with
+    `routing_key`, which keeps what is published there for get_all()."""
+    conn = rabbitmq_server.connection()
+    try:
+        channel = conn.channel()
+        channel.exchange_declare(exchange, exchange_type, durable=durable, auto_delete=False)
+        channel.queue_declare(queue, durable=False, auto_delete=False)
+        channel.queue_bind(queue, exchange, routing_key)
     finally:
         conn.close()
 

@@ -9,7 +9,7 @@ import json
 import socket
 
 import pytest
-from amqp_helpers import BACKEND_DB, CLIENTS, named, tools
+from amqp_helpers import BACKEND_DB, CLIENTS, capture_queue, get_all, named, tools
 from celery import Celery
 
 from harness import RedisServer, free_port
@@ -90,27 +90,15 @@ def test_php_and_python_publish_the_same_revoke_and_ping_on_the_pidbox_exchange(
     client: str, rabbitmq_server: RabbitMQServer, amqp_celery: Celery, run_php
 ) -> None:
     capture = named("capture_pidbox", client)
-    conn = rabbitmq_server.connection()
-    try:
-        channel = conn.channel()
-        # As kombu declares the mailbox: fanout, not durable.
-        channel.exchange_declare("celery.pidbox", "fanout", durable=False, auto_delete=False)
-        channel.queue_declare(capture, durable=False, auto_delete=False)
-        channel.queue_bind(capture, "celery.pidbox", "")
+    # As kombu declares the mailbox: fanout, not durable.
+    capture_queue(rabbitmq_server, capture, "celery.pidbox", "fanout", "", durable=False)
 
-        amqp_celery.control.revoke("same-id")
-        tools(run_php, rabbitmq_server, client, "revoke", "same-id")
-        amqp_celery.control.ping(timeout=0.2)
-        tools(run_php, rabbitmq_server, client, "ping")
+    amqp_celery.control.revoke("same-id")
+    tools(run_php, rabbitmq_server, client, "revoke", "same-id")
+    amqp_celery.control.ping(timeout=0.2)
+    tools(run_php, rabbitmq_server, client, "ping")
 
-        messages = []
-        while (message := channel.basic_get(capture, no_ack=True)) is not None:
-            messages.append(message)
-        channel.queue_delete(capture)
-    finally:
-        conn.close()
-
-    python_revoke, php_revoke, python_ping, php_ping = messages
+    python_revoke, php_revoke, python_ping, php_ping = get_all(rabbitmq_server, capture, delete=True)
     for python, php in ((python_revoke, php_revoke), (python_ping, php_ping)):
         python_props, php_props = dict(python.properties), dict(php.properties)
         python_headers = python_props.pop("application_headers")

@@ -8,7 +8,17 @@ from __future__ import annotations
 import socket
 
 import pytest
-from amqp_helpers import BACKEND_DB, CLIENTS, named, send, task, task_sent_receiver, tools
+from amqp_helpers import (
+    BACKEND_DB,
+    CLIENTS,
+    capture_queue,
+    get_all,
+    named,
+    send,
+    task,
+    task_sent_receiver,
+    tools,
+)
 from celery import Celery
 
 from harness import RedisServer
@@ -69,22 +79,14 @@ def test_a_client_with_task_send_sent_event_publishes_celerys_task_sent_over_amq
 ) -> None:
     queue = named("amqp_sent_event", client)
     capture = named("capture_task_sent", client)
-    conn = rabbitmq_server.connection()
-    try:
-        channel = conn.channel()
-        channel.exchange_declare("celeryev", "topic", durable=True, auto_delete=False)
-        channel.queue_declare(capture, durable=False, auto_delete=False)
-        channel.queue_bind(capture, "celeryev", "task.sent")
-        with task_sent_receiver(amqp_celery) as (receiver, received):
-            config = {"amqp_client": client, "task_send_sent_event": True}
-            [out] = send(run_php, rabbitmq_server, redis_server, [task(2, 3, queue=queue)], config)
-            receiver.capture(timeout=10, wakeup=False)
+    capture_queue(rabbitmq_server, capture, "celeryev", "topic", "task.sent", durable=True)
+    with task_sent_receiver(amqp_celery) as (receiver, received):
+        config = {"amqp_client": client, "task_send_sent_event": True}
+        [out] = send(run_php, rabbitmq_server, redis_server, [task(2, 3, queue=queue)], config)
+        receiver.capture(timeout=10, wakeup=False)
 
-        message = channel.basic_get(capture, no_ack=True)
-        channel.queue_delete(capture)
-        channel.queue_delete(queue)
-    finally:
-        conn.close()
+    [message] = get_all(rabbitmq_server, capture, delete=True)
+    get_all(rabbitmq_server, queue, delete=True)
 
     [event] = received
     assert (event["type"], event["uuid"], event["name"], event["queue"]) == (

@@ -10,7 +10,17 @@ import json
 from typing import Any
 
 import pytest
-from amqp_helpers import BACKEND_DB, CLIENTS, get_all, header_types, named, send, task, tls_node
+from amqp_helpers import (
+    BACKEND_DB,
+    CLIENTS,
+    capture_queue,
+    get_all,
+    header_types,
+    named,
+    send,
+    task,
+    tls_node,
+)
 from celery import Celery
 
 from faults import AmqpCutProxy
@@ -20,11 +30,7 @@ from rabbitmq import RabbitMQServer
 
 @pytest.mark.parametrize("client", CLIENTS)
 def test_a_worker_over_rabbitmq_runs_what_php_sends_and_the_results_are_read(
-    client: str,
-    rabbitmq_server: RabbitMQServer,
-    redis_server: RedisServer,
-    worker_factory,
-    run_php,
+    client: str, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, worker_factory, run_php
 ) -> None:
     queue = named("php_amqp_e2e", client)
     worker_factory(
@@ -38,14 +44,8 @@ def test_a_worker_over_rabbitmq_runs_what_php_sends_and_the_results_are_read(
         rabbitmq_server,
         redis_server,
         [
-            {"call": "task", "name": "tasks.add", "args": [2, 3], "get": 30},
-            {
-                "call": "task",
-                "name": "tasks.add",
-                "args": [4, 5],
-                "options": {"countdown": 1, "headers": {"h": 1}, "time_limit": 30},
-                "get": 30,
-            },
+            task(2, 3, get=30),
+            task(4, 5, get=30, countdown=1, headers={"h": 1}, time_limit=30),
             {"call": "chain", "tasks": [["tasks.add", [1, 2]], ["tasks.add", [10]]], "get": 30},
             {"call": "group", "tasks": [["tasks.add", [1, 1]], ["tasks.add", [2, 2]]], "get": 30},
             {
@@ -86,15 +86,7 @@ def test_php_and_python_send_the_same_message_field_by_field(
         run_php,
         rabbitmq_server,
         redis_server,
-        [
-            {
-                "call": "task",
-                "name": "tasks.add",
-                "args": [2, 3],
-                "kwargs": {"k": "v"},
-                "options": {"queue": queue, **options},
-            },
-        ],
+        [{**task(2, 3, queue=queue, **options), "kwargs": {"k": "v"}}],
     )
     got = {m.headers["id"]: m for m in get_all(rabbitmq_server, queue)}
     assert set(got) == {py.id, php["id"]}
@@ -260,7 +252,7 @@ def test_a_countdown_on_a_quorum_topic_queue_goes_through_native_delayed_deliver
         rabbitmq_server,
         redis_server,
         [
-            {"call": "task", "name": "tasks.record", "args": [1], "options": {"countdown": 3}},
+            task(1, name="tasks.record", countdown=3),
             task(priority=5),
         ],
         config=config,
@@ -346,15 +338,7 @@ def test_task_queues_from_the_celeryconfig_route_as_on_the_workers(
         run_php,
         rabbitmq_server,
         redis_server,
-        [
-            {
-                "call": "task",
-                "name": "tasks.add",
-                "args": [20, 22],
-                "options": {"queue": "amqp_media"},
-                "get": 30,
-            }
-        ],
+        [task(20, 22, queue="amqp_media", get=30)],
         config=config,
     )
     assert out[0].get("result") == 42, out
@@ -394,9 +378,9 @@ def test_priorities_reach_an_x_max_priority_queue_highest_first_and_big_bodies_a
         rabbitmq_server,
         redis_server,
         [
-            {"call": "task", "name": "tasks.add", "args": [0, 0], "options": {"queue": queue, "priority": 0}},
-            {"call": "task", "name": "tasks.add", "args": [9, 9], "options": {"queue": queue, "priority": 9}},
-            {"call": "task", "name": "tasks.add", "args": [5, 5], "options": {"queue": queue, "priority": 5}},
+            task(0, 0, queue=queue, priority=0),
+            task(9, 9, queue=queue, priority=9),
+            task(5, 5, queue=queue, priority=5),
             {"call": "task", "name": "tasks.echo", "big": big, "options": {"queue": queue, "priority": 1}},
         ],
         config={"task_queue_max_priority": 10},
@@ -411,15 +395,8 @@ def test_priorities_reach_an_x_max_priority_queue_highest_first_and_big_bodies_a
 def test_the_task_sent_event_goes_to_the_celeryev_topic_exchange(
     rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
 ) -> None:
-    conn = rabbitmq_server.connection()
-    try:
-        channel = conn.channel()
-        # What a Python EventReceiver binds: the topic exchange Celery declares for events.
-        channel.exchange_declare("celeryev", "topic", durable=True, auto_delete=False)
-        channel.queue_declare("amqp_events_capture", durable=False, auto_delete=False)
-        channel.queue_bind("amqp_events_capture", "celeryev", "task.#")
-    finally:
-        conn.close()
+    # What a Python EventReceiver binds: the topic exchange Celery declares for events.
+    capture_queue(rabbitmq_server, "amqp_events_capture", "celeryev", "topic", "task.#", durable=True)
     [out] = send(
         run_php,
         rabbitmq_server,

@@ -23,10 +23,8 @@ final class AmqpDeclarer
     /** @var array<string, int> queue or exchange => the connection generation it was declared on */
     private array $declared = [];
 
-    public function __construct(
-        private readonly AmqpConnection $connection,
-        private readonly bool $passive,
-    ) {
+    public function __construct(private readonly AmqpConnection $connection, private readonly bool $passive)
+    {
     }
 
     /**
