@@ -5,13 +5,14 @@ Session-scoped, started only when a test asks for them:
     amqp_celery      a Celery app publishing to that node, results in the session Redis (db 1)
 Per test:
     raw_headers      py-amqp keeps each received message's raw content header (_raw_header)
+    start_amqp_worker  starts a Celery worker on that node (its queues, then worker_factory's options)
     amqp_worker_env  the environment a worker on that node needs to write tasks.record events to
                      the session Redis (the `records` fixture reads them there)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import amqp.basic_message
@@ -62,6 +63,24 @@ def amqp_celery(rabbitmq_server: RabbitMQServer, redis_server: RedisServer) -> I
 def amqp_worker_env(redis_server: RedisServer) -> dict[str, str | None]:
     """tasks.record writes to Redis only: point it at the session broker db the `records` fixture reads."""
     return {"CELERY_BRIDGE_RECORDS_URL": redis_server.url(BROKER_DB)}
+
+
+@pytest.fixture
+def start_amqp_worker(
+    rabbitmq_server: RabbitMQServer,
+    redis_server: RedisServer,
+    amqp_worker_env: dict[str, str | None],
+    worker_factory,
+) -> Callable[..., Any]:
+    """start_amqp_worker(queues, hostname=..., config=..., extra_args=...): a worker on the RabbitMQ
+    node consuming `queues`, results in the session Redis, tasks.record writing where `records` reads."""
+
+    def start(queues: list[str], **options: Any) -> Any:
+        return worker_factory(
+            rabbitmq_server.url(), redis_server.url(BACKEND_DB), queues=queues, env=amqp_worker_env, **options
+        )
+
+    return start
 
 
 @pytest.fixture

@@ -9,23 +9,17 @@ import json
 import socket
 
 import pytest
-from amqp_helpers import BACKEND_DB, CLIENTS, capture_queue, get_all, named, tools
+from amqp_helpers import CLIENTS, capture_queue, get_all, named, tools
 from celery import Celery
 
-from harness import RedisServer, free_port
+from harness import free_port
 from rabbitmq import RabbitMQServer
 
 
 @pytest.fixture
-def amqp_worker(rabbitmq_server: RabbitMQServer, redis_server: RedisServer, amqp_worker_env, worker_factory):
+def amqp_worker(start_amqp_worker):
     """A worker on the RabbitMQ node consuming queue "amqp_ctl", node name amqpctl@<host>."""
-    return worker_factory(
-        rabbitmq_server.url(),
-        redis_server.url(BACKEND_DB),
-        queues=["amqp_ctl"],
-        hostname="amqpctl@%h",
-        env=amqp_worker_env,
-    )
+    return start_amqp_worker(["amqp_ctl"], hostname="amqpctl@%h")
 
 
 @pytest.mark.parametrize("client", CLIENTS)

@@ -9,7 +9,6 @@ import socket
 
 import pytest
 from amqp_helpers import (
-    BACKEND_DB,
     CLIENTS,
     capture_queue,
     get_all,
@@ -29,21 +28,12 @@ from rabbitmq import RabbitMQServer
 def test_php_reads_a_tasks_events_over_amqp_and_celery_reads_phps_task_sent(
     client: str,
     rabbitmq_server: RabbitMQServer,
-    redis_server: RedisServer,
     amqp_celery: Celery,
-    amqp_worker_env: dict[str, str | None],
-    worker_factory,
+    start_amqp_worker,
     run_php,
 ) -> None:
     queue = named("amqp_events", client)
-    worker_factory(
-        rabbitmq_server.url(),
-        redis_server.url(BACKEND_DB),
-        queues=[queue],
-        hostname="amqpev@%h",
-        extra_args=["-E"],
-        env=amqp_worker_env,
-    )
+    start_amqp_worker([queue], hostname="amqpev@%h", extra_args=["-E"])
     with task_sent_receiver(amqp_celery) as (receiver, received):
         seen = tools(run_php, rabbitmq_server, client, "watch", queue)
 

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from amqp_helpers import (
-    BACKEND_DB,
     CLIENTS,
     capture_queue,
     get_all,
@@ -30,15 +29,10 @@ from rabbitmq import RabbitMQServer
 
 @pytest.mark.parametrize("client", CLIENTS)
 def test_a_worker_over_rabbitmq_runs_what_php_sends_and_the_results_are_read(
-    client: str, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, worker_factory, run_php
+    client: str, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, start_amqp_worker, run_php
 ) -> None:
     queue = named("php_amqp_e2e", client)
-    worker_factory(
-        rabbitmq_server.url(),
-        redis_server.url(BACKEND_DB),
-        queues=[queue],
-        config={"task_default_queue": queue},
-    )
+    start_amqp_worker([queue], config={"task_default_queue": queue})
     out = send(
         run_php,
         rabbitmq_server,
@@ -228,8 +222,7 @@ def test_a_connection_cut_between_publish_and_confirm_is_publish_outcome_unknown
 def test_a_countdown_on_a_quorum_topic_queue_goes_through_native_delayed_delivery(
     rabbitmq_server: RabbitMQServer,
     redis_server: RedisServer,
-    amqp_worker_env: dict[str, str | None],
-    worker_factory,
+    start_amqp_worker,
     run_php,
     records: Records,
 ) -> None:
@@ -240,13 +233,7 @@ def test_a_countdown_on_a_quorum_topic_queue_goes_through_native_delayed_deliver
         "task_default_exchange_type": "topic",
     }
     # The worker builds the celery_delayed_* topology at start (a quorum queue is configured).
-    worker_factory(
-        rabbitmq_server.url(),
-        redis_server.url(BACKEND_DB),
-        queues=[queue],
-        config=config,
-        env=amqp_worker_env,
-    )
+    start_amqp_worker([queue], config=config)
     out = send(
         run_php,
         rabbitmq_server,
@@ -273,24 +260,13 @@ def test_a_failover_list_connects_to_the_next_url_when_one_fails(
     rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
 ) -> None:
     dead = f"amqp://guest:s3cr3t@127.0.0.1:{free_port()}//"
-    out = send(
-        run_php,
-        rabbitmq_server,
-        redis_server,
-        [task(queue="amqp_failover")],
-        broker=f"{dead};{rabbitmq_server.url()}",
-    )
+    calls, failover = [task(queue="amqp_failover")], f"{dead};{rabbitmq_server.url()}"
+    out = send(run_php, rabbitmq_server, redis_server, calls, broker=failover)
     assert "id" in out[0], out
     assert [m.headers["id"] for m in get_all(rabbitmq_server, "amqp_failover")] == [out[0]["id"]]
     # Without retries the first failure is the answer: not queued, the server named, no password.
-    out = send(
-        run_php,
-        rabbitmq_server,
-        redis_server,
-        [task(queue="amqp_failover")],
-        broker=f"{dead};{rabbitmq_server.url()}",
-        config={"task_publish_retry": False},
-    )
+    no_retry = {"task_publish_retry": False}
+    out = send(run_php, rabbitmq_server, redis_server, calls, config=no_retry, broker=failover)
     assert out[0]["error"] == "CeleryBridge\\Exception\\ConnectionRefused", out
     assert out[0]["uncertain"] == [] and len(out[0]["task_ids"]) == 1
     assert "RabbitMQ at 127.0.0.1:" in out[0]["message"] and "s3cr3t" not in out[0]["message"]
@@ -323,7 +299,7 @@ def test_a_connected_php_amqplib_connection_can_be_the_broker(
 def test_task_queues_from_the_celeryconfig_route_as_on_the_workers(
     rabbitmq_server: RabbitMQServer,
     redis_server: RedisServer,
-    worker_factory,
+    start_amqp_worker,
     run_php,
 ) -> None:
     # A topic queue defined in task_queues, as a celeryconfig dict (Celery's Queues reads it too).
@@ -333,7 +309,7 @@ def test_task_queues_from_the_celeryconfig_route_as_on_the_workers(
         },
         "task_default_queue": "amqp_media",
     }
-    worker_factory(rabbitmq_server.url(), redis_server.url(BACKEND_DB), queues=["amqp_media"], config=config)
+    start_amqp_worker(["amqp_media"], config=config)
     out = send(
         run_php,
         rabbitmq_server,
