@@ -48,7 +48,7 @@ final class Channels
             } catch (\AMQPException | \PhpAmqpLib\Exception\AMQPExceptionInterface | \ErrorException $e) {
                 $handshake = $client === AmqpSettings::EXT_AMQP
                     ? ExtAmqpCredentials::handshakeFailed($node, $settings, $e)
-                    : PhpAmqpLibNode::handshakeFailed($e);
+                    : PhpAmqpLibNode::handshakeFailed($node, $settings, $e);
                 // php-amqplib's exception is not chained: its trace holds the connect frames,
                 // whose arguments include the password (ext-amqp's connect() takes none).
                 $failure = AmqpFailure::of('cannot connect', $node->server(), $e, $handshake, $e instanceof \AMQPException);

@@ -224,12 +224,14 @@ final class PhpAmqpLibConnection implements AmqpConnection
     private function lost(string $what, \Throwable $e, bool $keep = true): ConnectionFailed
     {
         $server = $this->server();
+        $url = $this->nodes[$this->node] ?? null;
         $this->close();
         if (count($this->nodes) > 1) {
             // Round robin: the next attempt goes to the next URL of the list.
             $this->node = ($this->node + 1) % count($this->nodes);
         }
-        return AmqpFailure::of($what, $server, $e, PhpAmqpLibNode::handshakeFailed($e), $keep);
+        $handshake = $url !== null && PhpAmqpLibNode::handshakeFailed($url, $this->settings, $e);
+        return AmqpFailure::of($what, $server, $e, $handshake, $keep);
     }
 
     /**

@@ -67,8 +67,11 @@ final class PhpAmqpLibNode
     }
 
     /** Whether php-amqplib's connect error is a TLS handshake failure (not a refused port). */
-    public static function handshakeFailed(\Throwable $error): bool
+    public static function handshakeFailed(AmqpUrl $url, AmqpSettings $settings, \Throwable $error): bool
     {
+        if (!$url->ssl && $settings->ssl === null) {
+            return false;
+        }
         $message = $error->getMessage();
         return preg_match('/ssl|tls|certificate|handshake/i', $message) === 1 && stripos($message, 'refused') === false;
     }

@@ -5,6 +5,8 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Connection\Amqp;
 
 use CeleryBridge\Connection\Amqp\AmqpFailure;
+use CeleryBridge\Connection\Amqp\AmqpSettings;
+use CeleryBridge\Connection\Amqp\AmqpUrl;
 use CeleryBridge\Connection\Amqp\PhpAmqpLibNode;
 use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionLost;
@@ -21,10 +23,15 @@ final class AmqpFailureTest extends TestCase
 {
     public function testPhpAmqplibsHandshakeErrorsAreToldFromARefusedPort(): void
     {
-        self::assertTrue(PhpAmqpLibNode::handshakeFailed(new \ErrorException('SSL: certificate verify failed')));
-        self::assertTrue(PhpAmqpLibNode::handshakeFailed(new \RuntimeException('TLS handshake timed out')));
-        self::assertFalse(PhpAmqpLibNode::handshakeFailed(new \RuntimeException('Unable to connect to ssl://h:5671 (Connection refused)')));
-        self::assertFalse(PhpAmqpLibNode::handshakeFailed(new \RuntimeException('Connection reset by peer')));
+        $tls = AmqpUrl::fromString('amqps://guest:guest@h:5671//')->nodes()[0];
+        $settings = new AmqpSettings();
+        self::assertTrue(PhpAmqpLibNode::handshakeFailed($tls, $settings, new \ErrorException('SSL: certificate verify failed')));
+        self::assertTrue(PhpAmqpLibNode::handshakeFailed($tls, $settings, new \RuntimeException('TLS handshake timed out')));
+        $refused = new \RuntimeException('Unable to connect to ssl://h:5671 (Connection refused)');
+        self::assertFalse(PhpAmqpLibNode::handshakeFailed($tls, $settings, $refused));
+        // A plain amqp:// node speaks no TLS: whatever the library says, it is not a handshake.
+        $plain = AmqpUrl::fromString('amqp://guest:guest@h:5672//')->nodes()[0];
+        self::assertFalse(PhpAmqpLibNode::handshakeFailed($plain, $settings, new \RuntimeException('handshake timed out')));
     }
 
     public function testARefusedLoginIsAuthenticationFailedWhenConnectingOrLater(): void
