@@ -112,7 +112,46 @@ class HangUpPort:
         self._listener.close()
 
 
-class FaultProxy:
+class _Proxy:
+    """A TCP proxy on a free loopback port in front of `upstream_port`: each accepted client gets
+    its own upstream connection and a thread running `_pump(client, upstream)` (the subclass's
+    fault); close() stops every thread and closes every socket."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=16)
+        self.port = self._listener.getsockname()[1]
+        self._stop = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._threads = [threading.Thread(target=self._accept, daemon=True)]
+        self._threads[0].start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self._listener], [], [], 0.05)
+            if not ready:
+                continue
+            client, _ = self._listener.accept()
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            self._sockets += [client, upstream]
+            thread = threading.Thread(target=self._pump, args=(client, upstream), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(2)
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                sock.close()
+        self._listener.close()
+
+
+class FaultProxy(_Proxy):
     """A TCP proxy in front of Redis that breaks the first LPUSH it sees, in one of three ways:
 
     - "drop_request": close the client's connection without forwarding the LPUSH
@@ -129,33 +168,13 @@ class FaultProxy:
     def __init__(self, upstream_port: int, mode: str, after: int = 0) -> None:
         if mode not in self.MODES:
             raise ValueError(mode)
-        self.upstream_port = upstream_port
         self.mode = mode
         self.after = after
         self._armed = True
         self.lpushes = 0
         self.faults = 0
-        self._listener = socket.create_server(("127.0.0.1", 0), backlog=16)
-        self.port = self._listener.getsockname()[1]
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
-        self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        accept = threading.Thread(target=self._accept, daemon=True)
-        accept.start()
-        self._threads.append(accept)
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            ready, _, _ = select.select([self._listener], [], [], 0.05)
-            if not ready:
-                continue
-            client, _ = self._listener.accept()
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
-            self._sockets += [client, upstream]
-            thread = threading.Thread(target=self._pump, args=(client, upstream), daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        super().__init__(upstream_port)
 
     def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
         stalled = False
@@ -196,15 +215,6 @@ class FaultProxy:
                 client.close()
                 upstream.close()
 
-    def close(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(2)
-        for sock in self._sockets:
-            with contextlib.suppress(OSError):
-                sock.close()
-        self._listener.close()
-
 
 def _drain(sock: socket.socket, timeout: float) -> None:
     """Wait for the reply to what was just sent (proof that Redis ran it) and discard it."""
@@ -213,7 +223,7 @@ def _drain(sock: socket.socket, timeout: float) -> None:
         sock.recv(65536)
 
 
-class AmqpCutProxy:
+class AmqpCutProxy(_Proxy):
     """A TCP proxy in front of RabbitMQ that cuts the first connection once, then forwards
     everything:
 
@@ -231,30 +241,12 @@ class AmqpCutProxy:
     def __init__(
         self, upstream_port: int, mode: str = "before_confirm", flag: str | None = None, after: int = 0
     ) -> None:
-        self.upstream_port = upstream_port
         self.mode = mode
         self.flag = flag
         self.after = after
         self.publishes = 0
         self.cuts = 0
-        self._listener = socket.create_server(("127.0.0.1", 0), backlog=16)
-        self.port = self._listener.getsockname()[1]
-        self._stop = threading.Event()
-        self._sockets: list[socket.socket] = []
-        self._threads = [threading.Thread(target=self._accept, daemon=True)]
-        self._threads[0].start()
-
-    def _accept(self) -> None:
-        while not self._stop.is_set():
-            ready, _, _ = select.select([self._listener], [], [], 0.05)
-            if not ready:
-                continue
-            client, _ = self._listener.accept()
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
-            self._sockets += [client, upstream]
-            thread = threading.Thread(target=self._pump, args=(client, upstream), daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        super().__init__(upstream_port)
 
     def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
         try:
@@ -287,12 +279,3 @@ class AmqpCutProxy:
             if self.cuts and self.flag is not None:
                 with open(self.flag, "w"):
                     pass
-
-    def close(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(2)
-        for sock in self._sockets:
-            with contextlib.suppress(OSError):
-                sock.close()
-        self._listener.close()

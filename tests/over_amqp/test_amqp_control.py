@@ -7,36 +7,19 @@ from __future__ import annotations
 
 import json
 import socket
-from typing import Any
 
 import pytest
+from amqp_helpers import CLIENTS, capture_queue, get_all, named, tools
 from celery import Celery
 
-from harness import RedisServer, free_port
+from harness import free_port
 from rabbitmq import RabbitMQServer
-
-BACKEND_DB = 1
-CLIENTS = ["php-amqplib", "ext-amqp"]
-
-
-def _tools(run_php, rabbitmq_server: RabbitMQServer, client: str, *args: str) -> Any:
-    return run_php.file(
-        "amqp_tools.php",
-        env={"CB_AMQP_URL": rabbitmq_server.url(), "CB_AMQP_CLIENT": client},
-        args=list(args),
-    ).json()
 
 
 @pytest.fixture
-def amqp_worker(rabbitmq_server: RabbitMQServer, redis_server: RedisServer, amqp_worker_env, worker_factory):
+def amqp_worker(start_amqp_worker):
     """A worker on the RabbitMQ node consuming queue "amqp_ctl", node name amqpctl@<host>."""
-    return worker_factory(
-        rabbitmq_server.url(),
-        redis_server.url(BACKEND_DB),
-        queues=["amqp_ctl"],
-        hostname="amqpctl@%h",
-        env=amqp_worker_env,
-    )
+    return start_amqp_worker(["amqp_ctl"], hostname="amqpctl@%h")
 
 
 @pytest.mark.parametrize("client", CLIENTS)
@@ -45,16 +28,16 @@ def test_a_worker_answers_ping_and_inspect_from_php_over_amqp(
 ) -> None:
     node = f"amqpctl@{socket.gethostname()}"
 
-    assert _tools(run_php, rabbitmq_server, client, "ping", node) == {node: {"ok": "pong"}}
+    assert tools(run_php, rabbitmq_server, client, "ping", node) == {node: {"ok": "pong"}}
     # The passive declare of a missing queue gets a 404, which closes the channel the replies
     # are consumed on: the next ping still gets its answer.
     pong = {node: {"ok": "pong"}}
-    assert _tools(run_php, rabbitmq_server, client, "ping-404-ping", node) == [pong, 0, pong]
-    queues = _tools(run_php, rabbitmq_server, client, "inspect", "active_queues")
+    assert tools(run_php, rabbitmq_server, client, "ping-404-ping", node) == [pong, 0, pong]
+    queues = tools(run_php, rabbitmq_server, client, "inspect", "active_queues")
     assert [q["name"] for q in queues[node]] == ["amqp_ctl"]
     # RabbitMQ's queue, as the worker declared it.
     assert queues[node][0]["exchange"]["name"] == "amqp_ctl"
-    stats = _tools(run_php, rabbitmq_server, client, "inspect", "stats")
+    stats = tools(run_php, rabbitmq_server, client, "inspect", "stats")
     assert stats[node]["broker"]["transport"] == "amqp"
 
 
@@ -64,7 +47,7 @@ def test_a_revoke_from_php_over_amqp_is_honoured_by_the_worker(
 ) -> None:
     task_id = f"revoked-over-amqp-{client}"
 
-    assert _tools(run_php, rabbitmq_server, client, "revoke", task_id) == 1
+    assert tools(run_php, rabbitmq_server, client, "revoke", task_id) == 1
     # Sent after the revoke: the worker discards it and stores REVOKED.
     result = amqp_celery.send_task("tasks.add", args=[2, 3], queue="amqp_ctl", task_id=task_id)
     assert result.get(timeout=20, propagate=False) is not None
@@ -73,20 +56,20 @@ def test_a_revoke_from_php_over_amqp_is_honoured_by_the_worker(
 
 @pytest.mark.parametrize("client", CLIENTS)
 def test_no_worker_hears_a_revoke_when_none_runs(client: str, rabbitmq_server, run_php) -> None:
-    assert _tools(run_php, rabbitmq_server, client, "revoke", "nobody-listens") == 0
-    assert _tools(run_php, rabbitmq_server, client, "ping") == {}
+    assert tools(run_php, rabbitmq_server, client, "revoke", "nobody-listens") == 0
+    assert tools(run_php, rabbitmq_server, client, "ping") == {}
 
 
 @pytest.mark.parametrize("client", CLIENTS)
 def test_queue_length_and_purge_over_amqp(client: str, rabbitmq_server, amqp_celery: Celery, run_php) -> None:
-    queue = f"amqp_len_{client.replace('-', '_')}"
+    queue = named("amqp_len", client)
     for _ in range(3):
         amqp_celery.send_task("tasks.add", args=[1, 1], queue=queue)
     # A message RabbitMQ holds counts; a queue that does not exist has none, as on Redis.
-    assert _tools(run_php, rabbitmq_server, client, "length", queue, "no_such_queue", queue) == [3, 0, 3]
+    assert tools(run_php, rabbitmq_server, client, "length", queue, "no_such_queue", queue) == [3, 0, 3]
 
-    assert _tools(run_php, rabbitmq_server, client, "purge", queue) == [3, 0]
-    assert _tools(run_php, rabbitmq_server, client, "purge", "no_such_queue") == [0, 0]
+    assert tools(run_php, rabbitmq_server, client, "purge", queue) == [3, 0]
+    assert tools(run_php, rabbitmq_server, client, "purge", "no_such_queue") == [0, 0]
     conn = rabbitmq_server.connection()
     try:
         channel = conn.channel()
@@ -100,28 +83,16 @@ def test_queue_length_and_purge_over_amqp(client: str, rabbitmq_server, amqp_cel
 def test_php_and_python_publish_the_same_revoke_and_ping_on_the_pidbox_exchange(
     client: str, rabbitmq_server: RabbitMQServer, amqp_celery: Celery, run_php
 ) -> None:
-    capture = f"capture_pidbox_{client.replace('-', '_')}"
-    conn = rabbitmq_server.connection()
-    try:
-        channel = conn.channel()
-        # As kombu declares the mailbox: fanout, not durable.
-        channel.exchange_declare("celery.pidbox", "fanout", durable=False, auto_delete=False)
-        channel.queue_declare(capture, durable=False, auto_delete=False)
-        channel.queue_bind(capture, "celery.pidbox", "")
+    capture = named("capture_pidbox", client)
+    # As kombu declares the mailbox: fanout, not durable.
+    capture_queue(rabbitmq_server, capture, "celery.pidbox", "fanout", "", durable=False)
 
-        amqp_celery.control.revoke("same-id")
-        _tools(run_php, rabbitmq_server, client, "revoke", "same-id")
-        amqp_celery.control.ping(timeout=0.2)
-        _tools(run_php, rabbitmq_server, client, "ping")
+    amqp_celery.control.revoke("same-id")
+    tools(run_php, rabbitmq_server, client, "revoke", "same-id")
+    amqp_celery.control.ping(timeout=0.2)
+    tools(run_php, rabbitmq_server, client, "ping")
 
-        messages = []
-        while (message := channel.basic_get(capture, no_ack=True)) is not None:
-            messages.append(message)
-        channel.queue_delete(capture)
-    finally:
-        conn.close()
-
-    python_revoke, php_revoke, python_ping, php_ping = messages
+    python_revoke, php_revoke, python_ping, php_ping = get_all(rabbitmq_server, capture, delete=True)
     for python, php in ((python_revoke, php_revoke), (python_ping, php_ping)):
         python_props, php_props = dict(python.properties), dict(php.properties)
         python_headers = python_props.pop("application_headers")

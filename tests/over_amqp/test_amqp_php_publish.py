@@ -9,10 +9,8 @@ from typing import Any
 
 from celery import Celery
 
-from harness import Records, RedisServer
+from harness import Records
 from rabbitmq import RabbitMQServer
-
-BACKEND_DB = 1
 
 
 def _php_publish(run_php, rabbitmq_server: RabbitMQServer, queue: str, *, with_priority: bool = True,
@@ -32,15 +30,11 @@ def _php_publish(run_php, rabbitmq_server: RabbitMQServer, queue: str, *, with_p
 
 def test_a_task_php_publishes_over_amqp_runs_on_the_worker(
     rabbitmq_server: RabbitMQServer,
-    redis_server: RedisServer,
-    amqp_worker_env: dict[str, str | None],
-    worker_factory,
+    start_amqp_worker,
     run_php,
     records: Records,
 ) -> None:
-    worker_factory(
-        rabbitmq_server.url(), redis_server.url(BACKEND_DB), queues=["php_amqp"], env=amqp_worker_env
-    )
+    start_amqp_worker(["php_amqp"])
 
     sent = _php_publish(run_php, rabbitmq_server, "php_amqp", args=[2, "é"], kwargs={"k": 1.5})
 

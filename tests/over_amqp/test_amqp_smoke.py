@@ -7,10 +7,8 @@ import os
 
 from celery import Celery
 
-from harness import Records, RedisServer
+from harness import Records
 from rabbitmq import RabbitMQServer
-
-BACKEND_DB = 1
 
 
 def _alive(pid: int) -> bool:
@@ -23,10 +21,8 @@ def _alive(pid: int) -> bool:
 
 def test_python_send_task_runs_on_a_worker_over_rabbitmq(
     rabbitmq_server: RabbitMQServer,
-    redis_server: RedisServer,
     amqp_celery: Celery,
-    amqp_worker_env: dict[str, str | None],
-    worker_factory,
+    start_amqp_worker,
     records: Records,
 ) -> None:
     queue = "amqp_smoke"
@@ -41,13 +37,7 @@ def test_python_send_task_runs_on_a_worker_over_rabbitmq(
         conn.close()
     assert declared.message_count == 2
 
-    worker_factory(
-        rabbitmq_server.url(),
-        redis_server.url(BACKEND_DB),
-        queues=[queue],
-        hostname="amqp@%h",
-        env=amqp_worker_env,
-    )
+    start_amqp_worker([queue], hostname="amqp@%h")
 
     record = records.pop(timeout=20)
     assert record["args"] == [2, 3]

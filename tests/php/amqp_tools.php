@@ -50,7 +50,7 @@ $watch = static function (string $url, string $client, \CeleryBridge\Broker\Amqp
     $message = (new MessageBuilder($hostname, Uuid::v4()))
         ->build(new Signature('tasks.add', [2, 3]), $id, new Delivery($queue), new \DateTimeImmutable(), 'unused');
     $task = AmqpTaskMessage::fromTaskMessage($message);
-    $publisher->declareQueue($queue, true);
+    $publisher->messageCount($queue);
     $publisher->publish(new ExchangeMessage($task->exchange, $task->routingKey, $task->properties, $task->body));
     $publisher->declareExchange('celeryev', 'topic', true);
     $publisher->publish(ExchangeMessage::fromEnvelope(

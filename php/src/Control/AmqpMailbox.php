@@ -112,7 +112,7 @@ final class AmqpMailbox implements Mailbox
         $exchange = Pidbox::replyExchange($this->controlExchange);
         $queue = Pidbox::replyQueue($this->controlExchange, $this->oid);
         $this->channel->declareExchange($exchange, 'direct', false);
-        $this->channel->declareQueue($queue, false, false, true, true, Pidbox::replyQueueArguments());
+        $this->channel->declareOwnQueue($queue, Pidbox::replyQueueArguments());
         $this->channel->bindQueue($queue, $exchange, $this->oid);
         $this->channel->consume($queue);
         $this->consuming = $this->channel->generation();

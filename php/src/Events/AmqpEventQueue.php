@@ -44,7 +44,7 @@ final class AmqpEventQueue
         $this->channel = $channel;
         $queue = $exchange . '.' . Uuid::v4();
         $channel->declareExchange($exchange, 'topic', true);
-        $channel->declareQueue($queue, false, false, true, true, [
+        $channel->declareOwnQueue($queue, [
             'x-message-ttl' => self::TTL_MS,
             'x-expires' => self::EXPIRES_MS,
         ]);

@@ -22,6 +22,7 @@ use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\TaskMessage;
 use CeleryBridge\Wire\Amqp\BasicProperties;
 use CeleryBridge\Wire\Amqp\BasicPublish;
+use CeleryBridge\Wire\Amqp\ExchangeMessage;
 use CeleryBridge\Wire\KombuJson;
 use Psr\Log\LoggerInterface;
 
@@ -46,8 +47,7 @@ use Psr\Log\LoggerInterface;
  */
 final class AmqpTransport implements Transport
 {
-    /** @var array<string, int> queue or exchange => the connection generation it was declared on */
-    private array $declared = [];
+    private readonly AmqpDeclarer $declarer;
     private ?RetryPolicy $callPolicy = null;
 
     public function __construct(
@@ -58,6 +58,7 @@ final class AmqpTransport implements Transport
         private readonly ?RedisResultBackend $resultBackend,
         private readonly ?LoggerInterface $logger = null,
     ) {
+        $this->declarer = new AmqpDeclarer($connection, $settings->passive);
     }
 
     public function queue(PublishChunk $chunk, TaskMessage $message, Delivery $delivery): void
@@ -151,7 +152,7 @@ final class AmqpTransport implements Transport
             try {
                 $this->connection->open();
                 foreach ($publishes as $publish) {
-                    $this->declare($publish);
+                    $this->declarer->declare($publish);
                 }
                 return;
             } catch (AuthenticationFailed $e) {
@@ -171,56 +172,6 @@ final class AmqpTransport implements Transport
                 }
             }
         }
-    }
-
-    /**
-     * Declares (or, with amqp_declare => passive, checks) a publish's queue, exchange and
-     * binding, once per connection as kombu's maybe_declare does.
-     *
-     * @throws ConnectionFailed|TopologyMismatch|RoutingFailed
-     */
-    private function declare(AmqpPublish $publish): void
-    {
-        $generation = $this->connection->generation();
-        $queue = $publish->declare;
-        if ($publish->requireExchange !== null && ($this->declared['exchange:' . $publish->requireExchange] ?? 0) !== $generation) {
-            try {
-                $this->connection->declareExchange($publish->requireExchange, 'topic', true, true);
-            } catch (ChannelClosed $e) {
-                throw RoutingFailed::noExchange($publish->requireExchange, $e->replyText, 'It is part of RabbitMQ\'s native delayed '
-                    . 'delivery, which the workers build when they start with a quorum queue: start a worker first (Celery would '
-                    . 'lose this task silently).');
-            }
-            $this->declared['exchange:' . $publish->requireExchange] = $generation;
-        }
-        if ($queue === null) {
-            return;
-        }
-        $key = $queue->name === '' ? 'exchange:' . $queue->exchange : 'queue:' . $queue->name;
-        if (($this->declared[$key] ?? 0) === $generation) {
-            return;
-        }
-        $passive = $this->settings->passive;
-        try {
-            $this->connection->declareExchange($queue->exchange, $queue->exchangeType, $queue->durable, $passive);
-        } catch (ChannelClosed $e) {
-            throw $e->replyCode === ChannelClosed::NOT_FOUND
-                ? RoutingFailed::noExchange($queue->exchange, $e->replyText)
-                : TopologyMismatch::declaring('exchange', $queue->exchange, $e->replyText);
-        }
-        if ($queue->name !== '') {
-            try {
-                $this->connection->declareQueue($queue->name, $queue->durable, $queue->arguments, $passive);
-                if (!$passive) {
-                    $this->connection->bindQueue($queue->name, $queue->exchange, $queue->routingKey);
-                }
-            } catch (ChannelClosed $e) {
-                throw $e->replyCode === ChannelClosed::NOT_FOUND
-                    ? RoutingFailed::noQueue($queue->name, $e->replyText)
-                    : TopologyMismatch::declaring('queue', $queue->name, $e->replyText);
-            }
-        }
-        $this->declared[$key] = $generation;
     }
 
     /**
@@ -269,7 +220,7 @@ final class AmqpTransport implements Transport
     {
         try {
             foreach ($events as $event) {
-                $this->declare($event);
+                $this->declarer->declare($event);
                 $this->write($event, false);
             }
             $this->connection->waitForConfirms($this->settings->confirmTimeout);
@@ -281,7 +232,8 @@ final class AmqpTransport implements Transport
     private function write(AmqpPublish $publish, bool $mandatory): void
     {
         $m = $publish->message;
-        $this->connection->publish($m->exchange, $m->routingKey, $m->properties, $publish->properties, $m->body, $mandatory);
+        $message = new ExchangeMessage($m->exchange, $m->routingKey, $m->properties, $m->body);
+        $this->connection->publish($message, $publish->properties, $mandatory);
     }
 
     /**

@@ -24,21 +24,14 @@ use PhpAmqpLib\Wire\AMQPTable;
  */
 final class AmqpLibChannel implements Channel
 {
-    private const NOT_FOUND = 404;
-
     /** @var list<Delivered> deliveries read while waiting, not yet handed out */
     private array $received = [];
-    /** How many channels RabbitMQ has closed on this connection: the next one has no consumer. */
-    private int $generation = 0;
-    private bool $confirming = false;
     private bool $returned = false;
+    private readonly ChannelState $state;
 
-    /** The library's connection, channel and consumed queue (LibraryObjects: they keep the password). */
-    private readonly \SensitiveParameterValue $held;
-
-    public function __construct(AbstractConnection $connection, private readonly string $server)
+    public function __construct(AbstractConnection $connection, string $server)
     {
-        $this->held = LibraryObjects::hold($connection);
+        $this->state = new ChannelState($connection, $server);
     }
 
     public function declareExchange(string $name, string $type, bool $durable): void
@@ -46,19 +39,15 @@ final class AmqpLibChannel implements Channel
         $this->call(fn (AMQPChannel $c) => $c->exchange_declare($name, $type, false, $durable, false));
     }
 
-    public function declareQueue(
-        string $name,
-        bool $passive,
-        bool $durable = true,
-        bool $exclusive = false,
-        bool $autoDelete = false,
-        array $arguments = [],
-    ): ?int {
-        $ok = $this->call(
-            fn (AMQPChannel $c) => $c->queue_declare($name, $passive, $durable, $exclusive, $autoDelete, false, new AMQPTable($arguments)),
-            $passive,
-        );
+    public function messageCount(string $name): ?int
+    {
+        $ok = $this->call(fn (AMQPChannel $c) => $c->queue_declare($name, true, true, false, false), true);
         return is_array($ok) ? (int) $ok[1] : null;
+    }
+
+    public function declareOwnQueue(string $name, array $arguments): void
+    {
+        $this->call(fn (AMQPChannel $c) => $c->queue_declare($name, false, false, true, true, false, new AMQPTable($arguments)));
     }
 
     public function bindQueue(string $queue, string $exchange, string $routingKey): void
@@ -87,12 +76,12 @@ final class AmqpLibChannel implements Channel
     {
         $frame = new PropertiesMessage($message->body, $message->properties->encode());
         $this->call(function (AMQPChannel $c) use ($frame, $message, $timeout): void {
-            if (!$this->confirming) {
+            if (!$this->state->confirming) {
                 $c->confirm_select();
                 $c->set_return_listener(function (): void {
                     $this->returned = true;
                 });
-                $this->confirming = true;
+                $this->state->confirming = true;
             }
             $this->returned = false;
             $c->basic_publish($frame, $message->exchange, $message->routingKey, true);
@@ -111,7 +100,7 @@ final class AmqpLibChannel implements Channel
 
     public function generation(): int
     {
-        return $this->generation;
+        return $this->state->generation;
     }
 
     public function next(float $deadline): ?Delivered
@@ -135,13 +124,7 @@ final class AmqpLibChannel implements Channel
 
     public function close(): void
     {
-        try {
-            $this->lib()->channel?->close();
-            $this->lib()->connection->close();
-        } catch (\Throwable) {
-            // Closing what is already gone: nothing to do.
-        }
-        $this->lib()->channel = null;
+        $this->state->close();
     }
 
     private static function delivered(AMQPMessage $message): Delivered
@@ -173,25 +156,16 @@ final class AmqpLibChannel implements Channel
             return $operation($this->lib()->channel);
         } catch (AMQPProtocolChannelException $e) {
             // RabbitMQ closed the channel (404, 406, ...); the connection stays open.
-            $this->lib()->channel = null;
-            $this->confirming = false;
-            $this->generation++;
-            if ($missingIsNull && $e->getCode() === self::NOT_FOUND) {
-                return null;
-            }
-            throw ConnectionFailed::atRabbitMq($this->server, $e->getMessage(), $e);
+            return $this->state->lost($e, $missingIsNull);
         } catch (AMQPTimeoutException $e) {
-            throw ConnectionFailed::atRabbitMq($this->server, 'no answer in time.', $e);
+            throw ConnectionFailed::atRabbitMq($this->state->server, 'no answer in time.', $e);
         } catch (\Exception $e) {
-            $this->lib()->channel = null;
-            $this->confirming = false;
-            $this->generation++;
-            throw ConnectionFailed::atRabbitMq($this->server, $e->getMessage(), $e);
+            return $this->state->lost($e);
         }
     }
 
     private function lib(): LibraryObjects
     {
-        return $this->held->getValue();
+        return $this->state->lib();
     }
 }

@@ -26,7 +26,7 @@ final class AmqpQueues implements QueueAccess
 
     public function length(string $queue): int
     {
-        return $this->channel->declareQueue($queue, true) ?? 0;
+        return $this->channel->messageCount($queue) ?? 0;
     }
 
     public function purge(string $queue): int

@@ -28,21 +28,22 @@ interface Channel
     public function declareExchange(string $name, string $type, bool $durable): void;
 
     /**
-     * Declares a queue (passive: only checks it exists, whatever its arguments) and returns how
-     * many messages wait in it (the declare-ok's message_count: prefetched and unacked ones
-     * are not counted); null when a passive declare finds no such queue.
+     * How many messages wait in a queue, by a passive queue.declare (it only checks the queue
+     * exists, whatever its arguments): the declare-ok's message_count, in which prefetched and
+     * unacked ones are not counted; null when there is no such queue.
+     *
+     * @throws ConnectionFailed
+     */
+    public function messageCount(string $name): ?int;
+
+    /**
+     * Declares a queue of this client's own, as kombu declares a pidbox reply queue or an event
+     * receiver's queue: not durable, exclusive, auto-delete.
      *
      * @param array<string, int|string> $arguments x-* arguments, integers sent as integers
      * @throws ConnectionFailed
      */
-    public function declareQueue(
-        string $name,
-        bool $passive,
-        bool $durable = true,
-        bool $exclusive = false,
-        bool $autoDelete = false,
-        array $arguments = [],
-    ): ?int;
+    public function declareOwnQueue(string $name, array $arguments): void;
 
     /**
      * @throws ConnectionFailed

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Broker\Amqp;
 
+use CeleryBridge\Connection\Amqp\ExtAmqpAttributes;
 use CeleryBridge\Connection\Amqp\LibraryObjects;
 use CeleryBridge\Connection\Clock;
 use CeleryBridge\Exception\ConnectionFailed;
@@ -23,19 +24,12 @@ use CeleryBridge\Wire\Amqp\ExchangeMessage;
  */
 final class ExtAmqpChannel implements Channel
 {
-    private const NOT_FOUND = 404;
-
-    /** How many channels RabbitMQ has closed on this connection: the next one has no consumer. */
-    private int $generation = 0;
-    private bool $confirming = false;
     private bool $returned = false;
+    private readonly ChannelState $state;
 
-    /** The library's connection, channel and consumed queue (LibraryObjects: they keep the password). */
-    private readonly \SensitiveParameterValue $held;
-
-    public function __construct(\AMQPConnection $connection, private readonly string $server)
+    public function __construct(\AMQPConnection $connection, string $server)
     {
-        $this->held = LibraryObjects::hold($connection);
+        $this->state = new ChannelState($connection, $server);
     }
 
     public function declareExchange(string $name, string $type, bool $durable): void
@@ -49,20 +43,18 @@ final class ExtAmqpChannel implements Channel
         });
     }
 
-    public function declareQueue(
-        string $name,
-        bool $passive,
-        bool $durable = true,
-        bool $exclusive = false,
-        bool $autoDelete = false,
-        array $arguments = [],
-    ): ?int {
-        return $this->call(function (\AMQPChannel $c) use ($name, $passive, $durable, $exclusive, $autoDelete, $arguments): int {
-            $queue = self::queue($c, $name, ($passive ? AMQP_PASSIVE : 0) | ($durable ? AMQP_DURABLE : 0)
-                | ($exclusive ? AMQP_EXCLUSIVE : 0) | ($autoDelete ? AMQP_AUTODELETE : 0));
+    public function messageCount(string $name): ?int
+    {
+        return $this->call(fn (\AMQPChannel $c): int => self::queue($c, $name, AMQP_PASSIVE | AMQP_DURABLE)->declareQueue(), true);
+    }
+
+    public function declareOwnQueue(string $name, array $arguments): void
+    {
+        $this->call(function (\AMQPChannel $c) use ($name, $arguments): void {
+            $queue = self::queue($c, $name, AMQP_EXCLUSIVE | AMQP_AUTODELETE);
             $queue->setArguments($arguments);
-            return $queue->declareQueue();
-        }, $passive);
+            $queue->declareQueue();
+        });
     }
 
     public function bindQueue(string $queue, string $exchange, string $routingKey): void
@@ -95,7 +87,7 @@ final class ExtAmqpChannel implements Channel
     public function publishRouted(ExchangeMessage $message, float $timeout): bool
     {
         $this->call(function (\AMQPChannel $c) use ($message, $timeout): void {
-            if (!$this->confirming) {
+            if (!$this->state->confirming) {
                 $c->confirmSelect();
                 // RabbitMQ sends basic.return before the basic.ack of an unroutable message;
                 // waitForConfirm() hands both to these callbacks (false: stop waiting).
@@ -104,7 +96,7 @@ final class ExtAmqpChannel implements Channel
                     return false;
                 });
                 $c->setConfirmCallback(static fn (): bool => false, static fn (): bool => false);
-                $this->confirming = true;
+                $this->state->confirming = true;
             }
             $this->returned = false;
             self::send($c, $message, AMQP_MANDATORY);
@@ -115,19 +107,7 @@ final class ExtAmqpChannel implements Channel
 
     private static function send(\AMQPChannel $channel, ExchangeMessage $message, int $flags): void
     {
-        $properties = $message->properties;
-        $headers = self::plain($properties->headers ?? []);
-        $attributes = array_filter([
-            // Always given: without a content_type ext-amqp sends "text/plain", which workers refuse.
-            'content_type' => $properties->contentType,
-            'content_encoding' => $properties->contentEncoding,
-            'headers' => $headers,
-            'delivery_mode' => $properties->deliveryMode,
-            'priority' => $properties->priority,
-            'correlation_id' => $properties->correlationId,
-            'reply_to' => $properties->replyTo,
-            'expiration' => $properties->expiration,
-        ], static fn (mixed $value): bool => $value !== null);
+        $attributes = ExtAmqpAttributes::of($message->properties);
         $exchange = new \AMQPExchange($channel);
         $exchange->setName($message->exchange);
         $exchange->publish($message->body, $message->routingKey, $flags, $attributes);
@@ -145,7 +125,7 @@ final class ExtAmqpChannel implements Channel
 
     public function generation(): int
     {
-        return $this->generation;
+        return $this->state->generation;
     }
 
     public function next(float $deadline): ?Delivered
@@ -175,9 +155,9 @@ final class ExtAmqpChannel implements Channel
             if (str_contains(strtolower($e->getMessage()), 'timeout')) {
                 return null;
             }
-            throw ConnectionFailed::atRabbitMq($this->server, $e->getMessage(), $e);
+            throw ConnectionFailed::atRabbitMq($this->state->server, $e->getMessage(), $e);
         } catch (\AMQPException $e) {
-            throw ConnectionFailed::atRabbitMq($this->server, $e->getMessage(), $e);
+            throw ConnectionFailed::atRabbitMq($this->state->server, $e->getMessage(), $e);
         } finally {
             if ($connection->isConnected()) {
                 $connection->setReadTimeout($readTimeout);
@@ -188,30 +168,7 @@ final class ExtAmqpChannel implements Channel
 
     public function close(): void
     {
-        try {
-            $this->lib()->channel?->close();
-            $this->lib()->connection->disconnect();
-        } catch (\Throwable) {
-            // Closing what is already gone: nothing to do.
-        }
-        $this->lib()->channel = null;
-    }
-
-    /**
-     * ext-amqp takes PHP arrays only (it drops an object with a warning): a table (\stdClass,
-     * e.g. the empty "stamps" Celery sends as F{}) becomes an array, which ext-amqp writes as a
-     * table when it has keys and as an empty field array (A) when empty. Workers read both.
-     *
-     * @param array<array-key, mixed>|\stdClass $value
-     * @return array<array-key, mixed>
-     */
-    private static function plain(array|\stdClass $value): array
-    {
-        $plain = [];
-        foreach (is_array($value) ? $value : get_object_vars($value) as $key => $item) {
-            $plain[$key] = is_array($item) || $item instanceof \stdClass ? self::plain($item) : $item;
-        }
-        return $plain;
+        $this->state->close();
     }
 
     private static function queue(\AMQPChannel $channel, string $name, int $flags): \AMQPQueue
@@ -238,18 +195,12 @@ final class ExtAmqpChannel implements Channel
             return $operation($this->lib()->channel);
         } catch (\AMQPException $e) {
             // A 404 or 406 closes the channel (ext-amqp marks it unusable); the connection stays.
-            $this->lib()->channel = null;
-            $this->confirming = false;
-            $this->generation++;
-            if ($missingIsNull && $e->getCode() === self::NOT_FOUND) {
-                return null;
-            }
-            throw ConnectionFailed::atRabbitMq($this->server, $e->getMessage(), $e);
+            return $this->state->lost($e, $missingIsNull);
         }
     }
 
     private function lib(): LibraryObjects
     {
-        return $this->held->getValue();
+        return $this->state->lib();
     }
 }

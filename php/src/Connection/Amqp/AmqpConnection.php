@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Connection\Amqp;
 
 use CeleryBridge\Exception\ConnectionFailed;
-use CeleryBridge\Wire\Amqp\BasicProperties;
+use CeleryBridge\Wire\Amqp\ExchangeMessage;
 
 /**
  * One connection and one channel to RabbitMQ, as kombu's producer keeps them: what the AMQP
@@ -51,19 +51,12 @@ interface AmqpConnection
 
     /**
      * Writes one basic.publish (no wait). $encoded is the content header's property part,
-     * $properties->encode(), byte for byte what Celery sends (a library that cannot take encoded
-     * properties builds its own from $properties).
+     * $message->properties->encode(), byte for byte what Celery sends (a library that cannot take
+     * encoded properties builds its own from the properties).
      *
      * @throws ConnectionFailed the frame may be partly written (treat as unknown)
      */
-    public function publish(
-        string $exchange,
-        string $routingKey,
-        BasicProperties $properties,
-        string $encoded,
-        string $body,
-        bool $mandatory,
-    ): void;
+    public function publish(ExchangeMessage $message, string $encoded, bool $mandatory): void;
 
     /**
      * Waits until the broker has confirmed every publish since the last wait.

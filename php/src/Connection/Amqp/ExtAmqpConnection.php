@@ -4,14 +4,10 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Connection\Amqp;
 
-use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
-use CeleryBridge\Exception\ConnectionRefused;
 use CeleryBridge\Exception\InvalidConfiguration;
-use CeleryBridge\Exception\TlsFailed;
-use CeleryBridge\Wire\Amqp\BasicProperties;
-use CeleryBridge\Wire\Amqp\Decimal;
+use CeleryBridge\Wire\Amqp\ExchangeMessage;
 
 /**
  * AmqpConnection over ext-amqp (php-amqp 1.11, a C extension on rabbitmq-c): faster than
@@ -153,21 +149,15 @@ final class ExtAmqpConnection implements AmqpConnection
         });
     }
 
-    public function publish(
-        string $exchange,
-        string $routingKey,
-        BasicProperties $properties,
-        string $encoded,
-        string $body,
-        bool $mandatory,
-    ): void {
-        $attributes = self::attributes($properties);
-        $this->call(function () use ($exchange, $routingKey, $body, $mandatory, $attributes, $properties): void {
+    public function publish(ExchangeMessage $message, string $encoded, bool $mandatory): void
+    {
+        $attributes = ExtAmqpAttributes::of($message->properties);
+        $this->call(function () use ($message, $mandatory, $attributes): void {
             $target = new \AMQPExchange($this->channel());
-            $target->setName($exchange);
-            $target->publish($body, $routingKey, $mandatory ? AMQP_MANDATORY : AMQP_NOPARAM, $attributes);
+            $target->setName($message->exchange);
+            $target->publish($message->body, $message->routingKey, $mandatory ? AMQP_MANDATORY : AMQP_NOPARAM, $attributes);
             if ($this->settings->confirm) {
-                $this->pending[++$this->tag] = (string) $properties->correlationId;
+                $this->pending[++$this->tag] = (string) $message->properties->correlationId;
             }
         });
     }
@@ -233,52 +223,6 @@ final class ExtAmqpConnection implements AmqpConnection
         return $settled;
     }
 
-    /**
-     * The publish attributes ext-amqp takes, from the properties Celery sends (it has no other
-     * way to receive them; see the class comment for what changes on the wire).
-     *
-     * @return array<string, mixed>
-     */
-    private static function attributes(BasicProperties $properties): array
-    {
-        $timestamp = $properties->timestamp instanceof \DateTimeInterface ? $properties->timestamp->getTimestamp() : $properties->timestamp;
-        return array_filter([
-            'content_type' => $properties->contentType,
-            'content_encoding' => $properties->contentEncoding,
-            'headers' => $properties->headers === null ? null : self::plain($properties->headers),
-            'delivery_mode' => $properties->deliveryMode,
-            'priority' => $properties->priority,
-            'correlation_id' => $properties->correlationId,
-            'reply_to' => $properties->replyTo,
-            'expiration' => $properties->expiration,
-            'message_id' => $properties->messageId,
-            'timestamp' => $timestamp,
-            'type' => $properties->type,
-            'user_id' => $properties->userId,
-            'app_id' => $properties->appId,
-        ], static fn (mixed $value): bool => $value !== null);
-    }
-
-    /**
-     * Header values as the PHP types ext-amqp can write.
-     *
-     * @param array<array-key, mixed>|\stdClass $table
-     * @return array<array-key, mixed>
-     */
-    private static function plain(array|\stdClass $table): array
-    {
-        $plain = [];
-        foreach (is_array($table) ? $table : get_object_vars($table) as $key => $value) {
-            $plain[$key] = match (true) {
-                is_array($value), $value instanceof \stdClass => self::plain($value),
-                $value instanceof \DateTimeInterface => $value->getTimestamp(),
-                $value instanceof Decimal => $value->value / 10 ** $value->scale,
-                default => $value,
-            };
-        }
-        return $plain;
-    }
-
     private function channel(): \AMQPChannel
     {
         if ($this->lib()->channel === null) {
@@ -290,10 +234,7 @@ final class ExtAmqpConnection implements AmqpConnection
 
     private function connect(AmqpUrl $url): \AMQPConnection
     {
-        $read = max($this->settings->readTimeout, $this->settings->confirmTimeout);
-        $connection = new \AMQPConnection(ExtAmqpCredentials::of($url, $this->settings, $read));
-        $connection->connect();
-        return $connection;
+        return ExtAmqpCredentials::connect($url, $this->settings, max($this->settings->readTimeout, $this->settings->confirmTimeout));
     }
 
     /**
@@ -327,19 +268,8 @@ final class ExtAmqpConnection implements AmqpConnection
             // Round robin: the next attempt goes to the next URL of the list.
             $this->node = ($this->node + 1) % count($this->nodes);
         }
-        $class = substr((string) strrchr('\\' . $e::class, '\\'), 1);
-        $text = sprintf('%s (%s: %s).', $what, $class, $e->getMessage());
-        // A wrong user, password or vhost stays wrong however often it is tried.
-        if (str_contains($e->getMessage(), 'ACCESS_REFUSED') || str_contains($e->getMessage(), 'NOT_ALLOWED')) {
-            return AuthenticationFailed::atRabbitMq($server, $text . ' Check the user, password and vhost of the broker URL.', $e);
-        }
-        if ($what === 'cannot connect' && $url !== null && ExtAmqpCredentials::handshakeFailed($url, $this->settings, $e)) {
-            return TlsFailed::atRabbitMq($server, $text . ' Check that the port speaks TLS (amqps, 5671 by default) and '
-                . 'the certificate settings (broker_use_ssl: ca_certs, cert_reqs).', $e);
-        }
-        return $what === 'cannot connect'
-            ? ConnectionRefused::atRabbitMq($server, $text, $e)
-            : ConnectionLost::atRabbitMq($server, $text, $e);
+        $handshake = $what === 'cannot connect' && $url !== null && ExtAmqpCredentials::handshakeFailed($url, $this->settings, $e);
+        return AmqpFailure::of($what, $server, $e, $handshake);
     }
 
     private function lib(): LibraryObjects

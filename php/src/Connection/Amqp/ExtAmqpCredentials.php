@@ -11,7 +11,8 @@ use CeleryBridge\Exception\InvalidConfiguration;
  * speaks TLS when a CA certificate is given ('cacert'), with an optional client certificate and
  * key; 'verify' checks the broker's certificate and that it names the host of the URL (it has
  * no separate server_hostname: a certificate for another name than the URL's host is refused
- * here with what to do, rather than failing at the handshake).
+ * here with what to do, rather than failing at the handshake). connect() is how ext-amqp connects
+ * to one node, for the publisher (ExtAmqpConnection) and the control/queue/event channel alike.
  *
  * @internal
  */
@@ -19,6 +20,16 @@ final class ExtAmqpCredentials
 {
     private function __construct()
     {
+    }
+
+    /**
+     * @throws InvalidConfiguration|\AMQPException
+     */
+    public static function connect(AmqpUrl $url, AmqpSettings $settings, float $readTimeout): \AMQPConnection
+    {
+        $connection = new \AMQPConnection(self::of($url, $settings, $readTimeout));
+        $connection->connect();
+        return $connection;
     }
 
     /**

@@ -4,18 +4,12 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Connection\Amqp;
 
-use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
-use CeleryBridge\Exception\ConnectionRefused;
 use CeleryBridge\Exception\InvalidConfiguration;
-use CeleryBridge\Exception\TlsFailed;
-use CeleryBridge\Wire\Amqp\BasicProperties;
+use CeleryBridge\Wire\Amqp\ExchangeMessage;
 use PhpAmqpLib\Channel\AMQPChannel;
 use PhpAmqpLib\Connection\AbstractConnection;
-use PhpAmqpLib\Connection\AMQPConnectionConfig;
-use PhpAmqpLib\Connection\AMQPConnectionFactory;
-use PhpAmqpLib\Connection\AMQPSSLConnection;
 use PhpAmqpLib\Exception\AMQPExceptionInterface;
 use PhpAmqpLib\Exception\AMQPProtocolChannelException;
 use PhpAmqpLib\Message\AMQPMessage;
@@ -155,18 +149,12 @@ final class PhpAmqpLibConnection implements AmqpConnection
         $this->call(fn () => $this->channel()->queue_bind($queue, $exchange, $routingKey));
     }
 
-    public function publish(
-        string $exchange,
-        string $routingKey,
-        BasicProperties $properties,
-        string $encoded,
-        string $body,
-        bool $mandatory,
-    ): void {
+    public function publish(ExchangeMessage $message, string $encoded, bool $mandatory): void
+    {
         $this->call(fn () => $this->channel()->basic_publish(
-            new PreEncodedMessage($body, $encoded, (string) $properties->correlationId),
-            $exchange,
-            $routingKey,
+            new PreEncodedMessage($message->body, $encoded, (string) $message->properties->correlationId),
+            $message->exchange,
+            $message->routingKey,
             $mandatory,
         ));
     }
@@ -236,27 +224,14 @@ final class PhpAmqpLibConnection implements AmqpConnection
     private function lost(string $what, \Throwable $e, bool $keep = true): ConnectionFailed
     {
         $server = $this->server();
+        $url = $this->nodes[$this->node] ?? null;
         $this->close();
         if (count($this->nodes) > 1) {
             // Round robin: the next attempt goes to the next URL of the list.
             $this->node = ($this->node + 1) % count($this->nodes);
         }
-        $class = substr((string) strrchr('\\' . $e::class, '\\'), 1);
-        $text = sprintf('%s (%s: %s).', $what, $class, $e->getMessage());
-        $previous = $keep ? $e : null;
-        // A wrong user, password or vhost stays wrong however often it is tried.
-        if (str_contains($e->getMessage(), 'ACCESS_REFUSED') || str_contains($e->getMessage(), 'NOT_ALLOWED')) {
-            return AuthenticationFailed::atRabbitMq($server, $text . ' Check the user, password and vhost of the broker URL.', $previous);
-        }
-        $lower = strtolower($e->getMessage());
-        $tls = str_contains($lower, 'ssl') || str_contains($lower, 'tls') || str_contains($lower, 'certificate');
-        if ($what === 'cannot connect' && $tls && !str_contains($lower, 'refused')) {
-            return TlsFailed::atRabbitMq($server, $text . ' Check that the port speaks TLS (amqps, 5671 by default) and '
-                . 'the certificate settings (broker_use_ssl: ca_certs, cert_reqs).', $previous);
-        }
-        return $what === 'cannot connect'
-            ? ConnectionRefused::atRabbitMq($server, $text, $previous)
-            : ConnectionLost::atRabbitMq($server, $text, $previous);
+        $handshake = $url !== null && PhpAmqpLibNode::handshakeFailed($url, $this->settings, $e);
+        return AmqpFailure::of($what, $server, $e, $handshake, $keep);
     }
 
     /**
@@ -286,42 +261,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
 
     private function connect(AmqpUrl $url): AbstractConnection
     {
-        $heartbeat = $url->heartbeat ?? $this->settings->heartbeat;
-        // php-amqplib wants the read timeout at least twice the heartbeat.
-        $read = max($this->settings->readTimeout, $this->settings->confirmTimeout, 2 * $heartbeat);
-        if (!$url->ssl && $this->settings->ssl === null) {
-            $config = new AMQPConnectionConfig();
-            $config->setHost($url->host);
-            $config->setPort($url->port);
-            $config->setUser($url->user);
-            $config->setPassword($url->password());
-            $config->setVhost($url->vhost);
-            $config->setConnectionTimeout($url->connectTimeout ?? $this->settings->connectTimeout);
-            $config->setHeartbeat($heartbeat);
-            $config->setReadTimeout($read);
-            $config->setWriteTimeout($read);
-            $config->setChannelRPCTimeout($read);
-            $config->setLoginMethod(AMQPConnectionConfig::AUTH_PLAIN);
-            return AMQPConnectionFactory::create($config);
-        }
-        // TLS: php-amqplib's factory passes only some ssl options (no peer_name) and connects
-        // over tcp:// when none is set, so the TLS connection is made here, every PHP ssl
-        // context option passed through.
-        return new AMQPSSLConnection(
-            $url->host,
-            $url->port,
-            $url->user,
-            $url->password(),
-            $url->vhost,
-            $this->settings->ssl ?? ['verify_peer' => true, 'verify_peer_name' => true],
-            [
-                'login_method' => AMQPConnectionConfig::AUTH_PLAIN,
-                'connection_timeout' => $url->connectTimeout ?? $this->settings->connectTimeout,
-                'read_write_timeout' => $read,
-                'channel_rpc_timeout' => $read,
-                'heartbeat' => $heartbeat,
-            ],
-        );
+        return PhpAmqpLibNode::connect($url, $this->settings, max($this->settings->readTimeout, $this->settings->confirmTimeout));
     }
 
     /**

@@ -47,8 +47,8 @@ final class AmqpMailboxTest extends TestCase
         [$exchange, $queue, $bind, $consume] = array_slice($channel->calls, 0, 4);
         self::assertSame(['declareExchange', 'reply.celery.pidbox', 'direct', false], $exchange);
         $oid = $bind[3];
-        // Exclusive, auto-delete, not durable, Celery's x-expires / x-message-ttl.
-        self::assertSame(['declareQueue', "$oid.reply.celery.pidbox", false, false, true, true, [
+        // A queue of its own (exclusive, auto-delete, not durable), Celery's x-expires / x-message-ttl.
+        self::assertSame(['declareOwnQueue', "$oid.reply.celery.pidbox", [
             'x-expires' => 10000, 'x-message-ttl' => 300000,
         ]], $queue);
         self::assertSame(['bindQueue', "$oid.reply.celery.pidbox", 'reply.celery.pidbox', $oid], $bind);

@@ -32,16 +32,15 @@ final class RecordingChannel implements Channel
         $this->calls[] = ['declareExchange', $name, $type, $durable];
     }
 
-    public function declareQueue(
-        string $name,
-        bool $passive,
-        bool $durable = true,
-        bool $exclusive = false,
-        bool $autoDelete = false,
-        array $arguments = [],
-    ): ?int {
-        $this->calls[] = ['declareQueue', $name, $passive, $durable, $exclusive, $autoDelete, $arguments];
+    public function messageCount(string $name): ?int
+    {
+        $this->calls[] = ['messageCount', $name];
         return 0;
+    }
+
+    public function declareOwnQueue(string $name, array $arguments): void
+    {
+        $this->calls[] = ['declareOwnQueue', $name, $arguments];
     }
 
     public function bindQueue(string $queue, string $exchange, string $routingKey): void

@@ -7,7 +7,7 @@ namespace CeleryBridge\Tests\Unit\Connection\Fixtures;
 use CeleryBridge\Connection\Amqp\AmqpConnection;
 use CeleryBridge\Connection\Amqp\ChannelClosed;
 use CeleryBridge\Exception\ConnectionRefused;
-use CeleryBridge\Wire\Amqp\BasicProperties;
+use CeleryBridge\Wire\Amqp\ExchangeMessage;
 
 /**
  * An AmqpConnection that writes down what it is asked.
@@ -59,16 +59,11 @@ final class RecordingAmqpConnection implements AmqpConnection
         $this->calls[] = sprintf('bind %s %s %s', $queue, $exchange, $routingKey);
     }
 
-    public function publish(
-        string $exchange,
-        string $routingKey,
-        BasicProperties $properties,
-        string $encoded,
-        string $body,
-        bool $mandatory,
-    ): void {
-        \assert($mandatory && $encoded === $properties->encode());
-        $this->calls[] = sprintf('publish %s %s %s', $exchange === '' ? '""' : $exchange, $routingKey, $properties->correlationId);
+    public function publish(ExchangeMessage $message, string $encoded, bool $mandatory): void
+    {
+        \assert($mandatory && $encoded === $message->properties->encode());
+        $exchange = $message->exchange === '' ? '""' : $message->exchange;
+        $this->calls[] = sprintf('publish %s %s %s', $exchange, $message->routingKey, $message->properties->correlationId);
     }
 
     public function waitForConfirms(float $timeout): array
