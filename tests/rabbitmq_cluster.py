@@ -91,11 +91,16 @@ class RabbitMQCluster:
             node.ctl("start_app")
         self.wait_for_members(set(self.nodes), deadline - time.monotonic())
 
+    def running_node(self) -> RabbitMQServer:
+        """A node whose process runs (to ask things of the cluster)."""
+        node = next((node for node in self.nodes if node.running), None)
+        if node is None:
+            raise HarnessError("no node of the cluster is running")
+        return node
+
     def running_nodes(self, via: RabbitMQServer | None = None) -> set[str]:
         """Node names the cluster reports running, asked of `via` (default: a running node)."""
-        asked = via or next((node for node in self.nodes if node.running), None)
-        if asked is None:
-            return set()
+        asked = via or self.running_node()
         status = json.loads(asked.ctl("cluster_status", "--formatter", "json"))
         return set(status.get("running_nodes", []))
 
