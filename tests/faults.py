@@ -211,3 +211,68 @@ def _drain(sock: socket.socket, timeout: float) -> None:
     ready, _, _ = select.select([sock], [], [], timeout)
     if ready:
         sock.recv(65536)
+
+
+class AmqpCutProxy:
+    """A TCP proxy in front of RabbitMQ that forwards the first basic.publish it sees and then
+    closes both sides before the broker's confirm reaches the client: the message is queued,
+    and the client cannot know it. Everything before (handshake, declares) is forwarded."""
+
+    # Method frame payload start of basic.publish: class 60, method 40.
+    _PUBLISH = b"\x00\x3c\x00\x28"
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self.cuts = 0
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=16)
+        self.port = self._listener.getsockname()[1]
+        self._stop = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._threads = [threading.Thread(target=self._accept, daemon=True)]
+        self._threads[0].start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self._listener], [], [], 0.05)
+            if not ready:
+                continue
+            client, _ = self._listener.accept()
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            self._sockets += [client, upstream]
+            thread = threading.Thread(target=self._pump, args=(client, upstream), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
+        try:
+            while not self._stop.is_set():
+                ready, _, _ = select.select([client, upstream], [], [], 0.05)
+                if client in ready:
+                    data = client.recv(65536)
+                    if not data:
+                        return
+                    upstream.sendall(data)
+                    if self.cuts == 0 and self._PUBLISH in data:
+                        self.cuts += 1
+                        # Let RabbitMQ take the message (its confirm is the proof) before the cut.
+                        _drain(upstream, 1.0)
+                        return
+                if upstream in ready:
+                    data = upstream.recv(65536)
+                    if not data:
+                        return
+                    client.sendall(data)
+        except OSError:
+            return
+        finally:
+            client.close()
+            upstream.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(2)
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                sock.close()
+        self._listener.close()

@@ -23,6 +23,7 @@ use CeleryBridge\Exception\PublishOutcomeUnknown;
 use CeleryBridge\Message\PlainTaskEncoder;
 use CeleryBridge\Message\OutgoingTask;
 use CeleryBridge\Message\TaskOptions;
+use CeleryBridge\Publish\AmqpBroker;
 use CeleryBridge\Publish\PlainPath;
 use CeleryBridge\Publish\Publisher;
 use CeleryBridge\Publish\RedisTransport;
@@ -36,7 +37,8 @@ use CeleryBridge\Wire\Uuid;
 use Psr\Log\LoggerInterface;
 
 /**
- * Sends tasks to Celery workers through Redis, and gives back handles on their results.
+ * Sends tasks to Celery workers through Redis or RabbitMQ, and gives back handles on their results
+ * (from the Redis result backend).
  *
  * Constructing a client does no I/O; the first publish connects.
  */
@@ -55,8 +57,8 @@ final class CeleryClient implements CeleryClientInterface
         . 'sendTask(..., options: [...])';
 
     private readonly ClientConfig $config;
-    /** The broker connection: publishes, remote control, queue inspection, events. */
-    private readonly RedisConnection $brokerConnection;
+    /** The Redis broker connection: publishes, remote control, queue inspection, events; null over RabbitMQ. */
+    private readonly ?RedisConnection $brokerConnection;
     /** Both publish paths, the route cache and what follows a publish. */
     private readonly Publisher $publisher;
     /** Makes the result handles. */
@@ -65,7 +67,8 @@ final class CeleryClient implements CeleryClientInterface
     private readonly WorkerReach $reach;
 
     /**
-     * @param string|object|null $broker a Celery broker_url (redis://...) or a connected client;
+     * @param string|object|null $broker a Celery broker_url (redis://..., amqp://...) or a connected
+     *        client (\Redis, Predis, a php-amqplib connection);
      *        null takes `broker_url` from $config
      * @param string|object|null $backend a Celery result_backend URL or a connected client; null
      *        takes `result_backend` from $config, if there is one
@@ -83,11 +86,15 @@ final class CeleryClient implements CeleryClientInterface
         private readonly ?LoggerInterface $logger = null,
     ) {
         $config = ClientConfig::withCeleryNames($config);
-        $this->config = ClientConfig::fromArray($config);
-        // The arguments win over the celeryconfig's URLs, as Celery(broker=...) does.
-        $broker ??= ClientConfig::url($config, 'broker_url') ?? throw InvalidConfiguration::noBroker();
+        // The arguments win over the celeryconfig's URLs, as Celery(broker=...) does; a
+        // celeryconfig's broker_url may be a failover list.
+        $broker ??= is_array($config['broker_url'] ?? null) ? $config['broker_url'] : ClientConfig::url($config, 'broker_url');
+        $broker ??= throw InvalidConfiguration::noBroker();
+        $amqp = AmqpBroker::isAmqp($broker);
+        $amqpConfig = $amqp ? AmqpBroker::config($config) : [];
+        $this->config = ClientConfig::fromArray(AmqpBroker::withoutAmqpSettings($config, $amqp));
         $backend ??= ClientConfig::url($config, 'result_backend');
-        $this->brokerConnection = ConnectionFactory::create($broker, $this->config->brokerConnection);
+        $this->brokerConnection = $amqp ? null : ConnectionFactory::create($broker, $this->config->brokerConnection);
         $resultBackend = $backend === null ? null : RedisResultBackend::fromOptions(
             ConnectionFactory::create($backend, $this->config->backendConnection, ConnectionFactory::BACKEND),
             $this->config->backendTransportOptions,
@@ -102,9 +109,12 @@ final class CeleryClient implements CeleryClientInterface
         $origin = sprintf('gen%d@%s', getmypid(), gethostname());
         $this->publisher = new Publisher(
             $this->config,
-            RedisTransport::forClient($this->brokerConnection, $this->config, $resultBackend, $this->reach, $logger),
+            $this->brokerConnection === null
+                ? AmqpBroker::transport($broker, $amqpConfig, $this->config, $resultBackend, $logger)
+                : RedisTransport::forClient($this->brokerConnection, $this->config, $resultBackend, $this->reach, $logger),
             $this->handles,
-            new PlainPath($this->config, PlainTaskEncoder::forClient(
+            // The template path writes Redis envelopes: over AMQP every call takes the general path.
+            new PlainPath($this->config, $this->brokerConnection === null ? null : PlainTaskEncoder::forClient(
                 $origin,
                 $replyTo,
                 $this->config->protocol,
@@ -252,8 +262,13 @@ final class CeleryClient implements CeleryClientInterface
             $this->config->eventExchange,
             $this->config->fanoutPatterns,
         );
+        $broker = $this->brokerConnection ?? throw InvalidConfiguration::invalid(
+            'broker',
+            'an AMQP URL',
+            'the event stream over RabbitMQ is not available in this version; it needs a Redis broker.',
+        );
         return new EventStream(
-            $this->brokerConnection->endpoint(),
+            $broker->endpoint(),
             $channels,
             $timeout,
             $until === null ? null : \Closure::fromCallable($until),

@@ -6,7 +6,8 @@ namespace CeleryBridge\Broker;
 
 /**
  * The writes of one send(), or of one chunk of a sendMany(), built and waiting to go out in one
- * MULTI/EXEC: LPUSHes of task messages, and the chord counters they need.
+ * MULTI/EXEC (Redis) or one confirmed batch of publishes (AMQP): task messages, task-sent
+ * events, and the chord counters they need.
  *
  * @internal
  */
@@ -14,6 +15,12 @@ final class PublishChunk
 {
     /** @var list<array{0: string, 1: string, 2?: string, 3?: int}> */
     public array $writes = [];
+
+    /**
+     * @var list<\CeleryBridge\Publish\AmqpPublish> the AMQP transport's basic.publishes, in order
+     *      (the Redis transport uses $writes)
+     */
+    public array $publishes = [];
 
     /** @var list<string> the ids of the tasks those messages carry, in publish order */
     public array $taskIds = [];

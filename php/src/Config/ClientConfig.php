@@ -30,6 +30,8 @@ final class ClientConfig
         'task_protocol', 'task_publish_retry', 'task_publish_retry_policy', 'result_expires',
         'broker_transport_options', 'result_backend_transport_options', 'control_exchange',
         'result_max_size', 'task_send_sent_event', 'event_exchange', ...self::CONNECTION_NAMES,
+        // Ours for a RabbitMQ broker (Connection\Amqp\AmqpSettings reads them).
+        'amqp_client', 'amqp_declare',
     ];
 
     /** Settings read by the connection layer (Connection\ConnectionFactory). */

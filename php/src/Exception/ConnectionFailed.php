@@ -5,7 +5,8 @@ declare(strict_types=1);
 namespace CeleryBridge\Exception;
 
 /**
- * Redis could not be reached or refused a command. Messages name the server, never the password.
+ * The broker (Redis, RabbitMQ) or the result backend could not be reached or refused a command.
+ * Messages name the server, never the password.
  */
 class ConnectionFailed extends \RuntimeException implements CeleryBridgeException
 {
@@ -22,6 +23,12 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
     public static function because(string $server, string $what, ?\Throwable $previous = null): static
     {
         return new static(sprintf('Redis at %s: %s', $server, $what), 0, $previous);
+    }
+
+    /** The same for a RabbitMQ broker (the AMQP transport). */
+    public static function atRabbitMq(string $server, string $what, ?\Throwable $previous = null): static
+    {
+        return new static(sprintf('RabbitMQ at %s: %s', $server, $what), 0, $previous);
     }
 
     /**

@@ -30,6 +30,14 @@ final class InvalidBrokerUrl extends \InvalidArgumentException implements Celery
     }
 
     /**
+     * The same for an AMQP (RabbitMQ) broker URL.
+     */
+    public static function amqp(#[\SensitiveParameter] string $url, #[\SensitiveParameter] string $problem): self
+    {
+        return new self(sprintf('AMQP URL "%s": %s', self::mask($url), self::withoutSecrets($url, $problem)));
+    }
+
+    /**
      * @param string $role "broker" or "result backend"
      */
     public static function unknownScheme(
@@ -41,8 +49,12 @@ final class InvalidBrokerUrl extends \InvalidArgumentException implements Celery
             'socket' => 'write redis+socket:///path/to/redis.sock (kombu and Celery both read that).',
             'sentinels', 'redis+sentinel' => 'write sentinel://host:26379;sentinel://host2:26379 and set master_name.',
             'tcp', 'tls' => sprintf('write %s://host:port/db.', $scheme === 'tls' ? 'rediss' : 'redis'),
-            'amqp', 'amqps', 'pyamqp', 'librabbitmq', 'sqs', 'memory', 'filesystem', 'mongodb', 'sqla+sqlite'
-                => 'CeleryBridge talks to Redis only.',
+            'amqp', 'amqps', 'pyamqp', 'librabbitmq' => $role === 'broker'
+                ? 'an AMQP broker URL is read by the AMQP transport.'
+                : 'the result backend must be Redis (RabbitMQ is a broker only here; the rpc:// backend is not supported).',
+            'rpc' => 'the rpc:// result backend is not supported: use a Redis result backend.',
+            'sqs', 'memory', 'filesystem', 'mongodb', 'sqla+sqlite'
+                => 'CeleryBridge talks to Redis and RabbitMQ only.',
             default => 'expected redis, rediss, redis+socket, unix or sentinel.',
         };
         return self::because($url, sprintf('the scheme "%s" is not a Redis %s URL: %s', $scheme, $role, $hint));

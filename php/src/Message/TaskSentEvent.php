@@ -32,8 +32,27 @@ final class TaskSentEvent
         string $exchange,
         string $deliveryTag,
     ): string {
+        $event = self::fields($message, $delivery, $hostname, $clock, $timestamp);
+        // Events are transient in kombu (delivery_mode 1), unlike task messages.
+        return Envelope::ofJson($event, ['hostname' => $hostname], $exchange, self::ROUTING_KEY, 1, $deliveryTag);
+    }
+
+    /**
+     * The event's fields in Celery's order (its JSON body); sent with the header hostname.
+     *
+     * @param TaskMessage $message a protocol 2 message (its headers hold what the event says)
+     * @param int $clock the client's Lamport clock for this event
+     * @return array<string, mixed>
+     */
+    public static function fields(
+        TaskMessage $message,
+        Delivery $delivery,
+        string $hostname,
+        int $clock,
+        float $timestamp,
+    ): array {
         $headers = $message->headers;
-        $event = [
+        return [
             'hostname' => $hostname,
             'utcoffset' => self::utcoffset(),
             'pid' => getmypid(),
@@ -53,8 +72,6 @@ final class TaskSentEvent
             'timestamp' => $timestamp,
             'type' => 'task-sent',
         ];
-        // Events are transient in kombu (delivery_mode 1), unlike task messages.
-        return Envelope::ofJson($event, ['hostname' => $hostname], $exchange, self::ROUTING_KEY, 1, $deliveryTag);
     }
 
     /**

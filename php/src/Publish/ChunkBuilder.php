@@ -105,17 +105,15 @@ final class ChunkBuilder
                 ? $task->signature
                 : $task->signature->withOptions(['headers' => array_merge($outgoing->headers, $headers)]);
             $message = $this->builder()->build($signature, $task->taskId, $delivery, $now, Uuid::v4(), $task->embed());
-            $this->transport->queue($added, $message->toEnvelope(), $delivery);
+            $this->transport->queue($added, $message, $delivery);
             if ($this->config->sendSentEvent && $this->config->protocol === 2) {
-                // In the same transaction: the event goes out if and only if the task does.
-                $this->transport->announce($added, TaskSentEvent::envelope(
+                // With the task: the event goes out if and only if the task does.
+                $this->transport->announce($added, TaskSentEvent::fields(
                     $message,
                     $delivery,
                     $this->eventHostname(),
                     ++$this->eventClock,
                     microtime(true),
-                    $this->config->eventExchange,
-                    Uuid::v4(),
                 ), $this->config->eventExchange, TaskSentEvent::ROUTING_KEY);
             }
             $chunk->taskIds[] = $task->taskId;
@@ -124,6 +122,7 @@ final class ChunkBuilder
             }
         }
         array_push($chunk->writes, ...$added->writes);
+        array_push($chunk->publishes, ...$added->publishes);
         $chunk->chordSizes += $plan->chordSizes;
         $chunk->savedGroups += $plan->savedGroups;
         if ($plan->result instanceof AsyncResult && count($plan->tasks) === 1) {

@@ -13,7 +13,10 @@ use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Message\Delivery;
+use CeleryBridge\Message\TaskMessage;
 use CeleryBridge\Result\WorkerReach;
+use CeleryBridge\Wire\Envelope;
+use CeleryBridge\Wire\Uuid;
 use Psr\Log\LoggerInterface;
 
 /**
@@ -62,10 +65,10 @@ final class RedisTransport implements Transport
         return new self($publisher, $config, $resultBackend, $reach);
     }
 
-    public function queue(PublishChunk $chunk, string $envelope, Delivery $delivery): void
+    public function queue(PublishChunk $chunk, TaskMessage $message, Delivery $delivery): void
     {
         $this->broker ??= new RedisBroker($this->publisher->connection(), $this->config->queueKeys);
-        array_push($chunk->writes, ...$this->broker->writesFor($envelope, $delivery));
+        array_push($chunk->writes, ...$this->broker->writesFor($message->toEnvelope(), $delivery));
     }
 
     public function queuePlain(PublishChunk $chunk, PlainMessage $message): void
@@ -73,9 +76,11 @@ final class RedisTransport implements Transport
         $chunk->writes[] = ['LPUSH', $message->list, $message->envelope];
     }
 
-    public function announce(PublishChunk $chunk, string $event, string $exchange, string $routingKey): void
+    public function announce(PublishChunk $chunk, array $event, string $exchange, string $routingKey): void
     {
-        $chunk->writes[] = ['PUBLISH', $this->reach->control()->fanoutChannel($exchange, $routingKey), $event];
+        // Events are transient in kombu (delivery_mode 1), unlike task messages.
+        $envelope = Envelope::ofJson($event, ['hostname' => $event['hostname']], $exchange, $routingKey, 1, Uuid::v4());
+        $chunk->writes[] = ['PUBLISH', $this->reach->control()->fanoutChannel($exchange, $routingKey), $envelope];
     }
 
     public function publishPlain(PlainMessage $message): void

@@ -9,6 +9,7 @@ use CeleryBridge\Connection\RetryPolicy;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\RoutingFailed;
 use CeleryBridge\Message\Delivery;
+use CeleryBridge\Message\TaskMessage;
 
 /**
  * Where the publisher's messages go: the only part of the publish pipeline that knows the
@@ -19,11 +20,12 @@ use CeleryBridge\Message\Delivery;
 interface Transport
 {
     /**
-     * Adds to $chunk what puts one task message on every queue its delivery routes to.
+     * Adds to $chunk what puts one built task message on every queue its delivery routes to
+     * (Redis: the envelope's LPUSHes; AMQP: one basic.publish).
      *
      * @throws ConnectionFailed|RoutingFailed a named exchange's bindings cannot be read, or route nowhere
      */
-    public function queue(PublishChunk $chunk, string $envelope, Delivery $delivery): void;
+    public function queue(PublishChunk $chunk, TaskMessage $message, Delivery $delivery): void;
 
     /**
      * Adds to $chunk one message of the template path.
@@ -31,9 +33,13 @@ interface Transport
     public function queuePlain(PublishChunk $chunk, PlainMessage $message): void;
 
     /**
-     * Adds a task-sent event to $chunk: it goes out if and only if the chunk's tasks do.
+     * Adds a task-sent event to $chunk: it goes out if and only if the chunk's tasks do (Redis:
+     * in the same transaction; AMQP: after the tasks are confirmed).
+     *
+     * @param array<string, mixed> $event the event's fields (TaskSentEvent::fields()), sent as JSON
+     *        with the header hostname, on $exchange (a fanout on Redis, a topic on RabbitMQ)
      */
-    public function announce(PublishChunk $chunk, string $event, string $exchange, string $routingKey): void;
+    public function announce(PublishChunk $chunk, array $event, string $exchange, string $routingKey): void;
 
     /**
      * Writes one message of the template path.

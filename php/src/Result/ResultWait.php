@@ -99,7 +99,7 @@ final class ResultWait
 
     private function explain(ResultTimeout $timeout, float $deadline): ResultTimeout
     {
-        if ($this->queues === null || ($timeout->states[$this->id] ?? null) !== 'PENDING') {
+        if ($this->queues === null || !$this->queues->hasQueues() || ($timeout->states[$this->id] ?? null) !== 'PENDING') {
             return $timeout;
         }
         $queues = $this->queues->queues();

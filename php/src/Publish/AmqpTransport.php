@@ -1,0 +1,324 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Publish;
+
+use CeleryBridge\Backend\RedisResultBackend;
+use CeleryBridge\Broker\Amqp\AmqpQueue;
+use CeleryBridge\Broker\Amqp\AmqpTopology;
+use CeleryBridge\Broker\PublishChunk;
+use CeleryBridge\Connection\Amqp\AmqpConnection;
+use CeleryBridge\Connection\Amqp\AmqpSettings;
+use CeleryBridge\Connection\Amqp\ChannelClosed;
+use CeleryBridge\Connection\RetryPolicy;
+use CeleryBridge\Exception\AuthenticationFailed;
+use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\PublishOutcomeUnknown;
+use CeleryBridge\Exception\RoutingFailed;
+use CeleryBridge\Exception\TopologyMismatch;
+use CeleryBridge\Message\AmqpTaskMessage;
+use CeleryBridge\Message\Delivery;
+use CeleryBridge\Message\TaskMessage;
+use CeleryBridge\Wire\Amqp\BasicProperties;
+use CeleryBridge\Wire\Amqp\BasicPublish;
+use CeleryBridge\Wire\KombuJson;
+use Psr\Log\LoggerInterface;
+
+/**
+ * Celery's RabbitMQ transport: each task message is one basic.publish, to the default exchange
+ * with the queue name (or the queue's own exchange and routing key), the body raw and the
+ * content header as py-amqp writes it; the queue, its exchange and binding declared first, once
+ * per connection, with the workers' arguments (AmqpTopology).
+ *
+ * Nothing is lost silently: every publish is mandatory (an unroutable message comes back:
+ * RoutingFailed) and confirmed (Celery's confirm_publish, on by default here); a chunk's
+ * publishes are written back to back and their confirms waited for once. The outcome, as for
+ * Redis: a failure before the first publish (connect, declare) is retried under the publish
+ * retry policy (on the next URL of a failover list) and means "not queued"; a connection lost
+ * after a publish and before its confirm is PublishOutcomeUnknown with the chunk's task ids.
+ * RabbitMQ and the result backend are separate servers: a chord's counter and saved groups
+ * are stored in the backend first, then the messages are published.
+ *
+ * The template path (PlainPath) is Redis-only: over AMQP every call takes the general path.
+ *
+ * @internal
+ */
+final class AmqpTransport implements Transport
+{
+    /** @var array<string, int> queue or exchange => the connection generation it was declared on */
+    private array $declared = [];
+    private ?RetryPolicy $callPolicy = null;
+
+    public function __construct(
+        private readonly AmqpConnection $connection,
+        private readonly AmqpSettings $settings,
+        private readonly AmqpTopology $topology,
+        private readonly RetryPolicy $policy,
+        private readonly ?RedisResultBackend $resultBackend,
+        private readonly ?LoggerInterface $logger = null,
+    ) {
+    }
+
+    public function queue(PublishChunk $chunk, TaskMessage $message, Delivery $delivery): void
+    {
+        [$exchange, $routingKey, $declare, $require] = $this->topology->target($delivery, self::countdown($message));
+        $amqp = AmqpTaskMessage::fromTaskMessage($message);
+        $amqp = new AmqpTaskMessage($exchange, $routingKey, $amqp->properties, $amqp->body);
+        // Encoded now: a value AMQP cannot carry (a too long routing key, an out of range
+        // integer) fails before anything of the chunk is written.
+        BasicPublish::encode($exchange, $routingKey, true);
+        $chunk->publishes[] = new AmqpPublish($amqp, $amqp->properties->encode(), $message->taskId, $declare, $require);
+    }
+
+    public function announce(PublishChunk $chunk, array $event, string $exchange, string $routingKey): void
+    {
+        // celeryev is a topic exchange on RabbitMQ; events are transient (delivery_mode 1).
+        $properties = new BasicProperties(
+            contentType: 'application/json',
+            contentEncoding: 'utf-8',
+            headers: ['hostname' => $event['hostname']],
+            deliveryMode: 1,
+            priority: 0,
+        );
+        $message = new AmqpTaskMessage($exchange, $routingKey, $properties, KombuJson::encode($event));
+        $declare = new AmqpQueue('', $exchange, 'topic', $routingKey);
+        $chunk->publishes[] = new AmqpPublish($message, $properties->encode(), null, $declare);
+    }
+
+    public function queuePlain(PublishChunk $chunk, PlainMessage $message): void
+    {
+        throw new \LogicException('The template path is Redis-only: PlainPath never fits an AMQP client.');
+    }
+
+    public function publishPlain(PlainMessage $message): void
+    {
+        throw new \LogicException('The template path is Redis-only: PlainPath never fits an AMQP client.');
+    }
+
+    public function retryPolicy(): RetryPolicy
+    {
+        return $this->policy;
+    }
+
+    public function using(RetryPolicy $policy, \Closure $publish): mixed
+    {
+        $this->callPolicy = $policy;
+        try {
+            return $publish();
+        } finally {
+            $this->callPolicy = null;
+        }
+    }
+
+    public function publish(PublishChunk $chunk): void
+    {
+        if ($chunk->publishes === []) {
+            return;
+        }
+        $this->storeChordState($chunk);
+        $tasks = array_values(array_filter($chunk->publishes, static fn (AmqpPublish $p): bool => $p->taskId !== null));
+        $events = array_values(array_filter($chunk->publishes, static fn (AmqpPublish $p): bool => $p->taskId === null));
+        $this->prepare($tasks);
+        $this->send($tasks);
+        if ($events !== []) {
+            $this->sendEvents($events);
+        }
+    }
+
+    /**
+     * Connects and declares what the chunk's publishes need, retried under the publish retry
+     * policy: nothing is published yet, so a failure here means "not queued".
+     *
+     * @param list<AmqpPublish> $publishes
+     * @throws ConnectionFailed|TopologyMismatch|RoutingFailed
+     */
+    private function prepare(array $publishes): void
+    {
+        $policy = $this->callPolicy ?? $this->policy;
+        for ($retries = 0;; $retries++) {
+            try {
+                $this->connection->open();
+                foreach ($publishes as $publish) {
+                    $this->declare($publish);
+                }
+                return;
+            } catch (AuthenticationFailed $e) {
+                throw $e;
+            } catch (ConnectionFailed $e) {
+                if (!$policy->allows($retries)) {
+                    throw $e;
+                }
+                $delay = $policy->delay($retries);
+                $this->logger?->warning('CeleryBridge: publish attempt {attempt} failed, retrying in {delay} s: {error}', [
+                    'attempt' => $retries + 1,
+                    'delay' => $delay,
+                    'error' => $e->getMessage(),
+                ]);
+                if ($delay > 0) {
+                    usleep((int) round($delay * 1_000_000));
+                }
+            }
+        }
+    }
+
+    /**
+     * Declares (or, with amqp_declare => passive, checks) a publish's queue, exchange and
+     * binding, once per connection as kombu's maybe_declare does.
+     *
+     * @throws ConnectionFailed|TopologyMismatch|RoutingFailed
+     */
+    private function declare(AmqpPublish $publish): void
+    {
+        $generation = $this->connection->generation();
+        $queue = $publish->declare;
+        if ($publish->requireExchange !== null && ($this->declared['exchange:' . $publish->requireExchange] ?? 0) !== $generation) {
+            try {
+                $this->connection->declareExchange($publish->requireExchange, 'topic', true, true);
+            } catch (ChannelClosed $e) {
+                throw RoutingFailed::noExchange($publish->requireExchange, $e->replyText, 'It is part of RabbitMQ\'s native delayed '
+                    . 'delivery, which the workers build when they start with a quorum queue: start a worker first (Celery would '
+                    . 'lose this task silently).');
+            }
+            $this->declared['exchange:' . $publish->requireExchange] = $generation;
+        }
+        if ($queue === null) {
+            return;
+        }
+        $key = $queue->name === '' ? 'exchange:' . $queue->exchange : 'queue:' . $queue->name;
+        if (($this->declared[$key] ?? 0) === $generation) {
+            return;
+        }
+        $passive = $this->settings->passive;
+        try {
+            $this->connection->declareExchange($queue->exchange, $queue->exchangeType, $queue->durable, $passive);
+        } catch (ChannelClosed $e) {
+            throw $e->replyCode === ChannelClosed::NOT_FOUND
+                ? RoutingFailed::noExchange($queue->exchange, $e->replyText)
+                : TopologyMismatch::declaring('exchange', $queue->exchange, $e->replyText);
+        }
+        if ($queue->name !== '') {
+            try {
+                $this->connection->declareQueue($queue->name, $queue->durable, $queue->arguments, $passive);
+                if (!$passive) {
+                    $this->connection->bindQueue($queue->name, $queue->exchange, $queue->routingKey);
+                }
+            } catch (ChannelClosed $e) {
+                throw $e->replyCode === ChannelClosed::NOT_FOUND
+                    ? RoutingFailed::noQueue($queue->name, $e->replyText)
+                    : TopologyMismatch::declaring('queue', $queue->name, $e->replyText);
+            }
+        }
+        $this->declared[$key] = $generation;
+    }
+
+    /**
+     * Publishes the tasks back to back, then waits for their confirms once.
+     *
+     * @param list<AmqpPublish> $publishes
+     * @throws PublishOutcomeUnknown|RoutingFailed|ConnectionFailed
+     */
+    private function send(array $publishes): void
+    {
+        $ids = array_map(static fn (AmqpPublish $p): string => (string) $p->taskId, $publishes);
+        try {
+            foreach ($publishes as $publish) {
+                $this->write($publish, true);
+            }
+            [$returned, $nacked] = $this->connection->waitForConfirms($this->settings->confirmTimeout);
+        } catch (ChannelClosed $e) {
+            $first = $publishes[0]->message;
+            throw RoutingFailed::noExchange($first->exchange, $e->replyText);
+        } catch (ConnectionFailed $e) {
+            throw PublishOutcomeUnknown::forAmqp(count($ids), $e);
+        }
+        if ($returned !== []) {
+            $first = $this->find($publishes, $returned[0]) ?? $publishes[0];
+            $others = count($ids) - count($returned);
+            throw RoutingFailed::returned($returned, $first->message->exchange, $first->message->routingKey, $others);
+        }
+        if ($nacked !== []) {
+            throw ConnectionFailed::atRabbitMq($this->connection->server(), sprintf(
+                'the broker refused (nack) %d of %d messages: task ids %s; they were not queued.',
+                count($nacked),
+                count($ids),
+                implode(', ', array_slice($nacked, 0, 5)),
+            ));
+        }
+    }
+
+    /**
+     * Task-sent events go out once their tasks are confirmed; an event lost is not a task lost,
+     * so a failure here is logged, never thrown.
+     *
+     * @param list<AmqpPublish> $events
+     */
+    private function sendEvents(array $events): void
+    {
+        try {
+            foreach ($events as $event) {
+                $this->declare($event);
+                $this->write($event, false);
+            }
+            $this->connection->waitForConfirms($this->settings->confirmTimeout);
+        } catch (ConnectionFailed | ChannelClosed | TopologyMismatch | RoutingFailed $e) {
+            $this->logger?->warning('CeleryBridge: task-sent events were not published: {error}', ['error' => $e->getMessage()]);
+        }
+    }
+
+    private function write(AmqpPublish $publish, bool $mandatory): void
+    {
+        $m = $publish->message;
+        $this->connection->publish($m->exchange, $m->routingKey, $m->properties, $publish->properties, $m->body, $mandatory);
+    }
+
+    /**
+     * A chord's counter and saved groups live in the Redis result backend, another server:
+     * stored before any of its messages can be published (a header task must find its counter).
+     */
+    private function storeChordState(PublishChunk $chunk): void
+    {
+        foreach ($chunk->savedGroups as $groupId => $header) {
+            \assert($this->resultBackend !== null);
+            $this->resultBackend->groupState()->saveGroup((string) $groupId, $header->asTuple());
+            $chunk->counterStored = true;
+        }
+        foreach ($chunk->chordSizes as $groupId => $size) {
+            \assert($this->resultBackend !== null);
+            $this->resultBackend->groupState()->setChordSize((string) $groupId, $size);
+            $chunk->counterStored = true;
+        }
+    }
+
+    /**
+     * @param list<AmqpPublish> $publishes
+     */
+    private function find(array $publishes, string $taskId): ?AmqpPublish
+    {
+        foreach ($publishes as $publish) {
+            if ($publish->taskId === $taskId) {
+                return $publish;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Whole seconds from now to the message's eta header (countdown and eta both set it), or
+     * null. Rounded, not truncated as Celery does for an eta: the countdown option itself (30)
+     * comes back as 29.99... once the message is built, and Celery uses it as it is.
+     */
+    private static function countdown(TaskMessage $message): ?float
+    {
+        $eta = $message->headers['eta'] ?? null;
+        if (!is_string($eta)) {
+            return null;
+        }
+        try {
+            $at = new \DateTimeImmutable($eta);
+        } catch (\Exception) {
+            return null;
+        }
+        return round((float) $at->format('U.u') - microtime(true));
+    }
+}
