@@ -223,6 +223,8 @@ def analyse(publishers: list[Publisher], executions: list[dict[str, Any]], end: 
     ]
     if errors:
         findings.summary.append("exceptions: " + ", ".join(f"{name} x{n}" for name, n in errors.items()))
+        moments = [s["time"] - killed_at for s in unknown + failed]
+        findings.summary.append(f"  between {min(moments):+.2f} s and {max(moments):+.2f} s from the kill")
         for send in (unknown + failed)[:3]:
             findings.summary.append(f"  e.g. {send['error'][:300]}")
     return findings
