@@ -155,6 +155,9 @@ final class PhpAmqpLibConnection implements AmqpConnection
             $this->call(fn () => $this->channel()->wait_for_pending_acks_returns($timeout));
         }
         $outcome = [$this->returned, $this->nacked];
+        if ($this->nacked !== []) {
+            $this->dropChannel();
+        }
         [$this->returned, $this->nacked] = [[], []];
         return $outcome;
     }
@@ -167,6 +170,22 @@ final class PhpAmqpLibConnection implements AmqpConnection
             // Already gone: nothing to release.
         }
         [$this->connection, $this->channel] = [null, null];
+    }
+
+    /**
+     * A quorum queue's publisher state lives in the channel: a channel opened on a node right
+     * after the queue's leader died can keep that leader and have RabbitMQ nack every later
+     * publish on it. A fresh channel asks the queue for its leader again.
+     */
+    private function dropChannel(): void
+    {
+        $channel = $this->channel;
+        $this->channel = null;
+        try {
+            $channel?->close();
+        } catch (\Throwable) {
+            // The connection is checked on the next open().
+        }
     }
 
     private function channel(): AMQPChannel
