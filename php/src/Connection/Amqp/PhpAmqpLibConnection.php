@@ -80,7 +80,12 @@ final class PhpAmqpLibConnection implements AmqpConnection
     public function open(): void
     {
         if ($this->channel !== null && $this->channel->is_open() && $this->connection?->isConnected()) {
-            return;
+            if (!$this->closedWhileIdle()) {
+                return;
+            }
+            // Nothing is published on it yet: going on with the next node is safe.
+            $this->close();
+            $this->nextNode();
         }
         try {
             if ($this->connection === null || !$this->connection->isConnected()) {
@@ -219,10 +224,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
     {
         $server = $this->server();
         $this->close();
-        if (count($this->nodes) > 1) {
-            // Round robin: the next attempt goes to the next URL of the list.
-            $this->node = ($this->node + 1) % count($this->nodes);
-        }
+        $this->nextNode();
         $class = substr((string) strrchr('\\' . $e::class, '\\'), 1);
         $text = sprintf('%s (%s: %s).', $what, $class, $e->getMessage());
         // A wrong user, password or vhost stays wrong however often it is tried.
@@ -232,6 +234,30 @@ final class PhpAmqpLibConnection implements AmqpConnection
         return $what === 'cannot connect'
             ? ConnectionRefused::atRabbitMq($server, $text, $e)
             : ConnectionLost::atRabbitMq($server, $text, $e);
+    }
+
+    private function nextNode(): void
+    {
+        if (count($this->nodes) > 1) {
+            // Round robin: the next attempt goes to the next URL of the list.
+            $this->node = ($this->node + 1) % count($this->nodes);
+        }
+    }
+
+    /**
+     * Whether the broker ended the connection while it was idle (its node died or shut down).
+     * Between calls nothing is due from RabbitMQ, so a readable socket means the end of the
+     * stream, a connection.close or another frame nobody waits for: the connection is dropped
+     * rather than written to, because a publish written to a dead socket would only fail at
+     * its confirm, with an outcome unknown. A poll without waiting: one select() call.
+     */
+    private function closedWhileIdle(): bool
+    {
+        try {
+            return $this->connection === null || $this->connection->select(0, 0) > 0;
+        } catch (\Throwable) {
+            return true;
+        }
     }
 
     private function correlationId(AMQPMessage $message): string
