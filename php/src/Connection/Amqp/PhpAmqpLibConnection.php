@@ -245,16 +245,25 @@ final class PhpAmqpLibConnection implements AmqpConnection
     }
 
     /**
-     * Whether the broker ended the connection while it was idle (its node died or shut down).
-     * Between calls nothing is due from RabbitMQ, so a readable socket means the end of the
-     * stream, a connection.close or another frame nobody waits for: the connection is dropped
-     * rather than written to, because a publish written to a dead socket would only fail at
-     * its confirm, with an outcome unknown. A poll without waiting: one select() call.
+     * Whether the broker's end of the connection closed while the client was idle (its node
+     * died or was stopped). A publish written to such a socket would only fail at its confirm,
+     * with an outcome unknown; found here, nothing is published and the next node is used. One
+     * select() poll; only when the socket is readable, a peek: the end of the stream (or an
+     * error) is a closed connection, while bytes (a heartbeat frame, a TLS record) are left for
+     * php-amqplib to read with the next reply.
      */
     private function closedWhileIdle(): bool
     {
         try {
-            return $this->connection === null || $this->connection->select(0, 0) > 0;
+            if ($this->connection === null) {
+                return true;
+            }
+            if ($this->connection->select(0, 0) === 0) {
+                return false;
+            }
+            $socket = $this->connection->getIO()->getSocket();
+            $next = is_resource($socket) ? @stream_socket_recvfrom($socket, 1, STREAM_PEEK) : false;
+            return !is_string($next) || $next === '';
         } catch (\Throwable) {
             return true;
         }
