@@ -8,7 +8,8 @@
 // CB_OUT (flushed, so the harness sees progress while it runs):
 //   {"id", "outcome": "queued"|"unknown"|"failed", "time", "error", "error_ids"}
 // "unknown" is PublishOutcomeUnknown (may or may not be queued: never resent), "failed" any other
-// exception of ours (the library says: not queued). error_ids: the task ids the exception names.
+// exception of ours (the library says: not queued). error_ids: the task ids the exception names
+// (uncertainTaskIds() of PublishOutcomeUnknown, taskIds() of another ConnectionFailed).
 
 declare(strict_types=1);
 
@@ -16,6 +17,7 @@ require __DIR__ . '/../../vendor/autoload.php';
 
 use CeleryBridge\CeleryClient;
 use CeleryBridge\Exception\CeleryBridgeException;
+use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\PublishOutcomeUnknown;
 use CeleryBridge\Wire\Uuid;
 
@@ -32,16 +34,6 @@ $celery = new CeleryClient(
     ],
 );
 
-/** The task ids an exception names, if it has a method for them (PublishOutcomeUnknown does). */
-$idsOf = static function (Throwable $e): array {
-    foreach (['taskIds', 'ids'] as $method) {
-        if (method_exists($e, $method)) {
-            return array_values((array) $e->{$method}());
-        }
-    }
-    return [];
-};
-
 $next = microtime(true);
 for ($i = 0; $i < $count; $i++) {
     $id = Uuid::v4();
@@ -49,9 +41,11 @@ for ($i = 0; $i < $count; $i++) {
     try {
         $celery->sendTask('tasks.record', [$process, $i], [], ['task_id' => $id]);
     } catch (PublishOutcomeUnknown $e) {
-        $line = ['outcome' => 'unknown', 'error' => $e::class . ': ' . $e->getMessage(), 'error_ids' => $idsOf($e)] + $line;
+        $line = ['outcome' => 'unknown', 'error' => $e::class . ': ' . $e->getMessage(), 'error_ids' => $e->uncertainTaskIds()] + $line;
+    } catch (ConnectionFailed $e) {
+        $line = ['outcome' => 'failed', 'error' => $e::class . ': ' . $e->getMessage(), 'error_ids' => $e->taskIds()] + $line;
     } catch (CeleryBridgeException $e) {
-        $line = ['outcome' => 'failed', 'error' => $e::class . ': ' . $e->getMessage(), 'error_ids' => $idsOf($e)] + $line;
+        $line = ['outcome' => 'failed', 'error' => $e::class . ': ' . $e->getMessage()] + $line;
     }
     $line['time'] = microtime(true);
     fwrite($out, json_encode($line, JSON_THROW_ON_ERROR) . "\n");
