@@ -214,15 +214,23 @@ def _drain(sock: socket.socket, timeout: float) -> None:
 
 
 class AmqpCutProxy:
-    """A TCP proxy in front of RabbitMQ that forwards the first basic.publish it sees and then
-    closes both sides before the broker's confirm reaches the client: the message is queued,
-    and the client cannot know it. Everything before (handshake, declares) is forwarded."""
+    """A TCP proxy in front of RabbitMQ that cuts the first connection once, then forwards
+    everything:
 
-    # Method frame payload start of basic.publish: class 60, method 40.
+    - "before_confirm": forwards the first basic.publish, then closes both sides before the
+      broker's confirm reaches the client (the message is queued; the client cannot know it);
+    - "after_confirm": relays the first confirm (basic.ack), then closes both sides and creates
+      the file `flag`: a connection the broker dropped between two publishes.
+    """
+
+    # Method frame payload starts: basic.publish (class 60, method 40), basic.ack (60, 80).
     _PUBLISH = b"\x00\x3c\x00\x28"
+    _ACK = b"\x00\x3c\x00\x50"
 
-    def __init__(self, upstream_port: int) -> None:
+    def __init__(self, upstream_port: int, mode: str = "before_confirm", flag: str | None = None) -> None:
         self.upstream_port = upstream_port
+        self.mode = mode
+        self.flag = flag
         self.cuts = 0
         self._listener = socket.create_server(("127.0.0.1", 0), backlog=16)
         self.port = self._listener.getsockname()[1]
@@ -252,7 +260,7 @@ class AmqpCutProxy:
                     if not data:
                         return
                     upstream.sendall(data)
-                    if self.cuts == 0 and self._PUBLISH in data:
+                    if self.mode == "before_confirm" and self.cuts == 0 and self._PUBLISH in data:
                         self.cuts += 1
                         # Let RabbitMQ take the message (its confirm is the proof) before the cut.
                         _drain(upstream, 1.0)
@@ -262,11 +270,17 @@ class AmqpCutProxy:
                     if not data:
                         return
                     client.sendall(data)
+                    if self.mode == "after_confirm" and self.cuts == 0 and self._ACK in data:
+                        self.cuts += 1
+                        return
         except OSError:
             return
         finally:
             client.close()
             upstream.close()
+            if self.cuts and self.flag is not None:
+                with open(self.flag, "w"):
+                    pass
 
     def close(self) -> None:
         self._stop.set()

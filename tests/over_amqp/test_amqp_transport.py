@@ -10,17 +10,26 @@ import json
 from typing import Any
 
 import amqp
+import amqp.basic_message
+import pytest
 from celery import Celery
 
 from faults import AmqpCutProxy
-from harness import RedisServer
+from harness import Records, RedisServer, free_port
 from rabbitmq import RabbitMQServer
 
 BACKEND_DB = 1
 
 
-def _php(run_php, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, calls: list[dict[str, Any]],
-         config: dict[str, Any] | None = None, broker: str | None = None, timeout: float = 60.0) -> list[dict[str, Any]]:
+def _php(
+    run_php,
+    rabbitmq_server: RabbitMQServer,
+    redis_server: RedisServer,
+    calls: list[dict[str, Any]],
+    config: dict[str, Any] | None = None,
+    broker: str | None = None,
+    timeout: float = 60.0,
+) -> list[dict[str, Any]]:
     result = run_php.file(
         "amqp_send.php",
         env={
@@ -46,16 +55,37 @@ def test_a_worker_over_rabbitmq_runs_what_php_sends_and_the_results_are_read(
     run_php,
 ) -> None:
     queue = "php_amqp_e2e"
-    worker_factory(rabbitmq_server.url(), redis_server.url(BACKEND_DB), queues=[queue],
-                   config={"task_default_queue": queue})
-    out = _php(run_php, rabbitmq_server, redis_server, [
-        {"call": "task", "name": "tasks.add", "args": [2, 3], "get": 30},
-        {"call": "task", "name": "tasks.add", "args": [4, 5], "options": {"countdown": 1, "headers": {"h": 1}}, "get": 30},
-        {"call": "chain", "tasks": [["tasks.add", [1, 2]], ["tasks.add", [10]]], "get": 30},
-        {"call": "group", "tasks": [["tasks.add", [1, 1]], ["tasks.add", [2, 2]]], "get": 30},
-        {"call": "chord", "tasks": [["tasks.add", [1, 1]], ["tasks.add", [2, 2]]], "body": ["tasks.xsum", []], "get": 30},
-        {"call": "many", "tasks": [["tasks.add", [i, i]] for i in range(5)], "get": 30},
-    ], config={"task_default_queue": queue})
+    worker_factory(
+        rabbitmq_server.url(),
+        redis_server.url(BACKEND_DB),
+        queues=[queue],
+        config={"task_default_queue": queue},
+    )
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [
+            {"call": "task", "name": "tasks.add", "args": [2, 3], "get": 30},
+            {
+                "call": "task",
+                "name": "tasks.add",
+                "args": [4, 5],
+                "options": {"countdown": 1, "headers": {"h": 1}},
+                "get": 30,
+            },
+            {"call": "chain", "tasks": [["tasks.add", [1, 2]], ["tasks.add", [10]]], "get": 30},
+            {"call": "group", "tasks": [["tasks.add", [1, 1]], ["tasks.add", [2, 2]]], "get": 30},
+            {
+                "call": "chord",
+                "tasks": [["tasks.add", [1, 1]], ["tasks.add", [2, 2]]],
+                "body": ["tasks.xsum", []],
+                "get": 30,
+            },
+            {"call": "many", "tasks": [["tasks.add", [i, i]] for i in range(5)], "get": 30},
+        ],
+        config={"task_default_queue": queue},
+    )
     assert [o.get("result") for o in out[:5]] == [5, 9, 13, [2, 4], 6], out
     assert [r["result"] for r in out[5]["results"]] == [0, 2, 4, 6, 8]
 
@@ -69,6 +99,70 @@ def _get_all(rabbitmq_server: RabbitMQServer, queue: str) -> list[amqp.Message]:
         return messages
     finally:
         conn.close()
+
+
+_FIXED = {
+    "I": 4,
+    "i": 4,
+    "l": 8,
+    "L": 8,
+    "t": 1,
+    "b": 1,
+    "B": 1,
+    "s": 2,
+    "u": 2,
+    "d": 8,
+    "f": 4,
+    "T": 8,
+    "D": 5,
+    "V": 0,
+}
+
+
+def _value_type(buf: bytes, at: int) -> tuple[str, int]:
+    """The AMQP type signature of the field value at `at` (e.g. "A[V,V]", "F{a:I}") and where it ends."""
+    kind = chr(buf[at])
+    at += 1
+    if kind in _FIXED:
+        return kind, at + _FIXED[kind]
+    size = int.from_bytes(buf[at : at + 4], "big")
+    at += 4
+    end = at + size
+    if kind in "Sx":
+        return kind, end
+    parts = []
+    while at < end:
+        if kind == "F":
+            key_len = buf[at]
+            key = buf[at + 1 : at + 1 + key_len].decode()
+            at += 1 + key_len
+            sig, at = _value_type(buf, at)
+            parts.append(f"{key}:{sig}")
+        else:
+            sig, at = _value_type(buf, at)
+            parts.append(sig)
+    return (f"F{{{','.join(parts)}}}" if kind == "F" else f"A[{','.join(parts)}]"), end
+
+
+def _header_types(raw: bytes) -> str:
+    """The header table's keys and AMQP types, in order, from a raw content header (as py-amqp
+    received it: class, weight, body size, flags, then content_type, content_encoding, headers)."""
+    at = 14
+    for _ in range(2):  # content_type, content_encoding (shortstr)
+        at += 1 + raw[at]
+    return _value_type(b"F" + raw[at:], 0)[0]
+
+
+@pytest.fixture
+def raw_headers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keeps the raw content header of every message py-amqp receives (message._raw_header)."""
+    original = amqp.basic_message.Message.inbound_header
+
+    def inbound_header(self: Any, buf: Any, offset: int = 0) -> int:
+        self._raw_header = bytes(buf[offset:])
+        return original(self, buf, offset)
+
+    monkeypatch.setattr(amqp.basic_message.Message, "inbound_header", inbound_header)
 
 
 def _shape(value: Any) -> Any:
@@ -86,13 +180,25 @@ def test_php_and_python_send_the_same_message_field_by_field(
     redis_server: RedisServer,
     amqp_celery: Celery,
     run_php,
+    raw_headers: None,
 ) -> None:
     queue = "amqp_capture"
     options = {"countdown": 30, "expires": 600, "headers": {"x-custom": 7}}
     py = amqp_celery.send_task("tasks.add", args=[2, 3], kwargs={"k": "v"}, queue=queue, **options)
-    [php] = _php(run_php, rabbitmq_server, redis_server, [
-        {"call": "task", "name": "tasks.add", "args": [2, 3], "kwargs": {"k": "v"}, "options": {"queue": queue, **options}},
-    ])
+    [php] = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [
+            {
+                "call": "task",
+                "name": "tasks.add",
+                "args": [2, 3],
+                "kwargs": {"k": "v"},
+                "options": {"queue": queue, **options},
+            },
+        ],
+    )
     got = {m.headers["id"]: m for m in _get_all(rabbitmq_server, queue)}
     assert set(got) == {py.id, php["id"]}
     p, q = got[py.id], got[php["id"]]
@@ -102,8 +208,25 @@ def test_php_and_python_send_the_same_message_field_by_field(
     # Same header keys in the same order, same value types; same values where they are not ids/dates.
     assert list(q.headers) == list(p.headers)
     assert _shape(q.headers) == _shape(p.headers)
-    for key in ("lang", "task", "retries", "timelimit", "argsrepr", "kwargsrepr", "ignore_result",
-                "replaced_task_nesting", "stamped_headers", "stamps", "x-custom", "shadow", "group", "parent_id"):
+    # ... and the same AMQP field types, read from the raw content headers (I, not l; F{} stamps).
+    assert _header_types(q._raw_header) == _header_types(p._raw_header)
+    assert "retries:I" in _header_types(q._raw_header) and "stamps:F{}" in _header_types(q._raw_header)
+    for key in (
+        "lang",
+        "task",
+        "retries",
+        "timelimit",
+        "argsrepr",
+        "kwargsrepr",
+        "ignore_result",
+        "replaced_task_nesting",
+        "stamped_headers",
+        "stamps",
+        "x-custom",
+        "shadow",
+        "group",
+        "parent_id",
+    ):
         assert q.headers[key] == p.headers[key], key
     assert q.headers["root_id"] == php["id"]
     # Same properties (present or not), same values where they are not ids.
@@ -119,25 +242,49 @@ def test_php_and_python_send_the_same_message_field_by_field(
 
 
 def test_a_publish_to_an_exchange_no_queue_is_bound_to_is_routing_failed(
-    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php,
+    rabbitmq_server: RabbitMQServer,
+    redis_server: RedisServer,
+    run_php,
 ) -> None:
     # amq.direct exists on every node; nothing is bound with this key: without mandatory and a
     # confirm, RabbitMQ would drop the message and Celery would report success.
-    [out] = _php(run_php, rabbitmq_server, redis_server, [
-        {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"exchange": "amq.direct", "routing_key": "nobody"}},
-    ])
+    [out] = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [
+            {
+                "call": "task",
+                "name": "tasks.add",
+                "args": [1, 2],
+                "options": {"exchange": "amq.direct", "routing_key": "nobody"},
+            },
+        ],
+    )
     assert out["error"] == "CeleryBridge\\Exception\\RoutingFailed", out
     assert "could not route" in out["message"] and "nobody" in out["message"]
 
 
 def test_a_publish_to_a_missing_exchange_is_routing_failed(
-    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php,
+    rabbitmq_server: RabbitMQServer,
+    redis_server: RedisServer,
+    run_php,
 ) -> None:
-    out = _php(run_php, rabbitmq_server, redis_server, [
-        {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"exchange": "no_such_exchange", "routing_key": "k"}},
-        # The connection is still usable for the next call (a new channel).
-        {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "amqp_after_404"}},
-    ])
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [
+            {
+                "call": "task",
+                "name": "tasks.add",
+                "args": [1, 2],
+                "options": {"exchange": "no_such_exchange", "routing_key": "k"},
+            },
+            # The connection is still usable for the next call (a new channel).
+            {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "amqp_after_404"}},
+        ],
+    )
     assert out[0]["error"] == "CeleryBridge\\Exception\\RoutingFailed", out
     assert "no_such_exchange" in out[0]["message"]
     assert "id" in out[1], out
@@ -145,7 +292,9 @@ def test_a_publish_to_a_missing_exchange_is_routing_failed(
 
 
 def test_a_queue_declared_with_other_arguments_is_refused_before_anything_is_published(
-    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php,
+    rabbitmq_server: RabbitMQServer,
+    redis_server: RedisServer,
+    run_php,
 ) -> None:
     queue = "amqp_maxpri"
     conn, channel = _channel(rabbitmq_server)
@@ -156,38 +305,71 @@ def test_a_queue_declared_with_other_arguments_is_refused_before_anything_is_pub
         channel.queue_bind(queue, queue, queue)
     finally:
         conn.close()
-    out = _php(run_php, rabbitmq_server, redis_server, [
-        {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": queue}},
-        {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": queue}},
-    ])
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [
+            {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": queue}},
+            {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": queue}},
+        ],
+    )
     assert out[0]["error"] == "CeleryBridge\\Exception\\TopologyMismatch", out
     assert f'queue "{queue}"' in out[0]["message"] and '"x-max-priority"' in out[0]["message"]
     assert "PRECONDITION_FAILED" in out[0]["message"]
     assert out[1]["error"] == "CeleryBridge\\Exception\\TopologyMismatch"
     assert _get_all(rabbitmq_server, queue) == []
     # With the workers' setting it is accepted, and passive mode only checks.
-    out = _php(run_php, rabbitmq_server, redis_server, [
-        {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": queue, "priority": 9}},
-    ], config={"task_queue_max_priority": 10})
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [
+            {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": queue, "priority": 9}},
+        ],
+        config={"task_queue_max_priority": 10},
+    )
     assert "id" in out[0], out
-    out = _php(run_php, rabbitmq_server, redis_server, [
-        {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": queue}},
-        {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "amqp_never_declared"}},
-    ], config={"amqp_declare": "passive"})
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [
+            {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": queue}},
+            {
+                "call": "task",
+                "name": "tasks.add",
+                "args": [1, 2],
+                "options": {"queue": "amqp_never_declared"},
+            },
+        ],
+        config={"amqp_declare": "passive"},
+    )
     assert "id" in out[0], out
-    assert out[1]["error"] == "CeleryBridge\\Exception\\RoutingFailed" and "amqp_never_declared" in out[1]["message"]
+    assert (
+        out[1]["error"] == "CeleryBridge\\Exception\\RoutingFailed"
+        and "amqp_never_declared" in out[1]["message"]
+    )
     assert [m.properties["priority"] for m in _get_all(rabbitmq_server, queue)] == [9, 0]
 
 
 def test_a_connection_cut_between_publish_and_confirm_is_publish_outcome_unknown(
-    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php,
+    rabbitmq_server: RabbitMQServer,
+    redis_server: RedisServer,
+    run_php,
 ) -> None:
     queue = "amqp_cut"
     proxy = AmqpCutProxy(rabbitmq_server.port)
     try:
-        [out] = _php(run_php, rabbitmq_server, redis_server, [
-            {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": queue}},
-        ], broker=f"amqp://guest:guest@127.0.0.1:{proxy.port}//")
+        [out] = _php(
+            run_php,
+            rabbitmq_server,
+            redis_server,
+            [
+                {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": queue}},
+            ],
+            broker=f"amqp://guest:guest@127.0.0.1:{proxy.port}//",
+        )
     finally:
         proxy.close()
     assert proxy.cuts == 1
@@ -195,3 +377,205 @@ def test_a_connection_cut_between_publish_and_confirm_is_publish_outcome_unknown
     assert len(out["uncertain"]) == 1 and out["uncertain"] == out["task_ids"]
     # "Unknown" was honest: RabbitMQ had it, and it was not sent twice.
     assert [m.headers["id"] for m in _get_all(rabbitmq_server, queue)] == out["uncertain"]
+
+
+def test_a_countdown_on_a_quorum_topic_queue_goes_through_native_delayed_delivery(
+    rabbitmq_server: RabbitMQServer,
+    redis_server: RedisServer,
+    amqp_worker_env: dict[str, str | None],
+    worker_factory,
+    run_php,
+    records: Records,
+) -> None:
+    queue = "amqp_quorum"
+    config = {
+        "task_default_queue": queue,
+        "task_default_queue_type": "quorum",
+        "task_default_exchange_type": "topic",
+    }
+    # The worker builds the celery_delayed_* topology at start (a quorum queue is configured).
+    worker_factory(
+        rabbitmq_server.url(),
+        redis_server.url(BACKEND_DB),
+        queues=[queue],
+        config=config,
+        env=amqp_worker_env,
+    )
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [
+            {"call": "task", "name": "tasks.record", "args": [1], "options": {"countdown": 3}},
+            {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"priority": 5}},
+        ],
+        config=config,
+    )
+    assert "id" in out[0], out
+    record = records.pop(timeout=30)
+    assert record["request"]["id"] == out[0]["id"]
+    # It came back from the delay levels (Celery's routing), not straight from the queue's exchange.
+    assert record["request"]["delivery_info"]["exchange"] == "celery_delayed_delivery"
+    key = record["request"]["delivery_info"]["routing_key"]
+    assert key.endswith("." + queue) and key.split(".")[:28] == list(format(3, "028b"))
+    # A priority on a quorum queue is refused: RabbitMQ would ignore it.
+    assert out[1]["error"] == "CeleryBridge\\Exception\\InvalidOption", out
+    assert "quorum" in out[1]["message"] and "ignores" in out[1]["message"]
+
+
+def test_a_failover_list_connects_to_the_next_url_when_one_fails(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    dead = f"amqp://guest:s3cr3t@127.0.0.1:{free_port()}//"
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [{"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "amqp_failover"}}],
+        broker=f"{dead};{rabbitmq_server.url()}",
+    )
+    assert "id" in out[0], out
+    assert [m.headers["id"] for m in _get_all(rabbitmq_server, "amqp_failover")] == [out[0]["id"]]
+    # Without retries the first failure is the answer: not queued, the server named, no password.
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [{"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "amqp_failover"}}],
+        broker=f"{dead};{rabbitmq_server.url()}",
+        config={"task_publish_retry": False},
+    )
+    assert out[0]["error"] == "CeleryBridge\\Exception\\ConnectionRefused", out
+    assert out[0]["uncertain"] == [] and len(out[0]["task_ids"]) == 1
+    assert "RabbitMQ at 127.0.0.1:" in out[0]["message"] and "s3cr3t" not in out[0]["message"]
+    assert _get_all(rabbitmq_server, "amqp_failover") == []
+
+
+def test_a_wrong_password_is_authentication_failed_at_once_and_never_shown(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [{"call": "task", "name": "tasks.add", "args": [1, 2]}],
+        broker=f"amqp://guest:wr0ngpass@127.0.0.1:{rabbitmq_server.port}//",
+    )
+    assert out[0]["error"] == "CeleryBridge\\Exception\\AuthenticationFailed", out
+    assert "wr0ngpass" not in out[0]["message"]
+
+
+def test_a_connected_php_amqplib_connection_can_be_the_broker(
+    rabbitmq_server: RabbitMQServer, run_php
+) -> None:
+    sent = run_php.file(
+        "amqp_injected.php", env={"CB_AMQP_PORT": str(rabbitmq_server.port), "CB_QUEUE": "amqp_injected"}
+    ).json()
+    assert [m.headers["id"] for m in _get_all(rabbitmq_server, "amqp_injected")] == [sent["id"]]
+
+
+def test_task_queues_from_the_celeryconfig_route_as_on_the_workers(
+    rabbitmq_server: RabbitMQServer,
+    redis_server: RedisServer,
+    worker_factory,
+    run_php,
+) -> None:
+    # A topic queue defined in task_queues, as a celeryconfig dict (Celery's Queues reads it too).
+    config = {
+        "task_queues": {
+            "amqp_media": {"exchange": "media", "exchange_type": "topic", "routing_key": "media.#"},
+        },
+        "task_default_queue": "amqp_media",
+    }
+    worker_factory(rabbitmq_server.url(), redis_server.url(BACKEND_DB), queues=["amqp_media"], config=config)
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [
+            {
+                "call": "task",
+                "name": "tasks.add",
+                "args": [20, 22],
+                "options": {"queue": "amqp_media"},
+                "get": 30,
+            }
+        ],
+        config=config,
+    )
+    assert out[0].get("result") == 42, out
+
+
+def test_a_connection_the_broker_dropped_between_two_publishes_is_replaced_before_the_next(
+    rabbitmq_server: RabbitMQServer, run_php, tmp_path
+) -> None:
+    # Without the check the second publish goes into a dead socket and comes back as
+    # PublishOutcomeUnknown, although it never reached RabbitMQ.
+    flag = tmp_path / "cut"
+    proxy = AmqpCutProxy(rabbitmq_server.port, mode="after_confirm", flag=str(flag))
+    try:
+        result = run_php.file(
+            "amqp_two_sends.php",
+            env={
+                "CELERY_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{proxy.port}//",
+                "CB_FLAG": str(flag),
+                "CB_QUEUE": "amqp_two_sends",
+            },
+        )
+    finally:
+        proxy.close()
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert proxy.cuts == 1 and flag.exists()
+    assert all("id" in o for o in out), out
+    assert [m.headers["id"] for m in _get_all(rabbitmq_server, "amqp_two_sends")] == [o["id"] for o in out]
+
+
+def test_priorities_reach_an_x_max_priority_queue_highest_first_and_big_bodies_are_framed(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    queue = "amqp_priorities"
+    big = 300_000  # bytes: more than one body frame (frame_max 131072)
+    out = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [
+            {"call": "task", "name": "tasks.add", "args": [0, 0], "options": {"queue": queue, "priority": 0}},
+            {"call": "task", "name": "tasks.add", "args": [9, 9], "options": {"queue": queue, "priority": 9}},
+            {"call": "task", "name": "tasks.add", "args": [5, 5], "options": {"queue": queue, "priority": 5}},
+            {"call": "task", "name": "tasks.echo", "big": big, "options": {"queue": queue, "priority": 1}},
+        ],
+        config={"task_queue_max_priority": 10},
+    )
+    assert all("id" in o for o in out), out
+    got = _get_all(rabbitmq_server, queue)
+    # AMQP priorities: 9 is the highest (the inverse of kombu's Redis priority steps).
+    assert [m.properties["priority"] for m in got] == [9, 5, 1, 0]
+    assert json.loads(got[2].body)[0] == ["x" * big]
+
+
+def test_the_task_sent_event_goes_to_the_celeryev_topic_exchange(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    conn, channel = _channel(rabbitmq_server)
+    try:
+        # What a Python EventReceiver binds: the topic exchange Celery declares for events.
+        channel.exchange_declare("celeryev", "topic", durable=True, auto_delete=False)
+        channel.queue_declare("amqp_events_capture", durable=False, auto_delete=False)
+        channel.queue_bind("amqp_events_capture", "celeryev", "task.#")
+    finally:
+        conn.close()
+    [out] = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [{"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "amqp_events_q"}}],
+        config={"task_send_sent_event": True},
+    )
+    [event] = _get_all(rabbitmq_server, "amqp_events_capture")
+    body = json.loads(event.body)
+    assert (body["type"], body["uuid"], body["queue"]) == ("task-sent", out["id"], "amqp_events_q")
+    assert event.delivery_info["routing_key"] == "task.sent"
+    assert event.properties["delivery_mode"] == 1
+    assert event.headers == {"hostname": body["hostname"]}
+    assert len(_get_all(rabbitmq_server, "amqp_events_q")) == 1

@@ -6,6 +6,7 @@
 //   {"call": "task", "name": ..., "args": [...], "kwargs": {...}, "options": {...}, "get": seconds}
 //   {"call": "chain" | "group" | "chord", "tasks": [[name, args], ...], "body": [name, args], "get": seconds}
 //   {"call": "many", "tasks": [[name, args], ...], "get": seconds}
+// "big": N replaces the args with one string of N bytes.
 // Output: {"id": ..., "ids": [...], "result": ...} or {"error": class, "message", "task_ids",
 // "uncertain", "queued"}.
 
@@ -45,6 +46,10 @@ try {
     exit(0);
 }
 foreach ($calls as $call) {
+    if (isset($call['big'])) {
+        // A large argument built here (an environment variable holds at most 128 KiB).
+        $call['args'] = [str_repeat('x', (int) $call['big'])];
+    }
     $get = isset($call['get']) ? (float) $call['get'] : null;
     try {
         $out = match ($call['call']) {

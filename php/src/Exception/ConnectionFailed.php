@@ -20,6 +20,9 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
 
     private int $inDoubt = 0;
 
+    /** Whether the uncertain tasks were published one by one (RabbitMQ), not in one transaction. */
+    protected bool $eachOnItsOwn = false;
+
     public static function because(string $server, string $what, ?\Throwable $previous = null): static
     {
         return new static(sprintf('Redis at %s: %s', $server, $what), 0, $previous);
@@ -56,7 +59,8 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
 
     /**
      * The tasks that may or may not be queued (PublishOutcomeUnknown only): the one task of an
-     * LPUSH, or every task of a MULTI/EXEC transaction, which were all queued or none.
+     * LPUSH, or every task of a MULTI/EXEC transaction, which were all queued or none; on
+     * RabbitMQ the chunk's publishes not confirmed, each queued or not on its own.
      *
      * @return list<string>
      */
@@ -112,7 +116,9 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
                 count($queued) === 1 ? '' : 's',
             ),
         ) . ($this->inDoubt > 1
-            ? sprintf(' The first %d were sent in one transaction: all of them are queued, or none.', $this->inDoubt)
+            ? sprintf($this->eachOnItsOwn
+                ? ' The first %d were published and not confirmed: each of them may or may not be queued.'
+                : ' The first %d were sent in one transaction: all of them are queued, or none.', $this->inDoubt)
             : '') . ($note === null ? '' : ' ' . $note);
         return $this;
     }

@@ -39,11 +39,13 @@ final class PublishOutcomeUnknown extends ConnectionFailed
      */
     public static function forAmqp(int $messages, ConnectionFailed $cause): self
     {
-        return new self(sprintf(
+        $e = new self(sprintf(
             '%s published and not confirmed by RabbitMQ may or may not have been queued (each one on its own): %s '
             . 'They were not retried, to avoid running tasks twice. Check whether the tasks ran before sending them again.',
             $messages === 1 ? 'The task message' : sprintf('The %d task messages', $messages),
             $cause->getMessage(),
         ), 0, $cause);
+        $e->eachOnItsOwn = true;
+        return $e;
     }
 }

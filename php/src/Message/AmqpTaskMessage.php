@@ -18,7 +18,7 @@ use CeleryBridge\Wire\Amqp\ContentHeader;
  * basic.publish arguments; delivery_tag is assigned by the broker; argsrepr/kwargsrepr and any
  * other non-AMQP property are dropped, as py-amqp drops them.
  *
- * @internal until the AMQP transport uses it (issue 27)
+ * @internal
  */
 final class AmqpTaskMessage
 {

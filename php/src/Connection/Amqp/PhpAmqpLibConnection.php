@@ -80,12 +80,12 @@ final class PhpAmqpLibConnection implements AmqpConnection
     public function open(): void
     {
         if ($this->channel !== null && $this->channel->is_open() && $this->connection?->isConnected()) {
-            if (!$this->closedWhileIdle()) {
+            if (!$this->closedByPeer()) {
                 return;
             }
-            // Nothing is published on it yet: going on with the next node is safe.
+            // The broker (or the network) closed it since the last call: a publish written
+            // there would be lost with an "unknown" outcome although it never left.
             $this->close();
-            $this->nextNode();
         }
         try {
             if ($this->connection === null || !$this->connection->isConnected()) {
@@ -224,7 +224,10 @@ final class PhpAmqpLibConnection implements AmqpConnection
     {
         $server = $this->server();
         $this->close();
-        $this->nextNode();
+        if (count($this->nodes) > 1) {
+            // Round robin: the next attempt goes to the next URL of the list.
+            $this->node = ($this->node + 1) % count($this->nodes);
+        }
         $class = substr((string) strrchr('\\' . $e::class, '\\'), 1);
         $text = sprintf('%s (%s: %s).', $what, $class, $e->getMessage());
         // A wrong user, password or vhost stays wrong however often it is tried.
@@ -236,37 +239,24 @@ final class PhpAmqpLibConnection implements AmqpConnection
             : ConnectionLost::atRabbitMq($server, $text, $e);
     }
 
-    private function nextNode(): void
-    {
-        if (count($this->nodes) > 1) {
-            // Round robin: the next attempt goes to the next URL of the list.
-            $this->node = ($this->node + 1) % count($this->nodes);
-        }
-    }
-
     /**
-     * Whether the broker's end of the connection closed while the client was idle (its node
-     * died or was stopped). A publish written to such a socket would only fail at its confirm,
-     * with an outcome unknown; found here, nothing is published and the next node is used. One
-     * select() poll; only when the socket is readable, a peek: the end of the stream (or an
-     * error) is a closed connection, while bytes (a heartbeat frame, a TLS record) are left for
-     * php-amqplib to read with the next reply.
+     * Whether the other end has closed the socket (an end of file is waiting to be read), checked
+     * without blocking and without taking a byte. Pending frames (a heartbeat) mean it is alive.
      */
-    private function closedWhileIdle(): bool
+    private function closedByPeer(): bool
     {
-        try {
-            if ($this->connection === null) {
-                return true;
-            }
-            if ($this->connection->select(0, 0) === 0) {
-                return false;
-            }
-            $socket = $this->connection->getIO()->getSocket();
-            $next = is_resource($socket) ? @stream_socket_recvfrom($socket, 1, STREAM_PEEK) : false;
-            return !is_string($next) || $next === '';
-        } catch (\Throwable) {
-            return true;
+        $io = $this->connection?->getIO();
+        $socket = $io !== null && method_exists($io, 'getSocket') ? $io->getSocket() : null;
+        if (!is_resource($socket) || get_resource_type($socket) !== 'stream') {
+            return false;
         }
+        $read = [$socket];
+        $write = $except = null;
+        if (@stream_select($read, $write, $except, 0) !== 1) {
+            return false;
+        }
+        $peek = @stream_socket_recvfrom($socket, 1, STREAM_PEEK);
+        return $peek === '' || $peek === false;
     }
 
     private function correlationId(AMQPMessage $message): string

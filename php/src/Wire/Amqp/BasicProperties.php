@@ -15,7 +15,7 @@ use CeleryBridge\Exception\SerializationFailed;
  * content_type, content_encoding, headers, delivery_mode, priority (not when a queue is
  * given explicitly), correlation_id, reply_to, and expiration when the task expires.
  *
- * @internal until the AMQP transport uses it (issue 27)
+ * @internal
  */
 final class BasicProperties
 {

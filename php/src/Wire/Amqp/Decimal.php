@@ -11,7 +11,7 @@ use CeleryBridge\Exception\SerializationFailed;
  * to shift it right, which is how py-amqp writes a Python Decimal header value (its digits as
  * one integer, its negated exponent as the scale). "1.50" is value 150, scale 2.
  *
- * @internal until the AMQP transport uses it (issue 27)
+ * @internal
  */
 final class Decimal
 {

@@ -19,7 +19,7 @@ use CeleryBridge\Exception\InvalidOption;
  * Without that topology (no worker has started with a quorum queue) the exchange is missing and
  * the publish is lost, which a publisher confirm reports.
  *
- * @internal until the AMQP transport uses it (issue 27)
+ * @internal
  */
 final class DelayedDelivery
 {

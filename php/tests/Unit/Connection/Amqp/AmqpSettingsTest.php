@@ -1,0 +1,56 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Tests\Unit\Connection\Amqp;
+
+use CeleryBridge\Connection\Amqp\AmqpSettings;
+use CeleryBridge\Exception\InvalidConfiguration;
+use PHPUnit\Framework\TestCase;
+
+final class AmqpSettingsTest extends TestCase
+{
+    public function testTheDefaultsConfirmAndDeclare(): void
+    {
+        $settings = AmqpSettings::fromConfig([]);
+
+        self::assertSame([AmqpSettings::AUTO, 0, 4.0, null, false, true, false], [
+            $settings->client, $settings->heartbeat, $settings->connectTimeout, $settings->ssl,
+            $settings->shuffle, $settings->confirm, $settings->passive,
+        ]);
+    }
+
+    public function testBrokerUseSslTakesPythonsSslKeys(): void
+    {
+        $settings = AmqpSettings::fromConfig(['broker_use_ssl' => [
+            'ca_certs' => '/ca.pem', 'certfile' => '/c.pem', 'keyfile' => '/k.pem', 'cert_reqs' => 'CERT_NONE',
+        ]]);
+
+        self::assertSame(
+            ['verify_peer' => false, 'verify_peer_name' => false, 'cafile' => '/ca.pem', 'local_cert' => '/c.pem', 'local_pk' => '/k.pem'],
+            $settings->ssl,
+        );
+        self::assertSame(['verify_peer' => true, 'verify_peer_name' => true], AmqpSettings::fromConfig(['broker_use_ssl' => true])->ssl);
+    }
+
+    public function testBadValuesAreRefusedByName(): void
+    {
+        $cases = [
+            [['amqp_client' => 'librabbitmq'], 'amqp_client'],
+            [['amqp_declare' => 'never'], 'amqp_declare'],
+            [['broker_failover_strategy' => 'random'], 'broker_failover_strategy'],
+            [['broker_transport_options' => ['confirm_publish' => 'yes']], 'confirm_publish'],
+            [['broker_transport_options' => ['priority_steps' => [0, 3]]], 'priority_steps'],
+            [['broker_use_ssl' => ['ssl_cert_reqs' => 'required']], 'ssl_cert_reqs'],
+            [['broker_heartbeat' => -1], 'broker_heartbeat'],
+        ];
+        foreach ($cases as [$config, $name]) {
+            try {
+                AmqpSettings::fromConfig($config);
+                self::fail('accepted ' . json_encode($config));
+            } catch (InvalidConfiguration $e) {
+                self::assertStringContainsString($name, $e->getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Tests\Unit\Publish;
+
+use CeleryBridge\Broker\Amqp\AmqpTopology;
+use CeleryBridge\Broker\PublishChunk;
+use CeleryBridge\Canvas\Signature;
+use CeleryBridge\Connection\Amqp\AmqpSettings;
+use CeleryBridge\Connection\Amqp\ChannelClosed;
+use CeleryBridge\Connection\RetryPolicy;
+use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\InvalidOption;
+use CeleryBridge\Exception\PublishOutcomeUnknown;
+use CeleryBridge\Exception\RoutingFailed;
+use CeleryBridge\Exception\TopologyMismatch;
+use CeleryBridge\Message\Delivery;
+use CeleryBridge\Message\MessageBuilder;
+use CeleryBridge\Message\TaskMessage;
+use CeleryBridge\Publish\AmqpTransport;
+use CeleryBridge\Tests\Unit\Connection\Fixtures\RecordingAmqpConnection as RecordingConnection;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * What AmqpTransport asks of the connection, in order (the calls a real RabbitMQ sees are in
+ * tests/over_amqp): declares once per connection, publishes back to back, one confirm wait, and
+ * the failure contract (before the publish: retried and "not queued"; after: unknown).
+ */
+final class AmqpTransportTest extends TestCase
+{
+    public function testAQueueIsDeclaredOncePerConnectionAsTheWorkersDeclareIt(): void
+    {
+        $connection = new RecordingConnection();
+        $transport = $this->transport($connection, ['task_queue_max_priority' => 10]);
+
+        $transport->publish($this->chunk($transport, 'a', 'b'));
+        $transport->publish($this->chunk($transport, 'c'));
+        $connection->generation++;
+        $transport->publish($this->chunk($transport, 'd'));
+
+        self::assertSame([
+            'open',
+            'exchange celery direct durable',
+            'queue celery {"x-max-priority":10}',
+            'bind celery celery celery',
+            'publish "" celery a', 'publish "" celery b', 'wait',
+            'open', 'publish "" celery c', 'wait',
+            'open',
+            'exchange celery direct durable',
+            'queue celery {"x-max-priority":10}',
+            'bind celery celery celery',
+            'publish "" celery d', 'wait',
+        ], $connection->calls);
+    }
+
+    public function testATopicQueueIsPublishedToThroughItsExchange(): void
+    {
+        $connection = new RecordingConnection();
+        $transport = $this->transport($connection, ['task_default_exchange_type' => 'topic']);
+
+        $transport->publish($this->chunk($transport, 'a'));
+
+        self::assertContains('exchange celery topic durable', $connection->calls);
+        self::assertContains('publish celery celery a', $connection->calls);
+    }
+
+    public function testAFailureBeforeThePublishIsRetriedThenNotQueued(): void
+    {
+        $connection = new RecordingConnection();
+        $connection->failOpen = 2;
+        $transport = $this->transport($connection);
+
+        $transport->publish($this->chunk($transport, 'a'));
+        self::assertSame(['open', 'open', 'open'], array_slice($connection->calls, 0, 3));
+
+        $connection->failOpen = 10;
+        try {
+            $transport->publish($this->chunk($transport, 'b'));
+            self::fail('no exception');
+        } catch (ConnectionFailed $e) {
+            self::assertNotInstanceOf(PublishOutcomeUnknown::class, $e);
+        }
+        self::assertNotContains('publish "" celery b', $connection->calls);
+    }
+
+    public function testALossAfterThePublishIsUnknownAndNotRetried(): void
+    {
+        $connection = new RecordingConnection();
+        $connection->failWait = true;
+        $transport = $this->transport($connection);
+
+        $this->expectException(PublishOutcomeUnknown::class);
+        try {
+            $transport->publish($this->chunk($transport, 'a', 'b'));
+        } finally {
+            self::assertSame(1, count(array_filter($connection->calls, static fn ($c) => $c === 'publish "" celery a')));
+        }
+    }
+
+    public function testADifferingQueueIsTopologyMismatchBeforeAnyPublish(): void
+    {
+        $connection = new RecordingConnection();
+        $connection->refuseQueue = new ChannelClosed(406, "PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue 'celery'");
+        $transport = $this->transport($connection);
+
+        try {
+            $transport->publish($this->chunk($transport, 'a'));
+            self::fail('no exception');
+        } catch (TopologyMismatch $e) {
+            self::assertStringContainsString('queue "celery"', $e->getMessage());
+            self::assertStringContainsString('"x-queue-type"', $e->getMessage());
+        }
+        self::assertSame([], array_filter($connection->calls, static fn ($c) => str_starts_with($c, 'publish')));
+    }
+
+    public function testAReturnedMessageIsRoutingFailed(): void
+    {
+        $connection = new RecordingConnection();
+        $connection->returned = ['a'];
+        $transport = $this->transport($connection);
+
+        $this->expectException(RoutingFailed::class);
+        $this->expectExceptionMessage('"a"');
+        $transport->publish($this->chunk($transport, 'a'));
+    }
+
+    public function testAQuorumTopicCountdownGoesToTheDelayExchangeAfterCheckingIt(): void
+    {
+        $connection = new RecordingConnection();
+        $transport = $this->transport($connection, [
+            'task_default_queue_type' => 'quorum',
+            'task_default_exchange_type' => 'topic',
+        ]);
+
+        $chunk = new PublishChunk();
+        $transport->queue($chunk, $this->message('a', ['countdown' => 30]), new Delivery('celery'));
+        $transport->publish($chunk);
+
+        self::assertContains('exchange celery_delayed_27 topic durable passive', $connection->calls);
+        $key = implode('.', str_split(sprintf('%028b', 30))) . '.celery';
+        self::assertContains("publish celery_delayed_27 $key a", $connection->calls);
+        self::assertNotContains('queue celery {"x-queue-type":"quorum"}', $connection->calls);
+    }
+
+    public function testAPriorityOnAQuorumQueueIsRefused(): void
+    {
+        $transport = $this->transport(new RecordingConnection(), ['task_default_queue_type' => 'quorum']);
+
+        $this->expectException(InvalidOption::class);
+        $this->expectExceptionMessage('ignores message priorities on quorum queues');
+        $transport->queue(new PublishChunk(), $this->message('a'), new Delivery('celery', 5));
+    }
+
+    /**
+     * @param array<string, mixed> $config
+     */
+    private function transport(RecordingConnection $connection, array $config = []): AmqpTransport
+    {
+        return new AmqpTransport(
+            $connection,
+            new AmqpSettings(),
+            AmqpTopology::fromConfig($config, 'celery'),
+            new RetryPolicy(true, 3, 0.0, 0.0, 0.0),
+            null,
+        );
+    }
+
+    private function chunk(AmqpTransport $transport, string ...$ids): PublishChunk
+    {
+        $chunk = new PublishChunk();
+        foreach ($ids as $id) {
+            $transport->queue($chunk, $this->message($id), new Delivery('celery'));
+            $chunk->taskIds[] = $id;
+        }
+        return $chunk;
+    }
+
+    /**
+     * @param array<string, mixed> $options
+     */
+    private function message(string $id, array $options = []): TaskMessage
+    {
+        return (new MessageBuilder('gen1@host', 'reply'))->build(
+            new Signature('tasks.add', [1, 2], [], $options),
+            $id,
+            new Delivery('celery'),
+            new \DateTimeImmutable('now', new \DateTimeZone('UTC')),
+            'tag',
+        );
+    }
+}
