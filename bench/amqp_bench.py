@@ -8,7 +8,7 @@ stopped by PID), then
      channels and AMQP methods of one fresh PHP process sending a task (a PHP-FPM request
      without a persistent connection), then of a second send in that process, then its exit.
 
-    .venv/bin/python bench/amqp_bench.py          BENCH_TASKS=5000 BENCH_ROUNDS=5
+    .venv/bin/python bench/amqp_bench.py          BENCH_TASKS=1000 BENCH_ROUNDS=15
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ declare(strict_types=1);
 
 // Publish throughput over AMQP (RabbitMQ), publisher confirms on everywhere, next to the least a
 // PHP client can do with php-amqplib, in the same run against the same node, in alternating
-// rounds (medians of BENCH_ROUNDS, 5 by default):
+// rounds (medians of BENCH_ROUNDS, 15 by default, of BENCH_TASKS tasks each, 1000 by default: short
+// rounds, so that every method meets the same load on a shared machine):
 //
 //   raw publish+confirm  php-amqplib basic_publish of one prebuilt message (the bytes sendTask()
 //                        publishes, encoded once) + wait_for_pending_acks: the limit for
@@ -17,7 +18,7 @@ declare(strict_types=1);
 // task/raw (goal >= 3). bench/amqp_bench.py starts the RabbitMQ node and runs this.
 //
 //   CELERY_BROKER_URL=amqp://guest:guest@127.0.0.1:5672// php bench/amqp_publish.php
-//   BENCH_TASKS=5000 BENCH_ROUNDS=5
+//   BENCH_TASKS=1000 BENCH_ROUNDS=15
 
 require __DIR__ . '/../vendor/autoload.php';
 require_once 'PhpAmqpLib/autoload.php';
@@ -32,8 +33,8 @@ use PhpAmqpLib\Connection\AMQPStreamConnection;
 use PhpAmqpLib\Message\AMQPMessage;
 
 $url = getenv('CELERY_BROKER_URL') ?: 'amqp://guest:guest@127.0.0.1:5672//';
-$count = (int) (getenv('BENCH_TASKS') ?: 5000);
-$rounds = (int) (getenv('BENCH_ROUNDS') ?: 5);
+$count = (int) (getenv('BENCH_TASKS') ?: 1000);
+$rounds = (int) (getenv('BENCH_ROUNDS') ?: 15);
 $parts = parse_url($url);
 
 // The raw baseline's message: built and encoded once, outside the timing, as sendTask() would
