@@ -6,7 +6,9 @@ stopped by PID), then
      confirm of a prebuilt message, confirms on in all, alternating rounds, medians;
   2. bench/amqp_request.php through a recording proxy (bench/amqp_proxy.py): the connections,
      channels and AMQP methods of one fresh PHP process sending a task (a PHP-FPM request
-     without a persistent connection), then of a second send in that process, then its exit.
+     without a persistent connection), then of a second send in that process, then its exit;
+  3. with valgrind installed, bench/amqp_instructions.php under callgrind: the instructions of
+     one sendTask() and of one raw publish + confirm, which the machine's load does not change.
 
     .venv/bin/python bench/amqp_bench.py          BENCH_TASKS=1000 BENCH_ROUNDS=15
 """
@@ -14,8 +16,10 @@ stopped by PID), then
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -81,6 +85,35 @@ def request_methods(server: RabbitMQServer) -> None:
     report("end of the request (process exit)", sections[2])
 
 
+def instructions(server: RabbitMQServer) -> None:
+    if shutil.which("valgrind") is None:
+        print("instructions per operation: skipped, valgrind is not installed (apt-get install valgrind)")
+        return
+    out = tempfile.mkdtemp(prefix="cb-amqp-callgrind-")
+    try:
+        def count(mode: str, ops: int) -> int:
+            path = f"{out}/cg.{mode}.{ops}"
+            subprocess.run(
+                ["valgrind", "--tool=callgrind", f"--callgrind-out-file={path}", "php",
+                 str(ROOT / "bench" / "amqp_instructions.php")],
+                env={**os.environ, "CELERY_BROKER_URL": server.url(), "BENCH_MODE": mode,
+                     "BENCH_OPS": str(ops)},
+                check=True, capture_output=True,
+            )
+            with open(path) as profile:
+                for line in profile:
+                    if line.startswith(("summary:", "totals:")):
+                        return int(line.split()[1])
+            raise SystemExit(f"amqp bench: no totals in {path}")
+
+        per = {mode: (count(mode, 201) - count(mode, 1)) // 200 for mode in ("raw", "send")}
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    print("instructions per operation (valgrind --tool=callgrind, 201 operations minus 1):")
+    print(f"  raw publish+confirm  {per['raw']:8d}")
+    print(f"  sendTask()           {per['send']:8d}   ({per['send'] / per['raw']:.1f}x)")
+
+
 def main() -> None:
     server = RabbitMQServer()
     server.start()
@@ -89,6 +122,8 @@ def main() -> None:
         subprocess.run(["php", str(ROOT / "bench" / "amqp_publish.php")], env=env, check=True)
         print()
         request_methods(server)
+        print()
+        instructions(server)
     finally:
         server.stop()
 
