@@ -217,8 +217,9 @@ class AmqpCutProxy:
     """A TCP proxy in front of RabbitMQ that cuts the first connection once, then forwards
     everything:
 
-    - "before_confirm": forwards the first basic.publish, then closes both sides before the
-      broker's confirm reaches the client (the message is queued; the client cannot know it);
+    - "before_confirm": forwards the first basic.publish (after `after` others went through),
+      then closes both sides before the broker's confirm reaches the client (the message is
+      queued; the client cannot know it);
     - "after_confirm": relays the first confirm (basic.ack), then closes both sides and creates
       the file `flag`: a connection the broker dropped between two publishes.
     """
@@ -227,10 +228,14 @@ class AmqpCutProxy:
     _PUBLISH = b"\x00\x3c\x00\x28"
     _ACK = b"\x00\x3c\x00\x50"
 
-    def __init__(self, upstream_port: int, mode: str = "before_confirm", flag: str | None = None) -> None:
+    def __init__(
+        self, upstream_port: int, mode: str = "before_confirm", flag: str | None = None, after: int = 0
+    ) -> None:
         self.upstream_port = upstream_port
         self.mode = mode
         self.flag = flag
+        self.after = after
+        self.publishes = 0
         self.cuts = 0
         self._listener = socket.create_server(("127.0.0.1", 0), backlog=16)
         self.port = self._listener.getsockname()[1]
@@ -260,7 +265,8 @@ class AmqpCutProxy:
                     if not data:
                         return
                     upstream.sendall(data)
-                    if self.mode == "before_confirm" and self.cuts == 0 and self._PUBLISH in data:
+                    self.publishes += data.count(self._PUBLISH)
+                    if self.mode == "before_confirm" and self.cuts == 0 and self.publishes > self.after:
                         self.cuts += 1
                         # Let RabbitMQ take the message (its confirm is the proof) before the cut.
                         _drain(upstream, 1.0)

@@ -91,6 +91,10 @@ final class CeleryClient implements CeleryClientInterface
         $broker ??= is_array($config['broker_url'] ?? null) ? $config['broker_url'] : ClientConfig::url($config, 'broker_url');
         $broker ??= throw InvalidConfiguration::noBroker();
         $amqp = AmqpBroker::isAmqp($broker);
+        if (is_array($broker) && !$amqp) {
+            // A list of Redis URLs is kombu's failover list, as "url1;url2".
+            $broker = implode(';', array_map(static fn (mixed $url): string => is_string($url) ? $url : '', $broker));
+        }
         $amqpConfig = $amqp ? AmqpBroker::config($config) : [];
         $this->config = ClientConfig::fromArray(AmqpBroker::withoutAmqpSettings($config, $amqp));
         $backend ??= ClientConfig::url($config, 'result_backend');

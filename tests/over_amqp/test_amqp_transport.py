@@ -7,6 +7,9 @@ field by field with their AMQP types."""
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import amqp
@@ -17,6 +20,7 @@ from celery import Celery
 from faults import AmqpCutProxy
 from harness import Records, RedisServer, free_port
 from rabbitmq import RabbitMQServer
+from servers import make_tls_files
 from versions import WorkerVersions
 
 BACKEND_DB = 1
@@ -583,3 +587,132 @@ def test_the_task_sent_event_goes_to_the_celeryev_topic_exchange(
     assert event.properties["delivery_mode"] == 1
     assert event.headers == {"hostname": body["hostname"]}
     assert len(_get_all(rabbitmq_server, "amqp_events_q")) == 1
+
+
+def test_the_password_of_an_amqp_url_is_never_shown(rabbitmq_server: RabbitMQServer, run_php) -> None:
+    # guest's password is "guest"; the refused URL gets a distinctive one.
+    result = run_php.file(
+        "amqp_secrets.php",
+        env={
+            "CB_GOOD_URL": rabbitmq_server.url(),
+            "CB_BAD_URL": f"amqp://guest:Pa55-w0rd-x@127.0.0.1:{free_port()}//",
+        },
+    )
+    assert "ConnectionRefused" in result.stdout
+    assert "Pa55-w0rd-x" not in result.stdout + result.stderr
+    # The connected client's dumps: php-amqplib keeps the password (login_response) in its
+    # connection object, which stays wrapped.
+    dumps = result.stdout.split("ConnectionRefused", 1)[1]
+    assert "login_response" not in dumps and "PhpAmqpLib\\Connection" not in dumps
+    assert [line for line in dumps.splitlines() if "password" in line.lower() and "guest" in line] == []
+    _get_all(rabbitmq_server, "amqp_secrets")
+
+
+def test_send_many_cut_in_its_second_batch_reports_the_first_as_queued(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    queue = "amqp_many_cut"
+    proxy = AmqpCutProxy(rabbitmq_server.port, after=200)  # the first chunk is 200 messages
+    try:
+        [out] = _php(
+            run_php,
+            rabbitmq_server,
+            redis_server,
+            [
+                {
+                    "call": "many",
+                    "tasks": [["tasks.add", [i, i]] for i in range(250)],
+                    "options": {"queue": queue},
+                }
+            ],
+            broker=f"amqp://guest:guest@127.0.0.1:{proxy.port}//",
+        )
+    finally:
+        proxy.close()
+    assert out["error"] == "CeleryBridge\\Exception\\PublishOutcomeUnknown", out
+    assert len(out["queued"]) == 200 and len(out["uncertain"]) == 50 and out["task_ids"] == out["uncertain"]
+    got = [m.headers["id"] for m in _get_all(rabbitmq_server, queue)]
+    # Every task reported queued is there once; anything else there was reported uncertain.
+    assert len(got) == len(set(got))
+    assert set(out["queued"]) <= set(got) <= set(out["queued"]) | set(out["uncertain"])
+
+
+def test_amqps_really_speaks_tls(rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php) -> None:
+    # The node's port speaks plain AMQP: a TLS client must fail the handshake, not fall back.
+    [out] = _php(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [{"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "amqp_tls"}}],
+        broker=f"amqps://guest:guest@127.0.0.1:{rabbitmq_server.port}//",
+        config={"task_publish_retry": False},
+    )
+    assert out["error"] == "CeleryBridge\\Exception\\TlsFailed", out
+    assert "amqps" in out["message"]
+
+
+def test_amqps_with_broker_use_ssl_verifies_the_broker_certificate(
+    redis_server: RedisServer, run_php
+) -> None:
+    # A node of its own with a TLS listener (certificate for DNS:localhost, signed by a test CA).
+    directory = Path(tempfile.mkdtemp(prefix="cb-amqp-tls-"))
+    try:
+        tls = make_tls_files(directory)
+        directory.chmod(0o755)
+        for path in directory.iterdir():
+            path.chmod(0o644)
+        tls_port = free_port()
+        node = RabbitMQServer(
+            config=[
+                f"listeners.ssl.default = 127.0.0.1:{tls_port}",
+                f"ssl_options.cacertfile = {tls.ca}",
+                f"ssl_options.certfile = {tls.server_cert}",
+                f"ssl_options.keyfile = {tls.server_key}",
+                "ssl_options.verify = verify_none",
+                "ssl_options.fail_if_no_peer_cert = false",
+            ]
+        )
+        node.start()
+        try:
+            call = [
+                {"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "amqp_tls_ok"}}
+            ]
+            broker = f"amqps://guest:guest@127.0.0.1:{tls_port}//"
+            ssl = {"ca_certs": str(tls.ca), "cert_reqs": "CERT_REQUIRED", "server_hostname": "localhost"}
+            [ok] = _php(run_php, node, redis_server, call, broker=broker, config={"broker_use_ssl": ssl})
+            assert "id" in ok, ok
+            assert [m.headers["id"] for m in _get_all(node, "amqp_tls_ok")] == [ok["id"]]
+            # Another CA: the broker's certificate is refused, nothing is sent.
+            wrong = {**ssl, "ca_certs": str(tls.other_ca)}
+            [refused] = _php(
+                run_php,
+                node,
+                redis_server,
+                call,
+                broker=broker,
+                config={"broker_use_ssl": wrong, "task_publish_retry": False},
+            )
+            assert refused["error"] == "CeleryBridge\\Exception\\TlsFailed", refused
+        finally:
+            node.stop()
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_url_forms_pyamqp_vhost_percent_2f_and_heartbeat_connect(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    port = rabbitmq_server.port
+    for url in (
+        f"pyamqp://guest:guest@127.0.0.1:{port}/%2F?heartbeat=10&connect_timeout=5",
+        f"librabbitmq://guest:guest@127.0.0.1:{port}",
+    ):
+        [out] = _php(
+            run_php,
+            rabbitmq_server,
+            redis_server,
+            [{"call": "task", "name": "tasks.add", "args": [1, 2], "options": {"queue": "amqp_url_forms"}}],
+            broker=url,
+        )
+        assert "id" in out, (url, out)
+    assert len(_get_all(rabbitmq_server, "amqp_url_forms")) == 2

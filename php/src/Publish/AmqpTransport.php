@@ -63,6 +63,17 @@ final class AmqpTransport implements Transport
     public function queue(PublishChunk $chunk, TaskMessage $message, Delivery $delivery): void
     {
         [$exchange, $routingKey, $declare, $require] = $this->topology->target($delivery, self::countdown($message));
+        if ($this->settings->deliveryMode !== 2) {
+            // task_default_delivery_mode 'transient' (on Redis the mode changes nothing).
+            $message = new TaskMessage(
+                $message->taskId,
+                $message->headers,
+                ['delivery_mode' => $this->settings->deliveryMode] + $message->properties,
+                $message->body,
+                $message->contentType,
+                $message->contentEncoding,
+            );
+        }
         $amqp = AmqpTaskMessage::fromTaskMessage($message);
         $amqp = new AmqpTaskMessage($exchange, $routingKey, $amqp->properties, $amqp->body);
         // Encoded now: a value AMQP cannot carry (a too long routing key, an out of range
@@ -227,8 +238,9 @@ final class AmqpTransport implements Transport
             }
             [$returned, $nacked] = $this->connection->waitForConfirms($this->settings->confirmTimeout);
         } catch (ChannelClosed $e) {
-            $first = $publishes[0]->message;
-            throw RoutingFailed::noExchange($first->exchange, $e->replyText);
+            // "NOT_FOUND - no exchange 'media' in vhost '/'": the broker names it.
+            $exchange = preg_match("/no exchange '([^']*)'/", $e->replyText, $m) === 1 ? $m[1] : $publishes[0]->message->exchange;
+            throw RoutingFailed::noExchange($exchange, $e->replyText);
         } catch (ConnectionFailed $e) {
             throw PublishOutcomeUnknown::forAmqp(count($ids), $e);
         }

@@ -21,7 +21,9 @@ use CeleryBridge\Exception\InvalidConfiguration;
  *   confirm says a message reached RabbitMQ) and the confirm wait (confirm_timeout, seconds);
  *   kombu's other pyamqp options are accepted and change nothing for a publisher;
  * - amqp_declare (ours): 'declare' (as Celery: exchange, queue and binding once per connection,
- *   with the workers' arguments) or 'passive' (only check that they exist; never create).
+ *   with the workers' arguments) or 'passive' (only check that they exist; never create);
+ * - task_default_delivery_mode: 'persistent' (2, Celery's default) or 'transient' (1: RabbitMQ
+ *   keeps the messages in memory only, and loses them when it restarts).
  *
  * @internal
  */
@@ -37,7 +39,7 @@ final class AmqpSettings
     /** The config keys read here (CeleryClient takes them out before ClientConfig sees them). */
     public const KEYS = [
         'amqp_client', 'amqp_declare', 'broker_heartbeat', 'broker_use_ssl', 'broker_failover_strategy',
-        'broker_transport_options',
+        'broker_transport_options', 'task_default_delivery_mode',
     ];
 
     /** kombu's pyamqp transport options and ours. */
@@ -59,6 +61,7 @@ final class AmqpSettings
         public readonly bool $confirm = true,
         public readonly float $confirmTimeout = 10.0,
         public readonly bool $passive = false,
+        public readonly int $deliveryMode = 2,
     ) {
     }
 
@@ -114,6 +117,15 @@ final class AmqpSettings
                 $options['confirm_timeout'] ?? $config['task_publish_timeout'] ?? 10.0,
             ),
             passive: $declare === self::PASSIVE,
+            deliveryMode: match ($config['task_default_delivery_mode'] ?? 'persistent') {
+                'persistent', 2 => 2,
+                'transient', 1 => 1,
+                default => throw InvalidConfiguration::invalid(
+                    'task_default_delivery_mode',
+                    $config['task_default_delivery_mode'],
+                    "expected 'persistent' or 'transient' (or 2, 1).",
+                ),
+            },
         );
     }
 

@@ -8,11 +8,15 @@ use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
 use CeleryBridge\Exception\ConnectionRefused;
+use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Exception\TlsFailed;
 use CeleryBridge\Wire\Amqp\BasicProperties;
 use PhpAmqpLib\Channel\AMQPChannel;
 use PhpAmqpLib\Connection\AbstractConnection;
 use PhpAmqpLib\Connection\AMQPConnectionConfig;
 use PhpAmqpLib\Connection\AMQPConnectionFactory;
+use PhpAmqpLib\Connection\AMQPSSLConnection;
+use PhpAmqpLib\Exception\AMQPExceptionInterface;
 use PhpAmqpLib\Exception\AMQPProtocolChannelException;
 use PhpAmqpLib\Message\AMQPMessage;
 use PhpAmqpLib\Wire\AMQPTable;
@@ -30,8 +34,11 @@ use PhpAmqpLib\Wire\AMQPTable;
  */
 final class PhpAmqpLibConnection implements AmqpConnection
 {
-    private ?AbstractConnection $connection = null;
-    private ?AMQPChannel $channel = null;
+    /**
+     * The php-amqplib connection and channel, kept wrapped: php-amqplib keeps the password in
+     * them, and var_dump(), print_r(), var_export() and traces must never show it.
+     */
+    private ?\SensitiveParameterValue $held = null;
     private int $generation = 0;
     private int $node;
     /** @var list<string> correlation ids of returned messages since the last wait */
@@ -48,8 +55,12 @@ final class PhpAmqpLibConnection implements AmqpConnection
         private readonly AmqpSettings $settings,
         ?AbstractConnection $injected = null,
     ) {
+        if (!self::available()) {
+            throw InvalidConfiguration::invalid('amqp_client', AmqpSettings::PHP_AMQPLIB, 'php-amqplib is not installed: '
+                . 'composer require php-amqplib/php-amqplib (Debian: apt install php-amqplib).');
+        }
         $this->node = $settings->shuffle && count($nodes) > 1 ? random_int(0, count($nodes) - 1) : 0;
-        $this->connection = $injected;
+        $this->hold($injected, null);
         if ($injected !== null) {
             $this->generation = 1;
         }
@@ -79,7 +90,8 @@ final class PhpAmqpLibConnection implements AmqpConnection
 
     public function open(): void
     {
-        if ($this->channel !== null && $this->channel->is_open() && $this->connection?->isConnected()) {
+        [$connection, $channel] = $this->held();
+        if ($channel !== null && $channel->is_open() && $connection?->isConnected()) {
             if (!$this->closedByPeer()) {
                 return;
             }
@@ -88,30 +100,35 @@ final class PhpAmqpLibConnection implements AmqpConnection
             $this->close();
         }
         try {
-            if ($this->connection === null || !$this->connection->isConnected()) {
+            [$connection] = $this->held();
+            if ($connection === null || !$connection->isConnected()) {
                 if ($this->nodes === []) {
                     throw ConnectionLost::atRabbitMq('RabbitMQ', 'the injected connection is closed.');
                 }
-                $this->connection = AMQPConnectionFactory::create($this->config($this->nodes[$this->node]));
+                $connection = $this->connect($this->nodes[$this->node]);
+                $this->hold($connection, null);
                 $this->generation++;
             }
-            $this->channel = $this->connection->channel();
+            $channel = $connection->channel();
+            $this->hold($connection, $channel);
             if ($this->settings->confirm) {
-                $this->channel->confirm_select();
+                $channel->confirm_select();
             }
             // basic.return (code, text, exchange, routing key, message): an unroutable mandatory publish.
-            $this->channel->set_return_listener(function (mixed ...$returned): void {
+            $channel->set_return_listener(function (mixed ...$returned): void {
                 $message = end($returned);
                 \assert($message instanceof AMQPMessage);
                 $this->returned[] = $this->correlationId($message);
             });
-            $this->channel->set_nack_handler(function (AMQPMessage $message): void {
+            $channel->set_nack_handler(function (AMQPMessage $message): void {
                 $this->nacked[] = $this->correlationId($message);
             });
         } catch (ConnectionFailed $e) {
             throw $e;
-        } catch (\Throwable $e) {
-            throw $this->lost('cannot connect', $e);
+        } catch (AMQPExceptionInterface | \RuntimeException | \ErrorException $e) {
+            // Not kept as the previous exception: its trace holds php-amqplib's connect frames,
+            // whose arguments include the password.
+            throw $this->lost('cannot connect', $e, false);
         }
     }
 
@@ -170,11 +187,11 @@ final class PhpAmqpLibConnection implements AmqpConnection
     public function close(): void
     {
         try {
-            $this->connection?->close();
+            $this->held()[0]?->close();
         } catch (\Throwable) {
             // Already gone: nothing to release.
         }
-        [$this->connection, $this->channel] = [null, null];
+        $this->held = null;
     }
 
     /**
@@ -195,11 +212,26 @@ final class PhpAmqpLibConnection implements AmqpConnection
 
     private function channel(): AMQPChannel
     {
-        if ($this->channel === null) {
+        $channel = $this->held()[1];
+        if ($channel === null) {
             $this->open();
+            $channel = $this->held()[1];
         }
-        \assert($this->channel !== null);
-        return $this->channel;
+        \assert($channel !== null);
+        return $channel;
+    }
+
+    /**
+     * @return array{?AbstractConnection, ?AMQPChannel}
+     */
+    private function held(): array
+    {
+        return $this->held?->getValue() ?? [null, null];
+    }
+
+    private function hold(?AbstractConnection $connection, ?AMQPChannel $channel): void
+    {
+        $this->held = $connection === null ? null : new \SensitiveParameterValue([$connection, $channel]);
     }
 
     /**
@@ -211,16 +243,16 @@ final class PhpAmqpLibConnection implements AmqpConnection
         try {
             return $call();
         } catch (AMQPProtocolChannelException $e) {
-            $this->channel = null;
+            $this->hold($this->held()[0], null);
             throw new ChannelClosed((int) $e->getCode(), $e->getMessage(), $e);
         } catch (ConnectionFailed $e) {
             throw $e;
-        } catch (\Throwable $e) {
+        } catch (AMQPExceptionInterface | \RuntimeException | \ErrorException $e) {
             throw $this->lost('the connection failed', $e);
         }
     }
 
-    private function lost(string $what, \Throwable $e): ConnectionFailed
+    private function lost(string $what, \Throwable $e, bool $keep = true): ConnectionFailed
     {
         $server = $this->server();
         $this->close();
@@ -230,13 +262,20 @@ final class PhpAmqpLibConnection implements AmqpConnection
         }
         $class = substr((string) strrchr('\\' . $e::class, '\\'), 1);
         $text = sprintf('%s (%s: %s).', $what, $class, $e->getMessage());
+        $previous = $keep ? $e : null;
         // A wrong user, password or vhost stays wrong however often it is tried.
         if (str_contains($e->getMessage(), 'ACCESS_REFUSED') || str_contains($e->getMessage(), 'NOT_ALLOWED')) {
-            return AuthenticationFailed::atRabbitMq($server, $text . ' Check the user, password and vhost of the broker URL.', $e);
+            return AuthenticationFailed::atRabbitMq($server, $text . ' Check the user, password and vhost of the broker URL.', $previous);
+        }
+        $lower = strtolower($e->getMessage());
+        $tls = str_contains($lower, 'ssl') || str_contains($lower, 'tls') || str_contains($lower, 'certificate');
+        if ($what === 'cannot connect' && $tls && !str_contains($lower, 'refused')) {
+            return TlsFailed::atRabbitMq($server, $text . ' Check that the port speaks TLS (amqps, 5671 by default) and '
+                . 'the certificate settings (broker_use_ssl: ca_certs, cert_reqs).', $previous);
         }
         return $what === 'cannot connect'
-            ? ConnectionRefused::atRabbitMq($server, $text, $e)
-            : ConnectionLost::atRabbitMq($server, $text, $e);
+            ? ConnectionRefused::atRabbitMq($server, $text, $previous)
+            : ConnectionLost::atRabbitMq($server, $text, $previous);
     }
 
     /**
@@ -245,7 +284,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
      */
     private function closedByPeer(): bool
     {
-        $io = $this->connection?->getIO();
+        $io = $this->held()[0]?->getIO();
         $socket = $io !== null && method_exists($io, 'getSocket') ? $io->getSocket() : null;
         if (!is_resource($socket) || get_resource_type($socket) !== 'stream') {
             return false;
@@ -264,33 +303,43 @@ final class PhpAmqpLibConnection implements AmqpConnection
         return $message->has('correlation_id') ? (string) $message->get('correlation_id') : '';
     }
 
-    private function config(AmqpUrl $url): AMQPConnectionConfig
+    private function connect(AmqpUrl $url): AbstractConnection
     {
-        $config = new AMQPConnectionConfig();
-        $config->setHost($url->host);
-        $config->setPort($url->port);
-        $config->setUser($url->user);
-        $config->setPassword($url->password());
-        $config->setVhost($url->vhost);
-        $config->setConnectionTimeout($url->connectTimeout ?? $this->settings->connectTimeout);
         $heartbeat = $url->heartbeat ?? $this->settings->heartbeat;
-        $config->setHeartbeat($heartbeat);
         // php-amqplib wants the read timeout at least twice the heartbeat.
         $read = max($this->settings->readTimeout, $this->settings->confirmTimeout, 2 * $heartbeat);
-        $config->setReadTimeout($read);
-        $config->setWriteTimeout($read);
-        $config->setChannelRPCTimeout($read);
-        $config->setLoginMethod(AMQPConnectionConfig::AUTH_PLAIN);
-        if ($url->ssl || $this->settings->ssl !== null) {
-            $ssl = $this->settings->ssl ?? ['verify_peer' => true, 'verify_peer_name' => true];
-            $config->setIsSecure(true);
-            $config->setSslCaCert($ssl['cafile'] ?? null);
-            $config->setSslCert($ssl['local_cert'] ?? null);
-            $config->setSslKey($ssl['local_pk'] ?? null);
-            $config->setSslPassPhrase($ssl['passphrase'] ?? null);
-            $config->setSslVerify($ssl['verify_peer']);
-            $config->setSslVerifyName($ssl['verify_peer_name']);
+        if (!$url->ssl && $this->settings->ssl === null) {
+            $config = new AMQPConnectionConfig();
+            $config->setHost($url->host);
+            $config->setPort($url->port);
+            $config->setUser($url->user);
+            $config->setPassword($url->password());
+            $config->setVhost($url->vhost);
+            $config->setConnectionTimeout($url->connectTimeout ?? $this->settings->connectTimeout);
+            $config->setHeartbeat($heartbeat);
+            $config->setReadTimeout($read);
+            $config->setWriteTimeout($read);
+            $config->setChannelRPCTimeout($read);
+            $config->setLoginMethod(AMQPConnectionConfig::AUTH_PLAIN);
+            return AMQPConnectionFactory::create($config);
         }
-        return $config;
+        // TLS: php-amqplib's factory passes only some ssl options (no peer_name) and connects
+        // over tcp:// when none is set, so the TLS connection is made here, every PHP ssl
+        // context option passed through.
+        return new AMQPSSLConnection(
+            $url->host,
+            $url->port,
+            $url->user,
+            $url->password(),
+            $url->vhost,
+            $this->settings->ssl ?? ['verify_peer' => true, 'verify_peer_name' => true],
+            [
+                'login_method' => AMQPConnectionConfig::AUTH_PLAIN,
+                'connection_timeout' => $url->connectTimeout ?? $this->settings->connectTimeout,
+                'read_write_timeout' => $read,
+                'channel_rpc_timeout' => $read,
+                'heartbeat' => $heartbeat,
+            ],
+        );
     }
 }

@@ -143,6 +143,24 @@ final class AmqpTransportTest extends TestCase
         self::assertNotContains('queue celery {"x-queue-type":"quorum"}', $connection->calls);
     }
 
+    public function testTransientDeliveryModeIsSentAsOne(): void
+    {
+        $connection = new RecordingConnection();
+        $transport = new AmqpTransport(
+            $connection,
+            AmqpSettings::fromConfig(['task_default_delivery_mode' => 'transient']),
+            AmqpTopology::fromConfig([], 'celery'),
+            RetryPolicy::never(),
+            null,
+        );
+        $chunk = new PublishChunk();
+
+        $transport->queue($chunk, $this->message('a'), new Delivery('celery'));
+
+        self::assertSame(1, $chunk->publishes[0]->message->properties->deliveryMode);
+        self::assertSame(2, $this->message('a')->properties['delivery_mode']);
+    }
+
     public function testAPriorityOnAQuorumQueueIsRefused(): void
     {
         $transport = $this->transport(new RecordingConnection(), ['task_default_queue_type' => 'quorum']);
