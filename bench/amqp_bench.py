@@ -4,7 +4,7 @@ Starts its own RabbitMQ node (Debian's rabbitmq-server, tests/rabbitmq.py: free 
 stopped by PID), then
   1. bench/amqp_publish.php: sendTask() and sendMany() next to a raw php-amqplib publish +
      confirm of a prebuilt message, confirms on in all, alternating rounds, medians;
-  2. bench/amqp_request.php through a recording proxy (bench/amqp_proxy.py): the connections,
+  2. bench/amqp_request.php through a recording proxy (tests/amqp_proxy.py): the connections,
      channels and AMQP methods of one fresh PHP process sending a task (a PHP-FPM request
      without a persistent connection), then of a second send in that process, then its exit;
   3. with valgrind installed, bench/amqp_instructions.php under callgrind: the instructions of
@@ -25,7 +25,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "bench")]
+sys.path[:0] = [str(ROOT / "tests")]
 
 from amqp_proxy import AmqpProxy, Method  # noqa: E402, I001
 from rabbitmq import RabbitMQServer  # noqa: E402
@@ -79,7 +79,7 @@ def request_methods(server: RabbitMQServer) -> None:
             process.kill()
             process.wait()
         proxy.close()
-    print("AMQP methods of one PHP request (a fresh `php` process; a recording proxy, bench/amqp_proxy.py):")
+    print("AMQP methods of one PHP request (a fresh `php` process; a recording proxy, tests/amqp_proxy.py):")
     report("first sendTask() (connect, channel, declares, publish, confirm)", sections[0])
     report("second sendTask() in the same process", sections[1])
     report("end of the request (process exit)", sections[2])

@@ -201,8 +201,8 @@ final class PhpAmqpLibConnection implements AmqpConnection
      */
     private function dropChannel(): void
     {
-        $channel = $this->channel;
-        $this->channel = null;
+        [$connection, $channel] = $this->held();
+        $this->hold($connection, null);
         try {
             $channel?->close();
         } catch (\Throwable) {

@@ -6,9 +6,10 @@ every method frame (type 1) is recorded as (connection number, "c" or "s" for th
 "class.method"). Content header/body frames and heartbeats are forwarded, not recorded. The
 protocol header the client sends first ("AMQP\\0\\0\\x09\\x01") is forwarded and skipped.
 
-bench/amqp_bench.py uses it to count what one request makes: connections, channels, methods, and round
-trips (each method the server sends answers one the client waited on: start answers the protocol
-header, tune answers start-ok, open-ok open, basic.ack a confirmed publish, ...).
+bench/amqp_bench.py uses it to count what one request makes: connections, channels, methods, and
+round trips (each method the server sends answers one the client waited on: start answers the
+protocol header, tune answers start-ok, open-ok open, basic.ack a confirmed publish, ...);
+tests/over_amqp/test_amqp_nack.py to count channels.
 """
 
 from __future__ import annotations
