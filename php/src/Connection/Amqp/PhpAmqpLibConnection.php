@@ -96,8 +96,13 @@ final class PhpAmqpLibConnection implements AmqpConnection
                 return;
             }
             // The broker (or the network) closed it since the last call: a publish written
-            // there would be lost with an "unknown" outcome although it never left.
+            // there would be lost with an "unknown" outcome although it never left. Its node
+            // is likely gone: as kombu does with a lost connection, go on with the next URL
+            // (without using up a publish retry on the dead node).
             $this->close();
+            if (count($this->nodes) > 1) {
+                $this->node = ($this->node + 1) % count($this->nodes);
+            }
         }
         try {
             [$connection] = $this->held();
