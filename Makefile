@@ -8,6 +8,7 @@
 #   make compat       the interop tests again, against a Celery 5.2.7 worker (prefork)
 #   make test         all of the above, in that order, stopping at the first failure
 #   make matrix       the interop tests against Celery 4.4-5.7 and Redis 5.0-7.0 (not in `make test`)
+#   make cluster-test failover over a 3-node RabbitMQ cluster, quorum queue, a node killed (not in `make test`)
 #   make demo         PHP sends tasks to a real worker (own redis-server, own worker)
 #   make bench        benchmarks (never part of `make test`)
 #   make pins         after changing a pin in pyproject.toml: install it, rewrite constraints.txt
@@ -27,7 +28,7 @@ export COMPOSER_ALLOW_SUPERUSER := 1
 export COMPOSER_NO_INTERACTION := 1
 PINS_PY := import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; o = p["optional-dependencies"]; print("\n".join(p["dependencies"] + o["sentry"] + o["tracing"] + o["test"]))
 
-.PHONY: install system-packages autoload lint unit integration pytest compat test matrix demo bench pins
+.PHONY: install system-packages autoload lint unit integration pytest compat test matrix cluster-test demo bench pins
 
 install: system-packages $(STAMP) autoload
 
@@ -106,6 +107,10 @@ test: install lint unit integration pytest compat
 # Every Celery release from 4.4 and Redis from 5.0; venvs and servers are cached in .matrix/.
 matrix: install
 	$(PYTHON) tests/matrix.py
+
+# 3 RabbitMQ nodes, a Celery worker and 4 PHP publishers; one node killed mid-run (tests/cluster_failover.py).
+cluster-test: install
+	$(PYTHON) tests/cluster_failover.py
 
 demo: install
 	examples/demo.sh

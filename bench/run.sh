@@ -26,6 +26,10 @@ echo
 echo "== bench/coldstart.php"
 "$with_redis" php bench/coldstart.php
 echo
+echo "== bench/amqp_bench.py (RabbitMQ: a rabbitmq-server node of its own, stopped by PID)"
+# rabbitmq-server and php-amqplib come with `make install`.
+.venv/bin/python bench/amqp_bench.py
+echo
 echo "== bench/fpm.py (nginx + php-fpm + wrk, all on loopback)"
 # Debian's packages; the bench runs its own nginx and php-fpm in a temporary directory.
 missing=()

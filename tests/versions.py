@@ -46,6 +46,13 @@ class WorkerVersions:
         return self.kombu >= (5, 3)
 
     @property
+    def native_delayed_delivery(self) -> bool:
+        """Celery 5.5+ routes a countdown/eta on a quorum queue with a topic exchange through
+        RabbitMQ's celery_delayed_* exchanges, which its workers declare at start; before, no
+        worker builds them (and Celery itself publishes such a task with its eta header only)."""
+        return self.celery >= (5, 5)
+
+    @property
     def global_keyprefix(self) -> bool:
         """broker_transport_options' global_keyprefix exists from kombu 5.3."""
         return self.kombu >= (5, 3)

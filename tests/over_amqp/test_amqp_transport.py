@@ -25,6 +25,7 @@ from celery import Celery
 from faults import AmqpCutProxy
 from harness import Records, RedisServer, free_port
 from rabbitmq import RabbitMQServer
+from versions import WorkerVersions
 
 
 @pytest.mark.parametrize("client", CLIENTS)
@@ -225,7 +226,10 @@ def test_a_countdown_on_a_quorum_topic_queue_goes_through_native_delayed_deliver
     start_amqp_worker,
     run_php,
     records: Records,
+    worker_release: WorkerVersions,
 ) -> None:
+    if not worker_release.native_delayed_delivery:
+        pytest.skip("native delayed delivery: Celery 5.5+ workers build the celery_delayed_* exchanges")
     queue = "amqp_quorum"
     config = {
         "task_default_queue": queue,

@@ -90,8 +90,13 @@ final class PhpAmqpLibConnection implements AmqpConnection
                 return;
             }
             // The broker (or the network) closed it since the last call: a publish written
-            // there would be lost with an "unknown" outcome although it never left.
+            // there would be lost with an "unknown" outcome although it never left. Its node
+            // is likely gone: as kombu does with a lost connection, go on with the next URL
+            // (without using up a publish retry on the dead node).
             $this->close();
+            if (count($this->nodes) > 1) {
+                $this->node = ($this->node + 1) % count($this->nodes);
+            }
         }
         try {
             [$connection] = $this->held();
@@ -165,6 +170,9 @@ final class PhpAmqpLibConnection implements AmqpConnection
             $this->call(fn () => $this->channel()->wait_for_pending_acks_returns($timeout));
         }
         $outcome = [$this->returned, $this->nacked];
+        if ($this->nacked !== []) {
+            $this->dropChannel();
+        }
         [$this->returned, $this->nacked] = [[], []];
         return $outcome;
     }
@@ -177,6 +185,22 @@ final class PhpAmqpLibConnection implements AmqpConnection
             // Already gone: nothing to release.
         }
         $this->held = null;
+    }
+
+    /**
+     * A quorum queue's publisher state lives in the channel: a channel opened on a node right
+     * after the queue's leader died can keep that leader and have RabbitMQ nack every later
+     * publish on it. A fresh channel asks the queue for its leader again.
+     */
+    private function dropChannel(): void
+    {
+        [$connection, $channel] = $this->held();
+        $this->hold($connection, null);
+        try {
+            $channel?->close();
+        } catch (\Throwable) {
+            // The connection is checked on the next open().
+        }
     }
 
     private function channel(): AMQPChannel

@@ -1,0 +1,132 @@
+"""`make bench`'s AMQP part: publish ratios over RabbitMQ, and the AMQP methods of one request.
+
+Starts its own RabbitMQ node (Debian's rabbitmq-server, tests/rabbitmq.py: free loopback ports,
+stopped by PID), then
+  1. bench/amqp_publish.php: sendTask() and sendMany() next to a raw php-amqplib publish +
+     confirm of a prebuilt message, confirms on in all, alternating rounds, medians;
+  2. bench/amqp_request.php through a recording proxy (tests/amqp_proxy.py): the connections,
+     channels and AMQP methods of one fresh PHP process sending a task (a PHP-FPM request
+     without a persistent connection), then of a second send in that process, then its exit;
+  3. with valgrind installed, bench/amqp_instructions.php under callgrind: the instructions of
+     one sendTask() and of one raw publish + confirm, which the machine's load does not change.
+
+    .venv/bin/python bench/amqp_bench.py          BENCH_TASKS=1000 BENCH_ROUNDS=15
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "tests")]
+
+from amqp_proxy import AmqpProxy, Method  # noqa: E402, I001
+from rabbitmq import RabbitMQServer  # noqa: E402
+
+
+def describe(methods: list[Method]) -> str:
+    """ "basic.publish (c), basic.ack (s)": the methods in order, who sent each."""
+    return ", ".join(f"{m.name} ({m.sender}, ch {m.channel})" for m in methods) or "(none)"
+
+
+def report(title: str, methods: list[Method]) -> None:
+    client = [m for m in methods if m.sender == "c"]
+    server = [m for m in methods if m.sender == "s"]
+    connections = len({m.connection for m in methods})
+    channels = Counter(m.name for m in client)["channel.open"]
+    declares = [m.name for m in client if m.name.endswith((".declare", ".bind"))]
+    print(f"  {title}:")
+    print(f"    connections {connections}, channels opened {channels}, client methods {len(client)}, "
+          f"round trips {len(server)} (server methods, each answering one the client waited on)")
+    print(f"    declares/binds: {len(declares)} {declares if declares else ''}".rstrip())
+    print(f"    {describe(methods)}")
+
+
+def request_methods(server: RabbitMQServer) -> None:
+    proxy = AmqpProxy(server.port or 0)
+    url = f"amqp://guest:guest@127.0.0.1:{proxy.port}//"
+    process = subprocess.Popen(
+        ["php", str(ROOT / "bench" / "amqp_request.php")],
+        env={**os.environ, "CELERY_BROKER_URL": url},
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    sections: list[list[Method]] = []
+    try:
+        for n in (1, 2):
+            line = process.stdout.readline()
+            if line.strip() != f"sent {n}":
+                raise SystemExit(f"amqp bench: amqp_request.php printed {line!r}")
+            sections.append(proxy.snapshot()[sum(len(s) for s in sections):])
+            process.stdin.write("\n")
+            process.stdin.flush()
+        process.stdin.close()
+        if process.wait(30) != 0:
+            raise SystemExit(f"amqp bench: amqp_request.php exited with {process.returncode}")
+        deadline = time.monotonic() + 10
+        while not proxy.all_closed() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        sections.append(proxy.snapshot()[sum(len(s) for s in sections):])
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        proxy.close()
+    print("AMQP methods of one PHP request (a fresh `php` process; a recording proxy, tests/amqp_proxy.py):")
+    report("first sendTask() (connect, channel, declares, publish, confirm)", sections[0])
+    report("second sendTask() in the same process", sections[1])
+    report("end of the request (process exit)", sections[2])
+
+
+def instructions(server: RabbitMQServer) -> None:
+    if shutil.which("valgrind") is None:
+        print("instructions per operation: skipped, valgrind is not installed (apt-get install valgrind)")
+        return
+    out = tempfile.mkdtemp(prefix="cb-amqp-callgrind-")
+    try:
+        def count(mode: str, ops: int) -> int:
+            path = f"{out}/cg.{mode}.{ops}"
+            subprocess.run(
+                ["valgrind", "--tool=callgrind", f"--callgrind-out-file={path}", "php",
+                 str(ROOT / "bench" / "amqp_instructions.php")],
+                env={**os.environ, "CELERY_BROKER_URL": server.url(), "BENCH_MODE": mode,
+                     "BENCH_OPS": str(ops)},
+                check=True, capture_output=True,
+            )
+            with open(path) as profile:
+                for line in profile:
+                    if line.startswith(("summary:", "totals:")):
+                        return int(line.split()[1])
+            raise SystemExit(f"amqp bench: no totals in {path}")
+
+        per = {mode: (count(mode, 201) - count(mode, 1)) // 200 for mode in ("raw", "send")}
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    print("instructions per operation (valgrind --tool=callgrind, 201 operations minus 1):")
+    print(f"  raw publish+confirm  {per['raw']:8d}")
+    print(f"  sendTask()           {per['send']:8d}   ({per['send'] / per['raw']:.1f}x)")
+
+
+def main() -> None:
+    server = RabbitMQServer()
+    server.start()
+    try:
+        env = {**os.environ, "CELERY_BROKER_URL": server.url()}
+        subprocess.run(["php", str(ROOT / "bench" / "amqp_publish.php")], env=env, check=True)
+        print()
+        request_methods(server)
+        print()
+        instructions(server)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+<?php
+
+declare(strict_types=1);
+
+// The CPU side of bench/amqp_publish.php, counted rather than timed: bench/amqp_bench.py runs this
+// under valgrind's callgrind with BENCH_OPS=1 and BENCH_OPS=201 and divides the difference by
+// 200, which gives the instructions of one operation whatever the machine's load:
+//
+//   BENCH_MODE=raw   php-amqplib basic_publish of a prebuilt message + wait_for_pending_acks
+//   BENCH_MODE=send  sendTask('tasks.add', [$i, $i]) (confirm waited for)
+//
+//   CELERY_BROKER_URL=amqp://guest:guest@127.0.0.1:5672// BENCH_MODE=send BENCH_OPS=201 \
+//       valgrind --tool=callgrind php bench/amqp_instructions.php
+
+require __DIR__ . '/../vendor/autoload.php';
+require_once 'PhpAmqpLib/autoload.php';
+
+use CeleryBridge\Canvas\Signature;
+use CeleryBridge\CeleryClient;
+use CeleryBridge\Connection\Amqp\PreEncodedMessage;
+use CeleryBridge\Message\AmqpTaskMessage;
+use CeleryBridge\Message\Delivery;
+use CeleryBridge\Message\MessageBuilder;
+use CeleryBridge\Wire\Uuid;
+use PhpAmqpLib\Connection\AMQPStreamConnection;
+
+$url = getenv('CELERY_BROKER_URL') ?: 'amqp://guest:guest@127.0.0.1:5672//';
+$ops = (int) (getenv('BENCH_OPS') ?: 1);
+$parts = parse_url($url);
+
+if (getenv('BENCH_MODE') === 'raw') {
+    $message = (new MessageBuilder('bench@' . gethostname(), Uuid::v4()))
+        ->build(new Signature('tasks.add', [1, 2]), Uuid::v4(), new Delivery('bench-raw'), new \DateTimeImmutable(), 'x');
+    $amqp = AmqpTaskMessage::fromTaskMessage($message);
+    $prebuilt = new PreEncodedMessage($amqp->body, $amqp->properties->encode(), '');
+    $connection = new AMQPStreamConnection($parts['host'], $parts['port'] ?? 5672, 'guest', 'guest');
+    $channel = $connection->channel();
+    $channel->queue_declare('bench-raw', false, true, false, false);
+    $channel->confirm_select();
+    for ($i = 0; $i < $ops; $i++) {
+        $channel->basic_publish($prebuilt, '', 'bench-raw');
+        $channel->wait_for_pending_acks(10.0);
+    }
+    $channel->queue_purge('bench-raw');
+    return;
+}
+$celery = new CeleryClient(broker: $url, config: ['task_default_queue' => 'bench-instructions']);
+for ($i = 0; $i < $ops; $i++) {
+    $celery->sendTask('tasks.add', [$i, $i]);
+}

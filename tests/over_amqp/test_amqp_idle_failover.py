@@ -1,0 +1,103 @@
+"""Failover over AMQP when the node a client uses goes away while the client is idle.
+
+The client finds the closed connection before it writes (h27a: a peek at the socket) and goes on
+with the next URL of the failover list at once, as kombu does with a lost connection: even
+without publish retries (task_publish_retry = False) the task is queued on the next node, not
+refused by a reconnect to the dead one. The 3-node version, with a quorum queue and a node
+SIGKILLed under load, is `make cluster-test` (tests/cluster_failover.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+
+from rabbitmq import RabbitMQServer
+
+
+class DyingNode:
+    """A TCP proxy standing for a RabbitMQ node: forwards to the real one until a connection to
+    `control_port` arrives; then it stops listening, closes both sides of every connection it
+    carries, and answers "closed"."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream_port = upstream_port
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._control = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.control_port = self._control.getsockname()[1]
+        self._sockets: list[socket.socket] = []
+        self.accepted = 0
+        for target in (self._accept, self._die_on_request):
+            threading.Thread(target=target, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            self._sockets += [client, upstream]
+            for source, target in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, target: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                target.sendall(data)
+
+    def _die_on_request(self) -> None:
+        with contextlib.suppress(OSError):
+            request, _ = self._control.accept()
+            # shutdown() ends the accept() blocked in the other thread (close() alone would not,
+            # and the port would go on taking connections).
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
+            self._listener.close()
+            for sock in self._sockets:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            request.sendall(b"closed\n")
+            request.close()
+
+    def close(self) -> None:
+        for sock in (*self._sockets, self._listener, self._control):
+            sock.close()
+
+
+def test_a_node_gone_while_the_client_was_idle_is_left_for_the_next_url_even_without_retries(
+    rabbitmq_server: RabbitMQServer, run_php
+) -> None:
+    queue = "amqp_idle_failover"
+    node = DyingNode(rabbitmq_server.port or 0)
+    try:
+        out = run_php.file(
+            "amqp_idle_close.php",
+            env={
+                "CELERY_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{node.port}//;{rabbitmq_server.url()}",
+                "CB_CONTROL_PORT": str(node.control_port),
+                "CB_CONFIG": json.dumps({"task_default_queue": queue, "task_publish_retry": False}),
+            },
+        ).json()
+    finally:
+        node.close()
+    assert node.accepted == 1
+    # Neither PublishOutcomeUnknown (nothing was written to the closed connection) nor
+    # ConnectionRefused (the dead node was not tried again before the next one).
+    assert [sorted(send) for send in out] == [["id"], ["id"]], json.dumps(out)
+    conn = rabbitmq_server.connection()
+    try:
+        channel = conn.channel()
+        ids = []
+        while (message := channel.basic_get(queue, no_ack=True)) is not None:
+            ids.append(message.headers["id"])
+        channel.queue_delete(queue)
+        channel.exchange_delete(queue)
+    finally:
+        conn.close()
+    assert ids == [send["id"] for send in out]
