@@ -62,6 +62,8 @@ foreach ($calls as $call) {
             'chain' => $result($celery->send(new Chain(...array_map($sig, $call['tasks']))), $get),
             'group' => $result($celery->send(new Group(...array_map($sig, $call['tasks']))), $get),
             'chord' => $result($celery->send(new Chord(new Group(...array_map($sig, $call['tasks'])), $sig($call['body']))), $get),
+            // The client left idle this long (what an idle connection meets: heartbeats, cuts).
+            'idle' => ['idle' => usleep((int) ($call['seconds'] * 1e6)) ?? $call['seconds']],
             'many' => ['results' => array_map(
                 static fn ($r) => $result($r, $get),
                 $celery->sendMany(array_map($sig, $call['tasks']), $call['options'] ?? []),

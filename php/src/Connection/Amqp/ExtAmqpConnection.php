@@ -43,6 +43,7 @@ final class ExtAmqpConnection implements AmqpConnection
      */
     private readonly \SensitiveParameterValue $held;
     private int $generation = 0;
+    private readonly IdleConnection $idle;
     private int $node;
     /** The delivery tag of the channel's last publish (confirm mode numbers them from 1). */
     private int $tag = 0;
@@ -63,6 +64,7 @@ final class ExtAmqpConnection implements AmqpConnection
         ?\AMQPConnection $injected = null,
     ) {
         $this->node = $settings->shuffle && count($nodes) > 1 ? random_int(0, count($nodes) - 1) : 0;
+        $this->idle = new IdleConnection();
         $this->held = LibraryObjects::hold($injected);
         if ($injected !== null) {
             $this->generation = 1;
@@ -81,7 +83,11 @@ final class ExtAmqpConnection implements AmqpConnection
 
     public function open(): void
     {
+        if ($this->nodes !== [] && $this->idle->heartbeatExpired($this->nodes[$this->node]->heartbeat ?? $this->settings->heartbeat)) {
+            $this->close();
+        }
         if ($this->lib()->channel !== null && $this->lib()->channel->isConnected()) {
+            $this->idle->used();
             return;
         }
         try {
@@ -109,6 +115,7 @@ final class ExtAmqpConnection implements AmqpConnection
                     return true;
                 });
             }
+            $this->idle->used();
         } catch (ConnectionFailed | InvalidConfiguration $e) {
             throw $e;
         } catch (\Throwable $e) {

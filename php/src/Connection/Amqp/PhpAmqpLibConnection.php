@@ -34,6 +34,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
      */
     private ?\SensitiveParameterValue $held = null;
     private int $generation = 0;
+    private readonly IdleConnection $idle;
     private int $node;
     /** @var list<string> correlation ids of returned messages since the last wait */
     private array $returned = [];
@@ -54,6 +55,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
                 . 'composer require php-amqplib/php-amqplib (Debian: apt install php-amqplib).');
         }
         $this->node = $settings->shuffle && count($nodes) > 1 ? random_int(0, count($nodes) - 1) : 0;
+        $this->idle = new IdleConnection();
         $this->hold($injected, null);
         if ($injected !== null) {
             $this->generation = 1;
@@ -84,9 +86,14 @@ final class PhpAmqpLibConnection implements AmqpConnection
 
     public function open(): void
     {
+        if ($this->nodes !== [] && $this->idle->heartbeatExpired($this->nodes[$this->node]->heartbeat ?? $this->settings->heartbeat)) {
+            $this->close();
+        }
         [$connection, $channel] = $this->held();
         if ($channel !== null && $channel->is_open() && $connection?->isConnected()) {
-            if (!$this->closedByPeer()) {
+            $io = $connection->getIO();
+            if (!IdleConnection::closedByPeer(method_exists($io, 'getSocket') ? $io->getSocket() : null)) {
+                $this->idle->used();
                 return;
             }
             // The broker (or the network) closed it since the last call: a publish written
@@ -122,6 +129,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
             $channel->set_nack_handler(function (AMQPMessage $message): void {
                 $this->nacked[] = $this->correlationId($message);
             });
+            $this->idle->used();
         } catch (ConnectionFailed $e) {
             throw $e;
         } catch (AMQPExceptionInterface | \RuntimeException | \ErrorException $e) {
@@ -256,26 +264,6 @@ final class PhpAmqpLibConnection implements AmqpConnection
         }
         $handshake = $url !== null && PhpAmqpLibNode::handshakeFailed($url, $this->settings, $e);
         return AmqpFailure::of($what, $server, $e, $handshake, $keep);
-    }
-
-    /**
-     * Whether the other end has closed the socket (an end of file is waiting to be read), checked
-     * without blocking and without taking a byte. Pending frames (a heartbeat) mean it is alive.
-     */
-    private function closedByPeer(): bool
-    {
-        $io = $this->held()[0]?->getIO();
-        $socket = $io !== null && method_exists($io, 'getSocket') ? $io->getSocket() : null;
-        if (!is_resource($socket) || get_resource_type($socket) !== 'stream') {
-            return false;
-        }
-        $read = [$socket];
-        $write = $except = null;
-        if (@stream_select($read, $write, $except, 0) !== 1) {
-            return false;
-        }
-        $peek = @stream_socket_recvfrom($socket, 1, STREAM_PEEK);
-        return $peek === '' || $peek === false;
     }
 
     private function correlationId(AMQPMessage $message): string
