@@ -12,7 +12,6 @@ use CeleryBridge\Canvas\Canvas;
 use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\Amqp\AmqpSettings;
-use CeleryBridge\Connection\ConnectionFactory;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Events\Event;
@@ -110,7 +109,7 @@ final class CeleryClient implements CeleryClientInterface
         // knows their names and reads nothing of them.)
         $this->config = ClientConfig::fromArray($amqp ? AmqpBroker::withoutAmqpSettings($config) : $config);
         $backend ??= ClientConfig::url($config, 'result_backend');
-        $this->brokerConnection = $amqp ? null : ConnectionFactory::create($broker, $this->config->brokerConnectionOptions);
+        $this->brokerConnection = $amqp ? null : $this->config->brokerConnectionOptions->connect($broker);
         // This client's oid: reply_to of its messages and of the canvas parts it freezes (the
         // rpc backend's queue); and its name in the origin header, "gen<pid>@<host>" as Celery writes it.
         $replyTo = Uuid::v4();
@@ -123,7 +122,7 @@ final class CeleryClient implements CeleryClientInterface
             $this->config->resultMaxSize,
         ) : null;
         $resultBackend = $backend === null || $rpc !== null ? null : new RedisResultBackend(
-            ConnectionFactory::create($backend, $this->config->backendConnectionOptions, ConnectionFactory::BACKEND),
+            $this->config->backendConnectionOptions->connect($backend),
             $this->config->backendKeyPrefix,
             $this->config->resultExpires,
             $this->config->resultMaxSize,

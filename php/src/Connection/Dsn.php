@@ -21,8 +21,10 @@ use CeleryBridge\Exception\InvalidBrokerUrl;
  */
 final class Dsn
 {
-    public const BROKER = ConnectionOptions::BROKER;
-    public const BACKEND = ConnectionOptions::BACKEND;
+    /** @deprecated Role::Broker */
+    public const BROKER = 'broker';
+    /** @deprecated Role::Backend */
+    public const BACKEND = 'backend';
 
     private const SCHEME_CHARACTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.-';
 
@@ -40,7 +42,7 @@ final class Dsn
      * @param list<Dsn> $alternates
      */
     private function __construct(
-        public readonly string $role,
+        public readonly Role $role,
         public readonly string $scheme,
         public readonly string $transport,
         public readonly string $host,
@@ -59,16 +61,15 @@ final class Dsn
     }
 
     /**
-     * @param string $role Dsn::BROKER for `broker_url` (kombu's rules) or Dsn::BACKEND for
-     *                     `result_backend` (Celery's RedisBackend rules)
+     * @param Role|string $role Role::Broker for `broker_url` (kombu's rules) or Role::Backend for
+     *                          `result_backend` (Celery's RedisBackend rules); the strings
+     *                          'broker' and 'backend' are deprecated
      *
      * @throws InvalidBrokerUrl naming the part Celery would reject
      */
-    public static function fromString(#[\SensitiveParameter] string $url, string $role = self::BROKER): self
+    public static function fromString(#[\SensitiveParameter] string $url, Role|string $role = Role::Broker): self
     {
-        if ($role !== self::BROKER && $role !== self::BACKEND) {
-            throw new \InvalidArgumentException(sprintf('Unknown role "%s".', $role));
-        }
+        $role = Role::of($role);
         $pieces = explode(';', $url);
         $nodes = [];
         foreach ($pieces as $index => $piece) {
@@ -179,7 +180,7 @@ final class Dsn
      */
     private static function parseOne(
         #[\SensitiveParameter] string $piece,
-        string $role,
+        Role $role,
         #[\SensitiveParameter] string $url,
     ): self {
         // scheme://rest, the scheme a letter then letters, digits, "+", "." or "-" (checked
@@ -273,13 +274,13 @@ final class Dsn
         return false;
     }
 
-    private static function checkScheme(#[\SensitiveParameter] string $scheme, #[\SensitiveParameter] string $url, string $role): void
+    private static function checkScheme(#[\SensitiveParameter] string $scheme, #[\SensitiveParameter] string $url, Role $role): void
     {
         $known = ['redis', 'rediss', 'redis+socket', 'unix', 'sentinel'];
         if (in_array($scheme, $known, true)) {
             return;
         }
-        throw InvalidBrokerUrl::unknownScheme($url, $scheme, $role === self::BROKER ? 'broker' : 'result backend');
+        throw InvalidBrokerUrl::unknownScheme($url, $scheme, $role->describe());
     }
 
     /**
@@ -325,7 +326,7 @@ final class Dsn
     }
 
     private static function tcpNode(
-        string $role,
+        Role $role,
         string $scheme,
         #[\SensitiveParameter] string $host,
         ?int $port,
@@ -340,7 +341,7 @@ final class Dsn
         if (str_starts_with($db, '/')) {
             $db = substr($db, 1);
         }
-        if ($role === self::BACKEND) {
+        if ($role === Role::Backend) {
             $db = trim($db, '/');
         }
         $database = self::database($db, 'the database', $url);
@@ -369,7 +370,7 @@ final class Dsn
     }
 
     private static function unixNode(
-        string $role,
+        Role $role,
         string $scheme,
         #[\SensitiveParameter] string $path,
         #[\SensitiveParameter] ?string $username,

@@ -18,18 +18,18 @@ final class InjectedClient
     /**
      * A connection on a client the application connected: a \Redis or a Predis client.
      *
-     * @param string $role ConnectionFactory::BROKER or BACKEND, for the messages
+     * @param Role $role whose argument the client was given, for the messages
      * @throws InvalidConfiguration another object, or a client Celery workers could not share
      */
-    public static function connection(#[\SensitiveParameter] object $target, string $role): RedisConnection
+    public static function connection(#[\SensitiveParameter] object $target, Role $role): RedisConnection
     {
         if ($target instanceof \RedisCluster) {
             // (PredisConnection::fromClient() refuses a Predis cluster itself.)
-            throw InvalidConfiguration::invalid($role, $target, PredisConnection::clusterRefusal());
+            throw InvalidConfiguration::invalid($role->value, $target, PredisConnection::clusterRefusal());
         }
         if ($target instanceof \RedisSentinel) {
             throw InvalidConfiguration::invalid(
-                $role,
+                $role->value,
                 $target,
                 'a \RedisSentinel talks to a sentinel, not to the master: pass the URL '
                 . 'sentinel://host:26379;sentinel://host2:26379 with broker_transport_options master_name.',
@@ -42,7 +42,7 @@ final class InjectedClient
             return PredisConnection::fromClient($target);
         }
         throw InvalidConfiguration::invalid(
-            $role,
+            $role->value,
             $target,
             'expected a Redis URL (redis://, rediss://, redis+socket://, sentinel://), a connected \Redis or a Predis client.',
         );

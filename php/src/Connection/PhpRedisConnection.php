@@ -20,7 +20,7 @@ final class PhpRedisConnection extends ClientConnection
     /** Whether phpredis closed the socket itself in the last failed command (see release()). */
     private bool $closedByPhpRedis = false;
 
-    /** ConnectionFactory::client() has checked that the extension is loaded. */
+    /** ConnectionOptions::library() has checked that the extension is loaded. */
     public static function fromTopology(Topology $topology, ConnectionOptions $options): self
     {
         return new self($topology, $options, false, null, null);

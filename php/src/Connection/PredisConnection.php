@@ -17,7 +17,7 @@ use CeleryBridge\Exception\InvalidConfiguration;
  */
 final class PredisConnection extends ClientConnection
 {
-    /** ConnectionFactory::client() has checked that Predis is there. */
+    /** ConnectionOptions::library() has checked that Predis is there. */
     public static function fromTopology(Topology $topology, ConnectionOptions $options): self
     {
         return new self($topology, $options, false, null, null);

@@ -38,7 +38,7 @@ final class SentinelMaster
         $settings = $options->sentinel;
         if ($settings?->masterName === null) {
             throw InvalidConfiguration::invalid(
-                $options->role === Dsn::BACKEND ? 'result_backend_transport_options[master_name]' : 'broker_transport_options[master_name]',
+                $options->role->transportOptionsSetting() . '[master_name]',
                 null,
                 'a sentinel:// URL needs the name of the master the sentinels monitor (kombu raises '
                 . '"\'master_name\' transport option must be specified").',

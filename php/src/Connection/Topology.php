@@ -33,9 +33,9 @@ final class Topology
      *
      * @throws InvalidBrokerUrl|InvalidConfiguration when URL and settings together are not something Celery accepts
      */
-    public static function fromUrl(#[\SensitiveParameter] string $url, string $role, ConnectionOptions $options): self
+    public static function fromUrl(#[\SensitiveParameter] string $url, ConnectionOptions $options): self
     {
-        return self::simple($url, $options) ?? self::fromDsn(Dsn::fromString($url, $role), $options);
+        return self::simple($url, $options) ?? self::fromDsn(Dsn::fromString($url, $options->role), $options);
     }
 
     /**
