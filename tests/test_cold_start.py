@@ -62,6 +62,7 @@ ON_FIRST_USE = [
     "CeleryBridge\\Config\\ContentSettings",
     "CeleryBridge\\Validation\\Check",
     "CeleryBridge\\Publish\\AmqpBroker",
+    "CeleryBridge\\Broker\\AmqpChannelOpener",
     "CeleryBridge\\Connection\\Amqp\\AmqpUrl",
     "CeleryBridge\\Backend\\RpcResultBackend",
 ]

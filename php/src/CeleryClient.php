@@ -6,12 +6,10 @@ namespace CeleryBridge;
 
 use CeleryBridge\Backend\RedisResultBackend;
 use CeleryBridge\Backend\RpcResultBackend;
-use CeleryBridge\Broker\Amqp\Channel;
-use CeleryBridge\Broker\Amqp\Channels;
+use CeleryBridge\Broker\AmqpChannelOpener;
 use CeleryBridge\Canvas\Canvas;
 use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Config\ClientConfig;
-use CeleryBridge\Connection\Amqp\AmqpSettings;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Events\Event;
@@ -66,8 +64,8 @@ final class CeleryClient implements CeleryClientInterface
     private readonly ?RedisConnection $brokerConnection;
     /** Both publish paths, the route cache and what follows a publish. */
     private readonly Publisher $publisher;
-    /** @var (\Closure(): Channel)|null opens a channel to the RabbitMQ broker; null for Redis */
-    private readonly ?\Closure $amqpChannels;
+    /** Opens a channel to the RabbitMQ broker; null for Redis. */
+    private readonly ?AmqpChannelOpener $amqpChannels;
     /** Makes the result handles. */
     private readonly ResultHandles $handles;
     /** The WorkerControl and QueueInspector, made on first use, that this client and its results reach. */
@@ -98,29 +96,23 @@ final class CeleryClient implements CeleryClientInterface
         $broker ??= is_array($config['broker_url'] ?? null) ? $config['broker_url'] : ClientConfig::url($config, 'broker_url');
         $broker ??= throw InvalidConfiguration::noBroker();
         // A Redis URL or client, the common case, is told apart without loading the AMQP classes.
-        $amqp = !(is_string($broker) && str_starts_with($broker, 'redis')) && !$broker instanceof \Redis
-            && AmqpBroker::isAmqp($broker);
-        if (is_array($broker) && !$amqp) {
+        $amqp = (is_string($broker) && str_starts_with($broker, 'redis')) || $broker instanceof \Redis
+            ? null : AmqpBroker::of($broker, $config);
+        if (is_array($broker) && $amqp === null) {
             // A list of Redis URLs is kombu's failover list, as "url1;url2".
             $broker = implode(';', array_map(static fn (mixed $url): string => is_string($url) ? $url : '', $broker));
         }
-        $amqpConfig = $amqp ? AmqpBroker::config($config) : [];
         // (A Redis client ignores the AMQP settings a shared celeryconfig may hold: ClientConfig
         // knows their names and reads nothing of them.)
-        $this->config = ClientConfig::fromArray($amqp ? AmqpBroker::withoutAmqpSettings($config) : $config);
+        $this->config = ClientConfig::fromArray($amqp === null ? $config : AmqpBroker::withoutAmqpSettings($config));
         $backend ??= ClientConfig::url($config, 'result_backend');
-        $this->brokerConnection = $amqp ? null : $this->config->brokerConnectionOptions->connect($broker);
+        $this->brokerConnection = $amqp === null ? $this->config->brokerConnectionOptions->connect($broker) : null;
         // This client's oid: reply_to of its messages and of the canvas parts it freezes (the
         // rpc backend's queue); and its name in the origin header, "gen<pid>@<host>" as Celery writes it.
         $replyTo = Uuid::v4();
-        $rpc = is_string($backend) && str_starts_with($backend, 'rpc') && RpcResultBackend::isRpcUrl($backend) ? RpcResults::backend(
-            $broker,
-            $amqp,
-            $amqpConfig,
-            $replyTo,
-            $this->config->resultExpires,
-            $this->config->resultMaxSize,
-        ) : null;
+        $rpc = is_string($backend) && str_starts_with($backend, 'rpc') && RpcResultBackend::isRpcUrl($backend)
+            ? ($amqp ?? throw RpcResults::needAmqpBroker())->rpcResults($replyTo, $this->config)
+            : null;
         $resultBackend = $backend === null || $rpc !== null ? null : new RedisResultBackend(
             $this->config->backendConnectionOptions->connect($backend),
             $this->config->backendKeyPrefix,
@@ -129,18 +121,14 @@ final class CeleryClient implements CeleryClientInterface
         );
         // Remote control, queue tools and event streams over RabbitMQ: channels on connections of
         // their own, opened when first used (the publisher's stays a publisher's).
-        // The URL (with its password) kept wrapped: a closure's captured values show in var_dump().
-        $secret = new \SensitiveParameterValue([$broker, $amqpConfig]);
-        $this->amqpChannels = $amqp
-            ? static fn (): Channel => Channels::open($secret->getValue()[0], AmqpSettings::fromConfig($secret->getValue()[1]))
-            : null;
+        $this->amqpChannels = $amqp?->channels();
         $this->reach = new WorkerReach($this->brokerConnection, $this->config, $this->amqpChannels);
         $this->handles = new ResultHandles($rpc ?? $resultBackend, $this->reach);
         $origin = sprintf('gen%d@%s', getmypid(), gethostname());
         $this->publisher = new Publisher(
             $this->config,
             $this->brokerConnection === null
-                ? RpcResults::transport(AmqpBroker::transport($broker, $amqpConfig, $this->config, $resultBackend, $logger), $rpc)
+                ? $amqp?->transport($this->config, $resultBackend, $rpc, $logger) ?? throw new \LogicException('No broker.')
                 : RedisTransport::forClient($this->brokerConnection, $this->config, $resultBackend, $this->reach, $logger),
             $this->handles,
             // The template path writes Redis envelopes: over AMQP every call takes the general path.
@@ -289,7 +277,7 @@ final class CeleryClient implements CeleryClientInterface
             // On RabbitMQ: a queue of this stream's own, bound to the celeryev topic exchange
             // with these types' routing keys, on a connection of its own.
             return new EventStream(
-                ($this->amqpChannels)(),
+                $this->amqpChannels->open(),
                 EventStream::routingKeys($types ?? EventStream::TYPES),
                 $timeout,
                 $until === null ? null : \Closure::fromCallable($until),
