@@ -6,9 +6,9 @@ namespace CeleryBridge;
 
 use CeleryBridge\Backend\RedisResultBackend;
 use CeleryBridge\Backend\RpcResultBackend;
+use CeleryBridge\Backend\SavedGroup;
 use CeleryBridge\Broker\AmqpChannelOpener;
 use CeleryBridge\Canvas\Canvas;
-use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Control\WorkerControl;
@@ -16,12 +16,8 @@ use CeleryBridge\Events\Event;
 use CeleryBridge\Events\EventStream;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\ConnectionFailed;
-use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Exception\InvalidOption;
-use CeleryBridge\Exception\NoResultBackend;
-use CeleryBridge\Exception\NotSupportedByBackend;
-use CeleryBridge\Exception\PublishOutcomeUnknown;
 use CeleryBridge\Message\PlainTaskEncoder;
 use CeleryBridge\Message\OutgoingTask;
 use CeleryBridge\Message\TaskOptions;
@@ -34,7 +30,6 @@ use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
 use CeleryBridge\Result\ResultHandles;
 use CeleryBridge\Result\ResultSet;
-use CeleryBridge\Result\ResultTuple;
 use CeleryBridge\Result\WorkerReach;
 use CeleryBridge\Wire\Uuid;
 use Psr\Log\LoggerInterface;
@@ -50,14 +45,8 @@ final class CeleryClient implements CeleryClientInterface
     /** sendMany() writes about this many messages per MULTI/EXEC round trip. */
     public const CHUNK = Publisher::CHUNK;
 
-    /**
-     * sendTask($name, $args, ['queue' => ...]) puts options into kwargs: the worker then calls
-     * the task with queue=... (a TypeError there, or worse, after the countdown that was meant).
-     * Only a debug line: a task may well take a keyword named like an option.
-     */
-    public const KWARGS_LIKE_OPTIONS = 'CeleryBridge: task {task} was sent without options, and its kwargs '
-        . 'hold {keys}, which are apply_async option names; if they were meant as options, pass them as '
-        . 'sendTask(..., options: [...])';
+    /** The debug line of a sendTask() whose kwargs hold apply_async option names. */
+    public const KWARGS_LIKE_OPTIONS = Publisher::KWARGS_LIKE_OPTIONS;
 
     private readonly ClientConfig $config;
     /** The Redis broker connection: publishes, remote control, queue inspection, events; null over RabbitMQ. */
@@ -88,7 +77,7 @@ final class CeleryClient implements CeleryClientInterface
         #[\SensitiveParameter] string|object|null $broker = null,
         #[\SensitiveParameter] string|object|null $backend = null,
         #[\SensitiveParameter] array $config = [],
-        private readonly ?LoggerInterface $logger = null,
+        ?LoggerInterface $logger = null,
     ) {
         $config = ClientConfig::withCeleryNames($config);
         // The arguments win over the celeryconfig's URLs, as Celery(broker=...) does; a
@@ -145,31 +134,9 @@ final class CeleryClient implements CeleryClientInterface
         );
     }
 
-    /**
-     * Sends one task by name, like Celery's app.send_task().
-     *
-     * @param list<mixed> $args
-     * @param array<string, mixed> $kwargs
-     * @param array<string, mixed> $options Celery's apply_async option names
-     * @throws CeleryBridgeException nothing is written to Redis when the input is invalid
-     */
     public function sendTask(string $name, array $args = [], array $kwargs = [], array $options = []): AsyncResult
     {
-        if ($options === [] && $kwargs !== [] && $this->logger !== null) {
-            $this->noteOptionLikeKwargs($name, $kwargs);
-        }
         return $this->publisher->sendTask($name, $args, $kwargs, $options);
-    }
-
-    /**
-     * @param array<string, mixed> $kwargs
-     */
-    private function noteOptionLikeKwargs(string $name, array $kwargs): void
-    {
-        $keys = array_values(array_intersect(array_map('strval', array_keys($kwargs)), TaskOptions::NAMES));
-        if ($keys !== []) {
-            $this->logger?->debug(self::KWARGS_LIKE_OPTIONS, ['task' => $name, 'keys' => implode(', ', $keys)]);
-        }
     }
 
     /**
@@ -200,43 +167,11 @@ final class CeleryClient implements CeleryClientInterface
         $this->publisher->hooks()->addAfter($hook);
     }
 
-    /**
-     * Sends any canvas (a Signature, Chain, Group or Chord) with apply_async options laid over
-     * it, with the meaning Celery gives them for that form (see each class's withOptions()).
-     *
-     * Every task id is chosen and every message built before the first one is written, so
-     * invalid input writes nothing. A Signature gives its AsyncResult; a Chain gives its last
-     * step's (earlier steps through `parent`), or a GroupResult when it ends in a group; a Group
-     * gives a GroupResult; a Chord gives its body's result, whose parent is the header's
-     * GroupResult. A chord first stores its size in the result backend, as Celery does.
-     *
-     * @param array<string, mixed> $options
-     * @param list<mixed> $args partial arguments, as Celery's canvas.apply_async(args, kwargs)
-     *        takes them (see Canvas::withPartial())
-     * @param array<string, mixed> $kwargs partial keyword arguments
-     * @throws CeleryBridgeException
-     */
     public function send(Canvas $canvas, array $options = [], array $args = [], array $kwargs = []): AsyncResult|GroupResult
     {
         return $this->publisher->send($canvas, $options, $args, $kwargs);
     }
 
-    /**
-     * Sends many canvases (Signatures, chains, groups, chords) in pipelined round trips, like
-     * calling send() for each with the same options, only much faster.
-     *
-     * Every message is built before the first write, so invalid input writes nothing. They go
-     * out in chunks of about CHUNK messages, each chunk one MULTI/EXEC: a chunk is queued whole
-     * or not at all, and a canvas never spans two chunks. When a chunk fails, the chunks before
-     * it are queued (ConnectionFailed::queuedTaskIds()), its tasks and all later ones are not
-     * known to be (taskIds()); for PublishOutcomeUnknown the chunk's tasks are all queued or none
-     * (uncertainTaskIds()), and the later chunks were not sent. Nothing is ever resent.
-     *
-     * @param iterable<Canvas> $canvases
-     * @param array<string, mixed> $options apply_async options laid over each canvas
-     * @return list<AsyncResult|GroupResult> in the order of $canvases
-     * @throws CeleryBridgeException
-     */
     public function sendMany(iterable $canvases, array $options = []): array
     {
         return $this->publisher->sendMany($canvases, $options);
@@ -270,55 +205,19 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function events(?float $timeout = null, ?callable $until = null, ?array $types = null): EventStream
     {
-        if ($timeout !== null && (!is_finite($timeout) || $timeout <= 0)) {
-            throw InvalidOption::invalid('timeout', $timeout, 'expected a positive number of seconds, or null for no limit.');
-        }
-        if ($this->amqpChannels !== null) {
-            // On RabbitMQ: a queue of this stream's own, bound to the celeryev topic exchange
-            // with these types' routing keys, on a connection of its own.
-            return new EventStream(
-                $this->amqpChannels->open(),
-                EventStream::routingKeys($types ?? EventStream::TYPES),
+        $until = $until === null ? null : \Closure::fromCallable($until);
+        return $this->amqpChannels !== null
+            ? EventStream::overAmqp($this->amqpChannels, $timeout, $until, $types, $this->config->eventExchange)
+            : EventStream::overRedis(
+                $this->brokerConnection ?? throw new \LogicException('A client has a Redis or an AMQP broker.'),
+                $this->control(),
+                $this->config,
                 $timeout,
-                $until === null ? null : \Closure::fromCallable($until),
+                $until,
                 $types,
-                exchange: $this->config->eventExchange,
             );
-        }
-        $control = $this->control();
-        $channels = EventStream::channels(
-            $types ?? EventStream::TYPES,
-            $control->fanoutChannel(...),
-            $this->config->eventExchange,
-            $this->config->fanoutPatterns,
-        );
-        $broker = $this->brokerConnection ?? throw new \LogicException('A client has a Redis or an AMQP broker.');
-        return new EventStream(
-            $broker->endpoint(),
-            $channels,
-            $timeout,
-            $until === null ? null : \Closure::fromCallable($until),
-            // task.multi carries every buffered task event: keep only the types asked for.
-            $types,
-        );
     }
 
-    /**
-     * Tells the workers to discard tasks, like Celery's app.control.revoke(). A revoked task
-     * that has not started never runs and its state becomes REVOKED, also when a worker holds
-     * it for its ETA; with $terminate the worker also sends $signal to the process running it
-     * (prefork pool only: the solo pool runs tasks in the worker itself).
-     *
-     * Revocations live in the workers' memory: a worker that is not connected when this is
-     * sent never hears it.
-     *
-     * @param string|list<string> $taskIds one id or several (one broadcast)
-     * @param string|int $signal "SIGTERM", "TERM", "SIGKILL", ... or a number; used with $terminate
-     * @param list<string>|null $destination only the workers with these node names ("celery@host")
-     * @return int how many workers heard it (PUBLISH's receiver count); 0 means none did. Over
-     *         RabbitMQ: 1 when at least one worker's mailbox queue got it (RabbitMQ does not count)
-     * @throws CeleryBridgeException
-     */
     public function revoke(
         string|array $taskIds,
         bool $terminate = false,
@@ -371,44 +270,16 @@ final class CeleryClient implements CeleryClientInterface
         return $this->reach->queues()->purge($this->queueName($queue));
     }
 
-    /**
-     * A handle on a task's result from its id alone, e.g. one kept in a session or a database.
-     */
     public function result(string $taskId): AsyncResult
     {
         return $this->handles->lookup($taskId, $this->config->defaultQueue);
     }
 
-    /**
-     * The group a GroupResult::save() (here, or Python's GroupResult.save()) stored, rebuilt from
-     * its id: Celery's GroupResult.restore(). Null when none was saved (or it expired).
-     *
-     * @throws CeleryBridgeException
-     */
     public function restoreGroup(string $groupId): ?GroupResult
     {
-        $backend = $this->handles->backend;
-        if ($backend instanceof RpcResultBackend) {
-            throw NotSupportedByBackend::groups($groupId, 'restoreGroup()');
-        }
-        if (!$backend instanceof RedisResultBackend) {
-            throw NoResultBackend::configured($groupId);
-        }
-        $tuple = $backend->groupTuple($groupId);
-        if ($tuple === null) {
-            return null;
-        }
-        ResultTuple::ensureRoom([$tuple], $groupId);
-        $result = ResultTuple::toResult($tuple, $backend, $this->reach, $groupId);
-        return $result instanceof GroupResult ? $result : throw CorruptResult::in($groupId, 'the saved value is not a group.');
+        return SavedGroup::restore($this->handles->backend, $this->reach, $groupId);
     }
 
-    /**
-     * Handles on several results, read with one MGET and waited for with one subscription:
-     * `$celery->results($ids)->get(timeout: 10.0)` gives the values in the order of the ids.
-     *
-     * @param list<string|AsyncResult> $tasks task ids or results
-     */
     public function results(array $tasks): ResultSet
     {
         return new ResultSet(array_values(array_map(
