@@ -52,6 +52,7 @@ ON_FIRST_USE = [
     "CeleryBridge\\Connection\\Clock",
     "CeleryBridge\\Wire\\PlainText",
     "CeleryBridge\\Connection\\DsnQuery",
+    "CeleryBridge\\Connection\\DsnSyntax",
     "CeleryBridge\\Connection\\TlsOptions",
     "CeleryBridge\\Connection\\SentinelMaster",
     "CeleryBridge\\Connection\\SentinelOptions",
