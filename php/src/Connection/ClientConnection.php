@@ -54,6 +54,14 @@ abstract class ClientConnection implements RedisConnection
     }
 
     /**
+     * A connection on a client the application connected, which it uses as it is and never closes.
+     */
+    public static function injected(#[\SensitiveParameter] object $client, Endpoint $endpoint): static
+    {
+        return new static(Topology::single($endpoint), ConnectionOptions::defaults(), true, $client, $endpoint);
+    }
+
+    /**
      * Connects (and authenticates, selects the database) on one server.
      *
      * @throws ConnectionFailed

@@ -154,6 +154,43 @@ final class Endpoint
     }
 
     /**
+     * The connection parameters of a Predis\Client for this server (PredisConnection).
+     *
+     * @return array<string, mixed>
+     */
+    public function predisParameters(bool $persistent): array
+    {
+        $parameters = [
+            'scheme' => $this->transport,
+            'timeout' => $this->connectTimeout,
+            'read_write_timeout' => $this->readTimeout,
+        ];
+        if ($this->transport === self::UNIX) {
+            $parameters['path'] = $this->path;
+        } else {
+            $parameters['host'] = $this->host;
+            $parameters['port'] = $this->port;
+        }
+        if ($this->transport === self::TLS) {
+            $parameters['ssl'] = $this->streamContext()['ssl'];
+        }
+        if ($this->password() !== null) {
+            $parameters['password'] = $this->password();
+            if ($this->username !== null) {
+                $parameters['username'] = $this->username;
+            }
+        }
+        if ($persistent) {
+            // Predis sends AUTH and SELECT on every connect(), so a reused socket is set up again.
+            $parameters['persistent'] = $this->transport === self::UNIX ? true : $this->persistentId();
+            $parameters['database'] = $this->database;
+        } elseif ($this->database !== 0) {
+            $parameters['database'] = $this->database;
+        }
+        return $parameters;
+    }
+
+    /**
      * @return array<string, array<string, mixed>> options for stream_context_create()
      */
     public function streamContext(): array

@@ -26,15 +26,6 @@ final class PhpRedisConnection extends ClientConnection
         return new self($topology, $options, false, null, null);
     }
 
-    /**
-     * Uses a \Redis the caller has already connected (connect() or pconnect(), auth(), select()).
-     */
-    public static function fromClient(#[\SensitiveParameter] \Redis $redis): self
-    {
-        $endpoint = InjectedClient::phpRedisEndpoint($redis);
-        return new self(Topology::single($endpoint), ConnectionOptions::defaults(), true, $redis, $endpoint);
-    }
-
     public function lPush(string $key, string $value): int
     {
         return (int) $this->run('LPUSH', static fn (\Redis $r) => $r->lPush($key, $value));
@@ -282,7 +273,11 @@ final class PhpRedisConnection extends ClientConnection
     private function release(#[\SensitiveParameter] \Redis $redis, bool $closed): void
     {
         if ($this->options->persistent && !$closed) {
-            self::quietClose($redis);
+            try {
+                $redis->close();
+            } catch (\RedisException) {
+                // Closing a broken socket: nothing to release.
+            }
         }
     }
 
@@ -296,14 +291,5 @@ final class PhpRedisConnection extends ClientConnection
         $message = $e->getMessage();
         return str_starts_with($message, 'read error on connection') || str_starts_with($message, 'Connection lost')
             || $message === 'Connection closed';
-    }
-
-    private static function quietClose(#[\SensitiveParameter] \Redis $redis): void
-    {
-        try {
-            $redis->close();
-        } catch (\RedisException) {
-            // Closing a broken socket: nothing to release.
-        }
     }
 }

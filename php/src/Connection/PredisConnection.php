@@ -5,7 +5,6 @@ declare(strict_types=1);
 namespace CeleryBridge\Connection;
 
 use CeleryBridge\Exception\ConnectionFailed;
-use CeleryBridge\Exception\InvalidConfiguration;
 
 /**
  * RedisConnection over Predis (1.1 to 3.x), for hosts without the phpredis extension.
@@ -26,41 +25,6 @@ final class PredisConnection extends ClientConnection
     public static function available(): bool
     {
         return class_exists(\Predis\Client::class);
-    }
-
-    /**
-     * Uses a Predis client the caller configured (a single server, or Predis' own replication
-     * or Sentinel setup, whose writes go to the master).
-     */
-    public static function fromClient(#[\SensitiveParameter] \Predis\ClientInterface $client): self
-    {
-        $connection = $client->getConnection();
-        $clusterInterfaces = ['Predis\Connection\Aggregate\ClusterInterface', 'Predis\Connection\Cluster\ClusterInterface'];
-        foreach ($clusterInterfaces as $interface) {
-            if ($connection instanceof $interface) {
-                throw InvalidConfiguration::invalid('broker', $client, self::clusterRefusal());
-            }
-        }
-        $options = $client->getOptions();
-        $prefix = isset($options->prefix) ? $options->prefix : null;
-        if ($prefix !== null) {
-            $text = is_object($prefix) && method_exists($prefix, 'getPrefix') ? (string) $prefix->getPrefix() : 'set';
-            throw InvalidConfiguration::invalid(
-                'broker',
-                $client,
-                sprintf('the Predis client has the option prefix "%s"; Celery workers would not find the prefixed '
-                    . 'keys. Drop it and set broker_transport_options global_keyprefix instead, as on the workers.', $text),
-            );
-        }
-        $endpoint = self::endpointOf($client);
-        return new self(Topology::single($endpoint), ConnectionOptions::defaults(), true, $client, $endpoint);
-    }
-
-    public static function clusterRefusal(): string
-    {
-        return 'Redis Cluster cannot be a Celery broker or result backend: kombu\'s Redis transport needs '
-            . 'all queues, bindings and pub/sub channels of one keyspace on one server, and Celery does not '
-            . 'support it either. Use a standalone Redis, or Sentinel (sentinel://...) for failover.';
     }
 
     public function lPush(string $key, string $value): int
@@ -260,7 +224,7 @@ final class PredisConnection extends ClientConnection
 
     protected function openOn(Endpoint $endpoint, bool $persistent): object
     {
-        $client = new \Predis\Client(self::parameters($endpoint, $persistent), ['exceptions' => true]);
+        $client = new \Predis\Client($endpoint->predisParameters($persistent), ['exceptions' => true]);
         $this->connect($client, $endpoint);
         return $client;
     }
@@ -282,11 +246,7 @@ final class PredisConnection extends ClientConnection
         try {
             $client->connect();
         } catch (\Predis\CommunicationException $e) {
-            try {
-                $client->disconnect();
-            } catch (\Throwable) {
-                // Nothing to release.
-            }
+            $this->disconnect($client);
             $message = Failure::clean($e->getMessage());
             if (preg_match('#^`([A-Z]+)` failed: (.*)$#s', $message, $m) === 1) {
                 throw Failure::reply($endpoint, $m[2], Failure::scrub($e));
@@ -321,70 +281,5 @@ final class PredisConnection extends ClientConnection
             throw Failure::reply($endpoint, $message);
         }
         return $reply;
-    }
-
-    /**
-     * @return array<string, mixed>
-     */
-    private static function parameters(Endpoint $endpoint, bool $persistent): array
-    {
-        $parameters = [
-            'scheme' => $endpoint->transport,
-            'timeout' => $endpoint->connectTimeout,
-            'read_write_timeout' => $endpoint->readTimeout,
-        ];
-        if ($endpoint->transport === Endpoint::UNIX) {
-            $parameters['path'] = $endpoint->path;
-        } else {
-            $parameters['host'] = $endpoint->host;
-            $parameters['port'] = $endpoint->port;
-        }
-        if ($endpoint->transport === Endpoint::TLS) {
-            $parameters['ssl'] = $endpoint->streamContext()['ssl'];
-        }
-        if ($endpoint->password() !== null) {
-            $parameters['password'] = $endpoint->password();
-            if ($endpoint->username !== null) {
-                $parameters['username'] = $endpoint->username;
-            }
-        }
-        if ($persistent) {
-            // Predis sends AUTH and SELECT on every connect(), so a reused socket is set up again.
-            $parameters['persistent'] = $endpoint->transport === Endpoint::UNIX ? true : $endpoint->persistentId();
-            $parameters['database'] = $endpoint->database;
-        } elseif ($endpoint->database !== 0) {
-            $parameters['database'] = $endpoint->database;
-        }
-        return $parameters;
-    }
-
-    private static function endpointOf(#[\SensitiveParameter] \Predis\ClientInterface $client): Endpoint
-    {
-        $connection = $client->getConnection();
-        if (!method_exists($connection, 'getParameters') && method_exists($connection, 'getMaster')) {
-            $connection = $connection->getMaster();
-        }
-        if (!is_object($connection) || !method_exists($connection, 'getParameters')) {
-            throw InvalidConfiguration::invalid('broker', $client, 'the Predis client has no single connection to read the server from.');
-        }
-        $p = $connection->getParameters();
-        $connect = isset($p->timeout) ? (float) $p->timeout : ConnectionOptions::DEFAULT_CONNECT_TIMEOUT;
-        $read = isset($p->read_write_timeout) && (float) $p->read_write_timeout > 0
-            ? (float) $p->read_write_timeout
-            : ConnectionOptions::DEFAULT_READ_TIMEOUT;
-        $username = isset($p->username) && $p->username !== '' ? (string) $p->username : null;
-        $password = isset($p->password) && $p->password !== '' ? (string) $p->password : null;
-        $database = isset($p->database) ? (int) $p->database : 0;
-        $scheme = isset($p->scheme) ? strtolower((string) $p->scheme) : 'tcp';
-        if ($scheme === 'unix') {
-            return Endpoint::unix((string) $p->path, $username, $password, $database, $connect, $read);
-        }
-        $host = (string) ($p->host ?? '127.0.0.1');
-        $port = (int) ($p->port ?? 6379);
-        if ($scheme === 'tls' || $scheme === 'rediss') {
-            $ssl = isset($p->ssl) && is_array($p->ssl) ? $p->ssl : [];
-            return Endpoint::tls($host, $port, $ssl + ['peer_name' => $host], $username, $password, $database, $connect, $read);
-        }
-        return Endpoint::tcp($host, $port, $username, $password, $database, $connect, $read);
     }
 }
