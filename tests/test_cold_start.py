@@ -57,6 +57,8 @@ ON_FIRST_USE = [
     "CeleryBridge\\Connection\\SentinelMaster",
     "CeleryBridge\\Connection\\SentinelOptions",
     "CeleryBridge\\Connection\\InjectedClient",
+    "CeleryBridge\\Connection\\TransactionWrites",
+    "CeleryBridge\\Connection\\Failure",
     "CeleryBridge\\Connection\\ConnectionOptionsReader",
     "CeleryBridge\\Connection\\RetryPolicyReader",
     "CeleryBridge\\Config\\TransportOptions",

@@ -122,61 +122,11 @@ abstract class ClientConnection implements RedisConnection
         }
     }
 
-    /**
-     * $endpoint with its timeouts cut to what is left before the deadline (at least 1 ms).
-     *
-     * @throws ConnectionTimedOut when nothing is left
-     */
-    private function bounded(Endpoint $endpoint, string $command): Endpoint
-    {
-        if ($this->deadline === null) {
-            return $endpoint;
-        }
-        $left = $this->deadline - Clock::now();
-        if ($left <= 0) {
-            throw ConnectionTimedOut::deadline($endpoint->describe(), $command);
-        }
-        if ($endpoint->connectTimeout <= $left && $endpoint->readTimeout <= $left) {
-            // The socket timeouts end first: they, not the deadline, govern this command.
-            return $endpoint;
-        }
-        return $endpoint->withTimeouts(
-            max(0.001, min($endpoint->connectTimeout, $left)),
-            max(0.001, min($endpoint->readTimeout, $left)),
-        );
-    }
-
     public function transaction(array $writes): void
     {
-        // LPUSH k a; LPUSH k b leaves the same list as LPUSH k a b: one command per list.
-        $commands = [];
-        $last = null;
-        foreach ($writes as $write) {
-            if ($write[0] === 'LPUSH' && $last !== null && $commands[$last][0] === 'LPUSH' && $commands[$last][1] === $write[1]) {
-                $commands[$last][] = $write[2];
-                continue;
-            }
-            $commands[] = $write;
-            $last = array_key_last($commands);
-        }
+        $commands = TransactionWrites::merged($writes);
         $replies = $this->run('MULTI', fn (object $client) => $this->inOneRoundTrip($client, $commands));
-        // EXEC's reply: one entry per command. A command Redis refused while running (WRONGTYPE
-        // on a queue key) does not undo the others.
-        if (is_array($replies) && count($replies) !== count($commands)) {
-            // EXEC ran, but its reply does not say which write did what: never report that as
-            // "not queued" (the caller would send the tasks again).
-            throw ConnectionLost::unreadableReply($this->describe(), 'EXEC', sprintf(
-                '%d results for %d commands',
-                count($replies),
-                count($commands),
-            ));
-        }
-        if (!is_array($replies) || count($replies) !== count($commands) || in_array(false, $replies, true)) {
-            throw ConnectionFailed::because(
-                $this->describe(),
-                'ran the transaction but refused part of it (is a queue key of another type?); check the keys it wrote.',
-            );
-        }
+        TransactionWrites::check($replies, count($commands), $this->describe());
     }
 
     public function brPop(array $keys, float $seconds): ?array
@@ -340,7 +290,7 @@ abstract class ClientConnection implements RedisConnection
             ? $normal
             : $normal->withTimeouts($normal->connectTimeout, $blocks + self::BLOCK_MARGIN);
         // (bounded() without a call when no deadline is set: this runs for every command.)
-        $endpoint = $this->deadline === null ? $socket : $this->bounded($socket, $command);
+        $endpoint = $this->deadline === null ? $socket : $socket->boundedBy($this->deadline, $command);
         if ($endpoint !== $normal) {
             $this->setReadTimeout($client, $endpoint->readTimeout);
         }
@@ -353,19 +303,10 @@ abstract class ClientConnection implements RedisConnection
                 throw $e;
             }
             $this->drop();
-            $took = (hrtime(true) - $start) / 1e9;
-            $failure = Failure::afterSending($endpoint, $command, $e->getMessage(), $took, $handshake, Failure::scrub($e));
             $once = in_array($command, self::ONCE, true);
+            $failure = Failure::ofCommand($endpoint, $endpoint !== $socket, $command, $once, $e, (hrtime(true) - $start) / 1e9, $handshake);
             if ($reused && !$once && $failure instanceof ConnectionLost && !$failure->timedOut()) {
                 return $this->run($command, $call, $handshake, $blocks);
-            }
-            if ($endpoint !== $socket && $failure instanceof ConnectionLost && $failure->timedOut()) {
-                // The caller's time ran out, not the socket timeout. A write that timed out stays
-                // ConnectionLost: whether it ran is unknown.
-                $left = $endpoint->readTimeout;
-                throw $once
-                    ? ConnectionLost::beforeDeadline($endpoint->describe(), $command, $left, Failure::scrub($e))
-                    : ConnectionTimedOut::noAnswerBeforeDeadline($endpoint->describe(), $command, $left, Failure::scrub($e));
             }
             throw $failure;
         } finally {
@@ -389,7 +330,8 @@ abstract class ClientConnection implements RedisConnection
         $failures = [];
         foreach ($candidates as $endpoint) {
             try {
-                $client = $this->openOn($this->bounded($endpoint, 'connect'), $this->options->persistent);
+                $bounded = $this->deadline === null ? $endpoint : $endpoint->boundedBy($this->deadline, 'connect');
+                $client = $this->openOn($bounded, $this->options->persistent);
                 if ($this->topology->isSentinel()) {
                     $this->checkMaster($client, $endpoint);
                 }

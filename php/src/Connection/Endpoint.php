@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Connection;
 
+use CeleryBridge\Exception\ConnectionTimedOut;
+
 /**
  * One concrete Redis server to open a socket to: what a RedisConnection talks to right now.
  *
@@ -151,6 +153,28 @@ final class Endpoint
             return 'unix://' . $this->path;
         }
         return sprintf('%s://%s:%d', $this->transport === self::TLS ? 'tls' : 'tcp', $this->bracketedHost(), $this->port);
+    }
+
+    /**
+     * This endpoint with its timeouts cut to what is left before $deadline (Clock::now() time),
+     * at least 1 ms.
+     *
+     * @throws ConnectionTimedOut when nothing is left
+     */
+    public function boundedBy(float $deadline, string $command): self
+    {
+        $left = $deadline - Clock::now();
+        if ($left <= 0) {
+            throw ConnectionTimedOut::deadline($this->describe(), $command);
+        }
+        if ($this->connectTimeout <= $left && $this->readTimeout <= $left) {
+            // The socket timeouts end first: they, not the deadline, govern this command.
+            return $this;
+        }
+        return $this->withTimeouts(
+            max(0.001, min($this->connectTimeout, $left)),
+            max(0.001, min($this->readTimeout, $left)),
+        );
     }
 
     /**
