@@ -7,7 +7,6 @@ namespace CeleryBridge\Connection;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
 use CeleryBridge\Exception\ConnectionTimedOut;
-use CeleryBridge\Exception\ReadOnlyReplica;
 
 /**
  * What a RedisConnection does the same over any client library: connect on first use, walk the
@@ -62,11 +61,12 @@ abstract class ClientConnection implements RedisConnection
     }
 
     /**
-     * Connects (and authenticates, selects the database) on one server.
+     * Connects (and authenticates, selects the database) on one server; SentinelMaster opens
+     * its sentinels with it.
      *
      * @throws ConnectionFailed
      */
-    abstract protected function openOn(Endpoint $endpoint, bool $persistent): object;
+    abstract public function openOn(Endpoint $endpoint, bool $persistent): object;
 
     /**
      * Runs a command, throwing Failure::reply() for an error reply; a failure of the socket is
@@ -86,9 +86,9 @@ abstract class ClientConnection implements RedisConnection
      * @param list<string> $command
      * @throws ConnectionFailed
      */
-    abstract protected function raw(#[\SensitiveParameter] object $client, Endpoint $endpoint, array $command): mixed;
+    abstract public function raw(#[\SensitiveParameter] object $client, Endpoint $endpoint, array $command): mixed;
 
-    abstract protected function disconnect(#[\SensitiveParameter] object $client): void;
+    abstract public function disconnect(#[\SensitiveParameter] object $client): void;
 
     /**
      * Sets how long the client waits for a reply on its open socket.
@@ -156,8 +156,8 @@ abstract class ClientConnection implements RedisConnection
     abstract protected function blockingPop(#[\SensitiveParameter] object $client, array $keys, string $timeout): mixed;
 
     /**
-     * MULTI, the writes and EXEC, pipelined (one round trip); returns EXEC's replies. An LPUSH
-     * may carry several values: ['LPUSH', key, value, value, ...].
+     * MULTI, the commands (writes, or LLEN and DEL for a purge) and EXEC, pipelined (one round
+     * trip); returns EXEC's replies. An LPUSH may carry several values: ['LPUSH', key, value, ...].
      *
      * @param non-empty-list<array<int, string|int>> $writes
      */
@@ -165,17 +165,14 @@ abstract class ClientConnection implements RedisConnection
 
     public function purgeLists(array $keys): int
     {
-        $replies = (array) $this->run('MULTI', fn (object $client) => $this->lengthsThenDeletes($client, $keys));
-        // The replies alternate LLEN, DEL for each list.
+        if ($keys === []) {
+            return 0;
+        }
+        // LLEN and DEL of each list in one MULTI/EXEC: the replies alternate LLEN, DEL.
+        $commands = array_merge(...array_map(static fn (string $key): array => [['LLEN', $key], ['DEL', $key]], $keys));
+        $replies = (array) $this->run('MULTI', fn (object $client) => $this->inOneRoundTrip($client, $commands));
         return array_sum(array_map('intval', array_filter($replies, static fn ($i) => $i % 2 === 0, ARRAY_FILTER_USE_KEY)));
     }
-
-    /**
-     * LLEN and DEL of each list in one MULTI/EXEC; returns EXEC's replies.
-     *
-     * @param list<string> $keys
-     */
-    abstract protected function lengthsThenDeletes(#[\SensitiveParameter] object $client, array $keys): mixed;
 
     public function ensureConnected(): bool
     {
@@ -325,7 +322,7 @@ abstract class ClientConnection implements RedisConnection
     protected function open(): object
     {
         $candidates = $this->topology->isSentinel()
-            ? [$this->topology->resolveMaster(fn (Endpoint $sentinel, array $command) => $this->askSentinel($sentinel, $command))]
+            ? [$this->topology->resolveMaster($this)]
             : $this->topology->endpoints;
         $failures = [];
         foreach ($candidates as $endpoint) {
@@ -333,7 +330,7 @@ abstract class ClientConnection implements RedisConnection
                 $bounded = $this->deadline === null ? $endpoint : $endpoint->boundedBy($this->deadline, 'connect');
                 $client = $this->openOn($bounded, $this->options->persistent);
                 if ($this->topology->isSentinel()) {
-                    $this->checkMaster($client, $endpoint);
+                    SentinelMaster::checkMaster($this, $client, $endpoint);
                 }
                 if ($this->options->clientName !== null) {
                     $this->raw($client, $endpoint, ['CLIENT', 'SETNAME', $this->options->clientName]);
@@ -354,32 +351,5 @@ abstract class ClientConnection implements RedisConnection
             return $this->setClient($client);
         }
         throw Connector::firstFailure($failures);
-    }
-
-    /**
-     * Sentinel may name a server that has just been demoted; redis-py finds out on the first
-     * READONLY, we ask ROLE once per connection.
-     */
-    private function checkMaster(#[\SensitiveParameter] object $client, Endpoint $endpoint): void
-    {
-        $role = $this->raw($client, $endpoint, ['ROLE']);
-        $name = is_array($role) ? (string) ($role[0] ?? '') : '';
-        if ($name !== 'master') {
-            $this->disconnect($client);
-            throw ReadOnlyReplica::roleIs($endpoint->describe(), $name);
-        }
-    }
-
-    /**
-     * @param list<string> $command
-     */
-    private function askSentinel(Endpoint $sentinel, array $command): mixed
-    {
-        $client = $this->openOn($sentinel, false);
-        try {
-            return $this->raw($client, $sentinel, $command);
-        } finally {
-            $this->disconnect($client);
-        }
     }
 }

@@ -104,6 +104,7 @@ final class PhpRedisConnection extends ClientConnection
                     'SETEX' => $client->setEx($write[1], (int) $write[3], (string) $write[2]),
                     'SET' => $client->set($write[1], (string) $write[2]),
                     'DEL' => $client->del($write[1]),
+                    'LLEN' => $client->lLen($write[1]),
                     'PUBLISH' => $client->publish($write[1], (string) $write[2]),
                     'SADD' => $client->sAdd($write[1], (string) $write[2]),
                     'SREM' => $client->sRem($write[1], (string) $write[2]),
@@ -124,17 +125,6 @@ final class PhpRedisConnection extends ClientConnection
             get_debug_type($replies),
             count($writes),
         ));
-    }
-
-    protected function lengthsThenDeletes(#[\SensitiveParameter] object $client, array $keys): mixed
-    {
-        \assert($client instanceof \Redis);
-        $transaction = $client->multi();
-        foreach ($keys as $key) {
-            $transaction->lLen($key);
-            $transaction->del($key);
-        }
-        return $transaction->exec();
     }
 
     protected function execute(#[\SensitiveParameter] object $client, Endpoint $endpoint, #[\SensitiveParameter] \Closure $call): mixed
@@ -174,7 +164,7 @@ final class PhpRedisConnection extends ClientConnection
         return $e instanceof \RedisException;
     }
 
-    protected function raw(#[\SensitiveParameter] object $client, Endpoint $endpoint, array $command): mixed
+    public function raw(#[\SensitiveParameter] object $client, Endpoint $endpoint, array $command): mixed
     {
         \assert($client instanceof \Redis);
         return $this->handshake($client, $endpoint, $command[0], static fn (\Redis $r) => $r->rawCommand(...$command));
@@ -186,7 +176,7 @@ final class PhpRedisConnection extends ClientConnection
         $client->setOption(\Redis::OPT_READ_TIMEOUT, $seconds);
     }
 
-    protected function disconnect(#[\SensitiveParameter] object $client): void
+    public function disconnect(#[\SensitiveParameter] object $client): void
     {
         \assert($client instanceof \Redis);
         $this->release($client, $this->closedByPhpRedis);
@@ -196,7 +186,7 @@ final class PhpRedisConnection extends ClientConnection
     /**
      * @throws ConnectionFailed
      */
-    protected function openOn(Endpoint $endpoint, bool $persistent): \Redis
+    public function openOn(Endpoint $endpoint, bool $persistent): \Redis
     {
         $redis = new \Redis();
         $host = match ($endpoint->transport) {

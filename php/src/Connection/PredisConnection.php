@@ -100,6 +100,7 @@ final class PredisConnection extends ClientConnection
                     'SETEX' => $pipe->setex($write[1], (int) $write[3], (string) $write[2]),
                     'SET' => $pipe->set($write[1], (string) $write[2]),
                     'DEL' => $pipe->del([$write[1]]),
+                    'LLEN' => $pipe->llen($write[1]),
                     'PUBLISH' => $pipe->publish($write[1], (string) $write[2]),
                     'SADD' => $pipe->sadd($write[1], [(string) $write[2]]),
                     'SREM' => $pipe->srem($write[1], (string) $write[2]),
@@ -112,17 +113,6 @@ final class PredisConnection extends ClientConnection
         return is_array($exec)
             ? array_map(static fn ($reply) => $reply instanceof \Predis\Response\ErrorInterface ? false : $reply, $exec)
             : $exec;
-    }
-
-    protected function lengthsThenDeletes(#[\SensitiveParameter] object $client, array $keys): mixed
-    {
-        \assert($client instanceof \Predis\ClientInterface);
-        return $client->transaction(static function ($transaction) use ($keys): void {
-            foreach ($keys as $key) {
-                $transaction->llen($key);
-                $transaction->del([$key]);
-            }
-        });
     }
 
     protected function blockingPop(#[\SensitiveParameter] object $client, array $keys, string $timeout): mixed
@@ -173,7 +163,7 @@ final class PredisConnection extends ClientConnection
         }
     }
 
-    protected function disconnect(#[\SensitiveParameter] object $client): void
+    public function disconnect(#[\SensitiveParameter] object $client): void
     {
         \assert($client instanceof \Predis\ClientInterface);
         try {
@@ -222,7 +212,7 @@ final class PredisConnection extends ClientConnection
         return is_resource($resource) && feof($resource);
     }
 
-    protected function openOn(Endpoint $endpoint, bool $persistent): object
+    public function openOn(Endpoint $endpoint, bool $persistent): object
     {
         $client = new \Predis\Client($endpoint->predisParameters($persistent), ['exceptions' => true]);
         $this->connect($client, $endpoint);
@@ -264,7 +254,7 @@ final class PredisConnection extends ClientConnection
     /**
      * @param list<string> $command
      */
-    protected function raw(#[\SensitiveParameter] object $client, Endpoint $endpoint, array $command): mixed
+    public function raw(#[\SensitiveParameter] object $client, Endpoint $endpoint, array $command): mixed
     {
         \assert($client instanceof \Predis\ClientInterface);
         $start = Clock::now();

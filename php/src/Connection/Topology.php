@@ -116,13 +116,11 @@ final class Topology
     /**
      * Asks the sentinels, in order, for the master; the first usable answer wins (as redis-py).
      *
-     * @param callable(Endpoint, list<string>): mixed $ask runs a command on a sentinel, throws ConnectionFailed
-     *
      * @throws NoSentinelMaster
      */
-    public function resolveMaster(callable $ask): Endpoint
+    public function resolveMaster(ClientConnection $via): Endpoint
     {
-        return ($this->sentinel ?? throw new \LogicException('Not a sentinel topology.'))->resolve($this->endpoints, $ask);
+        return ($this->sentinel ?? throw new \LogicException('Not a sentinel topology.'))->resolve($this->endpoints, $via);
     }
 
     public function describe(): string
