@@ -21,14 +21,8 @@ use CeleryBridge\Exception\ConnectionTimedOut;
  */
 abstract class ClientConnection implements RedisConnection
 {
-    /**
-     * Commands that must not be sent twice: a task or a broadcast could arrive twice, and a
-     * purge run again would report 0.
-     */
+    /** Never sent twice: a task or a broadcast could arrive twice, and a purge run again would report 0. */
     private const ONCE = ['LPUSH', 'PUBLISH', 'MULTI'];
-
-    /** How much longer than a blocking command's own timeout the socket waits for its answer. */
-    private const BLOCK_MARGIN = 1.0;
 
     /**
      * The client library's object, wrapped: a Predis client carries the password in its
@@ -90,9 +84,7 @@ abstract class ClientConnection implements RedisConnection
 
     abstract public function disconnect(#[\SensitiveParameter] object $client): void;
 
-    /**
-     * Sets how long the client waits for a reply on its open socket.
-     */
+    /** Sets how long the client waits for a reply on its open socket. */
     abstract protected function setReadTimeout(#[\SensitiveParameter] object $client, float $seconds): void;
 
     protected function client(): ?object
@@ -100,11 +92,6 @@ abstract class ClientConnection implements RedisConnection
         return $this->handle?->getValue();
     }
 
-    /**
-     * @template T of object|null
-     * @param T $client
-     * @return T
-     */
     protected function setClient(#[\SensitiveParameter] ?object $client): ?object
     {
         $this->handle = $client === null ? null : new \SensitiveParameterValue($client);
@@ -132,9 +119,7 @@ abstract class ClientConnection implements RedisConnection
     public function brPop(array $keys, float $seconds): ?array
     {
         // Redis 6 takes fractions of a second; Redis 5 only whole ones, and 0 would wait for ever.
-        $timeout = $this->wholeSeconds
-            ? (string) max(1, (int) ceil($seconds))
-            : sprintf('%.3F', max(0.001, $seconds));
+        $timeout = $this->wholeSeconds ? (string) max(1, (int) ceil($seconds)) : sprintf('%.3F', max(0.001, $seconds));
         try {
             $reply = $this->run('BRPOP', fn (object $client) => $this->blockingPop($client, $keys, $timeout), false, (float) $timeout);
         } catch (ConnectionFailed $e) {
@@ -213,23 +198,15 @@ abstract class ClientConnection implements RedisConnection
      */
     public function endpoint(): Endpoint
     {
-        if ($this->current !== null) {
-            return $this->current->withClientName($this->options->clientName);
+        if ($this->current === null && ($this->topology->isSentinel() || count($this->topology->endpoints) !== 1)) {
+            $this->connection();
         }
-        if (!$this->topology->isSentinel() && count($this->topology->endpoints) === 1) {
-            return $this->topology->endpoints[0]->withClientName($this->options->clientName);
-        }
-        $this->connection();
-        return ($this->current ?? throw new \LogicException('Connected without an endpoint.'))
-            ->withClientName($this->options->clientName);
+        return ($this->current ?? $this->topology->endpoints[0])->withClientName($this->options->clientName);
     }
 
     public function close(): void
     {
-        if ($this->injected) {
-            return;
-        }
-        if ($this->options->persistent) {
+        if ($this->options->persistent && !$this->injected) {
             // Closing would end the persistent socket too; leave it to the next request.
             $this->setClient(null);
             $this->current = null;
@@ -251,9 +228,7 @@ abstract class ClientConnection implements RedisConnection
         $this->current = null;
     }
 
-    /**
-     * The connected client, opening it on first use.
-     */
+    /** The connected client, opening it on first use. */
     protected function connection(): object
     {
         return $this->handle?->getValue() ?? $this->open();
@@ -282,10 +257,7 @@ abstract class ClientConnection implements RedisConnection
         $reused = $this->isReused();
         $client = $this->connection();
         $normal = $this->current ?? $this->topology->endpoints[0];
-        // A blocking command answers when its own time is up: the socket waits a little longer.
-        $socket = $blocks === null || $normal->readTimeout >= $blocks + self::BLOCK_MARGIN
-            ? $normal
-            : $normal->withTimeouts($normal->connectTimeout, $blocks + self::BLOCK_MARGIN);
+        $socket = $blocks === null ? $normal : $normal->forBlocking($blocks);
         // (bounded() without a call when no deadline is set: this runs for every command.)
         $endpoint = $this->deadline === null ? $socket : $socket->boundedBy($this->deadline, $command);
         if ($endpoint !== $normal) {
@@ -315,41 +287,11 @@ abstract class ClientConnection implements RedisConnection
     }
 
     /**
-     * Opens the first server of the failover list that answers, or the master Sentinel names.
-     *
-     * @throws ConnectionFailed
+     * @throws ConnectionFailed no server of the failover list (or the master Sentinel names) answered
      */
     protected function open(): object
     {
-        $candidates = $this->topology->isSentinel()
-            ? [$this->topology->resolveMaster($this)]
-            : $this->topology->endpoints;
-        $failures = [];
-        foreach ($candidates as $endpoint) {
-            try {
-                $bounded = $this->deadline === null ? $endpoint : $endpoint->boundedBy($this->deadline, 'connect');
-                $client = $this->openOn($bounded, $this->options->persistent);
-                if ($this->topology->isSentinel()) {
-                    SentinelMaster::checkMaster($this, $client, $endpoint);
-                }
-                if ($this->options->clientName !== null) {
-                    $this->raw($client, $endpoint, ['CLIENT', 'SETNAME', $this->options->clientName]);
-                }
-                $handshakeSent = $endpoint->password() !== null || $endpoint->database !== 0
-                    || $this->options->clientName !== null || $this->topology->isSentinel();
-                if ($endpoint->transport === Endpoint::TLS && !$handshakeSent) {
-                    // A TLS server that wants a client certificate closes the connection at the
-                    // first command: let that be this PING (nothing sent), not a task's LPUSH,
-                    // whose outcome would be unknown. (AUTH or SELECT play this part otherwise.)
-                    $this->raw($client, $endpoint, ['PING']);
-                }
-            } catch (ConnectionFailed $e) {
-                $failures[] = $e;
-                continue;
-            }
-            $this->current = $endpoint;
-            return $this->setClient($client);
-        }
-        throw Connector::firstFailure($failures);
+        [$client, $this->current] = $this->topology->open($this, $this->options, $this->deadline);
+        return $this->setClient($client);
     }
 }

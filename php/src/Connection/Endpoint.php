@@ -156,6 +156,15 @@ final class Endpoint
     }
 
     /**
+     * The socket for a command that blocks $seconds: it answers when its own time is up, so the
+     * socket waits a second longer than that for the answer.
+     */
+    public function forBlocking(float $seconds): self
+    {
+        return $this->readTimeout >= $seconds + 1.0 ? $this : $this->withTimeouts($this->connectTimeout, $seconds + 1.0);
+    }
+
+    /**
      * This endpoint with its timeouts cut to what is left before $deadline (Clock::now() time),
      * at least 1 ms.
      *
