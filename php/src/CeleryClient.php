@@ -6,25 +6,18 @@ namespace CeleryBridge;
 
 use CeleryBridge\Backend\RedisResultBackend;
 use CeleryBridge\Backend\RpcResultBackend;
-use CeleryBridge\Broker\Amqp\Channel;
-use CeleryBridge\Broker\Amqp\Channels;
+use CeleryBridge\Backend\SavedGroup;
+use CeleryBridge\Broker\AmqpChannelOpener;
 use CeleryBridge\Canvas\Canvas;
-use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Config\ClientConfig;
-use CeleryBridge\Connection\Amqp\AmqpSettings;
-use CeleryBridge\Connection\ConnectionFactory;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Events\Event;
 use CeleryBridge\Events\EventStream;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\ConnectionFailed;
-use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Exception\InvalidOption;
-use CeleryBridge\Exception\NoResultBackend;
-use CeleryBridge\Exception\NotSupportedByBackend;
-use CeleryBridge\Exception\PublishOutcomeUnknown;
 use CeleryBridge\Message\PlainTaskEncoder;
 use CeleryBridge\Message\OutgoingTask;
 use CeleryBridge\Message\TaskOptions;
@@ -37,7 +30,6 @@ use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
 use CeleryBridge\Result\ResultHandles;
 use CeleryBridge\Result\ResultSet;
-use CeleryBridge\Result\ResultTuple;
 use CeleryBridge\Result\WorkerReach;
 use CeleryBridge\Wire\Uuid;
 use Psr\Log\LoggerInterface;
@@ -53,22 +45,16 @@ final class CeleryClient implements CeleryClientInterface
     /** sendMany() writes about this many messages per MULTI/EXEC round trip. */
     public const CHUNK = Publisher::CHUNK;
 
-    /**
-     * sendTask($name, $args, ['queue' => ...]) puts options into kwargs: the worker then calls
-     * the task with queue=... (a TypeError there, or worse, after the countdown that was meant).
-     * Only a debug line: a task may well take a keyword named like an option.
-     */
-    public const KWARGS_LIKE_OPTIONS = 'CeleryBridge: task {task} was sent without options, and its kwargs '
-        . 'hold {keys}, which are apply_async option names; if they were meant as options, pass them as '
-        . 'sendTask(..., options: [...])';
+    /** The debug line of a sendTask() whose kwargs hold apply_async option names. */
+    public const KWARGS_LIKE_OPTIONS = Publisher::KWARGS_LIKE_OPTIONS;
 
     private readonly ClientConfig $config;
     /** The Redis broker connection: publishes, remote control, queue inspection, events; null over RabbitMQ. */
     private readonly ?RedisConnection $brokerConnection;
     /** Both publish paths, the route cache and what follows a publish. */
     private readonly Publisher $publisher;
-    /** @var (\Closure(): Channel)|null opens a channel to the RabbitMQ broker; null for Redis */
-    private readonly ?\Closure $amqpChannels;
+    /** Opens a channel to the RabbitMQ broker; null for Redis. */
+    private readonly ?AmqpChannelOpener $amqpChannels;
     /** Makes the result handles. */
     private readonly ResultHandles $handles;
     /** The WorkerControl and QueueInspector, made on first use, that this client and its results reach. */
@@ -91,7 +77,7 @@ final class CeleryClient implements CeleryClientInterface
         #[\SensitiveParameter] string|object|null $broker = null,
         #[\SensitiveParameter] string|object|null $backend = null,
         #[\SensitiveParameter] array $config = [],
-        private readonly ?LoggerInterface $logger = null,
+        ?LoggerInterface $logger = null,
     ) {
         $config = ClientConfig::withCeleryNames($config);
         // The arguments win over the celeryconfig's URLs, as Celery(broker=...) does; a
@@ -99,49 +85,39 @@ final class CeleryClient implements CeleryClientInterface
         $broker ??= is_array($config['broker_url'] ?? null) ? $config['broker_url'] : ClientConfig::url($config, 'broker_url');
         $broker ??= throw InvalidConfiguration::noBroker();
         // A Redis URL or client, the common case, is told apart without loading the AMQP classes.
-        $amqp = !(is_string($broker) && str_starts_with($broker, 'redis')) && !$broker instanceof \Redis
-            && AmqpBroker::isAmqp($broker);
-        if (is_array($broker) && !$amqp) {
+        $amqp = (is_string($broker) && str_starts_with($broker, 'redis')) || $broker instanceof \Redis
+            ? null : AmqpBroker::of($broker, $config);
+        if (is_array($broker) && $amqp === null) {
             // A list of Redis URLs is kombu's failover list, as "url1;url2".
             $broker = implode(';', array_map(static fn (mixed $url): string => is_string($url) ? $url : '', $broker));
         }
-        $amqpConfig = $amqp ? AmqpBroker::config($config) : [];
         // (A Redis client ignores the AMQP settings a shared celeryconfig may hold: ClientConfig
         // knows their names and reads nothing of them.)
-        $this->config = ClientConfig::fromArray($amqp ? AmqpBroker::withoutAmqpSettings($config) : $config);
+        $this->config = ClientConfig::fromArray($amqp === null ? $config : AmqpBroker::withoutAmqpSettings($config));
         $backend ??= ClientConfig::url($config, 'result_backend');
-        $this->brokerConnection = $amqp ? null : ConnectionFactory::create($broker, $this->config->brokerConnectionOptions);
+        $this->brokerConnection = $amqp === null ? $this->config->brokerConnectionOptions->connect($broker) : null;
         // This client's oid: reply_to of its messages and of the canvas parts it freezes (the
         // rpc backend's queue); and its name in the origin header, "gen<pid>@<host>" as Celery writes it.
         $replyTo = Uuid::v4();
-        $rpc = is_string($backend) && str_starts_with($backend, 'rpc') && RpcResultBackend::isRpcUrl($backend) ? RpcResults::backend(
-            $broker,
-            $amqp,
-            $amqpConfig,
-            $replyTo,
-            $this->config->resultExpires,
-            $this->config->resultMaxSize,
-        ) : null;
+        $rpc = is_string($backend) && str_starts_with($backend, 'rpc') && RpcResultBackend::isRpcUrl($backend)
+            ? ($amqp ?? throw RpcResults::needAmqpBroker())->rpcResults($replyTo, $this->config)
+            : null;
         $resultBackend = $backend === null || $rpc !== null ? null : new RedisResultBackend(
-            ConnectionFactory::create($backend, $this->config->backendConnectionOptions, ConnectionFactory::BACKEND),
+            $this->config->backendConnectionOptions->connect($backend),
             $this->config->backendKeyPrefix,
             $this->config->resultExpires,
             $this->config->resultMaxSize,
         );
         // Remote control, queue tools and event streams over RabbitMQ: channels on connections of
         // their own, opened when first used (the publisher's stays a publisher's).
-        // The URL (with its password) kept wrapped: a closure's captured values show in var_dump().
-        $secret = new \SensitiveParameterValue([$broker, $amqpConfig]);
-        $this->amqpChannels = $amqp
-            ? static fn (): Channel => Channels::open($secret->getValue()[0], AmqpSettings::fromConfig($secret->getValue()[1]))
-            : null;
+        $this->amqpChannels = $amqp?->channels();
         $this->reach = new WorkerReach($this->brokerConnection, $this->config, $this->amqpChannels);
         $this->handles = new ResultHandles($rpc ?? $resultBackend, $this->reach);
         $origin = sprintf('gen%d@%s', getmypid(), gethostname());
         $this->publisher = new Publisher(
             $this->config,
             $this->brokerConnection === null
-                ? RpcResults::transport(AmqpBroker::transport($broker, $amqpConfig, $this->config, $resultBackend, $logger), $rpc)
+                ? $amqp?->transport($this->config, $resultBackend, $rpc, $logger) ?? throw new \LogicException('No broker.')
                 : RedisTransport::forClient($this->brokerConnection, $this->config, $resultBackend, $this->reach, $logger),
             $this->handles,
             // The template path writes Redis envelopes: over AMQP every call takes the general path.
@@ -158,31 +134,9 @@ final class CeleryClient implements CeleryClientInterface
         );
     }
 
-    /**
-     * Sends one task by name, like Celery's app.send_task().
-     *
-     * @param list<mixed> $args
-     * @param array<string, mixed> $kwargs
-     * @param array<string, mixed> $options Celery's apply_async option names
-     * @throws CeleryBridgeException nothing is written to Redis when the input is invalid
-     */
     public function sendTask(string $name, array $args = [], array $kwargs = [], array $options = []): AsyncResult
     {
-        if ($options === [] && $kwargs !== [] && $this->logger !== null) {
-            $this->noteOptionLikeKwargs($name, $kwargs);
-        }
         return $this->publisher->sendTask($name, $args, $kwargs, $options);
-    }
-
-    /**
-     * @param array<string, mixed> $kwargs
-     */
-    private function noteOptionLikeKwargs(string $name, array $kwargs): void
-    {
-        $keys = array_values(array_intersect(array_map('strval', array_keys($kwargs)), TaskOptions::NAMES));
-        if ($keys !== []) {
-            $this->logger?->debug(self::KWARGS_LIKE_OPTIONS, ['task' => $name, 'keys' => implode(', ', $keys)]);
-        }
     }
 
     /**
@@ -213,43 +167,11 @@ final class CeleryClient implements CeleryClientInterface
         $this->publisher->hooks()->addAfter($hook);
     }
 
-    /**
-     * Sends any canvas (a Signature, Chain, Group or Chord) with apply_async options laid over
-     * it, with the meaning Celery gives them for that form (see each class's withOptions()).
-     *
-     * Every task id is chosen and every message built before the first one is written, so
-     * invalid input writes nothing. A Signature gives its AsyncResult; a Chain gives its last
-     * step's (earlier steps through `parent`), or a GroupResult when it ends in a group; a Group
-     * gives a GroupResult; a Chord gives its body's result, whose parent is the header's
-     * GroupResult. A chord first stores its size in the result backend, as Celery does.
-     *
-     * @param array<string, mixed> $options
-     * @param list<mixed> $args partial arguments, as Celery's canvas.apply_async(args, kwargs)
-     *        takes them (see Canvas::withPartial())
-     * @param array<string, mixed> $kwargs partial keyword arguments
-     * @throws CeleryBridgeException
-     */
     public function send(Canvas $canvas, array $options = [], array $args = [], array $kwargs = []): AsyncResult|GroupResult
     {
         return $this->publisher->send($canvas, $options, $args, $kwargs);
     }
 
-    /**
-     * Sends many canvases (Signatures, chains, groups, chords) in pipelined round trips, like
-     * calling send() for each with the same options, only much faster.
-     *
-     * Every message is built before the first write, so invalid input writes nothing. They go
-     * out in chunks of about CHUNK messages, each chunk one MULTI/EXEC: a chunk is queued whole
-     * or not at all, and a canvas never spans two chunks. When a chunk fails, the chunks before
-     * it are queued (ConnectionFailed::queuedTaskIds()), its tasks and all later ones are not
-     * known to be (taskIds()); for PublishOutcomeUnknown the chunk's tasks are all queued or none
-     * (uncertainTaskIds()), and the later chunks were not sent. Nothing is ever resent.
-     *
-     * @param iterable<Canvas> $canvases
-     * @param array<string, mixed> $options apply_async options laid over each canvas
-     * @return list<AsyncResult|GroupResult> in the order of $canvases
-     * @throws CeleryBridgeException
-     */
     public function sendMany(iterable $canvases, array $options = []): array
     {
         return $this->publisher->sendMany($canvases, $options);
@@ -283,55 +205,19 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function events(?float $timeout = null, ?callable $until = null, ?array $types = null): EventStream
     {
-        if ($timeout !== null && (!is_finite($timeout) || $timeout <= 0)) {
-            throw InvalidOption::invalid('timeout', $timeout, 'expected a positive number of seconds, or null for no limit.');
-        }
-        if ($this->amqpChannels !== null) {
-            // On RabbitMQ: a queue of this stream's own, bound to the celeryev topic exchange
-            // with these types' routing keys, on a connection of its own.
-            return new EventStream(
-                ($this->amqpChannels)(),
-                EventStream::routingKeys($types ?? EventStream::TYPES),
+        $until = $until === null ? null : \Closure::fromCallable($until);
+        return $this->amqpChannels !== null
+            ? EventStream::overAmqp($this->amqpChannels, $timeout, $until, $types, $this->config->eventExchange)
+            : EventStream::overRedis(
+                $this->brokerConnection ?? throw new \LogicException('A client has a Redis or an AMQP broker.'),
+                $this->control(),
+                $this->config,
                 $timeout,
-                $until === null ? null : \Closure::fromCallable($until),
+                $until,
                 $types,
-                exchange: $this->config->eventExchange,
             );
-        }
-        $control = $this->control();
-        $channels = EventStream::channels(
-            $types ?? EventStream::TYPES,
-            $control->fanoutChannel(...),
-            $this->config->eventExchange,
-            $this->config->fanoutPatterns,
-        );
-        $broker = $this->brokerConnection ?? throw new \LogicException('A client has a Redis or an AMQP broker.');
-        return new EventStream(
-            $broker->endpoint(),
-            $channels,
-            $timeout,
-            $until === null ? null : \Closure::fromCallable($until),
-            // task.multi carries every buffered task event: keep only the types asked for.
-            $types,
-        );
     }
 
-    /**
-     * Tells the workers to discard tasks, like Celery's app.control.revoke(). A revoked task
-     * that has not started never runs and its state becomes REVOKED, also when a worker holds
-     * it for its ETA; with $terminate the worker also sends $signal to the process running it
-     * (prefork pool only: the solo pool runs tasks in the worker itself).
-     *
-     * Revocations live in the workers' memory: a worker that is not connected when this is
-     * sent never hears it.
-     *
-     * @param string|list<string> $taskIds one id or several (one broadcast)
-     * @param string|int $signal "SIGTERM", "TERM", "SIGKILL", ... or a number; used with $terminate
-     * @param list<string>|null $destination only the workers with these node names ("celery@host")
-     * @return int how many workers heard it (PUBLISH's receiver count); 0 means none did. Over
-     *         RabbitMQ: 1 when at least one worker's mailbox queue got it (RabbitMQ does not count)
-     * @throws CeleryBridgeException
-     */
     public function revoke(
         string|array $taskIds,
         bool $terminate = false,
@@ -384,44 +270,16 @@ final class CeleryClient implements CeleryClientInterface
         return $this->reach->queues()->purge($this->queueName($queue));
     }
 
-    /**
-     * A handle on a task's result from its id alone, e.g. one kept in a session or a database.
-     */
     public function result(string $taskId): AsyncResult
     {
         return $this->handles->lookup($taskId, $this->config->defaultQueue);
     }
 
-    /**
-     * The group a GroupResult::save() (here, or Python's GroupResult.save()) stored, rebuilt from
-     * its id: Celery's GroupResult.restore(). Null when none was saved (or it expired).
-     *
-     * @throws CeleryBridgeException
-     */
     public function restoreGroup(string $groupId): ?GroupResult
     {
-        $backend = $this->handles->backend;
-        if ($backend instanceof RpcResultBackend) {
-            throw NotSupportedByBackend::groups($groupId, 'restoreGroup()');
-        }
-        if (!$backend instanceof RedisResultBackend) {
-            throw NoResultBackend::configured($groupId);
-        }
-        $tuple = $backend->groupTuple($groupId);
-        if ($tuple === null) {
-            return null;
-        }
-        ResultTuple::ensureRoom([$tuple], $groupId);
-        $result = ResultTuple::toResult($tuple, $backend, $this->reach, $groupId);
-        return $result instanceof GroupResult ? $result : throw CorruptResult::in($groupId, 'the saved value is not a group.');
+        return SavedGroup::restore($this->handles->backend, $this->reach, $groupId);
     }
 
-    /**
-     * Handles on several results, read with one MGET and waited for with one subscription:
-     * `$celery->results($ids)->get(timeout: 10.0)` gives the values in the order of the ids.
-     *
-     * @param list<string|AsyncResult> $tasks task ids or results
-     */
     public function results(array $tasks): ResultSet
     {
         return new ResultSet(array_values(array_map(

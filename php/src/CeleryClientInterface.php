@@ -24,55 +24,81 @@ interface CeleryClientInterface
      * @param list<mixed> $args
      * @param array<string, mixed> $kwargs
      * @param array<string, mixed> $options Celery's apply_async option names
-     * @throws CeleryBridgeException
+     * @throws CeleryBridgeException nothing is written to Redis when the input is invalid
      */
     public function sendTask(string $name, array $args = [], array $kwargs = [], array $options = []): AsyncResult;
 
     /**
-     * Sends a Signature, Chain, Group or Chord with apply_async options laid over it.
+     * Sends any canvas (a Signature, Chain, Group or Chord) with apply_async options laid over
+     * it, with the meaning Celery gives them for that form (see each class's withOptions()).
+     *
+     * Every task id is chosen and every message built before the first one is written, so
+     * invalid input writes nothing. A Signature gives its AsyncResult; a Chain gives its last
+     * step's (earlier steps through `parent`), or a GroupResult when it ends in a group; a Group
+     * gives a GroupResult; a Chord gives its body's result, whose parent is the header's
+     * GroupResult. A chord first stores its size in the result backend, as Celery does.
      *
      * @param array<string, mixed> $options
-     * @param list<mixed> $args partial arguments
+     * @param list<mixed> $args partial arguments, as Celery's canvas.apply_async(args, kwargs)
+     *        takes them (see Canvas::withPartial())
      * @param array<string, mixed> $kwargs partial keyword arguments
      * @throws CeleryBridgeException
      */
     public function send(Canvas $canvas, array $options = [], array $args = [], array $kwargs = []): AsyncResult|GroupResult;
 
     /**
-     * Sends many canvases at once; every message is built before the first is written.
+     * Sends many canvases (Signatures, chains, groups, chords) in pipelined round trips, like
+     * calling send() for each with the same options, only much faster.
+     *
+     * Every message is built before the first write, so invalid input writes nothing. They go
+     * out in chunks of about CeleryClient::CHUNK messages, each chunk one MULTI/EXEC: a chunk is queued whole
+     * or not at all, and a canvas never spans two chunks. When a chunk fails, the chunks before
+     * it are queued (ConnectionFailed::queuedTaskIds()), its tasks and all later ones are not
+     * known to be (taskIds()); for PublishOutcomeUnknown the chunk's tasks are all queued or none
+     * (uncertainTaskIds()), and the later chunks were not sent. Nothing is ever resent.
      *
      * @param iterable<Canvas> $canvases
-     * @param array<string, mixed> $options
+     * @param array<string, mixed> $options apply_async options laid over each canvas
      * @return list<AsyncResult|GroupResult> in the order of $canvases
      * @throws CeleryBridgeException
      */
     public function sendMany(iterable $canvases, array $options = []): array;
 
     /**
-     * A handle on a task's result from its id alone.
+     * A handle on a task's result from its id alone, e.g. one kept in a session or a database.
      */
     public function result(string $taskId): AsyncResult;
 
     /**
-     * Handles on several results, read and waited for together.
+     * Handles on several results, read with one MGET and waited for with one subscription:
+     * `$celery->results($ids)->get(timeout: 10.0)` gives the values in the order of the ids.
      *
      * @param list<string|AsyncResult> $tasks task ids or results
      */
     public function results(array $tasks): ResultSet;
 
     /**
-     * The group a GroupResult::save() stored, rebuilt from its id; null when none was saved.
+     * The group a GroupResult::save() (here, or Python's GroupResult.save()) stored, rebuilt from
+     * its id: Celery's GroupResult.restore(). Null when none was saved (or it expired).
      *
      * @throws CeleryBridgeException
      */
     public function restoreGroup(string $groupId): ?GroupResult;
 
     /**
-     * Tells the workers to discard tasks, like Celery's app.control.revoke().
+     * Tells the workers to discard tasks, like Celery's app.control.revoke(). A revoked task
+     * that has not started never runs and its state becomes REVOKED, also when a worker holds
+     * it for its ETA; with $terminate the worker also sends $signal to the process running it
+     * (prefork pool only: the solo pool runs tasks in the worker itself).
      *
-     * @param string|list<string> $taskIds
-     * @param list<string>|null $destination
-     * @return int how many workers heard it
+     * Revocations live in the workers' memory: a worker that is not connected when this is
+     * sent never hears it.
+     *
+     * @param string|list<string> $taskIds one id or several (one broadcast)
+     * @param string|int $signal "SIGTERM", "TERM", "SIGKILL", ... or a number; used with $terminate
+     * @param list<string>|null $destination only the workers with these node names ("celery@host")
+     * @return int how many workers heard it (PUBLISH's receiver count); 0 means none did. Over
+     *         RabbitMQ: 1 when at least one worker's mailbox queue got it (RabbitMQ does not count)
      * @throws CeleryBridgeException
      */
     public function revoke(

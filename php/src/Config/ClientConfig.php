@@ -7,6 +7,7 @@ namespace CeleryBridge\Config;
 use CeleryBridge\Broker\QueueKeys;
 use CeleryBridge\Broker\TaskRouter;
 use CeleryBridge\Connection\ConnectionOptions;
+use CeleryBridge\Connection\Role;
 use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\TaskOptions;
@@ -34,7 +35,7 @@ final class ClientConfig
         'amqp_client', 'amqp_declare',
     ];
 
-    /** Settings read by the connection layer (Connection\ConnectionFactory). */
+    /** Settings read by the connection layer (Connection\ConnectionOptions). */
     public const CONNECTION_NAMES = [
         'broker_use_ssl', 'redis_backend_use_ssl', 'broker_connection_timeout', 'redis_socket_timeout',
         'redis_socket_connect_timeout', 'redis_client', 'redis_persistent', 'task_publish_timeout',
@@ -136,11 +137,11 @@ final class ClientConfig
                     $config,
                     ['task_publish_retry' => true, 'task_publish_retry_policy' => true],
                 ) + $connection,
-                ConnectionOptions::BROKER,
+                Role::Broker,
             ),
             backendConnectionOptions: ConnectionOptions::fromConfig(
                 array_filter(['result_backend_transport_options' => $backendOptions]) + $connection,
-                ConnectionOptions::BACKEND,
+                Role::Backend,
             ),
             resultMaxSize: self::maxSize(
                 array_key_exists('result_max_size', $config) ? $config['result_max_size'] : self::DEFAULT_RESULT_MAX_SIZE,

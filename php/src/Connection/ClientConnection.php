@@ -7,7 +7,6 @@ namespace CeleryBridge\Connection;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
 use CeleryBridge\Exception\ConnectionTimedOut;
-use CeleryBridge\Exception\ReadOnlyReplica;
 
 /**
  * What a RedisConnection does the same over any client library: connect on first use, walk the
@@ -22,14 +21,8 @@ use CeleryBridge\Exception\ReadOnlyReplica;
  */
 abstract class ClientConnection implements RedisConnection
 {
-    /**
-     * Commands that must not be sent twice: a task or a broadcast could arrive twice, and a
-     * purge run again would report 0.
-     */
+    /** Never sent twice: a task or a broadcast could arrive twice, and a purge run again would report 0. */
     private const ONCE = ['LPUSH', 'PUBLISH', 'MULTI'];
-
-    /** How much longer than a blocking command's own timeout the socket waits for its answer. */
-    private const BLOCK_MARGIN = 1.0;
 
     /**
      * The client library's object, wrapped: a Predis client carries the password in its
@@ -54,11 +47,20 @@ abstract class ClientConnection implements RedisConnection
     }
 
     /**
-     * Connects (and authenticates, selects the database) on one server.
+     * A connection on a client the application connected, which it uses as it is and never closes.
+     */
+    public static function injected(#[\SensitiveParameter] object $client, Endpoint $endpoint): static
+    {
+        return new static(Topology::single($endpoint), ConnectionOptions::defaults(), true, $client, $endpoint);
+    }
+
+    /**
+     * Connects (and authenticates, selects the database) on one server; SentinelMaster opens
+     * its sentinels with it.
      *
      * @throws ConnectionFailed
      */
-    abstract protected function openOn(Endpoint $endpoint, bool $persistent): object;
+    abstract public function openOn(Endpoint $endpoint, bool $persistent): object;
 
     /**
      * Runs a command, throwing Failure::reply() for an error reply; a failure of the socket is
@@ -78,13 +80,11 @@ abstract class ClientConnection implements RedisConnection
      * @param list<string> $command
      * @throws ConnectionFailed
      */
-    abstract protected function raw(#[\SensitiveParameter] object $client, Endpoint $endpoint, array $command): mixed;
+    abstract public function raw(#[\SensitiveParameter] object $client, Endpoint $endpoint, array $command): mixed;
 
-    abstract protected function disconnect(#[\SensitiveParameter] object $client): void;
+    abstract public function disconnect(#[\SensitiveParameter] object $client): void;
 
-    /**
-     * Sets how long the client waits for a reply on its open socket.
-     */
+    /** Sets how long the client waits for a reply on its open socket. */
     abstract protected function setReadTimeout(#[\SensitiveParameter] object $client, float $seconds): void;
 
     protected function client(): ?object
@@ -92,11 +92,6 @@ abstract class ClientConnection implements RedisConnection
         return $this->handle?->getValue();
     }
 
-    /**
-     * @template T of object|null
-     * @param T $client
-     * @return T
-     */
     protected function setClient(#[\SensitiveParameter] ?object $client): ?object
     {
         $this->handle = $client === null ? null : new \SensitiveParameterValue($client);
@@ -114,69 +109,17 @@ abstract class ClientConnection implements RedisConnection
         }
     }
 
-    /**
-     * $endpoint with its timeouts cut to what is left before the deadline (at least 1 ms).
-     *
-     * @throws ConnectionTimedOut when nothing is left
-     */
-    private function bounded(Endpoint $endpoint, string $command): Endpoint
-    {
-        if ($this->deadline === null) {
-            return $endpoint;
-        }
-        $left = $this->deadline - Clock::now();
-        if ($left <= 0) {
-            throw ConnectionTimedOut::deadline($endpoint->describe(), $command);
-        }
-        if ($endpoint->connectTimeout <= $left && $endpoint->readTimeout <= $left) {
-            // The socket timeouts end first: they, not the deadline, govern this command.
-            return $endpoint;
-        }
-        return $endpoint->withTimeouts(
-            max(0.001, min($endpoint->connectTimeout, $left)),
-            max(0.001, min($endpoint->readTimeout, $left)),
-        );
-    }
-
     public function transaction(array $writes): void
     {
-        // LPUSH k a; LPUSH k b leaves the same list as LPUSH k a b: one command per list.
-        $commands = [];
-        $last = null;
-        foreach ($writes as $write) {
-            if ($write[0] === 'LPUSH' && $last !== null && $commands[$last][0] === 'LPUSH' && $commands[$last][1] === $write[1]) {
-                $commands[$last][] = $write[2];
-                continue;
-            }
-            $commands[] = $write;
-            $last = array_key_last($commands);
-        }
+        $commands = TransactionWrites::merged($writes);
         $replies = $this->run('MULTI', fn (object $client) => $this->inOneRoundTrip($client, $commands));
-        // EXEC's reply: one entry per command. A command Redis refused while running (WRONGTYPE
-        // on a queue key) does not undo the others.
-        if (is_array($replies) && count($replies) !== count($commands)) {
-            // EXEC ran, but its reply does not say which write did what: never report that as
-            // "not queued" (the caller would send the tasks again).
-            throw ConnectionLost::unreadableReply($this->describe(), 'EXEC', sprintf(
-                '%d results for %d commands',
-                count($replies),
-                count($commands),
-            ));
-        }
-        if (!is_array($replies) || count($replies) !== count($commands) || in_array(false, $replies, true)) {
-            throw ConnectionFailed::because(
-                $this->describe(),
-                'ran the transaction but refused part of it (is a queue key of another type?); check the keys it wrote.',
-            );
-        }
+        TransactionWrites::check($replies, count($commands), $this->describe());
     }
 
     public function brPop(array $keys, float $seconds): ?array
     {
         // Redis 6 takes fractions of a second; Redis 5 only whole ones, and 0 would wait for ever.
-        $timeout = $this->wholeSeconds
-            ? (string) max(1, (int) ceil($seconds))
-            : sprintf('%.3F', max(0.001, $seconds));
+        $timeout = $this->wholeSeconds ? (string) max(1, (int) ceil($seconds)) : sprintf('%.3F', max(0.001, $seconds));
         try {
             $reply = $this->run('BRPOP', fn (object $client) => $this->blockingPop($client, $keys, $timeout), false, (float) $timeout);
         } catch (ConnectionFailed $e) {
@@ -198,8 +141,8 @@ abstract class ClientConnection implements RedisConnection
     abstract protected function blockingPop(#[\SensitiveParameter] object $client, array $keys, string $timeout): mixed;
 
     /**
-     * MULTI, the writes and EXEC, pipelined (one round trip); returns EXEC's replies. An LPUSH
-     * may carry several values: ['LPUSH', key, value, value, ...].
+     * MULTI, the commands (writes, or LLEN and DEL for a purge) and EXEC, pipelined (one round
+     * trip); returns EXEC's replies. An LPUSH may carry several values: ['LPUSH', key, value, ...].
      *
      * @param non-empty-list<array<int, string|int>> $writes
      */
@@ -207,17 +150,14 @@ abstract class ClientConnection implements RedisConnection
 
     public function purgeLists(array $keys): int
     {
-        $replies = (array) $this->run('MULTI', fn (object $client) => $this->lengthsThenDeletes($client, $keys));
-        // The replies alternate LLEN, DEL for each list.
+        if ($keys === []) {
+            return 0;
+        }
+        // LLEN and DEL of each list in one MULTI/EXEC: the replies alternate LLEN, DEL.
+        $commands = array_merge(...array_map(static fn (string $key): array => [['LLEN', $key], ['DEL', $key]], $keys));
+        $replies = (array) $this->run('MULTI', fn (object $client) => $this->inOneRoundTrip($client, $commands));
         return array_sum(array_map('intval', array_filter($replies, static fn ($i) => $i % 2 === 0, ARRAY_FILTER_USE_KEY)));
     }
-
-    /**
-     * LLEN and DEL of each list in one MULTI/EXEC; returns EXEC's replies.
-     *
-     * @param list<string> $keys
-     */
-    abstract protected function lengthsThenDeletes(#[\SensitiveParameter] object $client, array $keys): mixed;
 
     public function ensureConnected(): bool
     {
@@ -258,23 +198,15 @@ abstract class ClientConnection implements RedisConnection
      */
     public function endpoint(): Endpoint
     {
-        if ($this->current !== null) {
-            return $this->current->withClientName($this->options->clientName);
+        if ($this->current === null && ($this->topology->isSentinel() || count($this->topology->endpoints) !== 1)) {
+            $this->connection();
         }
-        if (!$this->topology->isSentinel() && count($this->topology->endpoints) === 1) {
-            return $this->topology->endpoints[0]->withClientName($this->options->clientName);
-        }
-        $this->connection();
-        return ($this->current ?? throw new \LogicException('Connected without an endpoint.'))
-            ->withClientName($this->options->clientName);
+        return ($this->current ?? $this->topology->endpoints[0])->withClientName($this->options->clientName);
     }
 
     public function close(): void
     {
-        if ($this->injected) {
-            return;
-        }
-        if ($this->options->persistent) {
+        if ($this->options->persistent && !$this->injected) {
             // Closing would end the persistent socket too; leave it to the next request.
             $this->setClient(null);
             $this->current = null;
@@ -296,9 +228,7 @@ abstract class ClientConnection implements RedisConnection
         $this->current = null;
     }
 
-    /**
-     * The connected client, opening it on first use.
-     */
+    /** The connected client, opening it on first use. */
     protected function connection(): object
     {
         return $this->handle?->getValue() ?? $this->open();
@@ -327,12 +257,9 @@ abstract class ClientConnection implements RedisConnection
         $reused = $this->isReused();
         $client = $this->connection();
         $normal = $this->current ?? $this->topology->endpoints[0];
-        // A blocking command answers when its own time is up: the socket waits a little longer.
-        $socket = $blocks === null || $normal->readTimeout >= $blocks + self::BLOCK_MARGIN
-            ? $normal
-            : $normal->withTimeouts($normal->connectTimeout, $blocks + self::BLOCK_MARGIN);
+        $socket = $blocks === null ? $normal : $normal->forBlocking($blocks);
         // (bounded() without a call when no deadline is set: this runs for every command.)
-        $endpoint = $this->deadline === null ? $socket : $this->bounded($socket, $command);
+        $endpoint = $this->deadline === null ? $socket : $socket->boundedBy($this->deadline, $command);
         if ($endpoint !== $normal) {
             $this->setReadTimeout($client, $endpoint->readTimeout);
         }
@@ -345,19 +272,10 @@ abstract class ClientConnection implements RedisConnection
                 throw $e;
             }
             $this->drop();
-            $took = (hrtime(true) - $start) / 1e9;
-            $failure = Failure::afterSending($endpoint, $command, $e->getMessage(), $took, $handshake, Failure::scrub($e));
             $once = in_array($command, self::ONCE, true);
+            $failure = Failure::ofCommand($endpoint, $endpoint !== $socket, $command, $once, $e, (hrtime(true) - $start) / 1e9, $handshake);
             if ($reused && !$once && $failure instanceof ConnectionLost && !$failure->timedOut()) {
                 return $this->run($command, $call, $handshake, $blocks);
-            }
-            if ($endpoint !== $socket && $failure instanceof ConnectionLost && $failure->timedOut()) {
-                // The caller's time ran out, not the socket timeout. A write that timed out stays
-                // ConnectionLost: whether it ran is unknown.
-                $left = $endpoint->readTimeout;
-                throw $once
-                    ? ConnectionLost::beforeDeadline($endpoint->describe(), $command, $left, Failure::scrub($e))
-                    : ConnectionTimedOut::noAnswerBeforeDeadline($endpoint->describe(), $command, $left, Failure::scrub($e));
             }
             throw $failure;
         } finally {
@@ -369,67 +287,11 @@ abstract class ClientConnection implements RedisConnection
     }
 
     /**
-     * Opens the first server of the failover list that answers, or the master Sentinel names.
-     *
-     * @throws ConnectionFailed
+     * @throws ConnectionFailed no server of the failover list (or the master Sentinel names) answered
      */
     protected function open(): object
     {
-        $candidates = $this->topology->isSentinel()
-            ? [$this->topology->resolveMaster(fn (Endpoint $sentinel, array $command) => $this->askSentinel($sentinel, $command))]
-            : $this->topology->endpoints;
-        $failures = [];
-        foreach ($candidates as $endpoint) {
-            try {
-                $client = $this->openOn($this->bounded($endpoint, 'connect'), $this->options->persistent);
-                if ($this->topology->isSentinel()) {
-                    $this->checkMaster($client, $endpoint);
-                }
-                if ($this->options->clientName !== null) {
-                    $this->raw($client, $endpoint, ['CLIENT', 'SETNAME', $this->options->clientName]);
-                }
-                $handshakeSent = $endpoint->password() !== null || $endpoint->database !== 0
-                    || $this->options->clientName !== null || $this->topology->isSentinel();
-                if ($endpoint->transport === Endpoint::TLS && !$handshakeSent) {
-                    // A TLS server that wants a client certificate closes the connection at the
-                    // first command: let that be this PING (nothing sent), not a task's LPUSH,
-                    // whose outcome would be unknown. (AUTH or SELECT play this part otherwise.)
-                    $this->raw($client, $endpoint, ['PING']);
-                }
-            } catch (ConnectionFailed $e) {
-                $failures[] = $e;
-                continue;
-            }
-            $this->current = $endpoint;
-            return $this->setClient($client);
-        }
-        throw Connector::firstFailure($failures);
-    }
-
-    /**
-     * Sentinel may name a server that has just been demoted; redis-py finds out on the first
-     * READONLY, we ask ROLE once per connection.
-     */
-    private function checkMaster(#[\SensitiveParameter] object $client, Endpoint $endpoint): void
-    {
-        $role = $this->raw($client, $endpoint, ['ROLE']);
-        $name = is_array($role) ? (string) ($role[0] ?? '') : '';
-        if ($name !== 'master') {
-            $this->disconnect($client);
-            throw ReadOnlyReplica::roleIs($endpoint->describe(), $name);
-        }
-    }
-
-    /**
-     * @param list<string> $command
-     */
-    private function askSentinel(Endpoint $sentinel, array $command): mixed
-    {
-        $client = $this->openOn($sentinel, false);
-        try {
-            return $this->raw($client, $sentinel, $command);
-        } finally {
-            $this->disconnect($client);
-        }
+        [$client, $this->current] = $this->topology->open($this, $this->options, $this->deadline);
+        return $this->setClient($client);
     }
 }

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Connection;
 
+use CeleryBridge\Exception\InvalidBrokerUrl;
 use CeleryBridge\Exception\InvalidConfiguration;
 
 /**
@@ -28,8 +29,9 @@ use CeleryBridge\Exception\InvalidConfiguration;
  */
 final class ConnectionOptions
 {
-    /** The connection's role: broker_url's rules and settings, or result_backend's. */
+    /** @deprecated Role::Broker */
     public const BROKER = 'broker';
+    /** @deprecated Role::Backend */
     public const BACKEND = 'backend';
 
     /** Celery's `broker_connection_timeout` default. */
@@ -77,7 +79,7 @@ final class ConnectionOptions
      * @internal made by defaults() and ConnectionOptionsReader::read(), which check the values
      */
     public function __construct(
-        public readonly string $role,
+        public readonly Role $role,
         public readonly string $client,
         public readonly ?float $connectTimeout,
         public readonly ?float $readTimeout,
@@ -93,17 +95,20 @@ final class ConnectionOptions
 
     /**
      * Celery's defaults for this role: what a client without connection settings gets.
+     *
+     * @param Role|string $role the strings 'broker' and 'backend' are deprecated
      */
-    public static function defaults(string $role = self::BROKER): self
+    public static function defaults(Role|string $role = Role::Broker): self
     {
+        $role = Role::of($role);
         // Made once per role and shared (the object is immutable): a process that creates many
         // clients, such as a long-running worker of a PHP application server, builds it once.
-        return self::$defaults[$role] ??= self::newDefaults($role);
+        return self::$defaults[$role->value] ??= self::newDefaults($role);
     }
 
-    private static function newDefaults(string $role): self
+    private static function newDefaults(Role $role): self
     {
-        $backend = $role === self::BACKEND;
+        $backend = $role === Role::Backend;
         return new self(
             $role,
             self::CLIENT_AUTO,
@@ -119,11 +124,13 @@ final class ConnectionOptions
 
     /**
      * @param array<string, mixed> $config only the keys in self::KEYS
+     * @param Role|string $role the strings 'broker' and 'backend' are deprecated
      *
      * @throws InvalidConfiguration naming the unknown or invalid key
      */
-    public static function fromConfig(#[\SensitiveParameter] array $config, string $role = self::BROKER): self
+    public static function fromConfig(#[\SensitiveParameter] array $config, Role|string $role = Role::Broker): self
     {
+        $role = Role::of($role);
         // A client without connection settings (the common one) never loads their reader, nor
         // does one that only picks the client library or persistent sockets (as a PHP-FPM
         // application does), when those are valid: anything else, wrong values included, is
@@ -155,6 +162,53 @@ final class ConnectionOptions
 
     public function defaultReadTimeout(): float
     {
-        return $this->role === self::BACKEND ? self::DEFAULT_BACKEND_READ_TIMEOUT : self::DEFAULT_READ_TIMEOUT;
+        return $this->role === Role::Backend ? self::DEFAULT_BACKEND_READ_TIMEOUT : self::DEFAULT_READ_TIMEOUT;
+    }
+
+    /**
+     * The lazy connection to what the user passed as `broker:` / `backend:` for this role: a
+     * Celery URL, a connected \Redis or Predis client (used as it is), or a RedisConnection
+     * (returned as it is). Publishing retries are the broker's (Broker\RetryingPublisher).
+     *
+     * @throws InvalidBrokerUrl|InvalidConfiguration
+     */
+    public function connect(#[\SensitiveParameter] string|object $target): RedisConnection
+    {
+        if ($target instanceof RedisConnection) {
+            return $target;
+        }
+        if (!is_string($target)) {
+            return InjectedClient::connection($target, $this->role);
+        }
+        $topology = Topology::fromUrl($target, $this);
+        return self::library($this->client, $this->role) === self::CLIENT_PHPREDIS
+            ? PhpRedisConnection::fromTopology($topology, $this)
+            : PredisConnection::fromTopology($topology, $this);
+    }
+
+    /**
+     * Which client library a URL connection uses: phpredis when loaded, else Predis.
+     *
+     * @throws InvalidConfiguration the library asked for, or any, is not installed
+     */
+    public static function library(string $wanted, Role $role = Role::Broker): string
+    {
+        return match ($wanted) {
+            self::CLIENT_PHPREDIS => extension_loaded('redis') ? self::CLIENT_PHPREDIS : throw InvalidConfiguration::invalid(
+                'redis_client',
+                $wanted,
+                'the phpredis extension (ext-redis) is not loaded; install it, or use redis_client => predis.',
+            ),
+            self::CLIENT_PREDIS => PredisConnection::available() ? self::CLIENT_PREDIS : throw InvalidConfiguration::invalid(
+                'redis_client',
+                $wanted,
+                'Predis is not installed or not autoloaded (class Predis\Client not found): composer require predis/predis.',
+            ),
+            default => match (true) {
+                extension_loaded('redis') => self::CLIENT_PHPREDIS,
+                PredisConnection::available() => self::CLIENT_PREDIS,
+                default => throw InvalidConfiguration::noRedisClient($role->describe()),
+            },
+        };
     }
 }

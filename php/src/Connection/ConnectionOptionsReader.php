@@ -22,15 +22,15 @@ final class ConnectionOptionsReader
      *
      * @throws InvalidConfiguration naming the unknown or invalid key
      */
-    public static function read(#[\SensitiveParameter] array $config, string $role): ConnectionOptions
+    public static function read(#[\SensitiveParameter] array $config, Role $role): ConnectionOptions
     {
         foreach (array_keys($config) as $key) {
             if (!in_array($key, ConnectionOptions::KEYS, true)) {
                 throw InvalidConfiguration::unknown((string) $key, ConnectionOptions::KEYS);
             }
         }
-        $backend = $role === ConnectionOptions::BACKEND;
-        $transportKey = $backend ? 'result_backend_transport_options' : 'broker_transport_options';
+        $backend = $role === Role::Backend;
+        $transportKey = $role->transportOptionsSetting();
         $transport = $config[$transportKey] ?? [];
         if (!is_array($transport)) {
             throw InvalidConfiguration::invalid($transportKey, $transport, 'expected an array.');
@@ -53,7 +53,7 @@ final class ConnectionOptionsReader
             $readTimeout = $check->secondsIn($transport, 'socket_timeout', $transportKey);
         }
 
-        $sslKey = $backend ? 'redis_backend_use_ssl' : 'broker_use_ssl';
+        $sslKey = $role->sslSetting();
         $ssl = $config[$sslKey] ?? null;
         $tls = match (true) {
             $ssl === null, $ssl === false, $ssl === [] => null,

@@ -21,10 +21,10 @@ use CeleryBridge\Exception\InvalidBrokerUrl;
  */
 final class Dsn
 {
-    public const BROKER = ConnectionOptions::BROKER;
-    public const BACKEND = ConnectionOptions::BACKEND;
-
-    private const SCHEME_CHARACTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+.-';
+    /** @deprecated Role::Broker */
+    public const BROKER = 'broker';
+    /** @deprecated Role::Backend */
+    public const BACKEND = 'backend';
 
     /** Kept wrapped: var_dump(), print_r(), var_export() and traces never show it. */
     private readonly ?\SensitiveParameterValue $passwordSecret;
@@ -40,7 +40,7 @@ final class Dsn
      * @param list<Dsn> $alternates
      */
     private function __construct(
-        public readonly string $role,
+        public readonly Role $role,
         public readonly string $scheme,
         public readonly string $transport,
         public readonly string $host,
@@ -59,16 +59,15 @@ final class Dsn
     }
 
     /**
-     * @param string $role Dsn::BROKER for `broker_url` (kombu's rules) or Dsn::BACKEND for
-     *                     `result_backend` (Celery's RedisBackend rules)
+     * @param Role|string $role Role::Broker for `broker_url` (kombu's rules) or Role::Backend for
+     *                          `result_backend` (Celery's RedisBackend rules); the strings
+     *                          'broker' and 'backend' are deprecated
      *
      * @throws InvalidBrokerUrl naming the part Celery would reject
      */
-    public static function fromString(#[\SensitiveParameter] string $url, string $role = self::BROKER): self
+    public static function fromString(#[\SensitiveParameter] string $url, Role|string $role = Role::Broker): self
     {
-        if ($role !== self::BROKER && $role !== self::BACKEND) {
-            throw new \InvalidArgumentException(sprintf('Unknown role "%s".', $role));
-        }
+        $role = Role::of($role);
         $pieces = explode(';', $url);
         $nodes = [];
         foreach ($pieces as $index => $piece) {
@@ -179,59 +178,11 @@ final class Dsn
      */
     private static function parseOne(
         #[\SensitiveParameter] string $piece,
-        string $role,
+        Role $role,
         #[\SensitiveParameter] string $url,
     ): self {
-        // scheme://rest, the scheme a letter then letters, digits, "+", "." or "-" (checked
-        // without a regular expression, whose compile a fresh process would pay).
-        $separator = strpos($piece, '://');
-        $scheme = $separator === false ? '' : substr($piece, 0, $separator);
-        if ($scheme === '' || !ctype_alpha($scheme[0]) || strspn($scheme, self::SCHEME_CHARACTERS) !== strlen($scheme)) {
-            throw InvalidBrokerUrl::because($url, 'expected scheme://..., e.g. redis://host:6379/0.');
-        }
-        // urllib lower-cases the scheme.
-        $scheme = strtolower($scheme);
-        $rest = (string) substr($piece, $separator + 3);
-        self::checkScheme($scheme, $url, $role);
-
-        $fragment = strpos($rest, '#');
-        if ($fragment !== false) {
-            // urllib drops a fragment; one holding "@" is the rest of a password with a "#" in it,
-            // and what stands before the "#" would be read as host and port.
-            if (str_contains(substr($rest, $fragment), '@')) {
-                throw InvalidBrokerUrl::because($url, 'an @ follows a #: the password holds an unencoded #.');
-            }
-            $rest = substr($rest, 0, $fragment);
-        }
-        $queryText = '';
-        $questionMark = strpos($rest, '?');
-        if ($questionMark !== false) {
-            $queryText = substr($rest, $questionMark + 1);
-            $rest = substr($rest, 0, $questionMark);
-        }
-        $slash = strpos($rest, '/');
-        $netloc = $slash === false ? $rest : substr($rest, 0, $slash);
-        $path = $slash === false ? '' : substr($rest, $slash);
-
-        // As urllib: user info ends at the last "@", the password after the first ":".
-        $at = strrpos($netloc, '@');
-        $userinfo = $at === false ? null : substr($netloc, 0, $at);
-        $hostinfo = $at === false ? $netloc : substr($netloc, $at + 1);
-        $username = null;
-        $password = null;
-        if ($userinfo !== null) {
-            $colon = strpos($userinfo, ':');
-            $username = rawurldecode($colon === false ? $userinfo : substr($userinfo, 0, $colon));
-            $password = $colon === false ? null : rawurldecode(substr($userinfo, $colon + 1));
-            $username = $username === '' ? null : $username;
-            $password = $password === '' ? null : $password;
-        }
-        if ($at === false && self::atAfterHost($scheme, $netloc, $path, $queryText)) {
-            // "redis://:pass/word@host": a password with an unencoded "/" or "?" ends the host
-            // part early; the part before it would be read as a host and port.
-            throw InvalidBrokerUrl::because($url, 'an @ follows the host part: the password holds an unencoded / or ?.');
-        }
-        [$host, $port] = self::hostAndPort($hostinfo, $url);
+        [$scheme, $username, $password, $hostinfo, $path, $queryText] = DsnSyntax::split($piece, $role, $url);
+        [$host, $port] = DsnSyntax::hostAndPort($hostinfo, $url);
         // A URL without options (the common one) never loads DsnQuery.
         $query = $queryText === '' ? null : DsnQuery::parse($queryText, $role, $scheme, $url);
 
@@ -242,90 +193,8 @@ final class Dsn
         return self::tcpNode($role, $scheme, $host, $port, $path, $username, $password, $query, $url);
     }
 
-    /**
-     * Whether an "@" after a host part without one is the rest of a user info: in the path or
-     * in a query value, except in an ssl_* file path (a certificate may be named user@host.pem).
-     * A socket URL has no host part, so any text there followed by an "@" is a user info.
-     */
-    private static function atAfterHost(
-        string $scheme,
-        #[\SensitiveParameter] string $netloc,
-        #[\SensitiveParameter] string $path,
-        #[\SensitiveParameter] string $query,
-    ): bool {
-        if ($netloc === '' || (!str_contains($path, '@') && !str_contains($query, '@'))) {
-            return false;
-        }
-        if ($scheme === 'redis+socket' || $scheme === 'unix' || str_starts_with($netloc, ':')) {
-            return true;
-        }
-        if (!str_contains($netloc, ':')) {
-            return false;
-        }
-        if (str_contains($path, '@')) {
-            return true;
-        }
-        foreach (explode('&', $query) as $pair) {
-            if (str_contains($pair, '@') && !str_starts_with(urldecode($pair), 'ssl_')) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static function checkScheme(#[\SensitiveParameter] string $scheme, #[\SensitiveParameter] string $url, string $role): void
-    {
-        $known = ['redis', 'rediss', 'redis+socket', 'unix', 'sentinel'];
-        if (in_array($scheme, $known, true)) {
-            return;
-        }
-        throw InvalidBrokerUrl::unknownScheme($url, $scheme, $role === self::BROKER ? 'broker' : 'result backend');
-    }
-
-    /**
-     * @return array{0: string, 1: ?int}
-     */
-    private static function hostAndPort(#[\SensitiveParameter] string $hostinfo, #[\SensitiveParameter] string $url): array
-    {
-        $portText = null;
-        if (str_starts_with($hostinfo, '[')) {
-            $close = strpos($hostinfo, ']');
-            if ($close === false) {
-                throw InvalidBrokerUrl::because($url, 'the IPv6 host has no closing "]".');
-            }
-            $host = substr($hostinfo, 1, $close - 1);
-            $after = substr($hostinfo, $close + 1);
-            if ($after !== '') {
-                if (!str_starts_with($after, ':')) {
-                    throw InvalidBrokerUrl::because($url, sprintf('unexpected "%s" after the IPv6 host.', $after));
-                }
-                $portText = substr($after, 1);
-            }
-        } else {
-            $colon = strpos($hostinfo, ':');
-            $host = $colon === false ? $hostinfo : substr($hostinfo, 0, $colon);
-            $portText = $colon === false ? null : substr($hostinfo, $colon + 1);
-        }
-        $port = null;
-        if ($portText !== null && $portText !== '') {
-            if (!ctype_digit($portText) || (int) $portText > 65535) {
-                throw InvalidBrokerUrl::because(
-                    $url,
-                    sprintf(
-                        'the port "%s" is not a number from 1 to 65535%s.',
-                        $portText,
-                        str_contains($portText, ':') ? ' (put an IPv6 host in brackets: [::1]:6379)' : '',
-                    ),
-                );
-            }
-            $port = (int) $portText === 0 ? null : (int) $portText;
-        }
-        // urllib's hostname is lower-cased and percent-decoded.
-        return [strtolower(rawurldecode($host)), $port];
-    }
-
     private static function tcpNode(
-        string $role,
+        Role $role,
         string $scheme,
         #[\SensitiveParameter] string $host,
         ?int $port,
@@ -340,7 +209,7 @@ final class Dsn
         if (str_starts_with($db, '/')) {
             $db = substr($db, 1);
         }
-        if ($role === self::BACKEND) {
+        if ($role === Role::Backend) {
             $db = trim($db, '/');
         }
         $database = self::database($db, 'the database', $url);
@@ -369,7 +238,7 @@ final class Dsn
     }
 
     private static function unixNode(
-        string $role,
+        Role $role,
         string $scheme,
         #[\SensitiveParameter] string $path,
         #[\SensitiveParameter] ?string $username,

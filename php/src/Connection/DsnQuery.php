@@ -47,7 +47,7 @@ final class DsnQuery
      */
     public static function parse(
         #[\SensitiveParameter] string $text,
-        string $role,
+        Role $role,
         string $scheme,
         #[\SensitiveParameter] string $url,
     ): self {
@@ -59,7 +59,7 @@ final class DsnQuery
         $unix = $scheme === 'redis+socket' || $scheme === 'unix';
         foreach ($query as $key => $value) {
             if ($unix) {
-                if ($key === 'virtual_host' || ($key === 'db' && ($scheme === 'unix' || $role === Dsn::BACKEND))) {
+                if ($key === 'virtual_host' || ($key === 'db' && ($scheme === 'unix' || $role === Role::Backend))) {
                     $database = Dsn::database($value, sprintf('the option "%s"', $key), $url);
                 } elseif ($key === 'socket_timeout') {
                     $readTimeout = self::seconds($key, $value, $url);
@@ -69,7 +69,7 @@ final class DsnQuery
                     throw self::unknownOption($key, $role, $scheme, $url);
                 }
             } elseif (str_starts_with($key, 'ssl_')) {
-                if ($role === Dsn::BACKEND && $scheme === 'redis') {
+                if ($role === Role::Backend && $scheme === 'redis') {
                     throw InvalidBrokerUrl::because(
                         $url,
                         sprintf('the option "%s" is a TLS option on a redis:// URL; Celery\'s result backend '
@@ -77,17 +77,17 @@ final class DsnQuery
                     );
                 }
                 $ssl[$key] = $value;
-            } elseif ($role === Dsn::BROKER && $key === 'connect_timeout') {
+            } elseif ($role === Role::Broker && $key === 'connect_timeout') {
                 $connectTimeout = self::seconds($key, $value, $url);
-            } elseif ($role === Dsn::BACKEND && $key === 'socket_timeout') {
+            } elseif ($role === Role::Backend && $key === 'socket_timeout') {
                 $readTimeout = self::seconds($key, $value, $url);
-            } elseif ($role === Dsn::BACKEND && $key === 'socket_connect_timeout') {
+            } elseif ($role === Role::Backend && $key === 'socket_connect_timeout') {
                 $connectTimeout = self::seconds($key, $value, $url);
-            } elseif ($role === Dsn::BACKEND && $key === 'db') {
+            } elseif ($role === Role::Backend && $key === 'db') {
                 $database = Dsn::database($value, 'the option "db"', $url);
-            } elseif ($role === Dsn::BACKEND && in_array($key, ['virtual_host', ...self::REDIS_PY_IGNORED], true)) {
+            } elseif ($role === Role::Backend && in_array($key, ['virtual_host', ...self::REDIS_PY_IGNORED], true)) {
                 // Celery takes these; the db in the path wins over virtual_host on a TCP URL.
-            } elseif ($role === Dsn::BROKER && in_array($key, self::BROKER_IGNORED, true)) {
+            } elseif ($role === Role::Broker && in_array($key, self::BROKER_IGNORED, true)) {
                 // kombu Connection arguments that the Redis transport never uses.
             } else {
                 throw self::unknownOption($key, $role, $scheme, $url);
@@ -146,7 +146,7 @@ final class DsnQuery
 
     private static function unknownOption(
         #[\SensitiveParameter] string $key,
-        string $role,
+        Role $role,
         string $scheme,
         #[\SensitiveParameter] string $url,
     ): InvalidBrokerUrl {
@@ -156,7 +156,7 @@ final class DsnQuery
                 'the option "credential_provider" names a Python class, which PHP cannot load: put the user and password in the URL.',
             );
         }
-        if ($role === Dsn::BROKER && $scheme !== 'redis+socket' && $scheme !== 'unix') {
+        if ($role === Role::Broker && $scheme !== 'redis+socket' && $scheme !== 'unix') {
             return InvalidBrokerUrl::because($url, sprintf(
                 'the option "%s" is not accepted on a broker URL (kombu raises TypeError): only ssl_* '
                 . 'and connect_timeout are. Put transport options (socket_timeout, visibility_timeout, '

@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Connection;
 
+use CeleryBridge\Exception\ConnectionTimedOut;
+
 /**
  * One concrete Redis server to open a socket to: what a RedisConnection talks to right now.
  *
@@ -151,6 +153,74 @@ final class Endpoint
             return 'unix://' . $this->path;
         }
         return sprintf('%s://%s:%d', $this->transport === self::TLS ? 'tls' : 'tcp', $this->bracketedHost(), $this->port);
+    }
+
+    /**
+     * The socket for a command that blocks $seconds: it answers when its own time is up, so the
+     * socket waits a second longer than that for the answer.
+     */
+    public function forBlocking(float $seconds): self
+    {
+        return $this->readTimeout >= $seconds + 1.0 ? $this : $this->withTimeouts($this->connectTimeout, $seconds + 1.0);
+    }
+
+    /**
+     * This endpoint with its timeouts cut to what is left before $deadline (Clock::now() time),
+     * at least 1 ms.
+     *
+     * @throws ConnectionTimedOut when nothing is left
+     */
+    public function boundedBy(float $deadline, string $command): self
+    {
+        $left = $deadline - Clock::now();
+        if ($left <= 0) {
+            throw ConnectionTimedOut::deadline($this->describe(), $command);
+        }
+        if ($this->connectTimeout <= $left && $this->readTimeout <= $left) {
+            // The socket timeouts end first: they, not the deadline, govern this command.
+            return $this;
+        }
+        return $this->withTimeouts(
+            max(0.001, min($this->connectTimeout, $left)),
+            max(0.001, min($this->readTimeout, $left)),
+        );
+    }
+
+    /**
+     * The connection parameters of a Predis\Client for this server (PredisConnection).
+     *
+     * @return array<string, mixed>
+     */
+    public function predisParameters(bool $persistent): array
+    {
+        $parameters = [
+            'scheme' => $this->transport,
+            'timeout' => $this->connectTimeout,
+            'read_write_timeout' => $this->readTimeout,
+        ];
+        if ($this->transport === self::UNIX) {
+            $parameters['path'] = $this->path;
+        } else {
+            $parameters['host'] = $this->host;
+            $parameters['port'] = $this->port;
+        }
+        if ($this->transport === self::TLS) {
+            $parameters['ssl'] = $this->streamContext()['ssl'];
+        }
+        if ($this->password() !== null) {
+            $parameters['password'] = $this->password();
+            if ($this->username !== null) {
+                $parameters['username'] = $this->username;
+            }
+        }
+        if ($persistent) {
+            // Predis sends AUTH and SELECT on every connect(), so a reused socket is set up again.
+            $parameters['persistent'] = $this->transport === self::UNIX ? true : $this->persistentId();
+            $parameters['database'] = $this->database;
+        } elseif ($this->database !== 0) {
+            $parameters['database'] = $this->database;
+        }
+        return $parameters;
     }
 
     /**

@@ -142,6 +142,30 @@ final class Failure
     }
 
     /**
+     * A socket failure of $command (ClientConnection::run()). When the caller's deadline cut the
+     * socket's timeout ($bounded) and ran out, that is the failure, not the socket timeout; a
+     * write that timed out ($once) stays ConnectionLost: whether it ran is unknown.
+     */
+    public static function ofCommand(
+        Endpoint $endpoint,
+        bool $bounded,
+        string $command,
+        bool $once,
+        #[\SensitiveParameter] \Throwable $e,
+        float $elapsed,
+        bool $handshake,
+    ): ConnectionFailed {
+        $failure = self::afterSending($endpoint, $command, $e->getMessage(), $elapsed, $handshake, self::scrub($e));
+        if (!$bounded || !$failure instanceof ConnectionLost || !$failure->timedOut()) {
+            return $failure;
+        }
+        $left = $endpoint->readTimeout;
+        return $once
+            ? ConnectionLost::beforeDeadline($endpoint->describe(), $command, $left, self::scrub($e))
+            : ConnectionTimedOut::noAnswerBeforeDeadline($endpoint->describe(), $command, $left, self::scrub($e));
+    }
+
+    /**
      * A reply that is not what $command gets from Redis (not RESP at all, or not its answer):
      * whatever listens there is not the Redis server the URL means.
      */

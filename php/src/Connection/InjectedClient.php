@@ -18,31 +18,31 @@ final class InjectedClient
     /**
      * A connection on a client the application connected: a \Redis or a Predis client.
      *
-     * @param string $role ConnectionFactory::BROKER or BACKEND, for the messages
+     * @param Role $role whose argument the client was given, for the messages
      * @throws InvalidConfiguration another object, or a client Celery workers could not share
      */
-    public static function connection(#[\SensitiveParameter] object $target, string $role): RedisConnection
+    public static function connection(#[\SensitiveParameter] object $target, Role $role): RedisConnection
     {
         if ($target instanceof \RedisCluster) {
-            // (PredisConnection::fromClient() refuses a Predis cluster itself.)
-            throw InvalidConfiguration::invalid($role, $target, PredisConnection::clusterRefusal());
+            // (predisEndpoint() refuses a Predis cluster itself.)
+            throw InvalidConfiguration::invalid($role->value, $target, self::clusterRefusal());
         }
         if ($target instanceof \RedisSentinel) {
             throw InvalidConfiguration::invalid(
-                $role,
+                $role->value,
                 $target,
                 'a \RedisSentinel talks to a sentinel, not to the master: pass the URL '
                 . 'sentinel://host:26379;sentinel://host2:26379 with broker_transport_options master_name.',
             );
         }
         if ($target instanceof \Redis) {
-            return PhpRedisConnection::fromClient($target);
+            return PhpRedisConnection::injected($target, self::phpRedisEndpoint($target));
         }
         if ($target instanceof \Predis\ClientInterface) {
-            return PredisConnection::fromClient($target);
+            return PredisConnection::injected($target, self::predisEndpoint($target));
         }
         throw InvalidConfiguration::invalid(
-            $role,
+            $role->value,
             $target,
             'expected a Redis URL (redis://, rediss://, redis+socket://, sentinel://), a connected \Redis or a Predis client.',
         );
@@ -88,6 +88,73 @@ final class InjectedClient
             );
         }
         return self::whereConnected($redis);
+    }
+
+    /**
+     * Where a Predis client the caller configured points (a single server, or Predis' own
+     * replication or Sentinel setup, whose writes go to the master), once it is known to write
+     * what Celery workers read.
+     *
+     * @throws InvalidConfiguration a cluster, a key prefix, or no single connection
+     */
+    public static function predisEndpoint(#[\SensitiveParameter] \Predis\ClientInterface $client): Endpoint
+    {
+        $connection = $client->getConnection();
+        $clusterInterfaces = ['Predis\Connection\Aggregate\ClusterInterface', 'Predis\Connection\Cluster\ClusterInterface'];
+        foreach ($clusterInterfaces as $interface) {
+            if ($connection instanceof $interface) {
+                throw InvalidConfiguration::invalid('broker', $client, self::clusterRefusal());
+            }
+        }
+        $options = $client->getOptions();
+        $prefix = isset($options->prefix) ? $options->prefix : null;
+        if ($prefix !== null) {
+            $text = is_object($prefix) && method_exists($prefix, 'getPrefix') ? (string) $prefix->getPrefix() : 'set';
+            throw InvalidConfiguration::invalid(
+                'broker',
+                $client,
+                sprintf('the Predis client has the option prefix "%s"; Celery workers would not find the prefixed '
+                    . 'keys. Drop it and set broker_transport_options global_keyprefix instead, as on the workers.', $text),
+            );
+        }
+        return self::predisServer($client);
+    }
+
+    private static function clusterRefusal(): string
+    {
+        return 'Redis Cluster cannot be a Celery broker or result backend: kombu\'s Redis transport needs '
+            . 'all queues, bindings and pub/sub channels of one keyspace on one server, and Celery does not '
+            . 'support it either. Use a standalone Redis, or Sentinel (sentinel://...) for failover.';
+    }
+
+    private static function predisServer(#[\SensitiveParameter] \Predis\ClientInterface $client): Endpoint
+    {
+        $connection = $client->getConnection();
+        if (!method_exists($connection, 'getParameters') && method_exists($connection, 'getMaster')) {
+            $connection = $connection->getMaster();
+        }
+        if (!is_object($connection) || !method_exists($connection, 'getParameters')) {
+            throw InvalidConfiguration::invalid('broker', $client, 'the Predis client has no single connection to read the server from.');
+        }
+        $p = $connection->getParameters();
+        $connect = isset($p->timeout) ? (float) $p->timeout : ConnectionOptions::DEFAULT_CONNECT_TIMEOUT;
+        $read = isset($p->read_write_timeout) && (float) $p->read_write_timeout > 0
+            ? (float) $p->read_write_timeout
+            : ConnectionOptions::DEFAULT_READ_TIMEOUT;
+        $username = isset($p->username) && $p->username !== '' ? (string) $p->username : null;
+        $password = isset($p->password) && $p->password !== '' ? (string) $p->password : null;
+        $database = isset($p->database) ? (int) $p->database : 0;
+        $scheme = isset($p->scheme) ? strtolower((string) $p->scheme) : 'tcp';
+        if ($scheme === 'unix') {
+            return Endpoint::unix((string) $p->path, $username, $password, $database, $connect, $read);
+        }
+        $host = (string) ($p->host ?? '127.0.0.1');
+        $port = (int) ($p->port ?? 6379);
+        if ($scheme === 'tls' || $scheme === 'rediss') {
+            $ssl = isset($p->ssl) && is_array($p->ssl) ? $p->ssl : [];
+            return Endpoint::tls($host, $port, $ssl + ['peer_name' => $host], $username, $password, $database, $connect, $read);
+        }
+        return Endpoint::tcp($host, $port, $username, $password, $database, $connect, $read);
     }
 
     /**

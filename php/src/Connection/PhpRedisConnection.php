@@ -20,19 +20,10 @@ final class PhpRedisConnection extends ClientConnection
     /** Whether phpredis closed the socket itself in the last failed command (see release()). */
     private bool $closedByPhpRedis = false;
 
-    /** ConnectionFactory::client() has checked that the extension is loaded. */
+    /** ConnectionOptions::library() has checked that the extension is loaded. */
     public static function fromTopology(Topology $topology, ConnectionOptions $options): self
     {
         return new self($topology, $options, false, null, null);
-    }
-
-    /**
-     * Uses a \Redis the caller has already connected (connect() or pconnect(), auth(), select()).
-     */
-    public static function fromClient(#[\SensitiveParameter] \Redis $redis): self
-    {
-        $endpoint = InjectedClient::phpRedisEndpoint($redis);
-        return new self(Topology::single($endpoint), ConnectionOptions::defaults(), true, $redis, $endpoint);
     }
 
     public function lPush(string $key, string $value): int
@@ -113,6 +104,7 @@ final class PhpRedisConnection extends ClientConnection
                     'SETEX' => $client->setEx($write[1], (int) $write[3], (string) $write[2]),
                     'SET' => $client->set($write[1], (string) $write[2]),
                     'DEL' => $client->del($write[1]),
+                    'LLEN' => $client->lLen($write[1]),
                     'PUBLISH' => $client->publish($write[1], (string) $write[2]),
                     'SADD' => $client->sAdd($write[1], (string) $write[2]),
                     'SREM' => $client->sRem($write[1], (string) $write[2]),
@@ -133,17 +125,6 @@ final class PhpRedisConnection extends ClientConnection
             get_debug_type($replies),
             count($writes),
         ));
-    }
-
-    protected function lengthsThenDeletes(#[\SensitiveParameter] object $client, array $keys): mixed
-    {
-        \assert($client instanceof \Redis);
-        $transaction = $client->multi();
-        foreach ($keys as $key) {
-            $transaction->lLen($key);
-            $transaction->del($key);
-        }
-        return $transaction->exec();
     }
 
     protected function execute(#[\SensitiveParameter] object $client, Endpoint $endpoint, #[\SensitiveParameter] \Closure $call): mixed
@@ -183,7 +164,7 @@ final class PhpRedisConnection extends ClientConnection
         return $e instanceof \RedisException;
     }
 
-    protected function raw(#[\SensitiveParameter] object $client, Endpoint $endpoint, array $command): mixed
+    public function raw(#[\SensitiveParameter] object $client, Endpoint $endpoint, array $command): mixed
     {
         \assert($client instanceof \Redis);
         return $this->handshake($client, $endpoint, $command[0], static fn (\Redis $r) => $r->rawCommand(...$command));
@@ -195,7 +176,7 @@ final class PhpRedisConnection extends ClientConnection
         $client->setOption(\Redis::OPT_READ_TIMEOUT, $seconds);
     }
 
-    protected function disconnect(#[\SensitiveParameter] object $client): void
+    public function disconnect(#[\SensitiveParameter] object $client): void
     {
         \assert($client instanceof \Redis);
         $this->release($client, $this->closedByPhpRedis);
@@ -205,7 +186,7 @@ final class PhpRedisConnection extends ClientConnection
     /**
      * @throws ConnectionFailed
      */
-    protected function openOn(Endpoint $endpoint, bool $persistent): \Redis
+    public function openOn(Endpoint $endpoint, bool $persistent): \Redis
     {
         $redis = new \Redis();
         $host = match ($endpoint->transport) {
@@ -282,7 +263,11 @@ final class PhpRedisConnection extends ClientConnection
     private function release(#[\SensitiveParameter] \Redis $redis, bool $closed): void
     {
         if ($this->options->persistent && !$closed) {
-            self::quietClose($redis);
+            try {
+                $redis->close();
+            } catch (\RedisException) {
+                // Closing a broken socket: nothing to release.
+            }
         }
     }
 
@@ -296,14 +281,5 @@ final class PhpRedisConnection extends ClientConnection
         $message = $e->getMessage();
         return str_starts_with($message, 'read error on connection') || str_starts_with($message, 'Connection lost')
             || $message === 'Connection closed';
-    }
-
-    private static function quietClose(#[\SensitiveParameter] \Redis $redis): void
-    {
-        try {
-            $redis->close();
-        } catch (\RedisException) {
-            // Closing a broken socket: nothing to release.
-        }
     }
 }

@@ -5,7 +5,6 @@ declare(strict_types=1);
 namespace CeleryBridge\Connection;
 
 use CeleryBridge\Exception\ConnectionFailed;
-use CeleryBridge\Exception\InvalidConfiguration;
 
 /**
  * RedisConnection over Predis (1.1 to 3.x), for hosts without the phpredis extension.
@@ -17,7 +16,7 @@ use CeleryBridge\Exception\InvalidConfiguration;
  */
 final class PredisConnection extends ClientConnection
 {
-    /** ConnectionFactory::client() has checked that Predis is there. */
+    /** ConnectionOptions::library() has checked that Predis is there. */
     public static function fromTopology(Topology $topology, ConnectionOptions $options): self
     {
         return new self($topology, $options, false, null, null);
@@ -26,41 +25,6 @@ final class PredisConnection extends ClientConnection
     public static function available(): bool
     {
         return class_exists(\Predis\Client::class);
-    }
-
-    /**
-     * Uses a Predis client the caller configured (a single server, or Predis' own replication
-     * or Sentinel setup, whose writes go to the master).
-     */
-    public static function fromClient(#[\SensitiveParameter] \Predis\ClientInterface $client): self
-    {
-        $connection = $client->getConnection();
-        $clusterInterfaces = ['Predis\Connection\Aggregate\ClusterInterface', 'Predis\Connection\Cluster\ClusterInterface'];
-        foreach ($clusterInterfaces as $interface) {
-            if ($connection instanceof $interface) {
-                throw InvalidConfiguration::invalid('broker', $client, self::clusterRefusal());
-            }
-        }
-        $options = $client->getOptions();
-        $prefix = isset($options->prefix) ? $options->prefix : null;
-        if ($prefix !== null) {
-            $text = is_object($prefix) && method_exists($prefix, 'getPrefix') ? (string) $prefix->getPrefix() : 'set';
-            throw InvalidConfiguration::invalid(
-                'broker',
-                $client,
-                sprintf('the Predis client has the option prefix "%s"; Celery workers would not find the prefixed '
-                    . 'keys. Drop it and set broker_transport_options global_keyprefix instead, as on the workers.', $text),
-            );
-        }
-        $endpoint = self::endpointOf($client);
-        return new self(Topology::single($endpoint), ConnectionOptions::defaults(), true, $client, $endpoint);
-    }
-
-    public static function clusterRefusal(): string
-    {
-        return 'Redis Cluster cannot be a Celery broker or result backend: kombu\'s Redis transport needs '
-            . 'all queues, bindings and pub/sub channels of one keyspace on one server, and Celery does not '
-            . 'support it either. Use a standalone Redis, or Sentinel (sentinel://...) for failover.';
     }
 
     public function lPush(string $key, string $value): int
@@ -136,6 +100,7 @@ final class PredisConnection extends ClientConnection
                     'SETEX' => $pipe->setex($write[1], (int) $write[3], (string) $write[2]),
                     'SET' => $pipe->set($write[1], (string) $write[2]),
                     'DEL' => $pipe->del([$write[1]]),
+                    'LLEN' => $pipe->llen($write[1]),
                     'PUBLISH' => $pipe->publish($write[1], (string) $write[2]),
                     'SADD' => $pipe->sadd($write[1], [(string) $write[2]]),
                     'SREM' => $pipe->srem($write[1], (string) $write[2]),
@@ -148,17 +113,6 @@ final class PredisConnection extends ClientConnection
         return is_array($exec)
             ? array_map(static fn ($reply) => $reply instanceof \Predis\Response\ErrorInterface ? false : $reply, $exec)
             : $exec;
-    }
-
-    protected function lengthsThenDeletes(#[\SensitiveParameter] object $client, array $keys): mixed
-    {
-        \assert($client instanceof \Predis\ClientInterface);
-        return $client->transaction(static function ($transaction) use ($keys): void {
-            foreach ($keys as $key) {
-                $transaction->llen($key);
-                $transaction->del([$key]);
-            }
-        });
     }
 
     protected function blockingPop(#[\SensitiveParameter] object $client, array $keys, string $timeout): mixed
@@ -209,7 +163,7 @@ final class PredisConnection extends ClientConnection
         }
     }
 
-    protected function disconnect(#[\SensitiveParameter] object $client): void
+    public function disconnect(#[\SensitiveParameter] object $client): void
     {
         \assert($client instanceof \Predis\ClientInterface);
         try {
@@ -258,9 +212,9 @@ final class PredisConnection extends ClientConnection
         return is_resource($resource) && feof($resource);
     }
 
-    protected function openOn(Endpoint $endpoint, bool $persistent): object
+    public function openOn(Endpoint $endpoint, bool $persistent): object
     {
-        $client = new \Predis\Client(self::parameters($endpoint, $persistent), ['exceptions' => true]);
+        $client = new \Predis\Client($endpoint->predisParameters($persistent), ['exceptions' => true]);
         $this->connect($client, $endpoint);
         return $client;
     }
@@ -282,11 +236,7 @@ final class PredisConnection extends ClientConnection
         try {
             $client->connect();
         } catch (\Predis\CommunicationException $e) {
-            try {
-                $client->disconnect();
-            } catch (\Throwable) {
-                // Nothing to release.
-            }
+            $this->disconnect($client);
             $message = Failure::clean($e->getMessage());
             if (preg_match('#^`([A-Z]+)` failed: (.*)$#s', $message, $m) === 1) {
                 throw Failure::reply($endpoint, $m[2], Failure::scrub($e));
@@ -304,7 +254,7 @@ final class PredisConnection extends ClientConnection
     /**
      * @param list<string> $command
      */
-    protected function raw(#[\SensitiveParameter] object $client, Endpoint $endpoint, array $command): mixed
+    public function raw(#[\SensitiveParameter] object $client, Endpoint $endpoint, array $command): mixed
     {
         \assert($client instanceof \Predis\ClientInterface);
         $start = Clock::now();
@@ -321,70 +271,5 @@ final class PredisConnection extends ClientConnection
             throw Failure::reply($endpoint, $message);
         }
         return $reply;
-    }
-
-    /**
-     * @return array<string, mixed>
-     */
-    private static function parameters(Endpoint $endpoint, bool $persistent): array
-    {
-        $parameters = [
-            'scheme' => $endpoint->transport,
-            'timeout' => $endpoint->connectTimeout,
-            'read_write_timeout' => $endpoint->readTimeout,
-        ];
-        if ($endpoint->transport === Endpoint::UNIX) {
-            $parameters['path'] = $endpoint->path;
-        } else {
-            $parameters['host'] = $endpoint->host;
-            $parameters['port'] = $endpoint->port;
-        }
-        if ($endpoint->transport === Endpoint::TLS) {
-            $parameters['ssl'] = $endpoint->streamContext()['ssl'];
-        }
-        if ($endpoint->password() !== null) {
-            $parameters['password'] = $endpoint->password();
-            if ($endpoint->username !== null) {
-                $parameters['username'] = $endpoint->username;
-            }
-        }
-        if ($persistent) {
-            // Predis sends AUTH and SELECT on every connect(), so a reused socket is set up again.
-            $parameters['persistent'] = $endpoint->transport === Endpoint::UNIX ? true : $endpoint->persistentId();
-            $parameters['database'] = $endpoint->database;
-        } elseif ($endpoint->database !== 0) {
-            $parameters['database'] = $endpoint->database;
-        }
-        return $parameters;
-    }
-
-    private static function endpointOf(#[\SensitiveParameter] \Predis\ClientInterface $client): Endpoint
-    {
-        $connection = $client->getConnection();
-        if (!method_exists($connection, 'getParameters') && method_exists($connection, 'getMaster')) {
-            $connection = $connection->getMaster();
-        }
-        if (!is_object($connection) || !method_exists($connection, 'getParameters')) {
-            throw InvalidConfiguration::invalid('broker', $client, 'the Predis client has no single connection to read the server from.');
-        }
-        $p = $connection->getParameters();
-        $connect = isset($p->timeout) ? (float) $p->timeout : ConnectionOptions::DEFAULT_CONNECT_TIMEOUT;
-        $read = isset($p->read_write_timeout) && (float) $p->read_write_timeout > 0
-            ? (float) $p->read_write_timeout
-            : ConnectionOptions::DEFAULT_READ_TIMEOUT;
-        $username = isset($p->username) && $p->username !== '' ? (string) $p->username : null;
-        $password = isset($p->password) && $p->password !== '' ? (string) $p->password : null;
-        $database = isset($p->database) ? (int) $p->database : 0;
-        $scheme = isset($p->scheme) ? strtolower((string) $p->scheme) : 'tcp';
-        if ($scheme === 'unix') {
-            return Endpoint::unix((string) $p->path, $username, $password, $database, $connect, $read);
-        }
-        $host = (string) ($p->host ?? '127.0.0.1');
-        $port = (int) ($p->port ?? 6379);
-        if ($scheme === 'tls' || $scheme === 'rediss') {
-            $ssl = isset($p->ssl) && is_array($p->ssl) ? $p->ssl : [];
-            return Endpoint::tls($host, $port, $ssl + ['peer_name' => $host], $username, $password, $database, $connect, $read);
-        }
-        return Endpoint::tcp($host, $port, $username, $password, $database, $connect, $read);
     }
 }

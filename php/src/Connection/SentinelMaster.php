@@ -7,6 +7,7 @@ namespace CeleryBridge\Connection;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Exception\NoSentinelMaster;
+use CeleryBridge\Exception\ReadOnlyReplica;
 
 /**
  * The master a sentinel:// URL leads to: its name (master_name), how to reach it once a
@@ -38,7 +39,7 @@ final class SentinelMaster
         $settings = $options->sentinel;
         if ($settings?->masterName === null) {
             throw InvalidConfiguration::invalid(
-                $options->role === Dsn::BACKEND ? 'result_backend_transport_options[master_name]' : 'broker_transport_options[master_name]',
+                $options->role->transportOptionsSetting() . '[master_name]',
                 null,
                 'a sentinel:// URL needs the name of the master the sentinels monitor (kombu raises '
                 . '"\'master_name\' transport option must be specified").',
@@ -71,18 +72,23 @@ final class SentinelMaster
      * Asks the sentinels, in order, for the master; the first usable answer wins (as redis-py).
      *
      * @param list<Endpoint> $sentinels
-     * @param callable(Endpoint, list<string>): mixed $ask runs a command on a sentinel, throws ConnectionFailed
+     * @param ClientConnection $via opens a socket of its client library to each sentinel
      *
      * @throws NoSentinelMaster
      */
-    public function resolve(array $sentinels, callable $ask): Endpoint
+    public function resolve(array $sentinels, ClientConnection $via): Endpoint
     {
         $name = $this->name;
         $problems = [];
         $last = null;
         foreach ($sentinels as $sentinel) {
             try {
-                $reply = $ask($sentinel, ['SENTINEL', 'MASTER', $name]);
+                $client = $via->openOn($sentinel, false);
+                try {
+                    $reply = $via->raw($client, $sentinel, ['SENTINEL', 'MASTER', $name]);
+                } finally {
+                    $via->disconnect($client);
+                }
             } catch (ConnectionFailed $e) {
                 $problems[$sentinel->describe()] = self::shorten($e->getMessage(), $sentinel->describe());
                 $last = $e;
@@ -109,6 +115,22 @@ final class SentinelMaster
             return $this->masterEndpoint($state['ip'], (int) $state['port']);
         }
         throw NoSentinelMaster::forMaster($name, $problems, $last);
+    }
+
+    /**
+     * Sentinel may name a server that has just been demoted; redis-py finds out on the first
+     * READONLY, we ask ROLE once per connection.
+     *
+     * @throws ConnectionFailed|ReadOnlyReplica
+     */
+    public static function checkMaster(ClientConnection $via, #[\SensitiveParameter] object $client, Endpoint $endpoint): void
+    {
+        $role = $via->raw($client, $endpoint, ['ROLE']);
+        $name = is_array($role) ? (string) ($role[0] ?? '') : '';
+        if ($name !== 'master') {
+            $via->disconnect($client);
+            throw ReadOnlyReplica::roleIs($endpoint->describe(), $name);
+        }
     }
 
     /**

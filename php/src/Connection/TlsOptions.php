@@ -120,9 +120,9 @@ final class TlsOptions
                     'a rediss:// %s needs ssl_cert_reqs (required, optional or none) in the URL or in %s. '
                     . 'Without it Celery %s; add ?ssl_cert_reqs=required (with ssl_ca_certs if your CA is not '
                     . 'the system\'s), or ?ssl_cert_reqs=none to skip verification knowingly.',
-                    $options->role === Dsn::BACKEND ? 'result backend' : 'broker',
-                    $options->role === Dsn::BACKEND ? 'redis_backend_use_ssl' : 'broker_use_ssl',
-                    $options->role === Dsn::BACKEND ? 'raises ValueError' : '(kombu) would not verify the server certificate',
+                    $options->role->describe(),
+                    $options->role->sslSetting(),
+                    $options->role === Role::Backend ? 'raises ValueError' : '(kombu) would not verify the server certificate',
                 ),
             );
         }

@@ -11,7 +11,8 @@ use CeleryBridge\Exception\NoSentinelMaster;
 
 /**
  * Where a URL plus the connection settings lead: a list of servers tried in order (kombu's
- * failover list; one entry for a plain URL), or Sentinel nodes that name the master.
+ * failover list; one entry for a plain URL), or Sentinel nodes that name the master; and
+ * opening the first of them that answers (open()).
  *
  * @internal
  */
@@ -33,9 +34,9 @@ final class Topology
      *
      * @throws InvalidBrokerUrl|InvalidConfiguration when URL and settings together are not something Celery accepts
      */
-    public static function fromUrl(#[\SensitiveParameter] string $url, string $role, ConnectionOptions $options): self
+    public static function fromUrl(#[\SensitiveParameter] string $url, ConnectionOptions $options): self
     {
-        return self::simple($url, $options) ?? self::fromDsn(Dsn::fromString($url, $role), $options);
+        return self::simple($url, $options) ?? self::fromDsn(Dsn::fromString($url, $options->role), $options);
     }
 
     /**
@@ -116,13 +117,48 @@ final class Topology
     /**
      * Asks the sentinels, in order, for the master; the first usable answer wins (as redis-py).
      *
-     * @param callable(Endpoint, list<string>): mixed $ask runs a command on a sentinel, throws ConnectionFailed
-     *
      * @throws NoSentinelMaster
      */
-    public function resolveMaster(callable $ask): Endpoint
+    public function resolveMaster(ClientConnection $via): Endpoint
     {
-        return ($this->sentinel ?? throw new \LogicException('Not a sentinel topology.'))->resolve($this->endpoints, $ask);
+        return ($this->sentinel ?? throw new \LogicException('Not a sentinel topology.'))->resolve($this->endpoints, $via);
+    }
+
+    /**
+     * Opens the first server of the failover list that answers, or the master Sentinel names,
+     * with $via's client library; a $deadline (Clock::now() time) bounds each connect.
+     *
+     * @return array{object, Endpoint} the client and the server it is connected to
+     * @throws ConnectionFailed
+     */
+    public function open(ClientConnection $via, ConnectionOptions $options, ?float $deadline): array
+    {
+        $failures = [];
+        foreach ($this->sentinel === null ? $this->endpoints : [$this->resolveMaster($via)] as $endpoint) {
+            try {
+                $bounded = $deadline === null ? $endpoint : $endpoint->boundedBy($deadline, 'connect');
+                $client = $via->openOn($bounded, $options->persistent);
+                if ($this->sentinel !== null) {
+                    SentinelMaster::checkMaster($via, $client, $endpoint);
+                }
+                if ($options->clientName !== null) {
+                    $via->raw($client, $endpoint, ['CLIENT', 'SETNAME', $options->clientName]);
+                }
+                $handshakeSent = $endpoint->password() !== null || $endpoint->database !== 0
+                    || $options->clientName !== null || $this->sentinel !== null;
+                if ($endpoint->transport === Endpoint::TLS && !$handshakeSent) {
+                    // A TLS server that wants a client certificate closes the connection at the
+                    // first command: let that be this PING (nothing sent), not a task's LPUSH,
+                    // whose outcome would be unknown. (AUTH or SELECT play this part otherwise.)
+                    $via->raw($client, $endpoint, ['PING']);
+                }
+            } catch (ConnectionFailed $e) {
+                $failures[] = $e;
+                continue;
+            }
+            return [$client, $endpoint];
+        }
+        throw Connector::firstFailure($failures);
     }
 
     public function describe(): string

@@ -5,10 +5,14 @@ declare(strict_types=1);
 namespace CeleryBridge\Events;
 
 use CeleryBridge\Broker\Amqp\Channel;
+use CeleryBridge\Broker\AmqpChannelOpener;
+use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\Endpoint;
 use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\Failure;
 use CeleryBridge\Connection\PubSubWaiter;
+use CeleryBridge\Connection\RedisConnection;
+use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Wire\Envelope;
@@ -46,6 +50,63 @@ final class EventStream implements \IteratorAggregate
 
     /** The clock's time at which iteration ends; null: never. */
     private readonly ?float $deadline;
+
+    /**
+     * CeleryClient::events() on RabbitMQ: a queue of this stream's own, bound to the celeryev
+     * topic exchange with these types' routing keys, on a connection of its own.
+     *
+     * @internal
+     * @param (\Closure(Event): bool)|null $until
+     * @param list<string>|null $types
+     * @throws ConnectionFailed|InvalidOption
+     */
+    public static function overAmqp(
+        AmqpChannelOpener $amqp,
+        ?float $timeout,
+        ?\Closure $until,
+        ?array $types,
+        string $exchange,
+    ): self {
+        self::checkTimeout($timeout);
+        return new self($amqp->open(), self::routingKeys($types ?? self::TYPES), $timeout, $until, $types, exchange: $exchange);
+    }
+
+    /**
+     * CeleryClient::events() on Redis: subscribed to the fanout channels of these types.
+     *
+     * @internal
+     * @param (\Closure(Event): bool)|null $until
+     * @param list<string>|null $types
+     * @throws ConnectionFailed|InvalidOption
+     */
+    public static function overRedis(
+        RedisConnection $broker,
+        WorkerControl $control,
+        ClientConfig $config,
+        ?float $timeout,
+        ?\Closure $until,
+        ?array $types,
+    ): self {
+        self::checkTimeout($timeout);
+        $channels = self::channels(
+            $types ?? self::TYPES,
+            $control->fanoutChannel(...),
+            $config->eventExchange,
+            $config->fanoutPatterns,
+        );
+        // task.multi carries every buffered task event: $types keeps only the types asked for.
+        return new self($broker->endpoint(), $channels, $timeout, $until, $types);
+    }
+
+    /**
+     * @throws InvalidOption
+     */
+    private static function checkTimeout(?float $timeout): void
+    {
+        if ($timeout !== null && (!is_finite($timeout) || $timeout <= 0)) {
+            throw InvalidOption::invalid('timeout', $timeout, 'expected a positive number of seconds, or null for no limit.');
+        }
+    }
 
     /**
      * @internal made by CeleryClient::events()

@@ -15,12 +15,15 @@ final class InvalidConfiguration extends \InvalidArgumentException implements Ce
     }
 
     /** Neither phpredis nor Predis is there to connect with. */
-    public static function noRedisClient(string $role): self
+    /**
+     * @param string $connection 'broker' or 'result backend'
+     */
+    public static function noRedisClient(string $connection): self
     {
         return new self(sprintf(
             'No Redis client is available to connect to the %s: install the phpredis extension (ext-redis: '
             . '`apt-get install php-redis` or `pecl install redis`) or run `composer require predis/predis`.',
-            $role === 'backend' ? 'result backend' : $role,
+            $connection,
         ));
     }
 

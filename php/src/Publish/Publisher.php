@@ -11,6 +11,7 @@ use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Message\OutgoingTask;
 use CeleryBridge\Message\PublishHooks;
+use CeleryBridge\Message\TaskOptions;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
 use CeleryBridge\Result\ResultHandles;
@@ -28,6 +29,15 @@ final class Publisher
 {
     /** sendMany() writes about this many messages per transport round trip (one MULTI/EXEC). */
     public const CHUNK = 200;
+
+    /**
+     * sendTask($name, $args, ['queue' => ...]) puts options into kwargs: the worker then calls
+     * the task with queue=... (a TypeError there, or worse, after the countdown that was meant).
+     * Only a debug line: a task may well take a keyword named like an option.
+     */
+    public const KWARGS_LIKE_OPTIONS = 'CeleryBridge: task {task} was sent without options, and its kwargs '
+        . 'hold {keys}, which are apply_async option names; if they were meant as options, pass them as '
+        . 'sendTask(..., options: [...])';
 
     /** The general path, made on first use (see canvases()). */
     private ?CanvasPublisher $canvases = null;
@@ -60,6 +70,9 @@ final class Publisher
      */
     public function sendTask(string $name, array $args, array $kwargs, array $options): AsyncResult
     {
+        if ($options === [] && $kwargs !== [] && $this->logger !== null) {
+            $this->noteOptionLikeKwargs($name, $kwargs);
+        }
         $plain = $options === [] ? $this->plain->message($name, $args, $kwargs, $this->hooks) : null;
         if ($plain === null) {
             $result = $this->send(new Signature($name, $args, $kwargs, $options));
@@ -102,6 +115,17 @@ final class Publisher
     public function sendMany(iterable $canvases, array $options = []): array
     {
         return $this->canvases()->sendMany($canvases, $options);
+    }
+
+    /**
+     * @param array<string, mixed> $kwargs
+     */
+    private function noteOptionLikeKwargs(string $name, array $kwargs): void
+    {
+        $keys = array_values(array_intersect(array_map('strval', array_keys($kwargs)), TaskOptions::NAMES));
+        if ($keys !== []) {
+            $this->logger?->debug(self::KWARGS_LIKE_OPTIONS, ['task' => $name, 'keys' => implode(', ', $keys)]);
+        }
     }
 
     /**

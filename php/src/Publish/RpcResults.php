@@ -22,23 +22,27 @@ use CeleryBridge\Exception\InvalidConfiguration;
 final class RpcResults
 {
     /**
+     * The rpc:// backend with a Redis broker.
+     */
+    public static function needAmqpBroker(): InvalidConfiguration
+    {
+        return InvalidConfiguration::invalid('result_backend', 'rpc://', 'the rpc result backend needs a RabbitMQ '
+            . 'broker (amqp://...): its results are messages the broker delivers to this client. With a Redis '
+            . 'broker, pass the Redis result backend the workers use (backend: \'redis://...\').');
+    }
+
+    /**
      * @param string|list<string>|object $broker
      * @param array<string, mixed> $amqpConfig AmqpBroker::config()
      * @throws InvalidConfiguration
      */
     public static function backend(
         #[\SensitiveParameter] string|array|object $broker,
-        bool $amqp,
         #[\SensitiveParameter] array $amqpConfig,
         string $oid,
         ?int $resultExpires,
         ?int $resultMaxSize,
     ): RpcResultBackend {
-        if (!$amqp) {
-            throw InvalidConfiguration::invalid('result_backend', 'rpc://', 'the rpc result backend needs a RabbitMQ '
-                . 'broker (amqp://...): its results are messages the broker delivers to this client. With a Redis '
-                . 'broker, pass the Redis result backend the workers use (backend: \'redis://...\').');
-        }
         $settings = AmqpSettings::fromConfig($amqpConfig);
         if (AmqpConnector::client($settings->client) !== AmqpSettings::PHP_AMQPLIB) {
             throw InvalidConfiguration::invalid('amqp_client', $settings->client, 'rpc:// results are read with '

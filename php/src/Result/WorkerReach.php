@@ -6,6 +6,7 @@ namespace CeleryBridge\Result;
 
 use CeleryBridge\Broker\Amqp\AmqpQueues;
 use CeleryBridge\Broker\Amqp\Channel;
+use CeleryBridge\Broker\AmqpChannelOpener;
 use CeleryBridge\Broker\QueueInspector;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\RedisConnection;
@@ -31,12 +32,11 @@ final class WorkerReach
     /**
      * @param RedisConnection|null $broker the Redis broker; null for a RabbitMQ broker, which
      *        $amqp then opens a channel to (a connection of its own, not the publisher's)
-     * @param (\Closure(): Channel)|null $amqp
      */
     public function __construct(
         private readonly ?RedisConnection $broker,
         private readonly ClientConfig $config,
-        private readonly ?\Closure $amqp = null,
+        private readonly ?AmqpChannelOpener $amqp = null,
     ) {
     }
 
@@ -72,6 +72,6 @@ final class WorkerReach
             'broker',
             'none',
             'remote control and queue inspection need a broker.',
-        ))();
+        ))->open();
     }
 }

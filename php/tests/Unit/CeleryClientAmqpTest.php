@@ -30,6 +30,21 @@ final class CeleryClientAmqpTest extends TestCase
         self::assertStringNotContainsString('s3cr3t', var_export($client, true));
     }
 
+    /**
+     * What opens control and event channels later is an object holding the URL wrapped, not a
+     * closure: a closure's captured values show in print_r() and var_dump().
+     */
+    public function testTheLazyAmqpPartsAreObjectsThatHideThePassword(): void
+    {
+        foreach ([null, 'rpc://'] as $backend) {
+            $dump = print_r(new CeleryClient('amqp://u:s3cr3t@127.0.0.1:1//', $backend), true);
+
+            self::assertStringNotContainsString('Closure', $dump);
+            self::assertStringContainsString('AmqpChannelOpener', $dump);
+            self::assertStringNotContainsString('s3cr3t', $dump);
+        }
+    }
+
     public function testAListOfRedisUrlsIsAFailoverList(): void
     {
         $client = new CeleryClient(null, null, ['broker_url' => ['redis://127.0.0.1:1/0', 'redis://127.0.0.1:2/0']]);

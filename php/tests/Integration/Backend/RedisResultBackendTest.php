@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Integration\Backend;
 
 use CeleryBridge\Backend\RedisResultBackend;
-use CeleryBridge\Connection\ConnectionFactory;
+use CeleryBridge\Connection\ConnectionOptions;
 use CeleryBridge\Connection\Endpoint;
 use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\RedisConnection;
@@ -26,7 +26,7 @@ final class RedisResultBackendTest extends RedisTestCase
     protected function setUp(): void
     {
         parent::setUp();
-        $this->connection = ConnectionFactory::create($this->redisUrl);
+        $this->connection = ConnectionOptions::defaults()->connect($this->redisUrl);
     }
 
     protected function tearDown(): void

@@ -6,7 +6,7 @@ namespace CeleryBridge\Tests\Unit\Connection;
 
 use CeleryBridge\Connection\ConnectionOptions;
 use CeleryBridge\Connection\ConnectionOptionsReader;
-use CeleryBridge\Connection\Dsn;
+use CeleryBridge\Connection\Role;
 use CeleryBridge\Connection\TlsOptions;
 use CeleryBridge\Exception\InvalidConfiguration;
 use PHPUnit\Framework\TestCase;
@@ -16,7 +16,7 @@ final class ConnectionOptionsTest extends TestCase
     public function testDefaults(): void
     {
         $broker = ConnectionOptions::defaults();
-        $backend = ConnectionOptions::defaults(Dsn::BACKEND);
+        $backend = ConnectionOptions::defaults(Role::Backend);
 
         self::assertSame(ConnectionOptions::CLIENT_AUTO, $broker->client);
         self::assertNull($broker->connectTimeout);
@@ -43,7 +43,7 @@ final class ConnectionOptionsTest extends TestCase
         $configs[] = ['redis_persistent' => true, 'redis_socket_timeout' => 2.0];
         $configs[] = ['redis_persistent' => true, 'task_publish_timeout' => 3];
         $configs[] = ['redis_client' => 'phpredis', 'broker_use_ssl' => true];
-        foreach ([Dsn::BROKER, Dsn::BACKEND] as $role) {
+        foreach ([Role::Broker, Role::Backend] as $role) {
             foreach ($configs as $config) {
                 $read = static function (\Closure $read) use ($config, $role): mixed {
                     try {
@@ -55,7 +55,7 @@ final class ConnectionOptionsTest extends TestCase
                 self::assertEquals(
                     $read(ConnectionOptionsReader::read(...)),
                     $read(ConnectionOptions::fromConfig(...)),
-                    json_encode($config) . ' ' . $role,
+                    json_encode($config) . ' ' . $role->value,
                 );
             }
         }
@@ -64,7 +64,7 @@ final class ConnectionOptionsTest extends TestCase
     public function testTheBuiltInDefaultsAreWhatTheReaderGivesForEmptySettings(): void
     {
         // defaults() spares a client without settings the reader; both must agree.
-        foreach ([Dsn::BROKER, Dsn::BACKEND] as $role) {
+        foreach ([Role::Broker, Role::Backend] as $role) {
             self::assertEquals(ConnectionOptionsReader::read([], $role), ConnectionOptions::defaults($role));
             self::assertEquals(
                 ConnectionOptionsReader::read(['broker_transport_options' => [], 'result_backend_transport_options' => []], $role),
@@ -124,7 +124,7 @@ final class ConnectionOptionsTest extends TestCase
             'result_backend_transport_options' => ['master_name' => 'm2', 'global_keyprefix' => 'x'],
             'broker_use_ssl' => ['ssl_cert_reqs' => 'required'],
             'broker_connection_timeout' => 9,
-        ], Dsn::BACKEND);
+        ], Role::Backend);
 
         self::assertSame(5.0, $options->readTimeout);
         self::assertSame(1.5, $options->connectTimeout);

@@ -7,6 +7,7 @@ namespace CeleryBridge\Tests\Unit\Connection;
 use CeleryBridge\Connection\ConnectionOptions;
 use CeleryBridge\Connection\Dsn;
 use CeleryBridge\Connection\Endpoint;
+use CeleryBridge\Connection\Role;
 use CeleryBridge\Connection\Topology;
 use CeleryBridge\Exception\CeleryBridgeException;
 use PHPUnit\Framework\TestCase;
@@ -70,10 +71,10 @@ final class TopologyTest extends TestCase
         ];
         $table = json_decode((string) file_get_contents(__DIR__ . '/fixtures/urls.json'), true, 512, JSON_THROW_ON_ERROR);
         $urls = [...self::URLS, ...array_column($table, 'url')];
-        foreach ([Dsn::BROKER, Dsn::BACKEND] as $role) {
+        foreach ([Role::Broker, Role::Backend] as $role) {
             foreach ($settings as $name => $config) {
                 foreach (array_unique($urls) as $url) {
-                    yield "$role, $name settings: $url" => [$url, $role, $config];
+                    yield "$role->value, $name settings: $url" => [$url, $role, $config];
                 }
             }
         }
@@ -83,7 +84,7 @@ final class TopologyTest extends TestCase
      * @dataProvider urls
      * @param array<string, mixed> $config
      */
-    public function testFromUrlIsWhatDsnGives(string $url, string $role, array $config): void
+    public function testFromUrlIsWhatDsnGives(string $url, Role $role, array $config): void
     {
         $options = ConnectionOptions::fromConfig($config, $role);
         try {
@@ -92,7 +93,7 @@ final class TopologyTest extends TestCase
             $expected = [$e::class, $e->getMessage()];
         }
         try {
-            $actual = self::view(Topology::fromUrl($url, $role, $options));
+            $actual = self::view(Topology::fromUrl($url, $options));
         } catch (CeleryBridgeException $e) {
             $actual = [$e::class, $e->getMessage()];
         }

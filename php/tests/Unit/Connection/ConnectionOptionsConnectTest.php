@@ -4,16 +4,17 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Tests\Unit\Connection;
 
-use CeleryBridge\Connection\ConnectionFactory;
+use CeleryBridge\Connection\ConnectionOptions;
 use CeleryBridge\Connection\PhpRedisConnection;
 use CeleryBridge\Connection\PredisConnection;
+use CeleryBridge\Connection\Role;
 use CeleryBridge\Exception\InvalidBrokerUrl;
 use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Tests\Unit\Connection\Fixtures\Predis;
 use CeleryBridge\Tests\Unit\Connection\Fixtures\ScriptedConnection;
 use PHPUnit\Framework\TestCase;
 
-final class ConnectionFactoryTest extends TestCase
+final class ConnectionOptionsConnectTest extends TestCase
 {
     protected function setUp(): void
     {
@@ -26,11 +27,11 @@ final class ConnectionFactoryTest extends TestCase
     public function testCreatingDoesNoIo(): void
     {
         foreach (['phpredis', 'predis'] as $client) {
-            $broker = ConnectionFactory::create('redis://:pw@127.0.0.1:1/4', ['redis_client' => $client]);
-            $backend = ConnectionFactory::create('sentinel://127.0.0.1:1', [
+            $broker = ConnectionOptions::fromConfig(['redis_client' => $client])->connect('redis://:pw@127.0.0.1:1/4');
+            $backend = ConnectionOptions::fromConfig([
                 'redis_client' => $client,
                 'result_backend_transport_options' => ['master_name' => 'mymaster'],
-            ], ConnectionFactory::BACKEND);
+            ], Role::Backend)->connect('sentinel://127.0.0.1:1');
 
             self::assertInstanceOf($client === 'phpredis' ? PhpRedisConnection::class : PredisConnection::class, $broker);
             self::assertSame(4, $broker->database());
@@ -42,22 +43,22 @@ final class ConnectionFactoryTest extends TestCase
 
     public function testAutoPrefersPhpredis(): void
     {
-        self::assertSame('phpredis', ConnectionFactory::client('auto'));
-        self::assertSame('predis', ConnectionFactory::client('predis'));
+        self::assertSame('phpredis', ConnectionOptions::library('auto'));
+        self::assertSame('predis', ConnectionOptions::library('predis'));
     }
 
     public function testARedisConnectionIsUsedAsItIs(): void
     {
         $connection = new ScriptedConnection();
 
-        self::assertSame($connection, ConnectionFactory::create($connection));
+        self::assertSame($connection, ConnectionOptions::defaults()->connect($connection));
     }
 
     public function testUrlErrorsComeFirst(): void
     {
         $this->expectException(InvalidBrokerUrl::class);
         $this->expectExceptionMessage('the database "x"');
-        ConnectionFactory::create('redis://h/x');
+        ConnectionOptions::defaults()->connect('redis://h/x');
     }
 
     public function testRedisClusterIsRefused(): void
@@ -66,7 +67,7 @@ final class ConnectionFactoryTest extends TestCase
 
         $this->expectException(InvalidConfiguration::class);
         $this->expectExceptionMessage('Redis Cluster cannot be a Celery broker');
-        ConnectionFactory::create($cluster);
+        ConnectionOptions::defaults()->connect($cluster);
     }
 
     public function testPredisClusterIsRefused(): void
@@ -75,7 +76,7 @@ final class ConnectionFactoryTest extends TestCase
 
         $this->expectException(InvalidConfiguration::class);
         $this->expectExceptionMessage('Redis Cluster cannot be a Celery broker');
-        ConnectionFactory::create($cluster);
+        ConnectionOptions::defaults()->connect($cluster);
     }
 
     public function testPrefixedPredisIsRefused(): void
@@ -84,13 +85,13 @@ final class ConnectionFactoryTest extends TestCase
 
         $this->expectException(InvalidConfiguration::class);
         $this->expectExceptionMessage('prefix "app:"');
-        ConnectionFactory::create($client);
+        ConnectionOptions::defaults()->connect($client);
     }
 
     public function testAPredisClientIsUsedWithoutConnecting(): void
     {
         $client = new \Predis\Client(['host' => '127.0.0.1', 'port' => 1, 'database' => 3, 'password' => 'pw']);
-        $connection = ConnectionFactory::create($client, [], ConnectionFactory::BACKEND);
+        $connection = ConnectionOptions::defaults(Role::Backend)->connect($client);
 
         self::assertInstanceOf(PredisConnection::class, $connection);
         self::assertSame(3, $connection->database());
@@ -102,13 +103,13 @@ final class ConnectionFactoryTest extends TestCase
     {
         $this->expectException(InvalidConfiguration::class);
         $this->expectExceptionMessage('not connected');
-        ConnectionFactory::create(new \Redis());
+        ConnectionOptions::defaults()->connect(new \Redis());
     }
 
     public function testOtherObjectsAreRefused(): void
     {
         $this->expectException(InvalidConfiguration::class);
         $this->expectExceptionMessage('expected a Redis URL');
-        ConnectionFactory::create(new \stdClass());
+        ConnectionOptions::defaults()->connect(new \stdClass());
     }
 }

@@ -1,0 +1,63 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Connection;
+
+use CeleryBridge\Exception\ConnectionFailed;
+use CeleryBridge\Exception\ConnectionLost;
+
+/**
+ * The writes of one MULTI/EXEC (RedisConnection::transaction()): what is sent, and what EXEC's
+ * reply says about it. Loaded by the first transaction; a plain LPUSH never needs it.
+ *
+ * @internal
+ */
+final class TransactionWrites
+{
+    /**
+     * LPUSH k a; LPUSH k b leaves the same list as LPUSH k a b: one command per list.
+     *
+     * @param non-empty-list<array<int, string|int>> $writes
+     * @return non-empty-list<array<int, string|int>>
+     */
+    public static function merged(array $writes): array
+    {
+        $commands = [];
+        $last = null;
+        foreach ($writes as $write) {
+            if ($write[0] === 'LPUSH' && $last !== null && $commands[$last][0] === 'LPUSH' && $commands[$last][1] === $write[1]) {
+                $commands[$last][] = $write[2];
+                continue;
+            }
+            $commands[] = $write;
+            $last = array_key_last($commands);
+        }
+        return $commands;
+    }
+
+    /**
+     * EXEC's reply: one entry per command. A command Redis refused while running (WRONGTYPE on
+     * a queue key) does not undo the others.
+     *
+     * @throws ConnectionFailed
+     */
+    public static function check(mixed $replies, int $commands, string $server): void
+    {
+        if (is_array($replies) && count($replies) !== $commands) {
+            // EXEC ran, but its reply does not say which write did what: never report that as
+            // "not queued" (the caller would send the tasks again).
+            throw ConnectionLost::unreadableReply($server, 'EXEC', sprintf(
+                '%d results for %d commands',
+                count($replies),
+                $commands,
+            ));
+        }
+        if (!is_array($replies) || in_array(false, $replies, true)) {
+            throw ConnectionFailed::because(
+                $server,
+                'ran the transaction but refused part of it (is a queue key of another type?); check the keys it wrote.',
+            );
+        }
+    }
+}
