@@ -31,8 +31,10 @@ echo "== bench/amqp_bench.py (RabbitMQ: a rabbitmq-server node of its own, stopp
 .venv/bin/python bench/amqp_bench.py
 echo
 echo "== bench/fpm.py (nginx + php-fpm + wrk, all on loopback)"
-# Debian's packages; the bench runs its own nginx and php-fpm in a temporary directory.
+# Debian's packages; the bench runs its own nginx and php-fpm in a temporary directory
+# (and valgrind counts instructions below).
 missing=()
+command -v valgrind >/dev/null || missing+=(valgrind)
 [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
 [[ -x /usr/sbin/php-fpm8.2 ]] || command -v php-fpm >/dev/null || missing+=(php8.2-fpm)
 command -v wrk >/dev/null || missing+=(wrk)
@@ -45,8 +47,4 @@ fi
 "$with_redis" .venv/bin/python bench/fpm.py
 echo
 echo "== instructions (valgrind --tool=callgrind): sendTask() build, whole calls, one sendMany() task"
-if ! command -v valgrind >/dev/null; then
-    echo "  skipped: valgrind is not installed (apt-get install valgrind)"
-    exit 0
-fi
 "$with_redis" bench/instructions.sh
