@@ -4,69 +4,110 @@ RabbitMQ nacks a confirmed publish it did not enqueue: a queue full with x-overf
 reject-publish, or a quorum queue that lost its leader. In the second case the channel itself
 is stuck: a channel opened on a node just after the leader died keeps the dead leader, and
 RabbitMQ 3.10 nacks every later publish on it (make cluster-test found it: no task was queued
-after the failover). So after a nack the client opens a new channel for its next publish.
+after the failover). So after a nack the client opens a new channel for its next publish, and
+sends what was nacked again under the publish retry policy (it was not queued: no duplicate).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
 
 from amqp_proxy import AmqpProxy
 from harness import RedisServer
 from rabbitmq import RabbitMQServer
 
 BACKEND_DB = 1
+QUEUE = "amqp_nack"
 
 
-def test_a_nacked_publish_is_not_queued_and_the_next_publish_opens_a_new_channel(
-    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
-) -> None:
-    queue = "amqp_nack"
+@pytest.fixture
+def full_queue(rabbitmq_server: RabbitMQServer) -> Iterator[Callable[[], list[str]]]:
+    """A queue with room for one message (RabbitMQ nacks the publishes beyond it); yields what
+    reads the ids of the messages it kept."""
     conn = rabbitmq_server.connection()
     try:
         channel = conn.channel()
         # As Celery's topology for a queue: a direct exchange of its name, bound with its name.
-        channel.exchange_declare(queue, "direct", durable=True, auto_delete=False)
-        # Room for one message; RabbitMQ nacks the publishes beyond it.
-        channel.queue_declare(queue, durable=True, auto_delete=False,
+        channel.exchange_declare(QUEUE, "direct", durable=True, auto_delete=False)
+        channel.queue_declare(QUEUE, durable=True, auto_delete=False,
                               arguments={"x-max-length": 1, "x-overflow": "reject-publish"})
-        channel.queue_bind(queue, queue, queue)
+        channel.queue_bind(QUEUE, QUEUE, QUEUE)
+
+        def kept() -> list[str]:
+            ids = []
+            while (message := channel.basic_get(QUEUE, no_ack=True)) is not None:
+                ids.append(message.headers["id"])
+            return ids
+
+        yield kept
+        channel.queue_delete(QUEUE)
+        channel.exchange_delete(QUEUE)
     finally:
         conn.close()
+
+
+def _send(run_php, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, calls: list[dict[str, Any]],
+          config: dict[str, Any]) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Runs the calls through a recording proxy: their outcomes and the channels opened."""
     proxy = AmqpProxy(rabbitmq_server.port or 0)
     try:
-        calls = [{"call": "task", "name": "tasks.add", "args": [i, i], "options": {"queue": queue}}
-                 for i in range(3)]
         result = run_php.file(
             "amqp_send.php",
             env={
                 "CELERY_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{proxy.port}//",
                 "CELERY_RESULT_BACKEND": redis_server.url(BACKEND_DB),
                 # The queue's arguments are the test's: check it exists, declare nothing.
-                "CB_CONFIG": json.dumps({"amqp_declare": "passive"}),
+                "CB_CONFIG": json.dumps({"amqp_declare": "passive", **config}),
                 "CB_CALLS": json.dumps(calls),
             },
         )
         out = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-        opened = [m for m in proxy.snapshot() if m.sender == "c" and m.name == "channel.open"]
+        return out, [m for m in proxy.snapshot() if m.sender == "c" and m.name == "channel.open"]
     finally:
         proxy.close()
-    conn = rabbitmq_server.connection()
-    try:
-        channel = conn.channel()
-        queued = []
-        while (message := channel.basic_get(queue, no_ack=True)) is not None:
-            queued.append(message.headers["id"])
-        channel.queue_delete(queue)
-        channel.exchange_delete(queue)
-    finally:
-        conn.close()
+
+
+def _task(i: int) -> dict[str, Any]:
+    return {"call": "task", "name": "tasks.add", "args": [i, i], "options": {"queue": QUEUE}}
+
+
+def test_a_nacked_publish_is_not_queued_and_the_next_publish_opens_a_new_channel(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php, full_queue: Callable[[], list[str]]
+) -> None:
+    out, opened = _send(run_php, rabbitmq_server, redis_server, [_task(i) for i in range(3)],
+                        {"task_publish_retry": False})
 
     assert "id" in out[0], out
     for nacked in out[1:]:
         assert nacked["error"] == "CeleryBridge\\Exception\\ConnectionFailed", nacked
         assert "nack" in nacked["message"] and nacked["uncertain"] == [], nacked
-    assert queued == [out[0]["id"]]
+    assert full_queue() == [out[0]["id"]]
     # One channel for the first two publishes, a new one for the third (after the first nack).
     assert len(opened) == 2, opened
     assert len({m.connection for m in opened}) == 1
+
+
+def test_nacked_messages_are_sent_again_and_a_partial_nack_names_what_was_queued(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php, full_queue: Callable[[], list[str]]
+) -> None:
+    """A group of three into room for one: the first is queued, the two nacked are sent again
+    on a new channel for each retry, and when the retries are spent the exception says which
+    task of the group was queued and which were not."""
+    group = {"call": "group", "tasks": [["tasks.add", [i, i]] for i in range(3)]}
+    policy = {"max_retries": 2, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+    out, opened = _send(run_php, rabbitmq_server, redis_server, [group],
+                        {"task_default_queue": QUEUE, "task_publish_retry_policy": policy})
+
+    [failure] = out
+    assert failure["error"] == "CeleryBridge\\Exception\\ConnectionFailed", failure
+    assert "nack" in failure["message"], failure
+    assert failure["uncertain"] == [], failure
+    [queued] = failure["queued"]
+    assert full_queue() == [queued]
+    assert len(failure["task_ids"]) == 2 and queued not in failure["task_ids"], failure
+    # The first channel, then one per retry (each nack drops its channel).
+    assert len(opened) == 3, opened

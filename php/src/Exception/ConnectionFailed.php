@@ -20,6 +20,9 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
 
     private int $inDoubt = 0;
 
+    /** @var list<string> tasks of the failed step that the broker did take (a partial nack) */
+    private array $queuedInSend = [];
+
     /** Whether the uncertain tasks were published one by one (RabbitMQ), not in one transaction. */
     protected bool $eachOnItsOwn = false;
 
@@ -87,6 +90,16 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
     }
 
     /**
+     * @internal the transport's word that these tasks of the step that failed were queued
+     * @param list<string> $taskIds
+     */
+    public function withQueuedInSend(array $taskIds): static
+    {
+        $this->queuedInSend = $taskIds;
+        return $this;
+    }
+
+    /**
      * Names the tasks a failed publish was about, as data and in the message.
      *
      * @internal called by CeleryClient on the way out of send()
@@ -100,8 +113,8 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
         ?string $note = null,
         int $inDoubt = 1,
     ): static {
-        $this->taskIds = $notQueued;
-        $this->queuedTaskIds = $queued;
+        $notQueued = $this->taskIds = array_values(array_diff($notQueued, $this->queuedInSend));
+        $queued = $this->queuedTaskIds = [...$queued, ...$this->queuedInSend];
         $this->canvasId = $canvasId;
         $this->inDoubt = $this instanceof PublishOutcomeUnknown ? min($inDoubt, count($notQueued)) : 0;
         $shown = array_map(static fn (string $id): string => '"' . Describe::text($id, 80) . '"', array_slice($notQueued, 0, 3));
@@ -111,7 +124,7 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
             implode(', ', $shown),
             count($notQueued) > 3 ? sprintf(' and %d more', count($notQueued) - 3) : '',
             $queued === [] ? '' : sprintf(
-                '; %d task%s of the same send() were queued before',
+                '; %d task%s of the same send() were queued',
                 count($queued),
                 count($queued) === 1 ? '' : 's',
             ),

@@ -35,4 +35,23 @@ final class TaskMessage
     {
         return Envelope::encode($this->body, $this->contentType, $this->contentEncoding, $this->headers, $this->properties);
     }
+
+    /**
+     * Whole seconds from now to the eta header (countdown and eta both set it), or null.
+     * Rounded, not truncated as Celery does for an eta: the countdown option itself (30) comes
+     * back as 29.99... once the message is built, and Celery uses it as it is.
+     */
+    public function secondsToEta(): ?float
+    {
+        $eta = $this->headers['eta'] ?? null;
+        if (!is_string($eta)) {
+            return null;
+        }
+        try {
+            $at = new \DateTimeImmutable($eta);
+        } catch (\Exception) {
+            return null;
+        }
+        return round((float) $at->format('U.u') - microtime(true));
+    }
 }

@@ -63,7 +63,7 @@ final class AmqpTransport implements Transport
 
     public function queue(PublishChunk $chunk, TaskMessage $message, Delivery $delivery): void
     {
-        [$exchange, $routingKey, $declare, $require] = $this->topology->target($delivery, self::countdown($message));
+        [$exchange, $routingKey, $declare, $require] = $this->topology->target($delivery, $message->secondsToEta());
         if ($this->settings->deliveryMode !== 2) {
             // task_default_delivery_mode 'transient' (on Redis the mode changes nothing).
             $message = new TaskMessage(
@@ -175,14 +175,51 @@ final class AmqpTransport implements Transport
     }
 
     /**
-     * Publishes the tasks back to back, then waits for their confirms once.
+     * Publishes the tasks back to back and waits for their confirms once. What RabbitMQ nacks
+     * was not queued (a quorum queue electing its leader after a node died, a full queue with
+     * reject-publish), so sending it again cannot make a duplicate: it is sent again under the
+     * publish retry policy, on a new channel (the connection dropped the one that nacked).
      *
      * @param list<AmqpPublish> $publishes
      * @throws PublishOutcomeUnknown|RoutingFailed|ConnectionFailed
      */
     private function send(array $publishes): void
     {
-        $ids = array_map(static fn (AmqpPublish $p): string => (string) $p->taskId, $publishes);
+        $nacked = $this->confirmed($publishes);
+        $policy = $this->callPolicy ?? $this->policy;
+        for ($retries = 0; $nacked !== [] && $policy->allows($retries); $retries++) {
+            $delay = $policy->delay($retries);
+            $this->logger?->warning('CeleryBridge: RabbitMQ refused (nack) {count} messages, sending them again in {delay} s', [
+                'count' => count($nacked),
+                'delay' => $delay,
+            ]);
+            if ($delay > 0) {
+                usleep((int) round($delay * 1_000_000));
+            }
+            $again = array_values(array_filter($publishes, static fn (AmqpPublish $p): bool => in_array($p->taskId, $nacked, true)));
+            $this->prepare($again);
+            $nacked = $this->confirmed($again);
+        }
+        if ($nacked !== []) {
+            $ids = array_map(static fn (AmqpPublish $p): string => (string) $p->taskId, $publishes);
+            throw ConnectionFailed::atRabbitMq($this->connection->server(), sprintf(
+                'the broker refused (nack) %d of %d messages: task ids %s; they were not queued.',
+                count($nacked),
+                count($ids),
+                implode(', ', array_slice($nacked, 0, 5)),
+            ))->withQueuedInSend(array_values(array_diff($ids, $nacked)));
+        }
+    }
+
+    /**
+     * Writes the publishes, then waits for their confirms.
+     *
+     * @param list<AmqpPublish> $publishes
+     * @return list<string> the task ids RabbitMQ nacked
+     * @throws PublishOutcomeUnknown|RoutingFailed
+     */
+    private function confirmed(array $publishes): array
+    {
         try {
             foreach ($publishes as $publish) {
                 $this->write($publish, true);
@@ -193,21 +230,15 @@ final class AmqpTransport implements Transport
             $exchange = preg_match("/no exchange '([^']*)'/", $e->replyText, $m) === 1 ? $m[1] : $publishes[0]->message->exchange;
             throw RoutingFailed::noExchange($exchange, $e->replyText);
         } catch (ConnectionFailed $e) {
-            throw PublishOutcomeUnknown::forAmqp(count($ids), $e);
+            throw PublishOutcomeUnknown::forAmqp(count($publishes), $e);
         }
         if ($returned !== []) {
-            $first = $this->find($publishes, $returned[0]) ?? $publishes[0];
-            $others = count($ids) - count($returned);
+            $first = array_values(array_filter($publishes, static fn (AmqpPublish $p): bool => $p->taskId === $returned[0]))[0]
+                ?? $publishes[0];
+            $others = count($publishes) - count($returned);
             throw RoutingFailed::returned($returned, $first->message->exchange, $first->message->routingKey, $others);
         }
-        if ($nacked !== []) {
-            throw ConnectionFailed::atRabbitMq($this->connection->server(), sprintf(
-                'the broker refused (nack) %d of %d messages: task ids %s; they were not queued.',
-                count($nacked),
-                count($ids),
-                implode(', ', array_slice($nacked, 0, 5)),
-            ));
-        }
+        return $nacked;
     }
 
     /**
@@ -256,37 +287,5 @@ final class AmqpTransport implements Transport
         }
         $state->run($writes);
         $chunk->counterStored = true;
-    }
-
-    /**
-     * @param list<AmqpPublish> $publishes
-     */
-    private function find(array $publishes, string $taskId): ?AmqpPublish
-    {
-        foreach ($publishes as $publish) {
-            if ($publish->taskId === $taskId) {
-                return $publish;
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Whole seconds from now to the message's eta header (countdown and eta both set it), or
-     * null. Rounded, not truncated as Celery does for an eta: the countdown option itself (30)
-     * comes back as 29.99... once the message is built, and Celery uses it as it is.
-     */
-    private static function countdown(TaskMessage $message): ?float
-    {
-        $eta = $message->headers['eta'] ?? null;
-        if (!is_string($eta)) {
-            return null;
-        }
-        try {
-            $at = new \DateTimeImmutable($eta);
-        } catch (\Exception) {
-            return null;
-        }
-        return round((float) $at->format('U.u') - microtime(true));
     }
 }
