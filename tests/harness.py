@@ -137,6 +137,17 @@ class RedisServer:
         """A redis-py client on database `db`; bytes responses unless decode_responses=True."""
         return redis.Redis(host="127.0.0.1", port=self.port, db=db, password=self.password, **kwargs)
 
+    @contextmanager
+    def flushed(self, db: int) -> Iterator[redis.Redis]:
+        """A client on database `db`, emptied before the block and after it, then closed."""
+        client = self.client(db)
+        client.flushdb()
+        try:
+            yield client
+        finally:
+            client.flushdb()
+            client.close()
+
     # What a publish (message, chord counter, result) could write. An idle worker sends none of
     # them (kombu's restore_visible lock uses SET NX and EVALSHA, which are left out).
     PUBLISH_WRITES = ("lpush", "rpush", "publish", "setex", "incr", "incrby", "zadd", "hset", "sadd", "exec")

@@ -14,6 +14,8 @@ import json
 import socket
 import threading
 
+from amqp_helpers import get_all
+
 from rabbitmq import RabbitMQServer
 
 
@@ -90,14 +92,5 @@ def test_a_node_gone_while_the_client_was_idle_is_left_for_the_next_url_even_wit
     # Neither PublishOutcomeUnknown (nothing was written to the closed connection) nor
     # ConnectionRefused (the dead node was not tried again before the next one).
     assert [sorted(send) for send in out] == [["id"], ["id"]], json.dumps(out)
-    conn = rabbitmq_server.connection()
-    try:
-        channel = conn.channel()
-        ids = []
-        while (message := channel.basic_get(queue, no_ack=True)) is not None:
-            ids.append(message.headers["id"])
-        channel.queue_delete(queue)
-        channel.exchange_delete(queue)
-    finally:
-        conn.close()
+    ids = [message.headers["id"] for message in get_all(rabbitmq_server, queue, delete_exchange=True)]
     assert ids == [send["id"] for send in out]

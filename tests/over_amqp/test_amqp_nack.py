@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+from amqp_helpers import get_all
+
 from amqp_proxy import AmqpProxy
 from harness import RedisServer
 from rabbitmq import RabbitMQServer
@@ -28,15 +30,21 @@ def test_a_nacked_publish_is_not_queued_and_the_next_publish_opens_a_new_channel
         # As Celery's topology for a queue: a direct exchange of its name, bound with its name.
         channel.exchange_declare(queue, "direct", durable=True, auto_delete=False)
         # Room for one message; RabbitMQ nacks the publishes beyond it.
-        channel.queue_declare(queue, durable=True, auto_delete=False,
-                              arguments={"x-max-length": 1, "x-overflow": "reject-publish"})
+        channel.queue_declare(
+            queue,
+            durable=True,
+            auto_delete=False,
+            arguments={"x-max-length": 1, "x-overflow": "reject-publish"},
+        )
         channel.queue_bind(queue, queue, queue)
     finally:
         conn.close()
     proxy = AmqpProxy(rabbitmq_server.port or 0)
     try:
-        calls = [{"call": "task", "name": "tasks.add", "args": [i, i], "options": {"queue": queue}}
-                 for i in range(3)]
+        calls = [
+            {"call": "task", "name": "tasks.add", "args": [i, i], "options": {"queue": queue}}
+            for i in range(3)
+        ]
         result = run_php.file(
             "amqp_send.php",
             env={
@@ -51,16 +59,7 @@ def test_a_nacked_publish_is_not_queued_and_the_next_publish_opens_a_new_channel
         opened = [m for m in proxy.snapshot() if m.sender == "c" and m.name == "channel.open"]
     finally:
         proxy.close()
-    conn = rabbitmq_server.connection()
-    try:
-        channel = conn.channel()
-        queued = []
-        while (message := channel.basic_get(queue, no_ack=True)) is not None:
-            queued.append(message.headers["id"])
-        channel.queue_delete(queue)
-        channel.exchange_delete(queue)
-    finally:
-        conn.close()
+    queued = [message.headers["id"] for message in get_all(rabbitmq_server, queue, delete_exchange=True)]
 
     assert "id" in out[0], out
     for nacked in out[1:]:
