@@ -78,10 +78,7 @@ def test_amqps_over_ext_amqp_verifies_the_broker_certificate(redis_server: Redis
             [out] = send(run_php, node, redis_server, [task(queue="ext_amqp_tls")], config, broker=broker)
             return out
 
-        localhost, address = (
-            f"amqps://guest:guest@localhost:{tls_port}//",
-            f"amqps://guest:guest@127.0.0.1:{tls_port}//",
-        )
+        localhost, address = f"amqps://guest:guest@localhost:{tls_port}//", f"amqps://guest:guest@127.0.0.1:{tls_port}//"
         # The certificate names localhost: the URL says localhost.
         ok = send_over(localhost, ssl)
         # Another CA: refused, nothing sent; another name than the URL's: refused before connecting.

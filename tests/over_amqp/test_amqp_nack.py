@@ -30,21 +30,15 @@ def test_a_nacked_publish_is_not_queued_and_the_next_publish_opens_a_new_channel
         # As Celery's topology for a queue: a direct exchange of its name, bound with its name.
         channel.exchange_declare(queue, "direct", durable=True, auto_delete=False)
         # Room for one message; RabbitMQ nacks the publishes beyond it.
-        channel.queue_declare(
-            queue,
-            durable=True,
-            auto_delete=False,
-            arguments={"x-max-length": 1, "x-overflow": "reject-publish"},
-        )
+        channel.queue_declare(queue, durable=True, auto_delete=False,
+                              arguments={"x-max-length": 1, "x-overflow": "reject-publish"})
         channel.queue_bind(queue, queue, queue)
     finally:
         conn.close()
     proxy = AmqpProxy(rabbitmq_server.port or 0)
     try:
-        calls = [
-            {"call": "task", "name": "tasks.add", "args": [i, i], "options": {"queue": queue}}
-            for i in range(3)
-        ]
+        calls = [{"call": "task", "name": "tasks.add", "args": [i, i], "options": {"queue": queue}}
+                 for i in range(3)]
         result = run_php.file(
             "amqp_send.php",
             env={

@@ -13,15 +13,8 @@ from harness import Records
 from rabbitmq import RabbitMQServer
 
 
-def _php_publish(
-    run_php,
-    rabbitmq_server: RabbitMQServer,
-    queue: str,
-    *,
-    with_priority: bool = True,
-    args: Any = (2, 3),
-    kwargs: Any = None,
-) -> dict[str, Any]:
+def _php_publish(run_php, rabbitmq_server: RabbitMQServer, queue: str, *, with_priority: bool = True,
+                 args: Any = (2, 3), kwargs: Any = None) -> dict[str, Any]:
     return run_php.file(
         "amqp_publish.php",
         env={
@@ -88,16 +81,9 @@ def test_php_and_python_send_task_reach_rabbitmq_with_the_same_properties_and_he
     for props, task_id in ((python_props, python_id), (php_props, php_id)):
         assert props.pop("correlation_id") == task_id
         assert props.pop("reply_to")
-    assert (
-        php_props
-        == python_props
-        == {
-            "content_type": "application/json",
-            "content_encoding": "utf-8",
-            "delivery_mode": 2,
-            "priority": 0,
-        }
-    )
+    assert php_props == python_props == {
+        "content_type": "application/json", "content_encoding": "utf-8", "delivery_mode": 2, "priority": 0
+    }
     # The raw body: Python's separators differ from ours; the decoded body is the same.
     assert json.loads(php_message.body) == json.loads(python_message.body)
     assert python_message.delivery_info["routing_key"] == php_message.delivery_info["routing_key"] == queue
