@@ -17,7 +17,8 @@ from php_runner import PHP_SCRIPTS
 PASSWORD = "right-pa55"
 
 PHP_AUTH = (
-    f"require {str(PHP_SCRIPTS / 'CollectedLogger.php')!r};\n"
+    "require_once '/usr/share/php/Psr/Log/autoload.php';\n"
+    + f"require {str(PHP_SCRIPTS / 'CollectedLogger.php')!r};\n"
     + r"""
 if (!class_exists(\Predis\Client::class)) {
     require_once 'Predis/Autoloader.php';

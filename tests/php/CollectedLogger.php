@@ -1,13 +1,11 @@
 <?php
 
-// A PSR-3 logger that keeps every record, for the logging tests. Psr\Log comes from Debian's
-// php-psr-log (it is not among Composer's dependencies).
+// A PSR-3 logger that keeps every record, for the logging tests. Needs Psr\Log loaded first
+// (Debian's php-psr-log: /usr/share/php/Psr/Log/autoload.php).
 
 declare(strict_types=1);
 
 namespace CeleryBridge\Tests\Php;
-
-require_once '/usr/share/php/Psr/Log/autoload.php';
 
 final class CollectedLogger extends \Psr\Log\AbstractLogger
 {

@@ -1,31 +1,15 @@
 <?php
 
-// What the PHP scripts of the pytest suite share: Composer's autoload, the URLs the test passes
-// (CELERY_BROKER_URL, and CELERY_RESULT_BACKEND: unset or empty means no result backend), a
-// client on them, and a phpredis connection on the database a redis:// URL names (for the
-// test's gates and for reading what a publish left).
+// What the PHP scripts of the pytest suite share: Composer's autoload, Debian's php-psr-log
+// (Psr\Log is not among Composer's dependencies; CollectedLogger.php extends it), the
+// functions of script_env.php, and the URLs the test passes: $brokerUrl (CELERY_BROKER_URL)
+// and $backendUrl (CELERY_RESULT_BACKEND; unset or empty: null, no result backend).
 
 declare(strict_types=1);
 
 require __DIR__ . '/../../vendor/autoload.php';
-
-use CeleryBridge\CeleryClient;
+require_once '/usr/share/php/Psr/Log/autoload.php';
+require_once __DIR__ . '/script_env.php';
 
 $brokerUrl = (string) getenv('CELERY_BROKER_URL');
 $backendUrl = getenv('CELERY_RESULT_BACKEND') ?: null;
-
-/** A CeleryClient on CELERY_BROKER_URL and CELERY_RESULT_BACKEND. */
-function client_from_env(): CeleryClient
-{
-    return new CeleryClient((string) getenv('CELERY_BROKER_URL'), getenv('CELERY_RESULT_BACKEND') ?: null);
-}
-
-/** phpredis on the host, port and database (default 0) of a redis:// URL. */
-function redis_at(string $url): \Redis
-{
-    $parts = parse_url($url);
-    $redis = new \Redis();
-    $redis->connect((string) $parts['host'], (int) $parts['port']);
-    $redis->select((int) ltrim($parts['path'] ?? '/0', '/'));
-    return $redis;
-}
