@@ -417,6 +417,32 @@ def whole_seconds(timeout: float) -> int:
     return max(1, math.ceil(timeout))
 
 
+class MadeKeys:
+    """A client on one database and the keys a test stored through it: `deleted()` removes them
+    when the test ends."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+        self.keys: list[str] = []
+
+    def store(self, key: str, value: bytes | None = None) -> None:
+        """Note `key` for deletion, and SET it to `value` when one is given."""
+        self.keys.append(key)
+        if value is not None:
+            self.client.set(key, value)
+
+    @classmethod
+    @contextmanager
+    def deleted(cls, client: redis.Redis) -> Iterator[Any]:
+        """An instance (of the subclass it is called on), whose keys are deleted after the block."""
+        made = cls(client)
+        try:
+            yield made
+        finally:
+            if made.keys:
+                client.delete(*made.keys)
+
+
 class Records:
     """The `celerybridge:records` list that tasks.record RPUSHes to (one JSON object each)."""
 
