@@ -407,6 +407,17 @@ class CeleryWorker:
         process.wait()
 
 
+def generator_output(tool: str) -> str:
+    """What tests/tools/`tool` prints, run with this Python: a generator whose output is a
+    committed file, which the test compares with it."""
+    return subprocess.run(
+        [sys.executable, str(REPO_ROOT / "tests" / "tools" / tool)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
 def gate_key() -> str:
     """A fresh gate: a gated task (python_worker) waits until the test pushes to this list."""
     return f"celerybridge:gate:{uuid.uuid4()}"
