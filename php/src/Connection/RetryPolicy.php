@@ -79,6 +79,7 @@ final class RetryPolicy
      * never retried: the broker refuses the same credentials again. $onRetry hears each failure
      * about to be retried, with the retry's number (1 = the first) and its delay.
      *
+     * @internal used by the AMQP transports
      * @template T
      * @param \Closure(): T $attempt
      * @param (\Closure(ConnectionFailed, int, float): void)|null $onRetry
