@@ -9,7 +9,8 @@ protocol header the client sends first ("AMQP\\0\\0\\x09\\x01") is forwarded and
 bench/amqp_bench.py uses it to count what one request makes: connections, channels, methods, and
 round trips (each method the server sends answers one the client waited on: start answers the
 protocol header, tune answers start-ok, open-ok open, basic.ack a confirmed publish, ...);
-tests/over_amqp/test_amqp_nack.py to count channels.
+tests/over_amqp/test_amqp_nack.py to count channels; test_amqp_idle_failover.py's DyingNode is one
+that also drops every connection it carries when told to.
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ from celery import Celery
 import databases
 import external
 from harness import RECORDS_KEY, REDIS_SERVER, WORKER_POOL, CeleryWorker, HarnessError, Records, RedisServer
+from lifecycle import running
 from php_runner import PHP_DIAGNOSTIC, PHP_SCRIPTS, PhpResult, ensure_autoload, php_script, run_php_script
 from python_worker.config import settings_from_env
 from versions import WorkerVersions, versions_from_probe, worker_versions
@@ -148,14 +149,8 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
             _fail(error)
         return
     server = RedisServer(tmp_path_factory.mktemp("redis-session"))
-    try:
-        server.start()
-    except HarnessError as error:
-        _fail(error)
-    try:
+    with running(server.start, server.stop):
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -242,16 +237,9 @@ def worker(
         hostname="session@%h",
     )
     _live_workers.append(session_worker)
-    try:
-        session_worker.start()
-    except HarnessError as error:
-        session_worker.kill()
-        _fail(error)
-    try:
+    with running(session_worker.start, session_worker.stop, failed=session_worker.kill):
         yield session_worker
-    finally:
-        session_worker.stop()
-        _live_workers.remove(session_worker)
+    _live_workers.remove(session_worker)
 
 
 def _external_worker(app: Celery) -> CeleryWorker:

@@ -137,6 +137,17 @@ class RedisServer:
         """A redis-py client on database `db`; bytes responses unless decode_responses=True."""
         return redis.Redis(host="127.0.0.1", port=self.port, db=db, password=self.password, **kwargs)
 
+    @contextmanager
+    def flushed(self, db: int) -> Iterator[redis.Redis]:
+        """A client on database `db`, emptied before the block and after it, then closed."""
+        client = self.client(db)
+        client.flushdb()
+        try:
+            yield client
+        finally:
+            client.flushdb()
+            client.close()
+
     # What a publish (message, chord counter, result) could write. An idle worker sends none of
     # them (kombu's restore_visible lock uses SET NX and EVALSHA, which are left out).
     PUBLISH_WRITES = ("lpush", "rpush", "publish", "setex", "incr", "incrby", "zadd", "hset", "sadd", "exec")
@@ -396,6 +407,17 @@ class CeleryWorker:
         process.wait()
 
 
+def generator_output(tool: str) -> str:
+    """What tests/tools/`tool` prints, run with this Python: a generator whose output is a
+    committed file, which the test compares with it."""
+    return subprocess.run(
+        [sys.executable, str(REPO_ROOT / "tests" / "tools" / tool)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
 def gate_key() -> str:
     """A fresh gate: a gated task (python_worker) waits until the test pushes to this list."""
     return f"celerybridge:gate:{uuid.uuid4()}"
@@ -404,6 +426,32 @@ def gate_key() -> str:
 def whole_seconds(timeout: float) -> int:
     """A BLPOP timeout Redis before 6.0 accepts: whole seconds, and never 0 (which means forever)."""
     return max(1, math.ceil(timeout))
+
+
+class MadeKeys:
+    """A client on one database and the keys a test stored through it: `deleted()` removes them
+    when the test ends."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+        self.keys: list[str] = []
+
+    def store(self, key: str, value: bytes | None = None) -> None:
+        """Note `key` for deletion, and SET it to `value` when one is given."""
+        self.keys.append(key)
+        if value is not None:
+            self.client.set(key, value)
+
+    @classmethod
+    @contextmanager
+    def deleted(cls, client: redis.Redis) -> Iterator[Any]:
+        """An instance (of the subclass it is called on), whose keys are deleted after the block."""
+        made = cls(client)
+        try:
+            yield made
+        finally:
+            if made.keys:
+                client.delete(*made.keys)
 
 
 class Records:

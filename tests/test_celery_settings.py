@@ -9,12 +9,10 @@ suggestion.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import databases
-from harness import CeleryWorker, RedisServer
+from harness import CeleryWorker, RedisServer, generator_output
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,41 +66,26 @@ def test_typos_and_content_settings_that_cannot_work_are_refused(run_php, redis_
 
 
 def test_the_settings_list_is_the_pinned_celerys() -> None:
-    fresh = subprocess.run(
-        [sys.executable, str(ROOT / "tests/tools/generate_celery_settings.py")],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    assert fresh == (ROOT / "php/src/Config/CelerySettings.php").read_text()
+    committed = (ROOT / "php/src/Config/CelerySettings.php").read_text()
+    assert generator_output("generate_celery_settings.py") == committed
+
+
+# One celeryconfig in each form Celery reads: the new names, the old upper-case ones (Celery 3,
+# still read by 5.7), and Django's app.config_from_object(..., namespace='CELERY').
+ERAS = ("new", "old", "django")
+ERA_NAMES = [  # one setting's names, in the order of ERAS
+    ("broker_url", "BROKER_URL", "CELERY_BROKER_URL"),
+    ("result_backend", "CELERY_RESULT_BACKEND", "CELERY_RESULT_BACKEND"),
+    ("task_default_queue", "CELERY_DEFAULT_QUEUE", "CELERY_TASK_DEFAULT_QUEUE"),
+    ("task_routes", "CELERY_ROUTES", "CELERY_TASK_ROUTES"),
+    ("task_serializer", "CELERY_TASK_SERIALIZER", "CELERY_TASK_SERIALIZER"),
+]
 
 
 def era_config(form: str, broker: str, backend: str) -> dict:
-    """One celeryconfig in each form Celery reads: the new names, the old upper-case ones
-    (Celery 3, still read by 5.7), and Django's app.config_from_object(..., namespace='CELERY')."""
-    if form == "new":
-        return {
-            "broker_url": broker,
-            "result_backend": backend,
-            "task_default_queue": "era-default",
-            "task_routes": {"tasks.log": "era-routed"},
-            "task_serializer": "json",
-        }
-    if form == "old":
-        return {
-            "BROKER_URL": broker,
-            "CELERY_RESULT_BACKEND": backend,
-            "CELERY_DEFAULT_QUEUE": "era-default",
-            "CELERY_ROUTES": {"tasks.log": "era-routed"},
-            "CELERY_TASK_SERIALIZER": "json",
-        }
-    return {
-        "CELERY_BROKER_URL": broker,
-        "CELERY_RESULT_BACKEND": backend,
-        "CELERY_TASK_DEFAULT_QUEUE": "era-default",
-        "CELERY_TASK_ROUTES": {"tasks.log": "era-routed"},
-        "CELERY_TASK_SERIALIZER": "json",
-    }
+    values = (broker, backend, "era-default", {"tasks.log": "era-routed"}, "json")
+    column = ERAS.index(form)
+    return {names[column]: value for names, value in zip(ERA_NAMES, values, strict=True)}
 
 
 def test_settings_of_every_celery_era_send_to_the_configured_queue(
@@ -114,7 +97,7 @@ def test_settings_of_every_celery_era_send_to_the_configured_queue(
         queues=["era-default", "era-routed"],
     )
 
-    for form in ("new", "old", "django"):
+    for form in ERAS:
         config = era_config(form, redis_server.url(databases.BROKER), redis_server.url(databases.BACKEND))
         env = {"CB_CONFIG": json.dumps(config)}
         out = run_php.file("celery_settings.php", env=env, args=["queues"]).json()

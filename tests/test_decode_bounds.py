@@ -22,11 +22,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-import redis
 from celery import Celery, group
 
 import databases
-from harness import CeleryWorker, RedisServer
+from harness import CeleryWorker, MadeKeys, RedisServer
 from php_runner import php_get_listening
 from python_worker.config import settings_from_env
 
@@ -60,29 +59,14 @@ CHILDREN = [[[short_id(i), None], None] for i in range(400_000)]
 GROUP_MEMBERS = [[[f"{i:032x}", None], None] for i in range(250_000)]
 
 
-class Backend:
-    """The result database, deleting the keys stored through it afterwards."""
-
-    def __init__(self, client: redis.Redis) -> None:
-        self.client = client
-        self.keys: list[str] = []
-
-    def store(self, key: str, value: bytes | None = None) -> None:
-        self.keys.append(key)
-        if value is not None:
-            self.client.set(key, value)
-
-
 @pytest.fixture
-def backend(redis_server: RedisServer) -> Iterator[Backend]:
+def backend(redis_server: RedisServer) -> Iterator[MadeKeys]:
     """Result database keys made by the test, deleted afterwards."""
-    made = Backend(redis_server.client(BACKEND_DB))
-    yield made
-    if made.keys:
-        made.client.delete(*made.keys)
+    with MadeKeys.deleted(redis_server.client(BACKEND_DB)) as made:
+        yield made
 
 
-def test_results_that_decode_too_large_are_refused_on_every_read_path(run_php, backend: Backend) -> None:
+def test_results_that_decode_too_large_are_refused_on_every_read_path(run_php, backend: MadeKeys) -> None:
     """Under result_max_size, too costly to decode: ResultTooLarge, in one 128M process."""
     cases: dict[str, tuple[str, str]] = {}
 
@@ -135,7 +119,7 @@ def test_results_that_decode_too_large_are_refused_on_every_read_path(run_php, b
     assert "more than result_max_size" in refused["saved group over result_max_size"]
 
 
-def test_a_costly_result_published_while_get_waits_is_ignored(run_php, backend: Backend) -> None:
+def test_a_costly_result_published_while_get_waits_is_ignored(run_php, backend: MadeKeys) -> None:
     """The same bound on the channel: past it, get() reads the stored key."""
     task_id = str(uuid.uuid4())
     key = f"celery-task-meta-{task_id}"

@@ -14,6 +14,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -27,27 +28,28 @@ from waiting import until
 DB = databases.EVENT_STREAM
 
 
+def events_seen(redis_server: RedisServer, worker_factory, run_php, case: str, hostname: str) -> Any:
+    """What `php event_stream.php CASE` printed (JSON), with a worker that sends events (-E)
+    on DB, as broker and result backend."""
+    worker_factory(redis_server.url(DB), redis_server.url(DB), extra_args=["-E"], hostname=hostname)
+    return run_php.file(
+        "event_stream.php",
+        env={"CELERY_BROKER_URL": redis_server.url(DB), "CELERY_RESULT_BACKEND": redis_server.url(DB)},
+        timeout=90,
+        args=[case],
+    ).json()
+
+
 @pytest.fixture
 def events_db(redis_server: RedisServer) -> Iterator[redis.Redis]:
-    client = redis_server.client(DB)
-    client.flushdb()
-    try:
+    with redis_server.flushed(DB) as client:
         yield client
-    finally:
-        client.flushdb()
-        client.close()
 
 
 def test_php_watches_its_task_go_sent_received_started_succeeded(
     redis_server: RedisServer, events_db: redis.Redis, worker_factory, run_php
 ) -> None:
-    worker_factory(redis_server.url(DB), redis_server.url(DB), extra_args=["-E"], hostname="events@%h")
-    out = run_php.file(
-        "event_stream.php",
-        env={"CELERY_BROKER_URL": redis_server.url(DB), "CELERY_RESULT_BACKEND": redis_server.url(DB)},
-        timeout=90,
-        args=["task_lifecycle"],
-    ).json()
+    out = events_seen(redis_server, worker_factory, run_php, "task_lifecycle", "events@%h")
 
     add = [event for event in out if event[0] == "add"]
     fail = [event for event in out if event[0] == "fail"]
@@ -65,13 +67,7 @@ def test_a_requested_heartbeat_and_a_revoked_task_arrive_typed(
     redis_server: RedisServer, events_db: redis.Redis, worker_factory, run_php
 ) -> None:
     """control()->heartbeat() makes the worker send worker-heartbeat; a revoked task task-revoked."""
-    worker_factory(redis_server.url(DB), redis_server.url(DB), extra_args=["-E"], hostname="asked@%h")
-    out = run_php.file(
-        "event_stream.php",
-        env={"CELERY_BROKER_URL": redis_server.url(DB), "CELERY_RESULT_BACKEND": redis_server.url(DB)},
-        timeout=90,
-        args=["heartbeat_and_revoked"],
-    ).json()
+    out = events_seen(redis_server, worker_factory, run_php, "heartbeat_and_revoked", "asked@%h")
 
     kinds = {event[1]: event for event in out}
     assert set(kinds) == {"worker-heartbeat", "task-revoked"}
@@ -81,13 +77,7 @@ def test_a_requested_heartbeat_and_a_revoked_task_arrive_typed(
 
 def test_a_retried_task(redis_server: RedisServer, events_db: redis.Redis, worker_factory, run_php) -> None:
     """tasks.retry_plain retries until its gate exists; PHP opens it on the first task-retried."""
-    worker_factory(redis_server.url(DB), redis_server.url(DB), extra_args=["-E"], hostname="retry@%h")
-    out = run_php.file(
-        "event_stream.php",
-        env={"CELERY_BROKER_URL": redis_server.url(DB), "CELERY_RESULT_BACKEND": redis_server.url(DB)},
-        timeout=90,
-        args=["retried"],
-    ).json()
+    out = events_seen(redis_server, worker_factory, run_php, "retried", "retry@%h")
 
     types = [event[1] for event in out]
     assert types[:3] == ["task-received", "task-started", "task-retried"] and types[-1] == "task-succeeded"

@@ -20,7 +20,7 @@ import pytest
 import redis
 
 import databases
-from harness import RedisServer
+from harness import MadeKeys, RedisServer
 from php_runner import php_get_listening
 
 BACKEND_DB = databases.BACKEND
@@ -103,19 +103,15 @@ CASES: dict[str, tuple[bytes | Callable[[redis.Redis, str], None], str]] = {
 }
 
 
-class ResultKeys:
+class ResultKeys(MadeKeys):
     """Stores values under fresh task keys in the result database and deletes them afterwards."""
-
-    def __init__(self, client: redis.Redis) -> None:
-        self.client = client
-        self.keys: list[str] = []
 
     def new_id(self) -> str:
         task_id = str(uuid.uuid4())
-        self.keys.append(f"celery-task-meta-{task_id}")
+        self.store(f"celery-task-meta-{task_id}")
         return task_id
 
-    def store(self, value: bytes | Callable[[redis.Redis, str], None]) -> str:
+    def store_result(self, value: bytes | Callable[[redis.Redis, str], None]) -> str:
         task_id = self.new_id()
         if callable(value):
             value(self.client, self.keys[-1])
@@ -126,14 +122,12 @@ class ResultKeys:
 
 @pytest.fixture
 def result_keys(redis_server: RedisServer) -> Iterator[ResultKeys]:
-    keys = ResultKeys(redis_server.client(BACKEND_DB))
-    yield keys
-    if keys.keys:
-        keys.client.delete(*keys.keys)
+    with ResultKeys.deleted(redis_server.client(BACKEND_DB)) as keys:
+        yield keys
 
 
 def test_every_hostile_result_ends_in_a_value_or_our_exception(run_php, result_keys: ResultKeys) -> None:
-    ids = {name: result_keys.store(value) for name, (value, _) in CASES.items()}
+    ids = {name: result_keys.store_result(value) for name, (value, _) in CASES.items()}
 
     env = {"CB_IDS": json.dumps(ids)}
     result = run_php.file("hostile_results_read.php", env=env, php_args=MEMORY_LIMIT, timeout=120)

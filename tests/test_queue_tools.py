@@ -34,13 +34,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
 
 @pytest.fixture
 def db(redis_server: RedisServer) -> Iterator[redis.Redis]:
-    client = redis_server.client(TOOLS_DB)
-    client.flushdb()
-    try:
+    with redis_server.flushed(TOOLS_DB) as client:
         yield client
-    finally:
-        client.flushdb()
-        client.close()
 
 
 def kombu_count(app: Celery, queue: str) -> int:

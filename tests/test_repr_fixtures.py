@@ -1,20 +1,13 @@
 """The saferepr fixtures PHPUnit uses must be what the pinned Celery really produces."""
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURE = ROOT / "php/tests/Unit/Message/fixtures/saferepr.json"
+from harness import REPO_ROOT, generator_output
+
+FIXTURE = REPO_ROOT / "php/tests/Unit/Message/fixtures/saferepr.json"
 
 
 def test_fixture_matches_pinned_celery_saferepr() -> None:
     """Regenerating the fixture with the installed Celery gives the committed file."""
-    fresh = subprocess.run(
-        [sys.executable, str(ROOT / "tests/tools/generate_repr_fixtures.py")],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    fresh = generator_output("generate_repr_fixtures.py")
     assert json.loads(fresh) == json.loads(FIXTURE.read_text(encoding="utf-8"))

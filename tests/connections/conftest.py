@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from harness import REPO_ROOT, CeleryWorker, HarnessError, RedisServer
+from lifecycle import running
 from php_runner import PHP_DIAGNOSTIC, PHP_FLAGS, php_script
 from servers import MultiRedis, SentinelSetup, TlsFiles, make_tls_files, sentinel_config, sentinel_urls
 
@@ -91,15 +92,8 @@ def multi_redis(tmp_path_factory: pytest.TempPathFactory, tls_files: TlsFiles) -
     """One redis-server on TCP (IPv4, IPv6 when available), TLS and a unix socket, with
     requirepass and an ACL user."""
     server = MultiRedis(tmp_path_factory.mktemp("multi"), tls_files)
-    try:
-        server.start()
-    except HarnessError as error:
-        server.stop()
-        pytest.fail(str(error), pytrace=False)
-    try:
+    with running(server.start, server.stop, failed=server.stop):
         yield server
-    finally:
-        server.stop()
 
 
 def multi_worker_urls(server: MultiRedis) -> tuple[str, str]:
@@ -128,15 +122,8 @@ def multi_worker(
 def sentinel_setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SentinelSetup]:
     """Master + replica (password-protected) watched by two password-protected sentinels."""
     setup = SentinelSetup(tmp_path_factory.mktemp("sentinel"))
-    try:
-        setup.start()
-    except HarnessError as error:
-        setup.stop()
-        pytest.fail(str(error), pytrace=False)
-    try:
+    with running(setup.start, setup.stop, failed=setup.stop):
         yield setup
-    finally:
-        setup.stop()
 
 
 @pytest.fixture(scope="module")

@@ -12,27 +12,20 @@ import pytest
 import redis
 
 from harness import RedisServer
+from php_runner import PHP_SCRIPTS
 
 PASSWORD = "right-pa55"
 
-PHP_AUTH = r"""
-require_once '/usr/share/php/Psr/Log/autoload.php';
+PHP_AUTH = (
+    "require_once '/usr/share/php/Psr/Log/autoload.php';\n"
+    + f"require {str(PHP_SCRIPTS / 'CollectedLogger.php')!r};\n"
+    + r"""
 if (!class_exists(\Predis\Client::class)) {
     require_once 'Predis/Autoloader.php';
     \Predis\Autoloader::register();
 }
 
-final class Collected extends Psr\Log\AbstractLogger
-{
-    public array $records = [];
-
-    public function log($level, $message, array $context = []): void
-    {
-        $this->records[] = ['level' => $level, 'message' => (string) $message];
-    }
-}
-
-$logger = new Collected();
+$logger = new CeleryBridge\Tests\Php\CollectedLogger();
 $config = json_decode((string) getenv('CB_CONFIG'), true, 512, JSON_THROW_ON_ERROR);
 $celery = new CeleryClient(getenv('CB_BROKER'), config: $config, logger: $logger);
 $started = hrtime(true) / 1e9;
@@ -49,6 +42,7 @@ try {
 }
 echo json_encode($out + ['seconds' => hrtime(true) / 1e9 - $started, 'records' => $logger->records]);
 """
+)
 
 
 def _connections(admin: redis.Redis) -> int:

@@ -20,6 +20,7 @@ import pytest
 
 from faults import FaultProxy, FullBacklogServer, HangUpPort, SilentServer
 from harness import CeleryWorker, Records, RedisServer
+from lifecycle import running
 from servers import wait_until
 
 # Publishes CB_PHASES[i] tasks per phase, waiting for "go" between phases; one line per attempt.
@@ -45,11 +46,8 @@ say(['done' => $n]);
 def durable_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """A Redis that fsyncs every write to its AOF: a stop and restart loses no acknowledged write."""
     server = RedisServer(tmp_path_factory.mktemp("durable"), config=["appendonly yes", "appendfsync always"])
-    server.start()
-    try:
+    with running(server.start, server.stop):
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import REPO_ROOT, HarnessError
+from harness import REPO_ROOT
+from lifecycle import running
 from php_runner import run_php_script
 from servers import MultiRedis, TlsFiles
 
@@ -32,14 +33,8 @@ try {
 def strict_tls(tmp_path_factory: pytest.TempPathFactory, tls_files: TlsFiles) -> Iterator[MultiRedis]:
     """A server whose TLS port requires a client certificate (tls-auth-clients yes)."""
     server = MultiRedis(tmp_path_factory.mktemp("strict-tls"), tls_files, tls_auth_clients="yes")
-    try:
-        server.start()
-    except HarnessError as error:
-        pytest.fail(str(error))
-    try:
+    with running(server.start, server.stop):
         yield server
-    finally:
-        server.stop()
 
 
 def _send(url: str, client: str, tmp_path: Path) -> str:

@@ -72,16 +72,21 @@ def tools(run_php, rabbitmq_server: RabbitMQServer, client: str, *args: str) -> 
     ).json()
 
 
-def get_all(rabbitmq_server: RabbitMQServer, queue: str, delete: bool = False) -> list[amqp.Message]:
-    """Takes every message waiting in `queue` (and deletes the queue when asked)."""
+def get_all(
+    rabbitmq_server: RabbitMQServer, queue: str, delete: bool = False, delete_exchange: bool = False
+) -> list[amqp.Message]:
+    """Takes every message waiting in `queue` (and deletes the queue when asked, and with
+    delete_exchange the exchange of the same name that Celery declares for a task queue)."""
     conn = rabbitmq_server.connection()
     try:
         channel = conn.channel()
         messages = []
         while (message := channel.basic_get(queue, no_ack=True)) is not None:
             messages.append(message)
-        if delete:
+        if delete or delete_exchange:
             channel.queue_delete(queue)
+        if delete_exchange:
+            channel.exchange_delete(queue)
         return messages
     finally:
         conn.close()

@@ -19,7 +19,8 @@ import amqp.basic_message
 import pytest
 from celery import Celery
 
-from harness import HarnessError, RedisServer
+from harness import RedisServer
+from lifecycle import running
 from python_worker.config import settings_from_env
 from rabbitmq import RabbitMQServer
 
@@ -31,14 +32,8 @@ BACKEND_DB = 1
 def rabbitmq_server() -> Iterator[RabbitMQServer]:
     """One RabbitMQ node for the whole session (a cold start costs several seconds)."""
     server = RabbitMQServer()
-    try:
-        server.start()
-    except HarnessError as error:
-        pytest.fail(str(error), pytrace=False)
-    try:
+    with running(server.start, server.stop):
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")

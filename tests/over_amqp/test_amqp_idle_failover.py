@@ -14,42 +14,22 @@ import json
 import socket
 import threading
 
+from amqp_helpers import get_all
+
+from amqp_proxy import AmqpProxy
 from rabbitmq import RabbitMQServer
 
 
-class DyingNode:
-    """A TCP proxy standing for a RabbitMQ node: forwards to the real one until a connection to
-    `control_port` arrives; then it stops listening, closes both sides of every connection it
-    carries, and answers "closed"."""
+class DyingNode(AmqpProxy):
+    """The recording proxy standing for a RabbitMQ node: forwards to the real one until a
+    connection to `control_port` arrives; then it stops listening, closes both sides of every
+    connection it carries, and answers "closed"."""
 
     def __init__(self, upstream_port: int) -> None:
-        self.upstream_port = upstream_port
-        self._listener = socket.create_server(("127.0.0.1", 0))
         self._control = socket.create_server(("127.0.0.1", 0))
-        self.port = self._listener.getsockname()[1]
         self.control_port = self._control.getsockname()[1]
-        self._sockets: list[socket.socket] = []
-        self.accepted = 0
-        for target in (self._accept, self._die_on_request):
-            threading.Thread(target=target, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            self.accepted += 1
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
-            self._sockets += [client, upstream]
-            for source, target in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, target), daemon=True).start()
-
-    @staticmethod
-    def _pump(source: socket.socket, target: socket.socket) -> None:
-        with contextlib.suppress(OSError):
-            while data := source.recv(65536):
-                target.sendall(data)
+        super().__init__(upstream_port)
+        threading.Thread(target=self._die_on_request, daemon=True).start()
 
     def _die_on_request(self) -> None:
         with contextlib.suppress(OSError):
@@ -59,15 +39,15 @@ class DyingNode:
             with contextlib.suppress(OSError):
                 self._listener.shutdown(socket.SHUT_RDWR)
             self._listener.close()
-            for sock in self._sockets:
+            for sock in self._open:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
             request.sendall(b"closed\n")
             request.close()
 
     def close(self) -> None:
-        for sock in (*self._sockets, self._listener, self._control):
-            sock.close()
+        super().close()
+        self._control.close()
 
 
 def test_a_node_gone_while_the_client_was_idle_is_left_for_the_next_url_even_without_retries(
@@ -86,18 +66,9 @@ def test_a_node_gone_while_the_client_was_idle_is_left_for_the_next_url_even_wit
         ).json()
     finally:
         node.close()
-    assert node.accepted == 1
+    assert node.connections == 1
     # Neither PublishOutcomeUnknown (nothing was written to the closed connection) nor
     # ConnectionRefused (the dead node was not tried again before the next one).
     assert [sorted(send) for send in out] == [["id"], ["id"]], json.dumps(out)
-    conn = rabbitmq_server.connection()
-    try:
-        channel = conn.channel()
-        ids = []
-        while (message := channel.basic_get(queue, no_ack=True)) is not None:
-            ids.append(message.headers["id"])
-        channel.queue_delete(queue)
-        channel.exchange_delete(queue)
-    finally:
-        conn.close()
+    ids = [message.headers["id"] for message in get_all(rabbitmq_server, queue, delete_exchange=True)]
     assert ids == [send["id"] for send in out]

@@ -16,7 +16,8 @@ import amqp
 import pytest
 
 from cli_runner import cli
-from harness import CeleryWorker, HarnessError, RedisServer, free_port
+from harness import CeleryWorker, RedisServer, free_port
+from lifecycle import running
 from python_worker.config import RECORDS_URL_ENV
 from rabbitmq import RabbitMQServer
 
@@ -38,15 +39,8 @@ def rpc_worker(
         # tasks.progress_steps waits for its gates in the session Redis.
         env={RECORDS_URL_ENV: redis_server.url(0)},
     )
-    try:
-        worker.start(60.0)
-    except HarnessError as error:
-        worker.kill()
-        pytest.fail(str(error), pytrace=False)
-    try:
+    with running(lambda: worker.start(60.0), worker.kill, failed=worker.kill):
         yield worker
-    finally:
-        worker.kill()
 
 
 def _php(

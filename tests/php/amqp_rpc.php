@@ -22,7 +22,7 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
 use CeleryBridge\Canvas\Chain;
 use CeleryBridge\Canvas\Chord;
@@ -126,10 +126,7 @@ match ($scenario) {
     'progress' => $step('progress', static function () use ($celery): array {
         // tasks.progress_steps stores PROGRESS {done: i, total: 3}, then waits for the gate (a Redis
         // list at CB_GATES_URL) before the next step: the callback opens it on each PROGRESS.
-        $url = parse_url((string) getenv('CB_GATES_URL'));
-        $gates = new \Redis();
-        $gates->connect((string) $url['host'], (int) $url['port']);
-        $gates->select((int) ltrim($url['path'] ?? '/0', '/'));
+        $gates = redis_at((string) getenv('CB_GATES_URL'));
         $gate = (string) getenv('CB_GATE');
         $r = $celery->sendTask('tasks.progress_steps', [$gate, 3]);
         $seen = [];

@@ -6,16 +6,13 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Tests\Integration\Broker\BadInputCases;
 
 $url = (string) getenv('CELERY_BROKER_URL');
-$parts = parse_url($url);
-$redis = new Redis();
-$redis->connect($parts['host'], $parts['port']);
-$redis->select((int) ltrim($parts['path'], '/'));
+$redis = redis_at($url);
 $redis->flushDb();
 $out = [];
 foreach (BadInputCases::all() as $name => [$call, $fragments]) {

@@ -6,13 +6,10 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
 use CeleryBridge\CeleryClient;
 use CeleryBridge\Exception\TaskFailed;
-
-$brokerUrl = (string) getenv('CELERY_BROKER_URL');
-$backendUrl = getenv('CELERY_RESULT_BACKEND') ?: null;
 
 $cases = [
     'unknown' => function () use ($brokerUrl, $backendUrl): void {

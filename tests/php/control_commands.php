@@ -6,12 +6,11 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
-use CeleryBridge\CeleryClient;
 use CeleryBridge\Control\Broadcast;
 
-$celery = new CeleryClient((string) getenv('CELERY_BROKER_URL'), getenv('CELERY_RESULT_BACKEND') ?: null);
+$celery = client_from_env();
 $c = $celery->control();
 $node = (string) getenv('CB_NODE');
 

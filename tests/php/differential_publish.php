@@ -8,15 +8,12 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
 use CeleryBridge\CeleryClient;
 
 $url = (string) getenv('CELERY_BROKER_URL');
-$parts = parse_url($url);
-$redis = new Redis();
-$redis->connect($parts['host'], $parts['port']);
-$redis->select((int) ltrim($parts['path'], '/'));
+$redis = redis_at($url);
 $table = require getenv('CB_CASES_FILE');
 $clients = array_map(fn (array $config) => new CeleryClient(broker: $url, config: $config), $table['configs']);
 $out = [];

@@ -5,15 +5,12 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
 use CeleryBridge\CeleryClient;
 use CeleryBridge\Events\TaskEvent;
 use CeleryBridge\Events\WorkerEvent;
 use CeleryBridge\Wire\Uuid;
-
-$brokerUrl = (string) getenv('CELERY_BROKER_URL');
-$backendUrl = getenv('CELERY_RESULT_BACKEND') ?: null;
 
 $cases = [
     // Two tasks (one fails) from send to their end, with task-sent from this client.
@@ -73,10 +70,7 @@ $cases = [
     },
     // tasks.retry_plain retries until its gate exists: opened on the first task-retried.
     'retried' => function () use ($brokerUrl, $backendUrl): void {
-        $url = parse_url($brokerUrl);
-        $gates = new \Redis();
-        $gates->connect($url['host'], $url['port']);
-        $gates->select((int) ltrim($url['path'], '/'));
+        $gates = redis_at($brokerUrl);
         $celery = new CeleryClient(broker: $brokerUrl, backend: $backendUrl);
         $ids = [];
         $stream = $celery->events(timeout: 60.0, until: function ($e) use (&$ids): bool {

@@ -5,12 +5,11 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
-use CeleryBridge\CeleryClient;
 use CeleryBridge\Exception\CeleryBridgeException;
 
-$celery = new CeleryClient(broker: (string) getenv('CELERY_BROKER_URL'), backend: getenv('CELERY_RESULT_BACKEND') ?: null);
+$celery = client_from_env();
 $out = [];
 foreach (json_decode(getenv('CB_IDS'), true) as $name => $id) {
     $before = memory_get_usage();

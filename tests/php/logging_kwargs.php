@@ -5,8 +5,7 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
-require_once '/usr/share/php/Psr/Log/autoload.php';
+require __DIR__ . '/bootstrap.php';
 require __DIR__ . '/CollectedLogger.php';
 
 use CeleryBridge\CeleryClient;

@@ -6,7 +6,7 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
 use CeleryBridge\CeleryClient;
 use CeleryBridge\Result\ResultMeta;
@@ -17,10 +17,7 @@ $celery = new CeleryClient(broker: $brokerUrl, backend: getenv('CELERY_RESULT_BA
 
 $cases = [
     'every_progress_state' => function () use ($celery, $brokerUrl): array {
-        $url = parse_url($brokerUrl);
-        $gates = new \Redis();
-        $gates->connect($url['host'], $url['port']);
-        $gates->select((int) ltrim($url['path'] ?? '/0', '/'));
+        $gates = redis_at($brokerUrl);
         $gate = (string) getenv('CB_GATE');
         $result = $celery->sendTask('tasks.progress_steps', [$gate, 3]);
         $seen = [];

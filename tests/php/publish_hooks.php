@@ -6,8 +6,7 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
-require_once '/usr/share/php/Psr/Log/autoload.php';
+require __DIR__ . '/bootstrap.php';
 require __DIR__ . '/CollectedLogger.php';
 
 use CeleryBridge\Canvas\Chain;
@@ -15,9 +14,6 @@ use CeleryBridge\Canvas\Signature;
 use CeleryBridge\CeleryClient;
 use CeleryBridge\Message\OutgoingTask;
 use CeleryBridge\Tests\Php\CollectedLogger;
-
-$brokerUrl = (string) getenv('CELERY_BROKER_URL');
-$backendUrl = getenv('CELERY_RESULT_BACKEND') ?: null;
 
 $cases = [
     'before_hook_adds_headers' => function () use ($brokerUrl): array {

@@ -5,7 +5,7 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 require __DIR__ . '/result_view.php';
 
 use CeleryBridge\CeleryClient;
@@ -13,7 +13,7 @@ use CeleryBridge\Exception\NoResultBackend;
 use CeleryBridge\Exception\ResultTimeout;
 use CeleryBridge\Exception\TaskFailed;
 
-$celery = new CeleryClient(broker: (string) getenv('CELERY_BROKER_URL'), backend: getenv('CELERY_RESULT_BACKEND') ?: null);
+$celery = client_from_env();
 
 $cases = [
     // ignore_result: get() gives null at once; the same id read anew waits.

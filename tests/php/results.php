@@ -6,14 +6,13 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 require __DIR__ . '/result_view.php';
 
-use CeleryBridge\CeleryClient;
 use CeleryBridge\Exception\TaskFailed;
 use CeleryBridge\Exception\TaskRevoked;
 
-$celery = new CeleryClient(broker: (string) getenv('CELERY_BROKER_URL'), backend: getenv('CELERY_RESULT_BACKEND') ?: null);
+$celery = client_from_env();
 
 $cases = [
     // A ValueError, an exception class of the worker's own, an unknown task name.

@@ -6,15 +6,13 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 require __DIR__ . '/result_view.php';
 
 use CeleryBridge\CeleryClient;
 use CeleryBridge\Exception\ResultTimeout;
 use CeleryBridge\Exception\TaskFailed;
 
-$brokerUrl = (string) getenv('CELERY_BROKER_URL');
-$backendUrl = getenv('CELERY_RESULT_BACKEND') ?: null;
 $celery = new CeleryClient($brokerUrl, $backendUrl, config: ['task_default_queue' => 'lost']);
 // A killed pool process takes a moment to be replaced: the rejected task goes first.
 $rejected = $celery->sendTask('tasks.reject');

@@ -6,7 +6,7 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
 use CeleryBridge\Canvas\Canvas;
 use CeleryBridge\Canvas\Chain;
@@ -17,8 +17,6 @@ use CeleryBridge\CeleryClient;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\PublishOutcomeUnknown;
 
-$brokerUrl = (string) getenv('CELERY_BROKER_URL');
-$backendUrl = getenv('CELERY_RESULT_BACKEND') ?: null;
 $proxied = (string) getenv('CB_BROKER');
 
 $rec = fn (string $m, array $o = []) => new Signature('tasks.record', [], ['m' => $m], $o);

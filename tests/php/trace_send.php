@@ -5,12 +5,11 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
-use CeleryBridge\CeleryClient;
 use CeleryBridge\Message\TraceContext;
 
-$celery = new CeleryClient(broker: (string) getenv('CELERY_BROKER_URL'), backend: getenv('CELERY_RESULT_BACKEND') ?: null);
+$celery = client_from_env();
 $trace = TraceContext::fromTraceparent((string) getenv('CB_TRACEPARENT'));
 $celery->beforePublish(fn () => $trace->headers());
 echo json_encode($celery->sendTask('tasks.add', [2, 3])->get(timeout: 15.0));

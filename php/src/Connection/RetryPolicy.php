@@ -4,6 +4,9 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Connection;
 
+use CeleryBridge\Exception\AuthenticationFailed;
+use CeleryBridge\Exception\ConnectionFailed;
+
 /**
  * Celery's publish retry settings: `task_publish_retry` and `task_publish_retry_policy`, with
  * Celery's defaults (3 retries, sleeping 0 s, 0.2 s, 0.4 s; never more than 1 s), and
@@ -67,6 +70,42 @@ final class RetryPolicy
     public function allows(int $retriesDone): bool
     {
         return $this->enabled && ($this->maxRetries === null || $retriesDone < $this->maxRetries);
+    }
+
+    /**
+     * Runs $attempt until it returns, for work done before anything is published (connecting,
+     * declaring a queue): a ConnectionFailed there means "not queued", so it is retried as this
+     * policy allows, after delay(), and goes up when no retry is left. AuthenticationFailed is
+     * never retried: the broker refuses the same credentials again. $onRetry hears each failure
+     * about to be retried, with the retry's number (1 = the first) and its delay.
+     *
+     * @internal used by the AMQP transports
+     * @template T
+     * @param \Closure(): T $attempt
+     * @param (\Closure(ConnectionFailed, int, float): void)|null $onRetry
+     * @return T
+     * @throws ConnectionFailed
+     */
+    public function retryUnpublished(\Closure $attempt, ?\Closure $onRetry = null): mixed
+    {
+        for ($retries = 0;; $retries++) {
+            try {
+                return $attempt();
+            } catch (AuthenticationFailed $e) {
+                throw $e;
+            } catch (ConnectionFailed $e) {
+                if (!$this->allows($retries)) {
+                    throw $e;
+                }
+                $delay = $this->delay($retries);
+                if ($onRetry !== null) {
+                    $onRetry($e, $retries + 1, $delay);
+                }
+                if ($delay > 0) {
+                    usleep((int) round($delay * 1_000_000));
+                }
+            }
+        }
     }
 
     /** Seconds to sleep before retry number $retry (0 = the first retry). */

@@ -12,7 +12,6 @@ use CeleryBridge\Connection\Amqp\AmqpConnection;
 use CeleryBridge\Connection\Amqp\AmqpSettings;
 use CeleryBridge\Connection\Amqp\ChannelClosed;
 use CeleryBridge\Connection\RetryPolicy;
-use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\PublishOutcomeUnknown;
 use CeleryBridge\Exception\RoutingFailed;
@@ -147,31 +146,20 @@ final class AmqpTransport implements Transport
      */
     private function prepare(array $publishes): void
     {
-        $policy = $this->callPolicy ?? $this->policy;
-        for ($retries = 0;; $retries++) {
-            try {
+        ($this->callPolicy ?? $this->policy)->retryUnpublished(
+            function () use ($publishes): void {
                 $this->connection->open();
                 foreach ($publishes as $publish) {
                     $this->declarer->declare($publish);
                 }
-                return;
-            } catch (AuthenticationFailed $e) {
-                throw $e;
-            } catch (ConnectionFailed $e) {
-                if (!$policy->allows($retries)) {
-                    throw $e;
-                }
-                $delay = $policy->delay($retries);
-                $this->logger?->warning('CeleryBridge: publish attempt {attempt} failed, retrying in {delay} s: {error}', [
-                    'attempt' => $retries + 1,
-                    'delay' => $delay,
-                    'error' => $e->getMessage(),
-                ]);
-                if ($delay > 0) {
-                    usleep((int) round($delay * 1_000_000));
-                }
-            }
-        }
+            },
+            function (ConnectionFailed $e, int $attempt, float $delay): void {
+                $this->logger?->warning(
+                    'CeleryBridge: publish attempt {attempt} failed, retrying in {delay} s: {error}',
+                    ['attempt' => $attempt, 'delay' => $delay, 'error' => $e->getMessage()],
+                );
+            },
+        );
     }
 
     /**

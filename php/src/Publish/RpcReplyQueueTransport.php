@@ -7,7 +7,6 @@ namespace CeleryBridge\Publish;
 use CeleryBridge\Backend\RpcResultBackend;
 use CeleryBridge\Broker\PublishChunk;
 use CeleryBridge\Connection\RetryPolicy;
-use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\NotSupportedByBackend;
 use CeleryBridge\Message\Delivery;
@@ -85,22 +84,8 @@ final class RpcReplyQueueTransport implements Transport
      */
     private function declare(): void
     {
-        $policy = $this->callPolicy ?? $this->transport->retryPolicy();
-        for ($retries = 0;; $retries++) {
-            try {
-                $this->results->declareReplyQueue();
-                return;
-            } catch (AuthenticationFailed $e) {
-                throw $e;
-            } catch (ConnectionFailed $e) {
-                if (!$policy->allows($retries)) {
-                    throw $e;
-                }
-                $delay = $policy->delay($retries);
-                if ($delay > 0) {
-                    usleep((int) round($delay * 1_000_000));
-                }
-            }
-        }
+        ($this->callPolicy ?? $this->transport->retryPolicy())->retryUnpublished(
+            fn () => $this->results->declareReplyQueue(),
+        );
     }
 }

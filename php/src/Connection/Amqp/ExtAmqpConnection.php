@@ -44,7 +44,7 @@ final class ExtAmqpConnection implements AmqpConnection
     private readonly \SensitiveParameterValue $held;
     private int $generation = 0;
     private readonly IdleConnection $idle;
-    private int $node;
+    private readonly FailoverNodes $nodes;
     /** The delivery tag of the channel's last publish (confirm mode numbers them from 1). */
     private int $tag = 0;
     /** @var array<int, string> delivery tag => correlation id of the publishes not yet confirmed */
@@ -59,11 +59,11 @@ final class ExtAmqpConnection implements AmqpConnection
      * @param \AMQPConnection|null $injected a connected client given by the user (no failover)
      */
     public function __construct(
-        private readonly array $nodes,
+        array $nodes,
         private readonly AmqpSettings $settings,
         ?\AMQPConnection $injected = null,
     ) {
-        $this->node = $settings->shuffle && count($nodes) > 1 ? random_int(0, count($nodes) - 1) : 0;
+        $this->nodes = new FailoverNodes($nodes, $settings->shuffle);
         $this->idle = new IdleConnection();
         $this->held = LibraryObjects::hold($injected);
         if ($injected !== null) {
@@ -73,7 +73,7 @@ final class ExtAmqpConnection implements AmqpConnection
 
     public function server(): string
     {
-        return $this->nodes === [] ? 'an injected connection' : $this->nodes[$this->node]->server();
+        return $this->nodes->server();
     }
 
     public function generation(): int
@@ -83,7 +83,7 @@ final class ExtAmqpConnection implements AmqpConnection
 
     public function open(): void
     {
-        if ($this->nodes !== [] && $this->idle->heartbeatExpired($this->nodes[$this->node]->heartbeat ?? $this->settings->heartbeat)) {
+        if ($this->idle->heartbeatExpired($this->nodes->heartbeat($this->settings) ?? 0)) {
             $this->close();
         }
         if ($this->lib()->channel !== null && $this->lib()->channel->isConnected()) {
@@ -92,10 +92,8 @@ final class ExtAmqpConnection implements AmqpConnection
         }
         try {
             if ($this->lib()->connection === null || !$this->lib()->connection->isConnected()) {
-                if ($this->nodes === []) {
-                    throw ConnectionLost::atRabbitMq('RabbitMQ', 'the injected connection is closed.');
-                }
-                $this->lib()->connection = $this->connect($this->nodes[$this->node]);
+                $url = $this->nodes->current() ?? throw ConnectionLost::atRabbitMq('RabbitMQ', 'the injected connection is closed.');
+                $this->lib()->connection = $this->connect($url);
                 $this->generation++;
             }
             $this->lib()->channel = new \AMQPChannel($this->lib()->connection);
@@ -269,12 +267,9 @@ final class ExtAmqpConnection implements AmqpConnection
     private function lost(string $what, \Throwable $e): ConnectionFailed
     {
         $server = $this->server();
-        $url = $this->nodes[$this->node] ?? null;
+        $url = $this->nodes->current();
         $this->close();
-        if (count($this->nodes) > 1) {
-            // Round robin: the next attempt goes to the next URL of the list.
-            $this->node = ($this->node + 1) % count($this->nodes);
-        }
+        $this->nodes->next();
         $handshake = $what === 'cannot connect' && $url !== null && ExtAmqpCredentials::handshakeFailed($url, $this->settings, $e);
         return AmqpFailure::of($what, $server, $e, $handshake);
     }

@@ -35,7 +35,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
     private ?\SensitiveParameterValue $held = null;
     private int $generation = 0;
     private readonly IdleConnection $idle;
-    private int $node;
+    private readonly FailoverNodes $nodes;
     /** @var list<string> correlation ids of returned messages since the last wait */
     private array $returned = [];
     /** @var list<string> */
@@ -46,7 +46,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
      * @param AbstractConnection|null $injected a connected client given by the user (no failover)
      */
     public function __construct(
-        private readonly array $nodes,
+        array $nodes,
         private readonly AmqpSettings $settings,
         ?AbstractConnection $injected = null,
     ) {
@@ -54,7 +54,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
             throw InvalidConfiguration::invalid('amqp_client', AmqpSettings::PHP_AMQPLIB, 'php-amqplib is not installed: '
                 . 'composer require php-amqplib/php-amqplib (Debian: apt install php-amqplib).');
         }
-        $this->node = $settings->shuffle && count($nodes) > 1 ? random_int(0, count($nodes) - 1) : 0;
+        $this->nodes = new FailoverNodes($nodes, $settings->shuffle);
         $this->idle = new IdleConnection();
         $this->hold($injected, null);
         if ($injected !== null) {
@@ -76,7 +76,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
 
     public function server(): string
     {
-        return $this->nodes === [] ? 'an injected connection' : $this->nodes[$this->node]->server();
+        return $this->nodes->server();
     }
 
     public function generation(): int
@@ -86,7 +86,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
 
     public function open(): void
     {
-        if ($this->nodes !== [] && $this->idle->heartbeatExpired($this->nodes[$this->node]->heartbeat ?? $this->settings->heartbeat)) {
+        if ($this->idle->heartbeatExpired($this->nodes->heartbeat($this->settings) ?? 0)) {
             $this->close();
         }
         [$connection, $channel] = $this->held();
@@ -101,17 +101,13 @@ final class PhpAmqpLibConnection implements AmqpConnection
             // is likely gone: as kombu does with a lost connection, go on with the next URL
             // (without using up a publish retry on the dead node).
             $this->close();
-            if (count($this->nodes) > 1) {
-                $this->node = ($this->node + 1) % count($this->nodes);
-            }
+            $this->nodes->next();
         }
         try {
             [$connection] = $this->held();
             if ($connection === null || !$connection->isConnected()) {
-                if ($this->nodes === []) {
-                    throw ConnectionLost::atRabbitMq('RabbitMQ', 'the injected connection is closed.');
-                }
-                $connection = $this->connect($this->nodes[$this->node]);
+                $url = $this->nodes->current() ?? throw ConnectionLost::atRabbitMq('RabbitMQ', 'the injected connection is closed.');
+                $connection = $this->connect($url);
                 $this->hold($connection, null);
                 $this->generation++;
             }
@@ -256,12 +252,9 @@ final class PhpAmqpLibConnection implements AmqpConnection
     private function lost(string $what, \Throwable $e, bool $keep = true): ConnectionFailed
     {
         $server = $this->server();
-        $url = $this->nodes[$this->node] ?? null;
+        $url = $this->nodes->current();
         $this->close();
-        if (count($this->nodes) > 1) {
-            // Round robin: the next attempt goes to the next URL of the list.
-            $this->node = ($this->node + 1) % count($this->nodes);
-        }
+        $this->nodes->next();
         $handshake = $url !== null && PhpAmqpLibNode::handshakeFailed($url, $this->settings, $e);
         return AmqpFailure::of($what, $server, $e, $handshake, $keep);
     }

@@ -13,6 +13,7 @@ use CeleryBridge\Exception\ConnectionRefused;
 use CeleryBridge\Exception\ConnectionTimedOut;
 use CeleryBridge\Exception\TlsFailed;
 use CeleryBridge\Tests\Integration\RedisTestCase;
+use CeleryBridge\Tests\Integration\SilentServer;
 
 /**
  * The result backend's own RESP2 subscriber (php/src/Connection/PubSubWaiter.php).
@@ -78,15 +79,14 @@ final class PubSubWaiterTest extends RedisTestCase
     public function testAServerThatDoesNotAnswerCostsNoMoreThanTheDeadline(): void
     {
         // The kernel accepts the connection into the backlog; nothing ever answers.
-        $silent = stream_socket_server('tcp://127.0.0.1:0');
-        self::assertIsResource($silent);
-        $port = (int) substr((string) strrchr((string) stream_socket_get_name($silent, false), ':'), 1);
+        $silent = new SilentServer();
+        $port = $silent->port;
         $started = Clock::now();
 
         $waiter = PubSubWaiter::subscribe(Endpoint::tcp('127.0.0.1', $port), ['x'], $started + 0.1);
 
         $elapsed = Clock::now() - $started;
-        fclose($silent);
+        $silent->close();
         self::assertNull($waiter);
         self::assertGreaterThanOrEqual(0.1, $elapsed);
         self::assertLessThan(0.2, $elapsed);
@@ -95,16 +95,15 @@ final class PubSubWaiterTest extends RedisTestCase
     public function testAWriteTheDeadlineCutsShortIsConnectionTimedOut(): void
     {
         // Nobody reads: once the socket buffers are full, SUBSCRIBE cannot be written whole.
-        $silent = stream_socket_server('tcp://127.0.0.1:0');
-        self::assertIsResource($silent);
-        $port = (int) substr((string) strrchr((string) stream_socket_get_name($silent, false), ':'), 1);
+        $silent = new SilentServer();
+        $port = $silent->port;
         try {
             PubSubWaiter::subscribe(Endpoint::tcp('127.0.0.1', $port), [str_repeat('c', 64 << 20)], Clock::now() + 0.5);
             self::fail('SUBSCRIBE was written to a server that reads nothing.');
         } catch (ConnectionTimedOut $e) {
             self::assertStringContainsString('ran out before SUBSCRIBE could be sent', $e->getMessage());
         } finally {
-            fclose($silent);
+            $silent->close();
         }
     }
 
@@ -155,24 +154,12 @@ final class PubSubWaiterTest extends RedisTestCase
     public function testARefusedConnectionIsConnectionRefused(): void
     {
         $this->expectException(ConnectionRefused::class);
-        PubSubWaiter::subscribe(Endpoint::tcp('127.0.0.1', self::closedPort()), ['x'], Clock::now() + 5);
-    }
-
-    /**
-     * A loopback port nothing listens on (it was free a moment ago).
-     */
-    private static function closedPort(): int
-    {
-        $socket = stream_socket_server('tcp://127.0.0.1:0');
-        self::assertIsResource($socket);
-        $port = (int) substr((string) strrchr((string) stream_socket_get_name($socket, false), ':'), 1);
-        fclose($socket);
-        return $port;
+        PubSubWaiter::subscribe(Endpoint::tcp('127.0.0.1', SilentServer::closedPort()), ['x'], Clock::now() + 5);
     }
 
     public function testUnreachableServerIsAConnectionFailure(): void
     {
-        $port = self::closedPort();
+        $port = SilentServer::closedPort();
 
         $this->expectException(ConnectionFailed::class);
         $this->expectExceptionMessage('127.0.0.1:' . $port);

@@ -11,6 +11,7 @@ use CeleryBridge\Events\EventStream;
 use CeleryBridge\Events\TaskEvent;
 use CeleryBridge\Exception\ConnectionTimedOut;
 use CeleryBridge\Tests\Integration\RedisTestCase;
+use CeleryBridge\Tests\Integration\SilentServer;
 
 /**
  * CeleryClient::events() against a real Redis: subscribed when it returns, bounded by its
@@ -64,9 +65,8 @@ final class EventStreamTest extends RedisTestCase
     public function testASilentServerEndsTheSubscriptionAtTheLimitOfItsClock(): void
     {
         // The kernel accepts the connection into the backlog; nothing ever answers SUBSCRIBE.
-        $silent = stream_socket_server('tcp://127.0.0.1:0');
-        self::assertIsResource($silent);
-        $port = (int) substr((string) strrchr((string) stream_socket_get_name($silent, false), ':'), 1);
+        $silent = new SilentServer();
+        $port = $silent->port;
         // Each reading is 100 s after the one before: past the connection's timeouts at once.
         $readings = 0;
         $clock = new Clock(static function () use (&$readings): float {
@@ -78,7 +78,7 @@ final class EventStreamTest extends RedisTestCase
         } catch (ConnectionTimedOut $e) {
             self::assertStringContainsString('did not answer SUBSCRIBE', $e->getMessage());
         } finally {
-            fclose($silent);
+            $silent->close();
         }
     }
 

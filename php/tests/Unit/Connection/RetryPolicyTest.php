@@ -6,6 +6,8 @@ namespace CeleryBridge\Tests\Unit\Connection;
 
 use CeleryBridge\Connection\RetryPolicyReader;
 use CeleryBridge\Connection\RetryPolicy;
+use CeleryBridge\Exception\AuthenticationFailed;
+use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\InvalidConfiguration;
 use PHPUnit\Framework\TestCase;
 
@@ -22,6 +24,48 @@ final class RetryPolicyTest extends TestCase
         self::assertEqualsWithDelta([0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.0], array_map($policy->delay(...), range(0, 6)), 1e-9);
         self::assertTrue($policy->allows(2));
         self::assertFalse($policy->allows(3));
+    }
+
+    public function testWorkBeforeThePublishIsRetriedAsThePolicyAllowsThenTheLastFailureGoesUp(): void
+    {
+        $policy = new RetryPolicy(true, 2, 0.0, 0.0, 0.0);
+        $heard = [];
+        $onRetry = function (ConnectionFailed $e, int $retry, float $delay) use (&$heard): void {
+            $heard[] = [$e->getMessage(), $retry, $delay];
+        };
+        $calls = 0;
+        $done = $policy->retryUnpublished(function () use (&$calls): string {
+            if (++$calls < 3) {
+                throw ConnectionFailed::because('127.0.0.1:5672', "refused $calls");
+            }
+            return 'declared';
+        }, $onRetry);
+        self::assertSame('declared', $done);
+        self::assertSame(3, $calls);
+        self::assertCount(2, $heard);
+        self::assertSame([1, 2], array_column($heard, 1));
+
+        $refused = ConnectionFailed::because('127.0.0.1:5672', 'refused');
+        self::assertSame(3, self::attemptsUntilThrown($policy, $refused), 'the first and max_retries (2) retries');
+        // The same credentials are refused again: not retried.
+        $rejected = AuthenticationFailed::required('127.0.0.1:5672', 'ACCESS_REFUSED');
+        self::assertSame(1, self::attemptsUntilThrown($policy, $rejected));
+    }
+
+    /** How many times retryUnpublished() ran an attempt that always throws $failure, which goes up. */
+    private static function attemptsUntilThrown(RetryPolicy $policy, ConnectionFailed $failure): int
+    {
+        $calls = 0;
+        try {
+            $policy->retryUnpublished(function () use (&$calls, $failure): void {
+                $calls++;
+                throw $failure;
+            });
+            self::fail('no exception');
+        } catch (ConnectionFailed $e) {
+            self::assertSame($failure, $e);
+        }
+        return $calls;
     }
 
     public function testCustomPolicy(): void

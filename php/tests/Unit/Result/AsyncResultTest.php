@@ -13,6 +13,7 @@ use CeleryBridge\Exception\TaskRevoked;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Exception\ExceptionInfo;
 use CeleryBridge\Tests\Unit\Backend\Fixtures\InMemoryRedis;
+use CeleryBridge\Tests\Unit\Backend\Fixtures\StoredResults;
 use PHPUnit\Framework\TestCase;
 
 final class AsyncResultTest extends TestCase
@@ -21,24 +22,16 @@ final class AsyncResultTest extends TestCase
         . '"exc_module": "builtins"}, "traceback": "Traceback (most recent call last):\nValueError: boom\n", '
         . '"children": [], "date_done": "2030-01-02T03:04:05.678901+00:00", "task_id": "t"}';
 
-    private InMemoryRedis $redis;
-    private RedisResultBackend $backend;
+    private StoredResults $results;
 
     protected function setUp(): void
     {
-        $this->redis = new InMemoryRedis();
-        $this->backend = new RedisResultBackend($this->redis);
-    }
-
-    private function store(string $id, string $meta): AsyncResult
-    {
-        $this->redis->data['celery-task-meta-' . $id] = $meta;
-        return new AsyncResult($id, $this->backend);
+        $this->results = new StoredResults();
     }
 
     public function testPendingWhenNothingIsStored(): void
     {
-        $result = new AsyncResult('t', $this->backend);
+        $result = new AsyncResult('t', $this->results->backend);
 
         self::assertSame('t', $result->id);
         self::assertSame('PENDING', $result->state());
@@ -52,7 +45,7 @@ final class AsyncResultTest extends TestCase
 
     public function testSuccess(): void
     {
-        $result = $this->store('t', '{"status": "SUCCESS", "result": [5], "date_done": "2030-01-02T03:04:05+00:00"}');
+        $result = $this->results->store('t', '{"status": "SUCCESS", "result": [5], "date_done": "2030-01-02T03:04:05+00:00"}');
 
         self::assertSame('SUCCESS', $result->state());
         self::assertTrue($result->ready());
@@ -66,7 +59,7 @@ final class AsyncResultTest extends TestCase
 
     public function testFailureThrowsWithTheRemoteException(): void
     {
-        $result = $this->store('t', self::FAILURE);
+        $result = $this->results->store('t', self::FAILURE);
 
         self::assertSame('FAILURE', $result->state());
         self::assertTrue($result->failed());
@@ -89,7 +82,7 @@ final class AsyncResultTest extends TestCase
 
     public function testFailureWithoutPropagateReturnsTheExceptionInfo(): void
     {
-        $info = $this->store('t', self::FAILURE)->get(1.0, propagate: false);
+        $info = $this->results->store('t', self::FAILURE)->get(1.0, propagate: false);
 
         self::assertInstanceOf(ExceptionInfo::class, $info);
         self::assertSame('ValueError', $info->type);
@@ -98,7 +91,7 @@ final class AsyncResultTest extends TestCase
 
     public function testRevokedThrowsItsOwnException(): void
     {
-        $result = $this->store('t', '{"status": "REVOKED", "result": {"exc_type": "TaskRevokedError", '
+        $result = $this->results->store('t', '{"status": "REVOKED", "result": {"exc_type": "TaskRevokedError", '
             . '"exc_message": ["expired"], "exc_module": "celery.exceptions"}, "children": null}');
 
         self::assertTrue($result->ready());
@@ -116,29 +109,29 @@ final class AsyncResultTest extends TestCase
 
     public function testReadyMetaIsKeptNotReadAgain(): void
     {
-        $result = $this->store('t', '{"status": "SUCCESS", "result": 1}');
+        $result = $this->results->store('t', '{"status": "SUCCESS", "result": 1}');
         $result->get(1.0);
         $result->state();
         $result->result();
-        unset($this->redis->data['celery-task-meta-t']);
+        unset($this->results->redis->data['celery-task-meta-t']);
 
         self::assertSame(1, $result->get(1.0));
-        self::assertCount(1, $this->redis->commands);
+        self::assertCount(1, $this->results->redis->commands);
     }
 
     public function testUnreadyStatesAreReadFreshEachTime(): void
     {
-        $result = $this->store('t', '{"status": "STARTED", "result": {"pid": 7, "hostname": "celery@h"}}');
+        $result = $this->results->store('t', '{"status": "STARTED", "result": {"pid": 7, "hostname": "celery@h"}}');
 
         self::assertSame('STARTED', $result->state());
         self::assertSame(['pid' => 7, 'hostname' => 'celery@h'], $result->result());
-        $this->redis->data['celery-task-meta-t'] = '{"status": "SUCCESS", "result": 2}';
+        $this->results->redis->data['celery-task-meta-t'] = '{"status": "SUCCESS", "result": 2}';
         self::assertSame('SUCCESS', $result->state());
     }
 
     public function testResultExtendedAccessors(): void
     {
-        $result = $this->store('t', '{"status": "SUCCESS", "result": 5, "name": "tasks.add", "args": [2, 3], '
+        $result = $this->results->store('t', '{"status": "SUCCESS", "result": 5, "name": "tasks.add", "args": [2, 3], '
             . '"kwargs": {}, "worker": "celery@h", "retries": 1, "queue": "math"}');
 
         self::assertSame('tasks.add', $result->name());
@@ -151,12 +144,12 @@ final class AsyncResultTest extends TestCase
 
     public function testForgetDeletesAndForgetsTheCache(): void
     {
-        $result = $this->store('t', '{"status": "SUCCESS", "result": 1}');
+        $result = $this->results->store('t', '{"status": "SUCCESS", "result": 1}');
         self::assertTrue($result->ready());
 
         $result->forget();
 
-        self::assertSame([], $this->redis->data);
+        self::assertSame([], $this->results->redis->data);
         self::assertSame('PENDING', $result->state());
     }
 
@@ -164,7 +157,7 @@ final class AsyncResultTest extends TestCase
     {
         $this->expectException(ResultTimeout::class);
 
-        $this->store('t', '{"status": "STARTED", "result": {}}')->get(0.0);
+        $this->results->store('t', '{"status": "STARTED", "result": {}}')->get(0.0);
     }
 
     public function testWithoutBackendTheErrorSaysWhatToConfigure(): void
@@ -177,7 +170,7 @@ final class AsyncResultTest extends TestCase
 
     public function testSerializedFormHoldsOnlyTheIdAndItsParents(): void
     {
-        $result = $this->store('t', '{"status": "SUCCESS", "result": 1}');
+        $result = $this->results->store('t', '{"status": "SUCCESS", "result": 1}');
         $result->get(1.0);
 
         $text = serialize($result);
@@ -186,13 +179,13 @@ final class AsyncResultTest extends TestCase
         $restored = unserialize($text);
         self::assertInstanceOf(AsyncResult::class, $restored);
         self::assertSame('t', $restored->id);
-        self::assertSame(1, (new AsyncResult($restored->id, $this->backend))->get(1.0));
+        self::assertSame(1, (new AsyncResult($restored->id, $this->results->backend))->get(1.0));
     }
 
     public function testAnUnserializedResultIsNotReadThroughABackendItFindsButSaysHowToRebuildIt(): void
     {
         // The backend it came from is alive and holds the result: the copy still has no client.
-        $restored = unserialize(serialize($this->store('t', '{"status": "SUCCESS", "result": 1}')));
+        $restored = unserialize(serialize($this->results->store('t', '{"status": "SUCCESS", "result": 1}')));
 
         try {
             $restored->get(1.0);
@@ -209,7 +202,7 @@ final class AsyncResultTest extends TestCase
     public function testUnserializedWithoutAMatchingBackendSaysHowToRebind(): void
     {
         $other = new RedisResultBackend(new InMemoryRedis(5));
-        self::assertNotSame($other, $this->backend);
+        self::assertNotSame($other, $this->results->backend);
         $restored = unserialize('O:31:"CeleryBridge\Result\AsyncResult":2:{s:2:"id";s:1:"t";s:7:"backend";s:13:"elsewhere/0#x";}');
 
         $this->expectException(NoResultBackend::class);

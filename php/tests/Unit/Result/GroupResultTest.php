@@ -4,7 +4,6 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Tests\Unit\Result;
 
-use CeleryBridge\Backend\RedisResultBackend;
 use CeleryBridge\Connection\RedisConnection;
 use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\NoResultBackend;
@@ -12,27 +11,24 @@ use CeleryBridge\Exception\NoWorkerControl;
 use CeleryBridge\Exception\TaskFailed;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
-use CeleryBridge\Tests\Unit\Backend\Fixtures\InMemoryRedis;
+use CeleryBridge\Tests\Unit\Backend\Fixtures\StoredResults;
 use PHPUnit\Framework\TestCase;
 
 final class GroupResultTest extends TestCase
 {
-    private InMemoryRedis $redis;
-    private RedisResultBackend $backend;
+    private StoredResults $results;
 
     protected function setUp(): void
     {
-        $this->redis = new InMemoryRedis();
-        $this->backend = new RedisResultBackend($this->redis);
+        $this->results = new StoredResults();
     }
 
     private function stored(string $id, string $status, mixed $result): AsyncResult
     {
-        $this->redis->data['celery-task-meta-' . $id] = (string) json_encode([
+        return $this->results->store($id, (string) json_encode([
             'status' => $status, 'result' => $result, 'traceback' => null, 'children' => [],
             'date_done' => '2026-11-24T00:00:00+00:00', 'task_id' => $id,
-        ]);
-        return new AsyncResult($id, $this->backend);
+        ]));
     }
 
     public function testValuesComeInTheGroupsOrderWithNestedGroupsNested(): void

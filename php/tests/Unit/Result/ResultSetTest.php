@@ -4,25 +4,22 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Tests\Unit\Result;
 
-use CeleryBridge\Backend\RedisResultBackend;
 use CeleryBridge\Exception\ResultTimeout;
 use CeleryBridge\Exception\TaskFailed;
 use CeleryBridge\Exception\TaskRevoked;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Exception\ExceptionInfo;
 use CeleryBridge\Result\ResultSet;
-use CeleryBridge\Tests\Unit\Backend\Fixtures\InMemoryRedis;
+use CeleryBridge\Tests\Unit\Backend\Fixtures\StoredResults;
 use PHPUnit\Framework\TestCase;
 
 final class ResultSetTest extends TestCase
 {
-    private InMemoryRedis $redis;
-    private RedisResultBackend $backend;
+    private StoredResults $results;
 
     protected function setUp(): void
     {
-        $this->redis = new InMemoryRedis();
-        $this->backend = new RedisResultBackend($this->redis);
+        $this->results = new StoredResults();
     }
 
     /**
@@ -32,9 +29,9 @@ final class ResultSetTest extends TestCase
     private function set(array $stored, array $ids): ResultSet
     {
         foreach ($stored as $id => $meta) {
-            $this->redis->data['celery-task-meta-' . $id] = $meta;
+            $this->results->store($id, $meta);
         }
-        return new ResultSet(array_map(fn (string $id) => new AsyncResult($id, $this->backend), $ids));
+        return new ResultSet(array_map($this->results->handle(...), $ids));
     }
 
     public function testValuesComeInTheOrderOfTheIds(): void
@@ -48,7 +45,7 @@ final class ResultSetTest extends TestCase
         self::assertSame([null, 3, 1], $set->get(timeout: 1.0));
         self::assertSame(['b', 'c', 'a'], $set->ids());
         self::assertCount(3, $set);
-        self::assertSame(['MGET celery-task-meta-b celery-task-meta-c celery-task-meta-a'], $this->redis->commands);
+        self::assertSame(['MGET celery-task-meta-b celery-task-meta-c celery-task-meta-a'], $this->results->redis->commands);
     }
 
     public function testStatesAndCounts(): void
@@ -123,7 +120,7 @@ final class ResultSetTest extends TestCase
     {
         $set = $this->set(['a' => '{"status": "SUCCESS", "result": 1}'], ['a']);
         $set->get(1.0);
-        $this->redis->data = [];
+        $this->results->redis->data = [];
 
         self::assertSame(1, $set->results[0]->get(1.0));
         self::assertSame(['SUCCESS'], $set->states());
