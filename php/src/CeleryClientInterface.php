@@ -13,7 +13,7 @@ use CeleryBridge\Result\ResultSet;
 /**
  * What an application does with Celery: send tasks and canvases, read their results, revoke.
  *
- * CeleryClient implements it over Redis; Testing\CeleryFake records the calls instead, so an
+ * CeleryClient implements it over Redis or RabbitMQ; Testing\CeleryFake records the calls instead, so an
  * application that type-hints this interface can be tested without a broker.
  */
 interface CeleryClientInterface
@@ -24,7 +24,7 @@ interface CeleryClientInterface
      * @param list<mixed> $args
      * @param array<string, mixed> $kwargs
      * @param array<string, mixed> $options Celery's apply_async option names
-     * @throws CeleryBridgeException nothing is written to Redis when the input is invalid
+     * @throws CeleryBridgeException nothing is written to the broker when the input is invalid
      */
     public function sendTask(string $name, array $args = [], array $kwargs = [], array $options = []): AsyncResult;
 
@@ -51,11 +51,14 @@ interface CeleryClientInterface
      * calling send() for each with the same options, only much faster.
      *
      * Every message is built before the first write, so invalid input writes nothing. They go
-     * out in chunks of about CeleryClient::CHUNK messages, each chunk one MULTI/EXEC: a chunk is queued whole
-     * or not at all, and a canvas never spans two chunks. When a chunk fails, the chunks before
-     * it are queued (ConnectionFailed::queuedTaskIds()), its tasks and all later ones are not
-     * known to be (taskIds()); for PublishOutcomeUnknown the chunk's tasks are all queued or none
-     * (uncertainTaskIds()), and the later chunks were not sent. Nothing is ever resent.
+     * out in chunks of about CeleryClient::CHUNK messages, and a canvas never spans two chunks.
+     * Redis: each chunk is one MULTI/EXEC, queued whole or not at all. RabbitMQ: each message of
+     * a chunk is published on its own and the chunk's confirms are waited for once; a message
+     * RabbitMQ nacks (not queued) is sent again under the retry policy. When a chunk fails, the
+     * tasks known to be queued are queuedTaskIds() (earlier chunks; on RabbitMQ also the chunk's
+     * confirmed ones), the others taskIds(); for PublishOutcomeUnknown the first of those
+     * (uncertainTaskIds()) may or may not be queued (on Redis all of them or none), and the later
+     * chunks were not sent. What may have been queued is never resent.
      *
      * @param iterable<Canvas> $canvases
      * @param array<string, mixed> $options apply_async options laid over each canvas

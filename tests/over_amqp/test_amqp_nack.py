@@ -22,6 +22,7 @@ from rabbitmq import RabbitMQServer
 
 BACKEND_DB = 1
 QUEUE = "amqp_nack"
+CLIENTS = ["php-amqplib", "ext-amqp"]
 
 
 @pytest.fixture
@@ -75,11 +76,13 @@ def _task(i: int) -> dict[str, Any]:
     return {"call": "task", "name": "tasks.add", "args": [i, i], "options": {"queue": QUEUE}}
 
 
+@pytest.mark.parametrize("client", CLIENTS)
 def test_a_nacked_publish_is_not_queued_and_the_next_publish_opens_a_new_channel(
+    client: str,
     rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php, full_queue: Callable[[], list[str]]
 ) -> None:
     out, opened = _send(run_php, rabbitmq_server, redis_server, [_task(i) for i in range(3)],
-                        {"task_publish_retry": False})
+                        {"task_publish_retry": False, "amqp_client": client})
 
     assert "id" in out[0], out
     for nacked in out[1:]:
@@ -91,7 +94,9 @@ def test_a_nacked_publish_is_not_queued_and_the_next_publish_opens_a_new_channel
     assert len({m.connection for m in opened}) == 1
 
 
+@pytest.mark.parametrize("client", CLIENTS)
 def test_nacked_messages_are_sent_again_and_a_partial_nack_names_what_was_queued(
+    client: str,
     rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php, full_queue: Callable[[], list[str]]
 ) -> None:
     """A group of three into room for one: the first is queued, the two nacked are sent again
@@ -99,8 +104,8 @@ def test_nacked_messages_are_sent_again_and_a_partial_nack_names_what_was_queued
     task of the group was queued and which were not."""
     group = {"call": "group", "tasks": [["tasks.add", [i, i]] for i in range(3)]}
     policy = {"max_retries": 2, "interval_start": 0, "interval_step": 0, "interval_max": 0}
-    out, opened = _send(run_php, rabbitmq_server, redis_server, [group],
-                        {"task_default_queue": QUEUE, "task_publish_retry_policy": policy})
+    config = {"task_default_queue": QUEUE, "task_publish_retry_policy": policy, "amqp_client": client}
+    out, opened = _send(run_php, rabbitmq_server, redis_server, [group], config)
 
     [failure] = out
     assert failure["error"] == "CeleryBridge\\Exception\\ConnectionFailed", failure

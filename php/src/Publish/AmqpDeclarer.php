@@ -58,9 +58,10 @@ final class AmqpDeclarer
         try {
             $this->connection->declareExchange($queue->exchange, $queue->exchangeType, $queue->durable, $passive);
         } catch (ChannelClosed $e) {
-            throw $e->replyCode === ChannelClosed::NOT_FOUND
+            throw $e->refused($this->connection->server(), sprintf('declare exchange "%s"', $queue->exchange))
+                ?? ($e->replyCode === ChannelClosed::NOT_FOUND
                 ? RoutingFailed::noExchange($queue->exchange, $e->replyText)
-                : TopologyMismatch::declaring('exchange', $queue->exchange, $e->replyText);
+                : TopologyMismatch::declaring('exchange', $queue->exchange, $e->replyText));
         }
         if ($queue->name !== '') {
             try {
@@ -69,9 +70,10 @@ final class AmqpDeclarer
                     $this->connection->bindQueue($queue->name, $queue->exchange, $queue->routingKey);
                 }
             } catch (ChannelClosed $e) {
-                throw $e->replyCode === ChannelClosed::NOT_FOUND
+                throw $e->refused($this->connection->server(), sprintf('declare queue "%s"', $queue->name))
+                    ?? ($e->replyCode === ChannelClosed::NOT_FOUND
                     ? RoutingFailed::noQueue($queue->name, $e->replyText)
-                    : TopologyMismatch::declaring('queue', $queue->name, $e->replyText);
+                    : TopologyMismatch::declaring('queue', $queue->name, $e->replyText));
             }
         }
         $this->declared[$key] = $generation;

@@ -173,23 +173,28 @@ final class AmqpTransport implements Transport
      */
     private function send(array $publishes): void
     {
+        $ids = array_map(static fn (AmqpPublish $p): string => (string) $p->taskId, $publishes);
         $nacked = $this->confirmed($publishes);
         $policy = $this->callPolicy ?? $this->policy;
-        for ($retries = 0; $nacked !== [] && $policy->allows($retries); $retries++) {
-            $delay = $policy->delay($retries);
-            $this->logger?->warning('CeleryBridge: RabbitMQ refused (nack) {count} messages, sending them again in {delay} s', [
-                'count' => count($nacked),
-                'delay' => $delay,
-            ]);
-            if ($delay > 0) {
-                usleep((int) round($delay * 1_000_000));
+        try {
+            for ($retries = 0; $nacked !== [] && $policy->allows($retries); $retries++) {
+                $delay = $policy->delay($retries);
+                $this->logger?->warning('CeleryBridge: RabbitMQ refused (nack) {count} messages, sending them again in {delay} s', [
+                    'count' => count($nacked),
+                    'delay' => $delay,
+                ]);
+                if ($delay > 0) {
+                    usleep((int) round($delay * 1_000_000));
+                }
+                $again = array_values(array_filter($publishes, static fn (AmqpPublish $p): bool => in_array($p->taskId, $nacked, true)));
+                $this->prepare($again);
+                $nacked = $this->confirmed($again);
             }
-            $again = array_values(array_filter($publishes, static fn (AmqpPublish $p): bool => in_array($p->taskId, $nacked, true)));
-            $this->prepare($again);
-            $nacked = $this->confirmed($again);
+        } catch (ConnectionFailed $e) {
+            // What RabbitMQ took before the failing retry stays queued: say so (never resend it).
+            throw $e->withQueuedInSend(array_values(array_diff($ids, $nacked)));
         }
         if ($nacked !== []) {
-            $ids = array_map(static fn (AmqpPublish $p): string => (string) $p->taskId, $publishes);
             throw ConnectionFailed::atRabbitMq($this->connection->server(), sprintf(
                 'the broker refused (nack) %d of %d messages: task ids %s; they were not queued.',
                 count($nacked),
@@ -216,7 +221,8 @@ final class AmqpTransport implements Transport
         } catch (ChannelClosed $e) {
             // "NOT_FOUND - no exchange 'media' in vhost '/'": the broker names it.
             $exchange = preg_match("/no exchange '([^']*)'/", $e->replyText, $m) === 1 ? $m[1] : $publishes[0]->message->exchange;
-            throw RoutingFailed::noExchange($exchange, $e->replyText);
+            throw $e->refused($this->connection->server(), sprintf('publish to exchange "%s"', $exchange))
+                ?? RoutingFailed::noExchange($exchange, $e->replyText);
         } catch (ConnectionFailed $e) {
             throw PublishOutcomeUnknown::forAmqp(count($publishes), $e);
         }

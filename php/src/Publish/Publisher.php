@@ -27,7 +27,7 @@ use Psr\Log\LoggerInterface;
  */
 final class Publisher
 {
-    /** sendMany() writes about this many messages per transport round trip (one MULTI/EXEC). */
+    /** sendMany() writes about this many messages per chunk (Redis: one MULTI/EXEC; AMQP: one wait for confirms). */
     public const CHUNK = 200;
 
     /**

@@ -11,7 +11,7 @@ use CeleryBridge\Exception\ResultTimeout;
 
 /**
  * Where result handles read their state: Celery's result backend, as the handles see it
- * (Backend\RedisResultBackend is the implementation). Results know this class only, so the
+ * (Backend\RedisResultBackend, Backend\RpcResultBackend). Results know this class only, so the
  * backend builds result values and not the other way round.
  *
  * A ready result never changes, so each handle reads it once (Celery's AsyncResult keeps its

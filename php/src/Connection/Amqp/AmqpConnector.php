@@ -7,8 +7,8 @@ namespace CeleryBridge\Connection\Amqp;
 use CeleryBridge\Exception\InvalidConfiguration;
 
 /**
- * Turns what a user passes as an AMQP `broker:` into an AmqpConnection, like ConnectionFactory
- * does for Redis: a URL (or failover list) with the library amqp_client chooses, a connected
+ * Turns what a user passes as an AMQP `broker:` into an AmqpConnection, like
+ * ConnectionOptions::connect() does for Redis: a URL (or failover list) with the library amqp_client chooses, a connected
  * php-amqplib connection, or an AmqpConnection as it is. Does no I/O.
  *
  * @internal

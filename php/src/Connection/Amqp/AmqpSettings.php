@@ -48,6 +48,9 @@ final class AmqpSettings
         'client_properties', 'connect_timeout', 'read_timeout', 'write_timeout', 'socket_settings', 'login_method',
     ];
 
+    /** PHP's ssl stream context options (a key's passphrase among them), kept out of dumps. */
+    private readonly ?\SensitiveParameterValue $tls;
+
     /**
      * @param array<string, mixed>|null $ssl PHP stream context ssl options, null without TLS
      */
@@ -56,13 +59,26 @@ final class AmqpSettings
         public readonly int $heartbeat = 0,
         public readonly float $connectTimeout = 4.0,
         public readonly float $readTimeout = 10.0,
-        public readonly ?array $ssl = null,
+        #[\SensitiveParameter] ?array $ssl = null,
         public readonly bool $shuffle = false,
         public readonly bool $confirm = true,
         public readonly float $confirmTimeout = 10.0,
         public readonly bool $passive = false,
         public readonly int $deliveryMode = 2,
     ) {
+        $this->tls = $ssl === null ? null : new \SensitiveParameterValue($ssl);
+    }
+
+    /**
+     * The ssl stream context options of broker_use_ssl, null when it asks for no TLS.
+     *
+     * @return array<string, mixed>|null
+     */
+    public function ssl(): ?array
+    {
+        $ssl = $this->tls?->getValue();
+        \assert($ssl === null || is_array($ssl));
+        return $ssl;
     }
 
     /**
@@ -109,7 +125,7 @@ final class AmqpSettings
             heartbeat: (int) $heartbeat,
             connectTimeout: self::seconds('broker_connection_timeout', $config['broker_connection_timeout'] ?? 4.0),
             readTimeout: self::seconds('broker_transport_options.read_timeout', $options['read_timeout'] ?? 10.0),
-            ssl: self::ssl($config['broker_use_ssl'] ?? null),
+            ssl: self::sslOptions($config['broker_use_ssl'] ?? null),
             shuffle: $strategy === 'shuffle',
             confirm: $confirm,
             confirmTimeout: self::seconds(
@@ -145,7 +161,7 @@ final class AmqpSettings
      * @return array<string, mixed>|null PHP's ssl stream context options
      * @throws InvalidConfiguration
      */
-    private static function ssl(#[\SensitiveParameter] mixed $value): ?array
+    private static function sslOptions(#[\SensitiveParameter] mixed $value): ?array
     {
         if ($value === null || $value === false) {
             return null;
@@ -159,12 +175,16 @@ final class AmqpSettings
         $known = ['keyfile', 'certfile', 'ca_certs', 'cert_reqs', 'server_hostname', 'password'];
         $context = ['verify_peer' => true, 'verify_peer_name' => true];
         foreach ($value as $key => $option) {
+            if ($key !== 'cert_reqs' && (!is_string($option) || $option === '')) {
+                throw InvalidConfiguration::invalid("broker_use_ssl.$key", $key === 'password' ? '(hidden)' : $option, 'expected a '
+                    . ($key === 'password' ? 'passphrase' : 'file path or host name') . ' (a non-empty string).');
+            }
             $context += match ($key) {
-                'keyfile' => ['local_pk' => (string) $option],
-                'certfile' => ['local_cert' => (string) $option],
-                'ca_certs' => ['cafile' => (string) $option],
-                'password' => ['passphrase' => (string) $option],
-                'server_hostname' => ['peer_name' => (string) $option],
+                'keyfile' => ['local_pk' => $option],
+                'certfile' => ['local_cert' => $option],
+                'ca_certs' => ['cafile' => $option],
+                'password' => ['passphrase' => $option],
+                'server_hostname' => ['peer_name' => $option],
                 'cert_reqs' => [],
                 default => throw InvalidConfiguration::unknown("broker_use_ssl.$key", array_map(
                     static fn (string $k): string => "broker_use_ssl.$k",

@@ -180,6 +180,16 @@ final class ExtAmqpConnection implements AmqpConnection
             }
         }
         $outcome = [$this->returned, $this->nacked];
+        if ($this->nacked !== []) {
+            // As PhpAmqpLibConnection::dropChannel(): a channel that got a nack may be tied to a
+            // dead quorum queue leader; the next open() makes a new one.
+            try {
+                $this->lib()->channel?->close();
+            } catch (\Throwable) {
+                // The connection is checked on the next open().
+            }
+            [$this->lib()->channel, $this->pending] = [null, []];
+        }
         [$this->returned, $this->nacked] = [[], []];
         return $outcome;
     }

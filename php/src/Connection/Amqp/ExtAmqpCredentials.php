@@ -49,10 +49,10 @@ final class ExtAmqpCredentials
             'read_timeout' => $readTimeout,
             'write_timeout' => $readTimeout,
         ];
-        if (!$url->ssl && $settings->ssl === null) {
+        if (!$url->ssl && $settings->ssl() === null) {
             return $credentials;
         }
-        $ssl = $settings->ssl ?? ['verify_peer' => true, 'verify_peer_name' => true];
+        $ssl = $settings->ssl() ?? ['verify_peer' => true, 'verify_peer_name' => true];
         $peer = $ssl['peer_name'] ?? null;
         if (is_string($peer) && strcasecmp($peer, $url->host) !== 0 && ($ssl['verify_peer_name'] ?? true)) {
             throw InvalidConfiguration::invalid('broker_use_ssl.server_hostname', $peer, sprintf(
@@ -61,6 +61,10 @@ final class ExtAmqpCredentials
                 $url->host,
                 $peer,
             ));
+        }
+        if (isset($ssl['passphrase'])) {
+            throw InvalidConfiguration::invalid('broker_use_ssl.password', '(hidden)', 'ext-amqp cannot read an '
+                . 'encrypted key: give a key file without a passphrase, or use amqp_client => php-amqplib.');
         }
         $cafile = $ssl['cafile'] ?? null;
         if (!is_string($cafile)) {
@@ -83,7 +87,7 @@ final class ExtAmqpCredentials
      */
     public static function handshakeFailed(AmqpUrl $url, AmqpSettings $settings, \Throwable $error): bool
     {
-        if (!$url->ssl && $settings->ssl === null) {
+        if (!$url->ssl && $settings->ssl() === null) {
             return false;
         }
         if (preg_match('/ssl|tls|certificate|handshake/i', $error->getMessage()) === 1) {

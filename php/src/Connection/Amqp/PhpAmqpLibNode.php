@@ -31,7 +31,7 @@ final class PhpAmqpLibNode
         $heartbeat = $url->heartbeat ?? $settings->heartbeat;
         // php-amqplib wants the read timeout at least twice the heartbeat.
         $read = max($readTimeout, 2 * $heartbeat);
-        if (!$url->ssl && $settings->ssl === null) {
+        if (!$url->ssl && $settings->ssl() === null) {
             $config = new AMQPConnectionConfig();
             $config->setHost($url->host);
             $config->setPort($url->port);
@@ -55,7 +55,7 @@ final class PhpAmqpLibNode
             $url->user,
             $url->password(),
             $url->vhost,
-            $settings->ssl ?? ['verify_peer' => true, 'verify_peer_name' => true],
+            $settings->ssl() ?? ['verify_peer' => true, 'verify_peer_name' => true],
             [
                 'login_method' => AMQPConnectionConfig::AUTH_PLAIN,
                 'connection_timeout' => $url->connectTimeout ?? $settings->connectTimeout,
@@ -69,7 +69,7 @@ final class PhpAmqpLibNode
     /** Whether php-amqplib's connect error is a TLS handshake failure (not a refused port). */
     public static function handshakeFailed(AmqpUrl $url, AmqpSettings $settings, \Throwable $error): bool
     {
-        if (!$url->ssl && $settings->ssl === null) {
+        if (!$url->ssl && $settings->ssl() === null) {
             return false;
         }
         $message = $error->getMessage();

@@ -15,7 +15,7 @@ final class AmqpSettingsTest extends TestCase
         $settings = AmqpSettings::fromConfig([]);
 
         self::assertSame([AmqpSettings::AUTO, 0, 4.0, null, false, true, false], [
-            $settings->client, $settings->heartbeat, $settings->connectTimeout, $settings->ssl,
+            $settings->client, $settings->heartbeat, $settings->connectTimeout, $settings->ssl(),
             $settings->shuffle, $settings->confirm, $settings->passive,
         ]);
     }
@@ -28,9 +28,9 @@ final class AmqpSettingsTest extends TestCase
 
         self::assertSame(
             ['verify_peer' => false, 'verify_peer_name' => false, 'cafile' => '/ca.pem', 'local_cert' => '/c.pem', 'local_pk' => '/k.pem'],
-            $settings->ssl,
+            $settings->ssl(),
         );
-        self::assertSame(['verify_peer' => true, 'verify_peer_name' => true], AmqpSettings::fromConfig(['broker_use_ssl' => true])->ssl);
+        self::assertSame(['verify_peer' => true, 'verify_peer_name' => true], AmqpSettings::fromConfig(['broker_use_ssl' => true])->ssl());
     }
 
     public function testBadValuesAreRefusedByName(): void
@@ -50,6 +50,27 @@ final class AmqpSettingsTest extends TestCase
                 self::fail('accepted ' . json_encode($config));
             } catch (InvalidConfiguration $e) {
                 self::assertStringContainsString($name, $e->getMessage());
+            }
+        }
+    }
+
+    public function testTheKeyPassphraseIsKeptOutOfDumpsAndGivenToTheConnection(): void
+    {
+        $settings = AmqpSettings::fromConfig(['broker_use_ssl' => ['keyfile' => '/k.pem', 'password' => 'KEYPASSPHRASE']]);
+        self::assertSame('KEYPASSPHRASE', $settings->ssl()['passphrase'] ?? null);
+        foreach ([print_r($settings, true), var_export($settings, true), json_encode((array) $settings)] as $dump) {
+            self::assertStringNotContainsString('KEYPASSPHRASE', (string) $dump);
+        }
+    }
+
+    public function testSslOptionsThatAreNotStringsAreRefused(): void
+    {
+        foreach ([['ca_certs' => new \stdClass()], ['ca_certs' => ['a']], ['keyfile' => ''], ['password' => 12]] as $ssl) {
+            try {
+                AmqpSettings::fromConfig(['broker_use_ssl' => $ssl]);
+                self::fail('accepted ' . (string) array_key_first($ssl));
+            } catch (InvalidConfiguration $e) {
+                self::assertStringContainsString('broker_use_ssl.' . (string) array_key_first($ssl), $e->getMessage());
             }
         }
     }
