@@ -34,7 +34,8 @@ final class AmqpMailbox implements Mailbox
 
     /** Lamport clock of this publisher, like the mailbox clock of a fresh Python app. */
     private int $clock = 0;
-    private bool $declared = false;
+    /** The Channel::generation() on which the exchange was declared (a restarted node lost it). */
+    private ?int $declared = null;
     /** This client's reply routing key (Celery: the app's oid). */
     private readonly string $oid;
     /** The Channel::generation() on which the reply queue is consumed; null: not yet. */
@@ -90,10 +91,10 @@ final class AmqpMailbox implements Mailbox
      */
     private function publish(Broadcast $command, float $expires): bool
     {
-        if (!$this->declared) {
+        if ($this->declared !== $this->channel->generation()) {
             // As every worker declares it: fanout, not durable, not auto-delete.
             $this->channel->declareExchange($this->exchange(), 'fanout', false);
-            $this->declared = true;
+            $this->declared = $this->channel->generation();
         }
         $message = Pidbox::command($this->controlExchange, $command->body(), ++$this->clock, $expires);
         return $this->channel->publishRouted($message, self::CONFIRM_TIMEOUT);

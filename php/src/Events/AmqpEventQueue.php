@@ -31,6 +31,8 @@ final class AmqpEventQueue
     private const LONGEST_WAIT = 60.0;
 
     private ?Channel $channel;
+    /** The Channel::generation() the queue is consumed on. */
+    private int $generation = 0;
 
     /**
      * Declares the exchange and this reader's queue, binds it and starts consuming, so that
@@ -39,9 +41,20 @@ final class AmqpEventQueue
      * @param list<string> $routingKeys
      * @throws ConnectionFailed
      */
-    public function __construct(Channel $channel, string $exchange, array $routingKeys)
+    public function __construct(Channel $channel, private readonly string $exchange, private readonly array $routingKeys)
     {
         $this->channel = $channel;
+        $this->listen($channel);
+    }
+
+    /**
+     * Declares and consumes a queue of this reader's own; again after a lost connection took
+     * the last one (RabbitMQ deleted it, exclusive): events published in between are not kept.
+     */
+    private function listen(Channel $channel): void
+    {
+        $exchange = $this->exchange;
+        $routingKeys = $this->routingKeys;
         $queue = $exchange . '.' . Uuid::v4();
         $channel->declareExchange($exchange, 'topic', true);
         $channel->declareOwnQueue($queue, [
@@ -52,6 +65,7 @@ final class AmqpEventQueue
             $channel->bindQueue($queue, $exchange, $routingKey);
         }
         $channel->consume($queue);
+        $this->generation = $channel->generation();
     }
 
     /**
@@ -63,10 +77,17 @@ final class AmqpEventQueue
     public function next(?float $deadline): ?string
     {
         while ($this->channel !== null) {
+            if ($this->channel->generation() !== $this->generation) {
+                $this->listen($this->channel);
+            }
             $until = $deadline ?? Clock::now() + self::LONGEST_WAIT;
             $delivered = $this->channel->next($until);
             if ($delivered !== null) {
                 return $delivered->body;
+            }
+            if ($this->channel->generation() !== $this->generation) {
+                // The connection was lost: a new queue on a new one, for the rest of the wait.
+                continue;
             }
             if ($deadline !== null) {
                 return null;

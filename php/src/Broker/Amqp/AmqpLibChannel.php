@@ -29,9 +29,12 @@ final class AmqpLibChannel implements Channel
     private bool $returned = false;
     private readonly ChannelState $state;
 
-    public function __construct(AbstractConnection $connection, string $server)
+    /**
+     * @param (\Closure(): array{AbstractConnection, string})|null $reconnect see ChannelState
+     */
+    public function __construct(AbstractConnection $connection, string $server, ?\Closure $reconnect = null)
     {
-        $this->state = new ChannelState($connection, $server);
+        $this->state = new ChannelState($connection, $server, $reconnect);
     }
 
     public function declareExchange(string $name, string $type, bool $durable): void
@@ -111,9 +114,10 @@ final class AmqpLibChannel implements Channel
                 return null;
             }
             try {
-                $this->call(fn (AMQPChannel $c) => $c->wait(null, false, $left));
+                $this->call(fn (AMQPChannel $c) => $c->wait(null, false, $left), retry: false);
             } catch (ConnectionFailed $e) {
-                if ($e->getPrevious() instanceof AMQPTimeoutException) {
+                // The connection lost: the consumer went with it (generation() tells).
+                if ($e->getPrevious() instanceof AMQPTimeoutException || $this->state->reconnecting()) {
                     return null;
                 }
                 throw $e;
@@ -144,23 +148,31 @@ final class AmqpLibChannel implements Channel
      * @template T
      * @param \Closure(AMQPChannel): T $operation
      * @param bool $missingIsNull a 404 (no such queue) gives null, and a fresh channel
+     * @param bool $retry once more on a new connection when the connection was lost
      * @return T|null
      * @throws ConnectionFailed
      */
-    private function call(\Closure $operation, bool $missingIsNull = false): mixed
+    private function call(\Closure $operation, bool $missingIsNull = false, bool $retry = true): mixed
     {
-        try {
-            if ($this->lib()->channel === null) {
-                $this->lib()->channel = $this->lib()->connection->channel();
+        while (true) {
+            $connection = $this->state->connection();
+            try {
+                $this->lib()->channel ??= $connection->channel();
+                return $operation($this->lib()->channel);
+            } catch (AMQPProtocolChannelException $e) {
+                // RabbitMQ closed the channel (404, 406, ...); the connection stays open.
+                return $this->state->lost($e, $missingIsNull);
+            } catch (AMQPTimeoutException $e) {
+                throw ConnectionFailed::atRabbitMq($this->state->server, 'no answer in time.', $e);
+            } catch (\Exception $e) {
+                // The connection went (node restarted, connection closed by an operator): once
+                // on a new one, as kombu's ensure_connection retries an operation.
+                if ($this->state->dropped(true) && $retry) {
+                    $retry = false;
+                    continue;
+                }
+                throw ConnectionFailed::atRabbitMq($this->state->server, $e->getMessage(), $e);
             }
-            return $operation($this->lib()->channel);
-        } catch (AMQPProtocolChannelException $e) {
-            // RabbitMQ closed the channel (404, 406, ...); the connection stays open.
-            return $this->state->lost($e, $missingIsNull);
-        } catch (AMQPTimeoutException $e) {
-            throw ConnectionFailed::atRabbitMq($this->state->server, 'no answer in time.', $e);
-        } catch (\Exception $e) {
-            return $this->state->lost($e);
         }
     }
 

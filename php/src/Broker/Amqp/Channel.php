@@ -97,7 +97,8 @@ interface Channel
 
     /**
      * The next delivery of the consumed queue, or null once $deadline (Clock::now() time)
-     * passes without one.
+     * passes without one, or at once when the connection was lost (generation() changed: the
+     * next call connects again, and the caller consumes again).
      *
      * @throws ConnectionFailed
      */

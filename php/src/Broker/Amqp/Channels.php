@@ -39,12 +39,28 @@ final class Channels
             return self::wrap($broker);
         }
         $client = AmqpConnector::client($settings->client);
+        $urls = AmqpUrl::fromString($broker);
+        // After a lost connection the channel connects again the same way: the failover list
+        // from its first URL, the same settings.
+        $connect = static fn (): array => self::connect($urls, $settings, $client);
+        [$connection, $server] = $connect();
+        return $client === AmqpSettings::EXT_AMQP
+            ? new ExtAmqpChannel($connection, $server, $connect)
+            : new AmqpLibChannel($connection, $server, $connect);
+    }
+
+    /**
+     * @return array{object, string} the library's connection to the first node that answers, and its server
+     * @throws InvalidConfiguration|ConnectionFailed
+     */
+    private static function connect(AmqpUrl $urls, AmqpSettings $settings, string $client): array
+    {
         $failure = null;
-        foreach (AmqpUrl::fromString($broker)->nodes() as $node) {
+        foreach ($urls->nodes() as $node) {
             try {
                 return $client === AmqpSettings::EXT_AMQP
-                    ? new ExtAmqpChannel(ExtAmqpCredentials::connect($node, $settings, $settings->readTimeout), $node->server())
-                    : new AmqpLibChannel(PhpAmqpLibNode::connect($node, $settings, $settings->readTimeout), $node->server());
+                    ? [ExtAmqpCredentials::connect($node, $settings, $settings->readTimeout), $node->server()]
+                    : [PhpAmqpLibNode::connect($node, $settings, $settings->readTimeout), $node->server()];
             } catch (\AMQPException | \PhpAmqpLib\Exception\AMQPExceptionInterface | \ErrorException $e) {
                 $handshake = $client === AmqpSettings::EXT_AMQP
                     ? ExtAmqpCredentials::handshakeFailed($node, $settings, $e)

@@ -27,9 +27,12 @@ final class ExtAmqpChannel implements Channel
     private bool $returned = false;
     private readonly ChannelState $state;
 
-    public function __construct(\AMQPConnection $connection, string $server)
+    /**
+     * @param (\Closure(): array{\AMQPConnection, string})|null $reconnect see ChannelState
+     */
+    public function __construct(\AMQPConnection $connection, string $server, ?\Closure $reconnect = null)
     {
-        $this->state = new ChannelState($connection, $server);
+        $this->state = new ChannelState($connection, $server, $reconnect);
     }
 
     public function declareExchange(string $name, string $type, bool $durable): void
@@ -157,6 +160,10 @@ final class ExtAmqpChannel implements Channel
             }
             throw ConnectionFailed::atRabbitMq($this->state->server, $e->getMessage(), $e);
         } catch (\AMQPException $e) {
+            // The connection lost: the consumer went with it (generation() tells).
+            if ($this->state->dropped($e instanceof \AMQPConnectionException)) {
+                return null;
+            }
             throw ConnectionFailed::atRabbitMq($this->state->server, $e->getMessage(), $e);
         } finally {
             if ($connection->isConnected()) {
@@ -187,15 +194,28 @@ final class ExtAmqpChannel implements Channel
      */
     private function call(\Closure $operation, bool $missingIsNull = false): mixed
     {
-        try {
-            if ($this->lib()->channel === null) {
-                $this->lib()->channel = new \AMQPChannel($this->lib()->connection);
-                $this->lib()->consumed = null;
+        $retry = true;
+        while (true) {
+            $connection = $this->state->connection();
+            try {
+                if ($this->lib()->channel === null) {
+                    $this->lib()->channel = new \AMQPChannel($connection);
+                    $this->lib()->consumed = null;
+                }
+                return $operation($this->lib()->channel);
+            } catch (\AMQPConnectionException $e) {
+                // The connection went (node restarted, connection closed by an operator): once
+                // on a new one, as kombu's ensure_connection retries an operation.
+                if ($this->state->dropped(true) && $retry) {
+                    $retry = false;
+                    continue;
+                }
+                throw ConnectionFailed::atRabbitMq($this->state->server, $e->getMessage(), $e);
+            } catch (\AMQPException $e) {
+                // A 404 or 406 closes the channel (ext-amqp marks it unusable); the connection
+                // stays, unless ext-amqp reports it gone (ChannelState::lost() checks).
+                return $this->state->lost($e, $missingIsNull);
             }
-            return $operation($this->lib()->channel);
-        } catch (\AMQPException $e) {
-            // A 404 or 406 closes the channel (ext-amqp marks it unusable); the connection stays.
-            return $this->state->lost($e, $missingIsNull);
         }
     }
 
