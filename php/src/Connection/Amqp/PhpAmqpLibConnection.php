@@ -34,6 +34,8 @@ final class PhpAmqpLibConnection implements AmqpConnection
      */
     private ?\SensitiveParameterValue $held = null;
     private int $generation = 0;
+    /** Whether the connection is the application's (injected): never ours to close. */
+    private readonly bool $injected;
     private readonly IdleConnection $idle;
     private readonly FailoverNodes $nodes;
     /** @var list<string> correlation ids of returned messages since the last wait */
@@ -57,6 +59,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
         $this->nodes = new FailoverNodes($nodes, $settings->shuffle);
         $this->idle = new IdleConnection();
         $this->hold($injected, null);
+        $this->injected = $injected !== null;
         if ($injected !== null) {
             $this->generation = 1;
         }
@@ -181,8 +184,16 @@ final class PhpAmqpLibConnection implements AmqpConnection
         return $outcome;
     }
 
+    /**
+     * Closes the connection; on an injected connection only our channel: the application's
+     * connection (and its other channels) stays open, whatever failed on ours.
+     */
     public function close(): void
     {
+        if ($this->injected) {
+            $this->dropChannel();
+            return;
+        }
         try {
             $this->held()[0]?->close();
         } catch (\Throwable) {
