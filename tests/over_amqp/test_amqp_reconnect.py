@@ -8,8 +8,10 @@ connection for the rest of the process's life.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
+import time
 
 import amqp
 import pytest
@@ -60,3 +62,47 @@ def test_queue_length_and_ping_work_again_after_rabbitmq_closed_the_connection(
     assert len(closed) == 1
     # No worker runs: the ping has no answer, but it is sent and its replies read.
     assert out == [[2, {}], [2, {}]], out
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_an_event_stream_reads_on_after_rabbitmq_closed_its_connection(
+    client: str, rabbitmq_server: RabbitMQServer, run_php
+) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    done = threading.Event()
+
+    def close_then_publish() -> None:
+        request, _ = listener.accept()
+        with request:
+            rabbitmq_server.ctl("close_all_connections", "test")
+            request.sendall(b"closed\n")
+        # The stream declares a new queue of its own on a new connection, when its next wait
+        # finds the old one closed: heartbeats are published until the script has read one,
+        # as a worker sends them every few seconds.
+        with amqp.Connection(f"127.0.0.1:{rabbitmq_server.port}") as conn:
+            channel = conn.channel()
+            channel.exchange_declare("celeryev", "topic", durable=True, auto_delete=False)
+            event = {"type": "worker-heartbeat", "hostname": "beat@test", "timestamp": time.time()}
+            while not done.wait(0.2):
+                message = amqp.Message(
+                    json.dumps(event), content_type="application/json", content_encoding="utf-8"
+                )
+                channel.basic_publish(message, exchange="celeryev", routing_key="worker.heartbeat")
+
+    thread = threading.Thread(target=close_then_publish, daemon=True)
+    thread.start()
+    try:
+        out = run_php.file(
+            "amqp_events_reconnect.php",
+            env={
+                "CELERY_BROKER_URL": rabbitmq_server.url(),
+                "CB_AMQP_CLIENT": client,
+                "CB_CONTROL_PORT": str(listener.getsockname()[1]),
+            },
+            timeout=180.0,
+        ).json()
+    finally:
+        done.set()
+        listener.close()
+        thread.join(timeout=10)
+    assert out == ["worker-heartbeat", "beat@test"], out
