@@ -97,9 +97,12 @@ final class AmqpSettings
             throw InvalidConfiguration::invalid('amqp_declare', $declare, "expected 'declare' or 'passive'.");
         }
         $heartbeat = $config['broker_heartbeat'] ?? 0;
-        if (!is_int($heartbeat) && !is_float($heartbeat) || $heartbeat < 0) {
-            throw InvalidConfiguration::invalid('broker_heartbeat', $heartbeat, 'expected a number of seconds (0: no heartbeats).');
+        if (!is_int($heartbeat) && !is_float($heartbeat) || !($heartbeat >= 0 && $heartbeat <= 65535)) {
+            throw InvalidConfiguration::invalid('broker_heartbeat', $heartbeat, 'expected a number of seconds up to 65535 '
+                . '(0: no heartbeats).');
         }
+        // AMQP negotiates whole seconds: 0.5 s is 1 s, not 0 (which would turn heartbeats off).
+        $heartbeat = (int) ceil($heartbeat);
         $strategy = $config['broker_failover_strategy'] ?? 'round-robin';
         if ($strategy !== 'round-robin' && $strategy !== 'shuffle') {
             throw InvalidConfiguration::invalid('broker_failover_strategy', $strategy, "expected 'round-robin' or 'shuffle'.");

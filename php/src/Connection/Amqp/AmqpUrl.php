@@ -255,14 +255,17 @@ final class AmqpUrl
                 ));
             }
             $options[$name] = match ($name) {
-                'heartbeat' => ctype_digit($value) ? (int) $value : throw InvalidBrokerUrl::amqp(
-                    $whole,
-                    sprintf('heartbeat "%s" is not a whole number of seconds (0 turns heartbeats off).', $value),
-                ),
-                'connect_timeout' => is_numeric($value) && (float) $value > 0 ? (float) $value : throw InvalidBrokerUrl::amqp(
-                    $whole,
-                    sprintf('connect_timeout "%s" is not a positive number of seconds.', $value),
-                ),
+                // AMQP's heartbeat is a 16-bit count of seconds.
+                'heartbeat' => ctype_digit($value) && strlen($value) <= 5 && (int) $value <= 65535 ? (int) $value
+                    : throw InvalidBrokerUrl::amqp(
+                        $whole,
+                        sprintf('heartbeat "%s" is not a whole number of seconds up to 65535 (0 turns heartbeats off).', $value),
+                    ),
+                'connect_timeout' => is_numeric($value) && (float) $value > 0 && is_finite((float) $value)
+                    ? (float) $value : throw InvalidBrokerUrl::amqp(
+                        $whole,
+                        sprintf('connect_timeout "%s" is not a positive number of seconds.', $value),
+                    ),
                 default => self::flag($value, $whole),
             };
         }

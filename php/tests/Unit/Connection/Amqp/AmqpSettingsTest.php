@@ -43,6 +43,9 @@ final class AmqpSettingsTest extends TestCase
             [['broker_transport_options' => ['priority_steps' => [0, 3]]], 'priority_steps'],
             [['broker_use_ssl' => ['ssl_cert_reqs' => 'required']], 'ssl_cert_reqs'],
             [['broker_heartbeat' => -1], 'broker_heartbeat'],
+            [['broker_heartbeat' => 70000], 'broker_heartbeat'],
+            [['broker_heartbeat' => INF], 'broker_heartbeat'],
+            [['broker_heartbeat' => NAN], 'broker_heartbeat'],
         ];
         foreach ($cases as [$config, $name]) {
             try {
@@ -73,5 +76,12 @@ final class AmqpSettingsTest extends TestCase
                 self::assertStringContainsString('broker_use_ssl.' . (string) array_key_first($ssl), $e->getMessage());
             }
         }
+    }
+
+    public function testAHeartbeatOfPartOfASecondIsOneSecondNotNone(): void
+    {
+        self::assertSame(1, AmqpSettings::fromConfig(['broker_heartbeat' => 0.5])->heartbeat);
+        self::assertSame(120, AmqpSettings::fromConfig(['broker_heartbeat' => 120.0])->heartbeat);
+        self::assertSame(0, AmqpSettings::fromConfig(['broker_heartbeat' => 0])->heartbeat);
     }
 }

@@ -91,6 +91,9 @@ final class AmqpUrlTest extends TestCase
         yield 'bad port' => ['amqp://u:s3cr3t@h:99999//', 'port'];
         yield 'unknown option' => ['amqp://u:s3cr3t@h//?frame_max=1', 'the option "frame_max"'];
         yield 'bad heartbeat' => ['amqp://u:s3cr3t@h//?heartbeat=soon', 'heartbeat'];
+        yield 'heartbeat beyond 16 bits' => ['amqp://u:s3cr3t@h//?heartbeat=70000', 'up to 65535'];
+        yield 'huge heartbeat' => ['amqp://u:s3cr3t@h//?heartbeat=99999999999999999999', 'up to 65535'];
+        yield 'infinite connect_timeout' => ['amqp://u:s3cr3t@h//?connect_timeout=1e400', 'connect_timeout'];
         yield 'redis in an AMQP list' => ['amqp://u:s3cr3t@h//;redis://h', 'the scheme "redis"'];
         yield 'empty entry' => ['amqp://u:s3cr3t@h//;', 'entry 2'];
     }
