@@ -5,12 +5,15 @@ stopped by PID), then
   1. bench/amqp_publish.php: sendTask() and sendMany() next to a raw php-amqplib publish +
      confirm of a prebuilt message, confirms on in all, alternating rounds, medians;
   2. bench/amqp_request.php through a recording proxy (tests/amqp_proxy.py): the connections,
-     channels and AMQP methods of one fresh PHP process sending a task (a PHP-FPM request
-     without a persistent connection), then of a second send in that process, then its exit;
+     channels and AMQP methods of a fresh PHP process sending a task (a PHP-FPM request
+     without a persistent connection), then of a second send in that process, then its exit:
+     first a process that finds no queue (it declares it), then one that finds the topology the
+     first left (a request of a running deployment), with each PHP AMQP library installed;
   3. with valgrind installed, bench/amqp_instructions.php under callgrind: the instructions of
      one sendTask() and of one raw publish + confirm, which the machine's load does not change.
 
     .venv/bin/python bench/amqp_bench.py          BENCH_TASKS=1000 BENCH_ROUNDS=15
+    .venv/bin/python bench/amqp_bench.py request  (part 2 only)
 """
 
 from __future__ import annotations
@@ -49,12 +52,13 @@ def report(title: str, methods: list[Method]) -> None:
     print(f"    {describe(methods)}")
 
 
-def request_methods(server: RabbitMQServer) -> None:
+def one_process(server: RabbitMQServer, queue: str, client: str) -> list[list[Method]]:
+    """The methods of one amqp_request.php process: its first send, its second, its exit."""
     proxy = AmqpProxy(server.port or 0)
     url = f"amqp://guest:guest@127.0.0.1:{proxy.port}//"
     process = subprocess.Popen(
         ["php", str(ROOT / "bench" / "amqp_request.php")],
-        env={**os.environ, "CELERY_BROKER_URL": url},
+        env={**os.environ, "CELERY_BROKER_URL": url, "BENCH_QUEUE": queue, "BENCH_AMQP_CLIENT": client},
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     assert process.stdin is not None and process.stdout is not None
@@ -79,10 +83,40 @@ def request_methods(server: RabbitMQServer) -> None:
             process.kill()
             process.wait()
         proxy.close()
+    return sections
+
+
+def clients() -> list[str]:
+    """The PHP AMQP libraries installed (Debian's php-amqplib, ext-amqp)."""
+    found = []
+    if Path("/usr/share/php/PhpAmqpLib").is_dir() or (ROOT / "vendor" / "php-amqplib").is_dir():
+        found.append("php-amqplib")
+    loaded = subprocess.run(["php", "-r", "echo extension_loaded('amqp') ? 1 : 0;"], capture_output=True, text=True)
+    if loaded.stdout.strip() == "1":
+        found.append("ext-amqp")
+    return found
+
+
+def request_methods(server: RabbitMQServer) -> None:
     print("AMQP methods of one PHP request (a fresh `php` process; a recording proxy, tests/amqp_proxy.py):")
-    report("first sendTask() (connect, channel, declares, publish, confirm)", sections[0])
-    report("second sendTask() in the same process", sections[1])
-    report("end of the request (process exit)", sections[2])
+    for client in clients():
+        # A queue of its own per library: the first process finds none.
+        queue = f"bench-request-{client}-{os.getpid()}"
+        first = one_process(server, queue, client)
+        later = one_process(server, queue, client)
+        print(f" {client}, the first process (no queue yet: RabbitMQ returns the publish, the queue is declared):")
+        report("first sendTask()", first[0])
+        report("second sendTask() in the same process", first[1])
+        report("end of the request (process exit)", first[2])
+        print(f" {client}, a later process (the topology exists):")
+        report("first sendTask()", later[0])
+        report("second sendTask() in the same process", later[1])
+        report("end of the request (process exit)", later[2])
+        conn = server.connection()
+        try:
+            conn.channel().queue_delete(queue)
+        finally:
+            conn.close()
 
 
 def instructions(server: RabbitMQServer) -> None:
@@ -118,6 +152,9 @@ def main() -> None:
     server = RabbitMQServer()
     server.start()
     try:
+        if sys.argv[1:] == ["request"]:
+            request_methods(server)
+            return
         env = {**os.environ, "CELERY_BROKER_URL": server.url()}
         subprocess.run(["php", str(ROOT / "bench" / "amqp_publish.php")], env=env, check=True)
         print()
