@@ -11,16 +11,16 @@ use CeleryBridge\Exception\RoutingFailed;
 use CeleryBridge\Exception\TopologyMismatch;
 
 /**
- * What AmqpTransport declares before it publishes: a publish's queue, exchange and binding (or
- * the delayed-delivery exchange it needs), each once per connection, as kombu's maybe_declare
- * caches them. A broker that closes the channel says what is wrong: 404 (missing, with
- * amqp_declare => passive) or 406 (declared with other arguments).
+ * What AmqpTransport declares: a publish's queue, exchange and binding (or the delayed-delivery
+ * exchange it needs), each once per connection, as kombu's maybe_declare caches them, or again
+ * when RabbitMQ has just said the route is gone. A broker that closes the channel says what is
+ * wrong: 404 (missing, with amqp_declare => passive) or 406 (declared with other arguments).
  *
  * @internal
  */
 final class AmqpDeclarer
 {
-    /** @var array<string, int> queue or exchange => the connection generation it was declared on */
+    /** @var array<string, int> queue or exchange => the connection generation it was declared (or routed to) on */
     private array $declared = [];
 
     public function __construct(private readonly AmqpConnection $connection, private readonly bool $passive)
@@ -29,11 +29,12 @@ final class AmqpDeclarer
 
     /**
      * Declares (or, with amqp_declare => passive, checks) a publish's queue, exchange and
-     * binding, once per connection as kombu's maybe_declare does.
+     * binding, once per connection as kombu's maybe_declare does; with $again also when this
+     * connection declared them already (RabbitMQ returned the message: they are gone since).
      *
      * @throws ConnectionFailed|TopologyMismatch|RoutingFailed
      */
-    public function declare(AmqpPublish $publish): void
+    public function declare(AmqpPublish $publish, bool $again = false): void
     {
         $generation = $this->connection->generation();
         $queue = $publish->declare;
@@ -41,17 +42,15 @@ final class AmqpDeclarer
             try {
                 $this->connection->declareExchange($publish->requireExchange, 'topic', true, true);
             } catch (ChannelClosed $e) {
-                throw RoutingFailed::noExchange($publish->requireExchange, $e->replyText, 'It is part of RabbitMQ\'s native delayed '
-                    . 'delivery, which the workers build when they start with a quorum queue: start a worker first (Celery would '
-                    . 'lose this task silently).');
+                throw self::noDelayExchange($publish->requireExchange, $e->replyText);
             }
             $this->declared['exchange:' . $publish->requireExchange] = $generation;
         }
         if ($queue === null) {
             return;
         }
-        $key = $queue->name === '' ? 'exchange:' . $queue->exchange : 'queue:' . $queue->name;
-        if (($this->declared[$key] ?? 0) === $generation) {
+        $key = self::key($publish);
+        if (!$again && ($this->declared[$key] ?? 0) === $generation) {
             return;
         }
         $passive = $this->passive;
@@ -77,5 +76,31 @@ final class AmqpDeclarer
             }
         }
         $this->declared[$key] = $generation;
+    }
+
+    /**
+     * Notes that RabbitMQ routed a publish to its queue on this connection: a later batch to it
+     * declares nothing, as after a declare. Only for the default exchange, which routes by queue
+     * name: a named exchange that routed a message may have routed it to another queue.
+     */
+    public function routed(AmqpPublish $publish): void
+    {
+        if ($publish->message->exchange === '' && $publish->declare !== null) {
+            $this->declared[self::key($publish)] = $this->connection->generation();
+        }
+    }
+
+    /** The delayed-delivery exchange is the workers' (built at their start): never declared here. */
+    public static function noDelayExchange(string $exchange, string $brokerText): RoutingFailed
+    {
+        return RoutingFailed::noExchange($exchange, $brokerText, 'It is part of RabbitMQ\'s native delayed delivery, which '
+            . 'the workers build when they start with a quorum queue: start a worker first (Celery would lose this task '
+            . 'silently).');
+    }
+
+    private static function key(AmqpPublish $publish): string
+    {
+        \assert($publish->declare !== null);
+        return $publish->declare->name === '' ? 'exchange:' . $publish->declare->exchange : 'queue:' . $publish->declare->name;
     }
 }

@@ -28,8 +28,9 @@ use Psr\Log\LoggerInterface;
 /**
  * Celery's RabbitMQ transport: each task message is one basic.publish, to the default exchange
  * with the queue name (or the queue's own exchange and routing key), the body raw and the
- * content header as py-amqp writes it; the queue, its exchange and binding declared first, once
- * per connection, with the workers' arguments (AmqpTopology).
+ * content header as py-amqp writes it; the queue, its exchange and binding declared with the
+ * workers' arguments (AmqpTopology): for a lone publish only when RabbitMQ says they are
+ * missing (goesFirst()), for a batch first, once per connection.
  *
  * Nothing is lost silently: every publish is mandatory (an unroutable message comes back:
  * RoutingFailed) and confirmed (Celery's confirm_publish, on by default here); a chunk's
@@ -138,19 +139,57 @@ final class AmqpTransport implements Transport
     }
 
     /**
-     * Connects and declares what the chunk's publishes need, retried under the publish retry
-     * policy: nothing is published yet, so a failure here means "not queued".
+     * Whether these publishes go out before anything is declared, and declare only when
+     * RabbitMQ says their route is missing. Celery (kombu's maybe_declare) declares the
+     * exchange, the queue and the binding before the first publish of each connection: three
+     * round trips that a PHP-FPM request, a new connection each time, would pay on every request
+     * although the workers declared all of it long ago. A lone publish needs none of them:
+     *
+     * - it is mandatory and confirmed: RabbitMQ sends basic.return before the basic.ack of a
+     *   message no queue took (a missing queue), and closes the channel with 404 for a missing
+     *   exchange (then nothing after the publish on that channel is taken). Either way nothing was
+     *   routed, so declaring then and publishing again once can neither lose nor duplicate it;
+     *   a second return is RoutingFailed, as before;
+     * - an existing queue whose arguments differ from this client's (x-max-priority, x-queue-type)
+     *   takes the message, as RabbitMQ routes it: the queue the workers declared and consume is the
+     *   truth, and the 406 of a declare (TopologyMismatch) comes only when something is declared
+     *   (a missing queue, a batch, amqp_declare => 'always', which does as Celery does);
+     * - amqp_declare => 'passive' checks only after a return: still nothing created;
+     * - on a topic or fanout exchange a message routed is routed to some queue, maybe not this
+     *   one when it was deleted and another is bound with a matching key: it goes where the
+     *   broker's bindings send it, as any publisher's would;
+     * - native delayed delivery's celery_delayed_27 is the workers': a 404 there is RoutingFailed
+     *   (nothing routed), never declared.
+     *
+     * Not for a batch (sendMany, a group): a 404 there closes the channel under the publishes
+     * after it, and a failed declare after a partial return would leave part of the batch queued
+     * under an exception that cannot name it; a batch declares first, once per connection, and
+     * skips what this connection declared or routed a lone publish to. Not without confirms
+     * (confirm_publish off): no return or 404 would be waited for.
+     *
+     * @param list<AmqpPublish> $publishes
+     */
+    private function goesFirst(array $publishes): bool
+    {
+        return count($publishes) === 1 && $this->settings->confirm && !$this->settings->declareFirst;
+    }
+
+    /**
+     * Connects and declares what the chunk's publishes need (nothing for a lone publish, see
+     * goesFirst(); with $missing, what RabbitMQ just said is missing), retried under the
+     * publish retry policy: nothing is published yet, so a failure here means "not queued".
      *
      * @param list<AmqpPublish> $publishes
      * @throws ConnectionFailed|TopologyMismatch|RoutingFailed
      */
-    private function prepare(array $publishes): void
+    private function prepare(array $publishes, bool $missing = false): void
     {
+        $declare = $missing || !$this->goesFirst($publishes);
         ($this->callPolicy ?? $this->policy)->retryUnpublished(
-            function () use ($publishes): void {
+            function () use ($publishes, $declare, $missing): void {
                 $this->connection->open();
-                foreach ($publishes as $publish) {
-                    $this->declarer->declare($publish);
+                foreach ($declare ? $publishes : [] as $publish) {
+                    $this->declarer->declare($publish, $missing);
                 }
             },
             function (ConnectionFailed $e, int $attempt, float $delay): void {
@@ -169,12 +208,12 @@ final class AmqpTransport implements Transport
      * publish retry policy, on a new channel (the connection dropped the one that nacked).
      *
      * @param list<AmqpPublish> $publishes
-     * @throws PublishOutcomeUnknown|RoutingFailed|ConnectionFailed
+     * @throws PublishOutcomeUnknown|RoutingFailed|ConnectionFailed|TopologyMismatch
      */
     private function send(array $publishes): void
     {
         $ids = array_map(static fn (AmqpPublish $p): string => (string) $p->taskId, $publishes);
-        $nacked = $this->confirmed($publishes);
+        $nacked = $this->confirmed($publishes, $this->declaresIfMissing($publishes));
         $policy = $this->callPolicy ?? $this->policy;
         try {
             for ($retries = 0; $nacked !== [] && $policy->allows($retries); $retries++) {
@@ -188,7 +227,7 @@ final class AmqpTransport implements Transport
                 }
                 $again = array_values(array_filter($publishes, static fn (AmqpPublish $p): bool => in_array($p->taskId, $nacked, true)));
                 $this->prepare($again);
-                $nacked = $this->confirmed($again);
+                $nacked = $this->confirmed($again, $this->declaresIfMissing($again));
             }
         } catch (ConnectionFailed $e) {
             // What RabbitMQ took before the failing retry stays queued: say so (never resend it).
@@ -205,13 +244,26 @@ final class AmqpTransport implements Transport
     }
 
     /**
-     * Writes the publishes, then waits for their confirms.
+     * Whether a publish that went out first has a queue to declare when RabbitMQ says its route
+     * is missing (native delayed delivery's exchange alone is only ever the workers').
+     *
+     * @param list<AmqpPublish> $publishes
+     */
+    private function declaresIfMissing(array $publishes): bool
+    {
+        return $this->goesFirst($publishes) && $publishes[0]->declare !== null;
+    }
+
+    /**
+     * Writes the publishes, then waits for their confirms. With $declareIfMissing (a lone
+     * publish that went out before its declares): a return or a 404 means nothing was routed,
+     * so its queue, exchange and binding are declared and it is published once more.
      *
      * @param list<AmqpPublish> $publishes
      * @return list<string> the task ids RabbitMQ nacked
-     * @throws PublishOutcomeUnknown|RoutingFailed
+     * @throws PublishOutcomeUnknown|RoutingFailed|ConnectionFailed|TopologyMismatch
      */
-    private function confirmed(array $publishes): array
+    private function confirmed(array $publishes, bool $declareIfMissing = false): array
     {
         try {
             foreach ($publishes as $publish) {
@@ -219,12 +271,20 @@ final class AmqpTransport implements Transport
             }
             [$returned, $nacked] = $this->connection->waitForConfirms($this->settings->confirmTimeout);
         } catch (ChannelClosed $e) {
+            $refused = $e->refused($this->connection->server(), sprintf('publish to exchange "%s"', $publishes[0]->message->exchange));
+            if ($refused === null && $declareIfMissing && $e->replyCode === ChannelClosed::NOT_FOUND) {
+                return $this->declaredAndConfirmed($publishes);
+            }
             // "NOT_FOUND - no exchange 'media' in vhost '/'": the broker names it.
             $exchange = preg_match("/no exchange '([^']*)'/", $e->replyText, $m) === 1 ? $m[1] : $publishes[0]->message->exchange;
-            throw $e->refused($this->connection->server(), sprintf('publish to exchange "%s"', $exchange))
-                ?? RoutingFailed::noExchange($exchange, $e->replyText);
+            throw $refused ?? ($exchange === $publishes[0]->requireExchange
+                ? AmqpDeclarer::noDelayExchange($exchange, $e->replyText)
+                : RoutingFailed::noExchange($exchange, $e->replyText));
         } catch (ConnectionFailed $e) {
             throw PublishOutcomeUnknown::forAmqp(count($publishes), $e);
+        }
+        if ($returned !== [] && $declareIfMissing) {
+            return $this->declaredAndConfirmed($publishes);
         }
         if ($returned !== []) {
             $first = array_values(array_filter($publishes, static fn (AmqpPublish $p): bool => $p->taskId === $returned[0]))[0]
@@ -232,7 +292,24 @@ final class AmqpTransport implements Transport
             $others = count($publishes) - count($returned);
             throw RoutingFailed::returned($returned, $first->message->exchange, $first->message->routingKey, $others);
         }
+        if ($declareIfMissing) {
+            $this->declarer->routed($publishes[0]);
+        }
         return $nacked;
+    }
+
+    /**
+     * RabbitMQ routed the lone publish nowhere: its queue, exchange and binding are declared
+     * (or checked, passive) even if this connection declared them before, and it goes out once
+     * more; a second return or 404 is RoutingFailed.
+     *
+     * @param list<AmqpPublish> $publishes
+     * @return list<string> the task ids RabbitMQ nacked
+     */
+    private function declaredAndConfirmed(array $publishes): array
+    {
+        $this->prepare($publishes, true);
+        return $this->confirmed($publishes);
     }
 
     /**

@@ -20,8 +20,9 @@ use CeleryBridge\Exception\InvalidConfiguration;
  * - broker_transport_options: confirm_publish (on by default here: Celery's is off, but only a
  *   confirm says a message reached RabbitMQ) and the confirm wait (confirm_timeout, seconds);
  *   kombu's other pyamqp options are accepted and change nothing for a publisher;
- * - amqp_declare (ours): 'declare' (as Celery: exchange, queue and binding once per connection,
- *   with the workers' arguments) or 'passive' (only check that they exist; never create);
+ * - amqp_declare (ours): 'declare' (exchange, queue and binding with the workers' arguments,
+ *   when RabbitMQ says a task's route is missing: see AmqpTransport), 'always' (as Celery: before
+ *   the first publish on each connection) or 'passive' (only check that they exist; never create);
  * - task_default_delivery_mode: 'persistent' (2, Celery's default) or 'transient' (1: RabbitMQ
  *   keeps the messages in memory only, and loses them when it restarts).
  *
@@ -35,6 +36,7 @@ final class AmqpSettings
 
     public const DECLARE = 'declare';
     public const PASSIVE = 'passive';
+    public const ALWAYS = 'always';
 
     /** The config keys read here (CeleryClient takes them out before ClientConfig sees them). */
     public const KEYS = [
@@ -65,6 +67,8 @@ final class AmqpSettings
         public readonly float $confirmTimeout = 10.0,
         public readonly bool $passive = false,
         public readonly int $deliveryMode = 2,
+        /** amqp_declare 'always': declare before the first publish of each connection, as Celery. */
+        public readonly bool $declareFirst = false,
     ) {
         $this->tls = $ssl === null ? null : new \SensitiveParameterValue($ssl);
     }
@@ -93,8 +97,8 @@ final class AmqpSettings
             throw InvalidConfiguration::invalid('amqp_client', $client, "expected 'auto', 'php-amqplib' or 'ext-amqp'.");
         }
         $declare = $config['amqp_declare'] ?? self::DECLARE;
-        if ($declare !== self::DECLARE && $declare !== self::PASSIVE) {
-            throw InvalidConfiguration::invalid('amqp_declare', $declare, "expected 'declare' or 'passive'.");
+        if (!in_array($declare, [self::DECLARE, self::ALWAYS, self::PASSIVE], true)) {
+            throw InvalidConfiguration::invalid('amqp_declare', $declare, "expected 'declare', 'always' or 'passive'.");
         }
         $heartbeat = $config['broker_heartbeat'] ?? 0;
         if (!is_int($heartbeat) && !is_float($heartbeat) || !($heartbeat >= 0 && $heartbeat <= 65535)) {
@@ -145,6 +149,7 @@ final class AmqpSettings
                     "expected 'persistent' or 'transient' (or 2, 1).",
                 ),
             },
+            declareFirst: $declare === self::ALWAYS,
         );
     }
 

@@ -24,7 +24,8 @@ use PHPUnit\Framework\TestCase;
 
 /**
  * What AmqpTransport asks of the connection, in order (the calls a real RabbitMQ sees are in
- * tests/over_amqp): declares once per connection, publishes back to back, one confirm wait, and
+ * tests/over_amqp): a lone publish first and its declares only when RabbitMQ says the route is
+ * missing, a batch's declares once per connection, publishes back to back, one confirm wait, and
  * the failure contract (before the publish: retried and "not queued"; after: unknown).
  */
 final class AmqpTransportTest extends TestCase
@@ -46,12 +47,113 @@ final class AmqpTransportTest extends TestCase
             'bind celery celery celery',
             'publish "" celery a', 'publish "" celery b', 'wait',
             'open', 'publish "" celery c', 'wait',
+            // A new connection: a lone publish still goes first (the queue exists: routed).
+            'open', 'publish "" celery d', 'wait',
+            // A batch on it declares nothing either: the publish of d was routed to the queue.
+            'open', 'publish "" celery e', 'publish "" celery f', 'wait',
+        ], [...$connection->calls, ...$this->sent($transport, $connection, 'e', 'f')]);
+    }
+
+    public function testALonePublishDeclaresNothingWhenRabbitMqRoutesIt(): void
+    {
+        $connection = new RecordingConnection();
+        $transport = $this->transport($connection, ['task_queue_max_priority' => 10]);
+
+        $transport->publish($this->chunk($transport, 'a'));
+
+        self::assertSame(['open', 'publish "" celery a', 'wait'], $connection->calls);
+    }
+
+    public function testALonePublishRabbitMqReturnedIsDeclaredForThenSentOnceMore(): void
+    {
+        $connection = new RecordingConnection();
+        $connection->returnedOnce = ['a'];
+        $transport = $this->transport($connection, ['task_queue_max_priority' => 10]);
+
+        $transport->publish($this->chunk($transport, 'a'));
+
+        self::assertSame([
+            'open', 'publish "" celery a', 'wait',
             'open',
             'exchange celery direct durable',
             'queue celery {"x-max-priority":10}',
             'bind celery celery celery',
-            'publish "" celery d', 'wait',
+            'publish "" celery a', 'wait',
         ], $connection->calls);
+    }
+
+    public function testAMissingExchangeOfALonePublishIsDeclaredThenSentOnceMore(): void
+    {
+        $connection = new RecordingConnection();
+        $connection->closeOnWait = new ChannelClosed(404, "NOT_FOUND - no exchange 'celery' in vhost '/'");
+        $transport = $this->transport($connection, ['task_default_exchange_type' => 'topic']);
+
+        $transport->publish($this->chunk($transport, 'a'));
+
+        self::assertSame([
+            'open', 'publish celery celery a', 'wait',
+            'open', 'exchange celery topic durable', 'queue celery {}', 'bind celery celery celery',
+            'publish celery celery a', 'wait',
+        ], $connection->calls);
+    }
+
+    public function testAlwaysDeclaresFirstAsCeleryAndSoDoesAClientWithoutConfirms(): void
+    {
+        foreach ([['amqp_declare' => 'always'], ['broker_transport_options' => ['confirm_publish' => false]]] as $config) {
+            $connection = new RecordingConnection();
+            $transport = new AmqpTransport(
+                $connection,
+                AmqpSettings::fromConfig($config),
+                AmqpTopology::fromConfig([], 'celery'),
+                RetryPolicy::never(),
+                null,
+            );
+
+            $transport->publish($this->chunk($transport, 'a'));
+
+            self::assertSame(
+                ['open', 'exchange celery direct durable', 'queue celery {}', 'bind celery celery celery', 'publish "" celery a', 'wait'],
+                $connection->calls,
+            );
+        }
+    }
+
+    public function testPassiveChecksOnlyAfterAReturnAndNeverPublishesAgainWithoutTheQueue(): void
+    {
+        $connection = new RecordingConnection();
+        $connection->returnedOnce = ['a'];
+        $connection->refuseQueue = new ChannelClosed(404, "NOT_FOUND - no queue 'celery' in vhost '/'");
+        $transport = new AmqpTransport(
+            $connection,
+            AmqpSettings::fromConfig(['amqp_declare' => 'passive']),
+            AmqpTopology::fromConfig([], 'celery'),
+            RetryPolicy::never(),
+            null,
+        );
+
+        try {
+            $transport->publish($this->chunk($transport, 'a'));
+            self::fail('no exception');
+        } catch (RoutingFailed $e) {
+            self::assertStringContainsString('no queue "celery"', $e->getMessage());
+        }
+        self::assertSame(['open', 'publish "" celery a', 'wait', 'open', 'exchange celery direct durable passive'], $connection->calls);
+    }
+
+    public function testALonePublishReturnedTwiceIsRoutingFailedAfterOneDeclare(): void
+    {
+        $connection = new RecordingConnection();
+        $connection->returned = ['a'];
+        $transport = $this->transport($connection);
+
+        try {
+            $transport->publish($this->chunk($transport, 'a'));
+            self::fail('no exception');
+        } catch (RoutingFailed $e) {
+            self::assertStringContainsString('"a"', $e->getMessage());
+        }
+        self::assertSame(2, count(array_keys($connection->calls, 'publish "" celery a', true)));
+        self::assertSame(1, count(array_keys($connection->calls, 'queue celery {}', true)));
     }
 
     public function testATopicQueueIsPublishedToThroughItsExchange(): void
@@ -59,7 +161,7 @@ final class AmqpTransportTest extends TestCase
         $connection = new RecordingConnection();
         $transport = $this->transport($connection, ['task_default_exchange_type' => 'topic']);
 
-        $transport->publish($this->chunk($transport, 'a'));
+        $transport->publish($this->chunk($transport, 'a', 'b'));
 
         self::assertContains('exchange celery topic durable', $connection->calls);
         self::assertContains('publish celery celery a', $connection->calls);
@@ -105,7 +207,8 @@ final class AmqpTransportTest extends TestCase
         $transport = $this->transport($connection);
 
         try {
-            $transport->publish($this->chunk($transport, 'a'));
+            // A batch declares first (a lone publish declares only for a missing queue).
+            $transport->publish($this->chunk($transport, 'a', 'b'));
             self::fail('no exception');
         } catch (TopologyMismatch $e) {
             self::assertStringContainsString('queue "celery"', $e->getMessage());
@@ -125,22 +228,50 @@ final class AmqpTransportTest extends TestCase
         $transport->publish($this->chunk($transport, 'a'));
     }
 
-    public function testAQuorumTopicCountdownGoesToTheDelayExchangeAfterCheckingIt(): void
+    public function testAQuorumTopicCountdownGoesToTheDelayExchangeWhichABatchChecksFirst(): void
     {
         $connection = new RecordingConnection();
         $transport = $this->transport($connection, [
             'task_default_queue_type' => 'quorum',
             'task_default_exchange_type' => 'topic',
         ]);
+        $key = implode('.', str_split(sprintf('%028b', 30))) . '.celery';
 
         $chunk = new PublishChunk();
         $transport->queue($chunk, $this->message('a', ['countdown' => 30]), new Delivery('celery'));
         $transport->publish($chunk);
+        self::assertSame(['open', "publish celery_delayed_27 $key a", 'wait'], $connection->calls);
 
-        self::assertContains('exchange celery_delayed_27 topic durable passive', $connection->calls);
-        $key = implode('.', str_split(sprintf('%028b', 30))) . '.celery';
-        self::assertContains("publish celery_delayed_27 $key a", $connection->calls);
-        self::assertNotContains('queue celery {"x-queue-type":"quorum"}', $connection->calls);
+        $connection->calls = [];
+        $connection->generation++;
+        $chunk = new PublishChunk();
+        $transport->queue($chunk, $this->message('b', ['countdown' => 30]), new Delivery('celery'));
+        $transport->queue($chunk, $this->message('c', ['countdown' => 30]), new Delivery('celery'));
+        $transport->publish($chunk);
+        self::assertSame(
+            ['open', 'exchange celery_delayed_27 topic durable passive', "publish celery_delayed_27 $key b", "publish celery_delayed_27 $key c", 'wait'],
+            $connection->calls,
+        );
+    }
+
+    public function testAMissingDelayExchangeIsRoutingFailedAndNeverDeclared(): void
+    {
+        $connection = new RecordingConnection();
+        $connection->closeOnWait = new ChannelClosed(404, "NOT_FOUND - no exchange 'celery_delayed_27' in vhost '/'");
+        $transport = $this->transport($connection, [
+            'task_default_queue_type' => 'quorum',
+            'task_default_exchange_type' => 'topic',
+        ]);
+        $chunk = new PublishChunk();
+        $transport->queue($chunk, $this->message('a', ['countdown' => 30]), new Delivery('celery'));
+
+        try {
+            $transport->publish($chunk);
+            self::fail('no exception');
+        } catch (RoutingFailed $e) {
+            self::assertStringContainsString('native delayed delivery', $e->getMessage());
+        }
+        self::assertSame([], array_filter($connection->calls, static fn ($c) => str_starts_with($c, 'exchange')));
     }
 
     public function testTransientDeliveryModeIsSentAsOne(): void
@@ -182,6 +313,18 @@ final class AmqpTransportTest extends TestCase
             new RetryPolicy(true, 3, 0.0, 0.0, 0.0),
             null,
         );
+    }
+
+    /**
+     * The calls of publishing $ids as one chunk.
+     *
+     * @return list<string>
+     */
+    private function sent(AmqpTransport $transport, RecordingConnection $connection, string ...$ids): array
+    {
+        $before = count($connection->calls);
+        $transport->publish($this->chunk($transport, ...$ids));
+        return array_slice($connection->calls, $before);
     }
 
     private function chunk(AmqpTransport $transport, string ...$ids): PublishChunk

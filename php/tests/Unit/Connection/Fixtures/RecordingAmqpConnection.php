@@ -20,8 +20,12 @@ final class RecordingAmqpConnection implements AmqpConnection
     public int $failOpen = 0;
     public bool $failWait = false;
     public ?ChannelClosed $refuseQueue = null;
-    /** @var list<string> */
+    /** @var list<string> returned by every wait */
     public array $returned = [];
+    /** @var list<string> returned by the next wait only */
+    public array $returnedOnce = [];
+    /** Thrown by the next wait (a channel the broker closed: 404 for a missing exchange). */
+    public ?ChannelClosed $closeOnWait = null;
 
     public function server(): string
     {
@@ -72,7 +76,12 @@ final class RecordingAmqpConnection implements AmqpConnection
         if ($this->failWait) {
             throw ConnectionRefused::atRabbitMq('127.0.0.1:5672', 'connection lost');
         }
-        return [$this->returned, []];
+        if ($this->closeOnWait !== null) {
+            [$closed, $this->closeOnWait] = [$this->closeOnWait, null];
+            throw $closed;
+        }
+        [$once, $this->returnedOnce] = [$this->returnedOnce, []];
+        return [[...$this->returned, ...$once], []];
     }
 
     public function close(): void
