@@ -1,0 +1,169 @@
+"""Issue 27 item 8: a PHP-FPM request (a fresh PHP process, a new connection) sending one task
+declares nothing when the topology exists. Its publish goes first: mandatory and confirmed, so
+RabbitMQ says when the route is missing (basic.return before the basic.ack for a missing queue,
+channel.close 404 for a missing exchange), nothing was routed then, and the client declares and
+publishes once more. The recording proxy (tests/amqp_proxy.py) shows the AMQP methods of each
+process; RabbitMQ's queue and a real worker show the task queued, and run, exactly once."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from amqp_helpers import CLIENTS, get_all, named, task
+
+from amqp_proxy import AmqpProxy, Method
+from harness import Records, RedisServer
+from rabbitmq import RabbitMQServer
+
+BACKEND_DB = 1
+DECLARES = ("exchange.declare", "queue.declare", "queue.bind")
+
+
+def _process(
+    run_php, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, config: dict[str, Any], name: str = "tasks.add"
+) -> tuple[dict[str, Any], list[Method]]:
+    """One fresh PHP process sending one task through the recording proxy: its outcome and the
+    methods of its connection (both directions)."""
+    proxy = AmqpProxy(rabbitmq_server.port or 0)
+    try:
+        result = run_php.file(
+            "amqp_send.php",
+            env={
+                "CELERY_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{proxy.port}//",
+                "CELERY_RESULT_BACKEND": redis_server.url(BACKEND_DB),
+                "CB_CONFIG": json.dumps(config),
+                "CB_CALLS": json.dumps([task(1, name=name)]),
+            },
+        )
+        [out] = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+        return out, proxy.snapshot()
+    finally:
+        proxy.close()
+
+
+def _publishing(methods: list[Method]) -> list[str]:
+    """The methods from the first basic.publish to the last basic.ack, "c:" or "s:" the sender.
+    ext-amqp's channel constructor sends basic.qos of its own: left out."""
+    names = [f"{m.sender}:{m.name}" for m in methods if not m.name.startswith("basic.qos")]
+    first = names.index("c:basic.publish")
+    last = len(names) - names[::-1].index("s:basic.ack")
+    return names[first:last]
+
+
+def _waiting(rabbitmq_server: RabbitMQServer, queue: str) -> int:
+    """How many messages RabbitMQ holds in `queue` (a passive declare: nothing consumed)."""
+    conn = rabbitmq_server.connection()
+    try:
+        return conn.channel().queue_declare(queue, passive=True).message_count
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_a_new_process_declares_nothing_when_a_previous_one_left_the_topology(
+    client: str, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    queue = named("amqp_request_exists", client)
+    config = {"task_default_queue": queue, "amqp_client": client, "task_queue_max_priority": 10}
+    # The first process finds no queue: RabbitMQ returns its publish, it declares, publishes again.
+    first, methods = _process(run_php, rabbitmq_server, redis_server, config)
+    assert "id" in first, first
+    assert _publishing(methods) == [
+        "c:basic.publish", "s:basic.return", "s:basic.ack",
+        "c:exchange.declare", "s:exchange.declare-ok", "c:queue.declare", "s:queue.declare-ok",
+        "c:queue.bind", "s:queue.bind-ok",
+        "c:basic.publish", "s:basic.ack",
+    ]
+
+    later, methods = _process(run_php, rabbitmq_server, redis_server, config)
+
+    assert "id" in later, later
+    client_methods = [m.name for m in methods if m.sender == "c" and m.name != "basic.qos"]
+    # One connection, one channel, confirms on, one publish; then the exit's closes.
+    assert len({m.connection for m in methods}) == 1
+    assert client_methods == [
+        "connection.start-ok", "connection.tune-ok", "connection.open", "channel.open", "confirm.select",
+        "basic.publish", "channel.close", "connection.close",
+    ]
+    assert not [m for m in methods if m.name.startswith(DECLARES)]
+    # The queue the first one declared (x-max-priority 10, as the workers would) holds each task once.
+    messages = get_all(rabbitmq_server, queue, delete_exchange=True)
+    assert [m.headers["id"] for m in messages] == [first["id"], later["id"]]
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_a_queue_deleted_between_two_processes_is_declared_again_and_its_task_runs_once(
+    client: str,
+    rabbitmq_server: RabbitMQServer,
+    redis_server: RedisServer,
+    run_php,
+    start_amqp_worker,
+    records: Records,
+) -> None:
+    queue = named("amqp_request_queue_gone", client)
+    config = {"task_default_queue": queue, "amqp_client": client}
+    first, _ = _process(run_php, rabbitmq_server, redis_server, config)
+    assert "id" in first, first
+    # An operator deletes the queue (and the message of the first process with it).
+    get_all(rabbitmq_server, queue, delete=True)
+
+    out, methods = _process(run_php, rabbitmq_server, redis_server, config, name="tasks.record")
+
+    assert "id" in out, out
+    # Returned (routed nowhere), declared, published once more: queued once.
+    assert _publishing(methods) == [
+        "c:basic.publish", "s:basic.return", "s:basic.ack",
+        "c:exchange.declare", "s:exchange.declare-ok", "c:queue.declare", "s:queue.declare-ok",
+        "c:queue.bind", "s:queue.bind-ok",
+        "c:basic.publish", "s:basic.ack",
+    ]
+    assert _waiting(rabbitmq_server, queue) == 1
+    start_amqp_worker([queue], config={"task_default_queue": queue})
+    record = records.pop(timeout=30)
+    assert record["request"]["id"] == out["id"]
+    assert record["request"]["delivery_info"]["routing_key"] == queue
+    assert get_all(rabbitmq_server, queue) == []
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_an_exchange_deleted_between_two_processes_is_declared_again_and_its_task_runs_once(
+    client: str,
+    rabbitmq_server: RabbitMQServer,
+    redis_server: RedisServer,
+    run_php,
+    start_amqp_worker,
+    records: Records,
+) -> None:
+    queue = named("amqp_request_exchange_gone", client)
+    # A topic exchange: the publish goes to the queue's exchange, not to the default one.
+    topology = {"task_default_queue": queue, "task_default_exchange_type": "topic"}
+    config = {**topology, "amqp_client": client}
+    first, _ = _process(run_php, rabbitmq_server, redis_server, config)
+    assert "id" in first, first
+    get_all(rabbitmq_server, queue)
+    # An operator deletes the exchange (its binding goes with it; the queue stays).
+    conn = rabbitmq_server.connection()
+    try:
+        conn.channel().exchange_delete(queue)
+    finally:
+        conn.close()
+
+    out, methods = _process(run_php, rabbitmq_server, redis_server, config, name="tasks.record")
+
+    assert "id" in out, out
+    # RabbitMQ closed the channel (404: nothing routed); a new channel declares and publishes again.
+    assert _publishing(methods) == [
+        "c:basic.publish", "s:channel.close", "c:channel.close-ok",
+        "c:channel.open", "s:channel.open-ok", "c:confirm.select", "s:confirm.select-ok",
+        "c:exchange.declare", "s:exchange.declare-ok", "c:queue.declare", "s:queue.declare-ok",
+        "c:queue.bind", "s:queue.bind-ok",
+        "c:basic.publish", "s:basic.ack",
+    ]
+    assert _waiting(rabbitmq_server, queue) == 1
+    start_amqp_worker([queue], config=topology)
+    record = records.pop(timeout=30)
+    assert record["request"]["id"] == out["id"]
+    assert record["request"]["delivery_info"]["exchange"] == queue
+    assert get_all(rabbitmq_server, queue) == []
