@@ -174,12 +174,21 @@ def test_a_queue_declared_with_other_arguments_is_refused_before_anything_is_pub
     finally:
         conn.close()
     library = {"amqp_client": client}
-    out = send(run_php, rabbitmq_server, redis_server, [task(queue=queue), task(queue=queue)], library)
+    # amqp_declare 'always' declares before the first publish, as Celery: refused.
+    always = {"amqp_declare": "always", **library}
+    out = send(run_php, rabbitmq_server, redis_server, [task(queue=queue), task(queue=queue)], always)
     assert out[0]["error"] == "CeleryBridge\\Exception\\TopologyMismatch", out
     assert f'queue "{queue}"' in out[0]["message"] and '"x-max-priority"' in out[0]["message"]
     assert "PRECONDITION_FAILED" in out[0]["message"]
     assert out[1]["error"] == "CeleryBridge\\Exception\\TopologyMismatch"
+    # By default a batch declares first too; a lone task goes first, declares only when its
+    # queue is missing, and so reaches the existing queue as RabbitMQ routes it.
+    batch = {"call": "many", "tasks": [["tasks.add", [1, 1]], ["tasks.add", [2, 2]]], "options": {"queue": queue}}
+    out = send(run_php, rabbitmq_server, redis_server, [batch], library)
+    assert out[0]["error"] == "CeleryBridge\\Exception\\TopologyMismatch", out
     assert get_all(rabbitmq_server, queue) == []
+    out = send(run_php, rabbitmq_server, redis_server, [task(queue=queue)], library)
+    assert [m.headers["id"] for m in get_all(rabbitmq_server, queue)] == [out[0]["id"]]
     # With the workers' setting it is accepted (ext-amqp sends x-max-priority as l 10: RabbitMQ
     # takes it as equal to the worker's I 10), and passive mode only checks.
     matching = {"task_queue_max_priority": 10, **library}
@@ -201,6 +210,9 @@ def test_a_connection_cut_between_publish_and_confirm_is_publish_outcome_unknown
     run_php,
 ) -> None:
     queue = named("amqp_cut", client)
+    # The queue exists (a lone publish to a missing one would come back before its confirm).
+    send(run_php, rabbitmq_server, redis_server, [task(queue=queue)], config={"amqp_client": client})
+    get_all(rabbitmq_server, queue)
     proxy = AmqpCutProxy(rabbitmq_server.port)
     try:
         [out] = send(
