@@ -249,7 +249,13 @@ final class AmqpTransportTest extends TestCase
         $transport->queue($chunk, $this->message('c', ['countdown' => 30]), new Delivery('celery'));
         $transport->publish($chunk);
         self::assertSame(
-            ['open', 'exchange celery_delayed_27 topic durable passive', "publish celery_delayed_27 $key b", "publish celery_delayed_27 $key c", 'wait'],
+            [
+                'open',
+                'exchange celery_delayed_27 topic durable passive',
+                "publish celery_delayed_27 $key b",
+                "publish celery_delayed_27 $key c",
+                'wait',
+            ],
             $connection->calls,
         );
     }
