@@ -91,7 +91,9 @@ def clients() -> list[str]:
     found = []
     if Path("/usr/share/php/PhpAmqpLib").is_dir() or (ROOT / "vendor" / "php-amqplib").is_dir():
         found.append("php-amqplib")
-    loaded = subprocess.run(["php", "-r", "echo extension_loaded('amqp') ? 1 : 0;"], capture_output=True, text=True)
+    loaded = subprocess.run(
+        ["php", "-r", "echo extension_loaded('amqp') ? 1 : 0;"], capture_output=True, text=True
+    )
     if loaded.stdout.strip() == "1":
         found.append("ext-amqp")
     return found
@@ -104,7 +106,7 @@ def request_methods(server: RabbitMQServer) -> None:
         queue = f"bench-request-{client}-{os.getpid()}"
         first = one_process(server, queue, client)
         later = one_process(server, queue, client)
-        print(f" {client}, the first process (no queue yet: RabbitMQ returns the publish, the queue is declared):")
+        print(f" {client}, the first process (no queue yet: RabbitMQ returns the publish, it declares):")
         report("first sendTask()", first[0])
         report("second sendTask() in the same process", first[1])
         report("end of the request (process exit)", first[2])

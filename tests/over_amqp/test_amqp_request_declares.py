@@ -22,7 +22,11 @@ DECLARES = ("exchange.declare", "queue.declare", "queue.bind")
 
 
 def _process(
-    run_php, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, config: dict[str, Any], name: str = "tasks.add"
+    run_php,
+    rabbitmq_server: RabbitMQServer,
+    redis_server: RedisServer,
+    config: dict[str, Any],
+    name: str = "tasks.add",
 ) -> tuple[dict[str, Any], list[Method]]:
     """One fresh PHP process sending one task through the recording proxy: its outcome and the
     methods of its connection (both directions)."""

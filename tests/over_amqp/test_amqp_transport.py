@@ -183,7 +183,8 @@ def test_a_queue_declared_with_other_arguments_is_refused_before_anything_is_pub
     assert out[1]["error"] == "CeleryBridge\\Exception\\TopologyMismatch"
     # By default a batch declares first too; a lone task goes first, declares only when its
     # queue is missing, and so reaches the existing queue as RabbitMQ routes it.
-    batch = {"call": "many", "tasks": [["tasks.add", [1, 1]], ["tasks.add", [2, 2]]], "options": {"queue": queue}}
+    two = [["tasks.add", [1, 1]], ["tasks.add", [2, 2]]]
+    batch = {"call": "many", "tasks": two, "options": {"queue": queue}}
     out = send(run_php, rabbitmq_server, redis_server, [batch], library)
     assert out[0]["error"] == "CeleryBridge\\Exception\\TopologyMismatch", out
     assert get_all(rabbitmq_server, queue) == []
