@@ -41,7 +41,8 @@ def describe(methods: list[Method]) -> str:
 
 def report(title: str, methods: list[Method]) -> None:
     client = [m for m in methods if m.sender == "c"]
-    server = [m for m in methods if m.sender == "s"]
+    # basic.return comes just before the basic.ack of the same publish: not a round trip of its own.
+    server = [m for m in methods if m.sender == "s" and m.name != "basic.return"]
     connections = len({m.connection for m in methods})
     channels = Counter(m.name for m in client)["channel.open"]
     declares = [m.name for m in client if m.name.endswith((".declare", ".bind"))]
