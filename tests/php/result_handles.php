@@ -23,12 +23,8 @@ $cases = [
         $value = $ignored->get(timeout: 5.0);
         $elapsed = (hrtime(true) - $started) / 1e9;
         $byId = $celery->result($ignored->id);
-        try {
-            $byId->get(timeout: 0.3);
-            $error = 'returned';
-        } catch (ResultTimeout $e) {
-            $error = failure($e) + ['states' => $e->states];
-        }
+        $e = thrown(fn () => $byId->get(timeout: 0.3), ResultTimeout::class);
+        $error = $e === null ? 'returned' : failure($e) + ['states' => $e->states];
         // The same client and connection go on working; this task runs after the ignored one.
         $after = $celery->sendTask('tasks.add', [20, 22])->get(timeout: 10.0);
         out(['id' => $ignored->id, 'value' => $value, 'ignored' => [$ignored->ignored(), $byId->ignored()],
@@ -59,12 +55,8 @@ $cases = [
         $ids = array_map(static fn ($r) => $r->id, $results);
         $set = $celery->results(array_reverse($ids));
         $values = $set->get(timeout: 10.0, propagate: false);
-        try {
-            $celery->results($ids)->get(timeout: 10.0);
-            $thrown = null;
-        } catch (TaskFailed $e) {
-            $thrown = $e->taskId === $ids[7];
-        }
+        $e = thrown(fn () => $celery->results($ids)->get(timeout: 10.0), TaskFailed::class);
+        $thrown = $e === null ? null : $e->taskId === $ids[7];
         out(['values' => array_map(static fn ($v) => is_object($v) ? $v->type : $v, $values),
             'states' => $set->states(), 'thrown' => $thrown, 'completed' => $set->completedCount()]);
     },
@@ -86,12 +78,8 @@ $cases = [
     },
     'no_backend' => function (): void {
         $celery = new CeleryClient(broker: (string) getenv('CELERY_BROKER_URL'));
-        try {
-            $celery->sendTask('tasks.add', [1, 1])->get(timeout: 1.0);
-            echo 'returned';
-        } catch (NoResultBackend $e) {
-            echo $e->getMessage();
-        }
+        $e = thrown(fn () => $celery->sendTask('tasks.add', [1, 1])->get(timeout: 1.0), NoResultBackend::class);
+        echo $e === null ? 'returned' : $e->getMessage();
     },
 ];
 $cases[$argv[1]]();

@@ -20,12 +20,8 @@ $cases = [
         $out = [];
         $calls = [['tasks.fail', ['boom']], ['tasks.fail_custom', ['no money']], ['tasks.no_such_task', [1]]];
         foreach ($calls as [$name, $args]) {
-            try {
-                $celery->sendTask($name, $args)->get(timeout: 10.0);
-                $out[] = 'returned';
-            } catch (TaskFailed $e) {
-                $out[] = failure($e);
-            }
+            $e = thrown(fn () => $celery->sendTask($name, $args)->get(timeout: 10.0), TaskFailed::class);
+            $out[] = $e === null ? 'returned' : failure($e);
         }
         out($out);
     },
@@ -49,33 +45,22 @@ $cases = [
         $expired = $celery->sendTask('tasks.add', [1, 2], [], ['expires' => -5]);
         $revoked = $celery->sendTask('tasks.add', [1, 2], [], ['task_id' => (string) getenv('CB_HELD')]);
         foreach ([$revoked, $expired] as $r) {
-            try {
-                $r->get(timeout: 10.0);
-                $out[] = 'returned';
-            } catch (TaskRevoked $e) {
-                $out[] = failure($e) + ['state' => $r->state(), 'ready' => $r->ready(), 'failed' => $r->failed()];
-            }
+            $e = thrown(fn () => $r->get(timeout: 10.0), TaskRevoked::class);
+            $out[] = $e === null ? 'returned'
+                : failure($e) + ['state' => $r->state(), 'ready' => $r->ready(), 'failed' => $r->failed()];
         }
         out($out);
     },
     'failure_stored_by_update_state' => function () use ($celery): void {
         $r = $celery->sendTask('tasks.fail_with_meta');
-        try {
-            $r->get(timeout: 10.0);
-            out('no exception');
-        } catch (TaskFailed $e) {
-            out(['stored' => $e->stored, 'type' => $e->remoteType(), 'state' => $r->state(), 'result' => $r->result(),
-                'message' => $e->getMessage()]);
-        }
+        $e = thrown(fn () => $r->get(timeout: 10.0), TaskFailed::class);
+        out($e === null ? 'no exception' : ['stored' => $e->stored, 'type' => $e->remoteType(), 'state' => $r->state(),
+            'result' => $r->result(), 'message' => $e->getMessage()]);
     },
     'revoked_without_exception_info' => function () use ($celery): void {
         $r = $celery->sendTask('tasks.revoked_bare');
-        try {
-            $r->get(timeout: 10.0);
-            out('no exception');
-        } catch (TaskRevoked $e) {
-            out(failure($e) + ['state' => $r->state()]);
-        }
+        $e = thrown(fn () => $r->get(timeout: 10.0), TaskRevoked::class);
+        out($e === null ? 'no exception' : failure($e) + ['state' => $r->state()]);
     },
 ];
 $cases[$argv[1]]();
