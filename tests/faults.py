@@ -114,7 +114,8 @@ class HangUpPort:
 
 class _Proxy:
     """A TCP proxy on a free loopback port in front of `upstream_port`: each accepted client gets
-    its own upstream connection and a thread running `_pump(client, upstream)` (the subclass's
+    its own upstream connection and a thread running `_pump(client, upstream)`, which relays
+    what each side sends through the subclass's _from_client() and _from_upstream() (its
     fault); close() stops every thread and closes every socket."""
 
     def __init__(self, upstream_port: int) -> None:
