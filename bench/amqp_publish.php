@@ -22,6 +22,7 @@ declare(strict_types=1);
 
 require __DIR__ . '/../vendor/autoload.php';
 require_once 'PhpAmqpLib/autoload.php';
+require __DIR__ . '/rounds.php';
 
 use CeleryBridge\Canvas\Signature;
 use CeleryBridge\CeleryClient;
@@ -88,26 +89,15 @@ $methods = [
     },
 ];
 
-$times = array_fill_keys(array_keys($methods), []);
-for ($round = 0; $round < $rounds; $round++) {
-    foreach ($methods as $name => $method) {
-        $start = hrtime(true);
-        $method();
-        $times[$name][] = (hrtime(true) - $start) / 1e9 / $count;
-        $channel->queue_purge('bench-raw');
-        $channel->queue_purge('bench');
-    }
-}
+$per = median_rounds($methods, $rounds, $count, static function () use ($channel): void {
+    $channel->queue_purge('bench-raw');
+    $channel->queue_purge('bench');
+});
 $channel->queue_delete('bench-raw');
 $channel->queue_delete('bench');
 $channel->close();
 $connection->close();
 
-$median = static function (array $values): float {
-    sort($values);
-    return $values[intdiv(count($values), 2)];
-};
-$per = array_map($median, $times);
 printf("AMQP publish with confirms, %d tasks, median of %d alternating rounds:\n", $count, $rounds);
 foreach ($per as $name => $seconds) {
     printf("  %-20s %7.2f us/task %9.0f tasks/s\n", $name, $seconds * 1e6, 1 / $seconds);

@@ -13,6 +13,7 @@ declare(strict_types=1);
 // under callgrind to count instructions per build.
 
 require __DIR__ . '/../vendor/autoload.php';
+require __DIR__ . '/rounds.php';
 
 use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Message\Delivery;
@@ -47,16 +48,12 @@ if ($only !== false) {
 
 $count = (int) (getenv('BENCH_TASKS') ?: 100000);
 $rounds = (int) (getenv('BENCH_ROUNDS') ?: 5);
-$times = ['sendTask() build' => [], 'general path' => []];
-for ($round = 0; $round < $rounds; $round++) {
-    foreach ([['sendTask() build', $plain], ['general path', $general]] as [$name, $build]) {
-        $start = hrtime(true);
-        $build($count);
-        $times[$name][] = (hrtime(true) - $start) / 1e3 / $count;
-    }
-}
+$per = median_rounds(
+    ['sendTask() build' => static fn () => $plain($count), 'general path' => static fn () => $general($count)],
+    $rounds,
+    $count,
+);
 printf("build, %d messages, median of %d alternating rounds (CPU, no I/O):\n", $count, $rounds);
-foreach ($times as $name => $values) {
-    sort($values);
-    printf("  %-17s %6.2f us/message\n", $name, $values[intdiv(count($values), 2)]);
+foreach ($per as $name => $seconds) {
+    printf("  %-17s %6.2f us/message\n", $name, $seconds * 1e6);
 }

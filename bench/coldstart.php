@@ -12,6 +12,8 @@ declare(strict_types=1);
 //
 //   tests/run_with_redis.sh php bench/coldstart.php
 
+require __DIR__ . '/rounds.php';
+
 $url = getenv('CELERY_BROKER_URL') ?: 'redis://127.0.0.1:6379/0';
 $runs = (int) (getenv('BENCH_RUNS') ?: 30);
 $parts = parse_url($url);
@@ -68,24 +70,20 @@ $redis->del('cold', 'cold-raw');
 exec(escapeshellarg(PHP_BINARY) . ' -r ' . escapeshellarg('putenv("BENCH_FILES=1");' . $client), $files);
 $redis->del('cold');
 
-$median = static function (array $values): float {
-    sort($values);
-    return $values[intdiv(count($values), 2)];
-};
 printf("cold start, one task per fresh php process, median of %d alternating runs:\n", $runs);
 foreach ($times as $name => $values) {
-    printf("  %-24s %6.2f ms\n", $name, $median($values));
+    printf("  %-24s %6.2f ms\n", $name, median($values));
 }
 printf(
     "  ratio sendTask()/bare: %.2f (%s files loaded)\n",
-    $median($times['sendTask()']) / $median($times['bare php -r LPUSH']),
+    median($times['sendTask()']) / median($times['bare php -r LPUSH']),
     $files[0] ?? '?',
 );
 printf(
     "  ratio sendTask()/bare with Composer's autoloader: %.2f (the library's own share)\n",
-    $median($times['sendTask()']) / $median($times['bare + autoloader']),
+    median($times['sendTask()']) / median($times['bare + autoloader']),
 );
 printf(
     "  ratio with opcache.file_cache: %.2f\n",
-    $median($times['sendTask(), file cache']) / $median($times['bare, file cache']),
+    median($times['sendTask(), file cache']) / median($times['bare, file cache']),
 );

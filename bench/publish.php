@@ -18,6 +18,7 @@ declare(strict_types=1);
 //   tests/run_with_redis.sh php bench/publish.php        BENCH_TASKS=20000 BENCH_ROUNDS=5
 
 require __DIR__ . '/../vendor/autoload.php';
+require __DIR__ . '/rounds.php';
 
 use CeleryBridge\Canvas\Signature;
 use CeleryBridge\CeleryClient;
@@ -65,21 +66,7 @@ $methods = [
     },
 ];
 
-$times = array_fill_keys(array_keys($methods), []);
-for ($round = 0; $round < $rounds; $round++) {
-    foreach ($methods as $name => $method) {
-        $start = hrtime(true);
-        $method();
-        $times[$name][] = (hrtime(true) - $start) / 1e9 / $count;
-        $redis->del('bench-raw', 'bench');
-    }
-}
-
-$median = static function (array $values): float {
-    sort($values);
-    return $values[intdiv(count($values), 2)];
-};
-$per = array_map($median, $times);
+$per = median_rounds($methods, $rounds, $count, static fn () => $redis->del('bench-raw', 'bench'));
 printf("publish, %d tasks, median of %d alternating rounds:\n", $count, $rounds);
 foreach ($per as $name => $seconds) {
     printf("  %-14s %7.2f us/task %9.0f tasks/s\n", $name, $seconds * 1e6, 1 / $seconds);

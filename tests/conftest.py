@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ from celery import Celery
 
 import databases
 import external
-from harness import RECORDS_KEY, REDIS_SERVER, WORKER_POOL, CeleryWorker, HarnessError, Records, RedisServer
+from harness import RECORDS_KEY, CeleryWorker, HarnessError, Records, RedisServer
 from lifecycle import running
 from php_runner import PHP_DIAGNOSTIC, PHP_SCRIPTS, PhpResult, ensure_autoload, php_script, run_php_script
 from python_worker.config import settings_from_env
@@ -102,36 +102,53 @@ def _fail(error: HarnessError) -> None:
     pytest.fail(str(error), pytrace=False)
 
 
-class RedisFactory:
-    """Starts redis-servers for one test and stops all of them at its end."""
+class _Factory:
+    """Starts processes for one test (their files numbered under `base`) and ends all of them
+    at its end."""
 
     def __init__(self, base: Path) -> None:
         self._base = base
-        self._servers: list[RedisServer] = []
         self._ids = itertools.count(1)
 
-    def __call__(
-        self,
-        *,
-        args: list[str] | tuple[str, ...] = (),
-        config: list[str] | tuple[str, ...] = (),
-        password: str | None = None,
-        executable: str = REDIS_SERVER,
-    ) -> RedisServer:
-        """Start a server: `args` go on the command line, `config` lines into its redis.conf."""
-        server = RedisServer(
-            self._base / f"redis{next(self._ids)}",
-            args=args,
-            config=config,
-            password=password,
-            executable=executable,
-        )
-        self._servers.append(server)
+    def _path(self, name: str) -> Path:
+        return self._base / f"{name}{next(self._ids)}"
+
+    @staticmethod
+    def _started(start: Callable[[], Any]) -> Any:
         try:
-            return server.start()
+            return start()
         except HarnessError as error:
             _fail(error)
             raise
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+def _per_test(factory: _Factory, skip_reason: str) -> Iterator[Any]:
+    """The body of a factory fixture: `factory` for the test, closed at its end; with an
+    external worker the test is skipped for `skip_reason`."""
+    if EXTERNAL_WORKER:
+        external.skip(skip_reason)
+    try:
+        yield factory
+    finally:
+        factory.close()
+
+
+class RedisFactory(_Factory):
+    """Starts redis-servers for one test and stops all of them at its end."""
+
+    def __init__(self, base: Path) -> None:
+        super().__init__(base)
+        self._servers: list[RedisServer] = []
+
+    def __call__(self, **options: Any) -> RedisServer:
+        """Start a server with RedisServer's options: `args` go on the command line, `config`
+        lines into its redis.conf, `password`, `executable`."""
+        server = RedisServer(self._path("redis"), **options)
+        self._servers.append(server)
+        return self._started(server.start)
 
     def close(self) -> None:
         for server in self._servers:
@@ -156,62 +173,27 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 @pytest.fixture
 def redis_factory(tmp_path: Path) -> Iterator[RedisFactory]:
     """Call it to start extra redis-servers (free port, temp dir); all stop when the test ends."""
-    if EXTERNAL_WORKER:
-        external.skip("starts redis-servers of its own (redis_factory)")
-    factory = RedisFactory(tmp_path)
-    try:
-        yield factory
-    finally:
-        factory.close()
+    yield from _per_test(RedisFactory(tmp_path), "starts redis-servers of its own (redis_factory)")
 
 
-class WorkerFactory:
+class WorkerFactory(_Factory):
     """Starts Celery workers for one test and kills their process groups at its end."""
 
     def __init__(self, base: Path) -> None:
-        self._base = base
+        super().__init__(base)
         self._workers: list[CeleryWorker] = []
-        self._ids = itertools.count(1)
 
     def __call__(
-        self,
-        broker_url: str,
-        backend_url: str | None = None,
-        *,
-        config: Mapping[str, Any] | None = None,
-        queues: list[str] | tuple[str, ...] = ("celery",),
-        pool: str = WORKER_POOL,
-        concurrency: int = 1,
-        hostname: str | None = None,
-        prefetch_multiplier: int | None = None,
-        loglevel: str = "INFO",
-        extra_args: list[str] | tuple[str, ...] = (),
-        env: Mapping[str, str | None] | None = None,
-        timeout: float = 30.0,
+        self, broker_url: str, backend_url: str | None = None, *, timeout: float = 30.0, **options: Any
     ) -> CeleryWorker:
-        """Start a worker and wait for its "ready." line; `config` becomes CELERY_CONFIG_JSON."""
-        number = next(self._ids)
-        worker = CeleryWorker(
-            self._base / f"worker{number}.log",
-            broker_url=broker_url,
-            backend_url=backend_url,
-            config=config,
-            queues=queues,
-            pool=pool,
-            concurrency=concurrency,
-            hostname=hostname,
-            prefetch_multiplier=prefetch_multiplier,
-            loglevel=loglevel,
-            extra_args=extra_args,
-            env=env,
-        )
+        """Start a worker with CeleryWorker's options (config, which becomes CELERY_CONFIG_JSON,
+        queues, pool, concurrency, hostname, prefetch_multiplier, loglevel, extra_args, env) and
+        wait for its "ready." line."""
+        log = self._path("worker").with_suffix(".log")
+        worker = CeleryWorker(log, broker_url=broker_url, backend_url=backend_url, **options)
         self._workers.append(worker)
         _live_workers.append(worker)
-        try:
-            return worker.start(timeout)
-        except HarnessError as error:
-            _fail(error)
-            raise
+        return self._started(lambda: worker.start(timeout))
 
     def close(self) -> None:
         for worker in self._workers:
@@ -276,13 +258,7 @@ def worker_release(request: pytest.FixtureRequest) -> WorkerVersions:
 @pytest.fixture
 def worker_factory(tmp_path: Path) -> Iterator[WorkerFactory]:
     """Call it to start extra workers (queues, pool, hostname, config, ...); killed at test end."""
-    if EXTERNAL_WORKER:
-        external.skip("starts Celery workers of its own (worker_factory)")
-    factory = WorkerFactory(tmp_path)
-    try:
-        yield factory
-    finally:
-        factory.close()
+    yield from _per_test(WorkerFactory(tmp_path), "starts Celery workers of its own (worker_factory)")
 
 
 @pytest.fixture(scope="session")

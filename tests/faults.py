@@ -114,7 +114,8 @@ class HangUpPort:
 
 class _Proxy:
     """A TCP proxy on a free loopback port in front of `upstream_port`: each accepted client gets
-    its own upstream connection and a thread running `_pump(client, upstream)` (the subclass's
+    its own upstream connection and a thread running `_pump(client, upstream)`, which relays
+    what each side sends through the subclass's _from_client() and _from_upstream() (its
     fault); close() stops every thread and closes every socket."""
 
     def __init__(self, upstream_port: int) -> None:
@@ -139,7 +140,33 @@ class _Proxy:
             self._threads.append(thread)
 
     def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
+        """Relays both ways until a side closes, the proxy stops, or a hook of the subclass
+        returns False (its fault happened); then _done()."""
+        try:
+            while not self._stop.is_set():
+                ready, _, _ = select.select([client, upstream], [], [], 0.05)
+                if client in ready:
+                    data = client.recv(65536)
+                    if not data or not self._from_client(data, client, upstream):
+                        return
+                if upstream in ready:
+                    data = upstream.recv(65536)
+                    if not data or not self._from_upstream(data, client):
+                        return
+        except OSError:
+            return
+        finally:
+            self._done(client, upstream)
+
+    def _from_client(self, data: bytes, client: socket.socket, upstream: socket.socket) -> bool:
         raise NotImplementedError
+
+    def _from_upstream(self, data: bytes, client: socket.socket) -> bool:
+        raise NotImplementedError
+
+    def _done(self, client: socket.socket, upstream: socket.socket) -> None:
+        client.close()
+        upstream.close()
 
     def close(self) -> None:
         self._stop.set()
@@ -174,46 +201,38 @@ class FaultProxy(_Proxy):
         self.lpushes = 0
         self.faults = 0
         self._lock = threading.Lock()
+        # Clients whose reply is held back: their sockets stay open until close().
+        self._stalled: set[socket.socket] = set()
         super().__init__(upstream_port)
 
-    def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
-        stalled = False
-        try:
-            while not self._stop.is_set():
-                ready, _, _ = select.select([client, upstream], [], [], 0.05)
-                if client in ready:
-                    data = client.recv(65536)
-                    if not data:
-                        return
-                    lpushes = data.lower().count(self._LPUSH)
-                    with self._lock:
-                        fault = self._armed and lpushes > 0 and self.lpushes >= self.after
-                        if fault:
-                            self._armed = False
-                            self.faults += 1
-                    if fault and self.mode == "drop_request":
-                        return
-                    upstream.sendall(data)
-                    with self._lock:
-                        self.lpushes += lpushes
-                    if fault and self.mode == "drop_reply":
-                        # Let Redis read the command before the client side goes away.
-                        _drain(upstream, 1.0)
-                        return
-                    if fault and self.mode == "stall_reply":
-                        stalled = True
-                if upstream in ready:
-                    data = upstream.recv(65536)
-                    if not data:
-                        return
-                    if not stalled:
-                        client.sendall(data)
-        except OSError:
-            return
-        finally:
-            if not stalled:
-                client.close()
-                upstream.close()
+    def _from_client(self, data: bytes, client: socket.socket, upstream: socket.socket) -> bool:
+        lpushes = data.lower().count(self._LPUSH)
+        with self._lock:
+            fault = self._armed and lpushes > 0 and self.lpushes >= self.after
+            if fault:
+                self._armed = False
+                self.faults += 1
+        if fault and self.mode == "drop_request":
+            return False
+        upstream.sendall(data)
+        with self._lock:
+            self.lpushes += lpushes
+        if fault and self.mode == "drop_reply":
+            # Let Redis read the command before the client side goes away.
+            _drain(upstream, 1.0)
+            return False
+        if fault and self.mode == "stall_reply":
+            self._stalled.add(client)
+        return True
+
+    def _from_upstream(self, data: bytes, client: socket.socket) -> bool:
+        if client not in self._stalled:
+            client.sendall(data)
+        return True
+
+    def _done(self, client: socket.socket, upstream: socket.socket) -> None:
+        if client not in self._stalled:
+            super()._done(client, upstream)
 
 
 def _drain(sock: socket.socket, timeout: float) -> None:
@@ -248,34 +267,25 @@ class AmqpCutProxy(_Proxy):
         self.cuts = 0
         super().__init__(upstream_port)
 
-    def _pump(self, client: socket.socket, upstream: socket.socket) -> None:
-        try:
-            while not self._stop.is_set():
-                ready, _, _ = select.select([client, upstream], [], [], 0.05)
-                if client in ready:
-                    data = client.recv(65536)
-                    if not data:
-                        return
-                    upstream.sendall(data)
-                    self.publishes += data.count(self._PUBLISH)
-                    if self.mode == "before_confirm" and self.cuts == 0 and self.publishes > self.after:
-                        self.cuts += 1
-                        # Let RabbitMQ take the message (its confirm is the proof) before the cut.
-                        _drain(upstream, 1.0)
-                        return
-                if upstream in ready:
-                    data = upstream.recv(65536)
-                    if not data:
-                        return
-                    client.sendall(data)
-                    if self.mode == "after_confirm" and self.cuts == 0 and self._ACK in data:
-                        self.cuts += 1
-                        return
-        except OSError:
-            return
-        finally:
-            client.close()
-            upstream.close()
-            if self.cuts and self.flag is not None:
-                with open(self.flag, "w"):
-                    pass
+    def _from_client(self, data: bytes, client: socket.socket, upstream: socket.socket) -> bool:
+        upstream.sendall(data)
+        self.publishes += data.count(self._PUBLISH)
+        if self.mode == "before_confirm" and self.cuts == 0 and self.publishes > self.after:
+            self.cuts += 1
+            # Let RabbitMQ take the message (its confirm is the proof) before the cut.
+            _drain(upstream, 1.0)
+            return False
+        return True
+
+    def _from_upstream(self, data: bytes, client: socket.socket) -> bool:
+        client.sendall(data)
+        if self.mode == "after_confirm" and self.cuts == 0 and self._ACK in data:
+            self.cuts += 1
+            return False
+        return True
+
+    def _done(self, client: socket.socket, upstream: socket.socket) -> None:
+        super()._done(client, upstream)
+        if self.cuts and self.flag is not None:
+            with open(self.flag, "w"):
+                pass

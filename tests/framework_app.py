@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import databases
 from harness import RedisServer
@@ -18,6 +19,8 @@ class FrameworkApp:
 
     # Whether a request writes nothing on stderr (a PHP warning would show there).
     QUIET = True
+    # The framework's console script (the celery:* commands).
+    CONSOLE = ""
 
     def __init__(self, root: Path, autoload: Path, redis_server: RedisServer, **env: str) -> None:
         self.root = root
@@ -30,6 +33,15 @@ class FrameworkApp:
             **env,
         }
 
+    @classmethod
+    def copied(
+        cls, skeleton: Path, directory: Path, autoload: Path, redis_server: RedisServer, **env: str
+    ) -> Self:
+        """`skeleton` copied to directory/app (where the framework writes its caches and logs)."""
+        root = directory / "app"
+        shutil.copytree(skeleton, root)
+        return cls(root, autoload, redis_server, **env)
+
     def php(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             ["php", *args],
@@ -39,6 +51,34 @@ class FrameworkApp:
             text=True,
             timeout=120,
         )
+
+    def console(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return self.php(self.CONSOLE, *args, env=env)
+
+    def send_with_the_console(self) -> str:
+        """celery:send tasks.add [4, 5], waited for, as JSON: it ran (9); its task id."""
+        sent = self.console("celery:send", "tasks.add", "--args=[4, 5]", "--wait=20", "--json")
+        assert sent.returncode == 0, sent.stdout + sent.stderr
+        outcome = json.loads(sent.stdout)
+        assert (outcome["state"], outcome["result"]) == ("SUCCESS", 9)
+        return str(outcome["id"])
+
+    def echo_is_hooked(self) -> None:
+        """GET /echo: the task its controller sends carries the header x-tenant: acme, added by
+        the skeleton's TenantHeader, a publish hook named in its configuration."""
+        seen = self.request("/echo")
+        assert seen["args"] == ["hooked"]
+        headers = seen["request"].get("headers") or {}
+        assert (headers.get("x-tenant") or seen["request_vars"].get("x-tenant")) == "acme"
+
+    def add(self, log: str) -> str:
+        """GET /add?x=2&y=3, whose controller sends tasks.add and reads its result (5): the
+        framework's log file `log`, which must hold the client's PSR-3 line of that publish."""
+        answer = self.request("/add?x=2&y=3")
+        assert answer["value"] == 5
+        text = (self.root / log).read_text()
+        assert f'"task_id":"{answer["id"]}","task":"tasks.add","queue":"celery"' in text
+        return text
 
     def request(self, uri: str, env: dict[str, str] | None = None) -> Any:
         """The JSON a GET of `uri` answers; the request must finish cleanly."""

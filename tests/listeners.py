@@ -11,7 +11,7 @@ import time
 import zlib
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
 def parse_envelope(data: bytes) -> list[tuple[dict[str, Any], Any]]:
@@ -44,12 +44,36 @@ def _wait_for(found: Callable[[], list[Any]], count: int, timeout: float, what: 
         time.sleep(0.05)
 
 
-class SentryListener:
+class _Listener:
+    """What a listener received, kept under a lock by its server thread; `with` starts that
+    thread."""
+
+    def __init__(self) -> None:
+        self._received: list[Any] = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        raise NotImplementedError
+
+    def _keep(self, received: list[Any]) -> None:
+        with self._lock:
+            self._received.extend(received)
+
+    def _where(self, keep: Callable[[Any], bool]) -> list[Any]:
+        with self._lock:
+            return [item for item in self._received if keep(item)]
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+
+class SentryListener(_Listener):
     """An HTTP server that accepts what sentry-sdk POSTs (envelopes, gzip or deflate encoded)."""
 
     def __init__(self) -> None:
-        self.items: list[tuple[dict[str, Any], Any]] = []
-        self._lock = threading.Lock()
+        super().__init__()
         listener = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -60,8 +84,7 @@ class SentryListener:
                     body = gzip.decompress(body)
                 elif encoding == "deflate":
                     body = zlib.decompress(body)
-                with listener._lock:
-                    listener.items.extend(parse_envelope(body))
+                listener._keep(parse_envelope(body))
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
@@ -71,45 +94,41 @@ class SentryListener:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _serve(self) -> None:
+        self._server.serve_forever()
 
     @property
     def dsn(self) -> str:
         return f"http://public@127.0.0.1:{self._server.server_address[1]}/1"
 
     def of_type(self, item_type: str) -> list[Any]:
-        with self._lock:
-            return [payload for header, payload in self.items if header.get("type") == item_type]
+        """The payloads of the envelope items (header, payload) of this type."""
+        return [payload for _, payload in self._where(lambda item: item[0].get("type") == item_type)]
 
     def wait_for(self, item_type: str, count: int = 1, timeout: float = 15.0) -> list[Any]:
         return _wait_for(lambda: self.of_type(item_type), count, timeout, f"sentry {item_type} items")
-
-    def __enter__(self) -> SentryListener:
-        self._thread.start()
-        return self
 
     def __exit__(self, *_: Any) -> None:
         self._server.shutdown()
         self._server.server_close()
 
 
-class SyslogListener:
+class SyslogListener(_Listener):
     """A UDP syslog server on a free loopback port."""
 
     def __init__(self) -> None:
-        self.messages: list[str] = []
-        self._lock = threading.Lock()
+        super().__init__()
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self._socket.bind(("127.0.0.1", 0))
         self._socket.settimeout(0.2)
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._receive, daemon=True)
 
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self._socket.getsockname()[1]}"
 
-    def _receive(self) -> None:
+    def _serve(self) -> None:
         while not self._stop.is_set():
             try:
                 data = self._socket.recv(65536)
@@ -117,19 +136,13 @@ class SyslogListener:
                 continue
             except OSError:
                 return
-            with self._lock:
-                self.messages.append(data.decode("utf-8", "replace"))
+            self._keep([data.decode("utf-8", "replace")])
 
     def matching(self, text: str) -> list[str]:
-        with self._lock:
-            return [message for message in self.messages if text in message]
+        return self._where(lambda message: text in message)
 
     def wait_for(self, text: str, count: int = 1, timeout: float = 15.0) -> list[str]:
         return _wait_for(lambda: self.matching(text), count, timeout, f"syslog messages with {text!r}")
-
-    def __enter__(self) -> SyslogListener:
-        self._thread.start()
-        return self
 
     def __exit__(self, *_: Any) -> None:
         self._stop.set()

@@ -98,29 +98,36 @@ def test_an_unknown_id_is_not_said_to_be_taken_by_a_worker(worker: CeleryWorker,
     assert "another db" in out and "result($id)" in out and "the id is wrong" in out
 
 
-def test_a_result_by_id_of_a_queued_task_says_it_waits(run_php, redis_server: RedisServer) -> None:
-    """No worker consumes "celery" here (no worker fixture): the task's message is found by its id."""
+def _timeout_message(run_php, redis_server: RedisServer, queue: str, send: str) -> str:
+    """The message of the ResultTimeout of $r->get(timeout: 0.1) after the PHP code `send` (which
+    sets $r, its tasks queued in `queue`, which no worker consumes); the queue is deleted after."""
     out = run_php(
-        "$c = new CeleryClient($brokerUrl, $backendUrl, ['task_default_queue' => 'by-id-queue']);"
-        " $c->sendTask('tasks.add', [1, 2]); $id = $c->sendTask('tasks.add', [3, 4])->id;"
-        " $c->sendTask('tasks.add', [5, 6]);"
-        " try { $c->result($id)->get(timeout: 0.1); }"
+        send + " try { $r->get(timeout: 0.1); }"
         " catch (CeleryBridge\\Exception\\ResultTimeout $e) { echo json_encode($e->getMessage()); }"
     ).json()
-    redis_server.client(databases.BROKER).delete("by-id-queue")
+    redis_server.client(databases.BROKER).delete(queue)
+    return out
+
+
+def test_a_result_by_id_of_a_queued_task_says_it_waits(run_php, redis_server: RedisServer) -> None:
+    """No worker consumes "celery" here (no worker fixture): the task's message is found by its id."""
+    out = _timeout_message(
+        run_php, redis_server, "by-id-queue",
+        "$c = new CeleryClient($brokerUrl, $backendUrl, ['task_default_queue' => 'by-id-queue']);"
+        " $c->sendTask('tasks.add', [1, 2]); $r = $c->result($c->sendTask('tasks.add', [3, 4])->id);"
+        " $c->sendTask('tasks.add', [5, 6]);",
+    )
 
     assert 'A message with this id still waits in the default queue "by-id-queue" (3 messages' in out
 
 
 def test_a_protocol_1_message_is_found_by_its_id_too(run_php, redis_server: RedisServer) -> None:
     """Protocol 1 carries the id only in the (base64) body; no worker consumes the queue here."""
-    out = run_php(
+    out = _timeout_message(
+        run_php, redis_server, "proto1-queue",
         "$c = new CeleryClient($brokerUrl, $backendUrl, ['task_protocol' => 1]);"
-        " $r = $c->sendTask('tasks.add', [1, 2], options: ['queue' => 'proto1-queue']);"
-        " try { $r->get(timeout: 0.1); }"
-        " catch (CeleryBridge\\Exception\\ResultTimeout $e) { echo json_encode($e->getMessage()); }"
-    ).json()
-    redis_server.client(databases.BROKER).delete("proto1-queue")
+        " $r = $c->sendTask('tasks.add', [1, 2], options: ['queue' => 'proto1-queue']);",
+    )
 
     assert 'Its message still waits in queue "proto1-queue" (1 message there now)' in out
 

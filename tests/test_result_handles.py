@@ -26,7 +26,7 @@ def test_a_task_sent_with_ignore_result_gives_null_at_once(
 ) -> None:
     """As Celery's client: the handle is marked ignored and get() does not wait for a result
     that will never be stored. A result read by id knows nothing of that and waits."""
-    got = run_php.file("result_handles.php", args=["ignored"]).json()
+    got = run_php.file("results.php", args=["ignored"]).json()
 
     assert got["value"] is None and got["ignored"] == [True, False]
     assert got["elapsed"] < 0.05
@@ -42,7 +42,7 @@ def test_a_task_sent_with_ignore_result_gives_null_at_once(
 
 def test_results_that_land_before_the_subscription_are_never_missed(worker: CeleryWorker, run_php) -> None:
     """An instant task often finishes between sendTask() and the subscription: none is lost."""
-    got = run_php.file("result_handles.php", args=["instant_tasks"], timeout=60).json()
+    got = run_php.file("results.php", args=["instant_tasks"], timeout=60).json()
 
     assert got["wrong"] == []
     # A missed result would only surface through the 5 s timeout.
@@ -50,7 +50,7 @@ def test_results_that_land_before_the_subscription_are_never_missed(worker: Cele
 
 
 def test_many_results_with_one_wait_in_the_order_of_the_ids(worker: CeleryWorker, run_php) -> None:
-    got = run_php.file("result_handles.php", args=["result_set"]).json()
+    got = run_php.file("results.php", args=["result_set"]).json()
 
     expected = [("ValueError" if i == 7 else i) for i in reversed(range(20))]
     assert got["values"] == expected
@@ -94,7 +94,7 @@ def test_a_task_sent_from_python_is_read_by_php_and_forgotten(
     worker: CeleryWorker, run_php, python_celery: Celery, results_db: redis.Redis
 ) -> None:
     task_id = python_celery.send_task("tasks.add", args=(2, 3)).id
-    got = run_php.file("result_handles.php", args=["read_and_forget"], env={"CB_TASK_ID": task_id}).json()
+    got = run_php.file("results.php", args=["read_and_forget"], env={"CB_TASK_ID": task_id}).json()
 
     assert got == [5, "PENDING"]
     assert results_db.exists(f"celery-task-meta-{task_id}") == 0
@@ -138,7 +138,7 @@ out([$r->id, $error, $celery->result($r->id)->get(timeout: 10.0), $celery->resul
 
 
 def test_no_backend_configured_is_a_clear_error(worker: CeleryWorker, run_php) -> None:
-    got = run_php.file("result_handles.php", args=["no_backend"])
+    got = run_php.file("results.php", args=["no_backend"])
     assert "no result backend is configured" in got.stdout
 
 
@@ -161,7 +161,7 @@ def test_garbage_published_on_the_result_channel_is_ignored(
 
 def test_children_are_result_handles(worker: CeleryWorker, run_php) -> None:
     """Tasks a task started are its children (Celery's AsyncResult.children), as handles."""
-    got = run_php.file("result_handles.php", args=["children"]).json()
+    got = run_php.file("results.php", args=["children"]).json()
 
     assert got == {"value": "spawned", "children": [["CeleryBridge\\Result\\AsyncResult", 6],
                                                      ["CeleryBridge\\Result\\AsyncResult", 2]]}

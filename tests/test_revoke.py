@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import socket
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ from celery import Celery
 
 import databases
 from control_capture import capture, php_client, run
-from harness import CeleryWorker, Records, RedisServer, received_log
+from harness import CeleryWorker, Records, RedisServer, alive, received_log
 from php_runner import PHP_SCRIPTS, run_php_script
 from versions import WorkerVersions
 from waiting import until
@@ -278,14 +277,6 @@ def revoke_case(env: dict[str, str], case: str) -> Any:
     result = run_php_script(PHP_SCRIPTS / "revoke.php", env, timeout=30, args=[case])
     assert result.returncode == 0 and result.stderr == "", result.describe()
     return result.json()
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_revoke_addressed_to_one_worker_is_ignored_by_the_other(

@@ -7,8 +7,6 @@ setting fails the container build with the client's own message."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -27,49 +25,34 @@ class SymfonyApp(FrameworkApp):
 
     # Without MonologBundle, Symfony's default logger writes its records to stderr.
     QUIET = False
-
-    def console(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        return self.php("bin/console", *args, env=env)
+    CONSOLE = "bin/console"
 
 
 @pytest.fixture
 def symfony(tmp_path: Path, php_autoload: Path, redis_server: RedisServer) -> SymfonyApp:
     """The skeleton copied to tmp_path (its var/ cache is written there)."""
-    root = tmp_path / "app"
-    shutil.copytree(SKELETON, root)
-    return SymfonyApp(root, php_autoload, redis_server, APP_ENV="dev")
+    return SymfonyApp.copied(SKELETON, tmp_path, php_autoload, redis_server, APP_ENV="dev")
 
 
 def test_an_autowired_controller_sends_and_reads_the_result(
     worker: CeleryWorker, symfony: SymfonyApp
 ) -> None:
-    answer = symfony.request("/add?x=2&y=3")
-
-    assert answer["value"] == 5
     # celery_bridge.logger names the PSR-3 service the client logs to.
-    log = (symfony.root / "var/log/celery.log").read_text()
-    assert f'"task_id":"{answer["id"]}","task":"tasks.add","queue":"celery"' in log
+    symfony.add("var/log/celery.log")
 
 
 def test_a_publish_hook_service_from_the_config_adds_its_header(
     worker: CeleryWorker, symfony: SymfonyApp
 ) -> None:
-    seen = symfony.request("/echo")
-
-    assert seen["args"] == ["hooked"]
-    headers = seen["request"].get("headers") or {}
-    assert (headers.get("x-tenant") or seen["request_vars"].get("x-tenant")) == "acme"
+    symfony.echo_is_hooked()
 
 
 def test_bin_console_runs_the_cli_with_the_bundles_settings(
     worker: CeleryWorker, symfony: SymfonyApp
 ) -> None:
-    sent = symfony.console("celery:send", "tasks.add", "--args=[4, 5]", "--wait=20", "--json")
-    assert sent.returncode == 0, sent.stdout + sent.stderr
-    outcome = json.loads(sent.stdout)
-    assert (outcome["state"], outcome["result"]) == ("SUCCESS", 9)
+    task_id = symfony.send_with_the_console()
 
-    shown = symfony.console("celery:result", outcome["id"], "--json")
+    shown = symfony.console("celery:result", task_id, "--json")
     assert shown.returncode == 0 and json.loads(shown.stdout)["result"] == 9
     # --wait without a value waits the CLI's default 30 s (without --wait only the id is printed).
     waited = symfony.console("celery:send", "tasks.add", "--args=[5, 6]", "--wait")

@@ -13,6 +13,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -79,14 +80,46 @@ def _delivered(records: Records, count: int, timeout: float = 60.0) -> Counter[s
     return Counter(record["args"][0] for record in records.pop_many(count, timeout))
 
 
+@dataclass(frozen=True)
+class DurableStream:
+    """PHP_STREAM publishing to durable_redis, whose worker records what it ran."""
+
+    redis: RedisServer
+    records: Records
+    php_session: Any
+
+    def start_then_stop(
+        self, config: dict[str, Any], phases: str, run: str
+    ) -> tuple[Any, list[dict[str, Any]], Counter[str]]:
+        """Starts the stream, reads its first phase of 20 publishes and what the worker ran of
+        them, then stops Redis while the script waits for go: the session, lines, deliveries."""
+        session = self.php_session(PHP_STREAM, {
+            "CB_BROKER": self.redis.url(0),
+            "CB_CONFIG": json.dumps(config),
+            "CB_PHASES": phases,
+            "CB_RUN": run,
+        })
+        lines = _read_phase(session, 20)
+        delivered = self.delivered(20)
+        session.wait_for_go()
+        self.redis.stop()
+        return session, lines, delivered
+
+    def delivered(self, count: int) -> Counter[str]:
+        return _delivered(self.records, count)
+
+
+@pytest.fixture
+def durable_stream(
+    durable_redis: RedisServer, durable_worker: CeleryWorker, php_session: Any, records: Records
+) -> DurableStream:
+    """A DurableStream on durable_redis, with durable_worker running."""
+    return DurableStream(durable_redis, records, php_session)
+
+
 @pytest.mark.parametrize("check", ["ping every publish", "default check"])
 def test_redis_stopped_mid_stream_fails_clearly_and_loses_nothing(
-    check: str,
-    redis_client: str,
-    durable_redis: RedisServer,
-    durable_worker: CeleryWorker,
-    php_session: Any,
-    records: Records,
+    check: str, redis_client: str, durable_stream: DurableStream
 ) -> None:
     """20 publishes, Redis stopped, 5 publishes (Celery's default retry policy gives up on each
     after ~0.6 s: ConnectionRefused, nothing queued), Redis restarted, 15 publishes.
@@ -98,16 +131,8 @@ def test_redis_stopped_mid_stream_fails_clearly_and_loses_nothing(
     config: dict[str, Any] = {"redis_client": redis_client}
     if check == "ping every publish":
         config["broker_transport_options"] = {"health_check_interval": 0}
-    session = php_session(PHP_STREAM, {
-        "CB_BROKER": durable_redis.url(0),
-        "CB_CONFIG": json.dumps(config),
-        "CB_PHASES": "[20, 5, 15]",
-        "CB_RUN": run,
-    })
-    before = _read_phase(session, 20)
-    delivered = _delivered(records, 20)
-    session.wait_for_go()
-    durable_redis.stop()
+    durable_redis, records = durable_stream.redis, durable_stream.records
+    session, before, delivered = durable_stream.start_then_stop(config, "[20, 5, 15]", run)
     session.go()
     during = _read_phase(session, 5)
     session.wait_for_go()
@@ -116,7 +141,7 @@ def test_redis_stopped_mid_stream_fails_clearly_and_loses_nothing(
     after = _read_phase(session, 15)
     assert session.read() == {"done": 40}
     session.finish()
-    delivered += _delivered(records, 15)
+    delivered += durable_stream.delivered(15)
 
     assert _outcomes(before) == {"ok": 20}
     first = during[0]
@@ -138,33 +163,20 @@ def test_redis_stopped_mid_stream_fails_clearly_and_loses_nothing(
             unknown=unknown, delivered=sum(delivered.values()))
 
 
-def test_retries_bridge_a_restart(
-    redis_client: str,
-    durable_redis: RedisServer,
-    durable_worker: CeleryWorker,
-    php_session: Any,
-    records: Records,
-) -> None:
+def test_retries_bridge_a_restart(redis_client: str, durable_stream: DurableStream) -> None:
     """With a longer retry policy, a publish that starts while Redis is down waits for it: the
     test watches PHP's reconnect attempts arrive (a port that hangs up) before restarting.
     health_check_interval 0 makes every publish start with PING, so that even the first one
     after the stop fails before its LPUSH is written, and may be retried."""
     run = f"bridge-{redis_client}"
     policy = {"max_retries": 200, "interval_start": 0.05, "interval_step": 0.05, "interval_max": 0.2}
-    session = php_session(PHP_STREAM, {
-        "CB_BROKER": durable_redis.url(0),
-        "CB_CONFIG": json.dumps({
-            "redis_client": redis_client,
-            "task_publish_retry_policy": policy,
-            "broker_transport_options": {"health_check_interval": 0},
-        }),
-        "CB_PHASES": "[20, 20]",
-        "CB_RUN": run,
-    })
-    lines = _read_phase(session, 20)
-    delivered = _delivered(records, 20)
-    session.wait_for_go()
-    durable_redis.stop()
+    config = {
+        "redis_client": redis_client,
+        "task_publish_retry_policy": policy,
+        "broker_transport_options": {"health_check_interval": 0},
+    }
+    durable_redis, records = durable_stream.redis, durable_stream.records
+    session, lines, delivered = durable_stream.start_then_stop(config, "[20, 20]", run)
     hang_up = HangUpPort(durable_redis.port)
     try:
         session.go()
@@ -176,7 +188,7 @@ def test_retries_bridge_a_restart(
     lines += _read_phase(session, 20)
     assert session.read() == {"done": 40}
     session.finish()
-    delivered += _delivered(records, 20)
+    delivered += durable_stream.delivered(20)
 
     assert _outcomes(lines) == {"ok": 40}, [line for line in lines if line["outcome"] != "ok"]
     assert lines[20]["seconds"] > 0.1, "the first publish after the stop spanned the outage"

@@ -6,7 +6,9 @@ tasks run exactly once and PHP reads both results through the sentinel result ba
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -74,12 +76,17 @@ def _run_failover(
     return {"a": a, "b": b, "old": old_master, "new": new_master}
 
 
+@pytest.fixture
+def failover(
+    sentinel_setup: SentinelSetup, sentinel_worker: CeleryWorker, php_session: Any, records: Records
+) -> Callable[..., dict[str, Any]]:
+    """_run_failover(redis_client, fail_over, retry_policy=None) on sentinel_setup, with
+    sentinel_worker running."""
+    return functools.partial(_run_failover, php_session, setup=sentinel_setup, records=records)
+
+
 def test_manual_failover_loses_nothing(
-    redis_client: str,
-    sentinel_setup: SentinelSetup,
-    sentinel_worker: CeleryWorker,
-    php_session: Any,
-    records: Records,
+    redis_client: str, sentinel_setup: SentinelSetup, failover: Callable[..., dict[str, Any]]
 ) -> None:
     """SENTINEL FAILOVER between two publishes: the old master is demoted (Sentinel kills its
     clients), PHP reconnects through Sentinel to the new one."""
@@ -87,16 +94,12 @@ def test_manual_failover_loses_nothing(
     def manual() -> None:
         sentinel_setup.failover()
 
-    outcome = _run_failover(php_session, redis_client, sentinel_setup, records, manual)
+    outcome = failover(redis_client, fail_over=manual)
     assert outcome["b"]["seconds"] < 10
 
 
 def test_master_killed_loses_nothing(
-    redis_client: str,
-    sentinel_setup: SentinelSetup,
-    sentinel_worker: CeleryWorker,
-    php_session: Any,
-    records: Records,
+    redis_client: str, sentinel_setup: SentinelSetup, failover: Callable[..., dict[str, Any]]
 ) -> None:
     """The master dies; PHP's publish retries (a policy long enough to span Sentinel's
     down-after-milliseconds and election) until Sentinel names the promoted replica."""
@@ -108,8 +111,8 @@ def test_master_killed_loses_nothing(
         sentinel_setup.wait_promoted(node.port)
 
     try:
-        outcome = _run_failover(
-            php_session, redis_client, sentinel_setup, records, kill,
+        outcome = failover(
+            redis_client, fail_over=kill,
             retry_policy={
                 "max_retries": 200, "interval_start": 0.1, "interval_step": 0.1, "interval_max": 0.3,
             },

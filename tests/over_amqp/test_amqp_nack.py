@@ -10,19 +10,17 @@ sends what was nacked again under the publish retry policy (it was not queued: n
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from amqp_helpers import CLIENTS, get_all, send
 
 from amqp_proxy import AmqpProxy
 from harness import RedisServer
 from rabbitmq import RabbitMQServer
 
-BACKEND_DB = 1
 QUEUE = "amqp_nack"
-CLIENTS = ["php-amqplib", "ext-amqp"]
 
 
 @pytest.fixture
@@ -37,18 +35,10 @@ def full_queue(rabbitmq_server: RabbitMQServer) -> Iterator[Callable[[], list[st
         channel.queue_declare(QUEUE, durable=True, auto_delete=False,
                               arguments={"x-max-length": 1, "x-overflow": "reject-publish"})
         channel.queue_bind(QUEUE, QUEUE, QUEUE)
-
-        def kept() -> list[str]:
-            ids = []
-            while (message := channel.basic_get(QUEUE, no_ack=True)) is not None:
-                ids.append(message.headers["id"])
-            return ids
-
-        yield kept
-        channel.queue_delete(QUEUE)
-        channel.exchange_delete(QUEUE)
     finally:
         conn.close()
+    yield lambda: [message.headers["id"] for message in get_all(rabbitmq_server, QUEUE)]
+    get_all(rabbitmq_server, QUEUE, delete_exchange=True)
 
 
 def _send(run_php, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, calls: list[dict[str, Any]],
@@ -56,17 +46,9 @@ def _send(run_php, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, c
     """Runs the calls through a recording proxy: their outcomes and the channels opened."""
     proxy = AmqpProxy(rabbitmq_server.port or 0)
     try:
-        result = run_php.file(
-            "amqp_send.php",
-            env={
-                "CELERY_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{proxy.port}//",
-                "CELERY_RESULT_BACKEND": redis_server.url(BACKEND_DB),
-                # The queue's arguments are the test's: check it exists, declare nothing.
-                "CB_CONFIG": json.dumps({"amqp_declare": "passive", **config}),
-                "CB_CALLS": json.dumps(calls),
-            },
-        )
-        out = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+        # The queue's arguments are the test's: check it exists, declare nothing.
+        out = send(run_php, rabbitmq_server, redis_server, calls, {"amqp_declare": "passive", **config},
+                   broker=f"amqp://guest:guest@127.0.0.1:{proxy.port}//")
         return out, [m for m in proxy.snapshot() if m.sender == "c" and m.name == "channel.open"]
     finally:
         proxy.close()

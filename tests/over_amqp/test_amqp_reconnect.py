@@ -12,12 +12,58 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import amqp
 import pytest
 from amqp_helpers import CLIENTS, named
 
 from rabbitmq import RabbitMQServer
+
+
+def _run_closing_all_connections(
+    run_php,
+    rabbitmq_server: RabbitMQServer,
+    client: str,
+    script: str,
+    args: Sequence[str] = (),
+    then: Callable[[threading.Event], None] | None = None,
+) -> tuple[Any, list[str]]:
+    """Runs `script` with the library `client`. When it connects to CB_CONTROL_PORT, every
+    connection of the node is closed by RabbitMQ itself (connection.close 320), the script is
+    told "closed" and goes on, and `then(done)` runs until the script has ended (done is set).
+    Its JSON output, and what rabbitmqctl said for each close."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    closed: list[str] = []
+    done = threading.Event()
+
+    def close_on_request() -> None:
+        request, _ = listener.accept()
+        with request:
+            closed.append(rabbitmq_server.ctl("close_all_connections", "test"))
+            request.sendall(b"closed\n")
+        if then is not None:
+            then(done)
+
+    thread = threading.Thread(target=close_on_request, daemon=True)
+    thread.start()
+    try:
+        out = run_php.file(
+            script,
+            env={
+                "CELERY_BROKER_URL": rabbitmq_server.url(),
+                "CB_AMQP_CLIENT": client,
+                "CB_CONTROL_PORT": str(listener.getsockname()[1]),
+            },
+            args=list(args),
+            timeout=180.0,
+        ).json()
+    finally:
+        done.set()
+        listener.close()
+        thread.join(timeout=10)
+    return out, closed
 
 
 @pytest.mark.parametrize("client", CLIENTS)
@@ -32,33 +78,9 @@ def test_queue_length_and_ping_work_again_after_rabbitmq_closed_the_connection(
         for body in ("a", "b"):
             channel.basic_publish(amqp.Message(body), exchange="", routing_key=queue)
 
-    listener = socket.create_server(("127.0.0.1", 0))
-    closed: list[str] = []
-
-    def close_on_request() -> None:
-        # The PHP script connects here once its first round is done: every connection of the
-        # node is closed by RabbitMQ itself (connection.close 320), then the script goes on.
-        request, _ = listener.accept()
-        with request:
-            closed.append(rabbitmq_server.ctl("close_all_connections", "test"))
-            request.sendall(b"closed\n")
-
-    thread = threading.Thread(target=close_on_request, daemon=True)
-    thread.start()
-    try:
-        out = run_php.file(
-            "amqp_reconnect.php",
-            env={
-                "CELERY_BROKER_URL": rabbitmq_server.url(),
-                "CB_AMQP_CLIENT": client,
-                "CB_CONTROL_PORT": str(listener.getsockname()[1]),
-            },
-            args=[queue],
-            timeout=180.0,
-        ).json()
-    finally:
-        listener.close()
-        thread.join(timeout=5)
+    out, closed = _run_closing_all_connections(
+        run_php, rabbitmq_server, client, "amqp_reconnect.php", [queue]
+    )
     assert len(closed) == 1
     # No worker runs: the ping has no answer, but it is sent and its replies read.
     assert out == [[2, {}], [2, {}]], out
@@ -68,14 +90,7 @@ def test_queue_length_and_ping_work_again_after_rabbitmq_closed_the_connection(
 def test_an_event_stream_reads_on_after_rabbitmq_closed_its_connection(
     client: str, rabbitmq_server: RabbitMQServer, run_php
 ) -> None:
-    listener = socket.create_server(("127.0.0.1", 0))
-    done = threading.Event()
-
-    def close_then_publish() -> None:
-        request, _ = listener.accept()
-        with request:
-            rabbitmq_server.ctl("close_all_connections", "test")
-            request.sendall(b"closed\n")
+    def publish_heartbeats(done: threading.Event) -> None:
         # The stream declares a new queue of its own on a new connection, when its next wait
         # finds the old one closed: heartbeats are published until the script has read one,
         # as a worker sends them every few seconds.
@@ -89,20 +104,7 @@ def test_an_event_stream_reads_on_after_rabbitmq_closed_its_connection(
                 )
                 channel.basic_publish(message, exchange="celeryev", routing_key="worker.heartbeat")
 
-    thread = threading.Thread(target=close_then_publish, daemon=True)
-    thread.start()
-    try:
-        out = run_php.file(
-            "amqp_events_reconnect.php",
-            env={
-                "CELERY_BROKER_URL": rabbitmq_server.url(),
-                "CB_AMQP_CLIENT": client,
-                "CB_CONTROL_PORT": str(listener.getsockname()[1]),
-            },
-            timeout=180.0,
-        ).json()
-    finally:
-        done.set()
-        listener.close()
-        thread.join(timeout=10)
+    out, _ = _run_closing_all_connections(
+        run_php, rabbitmq_server, client, "amqp_events_reconnect.php", then=publish_heartbeats
+    )
     assert out == ["worker-heartbeat", "beat@test"], out

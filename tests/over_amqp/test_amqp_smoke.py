@@ -3,20 +3,10 @@ second node runs beside the session one and leaves no process behind."""
 
 from __future__ import annotations
 
-import os
-
 from celery import Celery
 
-from harness import Records
+from harness import Records, alive
 from rabbitmq import RabbitMQServer
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_python_send_task_runs_on_a_worker_over_rabbitmq(
@@ -65,7 +55,7 @@ def test_a_second_node_runs_beside_the_session_node_and_stops_completely(
     finally:
         other.stop()
     assert other.pids == []
-    assert not any(_alive(pid) for pid in pids)
+    assert not any(alive(pid) for pid in pids)
     assert not directory.exists()
     # The session node is untouched.
     rabbitmq_server.connection().close()

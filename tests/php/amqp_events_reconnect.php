@@ -7,23 +7,18 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
 use CeleryBridge\CeleryClient;
-use CeleryBridge\Exception\CeleryBridgeException;
 
-$celery = new CeleryClient((string) getenv('CELERY_BROKER_URL'), config: ['amqp_client' => (string) getenv('CB_AMQP_CLIENT')]);
+$celery = new CeleryClient($brokerUrl, config: ['amqp_client' => (string) getenv('CB_AMQP_CLIENT')]);
 $stream = $celery->events(timeout: 60.0, types: ['worker-heartbeat']);
-$control = stream_socket_client('tcp://127.0.0.1:' . getenv('CB_CONTROL_PORT'), $code, $message, 30.0);
-fgets($control);
-$out = null;
-try {
+await_test(30.0);
+$out = outcome(static function () use ($stream): ?array {
     foreach ($stream as $event) {
-        $out = [$event->type(), $event->hostname()];
-        break;
+        return [$event->type(), $event->hostname()];
     }
-} catch (CeleryBridgeException $e) {
-    $out = ['error' => $e::class, 'message' => $e->getMessage()];
-}
+    return null;
+});
 $stream->close();
 echo json_encode($out);

@@ -8,23 +8,15 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
 use CeleryBridge\CeleryClient;
-use CeleryBridge\Exception\CeleryBridgeException;
 
 $config = json_decode((string) getenv('CB_CONFIG'), true, 512, JSON_THROW_ON_ERROR);
-$celery = new CeleryClient((string) getenv('CELERY_BROKER_URL'), config: $config);
-$send = static function () use ($celery): array {
-    try {
-        return ['id' => $celery->sendTask('tasks.add', [1, 2])->id];
-    } catch (CeleryBridgeException $e) {
-        return ['error' => $e::class, 'message' => $e->getMessage()];
-    }
-};
+$celery = new CeleryClient($brokerUrl, config: $config);
+$send = static fn () => outcome(static fn () => ['id' => $celery->sendTask('tasks.add', [1, 2])->id]);
 $out = [$send()];
-$control = stream_socket_client('tcp://127.0.0.1:' . getenv('CB_CONTROL_PORT'), $code, $message, 10.0);
 // The proxy answers once it has closed both sides of every connection it carries.
-fgets($control);
+await_test(10.0);
 $out[] = $send();
 echo json_encode($out);

@@ -8,21 +8,15 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
 use CeleryBridge\CeleryClient;
-use CeleryBridge\Exception\CeleryBridgeException;
 
-$celery = new CeleryClient((string) getenv('CELERY_BROKER_URL'), config: ['amqp_client' => (string) getenv('CB_AMQP_CLIENT')]);
-$round = static function () use ($celery, $argv): array {
-    try {
-        return [$celery->queueLength($argv[1]), (object) $celery->control()->ping(timeout: 0.5)];
-    } catch (CeleryBridgeException $e) {
-        return ['error' => $e::class, 'message' => $e->getMessage()];
-    }
-};
+$celery = new CeleryClient($brokerUrl, config: ['amqp_client' => (string) getenv('CB_AMQP_CLIENT')]);
+$round = static fn () => outcome(
+    static fn () => [$celery->queueLength($argv[1]), (object) $celery->control()->ping(timeout: 0.5)],
+);
 $out = [$round()];
-$control = stream_socket_client('tcp://127.0.0.1:' . getenv('CB_CONTROL_PORT'), $code, $message, 30.0);
-fgets($control);
+await_test(30.0);
 $out[] = $round();
 echo json_encode($out);

@@ -9,29 +9,21 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 require_once 'PhpAmqpLib/autoload.php';
 
 use CeleryBridge\CeleryClient;
-use CeleryBridge\Exception\CeleryBridgeException;
 use PhpAmqpLib\Connection\AMQPStreamConnection;
 
 $connection = new AMQPStreamConnection('127.0.0.1', (int) getenv('CB_AMQP_PORT'), 'guest', 'guest');
 $celery = new CeleryClient($connection, 'rpc://');
 $queue = (string) getenv('CB_QUEUE');
-$step = static function (\Closure $run): mixed {
-    try {
-        return $run();
-    } catch (CeleryBridgeException $e) {
-        return ['error' => $e::class, 'message' => $e->getMessage()];
-    }
-};
 $first = $celery->sendTask('tasks.add', [1, 2], [], ['queue' => $queue]);
 $mine = $connection->channel();
 $task = $mine->basic_get($queue, true);
 $mine->queue_delete((string) $task->get('reply_to'));
 echo json_encode([
-    'state' => $step(static fn () => $first->state()),
-    'second' => $step(static fn () => $celery->sendTask('tasks.add', [3, 4], [], ['queue' => $queue])->id),
+    'state' => outcome(static fn () => $first->state()),
+    'second' => outcome(static fn () => $celery->sendTask('tasks.add', [3, 4], [], ['queue' => $queue])->id),
     'connected' => $connection->isConnected(),
 ]);

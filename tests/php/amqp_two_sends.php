@@ -6,12 +6,11 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
 use CeleryBridge\CeleryClient;
-use CeleryBridge\Exception\CeleryBridgeException;
 
-$celery = new CeleryClient((string) getenv('CELERY_BROKER_URL'), null, ['task_publish_retry' => false]);
+$celery = new CeleryClient($brokerUrl, null, ['task_publish_retry' => false]);
 $flag = (string) getenv('CB_FLAG');
 foreach ([1, 2] as $n) {
     if ($n === 2) {
@@ -20,9 +19,6 @@ foreach ([1, 2] as $n) {
             usleep(10_000);
         }
     }
-    try {
-        echo json_encode(['id' => $celery->sendTask('tasks.add', [$n, $n], [], ['queue' => (string) getenv('CB_QUEUE')])->id]), "\n";
-    } catch (CeleryBridgeException $e) {
-        echo json_encode(['error' => $e::class, 'message' => $e->getMessage()]), "\n";
-    }
+    $options = ['queue' => (string) getenv('CB_QUEUE')];
+    echo json_encode(outcome(static fn () => ['id' => $celery->sendTask('tasks.add', [$n, $n], [], $options)->id])), "\n";
 }

@@ -5,7 +5,7 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
 use CeleryBridge\Canvas\Chain;
 use CeleryBridge\Canvas\Chord;
@@ -16,8 +16,7 @@ use CeleryBridge\Exception\InvalidCanvas;
 use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Exception\TaskFailed;
 
-$brokerUrl = (string) getenv('CELERY_BROKER_URL');
-$celery = new CeleryClient(broker: $brokerUrl, backend: getenv('CELERY_RESULT_BACKEND') ?: null);
+$celery = client_from_env();
 $add = fn (...$a) => new Signature('tasks.add', $a);
 $mul = fn (...$a) => new Signature('tasks.mul', $a);
 $xsum = new Signature('tasks.xsum');

@@ -8,7 +8,7 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
 use CeleryBridge\Canvas\Chain;
 use CeleryBridge\Canvas\Chord;
@@ -20,16 +20,15 @@ use CeleryBridge\CeleryClient;
 use CeleryBridge\Exception\InvalidCanvas;
 use CeleryBridge\Exception\InvalidTaskArgument;
 
-$brokerUrl = (string) getenv('CELERY_BROKER_URL');
 $add = new Signature('tasks.add');
 $xsum = new Signature('tasks.xsum');
 
 $cases = [
-    'refused' => function () use ($brokerUrl, $add, $xsum): void {
+    'refused' => function () use ($brokerUrl, $backendUrl, $add, $xsum): void {
         $config = ['task_default_queue' => 'maps-refused'];
         $refusing = new CeleryClient(
             broker: $brokerUrl,
-            backend: getenv('CELERY_RESULT_BACKEND') ?: null,
+            backend: $backendUrl,
             config: $config,
         );
         $chunks = new Chunks($add, [[1, 2]], 1);

@@ -6,7 +6,7 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
 use CeleryBridge\CeleryClient;
 use CeleryBridge\Exception\InvalidConfiguration;

@@ -8,12 +8,10 @@ declare(strict_types=1);
 
 require __DIR__ . '/bootstrap.php';
 
-use CeleryBridge\CeleryClient;
 use CeleryBridge\Result\ResultMeta;
 use CeleryBridge\Result\State;
 
-$brokerUrl = (string) getenv('CELERY_BROKER_URL');
-$celery = new CeleryClient(broker: $brokerUrl, backend: getenv('CELERY_RESULT_BACKEND') ?: null);
+$celery = client_from_env();
 
 $cases = [
     'every_progress_state' => function () use ($celery, $brokerUrl): array {

@@ -23,6 +23,19 @@ function out(mixed $data): void
 {
     echo json_encode($data, JSON_THROW_ON_ERROR | JSON_PRESERVE_ZERO_FRACTION);
 }
+/** What $call threw when it is a $class (anything else goes on up); null when $call returned. */
+function thrown(callable $call, string $class): ?\Throwable
+{
+    try {
+        $call();
+        return null;
+    } catch (\Throwable $e) {
+        if (!$e instanceof $class) {
+            throw $e;
+        }
+        return $e;
+    }
+}
 function failure(\Throwable $e): array
 {
     $data = ['class' => $e::class, 'bridge' => $e instanceof CeleryBridge\Exception\CeleryBridgeException,

@@ -6,14 +6,14 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
 use CeleryBridge\CeleryClient;
 use CeleryBridge\Exception\TaskFailed;
 
 $celery = new CeleryClient(
-    broker: (string) getenv('CELERY_BROKER_URL'),
-    backend: getenv('CELERY_RESULT_BACKEND') ?: null,
+    broker: $brokerUrl,
+    backend: $backendUrl,
     config: [
         'result_backend_transport_options' => ['global_keyprefix' => (string) getenv('CB_KEYPREFIX')],
         'result_expires' => (int) getenv('CB_EXPIRES'),

@@ -6,16 +6,14 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
 use CeleryBridge\CeleryClient;
 
-$brokerUrl = (string) getenv('CELERY_BROKER_URL');
-
 $cases = [
     // One result waited for alone and three as a set.
-    'through_url' => function () use ($brokerUrl): array {
-        $celery = new CeleryClient(broker: $brokerUrl, backend: getenv('CELERY_RESULT_BACKEND') ?: null);
+    'through_url' => function (): array {
+        $celery = client_from_env();
         $ids = [];
         for ($i = 0; $i < 3; $i++) {
             $ids[] = $celery->sendTask('tasks.identity', [$i])->id;

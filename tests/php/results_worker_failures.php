@@ -20,12 +20,8 @@ $lost = $celery->sendTask('tasks.die');
 $limited = $celery->sendTask('tasks.sleep', [30], [], ['time_limit' => 0.3]);
 $out = [];
 foreach (['lost' => $lost, 'limited' => $limited] as $name => $r) {
-    try {
-        $r->get(timeout: 20.0);
-        $out[$name] = 'returned';
-    } catch (TaskFailed $e) {
-        $out[$name] = failure($e) + ['state' => $r->state()];
-    }
+    $e = thrown(fn () => $r->get(timeout: 20.0), TaskFailed::class);
+    $out[$name] = $e === null ? 'returned' : failure($e) + ['state' => $r->state()];
 }
 try {
     $rejected->get(timeout: (float) getenv('CB_REJECT_WAIT'));

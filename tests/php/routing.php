@@ -5,11 +5,10 @@
 
 declare(strict_types=1);
 
-require __DIR__ . '/../../vendor/autoload.php';
+require __DIR__ . '/bootstrap.php';
 
 use CeleryBridge\CeleryClient;
 
-$brokerUrl = (string) getenv('CELERY_BROKER_URL');
 
 $cases = [
     'queue_option' => function () use ($brokerUrl): array {

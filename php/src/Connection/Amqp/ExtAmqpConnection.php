@@ -37,14 +37,13 @@ use CeleryBridge\Wire\Amqp\ExchangeMessage;
  */
 final class ExtAmqpConnection implements AmqpConnection
 {
+    use NodeBookkeeping;
+
     /**
      * ext-amqp's connection and channel, kept wrapped: its connection object keeps the
      * password, and var_dump(), print_r(), var_export() and traces must never show it.
      */
     private readonly \SensitiveParameterValue $held;
-    private int $generation = 0;
-    private readonly IdleConnection $idle;
-    private readonly FailoverNodes $nodes;
     /** The delivery tag of the channel's last publish (confirm mode numbers them from 1). */
     private int $tag = 0;
     /** @var array<int, string> delivery tag => correlation id of the publishes not yet confirmed */
@@ -63,29 +62,13 @@ final class ExtAmqpConnection implements AmqpConnection
         private readonly AmqpSettings $settings,
         ?\AMQPConnection $injected = null,
     ) {
-        $this->nodes = new FailoverNodes($nodes, $settings->shuffle);
-        $this->idle = new IdleConnection();
+        $this->keepNodes($nodes, $settings->shuffle, $injected !== null);
         $this->held = LibraryObjects::hold($injected);
-        if ($injected !== null) {
-            $this->generation = 1;
-        }
-    }
-
-    public function server(): string
-    {
-        return $this->nodes->server();
-    }
-
-    public function generation(): int
-    {
-        return $this->generation;
     }
 
     public function open(): void
     {
-        if ($this->idle->heartbeatExpired($this->nodes->heartbeat($this->settings) ?? 0)) {
-            $this->close();
-        }
+        $this->closeIfHeartbeatMissed($this->settings);
         if ($this->lib()->channel !== null && $this->lib()->channel->isConnected()) {
             $this->idle->used();
             return;

@@ -28,16 +28,15 @@ use PhpAmqpLib\Wire\AMQPTable;
  */
 final class PhpAmqpLibConnection implements AmqpConnection
 {
+    use NodeBookkeeping;
+
     /**
      * The php-amqplib connection and channel, kept wrapped: php-amqplib keeps the password in
      * them, and var_dump(), print_r(), var_export() and traces must never show it.
      */
     private ?\SensitiveParameterValue $held = null;
-    private int $generation = 0;
     /** Whether the connection is the application's (injected): never ours to close. */
     private readonly bool $injected;
-    private readonly IdleConnection $idle;
-    private readonly FailoverNodes $nodes;
     /** @var list<string> correlation ids of returned messages since the last wait */
     private array $returned = [];
     /** @var list<string> */
@@ -56,13 +55,9 @@ final class PhpAmqpLibConnection implements AmqpConnection
             throw InvalidConfiguration::invalid('amqp_client', AmqpSettings::PHP_AMQPLIB, 'php-amqplib is not installed: '
                 . 'composer require php-amqplib/php-amqplib (Debian: apt install php-amqplib).');
         }
-        $this->nodes = new FailoverNodes($nodes, $settings->shuffle);
-        $this->idle = new IdleConnection();
+        $this->keepNodes($nodes, $settings->shuffle, $injected !== null);
         $this->hold($injected, null);
         $this->injected = $injected !== null;
-        if ($injected !== null) {
-            $this->generation = 1;
-        }
     }
 
     /** Whether php-amqplib can be loaded (Composer's autoload, or Debian's php-amqplib on the include path). */
@@ -77,21 +72,9 @@ final class PhpAmqpLibConnection implements AmqpConnection
         return class_exists(AMQPMessage::class);
     }
 
-    public function server(): string
-    {
-        return $this->nodes->server();
-    }
-
-    public function generation(): int
-    {
-        return $this->generation;
-    }
-
     public function open(): void
     {
-        if ($this->idle->heartbeatExpired($this->nodes->heartbeat($this->settings) ?? 0)) {
-            $this->close();
-        }
+        $this->closeIfHeartbeatMissed($this->settings);
         [$connection, $channel] = $this->held();
         if ($channel !== null && $channel->is_open() && $connection?->isConnected()) {
             $io = $connection->getIO();

@@ -13,21 +13,12 @@ use CeleryBridge\Exception\TaskRevoked;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Exception\ExceptionInfo;
 use CeleryBridge\Tests\Unit\Backend\Fixtures\InMemoryRedis;
-use CeleryBridge\Tests\Unit\Backend\Fixtures\StoredResults;
-use PHPUnit\Framework\TestCase;
 
-final class AsyncResultTest extends TestCase
+final class AsyncResultTest extends StoredResultsTestCase
 {
     private const FAILURE = '{"status": "FAILURE", "result": {"exc_type": "ValueError", "exc_message": ["boom"], '
         . '"exc_module": "builtins"}, "traceback": "Traceback (most recent call last):\nValueError: boom\n", '
         . '"children": [], "date_done": "2030-01-02T03:04:05.678901+00:00", "task_id": "t"}';
-
-    private StoredResults $results;
-
-    protected function setUp(): void
-    {
-        $this->results = new StoredResults();
-    }
 
     public function testPendingWhenNothingIsStored(): void
     {

@@ -11,18 +11,9 @@ use CeleryBridge\Exception\NoWorkerControl;
 use CeleryBridge\Exception\TaskFailed;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
-use CeleryBridge\Tests\Unit\Backend\Fixtures\StoredResults;
-use PHPUnit\Framework\TestCase;
 
-final class GroupResultTest extends TestCase
+final class GroupResultTest extends StoredResultsTestCase
 {
-    private StoredResults $results;
-
-    protected function setUp(): void
-    {
-        $this->results = new StoredResults();
-    }
-
     private function stored(string $id, string $status, mixed $result): AsyncResult
     {
         return $this->results->store($id, (string) json_encode([

@@ -10,18 +10,9 @@ use CeleryBridge\Exception\TaskRevoked;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Exception\ExceptionInfo;
 use CeleryBridge\Result\ResultSet;
-use CeleryBridge\Tests\Unit\Backend\Fixtures\StoredResults;
-use PHPUnit\Framework\TestCase;
 
-final class ResultSetTest extends TestCase
+final class ResultSetTest extends StoredResultsTestCase
 {
-    private StoredResults $results;
-
-    protected function setUp(): void
-    {
-        $this->results = new StoredResults();
-    }
-
     /**
      * @param array<string, string> $stored id => meta JSON
      * @param list<string> $ids
