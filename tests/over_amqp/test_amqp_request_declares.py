@@ -19,6 +19,12 @@ from rabbitmq import RabbitMQServer
 
 BACKEND_DB = 1
 DECLARES = ("exchange.declare", "queue.declare", "queue.bind")
+# A publish RabbitMQ routed nowhere: the route declared, the task published once more.
+REDECLARED = [
+    "c:exchange.declare", "s:exchange.declare-ok", "c:queue.declare", "s:queue.declare-ok",
+    "c:queue.bind", "s:queue.bind-ok",
+    "c:basic.publish", "s:basic.ack",
+]
 
 
 def _process(
@@ -74,12 +80,7 @@ def test_a_new_process_declares_nothing_when_a_previous_one_left_the_topology(
     # The first process finds no queue: RabbitMQ returns its publish, it declares, publishes again.
     first, methods = _process(run_php, rabbitmq_server, redis_server, config)
     assert "id" in first, first
-    assert _publishing(methods) == [
-        "c:basic.publish", "s:basic.return", "s:basic.ack",
-        "c:exchange.declare", "s:exchange.declare-ok", "c:queue.declare", "s:queue.declare-ok",
-        "c:queue.bind", "s:queue.bind-ok",
-        "c:basic.publish", "s:basic.ack",
-    ]
+    assert _publishing(methods) == ["c:basic.publish", "s:basic.return", "s:basic.ack", *REDECLARED]
 
     later, methods = _process(run_php, rabbitmq_server, redis_server, config)
 
@@ -97,77 +98,65 @@ def test_a_new_process_declares_nothing_when_a_previous_one_left_the_topology(
     assert [m.headers["id"] for m in messages] == [first["id"], later["id"]]
 
 
-@pytest.mark.parametrize("client", CLIENTS)
-def test_a_queue_deleted_between_two_processes_is_declared_again_and_its_task_runs_once(
-    client: str,
-    rabbitmq_server: RabbitMQServer,
-    redis_server: RedisServer,
-    run_php,
-    start_amqp_worker,
-    records: Records,
-) -> None:
-    queue = named("amqp_request_queue_gone", client)
-    config = {"task_default_queue": queue, "amqp_client": client}
-    first, _ = _process(run_php, rabbitmq_server, redis_server, config)
-    assert "id" in first, first
-    # An operator deletes the queue (and the message of the first process with it).
+def _delete_queue(rabbitmq_server: RabbitMQServer, queue: str) -> None:
+    """An operator deletes the queue (and the message of the first process with it)."""
     get_all(rabbitmq_server, queue, delete=True)
 
-    out, methods = _process(run_php, rabbitmq_server, redis_server, config, name="tasks.record")
 
-    assert "id" in out, out
-    # Returned (routed nowhere), declared, published once more: queued once.
-    assert _publishing(methods) == [
-        "c:basic.publish", "s:basic.return", "s:basic.ack",
-        "c:exchange.declare", "s:exchange.declare-ok", "c:queue.declare", "s:queue.declare-ok",
-        "c:queue.bind", "s:queue.bind-ok",
-        "c:basic.publish", "s:basic.ack",
-    ]
-    assert _waiting(rabbitmq_server, queue) == 1
-    start_amqp_worker([queue], config={"task_default_queue": queue})
-    record = records.pop(timeout=30)
-    assert record["request"]["id"] == out["id"]
-    assert record["request"]["delivery_info"]["routing_key"] == queue
-    assert get_all(rabbitmq_server, queue) == []
-
-
-@pytest.mark.parametrize("client", CLIENTS)
-def test_an_exchange_deleted_between_two_processes_is_declared_again_and_its_task_runs_once(
-    client: str,
-    rabbitmq_server: RabbitMQServer,
-    redis_server: RedisServer,
-    run_php,
-    start_amqp_worker,
-    records: Records,
-) -> None:
-    queue = named("amqp_request_exchange_gone", client)
-    # A topic exchange: the publish goes to the queue's exchange, not to the default one.
-    topology = {"task_default_queue": queue, "task_default_exchange_type": "topic"}
-    config = {**topology, "amqp_client": client}
-    first, _ = _process(run_php, rabbitmq_server, redis_server, config)
-    assert "id" in first, first
+def _delete_exchange(rabbitmq_server: RabbitMQServer, queue: str) -> None:
+    """An operator deletes the queue's exchange (its binding goes with it; the queue stays)."""
     get_all(rabbitmq_server, queue)
-    # An operator deletes the exchange (its binding goes with it; the queue stays).
     conn = rabbitmq_server.connection()
     try:
         conn.channel().exchange_delete(queue)
     finally:
         conn.close()
 
+
+# What is deleted between the two processes, the queue's exchange type, what RabbitMQ answers the
+# publish that goes first (nothing routed either way), and the delivery_info field that shows
+# the worker received the task over the route declared again.
+ROUTES_GONE = {
+    # The publish goes to the default exchange: RabbitMQ returns it before its basic.ack.
+    "queue": (_delete_queue, "direct", ["c:basic.publish", "s:basic.return", "s:basic.ack"], "routing_key"),
+    # A topic exchange (the publish goes to the queue's own exchange): RabbitMQ closes the channel
+    # with 404, and a new channel declares and publishes again.
+    "exchange": (
+        _delete_exchange, "topic",
+        ["c:basic.publish", "s:channel.close", "c:channel.close-ok",
+         "c:channel.open", "s:channel.open-ok", "c:confirm.select", "s:confirm.select-ok"],
+        "exchange",
+    ),
+}
+
+
+@pytest.mark.parametrize("gone", ROUTES_GONE)
+@pytest.mark.parametrize("client", CLIENTS)
+def test_a_route_deleted_between_two_processes_is_declared_again_and_its_task_runs_once(
+    client: str,
+    gone: str,
+    rabbitmq_server: RabbitMQServer,
+    redis_server: RedisServer,
+    run_php,
+    start_amqp_worker,
+    records: Records,
+) -> None:
+    delete, exchange_type, refused, field = ROUTES_GONE[gone]
+    queue = named(f"amqp_request_{gone}_gone", client)
+    topology = {"task_default_queue": queue, "task_default_exchange_type": exchange_type}
+    config = {**topology, "amqp_client": client}
+    first, _ = _process(run_php, rabbitmq_server, redis_server, config)
+    assert "id" in first, first
+    delete(rabbitmq_server, queue)
+
     out, methods = _process(run_php, rabbitmq_server, redis_server, config, name="tasks.record")
 
     assert "id" in out, out
-    # RabbitMQ closed the channel (404: nothing routed); a new channel declares and publishes again.
-    assert _publishing(methods) == [
-        "c:basic.publish", "s:channel.close", "c:channel.close-ok",
-        "c:channel.open", "s:channel.open-ok", "c:confirm.select", "s:confirm.select-ok",
-        "c:exchange.declare", "s:exchange.declare-ok", "c:queue.declare", "s:queue.declare-ok",
-        "c:queue.bind", "s:queue.bind-ok",
-        "c:basic.publish", "s:basic.ack",
-    ]
+    # Routed nowhere, declared, published once more: queued once.
+    assert _publishing(methods) == refused + REDECLARED
     assert _waiting(rabbitmq_server, queue) == 1
     start_amqp_worker([queue], config=topology)
     record = records.pop(timeout=30)
     assert record["request"]["id"] == out["id"]
-    assert record["request"]["delivery_info"]["exchange"] == queue
+    assert record["request"]["delivery_info"][field] == queue
     assert get_all(rabbitmq_server, queue) == []
