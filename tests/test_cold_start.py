@@ -104,3 +104,61 @@ def test_persistent_sockets_load_neither_the_url_parser_nor_the_settings_reader(
     # The persistent socket's pool id is the Endpoint's.
     assert "CeleryBridge\\Connection\\Connector" not in loaded["plain"]
     assert "CeleryBridge\\Message\\PlainTaskEncoder" in loaded["plain"]
+
+
+# What a PHP-FPM request pays for each class it loads (bench/fpm_instructions.py): Composer's
+# lookup (a classmap entry is one array read; PSR-4 builds paths and stats files, about 4,800
+# instructions more per class) and what opcache evaluates again per request: a constant built
+# from another constant (`...self::X`, `Other::Y`) is an expression opcache keeps unevaluated.
+PER_REQUEST = r"""
+$plain = static function (): array {
+    $celery = new CeleryClient(getenv('CELERY_BROKER_URL'), config: ['task_default_queue' => 'QUEUE']);
+    $celery->sendTask('tasks.add', [1, 2]);
+    return array_values(array_filter(
+        [...get_declared_classes(), ...get_declared_interfaces()],
+        static fn (string $class): bool => str_starts_with($class, 'CeleryBridge\\'),
+    ));
+};
+$loaded = $plain();
+$classMap = [];
+foreach (Composer\Autoload\ClassLoader::getRegisteredLoaders() as $loader) {
+    $classMap += $loader->getClassMap();
+}
+$computed = [];
+foreach ($loaded as $class) {
+    $tokens = token_get_all(file_get_contents((string) (new ReflectionClass($class))->getFileName()));
+    $inConst = false;
+    foreach ($tokens as $i => $token) {
+        $id = is_array($token) ? $token[0] : $token;
+        if ($id === T_CONST) {
+            $inConst = true;
+        } elseif ($id === ';') {
+            $inConst = false;
+        } elseif ($inConst && $id === T_DOUBLE_COLON && ($tokens[$i + 1][1] ?? '') !== 'class') {
+            $computed[] = $class;
+        } elseif ($inConst && $id === T_ELLIPSIS) {
+            $computed[] = $class;
+        }
+    }
+}
+echo json_encode([
+    'loaded' => $loaded,
+    'not_in_classmap' => array_values(array_diff($loaded, array_keys($classMap))),
+    'computed_constants' => array_values(array_unique($computed)),
+]);
+""".replace("QUEUE", QUEUE)
+
+# The library's classes a plain sendTask() loads, constructor included (26 at 01e840e).
+PLAIN_SEND_CLASSES = 26
+
+
+def test_a_plain_send_loads_few_classes_from_composers_classmap(run_php, redis_server: RedisServer) -> None:
+    try:
+        found = run_php(PER_REQUEST).json()
+    finally:
+        redis_server.client(databases.BROKER).delete(QUEUE)
+
+    # composer.json lists php/src/ as a classmap too (PSR-4 stays for files added since).
+    assert found["not_in_classmap"] == []
+    assert found["computed_constants"] == []
+    assert len(found["loaded"]) <= PLAIN_SEND_CLASSES, found["loaded"]

@@ -42,11 +42,16 @@ use Psr\Log\LoggerInterface;
  */
 final class CeleryClient implements CeleryClientInterface
 {
+    // Publisher's constants, written out (CeleryClientTest holds them equal): a constant that
+    // names another class's is evaluated again in every request that constructs a client.
+
     /** sendMany() writes about this many messages per MULTI/EXEC round trip. */
-    public const CHUNK = Publisher::CHUNK;
+    public const CHUNK = 200;
 
     /** The debug line of a sendTask() whose kwargs hold apply_async option names. */
-    public const KWARGS_LIKE_OPTIONS = Publisher::KWARGS_LIKE_OPTIONS;
+    public const KWARGS_LIKE_OPTIONS = 'CeleryBridge: task {task} was sent without options, and its kwargs '
+        . 'hold {keys}, which are apply_async option names; if they were meant as options, pass them as '
+        . 'sendTask(..., options: [...])';
 
     private readonly ClientConfig $config;
     /** The Redis broker connection: publishes, remote control, queue inspection, events; null over RabbitMQ. */

@@ -26,11 +26,18 @@ final class ClientConfig
      */
     public const DEFAULT_RESULT_MAX_SIZE = 16777216;
 
+    /**
+     * Written out, CONNECTION_NAMES included (ClientConfigTest holds them together): a constant
+     * built from another one is evaluated again in every request that constructs a client
+     * (opcache keeps only literal constants in shared memory).
+     */
     public const NAMES = [
         'task_default_queue', 'task_default_priority', 'task_routes', 'task_serializer', 'task_compression',
         'task_protocol', 'task_publish_retry', 'task_publish_retry_policy', 'result_expires',
         'broker_transport_options', 'result_backend_transport_options', 'control_exchange',
-        'result_max_size', 'task_send_sent_event', 'event_exchange', ...self::CONNECTION_NAMES,
+        'result_max_size', 'task_send_sent_event', 'event_exchange',
+        'broker_use_ssl', 'redis_backend_use_ssl', 'broker_connection_timeout', 'redis_socket_timeout',
+        'redis_socket_connect_timeout', 'redis_client', 'redis_persistent', 'task_publish_timeout',
         // Ours for a RabbitMQ broker (Connection\Amqp\AmqpSettings reads them).
         'amqp_client', 'amqp_declare',
     ];

@@ -23,6 +23,13 @@ final class ClientConfigTest extends TestCase
         self::assertSame("celery\x06\x163", $config->queueKeys->listFor('celery', 3));
     }
 
+    public function testNamesHoldTheConnectionNames(): void
+    {
+        // NAMES is written out (a constant built from another is evaluated in every request).
+        self::assertSame([], array_diff(ClientConfig::CONNECTION_NAMES, ClientConfig::NAMES));
+        self::assertSame(array_values(array_unique(ClientConfig::NAMES)), ClientConfig::NAMES);
+    }
+
     public function testAPythonConfigCopiesOver(): void
     {
         $config = ClientConfig::fromArray([
