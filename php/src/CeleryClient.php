@@ -108,7 +108,7 @@ final class CeleryClient implements CeleryClientInterface
             ? ($amqp ?? throw RpcResults::needAmqpBroker())->rpcResults($replyTo, $this->config)
             : null;
         $resultBackend = $backend === null || $rpc !== null ? null : new RedisResultBackend(
-            $this->config->backendConnectionOptions->connect($backend),
+            $this->config->backendConnectionOptions()->connect($backend),
             $this->config->backendKeyPrefix,
             $this->config->resultExpires,
             $this->config->resultMaxSize,

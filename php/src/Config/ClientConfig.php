@@ -51,7 +51,10 @@ final class ClientConfig
     /**
      * @param string $backendKeyPrefix result_backend_transport_options' global_keyprefix, as the backend applies it
      * @param ConnectionOptions $brokerConnectionOptions the broker connection's options, with the publish retry policy
-     * @param ConnectionOptions $backendConnectionOptions the result backend connection's options
+     * @param ConnectionOptions|null $backendConnectionOptions the result backend connection's options;
+     *        null when its settings need no checking: made on first use (a client without a
+     *        result backend, as a PHP-FPM request that only sends, never makes them)
+     * @param array<string, mixed> $backendConnectionConfig the settings backendConnectionOptions() reads
      */
     private function __construct(
         public readonly string $defaultQueue,
@@ -66,14 +69,21 @@ final class ClientConfig
         public readonly string $backendKeyPrefix,
         public readonly string $controlExchange,
         public readonly ConnectionOptions $brokerConnectionOptions,
-        public readonly ConnectionOptions $backendConnectionOptions,
+        private ?ConnectionOptions $backendConnectionOptions,
         public readonly ?int $resultMaxSize,
         public readonly bool $sendSentEvent,
         public readonly string $eventExchange,
         /** kombu's fanout_prefix: true = "/{db}.", false = none, or a custom prefix. */
         public readonly bool|string $fanoutPrefix,
         public readonly bool $fanoutPatterns,
+        #[\SensitiveParameter] private readonly array $backendConnectionConfig,
     ) {
+    }
+
+    /** The result backend connection's options (its settings were checked by fromArray()). */
+    public function backendConnectionOptions(): ConnectionOptions
+    {
+        return $this->backendConnectionOptions ??= ConnectionOptions::fromConfig($this->backendConnectionConfig, Role::Backend);
     }
 
     /**
@@ -124,6 +134,7 @@ final class ClientConfig
         $backendOptions = isset($config['result_backend_transport_options'])
             ? TransportOptions::backend($config['result_backend_transport_options']) : [];
         $connection = array_intersect_key($config, array_flip(self::CONNECTION_NAMES));
+        $backendConnection = array_filter(['result_backend_transport_options' => $backendOptions]) + $connection;
         return new self(
             defaultQueue: self::text($config, 'task_default_queue', 'celery'),
             defaultPriority: self::priority($config['task_default_priority'] ?? null),
@@ -146,10 +157,10 @@ final class ClientConfig
                 ) + $connection,
                 Role::Broker,
             ),
-            backendConnectionOptions: ConnectionOptions::fromConfig(
-                array_filter(['result_backend_transport_options' => $backendOptions]) + $connection,
-                Role::Backend,
-            ),
+            // Settings that could be wrong are checked now, for the backend too: an error names
+            // them at construction, whether or not a backend is used.
+            backendConnectionOptions: ConnectionOptions::isPlain($backendConnection)
+                ? null : ConnectionOptions::fromConfig($backendConnection, Role::Backend),
             resultMaxSize: self::maxSize(
                 array_key_exists('result_max_size', $config) ? $config['result_max_size'] : self::DEFAULT_RESULT_MAX_SIZE,
             ),
@@ -158,6 +169,7 @@ final class ClientConfig
             eventExchange: self::text($config, 'event_exchange', 'celeryev'),
             fanoutPrefix: $brokerOptions === [] ? true : TransportOptions::fanoutPrefix($brokerOptions),
             fanoutPatterns: $brokerOptions === [] ? true : TransportOptions::fanoutPatterns($brokerOptions),
+            backendConnectionConfig: $backendConnection,
         );
     }
 
