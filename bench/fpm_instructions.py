@@ -213,7 +213,7 @@ def main() -> None:
         "BENCH_MESSAGE": str(message),
     }
     redis = Redis(host, port, db)
-    base = [e for e in endpoints for _ in range(BASE)]
+    base = [e for e in dict.fromkeys(endpoints + measured) for _ in range(BASE)]
     try:
         print(
             f"PHP-FPM instructions per request (callgrind, php-fpm pm=static 1 child, opcache on; "
@@ -235,6 +235,8 @@ def main() -> None:
                 if lib in results:
                     ratio = f"   {results[lib] / results[raw]:.1f}x raw" if raw in results else ""
                     print(f"    {'':<11} {lib:<22} {results[lib]:9d} instructions{ratio}")
+            for endpoint in [e for e in measured if e not in endpoints]:
+                print(f"    {'other':<11} {endpoint:<22} {results[endpoint]:9d} instructions")
     finally:
         redis.call("DEL", *QUEUES)
         redis.close()
