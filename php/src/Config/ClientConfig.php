@@ -42,6 +42,13 @@ final class ClientConfig
         'amqp_client', 'amqp_declare',
     ];
 
+    /** CONNECTION_NAMES as keys, for array_intersect_key() (ClientConfigTest holds them equal). */
+    private const CONNECTION_KEYS = [
+        'broker_use_ssl' => true, 'redis_backend_use_ssl' => true, 'broker_connection_timeout' => true,
+        'redis_socket_timeout' => true, 'redis_socket_connect_timeout' => true, 'redis_client' => true,
+        'redis_persistent' => true, 'task_publish_timeout' => true,
+    ];
+
     /** Settings read by the connection layer (Connection\ConnectionOptions). */
     public const CONNECTION_NAMES = [
         'broker_use_ssl', 'redis_backend_use_ssl', 'broker_connection_timeout', 'redis_socket_timeout',
@@ -133,25 +140,26 @@ final class ClientConfig
             ? TransportOptions::broker($config['broker_transport_options']) : [];
         $backendOptions = isset($config['result_backend_transport_options'])
             ? TransportOptions::backend($config['result_backend_transport_options']) : [];
-        $connection = array_intersect_key($config, array_flip(self::CONNECTION_NAMES));
-        $backendConnection = array_filter(['result_backend_transport_options' => $backendOptions]) + $connection;
+        // (Settings that are not given cost no call: a PHP-FPM request constructs a client each time.)
+        $connection = $config === [] ? [] : array_intersect_key($config, self::CONNECTION_KEYS);
+        $backendConnection = ($backendOptions === [] ? [] : ['result_backend_transport_options' => $backendOptions]) + $connection;
         return new self(
-            defaultQueue: self::text($config, 'task_default_queue', 'celery'),
-            defaultPriority: self::priority($config['task_default_priority'] ?? null),
+            defaultQueue: isset($config['task_default_queue']) ? self::text($config, 'task_default_queue', 'celery') : 'celery',
+            defaultPriority: isset($config['task_default_priority']) ? self::priority($config['task_default_priority']) : null,
             routes: ($config['task_routes'] ?? []) === [] ? null : TaskRouter::fromConfig($config['task_routes']),
             serializer: $serializer,
             compression: isset($config['task_compression'])
                 ? Check::setting()->choice('task_compression', $config['task_compression'], Compression::NAMES) : null,
             protocol: isset($config['task_protocol']) ? Check::setting()->choice('task_protocol', $config['task_protocol'], [1, 2]) : 2,
-            resultExpires: self::expires(array_key_exists('result_expires', $config) ? $config['result_expires'] : 86400),
+            resultExpires: array_key_exists('result_expires', $config) ? self::expires($config['result_expires']) : 86400,
             queueKeys: $brokerOptions === [] ? new QueueKeys() : TransportOptions::queueKeys($brokerOptions),
             backendKeyPrefix: $backendOptions === [] ? '' : TransportOptions::backendKeyPrefix($backendOptions),
-            controlExchange: self::text($config, 'control_exchange', 'celery'),
+            controlExchange: isset($config['control_exchange']) ? self::text($config, 'control_exchange', 'celery') : 'celery',
             // Each connection setting is checked once, here, for the role that reads it (with the
             // publish retry settings). Empty transport options are left out: a client with no
             // connection setting gets the defaults without loading ConnectionOptionsReader.
-            brokerConnectionOptions: ConnectionOptions::fromConfig(
-                array_filter(['broker_transport_options' => $brokerOptions]) + array_intersect_key(
+            brokerConnectionOptions: $config === [] ? ConnectionOptions::defaults(Role::Broker) : ConnectionOptions::fromConfig(
+                ($brokerOptions === [] ? [] : ['broker_transport_options' => $brokerOptions]) + array_intersect_key(
                     $config,
                     ['task_publish_retry' => true, 'task_publish_retry_policy' => true],
                 ) + $connection,
@@ -161,12 +169,11 @@ final class ClientConfig
             // them at construction, whether or not a backend is used.
             backendConnectionOptions: ConnectionOptions::isPlain($backendConnection)
                 ? null : ConnectionOptions::fromConfig($backendConnection, Role::Backend),
-            resultMaxSize: self::maxSize(
-                array_key_exists('result_max_size', $config) ? $config['result_max_size'] : self::DEFAULT_RESULT_MAX_SIZE,
-            ),
+            resultMaxSize: array_key_exists('result_max_size', $config)
+                ? self::maxSize($config['result_max_size']) : self::DEFAULT_RESULT_MAX_SIZE,
             sendSentEvent: isset($config['task_send_sent_event'])
                 && Check::setting()->bool('task_send_sent_event', $config['task_send_sent_event']),
-            eventExchange: self::text($config, 'event_exchange', 'celeryev'),
+            eventExchange: isset($config['event_exchange']) ? self::text($config, 'event_exchange', 'celeryev') : 'celeryev',
             fanoutPrefix: $brokerOptions === [] ? true : TransportOptions::fanoutPrefix($brokerOptions),
             fanoutPatterns: $brokerOptions === [] ? true : TransportOptions::fanoutPatterns($brokerOptions),
             backendConnectionConfig: $backendConnection,

@@ -55,6 +55,8 @@ final class ClientConfigTest extends TestCase
         // NAMES is written out (a constant built from another is evaluated in every request).
         self::assertSame([], array_diff(ClientConfig::CONNECTION_NAMES, ClientConfig::NAMES));
         self::assertSame(array_values(array_unique(ClientConfig::NAMES)), ClientConfig::NAMES);
+        $keys = (new \ReflectionClassConstant(ClientConfig::class, 'CONNECTION_KEYS'))->getValue();
+        self::assertSame(array_fill_keys(ClientConfig::CONNECTION_NAMES, true), $keys);
     }
 
     public function testAPythonConfigCopiesOver(): void
