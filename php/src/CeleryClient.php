@@ -34,6 +34,17 @@ use CeleryBridge\Result\WorkerReach;
 use CeleryBridge\Wire\Uuid;
 use Psr\Log\LoggerInterface;
 
+// Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
+use function array_map;
+use function array_values;
+use function gethostname;
+use function getmypid;
+use function implode;
+use function is_array;
+use function is_string;
+use function sprintf;
+use function str_starts_with;
+
 /**
  * Sends tasks to Celery workers through Redis or RabbitMQ, and gives back handles on their results
  * (from the Redis result backend).

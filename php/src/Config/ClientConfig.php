@@ -15,6 +15,16 @@ use CeleryBridge\Validation\Check;
 use CeleryBridge\Wire\BodyEncoder;
 use CeleryBridge\Wire\Compression;
 
+// Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
+use function array_intersect_key;
+use function array_key_exists;
+use function array_keys;
+use function ctype_print;
+use function in_array;
+use function is_int;
+use function is_string;
+use function mb_check_encoding;
+
 /**
  * The client's settings, under Celery's setting names, so a celeryconfig can be copied over.
  */

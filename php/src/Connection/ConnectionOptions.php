@@ -7,6 +7,12 @@ namespace CeleryBridge\Connection;
 use CeleryBridge\Exception\InvalidBrokerUrl;
 use CeleryBridge\Exception\InvalidConfiguration;
 
+// Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
+use function array_diff_key;
+use function extension_loaded;
+use function is_bool;
+use function is_string;
+
 /**
  * The connection settings of one connection (the broker's or the result backend's), from the
  * client config under Celery's setting names (ConnectionOptionsReader reads and checks them):

@@ -6,6 +6,16 @@ namespace CeleryBridge\Connection;
 
 use CeleryBridge\Exception\ConnectionTimedOut;
 
+// Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
+use function hash;
+use function implode;
+use function is_string;
+use function max;
+use function min;
+use function sprintf;
+use function str_contains;
+use function substr;
+
 /**
  * One concrete Redis server to open a socket to: what a RedisConnection talks to right now.
  *

@@ -9,6 +9,17 @@ use CeleryBridge\Exception\InvalidBrokerUrl;
 use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Exception\NoSentinelMaster;
 
+// Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
+use function ctype_alnum;
+use function ctype_digit;
+use function is_string;
+use function str_replace;
+use function str_starts_with;
+use function strlen;
+use function strpos;
+use function strtolower;
+use function substr;
+
 /**
  * Where a URL plus the connection settings lead: a list of servers tried in order (kombu's
  * failover list; one entry for a plain URL), or Sentinel nodes that name the master; and
