@@ -1,20 +1,21 @@
 """Instructions of one PHP-FPM request (callgrind), which the machine's load does not move.
 
-php-fpm (opcache on, pm = static, 1 child) runs under `valgrind --tool=callgrind
---trace-children=yes`; this script speaks FastCGI to it directly (no nginx: the web server's
-work is not PHP's). One run serves BASE requests of every endpoint of bench/fpm/ (opcache
-compiles each file in it, every persistent socket is opened); a second run serves the same and
-EXTRA more of one endpoint. The child's instructions of the second run minus those of the first,
-over EXTRA, is what one more request of that endpoint costs once the child is warm: starting
-and stopping php-fpm and the first requests cancel out.
+php-fpm (opcache on, pm = static) runs under `valgrind --tool=callgrind --trace-children=yes`
+with one pool of one child per figure; this script speaks FastCGI to the children directly (no
+nginx: the web server's work is not PHP's). A first child serves one request of each endpoint
+(opcache compiles the scripts then); the "base" child then serves BASE (20) requests of every
+endpoint of bench/fpm/ (each persistent socket is opened in it), and for each endpoint a child
+serves the same and EXTRA more of that endpoint. That child's instructions minus the base
+child's, over EXTRA, is what one more request of the endpoint costs once a child is warm:
+starting and stopping a child and its first requests cancel out.
 
     tests/run_with_redis.sh .venv/bin/python bench/fpm_instructions.py
 
-BENCH_FPM_PRELOAD=1 measures only with opcache.preload (php/preload.php), =0 only without;
-by default both. BENCH_FPM_EXTRA sets EXTRA (200), BENCH_FPM_KEEP=DIR keeps the callgrind files
-(callgrind.out.<pid>; the child's is the one that is not php-fpm's master) for
-callgrind_annotate --inclusive=yes. BENCH_FPM_ENDPOINTS=a.php,b.php measures only these (the
-first run still serves every endpoint of bench/fpm/).
+BENCH_FPM_PRELOAD=1 measures only with opcache.preload (php/preload.php), =0 only without; by
+default both. BENCH_FPM_EXTRA sets EXTRA (200). BENCH_FPM_KEEP=DIR keeps each child's callgrind
+profile there (callgrind.out.base, callgrind.out.ep_celery_fresh, ...) for
+`callgrind_annotate --inclusive=yes`. BENCH_FPM_ENDPOINTS=a.php,b.php measures these instead
+(any PHP file in bench/fpm/ that answers "queued").
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -97,6 +99,10 @@ def fastcgi_get(sock_path: Path, script: Path) -> str:
     return text.split("\r\n\r\n", 1)[-1]
 
 
+def pool(endpoint: str) -> str:
+    return "ep_" + re.sub(r"\W", "_", Path(endpoint).stem)
+
+
 def read(path: Path) -> str:
     return path.read_text(errors="replace") if path.exists() else ""
 
@@ -116,21 +122,32 @@ def profile_total(path: Path) -> int | None:
     return int(lines[-1].split()[1]) if lines and lines[-1].startswith("totals:") else None
 
 
-def run(env: dict[str, str], requests: list[str], preload: bool, keep: Path | None, label: str) -> int:
-    """The instructions of php-fpm's child that served `requests` (endpoint names, in order)."""
+def run(
+    env: dict[str, str], pools: dict[str, list[str]], preload: bool
+) -> tuple[dict[str, int], dict[str, bytes]]:
+    """One php-fpm under callgrind with a pool of one child for each entry of `pools`, which
+    serves that list of requests (endpoint names, in order); the instructions of each child,
+    and its profile."""
     workdir = Path(tempfile.mkdtemp(prefix="celery-bridge-fpm-ir."))
     try:
-        sock = workdir / "fpm.sock"
         env_lines = "\n".join(f"env[{k}] = {v}" for k, v in env.items())
-        (workdir / "php-fpm.conf").write_text(
-            f"""[global]
+        # A first pool serves one request of each endpoint alone: opcache compiles the scripts in
+        # it, so that no measured child does.
+        warm = sorted({e for requests in pools.values() for e in requests})
+        every = {"warm": warm, **pools}
+        config = f"""[global]
 pid = {workdir}/fpm.pid
 error_log = {workdir}/fpm.log
 log_level = debug
 daemonize = no
-
-[bench]
-listen = {sock}
+"""
+        for name, requests in every.items():
+            # pm.max_requests is the number of requests: the child exits by itself after the
+            # last one and callgrind writes its profile (php-fpm's master would kill it on
+            # shutdown before callgrind is done). The child the master starts next is not counted.
+            config += f"""
+[{name}]
+listen = {workdir}/{name}.sock
 pm = static
 pm.max_children = 1
 pm.max_requests = {len(requests)}
@@ -139,7 +156,7 @@ clear_env = yes
 php_admin_value[opcache.enable] = 1
 php_admin_value[opcache.validate_timestamps] = 0
 """
-        )
+        (workdir / "php-fpm.conf").write_text(config)
         cmd = [
             "valgrind", "--tool=callgrind", "--trace-children=yes",
             f"--callgrind-out-file={workdir}/callgrind.out.%p",
@@ -151,39 +168,53 @@ php_admin_value[opcache.validate_timestamps] = 0
         if os.geteuid() == 0:
             cmd.append("-R")
         master = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 600
+        failures: list[str] = []
+
+        def serve(name: str) -> None:
+            try:
+                for endpoint in every[name]:
+                    body = fastcgi_get(workdir / f"{name}.sock", ENDPOINTS / endpoint)
+                    if body != "queued\n":
+                        failures.append(f"{endpoint} answered {body[:300]!r}")
+                        return
+            except OSError as e:
+                failures.append(f"{name}: {e}")
+
         try:
-            deadline = time.monotonic() + 300
-            while not listening(sock):
+            while not all(listening(workdir / f"{name}.sock") for name in every):
                 if master.poll() is not None or time.monotonic() > deadline:
                     sys.exit(f"fpm instructions: php-fpm did not start\n{read(workdir / 'fpm.log')}")
                 time.sleep(0.05)
-            for endpoint in requests:
-                body = fastcgi_get(sock, ENDPOINTS / endpoint)
-                if body != "queued\n":
-                    sys.exit(f"fpm instructions: {endpoint} answered {body[:300]!r}")
-            # pm.max_requests is the number of requests: the child exits by itself after the last
-            # one, and callgrind writes its profile (php-fpm's master would kill it on shutdown
-            # before callgrind is done). The master starts a new child, which is not counted.
-            # (The first child php-fpm's log names is the one; with opcache.preload as root,
-            # php-fpm also forks a process that preloads and exits, which is not a child.)
-            child = None
-            total = None
-            while total is None:
+            serve("warm")
+            # The measured children run at the same time (one thread each).
+            threads = [threading.Thread(target=serve, args=(name,)) for name in pools]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            if failures:
+                sys.exit(f"fpm instructions: {failures[0]}")
+            # The first child php-fpm's log names for a pool is the one that served it (with
+            # opcache.preload as root, php-fpm also forks a process that preloads and exits).
+            totals: dict[str, int] = {}
+            profiles: dict[str, bytes] = {}
+            while len(totals) < len(pools):
                 if time.monotonic() > deadline:
-                    sys.exit("fpm instructions: the child's profile was not written")
+                    sys.exit("fpm instructions: a child's profile was not written")
                 time.sleep(0.1)
-                if child is None:
-                    started = re.search(r"child (\d+) started", read(workdir / "fpm.log"))
-                    child = workdir / f"callgrind.out.{started.group(1)}" if started else None
-                if child is not None and child.exists():
-                    total = profile_total(child)
+                log = read(workdir / "fpm.log")
+                for name in pools:
+                    started = re.search(rf"\[pool {name}\] child (\d+) started", log)
+                    profile = workdir / f"callgrind.out.{started.group(1)}" if started else None
+                    total = profile_total(profile) if profile is not None and profile.exists() else None
+                    if total is not None and name not in totals:
+                        totals[name] = total
+                        profiles[name] = profile.read_bytes()
         finally:
             master.send_signal(signal.SIGTERM)
             master.wait(timeout=120)
-        if keep is not None:
-            keep.mkdir(parents=True, exist_ok=True)
-            shutil.copy(child, keep / f"callgrind.out.{label}")
-        return total
+        return totals, profiles
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -216,19 +247,20 @@ def main() -> None:
     base = [e for e in dict.fromkeys(endpoints + measured) for _ in range(BASE)]
     try:
         print(
-            f"PHP-FPM instructions per request (callgrind, php-fpm pm=static 1 child, opcache on; "
+            f"PHP-FPM instructions per request (callgrind; php-fpm, opcache on, a child per figure: "
             f"{BASE} of each endpoint + {extra} of one, minus {BASE} of each, over {extra}):"
         )
         for preload in preloads:
             title = "with opcache.preload=php/preload.php" if preload else "without preloading"
             print(f"  {title}")
-            first = run(env, base, preload, keep, f"base{'-preload' if preload else ''}")
-            results: dict[str, int] = {}
-            for endpoint in measured:
-                label = f"{Path(endpoint).stem}{'-preload' if preload else ''}"
-                total = run(env, base + [endpoint] * extra, preload, keep, label)
-                results[endpoint] = (total - first) // extra
-                redis.call("DEL", *QUEUES)
+            pools = {"base": base, **{pool(e): base + [e] * extra for e in measured}}
+            totals, profiles = run(env, pools, preload)
+            redis.call("DEL", *QUEUES)
+            results = {e: (totals[pool(e)] - totals["base"]) // extra for e in measured}
+            if keep is not None:
+                keep.mkdir(parents=True, exist_ok=True)
+                for name, profile in profiles.items():
+                    (keep / f"callgrind.out.{name}{'-preload' if preload else ''}").write_bytes(profile)
             for mode, (raw, lib) in MODES.items():
                 if raw in results:
                     print(f"    {mode:<11} {raw:<22} {results[raw]:9d} instructions")
