@@ -42,7 +42,6 @@ use function getmypid;
 use function implode;
 use function is_array;
 use function is_string;
-use function sprintf;
 use function str_starts_with;
 
 /**
@@ -110,7 +109,7 @@ final class CeleryClient implements CeleryClientInterface
         // (A Redis client ignores the AMQP settings a shared celeryconfig may hold: ClientConfig
         // knows their names and reads nothing of them.)
         $this->config = ClientConfig::fromArray($amqp === null ? $config : AmqpBroker::withoutAmqpSettings($config));
-        $backend ??= ClientConfig::url($config, 'result_backend');
+        $backend ??= isset($config['result_backend']) ? ClientConfig::url($config, 'result_backend') : null;
         $this->brokerConnection = $amqp === null ? $this->config->brokerConnectionOptions->connect($broker) : null;
         // This client's oid: reply_to of its messages and of the canvas parts it freezes (the
         // rpc backend's queue); and its name in the origin header, "gen<pid>@<host>" as Celery writes it.
@@ -129,7 +128,7 @@ final class CeleryClient implements CeleryClientInterface
         $this->amqpChannels = $amqp?->channels();
         $this->reach = new WorkerReach($this->brokerConnection, $this->config, $this->amqpChannels);
         $this->handles = new ResultHandles($rpc ?? $resultBackend, $this->reach);
-        $origin = sprintf('gen%d@%s', getmypid(), gethostname());
+        $origin = 'gen' . getmypid() . '@' . gethostname();
         $this->publisher = new Publisher(
             $this->config,
             $this->brokerConnection === null
