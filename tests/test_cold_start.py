@@ -6,7 +6,7 @@ constructor) makes every cron job and CLI script compile it."""
 from __future__ import annotations
 
 import databases
-from harness import RedisServer
+from harness import REPO_ROOT, RedisServer
 
 QUEUE = "cold-start"
 # Never loaded by sending: the framework integrations and the test fake.
@@ -209,3 +209,39 @@ def test_a_plain_send_loads_few_classes_from_composers_classmap(run_php, redis_s
     assert found["computed_constants"] == []
     assert len(found["loaded"]) <= PLAIN_SEND_CLASSES, found["loaded"]
     assert {c: f for c, f in found["unqualified"].items() if c not in UNQUALIFIED_CALLS_LEFT} == {}
+
+
+# php/preload.php preloads a list: what a request that publishes to Redis loads (a preloaded
+# class costs every request of a php-fpm pool, used or not). Required in a plain CLI process it
+# autoloads the same classes, and after it the publishing request must find nothing new.
+PRELOAD_COVERS = r"""
+$ours = static fn (): array => array_values(array_filter(
+    [...get_declared_classes(), ...get_declared_interfaces()],
+    static fn (string $class): bool => str_starts_with($class, 'CeleryBridge\\'),
+));
+require 'PRELOAD';
+$preloaded = $ours();
+$broker = getenv('CELERY_BROKER_URL');
+$celery = new CeleryClient($broker, getenv('CELERY_RESULT_BACKEND'), ['task_default_queue' => 'QUEUE']);
+$celery->sendTask('tasks.add', [1, 2]);
+$celery->sendTask('tasks.add', [1, 2], options: ['countdown' => 30]);
+$celery->sendTask('tasks.add', [1, 2])->state();
+$persistent = new CeleryClient($broker, config: [
+    'task_default_queue' => 'QUEUE',
+    'redis_persistent' => true,
+]);
+$persistent->sendTask('tasks.add', [1, 2]);
+echo json_encode(['preloaded' => $preloaded, 'missing' => array_values(array_diff($ours(), $preloaded))]);
+""".replace("QUEUE", QUEUE).replace("PRELOAD", str(REPO_ROOT / "php" / "preload.php"))
+
+
+def test_the_preload_list_holds_what_a_publishing_request_loads(run_php, redis_server: RedisServer) -> None:
+    try:
+        found = run_php(PRELOAD_COVERS).json()
+    finally:
+        redis_server.client(databases.BROKER).delete(QUEUE)
+
+    assert found["missing"] == []
+    # Not the whole library: RabbitMQ, remote control, events and the exceptions load when used.
+    assert "CeleryBridge\\Control\\WorkerControl" not in found["preloaded"]
+    assert "CeleryBridge\\Connection\\Amqp\\AmqpUrl" not in found["preloaded"]
