@@ -46,5 +46,8 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 fi
 "$with_redis" .venv/bin/python bench/fpm.py
 echo
+echo "== bench/fpm_instructions.py (instructions of one PHP-FPM request, callgrind)"
+"$with_redis" .venv/bin/python bench/fpm_instructions.py
+echo
 echo "== instructions (valgrind --tool=callgrind): sendTask() build, whole calls, one sendMany() task"
 "$with_redis" bench/instructions.sh

@@ -3,17 +3,22 @@
 declare(strict_types=1);
 
 /*
- * opcache.preload for PHP-FPM (and other SAPIs with opcache): compiles and links the library's
- * classes once, when php-fpm starts, so that no request autoloads them. In php.ini:
+ * opcache.preload for PHP-FPM (and other SAPIs with opcache): compiles and links, once when
+ * php-fpm starts, the library's classes a request that publishes to Redis uses, so that such a
+ * request autoloads none of them. In php.ini:
  *
  *     opcache.preload=/path/to/app/vendor/celery-bridge/celery-bridge/php/preload.php
  *     opcache.preload_user=www-data
  *
  * It needs Composer's autoloader: the application's (this package under vendor/), or this
- * repository's own. The framework integrations, the CLI and the test fake are left out: they
- * need their frameworks' classes. After upgrading the package, restart php-fpm (preloaded code
- * is never reloaded). Without preloading the library is fast too; this removes the per-request
- * class loading that remains (see docs/benchmarks.md, "PHP-FPM").
+ * repository's own. Preloaded: what `new CeleryClient(url)`, sendTask() with and without options
+ * (the template and the general path, canvases) and a result's state() load
+ * (tests/test_cold_start.py keeps the list complete). The rest (RabbitMQ, Predis, remote
+ * control, events, waiting in get(), the exceptions, the framework integrations) loads on first
+ * use, as without preloading: each preloaded class costs every request of the pool a little
+ * (preloading all of the library's classes added about 12,000 instructions to each request,
+ * whether it used them or not; docs/benchmarks.md, "PHP-FPM"). After upgrading the package,
+ * restart php-fpm (preloaded code is never reloaded).
  */
 
 $autoloader = array_values(array_filter(
@@ -26,19 +31,70 @@ if ($autoloader === null) {
 }
 require_once $autoloader;
 
-$source = __DIR__ . '/src';
-$skip = ['Cli', 'Laravel', 'Symfony', 'Testing'];
-$files = new RecursiveIteratorIterator(new RecursiveDirectoryIterator($source, FilesystemIterator::SKIP_DOTS));
-foreach ($files as $file) {
-    $relative = substr((string) $file, strlen($source) + 1, -strlen('.php'));
-    if (!str_ends_with((string) $file, '.php') || in_array(explode('/', $relative)[0], $skip, true)) {
-        continue;
-    }
-    $name = 'CeleryBridge\\' . str_replace('/', '\\', $relative);
-    try {
-        class_exists($name) || interface_exists($name) || trait_exists($name) || enum_exists($name);
-    } catch (Throwable) {
-        // A class that needs an optional library (psr/log, Predis) that is not installed: it
-        // loads, or fails, when used, as without preloading.
-    }
+$classes = [
+    'Backend\\MetaReader',
+    'Backend\\RedisResultBackend',
+    'Backend\\ResultDecoder',
+    'Broker\\PublishChunk',
+    'Broker\\QueueKeys',
+    'Broker\\RedisBroker',
+    'Broker\\RetryingPublisher',
+    'Canvas\\Canvas',
+    'Canvas\\CanvasFreezer',
+    'Canvas\\CanvasPlanner',
+    'Canvas\\Plan',
+    'Canvas\\PlannedTask',
+    'Canvas\\Signature',
+    'Canvas\\TaskName',
+    'CeleryClient',
+    'CeleryClientInterface',
+    'Config\\ClientConfig',
+    'Connection\\ClientConnection',
+    'Connection\\Clock',
+    'Connection\\ConnectionOptions',
+    'Connection\\Endpoint',
+    'Connection\\PhpRedisConnection',
+    'Connection\\RedisConnection',
+    'Connection\\RetryPolicy',
+    'Connection\\Role',
+    'Connection\\Topology',
+    'Message\\Delivery',
+    'Message\\Embeddable',
+    'Message\\MessageBuilder',
+    'Message\\PlainTaskEncoder',
+    'Message\\ProtocolTwo',
+    'Message\\PublishHooks',
+    'Message\\PythonRepr',
+    'Message\\ReprToken',
+    'Message\\TaskCall',
+    'Message\\TaskMessage',
+    'Message\\TaskOptions',
+    'Publish\\CanvasPublisher',
+    'Publish\\ChunkBuilder',
+    'Publish\\PlainMessage',
+    'Publish\\PlainPath',
+    'Publish\\Publisher',
+    'Publish\\RedisTransport',
+    'Publish\\Transport',
+    'Result\\AsyncResult',
+    'Result\\Dispatch',
+    'Result\\ResultHandles',
+    'Result\\ResultMeta',
+    'Result\\ResultStore',
+    'Result\\State',
+    'Result\\WorkerReach',
+    'Validation\\Check',
+    'Wire\\BodyEncoder',
+    'Wire\\Compression',
+    'Wire\\Decompressor',
+    'Wire\\Envelope',
+    'Wire\\KombuJson',
+    'Wire\\KombuMarker',
+    'Wire\\PlainText',
+    'Wire\\PythonTime',
+    'Wire\\Uuid',
+];
+foreach ($classes as $name) {
+    $name = 'CeleryBridge\\' . $name;
+    class_exists($name) || interface_exists($name) || enum_exists($name);
 }

@@ -6,7 +6,7 @@ constructor) makes every cron job and CLI script compile it."""
 from __future__ import annotations
 
 import databases
-from harness import RedisServer
+from harness import REPO_ROOT, RedisServer
 
 QUEUE = "cold-start"
 # Never loaded by sending: the framework integrations and the test fake.
@@ -104,3 +104,159 @@ def test_persistent_sockets_load_neither_the_url_parser_nor_the_settings_reader(
     # The persistent socket's pool id is the Endpoint's.
     assert "CeleryBridge\\Connection\\Connector" not in loaded["plain"]
     assert "CeleryBridge\\Message\\PlainTaskEncoder" in loaded["plain"]
+
+
+# What a PHP-FPM request pays for each class it loads (bench/fpm_instructions.py): Composer's
+# lookup (a classmap entry is one array read; PSR-4 builds paths and stats files, about 4,800
+# instructions more per class; composer.json lists the publishing path's files as a classmap)
+# and what opcache evaluates again per request: a constant built from another constant
+# (`...self::X`, `Other::Y`) is an expression opcache keeps unevaluated.
+PER_REQUEST = r"""
+$plain = static function (): array {
+    $celery = new CeleryClient(getenv('CELERY_BROKER_URL'), config: ['task_default_queue' => 'QUEUE']);
+    $celery->sendTask('tasks.add', [1, 2]);
+    return array_values(array_filter(
+        [...get_declared_classes(), ...get_declared_interfaces()],
+        static fn (string $class): bool => str_starts_with($class, 'CeleryBridge\\'),
+    ));
+};
+$loaded = $plain();
+$classMap = [];
+foreach (Composer\Autoload\ClassLoader::getRegisteredLoaders() as $loader) {
+    $classMap += $loader->getClassMap();
+}
+$computed = [];
+foreach ($loaded as $class) {
+    $tokens = token_get_all(file_get_contents((string) (new ReflectionClass($class))->getFileName()));
+    $inConst = false;
+    foreach ($tokens as $i => $token) {
+        $id = is_array($token) ? $token[0] : $token;
+        if ($id === T_CONST) {
+            $inConst = true;
+        } elseif ($id === ';') {
+            $inConst = false;
+        } elseif ($inConst && $id === T_DOUBLE_COLON && ($tokens[$i + 1][1] ?? '') !== 'class') {
+            $computed[] = $class;
+        } elseif ($inConst && $id === T_ELLIPSIS) {
+            $computed[] = $class;
+        }
+    }
+}
+// In a namespace an unqualified call to a PHP function looks the namespaced name up first, at
+// each call site once per request (about 200 instructions each): `use function` imports skip it.
+$unqualified = [];
+foreach ($loaded as $class) {
+    $tokens = token_get_all(file_get_contents((string) (new ReflectionClass($class))->getFileName()));
+    $imported = [];
+    foreach ($tokens as $i => $token) {
+        if (!is_array($token) || $token[0] !== T_STRING) {
+            continue;
+        }
+        $before = $tokens[$i - 2] ?? null;
+        if (is_array($before) && $before[0] === T_FUNCTION && ($tokens[$i - 4][0] ?? null) === T_USE) {
+            $imported[strtolower($token[1])] = true;
+            continue;
+        }
+        $next = $i + 1;
+        while (is_array($tokens[$next] ?? null) && $tokens[$next][0] === T_WHITESPACE) {
+            $next++;
+        }
+        $previous = $i - 1;
+        while (is_array($tokens[$previous]) && $tokens[$previous][0] === T_WHITESPACE) {
+            $previous--;
+        }
+        $called = ($tokens[$next] ?? null) === '(' && !(is_array($tokens[$previous]) && in_array(
+            $tokens[$previous][0],
+            [T_OBJECT_OPERATOR, T_NULLSAFE_OBJECT_OPERATOR, T_DOUBLE_COLON, T_FUNCTION, T_NEW, T_NS_SEPARATOR,
+             T_CONST],
+            true,
+        ));
+        if ($called && function_exists($token[1]) && (new ReflectionFunction($token[1]))->isInternal()
+            && !isset($imported[strtolower($token[1])])) {
+            $unqualified[$class][$token[1]] = $token[1];
+        }
+    }
+}
+echo json_encode([
+    'unqualified' => (object) array_map('array_values', $unqualified),
+    'loaded' => $loaded,
+    'not_in_classmap' => array_values(array_diff($loaded, array_keys($classMap))),
+    'computed_constants' => array_values(array_unique($computed)),
+]);
+""".replace("QUEUE", QUEUE)
+
+# The library's classes a plain sendTask() loads, constructor included (26 at 01e840e).
+PLAIN_SEND_CLASSES = 26
+
+# Classes of the plain path that still call PHP functions unqualified (other work owns them).
+UNQUALIFIED_CALLS_LEFT = {
+    "CeleryBridge\\Publish\\Publisher",
+    "CeleryBridge\\Publish\\RedisTransport",
+    "CeleryBridge\\Broker\\RetryingPublisher",
+    "CeleryBridge\\Publish\\PlainPath",
+    "CeleryBridge\\Message\\PlainTaskEncoder",
+    "CeleryBridge\\Canvas\\TaskName",
+}
+
+
+def test_a_plain_send_loads_few_classes_from_composers_classmap(run_php, redis_server: RedisServer) -> None:
+    try:
+        found = run_php(PER_REQUEST).json()
+    finally:
+        redis_server.client(databases.BROKER).delete(QUEUE)
+
+    # composer.json lists their files as a classmap too (PSR-4 finds all the others).
+    assert found["not_in_classmap"] == []
+    assert found["computed_constants"] == []
+    assert len(found["loaded"]) <= PLAIN_SEND_CLASSES, found["loaded"]
+    assert {c: f for c, f in found["unqualified"].items() if c not in UNQUALIFIED_CALLS_LEFT} == {}
+
+
+# php/preload.php preloads a list: what a request that publishes to Redis loads (a preloaded
+# class costs every request of a php-fpm pool, used or not). Required in a plain CLI process it
+# autoloads the same classes, and after it the publishing request must find nothing new.
+PRELOAD_COVERS = r"""
+$ours = static fn (): array => array_values(array_filter(
+    [...get_declared_classes(), ...get_declared_interfaces()],
+    static fn (string $class): bool => str_starts_with($class, 'CeleryBridge\\'),
+));
+require 'PRELOAD';
+$preloaded = $ours();
+$broker = getenv('CELERY_BROKER_URL');
+$celery = new CeleryClient($broker, getenv('CELERY_RESULT_BACKEND'), ['task_default_queue' => 'QUEUE']);
+$celery->sendTask('tasks.add', [1, 2]);
+$celery->sendTask('tasks.add', [1, 2], options: ['countdown' => 30]);
+$celery->sendTask('tasks.add', [1, 2])->state();
+$persistent = new CeleryClient($broker, config: [
+    'task_default_queue' => 'QUEUE',
+    'redis_persistent' => true,
+]);
+$persistent->sendTask('tasks.add', [1, 2]);
+$classMap = [];
+foreach (Composer\Autoload\ClassLoader::getRegisteredLoaders() as $loader) {
+    $classMap += $loader->getClassMap();
+}
+echo json_encode([
+    'preloaded' => $preloaded,
+    'missing' => array_values(array_diff($ours(), $preloaded)),
+    'not_in_classmap' => array_values(array_diff($ours(), array_keys($classMap))),
+]);
+""".replace("QUEUE", QUEUE).replace("PRELOAD", str(REPO_ROOT / "php" / "preload.php"))
+
+
+def test_the_preload_list_and_the_classmap_hold_what_a_publishing_request_loads(
+    run_php, redis_server: RedisServer
+) -> None:
+    try:
+        found = run_php(PRELOAD_COVERS).json()
+    finally:
+        redis_server.client(databases.BROKER).delete(QUEUE)
+
+    assert found["missing"] == []
+    # composer.json's classmap lists the same files: found with one array read each (PSR-4 builds
+    # paths and stats files), and not the whole library, whose entries a CLI process without
+    # opcache would compile each time it starts (about 7,000 instructions each).
+    assert found["not_in_classmap"] == []
+    # Not the whole library: RabbitMQ, remote control, events and the exceptions load when used.
+    assert "CeleryBridge\\Control\\WorkerControl" not in found["preloaded"]
+    assert "CeleryBridge\\Connection\\Amqp\\AmqpUrl" not in found["preloaded"]

@@ -34,6 +34,16 @@ use CeleryBridge\Result\WorkerReach;
 use CeleryBridge\Wire\Uuid;
 use Psr\Log\LoggerInterface;
 
+// Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
+use function array_map;
+use function array_values;
+use function gethostname;
+use function getmypid;
+use function implode;
+use function is_array;
+use function is_string;
+use function str_starts_with;
+
 /**
  * Sends tasks to Celery workers through Redis or RabbitMQ, and gives back handles on their results
  * (from the Redis result backend).
@@ -42,11 +52,16 @@ use Psr\Log\LoggerInterface;
  */
 final class CeleryClient implements CeleryClientInterface
 {
+    // Publisher's constants, written out (CeleryClientTest holds them equal): a constant that
+    // names another class's is evaluated again in every request that constructs a client.
+
     /** sendMany() writes about this many messages per MULTI/EXEC round trip. */
-    public const CHUNK = Publisher::CHUNK;
+    public const CHUNK = 200;
 
     /** The debug line of a sendTask() whose kwargs hold apply_async option names. */
-    public const KWARGS_LIKE_OPTIONS = Publisher::KWARGS_LIKE_OPTIONS;
+    public const KWARGS_LIKE_OPTIONS = 'CeleryBridge: task {task} was sent without options, and its kwargs '
+        . 'hold {keys}, which are apply_async option names; if they were meant as options, pass them as '
+        . 'sendTask(..., options: [...])';
 
     private readonly ClientConfig $config;
     /** The Redis broker connection: publishes, remote control, queue inspection, events; null over RabbitMQ. */
@@ -94,7 +109,7 @@ final class CeleryClient implements CeleryClientInterface
         // (A Redis client ignores the AMQP settings a shared celeryconfig may hold: ClientConfig
         // knows their names and reads nothing of them.)
         $this->config = ClientConfig::fromArray($amqp === null ? $config : AmqpBroker::withoutAmqpSettings($config));
-        $backend ??= ClientConfig::url($config, 'result_backend');
+        $backend ??= isset($config['result_backend']) ? ClientConfig::url($config, 'result_backend') : null;
         $this->brokerConnection = $amqp === null ? $this->config->brokerConnectionOptions->connect($broker) : null;
         // This client's oid: reply_to of its messages and of the canvas parts it freezes (the
         // rpc backend's queue); and its name in the origin header, "gen<pid>@<host>" as Celery writes it.
@@ -103,7 +118,7 @@ final class CeleryClient implements CeleryClientInterface
             ? ($amqp ?? throw RpcResults::needAmqpBroker())->rpcResults($replyTo, $this->config)
             : null;
         $resultBackend = $backend === null || $rpc !== null ? null : new RedisResultBackend(
-            $this->config->backendConnectionOptions->connect($backend),
+            $this->config->backendConnectionOptions()->connect($backend),
             $this->config->backendKeyPrefix,
             $this->config->resultExpires,
             $this->config->resultMaxSize,
@@ -113,7 +128,7 @@ final class CeleryClient implements CeleryClientInterface
         $this->amqpChannels = $amqp?->channels();
         $this->reach = new WorkerReach($this->brokerConnection, $this->config, $this->amqpChannels);
         $this->handles = new ResultHandles($rpc ?? $resultBackend, $this->reach);
-        $origin = sprintf('gen%d@%s', getmypid(), gethostname());
+        $origin = 'gen' . getmypid() . '@' . gethostname();
         $this->publisher = new Publisher(
             $this->config,
             $this->brokerConnection === null

@@ -4,6 +4,10 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Broker;
 
+// Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
+use function array_map;
+use function count;
+
 /**
  * The Redis list a message must be pushed to, as kombu's Redis transport names it.
  *

@@ -15,6 +15,16 @@ use CeleryBridge\Validation\Check;
 use CeleryBridge\Wire\BodyEncoder;
 use CeleryBridge\Wire\Compression;
 
+// Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
+use function array_intersect_key;
+use function array_key_exists;
+use function array_keys;
+use function ctype_print;
+use function in_array;
+use function is_int;
+use function is_string;
+use function mb_check_encoding;
+
 /**
  * The client's settings, under Celery's setting names, so a celeryconfig can be copied over.
  */
@@ -26,13 +36,27 @@ final class ClientConfig
      */
     public const DEFAULT_RESULT_MAX_SIZE = 16777216;
 
+    /**
+     * Written out, CONNECTION_NAMES included (ClientConfigTest holds them together): a constant
+     * built from another one is evaluated again in every request that constructs a client
+     * (opcache keeps only literal constants in shared memory).
+     */
     public const NAMES = [
         'task_default_queue', 'task_default_priority', 'task_routes', 'task_serializer', 'task_compression',
         'task_protocol', 'task_publish_retry', 'task_publish_retry_policy', 'result_expires',
         'broker_transport_options', 'result_backend_transport_options', 'control_exchange',
-        'result_max_size', 'task_send_sent_event', 'event_exchange', ...self::CONNECTION_NAMES,
+        'result_max_size', 'task_send_sent_event', 'event_exchange',
+        'broker_use_ssl', 'redis_backend_use_ssl', 'broker_connection_timeout', 'redis_socket_timeout',
+        'redis_socket_connect_timeout', 'redis_client', 'redis_persistent', 'task_publish_timeout',
         // Ours for a RabbitMQ broker (Connection\Amqp\AmqpSettings reads them).
         'amqp_client', 'amqp_declare',
+    ];
+
+    /** CONNECTION_NAMES as keys, for array_intersect_key() (ClientConfigTest holds them equal). */
+    private const CONNECTION_KEYS = [
+        'broker_use_ssl' => true, 'redis_backend_use_ssl' => true, 'broker_connection_timeout' => true,
+        'redis_socket_timeout' => true, 'redis_socket_connect_timeout' => true, 'redis_client' => true,
+        'redis_persistent' => true, 'task_publish_timeout' => true,
     ];
 
     /** Settings read by the connection layer (Connection\ConnectionOptions). */
@@ -44,7 +68,10 @@ final class ClientConfig
     /**
      * @param string $backendKeyPrefix result_backend_transport_options' global_keyprefix, as the backend applies it
      * @param ConnectionOptions $brokerConnectionOptions the broker connection's options, with the publish retry policy
-     * @param ConnectionOptions $backendConnectionOptions the result backend connection's options
+     * @param ConnectionOptions|null $backendConnectionOptions the result backend connection's options;
+     *        null when its settings need no checking: made on first use (a client without a
+     *        result backend, as a PHP-FPM request that only sends, never makes them)
+     * @param array<string, mixed> $backendConnectionConfig the settings backendConnectionOptions() reads
      */
     private function __construct(
         public readonly string $defaultQueue,
@@ -59,14 +86,21 @@ final class ClientConfig
         public readonly string $backendKeyPrefix,
         public readonly string $controlExchange,
         public readonly ConnectionOptions $brokerConnectionOptions,
-        public readonly ConnectionOptions $backendConnectionOptions,
+        private ?ConnectionOptions $backendConnectionOptions,
         public readonly ?int $resultMaxSize,
         public readonly bool $sendSentEvent,
         public readonly string $eventExchange,
         /** kombu's fanout_prefix: true = "/{db}.", false = none, or a custom prefix. */
         public readonly bool|string $fanoutPrefix,
         public readonly bool $fanoutPatterns,
+        #[\SensitiveParameter] private readonly array $backendConnectionConfig,
     ) {
+    }
+
+    /** The result backend connection's options (its settings were checked by fromArray()). */
+    public function backendConnectionOptions(): ConnectionOptions
+    {
+        return $this->backendConnectionOptions ??= ConnectionOptions::fromConfig($this->backendConnectionConfig, Role::Backend);
     }
 
     /**
@@ -116,41 +150,43 @@ final class ClientConfig
             ? TransportOptions::broker($config['broker_transport_options']) : [];
         $backendOptions = isset($config['result_backend_transport_options'])
             ? TransportOptions::backend($config['result_backend_transport_options']) : [];
-        $connection = array_intersect_key($config, array_flip(self::CONNECTION_NAMES));
+        // (Settings that are not given cost no call: a PHP-FPM request constructs a client each time.)
+        $connection = $config === [] ? [] : array_intersect_key($config, self::CONNECTION_KEYS);
+        $backendConnection = ($backendOptions === [] ? [] : ['result_backend_transport_options' => $backendOptions]) + $connection;
         return new self(
-            defaultQueue: self::text($config, 'task_default_queue', 'celery'),
-            defaultPriority: self::priority($config['task_default_priority'] ?? null),
+            defaultQueue: isset($config['task_default_queue']) ? self::text($config, 'task_default_queue', 'celery') : 'celery',
+            defaultPriority: isset($config['task_default_priority']) ? self::priority($config['task_default_priority']) : null,
             routes: ($config['task_routes'] ?? []) === [] ? null : TaskRouter::fromConfig($config['task_routes']),
             serializer: $serializer,
             compression: isset($config['task_compression'])
                 ? Check::setting()->choice('task_compression', $config['task_compression'], Compression::NAMES) : null,
             protocol: isset($config['task_protocol']) ? Check::setting()->choice('task_protocol', $config['task_protocol'], [1, 2]) : 2,
-            resultExpires: self::expires(array_key_exists('result_expires', $config) ? $config['result_expires'] : 86400),
+            resultExpires: array_key_exists('result_expires', $config) ? self::expires($config['result_expires']) : 86400,
             queueKeys: $brokerOptions === [] ? new QueueKeys() : TransportOptions::queueKeys($brokerOptions),
             backendKeyPrefix: $backendOptions === [] ? '' : TransportOptions::backendKeyPrefix($backendOptions),
-            controlExchange: self::text($config, 'control_exchange', 'celery'),
+            controlExchange: isset($config['control_exchange']) ? self::text($config, 'control_exchange', 'celery') : 'celery',
             // Each connection setting is checked once, here, for the role that reads it (with the
             // publish retry settings). Empty transport options are left out: a client with no
             // connection setting gets the defaults without loading ConnectionOptionsReader.
-            brokerConnectionOptions: ConnectionOptions::fromConfig(
-                array_filter(['broker_transport_options' => $brokerOptions]) + array_intersect_key(
+            brokerConnectionOptions: $config === [] ? ConnectionOptions::defaults(Role::Broker) : ConnectionOptions::fromConfig(
+                ($brokerOptions === [] ? [] : ['broker_transport_options' => $brokerOptions]) + array_intersect_key(
                     $config,
                     ['task_publish_retry' => true, 'task_publish_retry_policy' => true],
                 ) + $connection,
                 Role::Broker,
             ),
-            backendConnectionOptions: ConnectionOptions::fromConfig(
-                array_filter(['result_backend_transport_options' => $backendOptions]) + $connection,
-                Role::Backend,
-            ),
-            resultMaxSize: self::maxSize(
-                array_key_exists('result_max_size', $config) ? $config['result_max_size'] : self::DEFAULT_RESULT_MAX_SIZE,
-            ),
+            // Settings that could be wrong are checked now, for the backend too: an error names
+            // them at construction, whether or not a backend is used.
+            backendConnectionOptions: ConnectionOptions::isPlain($backendConnection)
+                ? null : ConnectionOptions::fromConfig($backendConnection, Role::Backend),
+            resultMaxSize: array_key_exists('result_max_size', $config)
+                ? self::maxSize($config['result_max_size']) : self::DEFAULT_RESULT_MAX_SIZE,
             sendSentEvent: isset($config['task_send_sent_event'])
                 && Check::setting()->bool('task_send_sent_event', $config['task_send_sent_event']),
-            eventExchange: self::text($config, 'event_exchange', 'celeryev'),
+            eventExchange: isset($config['event_exchange']) ? self::text($config, 'event_exchange', 'celeryev') : 'celeryev',
             fanoutPrefix: $brokerOptions === [] ? true : TransportOptions::fanoutPrefix($brokerOptions),
             fanoutPatterns: $brokerOptions === [] ? true : TransportOptions::fanoutPatterns($brokerOptions),
+            backendConnectionConfig: $backendConnection,
         );
     }
 

@@ -8,6 +8,21 @@ use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
 use CeleryBridge\Exception\ConnectionTimedOut;
 
+// Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
+use function array_filter;
+use function array_map;
+use function array_merge;
+use function array_sum;
+use function ceil;
+use function count;
+use function hrtime;
+use function in_array;
+use function is_array;
+use function max;
+use function min;
+use function sprintf;
+use function str_contains;
+
 /**
  * What a RedisConnection does the same over any client library: connect on first use, walk the
  * failover list or ask Sentinel for the master, check that the server is a master, send a

@@ -7,6 +7,12 @@ namespace CeleryBridge\Connection;
 use CeleryBridge\Exception\InvalidBrokerUrl;
 use CeleryBridge\Exception\InvalidConfiguration;
 
+// Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
+use function array_diff_key;
+use function extension_loaded;
+use function is_bool;
+use function is_string;
+
 /**
  * The connection settings of one connection (the broker's or the result backend's), from the
  * client config under Celery's setting names (ConnectionOptionsReader reads and checks them):
@@ -138,13 +144,10 @@ final class ConnectionOptions
         if ($config === []) {
             return self::defaults($role);
         }
-        $client = $config['redis_client'] ?? self::CLIENT_AUTO;
-        $persistent = $config['redis_persistent'] ?? false;
-        if (
-            array_diff_key($config, self::CHOICES) === [] && is_bool($persistent)
-            && ($client === self::CLIENT_AUTO || $client === self::CLIENT_PHPREDIS || $client === self::CLIENT_PREDIS)
-        ) {
-            $defaults = self::defaults($role);
+        if (self::isPlain($config)) {
+            $client = $config['redis_client'] ?? self::CLIENT_AUTO;
+            $persistent = $config['redis_persistent'] ?? false;
+            // (Without the shared defaults object: a PHP-FPM request would build it only for this.)
             return new self(
                 $role,
                 $client,
@@ -153,11 +156,27 @@ final class ConnectionOptions
                 $persistent,
                 null,
                 null,
-                $defaults->retryPolicy,
-                $defaults->healthCheckInterval,
+                $role === Role::Backend ? RetryPolicy::never() : RetryPolicy::celeryDefault(),
+                self::DEFAULT_HEALTH_CHECK_INTERVAL,
             );
         }
         return ConnectionOptionsReader::read($config, $role);
+    }
+
+    /**
+     * Whether these settings are none, or only a valid redis_client and redis_persistent: read
+     * without ConnectionOptionsReader, and nothing in them can fail.
+     *
+     * @param array<string, mixed> $config
+     */
+    public static function isPlain(#[\SensitiveParameter] array $config): bool
+    {
+        if ($config === []) {
+            return true;
+        }
+        $client = $config['redis_client'] ?? self::CLIENT_AUTO;
+        return array_diff_key($config, self::CHOICES) === [] && is_bool($config['redis_persistent'] ?? false)
+            && ($client === self::CLIENT_AUTO || $client === self::CLIENT_PHPREDIS || $client === self::CLIENT_PREDIS);
     }
 
     public function defaultReadTimeout(): float

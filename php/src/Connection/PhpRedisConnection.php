@@ -7,6 +7,20 @@ namespace CeleryBridge\Connection;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
 
+// Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
+use function array_map;
+use function array_slice;
+use function array_values;
+use function count;
+use function get_debug_type;
+use function ini_get;
+use function is_array;
+use function is_string;
+use function restore_error_handler;
+use function set_error_handler;
+use function sprintf;
+use function str_starts_with;
+
 /**
  * RedisConnection over the phpredis extension (ext-redis).
  *

@@ -7,6 +7,13 @@ namespace CeleryBridge\Connection;
 use CeleryBridge\Exception\AuthenticationFailed;
 use CeleryBridge\Exception\ConnectionFailed;
 
+// Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
+use function array_key_exists;
+use function floor;
+use function min;
+use function round;
+use function usleep;
+
 /**
  * Celery's publish retry settings: `task_publish_retry` and `task_publish_retry_policy`, with
  * Celery's defaults (3 retries, sleeping 0 s, 0.2 s, 0.4 s; never more than 1 s), and

@@ -4,6 +4,9 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Connection;
 
+// Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
+use function sprintf;
+
 /**
  * Which connection a URL or a setting is for: the broker (kombu's `broker_url` rules and the
  * broker_* settings) or the result backend (Celery's `result_backend` rules and its redis_*

@@ -9,6 +9,16 @@ use CeleryBridge\Exception\InvalidBrokerUrl;
 use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Exception\NoSentinelMaster;
 
+// Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
+use function ctype_digit;
+use function ctype_lower;
+use function is_string;
+use function str_starts_with;
+use function strlen;
+use function strpos;
+use function strtr;
+use function substr;
+
 /**
  * Where a URL plus the connection settings lead: a list of servers tried in order (kombu's
  * failover list; one entry for a plain URL), or Sentinel nodes that name the master; and
@@ -67,12 +77,12 @@ final class Topology
     private static function simple(#[\SensitiveParameter] string $url, ConnectionOptions $options): ?self
     {
         $rest = substr($url, 8);
-        // Letters and digits, lower-case, between its separators (cheaper than strspn(), which
-        // compares each character with each allowed one).
-        $letters = str_replace(['.', '-', ':', '/'], '', $rest);
+        // Lower-case letters and digits between its separators: with those and the separators
+        // made letters, only lower-case letters are left (cheaper than strspn(), which compares
+        // each character with each allowed one, or removing the separators and comparing).
         if (
             !str_starts_with($url, 'redis://') || $options->tls !== null
-            || !ctype_alnum($letters) || strtolower($letters) !== $letters
+            || !ctype_lower(strtr($rest, '.-:/0123456789', 'aaaaaaaaaaaaaa'))
         ) {
             return null;
         }

@@ -16,6 +16,9 @@ use CeleryBridge\Exception\ResultTooLarge;
 use CeleryBridge\Exception\TaskFailed;
 use CeleryBridge\Exception\TaskRevoked;
 
+// Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
+use function is_string;
+
 /**
  * A handle on one task's result, with the methods of Celery's AsyncResult.
  *

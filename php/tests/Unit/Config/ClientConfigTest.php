@@ -5,6 +5,8 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Config;
 
 use CeleryBridge\Config\ClientConfig;
+use CeleryBridge\Connection\ConnectionOptions;
+use CeleryBridge\Connection\Role;
 use CeleryBridge\Exception\InvalidConfiguration;
 use PHPUnit\Framework\TestCase;
 
@@ -21,6 +23,40 @@ final class ClientConfigTest extends TestCase
         self::assertSame(86400, $config->resultExpires);
         self::assertTrue($config->brokerConnectionOptions->retryPolicy->enabled);
         self::assertSame("celery\x06\x163", $config->queueKeys->listFor('celery', 3));
+    }
+
+    public function testTheBackendsConnectionOptionsAreMadeWhenFirstAskedFor(): void
+    {
+        $plain = ClientConfig::fromArray(['redis_persistent' => true]);
+        $options = $plain->backendConnectionOptions();
+
+        self::assertSame(Role::Backend, $options->role);
+        self::assertTrue($options->persistent);
+        self::assertFalse($options->retryPolicy->enabled);
+        self::assertSame($options, $plain->backendConnectionOptions());
+        self::assertEquals(
+            ConnectionOptions::fromConfig(['redis_persistent' => true], Role::Backend),
+            $options,
+        );
+        self::assertSame(ConnectionOptions::defaults(Role::Backend), ClientConfig::fromArray([])->backendConnectionOptions());
+    }
+
+    public function testAWrongBackendSettingFailsAtConstructionWithoutABackend(): void
+    {
+        // Made lazily only when nothing in the settings can be wrong: a typo still fails here.
+        $this->expectException(InvalidConfiguration::class);
+        $this->expectExceptionMessage('redis_backend_use_ssl');
+
+        ClientConfig::fromArray(['redis_backend_use_ssl' => 'yes please']);
+    }
+
+    public function testNamesHoldTheConnectionNames(): void
+    {
+        // NAMES is written out (a constant built from another is evaluated in every request).
+        self::assertSame([], array_diff(ClientConfig::CONNECTION_NAMES, ClientConfig::NAMES));
+        self::assertSame(array_values(array_unique(ClientConfig::NAMES)), ClientConfig::NAMES);
+        $keys = (new \ReflectionClassConstant(ClientConfig::class, 'CONNECTION_KEYS'))->getValue();
+        self::assertSame(array_fill_keys(ClientConfig::CONNECTION_NAMES, true), $keys);
     }
 
     public function testAPythonConfigCopiesOver(): void
