@@ -9,12 +9,16 @@ use CeleryBridge\Wire\KombuMarker;
 
 // Imported, so that PHP compiles these to their own opcodes instead of namespaced calls: this
 // class runs on every publish.
+use function array_is_list;
 use function array_key_exists;
+use function base64_encode;
 use function count;
+use function implode;
 use function is_array;
 use function is_int;
 use function is_object;
 use function is_string;
+use function str_replace;
 use function strlen;
 
 /**
@@ -62,6 +66,9 @@ final class PlainTaskEncoder
     /** The body after the arguments: Celery's embed with no callbacks, chain or chord. */
     private const BODY_TAIL = ',{"callbacks":null,"errbacks":null,"chain":null,"chord":null}]';
 
+    /** The body after ints as arguments (without their closing bracket) and no kwargs. */
+    private const INT_ARGS_TAIL = '],{}' . self::BODY_TAIL;
+
     /** How many task and queue names remember() keeps. */
     private const NAMES = 1000;
 
@@ -106,7 +113,32 @@ final class PlainTaskEncoder
         string $deliveryTag,
         Delivery $delivery,
     ): ?string {
-        if ($delivery->exchange !== '' || !array_is_list($args) || !self::plain($args, 0)) {
+        if ($delivery->exchange !== '') {
+            return null;
+        }
+        if ($kwargs === []) {
+            // The commonest call, a few ints and no kwargs, inline: json_encode() and Python's
+            // repr write ints alike, repr with ", " between them.
+            foreach ($args as $value) {
+                if (!is_int($value)) {
+                    break;
+                }
+            }
+            if ($args !== [] && is_int($value) && array_is_list($args)) {
+                $ints = implode(',', $args);
+                if (strlen($ints) < self::SIMPLE_REPR_LENGTH / 2) {
+                    $task = $this->inJson[$task] ?? $this->remember($task);
+                    $queue = $this->inJson[$delivery->queue] ?? $this->remember($delivery->queue);
+                    $body = base64_encode('[[' . $ints . self::INT_ARGS_TAIL);
+                    $argsRepr = str_replace(',', ', ', $ints);
+                    $t = $this->templates[$delivery->priority] ??= $this->template($delivery->priority);
+                    // The slots in template()'s order, in one string (PHP allocates it once).
+                    return "{$t[0]}{$body}{$t[1]}{$task}{$t[2]}{$taskId}{$t[3]}{$taskId}{$t[4]}[{$argsRepr}]{$t[5]}{}"
+                        . "{$t[6]}{$taskId}{$t[7]}{$queue}{$t[8]}{$deliveryTag}{$t[9]}";
+                }
+            }
+        }
+        if (!array_is_list($args) || !self::plain($args, 0)) {
             return null;
         }
         if ($kwargs !== []) {
@@ -144,9 +176,9 @@ final class PlainTaskEncoder
             return null;
         }
         $t = $this->templates[$delivery->priority] ??= $this->template($delivery->priority);
-        // The slots in template()'s order.
-        return $t[0] . $body . $t[1] . $task . $t[2] . $taskId . $t[3] . $taskId . $t[4] . $argsRepr
-            . $t[5] . $kwargsRepr . $t[6] . $taskId . $t[7] . $queue . $t[8] . $deliveryTag . $t[9];
+        // The slots in template()'s order, in one string (PHP allocates it once).
+        return "{$t[0]}{$body}{$t[1]}{$task}{$t[2]}{$taskId}{$t[3]}{$taskId}{$t[4]}{$argsRepr}"
+            . "{$t[5]}{$kwargsRepr}{$t[6]}{$taskId}{$t[7]}{$queue}{$t[8]}{$deliveryTag}{$t[9]}";
     }
 
     /**
