@@ -64,10 +64,14 @@ final class PlainTaskEncoder
     ];
 
     /** The body after the arguments: Celery's embed with no callbacks, chain or chord. */
-    private const BODY_TAIL = ',{"callbacks":null,"errbacks":null,"chain":null,"chord":null}]';
+    public const BODY_TAIL = ',{"callbacks":null,"errbacks":null,"chain":null,"chord":null}]';
 
-    /** The body after ints as arguments (without their closing bracket) and no kwargs. */
-    private const INT_ARGS_TAIL = '],{}' . self::BODY_TAIL;
+    /**
+     * The body after ints as arguments (without their closing bracket) and no kwargs: '],{}' and
+     * BODY_TAIL, written out (a constant made of another is evaluated again in every PHP-FPM
+     * request; a test compares them).
+     */
+    public const INT_ARGS_TAIL = '],{},{"callbacks":null,"errbacks":null,"chain":null,"chord":null}]';
 
     /** How many task and queue names remember() keeps. */
     private const NAMES = 1000;

@@ -217,6 +217,11 @@ final class PlainTaskEncoderTest extends TestCase
         self::assertSame($text, PlainTaskEncoder::TEMPLATE, 'PlainTaskEncoder::TEMPLATE is now ' . var_export($text, true));
     }
 
+    public function testTheTailAfterIntArgumentsIsTheBodyTailAfterNoKwargs(): void
+    {
+        self::assertSame('],{}' . PlainTaskEncoder::BODY_TAIL, PlainTaskEncoder::INT_ARGS_TAIL);
+    }
+
     public function testItsJsonFlagsAreKombuJsons(): void
     {
         self::assertSame(KombuJson::ENCODE_FLAGS, PlainTaskEncoder::ENCODE_FLAGS);
