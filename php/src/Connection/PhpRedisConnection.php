@@ -28,6 +28,23 @@ final class PhpRedisConnection extends ClientConnection
 
     public function lPush(string $key, string $value): int
     {
+        $redis = $this->deadline === null ? $this->handle?->getValue() : null;
+        if ($redis instanceof \Redis) {
+            // Every publish: run()'s and execute()'s work without their closures on an open
+            // socket with no deadline to apply. A failure goes through run() all the same.
+            $redis->clearLastError();
+            $start = hrtime(true);
+            try {
+                $length = $redis->lPush($key, $value);
+            } catch (\RedisException $e) {
+                return (int) $this->run('LPUSH', static fn () => throw $e, false, null, $start);
+            }
+            if ($length === false && ($error = $redis->getLastError()) !== null) {
+                $redis->clearLastError();
+                throw Failure::reply($this->current ?? $this->topology->endpoints[0], $error);
+            }
+            return (int) $length;
+        }
         return (int) $this->run('LPUSH', static fn (\Redis $r) => $r->lPush($key, $value));
     }
 

@@ -215,7 +215,13 @@ final class RetryingPublisherTest extends TestCase
         });
         $inner = new ScriptedConnection(
             [null, null],
-            [null, ReadOnlyReplica::at('h:1', 'READONLY'), null, OutOfMemory::at('h:1', 'OOM'), ConnectionLost::afterSending('h:1', 'LPUSH', 'reset', null)],
+            [
+                null,
+                ReadOnlyReplica::at('h:1', 'READONLY'),
+                null,
+                OutOfMemory::at('h:1', 'OOM'),
+                ConnectionLost::afterSending('h:1', 'LPUSH', 'reset', null),
+            ],
         );
         $connection = new RetryingPublisher($inner, RetryPolicy::celeryDefault(), function (float $s): void {
             $this->slept[] = $s;
