@@ -73,7 +73,7 @@ final class PlainTaskEncoder
      */
     public const INT_ARGS_TAIL = '],{},{"callbacks":null,"errbacks":null,"chain":null,"chord":null}]';
 
-    /** How many task and queue names remember() keeps. */
+    /** How many task names, and queue names per task, parts() keeps. */
     private const NAMES = 1000;
 
     /** Same limit as KombuJson::normalize(). */
@@ -88,8 +88,8 @@ final class PlainTaskEncoder
     /** @var array<int, list<string>> by priority: the template's text around its slots */
     private array $templates = [];
 
-    /** @var array<string, string> task and queue names as they appear in the JSON, by name */
-    private array $inJson = [];
+    /** @var array<string, array<string, array<int, list<string>>>> parts(), by task name, queue and priority */
+    private array $parts = [];
 
     private function __construct(private readonly string $origin, private readonly string $replyTo)
     {
@@ -131,14 +131,16 @@ final class PlainTaskEncoder
             if ($args !== [] && is_int($value) && array_is_list($args)) {
                 $ints = implode(',', $args);
                 if (strlen($ints) < self::SIMPLE_REPR_LENGTH / 2) {
-                    $task = $this->inJson[$task] ?? $this->remember($task);
-                    $queue = $this->inJson[$delivery->queue] ?? $this->remember($delivery->queue);
+                    try {
+                        $p = $this->parts[$task][$delivery->queue][$delivery->priority] ?? $this->parts($task, $delivery);
+                    } catch (\JsonException) {
+                        // A name that is not UTF-8: the general path says so.
+                        return null;
+                    }
                     $body = base64_encode('[[' . $ints . self::INT_ARGS_TAIL);
                     $argsRepr = str_replace(',', ', ', $ints);
-                    $t = $this->templates[$delivery->priority] ??= $this->template($delivery->priority);
-                    // The slots in template()'s order, in one string (PHP allocates it once).
-                    return "{$t[0]}{$body}{$t[1]}{$task}{$t[2]}{$taskId}{$t[3]}{$taskId}{$t[4]}[{$argsRepr}]{$t[5]}{}"
-                        . "{$t[6]}{$taskId}{$t[7]}{$queue}{$t[8]}{$deliveryTag}{$t[9]}";
+                    // The slots in parts()'s order, in one string (PHP allocates it once).
+                    return "{$p[0]}{$body}{$p[1]}{$taskId}{$p[2]}{$taskId}{$p[3]}{$argsRepr}{$p[4]}{$taskId}{$p[5]}{$deliveryTag}{$p[6]}";
                 }
             }
         }
@@ -172,17 +174,15 @@ final class PlainTaskEncoder
                     ? self::inString(PythonRepr::kwargs(self::asObject(KombuJson::normalize($kwargs, 'kwargs'))))
                     : self::simpleInString($kwargsRepr);
             }
-            $task = $this->inJson[$task] ?? $this->remember($task);
-            $queue = $this->inJson[$delivery->queue] ?? $this->remember($delivery->queue);
+            $p = $this->parts[$task][$delivery->queue][$delivery->priority] ?? $this->parts($task, $delivery);
             $body = base64_encode('[' . $argsJson . ',' . $kwargsJson . self::BODY_TAIL);
         } catch (\JsonException) {
             // Invalid UTF-8, NAN, INF...: the general path says what is wrong.
             return null;
         }
-        $t = $this->templates[$delivery->priority] ??= $this->template($delivery->priority);
-        // The slots in template()'s order, in one string (PHP allocates it once).
-        return "{$t[0]}{$body}{$t[1]}{$task}{$t[2]}{$taskId}{$t[3]}{$taskId}{$t[4]}{$argsRepr}"
-            . "{$t[5]}{$kwargsRepr}{$t[6]}{$taskId}{$t[7]}{$queue}{$t[8]}{$deliveryTag}{$t[9]}";
+        // The slots in parts()'s order, in one string (PHP allocates it once).
+        return "{$p[0]}{$body}{$p[1]}{$taskId}{$p[2]}{$taskId}{$p[7]}{$argsRepr}{$p[8]}{$kwargsRepr}{$p[9]}{$taskId}"
+            . "{$p[5]}{$deliveryTag}{$p[6]}";
     }
 
     /**
@@ -272,14 +272,31 @@ final class PlainTaskEncoder
     }
 
     /**
-     * A task or queue name as it appears in the JSON, remembered (for a bounded number of names).
+     * The template's text for a task name, queue and priority, with the name and queue filled
+     * in, remembered (for a bounded number of names): 0-6 around the slots of ints as arguments
+     * and no kwargs (body, task id, task id, argsrepr, task id, delivery tag), 7-9 the text
+     * around argsrepr and kwargsrepr when they are written out.
+     *
+     * @return list<string>
      */
-    private function remember(string $name): string
+    private function parts(string $task, Delivery $delivery): array
     {
-        if (count($this->inJson) >= self::NAMES) {
-            $this->inJson = [];
+        if (count($this->parts) >= self::NAMES || count($this->parts[$task] ?? []) >= self::NAMES) {
+            $this->parts = [];
         }
-        return $this->inJson[$name] = self::inString($name);
+        $t = $this->templates[$delivery->priority] ??= $this->template($delivery->priority);
+        return $this->parts[$task][$delivery->queue][$delivery->priority] = [
+            $t[0],
+            $t[1] . self::inString($task) . $t[2],
+            $t[3],
+            $t[4] . '[',
+            ']' . $t[5] . '{}' . $t[6],
+            $t[7] . self::inString($delivery->queue) . $t[8],
+            $t[9],
+            $t[4],
+            $t[5],
+            $t[6],
+        ];
     }
 
     /**
