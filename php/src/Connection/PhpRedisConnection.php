@@ -117,7 +117,8 @@ final class PhpRedisConnection extends ClientConnection
             $client->multi();
             foreach ($writes as $write) {
                 match ($write[0]) {
-                    'LPUSH' => $client->lPush((string) $write[1], ...array_map('strval', array_slice($write, 2))),
+                    // (phpredis writes an int value as its digits: no strval() per message.)
+                    'LPUSH' => $client->lPush((string) $write[1], ...array_slice($write, 2)),
                     'SETEX' => $client->setEx($write[1], (int) $write[3], (string) $write[2]),
                     'SET' => $client->set($write[1], (string) $write[2]),
                     'DEL' => $client->del($write[1]),
