@@ -44,7 +44,7 @@ final class PredisConnection extends ClientConnection
             // a failure of the socket, or a reply that is not LPUSH's, goes through run() as
             // Predis' ConnectionException would.
             $resource = $stream->getResource();
-            if (!feof($resource)) {
+            if (is_resource($resource) && !feof($resource)) {
                 $start = hrtime(true);
                 $request = "*3\r\n\$5\r\nLPUSH\r\n\$" . strlen($key) . "\r\n{$key}\r\n\$" . strlen($value) . "\r\n{$value}\r\n";
                 try {
