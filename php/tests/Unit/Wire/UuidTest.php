@@ -70,6 +70,42 @@ final class UuidTest extends TestCase
         }
     }
 
+    /**
+     * sendMany() checks the process once for all its messages (holdProcess()): that check drops
+     * a batch the parent made, too.
+     *
+     * @requires extension pcntl
+     */
+    public function testAForkedChildThatHoldsTheProcessMakesItsOwnIds(): void
+    {
+        $left = new \ReflectionProperty(Uuid::class, 'ids');
+        while (count($left->getValue()) < 3) {
+            Uuid::v4();
+        }
+        $file = (string) tempnam(sys_get_temp_dir(), 'uuid-fork');
+        try {
+            $pid = pcntl_fork();
+            self::assertNotSame(-1, $pid, 'fork failed');
+            if ($pid === 0) {
+                Uuid::holdProcess();
+                file_put_contents($file, implode(',', [...Uuid::pair(), Uuid::v4()]));
+                pcntl_exec('/bin/true');
+            }
+            pcntl_waitpid($pid, $status);
+            Uuid::holdProcess();
+            try {
+                $parent = [...Uuid::pair(), Uuid::v4()];
+            } finally {
+                Uuid::releaseProcess();
+            }
+            $child = explode(',', (string) file_get_contents($file));
+            self::assertCount(3, $child);
+            self::assertSame([], array_intersect($parent, $child));
+        } finally {
+            unlink($file);
+        }
+    }
+
     public function testFromHex(): void
     {
         self::assertSame('12345678-1234-5678-1234-567812345678', Uuid::fromHex('12345678123456781234567812345678'));
