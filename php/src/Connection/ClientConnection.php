@@ -248,8 +248,10 @@ abstract class ClientConnection implements RedisConnection
      * once more on a new connection when a reused one turns out to be broken (the server
      * restarted, Sentinel disconnected us); a timeout is never repeated.
      *
-     * @param int|null $started hrtime() when the command was sent: a subclass's lPush() sends
-     *        LPUSH itself and, when it fails, passes a $call that rethrows the failure
+     * @param int|null $started hrtime() when the command was sent, and $sentOn the client it
+     *        was sent on: a subclass's lPush() sends LPUSH itself and, when that fails, passes a
+     *        $call that rethrows the failure (the socket is not checked or replaced first: that
+     *        could turn a write that may have run into a refused connection)
      */
     protected function run(
         string $command,
@@ -257,9 +259,10 @@ abstract class ClientConnection implements RedisConnection
         bool $handshake = false,
         ?float $blocks = null,
         ?int $started = null,
+        #[\SensitiveParameter] ?object $sentOn = null,
     ): mixed {
-        $reused = $this->isReused();
-        $client = $this->connection();
+        $reused = $sentOn !== null || $this->isReused();
+        $client = $sentOn ?? $this->connection();
         $normal = $this->current ?? $this->topology->endpoints[0];
         $socket = $blocks === null ? $normal : $normal->forBlocking($blocks);
         // (bounded() without a call when no deadline is set: this runs for every command.)

@@ -37,7 +37,7 @@ final class PhpRedisConnection extends ClientConnection
             try {
                 $length = $redis->lPush($key, $value);
             } catch (\RedisException $e) {
-                return (int) $this->run('LPUSH', static fn () => throw $e, false, null, $start);
+                return (int) $this->run('LPUSH', static fn () => throw $e, false, null, $start, $redis);
             }
             if ($length === false && ($error = $redis->getLastError()) !== null) {
                 $redis->clearLastError();

@@ -71,7 +71,7 @@ final class PredisConnection extends ClientConnection
                     // Not LPUSH's answer, and more of it may follow: the socket cannot be trusted.
                     throw new \Predis\Connection\ConnectionException($stream, 'Unexpected reply to LPUSH: ' . substr($line, 0, 20));
                 } catch (\Predis\CommunicationException $e) {
-                    return (int) $this->run('LPUSH', static fn () => throw $e, false, null, $start);
+                    return (int) $this->run('LPUSH', static fn () => throw $e, false, null, $start, $client);
                 }
             }
         }

@@ -55,6 +55,57 @@ final class LpushOnABusySocketTest extends RedisTestCase
     }
 
     /**
+     * The server goes away after LPUSH was written and before it answered (here a fake Redis
+     * that takes the second LPUSH, stops listening and hangs up): whether it ran is unknown,
+     * so that is ConnectionLost, never a refused reconnect (which reads as "not sent" and would
+     * be retried, queuing the task twice).
+     *
+     * @dataProvider clients
+     * @requires extension pcntl
+     */
+    public function testAServerThatHangsUpAfterLpushWasWrittenIsALostConnection(string $client): void
+    {
+        $listener = stream_socket_server('tcp://127.0.0.1:0');
+        self::assertIsResource($listener);
+        $name = (string) stream_socket_get_name($listener, false);
+        $port = (int) substr($name, strrpos($name, ':') + 1);
+        $request = static fn (string $value): string => sprintf("*3\r\n\$5\r\nLPUSH\r\n\$4\r\nbusy\r\n\$%d\r\n%s\r\n", strlen($value), $value);
+        $pid = pcntl_fork();
+        self::assertNotSame(-1, $pid, 'fork failed');
+        if ($pid === 0) {
+            // The fake server: answers the first LPUSH, reads the second, then goes away.
+            $socket = stream_socket_accept($listener, 10.0);
+            $read = static function ($socket, string $expected): void {
+                $got = '';
+                while (strlen($got) < strlen($expected) && !feof($socket)) {
+                    $got .= (string) fread($socket, strlen($expected) - strlen($got));
+                }
+            };
+            if ($socket !== false) {
+                $read($socket, $request('first'));
+                fwrite($socket, ":1\r\n");
+                $read($socket, $request('second'));
+                fclose($listener);
+                fclose($socket);
+            }
+            pcntl_exec('/bin/true');
+        }
+        fclose($listener);
+        try {
+            $connection = ConnectionOptions::fromConfig(['redis_client' => $client])->connect("redis://127.0.0.1:{$port}/0");
+            self::assertSame(1, $connection->lPush('busy', 'first'));
+            try {
+                $connection->lPush('busy', 'second');
+                self::fail('LPUSH returned after the server hung up');
+            } catch (ConnectionLost $e) {
+                self::assertStringContainsString('LPUSH', $e->getMessage());
+            }
+        } finally {
+            pcntl_waitpid($pid, $status);
+        }
+    }
+
+    /**
      * No reply within the read timeout after LPUSH was written: Redis may or may not run it,
      * so that is ConnectionLost (which the publisher reports as PublishOutcomeUnknown), and the
      * next command opens a new socket.
