@@ -69,7 +69,8 @@ final class LpushOnABusySocketTest extends RedisTestCase
         self::assertIsResource($listener);
         $name = (string) stream_socket_get_name($listener, false);
         $port = (int) substr($name, strrpos($name, ':') + 1);
-        $request = static fn (string $value): string => sprintf("*3\r\n\$5\r\nLPUSH\r\n\$4\r\nbusy\r\n\$%d\r\n%s\r\n", strlen($value), $value);
+        $request = static fn (string $value): string
+            => sprintf("*3\r\n\$5\r\nLPUSH\r\n\$4\r\nbusy\r\n\$%d\r\n%s\r\n", strlen($value), $value);
         $pid = pcntl_fork();
         self::assertNotSame(-1, $pid, 'fork failed');
         if ($pid === 0) {
