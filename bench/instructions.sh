@@ -34,3 +34,6 @@ else
     echo '  sendTask(), Predis: skipped (Predis is not installed)'
 fi
 per 'one sendMany() task, phpredis' BENCH_CALLS BENCH_MODE=many BENCH_CLIENT=phpredis
+# The baselines of bench/publish.php's ratios: phpredis LPUSH of a prebuilt message.
+per 'raw LPUSH, phpredis' BENCH_CALLS BENCH_MODE=raw BENCH_CLIENT=phpredis
+per 'raw pipelined LPUSH (per task)' BENCH_CALLS BENCH_MODE=raw-pipelined BENCH_CLIENT=phpredis

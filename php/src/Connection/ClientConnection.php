@@ -43,10 +43,10 @@ abstract class ClientConnection implements RedisConnection
      * The client library's object, wrapped: a Predis client carries the password in its
      * parameters, and var_export() or print_r() of anything holding it must not show it.
      */
-    private ?\SensitiveParameterValue $handle = null;
+    protected ?\SensitiveParameterValue $handle = null;
     protected ?Endpoint $current;
     /** Absolute (Clock::now()) time by which the current withDeadline() call must end. */
-    private ?float $deadline = null;
+    protected ?float $deadline = null;
     /** Whether the server refused a fraction of a second as a BRPOP timeout (Redis 5). */
     private bool $wholeSeconds = false;
 
@@ -262,15 +262,22 @@ abstract class ClientConnection implements RedisConnection
      * Runs one command. A command that may safely run twice (all but those in ONCE) is sent
      * once more on a new connection when a reused one turns out to be broken (the server
      * restarted, Sentinel disconnected us); a timeout is never repeated.
+     *
+     * @param int|null $started hrtime() when the command was sent, and $sentOn the client it
+     *        was sent on: a subclass's lPush() sends LPUSH itself and, when that fails, passes a
+     *        $call that rethrows the failure (the socket is not checked or replaced first: that
+     *        could turn a write that may have run into a refused connection)
      */
     protected function run(
         string $command,
         #[\SensitiveParameter] \Closure $call,
         bool $handshake = false,
         ?float $blocks = null,
+        ?int $started = null,
+        #[\SensitiveParameter] ?object $sentOn = null,
     ): mixed {
-        $reused = $this->isReused();
-        $client = $this->connection();
+        $reused = $sentOn !== null || $this->isReused();
+        $client = $sentOn ?? $this->connection();
         $normal = $this->current ?? $this->topology->endpoints[0];
         $socket = $blocks === null ? $normal : $normal->forBlocking($blocks);
         // (bounded() without a call when no deadline is set: this runs for every command.)
@@ -279,7 +286,7 @@ abstract class ClientConnection implements RedisConnection
             $this->setReadTimeout($client, $endpoint->readTimeout);
         }
         // Clock::now()'s source (hrtime), read directly: this runs for every command.
-        $start = hrtime(true);
+        $start = $started ?? hrtime(true);
         try {
             return $this->execute($client, $endpoint, $call);
         } catch (\Throwable $e) {

@@ -42,6 +42,23 @@ final class PhpRedisConnection extends ClientConnection
 
     public function lPush(string $key, string $value): int
     {
+        $redis = $this->deadline === null ? $this->handle?->getValue() : null;
+        if ($redis instanceof \Redis) {
+            // Every publish: run()'s and execute()'s work without their closures on an open
+            // socket with no deadline to apply. A failure goes through run() all the same.
+            $redis->clearLastError();
+            $start = hrtime(true);
+            try {
+                $length = $redis->lPush($key, $value);
+            } catch (\RedisException $e) {
+                return (int) $this->run('LPUSH', static fn () => throw $e, false, null, $start, $redis);
+            }
+            if ($length === false && ($error = $redis->getLastError()) !== null) {
+                $redis->clearLastError();
+                throw Failure::reply($this->current ?? $this->topology->endpoints[0], $error);
+            }
+            return (int) $length;
+        }
         return (int) $this->run('LPUSH', static fn (\Redis $r) => $r->lPush($key, $value));
     }
 
@@ -114,7 +131,8 @@ final class PhpRedisConnection extends ClientConnection
             $client->multi();
             foreach ($writes as $write) {
                 match ($write[0]) {
-                    'LPUSH' => $client->lPush((string) $write[1], ...array_map('strval', array_slice($write, 2))),
+                    // (phpredis writes an int value as its digits: no strval() per message.)
+                    'LPUSH' => $client->lPush((string) $write[1], ...array_slice($write, 2)),
                     'SETEX' => $client->setEx($write[1], (int) $write[3], (string) $write[2]),
                     'SET' => $client->set($write[1], (string) $write[2]),
                     'DEL' => $client->del($write[1]),

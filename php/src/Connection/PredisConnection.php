@@ -34,6 +34,47 @@ final class PredisConnection extends ClientConnection
             // objects apply that.
             return (int) $this->run('LPUSH', static fn (\Predis\ClientInterface $c) => $c->lpush($key, [$value]));
         }
+        $client = $this->deadline === null ? $this->handle?->getValue() : null;
+        $stream = $client instanceof \Predis\Client ? $client->getConnection() : null;
+        if ($stream !== null && $stream::class === \Predis\Connection\StreamConnection::class && $stream->isConnected()) {
+            // Every publish on our open socket with no deadline to apply: the command's RESP
+            // written and its one-line reply read on Predis' own stream, as Predis' StreamConnection
+            // does, without its command objects and run()'s closures. A socket the server has
+            // closed meanwhile (feof(), see connection()) is replaced by run(), before writing;
+            // a failure of the socket, or a reply that is not LPUSH's, goes through run() as
+            // Predis' ConnectionException would.
+            $resource = $stream->getResource();
+            if (is_resource($resource) && !feof($resource)) {
+                $start = hrtime(true);
+                $request = "*3\r\n\$5\r\nLPUSH\r\n\$" . strlen($key) . "\r\n{$key}\r\n\$" . strlen($value) . "\r\n{$value}\r\n";
+                try {
+                    while (($length = strlen($request)) > 0) {
+                        $written = @fwrite($resource, $request);
+                        if ($written === $length) {
+                            break;
+                        }
+                        if ($written === false || $written === 0) {
+                            throw new \Predis\Connection\ConnectionException($stream, 'Error while writing bytes to the server.');
+                        }
+                        $request = substr($request, $written);
+                    }
+                    $line = fgets($resource);
+                    if ($line === false || $line === '') {
+                        throw new \Predis\Connection\ConnectionException($stream, 'Error while reading line from the server.');
+                    }
+                    if ($line[0] === ':') {
+                        return (int) substr($line, 1, -2);
+                    }
+                    if ($line[0] === '-') {
+                        throw Failure::reply($this->current ?? $this->topology->endpoints[0], substr($line, 1, -2));
+                    }
+                    // Not LPUSH's answer, and more of it may follow: the socket cannot be trusted.
+                    throw new \Predis\Connection\ConnectionException($stream, 'Unexpected reply to LPUSH: ' . substr($line, 0, 20));
+                } catch (\Predis\CommunicationException $e) {
+                    return (int) $this->run('LPUSH', static fn () => throw $e, false, null, $start, $client);
+                }
+            }
+        }
         // Our own client: the raw command skips Predis' command factory on every publish. Its
         // error reply comes back as text and a flag; execute() makes it Failure::reply() as it
         // does the command object's.

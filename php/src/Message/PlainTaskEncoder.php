@@ -9,12 +9,16 @@ use CeleryBridge\Wire\KombuMarker;
 
 // Imported, so that PHP compiles these to their own opcodes instead of namespaced calls: this
 // class runs on every publish.
+use function array_is_list;
 use function array_key_exists;
+use function base64_encode;
 use function count;
+use function implode;
 use function is_array;
 use function is_int;
 use function is_object;
 use function is_string;
+use function str_replace;
 use function strlen;
 
 /**
@@ -60,9 +64,16 @@ final class PlainTaskEncoder
     ];
 
     /** The body after the arguments: Celery's embed with no callbacks, chain or chord. */
-    private const BODY_TAIL = ',{"callbacks":null,"errbacks":null,"chain":null,"chord":null}]';
+    public const BODY_TAIL = ',{"callbacks":null,"errbacks":null,"chain":null,"chord":null}]';
 
-    /** How many task and queue names remember() keeps. */
+    /**
+     * The body after ints as arguments (without their closing bracket) and no kwargs: '],{}' and
+     * BODY_TAIL, written out (a constant made of another is evaluated again in every PHP-FPM
+     * request; a test compares them).
+     */
+    public const INT_ARGS_TAIL = '],{},{"callbacks":null,"errbacks":null,"chain":null,"chord":null}]';
+
+    /** How many task names, and queue names per task, parts() keeps. */
     private const NAMES = 1000;
 
     /** Same limit as KombuJson::normalize(). */
@@ -77,8 +88,8 @@ final class PlainTaskEncoder
     /** @var array<int, list<string>> by priority: the template's text around its slots */
     private array $templates = [];
 
-    /** @var array<string, string> task and queue names as they appear in the JSON, by name */
-    private array $inJson = [];
+    /** @var array<string, array<string, array<int, list<string>>>> parts(), by task name, queue and priority */
+    private array $parts = [];
 
     private function __construct(private readonly string $origin, private readonly string $replyTo)
     {
@@ -106,7 +117,34 @@ final class PlainTaskEncoder
         string $deliveryTag,
         Delivery $delivery,
     ): ?string {
-        if ($delivery->exchange !== '' || !array_is_list($args) || !self::plain($args, 0)) {
+        if ($delivery->exchange !== '') {
+            return null;
+        }
+        if ($kwargs === []) {
+            // The commonest call, a few ints and no kwargs, inline: json_encode() and Python's
+            // repr write ints alike, repr with ", " between them.
+            foreach ($args as $value) {
+                if (!is_int($value)) {
+                    break;
+                }
+            }
+            if ($args !== [] && is_int($value) && array_is_list($args)) {
+                $ints = implode(',', $args);
+                if (strlen($ints) < self::SIMPLE_REPR_LENGTH / 2) {
+                    try {
+                        $p = $this->parts[$task][$delivery->queue][$delivery->priority] ?? $this->parts($task, $delivery);
+                    } catch (\JsonException) {
+                        // A name that is not UTF-8: the general path says so.
+                        return null;
+                    }
+                    $body = base64_encode('[[' . $ints . self::INT_ARGS_TAIL);
+                    $argsRepr = str_replace(',', ', ', $ints);
+                    // The slots in parts()'s order, in one string (PHP allocates it once).
+                    return "{$p[0]}{$body}{$p[1]}{$taskId}{$p[2]}{$taskId}{$p[3]}{$argsRepr}{$p[4]}{$taskId}{$p[5]}{$deliveryTag}{$p[6]}";
+                }
+            }
+        }
+        if (!array_is_list($args) || !self::plain($args, 0)) {
             return null;
         }
         if ($kwargs !== []) {
@@ -136,17 +174,15 @@ final class PlainTaskEncoder
                     ? self::inString(PythonRepr::kwargs(self::asObject(KombuJson::normalize($kwargs, 'kwargs'))))
                     : self::simpleInString($kwargsRepr);
             }
-            $task = $this->inJson[$task] ?? $this->remember($task);
-            $queue = $this->inJson[$delivery->queue] ?? $this->remember($delivery->queue);
+            $p = $this->parts[$task][$delivery->queue][$delivery->priority] ?? $this->parts($task, $delivery);
             $body = base64_encode('[' . $argsJson . ',' . $kwargsJson . self::BODY_TAIL);
         } catch (\JsonException) {
             // Invalid UTF-8, NAN, INF...: the general path says what is wrong.
             return null;
         }
-        $t = $this->templates[$delivery->priority] ??= $this->template($delivery->priority);
-        // The slots in template()'s order.
-        return $t[0] . $body . $t[1] . $task . $t[2] . $taskId . $t[3] . $taskId . $t[4] . $argsRepr
-            . $t[5] . $kwargsRepr . $t[6] . $taskId . $t[7] . $queue . $t[8] . $deliveryTag . $t[9];
+        // The slots in parts()'s order, in one string (PHP allocates it once).
+        return "{$p[0]}{$body}{$p[1]}{$taskId}{$p[2]}{$taskId}{$p[7]}{$argsRepr}{$p[8]}{$kwargsRepr}{$p[9]}{$taskId}"
+            . "{$p[5]}{$deliveryTag}{$p[6]}";
     }
 
     /**
@@ -236,14 +272,31 @@ final class PlainTaskEncoder
     }
 
     /**
-     * A task or queue name as it appears in the JSON, remembered (for a bounded number of names).
+     * The template's text for a task name, queue and priority, with the name and queue filled
+     * in, remembered (for a bounded number of names): 0-6 around the slots of ints as arguments
+     * and no kwargs (body, task id, task id, argsrepr, task id, delivery tag), 7-9 the text
+     * around argsrepr and kwargsrepr when they are written out.
+     *
+     * @return list<string>
      */
-    private function remember(string $name): string
+    private function parts(string $task, Delivery $delivery): array
     {
-        if (count($this->inJson) >= self::NAMES) {
-            $this->inJson = [];
+        if (count($this->parts) >= self::NAMES || count($this->parts[$task] ?? []) >= self::NAMES) {
+            $this->parts = [];
         }
-        return $this->inJson[$name] = self::inString($name);
+        $t = $this->templates[$delivery->priority] ??= $this->template($delivery->priority);
+        return $this->parts[$task][$delivery->queue][$delivery->priority] = [
+            $t[0],
+            $t[1] . self::inString($task) . $t[2],
+            $t[3],
+            $t[4] . '[',
+            ']' . $t[5] . '{}' . $t[6],
+            $t[7] . self::inString($delivery->queue) . $t[8],
+            $t[9],
+            $t[4],
+            $t[5],
+            $t[6],
+        ];
     }
 
     /**

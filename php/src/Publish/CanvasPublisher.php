@@ -21,6 +21,7 @@ use CeleryBridge\Message\PublishHooks;
 use CeleryBridge\Message\TaskOptions;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
+use CeleryBridge\Wire\Uuid;
 use Psr\Log\LoggerInterface;
 
 /**
@@ -88,18 +89,25 @@ final class CanvasPublisher
         // Options that are wrong for every element are said once, before any element.
         $call = TaskOptions::fromArray($options);
         $chunks = [$chunk = new PublishChunk()];
-        foreach ($canvases as $key => $canvas) {
-            if (count($chunk->taskIds) >= $this->chunkSize) {
-                $chunks[] = $chunk = new PublishChunk();
-            }
-            try {
-                if (!$canvas instanceof Canvas) {
-                    throw InvalidCanvas::notACanvas(get_debug_type($canvas));
+        // Every message is built before the first write: the process is checked once for all
+        // their ids.
+        Uuid::holdProcess();
+        try {
+            foreach ($canvases as $key => $canvas) {
+                if (count($chunk->taskIds) >= $this->chunkSize) {
+                    $chunks[] = $chunk = new PublishChunk();
                 }
-                $results[] = $this->chunks->add($chunk, $canvas, $options);
-            } catch (InvalidCanvas | InvalidOption | InvalidTaskArgument | SerializationFailed | RoutingFailed $e) {
-                throw self::atElement($e, $key, count($results));
+                try {
+                    if (!$canvas instanceof Canvas) {
+                        throw InvalidCanvas::notACanvas(get_debug_type($canvas));
+                    }
+                    $results[] = $this->chunks->add($chunk, $canvas, $options);
+                } catch (InvalidCanvas | InvalidOption | InvalidTaskArgument | SerializationFailed | RoutingFailed $e) {
+                    throw self::atElement($e, $key, count($results));
+                }
             }
+        } finally {
+            Uuid::releaseProcess();
         }
         $policy = $call->retry === null && $call->retryPolicy === []
             ? null : $this->transport->retryPolicy()->forCall($call->retry, $call->retryPolicy);

@@ -72,7 +72,8 @@ final class ChunkBuilder
     public function add(PublishChunk $chunk, Canvas $canvas, array $options): AsyncResult|GroupResult
     {
         $describe = $this->logs || $this->hooks->hasAfter();
-        if ($canvas instanceof Signature && $options === [] && $canvas->hasNoOptions()) {
+        // ($canvas->hasNoOptions() inline: this runs for every task of a sendMany().)
+        if ($canvas instanceof Signature && $options === [] && $canvas->options->toArray() === []) {
             $plain = $this->plain->message($canvas->task, $canvas->args, $canvas->kwargs, $this->hooks);
             if ($plain !== null) {
                 $this->transport->queuePlain($chunk, $plain);

@@ -55,6 +55,35 @@ final class AsyncResult
     }
 
     /**
+     * The handle of a task just sent (ResultHandles::sent()): a copy of $model, a handle model()
+     * made without an id, with $id. A copy skips the constructor's checks of each argument's and
+     * property's type (a class lookup each): this runs for every task sent.
+     *
+     * @internal
+     */
+    public static function copyOf(self $model, string $id): self
+    {
+        $result = clone $model;
+        $result->id = $id;
+        return $result;
+    }
+
+    /**
+     * What copyOf() copies: a handle with everything but its id, not to be used itself.
+     *
+     * @internal
+     */
+    public static function model(?ResultStore $backend, WorkerReach|WorkerControl|null $control, ?Dispatch $dispatch): self
+    {
+        $model = (new \ReflectionClass(self::class))->newInstanceWithoutConstructor();
+        $model->backend = $backend;
+        $model->parent = null;
+        $model->control = $control;
+        $model->dispatch = $dispatch;
+        return $model;
+    }
+
+    /**
      * Tells the workers to discard this task, or with $terminate to kill the process running
      * it (see CeleryClient::revoke()).
      *

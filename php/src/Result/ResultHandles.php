@@ -13,7 +13,7 @@ namespace CeleryBridge\Result;
  */
 final class ResultHandles
 {
-    /** @var array<string, Dispatch> one per queue: every task sent there shares it */
+    /** @var array<string, AsyncResult> one model handle per queue (see AsyncResult::copyOf()): every task sent there shares its Dispatch */
     private array $sentTo = [];
 
     /**
@@ -49,10 +49,12 @@ final class ResultHandles
         bool $ignored = false,
         AsyncResult|GroupResult|null $parent = null,
     ): AsyncResult {
-        $dispatch = $ignored
-            ? new Dispatch($queue, true, true)
-            : $this->sentTo[$queue] ??= new Dispatch($queue, true);
-        return new AsyncResult($id, $this->backend, $parent, $this->reach, $dispatch);
+        if ($ignored || $parent !== null) {
+            return new AsyncResult($id, $this->backend, $parent, $this->reach, new Dispatch($queue, true, $ignored));
+        }
+        // The common case, every task of sendTask() and sendMany(): a copy of the queue's model.
+        $model = $this->sentTo[$queue] ??= AsyncResult::model($this->backend, $this->reach, new Dispatch($queue, true));
+        return AsyncResult::copyOf($model, $id);
     }
 
     /**

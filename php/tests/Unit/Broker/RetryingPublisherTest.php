@@ -206,6 +206,47 @@ final class RetryingPublisherTest extends TestCase
         self::assertSame(['1', '2', '3', '5'], array_column($inner->pushed, 1));
     }
 
+    /** On a busy socket LPUSH goes first, without PING: its failures follow the same rules. */
+    public function testFailuresOfLpushOnABusySocketFollowTheSameRules(): void
+    {
+        $now = 100.0;
+        $clock = new Clock(static function () use (&$now): float {
+            return $now;
+        });
+        $inner = new ScriptedConnection(
+            [null, null],
+            [
+                null,
+                ReadOnlyReplica::at('h:1', 'READONLY'),
+                null,
+                OutOfMemory::at('h:1', 'OOM'),
+                ConnectionLost::afterSending('h:1', 'LPUSH', 'reset', null),
+            ],
+        );
+        $connection = new RetryingPublisher($inner, RetryPolicy::celeryDefault(), function (float $s): void {
+            $this->slept[] = $s;
+        }, 1.0, $clock);
+
+        $connection->lPush('q', '1');            // new: PING, LPUSH
+        $now += 0.5;
+        $connection->lPush('q', '2');            // busy: LPUSH answered READONLY, retried: PING, LPUSH
+        $now += 0.5;
+        try {
+            $connection->lPush('q', '3');        // busy: LPUSH answered OOM, thrown at once
+            self::fail('no exception');
+        } catch (OutOfMemory) {
+        }
+        try {
+            $connection->lPush('q', '4');        // busy: LPUSH broke, unknown
+            self::fail('no exception');
+        } catch (PublishOutcomeUnknown) {
+        }
+
+        self::assertSame(['PING', 'LPUSH', 'LPUSH', 'CLOSE', 'PING', 'LPUSH', 'LPUSH', 'LPUSH'], $inner->calls);
+        self::assertSame(['1', '2'], array_column($inner->pushed, 1));
+        self::assertSame([0.0], $this->slept);
+    }
+
     public function testASocketOpenedJustNowIsNotPingedFirst(): void
     {
         $now = 100.0;

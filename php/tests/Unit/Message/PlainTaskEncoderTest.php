@@ -217,6 +217,19 @@ final class PlainTaskEncoderTest extends TestCase
         self::assertSame($text, PlainTaskEncoder::TEMPLATE, 'PlainTaskEncoder::TEMPLATE is now ' . var_export($text, true));
     }
 
+    public function testANameOrQueueThatIsNotUtf8TakesTheGeneralPath(): void
+    {
+        foreach ([[1, 2], ['x']] as $args) {
+            self::assertNull(self::encoder()->envelope("tasks.\xff", self::ID, $args, [], self::TAG, new Delivery('celery')));
+            self::assertNull(self::encoder()->envelope('tasks.add', self::ID, $args, [], self::TAG, new Delivery("q\xff")));
+        }
+    }
+
+    public function testTheTailAfterIntArgumentsIsTheBodyTailAfterNoKwargs(): void
+    {
+        self::assertSame('],{}' . PlainTaskEncoder::BODY_TAIL, PlainTaskEncoder::INT_ARGS_TAIL);
+    }
+
     public function testItsJsonFlagsAreKombuJsons(): void
     {
         self::assertSame(KombuJson::ENCODE_FLAGS, PlainTaskEncoder::ENCODE_FLAGS);

@@ -24,6 +24,88 @@ final class UuidTest extends TestCase
         self::assertCount(6000, $seen);
     }
 
+    public function testVariantDigitIsEachOfFourAndEveryOtherDigitEachOfSixteen(): void
+    {
+        $variants = [];
+        $digits = [];
+        for ($i = 0; $i < 4000; $i++) {
+            $uuid = Uuid::v4();
+            $variants[$uuid[19]] = true;
+            $digits[$uuid[20]] = true;
+        }
+        ksort($variants);
+        ksort($digits);
+        self::assertSame(['8', '9', 'a', 'b'], array_map('strval', array_keys($variants)));
+        self::assertSame('0123456789abcdef', implode('', array_keys($digits)));
+    }
+
+    /**
+     * Ids come from a batch made ahead: a forked child (pcntl_fork(), a worker forked by
+     * Swoole's or RoadRunner's master) must not hand out the ids its parent hands out next.
+     *
+     * @requires extension pcntl
+     */
+    public function testAForkedChildMakesItsOwnIds(): void
+    {
+        $left = new \ReflectionProperty(Uuid::class, 'ids');
+        while (count($left->getValue()) < 3) {
+            Uuid::v4();
+        }
+        $file = (string) tempnam(sys_get_temp_dir(), 'uuid-fork');
+        try {
+            $pid = pcntl_fork();
+            self::assertNotSame(-1, $pid, 'fork failed');
+            if ($pid === 0) {
+                file_put_contents($file, implode(',', [...Uuid::pair(), Uuid::v4()]));
+                // Ends the child without PHPUnit's shutdown functions.
+                pcntl_exec('/bin/true');
+            }
+            pcntl_waitpid($pid, $status);
+            $parent = [...Uuid::pair(), Uuid::v4()];
+            $child = explode(',', (string) file_get_contents($file));
+            self::assertCount(3, $child);
+            self::assertSame([], array_intersect($parent, $child));
+        } finally {
+            unlink($file);
+        }
+    }
+
+    /**
+     * sendMany() checks the process once for all its messages (holdProcess()): that check drops
+     * a batch the parent made, too.
+     *
+     * @requires extension pcntl
+     */
+    public function testAForkedChildThatHoldsTheProcessMakesItsOwnIds(): void
+    {
+        $left = new \ReflectionProperty(Uuid::class, 'ids');
+        while (count($left->getValue()) < 3) {
+            Uuid::v4();
+        }
+        $file = (string) tempnam(sys_get_temp_dir(), 'uuid-fork');
+        try {
+            $pid = pcntl_fork();
+            self::assertNotSame(-1, $pid, 'fork failed');
+            if ($pid === 0) {
+                Uuid::holdProcess();
+                file_put_contents($file, implode(',', [...Uuid::pair(), Uuid::v4()]));
+                pcntl_exec('/bin/true');
+            }
+            pcntl_waitpid($pid, $status);
+            Uuid::holdProcess();
+            try {
+                $parent = [...Uuid::pair(), Uuid::v4()];
+            } finally {
+                Uuid::releaseProcess();
+            }
+            $child = explode(',', (string) file_get_contents($file));
+            self::assertCount(3, $child);
+            self::assertSame([], array_intersect($parent, $child));
+        } finally {
+            unlink($file);
+        }
+    }
+
     public function testFromHex(): void
     {
         self::assertSame('12345678-1234-5678-1234-567812345678', Uuid::fromHex('12345678123456781234567812345678'));
