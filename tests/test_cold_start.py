@@ -188,17 +188,6 @@ echo json_encode([
 # The library's classes a plain sendTask() loads, constructor included (26 at 01e840e).
 PLAIN_SEND_CLASSES = 26
 
-# Classes of the plain path that still call PHP functions unqualified (other work owns them).
-UNQUALIFIED_CALLS_LEFT = {
-    "CeleryBridge\\Publish\\Publisher",
-    "CeleryBridge\\Publish\\RedisTransport",
-    "CeleryBridge\\Broker\\RetryingPublisher",
-    "CeleryBridge\\Publish\\PlainPath",
-    "CeleryBridge\\Message\\PlainTaskEncoder",
-    "CeleryBridge\\Canvas\\TaskName",
-}
-
-
 def test_a_plain_send_loads_few_classes_from_composers_classmap(run_php, redis_server: RedisServer) -> None:
     try:
         found = run_php(PER_REQUEST).json()
@@ -209,7 +198,7 @@ def test_a_plain_send_loads_few_classes_from_composers_classmap(run_php, redis_s
     assert found["not_in_classmap"] == []
     assert found["computed_constants"] == []
     assert len(found["loaded"]) <= PLAIN_SEND_CLASSES, found["loaded"]
-    assert {c: f for c, f in found["unqualified"].items() if c not in UNQUALIFIED_CALLS_LEFT} == {}
+    assert found["unqualified"] == {}
 
 
 # php/preload.php preloads a list: what a request that publishes to Redis loads (a preloaded

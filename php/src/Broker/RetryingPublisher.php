@@ -18,6 +18,12 @@ use CeleryBridge\Exception\ReadOnlyReplica;
 use CeleryBridge\Exception\ServerNotReady;
 use CeleryBridge\Exception\TlsFailed;
 
+use function count;
+use function hrtime;
+use function round;
+use function sprintf;
+use function usleep;
+
 /**
  * Publishes task messages (one LPUSH, or a MULTI/EXEC of many) under Celery's publish retry
  * settings, and never twice without the caller knowing. The one place that knows whether a

@@ -7,6 +7,11 @@ namespace CeleryBridge\Canvas;
 use CeleryBridge\Exception\InvalidTaskArgument;
 use CeleryBridge\Wire\PlainText;
 
+use function bin2hex;
+use function ctype_graph;
+use function mb_check_encoding;
+use function sprintf;
+
 /**
  * The rule for a task name, shared by Signature and sendTask()'s template path: the worker
  * looks the name up in its registry, and kombu would carry control characters into logs.

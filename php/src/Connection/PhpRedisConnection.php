@@ -13,6 +13,7 @@ use function array_slice;
 use function array_values;
 use function count;
 use function get_debug_type;
+use function hrtime;
 use function ini_get;
 use function is_array;
 use function is_string;

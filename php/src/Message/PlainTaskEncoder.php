@@ -13,13 +13,19 @@ use function array_is_list;
 use function array_key_exists;
 use function base64_encode;
 use function count;
+use function ctype_print;
 use function implode;
 use function is_array;
 use function is_int;
 use function is_object;
 use function is_string;
+use function json_encode;
+use function mb_check_encoding;
+use function str_contains;
 use function str_replace;
+use function strcspn;
 use function strlen;
+use function substr;
 
 /**
  * The envelope of the most common call, `sendTask($name, $args, $kwargs)` without options,

@@ -12,6 +12,8 @@ use CeleryBridge\Message\PlainTaskEncoder;
 use CeleryBridge\Message\PublishHooks;
 use CeleryBridge\Wire\Uuid;
 
+use function count;
+
 /**
  * The common call without options, from PlainTaskEncoder's template: the same bytes as the
  * general path, without the canvas planner. Owns the route cache of such calls.

@@ -17,6 +17,12 @@ use CeleryBridge\Result\GroupResult;
 use CeleryBridge\Result\ResultHandles;
 use Psr\Log\LoggerInterface;
 
+use function array_intersect;
+use function array_keys;
+use function array_map;
+use function array_values;
+use function implode;
+
 /**
  * A client's publish pipeline: the template path (sendTask() without options) and the general
  * one (canvases, options, hooks, events, sendMany()'s chunks), both ending the same way: the

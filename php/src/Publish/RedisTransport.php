@@ -19,6 +19,9 @@ use CeleryBridge\Wire\Envelope;
 use CeleryBridge\Wire\Uuid;
 use Psr\Log\LoggerInterface;
 
+use function array_push;
+use function count;
+
 /**
  * kombu's Redis transport: a message is an LPUSH onto its queue's priority list; a chunk, with
  * its task-sent events and (when the backend is the broker's database) its chord counters, is
