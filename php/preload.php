@@ -55,6 +55,7 @@ $classes = [
     'Connection\\Endpoint',
     'Connection\\PhpRedisConnection',
     'Connection\\RedisConnection',
+    'Connection\\RetriesPerCall',
     'Connection\\RetryPolicy',
     'Connection\\Role',
     'Connection\\Topology',
@@ -96,5 +97,5 @@ $classes = [
 ];
 foreach ($classes as $name) {
     $name = 'CeleryBridge\\' . $name;
-    class_exists($name) || interface_exists($name) || enum_exists($name);
+    class_exists($name) || interface_exists($name) || trait_exists($name) || enum_exists($name);
 }

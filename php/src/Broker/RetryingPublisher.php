@@ -7,6 +7,7 @@ namespace CeleryBridge\Broker;
 use CeleryBridge\Connection\ConnectionOptions;
 use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\RedisConnection;
+use CeleryBridge\Connection\RetriesPerCall;
 use CeleryBridge\Connection\RetryPolicy;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
@@ -21,7 +22,6 @@ use CeleryBridge\Exception\TlsFailed;
 use function count;
 use function hrtime;
 use function round;
-use function sprintf;
 use function usleep;
 
 /**
@@ -63,6 +63,8 @@ use function usleep;
  */
 final class RetryingPublisher
 {
+    use RetriesPerCall;
+
     /**
      * Failures before LPUSH was written that a new connection may cure. Not AuthenticationFailed:
      * a wrong password, a missing one or an ACL refusal stays wrong however often it is tried.
@@ -85,8 +87,6 @@ final class RetryingPublisher
     private ?float $lastReply = null;
     /** @var (\Closure(ConnectionFailed, int, float): void)|null told of each retry (the client's logger) */
     private ?\Closure $onRetry = null;
-    /** The policy of the publish under way when its call gave retry or retry_policy (see using()). */
-    private ?RetryPolicy $callPolicy = null;
 
     /**
      * @param float $healthCheckInterval PING before LPUSH when the socket has been quiet this long
@@ -120,23 +120,6 @@ final class RetryingPublisher
     public function onRetry(\Closure $onRetry): void
     {
         $this->onRetry = $onRetry;
-    }
-
-    /**
-     * Runs $publish under another policy: apply_async's retry and retry_policy for one call.
-     *
-     * @template T
-     * @param \Closure(): T $publish
-     * @return T
-     */
-    public function using(RetryPolicy $policy, \Closure $publish): mixed
-    {
-        $this->callPolicy = $policy;
-        try {
-            return $publish();
-        } finally {
-            $this->callPolicy = null;
-        }
     }
 
     /**
@@ -207,7 +190,10 @@ final class RetryingPublisher
     ): mixed {
         $started ??= $this->now();
         while (true) {
-            if ($check !== null || $this->needsCheck()) {
+            // PING first on a socket that has not answered yet, or has been quiet for
+            // health_check_interval: one the server closed meanwhile (restart, failover, idle
+            // timeout) then fails on PING, provably before anything was sent, not on LPUSH.
+            if ($check !== null || $this->lastReply === null || $this->now() - $this->lastReply >= $this->healthCheckInterval) {
                 try {
                     // A socket opened just now was accepted (and answered AUTH, SELECT), and a
                     // pooled one phpredis has just checked with ECHO is alive: no PING, so a
@@ -269,19 +255,6 @@ final class RetryingPublisher
     }
 
     /**
-     * Whether to PING first: on a socket that has not answered yet, or has been quiet for
-     * health_check_interval. A socket the server closed meanwhile (restart, failover, idle
-     * timeout) then fails on PING, provably before anything was sent, instead of on LPUSH.
-     */
-    private function needsCheck(): bool
-    {
-        if ($this->lastReply === null) {
-            return true;
-        }
-        return $this->now() - $this->lastReply >= $this->healthCheckInterval;
-    }
-
-    /**
      * Rethrows $failure when it may not be retried, else closes the connection and sleeps.
      *
      * @throws ConnectionFailed
@@ -298,14 +271,7 @@ final class RetryingPublisher
             if ($retriesDone === 0 && !$late) {
                 throw $failure;
             }
-            // The last failure itself goes up (its class and data intact), told how long we tried.
-            throw $failure->withNote(sprintf(
-                'Gave up after %d attempt%s in %.1f s (%s); the message was not queued.',
-                $retriesDone + 1,
-                $retriesDone === 0 ? '' : 's',
-                $this->now() - $started,
-                $late ? 'task_publish_timeout' : 'task_publish_retry_policy',
-            ));
+            throw $policy->gaveUp($failure, $retriesDone, $this->now() - $started, $late);
         }
         $this->lastReply = null;
         $this->inner->close();

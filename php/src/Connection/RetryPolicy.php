@@ -10,8 +10,10 @@ use CeleryBridge\Exception\ConnectionFailed;
 // Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
 use function array_key_exists;
 use function floor;
+use function hrtime;
 use function min;
 use function round;
+use function sprintf;
 use function usleep;
 
 /**
@@ -82,9 +84,10 @@ final class RetryPolicy
     /**
      * Runs $attempt until it returns, for work done before anything is published (connecting,
      * declaring a queue): a ConnectionFailed there means "not queued", so it is retried as this
-     * policy allows, after delay(), and goes up when no retry is left. AuthenticationFailed is
-     * never retried: the broker refuses the same credentials again. $onRetry hears each failure
-     * about to be retried, with the retry's number (1 = the first) and its delay.
+     * policy allows, after delay(), within task_publish_timeout, and goes up when no retry is
+     * left (with gaveUp()'s note once it was retried). AuthenticationFailed is never retried: the
+     * broker refuses the same credentials again. $onRetry hears each failure about to be retried,
+     * with the retry's number (1 = the first) and its delay.
      *
      * @internal used by the AMQP transports
      * @template T
@@ -95,16 +98,19 @@ final class RetryPolicy
      */
     public function retryUnpublished(\Closure $attempt, ?\Closure $onRetry = null): mixed
     {
+        $started = hrtime(true) / 1e9;
         for ($retries = 0;; $retries++) {
             try {
                 return $attempt();
             } catch (AuthenticationFailed $e) {
                 throw $e;
             } catch (ConnectionFailed $e) {
-                if (!$this->allows($retries)) {
-                    throw $e;
-                }
                 $delay = $this->delay($retries);
+                $elapsed = hrtime(true) / 1e9 - $started;
+                $late = $this->timeout !== null && $elapsed + $delay >= $this->timeout;
+                if (!$this->allows($retries) || $late) {
+                    throw $retries === 0 && !$late ? $e : $this->gaveUp($e, $retries, $elapsed, $late);
+                }
                 if ($onRetry !== null) {
                     $onRetry($e, $retries + 1, $delay);
                 }
@@ -113,6 +119,21 @@ final class RetryPolicy
                 }
             }
         }
+    }
+
+    /**
+     * The last failure of a publish given up on, told how long it was tried and which setting
+     * stopped it: its class and data stay as they are, so a caller still catches what failed.
+     */
+    public function gaveUp(ConnectionFailed $failure, int $retriesDone, float $seconds, bool $late): ConnectionFailed
+    {
+        return $failure->withNote(sprintf(
+            'Gave up after %d attempt%s in %.1f s (%s); the message was not queued.',
+            $retriesDone + 1,
+            $retriesDone === 0 ? '' : 's',
+            $seconds,
+            $late ? 'task_publish_timeout' : 'task_publish_retry_policy',
+        ));
     }
 
     /** Seconds to sleep before retry number $retry (0 = the first retry). */

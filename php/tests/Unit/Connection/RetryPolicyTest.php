@@ -52,6 +52,26 @@ final class RetryPolicyTest extends TestCase
         self::assertSame(1, self::attemptsUntilThrown($policy, $rejected));
     }
 
+    public function testWorkBeforeThePublishSaysItGaveUpAndStopsAtTaskPublishTimeout(): void
+    {
+        $refused = ConnectionFailed::because('127.0.0.1:5672', 'refused');
+        self::assertSame(3, self::attemptsUntilThrown(new RetryPolicy(true, 2, 0.0, 0.0, 0.0), $refused));
+        self::assertStringContainsString('Gave up after 3 attempts in', $refused->getMessage());
+        self::assertStringContainsString('(task_publish_retry_policy); the message was not queued.', $refused->getMessage());
+
+        // Retries without end, 0.05 s apart, but task_publish_timeout 0.12 s: about three attempts.
+        $late = ConnectionFailed::because('127.0.0.1:5672', 'refused');
+        $attempts = self::attemptsUntilThrown(new RetryPolicy(true, null, 0.05, 0.0, 0.0, 0.12), $late);
+        self::assertGreaterThanOrEqual(2, $attempts);
+        self::assertLessThanOrEqual(3, $attempts);
+        self::assertStringContainsString('(task_publish_timeout); the message was not queued.', $late->getMessage());
+
+        // Not retried at all: the failure goes up as it was.
+        $once = ConnectionFailed::because('127.0.0.1:5672', 'refused');
+        self::assertSame(1, self::attemptsUntilThrown(RetryPolicy::never(), $once));
+        self::assertStringNotContainsString('Gave up', $once->getMessage());
+    }
+
     /** How many times retryUnpublished() ran an attempt that always throws $failure, which goes up. */
     private static function attemptsUntilThrown(RetryPolicy $policy, ConnectionFailed $failure): int
     {
