@@ -8,6 +8,9 @@ declare(strict_types=1);
 //
 //   BENCH_MODE=raw   php-amqplib basic_publish of a prebuilt message + wait_for_pending_acks
 //   BENCH_MODE=send  sendTask('tasks.add', [$i, $i]) (confirm waited for)
+//   BENCH_MODE=many  one sendMany() of BENCH_OPS Signatures('tasks.add', [$i, $i]), built before
+//                    it (confirms waited for once per chunk of 200: 201 tasks make one chunk more
+//                    than 1, so the difference is 200 tasks and one wait, as in a long batch)
 //
 //   CELERY_BROKER_URL=amqp://guest:guest@127.0.0.1:5672// BENCH_MODE=send BENCH_OPS=201 \
 //       valgrind --tool=callgrind php bench/amqp_instructions.php
@@ -45,6 +48,14 @@ if (getenv('BENCH_MODE') === 'raw') {
     return;
 }
 $celery = new CeleryClient(broker: $url, config: ['task_default_queue' => 'bench-instructions']);
+if (getenv('BENCH_MODE') === 'many') {
+    $signatures = [];
+    for ($i = 0; $i < $ops; $i++) {
+        $signatures[] = new Signature('tasks.add', [$i, $i]);
+    }
+    $celery->sendMany($signatures);
+    return;
+}
 for ($i = 0; $i < $ops; $i++) {
     $celery->sendTask('tasks.add', [$i, $i]);
 }

@@ -40,7 +40,8 @@ use Psr\Log\LoggerInterface;
  * RabbitMQ and the result backend are separate servers: a chord's counter and saved groups
  * are stored in the backend first, then the messages are published.
  *
- * The template path (PlainPath) is Redis-only: over AMQP every call takes the general path.
+ * The template path (PlainPath, AmqpTaskTemplate: a task without options) hands over its message
+ * with the properties encoded; it is routed, declared, published and confirmed as any other.
  *
  * @internal
  */
@@ -99,12 +100,20 @@ final class AmqpTransport implements Transport
 
     public function queuePlain(PublishChunk $chunk, PlainMessage $message): void
     {
-        throw new \LogicException('The template path is Redis-only: PlainPath never fits an AMQP client.');
+        $amqp = $message->amqp ?? throw new \LogicException('A Redis envelope reached the AMQP transport.');
+        [$exchange, $routingKey, $declare, $require] = $this->topology->target(new Delivery($message->queue, $message->priority), null);
+        if (strlen($exchange) > 255 || strlen($routingKey) > 255) {
+            BasicPublish::encode($exchange, $routingKey, true);
+        }
+        $routed = $amqp->to($exchange, $routingKey);
+        $chunk->publishes[] = new AmqpPublish($routed, $amqp->encodedProperties(), $message->taskId, $declare, $require);
     }
 
     public function publishPlain(PlainMessage $message): void
     {
-        throw new \LogicException('The template path is Redis-only: PlainPath never fits an AMQP client.');
+        $chunk = new PublishChunk();
+        $this->queuePlain($chunk, $message);
+        $this->publish($chunk);
     }
 
     public function retryPolicy(): RetryPolicy
