@@ -8,7 +8,8 @@ stopped by PID), then
      channels and AMQP methods of one fresh PHP process sending a task (a PHP-FPM request
      without a persistent connection), then of a second send in that process, then its exit;
   3. with valgrind installed, bench/amqp_instructions.php under callgrind: the instructions of
-     one sendTask() and of one raw publish + confirm, which the machine's load does not change.
+     one sendTask(), of one task of a sendMany() and of one raw publish + confirm, which the
+     machine's load does not change.
 
     .venv/bin/python bench/amqp_bench.py          BENCH_TASKS=1000 BENCH_ROUNDS=15
 """
@@ -106,12 +107,13 @@ def instructions(server: RabbitMQServer) -> None:
                         return int(line.split()[1])
             raise SystemExit(f"amqp bench: no totals in {path}")
 
-        per = {mode: (count(mode, 201) - count(mode, 1)) // 200 for mode in ("raw", "send")}
+        per = {mode: (count(mode, 201) - count(mode, 1)) // 200 for mode in ("raw", "send", "many")}
     finally:
         shutil.rmtree(out, ignore_errors=True)
     print("instructions per operation (valgrind --tool=callgrind, 201 operations minus 1):")
     print(f"  raw publish+confirm  {per['raw']:8d}")
     print(f"  sendTask()           {per['send']:8d}   ({per['send'] / per['raw']:.1f}x)")
+    print(f"  sendMany(), per task {per['many']:8d}   ({per['many'] / per['raw']:.1f}x)")
 
 
 def main() -> None:

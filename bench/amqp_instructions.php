@@ -4,13 +4,15 @@ declare(strict_types=1);
 
 // The CPU side of bench/amqp_publish.php, counted rather than timed: bench/amqp_bench.py runs this
 // under valgrind's callgrind with BENCH_OPS=1 and BENCH_OPS=201 and divides the difference by
-// 200, which gives the instructions of one operation whatever the machine's load:
+// 200, which gives the instructions of one operation (one task of a sendMany()) whatever the
+// machine's load:
 //
 //   BENCH_MODE=raw   php-amqplib basic_publish of a prebuilt message + wait_for_pending_acks
 //   BENCH_MODE=send  sendTask('tasks.add', [$i, $i]) (confirm waited for)
-//   BENCH_MODE=many  one sendMany() of BENCH_OPS Signatures('tasks.add', [$i, $i]), built before
-//                    it (confirms waited for once per chunk of 200: 201 tasks make one chunk more
-//                    than 1, so the difference is 200 tasks and one wait, as in a long batch)
+//   BENCH_MODE=many  one sendMany() of BENCH_OPS prebuilt Signatures('tasks.add', [$i, $i]) (201 are
+//                    built in every run, as bench/amqp_publish.php builds them outside the timing);
+//                    confirms waited for once per chunk of 200: 201 tasks make one chunk more
+//                    than 1, so the difference is 200 tasks and one wait, as in a long batch
 //
 //   CELERY_BROKER_URL=amqp://guest:guest@127.0.0.1:5672// BENCH_MODE=send BENCH_OPS=201 \
 //       valgrind --tool=callgrind php bench/amqp_instructions.php
@@ -50,10 +52,10 @@ if (getenv('BENCH_MODE') === 'raw') {
 $celery = new CeleryClient(broker: $url, config: ['task_default_queue' => 'bench-instructions']);
 if (getenv('BENCH_MODE') === 'many') {
     $signatures = [];
-    for ($i = 0; $i < $ops; $i++) {
+    for ($i = 0; $i < 201; $i++) {
         $signatures[] = new Signature('tasks.add', [$i, $i]);
     }
-    $celery->sendMany($signatures);
+    $celery->sendMany(array_slice($signatures, 0, $ops));
     return;
 }
 for ($i = 0; $i < $ops; $i++) {

@@ -114,7 +114,8 @@ final class PhpAmqpLibConnection implements AmqpConnection
                 $this->hold($connection, null);
                 $this->generation++;
             }
-            $channel = $connection->channel();
+            // (On an injected connection too: the channel is this client's, with its timeouts.)
+            $channel = ConfirmChannel::open($connection, $this->rpcTimeout());
             $this->hold($connection, $channel);
             if ($this->settings->confirm) {
                 $channel->confirm_select();
@@ -161,9 +162,13 @@ final class PhpAmqpLibConnection implements AmqpConnection
         $this->call(fn () => $this->channel()->queue_bind($queue, $exchange, $routingKey));
     }
 
+    /**
+     * Queued in php-amqplib's batch: waitForConfirms() writes every publish since the last wait
+     * in one write (one system call for a sendMany() chunk instead of one per task).
+     */
     public function publish(ExchangeMessage $message, string $encoded, bool $mandatory): void
     {
-        $this->call(fn () => $this->channel()->basic_publish(
+        $this->call(fn () => $this->channel()->batch_basic_publish(
             new PreEncodedMessage($message->body, $encoded, (string) $message->properties->correlationId),
             $message->exchange,
             $message->routingKey,
@@ -173,6 +178,11 @@ final class PhpAmqpLibConnection implements AmqpConnection
 
     public function waitForConfirms(float $timeout): array
     {
+        $channel = $this->held()[1];
+        if ($channel !== null) {
+            // (A write that fails drops the channel, and the batch with it: never written later.)
+            $this->call(fn () => $channel->publish_batch());
+        }
         if ($this->settings->confirm) {
             $this->call(fn () => $this->channel()->wait_for_pending_acks_returns($timeout));
         }
@@ -277,7 +287,13 @@ final class PhpAmqpLibConnection implements AmqpConnection
 
     private function connect(AmqpUrl $url): AbstractConnection
     {
-        return PhpAmqpLibNode::connect($url, $this->settings, max($this->settings->readTimeout, $this->settings->confirmTimeout));
+        return PhpAmqpLibNode::connect($url, $this->settings, $this->rpcTimeout());
+    }
+
+    /** How long a read (a declare's answer, a confirm) may take: the longer of the two settings. */
+    private function rpcTimeout(): float
+    {
+        return max($this->settings->readTimeout, $this->settings->confirmTimeout);
     }
 
     /**
