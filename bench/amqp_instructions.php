@@ -16,6 +16,8 @@ declare(strict_types=1);
 //
 //   CELERY_BROKER_URL=amqp://guest:guest@127.0.0.1:5672// BENCH_MODE=send BENCH_OPS=201 \
 //       valgrind --tool=callgrind php bench/amqp_instructions.php
+//
+// BENCH_AMQP_CLIENT=ext-amqp counts the send modes on ext-amqp (amqp_client; auto by default).
 
 require __DIR__ . '/../vendor/autoload.php';
 require_once 'PhpAmqpLib/autoload.php';
@@ -49,7 +51,10 @@ if (getenv('BENCH_MODE') === 'raw') {
     $channel->queue_purge('bench-raw');
     return;
 }
-$celery = new CeleryClient(broker: $url, config: ['task_default_queue' => 'bench-instructions']);
+$celery = new CeleryClient(broker: $url, config: [
+    'task_default_queue' => 'bench-instructions',
+    'amqp_client' => getenv('BENCH_AMQP_CLIENT') ?: 'auto',
+]);
 if (getenv('BENCH_MODE') === 'many') {
     $signatures = [];
     for ($i = 0; $i < 201; $i++) {
