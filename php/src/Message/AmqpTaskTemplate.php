@@ -44,6 +44,9 @@ final class AmqpTaskTemplate
      */
     private array $templates = [];
 
+    /** @var array<string, mixed>|null ProtocolTwo's headers of a task without options (see headers()) */
+    private ?array $headers = null;
+
     private function __construct(
         private readonly string $origin,
         private readonly string $replyTo,
@@ -104,11 +107,15 @@ final class AmqpTaskTemplate
             ?? PythonRepr::kwargs(self::asObject(KombuJson::normalize($kwargs, 'kwargs')));
         [$before, $t, $fixed, $afterTable, $afterId] = $this->templates[$delivery->priority] ??= $this->template($delivery->priority);
         $idLength = pack('N', strlen($taskId));
+        $tableLength = pack('N', $fixed + 20 + 2 * strlen($taskId) + strlen($task) + strlen($argsRepr) + strlen($kwargsRepr));
+        $taskLength = pack('N', strlen($task));
+        $argsLength = pack('N', strlen($argsRepr));
+        $kwargsLength = pack('N', strlen($kwargsRepr));
+        $idShort = chr(strlen($taskId));
         // The slots in template()'s order; the table's length is its fixed text plus the slots.
-        $encoded = $before . pack('N', $fixed + 20 + 2 * strlen($taskId) + strlen($task) + strlen($argsRepr) + strlen($kwargsRepr))
-            . $t[0] . pack('N', strlen($task)) . $task . $t[1] . $idLength . $taskId . $t[2] . $idLength . $taskId
-            . $t[3] . pack('N', strlen($argsRepr)) . $argsRepr . $t[4] . pack('N', strlen($kwargsRepr)) . $kwargsRepr . $t[5]
-            . $afterTable . chr(strlen($taskId)) . $taskId . $afterId;
+        // (One interpolated string: PHP builds it in one allocation, not one per concatenation.)
+        $encoded = "{$before}{$tableLength}{$t[0]}{$taskLength}{$task}{$t[1]}{$idLength}{$taskId}{$t[2]}{$idLength}{$taskId}"
+            . "{$t[3]}{$argsLength}{$argsRepr}{$t[4]}{$kwargsLength}{$kwargsRepr}{$t[5]}{$afterTable}{$idShort}{$taskId}{$afterId}";
         return new AmqpTaskMessage('', '', $this->properties($task, $taskId, $argsRepr, $kwargsRepr, $delivery->priority), $body, $encoded);
     }
 
@@ -134,9 +141,24 @@ final class AmqpTaskTemplate
      */
     private function headers(string $task, string $taskId, string $argsRepr, string $kwargsRepr): array
     {
+        $headers = $this->headers ??= $this->protocolTwoHeaders();
+        $headers['task'] = $task;
+        $headers['id'] = $taskId;
+        $headers['root_id'] = $taskId;
+        $headers['argsrepr'] = $argsRepr;
+        $headers['kwargsrepr'] = $kwargsRepr;
+        $headers['stamps'] = new \stdClass();
+        return $headers;
+    }
+
+    /**
+     * @return array<string, mixed> ProtocolTwo's headers of a task without options, with markers in the slots
+     */
+    private function protocolTwoHeaders(): array
+    {
         return ProtocolTwo::headers(
-            $task,
-            $taskId,
+            self::TASK,
+            self::ID,
             null,
             null,
             null,
@@ -144,10 +166,10 @@ final class AmqpTaskTemplate
             null,
             0,
             [null, null],
-            $taskId,
+            self::ID,
             null,
-            $argsRepr,
-            $kwargsRepr,
+            self::ARGSREPR,
+            self::KWARGSREPR,
             $this->origin,
             null,
             null,
