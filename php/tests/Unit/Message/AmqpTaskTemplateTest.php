@@ -7,6 +7,7 @@ namespace CeleryBridge\Tests\Unit\Message;
 use CeleryBridge\Broker\Amqp\AmqpTopology;
 use CeleryBridge\Broker\PublishChunk;
 use CeleryBridge\Canvas\Signature;
+use CeleryBridge\CeleryClient;
 use CeleryBridge\Connection\Amqp\AmqpSettings;
 use CeleryBridge\Connection\Amqp\ExtAmqpAttributes;
 use CeleryBridge\Connection\RetryPolicy;
@@ -178,6 +179,30 @@ final class AmqpTaskTemplateTest extends TestCase
     public static function generalCalls(): iterable
     {
         yield from PlainTaskEncoderTest::generalCalls();
+    }
+
+    /**
+     * @runInSeparateProcess
+     * @preserveGlobalState disabled
+     */
+    public function testAnAmqpClientSendsATaskWithoutOptionsWithoutTheMessageBuilder(): void
+    {
+        $connection = new RecordingAmqpConnection();
+        $celery = new CeleryClient(broker: $connection);
+
+        $one = $celery->sendTask('tasks.add', [1, 2]);
+        $many = $celery->sendMany([new Signature('tasks.add', [3]), new Signature('tasks.add', [], ['k' => 'v'])]);
+
+        self::assertFalse(class_exists(MessageBuilder::class, false), 'the general path was taken');
+        $ids = [$one->id, ...array_map(static fn ($r) => $r->id, $many)];
+        // (The declares around them are AmqpTransportTest's.)
+        self::assertSame([
+            'publish "" celery ' . $ids[0], 'wait',
+            'publish "" celery ' . $ids[1], 'publish "" celery ' . $ids[2], 'wait',
+        ], array_values(array_filter(
+            $connection->calls,
+            static fn (string $c): bool => str_starts_with($c, 'publish') || $c === 'wait',
+        )));
     }
 
     public function testANamedExchangeAndOtherMessageShapesTakeTheGeneralPath(): void
