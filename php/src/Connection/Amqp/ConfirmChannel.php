@@ -11,8 +11,9 @@ use PhpAmqpLib\Connection\AbstractConnection;
  * php-amqplib's channel, with its confirm bookkeeping made linear. RabbitMQ confirms a batch of
  * publishes with a few basic.ack frames, each with multiple=true ("every tag up to N"); for each
  * of them php-amqplib 3.5 collects the tags up to N with array_reduce() and an array copied at
- * every step: quadratic in the publishes awaiting a confirm, about 200 µs of CPU per task in a
- * sendMany() chunk of 200. The tags are kept in publish order, so the ones up to N are a prefix.
+ * every step: quadratic in the publishes awaiting a confirm, about 34,000 instructions per task
+ * in a sendMany() chunk of 200 (callgrind). The tags are kept in publish order (a confirm
+ * channel numbers its publishes 1, 2, ...), so the ones up to N are a prefix.
  *
  * @internal
  */
