@@ -47,6 +47,8 @@ final class AmqpTaskTemplateTest extends TestCase
         Delivery $delivery,
         array $amqpConfig = [],
         array $topology = [],
+        string $origin = self::ORIGIN,
+        string $replyTo = self::REPLY_TO,
     ): void {
         $settings = AmqpSettings::fromConfig($amqpConfig);
         $transport = new AmqpTransport(
@@ -57,11 +59,11 @@ final class AmqpTaskTemplateTest extends TestCase
             null,
         );
         $general = new PublishChunk();
-        $message = (new MessageBuilder(self::ORIGIN, self::REPLY_TO, 2, new BodyEncoder()))
+        $message = (new MessageBuilder($origin, $replyTo, 2, new BodyEncoder()))
             ->build(new Signature($task, $args, $kwargs), $id, $delivery, new \DateTimeImmutable(), 'tag');
         $transport->queue($general, $message, $delivery);
 
-        $template = AmqpTaskTemplate::forClient(self::ORIGIN, self::REPLY_TO, 2, 'json', null, $settings->deliveryMode);
+        $template = AmqpTaskTemplate::forClient($origin, $replyTo, 2, 'json', null, $settings->deliveryMode);
         self::assertNotNull($template);
         $amqp = $template->message($task, $id, $args, $kwargs, $delivery);
         self::assertNotNull($amqp, 'a plain call takes the template path');
@@ -127,6 +129,27 @@ final class AmqpTaskTemplateTest extends TestCase
             self::assertSameAsGeneralPath($task, self::IDS[0], [1], [], new Delivery('celery'));
         }
         self::assertSameAsGeneralPath('tasks.add', 'custom-id', [1], [], new Delivery('celery'));
+    }
+
+    public function testClientsOfOneProcessEachWriteTheirOwnOriginAndReplyTo(): void
+    {
+        // The template is shared by the clients of a process; origin and reply_to are slots.
+        foreach (['gen1@a', 'gen' . str_repeat('9', 300) . '@' . str_repeat('h', 200), ''] as $i => $origin) {
+            $replyTo = ['r', str_repeat('x', 255), self::REPLY_TO][$i];
+            self::assertSameAsGeneralPath('tasks.add', self::IDS[0], [1, 2], [], new Delivery('celery', 3), [], [], $origin, $replyTo);
+            self::assertSameAsGeneralPath('tasks.add', self::IDS[1], [], ['a' => 1], new Delivery('celery'), [], [], $origin, $replyTo);
+        }
+    }
+
+    public function testADumpOfATemplateInUseIsText(): void
+    {
+        // A client's dump (print_r, var_export: what users log, and what tests search for
+        // passwords) holds no bytes of the binary template.
+        $template = AmqpTaskTemplate::forClient(self::ORIGIN, self::REPLY_TO, 2, 'json', null, 2);
+        self::assertNotNull($template);
+        $template->message('tasks.add', self::IDS[0], [1, 2], [], new Delivery('celery'));
+
+        self::assertTrue(mb_check_encoding(print_r($template, true) . var_export($template, true), 'UTF-8'));
     }
 
     public function testRandomPlainDataGivesTheSameBytes(): void
