@@ -42,6 +42,10 @@ final class PhpAmqpLibConnection implements AmqpConnection
     private array $returned = [];
     /** @var list<string> */
     private array $nacked = [];
+    /** How many body bytes publish() queues before it writes them without waiting for the rest. */
+    private const BATCH_BYTES = 1 << 20;
+    /** Body bytes queued in php-amqplib's publish batch since its last write. */
+    private int $batched = 0;
 
     /**
      * @param list<AmqpUrl> $nodes
@@ -164,7 +168,8 @@ final class PhpAmqpLibConnection implements AmqpConnection
 
     /**
      * Queued in php-amqplib's batch: waitForConfirms() writes every publish since the last wait
-     * in one write (one system call for a sendMany() chunk instead of one per task).
+     * in one write (one system call for a sendMany() chunk instead of one per task), or, for big
+     * bodies, every BATCH_BYTES (php-amqplib copies the whole batch into one string).
      */
     public function publish(ExchangeMessage $message, string $encoded, bool $mandatory): void
     {
@@ -174,15 +179,15 @@ final class PhpAmqpLibConnection implements AmqpConnection
             $message->routingKey,
             $mandatory,
         ));
+        $this->batched += strlen($message->body);
+        if ($this->batched >= self::BATCH_BYTES) {
+            $this->writeBatch();
+        }
     }
 
     public function waitForConfirms(float $timeout): array
     {
-        $channel = $this->held()[1];
-        if ($channel !== null) {
-            // (A write that fails drops the channel, and the batch with it: never written later.)
-            $this->call(fn () => $channel->publish_batch());
-        }
+        $this->writeBatch();
         if ($this->settings->confirm) {
             $this->call(fn () => $this->channel()->wait_for_pending_acks_returns($timeout));
         }
@@ -210,6 +215,19 @@ final class PhpAmqpLibConnection implements AmqpConnection
             // Already gone: nothing to release.
         }
         $this->held = null;
+    }
+
+    /**
+     * Writes what publish() queued. A write that fails drops the channel (call(), lost()), and
+     * the batch with it: nothing of it can be written later.
+     */
+    private function writeBatch(): void
+    {
+        $channel = $this->held()[1];
+        $this->batched = 0;
+        if ($channel !== null) {
+            $this->call(fn () => $channel->publish_batch());
+        }
     }
 
     /**
