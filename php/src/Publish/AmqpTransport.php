@@ -49,6 +49,8 @@ final class AmqpTransport implements Transport
 {
     private readonly AmqpDeclarer $declarer;
     private ?RetryPolicy $callPolicy = null;
+    /** @var array<string, array{string, string, ?AmqpQueue, ?string}> the template path's targets, by queue and priority */
+    private array $plainTargets = [];
 
     public function __construct(
         private readonly AmqpConnection $connection,
@@ -101,10 +103,18 @@ final class AmqpTransport implements Transport
     public function queuePlain(PublishChunk $chunk, PlainMessage $message): void
     {
         $amqp = $message->amqp ?? throw new \LogicException('A Redis envelope reached the AMQP transport.');
-        [$exchange, $routingKey, $declare, $require] = $this->topology->target(new Delivery($message->queue, $message->priority), null);
-        if (strlen($exchange) > 255 || strlen($routingKey) > 255) {
-            BasicPublish::encode($exchange, $routingKey, true);
+        // The topology is fixed: where a queue and priority go is looked up once (bounded, as
+        // PlainPath's routes; a target that throws is never kept).
+        $key = $message->priority . ':' . $message->queue;
+        if (!isset($this->plainTargets[$key])) {
+            $target = $this->topology->target(new Delivery($message->queue, $message->priority), null);
+            if (strlen($target[0]) > 255 || strlen($target[1]) > 255) {
+                BasicPublish::encode($target[0], $target[1], true);
+            }
+            $this->plainTargets = count($this->plainTargets) < 1000 ? $this->plainTargets : [];
+            $this->plainTargets[$key] = $target;
         }
+        [$exchange, $routingKey, $declare, $require] = $this->plainTargets[$key];
         $routed = $amqp->to($exchange, $routingKey);
         $chunk->publishes[] = new AmqpPublish($routed, $amqp->encodedProperties(), $message->taskId, $declare, $require);
     }

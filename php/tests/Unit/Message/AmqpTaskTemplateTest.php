@@ -11,6 +11,7 @@ use CeleryBridge\CeleryClient;
 use CeleryBridge\Connection\Amqp\AmqpSettings;
 use CeleryBridge\Connection\Amqp\ExtAmqpAttributes;
 use CeleryBridge\Connection\RetryPolicy;
+use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Message\AmqpTaskTemplate;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
@@ -68,7 +69,10 @@ final class AmqpTaskTemplateTest extends TestCase
         $amqp = $template->message($task, $id, $args, $kwargs, $delivery);
         self::assertNotNull($amqp, 'a plain call takes the template path');
         $plain = new PublishChunk();
+        // Twice: the second takes the transport's remembered target.
         $transport->queuePlain($plain, new PlainMessage($id, '', '', $delivery->queue, $delivery->priority, $amqp));
+        $transport->queuePlain($plain, new PlainMessage($id, '', '', $delivery->queue, $delivery->priority, $amqp));
+        self::assertEquals($plain->publishes[0], $plain->publishes[1]);
 
         [$expected, $got] = [$general->publishes[0], $plain->publishes[0]];
         self::assertInstanceOf(AmqpPublish::class, $got);
@@ -121,6 +125,29 @@ final class AmqpTaskTemplateTest extends TestCase
         self::assertSameAsGeneralPath('tasks.add', self::IDS[1], [], [], $celery, [], ['task_default_queue_type' => 'quorum']);
         self::assertSameAsGeneralPath('tasks.add', self::IDS[1], [3], [], $celery, [], ['task_default_exchange_type' => 'topic']);
         self::assertSameAsGeneralPath('tasks.add', self::IDS[1], [3], [], new Delivery('other', 2), [], ['task_queue_max_priority' => 10]);
+    }
+
+    public function testAPriorityOnAQuorumQueueIsRefusedOnEveryCall(): void
+    {
+        $transport = new AmqpTransport(
+            new RecordingAmqpConnection(),
+            new AmqpSettings(),
+            AmqpTopology::fromConfig(['task_default_queue_type' => 'quorum'], 'celery'),
+            new RetryPolicy(true, 3, 0.0, 0.0, 0.0),
+            null,
+        );
+        $template = AmqpTaskTemplate::forClient(self::ORIGIN, self::REPLY_TO, 2, 'json', null, 2);
+        self::assertNotNull($template);
+        $amqp = $template->message('tasks.add', self::IDS[0], [1], [], new Delivery('celery', 5));
+        self::assertNotNull($amqp);
+        for ($call = 0; $call < 2; $call++) {
+            try {
+                $transport->queuePlain(new PublishChunk(), new PlainMessage(self::IDS[0], '', '', 'celery', 5, $amqp));
+                self::fail('no exception');
+            } catch (InvalidOption $e) {
+                self::assertStringContainsString('quorum', $e->getMessage());
+            }
+        }
     }
 
     public function testNamesAndIdsOfEveryLength(): void
