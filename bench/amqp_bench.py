@@ -10,7 +10,8 @@ stopped by PID), then
      first a process that finds no queue (it declares it), then one that finds the topology the
      first left (a request of a running deployment), with each PHP AMQP library installed;
   3. with valgrind installed, bench/amqp_instructions.php under callgrind: the instructions of
-     one sendTask() and of one raw publish + confirm, which the machine's load does not change.
+     one sendTask(), of one task of a sendMany() and of one raw publish + confirm, which the
+     machine's load does not change.
 
     .venv/bin/python bench/amqp_bench.py          BENCH_TASKS=1000 BENCH_ROUNDS=15
     .venv/bin/python bench/amqp_bench.py request  (part 2 only)
@@ -143,12 +144,13 @@ def instructions(server: RabbitMQServer) -> None:
                         return int(line.split()[1])
             raise SystemExit(f"amqp bench: no totals in {path}")
 
-        per = {mode: (count(mode, 201) - count(mode, 1)) // 200 for mode in ("raw", "send")}
+        per = {mode: (count(mode, 201) - count(mode, 1)) // 200 for mode in ("raw", "send", "many")}
     finally:
         shutil.rmtree(out, ignore_errors=True)
     print("instructions per operation (valgrind --tool=callgrind, 201 operations minus 1):")
     print(f"  raw publish+confirm  {per['raw']:8d}")
     print(f"  sendTask()           {per['send']:8d}   ({per['send'] / per['raw']:.1f}x)")
+    print(f"  sendMany(), per task {per['many']:8d}   ({per['many'] / per['raw']:.1f}x)")
 
 
 def main() -> None:

@@ -135,14 +135,14 @@ final class CeleryClient implements CeleryClientInterface
                 ? $amqp?->transport($this->config, $resultBackend, $rpc, $logger) ?? throw new \LogicException('No broker.')
                 : RedisTransport::forClient($this->brokerConnection, $this->config, $resultBackend, $this->reach, $logger),
             $this->handles,
-            // The template path writes Redis envelopes: over AMQP every call takes the general path.
+            // The template path: Redis envelopes, or over AMQP the content header's bytes.
             new PlainPath($this->config, $this->brokerConnection === null ? null : PlainTaskEncoder::forClient(
                 $origin,
                 $replyTo,
                 $this->config->protocol,
                 $this->config->serializer,
                 $this->config->compression,
-            )),
+            ), $amqp?->template($origin, $replyTo, $this->config)),
             $origin,
             $replyTo,
             $logger,

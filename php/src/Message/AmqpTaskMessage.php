@@ -33,7 +33,27 @@ final class AmqpTaskMessage
         public readonly string $routingKey,
         public readonly BasicProperties $properties,
         public readonly string $body,
+        /** The properties already encoded (by AmqpTaskTemplate), or null: encoded from $properties. */
+        private readonly ?string $encoded = null,
     ) {
+    }
+
+    /**
+     * The same message to another exchange and routing key.
+     */
+    public function to(string $exchange, string $routingKey): self
+    {
+        return new self($exchange, $routingKey, $this->properties, $this->body, $this->encoded);
+    }
+
+    /**
+     * The content header's property part (flags and values), as BasicProperties::encode() writes it.
+     *
+     * @throws SerializationFailed
+     */
+    public function encodedProperties(): string
+    {
+        return $this->encoded ?? $this->properties->encode();
     }
 
     /**

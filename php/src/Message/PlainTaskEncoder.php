@@ -197,7 +197,7 @@ final class PlainTaskEncoder
      *
      * @param array<array-key, mixed> $values
      */
-    private static function plain(array $values, int $depth): bool
+    public static function plain(array $values, int $depth): bool
     {
         if ($depth >= self::MAX_DEPTH) {
             return false;
@@ -220,7 +220,7 @@ final class PlainTaskEncoder
      *
      * @param array<array-key, mixed> $map
      */
-    private static function markerShaped(array $map): bool
+    public static function markerShaped(array $map): bool
     {
         return count($map) === 2 && array_key_exists('__type__', $map) && array_key_exists('__value__', $map);
     }
@@ -231,7 +231,7 @@ final class PlainTaskEncoder
      *
      * @param array<array-key, mixed> $values
      */
-    private static function simpleRepr(array $values, string $open, string $close): ?string
+    public static function simpleRepr(array $values, string $open, string $close): ?string
     {
         if ($values === []) {
             return $open === '[' ? '()' : '{}';

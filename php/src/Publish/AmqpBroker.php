@@ -15,6 +15,7 @@ use CeleryBridge\Connection\Amqp\AmqpSettings;
 use CeleryBridge\Connection\Amqp\AmqpUrl;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\InvalidConfiguration;
+use CeleryBridge\Message\AmqpTaskTemplate;
 use Psr\Log\LoggerInterface;
 
 /**
@@ -92,6 +93,24 @@ final class AmqpBroker
     {
         [$broker, $amqpConfig] = $this->secret->getValue();
         return new AmqpChannelOpener($broker, $amqpConfig);
+    }
+
+    /**
+     * The template path's message template for this client (null: every call takes the general path).
+     *
+     * @throws CeleryBridgeException
+     */
+    public function template(string $origin, string $replyTo, ClientConfig $config): ?AmqpTaskTemplate
+    {
+        $settings = AmqpSettings::fromConfig($this->secret->getValue()[1]);
+        return AmqpTaskTemplate::forClient(
+            $origin,
+            $replyTo,
+            $config->protocol,
+            $config->serializer,
+            $config->compression,
+            $settings->deliveryMode,
+        );
     }
 
     /**

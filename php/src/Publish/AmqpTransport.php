@@ -41,7 +41,8 @@ use Psr\Log\LoggerInterface;
  * RabbitMQ and the result backend are separate servers: a chord's counter and saved groups
  * are stored in the backend first, then the messages are published.
  *
- * The template path (PlainPath) is Redis-only: over AMQP every call takes the general path.
+ * The template path (PlainPath, AmqpTaskTemplate: a task without options) hands over its message
+ * with the properties encoded; it is routed, declared, published and confirmed as any other.
  *
  * @internal
  */
@@ -49,6 +50,8 @@ final class AmqpTransport implements Transport
 {
     private readonly AmqpDeclarer $declarer;
     private ?RetryPolicy $callPolicy = null;
+    /** @var array<string, array{string, string, ?AmqpQueue, ?string}> the template path's targets, by queue and priority */
+    private array $plainTargets = [];
 
     public function __construct(
         private readonly AmqpConnection $connection,
@@ -100,12 +103,28 @@ final class AmqpTransport implements Transport
 
     public function queuePlain(PublishChunk $chunk, PlainMessage $message): void
     {
-        throw new \LogicException('The template path is Redis-only: PlainPath never fits an AMQP client.');
+        $amqp = $message->amqp ?? throw new \LogicException('A Redis envelope reached the AMQP transport.');
+        // The topology is fixed: where a queue and priority go is looked up once (bounded, as
+        // PlainPath's routes; a target that throws is never kept).
+        $key = $message->priority . ':' . $message->queue;
+        if (!isset($this->plainTargets[$key])) {
+            $target = $this->topology->target(new Delivery($message->queue, $message->priority), null);
+            if (strlen($target[0]) > 255 || strlen($target[1]) > 255) {
+                BasicPublish::encode($target[0], $target[1], true);
+            }
+            $this->plainTargets = count($this->plainTargets) < 1000 ? $this->plainTargets : [];
+            $this->plainTargets[$key] = $target;
+        }
+        [$exchange, $routingKey, $declare, $require] = $this->plainTargets[$key];
+        $routed = $amqp->to($exchange, $routingKey);
+        $chunk->publishes[] = new AmqpPublish($routed, $amqp->encodedProperties(), $message->taskId, $declare, $require);
     }
 
     public function publishPlain(PlainMessage $message): void
     {
-        throw new \LogicException('The template path is Redis-only: PlainPath never fits an AMQP client.');
+        $chunk = new PublishChunk();
+        $this->queuePlain($chunk, $message);
+        $this->publish($chunk);
     }
 
     public function retryPolicy(): RetryPolicy

@@ -4,8 +4,11 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Publish;
 
+use CeleryBridge\Message\AmqpTaskMessage;
+
 /**
- * One task message from the template path (a task without options), ready to LPUSH.
+ * One task message from the template path (a task without options), ready to LPUSH (Redis) or
+ * to publish (AMQP: $amqp, the envelope and list empty).
  *
  * @internal
  */
@@ -19,6 +22,8 @@ final class PlainMessage
         public readonly string $list,
         public readonly string $queue,
         public readonly int $priority,
+        /** Over AMQP: the message with its properties encoded, not yet routed to an exchange */
+        public readonly ?AmqpTaskMessage $amqp = null,
     ) {
     }
 }

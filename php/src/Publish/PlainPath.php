@@ -7,6 +7,7 @@ namespace CeleryBridge\Publish;
 use CeleryBridge\Canvas\TaskName;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Exception\CeleryBridgeException;
+use CeleryBridge\Message\AmqpTaskTemplate;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\PlainTaskEncoder;
 use CeleryBridge\Message\PublishHooks;
@@ -34,8 +35,10 @@ final class PlainPath
     public function __construct(
         private readonly ClientConfig $config,
         private readonly ?PlainTaskEncoder $encoder,
+        /** Over AMQP (then $encoder is null): the template of the AMQP message. */
+        private readonly ?AmqpTaskTemplate $amqp = null,
     ) {
-        $this->fits = $encoder !== null && !$config->sendSentEvent;
+        $this->fits = ($encoder !== null || $amqp !== null) && !$config->sendSentEvent;
     }
 
     /**
@@ -51,8 +54,13 @@ final class PlainPath
         if (!$this->fits || $hooks?->hasBefore()) {
             return null;
         }
-        \assert($this->encoder !== null);
         [$delivery, $list] = $this->routes[$name] ?? $this->route($name);
+        if ($this->amqp !== null) {
+            $taskId = Uuid::v4();
+            $amqp = $this->amqp->message($name, $taskId, $args, $kwargs, $delivery);
+            return $amqp === null ? null : new PlainMessage($taskId, '', '', $delivery->queue, $delivery->priority, $amqp);
+        }
+        \assert($this->encoder !== null);
         [$taskId, $deliveryTag] = Uuid::pair();
         $envelope = $this->encoder->envelope($name, $taskId, $args, $kwargs, $deliveryTag, $delivery);
         return $envelope === null ? null : new PlainMessage($taskId, $envelope, $list, $delivery->queue, $delivery->priority);

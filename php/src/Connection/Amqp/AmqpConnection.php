@@ -50,16 +50,18 @@ interface AmqpConnection
     public function bindQueue(string $queue, string $exchange, string $routingKey): void;
 
     /**
-     * Writes one basic.publish (no wait). $encoded is the content header's property part,
-     * $message->properties->encode(), byte for byte what Celery sends (a library that cannot take
-     * encoded properties builds its own from the properties).
+     * Writes one basic.publish (no wait), or queues it for waitForConfirms() to write with the
+     * others since the last wait (the transport always waits after its publishes). $encoded is
+     * the content header's property part, $message->properties->encode(), byte for byte what
+     * Celery sends (a library that cannot take encoded properties builds its own from them).
      *
      * @throws ConnectionFailed the frame may be partly written (treat as unknown)
      */
     public function publish(ExchangeMessage $message, string $encoded, bool $mandatory): void;
 
     /**
-     * Waits until the broker has confirmed every publish since the last wait.
+     * Writes the publishes queued since the last wait, then waits until the broker has confirmed
+     * every one of them.
      *
      * @return array{list<string>, list<string>} the correlation ids (task ids) of the messages the
      *         broker returned as unroutable (mandatory), and of those it nacked (not queued)

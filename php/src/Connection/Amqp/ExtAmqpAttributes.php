@@ -30,40 +30,69 @@ final class ExtAmqpAttributes
      */
     public static function of(BasicProperties $properties): array
     {
-        $timestamp = $properties->timestamp instanceof \DateTimeInterface ? $properties->timestamp->getTimestamp() : $properties->timestamp;
-        return array_filter([
-            'content_type' => $properties->contentType,
-            'content_encoding' => $properties->contentEncoding,
-            'headers' => $properties->headers === null ? null : self::plain($properties->headers),
-            'delivery_mode' => $properties->deliveryMode,
-            'priority' => $properties->priority,
-            'correlation_id' => $properties->correlationId,
-            'reply_to' => $properties->replyTo,
-            'expiration' => $properties->expiration,
-            'message_id' => $properties->messageId,
-            'timestamp' => $timestamp,
-            'type' => $properties->type,
-            'user_id' => $properties->userId,
-            'app_id' => $properties->appId,
-        ], static fn (mixed $value): bool => $value !== null);
+        // Set one by one, in the order of the properties (this runs on every publish).
+        $attributes = [];
+        if ($properties->contentType !== null) {
+            $attributes['content_type'] = $properties->contentType;
+        }
+        if ($properties->contentEncoding !== null) {
+            $attributes['content_encoding'] = $properties->contentEncoding;
+        }
+        if ($properties->headers !== null) {
+            $attributes['headers'] = self::plain($properties->headers);
+        }
+        if ($properties->deliveryMode !== null) {
+            $attributes['delivery_mode'] = $properties->deliveryMode;
+        }
+        if ($properties->priority !== null) {
+            $attributes['priority'] = $properties->priority;
+        }
+        if ($properties->correlationId !== null) {
+            $attributes['correlation_id'] = $properties->correlationId;
+        }
+        if ($properties->replyTo !== null) {
+            $attributes['reply_to'] = $properties->replyTo;
+        }
+        if ($properties->expiration !== null) {
+            $attributes['expiration'] = $properties->expiration;
+        }
+        if ($properties->messageId !== null) {
+            $attributes['message_id'] = $properties->messageId;
+        }
+        if ($properties->timestamp !== null) {
+            $attributes['timestamp'] = $properties->timestamp instanceof \DateTimeInterface
+                ? $properties->timestamp->getTimestamp() : $properties->timestamp;
+        }
+        if ($properties->type !== null) {
+            $attributes['type'] = $properties->type;
+        }
+        if ($properties->userId !== null) {
+            $attributes['user_id'] = $properties->userId;
+        }
+        if ($properties->appId !== null) {
+            $attributes['app_id'] = $properties->appId;
+        }
+        return $attributes;
     }
 
     /**
-     * Header values as the PHP types ext-amqp can write.
+     * Header values as the PHP types ext-amqp can write (scalars as they are).
      *
      * @param array<array-key, mixed>|\stdClass $table
      * @return array<array-key, mixed>
      */
     private static function plain(array|\stdClass $table): array
     {
-        $plain = [];
-        foreach (is_array($table) ? $table : get_object_vars($table) as $key => $value) {
-            $plain[$key] = match (true) {
-                is_array($value), $value instanceof \stdClass => self::plain($value),
-                $value instanceof \DateTimeInterface => $value->getTimestamp(),
-                $value instanceof Decimal => $value->value / 10 ** $value->scale,
-                default => $value,
-            };
+        $plain = is_array($table) ? $table : get_object_vars($table);
+        foreach ($plain as $key => $value) {
+            if (is_array($value) || is_object($value)) {
+                $plain[$key] = match (true) {
+                    is_array($value), $value instanceof \stdClass => self::plain($value),
+                    $value instanceof \DateTimeInterface => $value->getTimestamp(),
+                    $value instanceof Decimal => $value->value / 10 ** $value->scale,
+                    default => $value,
+                };
+            }
         }
         return $plain;
     }

@@ -211,12 +211,20 @@ final class ExtAmqpConnection implements AmqpConnection
      */
     private function settle(int $tag, bool $multiple): array
     {
+        if (!$multiple) {
+            $settled = isset($this->pending[$tag]) ? [$this->pending[$tag]] : [];
+            unset($this->pending[$tag]);
+            return $settled;
+        }
+        // The pending tags are in publish order: the ones up to $tag are a prefix (one pass,
+        // not one over every pending publish per ack: a sendMany() chunk gets many acks).
         $settled = [];
         foreach ($this->pending as $pending => $correlationId) {
-            if ($pending === $tag || ($multiple && $pending < $tag)) {
-                $settled[] = $correlationId;
-                unset($this->pending[$pending]);
+            if ($pending > $tag) {
+                break;
             }
+            $settled[] = $correlationId;
+            unset($this->pending[$pending]);
         }
         return $settled;
     }

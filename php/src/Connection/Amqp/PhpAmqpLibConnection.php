@@ -41,6 +41,10 @@ final class PhpAmqpLibConnection implements AmqpConnection
     private array $returned = [];
     /** @var list<string> */
     private array $nacked = [];
+    /** How many body bytes publish() queues before it writes them without waiting for the rest. */
+    private const BATCH_BYTES = 1 << 20;
+    /** Body bytes queued in php-amqplib's publish batch since its last write. */
+    private int $batched = 0;
 
     /**
      * @param list<AmqpUrl> $nodes
@@ -97,7 +101,8 @@ final class PhpAmqpLibConnection implements AmqpConnection
                 $this->hold($connection, null);
                 $this->generation++;
             }
-            $channel = $connection->channel();
+            // (On an injected connection too: the channel is this client's, with its timeouts.)
+            $channel = ConfirmChannel::open($connection, $this->rpcTimeout());
             $this->hold($connection, $channel);
             if ($this->settings->confirm) {
                 $channel->confirm_select();
@@ -144,18 +149,28 @@ final class PhpAmqpLibConnection implements AmqpConnection
         $this->call(fn () => $this->channel()->queue_bind($queue, $exchange, $routingKey));
     }
 
+    /**
+     * Queued in php-amqplib's batch: waitForConfirms() writes every publish since the last wait
+     * in one write (one system call for a sendMany() chunk instead of one per task), or, for big
+     * bodies, every BATCH_BYTES (php-amqplib copies the whole batch into one string).
+     */
     public function publish(ExchangeMessage $message, string $encoded, bool $mandatory): void
     {
-        $this->call(fn () => $this->channel()->basic_publish(
+        $this->call(fn () => $this->channel()->batch_basic_publish(
             new PreEncodedMessage($message->body, $encoded, (string) $message->properties->correlationId),
             $message->exchange,
             $message->routingKey,
             $mandatory,
         ));
+        $this->batched += strlen($message->body);
+        if ($this->batched >= self::BATCH_BYTES) {
+            $this->writeBatch();
+        }
     }
 
     public function waitForConfirms(float $timeout): array
     {
+        $this->writeBatch();
         if ($this->settings->confirm) {
             $this->call(fn () => $this->channel()->wait_for_pending_acks_returns($timeout));
         }
@@ -183,6 +198,19 @@ final class PhpAmqpLibConnection implements AmqpConnection
             // Already gone: nothing to release.
         }
         $this->held = null;
+    }
+
+    /**
+     * Writes what publish() queued. A write that fails drops the channel (call(), lost()), and
+     * the batch with it: nothing of it can be written later.
+     */
+    private function writeBatch(): void
+    {
+        $channel = $this->held()[1];
+        $this->batched = 0;
+        if ($channel !== null) {
+            $this->call(fn () => $channel->publish_batch());
+        }
     }
 
     /**
@@ -260,7 +288,13 @@ final class PhpAmqpLibConnection implements AmqpConnection
 
     private function connect(AmqpUrl $url): AbstractConnection
     {
-        return PhpAmqpLibNode::connect($url, $this->settings, max($this->settings->readTimeout, $this->settings->confirmTimeout));
+        return PhpAmqpLibNode::connect($url, $this->settings, $this->rpcTimeout());
+    }
+
+    /** How long a read (a declare's answer, a confirm) may take: the longer of the two settings. */
+    private function rpcTimeout(): float
+    {
+        return max($this->settings->readTimeout, $this->settings->confirmTimeout);
     }
 
     /**
