@@ -63,6 +63,7 @@ $classes = [
     'Message\\Embeddable',
     'Message\\MessageBuilder',
     'Message\\PlainTaskEncoder',
+    'Message\\PlainValues',
     'Message\\ProtocolTwo',
     'Message\\PublishHooks',
     'Message\\PythonRepr',

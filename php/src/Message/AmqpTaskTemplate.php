@@ -87,7 +87,7 @@ final class AmqpTaskTemplate
      */
     public function message(string $task, string $taskId, array $args, array $kwargs, Delivery $delivery): ?AmqpTaskMessage
     {
-        if ($delivery->exchange !== '' || !array_is_list($args) || !PlainTaskEncoder::plain($args, 0)) {
+        if ($delivery->exchange !== '' || !array_is_list($args) || !PlainValues::plain($args, 0)) {
             return null;
         }
         if ($kwargs !== []) {
@@ -96,7 +96,7 @@ final class AmqpTaskTemplate
                     return null;
                 }
             }
-            if (!PlainTaskEncoder::plain($kwargs, 0) || PlainTaskEncoder::markerShaped($kwargs)) {
+            if (!PlainValues::plain($kwargs, 0) || PlainValues::markerShaped($kwargs)) {
                 return null;
             }
         }
@@ -107,8 +107,8 @@ final class AmqpTaskTemplate
             // Invalid UTF-8, NAN, INF...: the general path says what is wrong.
             return null;
         }
-        $argsRepr = PlainTaskEncoder::simpleRepr($args, '[', ']') ?? PythonRepr::args(KombuJson::normalize($args, 'args'));
-        $kwargsRepr = $kwargs === [] ? '{}' : PlainTaskEncoder::simpleRepr($kwargs, '{', '}')
+        $argsRepr = PlainValues::simpleRepr($args, '[', ']') ?? PythonRepr::args(KombuJson::normalize($args, 'args'));
+        $kwargsRepr = $kwargs === [] ? '{}' : PlainValues::simpleRepr($kwargs, '{', '}')
             ?? PythonRepr::kwargs(self::asObject(KombuJson::normalize($kwargs, 'kwargs')));
         [$before, $t, $fixed, $afterTable, $afterReplyTo] = self::$templates[$this->deliveryMode << 8 | $delivery->priority]
             ??= $this->template($delivery->priority);

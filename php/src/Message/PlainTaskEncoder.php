@@ -10,20 +10,14 @@ use CeleryBridge\Wire\KombuMarker;
 // Imported, so that PHP compiles these to their own opcodes instead of namespaced calls: this
 // class runs on every publish.
 use function array_is_list;
-use function array_key_exists;
 use function base64_encode;
 use function count;
-use function ctype_print;
 use function implode;
-use function is_array;
 use function is_int;
-use function is_object;
 use function is_string;
 use function json_encode;
-use function mb_check_encoding;
 use function str_contains;
 use function str_replace;
-use function strcspn;
 use function strlen;
 use function substr;
 
@@ -82,15 +76,6 @@ final class PlainTaskEncoder
     /** How many task names, and queue names per task, parts() keeps. */
     private const NAMES = 1000;
 
-    /** Same limit as KombuJson::normalize(). */
-    private const MAX_DEPTH = 100;
-
-    /** What Python's repr escapes in printable ASCII text (quoted with '). */
-    private const QUOTING = "'\\";
-
-    /** Below saferepr's 1024 characters, so the simple repr never needs cutting. */
-    private const SIMPLE_REPR_LENGTH = 1000;
-
     /** @var array<int, list<string>> by priority: the template's text around its slots */
     private array $templates = [];
 
@@ -136,7 +121,7 @@ final class PlainTaskEncoder
             }
             if ($args !== [] && is_int($value) && array_is_list($args)) {
                 $ints = implode(',', $args);
-                if (strlen($ints) < self::SIMPLE_REPR_LENGTH / 2) {
+                if (strlen($ints) < PlainValues::SIMPLE_REPR_LENGTH / 2) {
                     try {
                         $p = $this->parts[$task][$delivery->queue][$delivery->priority] ?? $this->parts($task, $delivery);
                     } catch (\JsonException) {
@@ -150,7 +135,7 @@ final class PlainTaskEncoder
                 }
             }
         }
-        if (!array_is_list($args) || !self::plain($args, 0)) {
+        if (!array_is_list($args) || !PlainValues::plain($args, 0)) {
             return null;
         }
         if ($kwargs !== []) {
@@ -160,13 +145,13 @@ final class PlainTaskEncoder
                 }
             }
             // kwargs itself can be shaped like a kombu marker, as any map inside can.
-            if (!self::plain($kwargs, 0) || self::markerShaped($kwargs)) {
+            if (!PlainValues::plain($kwargs, 0) || PlainValues::markerShaped($kwargs)) {
                 return null;
             }
         }
         try {
             $argsJson = json_encode($args, self::ENCODE_FLAGS);
-            $argsRepr = self::simpleRepr($args, '[', ']');
+            $argsRepr = PlainValues::simpleRepr($args, '[', ']');
             $argsRepr = $argsRepr === null
                 ? self::inString(PythonRepr::args(KombuJson::normalize($args, 'args')))
                 : self::simpleInString($argsRepr);
@@ -175,7 +160,7 @@ final class PlainTaskEncoder
                 $kwargsRepr = '{}';
             } else {
                 $kwargsJson = json_encode($kwargs, self::ENCODE_FLAGS);
-                $kwargsRepr = self::simpleRepr($kwargs, '{', '}');
+                $kwargsRepr = PlainValues::simpleRepr($kwargs, '{', '}');
                 $kwargsRepr = $kwargsRepr === null
                     ? self::inString(PythonRepr::kwargs(self::asObject(KombuJson::normalize($kwargs, 'kwargs'))))
                     : self::simpleInString($kwargsRepr);
@@ -189,92 +174,6 @@ final class PlainTaskEncoder
         // The slots in parts()'s order, in one string (PHP allocates it once).
         return "{$p[0]}{$body}{$p[1]}{$taskId}{$p[2]}{$taskId}{$p[7]}{$argsRepr}{$p[8]}{$kwargsRepr}{$p[9]}{$taskId}"
             . "{$p[5]}{$deliveryTag}{$p[6]}";
-    }
-
-    /**
-     * Data json_encode() writes exactly as KombuJson does: no objects (dates, JsonSerializable
-     * and enums need the general path), no maps kombu would read as a typed value.
-     *
-     * @param array<array-key, mixed> $values
-     */
-    public static function plain(array $values, int $depth): bool
-    {
-        if ($depth >= self::MAX_DEPTH) {
-            return false;
-        }
-        foreach ($values as $value) {
-            if (is_array($value)) {
-                if (self::markerShaped($value) || !self::plain($value, $depth + 1)) {
-                    return false;
-                }
-            } elseif (is_object($value)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /**
-     * KombuMarker::shaped(), here so that this path loads no more: kombu reads a map whose keys
-     * are exactly __type__ and __value__ as a typed value.
-     *
-     * @param array<array-key, mixed> $map
-     */
-    public static function markerShaped(array $map): bool
-    {
-        return count($map) === 2 && array_key_exists('__type__', $map) && array_key_exists('__value__', $map);
-    }
-
-    /**
-     * saferepr() of a flat list or map of ints, bools, None and short printable-ASCII strings
-     * without quotes or backslashes, whose repr is plain Python; null for anything else.
-     *
-     * @param array<array-key, mixed> $values
-     */
-    public static function simpleRepr(array $values, string $open, string $close): ?string
-    {
-        if ($values === []) {
-            return $open === '[' ? '()' : '{}';
-        }
-        if ($open === '[') {
-            // The commonest arguments, a few ints: implode() writes them as Python does.
-            foreach ($values as $value) {
-                if (!is_int($value)) {
-                    break;
-                }
-            }
-            if (is_int($value)) {
-                $repr = '[' . implode(', ', $values) . ']';
-                return strlen($repr) < self::SIMPLE_REPR_LENGTH ? $repr : null;
-            }
-        }
-        $items = [];
-        foreach ($values as $key => $value) {
-            $text = match (true) {
-                is_int($value) => (string) $value,
-                $value === true => 'True',
-                $value === false => 'False',
-                $value === null => 'None',
-                is_string($value) && self::simpleText($value) => "'" . $value . "'",
-                default => null,
-            };
-            if ($text === null || ($open === '{' && !self::simpleText((string) $key))) {
-                return null;
-            }
-            $items[] = $open === '{' ? "'" . $key . "': " . $text : $text;
-        }
-        $repr = $open . implode(', ', $items) . $close;
-        return strlen($repr) < self::SIMPLE_REPR_LENGTH ? $repr : null;
-    }
-
-    private static function simpleText(string $text): bool
-    {
-        // Printable ASCII (ASCII first: ctype_print() alone follows the locale), then no ' or \.
-        // (Not strspn() over the allowed characters: it compares each byte with each of them.)
-        return $text === '' || (
-            strlen($text) < self::SIMPLE_REPR_LENGTH && mb_check_encoding($text, 'ASCII') && ctype_print($text)
-            && strcspn($text, self::QUOTING) === strlen($text)
-        );
     }
 
     /**
