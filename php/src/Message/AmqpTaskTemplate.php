@@ -87,18 +87,8 @@ final class AmqpTaskTemplate
      */
     public function message(string $task, string $taskId, array $args, array $kwargs, Delivery $delivery): ?AmqpTaskMessage
     {
-        if ($delivery->exchange !== '' || !array_is_list($args) || !PlainValues::plain($args, 0)) {
+        if ($delivery->exchange !== '' || !PlainValues::call($args, $kwargs)) {
             return null;
-        }
-        if ($kwargs !== []) {
-            foreach ($kwargs as $key => $_) {
-                if (!is_string($key) || $key === '') {
-                    return null;
-                }
-            }
-            if (!PlainValues::plain($kwargs, 0) || PlainValues::markerShaped($kwargs)) {
-                return null;
-            }
         }
         try {
             $body = '[' . json_encode($args, PlainTaskEncoder::ENCODE_FLAGS) . ','
@@ -109,7 +99,7 @@ final class AmqpTaskTemplate
         }
         $argsRepr = PlainValues::simpleRepr($args, '[', ']') ?? PythonRepr::args(KombuJson::normalize($args, 'args'));
         $kwargsRepr = $kwargs === [] ? '{}' : PlainValues::simpleRepr($kwargs, '{', '}')
-            ?? PythonRepr::kwargs(self::asObject(KombuJson::normalize($kwargs, 'kwargs')));
+            ?? PythonRepr::kwargs(PlainValues::normalizedKwargs($kwargs));
         [$before, $t, $fixed, $afterTable, $afterReplyTo] = self::$templates[$this->deliveryMode << 8 | $delivery->priority]
             ??= $this->template($delivery->priority);
         $origin = $this->origin;
@@ -229,10 +219,5 @@ final class AmqpTaskTemplate
         $ids = chr(strlen(self::ID)) . self::ID . chr(strlen(self::REPLY_TO)) . self::REPLY_TO;
         [$afterMode, $afterReplyTo] = explode($ids, $afterTable, 2);
         return [substr($encoded, 0, $at), $text, strlen(implode('', $text)), $afterMode, $afterReplyTo];
-    }
-
-    private static function asObject(mixed $normalized): \stdClass
-    {
-        return $normalized instanceof \stdClass ? $normalized : new \stdClass();
     }
 }

@@ -14,7 +14,6 @@ use function base64_encode;
 use function count;
 use function implode;
 use function is_int;
-use function is_string;
 use function json_encode;
 use function str_contains;
 use function str_replace;
@@ -135,19 +134,8 @@ final class PlainTaskEncoder
                 }
             }
         }
-        if (!array_is_list($args) || !PlainValues::plain($args, 0)) {
+        if (!PlainValues::call($args, $kwargs)) {
             return null;
-        }
-        if ($kwargs !== []) {
-            foreach ($kwargs as $key => $_) {
-                if (!is_string($key) || $key === '') {
-                    return null;
-                }
-            }
-            // kwargs itself can be shaped like a kombu marker, as any map inside can.
-            if (!PlainValues::plain($kwargs, 0) || PlainValues::markerShaped($kwargs)) {
-                return null;
-            }
         }
         try {
             $argsJson = json_encode($args, self::ENCODE_FLAGS);
@@ -162,7 +150,7 @@ final class PlainTaskEncoder
                 $kwargsJson = json_encode($kwargs, self::ENCODE_FLAGS);
                 $kwargsRepr = PlainValues::simpleRepr($kwargs, '{', '}');
                 $kwargsRepr = $kwargsRepr === null
-                    ? self::inString(PythonRepr::kwargs(self::asObject(KombuJson::normalize($kwargs, 'kwargs'))))
+                    ? self::inString(PythonRepr::kwargs(PlainValues::normalizedKwargs($kwargs)))
                     : self::simpleInString($kwargsRepr);
             }
             $p = $this->parts[$task][$delivery->queue][$delivery->priority] ?? $this->parts($task, $delivery);
@@ -220,10 +208,6 @@ final class PlainTaskEncoder
         return str_contains($repr, '"') ? self::inString($repr) : $repr;
     }
 
-    private static function asObject(mixed $normalized): \stdClass
-    {
-        return $normalized instanceof \stdClass ? $normalized : new \stdClass();
-    }
 
     /**
      * The template with this client's origin and reply_to and the delivery's priority.

@@ -4,6 +4,9 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Message;
 
+use CeleryBridge\Wire\KombuJson;
+
+use function array_is_list;
 use function array_key_exists;
 use function count;
 use function ctype_print;
@@ -33,6 +36,30 @@ final class PlainValues
 
     /** Below saferepr's 1024 characters, so the simple repr never needs cutting. */
     public const SIMPLE_REPR_LENGTH = 1000;
+
+    /**
+     * Whether a call's args and kwargs take a template path: args a list of plain data, kwargs
+     * keyed by non-empty strings (Python's keyword names), plain, and not itself shaped like a
+     * kombu marker (as any map inside must not be).
+     *
+     * @param array<array-key, mixed> $args
+     * @param array<array-key, mixed> $kwargs
+     */
+    public static function call(array $args, array $kwargs): bool
+    {
+        if (!array_is_list($args) || !self::plain($args, 0)) {
+            return false;
+        }
+        if ($kwargs === []) {
+            return true;
+        }
+        foreach ($kwargs as $key => $_) {
+            if (!is_string($key) || $key === '') {
+                return false;
+            }
+        }
+        return self::plain($kwargs, 0) && !self::markerShaped($kwargs);
+    }
 
     /**
      * Data json_encode() writes exactly as KombuJson does: no objects (dates, JsonSerializable
@@ -118,5 +145,17 @@ final class PlainValues
             strlen($text) < self::SIMPLE_REPR_LENGTH && mb_check_encoding($text, 'ASCII') && ctype_print($text)
             && strcspn($text, self::QUOTING) === strlen($text)
         );
+    }
+
+    /**
+     * kwargs as the general path normalizes them for PythonRepr::kwargs(): a map, even when
+     * empty (json_decode would read an empty one as a list).
+     *
+     * @param array<array-key, mixed> $kwargs
+     */
+    public static function normalizedKwargs(array $kwargs): \stdClass
+    {
+        $normalized = KombuJson::normalize($kwargs, 'kwargs');
+        return $normalized instanceof \stdClass ? $normalized : new \stdClass();
     }
 }
