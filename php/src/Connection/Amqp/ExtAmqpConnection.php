@@ -30,8 +30,9 @@ use CeleryBridge\Wire\Amqp\ExchangeMessage;
  * queues, non-durable exchanges, content_type text/plain): every flag and property is set here.
  *
  * Confirms: ext-amqp numbers the publishes of a confirm channel like the broker (delivery tags
- * 1, 2, ...), so the acks, nacks and returns waitForConfirm() delivers are matched to the task
- * ids that way.
+ * 1, 2, ...), so the acks and nacks waitForConfirm() delivers are matched to the publishes by
+ * their place since the last wait, never by task id (a batch may carry one id twice); a
+ * basic.return has no delivery tag and is named by its correlation id.
  *
  * @internal
  */
@@ -46,11 +47,13 @@ final class ExtAmqpConnection implements AmqpConnection
     private readonly \SensitiveParameterValue $held;
     /** The delivery tag of the channel's last publish (confirm mode numbers them from 1). */
     private int $tag = 0;
-    /** @var array<int, string> delivery tag => correlation id of the publishes not yet confirmed */
+    /** @var array<int, int> delivery tag => place since the last wait of the publishes not yet confirmed */
     private array $pending = [];
+    /** Publishes since the last wait. */
+    private int $written = 0;
     /** @var list<string> */
     private array $returned = [];
-    /** @var list<string> */
+    /** @var list<int> */
     private array $nacked = [];
 
     /**
@@ -80,7 +83,7 @@ final class ExtAmqpConnection implements AmqpConnection
                 $this->generation++;
             }
             $this->lib()->channel = new \AMQPChannel($this->lib()->connection);
-            [$this->tag, $this->pending] = [0, []];
+            [$this->tag, $this->pending, $this->written] = [0, [], 0];
             if ($this->settings->confirm) {
                 $this->lib()->channel->confirmSelect();
                 $this->lib()->channel->setConfirmCallback($this->confirmed(...), $this->refused(...));
@@ -145,7 +148,7 @@ final class ExtAmqpConnection implements AmqpConnection
             $target->setName($message->exchange);
             $target->publish($message->body, $message->routingKey, $mandatory ? AMQP_MANDATORY : AMQP_NOPARAM, $attributes);
             if ($this->settings->confirm) {
-                $this->pending[++$this->tag] = (string) $message->properties->correlationId;
+                $this->pending[++$this->tag] = $this->written++;
             }
         });
     }
@@ -155,6 +158,8 @@ final class ExtAmqpConnection implements AmqpConnection
         if ($this->settings->confirm && $this->pending !== []) {
             $this->call(fn () => $this->channel()->waitForConfirm($timeout));
             if ($this->pending !== []) {
+                // A late ack would come on this channel, matched to a later batch: a new one.
+                $this->dropChannel();
                 throw ConnectionLost::atRabbitMq($this->server(), sprintf(
                     'no confirm for %d publish(es) within %s s: whether they reached the broker is unknown.',
                     count($this->pending),
@@ -166,15 +171,20 @@ final class ExtAmqpConnection implements AmqpConnection
         if ($this->nacked !== []) {
             // As PhpAmqpLibConnection::dropChannel(): a channel that got a nack may be tied to a
             // dead quorum queue leader; the next open() makes a new one.
-            try {
-                $this->lib()->channel?->close();
-            } catch (\Throwable) {
-                // The connection is checked on the next open().
-            }
-            [$this->lib()->channel, $this->pending] = [null, []];
+            $this->dropChannel();
         }
-        [$this->returned, $this->nacked] = [[], []];
+        [$this->returned, $this->nacked, $this->written] = [[], [], 0];
         return $outcome;
+    }
+
+    private function dropChannel(): void
+    {
+        try {
+            $this->lib()->channel?->close();
+        } catch (\Throwable) {
+            // The connection is checked on the next open().
+        }
+        [$this->lib()->channel, $this->pending] = [null, []];
     }
 
     public function close(): void
@@ -200,14 +210,14 @@ final class ExtAmqpConnection implements AmqpConnection
     /** basic.nack: the broker did not take those messages. */
     private function refused(int $tag, bool $multiple, bool $requeue): bool
     {
-        foreach ($this->settle($tag, $multiple) as $correlationId) {
-            $this->nacked[] = $correlationId;
+        foreach ($this->settle($tag, $multiple) as $place) {
+            $this->nacked[] = $place;
         }
         return $this->pending !== [];
     }
 
     /**
-     * @return list<string> the correlation ids settled
+     * @return list<int> the places (since the last wait) of the publishes settled
      */
     private function settle(int $tag, bool $multiple): array
     {
@@ -219,11 +229,11 @@ final class ExtAmqpConnection implements AmqpConnection
         // The pending tags are in publish order: the ones up to $tag are a prefix (one pass,
         // not one over every pending publish per ack: a sendMany() chunk gets many acks).
         $settled = [];
-        foreach ($this->pending as $pending => $correlationId) {
+        foreach ($this->pending as $pending => $place) {
             if ($pending > $tag) {
                 break;
             }
-            $settled[] = $correlationId;
+            $settled[] = $place;
             unset($this->pending[$pending]);
         }
         return $settled;
