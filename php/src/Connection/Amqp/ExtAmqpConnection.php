@@ -72,9 +72,19 @@ final class ExtAmqpConnection implements AmqpConnection
     public function open(): void
     {
         $this->closeIfHeartbeatMissed($this->settings);
-        if ($this->lib()->channel !== null && $this->lib()->channel->isConnected()) {
-            $this->idle->used();
-            return;
+        $channel = $this->lib()->channel;
+        if ($channel !== null && $channel->isConnected()) {
+            if (!$this->idle->wasIdle(IdleConnection::CHECK_AFTER) || !IdleConnection::extAmqpClosed($channel)) {
+                return;
+            }
+            // Closed while the client sat idle (see IdleConnection): a publish written there
+            // would have an unknown outcome although it never left. As PhpAmqpLibConnection
+            // does, a connection that went goes on with the next URL of a failover list.
+            if (!$this->lib()->connection?->isConnected()) {
+                $this->close();
+                $this->nodes->next();
+            }
+            $this->lib()->channel = null;
         }
         try {
             if ($this->lib()->connection === null || !$this->lib()->connection->isConnected()) {
@@ -174,6 +184,8 @@ final class ExtAmqpConnection implements AmqpConnection
             $this->dropChannel();
         }
         [$this->returned, $this->nacked, $this->written] = [[], [], 0];
+        // Idle from the last frame read on (see IdleConnection).
+        $this->idle->used();
         return $outcome;
     }
 
