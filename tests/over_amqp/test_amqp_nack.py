@@ -10,7 +10,6 @@ sends what was nacked again under the publish retry policy (it was not queued: n
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,7 +17,7 @@ import pytest
 from amqp_helpers import CLIENTS, get_all, send
 
 from amqp_proxy import AmqpProxy
-from harness import RedisServer
+from harness import Records, RedisServer
 from rabbitmq import RabbitMQServer
 
 QUEUE = "amqp_nack"
@@ -101,24 +100,26 @@ def test_nacked_messages_are_sent_again_and_a_partial_nack_names_what_was_queued
     assert len(opened) == 3, opened
 
 
-def _many_with_a_repeated_id(repeated: str, other: str) -> dict[str, Any]:
+def _many_with_a_repeated_id(repeated: str, other: str, task: str = "tasks.add") -> dict[str, Any]:
     """One sendMany() of three Signatures with fixed task ids, the first two the same (Celery
     lets a caller send one id twice: both messages are queued and both run)."""
-    return {"call": "many", "tasks": [["tasks.add", [i, i], {}, {"task_id": task_id}]
+    return {"call": "many", "tasks": [[task, [i, i], {}, {"task_id": task_id}]
                                       for i, task_id in enumerate([repeated, repeated, other])]}
 
 
 @pytest.mark.parametrize("client", CLIENTS)
-def test_a_batch_with_one_task_id_twice_queues_both(
-    client: str, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+def test_a_batch_with_one_task_id_twice_queues_both_and_the_worker_runs_both(
+    client: str, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php, start_amqp_worker,
+    records: Records,
 ) -> None:
     queue = f"amqp_twice_{client.replace('-', '_')}"
-    out = send(run_php, rabbitmq_server, redis_server, [_many_with_a_repeated_id("twice-a", "twice-b")],
-               {"task_default_queue": queue, "amqp_client": client})
+    start_amqp_worker([queue])
+    calls = [_many_with_a_repeated_id("twice-a", "twice-b", "tasks.record")]
+    config = {"task_default_queue": queue, "amqp_client": client}
+    out = send(run_php, rabbitmq_server, redis_server, calls, config)
     assert [r["id"] for r in out[0]["results"]] == ["twice-a", "twice-a", "twice-b"], out
-    held = get_all(rabbitmq_server, queue, delete_exchange=True)
-    assert [(m.headers["id"], json.loads(m.body)[0]) for m in held] == [
-        ("twice-a", [0, 0]), ("twice-a", [1, 1]), ("twice-b", [2, 2])]
+    ran = sorted((r["request"]["id"], r["args"]) for r in records.pop_many(3, timeout=30))
+    assert ran == [("twice-a", [0, 0]), ("twice-a", [1, 1]), ("twice-b", [2, 2])]
 
 
 @pytest.mark.parametrize("client", CLIENTS)
