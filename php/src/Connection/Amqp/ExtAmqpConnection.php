@@ -29,10 +29,9 @@ use CeleryBridge\Wire\Amqp\ExchangeMessage;
  * byte-identical messages. ext-amqp's own defaults are not Celery's either (auto-delete
  * queues, non-durable exchanges, content_type text/plain): every flag and property is set here.
  *
- * Confirms: ext-amqp numbers the publishes of a confirm channel like the broker (delivery tags
- * 1, 2, ...), so the acks and nacks waitForConfirm() delivers are matched to the publishes by
- * their place since the last wait, never by task id (a batch may carry one id twice); a
- * basic.return has no delivery tag and is named by its correlation id.
+ * Confirms: ext-amqp numbers a confirm channel's publishes as the broker does (delivery tags 1,
+ * 2, ...): acks and nacks are matched to publishes by place, never by task id (a batch may carry
+ * one id twice); a basic.return, which has no delivery tag, by its correlation id.
  *
  * @internal
  */
@@ -77,14 +76,12 @@ final class ExtAmqpConnection implements AmqpConnection
             if (!$this->idle->wasIdle(IdleConnection::CHECK_AFTER) || !IdleConnection::extAmqpClosed($channel)) {
                 return;
             }
-            // Closed while the client sat idle (see IdleConnection): a publish written there
-            // would have an unknown outcome although it never left. As PhpAmqpLibConnection
-            // does, a connection that went goes on with the next URL of a failover list.
+            // Closed while the client sat idle (IdleConnection): a new channel, and when the
+            // connection went, as in PhpAmqpLibConnection, a new one on the next URL of the list.
             if (!$this->lib()->connection?->isConnected()) {
                 $this->close();
                 $this->nodes->next();
             }
-            $this->lib()->channel = null;
         }
         try {
             if ($this->lib()->connection === null || !$this->lib()->connection->isConnected()) {
@@ -92,23 +89,15 @@ final class ExtAmqpConnection implements AmqpConnection
                 $this->lib()->connection = $this->connect($url);
                 $this->generation++;
             }
-            $this->lib()->channel = new \AMQPChannel($this->lib()->connection);
+            $this->lib()->channel = $channel = new \AMQPChannel($this->lib()->connection);
             [$this->tag, $this->pending, $this->written] = [0, [], 0];
             if ($this->settings->confirm) {
-                $this->lib()->channel->confirmSelect();
-                $this->lib()->channel->setConfirmCallback($this->confirmed(...), $this->refused(...));
-                $this->lib()->channel->setReturnCallback(function (
-                    int $code,
-                    string $text,
-                    string $exchange,
-                    string $routingKey,
-                    \AMQPBasicProperties $properties,
-                ): bool {
-                    $this->returned[] = $properties->getCorrelationId();
-                    // The broker's basic.ack of that message follows: keep waiting for it.
-                    return true;
-                });
+                $channel->confirmSelect();
+                $channel->setConfirmCallback($this->confirmed(...), $this->refused(...));
             }
+            // Without confirms nothing waits for a returned message: dropped, as kombu drops it
+            // without on_return, when the idle check reads it (not ext-amqp's E_NOTICE).
+            $channel->setReturnCallback($this->settings->confirm ? $this->returnedMessage(...) : static fn (): bool => true);
             $this->idle->used();
         } catch (ConnectionFailed | InvalidConfiguration $e) {
             throw $e;
@@ -207,6 +196,13 @@ final class ExtAmqpConnection implements AmqpConnection
             // Already gone: nothing to release.
         }
         [$this->lib()->connection, $this->lib()->channel, $this->pending] = [null, null, []];
+    }
+
+    /** basic.return: an unroutable mandatory publish; its basic.ack follows: keep waiting for it. */
+    private function returnedMessage(int $code, string $text, string $exchange, string $routingKey, \AMQPBasicProperties $properties): bool
+    {
+        $this->returned[] = $properties->getCorrelationId();
+        return true;
     }
 
     /**

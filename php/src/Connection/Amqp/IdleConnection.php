@@ -20,8 +20,9 @@ namespace CeleryBridge\Connection\Amqp;
  * blocking. ext-amqp 1.11 gives none, and its isConnected() is its own flag, still true after
  * RabbitMQ closed the connection, until it reads the close: extAmqpClosed() makes it read, by a
  * wait for confirms with none pending. That wait ends in an exception when nothing is waiting
- * (ext-amqp's "Wait timeout exceed"), about 9,000 instructions with its trace: it runs only
- * when the connection sat idle for CHECK_AFTER or more since its last frame read. A close that
+ * (ext-amqp's "Wait timeout exceed"): about 14,000 instructions in a sendTask() (callgrind;
+ * 98,000 without it), most of them the exception's trace. So it runs only when the connection
+ * sat idle for CHECK_AFTER or more since its last frame read (at most 0.03% of a CPU). A close that
  * comes while a process publishes back to back (less than CHECK_AFTER between its calls) is
  * found at the confirm, as a close during a publish is: PublishOutcomeUnknown.
  *
