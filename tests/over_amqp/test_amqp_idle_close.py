@@ -16,8 +16,9 @@ import socket
 import threading
 
 import pytest
-from amqp_helpers import CLIENTS, get_all, named
+from amqp_helpers import CLIENTS, get_all, named, send, task
 
+from harness import RedisServer
 from rabbitmq import RabbitMQServer
 
 
@@ -58,3 +59,28 @@ def test_a_connection_rabbitmq_closed_while_the_client_was_idle_is_replaced_befo
     assert [sorted(send) for send in out] == [["id"], ["id"]], json.dumps(out)
     ids = [message.headers["id"] for message in get_all(rabbitmq_server, queue, delete_exchange=True)]
     assert ids == [send["id"] for send in out]
+
+
+def test_without_confirms_a_returned_message_the_idle_check_reads_is_dropped_quietly(
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php
+) -> None:
+    """ext-amqp with confirm_publish off: nothing waits for RabbitMQ's basic.return of an
+    unroutable message, so the idle check before the next publish is the one to read it. It
+    is dropped, as kombu without on_return drops it, and the next task goes out (without a
+    return callback ext-amqp would print an E_NOTICE, which fails the PHP run)."""
+    queue = "amqp_idle_return"
+    out = send(
+        run_php,
+        rabbitmq_server,
+        redis_server,
+        [
+            # amq.direct exists on every node; nothing is bound with this key: returned.
+            task(exchange="amq.direct", routing_key="nobody"),
+            # Idle past IdleConnection::CHECK_AFTER (50 ms): the next publish checks first.
+            {"call": "idle", "seconds": 0.2},
+            task(queue=queue),
+        ],
+        config={"amqp_client": "ext-amqp", "broker_transport_options": {"confirm_publish": False}},
+    )
+    assert "id" in out[0] and "id" in out[2], out
+    assert [m.headers["id"] for m in get_all(rabbitmq_server, queue, delete_exchange=True)] == [out[2]["id"]]
