@@ -39,7 +39,7 @@ if (getenv('BENCH_MODE') === 'raw') {
     $message = (new MessageBuilder('bench@' . gethostname(), Uuid::v4()))
         ->build(new Signature('tasks.add', [1, 2]), Uuid::v4(), new Delivery('bench-raw'), new \DateTimeImmutable(), 'x');
     $amqp = AmqpTaskMessage::fromTaskMessage($message);
-    $prebuilt = new PreEncodedMessage($amqp->body, $amqp->properties->encode(), '');
+    $prebuilt = new PreEncodedMessage($amqp->body, $amqp->properties->encode());
     $connection = new AMQPStreamConnection($parts['host'], $parts['port'] ?? 5672, 'guest', 'guest');
     $channel = $connection->channel();
     $channel->queue_declare('bench-raw', false, true, false, false);

@@ -1,6 +1,7 @@
 """Failover over AMQP when the node a client uses goes away while the client is idle.
 
-The client finds the closed connection before it writes (h27a: a peek at the socket) and goes on
+The client finds the closed connection before it writes (php-amqplib: a peek at the socket;
+ext-amqp, which gives no socket: a wait for confirms with none pending) and goes on
 with the next URL of the failover list at once, as kombu does with a lost connection: even
 without publish retries (task_publish_retry = False) the task is queued on the next node, not
 refused by a reconnect to the dead one. The 3-node version, with a quorum queue and a node
@@ -14,7 +15,8 @@ import json
 import socket
 import threading
 
-from amqp_helpers import get_all
+import pytest
+from amqp_helpers import CLIENTS, get_all, named
 
 from amqp_proxy import AmqpProxy
 from rabbitmq import RabbitMQServer
@@ -50,10 +52,11 @@ class DyingNode(AmqpProxy):
         self._control.close()
 
 
+@pytest.mark.parametrize("client", CLIENTS)
 def test_a_node_gone_while_the_client_was_idle_is_left_for_the_next_url_even_without_retries(
-    rabbitmq_server: RabbitMQServer, run_php
+    client: str, rabbitmq_server: RabbitMQServer, run_php
 ) -> None:
-    queue = "amqp_idle_failover"
+    queue = named("amqp_idle_failover", client)
     node = DyingNode(rabbitmq_server.port or 0)
     try:
         out = run_php.file(
@@ -61,7 +64,9 @@ def test_a_node_gone_while_the_client_was_idle_is_left_for_the_next_url_even_wit
             env={
                 "CELERY_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{node.port}//;{rabbitmq_server.url()}",
                 "CB_CONTROL_PORT": str(node.control_port),
-                "CB_CONFIG": json.dumps({"task_default_queue": queue, "task_publish_retry": False}),
+                "CB_CONFIG": json.dumps(
+                    {"task_default_queue": queue, "task_publish_retry": False, "amqp_client": client}
+                ),
             },
         ).json()
     finally:

@@ -17,7 +17,7 @@ import pytest
 from amqp_helpers import CLIENTS, get_all, send
 
 from amqp_proxy import AmqpProxy
-from harness import RedisServer
+from harness import Records, RedisServer
 from rabbitmq import RabbitMQServer
 
 QUEUE = "amqp_nack"
@@ -98,3 +98,53 @@ def test_nacked_messages_are_sent_again_and_a_partial_nack_names_what_was_queued
     assert len(failure["task_ids"]) == 2 and queued not in failure["task_ids"], failure
     # The first channel, then one per retry (each nack drops its channel).
     assert len(opened) == 3, opened
+
+
+def _many_with_a_repeated_id(repeated: str, other: str, task: str = "tasks.add") -> dict[str, Any]:
+    """One sendMany() of three Signatures with fixed task ids, the first two the same (Celery
+    lets a caller send one id twice: both messages are queued and both run)."""
+    return {"call": "many", "tasks": [[task, [i, i], {}, {"task_id": task_id}]
+                                      for i, task_id in enumerate([repeated, repeated, other])]}
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_a_batch_with_one_task_id_twice_queues_both_and_the_worker_runs_both(
+    client: str, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php, start_amqp_worker,
+    records: Records,
+) -> None:
+    queue = f"amqp_twice_{client.replace('-', '_')}"
+    start_amqp_worker([queue])
+    calls = [_many_with_a_repeated_id("twice-a", "twice-b", "tasks.record")]
+    config = {"task_default_queue": queue, "amqp_client": client}
+    out = send(run_php, rabbitmq_server, redis_server, calls, config)
+    assert [r["id"] for r in out[0]["results"]] == ["twice-a", "twice-a", "twice-b"], out
+    ran = sorted((r["request"]["id"], r["args"]) for r in records.pop_many(3, timeout=30))
+    assert ran == [("twice-a", [0, 0]), ("twice-a", [1, 1]), ("twice-b", [2, 2])]
+
+
+@pytest.mark.parametrize("client", CLIENTS)
+def test_nacks_are_matched_by_publish_not_by_task_id_when_a_batch_carries_one_id_twice(
+    client: str,
+    rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php, full_queue: Callable[[], list[str]]
+) -> None:
+    """Room for one: the first "dup" is queued, the second "dup" and "other" are nacked. Only
+    those two are sent again (matched by task id, the queued "dup" went again too, and the
+    exception said nothing of the batch was queued)."""
+    policy = {"max_retries": 2, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+    config = {"task_default_queue": QUEUE, "task_publish_retry_policy": policy, "amqp_client": client}
+    proxy = AmqpProxy(rabbitmq_server.port or 0)
+    try:
+        out = send(run_php, rabbitmq_server, redis_server, [_many_with_a_repeated_id("dup", "other")],
+                   {"amqp_declare": "passive", **config}, broker=f"amqp://guest:guest@127.0.0.1:{proxy.port}//")
+        publishes = [m for m in proxy.snapshot() if m.sender == "c" and m.name == "basic.publish"]
+    finally:
+        proxy.close()
+
+    [failure] = out
+    assert failure["error"] == "CeleryBridge\\Exception\\ConnectionFailed", failure
+    assert "nack" in failure["message"] and failure["uncertain"] == [], failure
+    assert failure["queued"] == ["dup"], failure
+    assert failure["task_ids"] == ["dup", "other"], failure
+    assert full_queue() == ["dup"]
+    # Three publishes, then the two nacked ones once per retry.
+    assert len(publishes) == 3 + 2 + 2, [m.name for m in publishes]

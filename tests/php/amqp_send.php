@@ -6,6 +6,7 @@
 //   {"call": "task", "name": ..., "args": [...], "kwargs": {...}, "options": {...}, "get": seconds}
 //   {"call": "chain" | "group" | "chord", "tasks": [[name, args], ...], "body": [name, args], "get": seconds}
 //   {"call": "many", "tasks": [[name, args], ...], "get": seconds}
+// A task of "tasks" may be [name, args, kwargs, options] (options: a Signature's, e.g. task_id).
 // "big": N replaces the args with one string of N bytes.
 // Output: {"id": ..., "ids": [...], "result": ...} or {"error": class, "message", "task_ids",
 // "uncertain", "queued"}.
@@ -26,7 +27,7 @@ use CeleryBridge\Result\GroupResult;
 
 $config = json_decode((string) (getenv('CB_CONFIG') ?: '{}'), true, 512, JSON_THROW_ON_ERROR);
 $calls = json_decode((string) getenv('CB_CALLS'), true, 512, JSON_THROW_ON_ERROR);
-$sig = static fn (array $t): Signature => new Signature($t[0], $t[1] ?? [], $t[2] ?? []);
+$sig = static fn (array $t): Signature => new Signature($t[0], $t[1] ?? [], $t[2] ?? [], $t[3] ?? []);
 
 $result = static function (AsyncResult|GroupResult $r, ?float $get): array {
     $out = ['id' => $r->id];

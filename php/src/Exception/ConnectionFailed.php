@@ -113,7 +113,18 @@ class ConnectionFailed extends \RuntimeException implements CeleryBridgeExceptio
         ?string $note = null,
         int $inDoubt = 1,
     ): static {
-        $notQueued = $this->taskIds = array_values(array_diff($notQueued, $this->queuedInSend));
+        // One id taken off per queued message: a send() may carry one task id twice (Celery
+        // allows it), one of them queued and the other not.
+        $queuedCount = array_count_values($this->queuedInSend);
+        $left = [];
+        foreach ($notQueued as $id) {
+            if (($queuedCount[$id] ?? 0) > 0) {
+                $queuedCount[$id]--;
+                continue;
+            }
+            $left[] = $id;
+        }
+        $notQueued = $this->taskIds = $left;
         $queued = $this->queuedTaskIds = [...$queued, ...$this->queuedInSend];
         $this->canvasId = $canvasId;
         $this->inDoubt = $this instanceof PublishOutcomeUnknown ? min($inDoubt, count($notQueued)) : 0;

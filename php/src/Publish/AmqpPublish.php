@@ -25,4 +25,35 @@ final class AmqpPublish
         public readonly ?string $requireExchange = null,
     ) {
     }
+
+    /**
+     * The publishes at $places among $sent (in the order written), keyed as in $sent: the
+     * chunk's places of what RabbitMQ nacked, whatever their task ids (one id may be there twice).
+     *
+     * @param array<int, self> $sent
+     * @param list<int> $places
+     * @return array<int, self>
+     */
+    public static function at(array $sent, array $places): array
+    {
+        if ($places === []) {
+            return [];
+        }
+        $keys = array_keys($sent);
+        $picked = [];
+        foreach ($places as $place) {
+            $picked[$keys[$place]] = $sent[$keys[$place]];
+        }
+        ksort($picked);
+        return $picked;
+    }
+
+    /**
+     * @param array<int, self> $publishes
+     * @return list<string>
+     */
+    public static function taskIds(array $publishes): array
+    {
+        return array_values(array_map(static fn (self $p): string => (string) $p->taskId, $publishes));
+    }
 }

@@ -133,41 +133,41 @@ final class AmqpTransport implements Transport
      * Publishes the tasks back to back and waits for their confirms once. What RabbitMQ nacks
      * was not queued (a quorum queue electing its leader after a node died, a full queue with
      * reject-publish), so sending it again cannot make a duplicate: it is sent again under the
-     * publish retry policy, on a new channel (the connection dropped the one that nacked).
+     * publish retry policy, on a new channel (the connection dropped the one that nacked). The
+     * nacks name publishes by place, not task id: Celery lets a batch carry one id twice.
      *
      * @param list<AmqpPublish> $publishes
      * @throws PublishOutcomeUnknown|RoutingFailed|ConnectionFailed|TopologyMismatch
      */
     private function send(array $publishes): void
     {
-        $ids = array_map(static fn (AmqpPublish $p): string => (string) $p->taskId, $publishes);
-        $nacked = $this->confirmed($publishes, $this->declarer->declaresIfMissing($publishes));
+        $refused = AmqpPublish::at($publishes, $this->confirmed($publishes, $this->declarer->declaresIfMissing($publishes)));
         $policy = $this->callPolicy ?? $this->policy;
         try {
-            for ($retries = 0; $nacked !== [] && $policy->allows($retries); $retries++) {
+            for ($retries = 0; $refused !== [] && $policy->allows($retries); $retries++) {
                 $delay = $policy->delay($retries);
                 $this->logger?->warning('CeleryBridge: RabbitMQ refused (nack) {count} messages, sending them again in {delay} s', [
-                    'count' => count($nacked),
+                    'count' => count($refused),
                     'delay' => $delay,
                 ]);
                 if ($delay > 0) {
                     usleep((int) round($delay * 1_000_000));
                 }
-                $again = array_values(array_filter($publishes, static fn (AmqpPublish $p): bool => in_array($p->taskId, $nacked, true)));
+                $again = array_values($refused);
                 $this->prepare($again);
-                $nacked = $this->confirmed($again, $this->declarer->declaresIfMissing($again));
+                $refused = AmqpPublish::at($refused, $this->confirmed($again, $this->declarer->declaresIfMissing($again)));
             }
         } catch (ConnectionFailed $e) {
             // What RabbitMQ took before the failing retry stays queued: say so (never resend it).
-            throw $e->withQueuedInSend(array_values(array_diff($ids, $nacked)));
+            throw $e->withQueuedInSend(AmqpPublish::taskIds(array_diff_key($publishes, $refused)));
         }
-        if ($nacked !== []) {
+        if ($refused !== []) {
             throw ConnectionFailed::atRabbitMq($this->connection->server(), sprintf(
                 'the broker refused (nack) %d of %d messages: task ids %s; they were not queued.',
-                count($nacked),
-                count($ids),
-                implode(', ', array_slice($nacked, 0, 5)),
-            ))->withQueuedInSend(array_values(array_diff($ids, $nacked)));
+                count($refused),
+                count($publishes),
+                implode(', ', array_slice(AmqpPublish::taskIds($refused), 0, 5)),
+            ))->withQueuedInSend(AmqpPublish::taskIds(array_diff_key($publishes, $refused)));
         }
     }
 
@@ -177,7 +177,7 @@ final class AmqpTransport implements Transport
      * so its queue, exchange and binding are declared and it is published once more.
      *
      * @param list<AmqpPublish> $publishes
-     * @return list<string> the task ids RabbitMQ nacked
+     * @return list<int> the places in $publishes of those RabbitMQ nacked
      * @throws PublishOutcomeUnknown|RoutingFailed|ConnectionFailed|TopologyMismatch
      */
     private function confirmed(array $publishes, bool $declareIfMissing = false): array
@@ -221,7 +221,7 @@ final class AmqpTransport implements Transport
      * more; a second return or 404 is RoutingFailed.
      *
      * @param list<AmqpPublish> $publishes
-     * @return list<string> the task ids RabbitMQ nacked
+     * @return list<int> the places in $publishes of those RabbitMQ nacked
      */
     private function declaredAndConfirmed(array $publishes): array
     {

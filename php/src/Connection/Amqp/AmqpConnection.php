@@ -63,8 +63,10 @@ interface AmqpConnection
      * Writes the publishes queued since the last wait, then waits until the broker has confirmed
      * every one of them.
      *
-     * @return array{list<string>, list<string>} the correlation ids (task ids) of the messages the
-     *         broker returned as unroutable (mandatory), and of those it nacked (not queued)
+     * @return array{list<string>, list<int>} the correlation ids (task ids) of the messages the
+     *         broker returned as unroutable (mandatory: a basic.return carries no delivery tag),
+     *         and the places (0 for the first publish since the last wait) of those it nacked (not
+     *         queued): by delivery tag, so a task id in a batch twice names the right one
      * @throws ConnectionFailed the connection broke or no confirm came in time: the outcome of
      *         those publishes is unknown
      * @throws ChannelClosed the broker closed the channel (a missing exchange: 404)

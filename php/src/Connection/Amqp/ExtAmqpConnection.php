@@ -29,9 +29,9 @@ use CeleryBridge\Wire\Amqp\ExchangeMessage;
  * byte-identical messages. ext-amqp's own defaults are not Celery's either (auto-delete
  * queues, non-durable exchanges, content_type text/plain): every flag and property is set here.
  *
- * Confirms: ext-amqp numbers the publishes of a confirm channel like the broker (delivery tags
- * 1, 2, ...), so the acks, nacks and returns waitForConfirm() delivers are matched to the task
- * ids that way.
+ * Confirms: ext-amqp numbers a confirm channel's publishes as the broker does (delivery tags 1,
+ * 2, ...): acks and nacks are matched to publishes by place, never by task id (a batch may carry
+ * one id twice); a basic.return, which has no delivery tag, by its correlation id.
  *
  * @internal
  */
@@ -46,11 +46,13 @@ final class ExtAmqpConnection implements AmqpConnection
     private readonly \SensitiveParameterValue $held;
     /** The delivery tag of the channel's last publish (confirm mode numbers them from 1). */
     private int $tag = 0;
-    /** @var array<int, string> delivery tag => correlation id of the publishes not yet confirmed */
+    /** @var array<int, int> delivery tag => place since the last wait of the publishes not yet confirmed */
     private array $pending = [];
+    /** Publishes since the last wait. */
+    private int $written = 0;
     /** @var list<string> */
     private array $returned = [];
-    /** @var list<string> */
+    /** @var list<int> */
     private array $nacked = [];
 
     /**
@@ -69,9 +71,17 @@ final class ExtAmqpConnection implements AmqpConnection
     public function open(): void
     {
         $this->closeIfHeartbeatMissed($this->settings);
-        if ($this->lib()->channel !== null && $this->lib()->channel->isConnected()) {
-            $this->idle->used();
-            return;
+        $channel = $this->lib()->channel;
+        if ($channel !== null && $channel->isConnected()) {
+            if (!$this->idle->wasIdle(IdleConnection::CHECK_AFTER) || !IdleConnection::extAmqpClosed($channel)) {
+                return;
+            }
+            // Closed while the client sat idle (IdleConnection): a new channel, and when the
+            // connection went, as in PhpAmqpLibConnection, a new one on the next URL of the list.
+            if (!$this->lib()->connection?->isConnected()) {
+                $this->close();
+                $this->nodes->next();
+            }
         }
         try {
             if ($this->lib()->connection === null || !$this->lib()->connection->isConnected()) {
@@ -79,23 +89,15 @@ final class ExtAmqpConnection implements AmqpConnection
                 $this->lib()->connection = $this->connect($url);
                 $this->generation++;
             }
-            $this->lib()->channel = new \AMQPChannel($this->lib()->connection);
-            [$this->tag, $this->pending] = [0, []];
+            $this->lib()->channel = $channel = new \AMQPChannel($this->lib()->connection);
+            [$this->tag, $this->pending, $this->written] = [0, [], 0];
             if ($this->settings->confirm) {
-                $this->lib()->channel->confirmSelect();
-                $this->lib()->channel->setConfirmCallback($this->confirmed(...), $this->refused(...));
-                $this->lib()->channel->setReturnCallback(function (
-                    int $code,
-                    string $text,
-                    string $exchange,
-                    string $routingKey,
-                    \AMQPBasicProperties $properties,
-                ): bool {
-                    $this->returned[] = $properties->getCorrelationId();
-                    // The broker's basic.ack of that message follows: keep waiting for it.
-                    return true;
-                });
+                $channel->confirmSelect();
+                $channel->setConfirmCallback($this->confirmed(...), $this->refused(...));
             }
+            // Without confirms nothing waits for a returned message: dropped, as kombu drops it
+            // without on_return, when the idle check reads it (not ext-amqp's E_NOTICE).
+            $channel->setReturnCallback($this->settings->confirm ? $this->returnedMessage(...) : static fn (): bool => true);
             $this->idle->used();
         } catch (ConnectionFailed | InvalidConfiguration $e) {
             throw $e;
@@ -145,7 +147,7 @@ final class ExtAmqpConnection implements AmqpConnection
             $target->setName($message->exchange);
             $target->publish($message->body, $message->routingKey, $mandatory ? AMQP_MANDATORY : AMQP_NOPARAM, $attributes);
             if ($this->settings->confirm) {
-                $this->pending[++$this->tag] = (string) $message->properties->correlationId;
+                $this->pending[++$this->tag] = $this->written++;
             }
         });
     }
@@ -155,6 +157,8 @@ final class ExtAmqpConnection implements AmqpConnection
         if ($this->settings->confirm && $this->pending !== []) {
             $this->call(fn () => $this->channel()->waitForConfirm($timeout));
             if ($this->pending !== []) {
+                // A late ack would come on this channel, matched to a later batch: a new one.
+                $this->dropChannel();
                 throw ConnectionLost::atRabbitMq($this->server(), sprintf(
                     'no confirm for %d publish(es) within %s s: whether they reached the broker is unknown.',
                     count($this->pending),
@@ -166,15 +170,22 @@ final class ExtAmqpConnection implements AmqpConnection
         if ($this->nacked !== []) {
             // As PhpAmqpLibConnection::dropChannel(): a channel that got a nack may be tied to a
             // dead quorum queue leader; the next open() makes a new one.
-            try {
-                $this->lib()->channel?->close();
-            } catch (\Throwable) {
-                // The connection is checked on the next open().
-            }
-            [$this->lib()->channel, $this->pending] = [null, []];
+            $this->dropChannel();
         }
-        [$this->returned, $this->nacked] = [[], []];
+        [$this->returned, $this->nacked, $this->written] = [[], [], 0];
+        // Idle from the last frame read on (see IdleConnection).
+        $this->idle->used();
         return $outcome;
+    }
+
+    private function dropChannel(): void
+    {
+        try {
+            $this->lib()->channel?->close();
+        } catch (\Throwable) {
+            // The connection is checked on the next open().
+        }
+        [$this->lib()->channel, $this->pending] = [null, []];
     }
 
     public function close(): void
@@ -185,6 +196,13 @@ final class ExtAmqpConnection implements AmqpConnection
             // Already gone: nothing to release.
         }
         [$this->lib()->connection, $this->lib()->channel, $this->pending] = [null, null, []];
+    }
+
+    /** basic.return: an unroutable mandatory publish; its basic.ack follows: keep waiting for it. */
+    private function returnedMessage(int $code, string $text, string $exchange, string $routingKey, \AMQPBasicProperties $properties): bool
+    {
+        $this->returned[] = $properties->getCorrelationId();
+        return true;
     }
 
     /**
@@ -200,14 +218,14 @@ final class ExtAmqpConnection implements AmqpConnection
     /** basic.nack: the broker did not take those messages. */
     private function refused(int $tag, bool $multiple, bool $requeue): bool
     {
-        foreach ($this->settle($tag, $multiple) as $correlationId) {
-            $this->nacked[] = $correlationId;
+        foreach ($this->settle($tag, $multiple) as $place) {
+            $this->nacked[] = $place;
         }
         return $this->pending !== [];
     }
 
     /**
-     * @return list<string> the correlation ids settled
+     * @return list<int> the places (since the last wait) of the publishes settled
      */
     private function settle(int $tag, bool $multiple): array
     {
@@ -219,11 +237,11 @@ final class ExtAmqpConnection implements AmqpConnection
         // The pending tags are in publish order: the ones up to $tag are a prefix (one pass,
         // not one over every pending publish per ack: a sendMany() chunk gets many acks).
         $settled = [];
-        foreach ($this->pending as $pending => $correlationId) {
+        foreach ($this->pending as $pending => $place) {
             if ($pending > $tag) {
                 break;
             }
-            $settled[] = $correlationId;
+            $settled[] = $place;
             unset($this->pending[$pending]);
         }
         return $settled;

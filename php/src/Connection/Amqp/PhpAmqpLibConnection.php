@@ -39,8 +39,10 @@ final class PhpAmqpLibConnection implements AmqpConnection
     private readonly bool $injected;
     /** @var list<string> correlation ids of returned messages since the last wait */
     private array $returned = [];
-    /** @var list<string> */
+    /** @var list<int> the places (since the last wait) of the publishes nacked */
     private array $nacked = [];
+    /** Publishes since the last wait: each one's place names it to the nack handler. */
+    private int $written = 0;
     /** How many body bytes publish() queues before it writes them without waiting for the rest. */
     private const BATCH_BYTES = 1 << 20;
     /** Body bytes queued in php-amqplib's publish batch since its last write. */
@@ -104,6 +106,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
             // (On an injected connection too: the channel is this client's, with its timeouts.)
             $channel = ConfirmChannel::open($connection, $this->rpcTimeout());
             $this->hold($connection, $channel);
+            $this->written = 0;
             if ($this->settings->confirm) {
                 $channel->confirm_select();
             }
@@ -113,8 +116,11 @@ final class PhpAmqpLibConnection implements AmqpConnection
                 \assert($message instanceof AMQPMessage);
                 $this->returned[] = $this->correlationId($message);
             });
+            // The message object published: matched by its place, not by task id (a batch may
+            // carry one id twice, and a nacked one is sent again alone).
             $channel->set_nack_handler(function (AMQPMessage $message): void {
-                $this->nacked[] = $this->correlationId($message);
+                \assert($message instanceof PreEncodedMessage);
+                $this->nacked[] = $message->place;
             });
             $this->idle->used();
         } catch (ConnectionFailed $e) {
@@ -157,7 +163,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
     public function publish(ExchangeMessage $message, string $encoded, bool $mandatory): void
     {
         $this->call(fn () => $this->channel()->batch_basic_publish(
-            new PreEncodedMessage($message->body, $encoded, (string) $message->properties->correlationId),
+            new PreEncodedMessage($message->body, $encoded, $this->written++),
             $message->exchange,
             $message->routingKey,
             $mandatory,
@@ -178,7 +184,7 @@ final class PhpAmqpLibConnection implements AmqpConnection
         if ($this->nacked !== []) {
             $this->dropChannel();
         }
-        [$this->returned, $this->nacked] = [[], []];
+        [$this->returned, $this->nacked, $this->written] = [[], [], 0];
         return $outcome;
     }
 
