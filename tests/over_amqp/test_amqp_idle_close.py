@@ -22,6 +22,11 @@ from harness import RedisServer
 from rabbitmq import RabbitMQServer
 
 
+def _connections(rabbitmq_server: RabbitMQServer) -> set[str]:
+    """The Erlang pids of the node's client connections (what close_connection takes)."""
+    return set(rabbitmq_server.ctl("list_connections", "pid", "--silent").split())
+
+
 @pytest.mark.parametrize("client", CLIENTS)
 def test_a_connection_rabbitmq_closed_while_the_client_was_idle_is_replaced_before_the_next_publish(
     client: str, rabbitmq_server: RabbitMQServer, run_php
@@ -29,12 +34,15 @@ def test_a_connection_rabbitmq_closed_while_the_client_was_idle_is_replaced_befo
     queue = named("amqp_idle_close", client)
     listener = socket.create_server(("127.0.0.1", 0))
     closed: list[str] = []
+    # Other tests of the session may hold connections to this node: only the script's is closed.
+    before = _connections(rabbitmq_server)
 
     def close_on_request() -> None:
         # The script connects here between its two sends and goes on when told "closed".
         request, _ = listener.accept()
         with request:
-            closed.append(rabbitmq_server.ctl("close_all_connections", "test"))
+            for pid in _connections(rabbitmq_server) - before:
+                closed.append(rabbitmq_server.ctl("close_connection", pid, "test"))
             request.sendall(b"closed\n")
 
     thread = threading.Thread(target=close_on_request, daemon=True)
@@ -54,7 +62,7 @@ def test_a_connection_rabbitmq_closed_while_the_client_was_idle_is_replaced_befo
     finally:
         listener.close()
         thread.join(timeout=10)
-    assert len(closed) == 1 and "Closed 1 connections" in closed[0], closed
+    assert len(closed) == 1, closed
     # Not PublishOutcomeUnknown: the second message went to a new connection.
     assert [sorted(send) for send in out] == [["id"], ["id"]], json.dumps(out)
     ids = [message.headers["id"] for message in get_all(rabbitmq_server, queue, delete_exchange=True)]
