@@ -22,7 +22,7 @@ final class ClientConfigTest extends TestCase
         self::assertNull($config->compression);
         self::assertSame(86400, $config->resultExpires);
         self::assertTrue($config->brokerConnectionOptions->retryPolicy->enabled);
-        self::assertSame("celery\x06\x163", $config->queueKeys->listFor('celery', 3));
+        self::assertSame("celery\x06\x163", $config->queueKeys()->listFor('celery', 3));
     }
 
     public function testTheBackendsConnectionOptionsAreMadeWhenFirstAskedFor(): void
@@ -94,7 +94,7 @@ final class ClientConfigTest extends TestCase
     {
         $config = ClientConfig::fromArray(['broker_transport_options' => ['visibility_timeout' => 43200, 'sep' => ':']]);
 
-        self::assertSame('q:3', $config->queueKeys->listFor('q', 4));
+        self::assertSame('q:3', $config->queueKeys()->listFor('q', 4));
     }
 
     public function testTheBackendKeyPrefixIsReadAsCeleryAppliesIt(): void
