@@ -144,6 +144,33 @@ final class ClientConfig
      */
     public static function fromArray(#[\SensitiveParameter] array $config): self
     {
+        if (ConnectionOptions::isPlain($config)) {
+            // No settings, or only a valid redis_client and redis_persistent, as a PHP-FPM
+            // application constructs a client in every request: Celery's defaults and these
+            // connection options, what the general way below makes of them (ClientConfigTest
+            // holds them equal), without looking for each other setting.
+            // (Positional: named arguments are matched to parameters when the call runs.)
+            return new self(
+                'celery',
+                null,
+                null,
+                'json',
+                null,
+                2,
+                86400,
+                null,
+                '',
+                'celery',
+                ConnectionOptions::fromConfig($config, Role::Broker),
+                null,
+                self::DEFAULT_RESULT_MAX_SIZE,
+                false,
+                'celeryev',
+                true,
+                true,
+                $config,
+            );
+        }
         foreach (array_keys($config) as $name) {
             // Any name Celery knows is accepted, so a Python celeryconfig copies over; the
             // worker-side ones (concurrency, prefetch, acks_late, timezone...) change nothing here.

@@ -25,6 +25,19 @@ final class ClientConfigTest extends TestCase
         self::assertSame("celery\x06\x163", $config->queueKeys()->listFor('celery', 3));
     }
 
+    /**
+     * No settings (or only the connection's client and persistence) take a shorter way than
+     * settings that change nothing: to the same config.
+     */
+    public function testNoSettingsGiveWhatTheGeneralWayMakesOfThem(): void
+    {
+        $general = ['worker_concurrency' => 4, 'task_default_queue' => 'celery', 'result_expires' => 86400];
+
+        self::assertEquals(ClientConfig::fromArray($general), ClientConfig::fromArray([]));
+        $persistent = ['redis_persistent' => true, 'redis_client' => 'phpredis'];
+        self::assertEquals(ClientConfig::fromArray($general + $persistent), ClientConfig::fromArray($persistent));
+    }
+
     public function testTheBackendsConnectionOptionsAreMadeWhenFirstAskedFor(): void
     {
         $plain = ClientConfig::fromArray(['redis_persistent' => true]);
