@@ -57,7 +57,7 @@ abstract class ClientConnection implements RedisConnection
         #[\SensitiveParameter] ?object $client,
         ?Endpoint $current,
     ) {
-        $this->setClient($client);
+        $this->handle = $client === null ? null : new \SensitiveParameterValue($client);
         $this->current = $current;
     }
 
@@ -176,7 +176,7 @@ abstract class ClientConnection implements RedisConnection
 
     public function ensureConnected(): bool
     {
-        if ($this->client() !== null) {
+        if ($this->handle !== null) {
             return false;
         }
         $this->open();
@@ -314,6 +314,7 @@ abstract class ClientConnection implements RedisConnection
     protected function open(): object
     {
         [$client, $this->current] = $this->topology->open($this, $this->options, $this->deadline);
-        return $this->setClient($client);
+        $this->handle = new \SensitiveParameterValue($client);
+        return $client;
     }
 }

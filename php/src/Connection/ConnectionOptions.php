@@ -142,7 +142,7 @@ final class ConnectionOptions
         // application does), when those are valid: anything else, wrong values included, is
         // the reader's (ConnectionOptionsTest holds both to the same result).
         if ($config === []) {
-            return self::defaults($role);
+            return self::$defaults[$role->value] ??= self::newDefaults($role);
         }
         if (self::isPlain($config)) {
             $client = $config['redis_client'] ?? self::CLIENT_AUTO;
