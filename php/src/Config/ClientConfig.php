@@ -161,7 +161,7 @@ final class ClientConfig
                 null,
                 '',
                 'celery',
-                ConnectionOptions::fromConfig($config, Role::Broker),
+                ConnectionOptions::ofPlain($config, Role::Broker),
                 null,
                 self::DEFAULT_RESULT_MAX_SIZE,
                 false,

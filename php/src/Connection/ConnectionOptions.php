@@ -141,26 +141,32 @@ final class ConnectionOptions
         // does one that only picks the client library or persistent sockets (as a PHP-FPM
         // application does), when those are valid: anything else, wrong values included, is
         // the reader's (ConnectionOptionsTest holds both to the same result).
+        return self::isPlain($config) ? self::ofPlain($config, $role) : ConnectionOptionsReader::read($config, $role);
+    }
+
+    /**
+     * The options of settings isPlain() accepts (ClientConfig::fromArray() checks that first).
+     *
+     * @internal
+     * @param array<string, mixed> $config
+     */
+    public static function ofPlain(#[\SensitiveParameter] array $config, Role $role): self
+    {
         if ($config === []) {
             return self::$defaults[$role->value] ??= self::newDefaults($role);
         }
-        if (self::isPlain($config)) {
-            $client = $config['redis_client'] ?? self::CLIENT_AUTO;
-            $persistent = $config['redis_persistent'] ?? false;
-            // (Without the shared defaults object: a PHP-FPM request would build it only for this.)
-            return new self(
-                $role,
-                $client,
-                null,
-                null,
-                $persistent,
-                null,
-                null,
-                $role === Role::Backend ? RetryPolicy::never() : RetryPolicy::celeryDefault(),
-                self::DEFAULT_HEALTH_CHECK_INTERVAL,
-            );
-        }
-        return ConnectionOptionsReader::read($config, $role);
+        // (Without the shared defaults object: a PHP-FPM request would build it only for this.)
+        return new self(
+            $role,
+            $config['redis_client'] ?? self::CLIENT_AUTO,
+            null,
+            null,
+            $config['redis_persistent'] ?? false,
+            null,
+            null,
+            $role === Role::Backend ? RetryPolicy::never() : RetryPolicy::celeryDefault(),
+            self::DEFAULT_HEALTH_CHECK_INTERVAL,
+        );
     }
 
     /**
