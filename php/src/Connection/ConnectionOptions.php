@@ -106,26 +106,7 @@ final class ConnectionOptions
      */
     public static function defaults(Role|string $role = Role::Broker): self
     {
-        $role = Role::of($role);
-        // Made once per role and shared (the object is immutable): a process that creates many
-        // clients, such as a long-running worker of a PHP application server, builds it once.
-        return self::$defaults[$role->value] ??= self::newDefaults($role);
-    }
-
-    private static function newDefaults(Role $role): self
-    {
-        $backend = $role === Role::Backend;
-        return new self(
-            $role,
-            self::CLIENT_AUTO,
-            null,
-            null,
-            false,
-            null,
-            null,
-            $backend ? RetryPolicy::never() : RetryPolicy::celeryDefault(),
-            self::DEFAULT_HEALTH_CHECK_INTERVAL,
-        );
+        return self::ofPlain([], Role::of($role));
     }
 
     /**
@@ -152,11 +133,13 @@ final class ConnectionOptions
      */
     public static function ofPlain(#[\SensitiveParameter] array $config, Role $role): self
     {
-        if ($config === []) {
-            return self::$defaults[$role->value] ??= self::newDefaults($role);
+        // The defaults are made once per role and shared (the object is immutable): a process
+        // that creates many clients, such as a long-running worker of a PHP application server,
+        // builds them once.
+        if ($config === [] && isset(self::$defaults[$role->value])) {
+            return self::$defaults[$role->value];
         }
-        // (Without the shared defaults object: a PHP-FPM request would build it only for this.)
-        return new self(
+        $options = new self(
             $role,
             $config['redis_client'] ?? self::CLIENT_AUTO,
             null,
@@ -167,6 +150,7 @@ final class ConnectionOptions
             $role === Role::Backend ? RetryPolicy::never() : RetryPolicy::celeryDefault(),
             self::DEFAULT_HEALTH_CHECK_INTERVAL,
         );
+        return $config === [] ? self::$defaults[$role->value] = $options : $options;
     }
 
     /**
