@@ -179,7 +179,9 @@ abstract class ClientConnection implements RedisConnection
         if ($this->handle !== null) {
             return false;
         }
-        $this->open();
+        // (open(), without the call: every request that publishes comes here once.)
+        [$client, $this->current] = $this->topology->open($this, $this->options, $this->deadline);
+        $this->handle = new \SensitiveParameterValue($client);
         return !$this->options->persistent || $this->poolChecksLiveness();
     }
 

@@ -190,7 +190,9 @@ final class ConnectionOptions
             return InjectedClient::connection($target, $this->role);
         }
         $topology = Topology::fromUrl($target, $this);
-        return self::library($this->client, $this->role) === self::CLIENT_PHPREDIS
+        // (phpredis when loaded, for 'auto', is library()'s answer without the call.)
+        return ($this->client === self::CLIENT_AUTO && extension_loaded('redis'))
+            || self::library($this->client, $this->role) === self::CLIENT_PHPREDIS
             ? PhpRedisConnection::fromTopology($topology, $this)
             : PredisConnection::fromTopology($topology, $this);
     }

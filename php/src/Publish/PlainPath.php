@@ -74,7 +74,10 @@ final class PlainPath
         if (!ctype_graph($name) || !mb_check_encoding($name, 'UTF-8')) {
             TaskName::check($name);
         }
-        $delivery = $this->config->deliveryFor($name, null);
+        // (Without task_routes, deliveryFor() gives the defaults: made here without the call.)
+        $delivery = $this->config->routes === null
+            ? new Delivery($this->config->defaultQueue, $this->config->defaultPriority ?? 0)
+            : $this->config->deliveryFor($name, null);
         $list = $delivery->exchange === '' ? $this->config->listFor($delivery->queue, $delivery->priority) : '';
         $route = [$delivery, $list];
         if (count($this->routes) < self::ROUTES) {
