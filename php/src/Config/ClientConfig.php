@@ -144,7 +144,7 @@ final class ClientConfig
      */
     public static function fromArray(#[\SensitiveParameter] array $config): self
     {
-        if (ConnectionOptions::isPlain($config)) {
+        if ($config === [] || ConnectionOptions::isPlain($config)) {
             // No settings, or only a valid redis_client and redis_persistent, as a PHP-FPM
             // application constructs a client in every request: Celery's defaults and these
             // connection options, what the general way below makes of them (ClientConfigTest

@@ -149,9 +149,10 @@ final class Topology
                 if ($options->clientName !== null) {
                     $via->raw($client, $endpoint, ['CLIENT', 'SETNAME', $options->clientName]);
                 }
-                $handshakeSent = $endpoint->password() !== null || $endpoint->database !== 0
-                    || $options->clientName !== null || $this->sentinel !== null;
-                if ($endpoint->transport === Endpoint::TLS && !$handshakeSent) {
+                if (
+                    $endpoint->transport === Endpoint::TLS && $endpoint->password() === null && $endpoint->database === 0
+                    && $options->clientName === null && $this->sentinel === null
+                ) {
                     // A TLS server that wants a client certificate closes the connection at the
                     // first command: let that be this PING (nothing sent), not a task's LPUSH,
                     // whose outcome would be unknown. (AUTH or SELECT play this part otherwise.)
