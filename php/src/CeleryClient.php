@@ -94,7 +94,7 @@ final class CeleryClient implements CeleryClientInterface
         #[\SensitiveParameter] array $config = [],
         ?LoggerInterface $logger = null,
     ) {
-        $config = ClientConfig::withCeleryNames($config);
+        $config = $config === [] ? [] : ClientConfig::withCeleryNames($config);
         // The arguments win over the celeryconfig's URLs, as Celery(broker=...) does; a
         // celeryconfig's broker_url may be a failover list.
         $broker ??= is_array($config['broker_url'] ?? null) ? $config['broker_url'] : ClientConfig::url($config, 'broker_url');

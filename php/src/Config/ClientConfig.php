@@ -82,7 +82,8 @@ final class ClientConfig
         public readonly ?string $compression,
         public readonly int $protocol,
         public readonly ?int $resultExpires,
-        public readonly QueueKeys $queueKeys,
+        /** null for kombu's defaults: made by queueKeys() on first use (a plain publish needs none). */
+        private ?QueueKeys $queueKeys,
         public readonly string $backendKeyPrefix,
         public readonly string $controlExchange,
         public readonly ConnectionOptions $brokerConnectionOptions,
@@ -95,6 +96,21 @@ final class ClientConfig
         public readonly bool $fanoutPatterns,
         #[\SensitiveParameter] private readonly array $backendConnectionConfig,
     ) {
+    }
+
+    /** The names of each queue's Redis lists (broker_transport_options' priority_steps, sep, global_keyprefix). */
+    public function queueKeys(): QueueKeys
+    {
+        return $this->queueKeys ??= new QueueKeys();
+    }
+
+    /**
+     * The Redis list of a queue and priority, as queueKeys()->listFor(): with kombu's default
+     * keys a message of priority 0 goes to the list named like the queue (without making the keys).
+     */
+    public function listFor(string $queue, int $priority): string
+    {
+        return $priority === 0 && $this->queueKeys === null ? $queue : $this->queueKeys()->listFor($queue, $priority);
     }
 
     /** The result backend connection's options (its settings were checked by fromArray()). */
@@ -128,6 +144,33 @@ final class ClientConfig
      */
     public static function fromArray(#[\SensitiveParameter] array $config): self
     {
+        if ($config === [] || ConnectionOptions::isPlain($config)) {
+            // No settings, or only a valid redis_client and redis_persistent, as a PHP-FPM
+            // application constructs a client in every request: Celery's defaults and these
+            // connection options, what the general way below makes of them (ClientConfigTest
+            // holds them equal), without looking for each other setting.
+            // (Positional: named arguments are matched to parameters when the call runs.)
+            return new self(
+                'celery',
+                null,
+                null,
+                'json',
+                null,
+                2,
+                86400,
+                null,
+                '',
+                'celery',
+                ConnectionOptions::ofPlain($config, Role::Broker),
+                null,
+                self::DEFAULT_RESULT_MAX_SIZE,
+                false,
+                'celeryev',
+                true,
+                true,
+                $config,
+            );
+        }
         foreach (array_keys($config) as $name) {
             // Any name Celery knows is accepted, so a Python celeryconfig copies over; the
             // worker-side ones (concurrency, prefetch, acks_late, timezone...) change nothing here.
@@ -162,7 +205,7 @@ final class ClientConfig
                 ? Check::setting()->choice('task_compression', $config['task_compression'], Compression::NAMES) : null,
             protocol: isset($config['task_protocol']) ? Check::setting()->choice('task_protocol', $config['task_protocol'], [1, 2]) : 2,
             resultExpires: array_key_exists('result_expires', $config) ? self::expires($config['result_expires']) : 86400,
-            queueKeys: $brokerOptions === [] ? new QueueKeys() : TransportOptions::queueKeys($brokerOptions),
+            queueKeys: $brokerOptions === [] ? null : TransportOptions::queueKeys($brokerOptions),
             backendKeyPrefix: $backendOptions === [] ? '' : TransportOptions::backendKeyPrefix($backendOptions),
             controlExchange: isset($config['control_exchange']) ? self::text($config, 'control_exchange', 'celery') : 'celery',
             // Each connection setting is checked once, here, for the role that reads it (with the

@@ -57,7 +57,7 @@ abstract class ClientConnection implements RedisConnection
         #[\SensitiveParameter] ?object $client,
         ?Endpoint $current,
     ) {
-        $this->setClient($client);
+        $this->handle = $client === null ? null : new \SensitiveParameterValue($client);
         $this->current = $current;
     }
 
@@ -176,10 +176,12 @@ abstract class ClientConnection implements RedisConnection
 
     public function ensureConnected(): bool
     {
-        if ($this->client() !== null) {
+        if ($this->handle !== null) {
             return false;
         }
-        $this->open();
+        // (open(), without the call: every request that publishes comes here once.)
+        [$client, $this->current] = $this->topology->open($this, $this->options, $this->deadline);
+        $this->handle = new \SensitiveParameterValue($client);
         return !$this->options->persistent || $this->poolChecksLiveness();
     }
 
@@ -314,6 +316,7 @@ abstract class ClientConnection implements RedisConnection
     protected function open(): object
     {
         [$client, $this->current] = $this->topology->open($this, $this->options, $this->deadline);
-        return $this->setClient($client);
+        $this->handle = new \SensitiveParameterValue($client);
+        return $client;
     }
 }

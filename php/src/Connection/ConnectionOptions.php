@@ -106,26 +106,7 @@ final class ConnectionOptions
      */
     public static function defaults(Role|string $role = Role::Broker): self
     {
-        $role = Role::of($role);
-        // Made once per role and shared (the object is immutable): a process that creates many
-        // clients, such as a long-running worker of a PHP application server, builds it once.
-        return self::$defaults[$role->value] ??= self::newDefaults($role);
-    }
-
-    private static function newDefaults(Role $role): self
-    {
-        $backend = $role === Role::Backend;
-        return new self(
-            $role,
-            self::CLIENT_AUTO,
-            null,
-            null,
-            false,
-            null,
-            null,
-            $backend ? RetryPolicy::never() : RetryPolicy::celeryDefault(),
-            self::DEFAULT_HEALTH_CHECK_INTERVAL,
-        );
+        return self::ofPlain([], Role::of($role));
     }
 
     /**
@@ -141,26 +122,35 @@ final class ConnectionOptions
         // does one that only picks the client library or persistent sockets (as a PHP-FPM
         // application does), when those are valid: anything else, wrong values included, is
         // the reader's (ConnectionOptionsTest holds both to the same result).
-        if ($config === []) {
-            return self::defaults($role);
+        return self::isPlain($config) ? self::ofPlain($config, $role) : ConnectionOptionsReader::read($config, $role);
+    }
+
+    /**
+     * The options of settings isPlain() accepts (ClientConfig::fromArray() checks that first).
+     *
+     * @internal
+     * @param array<string, mixed> $config
+     */
+    public static function ofPlain(#[\SensitiveParameter] array $config, Role $role): self
+    {
+        // The defaults are made once per role and shared (the object is immutable): a process
+        // that creates many clients, such as a long-running worker of a PHP application server,
+        // builds them once.
+        if ($config === [] && isset(self::$defaults[$role->value])) {
+            return self::$defaults[$role->value];
         }
-        if (self::isPlain($config)) {
-            $client = $config['redis_client'] ?? self::CLIENT_AUTO;
-            $persistent = $config['redis_persistent'] ?? false;
-            // (Without the shared defaults object: a PHP-FPM request would build it only for this.)
-            return new self(
-                $role,
-                $client,
-                null,
-                null,
-                $persistent,
-                null,
-                null,
-                $role === Role::Backend ? RetryPolicy::never() : RetryPolicy::celeryDefault(),
-                self::DEFAULT_HEALTH_CHECK_INTERVAL,
-            );
-        }
-        return ConnectionOptionsReader::read($config, $role);
+        $options = new self(
+            $role,
+            $config['redis_client'] ?? self::CLIENT_AUTO,
+            null,
+            null,
+            $config['redis_persistent'] ?? false,
+            null,
+            null,
+            $role === Role::Backend ? RetryPolicy::never() : RetryPolicy::celeryDefault(),
+            self::DEFAULT_HEALTH_CHECK_INTERVAL,
+        );
+        return $config === [] ? self::$defaults[$role->value] = $options : $options;
     }
 
     /**
@@ -200,7 +190,9 @@ final class ConnectionOptions
             return InjectedClient::connection($target, $this->role);
         }
         $topology = Topology::fromUrl($target, $this);
-        return self::library($this->client, $this->role) === self::CLIENT_PHPREDIS
+        // (phpredis when loaded, for 'auto', is library()'s answer without the call.)
+        return ($this->client === self::CLIENT_AUTO && extension_loaded('redis'))
+            || self::library($this->client, $this->role) === self::CLIENT_PHPREDIS
             ? PhpRedisConnection::fromTopology($topology, $this)
             : PredisConnection::fromTopology($topology, $this);
     }

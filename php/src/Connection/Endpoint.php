@@ -14,7 +14,6 @@ use function max;
 use function min;
 use function sprintf;
 use function str_contains;
-use function substr;
 
 /**
  * One concrete Redis server to open a socket to: what a RedisConnection talks to right now.
@@ -146,14 +145,15 @@ final class Endpoint
      */
     public function persistentId(): string
     {
-        return 'celerybridge-' . substr(hash('xxh3', implode("\0", [
+        // (xxh3 is 64 bits: 16 hex digits, as many as the id has always had.)
+        return 'celerybridge-' . hash('xxh3', implode("\0", [
             $this->transport,
             $this->host,
             (string) $this->port,
             (string) $this->path,
             (string) $this->username,
             (string) $this->database,
-        ])), 0, 16);
+        ]));
     }
 
     /**

@@ -46,7 +46,45 @@ final class Topology
      */
     public static function fromUrl(#[\SensitiveParameter] string $url, ConnectionOptions $options): self
     {
-        return self::simple($url, $options) ?? self::fromDsn(Dsn::fromString($url, $options->role), $options);
+        // The common URL, redis://host[:port][/db] (a lower-case host name or an IPv4 address,
+        // no user info, no options) without TLS settings, is read here without the general
+        // parser: one server, as Dsn and fromDsn() make it (TopologyTest compares them). Any
+        // other URL is Dsn's (which refuses it when kombu would).
+        $rest = substr($url, 8);
+        // Lower-case letters and digits between its separators: with those and the separators
+        // made letters, only lower-case letters are left (cheaper than strspn(), which compares
+        // each character with each allowed one, or removing the separators and comparing).
+        if (
+            !str_starts_with($url, 'redis://') || $options->tls !== null
+            || !ctype_lower(strtr($rest, '.-:/0123456789', 'aaaaaaaaaaaaaa'))
+        ) {
+            return self::fromDsn(Dsn::fromString($url, $options->role), $options);
+        }
+        $slash = strpos($rest, '/');
+        $server = $slash === false ? $rest : substr($rest, 0, $slash);
+        $database = $slash === false ? '' : substr($rest, $slash + 1);
+        $colon = strpos($server, ':');
+        $host = $colon === false ? $server : substr($server, 0, $colon);
+        $port = $colon === false ? 6379 : substr($server, $colon + 1);
+        if (
+            $host === ''
+            || ($database !== '' && (!ctype_digit($database) || strlen($database) > 9))
+            || (is_string($port) && (!ctype_digit($port) || strlen($port) > 5 || (int) $port < 1 || (int) $port > 65535))
+        ) {
+            return self::fromDsn(Dsn::fromString($url, $options->role), $options);
+        }
+        $endpoint = Endpoint::tcp(
+            $host,
+            (int) $port,
+            null,
+            null,
+            (int) $database,
+            $options->connectTimeout ?? ConnectionOptions::DEFAULT_CONNECT_TIMEOUT,
+            // (ConnectionOptions::defaultReadTimeout(), without the call.)
+            $options->readTimeout ?? ($options->role === Role::Backend
+                ? ConnectionOptions::DEFAULT_BACKEND_READ_TIMEOUT : ConnectionOptions::DEFAULT_READ_TIMEOUT),
+        );
+        return new self([$endpoint], $endpoint->database);
     }
 
     /**
@@ -66,49 +104,6 @@ final class Topology
 
         [$sentinels, $master] = SentinelMaster::of($dsn, $options, $connectTimeout, $readTimeout);
         return new self($sentinels, $dsn->database, $master);
-    }
-
-    /**
-     * The common URL, redis://host[:port][/db] (a lower-case host name or an IPv4 address, no
-     * user info, no options) without TLS settings, read without the general parser: one server,
-     * as Dsn and fromDsn() make it (TopologyTest compares them); null for any other URL, which
-     * Dsn reads (and refuses, when kombu would).
-     */
-    private static function simple(#[\SensitiveParameter] string $url, ConnectionOptions $options): ?self
-    {
-        $rest = substr($url, 8);
-        // Lower-case letters and digits between its separators: with those and the separators
-        // made letters, only lower-case letters are left (cheaper than strspn(), which compares
-        // each character with each allowed one, or removing the separators and comparing).
-        if (
-            !str_starts_with($url, 'redis://') || $options->tls !== null
-            || !ctype_lower(strtr($rest, '.-:/0123456789', 'aaaaaaaaaaaaaa'))
-        ) {
-            return null;
-        }
-        $slash = strpos($rest, '/');
-        $server = $slash === false ? $rest : substr($rest, 0, $slash);
-        $database = $slash === false ? '' : substr($rest, $slash + 1);
-        $colon = strpos($server, ':');
-        $host = $colon === false ? $server : substr($server, 0, $colon);
-        $port = $colon === false ? 6379 : substr($server, $colon + 1);
-        if (
-            $host === ''
-            || ($database !== '' && (!ctype_digit($database) || strlen($database) > 9))
-            || (is_string($port) && (!ctype_digit($port) || strlen($port) > 5 || (int) $port < 1 || (int) $port > 65535))
-        ) {
-            return null;
-        }
-        $endpoint = Endpoint::tcp(
-            $host,
-            (int) $port,
-            null,
-            null,
-            (int) $database,
-            $options->connectTimeout ?? ConnectionOptions::DEFAULT_CONNECT_TIMEOUT,
-            $options->readTimeout ?? $options->defaultReadTimeout(),
-        );
-        return new self([$endpoint], $endpoint->database);
     }
 
     /**
@@ -154,9 +149,10 @@ final class Topology
                 if ($options->clientName !== null) {
                     $via->raw($client, $endpoint, ['CLIENT', 'SETNAME', $options->clientName]);
                 }
-                $handshakeSent = $endpoint->password() !== null || $endpoint->database !== 0
-                    || $options->clientName !== null || $this->sentinel !== null;
-                if ($endpoint->transport === Endpoint::TLS && !$handshakeSent) {
+                if (
+                    $endpoint->transport === Endpoint::TLS && $endpoint->password() === null && $endpoint->database === 0
+                    && $options->clientName === null && $this->sentinel === null
+                ) {
                     // A TLS server that wants a client certificate closes the connection at the
                     // first command: let that be this PING (nothing sent), not a task's LPUSH,
                     // whose outcome would be unknown. (AUTH or SELECT play this part otherwise.)

@@ -59,7 +59,7 @@ final class WorkerControl
         return new self(
             $connection,
             $config->controlExchange,
-            $config->queueKeys,
+            $config->queueKeys(),
             $config->fanoutPrefix,
             $config->fanoutPatterns,
         );

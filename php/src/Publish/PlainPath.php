@@ -14,6 +14,8 @@ use CeleryBridge\Message\PublishHooks;
 use CeleryBridge\Wire\Uuid;
 
 use function count;
+use function ctype_graph;
+use function mb_check_encoding;
 
 /**
  * The common call without options, from PlainTaskEncoder's template: the same bytes as the
@@ -75,9 +77,16 @@ final class PlainPath
      */
     private function route(string $name): array
     {
-        TaskName::check($name);
-        $delivery = $this->config->deliveryFor($name, null);
-        $list = $delivery->exchange === '' ? $this->config->queueKeys->listFor($delivery->queue, $delivery->priority) : '';
+        // A name of printable ASCII without spaces, the common one, is what TaskName::check()
+        // accepts without a closer look: such a request does not load TaskName.
+        if (!ctype_graph($name) || !mb_check_encoding($name, 'UTF-8')) {
+            TaskName::check($name);
+        }
+        // (Without task_routes, deliveryFor() gives the defaults: made here without the call.)
+        $delivery = $this->config->routes === null
+            ? new Delivery($this->config->defaultQueue, $this->config->defaultPriority ?? 0)
+            : $this->config->deliveryFor($name, null);
+        $list = $delivery->exchange === '' ? $this->config->listFor($delivery->queue, $delivery->priority) : '';
         $route = [$delivery, $list];
         if (count($this->routes) < self::ROUTES) {
             $this->routes[$name] = $route;

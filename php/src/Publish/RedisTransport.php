@@ -70,7 +70,7 @@ final class RedisTransport implements Transport
 
     public function queue(PublishChunk $chunk, TaskMessage $message, Delivery $delivery): void
     {
-        $this->broker ??= new RedisBroker($this->publisher->connection(), $this->config->queueKeys);
+        $this->broker ??= new RedisBroker($this->publisher->connection(), $this->config->queueKeys());
         array_push($chunk->writes, ...$this->broker->writesFor($message->toEnvelope(), $delivery));
     }
 

@@ -13,7 +13,10 @@ namespace CeleryBridge\Result;
  */
 final class ResultHandles
 {
-    /** @var array<string, AsyncResult> one model handle per queue (see AsyncResult::copyOf()): every task sent there shares its Dispatch */
+    /**
+     * @var array<string, AsyncResult|Dispatch> per queue, the Dispatch of the first task sent
+     *      there, then a model handle (see AsyncResult::copyOf()): every task sent there shares it
+     */
     private array $sentTo = [];
 
     /**
@@ -52,9 +55,19 @@ final class ResultHandles
         if ($ignored || $parent !== null) {
             return new AsyncResult($id, $this->backend, $parent, $this->reach, new Dispatch($queue, true, $ignored));
         }
-        // The common case, every task of sendTask() and sendMany(): a copy of the queue's model.
-        $model = $this->sentTo[$queue] ??= AsyncResult::model($this->backend, $this->reach, new Dispatch($queue, true));
-        return AsyncResult::copyOf($model, $id);
+        // The common case, every task of sendTask() and sendMany(): a copy of the queue's model,
+        // made at the second task sent there (a PHP-FPM request that sends one task makes none).
+        $model = $this->sentTo[$queue] ?? null;
+        if ($model instanceof AsyncResult) {
+            return AsyncResult::copyOf($model, $id);
+        }
+        if ($model === null) {
+            $dispatch = new Dispatch($queue, true);
+            $this->sentTo[$queue] = $dispatch;
+            return new AsyncResult($id, $this->backend, null, $this->reach, $dispatch);
+        }
+        $this->sentTo[$queue] = AsyncResult::model($this->backend, $this->reach, $model);
+        return AsyncResult::copyOf($this->sentTo[$queue], $id);
     }
 
     /**

@@ -63,7 +63,7 @@ final class WorkerReach
     {
         return $this->queues ??= $this->broker === null
             ? new QueueInspector(new AmqpQueues($this->channel()))
-            : new QueueInspector($this->broker, $this->config->queueKeys);
+            : new QueueInspector($this->broker, $this->config->queueKeys());
     }
 
     private function channel(): Channel

@@ -22,7 +22,20 @@ final class ClientConfigTest extends TestCase
         self::assertNull($config->compression);
         self::assertSame(86400, $config->resultExpires);
         self::assertTrue($config->brokerConnectionOptions->retryPolicy->enabled);
-        self::assertSame("celery\x06\x163", $config->queueKeys->listFor('celery', 3));
+        self::assertSame("celery\x06\x163", $config->queueKeys()->listFor('celery', 3));
+    }
+
+    /**
+     * No settings (or only the connection's client and persistence) take a shorter way than
+     * settings that change nothing: to the same config.
+     */
+    public function testNoSettingsGiveWhatTheGeneralWayMakesOfThem(): void
+    {
+        $general = ['worker_concurrency' => 4, 'task_default_queue' => 'celery', 'result_expires' => 86400];
+
+        self::assertEquals(ClientConfig::fromArray($general), ClientConfig::fromArray([]));
+        $persistent = ['redis_persistent' => true, 'redis_client' => 'phpredis'];
+        self::assertEquals(ClientConfig::fromArray($general + $persistent), ClientConfig::fromArray($persistent));
     }
 
     public function testTheBackendsConnectionOptionsAreMadeWhenFirstAskedFor(): void
@@ -94,7 +107,7 @@ final class ClientConfigTest extends TestCase
     {
         $config = ClientConfig::fromArray(['broker_transport_options' => ['visibility_timeout' => 43200, 'sep' => ':']]);
 
-        self::assertSame('q:3', $config->queueKeys->listFor('q', 4));
+        self::assertSame('q:3', $config->queueKeys()->listFor('q', 4));
     }
 
     public function testTheBackendKeyPrefixIsReadAsCeleryAppliesIt(): void

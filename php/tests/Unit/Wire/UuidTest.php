@@ -106,6 +106,25 @@ final class UuidTest extends TestCase
         }
     }
 
+    /**
+     * A PHP-FPM request starts with Uuid's first batch: a client's reply_to, then one task's id
+     * and delivery tag take exactly it, one read of the random source.
+     */
+    public function testTheFirstBatchIsWhatAClientAndOneTaskTake(): void
+    {
+        $class = new \ReflectionClass(Uuid::class);
+        $ids = $class->getProperty('ids');
+        $batch = $class->getProperty('batch');
+        $ids->setValue(null, $ids->getDefaultValue());
+        $batch->setValue(null, $batch->getDefaultValue());
+
+        Uuid::v4();
+        Uuid::pair();
+
+        self::assertSame([], $ids->getValue());
+        self::assertSame(4, $batch->getValue(), 'one batch made');
+    }
+
     public function testFromHex(): void
     {
         self::assertSame('12345678-1234-5678-1234-567812345678', Uuid::fromHex('12345678123456781234567812345678'));
