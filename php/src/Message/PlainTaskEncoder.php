@@ -208,7 +208,6 @@ final class PlainTaskEncoder
         return str_contains($repr, '"') ? self::inString($repr) : $repr;
     }
 
-
     /**
      * The template with this client's origin and reply_to and the delivery's priority.
      *
