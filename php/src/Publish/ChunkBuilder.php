@@ -12,6 +12,10 @@ use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\InvalidCanvas;
+use CeleryBridge\Exception\InvalidOption;
+use CeleryBridge\Exception\InvalidTaskArgument;
+use CeleryBridge\Exception\RoutingFailed;
+use CeleryBridge\Exception\SerializationFailed;
 use CeleryBridge\Exception\NotSupportedByBackend;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
@@ -61,6 +65,74 @@ final class ChunkBuilder
             protocol: $this->config->protocol,
             encoder: new BodyEncoder($this->config->serializer, $this->config->compression),
         );
+    }
+
+    /**
+     * sendMany()'s first half: every canvas's messages, in chunks of about $chunkSize tasks (the
+     * validation happens here; nothing is written). A Signature without options, on a client
+     * whose messages fit PlainTaskEncoder's template, takes its envelope in this loop: no
+     * PlainMessage, no call for its ids (taken a batch at a time), its route looked up once per
+     * task name; the bytes are those of add() (and of sendTask()).
+     *
+     * @param iterable<mixed> $canvases
+     * @param array<string, mixed> $options
+     * @return array{non-empty-list<PublishChunk>, list<AsyncResult|GroupResult>}
+     * @throws CeleryBridgeException
+     */
+    public function addAll(iterable $canvases, array $options, int $chunkSize): array
+    {
+        $results = [];
+        $chunks = [$chunk = new PublishChunk()];
+        $encoder = $options === [] ? $this->plain->batchEncoder($this->hooks) : null;
+        $describe = $this->logs || $this->hooks->hasAfter();
+        /** @var array<string, array{Delivery, string}> $routes */
+        $routes = [];
+        $ids = [];
+        $next = 0;
+        // Every message is built before the first write: the process is checked once for all
+        // their ids.
+        Uuid::holdProcess();
+        try {
+            foreach ($canvases as $key => $canvas) {
+                if (count($chunk->taskIds) >= $chunkSize) {
+                    $chunks[] = $chunk = new PublishChunk();
+                }
+                try {
+                    if ($encoder !== null && $canvas instanceof Signature && $canvas->options->toArray() === []) {
+                        $name = $canvas->task;
+                        [$delivery, $list] = $routes[$name] ??= $this->plain->routeOf($name);
+                        if (!isset($ids[$next])) {
+                            // Two ids a task (its id, then its delivery tag, as Uuid::pair()), for
+                            // up to 64 tasks at a time.
+                            $ids = Uuid::many(is_array($canvases) ? 2 * max(1, min(64, count($canvases) - count($results))) : 16);
+                            $next = 0;
+                        }
+                        $taskId = $ids[$next];
+                        $envelope = $encoder->envelope($name, $taskId, $canvas->args, $canvas->kwargs, $ids[$next + 1], $delivery);
+                        if ($envelope !== null) {
+                            // (RedisTransport::queuePlain()'s write: $encoder is only given on Redis.)
+                            $chunk->writes[] = ['LPUSH', $list, $envelope];
+                            $chunk->taskIds[] = $taskId;
+                            $next += 2;
+                            if ($describe) {
+                                $chunk->described[] = OutgoingTask::plain($taskId, $name, $delivery->queue, $delivery->priority);
+                            }
+                            $results[] = $this->handles->sent($taskId, $delivery->queue);
+                            continue;
+                        }
+                    }
+                    if (!$canvas instanceof Canvas) {
+                        throw InvalidCanvas::notACanvas(get_debug_type($canvas));
+                    }
+                    $results[] = $this->add($chunk, $canvas, $options);
+                } catch (InvalidCanvas | InvalidOption | InvalidTaskArgument | SerializationFailed | RoutingFailed $e) {
+                    throw CanvasPublisher::atElement($e, $key, count($results));
+                }
+            }
+        } finally {
+            Uuid::releaseProcess();
+        }
+        return [$chunks, $results];
     }
 
     /**
