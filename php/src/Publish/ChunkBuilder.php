@@ -85,7 +85,7 @@ final class ChunkBuilder
         $chunks = [$chunk = new PublishChunk()];
         $encoder = $options === [] ? $this->plain->batchEncoder($this->hooks) : null;
         $describe = $this->logs || $this->hooks->hasAfter();
-        /** @var array<string, array{Delivery, string}> $routes */
+        /** @var array<string, array{Delivery, string, AsyncResult}> $routes by task name: its route, list and result model */
         $routes = [];
         $ids = [];
         $next = 0;
@@ -100,7 +100,11 @@ final class ChunkBuilder
                 try {
                     if ($encoder !== null && $canvas instanceof Signature && $canvas->options->toArray() === []) {
                         $name = $canvas->task;
-                        [$delivery, $list] = $routes[$name] ??= $this->plain->routeOf($name);
+                        if (!isset($routes[$name])) {
+                            [$delivery, $list] = $this->plain->routeOf($name);
+                            $routes[$name] = [$delivery, $list, $this->handles->modelFor($delivery->queue)];
+                        }
+                        [$delivery, $list, $model] = $routes[$name];
                         if (!isset($ids[$next])) {
                             // Two ids a task (its id, then its delivery tag, as Uuid::pair()), for
                             // up to 64 tasks at a time.
@@ -117,7 +121,8 @@ final class ChunkBuilder
                             if ($describe) {
                                 $chunk->described[] = OutgoingTask::plain($taskId, $name, $delivery->queue, $delivery->priority);
                             }
-                            $results[] = $this->handles->sent($taskId, $delivery->queue);
+                            // ResultHandles::sent()'s handle, copied here without a call to it.
+                            $results[] = AsyncResult::copyOf($model, $taskId);
                             continue;
                         }
                     }
