@@ -98,7 +98,7 @@ final class ChunkBuilder
                     $chunks[] = $chunk = new PublishChunk();
                 }
                 try {
-                    if ($encoder !== null && $canvas instanceof Signature && $canvas->options->toArray() === []) {
+                    if ($encoder !== null && $canvas instanceof Signature && $canvas->optionless) {
                         $name = $canvas->task;
                         if (!isset($routes[$name])) {
                             [$delivery, $list] = $this->plain->routeOf($name);
