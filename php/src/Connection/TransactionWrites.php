@@ -24,14 +24,16 @@ final class TransactionWrites
     public static function merged(array $writes): array
     {
         $commands = [];
-        $last = null;
+        // The key of the LPUSH last added (null: the last command is another one), and its index.
+        $pushKey = null;
+        $last = -1;
         foreach ($writes as $write) {
-            if ($write[0] === 'LPUSH' && $last !== null && $commands[$last][0] === 'LPUSH' && $commands[$last][1] === $write[1]) {
+            if ($write[1] === $pushKey && $write[0] === 'LPUSH') {
                 $commands[$last][] = $write[2];
                 continue;
             }
-            $commands[] = $write;
-            $last = array_key_last($commands);
+            $commands[++$last] = $write;
+            $pushKey = $write[0] === 'LPUSH' ? $write[1] : null;
         }
         return $commands;
     }

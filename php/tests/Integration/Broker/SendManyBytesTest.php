@@ -76,4 +76,17 @@ final class SendManyBytesTest extends RedisTestCase
         }
         self::assertCount(1800, array_unique($ids));
     }
+
+    /**
+     * Each queue list is checked once (LLEN) before its first transaction; a queue named like a
+     * number is a PHP int key in that bookkeeping, and must still be checked as the string.
+     */
+    public function testAQueueNamedLikeANumberIsCheckedAndWritten(): void
+    {
+        $client = new CeleryClient($this->redisUrl, config: ['task_default_queue' => '123']);
+        $results = $client->sendMany([new Signature('tasks.add', [1, 1]), new Signature('tasks.add', [2, 2])]);
+
+        self::assertCount(2, $results);
+        self::assertSame(2, $this->redis->lLen('123'));
+    }
 }
