@@ -89,13 +89,21 @@ final class ChunkBuilder
         $routes = [];
         $ids = [];
         $next = 0;
+        // The plain tasks of $chunk not in it yet (locals cost less per task than its
+        // properties): moved into it before add() and when the chunk is full.
+        $writes = $taskIds = $described = [];
+        // How many tasks $chunk has, with those.
+        $size = 0;
         // Every message is built before the first write: the process is checked once for all
         // their ids.
         Uuid::holdProcess();
         try {
             foreach ($canvases as $key => $canvas) {
-                if (count($chunk->taskIds) >= $chunkSize) {
+                if ($size >= $chunkSize) {
+                    self::fill($chunk, $writes, $taskIds, $described);
+                    $writes = $taskIds = $described = [];
                     $chunks[] = $chunk = new PublishChunk();
+                    $size = 0;
                 }
                 try {
                     if ($encoder !== null && $canvas instanceof Signature && $canvas->optionless) {
@@ -115,11 +123,12 @@ final class ChunkBuilder
                         $envelope = $encoder->envelope($name, $taskId, $canvas->args, $canvas->kwargs, $ids[$next + 1], $delivery);
                         if ($envelope !== null) {
                             // (RedisTransport::queuePlain()'s write: $encoder is only given on Redis.)
-                            $chunk->writes[] = ['LPUSH', $list, $envelope];
-                            $chunk->taskIds[] = $taskId;
+                            $writes[] = ['LPUSH', $list, $envelope];
+                            $taskIds[] = $taskId;
                             $next += 2;
+                            ++$size;
                             if ($describe) {
-                                $chunk->described[] = OutgoingTask::plain($taskId, $name, $delivery->queue, $delivery->priority);
+                                $described[] = OutgoingTask::plain($taskId, $name, $delivery->queue, $delivery->priority);
                             }
                             // ResultHandles::sent()'s handle, copied here without a call to it.
                             $results[] = AsyncResult::copyOf($model, $taskId);
@@ -129,7 +138,12 @@ final class ChunkBuilder
                     if (!$canvas instanceof Canvas) {
                         throw InvalidCanvas::notACanvas(get_debug_type($canvas));
                     }
+                    if ($taskIds !== []) {
+                        self::fill($chunk, $writes, $taskIds, $described);
+                        $writes = $taskIds = $described = [];
+                    }
                     $results[] = $this->add($chunk, $canvas, $options);
+                    $size = count($chunk->taskIds);
                 } catch (InvalidCanvas | InvalidOption | InvalidTaskArgument | SerializationFailed | RoutingFailed $e) {
                     throw CanvasPublisher::atElement($e, $key, count($results));
                 }
@@ -137,7 +151,22 @@ final class ChunkBuilder
         } finally {
             Uuid::releaseProcess();
         }
+        self::fill($chunk, $writes, $taskIds, $described);
         return [$chunks, $results];
+    }
+
+    /**
+     * Appends addAll()'s plain tasks to $chunk, after what add() put there.
+     *
+     * @param list<array{0: string, 1: string, 2?: string, 3?: int}> $writes
+     * @param list<string> $taskIds
+     * @param list<OutgoingTask> $described
+     */
+    private static function fill(PublishChunk $chunk, array $writes, array $taskIds, array $described): void
+    {
+        $chunk->writes = $chunk->writes === [] ? $writes : [...$chunk->writes, ...$writes];
+        $chunk->taskIds = $chunk->taskIds === [] ? $taskIds : [...$chunk->taskIds, ...$taskIds];
+        $chunk->described = $chunk->described === [] ? $described : [...$chunk->described, ...$described];
     }
 
     /**

@@ -89,4 +89,30 @@ final class SendManyBytesTest extends RedisTestCase
         self::assertCount(2, $results);
         self::assertSame(2, $this->redis->lLen('123'));
     }
+
+    /**
+     * Tasks the general path builds (here: with an option) between tasks without options, over
+     * several chunks: the lists, the results and the after-publish hooks see one order.
+     */
+    public function testPlainAndGeneralTasksKeepOneOrderOverChunks(): void
+    {
+        $client = new CeleryClient($this->redisUrl);
+        $announced = [];
+        $client->afterPublish(static function ($task) use (&$announced): void {
+            $announced[] = $task->id;
+        });
+        $signatures = array_map(
+            static fn (int $i) => new Signature('tasks.add', [$i, $i], [], $i % 7 === 3 ? ['priority' => 0] : []),
+            range(0, 449),
+        );
+        $ids = array_map(static fn ($result) => $result->id, $client->sendMany($signatures));
+
+        $written = array_map(
+            static fn (string $raw) => json_decode($raw, true, 512, JSON_THROW_ON_ERROR)['headers']['id'],
+            array_reverse($this->redis->lRange('celery', 0, -1)),
+        );
+        self::assertCount(450, array_unique($ids));
+        self::assertSame($ids, $written);
+        self::assertSame($ids, $announced);
+    }
 }
