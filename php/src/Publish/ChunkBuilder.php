@@ -87,6 +87,9 @@ final class ChunkBuilder
         $describe = $this->logs || $this->hooks->hasAfter();
         /** @var array<string, array{Delivery, string, AsyncResult}> $routes by task name: its route, list and result model */
         $routes = [];
+        // The task name of the last plain task: a batch often sends one task many times.
+        $lastName = null;
+        $delivery = $list = $model = null;
         $ids = [];
         $next = 0;
         // The plain tasks of $chunk not in it yet (locals cost less per task than its
@@ -108,11 +111,14 @@ final class ChunkBuilder
                 try {
                     if ($encoder !== null && $canvas instanceof Signature && $canvas->optionless) {
                         $name = $canvas->task;
-                        if (!isset($routes[$name])) {
-                            [$delivery, $list] = $this->plain->routeOf($name);
-                            $routes[$name] = [$delivery, $list, $this->handles->modelFor($delivery->queue)];
+                        if ($name !== $lastName) {
+                            if (!isset($routes[$name])) {
+                                [$delivery, $list] = $this->plain->routeOf($name);
+                                $routes[$name] = [$delivery, $list, $this->handles->modelFor($delivery->queue)];
+                            }
+                            [$delivery, $list, $model] = $routes[$name];
+                            $lastName = $name;
                         }
-                        [$delivery, $list, $model] = $routes[$name];
                         if (!isset($ids[$next])) {
                             // Two ids a task (its id, then its delivery tag, as Uuid::pair()), for
                             // up to 64 tasks at a time.
