@@ -6,6 +6,7 @@ namespace CeleryBridge\Tests\Integration\Broker;
 
 use CeleryBridge\Canvas\Signature;
 use CeleryBridge\CeleryClient;
+use CeleryBridge\Exception\InvalidCanvas;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Tests\Integration\RedisTestCase;
@@ -114,5 +115,23 @@ final class SendManyBytesTest extends RedisTestCase
         self::assertCount(450, array_unique($ids));
         self::assertSame($ids, $written);
         self::assertSame($ids, $announced);
+    }
+
+    /**
+     * Every message is built before the first write: a bad element after a chunk's worth of
+     * tasks without options fails the call with nothing written.
+     */
+    public function testABadElementAfterAFullChunkWritesNothing(): void
+    {
+        $client = new CeleryClient($this->redisUrl);
+        $canvases = array_map(static fn (int $i) => new Signature('tasks.add', [$i, $i]), range(0, 249));
+        $canvases[] = 'tasks.add';
+        try {
+            $client->sendMany($canvases);
+            self::fail('sendMany() took an element that is no canvas');
+        } catch (InvalidCanvas $e) {
+            self::assertStringStartsWith('sendMany() element [250]: ', $e->getMessage());
+        }
+        self::assertSame([], $this->redis->keys('*'));
     }
 }
