@@ -29,7 +29,12 @@ final class TransactionWrites
         $last = -1;
         foreach ($writes as $write) {
             if ($write[1] === $pushKey && $write[0] === 'LPUSH') {
-                $commands[$last][] = $write[2];
+                if (isset($write[3])) {
+                    // An LPUSH of several values (sendMany() writes a run of tasks to one queue so).
+                    array_push($commands[$last], ...array_slice($write, 2));
+                } else {
+                    $commands[$last][] = $write[2];
+                }
                 continue;
             }
             $commands[++$last] = $write;

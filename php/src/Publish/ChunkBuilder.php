@@ -95,6 +95,9 @@ final class ChunkBuilder
         // The plain tasks of $chunk not in it yet (locals cost less per task than its
         // properties): moved into it before add() and when the chunk is full.
         $writes = $taskIds = $described = [];
+        // The list of the last of $writes: the next task to that list joins its LPUSH (LPUSH k a;
+        // LPUSH k b leaves the list LPUSH k a b leaves), one write for a run of tasks to a queue.
+        $pushTo = null;
         // How many tasks $chunk has, with those.
         $size = 0;
         // Every message is built before the first write: the process is checked once for all
@@ -105,6 +108,7 @@ final class ChunkBuilder
                 if ($size >= $chunkSize) {
                     self::fill($chunk, $writes, $taskIds, $described);
                     $writes = $taskIds = $described = [];
+                    $pushTo = null;
                     $chunks[] = $chunk = new PublishChunk();
                     $size = 0;
                 }
@@ -129,7 +133,13 @@ final class ChunkBuilder
                         $envelope = $encoder->envelope($name, $taskId, $canvas->args, $canvas->kwargs, $ids[$next + 1], $delivery);
                         if ($envelope !== null) {
                             // (RedisTransport::queuePlain()'s write: $encoder is only given on Redis.)
-                            $writes[] = ['LPUSH', $list, $envelope];
+                            if ($list === $pushTo) {
+                                $writes[$last][] = $envelope;
+                            } else {
+                                $writes[] = ['LPUSH', $list, $envelope];
+                                $last = array_key_last($writes);
+                                $pushTo = $list;
+                            }
                             $taskIds[] = $taskId;
                             $next += 2;
                             ++$size;
@@ -147,6 +157,7 @@ final class ChunkBuilder
                     if ($taskIds !== []) {
                         self::fill($chunk, $writes, $taskIds, $described);
                         $writes = $taskIds = $described = [];
+                        $pushTo = null;
                     }
                     $results[] = $this->add($chunk, $canvas, $options);
                     $size = count($chunk->taskIds);
@@ -164,7 +175,7 @@ final class ChunkBuilder
     /**
      * Appends addAll()'s plain tasks to $chunk, after what add() put there.
      *
-     * @param list<array{0: string, 1: string, 2?: string, 3?: int}> $writes
+     * @param list<array<int, string|int>> $writes
      * @param list<string> $taskIds
      * @param list<OutgoingTask> $described
      */

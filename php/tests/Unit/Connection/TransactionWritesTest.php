@@ -36,4 +36,16 @@ final class TransactionWritesTest extends TestCase
             ['LPUSH', 'q', 'h'],
         ]));
     }
+
+    /**
+     * sendMany() writes a run of tasks to one queue as one LPUSH of several values: every
+     * value is kept when it follows a push to the same list.
+     */
+    public function testAPushOfSeveralValuesKeepsThemAll(): void
+    {
+        self::assertSame(
+            [['LPUSH', 'q', 'a', 'b', 'c', 'd'], ['LPUSH', 'r', 'e', 'f']],
+            TransactionWrites::merged([['LPUSH', 'q', 'a'], ['LPUSH', 'q', 'b', 'c'], ['LPUSH', 'q', 'd'], ['LPUSH', 'r', 'e', 'f']]),
+        );
+    }
 }
