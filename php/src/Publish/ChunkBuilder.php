@@ -98,6 +98,7 @@ final class ChunkBuilder
         // The list of the last of $writes: the next task to that list joins its LPUSH (LPUSH k a;
         // LPUSH k b leaves the list LPUSH k a b leaves), one write for a run of tasks to a queue.
         $pushTo = null;
+        $last = 0;
         // How many tasks $chunk has, with those.
         $size = 0;
         // Every message is built before the first write: the process is checked once for all
