@@ -113,7 +113,7 @@ final class Uuid
     {
         $count = self::$batch;
         self::$batch = min(self::BATCH, $count * 2);
-        self::$ids = self::many($count);
+        self::$ids = str_split(strtr(bin2hex(random_bytes(18 * $count)) & str_repeat(self::MASK, $count), self::FROM, self::TO), 36);
         self::$pid = getmypid();
     }
 
