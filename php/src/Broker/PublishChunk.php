@@ -13,7 +13,11 @@ namespace CeleryBridge\Broker;
  */
 final class PublishChunk
 {
-    /** @var list<array{0: string, 1: string, 2?: string, 3?: int}> */
+    /**
+     * @var list<array<int, string|int>> [command, key, value] (SETEX: and its seconds); an LPUSH
+     *      may carry several values, [LPUSH, key, value, value, ...] (a run of sendMany() tasks
+     *      to one queue: LPUSH k a; LPUSH k b leaves the list LPUSH k a b leaves)
+     */
     public array $writes = [];
 
     /**

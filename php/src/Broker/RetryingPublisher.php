@@ -19,6 +19,8 @@ use CeleryBridge\Exception\ReadOnlyReplica;
 use CeleryBridge\Exception\ServerNotReady;
 use CeleryBridge\Exception\TlsFailed;
 
+use function array_map;
+use function array_sum;
 use function count;
 use function hrtime;
 use function round;
@@ -242,7 +244,11 @@ final class RetryingPublisher
                     return 0;
                 },
                 $deadline,
-                static fn (ConnectionLost $e): PublishOutcomeUnknown => PublishOutcomeUnknown::forTransaction(count($writes), $e),
+                // (An LPUSH of several values is as many writes: sendMany() joins a run of tasks to one queue.)
+                static fn (ConnectionLost $e): PublishOutcomeUnknown => PublishOutcomeUnknown::forTransaction(array_sum(array_map(
+                    static fn (array $write): int => $write[0] === 'LPUSH' ? count($write) - 2 : 1,
+                    $writes,
+                )), $e),
                 $check,
             );
         };

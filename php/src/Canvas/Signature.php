@@ -21,6 +21,12 @@ final class Signature implements Canvas, TaskCall
 {
     public readonly TaskOptions $options;
 
+    /**
+     * @internal whether no apply_async option was given: read by sendMany()'s loop for every
+     *           task (ChunkBuilder::addAll()), where a method call would cost more than the check
+     */
+    public readonly bool $optionless;
+
     /** @var list<mixed> */
     private readonly array $wireArgs;
 
@@ -71,6 +77,7 @@ final class Signature implements Canvas, TaskCall
         }
         $options = $options instanceof TaskOptions ? $options : TaskOptions::fromArray($options);
         $this->options = $options->stamps === [] ? $options : self::stampCallbacks($options);
+        $this->optionless = $this->options->toArray() === [];
         $this->wireArgs = KombuJson::normalize($args, 'args');
         $wireKwargs = KombuJson::normalize($named ? $this->givenKwargs : $kwargs, 'kwargs');
         // Celery drops a task whose kwargs is a JSON array: an empty one must still be {}.
@@ -142,7 +149,7 @@ final class Signature implements Canvas, TaskCall
     /** @internal whether no apply_async option was given (sendMany()'s fast path) */
     public function hasNoOptions(): bool
     {
-        return $this->options->toArray() === [];
+        return $this->optionless;
     }
 
     /**

@@ -24,14 +24,21 @@ final class TransactionWrites
     public static function merged(array $writes): array
     {
         $commands = [];
-        $last = null;
+        // The key of the LPUSH last added (null: the last command is another one), and its index.
+        $pushKey = null;
+        $last = -1;
         foreach ($writes as $write) {
-            if ($write[0] === 'LPUSH' && $last !== null && $commands[$last][0] === 'LPUSH' && $commands[$last][1] === $write[1]) {
-                $commands[$last][] = $write[2];
+            if ($write[1] === $pushKey && $write[0] === 'LPUSH') {
+                if (isset($write[3])) {
+                    // An LPUSH of several values (sendMany() writes a run of tasks to one queue so).
+                    array_push($commands[$last], ...array_slice($write, 2));
+                } else {
+                    $commands[$last][] = $write[2];
+                }
                 continue;
             }
-            $commands[] = $write;
-            $last = array_key_last($commands);
+            $commands[++$last] = $write;
+            $pushKey = $write[0] === 'LPUSH' ? $write[1] : null;
         }
         return $commands;
     }

@@ -21,7 +21,6 @@ use CeleryBridge\Message\PublishHooks;
 use CeleryBridge\Message\TaskOptions;
 use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\GroupResult;
-use CeleryBridge\Wire\Uuid;
 use Psr\Log\LoggerInterface;
 
 /**
@@ -85,30 +84,9 @@ final class CanvasPublisher
      */
     public function sendMany(iterable $canvases, array $options = []): array
     {
-        $results = [];
         // Options that are wrong for every element are said once, before any element.
         $call = TaskOptions::fromArray($options);
-        $chunks = [$chunk = new PublishChunk()];
-        // Every message is built before the first write: the process is checked once for all
-        // their ids.
-        Uuid::holdProcess();
-        try {
-            foreach ($canvases as $key => $canvas) {
-                if (count($chunk->taskIds) >= $this->chunkSize) {
-                    $chunks[] = $chunk = new PublishChunk();
-                }
-                try {
-                    if (!$canvas instanceof Canvas) {
-                        throw InvalidCanvas::notACanvas(get_debug_type($canvas));
-                    }
-                    $results[] = $this->chunks->add($chunk, $canvas, $options);
-                } catch (InvalidCanvas | InvalidOption | InvalidTaskArgument | SerializationFailed | RoutingFailed $e) {
-                    throw self::atElement($e, $key, count($results));
-                }
-            }
-        } finally {
-            Uuid::releaseProcess();
-        }
+        [$chunks, $results] = $this->chunks->addAll($canvases, $options, $this->chunkSize);
         $policy = $call->retry === null && $call->retryPolicy === []
             ? null : $this->transport->retryPolicy()->forCall($call->retry, $call->retryPolicy);
         foreach ($chunks as $k => $chunk) {
@@ -144,7 +122,7 @@ final class CanvasPublisher
      * @param E $e
      * @return E
      */
-    private static function atElement(\Throwable $e, mixed $key, int $position): \Throwable
+    public static function atElement(\Throwable $e, mixed $key, int $position): \Throwable
     {
         $where = is_int($key) && $key === $position ? sprintf('[%d]', $key) : sprintf(
             '[%s] (position %d)',

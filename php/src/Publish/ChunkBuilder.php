@@ -12,6 +12,10 @@ use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Exception\CeleryBridgeException;
 use CeleryBridge\Exception\InvalidCanvas;
+use CeleryBridge\Exception\InvalidOption;
+use CeleryBridge\Exception\InvalidTaskArgument;
+use CeleryBridge\Exception\RoutingFailed;
+use CeleryBridge\Exception\SerializationFailed;
 use CeleryBridge\Exception\NotSupportedByBackend;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
@@ -61,6 +65,126 @@ final class ChunkBuilder
             protocol: $this->config->protocol,
             encoder: new BodyEncoder($this->config->serializer, $this->config->compression),
         );
+    }
+
+    /**
+     * sendMany()'s first half: every canvas's messages, in chunks of about $chunkSize tasks (the
+     * validation happens here; nothing is written). A Signature without options, on a client
+     * whose messages fit PlainTaskEncoder's template, takes its envelope in this loop: no
+     * PlainMessage, no call for its ids (taken a batch at a time), its route looked up once per
+     * task name; the bytes are those of add() (and of sendTask()).
+     *
+     * @param iterable<mixed> $canvases
+     * @param array<string, mixed> $options
+     * @return array{non-empty-list<PublishChunk>, list<AsyncResult|GroupResult>}
+     * @throws CeleryBridgeException
+     */
+    public function addAll(iterable $canvases, array $options, int $chunkSize): array
+    {
+        $results = [];
+        $chunks = [$chunk = new PublishChunk()];
+        $encoder = $options === [] ? $this->plain->batchEncoder($this->hooks) : null;
+        $describe = $this->logs || $this->hooks->hasAfter();
+        /** @var array<string, array{Delivery, string, AsyncResult}> $routes by task name: its route, list and result model */
+        $routes = [];
+        // The task name of the last plain task: a batch often sends one task many times.
+        $lastName = null;
+        $delivery = $list = $model = null;
+        $ids = [];
+        $next = 0;
+        // The plain tasks of $chunk not in it yet (locals cost less per task than its
+        // properties): moved into it before add() and when the chunk is full.
+        $writes = $taskIds = $described = [];
+        // The list of the last of $writes: the next task to that list joins its LPUSH (LPUSH k a;
+        // LPUSH k b leaves the list LPUSH k a b leaves), one write for a run of tasks to a queue.
+        $pushTo = null;
+        $last = 0;
+        // How many tasks $chunk has, with those.
+        $size = 0;
+        // Every message is built before the first write: the process is checked once for all
+        // their ids.
+        Uuid::holdProcess();
+        try {
+            foreach ($canvases as $key => $canvas) {
+                if ($size >= $chunkSize) {
+                    self::fill($chunk, $writes, $taskIds, $described);
+                    $writes = $taskIds = $described = [];
+                    $pushTo = null;
+                    $chunks[] = $chunk = new PublishChunk();
+                    $size = 0;
+                }
+                try {
+                    if ($encoder !== null && $canvas instanceof Signature && $canvas->optionless) {
+                        $name = $canvas->task;
+                        if ($name !== $lastName) {
+                            if (!isset($routes[$name])) {
+                                [$delivery, $list] = $this->plain->routeOf($name);
+                                $routes[$name] = [$delivery, $list, $this->handles->modelFor($delivery->queue)];
+                            }
+                            [$delivery, $list, $model] = $routes[$name];
+                            $lastName = $name;
+                        }
+                        if (!isset($ids[$next])) {
+                            // Two ids a task (its id, then its delivery tag, as Uuid::pair()), for
+                            // up to 64 tasks at a time.
+                            $ids = Uuid::many(is_array($canvases) ? 2 * max(1, min(64, count($canvases) - count($results))) : 16);
+                            $next = 0;
+                        }
+                        $taskId = $ids[$next];
+                        $envelope = $encoder->envelope($name, $taskId, $canvas->args, $canvas->kwargs, $ids[$next + 1], $delivery);
+                        if ($envelope !== null) {
+                            // (RedisTransport::queuePlain()'s write: $encoder is only given on Redis.)
+                            if ($list === $pushTo) {
+                                $writes[$last][] = $envelope;
+                            } else {
+                                $writes[] = ['LPUSH', $list, $envelope];
+                                $last = array_key_last($writes);
+                                $pushTo = $list;
+                            }
+                            $taskIds[] = $taskId;
+                            $next += 2;
+                            ++$size;
+                            if ($describe) {
+                                $described[] = OutgoingTask::plain($taskId, $name, $delivery->queue, $delivery->priority);
+                            }
+                            // ResultHandles::sent()'s handle, copied here without a call to it.
+                            $results[] = AsyncResult::copyOf($model, $taskId);
+                            continue;
+                        }
+                    }
+                    if (!$canvas instanceof Canvas) {
+                        throw InvalidCanvas::notACanvas(get_debug_type($canvas));
+                    }
+                    if ($taskIds !== []) {
+                        self::fill($chunk, $writes, $taskIds, $described);
+                        $writes = $taskIds = $described = [];
+                        $pushTo = null;
+                    }
+                    $results[] = $this->add($chunk, $canvas, $options);
+                    $size = count($chunk->taskIds);
+                } catch (InvalidCanvas | InvalidOption | InvalidTaskArgument | SerializationFailed | RoutingFailed $e) {
+                    throw CanvasPublisher::atElement($e, $key, count($results));
+                }
+            }
+        } finally {
+            Uuid::releaseProcess();
+        }
+        self::fill($chunk, $writes, $taskIds, $described);
+        return [$chunks, $results];
+    }
+
+    /**
+     * Appends addAll()'s plain tasks to $chunk, after what add() put there.
+     *
+     * @param list<array<int, string|int>> $writes
+     * @param list<string> $taskIds
+     * @param list<OutgoingTask> $described
+     */
+    private static function fill(PublishChunk $chunk, array $writes, array $taskIds, array $described): void
+    {
+        $chunk->writes = $chunk->writes === [] ? $writes : [...$chunk->writes, ...$writes];
+        $chunk->taskIds = $chunk->taskIds === [] ? $taskIds : [...$chunk->taskIds, ...$taskIds];
+        $chunk->described = $chunk->described === [] ? $described : [...$chunk->described, ...$described];
     }
 
     /**

@@ -69,6 +69,26 @@ final class PlainPath
     }
 
     /**
+     * sendMany()'s tasks without options on Redis (ChunkBuilder::addAll()): the encoder, or null
+     * when they need the general path (AMQP, task-sent events, before-publish hooks).
+     */
+    public function batchEncoder(?PublishHooks $hooks): ?PlainTaskEncoder
+    {
+        return $this->fits && !$hooks?->hasBefore() ? $this->encoder : null;
+    }
+
+    /**
+     * A task name's Delivery and list (see route()), for ChunkBuilder::addAll().
+     *
+     * @return array{Delivery, string}
+     * @throws CeleryBridgeException
+     */
+    public function routeOf(string $name): array
+    {
+        return $this->routes[$name] ?? $this->route($name);
+    }
+
+    /**
      * Validates the name and routes it (task_routes depend on the name alone here), remembered
      * for a bounded number of names. A named exchange gets no list: the template refuses it.
      *

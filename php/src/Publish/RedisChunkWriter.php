@@ -64,13 +64,14 @@ final class RedisChunkWriter
      */
     private function uncheckedListKeys(array $writes): array
     {
-        $keys = [];
-        foreach ($writes as $write) {
-            if ($write[0] === 'LPUSH' && !isset($this->listKeys[(string) $write[1]])) {
-                $keys[(string) $write[1]] = true;
-            }
+        // Loops of PHP's array functions, not of PHP code: a chunk holds a write per task.
+        $lpushes = array_keys(array_column($writes, 0), 'LPUSH', true);
+        if ($lpushes === []) {
+            return [];
         }
-        return array_keys($keys);
+        $keys = array_column(count($lpushes) === count($writes) ? $writes : array_intersect_key($writes, array_flip($lpushes)), 1);
+        // (A numeric key such as "123" comes back from array_flip() as an int.)
+        return array_map('strval', array_keys(array_diff_key(array_flip($keys), $this->listKeys)));
     }
 
     /**

@@ -109,7 +109,7 @@ final class RedisTransport implements Transport
         if ($chunk->writes === []) {
             return;
         }
-        if (count($chunk->writes) === 1 && $chunk->chordSizes === []) {
+        if (count($chunk->writes) === 1 && $chunk->chordSizes === [] && !isset($chunk->writes[0][3])) {
             $this->publisher->lPush($chunk->writes[0][1], (string) $chunk->writes[0][2]);
             return;
         }

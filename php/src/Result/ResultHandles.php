@@ -71,6 +71,15 @@ final class ResultHandles
     }
 
     /**
+     * The handle sent() copies for $queue, for a caller that copies it per task itself with
+     * AsyncResult::copyOf() (sendMany()'s loop, ChunkBuilder::addAll()).
+     */
+    public function modelFor(string $queue): AsyncResult
+    {
+        return $this->sentTo[$queue] ??= AsyncResult::model($this->backend, $this->reach, new Dispatch($queue, true));
+    }
+
+    /**
      * A task known by its id alone: a get() that times out while it is PENDING looks at
      * $defaultQueue, where the task may or may not have gone.
      */

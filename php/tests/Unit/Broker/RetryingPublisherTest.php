@@ -133,6 +133,25 @@ final class RetryingPublisherTest extends TestCase
         self::assertSame([], $this->slept);
     }
 
+    /**
+     * A transaction cut after it was sent says how many writes it held, counting each value of
+     * an LPUSH that carries several (sendMany() joins a run of tasks to one queue so).
+     */
+    public function testATransactionCutAfterSendingCountsEveryValueOfItsPushes(): void
+    {
+        $lost = ConnectionLost::afterSending('h:1', 'EXEC', 'read error', 0.5);
+        $inner = new ScriptedConnection([null, null], [$lost, null]);
+        $connection = $this->retrying($inner, RetryPolicy::celeryDefault());
+
+        try {
+            $connection->transaction([['LPUSH', 'q', 'a', 'b', 'c'], ['PUBLISH', 'events', 'e'], ['LPUSH', 'r', 'd']]);
+            self::fail('no exception');
+        } catch (PublishOutcomeUnknown $e) {
+            self::assertStringStartsWith('The 5 writes sent in one MULTI/EXEC transaction', $e->getMessage());
+        }
+        self::assertSame(['PING', 'MULTI'], $inner->calls);
+    }
+
     public function testReadOnlyAndLoadingRepliesAreRetried(): void
     {
         $inner = new ScriptedConnection(

@@ -24,6 +24,24 @@ final class UuidTest extends TestCase
         self::assertCount(6000, $seen);
     }
 
+    /**
+     * sendMany() indexes the ids of many tasks: each is new, none is one v4() or pair() hands out.
+     */
+    public function testManyMakesThatManyIdsOfTheirOwn(): void
+    {
+        $pending = new \ReflectionProperty(Uuid::class, 'ids');
+        Uuid::v4();
+        $before = $pending->getValue();
+        $ids = Uuid::many(300);
+        self::assertCount(300, $ids);
+        self::assertSame(range(0, 299), array_keys($ids));
+        foreach ($ids as $uuid) {
+            self::assertMatchesRegularExpression(self::V4, $uuid);
+        }
+        self::assertSame($before, $pending->getValue());
+        self::assertCount(300 + count($before), array_unique([...$ids, ...$before]));
+    }
+
     public function testVariantDigitIsEachOfFourAndEveryOtherDigitEachOfSixteen(): void
     {
         $variants = [];
