@@ -248,13 +248,17 @@ def monitor(servers: Servers, host: str, port: int, endpoint: str) -> list[str]:
     return lines
 
 
-def main() -> None:
+def redis_target(tool: str) -> tuple[str, str, int, int]:
+    """CELERY_BROKER_URL, the Redis the endpoints publish to, and its host, port and database."""
     url = os.environ.get("CELERY_BROKER_URL") or sys.exit(
-        "fpm bench: set CELERY_BROKER_URL (tests/run_with_redis.sh does)"
+        f"{tool}: set CELERY_BROKER_URL (tests/run_with_redis.sh does)"
     )
     parts = urllib.parse.urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 6379
-    db = int((parts.path or "/0").strip("/") or 0)
+    return url, parts.hostname or "127.0.0.1", parts.port or 6379, int((parts.path or "/0").strip("/") or 0)
+
+
+def main() -> None:
+    url, host, port, db = redis_target("fpm bench")
     rounds = int(os.environ.get("BENCH_ROUNDS", "5"))
     seconds = int(os.environ.get("BENCH_SECONDS", "6"))
 

@@ -32,11 +32,10 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fpm import ENDPOINTS, MODES, QUEUES, ROOT, Redis, fpm_binary, prebuilt_message  # noqa: E402
+from fpm import ENDPOINTS, MODES, QUEUES, ROOT, Redis, fpm_binary, prebuilt_message, redis_target  # noqa: E402
 
 BASE = 20
 
@@ -220,12 +219,7 @@ php_admin_value[opcache.validate_timestamps] = 0
 
 
 def main() -> None:
-    url = os.environ.get("CELERY_BROKER_URL") or sys.exit(
-        "fpm instructions: set CELERY_BROKER_URL (tests/run_with_redis.sh does)"
-    )
-    parts = urllib.parse.urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 6379
-    db = int((parts.path or "/0").strip("/") or 0)
+    url, host, port, db = redis_target("fpm instructions")
     extra = int(os.environ.get("BENCH_FPM_EXTRA", "200"))
     keep = Path(os.environ["BENCH_FPM_KEEP"]).resolve() if os.environ.get("BENCH_FPM_KEEP") else None
     preloads = {"0": [False], "1": [True]}.get(os.environ.get("BENCH_FPM_PRELOAD", ""), [False, True])

@@ -59,11 +59,14 @@ final class UuidTest extends TestCase
 
     /**
      * Ids come from a batch made ahead: a forked child (pcntl_fork(), a worker forked by
-     * Swoole's or RoadRunner's master) must not hand out the ids its parent hands out next.
+     * Swoole's or RoadRunner's master) must not hand out the ids its parent hands out next;
+     * neither when it holds the process (sendMany() checks the process once for all its
+     * messages, holdProcess(): that check drops a batch the parent made, too).
      *
      * @requires extension pcntl
+     * @dataProvider holdingTheProcess
      */
-    public function testAForkedChildMakesItsOwnIds(): void
+    public function testAForkedChildMakesItsOwnIds(bool $held): void
     {
         $left = new \ReflectionProperty(Uuid::class, 'ids');
         while (count($left->getValue()) < 3) {
@@ -74,12 +77,12 @@ final class UuidTest extends TestCase
             $pid = pcntl_fork();
             self::assertNotSame(-1, $pid, 'fork failed');
             if ($pid === 0) {
-                file_put_contents($file, implode(',', [...Uuid::pair(), Uuid::v4()]));
+                file_put_contents($file, implode(',', self::threeIds($held)));
                 // Ends the child without PHPUnit's shutdown functions.
                 pcntl_exec('/bin/true');
             }
             pcntl_waitpid($pid, $status);
-            $parent = [...Uuid::pair(), Uuid::v4()];
+            $parent = self::threeIds($held);
             $child = explode(',', (string) file_get_contents($file));
             self::assertCount(3, $child);
             self::assertSame([], array_intersect($parent, $child));
@@ -88,39 +91,23 @@ final class UuidTest extends TestCase
         }
     }
 
-    /**
-     * sendMany() checks the process once for all its messages (holdProcess()): that check drops
-     * a batch the parent made, too.
-     *
-     * @requires extension pcntl
-     */
-    public function testAForkedChildThatHoldsTheProcessMakesItsOwnIds(): void
+    /** @return array<string, array{bool}> */
+    public static function holdingTheProcess(): array
     {
-        $left = new \ReflectionProperty(Uuid::class, 'ids');
-        while (count($left->getValue()) < 3) {
-            Uuid::v4();
+        return ['each id checks the process' => [false], 'the process held' => [true]];
+    }
+
+    /** @return list<string> a pair and one more, taken as sendTask() (or, held, sendMany()) takes them */
+    private static function threeIds(bool $held): array
+    {
+        if (!$held) {
+            return [...Uuid::pair(), Uuid::v4()];
         }
-        $file = (string) tempnam(sys_get_temp_dir(), 'uuid-fork');
+        Uuid::holdProcess();
         try {
-            $pid = pcntl_fork();
-            self::assertNotSame(-1, $pid, 'fork failed');
-            if ($pid === 0) {
-                Uuid::holdProcess();
-                file_put_contents($file, implode(',', [...Uuid::pair(), Uuid::v4()]));
-                pcntl_exec('/bin/true');
-            }
-            pcntl_waitpid($pid, $status);
-            Uuid::holdProcess();
-            try {
-                $parent = [...Uuid::pair(), Uuid::v4()];
-            } finally {
-                Uuid::releaseProcess();
-            }
-            $child = explode(',', (string) file_get_contents($file));
-            self::assertCount(3, $child);
-            self::assertSame([], array_intersect($parent, $child));
+            return [...Uuid::pair(), Uuid::v4()];
         } finally {
-            unlink($file);
+            Uuid::releaseProcess();
         }
     }
 
