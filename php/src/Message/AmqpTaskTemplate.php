@@ -168,25 +168,7 @@ final class AmqpTaskTemplate
      */
     private function protocolTwoHeaders(string $origin): array
     {
-        return ProtocolTwo::headers(
-            self::TASK,
-            self::ID,
-            null,
-            null,
-            null,
-            null,
-            null,
-            0,
-            [null, null],
-            self::ID,
-            null,
-            self::ARGSREPR,
-            self::KWARGSREPR,
-            $origin,
-            null,
-            null,
-            new \stdClass(),
-        );
+        return ProtocolTwo::plainHeaders(self::TASK, self::ID, self::ARGSREPR, self::KWARGSREPR, $origin);
     }
 
     /**

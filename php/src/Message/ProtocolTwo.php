@@ -18,6 +18,35 @@ final class ProtocolTwo
     }
 
     /**
+     * The headers of a task sent without options (no eta, expires, group, parent, time limits,
+     * stamps): what the template paths (PlainTaskEncoder, AmqpTaskTemplate) are cut from.
+     *
+     * @return array<string, mixed>
+     */
+    public static function plainHeaders(string $task, string $id, string $argsrepr, string $kwargsrepr, string $origin): array
+    {
+        return self::headers(
+            $task,
+            $id,
+            shadow: null,
+            eta: null,
+            expires: null,
+            group: null,
+            groupIndex: null,
+            retries: 0,
+            timeLimit: [null, null],
+            rootId: $id,
+            parentId: null,
+            argsrepr: $argsrepr,
+            kwargsrepr: $kwargsrepr,
+            origin: $origin,
+            ignoreResult: null,
+            stampedHeaders: null,
+            stamps: new \stdClass(),
+        );
+    }
+
+    /**
      * @param array{0: float|int|null, 1: float|int|null} $timeLimit [hard, soft]
      * @param list<string>|null $stampedHeaders
      * @return array<string, mixed>

@@ -182,25 +182,7 @@ final class PlainTaskEncoderTest extends TestCase
     public function testTheTemplateIsProtocolTwoInEnvelopeFields(): void
     {
         $slot = static fn (string $name): string => "\u{1}" . $name . "\u{1}";
-        $headers = ProtocolTwo::headers(
-            $slot('task'),
-            $slot('id'),
-            null,
-            null,
-            null,
-            null,
-            null,
-            0,
-            [null, null],
-            $slot('id'),
-            null,
-            $slot('argsrepr'),
-            $slot('kwargsrepr'),
-            '%origin%',
-            null,
-            null,
-            new \stdClass(),
-        );
+        $headers = ProtocolTwo::plainHeaders($slot('task'), $slot('id'), $slot('argsrepr'), $slot('kwargsrepr'), '%origin%');
         $properties = ProtocolTwo::properties($slot('id'), '%reply_to%', [], null, '', $slot('queue'), 12345, $slot('tag'));
         $json = str_replace(
             '"priority":12345,',
