@@ -65,6 +65,8 @@ ON_FIRST_USE = [
     "CeleryBridge\\Connection\\RetryPolicyReader",
     "CeleryBridge\\Config\\TransportOptions",
     "CeleryBridge\\Config\\ContentSettings",
+    "CeleryBridge\\Config\\NumberSettings",
+    "CeleryBridge\\Broker\\RetryableFailure",
     "CeleryBridge\\Validation\\Check",
     "CeleryBridge\\Publish\\AmqpBroker",
     "CeleryBridge\\Broker\\AmqpChannelOpener",

@@ -11,13 +11,7 @@ use CeleryBridge\Connection\RetriesPerCall;
 use CeleryBridge\Connection\RetryPolicy;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
-use CeleryBridge\Exception\ConnectionRefused;
-use CeleryBridge\Exception\ConnectionTimedOut;
-use CeleryBridge\Exception\NoSentinelMaster;
 use CeleryBridge\Exception\PublishOutcomeUnknown;
-use CeleryBridge\Exception\ReadOnlyReplica;
-use CeleryBridge\Exception\ServerNotReady;
-use CeleryBridge\Exception\TlsFailed;
 
 use function array_map;
 use function array_sum;
@@ -66,20 +60,6 @@ use function usleep;
 final class RetryingPublisher
 {
     use RetriesPerCall;
-
-    /**
-     * Failures before LPUSH was written that a new connection may cure. Not AuthenticationFailed:
-     * a wrong password, a missing one or an ACL refusal stays wrong however often it is tried.
-     */
-    private const RETRYABLE = [
-        ConnectionLost::class,
-        ConnectionRefused::class,
-        ConnectionTimedOut::class,
-        TlsFailed::class,
-        NoSentinelMaster::class,
-        ReadOnlyReplica::class,
-        ServerNotReady::class,
-    ];
 
     /** @var \Closure(float): void */
     private readonly \Closure $sleep;
@@ -267,7 +247,7 @@ final class RetryingPublisher
      */
     private function pause(ConnectionFailed $failure, int $retriesDone, float $started, ?float $deadline): void
     {
-        if (!self::retryable($failure)) {
+        if (!RetryableFailure::is($failure)) {
             throw $failure;
         }
         $policy = $this->callPolicy ?? $this->policy;
@@ -285,16 +265,6 @@ final class RetryingPublisher
             ($this->onRetry)($failure, $retriesDone + 1, $delay);
         }
         ($this->sleep)($delay);
-    }
-
-    private static function retryable(ConnectionFailed $failure): bool
-    {
-        foreach (self::RETRYABLE as $class) {
-            if ($failure instanceof $class) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Clock::now() unless a clock was given. */

@@ -21,7 +21,6 @@ use function array_key_exists;
 use function array_keys;
 use function ctype_print;
 use function in_array;
-use function is_int;
 use function is_string;
 use function mb_check_encoding;
 
@@ -198,13 +197,13 @@ final class ClientConfig
         $backendConnection = ($backendOptions === [] ? [] : ['result_backend_transport_options' => $backendOptions]) + $connection;
         return new self(
             defaultQueue: isset($config['task_default_queue']) ? self::text($config, 'task_default_queue', 'celery') : 'celery',
-            defaultPriority: isset($config['task_default_priority']) ? self::priority($config['task_default_priority']) : null,
+            defaultPriority: isset($config['task_default_priority']) ? NumberSettings::priority($config['task_default_priority']) : null,
             routes: ($config['task_routes'] ?? []) === [] ? null : TaskRouter::fromConfig($config['task_routes']),
             serializer: $serializer,
             compression: isset($config['task_compression'])
                 ? Check::setting()->choice('task_compression', $config['task_compression'], Compression::NAMES) : null,
             protocol: isset($config['task_protocol']) ? Check::setting()->choice('task_protocol', $config['task_protocol'], [1, 2]) : 2,
-            resultExpires: array_key_exists('result_expires', $config) ? self::expires($config['result_expires']) : 86400,
+            resultExpires: array_key_exists('result_expires', $config) ? NumberSettings::expires($config['result_expires']) : 86400,
             queueKeys: $brokerOptions === [] ? null : TransportOptions::queueKeys($brokerOptions),
             backendKeyPrefix: $backendOptions === [] ? '' : TransportOptions::backendKeyPrefix($backendOptions),
             controlExchange: isset($config['control_exchange']) ? self::text($config, 'control_exchange', 'celery') : 'celery',
@@ -223,7 +222,7 @@ final class ClientConfig
             backendConnectionOptions: ConnectionOptions::isPlain($backendConnection)
                 ? null : ConnectionOptions::fromConfig($backendConnection, Role::Backend),
             resultMaxSize: array_key_exists('result_max_size', $config)
-                ? self::maxSize($config['result_max_size']) : self::DEFAULT_RESULT_MAX_SIZE,
+                ? NumberSettings::maxSize($config['result_max_size']) : self::DEFAULT_RESULT_MAX_SIZE,
             sendSentEvent: isset($config['task_send_sent_event'])
                 && Check::setting()->bool('task_send_sent_event', $config['task_send_sent_event']),
             eventExchange: isset($config['event_exchange']) ? self::text($config, 'event_exchange', 'celeryev') : 'celeryev',
@@ -285,33 +284,5 @@ final class ClientConfig
             throw InvalidConfiguration::invalid($name, $url, 'expected a URL string, e.g. "redis://localhost:6379/0".');
         }
         return $url;
-    }
-
-    private static function priority(mixed $value): ?int
-    {
-        if ($value !== null && (!is_int($value) || $value < 0 || $value > 9)) {
-            throw InvalidConfiguration::invalid('task_default_priority', $value, 'expected an integer from 0 to 9, or null.');
-        }
-        return $value;
-    }
-
-    /** CeleryBridge's own setting (Celery has none): the largest stored result get() decodes. */
-    private static function maxSize(mixed $value): ?int
-    {
-        if ($value !== null && (!is_int($value) || $value < 1)) {
-            throw InvalidConfiguration::invalid('result_max_size', $value, 'expected a number of bytes, or null for no limit.');
-        }
-        return $value;
-    }
-
-    private static function expires(mixed $value): ?int
-    {
-        if ($value === null || $value === 0) {
-            return null;
-        }
-        if (!is_int($value) || $value < 0) {
-            throw InvalidConfiguration::invalid('result_expires', $value, 'expected a number of seconds, or null for no expiry.');
-        }
-        return $value;
     }
 }
