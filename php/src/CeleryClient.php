@@ -20,7 +20,6 @@ use CeleryBridge\Exception\InvalidConfiguration;
 use CeleryBridge\Exception\InvalidOption;
 use CeleryBridge\Message\PlainTaskEncoder;
 use CeleryBridge\Message\OutgoingTask;
-use CeleryBridge\Message\TaskOptions;
 use CeleryBridge\Publish\AmqpBroker;
 use CeleryBridge\Publish\PlainPath;
 use CeleryBridge\Publish\Publisher;
@@ -220,17 +219,7 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function events(?float $timeout = null, ?callable $until = null, ?array $types = null): EventStream
     {
-        $until = $until === null ? null : \Closure::fromCallable($until);
-        return $this->amqpChannels !== null
-            ? EventStream::overAmqp($this->amqpChannels, $timeout, $until, $types, $this->config->eventExchange)
-            : EventStream::overRedis(
-                $this->brokerConnection ?? throw new \LogicException('A client has a Redis or an AMQP broker.'),
-                $this->control(),
-                $this->config,
-                $timeout,
-                $until,
-                $types,
-            );
+        return $this->brokerTools()->events($timeout, $until, $types);
     }
 
     public function revoke(
@@ -271,7 +260,7 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function queueLength(?string $queue = null): int
     {
-        return $this->reach->queues()->length($this->queueName($queue));
+        return $this->brokerTools()->queueLength($queue);
     }
 
     /**
@@ -282,7 +271,7 @@ final class CeleryClient implements CeleryClientInterface
      */
     public function purgeQueue(?string $queue = null): int
     {
-        return $this->reach->queues()->purge($this->queueName($queue));
+        return $this->brokerTools()->purgeQueue($queue);
     }
 
     public function result(string $taskId): AsyncResult
@@ -303,12 +292,9 @@ final class CeleryClient implements CeleryClientInterface
         )));
     }
 
-    private function queueName(?string $queue): string
+    /** Events and queue tools, loaded by their first use. */
+    private function brokerTools(): BrokerTools
     {
-        // The same check as the queue option: the name becomes a Redis key that workers BRPOP.
-        if ($queue === null) {
-            return $this->config->defaultQueue;
-        }
-        return (string) TaskOptions::fromArray(['queue' => $queue])->queue;
+        return new BrokerTools($this->brokerConnection, $this->amqpChannels, $this->reach, $this->config);
     }
 }

@@ -18,6 +18,12 @@ final class NoResultBackend extends \LogicException implements CeleryBridgeExcep
         ));
     }
 
+    /** The one of configured() and afterUnserialize() a handle without a backend throws. */
+    public static function forTask(string $taskId, bool $unserialized): self
+    {
+        return $unserialized ? self::afterUnserialize($taskId) : self::configured($taskId);
+    }
+
     public static function afterUnserialize(string $taskId): self
     {
         return new self(sprintf(

@@ -16,23 +16,18 @@ use CeleryBridge\Exception\ResultTooLarge;
 use CeleryBridge\Exception\TaskFailed;
 use CeleryBridge\Exception\TaskRevoked;
 
-// Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
-use function is_string;
-
 /**
  * A handle on one task's result, with the methods of Celery's AsyncResult.
  *
  * Only the id matters: keep `$result->id` and rebuild the handle later with
- * `$celery->result($id)`. A handle survives serialize() as its id and its parents only, with no
- * connection and no client: an unserialized handle keeps its id, and reading it throws
- * NoResultBackend, which says to rebuild it with `$celery->result($id)`.
+ * `$celery->result($id)`. A handle survives serialize() as its id and its parents only
+ * (SerializedResult): reading an unserialized handle throws NoResultBackend, which says so.
  *
  * Once the task is ready (SUCCESS, FAILURE, REVOKED) its meta is kept, so asking again costs
  * no round trip; earlier states are read fresh every time.
  */
 final class AsyncResult
 {
-    private readonly WorkerReach|WorkerControl|null $control;
     /** Restored by unserialize(): there is no client to read through. */
     private bool $detached = false;
 
@@ -48,10 +43,9 @@ final class AsyncResult
         public readonly string $id,
         private readonly ?ResultStore $backend = null,
         public readonly AsyncResult|GroupResult|null $parent = null,
-        WorkerReach|WorkerControl|null $control = null,
+        private readonly WorkerReach|WorkerControl|null $control = null,
         private readonly ?Dispatch $dispatch = null,
     ) {
-        $this->control = $control;
     }
 
     /**
@@ -154,8 +148,7 @@ final class AsyncResult
             return null;
         }
         $timeout = WaitTime::seconds($timeout);
-        $queues = $this->dispatch !== null && $this->control instanceof WorkerReach ? $this->control : null;
-        $wait = new ResultWait($this->backend(), $this, $queues, $this->dispatch);
+        $wait = new ResultWait($this->backend(), $this, $this->control, $this->dispatch);
         return $wait->value($timeout, $propagate, $followParents, $onMessage);
     }
 
@@ -236,13 +229,7 @@ final class AsyncResult
      */
     public function meta(): ResultMeta
     {
-        $backend = $this->backend();
-        $meta = $backend->known($this);
-        if ($meta === null) {
-            $meta = $backend->meta($this->id);
-            $backend->keep($this, $meta);
-        }
-        return $meta;
+        return $this->backend()->metaOf($this);
     }
 
     /**
@@ -252,9 +239,7 @@ final class AsyncResult
      */
     public function forget(): void
     {
-        $backend = $this->backend();
-        $backend->forget($this->id);
-        $backend->drop($this);
+        $this->backend()->forgetResult($this);
     }
 
     /**
@@ -263,9 +248,7 @@ final class AsyncResult
      */
     public function backend(): ResultStore
     {
-        return $this->backend ?? throw ($this->detached
-            ? NoResultBackend::afterUnserialize($this->id)
-            : NoResultBackend::configured($this->id));
+        return $this->backend ?? throw NoResultBackend::forTask($this->id, $this->detached);
     }
 
     /**
@@ -299,31 +282,16 @@ final class AsyncResult
         return $this->dispatch?->ignored ?? false;
     }
 
-    /**
-     * The id and the parents: what `$celery->result($id)` and the chain need, no connection.
-     *
-     * @return array{id: string, parent: AsyncResult|GroupResult|null}
-     */
+    /** @return array{id: string, parent: AsyncResult|GroupResult|null} what the chain needs, no connection */
     public function __serialize(): array
     {
         return ['id' => $this->id, 'parent' => $this->parent];
     }
 
-    /**
-     * @param array<string, mixed> $data
-     */
+    /** @param array<string, mixed> $data what __serialize() wrote, checked by SerializedResult */
     public function __unserialize(array $data): void
     {
-        if (!is_string($data['id'] ?? null)) {
-            throw new \UnexpectedValueException('A serialized AsyncResult must hold a task id.');
-        }
-        $parent = $data['parent'] ?? null;
-        if ($parent !== null && !$parent instanceof self && !$parent instanceof GroupResult) {
-            throw new \UnexpectedValueException('The parent of a serialized AsyncResult must be a result.');
-        }
-        // A "backend" entry (the form before this one) is ignored: $celery->result($id) rebuilds it.
-        $this->id = $data['id'];
-        $this->parent = $parent;
+        [$this->id, $this->parent] = SerializedResult::task($data);
         $this->backend = null;
         $this->control = null;
         $this->dispatch = null;

@@ -49,6 +49,33 @@ abstract class ResultStore
         }
     }
 
+    /**
+     * AsyncResult::meta(): the ready meta kept for $result, or the stored one, read now (and
+     * kept when it is ready).
+     *
+     * @throws ConnectionFailed|CorruptResult
+     */
+    public function metaOf(AsyncResult $result): ResultMeta
+    {
+        $meta = $this->ready[$result] ?? null;
+        if ($meta === null) {
+            $meta = $this->meta($result->id);
+            $this->keep($result, $meta);
+        }
+        return $meta;
+    }
+
+    /**
+     * AsyncResult::forget(): deletes the stored result and what was kept for $result.
+     *
+     * @throws ConnectionFailed
+     */
+    public function forgetResult(AsyncResult $result): void
+    {
+        $this->forget($result->id);
+        $this->drop($result);
+    }
+
     /** Forgets what was kept for $result (after forget(), the state reads PENDING again). */
     public function drop(AsyncResult $result): void
     {

@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Result;
 
 use CeleryBridge\Connection\Clock;
+use CeleryBridge\Control\WorkerControl;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\CorruptResult;
 use CeleryBridge\Exception\NoResultBackend;
@@ -30,18 +31,23 @@ final class ResultWait
 
     private readonly string $id;
 
+    /** A client's WorkerReach, whose queue inspector explains a PENDING task that timed out. */
+    private readonly ?WorkerReach $queues;
+
     /**
-     * @param WorkerReach|null $queues whose queue inspector explains a PENDING task that timed out
-     * @param Dispatch|null $dispatch the queue it looks at
+     * @param WorkerReach|WorkerControl|null $control the handle's (a WorkerControl given by hand
+     *        has no queue inspector)
+     * @param Dispatch|null $dispatch the queue the explanation looks at
      */
     public function __construct(
         private readonly ResultStore $backend,
         private readonly AsyncResult $result,
-        private readonly ?WorkerReach $queues,
+        WorkerReach|WorkerControl|null $control,
         private readonly ?Dispatch $dispatch,
     ) {
         $this->clock = $backend->clock();
         $this->id = $result->id;
+        $this->queues = $control instanceof WorkerReach ? $control : null;
     }
 
     /**
