@@ -29,6 +29,7 @@ use PhpAmqpLib\Wire\AMQPTable;
 final class PhpAmqpLibConnection implements AmqpConnection
 {
     use NodeBookkeeping;
+    use PhpAmqpLibConfirms;
 
     /**
      * The php-amqplib connection and channel, kept wrapped: php-amqplib keeps the password in
@@ -37,12 +38,6 @@ final class PhpAmqpLibConnection implements AmqpConnection
     private ?\SensitiveParameterValue $held = null;
     /** Whether the connection is the application's (injected): never ours to close. */
     private readonly bool $injected;
-    /** @var list<string> correlation ids of returned messages since the last wait */
-    private array $returned = [];
-    /** @var list<int> the places (since the last wait) of the publishes nacked */
-    private array $nacked = [];
-    /** Publishes since the last wait: each one's place names it to the nack handler. */
-    private int $written = 0;
     /** How many body bytes publish() queues before it writes them without waiting for the rest. */
     private const BATCH_BYTES = 1 << 20;
     /** Body bytes queued in php-amqplib's publish batch since its last write. */
@@ -106,22 +101,10 @@ final class PhpAmqpLibConnection implements AmqpConnection
             // (On an injected connection too: the channel is this client's, with its timeouts.)
             $channel = ConfirmChannel::open($connection, $this->rpcTimeout());
             $this->hold($connection, $channel);
-            $this->written = 0;
             if ($this->settings->confirm) {
                 $channel->confirm_select();
             }
-            // basic.return (code, text, exchange, routing key, message): an unroutable mandatory publish.
-            $channel->set_return_listener(function (mixed ...$returned): void {
-                $message = end($returned);
-                \assert($message instanceof AMQPMessage);
-                $this->returned[] = $this->correlationId($message);
-            });
-            // The message object published: matched by its place, not by task id (a batch may
-            // carry one id twice, and a nacked one is sent again alone).
-            $channel->set_nack_handler(function (AMQPMessage $message): void {
-                \assert($message instanceof PreEncodedMessage);
-                $this->nacked[] = $message->place;
-            });
+            $this->listen($channel);
             $this->idle->used();
         } catch (ConnectionFailed $e) {
             throw $e;
@@ -285,11 +268,6 @@ final class PhpAmqpLibConnection implements AmqpConnection
         $this->nodes->next();
         $handshake = $url !== null && PhpAmqpLibNode::handshakeFailed($url, $this->settings, $e);
         return AmqpFailure::of($what, $server, $e, $handshake, $keep);
-    }
-
-    private function correlationId(AMQPMessage $message): string
-    {
-        return $message->has('correlation_id') ? (string) $message->get('correlation_id') : '';
     }
 
     private function connect(AmqpUrl $url): AbstractConnection
