@@ -18,7 +18,6 @@ final class SourceFileLengthTest extends TestCase
         'Connection/ClientConnection.php',
         'Connection/PhpRedisConnection.php',
         'Connection/PredisConnection.php',
-        'Connection/Amqp/PhpAmqpLibConnection.php',
     ];
 
     public function testNoSourceFileIsOverTheLimit(): void
