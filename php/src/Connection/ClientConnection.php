@@ -5,23 +5,12 @@ declare(strict_types=1);
 namespace CeleryBridge\Connection;
 
 use CeleryBridge\Exception\ConnectionFailed;
-use CeleryBridge\Exception\ConnectionLost;
 use CeleryBridge\Exception\ConnectionTimedOut;
 
 // Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
-use function array_filter;
-use function array_map;
-use function array_merge;
-use function array_sum;
-use function ceil;
 use function count;
 use function hrtime;
-use function in_array;
-use function is_array;
-use function max;
 use function min;
-use function sprintf;
-use function str_contains;
 
 /**
  * What a RedisConnection does the same over any client library: connect on first use, walk the
@@ -36,9 +25,6 @@ use function str_contains;
  */
 abstract class ClientConnection implements RedisConnection
 {
-    /** Never sent twice: a task or a broadcast could arrive twice, and a purge run again would report 0. */
-    private const ONCE = ['LPUSH', 'PUBLISH', 'MULTI'];
-
     /**
      * The client library's object, wrapped: a Predis client carries the password in its
      * parameters, and var_export() or print_r() of anything holding it must not show it.
@@ -47,8 +33,8 @@ abstract class ClientConnection implements RedisConnection
     protected ?Endpoint $current;
     /** Absolute (Clock::now()) time by which the current withDeadline() call must end. */
     protected ?float $deadline = null;
-    /** Whether the server refused a fraction of a second as a BRPOP timeout (Redis 5). */
-    private bool $wholeSeconds = false;
+    /** The BRPOP timeouts the server takes (remote control's replies), from the first brPop() on. */
+    private ?BrPopTimeout $brPopTimeout = null;
 
     protected function __construct(
         protected readonly Topology $topology,
@@ -133,19 +119,12 @@ abstract class ClientConnection implements RedisConnection
 
     public function brPop(array $keys, float $seconds): ?array
     {
-        // Redis 6 takes fractions of a second; Redis 5 only whole ones, and 0 would wait for ever.
-        $timeout = $this->wholeSeconds ? (string) max(1, (int) ceil($seconds)) : sprintf('%.3F', max(0.001, $seconds));
-        try {
-            $reply = $this->run('BRPOP', fn (object $client) => $this->blockingPop($client, $keys, $timeout), false, (float) $timeout);
-        } catch (ConnectionFailed $e) {
-            if ($this->wholeSeconds || !str_contains($e->getMessage(), 'timeout is not')) {
-                throw $e;
-            }
-            // "ERR timeout is not an integer or out of range": refused, so nothing was popped.
-            $this->wholeSeconds = true;
-            return $this->brPop($keys, $seconds);
-        }
-        return is_array($reply) && count($reply) === 2 ? [(string) $reply[0], (string) $reply[1]] : null;
+        return ($this->brPopTimeout ??= new BrPopTimeout())->pop($seconds, fn (string $timeout): mixed => $this->run(
+            'BRPOP',
+            fn (object $client) => $this->blockingPop($client, $keys, $timeout),
+            false,
+            (float) $timeout,
+        ));
     }
 
     /**
@@ -168,10 +147,8 @@ abstract class ClientConnection implements RedisConnection
         if ($keys === []) {
             return 0;
         }
-        // LLEN and DEL of each list in one MULTI/EXEC: the replies alternate LLEN, DEL.
-        $commands = array_merge(...array_map(static fn (string $key): array => [['LLEN', $key], ['DEL', $key]], $keys));
-        $replies = (array) $this->run('MULTI', fn (object $client) => $this->inOneRoundTrip($client, $commands));
-        return array_sum(array_map('intval', array_filter($replies, static fn ($i) => $i % 2 === 0, ARRAY_FILTER_USE_KEY)));
+        $commands = TransactionWrites::purging($keys);
+        return TransactionWrites::purged($this->run('MULTI', fn (object $client) => $this->inOneRoundTrip($client, $commands)));
     }
 
     public function ensureConnected(): bool
@@ -261,7 +238,7 @@ abstract class ClientConnection implements RedisConnection
     }
 
     /**
-     * Runs one command. A command that may safely run twice (all but those in ONCE) is sent
+     * Runs one command. A command that may safely run twice (all but those in Failure::ONCE) is sent
      * once more on a new connection when a reused one turns out to be broken (the server
      * restarted, Sentinel disconnected us); a timeout is never repeated.
      *
@@ -296,9 +273,8 @@ abstract class ClientConnection implements RedisConnection
                 throw $e;
             }
             $this->drop();
-            $once = in_array($command, self::ONCE, true);
-            $failure = Failure::ofCommand($endpoint, $endpoint !== $socket, $command, $once, $e, (hrtime(true) - $start) / 1e9, $handshake);
-            if ($reused && !$once && $failure instanceof ConnectionLost && !$failure->timedOut()) {
+            $failure = Failure::ofCommand($endpoint, $endpoint !== $socket, $command, $e, (hrtime(true) - $start) / 1e9, $handshake);
+            if ($reused && Failure::resendable($command, $failure)) {
                 return $this->run($command, $call, $handshake, $blocks);
             }
             throw $failure;

@@ -23,6 +23,9 @@ use CeleryBridge\Exception\TlsFailed;
  */
 final class Failure
 {
+    /** Never sent twice: a task or a broadcast could arrive twice, and a purge run again would report 0. */
+    public const ONCE = ['LPUSH', 'PUBLISH', 'MULTI'];
+
     /** Error reply codes (the first word of a "-" reply) that Redis sends. */
     private const REPLY_CODES = [
         'ERR', 'WRONGTYPE', 'NOAUTH', 'WRONGPASS', 'NOPERM', 'READONLY', 'OOM', 'LOADING', 'MASTERDOWN',
@@ -144,17 +147,17 @@ final class Failure
     /**
      * A socket failure of $command (ClientConnection::run()). When the caller's deadline cut the
      * socket's timeout ($bounded) and ran out, that is the failure, not the socket timeout; a
-     * write that timed out ($once) stays ConnectionLost: whether it ran is unknown.
+     * write that timed out (one of ONCE) stays ConnectionLost: whether it ran is unknown.
      */
     public static function ofCommand(
         Endpoint $endpoint,
         bool $bounded,
         string $command,
-        bool $once,
         #[\SensitiveParameter] \Throwable $e,
         float $elapsed,
         bool $handshake,
     ): ConnectionFailed {
+        $once = in_array($command, self::ONCE, true);
         $failure = self::afterSending($endpoint, $command, $e->getMessage(), $elapsed, $handshake, self::scrub($e));
         if (!$bounded || !$failure instanceof ConnectionLost || !$failure->timedOut()) {
             return $failure;
@@ -163,6 +166,16 @@ final class Failure
         return $once
             ? ConnectionLost::beforeDeadline($endpoint->describe(), $command, $left, self::scrub($e))
             : ConnectionTimedOut::noAnswerBeforeDeadline($endpoint->describe(), $command, $left, self::scrub($e));
+    }
+
+    /**
+     * Whether ClientConnection::run() sends $command once more, on a new connection, after
+     * $failure broke a reused socket (the server restarted, Sentinel disconnected us): never a
+     * command of ONCE, and never after a timeout.
+     */
+    public static function resendable(string $command, ConnectionFailed $failure): bool
+    {
+        return !in_array($command, self::ONCE, true) && $failure instanceof ConnectionLost && !$failure->timedOut();
     }
 
     /**

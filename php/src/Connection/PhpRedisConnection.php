@@ -5,17 +5,12 @@ declare(strict_types=1);
 namespace CeleryBridge\Connection;
 
 use CeleryBridge\Exception\ConnectionFailed;
-use CeleryBridge\Exception\ConnectionLost;
 
 // Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
 use function array_map;
-use function array_slice;
 use function array_values;
-use function count;
-use function get_debug_type;
 use function hrtime;
 use function ini_get;
-use function is_array;
 use function is_string;
 use function restore_error_handler;
 use function set_error_handler;
@@ -121,43 +116,7 @@ final class PhpRedisConnection extends ClientConnection
     protected function inOneRoundTrip(#[\SensitiveParameter] object $client, array $writes): mixed
     {
         \assert($client instanceof \Redis);
-        // multi() alone waits for each QUEUED; inside pipeline() the whole MULTI ... EXEC is one
-        // write, and phpredis reads it back as one unit: the second exec() returns [EXEC's list].
-        // (Not rawCommand('MULTI') in a plain pipeline: when phpredis has silently reconnected a
-        // socket the server closed (Redis `timeout`, CLIENT KILL) it reads those replies in atomic
-        // mode, each replacing the last, and exec() no longer says which reply is EXEC's; and on a
-        // server that stops answering it waits out the read timeout twice.)
-        $client->pipeline();
-        try {
-            $client->multi();
-            foreach ($writes as $write) {
-                match ($write[0]) {
-                    // (phpredis writes an int value as its digits: no strval() per message.)
-                    'LPUSH' => $client->lPush((string) $write[1], ...array_slice($write, 2)),
-                    'SETEX' => $client->setEx($write[1], (int) $write[3], (string) $write[2]),
-                    'SET' => $client->set($write[1], (string) $write[2]),
-                    'DEL' => $client->del($write[1]),
-                    'LLEN' => $client->lLen($write[1]),
-                    'PUBLISH' => $client->publish($write[1], (string) $write[2]),
-                    'SADD' => $client->sAdd($write[1], (string) $write[2]),
-                    'SREM' => $client->sRem($write[1], (string) $write[2]),
-                };
-            }
-            $client->exec();
-        } catch (\Throwable $e) {
-            $client->discard();
-            throw $e;
-        }
-        $replies = $client->exec();
-        if (is_array($replies) && count($replies) === 1 && is_array($replies[0] ?? null)) {
-            return $replies[0];
-        }
-        // The writes went out, and what became of them cannot be read from this.
-        throw ConnectionLost::unreadableReply($this->describe(), 'EXEC', sprintf(
-            '%s instead of one list of %d results',
-            get_debug_type($replies),
-            count($writes),
-        ));
+        return PhpRedisTransaction::inOneRoundTrip($client, $writes, $this);
     }
 
     protected function execute(#[\SensitiveParameter] object $client, Endpoint $endpoint, #[\SensitiveParameter] \Closure $call): mixed

@@ -132,28 +132,7 @@ final class PredisConnection extends ClientConnection
     protected function inOneRoundTrip(#[\SensitiveParameter] object $client, array $writes): mixed
     {
         \assert($client instanceof \Predis\ClientInterface);
-        // Predis' transaction() waits for each QUEUED; inside a pipeline, MULTI ... EXEC is one write.
-        $replies = $client->pipeline(static function ($pipe) use ($writes): void {
-            $pipe->multi();
-            foreach ($writes as $write) {
-                match ($write[0]) {
-                    'LPUSH' => $pipe->lpush($write[1], array_map('strval', array_slice($write, 2))),
-                    'SETEX' => $pipe->setex($write[1], (int) $write[3], (string) $write[2]),
-                    'SET' => $pipe->set($write[1], (string) $write[2]),
-                    'DEL' => $pipe->del([$write[1]]),
-                    'LLEN' => $pipe->llen($write[1]),
-                    'PUBLISH' => $pipe->publish($write[1], (string) $write[2]),
-                    'SADD' => $pipe->sadd($write[1], [(string) $write[2]]),
-                    'SREM' => $pipe->srem($write[1], (string) $write[2]),
-                };
-            }
-            $pipe->exec();
-        });
-        $exec = is_array($replies) ? end($replies) : $replies;
-        // A write Redis refused while running comes back as an error object: false, as phpredis.
-        return is_array($exec)
-            ? array_map(static fn ($reply) => $reply instanceof \Predis\Response\ErrorInterface ? false : $reply, $exec)
-            : $exec;
+        return PredisTransaction::inOneRoundTrip($client, $writes);
     }
 
     protected function blockingPop(#[\SensitiveParameter] object $client, array $keys, string $timeout): mixed

@@ -67,4 +67,22 @@ final class TransactionWrites
             );
         }
     }
+
+    /**
+     * A purge (RedisConnection::purgeLists()): LLEN and DEL of each list in one MULTI/EXEC, so
+     * that no task pushed between them is deleted uncounted.
+     *
+     * @param non-empty-list<string> $keys
+     * @return non-empty-list<array{string, string}>
+     */
+    public static function purging(array $keys): array
+    {
+        return array_merge(...array_map(static fn (string $key): array => [['LLEN', $key], ['DEL', $key]], $keys));
+    }
+
+    /** The tasks a purge deleted: EXEC's replies alternate LLEN, DEL; the LLENs are summed. */
+    public static function purged(mixed $replies): int
+    {
+        return array_sum(array_map('intval', array_filter((array) $replies, static fn ($i) => $i % 2 === 0, ARRAY_FILTER_USE_KEY)));
+    }
 }

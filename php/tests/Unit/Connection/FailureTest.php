@@ -108,4 +108,20 @@ final class FailureTest extends TestCase
         self::assertInstanceOf(ConnectionLost::class, $closed);
         self::assertStringContainsString('nothing was changed', $closed->getMessage());
     }
+
+    public function testOnlyACommandThatMayRunTwiceIsResentAndNeverAfterATimeout(): void
+    {
+        $endpoint = Endpoint::tcp('10.0.0.5', 6379, readTimeout: 2.0);
+        $broken = new \RuntimeException('read error on connection to 10.0.0.5:6379');
+        $lost = static fn (string $command, float $elapsed) => Failure::ofCommand($endpoint, false, $command, $broken, $elapsed, false);
+
+        self::assertTrue(Failure::resendable('GET', $lost('GET', 0.01)));
+        self::assertTrue(Failure::resendable('BRPOP', $lost('BRPOP', 0.01)));
+        foreach (['LPUSH', 'PUBLISH', 'MULTI'] as $write) {
+            self::assertFalse(Failure::resendable($write, $lost($write, 0.01)), $write);
+        }
+        // Waited out the read timeout: the server may be stuck, not gone.
+        self::assertFalse(Failure::resendable('GET', $lost('GET', 2.0)));
+        self::assertFalse(Failure::resendable('GET', Failure::reply($endpoint, 'LOADING Redis is loading the dataset in memory')));
+    }
 }
