@@ -76,7 +76,12 @@ final class ResultHandles
      */
     public function modelFor(string $queue): AsyncResult
     {
-        return $this->sentTo[$queue] ??= AsyncResult::model($this->backend, $this->reach, new Dispatch($queue, true));
+        $model = $this->sentTo[$queue] ?? null;
+        if ($model instanceof AsyncResult) {
+            return $model;
+        }
+        // Nothing sent there yet, or one task by sent(), which kept its Dispatch: the model now.
+        return $this->sentTo[$queue] = AsyncResult::model($this->backend, $this->reach, $model ?? new Dispatch($queue, true));
     }
 
     /**

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Tests\Unit\Result;
 
+use CeleryBridge\Result\AsyncResult;
 use CeleryBridge\Result\ResultHandles;
 use CeleryBridge\Tests\Unit\Backend\Fixtures\StoredResults;
 use PHPUnit\Framework\TestCase;
@@ -35,5 +36,23 @@ final class ResultHandlesTest extends TestCase
         self::assertSame('SUCCESS', $a->state());
         self::assertSame('PENDING', $handles->sent('e', 'celery')->state());
         self::assertSame('b', unserialize(serialize($b))->id);
+    }
+
+    /**
+     * sendMany() copies a queue's model itself (modelFor()), also after sendTask() sent one task
+     * there (which keeps the queue's Dispatch, not yet a model).
+     */
+    public function testTheModelOfAQueueOneTaskWasSentToIsAHandle(): void
+    {
+        $results = new StoredResults();
+        $handles = new ResultHandles($results->backend);
+
+        $first = $handles->sent('a', 'celery');
+        $model = $handles->modelFor('celery');
+        $copy = AsyncResult::copyOf($model, 'b');
+
+        self::assertSame($model, $handles->modelFor('celery'));
+        self::assertSame(['a', 'b', 'c'], [$first->id, $copy->id, $handles->sent('c', 'celery')->id]);
+        self::assertSame('PENDING', $copy->state());
     }
 }
