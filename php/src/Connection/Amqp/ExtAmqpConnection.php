@@ -50,9 +50,9 @@ final class ExtAmqpConnection implements AmqpConnection
     private array $pending = [];
     /** Publishes since the last wait. */
     private int $written = 0;
-    /** @var list<string> */
+    /** @var list<string> correlation ids returned since the last wait (a new channel drops a failed wait's) */
     private array $returned = [];
-    /** @var list<int> */
+    /** @var list<int> places nacked since the last wait (a new channel drops a failed wait's: they name its batch) */
     private array $nacked = [];
 
     /**
@@ -90,7 +90,7 @@ final class ExtAmqpConnection implements AmqpConnection
                 $this->generation++;
             }
             $this->lib()->channel = $channel = new \AMQPChannel($this->lib()->connection);
-            [$this->tag, $this->pending, $this->written] = [0, [], 0];
+            [$this->tag, $this->pending, $this->written, $this->returned, $this->nacked] = [0, [], 0, [], []];
             if ($this->settings->confirm) {
                 $channel->confirmSelect();
                 $channel->setConfirmCallback($this->confirmed(...), $this->refused(...));

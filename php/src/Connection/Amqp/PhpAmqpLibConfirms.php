@@ -26,10 +26,14 @@ trait PhpAmqpLibConfirms
     /** Publishes since the last wait: each one's place names it to the nack handler. */
     private int $written = 0;
 
-    /** Listens on a new channel: its publishes are numbered from its first. */
+    /**
+     * Listens on a new channel: its publishes are numbered from its first, and what the old
+     * channel's failed wait left (returns, nacked places) is dropped: it would name the new
+     * batch's places and ids.
+     */
     private function listen(AMQPChannel $channel): void
     {
-        $this->written = 0;
+        [$this->returned, $this->nacked, $this->written] = [[], [], 0];
         // basic.return (code, text, exchange, routing key, message): an unroutable mandatory publish.
         $channel->set_return_listener(function (mixed ...$returned): void {
             $message = end($returned);
