@@ -123,7 +123,12 @@ final class RetryingPublisher
                     return $length;
                 } catch (ConnectionLost $e) {
                     $this->lastReply = null;
-                    throw PublishOutcomeUnknown::forList($key, $e);
+                    if (!$e->beforeCommand()) {
+                        throw PublishOutcomeUnknown::forList($key, $e);
+                    }
+                    // A reconnect cut in its handshake (AUTH, SELECT): LPUSH was not written.
+                    $this->pause($e, 0, $now, null);
+                    return $this->lPushWithRetries($key, $value, null, 1, $now);
                 } catch (ConnectionFailed $e) {
                     // An error reply (nothing ran): retried as withRetries() retries it.
                     $this->pause($e, 0, $now, null);
@@ -200,7 +205,11 @@ final class RetryingPublisher
                 return $result;
             } catch (ConnectionLost $e) {
                 $this->lastReply = null;
-                throw $unknown($e);
+                if (!$e->beforeCommand()) {
+                    throw $unknown($e);
+                }
+                // A reconnect cut in its handshake: the write never left, retried as in 1.
+                $this->pause($e, $retries++, $started, $deadline);
             } catch (ConnectionFailed $e) {
                 // An error reply (nothing ran), or connecting failed (nothing was sent).
                 $this->pause($e, $retries++, $started, $deadline);

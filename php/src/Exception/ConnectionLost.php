@@ -11,6 +11,16 @@ namespace CeleryBridge\Exception;
 final class ConnectionLost extends ConnectionFailed
 {
     private bool $timedOut = false;
+    private bool $beforeCommand = false;
+
+    /**
+     * Whether it broke while a new connection was being set up (AUTH, SELECT, CLIENT SETNAME,
+     * Sentinel's ROLE), before the caller's command was written: nothing of it ran.
+     */
+    public function beforeCommand(): bool
+    {
+        return $this->beforeCommand;
+    }
 
     /** Whether no reply came within the read timeout (rather than the connection closing). */
     public function timedOut(): bool
@@ -20,13 +30,15 @@ final class ConnectionLost extends ConnectionFailed
 
     public static function duringHandshake(string $server, string $command, string $detail, ?\Throwable $previous = null): self
     {
-        return new self(sprintf(
+        $e = new self(sprintf(
             'Redis at %s closed the connection during %s (%s); nothing was changed. Check `maxclients`, '
             . 'whether the server expects TLS (rediss://) or plain TCP (redis://), and its log.',
             $server,
             $command,
             $detail,
         ), 0, $previous);
+        $e->beforeCommand = true;
+        return $e;
     }
 
     /**

@@ -225,6 +225,44 @@ final class RetryingPublisherTest extends TestCase
         self::assertSame(['1', '2', '3', '5'], array_column($inner->pushed, 1));
     }
 
+    /**
+     * On a busy socket the server had closed, the adapter reconnects before it writes LPUSH; a
+     * reconnect cut in its handshake (AUTH, SELECT) never wrote LPUSH: retried like a failed
+     * PING, never PublishOutcomeUnknown. Cut after LPUSH was written, it stays unknown.
+     */
+    public function testAReconnectCutInItsHandshakeBeforeLpushIsRetried(): void
+    {
+        $now = 100.0;
+        $inner = new ScriptedConnection(
+            [null, null, null],
+            [
+                null,
+                ConnectionLost::duringHandshake('h:1', 'AUTH', 'reset'),
+                null,
+                ConnectionLost::afterSending('h:1', 'LPUSH', 'reset', null),
+            ],
+        );
+        $connection = new RetryingPublisher($inner, RetryPolicy::celeryDefault(), function (float $s): void {
+            $this->slept[] = $s;
+        }, 1.0, new Clock(static function () use (&$now): float {
+            return $now;
+        }));
+
+        $connection->lPush('q', '1');            // new: PING, LPUSH
+        $now += 0.5;
+        $connection->lPush('q', '2');            // busy: LPUSH, whose reconnect is cut in AUTH: retried
+        $now += 0.5;
+        try {
+            $connection->lPush('q', '3');        // busy: LPUSH written, then cut: unknown
+            self::fail('no exception');
+        } catch (PublishOutcomeUnknown) {
+        }
+
+        self::assertSame(['PING', 'LPUSH', 'LPUSH', 'CLOSE', 'PING', 'LPUSH', 'LPUSH'], $inner->calls);
+        self::assertSame(['1', '2'], array_column($inner->pushed, 1));
+        self::assertSame([0.0], $this->slept);
+    }
+
     /** On a busy socket LPUSH goes first, without PING: its failures follow the same rules. */
     public function testFailuresOfLpushOnABusySocketFollowTheSameRules(): void
     {
