@@ -200,11 +200,7 @@ final class RetryingPublisherTest extends TestCase
             [null, self::refused(), null, null],
             [null, null, null, ConnectionLost::afterSending('h:1', 'LPUSH', 'reset', null), null],
         );
-        $connection = new RetryingPublisher($inner, RetryPolicy::celeryDefault(), function (float $s): void {
-            $this->slept[] = $s;
-        }, 1.0, new Clock(static function () use (&$now): float {
-            return $now;
-        }));
+        $connection = $this->onClock($inner, $now);
 
         $connection->lPush('q', '1');            // new: PING, LPUSH
         $now += 0.5;
@@ -242,11 +238,7 @@ final class RetryingPublisherTest extends TestCase
                 ConnectionLost::afterSending('h:1', 'LPUSH', 'reset', null),
             ],
         );
-        $connection = new RetryingPublisher($inner, RetryPolicy::celeryDefault(), function (float $s): void {
-            $this->slept[] = $s;
-        }, 1.0, new Clock(static function () use (&$now): float {
-            return $now;
-        }));
+        $connection = $this->onClock($inner, $now);
 
         $connection->lPush('q', '1');            // new: PING, LPUSH
         $now += 0.5;
@@ -345,5 +337,15 @@ final class RetryingPublisherTest extends TestCase
     private static function timedOut(): ConnectionTimedOut
     {
         return ConnectionTimedOut::connecting('127.0.0.1:6379', 1.0);
+    }
+
+    /** A publisher with health_check_interval 1 s on a clock that reads $now, its sleeps recorded. */
+    private function onClock(ScriptedConnection $inner, float &$now): RetryingPublisher
+    {
+        return new RetryingPublisher($inner, RetryPolicy::celeryDefault(), function (float $s): void {
+            $this->slept[] = $s;
+        }, 1.0, new Clock(static function () use (&$now): float {
+            return $now;
+        }));
     }
 }
