@@ -1,6 +1,6 @@
 """What the AMQP tests share: PHP's amqp_send.php and amqp_tools.php runs, the messages RabbitMQ
-holds in a queue, the AMQP type signature of a received header table, and a RabbitMQ node of its
-own with a TLS listener."""
+holds in a queue (taken, or counted), the AMQP type signature of a received header table, and a
+RabbitMQ node of its own with a TLS listener."""
 
 from __future__ import annotations
 
@@ -88,6 +88,20 @@ def get_all(
         if delete_exchange:
             channel.exchange_delete(queue)
         return messages
+    finally:
+        conn.close()
+
+
+def waiting(rabbitmq_server: RabbitMQServer, queue: str, delete: bool = False) -> int:
+    """How many messages RabbitMQ holds in `queue` (a passive declare: nothing consumed; a queue
+    that does not exist closes the channel with 404), the queue deleted afterwards when asked."""
+    conn = rabbitmq_server.connection()
+    try:
+        channel = conn.channel()
+        count = channel.queue_declare(queue, passive=True).message_count
+        if delete:
+            channel.queue_delete(queue)
+        return count
     finally:
         conn.close()
 

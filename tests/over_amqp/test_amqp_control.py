@@ -9,7 +9,7 @@ import json
 import socket
 
 import pytest
-from amqp_helpers import CLIENTS, capture_queue, get_all, named, tools
+from amqp_helpers import CLIENTS, capture_queue, get_all, named, tools, waiting
 from celery import Celery
 
 from harness import free_port
@@ -70,13 +70,7 @@ def test_queue_length_and_purge_over_amqp(client: str, rabbitmq_server, amqp_cel
 
     assert tools(run_php, rabbitmq_server, client, "purge", queue) == [3, 0]
     assert tools(run_php, rabbitmq_server, client, "purge", "no_such_queue") == [0, 0]
-    conn = rabbitmq_server.connection()
-    try:
-        channel = conn.channel()
-        assert channel.queue_declare(queue, passive=True).message_count == 0
-        channel.queue_delete(queue)
-    finally:
-        conn.close()
+    assert waiting(rabbitmq_server, queue, delete=True) == 0
 
 
 @pytest.mark.parametrize("client", CLIENTS)

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 import pytest
-from amqp_helpers import CLIENTS, get_all, named, task
+from amqp_helpers import CLIENTS, get_all, named, task, waiting
 
 from amqp_proxy import AmqpProxy, Method
 from harness import Records, RedisServer
@@ -60,15 +60,6 @@ def _publishing(methods: list[Method]) -> list[str]:
     first = names.index("c:basic.publish")
     last = len(names) - names[::-1].index("s:basic.ack")
     return names[first:last]
-
-
-def _waiting(rabbitmq_server: RabbitMQServer, queue: str) -> int:
-    """How many messages RabbitMQ holds in `queue` (a passive declare: nothing consumed)."""
-    conn = rabbitmq_server.connection()
-    try:
-        return conn.channel().queue_declare(queue, passive=True).message_count
-    finally:
-        conn.close()
 
 
 @pytest.mark.parametrize("client", CLIENTS)
@@ -154,7 +145,7 @@ def test_a_route_deleted_between_two_processes_is_declared_again_and_its_task_ru
     assert "id" in out, out
     # Routed nowhere, declared, published once more: queued once.
     assert _publishing(methods) == refused + REDECLARED
-    assert _waiting(rabbitmq_server, queue) == 1
+    assert waiting(rabbitmq_server, queue) == 1
     start_amqp_worker([queue], config=topology)
     record = records.pop(timeout=30)
     assert record["request"]["id"] == out["id"]

@@ -3,6 +3,7 @@ second node runs beside the session one and leaves no process behind."""
 
 from __future__ import annotations
 
+from amqp_helpers import waiting
 from celery import Celery
 
 from harness import Records, alive
@@ -20,12 +21,7 @@ def test_python_send_task_runs_on_a_worker_over_rabbitmq(
     # publisher declared it), not anywhere else.
     sent = amqp_celery.send_task("tasks.record", args=[2, 3], kwargs={"k": "v"}, queue=queue)
     added = amqp_celery.send_task("tasks.add", args=[2, 3], queue=queue)
-    conn = rabbitmq_server.connection()
-    try:
-        declared = conn.channel().queue_declare(queue, passive=True)
-    finally:
-        conn.close()
-    assert declared.message_count == 2
+    assert waiting(rabbitmq_server, queue) == 2
 
     start_amqp_worker([queue], hostname="amqp@%h")
 
