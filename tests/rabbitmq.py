@@ -107,12 +107,13 @@ class RabbitMQServer:
 
     # --- addresses -------------------------------------------------------------------------
 
-    def url(self, vhost: str = "/") -> str:
-        """A Celery/kombu broker URL (the default vhost "/" is written as the empty path "//")."""
+    def url(self, vhost: str = "/", port: int | None = None) -> str:
+        """A Celery/kombu broker URL (the default vhost "/" is written as the empty path "//");
+        with `port`, the URL of another way to this node (a proxy in front of it)."""
         if self.port is None:
             raise HarnessError("rabbitmq-server has not been started yet.")
         path = "" if vhost == "/" else vhost
-        return f"amqp://{GUEST[0]}:{GUEST[1]}@127.0.0.1:{self.port}/{path}"
+        return f"amqp://{GUEST[0]}:{GUEST[1]}@127.0.0.1:{port or self.port}/{path}"
 
     def connection(self, **kwargs: Any) -> amqp.Connection:
         """An open py-amqp connection as guest (close it when done)."""

@@ -62,7 +62,7 @@ def test_a_node_gone_while_the_client_was_idle_is_left_for_the_next_url_even_wit
         out = run_php.file(
             "amqp_idle_close.php",
             env={
-                "CELERY_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{node.port}//;{rabbitmq_server.url()}",
+                "CELERY_BROKER_URL": f"{rabbitmq_server.url(port=node.port)};{rabbitmq_server.url()}",
                 "CB_CONTROL_PORT": str(node.control_port),
                 "CB_CONFIG": json.dumps(
                     {"task_default_queue": queue, "task_publish_retry": False, "amqp_client": client}

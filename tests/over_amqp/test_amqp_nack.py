@@ -48,7 +48,7 @@ def _send(run_php, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, c
     try:
         # The queue's arguments are the test's: check it exists, declare nothing.
         out = send(run_php, rabbitmq_server, redis_server, calls, {"amqp_declare": "passive", **config},
-                   broker=f"amqp://guest:guest@127.0.0.1:{proxy.port}//")
+                   broker=rabbitmq_server.url(port=proxy.port))
         return out, [m for m in proxy.snapshot() if m.sender == "c" and m.name == "channel.open"]
     finally:
         proxy.close()
@@ -135,7 +135,7 @@ def test_nacks_are_matched_by_publish_not_by_task_id_when_a_batch_carries_one_id
     proxy = AmqpProxy(rabbitmq_server.port or 0)
     try:
         out = send(run_php, rabbitmq_server, redis_server, [_many_with_a_repeated_id("dup", "other")],
-                   {"amqp_declare": "passive", **config}, broker=f"amqp://guest:guest@127.0.0.1:{proxy.port}//")
+                   {"amqp_declare": "passive", **config}, broker=rabbitmq_server.url(port=proxy.port))
         publishes = [m for m in proxy.snapshot() if m.sender == "c" and m.name == "basic.publish"]
     finally:
         proxy.close()

@@ -7,17 +7,15 @@ process; RabbitMQ's queue and a real worker show the task queued, and run, exact
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from amqp_helpers import CLIENTS, get_all, named, task, waiting
+from amqp_helpers import CLIENTS, get_all, named, send, task, waiting
 
 from amqp_proxy import AmqpProxy, Method
 from harness import Records, RedisServer
 from rabbitmq import RabbitMQServer
 
-BACKEND_DB = 1
 DECLARES = ("exchange.declare", "queue.declare", "queue.bind")
 # A publish RabbitMQ routed nowhere: the route declared, the task published once more.
 REDECLARED = [
@@ -38,16 +36,14 @@ def _process(
     methods of its connection (both directions)."""
     proxy = AmqpProxy(rabbitmq_server.port or 0)
     try:
-        result = run_php.file(
-            "amqp_send.php",
-            env={
-                "CELERY_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{proxy.port}//",
-                "CELERY_RESULT_BACKEND": redis_server.url(BACKEND_DB),
-                "CB_CONFIG": json.dumps(config),
-                "CB_CALLS": json.dumps([task(1, name=name)]),
-            },
+        [out] = send(
+            run_php,
+            rabbitmq_server,
+            redis_server,
+            [task(1, name=name)],
+            config,
+            broker=rabbitmq_server.url(port=proxy.port),
         )
-        [out] = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
         return out, proxy.snapshot()
     finally:
         proxy.close()

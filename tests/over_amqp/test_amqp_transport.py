@@ -222,7 +222,7 @@ def test_a_connection_cut_between_publish_and_confirm_is_publish_outcome_unknown
             redis_server,
             [task(queue=queue)],
             config={"amqp_client": client},
-            broker=f"amqp://guest:guest@127.0.0.1:{proxy.port}//",
+            broker=rabbitmq_server.url(port=proxy.port),
         )
     finally:
         proxy.close()
@@ -348,7 +348,7 @@ def test_a_connection_the_broker_dropped_between_two_publishes_is_replaced_befor
         result = run_php.file(
             "amqp_two_sends.php",
             env={
-                "CELERY_BROKER_URL": f"amqp://guest:guest@127.0.0.1:{proxy.port}//",
+                "CELERY_BROKER_URL": rabbitmq_server.url(port=proxy.port),
                 "CB_FLAG": str(flag),
                 "CB_QUEUE": "amqp_two_sends",
             },
@@ -442,7 +442,7 @@ def test_send_many_cut_in_its_second_batch_reports_the_first_as_queued(
                     "options": {"queue": queue},
                 }
             ],
-            broker=f"amqp://guest:guest@127.0.0.1:{proxy.port}//",
+            broker=rabbitmq_server.url(port=proxy.port),
         )
     finally:
         proxy.close()
