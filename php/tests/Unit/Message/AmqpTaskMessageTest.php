@@ -8,6 +8,7 @@ use CeleryBridge\Canvas\Signature;
 use CeleryBridge\Message\AmqpTaskMessage;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
+use CeleryBridge\Tests\Unit\Wire\Amqp\Fixtures\AmqpCapture;
 use CeleryBridge\Wire\BodyEncoder;
 use PHPUnit\Framework\TestCase;
 
@@ -22,7 +23,6 @@ use PHPUnit\Framework\TestCase;
  */
 final class AmqpTaskMessageTest extends TestCase
 {
-    private const FIXTURES = __DIR__ . '/../../fixtures/amqp';
     private const ADD = ['argsrepr' => '(2, 3)', 'ignore_result' => false];
 
     /**
@@ -76,7 +76,7 @@ final class AmqpTaskMessageTest extends TestCase
         array $options,
         ?Delivery $delivery,
     ): void {
-        $captured = self::captured($case);
+        $captured = AmqpCapture::publish($case);
         $id = $captured->properties->headers->id;
         $kwargs = $options['kwargs'] ?? [];
         unset($options['kwargs']);
@@ -92,7 +92,7 @@ final class AmqpTaskMessageTest extends TestCase
 
         $amqp = AmqpTaskMessage::fromTaskMessage($message, withPriority: $case !== 'queue_other');
 
-        $header = (string) file_get_contents(self::FIXTURES . '/' . $captured->header_file);
+        $header = AmqpCapture::file($captured->header_file);
         // After class id, weight and the 64-bit body size: flags and properties.
         self::assertSame(bin2hex(substr($header, 12)), bin2hex($amqp->properties->encode()));
         self::assertSame([$captured->method_args->exchange, $captured->method_args->routing_key], [$amqp->exchange, $amqp->routingKey]);
@@ -138,19 +138,8 @@ final class AmqpTaskMessageTest extends TestCase
         self::assertStringContainsString("\x05utf-8\x00\x00\x00\x00\x02", $amqp->properties->encode());
     }
 
-    private static function captured(string $case): \stdClass
-    {
-        $publishes = json_decode((string) file_get_contents(self::FIXTURES . '/publishes.json'), false, 512, JSON_THROW_ON_ERROR);
-        foreach ($publishes as $publish) {
-            if ($publish->case === $case && $publish->index === 0) {
-                return $publish;
-            }
-        }
-        self::fail("no captured publish for $case");
-    }
-
     private static function body(string $case): string
     {
-        return (string) file_get_contents(self::FIXTURES . "/$case.pub0.body.bin");
+        return AmqpCapture::file("$case.pub0.body.bin");
     }
 }

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Tests\Unit\Wire\Amqp;
 
+use CeleryBridge\Tests\Unit\Wire\Amqp\Fixtures\AmqpCapture;
 use CeleryBridge\Wire\Amqp\BasicProperties;
 use CeleryBridge\Wire\Amqp\ContentHeader;
 use PHPUnit\Framework\TestCase;
@@ -18,15 +19,12 @@ use PHPUnit\Framework\TestCase;
  */
 final class CapturedHeadersTest extends TestCase
 {
-    private const FIXTURES = __DIR__ . '/../../../fixtures/amqp';
-
     /**
      * @return iterable<string, array{\stdClass}>
      */
     public static function publishes(): iterable
     {
-        $publishes = json_decode((string) file_get_contents(self::FIXTURES . '/publishes.json'), false, 512, JSON_THROW_ON_ERROR);
-        foreach ($publishes as $publish) {
+        foreach (AmqpCapture::publishes() as $publish) {
             yield $publish->header_file => [$publish];
         }
     }
@@ -41,7 +39,7 @@ final class CapturedHeadersTest extends TestCase
 
         $header = ContentHeader::encode($publish->body_len, $properties);
 
-        self::assertSame(bin2hex((string) file_get_contents(self::FIXTURES . '/' . $publish->header_file)), bin2hex($header));
+        self::assertSame(bin2hex(AmqpCapture::file($publish->header_file)), bin2hex($header));
         self::assertSame($publish->property_flags, sprintf('0x%04x', unpack('n', $properties->encode())[1]));
     }
 

@@ -5,13 +5,12 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Wire\Amqp;
 
 use CeleryBridge\Exception\InvalidOption;
+use CeleryBridge\Tests\Unit\Wire\Amqp\Fixtures\AmqpCapture;
 use CeleryBridge\Wire\Amqp\DelayedDelivery;
 use PHPUnit\Framework\TestCase;
 
 final class DelayedDeliveryTest extends TestCase
 {
-    private const FIXTURES = __DIR__ . '/../../../fixtures/amqp';
-
     /**
      * The captures: countdown=30 from a client (quorum queue, topic exchange) and countdown=3
      * from the worker_quorum_topic run, both sent to celery_delayed_27.
@@ -29,9 +28,8 @@ final class DelayedDeliveryTest extends TestCase
      */
     public function testCelerysRoutingKey(string $case, int $countdown): void
     {
-        $publishes = json_decode((string) file_get_contents(self::FIXTURES . '/publishes.json'), false, 512, JSON_THROW_ON_ERROR);
         $delayed = array_values(array_filter(
-            $publishes,
+            AmqpCapture::publishes(),
             static fn (\stdClass $p) => $p->case === $case && $p->method_args->exchange === DelayedDelivery::EXCHANGE,
         ));
 

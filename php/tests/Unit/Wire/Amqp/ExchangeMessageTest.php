@@ -10,6 +10,7 @@ use CeleryBridge\Exception\SerializationFailed;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\TaskSentEvent;
+use CeleryBridge\Tests\Unit\Wire\Amqp\Fixtures\AmqpCapture;
 use CeleryBridge\Wire\Amqp\ExchangeMessage;
 use CeleryBridge\Wire\Amqp\Pidbox;
 use PHPUnit\Framework\TestCase;
@@ -24,7 +25,6 @@ use PHPUnit\Framework\TestCase;
  */
 final class ExchangeMessageTest extends TestCase
 {
-    private const FIXTURES = __DIR__ . '/../../../fixtures/amqp';
     private const REVOKED = '11111111-2222-3333-4444-555555555555';
 
     /**
@@ -48,7 +48,7 @@ final class ExchangeMessageTest extends TestCase
      */
     public function testACommandIsCelerysMessageOnTheFanoutExchange(string $case, Broadcast $command): void
     {
-        $captured = self::captured($case, 0);
+        $captured = AmqpCapture::publish($case, 0);
         $headers = $captured->properties->headers;
 
         $built = Pidbox::command('celery', $command->body(), $headers->clock, $headers->expires);
@@ -72,9 +72,9 @@ final class ExchangeMessageTest extends TestCase
 
     public function testTheTaskSentEventIsCelerysMessageOnTheEventExchange(): void
     {
-        $captured = self::captured('task_sent_event', 1);
-        $sent = json_decode((string) file_get_contents(self::FIXTURES . '/task_sent_event.pub1.body.bin'), true);
-        $task = self::captured('task_sent_event', 0)->properties->headers;
+        $captured = AmqpCapture::publish('task_sent_event', 1);
+        $sent = json_decode(AmqpCapture::file('task_sent_event.pub1.body.bin'), true);
+        $task = AmqpCapture::publish('task_sent_event', 0)->properties->headers;
         $message = (new MessageBuilder($task->origin, 'oid'))->build(
             new Signature('amqp_tasks.add', [2, 3], [], ['argsrepr' => '(2, 3)', 'ignore_result' => false]),
             $task->id,
@@ -112,25 +112,14 @@ final class ExchangeMessageTest extends TestCase
         ExchangeMessage::fromEnvelope('{"body": 1}');
     }
 
-    private static function captured(string $case, int $index): \stdClass
-    {
-        $publishes = json_decode((string) file_get_contents(self::FIXTURES . '/publishes.json'), false, 512, JSON_THROW_ON_ERROR);
-        foreach ($publishes as $publish) {
-            if ($publish->case === $case && $publish->index === $index) {
-                return $publish;
-            }
-        }
-        self::fail("no capture $case.$index");
-    }
-
     /** The flags and properties of the captured content header (after class, weight and body size). */
     private static function properties(\stdClass $captured): string
     {
-        return substr((string) file_get_contents(self::FIXTURES . '/' . $captured->header_file), 12);
+        return substr(AmqpCapture::file($captured->header_file), 12);
     }
 
     private static function body(\stdClass $captured): mixed
     {
-        return json_decode((string) file_get_contents(self::FIXTURES . '/' . str_replace('.header.', '.body.', $captured->header_file)));
+        return json_decode(AmqpCapture::file(str_replace('.header.', '.body.', $captured->header_file)));
     }
 }
