@@ -186,50 +186,43 @@ final class Dsn
         // A URL without options (the common one) never loads DsnQuery.
         $query = $queryText === '' ? null : DsnQuery::parse($queryText, $role, $scheme, $url);
 
-        $unix = $scheme === 'redis+socket' || $scheme === 'unix';
-        if ($unix) {
-            return self::unixNode($role, $scheme, $path, $username, $password, $query, $url);
-        }
-        return self::tcpNode($role, $scheme, $host, $port, $path, $username, $password, $query, $url);
-    }
-
-    private static function tcpNode(
-        Role $role,
-        string $scheme,
-        #[\SensitiveParameter] string $host,
-        ?int $port,
-        #[\SensitiveParameter] string $path,
-        #[\SensitiveParameter] ?string $username,
-        #[\SensitiveParameter] ?string $password,
-        #[\SensitiveParameter] ?DsnQuery $query,
-        #[\SensitiveParameter] string $url,
-    ): self {
-        // kombu strips one "/" from the path, and one more when what is left starts with "/".
-        $db = rawurldecode(substr($path, 1));
-        if (str_starts_with($db, '/')) {
-            $db = substr($db, 1);
-        }
-        if ($role === Role::Backend) {
-            $db = trim($db, '/');
-        }
-        $database = self::database($db, 'the database', $url);
-        $ssl = $query->ssl ?? [];
-        $tls = $ssl !== [] || $scheme === 'rediss' ? DsnQuery::tls($ssl, $url) : null;
-        if ($host === '') {
+        if ($scheme === 'redis+socket' || $scheme === 'unix') {
+            $transport = Endpoint::UNIX;
+            $host = '';
+            $port = 0;
+            $socket = self::socketPath($scheme, $path, $url);
+            $database = 0;
+            $tls = null;
+        } else {
+            $socket = null;
+            // kombu strips one "/" from the path, and one more when what is left starts with "/".
+            $db = rawurldecode(substr($path, 1));
+            if (str_starts_with($db, '/')) {
+                $db = substr($db, 1);
+            }
+            if ($role === Role::Backend) {
+                $db = trim($db, '/');
+            }
+            $database = self::database($db, 'the database', $url);
+            $ssl = $query->ssl ?? [];
+            $tls = $ssl !== [] || $scheme === 'rediss' ? DsnQuery::tls($ssl, $url) : null;
+            $transport = $tls !== null ? Endpoint::TLS : Endpoint::TCP;
             // kombu's Redis channel connects to 127.0.0.1 when the URL names no host.
-            $host = '127.0.0.1';
+            $host = $host === '' ? '127.0.0.1' : $host;
+            $port ??= $scheme === 'sentinel' ? 26379 : 6379;
         }
         return new self(
             $role,
             $scheme,
-            $tls !== null ? Endpoint::TLS : Endpoint::TCP,
+            $transport,
             $host,
-            $port ?? ($scheme === 'sentinel' ? 26379 : 6379),
-            null,
+            $port,
+            $socket,
             $query->database ?? $database,
             $username,
             $password,
             $tls,
+            // DsnQuery reads none for a socket: kombu drops socket_connect_timeout there.
             $query?->connectTimeout,
             $query?->readTimeout,
             $query->accepted ?? [],
@@ -237,15 +230,8 @@ final class Dsn
         );
     }
 
-    private static function unixNode(
-        Role $role,
-        string $scheme,
-        #[\SensitiveParameter] string $path,
-        #[\SensitiveParameter] ?string $username,
-        #[\SensitiveParameter] ?string $password,
-        #[\SensitiveParameter] ?DsnQuery $query,
-        #[\SensitiveParameter] string $url,
-    ): self {
+    private static function socketPath(string $scheme, #[\SensitiveParameter] string $path, #[\SensitiveParameter] string $url): string
+    {
         $socket = rawurldecode($path);
         if ($socket === '' || $socket === '/') {
             throw InvalidBrokerUrl::because(
@@ -253,22 +239,7 @@ final class Dsn
                 sprintf('no socket path: write %s:///absolute/path/redis.sock (three slashes).', $scheme),
             );
         }
-        return new self(
-            $role,
-            $scheme,
-            Endpoint::UNIX,
-            '',
-            0,
-            $socket,
-            $query->database ?? 0,
-            $username,
-            $password,
-            null,
-            null,
-            $query?->readTimeout,
-            $query->accepted ?? [],
-            [],
-        );
+        return $socket;
     }
 
     /**

@@ -157,6 +157,15 @@ final class DsnTest extends TestCase
         self::assertSame([], $endpoint->streamContext());
     }
 
+    public function testASocketUrlKeepsItsReadTimeoutAndHasNoConnectTimeoutAsInKombu(): void
+    {
+        $dsn = Dsn::fromString('redis+socket:///run/redis/redis.sock?socket_timeout=4&socket_connect_timeout=1.5');
+
+        self::assertSame([Endpoint::UNIX, '', 0, '/run/redis/redis.sock'], [$dsn->transport, $dsn->host, $dsn->port, $dsn->path]);
+        self::assertSame(4.0, $dsn->readTimeout);
+        self::assertNull($dsn->connectTimeout);
+    }
+
     public function testIpv6EndpointIsBracketed(): void
     {
         $endpoint = Topology::fromDsn(Dsn::fromString('redis://[::1]:6380/0'), ConnectionOptions::defaults())->endpoints[0];
