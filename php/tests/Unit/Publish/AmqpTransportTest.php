@@ -101,13 +101,7 @@ final class AmqpTransportTest extends TestCase
     {
         foreach ([['amqp_declare' => 'always'], ['broker_transport_options' => ['confirm_publish' => false]]] as $config) {
             $connection = new RecordingConnection();
-            $transport = new AmqpTransport(
-                $connection,
-                AmqpSettings::fromConfig($config),
-                AmqpTopology::fromConfig([], 'celery'),
-                RetryPolicy::never(),
-                null,
-            );
+            $transport = $this->transportWith($connection, $config);
 
             $transport->publish($this->chunk($transport, 'a'));
 
@@ -123,13 +117,7 @@ final class AmqpTransportTest extends TestCase
         $connection = new RecordingConnection();
         $connection->returnedOnce = ['a'];
         $connection->refuseQueue = new ChannelClosed(404, "NOT_FOUND - no queue 'celery' in vhost '/'");
-        $transport = new AmqpTransport(
-            $connection,
-            AmqpSettings::fromConfig(['amqp_declare' => 'passive']),
-            AmqpTopology::fromConfig([], 'celery'),
-            RetryPolicy::never(),
-            null,
-        );
+        $transport = $this->transportWith($connection, ['amqp_declare' => 'passive']);
 
         try {
             $transport->publish($this->chunk($transport, 'a'));
@@ -283,13 +271,7 @@ final class AmqpTransportTest extends TestCase
     public function testTransientDeliveryModeIsSentAsOne(): void
     {
         $connection = new RecordingConnection();
-        $transport = new AmqpTransport(
-            $connection,
-            AmqpSettings::fromConfig(['task_default_delivery_mode' => 'transient']),
-            AmqpTopology::fromConfig([], 'celery'),
-            RetryPolicy::never(),
-            null,
-        );
+        $transport = $this->transportWith($connection, ['task_default_delivery_mode' => 'transient']);
         $chunk = new PublishChunk();
 
         $transport->queue($chunk, $this->message('a'), new Delivery('celery'));
@@ -317,6 +299,23 @@ final class AmqpTransportTest extends TestCase
             new AmqpSettings(),
             AmqpTopology::fromConfig($config, 'celery'),
             new RetryPolicy(true, 3, 0.0, 0.0, 0.0),
+            null,
+        );
+    }
+
+    /**
+     * A transport with these AMQP settings (amqp_declare, confirms, delivery mode), the default
+     * topology, and no publish retries.
+     *
+     * @param array<string, mixed> $settings
+     */
+    private function transportWith(RecordingConnection $connection, array $settings): AmqpTransport
+    {
+        return new AmqpTransport(
+            $connection,
+            AmqpSettings::fromConfig($settings),
+            AmqpTopology::fromConfig([], 'celery'),
+            RetryPolicy::never(),
             null,
         );
     }
