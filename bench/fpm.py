@@ -1,13 +1,16 @@
 """Publishing from a PHP-FPM request, where most PHP applications call the library.
 
-nginx + php-fpm (opcache on, pm = static, 4 children) serve four endpoints (bench/fpm/*.php);
+nginx + php-fpm (opcache on, pm = static, 4 children) serve six endpoints (bench/fpm/*.php);
 wrk loads each in turn, alternating, for BENCH_ROUNDS rounds of BENCH_SECONDS; the figure is the
 median requests/s of each endpoint and its ratio to the raw endpoint of the same mode:
 
   persistent   raw_pconnect.php (pconnect + LPUSH of a prebuilt message)
                celery_persistent.php (new CeleryClient(url, redis_persistent) -> sendTask)
+               floor_persistent.php (the same message built inline, no library: the best any
+               PHP client can reach)
   fresh        raw_connect.php (connect + LPUSH)
                celery_fresh.php (new CeleryClient(url) -> sendTask)
+               floor_fresh.php
 
 Then the Redis commands one request of each endpoint sends (MONITOR), on an FPM child that
 has served requests before (so a persistent socket is a reused one). Every server runs on
@@ -38,8 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ENDPOINTS = ROOT / "bench" / "fpm"
 MODES = {
-    "persistent": ("raw_pconnect.php", "celery_persistent.php"),
-    "fresh": ("raw_connect.php", "celery_fresh.php"),
+    "persistent": ("raw_pconnect.php", "celery_persistent.php", "floor_persistent.php"),
+    "fresh": ("raw_connect.php", "celery_fresh.php", "floor_fresh.php"),
 }
 QUEUES = ("bench-raw", "celery")
 
@@ -275,7 +278,7 @@ def main() -> None:
     redis = Redis(host, port, db)
     servers.start()
     try:
-        endpoints = [e for pair in MODES.values() for e in pair]
+        endpoints = [e for group in MODES.values() for e in group]
         for endpoint in endpoints:  # warm opcache and every child's sockets
             wrk(servers.port, endpoint, 1)
         rates: dict[str, list[float]] = {e: [] for e in endpoints}
@@ -291,11 +294,12 @@ def main() -> None:
             f"PHP-FPM (nginx, php-fpm pm=static 4 children, opcache on), wrk -t1 -c4, "
             f"median of {rounds} alternating rounds of {seconds} s:"
         )
-        for mode, (raw, lib) in MODES.items():
+        for mode, (raw, *others) in MODES.items():
             raw_rate = statistics.median(rates[raw])
-            lib_rate = statistics.median(rates[lib])
             print(f"  {mode:<11} {raw:<22} {raw_rate:8.0f} req/s")
-            print(f"  {'':<11} {lib:<22} {lib_rate:8.0f} req/s   ratio {lib_rate / raw_rate:.2f}")
+            for other in others:
+                rate = statistics.median(rates[other])
+                print(f"  {'':<11} {other:<22} {rate:8.0f} req/s   ratio {rate / raw_rate:.2f}")
         print("Redis commands of one request (MONITOR, on an FPM child that served requests before):")
         for endpoint in endpoints:
             commands = monitor(servers, host, port, endpoint)

@@ -223,7 +223,7 @@ def main() -> None:
     extra = int(os.environ.get("BENCH_FPM_EXTRA", "200"))
     keep = Path(os.environ["BENCH_FPM_KEEP"]).resolve() if os.environ.get("BENCH_FPM_KEEP") else None
     preloads = {"0": [False], "1": [True]}.get(os.environ.get("BENCH_FPM_PRELOAD", ""), [False, True])
-    endpoints = [e for pair_ in MODES.values() for e in pair_]
+    endpoints = [e for group in MODES.values() for e in group]
     measured = [e for e in os.environ.get("BENCH_FPM_ENDPOINTS", "").split(",") if e] or endpoints
 
     workdir = Path(tempfile.mkdtemp(prefix="celery-bridge-fpm-msg."))
@@ -255,12 +255,12 @@ def main() -> None:
                 keep.mkdir(parents=True, exist_ok=True)
                 for name, profile in profiles.items():
                     (keep / f"callgrind.out.{name}{'-preload' if preload else ''}").write_bytes(profile)
-            for mode, (raw, lib) in MODES.items():
+            for mode, (raw, *others) in MODES.items():
                 if raw in results:
                     print(f"    {mode:<11} {raw:<22} {results[raw]:9d} instructions")
-                if lib in results:
-                    ratio = f"   {results[lib] / results[raw]:.1f}x raw" if raw in results else ""
-                    print(f"    {'':<11} {lib:<22} {results[lib]:9d} instructions{ratio}")
+                for other in [o for o in others if o in results]:
+                    ratio = f"   {results[other] / results[raw]:.1f}x raw" if raw in results else ""
+                    print(f"    {'':<11} {other:<22} {results[other]:9d} instructions{ratio}")
             for endpoint in [e for e in measured if e not in endpoints]:
                 print(f"    {'other':<11} {endpoint:<22} {results[endpoint]:9d} instructions")
     finally:

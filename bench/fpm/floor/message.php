@@ -1,0 +1,34 @@
+<?php
+
+declare(strict_types=1);
+
+// The floor endpoints' message: what Celery's send_task('tasks.add', (1, 2)) writes (protocol 2,
+// kombu's Redis envelope), built inline with no class, no check and no result handle. No client
+// can do less for the same bytes, so the floor's ratio is the best any PHP client can reach.
+$uuid = static function (): string {
+    $hex = bin2hex(random_bytes(16));
+    return substr($hex, 0, 8) . '-' . substr($hex, 8, 4) . '-4' . substr($hex, 13, 3)
+        . '-a' . substr($hex, 17, 3) . '-' . substr($hex, 20, 12);
+};
+$id = $uuid();
+$tag = $uuid();
+$body = [[1, 2], new stdClass(), ['callbacks' => null, 'errbacks' => null, 'chain' => null, 'chord' => null]];
+
+return json_encode([
+    'body' => base64_encode(json_encode($body)),
+    'content-encoding' => 'utf-8',
+    'content-type' => 'application/json',
+    'headers' => [
+        'lang' => 'py', 'task' => 'tasks.add', 'id' => $id, 'shadow' => null, 'eta' => null,
+        'expires' => null, 'group' => null, 'group_index' => null, 'retries' => 0,
+        'timelimit' => [null, null], 'root_id' => $id, 'parent_id' => null, 'argsrepr' => '(1, 2)',
+        'kwargsrepr' => '{}', 'origin' => 'gen' . getmypid() . '@' . gethostname(),
+        'ignore_result' => null, 'replaced_task_nesting' => 0, 'stamped_headers' => null,
+        'stamps' => new stdClass(),
+    ],
+    'properties' => [
+        'correlation_id' => $id, 'reply_to' => $uuid(), 'delivery_mode' => 2,
+        'delivery_info' => ['exchange' => '', 'routing_key' => 'celery'], 'priority' => 0,
+        'body_encoding' => 'base64', 'delivery_tag' => $tag,
+    ],
+]);
