@@ -2,8 +2,6 @@
 
 declare(strict_types=1);
 
-// Floor, fresh connection: the message built inline (floor/message.php), connect, LPUSH.
-$redis = new Redis();
-$redis->connect(getenv('BENCH_REDIS_HOST'), (int) getenv('BENCH_REDIS_PORT'));
-$redis->lPush('celery', require __DIR__ . '/floor/message.php');
-echo "queued\n";
+// Floor, fresh connection: no library, the message built inline (floor/publish.php).
+$persistent = false;
+require __DIR__ . '/floor/publish.php';

@@ -2,8 +2,6 @@
 
 declare(strict_types=1);
 
-// Floor, persistent: the message built inline (floor/message.php), pconnect, LPUSH.
-$redis = new Redis();
-$redis->pconnect(getenv('BENCH_REDIS_HOST'), (int) getenv('BENCH_REDIS_PORT'));
-$redis->lPush('celery', require __DIR__ . '/floor/message.php');
-echo "queued\n";
+// Floor, persistent (phpredis's socket pool): no library, the message built inline (floor/publish.php).
+$persistent = true;
+require __DIR__ . '/floor/publish.php';

@@ -2,9 +2,10 @@
 
 declare(strict_types=1);
 
-// The floor endpoints' message: what Celery's send_task('tasks.add', (1, 2)) writes (protocol 2,
-// kombu's Redis envelope), built inline with no class, no check and no result handle. No client
-// can do less for the same bytes, so the floor's ratio is the best any PHP client can reach.
+// The floor endpoints: what Celery's send_task('tasks.add', (1, 2)) writes (protocol 2, kombu's
+// Redis envelope), built inline with no class, no check and no result handle, then one LPUSH on a
+// fresh or ($persistent) pooled phpredis socket. No client can do less for the same bytes, so the
+// floor's ratio is the best any PHP client can reach.
 $uuid = static function (): string {
     $hex = bin2hex(random_bytes(16));
     return substr($hex, 0, 8) . '-' . substr($hex, 8, 4) . '-4' . substr($hex, 13, 3)
@@ -14,7 +15,7 @@ $id = $uuid();
 $tag = $uuid();
 $body = [[1, 2], new stdClass(), ['callbacks' => null, 'errbacks' => null, 'chain' => null, 'chord' => null]];
 
-return json_encode([
+$message = json_encode([
     'body' => base64_encode(json_encode($body)),
     'content-encoding' => 'utf-8',
     'content-type' => 'application/json',
@@ -32,3 +33,12 @@ return json_encode([
         'body_encoding' => 'base64', 'delivery_tag' => $tag,
     ],
 ]);
+
+$redis = new Redis();
+if ($persistent) {
+    $redis->pconnect(getenv('BENCH_REDIS_HOST'), (int) getenv('BENCH_REDIS_PORT'));
+} else {
+    $redis->connect(getenv('BENCH_REDIS_HOST'), (int) getenv('BENCH_REDIS_PORT'));
+}
+$redis->lPush('celery', $message);
+echo "queued\n";
