@@ -28,7 +28,10 @@ final class PlainPath
     /** How many task names are remembered with their route. */
     private const ROUTES = 1000;
 
-    /** @var array<string, array{Delivery, string}> where a task name without options goes, and its list */
+    /**
+     * @var array<string, array{Delivery, string, PlainMessage}> where a task name without options
+     *      goes, its list, and the model of its Redis messages (PlainMessage::copyOf())
+     */
     private array $routes = [];
 
     /** Whether this client's messages fit the template at all (it writes no task-sent event). */
@@ -56,7 +59,7 @@ final class PlainPath
         if (!$this->fits || $hooks?->hasBefore()) {
             return null;
         }
-        [$delivery, $list] = $this->routes[$name] ?? $this->route($name);
+        [$delivery, $list, $model] = $this->routes[$name] ?? $this->route($name);
         if ($this->amqp !== null) {
             $taskId = Uuid::v4();
             $amqp = $this->amqp->message($name, $taskId, $args, $kwargs, $delivery);
@@ -65,7 +68,7 @@ final class PlainPath
         \assert($this->encoder !== null);
         [$taskId, $deliveryTag] = Uuid::pair();
         $envelope = $this->encoder->envelope($name, $taskId, $args, $kwargs, $deliveryTag, $delivery);
-        return $envelope === null ? null : new PlainMessage($taskId, $envelope, $list, $delivery->queue, $delivery->priority);
+        return $envelope === null ? null : PlainMessage::copyOf($model, $taskId, $envelope);
     }
 
     /**
@@ -80,7 +83,7 @@ final class PlainPath
     /**
      * A task name's Delivery and list (see route()), for ChunkBuilder::addAll().
      *
-     * @return array{Delivery, string}
+     * @return array{Delivery, string, PlainMessage}
      * @throws CeleryBridgeException
      */
     public function routeOf(string $name): array
@@ -92,7 +95,7 @@ final class PlainPath
      * Validates the name and routes it (task_routes depend on the name alone here), remembered
      * for a bounded number of names. A named exchange gets no list: the template refuses it.
      *
-     * @return array{Delivery, string}
+     * @return array{Delivery, string, PlainMessage}
      * @throws CeleryBridgeException
      */
     private function route(string $name): array
@@ -107,7 +110,7 @@ final class PlainPath
             ? new Delivery($this->config->defaultQueue, $this->config->defaultPriority ?? 0)
             : $this->config->deliveryFor($name, null);
         $list = $delivery->exchange === '' ? $this->config->listFor($delivery->queue, $delivery->priority) : '';
-        $route = [$delivery, $list];
+        $route = [$delivery, $list, PlainMessage::model($list, $delivery->queue, $delivery->priority)];
         if (count($this->routes) < self::ROUTES) {
             $this->routes[$name] = $route;
         }
