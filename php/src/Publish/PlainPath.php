@@ -71,7 +71,7 @@ final class PlainPath
         if (!$this->fits || $hooks?->hasBefore()) {
             return null;
         }
-        [$delivery, $list, $model] = $this->routes[$name] ?? $this->route($name);
+        [$delivery, , $model] = $this->routes[$name] ?? $this->route($name);
         if ($this->amqp !== null) {
             $taskId = Uuid::v4();
             $amqp = $this->amqp->message($name, $taskId, $args, $kwargs, $delivery);
@@ -79,16 +79,17 @@ final class PlainPath
         }
         \assert($this->encoder !== null);
         // Uuid::pair() inline, on a batch of this path's own: this runs for every sendTask().
-        if (!isset($this->ids[$this->next]) || $this->pid !== getmypid()) {
+        $next = $this->next;
+        if (!isset($this->ids[$next]) || $this->pid !== getmypid()) {
             // The first task takes Uuid's pair (a PHP-FPM request that constructs a client and
             // sends one task reads the random source once), each next batch is twice as large.
             $this->ids = $this->ids === [] ? Uuid::pair() : Uuid::many(min(self::IDS, 2 * count($this->ids)));
-            $this->next = 0;
+            $next = 0;
             $this->pid = getmypid();
         }
-        $taskId = $this->ids[$this->next];
-        $deliveryTag = $this->ids[$this->next + 1];
-        $this->next += 2;
+        $taskId = $this->ids[$next];
+        $deliveryTag = $this->ids[$next + 1];
+        $this->next = $next + 2;
         $envelope = $this->encoder->envelope($name, $taskId, $args, $kwargs, $deliveryTag, $delivery);
         return $envelope === null ? null : PlainMessage::copyOf($model, $taskId, $envelope);
     }
