@@ -26,4 +26,35 @@ final class PlainMessage
         public readonly ?AmqpTaskMessage $amqp = null,
     ) {
     }
+
+    /**
+     * What copyOf() copies: a Redis message to $list with everything but its id and envelope,
+     * not to be used itself.
+     *
+     * @internal
+     */
+    public static function model(string $list, string $queue, int $priority): self
+    {
+        $model = (new \ReflectionClass(self::class))->newInstanceWithoutConstructor();
+        $model->list = $list;
+        $model->queue = $queue;
+        $model->priority = $priority;
+        $model->amqp = null;
+        return $model;
+    }
+
+    /**
+     * A Redis message of the template path: a copy of $model (see model()) with its task id
+     * and envelope. A copy writes two properties where the constructor takes and checks six
+     * arguments: this runs for every sendTask().
+     *
+     * @internal
+     */
+    public static function copyOf(self $model, string $taskId, string $envelope): self
+    {
+        $message = clone $model;
+        $message->taskId = $taskId;
+        $message->envelope = $envelope;
+        return $message;
+    }
 }

@@ -15,6 +15,8 @@ use CeleryBridge\Wire\Uuid;
 
 use function count;
 use function ctype_graph;
+use function getmypid;
+use function min;
 use function mb_check_encoding;
 
 /**
@@ -25,11 +27,24 @@ use function mb_check_encoding;
  */
 final class PlainPath
 {
+    /** The most ids made at once (for 64 tasks). */
+    private const IDS = 128;
+
     /** How many task names are remembered with their route. */
     private const ROUTES = 1000;
 
-    /** @var array<string, array{Delivery, string}> where a task name without options goes, and its list */
+    /**
+     * @var array<string, array{Delivery, string, PlainMessage}> where a task name without options
+     *      goes, its list, and the model of its Redis messages (PlainMessage::copyOf())
+     */
     private array $routes = [];
+
+    /** @var list<string> ids of the next tasks on Redis, two a task: its id, then its delivery tag */
+    private array $ids = [];
+    /** Where the next task's ids are in $ids. */
+    private int $next = 0;
+    /** The process that made $ids: a forked child makes its own (see Uuid). */
+    private int $pid = 0;
 
     /** Whether this client's messages fit the template at all (it writes no task-sent event). */
     private readonly bool $fits;
@@ -56,16 +71,27 @@ final class PlainPath
         if (!$this->fits || $hooks?->hasBefore()) {
             return null;
         }
-        [$delivery, $list] = $this->routes[$name] ?? $this->route($name);
+        [$delivery, , $model] = $this->routes[$name] ?? $this->route($name);
         if ($this->amqp !== null) {
             $taskId = Uuid::v4();
             $amqp = $this->amqp->message($name, $taskId, $args, $kwargs, $delivery);
             return $amqp === null ? null : new PlainMessage($taskId, '', '', $delivery->queue, $delivery->priority, $amqp);
         }
         \assert($this->encoder !== null);
-        [$taskId, $deliveryTag] = Uuid::pair();
+        // Uuid::pair() inline, on a batch of this path's own: this runs for every sendTask().
+        $next = $this->next;
+        if (!isset($this->ids[$next]) || $this->pid !== getmypid()) {
+            // The first task takes Uuid's pair (a PHP-FPM request that constructs a client and
+            // sends one task reads the random source once), each next batch is twice as large.
+            $this->ids = $this->ids === [] ? Uuid::pair() : Uuid::many(min(self::IDS, 2 * count($this->ids)));
+            $next = 0;
+            $this->pid = getmypid();
+        }
+        $taskId = $this->ids[$next];
+        $deliveryTag = $this->ids[$next + 1];
+        $this->next = $next + 2;
         $envelope = $this->encoder->envelope($name, $taskId, $args, $kwargs, $deliveryTag, $delivery);
-        return $envelope === null ? null : new PlainMessage($taskId, $envelope, $list, $delivery->queue, $delivery->priority);
+        return $envelope === null ? null : PlainMessage::copyOf($model, $taskId, $envelope);
     }
 
     /**
@@ -80,7 +106,7 @@ final class PlainPath
     /**
      * A task name's Delivery and list (see route()), for ChunkBuilder::addAll().
      *
-     * @return array{Delivery, string}
+     * @return array{Delivery, string, PlainMessage}
      * @throws CeleryBridgeException
      */
     public function routeOf(string $name): array
@@ -92,7 +118,7 @@ final class PlainPath
      * Validates the name and routes it (task_routes depend on the name alone here), remembered
      * for a bounded number of names. A named exchange gets no list: the template refuses it.
      *
-     * @return array{Delivery, string}
+     * @return array{Delivery, string, PlainMessage}
      * @throws CeleryBridgeException
      */
     private function route(string $name): array
@@ -107,7 +133,7 @@ final class PlainPath
             ? new Delivery($this->config->defaultQueue, $this->config->defaultPriority ?? 0)
             : $this->config->deliveryFor($name, null);
         $list = $delivery->exchange === '' ? $this->config->listFor($delivery->queue, $delivery->priority) : '';
-        $route = [$delivery, $list];
+        $route = [$delivery, $list, PlainMessage::model($list, $delivery->queue, $delivery->priority)];
         if (count($this->routes) < self::ROUTES) {
             $this->routes[$name] = $route;
         }

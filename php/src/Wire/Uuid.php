@@ -5,7 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Wire;
 
 // Imported, so that PHP calls them without first looking for CeleryBridge\Wire\substr() etc.:
-// pair() runs on every publish.
+// ids are made for every publish.
 use function array_pop;
 use function bin2hex;
 use function count;
@@ -66,7 +66,8 @@ final class Uuid
     }
 
     /**
-     * Two at once (a task id and its delivery tag): this runs on every publish.
+     * Two at once (a task id and its delivery tag): a client's first sendTask() takes them
+     * (PlainPath takes the next from batches of its own, made by many()).
      *
      * @return array{string, string}
      */

@@ -1,0 +1,119 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Tests\Unit\Publish;
+
+use CeleryBridge\Config\ClientConfig;
+use CeleryBridge\Message\PlainTaskEncoder;
+use CeleryBridge\Publish\PlainMessage;
+use CeleryBridge\Publish\PlainPath;
+use CeleryBridge\Wire\Uuid;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * The ids of sendTask()'s messages on Redis: PlainPath takes them from batches of its own, not
+ * from a call to Uuid per task. They are what kombu's worker relies on: a new task id and a new
+ * delivery tag (its key in the unacked hash) for every message.
+ */
+final class PlainPathTest extends TestCase
+{
+    private const V4 = '/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/D';
+
+    public function testEveryMessageHasANewTaskIdAndDeliveryTagAcrossBatches(): void
+    {
+        $path = self::path();
+        $seen = [];
+        // More tasks than the largest batch holds (64), several times.
+        for ($i = 0; $i < 300; $i++) {
+            [$taskId, $tag] = self::ids($path->message('tasks.add', [$i, $i], [], null));
+            self::assertMatchesRegularExpression(self::V4, $taskId);
+            self::assertMatchesRegularExpression(self::V4, $tag);
+            $seen[$taskId] = true;
+            $seen[$tag] = true;
+        }
+        self::assertCount(600, $seen);
+    }
+
+    /**
+     * A forked child (pcntl_fork(), a worker forked by Swoole's or RoadRunner's master after the
+     * client sent a task) must not send the ids its parent sends next: a worker would take two
+     * different tasks for one (same result key) and ack one message for the other.
+     *
+     * @requires extension pcntl
+     */
+    public function testAForkedChildSendsIdsOfItsOwn(): void
+    {
+        $path = self::path();
+        // Until the parent's batch has the ids of two more tasks left, which a child without a
+        // process check would take.
+        $ids = new \ReflectionProperty(PlainPath::class, 'ids');
+        $next = new \ReflectionProperty(PlainPath::class, 'next');
+        do {
+            $path->message('tasks.add', [1, 2], [], null);
+        } while (count($ids->getValue($path)) - $next->getValue($path) < 4);
+        $file = (string) tempnam(sys_get_temp_dir(), 'plain-fork');
+        try {
+            $pid = pcntl_fork();
+            self::assertNotSame(-1, $pid, 'fork failed');
+            if ($pid === 0) {
+                file_put_contents($file, implode(',', self::twoTasksIds($path)));
+                // Ends the child without PHPUnit's shutdown functions.
+                pcntl_exec('/bin/true');
+            }
+            pcntl_waitpid($pid, $status);
+            $parent = self::twoTasksIds($path);
+            $child = explode(',', (string) file_get_contents($file));
+            self::assertCount(4, $child);
+            self::assertSame([], array_intersect($parent, $child));
+        } finally {
+            unlink($file);
+        }
+    }
+
+    /**
+     * A PHP-FPM request that constructs a client (its reply_to) and sends one task reads the
+     * random source once: the first task takes its ids from Uuid's first batch.
+     */
+    public function testTheFirstTaskTakesUuidsPair(): void
+    {
+        $class = new \ReflectionClass(Uuid::class);
+        $ids = $class->getProperty('ids');
+        $batch = $class->getProperty('batch');
+        $ids->setValue(null, $ids->getDefaultValue());
+        $batch->setValue(null, $batch->getDefaultValue());
+
+        Uuid::v4();
+        self::path()->message('tasks.add', [1, 2], [], null);
+
+        self::assertSame([], $ids->getValue());
+        self::assertSame(4, $batch->getValue(), 'one batch made');
+    }
+
+    private static function path(): PlainPath
+    {
+        $encoder = PlainTaskEncoder::forClient('gen1@host', '0c5e9a4e-6b0e-4f3e-9d37-8f1a2b3c4d5e', 2, 'json', null);
+        self::assertNotNull($encoder);
+        return new PlainPath(ClientConfig::fromArray([]), $encoder);
+    }
+
+    /**
+     * @return array{string, string} the task id and the delivery tag the envelope carries
+     */
+    private static function ids(?PlainMessage $message): array
+    {
+        self::assertNotNull($message);
+        $envelope = json_decode($message->envelope, true, 512, JSON_THROW_ON_ERROR);
+        self::assertSame($message->taskId, $envelope['headers']['id']);
+        return [$envelope['headers']['id'], $envelope['properties']['delivery_tag']];
+    }
+
+    /** @return list<string> */
+    private static function twoTasksIds(PlainPath $path): array
+    {
+        return [
+            ...self::ids($path->message('tasks.add', [1, 2], [], null)),
+            ...self::ids($path->message('tasks.add', [3, 4], [], null)),
+        ];
+    }
+}
