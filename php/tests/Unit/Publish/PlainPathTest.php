@@ -12,9 +12,10 @@ use CeleryBridge\Wire\Uuid;
 use PHPUnit\Framework\TestCase;
 
 /**
- * The ids of sendTask()'s messages on Redis: PlainPath takes them from batches of its own, not
+ * sendTask()'s messages on Redis. Their ids: PlainPath takes them from batches of its own, not
  * from a call to Uuid per task. They are what kombu's worker relies on: a new task id and a new
- * delivery tag (its key in the unacked hash) for every message.
+ * delivery tag (its key in the unacked hash) for every message. The rest of a message is a copy
+ * of its route's model.
  */
 final class PlainPathTest extends TestCase
 {
@@ -90,11 +91,41 @@ final class PlainPathTest extends TestCase
         self::assertSame(4, $batch->getValue(), 'one batch made');
     }
 
-    private static function path(): PlainPath
+    /**
+     * A message is a copy of its route's model (PlainMessage::copyOf()): every property set, to
+     * what the constructor sets. Its queue and priority are what after-publish hooks, the debug log
+     * and the result handle see; its list is the one kombu's worker BRPOPs for that priority.
+     */
+    public function testAMessageIsWhatTheConstructorMakesForItsRoute(): void
+    {
+        $config = ClientConfig::fromArray([
+            'task_routes' => ['tasks.add' => ['queue' => 'math', 'priority' => 3]],
+            'task_default_priority' => 5,
+        ]);
+        $path = self::path($config);
+
+        $added = $path->message('tasks.add', [1, 2], [], null);
+        $multiplied = $path->message('tasks.mul', [3, 4], [], null);
+        $again = $path->message('tasks.add', [5, 6], [], null);
+
+        foreach ([[$added, 'math', 3], [$multiplied, 'celery', 5], [$again, 'math', 3]] as [$message, $queue, $priority]) {
+            self::assertNotNull($message);
+            foreach ((new \ReflectionClass(PlainMessage::class))->getProperties() as $property) {
+                self::assertTrue($property->isInitialized($message), $property->getName() . ' is set');
+            }
+            $list = $config->listFor($queue, $priority);
+            self::assertNotSame($queue, $list, 'a priority list, not the queue itself');
+            self::assertEquals(new PlainMessage($message->taskId, $message->envelope, $list, $queue, $priority), $message);
+        }
+        self::assertNotSame($added?->taskId, $again?->taskId);
+        self::assertNotSame($added?->envelope, $again?->envelope);
+    }
+
+    private static function path(?ClientConfig $config = null): PlainPath
     {
         $encoder = PlainTaskEncoder::forClient('gen1@host', '0c5e9a4e-6b0e-4f3e-9d37-8f1a2b3c4d5e', 2, 'json', null);
         self::assertNotNull($encoder);
-        return new PlainPath(ClientConfig::fromArray([]), $encoder);
+        return new PlainPath($config ?? ClientConfig::fromArray([]), $encoder);
     }
 
     /**
