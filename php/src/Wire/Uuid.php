@@ -99,8 +99,9 @@ final class Uuid
     }
 
     /**
-     * $count new ids of their own, none of them handed out by v4() or pair(): sendMany() takes
-     * the ids of many tasks at once and indexes them, without a call per id.
+     * $count new ids of their own, none of them handed out by v4() or pair(): sendMany()
+     * (ChunkBuilder) and sendTask() (PlainPath, after its first task) take the ids of many tasks
+     * at once and index them, without a call per id. The caller checks the process itself.
      *
      * @return non-empty-list<string>
      */
