@@ -64,6 +64,11 @@ final class ClientConfig
         'redis_socket_connect_timeout', 'redis_client', 'redis_persistent', 'task_publish_timeout',
     ];
 
+    /** null for kombu's defaults: made by queueKeys() on first use (a plain publish needs none). */
+    private ?QueueKeys $queueKeys = null;
+    /** The result backend connection's options, see backendConnectionOptions(). */
+    private ?ConnectionOptions $backendConnectionOptions = null;
+
     /**
      * @param string $backendKeyPrefix result_backend_transport_options' global_keyprefix, as the backend applies it
      * @param ConnectionOptions $brokerConnectionOptions the broker connection's options, with the publish retry policy
@@ -81,12 +86,11 @@ final class ClientConfig
         public readonly ?string $compression,
         public readonly int $protocol,
         public readonly ?int $resultExpires,
-        /** null for kombu's defaults: made by queueKeys() on first use (a plain publish needs none). */
-        private ?QueueKeys $queueKeys,
+        ?QueueKeys $queueKeys,
         public readonly string $backendKeyPrefix,
         public readonly string $controlExchange,
         public readonly ConnectionOptions $brokerConnectionOptions,
-        private ?ConnectionOptions $backendConnectionOptions,
+        ?ConnectionOptions $backendConnectionOptions,
         public readonly ?int $resultMaxSize,
         public readonly bool $sendSentEvent,
         public readonly string $eventExchange,
@@ -95,6 +99,14 @@ final class ClientConfig
         public readonly bool $fanoutPatterns,
         #[\SensitiveParameter] private readonly array $backendConnectionConfig,
     ) {
+        // (Written only when made now: at their defaults, as a client without settings has them,
+        // they cost a PHP-FPM request nothing.)
+        if ($queueKeys !== null) {
+            $this->queueKeys = $queueKeys;
+        }
+        if ($backendConnectionOptions !== null) {
+            $this->backendConnectionOptions = $backendConnectionOptions;
+        }
     }
 
     /** The names of each queue's Redis lists (broker_transport_options' priority_steps, sep, global_keyprefix). */
