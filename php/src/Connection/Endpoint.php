@@ -60,9 +60,12 @@ final class Endpoint
         public readonly ?string $clientName = null,
     ) {
         $this->passwordSecret = $password === null ? null : new \SensitiveParameterValue($password);
-        // The key passphrase is a secret too: only streamContext() hands it out.
+        // The key passphrase is a secret too: only streamContext() hands it out. (An empty
+        // context, a plain TCP server's, is kept as it is: unset() would copy it.)
         $passphrase = $tlsContext['passphrase'] ?? null;
-        unset($tlsContext['passphrase']);
+        if ($tlsContext !== []) {
+            unset($tlsContext['passphrase']);
+        }
         $this->tlsContext = $tlsContext;
         $this->passphrase = is_string($passphrase) ? new \SensitiveParameterValue($passphrase) : null;
     }

@@ -96,8 +96,11 @@ final class PlainTaskEncoder
 
     private function __construct(string $origin, string $replyTo)
     {
-        $this->afterKwargsRepr = self::AROUND_ORIGIN[0] . self::inString($origin) . self::AROUND_ORIGIN[1];
-        $this->beforeQueue = self::AROUND_REPLY_TO[0] . self::inString($replyTo) . self::AROUND_REPLY_TO[1];
+        // (inString(), without the calls.)
+        $this->afterKwargsRepr = self::AROUND_ORIGIN[0] . substr(json_encode($origin, self::ENCODE_FLAGS), 1, -1)
+            . self::AROUND_ORIGIN[1];
+        $this->beforeQueue = self::AROUND_REPLY_TO[0] . substr(json_encode($replyTo, self::ENCODE_FLAGS), 1, -1)
+            . self::AROUND_REPLY_TO[1];
     }
 
     /**
