@@ -57,6 +57,27 @@ final class TopologyTest extends TestCase
         'rediss://h:6380/0',
         'sentinel://h:26379',
         'redis+socket:///tmp/redis.sock',
+        // User info: read without Dsn when nothing in it is percent-encoded.
+        'redis://:secret@h:6379/0',
+        'redis://user:secret@h/1',
+        "redis://:p!$&'()*+,=-._~@h/2",
+        'redis://U_s.e-r~:P@127.0.0.1:6380/15',
+        'redis://user@h/0',
+        'redis://:@h/0',
+        'redis://user:@h/0',
+        'redis://:p%40ss@h/0',
+        'redis://:p@ss@h/0',
+        'redis://:p:w@h/0',
+        'redis://:p;w@h/0',
+        'redis://:p#w@h/0',
+        'redis://:p/w@h/0',
+        'redis://:p?w@h/0',
+        'redis://:p w@h/0',
+        'redis://:pw@H/0',
+        'redis://:pw@/0',
+        'redis://:pw@h:0/0',
+        'redis://:pw@h:/0',
+        'redis://:pwé@h/0',
     ];
 
     /**
