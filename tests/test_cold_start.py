@@ -116,22 +116,23 @@ def test_persistent_sockets_load_neither_the_url_parser_nor_the_settings_reader(
 def test_a_url_with_a_password_loads_neither_the_url_parser_nor_its_query_reader(run_php) -> None:
     """A production broker_url carries a password (redis://:secret@host:6379/0, or with a user
     name): read, like the plain URL, without Dsn (which costs a PHP-FPM request about 60,000
-    instructions, preloaded or not); a percent-encoded one still goes through Dsn."""
+    instructions, preloaded or not), percent-encoded characters included; a URL with options
+    still goes through Dsn."""
     code = r"""
 $ours = static fn (): array => array_values(array_filter(
     get_declared_classes(),
     static fn (string $class): bool => str_starts_with($class, 'CeleryBridge\\Connection\\Dsn'),
 ));
-$url = str_replace('redis://', 'redis://app:s3cret-Pass_1@', getenv('CELERY_BROKER_URL'));
-new CeleryClient($url);
+new CeleryClient(str_replace('redis://', 'redis://app:s3cret-Pass_1@', getenv('CELERY_BROKER_URL')));
+new CeleryClient(str_replace('redis://', 'redis://:a%2Fb%3D%2B@', getenv('CELERY_BROKER_URL')));
 $plain = $ours();
-new CeleryClient(str_replace('redis://', 'redis://:p%40ss@', getenv('CELERY_BROKER_URL')));
-echo json_encode(['plain' => $plain, 'encoded' => $ours()]);
+new CeleryClient(str_replace('redis://', 'redis://:pw@', getenv('CELERY_BROKER_URL')) . '?connect_timeout=5');
+echo json_encode(['plain' => $plain, 'options' => $ours()]);
 """
     loaded = run_php(code).json()
 
     assert loaded["plain"] == []
-    assert "CeleryBridge\\Connection\\Dsn" in loaded["encoded"]
+    assert "CeleryBridge\\Connection\\Dsn" in loaded["options"]
 
 
 # What a PHP-FPM request pays for each class it loads (bench/fpm_instructions.py): Composer's

@@ -11,6 +11,7 @@ use CeleryBridge\Exception\NoSentinelMaster;
 
 // Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
 use function preg_match;
+use function rawurldecode;
 
 /**
  * Where a URL plus the connection settings lead: a list of servers tried in order (kombu's
@@ -40,7 +41,7 @@ final class Topology
     public static function fromUrl(#[\SensitiveParameter] string $url, ConnectionOptions $options): self
     {
         // The common URL, redis://[[user]:password@]host[:port][/db] (a lower-case host name or
-        // an IPv4 address; user and password of characters a URL leaves as they are, nothing
+        // an IPv4 address; user and password of characters a URL leaves as they are, or
         // percent-encoded; no options) without TLS settings, is read here without the general
         // parser: one server, as Dsn and fromDsn() make it (TopologyTest compares them). Any
         // other URL is Dsn's (which refuses it when kombu would). (One match: a PHP-FPM request
@@ -50,7 +51,8 @@ final class Topology
             // (Without user info first, its groups 1 and 2 empty: that match is the cheaper one.)
             || (preg_match('~^redis://()()([a-z0-9.-]+)(?::([0-9]{1,5}))?(?:/([0-9]{0,9}))?$~D', $url, $parts, PREG_UNMATCHED_AS_NULL) !== 1
                 && preg_match(
-                    '~^redis://([A-Za-z0-9_.\~!$&\'()*+,=-]*):([A-Za-z0-9_.\~!$&\'()*+,=-]+)@([a-z0-9.-]+)'
+                    '~^redis://((?:[A-Za-z0-9_.\~!$&\'()*+,=-]|%[0-9A-Fa-f]{2})*)'
+                    . ':((?:[A-Za-z0-9_.\~!$&\'()*+,=-]|%[0-9A-Fa-f]{2})+)@([a-z0-9.-]+)'
                     . '(?::([0-9]{1,5}))?(?:/([0-9]{0,9}))?$~D',
                     $url,
                     $parts,
@@ -63,9 +65,9 @@ final class Topology
         $endpoint = Endpoint::tcp(
             $parts[3],
             $parts[4] === null ? 6379 : (int) $parts[4],
-            // As urllib: an empty user name or password is none.
-            $parts[1] === '' ? null : $parts[1],
-            $parts[2] === '' ? null : $parts[2],
+            // As urllib: percent-decoded, and an empty user name or password is none.
+            $parts[1] === '' ? null : rawurldecode($parts[1]),
+            $parts[2] === '' ? null : rawurldecode($parts[2]),
             (int) $parts[5],
             $options->connectTimeout ?? ConnectionOptions::DEFAULT_CONNECT_TIMEOUT,
             // (ConnectionOptions::defaultReadTimeout(), without the call.)

@@ -57,7 +57,7 @@ final class TopologyTest extends TestCase
         'rediss://h:6380/0',
         'sentinel://h:26379',
         'redis+socket:///tmp/redis.sock',
-        // User info: read without Dsn when nothing in it is percent-encoded.
+        // User info: read without Dsn unless it holds what a URL must encode.
         'redis://:secret@h:6379/0',
         'redis://user:secret@h/1',
         "redis://:p!$&'()*+,=-._~@h/2",
@@ -66,6 +66,11 @@ final class TopologyTest extends TestCase
         'redis://:@h/0',
         'redis://user:@h/0',
         'redis://:p%40ss@h/0',
+        'redis://u%3Ax:a%2Fb%3Bc%25d%20e%2B@h/0',
+        'redis://:%C3%A9%3F%23@h/0',
+        'redis://:p%4@h/0',
+        'redis://:p%zz@h/0',
+        'redis://:%@h/0',
         'redis://:p@ss@h/0',
         'redis://:p:w@h/0',
         'redis://:p;w@h/0',
