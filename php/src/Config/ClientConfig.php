@@ -64,10 +64,14 @@ final class ClientConfig
         'redis_socket_connect_timeout', 'redis_client', 'redis_persistent', 'task_publish_timeout',
     ];
 
-    /** null for kombu's defaults: made by queueKeys() on first use (a plain publish needs none). */
-    private ?QueueKeys $queueKeys = null;
-    /** The result backend connection's options, see backendConnectionOptions(). */
-    private ?ConnectionOptions $backendConnectionOptions = null;
+    /**
+     * The transport options the connection layer reads (ClientConfigTest holds every other one
+     * unread there): without them, e.g. only visibility_timeout, a client skips the reader.
+     */
+    private const CONNECTION_TRANSPORT_KEYS = [
+        'socket_timeout' => true, 'socket_connect_timeout' => true, 'health_check_interval' => true,
+        'client_name' => true, 'master_name' => true, 'min_other_sentinels' => true, 'sentinel_kwargs' => true,
+    ];
 
     /**
      * @param string $backendKeyPrefix result_backend_transport_options' global_keyprefix, as the backend applies it
@@ -86,11 +90,12 @@ final class ClientConfig
         public readonly ?string $compression,
         public readonly int $protocol,
         public readonly ?int $resultExpires,
-        ?QueueKeys $queueKeys,
+        /** null for kombu's defaults: made by queueKeys() on first use (a plain publish needs none). */
+        private ?QueueKeys $queueKeys,
         public readonly string $backendKeyPrefix,
         public readonly string $controlExchange,
         public readonly ConnectionOptions $brokerConnectionOptions,
-        ?ConnectionOptions $backendConnectionOptions,
+        private ?ConnectionOptions $backendConnectionOptions,
         public readonly ?int $resultMaxSize,
         public readonly bool $sendSentEvent,
         public readonly string $eventExchange,
@@ -99,14 +104,6 @@ final class ClientConfig
         public readonly bool $fanoutPatterns,
         #[\SensitiveParameter] private readonly array $backendConnectionConfig,
     ) {
-        // (Written only when made now: at their defaults, as a client without settings has them,
-        // they cost a PHP-FPM request nothing.)
-        if ($queueKeys !== null) {
-            $this->queueKeys = $queueKeys;
-        }
-        if ($backendConnectionOptions !== null) {
-            $this->backendConnectionOptions = $backendConnectionOptions;
-        }
     }
 
     /** The names of each queue's Redis lists (broker_transport_options' priority_steps, sep, global_keyprefix). */
@@ -206,7 +203,8 @@ final class ClientConfig
             ? TransportOptions::backend($config['result_backend_transport_options']) : [];
         // (Settings that are not given cost no call: a PHP-FPM request constructs a client each time.)
         $connection = $config === [] ? [] : array_intersect_key($config, self::CONNECTION_KEYS);
-        $backendConnection = ($backendOptions === [] ? [] : ['result_backend_transport_options' => $backendOptions]) + $connection;
+        $backendConnection = (array_intersect_key($backendOptions, self::CONNECTION_TRANSPORT_KEYS) === []
+            ? [] : ['result_backend_transport_options' => $backendOptions]) + $connection;
         return new self(
             defaultQueue: isset($config['task_default_queue']) ? self::text($config, 'task_default_queue', 'celery') : 'celery',
             defaultPriority: isset($config['task_default_priority']) ? NumberSettings::priority($config['task_default_priority']) : null,
@@ -216,17 +214,18 @@ final class ClientConfig
                 ? Check::setting()->choice('task_compression', $config['task_compression'], Compression::NAMES) : null,
             protocol: isset($config['task_protocol']) ? Check::setting()->choice('task_protocol', $config['task_protocol'], [1, 2]) : 2,
             resultExpires: array_key_exists('result_expires', $config) ? NumberSettings::expires($config['result_expires']) : 86400,
-            queueKeys: $brokerOptions === [] ? null : TransportOptions::queueKeys($brokerOptions),
+            // (Without priority_steps, sep and global_keyprefix the lists are kombu's: made when needed.)
+            queueKeys: isset($brokerOptions['priority_steps']) || isset($brokerOptions['sep'])
+                || isset($brokerOptions['global_keyprefix']) ? TransportOptions::queueKeys($brokerOptions) : null,
             backendKeyPrefix: $backendOptions === [] ? '' : TransportOptions::backendKeyPrefix($backendOptions),
             controlExchange: isset($config['control_exchange']) ? self::text($config, 'control_exchange', 'celery') : 'celery',
             // Each connection setting is checked once, here, for the role that reads it (with the
-            // publish retry settings). Empty transport options are left out: a client with no
-            // connection setting gets the defaults without loading ConnectionOptionsReader.
+            // publish retry settings); with none, the defaults, without ConnectionOptionsReader.
             brokerConnectionOptions: $config === [] ? ConnectionOptions::defaults(Role::Broker) : ConnectionOptions::fromConfig(
-                ($brokerOptions === [] ? [] : ['broker_transport_options' => $brokerOptions]) + array_intersect_key(
-                    $config,
-                    ['task_publish_retry' => true, 'task_publish_retry_policy' => true],
-                ) + $connection,
+                (array_intersect_key($brokerOptions, self::CONNECTION_TRANSPORT_KEYS) === []
+                    ? [] : ['broker_transport_options' => $brokerOptions])
+                + array_intersect_key($config, ['task_publish_retry' => true, 'task_publish_retry_policy' => true])
+                + $connection,
                 Role::Broker,
             ),
             // Settings that could be wrong are checked now, for the backend too: an error names
@@ -243,7 +242,6 @@ final class ClientConfig
             backendConnectionConfig: $backendConnection,
         );
     }
-
 
     /**
      * A name setting, checked when given (a client with the defaults does not load Check).
