@@ -13,7 +13,8 @@ declare(strict_types=1);
  * It needs Composer's autoloader: the application's (this package under vendor/), or this
  * repository's own. Preloaded: what `new CeleryClient(url)`, sendTask() with and without options
  * (the template and the general path, canvases) and a result's state() load
- * (tests/test_cold_start.py keeps the list complete). The rest (RabbitMQ, Predis, remote
+ * (tests/test_cold_start.py keeps the list complete), and the readers of a celeryconfig's common
+ * settings (result_expires, broker_transport_options such as visibility_timeout). The rest (RabbitMQ, Predis, remote
  * control, events, waiting in get(), the exceptions, the framework integrations) loads on first
  * use, as without preloading: each preloaded class costs every request of the pool a little
  * (preloading all of the library's classes added about 12,000 instructions to each request,
@@ -49,6 +50,8 @@ $classes = [
     'CeleryClient',
     'CeleryClientInterface',
     'Config\\ClientConfig',
+    'Config\\NumberSettings',
+    'Config\\TransportOptions',
     'Connection\\ClientConnection',
     'Connection\\Clock',
     'Connection\\ConnectionOptions',

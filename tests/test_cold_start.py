@@ -252,6 +252,13 @@ $persistent = new CeleryClient($broker, config: [
     'redis_persistent' => true,
 ]);
 $persistent->sendTask('tasks.add', [1, 2]);
+// A celeryconfig's common settings: their readers are preloaded too.
+$configured = new CeleryClient($broker, config: [
+    'task_default_queue' => 'QUEUE',
+    'result_expires' => 3600,
+    'broker_transport_options' => ['visibility_timeout' => 3600],
+]);
+$configured->sendTask('tasks.add', [1, 2]);
 $classMap = [];
 foreach (Composer\Autoload\ClassLoader::getRegisteredLoaders() as $loader) {
     $classMap += $loader->getClassMap();
