@@ -14,7 +14,8 @@ declare(strict_types=1);
  * repository's own. Preloaded: what `new CeleryClient(url)`, sendTask() with and without options
  * (the template and the general path, canvases) and a result's state() load
  * (tests/test_cold_start.py keeps the list complete), and the readers of a celeryconfig's common
- * settings (result_expires, broker_transport_options such as visibility_timeout). The rest (RabbitMQ, Predis, remote
+ * settings (worker-side names, result_expires, result_serializer and accept_content, task_routes,
+ * broker_transport_options such as visibility_timeout). The rest (RabbitMQ, Predis, remote
  * control, events, waiting in get(), the exceptions, the framework integrations) loads on first
  * use, as without preloading: each preloaded class costs every request of the pool a little
  * (preloading all of the library's classes added about 12,000 instructions to each request,
@@ -40,6 +41,7 @@ $classes = [
     'Broker\\QueueKeys',
     'Broker\\RedisBroker',
     'Broker\\RetryingPublisher',
+    'Broker\\TaskRouter',
     'Canvas\\Canvas',
     'Canvas\\CanvasFreezer',
     'Canvas\\CanvasPlanner',
@@ -50,7 +52,9 @@ $classes = [
     'CeleryClient',
     'CeleryClientInterface',
     'Config\\ClientConfig',
+    'Config\\ContentSettings',
     'Config\\NumberSettings',
+    'Config\\SettingNames',
     'Config\\TransportOptions',
     'Connection\\ClientConnection',
     'Connection\\Clock',
@@ -65,6 +69,7 @@ $classes = [
     'Message\\Delivery',
     'Message\\Embeddable',
     'Message\\MessageBuilder',
+    'Message\\OptionChecks',
     'Message\\PlainTaskEncoder',
     'Message\\PlainValues',
     'Message\\ProtocolTwo',

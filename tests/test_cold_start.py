@@ -257,6 +257,11 @@ $configured = new CeleryClient($broker, config: [
     'task_default_queue' => 'QUEUE',
     'result_expires' => 3600,
     'broker_transport_options' => ['visibility_timeout' => 3600],
+    'task_routes' => ['tasks.mul' => ['queue' => 'QUEUE']],
+    'result_serializer' => 'json',
+    'accept_content' => ['json'],
+    'timezone' => 'UTC',
+    'worker_prefetch_multiplier' => 1,
 ]);
 $configured->sendTask('tasks.add', [1, 2]);
 $classMap = [];

@@ -4,12 +4,20 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Tests\Unit\Config;
 
+use CeleryBridge\Config\CelerySettings;
 use CeleryBridge\Config\ClientConfig;
+use CeleryBridge\Config\SettingNames;
 use CeleryBridge\Exception\InvalidConfiguration;
 use PHPUnit\Framework\TestCase;
 
 final class SettingNamesTest extends TestCase
 {
+    public function testTheKeyedNamesAreCelerysNames(): void
+    {
+        self::assertSame(CelerySettings::NAMES, array_keys(SettingNames::CELERY));
+        self::assertSame([true], array_values(array_unique(SettingNames::CELERY)));
+    }
+
     public function testOldNamesAreReadAsCeleryReadsThem(): void
     {
         self::assertSame(
