@@ -15,7 +15,7 @@ declare(strict_types=1);
  * (the template and the general path, canvases) and a result's state() load
  * (tests/test_cold_start.py keeps the list complete), and the readers of a celeryconfig's common
  * settings (worker-side names, result_expires, result_serializer and accept_content, task_routes,
- * broker_transport_options such as visibility_timeout). The rest (RabbitMQ, Predis, remote
+ * broker_transport_options such as visibility_timeout, timeouts and publish retries). The rest (RabbitMQ, Predis, remote
  * control, events, waiting in get(), the exceptions, the framework integrations) loads on first
  * use, as without preloading: each preloaded class costs every request of the pool a little
  * (preloading all of the library's classes added about 12,000 instructions to each request,
@@ -59,11 +59,13 @@ $classes = [
     'Connection\\ClientConnection',
     'Connection\\Clock',
     'Connection\\ConnectionOptions',
+    'Connection\\ConnectionOptionsReader',
     'Connection\\Endpoint',
     'Connection\\PhpRedisConnection',
     'Connection\\RedisConnection',
     'Connection\\RetriesPerCall',
     'Connection\\RetryPolicy',
+    'Connection\\RetryPolicyReader',
     'Connection\\Role',
     'Connection\\Topology',
     'Message\\Delivery',

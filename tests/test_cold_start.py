@@ -262,6 +262,7 @@ $configured = new CeleryClient($broker, config: [
     'accept_content' => ['json'],
     'timezone' => 'UTC',
     'worker_prefetch_multiplier' => 1,
+    'broker_connection_timeout' => 4,
 ]);
 $configured->sendTask('tasks.add', [1, 2]);
 $classMap = [];

@@ -205,23 +205,24 @@ final class ClientConfig
         $connection = $config === [] ? [] : array_intersect_key($config, self::CONNECTION_KEYS);
         $backendConnection = (array_intersect_key($backendOptions, self::CONNECTION_TRANSPORT_KEYS) === []
             ? [] : ['result_backend_transport_options' => $backendOptions]) + $connection;
+        // (Positional, in the constructor's order, as above: about 4,000 instructions less per request.)
         return new self(
-            defaultQueue: isset($config['task_default_queue']) ? self::text($config, 'task_default_queue', 'celery') : 'celery',
-            defaultPriority: isset($config['task_default_priority']) ? NumberSettings::priority($config['task_default_priority']) : null,
-            routes: ($config['task_routes'] ?? []) === [] ? null : TaskRouter::fromConfig($config['task_routes']),
-            serializer: $serializer,
-            compression: isset($config['task_compression'])
+            isset($config['task_default_queue']) ? self::text($config, 'task_default_queue', 'celery') : 'celery',
+            isset($config['task_default_priority']) ? NumberSettings::priority($config['task_default_priority']) : null,
+            ($config['task_routes'] ?? []) === [] ? null : TaskRouter::fromConfig($config['task_routes']),
+            $serializer,
+            isset($config['task_compression'])
                 ? Check::setting()->choice('task_compression', $config['task_compression'], Compression::NAMES) : null,
-            protocol: isset($config['task_protocol']) ? Check::setting()->choice('task_protocol', $config['task_protocol'], [1, 2]) : 2,
-            resultExpires: array_key_exists('result_expires', $config) ? NumberSettings::expires($config['result_expires']) : 86400,
+            isset($config['task_protocol']) ? Check::setting()->choice('task_protocol', $config['task_protocol'], [1, 2]) : 2,
+            array_key_exists('result_expires', $config) ? NumberSettings::expires($config['result_expires']) : 86400,
             // (Without priority_steps, sep and global_keyprefix the lists are kombu's: made when needed.)
-            queueKeys: isset($brokerOptions['priority_steps']) || isset($brokerOptions['sep'])
+            isset($brokerOptions['priority_steps']) || isset($brokerOptions['sep'])
                 || isset($brokerOptions['global_keyprefix']) ? TransportOptions::queueKeys($brokerOptions) : null,
-            backendKeyPrefix: $backendOptions === [] ? '' : TransportOptions::backendKeyPrefix($backendOptions),
-            controlExchange: isset($config['control_exchange']) ? self::text($config, 'control_exchange', 'celery') : 'celery',
+            $backendOptions === [] ? '' : TransportOptions::backendKeyPrefix($backendOptions),
+            isset($config['control_exchange']) ? self::text($config, 'control_exchange', 'celery') : 'celery',
             // Each connection setting is checked once, here, for the role that reads it (with the
             // publish retry settings); with none, the defaults, without ConnectionOptionsReader.
-            brokerConnectionOptions: $config === [] ? ConnectionOptions::defaults(Role::Broker) : ConnectionOptions::fromConfig(
+            $config === [] ? ConnectionOptions::defaults(Role::Broker) : ConnectionOptions::fromConfig(
                 (array_intersect_key($brokerOptions, self::CONNECTION_TRANSPORT_KEYS) === []
                     ? [] : ['broker_transport_options' => $brokerOptions])
                 + array_intersect_key($config, ['task_publish_retry' => true, 'task_publish_retry_policy' => true])
@@ -230,16 +231,16 @@ final class ClientConfig
             ),
             // Settings that could be wrong are checked now, for the backend too: an error names
             // them at construction, whether or not a backend is used.
-            backendConnectionOptions: ConnectionOptions::isPlain($backendConnection)
+            ConnectionOptions::isPlain($backendConnection)
                 ? null : ConnectionOptions::fromConfig($backendConnection, Role::Backend),
-            resultMaxSize: array_key_exists('result_max_size', $config)
+            array_key_exists('result_max_size', $config)
                 ? NumberSettings::maxSize($config['result_max_size']) : self::DEFAULT_RESULT_MAX_SIZE,
-            sendSentEvent: isset($config['task_send_sent_event'])
+            isset($config['task_send_sent_event'])
                 && Check::setting()->bool('task_send_sent_event', $config['task_send_sent_event']),
-            eventExchange: isset($config['event_exchange']) ? self::text($config, 'event_exchange', 'celeryev') : 'celeryev',
-            fanoutPrefix: $brokerOptions === [] ? true : TransportOptions::fanoutPrefix($brokerOptions),
-            fanoutPatterns: $brokerOptions === [] ? true : TransportOptions::fanoutPatterns($brokerOptions),
-            backendConnectionConfig: $backendConnection,
+            isset($config['event_exchange']) ? self::text($config, 'event_exchange', 'celeryev') : 'celeryev',
+            $brokerOptions === [] ? true : TransportOptions::fanoutPrefix($brokerOptions),
+            $brokerOptions === [] ? true : TransportOptions::fanoutPatterns($brokerOptions),
+            $backendConnection,
         );
     }
 
