@@ -16,6 +16,7 @@ use CeleryBridge\Wire\BodyEncoder;
 use CeleryBridge\Wire\Compression;
 
 // Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
+use function array_diff_key;
 use function array_intersect_key;
 use function array_key_exists;
 use function array_keys;
@@ -57,6 +58,8 @@ final class ClientConfig
         'redis_socket_timeout' => true, 'redis_socket_connect_timeout' => true, 'redis_client' => true,
         'redis_persistent' => true, 'task_publish_timeout' => true,
     ];
+    /** The broker's own among them: the result backend's connection never reads them (ClientConfigTest). */
+    private const BROKER_ONLY_KEYS = ['broker_use_ssl' => true, 'broker_connection_timeout' => true, 'task_publish_timeout' => true];
 
     /** Settings read by the connection layer (Connection\ConnectionOptions). */
     public const CONNECTION_NAMES = [
@@ -64,10 +67,7 @@ final class ClientConfig
         'redis_socket_connect_timeout', 'redis_client', 'redis_persistent', 'task_publish_timeout',
     ];
 
-    /**
-     * The transport options the connection layer reads (ClientConfigTest holds every other one
-     * unread there): without them, e.g. only visibility_timeout, a client skips the reader.
-     */
+    /** The transport options the connection layer reads (ClientConfigTest holds every other one unread). */
     private const CONNECTION_TRANSPORT_KEYS = [
         'socket_timeout' => true, 'socket_connect_timeout' => true, 'health_check_interval' => true,
         'client_name' => true, 'master_name' => true, 'min_other_sentinels' => true, 'sentinel_kwargs' => true,
@@ -201,10 +201,10 @@ final class ClientConfig
             ? TransportOptions::broker($config['broker_transport_options']) : [];
         $backendOptions = isset($config['result_backend_transport_options'])
             ? TransportOptions::backend($config['result_backend_transport_options']) : [];
-        // (Settings that are not given cost no call: a PHP-FPM request constructs a client each time.)
+        // Each connection reads only what it uses: without that, the defaults, without the reader.
         $connection = $config === [] ? [] : array_intersect_key($config, self::CONNECTION_KEYS);
         $backendConnection = (array_intersect_key($backendOptions, self::CONNECTION_TRANSPORT_KEYS) === []
-            ? [] : ['result_backend_transport_options' => $backendOptions]) + $connection;
+            ? [] : ['result_backend_transport_options' => $backendOptions]) + array_diff_key($connection, self::BROKER_ONLY_KEYS);
         // (Positional, in the constructor's order, as above: about 4,000 instructions less per request.)
         return new self(
             isset($config['task_default_queue']) ? self::text($config, 'task_default_queue', 'celery') : 'celery',

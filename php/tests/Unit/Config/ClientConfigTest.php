@@ -105,6 +105,27 @@ final class ClientConfigTest extends TestCase
         }
     }
 
+    /** The broker's connection settings leave the result backend's connection at its defaults. */
+    public function testTheBackendReadsNoBrokerOnlySetting(): void
+    {
+        $keys = array_keys((new \ReflectionClassConstant(ClientConfig::class, 'BROKER_ONLY_KEYS'))->getValue());
+        foreach ($keys as $key) {
+            self::assertEquals(
+                ConnectionOptions::defaults(Role::Backend),
+                ConnectionOptionsReader::read([$key => new \stdClass()], Role::Backend),
+                $key,
+            );
+        }
+        $config = ClientConfig::fromArray(['broker_connection_timeout' => 2, 'redis_socket_timeout' => 3]);
+        self::assertSame(2.0, $config->brokerConnectionOptions->connectTimeout);
+        self::assertSame(3.0, $config->backendConnectionOptions()->readTimeout);
+        self::assertNull($config->backendConnectionOptions()->connectTimeout);
+        self::assertEquals(
+            ConnectionOptions::defaults(Role::Backend),
+            ClientConfig::fromArray(['broker_connection_timeout' => 2])->backendConnectionOptions(),
+        );
+    }
+
     public function testNamesHoldTheConnectionNames(): void
     {
         // NAMES is written out (a constant built from another is evaluated in every request).
