@@ -13,7 +13,9 @@ declare(strict_types=1);
  * It needs Composer's autoloader: the application's (this package under vendor/), or this
  * repository's own. Preloaded: what `new CeleryClient(url)`, sendTask() with and without options
  * (the template and the general path, canvases) and a result's state() load
- * (tests/test_cold_start.py keeps the list complete). The rest (RabbitMQ, Predis, remote
+ * (tests/test_cold_start.py keeps the list complete), and the readers of a celeryconfig's common
+ * settings (worker-side names, result_expires, result_serializer and accept_content, task_routes,
+ * broker_transport_options such as visibility_timeout, timeouts and publish retries). The rest (RabbitMQ, Predis, remote
  * control, events, waiting in get(), the exceptions, the framework integrations) loads on first
  * use, as without preloading: each preloaded class costs every request of the pool a little
  * (preloading all of the library's classes added about 12,000 instructions to each request,
@@ -39,6 +41,7 @@ $classes = [
     'Broker\\QueueKeys',
     'Broker\\RedisBroker',
     'Broker\\RetryingPublisher',
+    'Broker\\TaskRouter',
     'Canvas\\Canvas',
     'Canvas\\CanvasFreezer',
     'Canvas\\CanvasPlanner',
@@ -49,19 +52,26 @@ $classes = [
     'CeleryClient',
     'CeleryClientInterface',
     'Config\\ClientConfig',
+    'Config\\ContentSettings',
+    'Config\\NumberSettings',
+    'Config\\SettingNames',
+    'Config\\TransportOptions',
     'Connection\\ClientConnection',
     'Connection\\Clock',
     'Connection\\ConnectionOptions',
+    'Connection\\ConnectionOptionsReader',
     'Connection\\Endpoint',
     'Connection\\PhpRedisConnection',
     'Connection\\RedisConnection',
     'Connection\\RetriesPerCall',
     'Connection\\RetryPolicy',
+    'Connection\\RetryPolicyReader',
     'Connection\\Role',
     'Connection\\Topology',
     'Message\\Delivery',
     'Message\\Embeddable',
     'Message\\MessageBuilder',
+    'Message\\OptionChecks',
     'Message\\PlainTaskEncoder',
     'Message\\PlainValues',
     'Message\\ProtocolTwo',

@@ -30,7 +30,7 @@ abstract class ClientConnection implements RedisConnection
      * parameters, and var_export() or print_r() of anything holding it must not show it.
      */
     protected ?\SensitiveParameterValue $handle = null;
-    protected ?Endpoint $current;
+    protected ?Endpoint $current = null;
     /** Absolute (Clock::now()) time by which the current withDeadline() call must end. */
     protected ?float $deadline = null;
     /** The BRPOP timeouts the server takes (remote control's replies), from the first brPop() on. */
@@ -43,8 +43,10 @@ abstract class ClientConnection implements RedisConnection
         #[\SensitiveParameter] ?object $client,
         ?Endpoint $current,
     ) {
-        $this->handle = $client === null ? null : new \SensitiveParameterValue($client);
-        $this->current = $current;
+        if ($client !== null) {
+            $this->handle = new \SensitiveParameterValue($client);
+            $this->current = $current;
+        }
     }
 
     /**

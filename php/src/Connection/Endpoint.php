@@ -8,7 +8,6 @@ use CeleryBridge\Exception\ConnectionTimedOut;
 
 // Imported: each request a PHP-FPM child serves looks an unqualified call up in the namespace first.
 use function hash;
-use function implode;
 use function is_string;
 use function max;
 use function min;
@@ -60,9 +59,12 @@ final class Endpoint
         public readonly ?string $clientName = null,
     ) {
         $this->passwordSecret = $password === null ? null : new \SensitiveParameterValue($password);
-        // The key passphrase is a secret too: only streamContext() hands it out.
+        // The key passphrase is a secret too: only streamContext() hands it out. (An empty
+        // context, a plain TCP server's, is kept as it is: unset() would copy it.)
         $passphrase = $tlsContext['passphrase'] ?? null;
-        unset($tlsContext['passphrase']);
+        if ($tlsContext !== []) {
+            unset($tlsContext['passphrase']);
+        }
         $this->tlsContext = $tlsContext;
         $this->passphrase = is_string($passphrase) ? new \SensitiveParameterValue($passphrase) : null;
     }
@@ -145,15 +147,12 @@ final class Endpoint
      */
     public function persistentId(): string
     {
-        // (xxh3 is 64 bits: 16 hex digits, as many as the id has always had.)
-        return 'celerybridge-' . hash('xxh3', implode("\0", [
-            $this->transport,
-            $this->host,
-            (string) $this->port,
-            (string) $this->path,
-            (string) $this->username,
-            (string) $this->database,
-        ]));
+        // (xxh3 is 64 bits: 16 hex digits, as many as the id has always had. The fields joined
+        // by NUL bytes, null as an empty string: one string built, no array.)
+        return 'celerybridge-' . hash(
+            'xxh3',
+            "{$this->transport}\0{$this->host}\0{$this->port}\0{$this->path}\0{$this->username}\0{$this->database}",
+        );
     }
 
     /**

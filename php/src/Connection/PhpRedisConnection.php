@@ -10,6 +10,7 @@ use CeleryBridge\Exception\ConnectionFailed;
 use function array_map;
 use function array_values;
 use function hrtime;
+use function inet_pton;
 use function ini_get;
 use function is_string;
 use function restore_error_handler;
@@ -188,17 +189,26 @@ final class PhpRedisConnection extends ClientConnection
         };
         $port = $endpoint->transport === Endpoint::UNIX ? 0 : $endpoint->port;
         $persistentId = $persistent ? $endpoint->persistentId() : null;
-        $arguments = [$host, $port, $endpoint->connectTimeout, $persistentId, 0, $endpoint->readTimeout];
-        if ($endpoint->transport === Endpoint::TLS) {
-            $arguments[] = ['stream' => $endpoint->streamContext()['ssl']];
-        }
+        $timeout = $endpoint->connectTimeout;
+        $tls = $endpoint->transport === Endpoint::TLS ? ['stream' => $endpoint->streamContext()['ssl']] : null;
+        // PHP reports a host name that does not resolve and a failed TLS handshake as warnings,
+        // kept for the error message. An IP address or a Unix socket raises none: its connect()
+        // runs without the handler (which costs a PHP-FPM request a closure and two calls).
         $warnings = [];
-        set_error_handler(static function (int $level, string $message) use (&$warnings): bool {
-            $warnings[] = $message;
-            return true;
-        });
+        $quiet = $tls === null && ($endpoint->transport === Endpoint::UNIX || inet_pton($host) !== false);
+        if (!$quiet) {
+            set_error_handler(static function (int $level, string $message) use (&$warnings): bool {
+                $warnings[] = $message;
+                return true;
+            });
+        }
         try {
-            $ok = $persistent ? $redis->pconnect(...$arguments) : $redis->connect(...$arguments);
+            $ok = match (true) {
+                $tls !== null && $persistent => $redis->pconnect($host, $port, $timeout, $persistentId, 0, $endpoint->readTimeout, $tls),
+                $tls !== null => $redis->connect($host, $port, $timeout, null, 0, $endpoint->readTimeout, $tls),
+                $persistent => $redis->pconnect($host, $port, $timeout, $persistentId, 0, $endpoint->readTimeout),
+                default => $redis->connect($host, $port, $timeout, null, 0, $endpoint->readTimeout),
+            };
             if ($ok !== true) {
                 throw Failure::connecting($endpoint, (string) ($redis->getLastError() ?? 'connect() returned false'), $warnings);
             }
@@ -206,7 +216,9 @@ final class PhpRedisConnection extends ClientConnection
             // After a failed TLS handshake phpredis throws on the call following connect().
             throw Failure::connecting($endpoint, $e->getMessage(), $warnings, Failure::scrub($e));
         } finally {
-            restore_error_handler();
+            if (!$quiet) {
+                restore_error_handler();
+            }
         }
         // One silent reconnect when phpredis finds the socket closed before writing (nothing was
         // sent yet); every other retry is ours.

@@ -44,8 +44,8 @@ final class PlainTaskEncoder
     /**
      * The envelope of a task without options cut where the values go: envelope() fills in the
      * body, task name, id (as id and root_id), argsrepr, kwargsrepr, id (as correlation_id),
-     * queue and delivery tag between these parts, in this order; template() fills in the
-     * markers. Opcache keeps it in shared memory: an FPM request builds nothing.
+     * queue and delivery tag between these parts, in this order; parts() fills in the
+     * markers (from AROUND_ORIGIN, AROUND_REPLY_TO and AROUND_PRIORITY). Opcache keeps it in shared memory: an FPM request builds nothing.
      */
     public const TEMPLATE = [
         '{"body":"',
@@ -62,6 +62,18 @@ final class PlainTaskEncoder
         '"}}',
     ];
 
+    /**
+     * TEMPLATE's parts 6, 7 and 8 cut around their markers (%origin%, %reply_to%, %priority%;
+     * a test holds them equal), so that parts() joins them without str_replace(). Literals, as
+     * TEMPLATE: opcache joins `self::` constants of literal text when it compiles parts().
+     */
+    public const AROUND_ORIGIN = [
+        '","origin":"',
+        '","ignore_result":null,"replaced_task_nesting":0,"stamped_headers":null,"stamps":{}},"properties":{"correlation_id":"',
+    ];
+    public const AROUND_REPLY_TO = ['","reply_to":"', '","delivery_mode":2,"delivery_info":{"exchange":"","routing_key":"'];
+    public const AROUND_PRIORITY = ['"},"priority":', ',"body_encoding":"base64","delivery_tag":"'];
+
     /** The body after the arguments: Celery's embed with no callbacks, chain or chord. */
     public const BODY_TAIL = ',{"callbacks":null,"errbacks":null,"chain":null,"chord":null}]';
 
@@ -75,14 +87,20 @@ final class PlainTaskEncoder
     /** How many task names, and queue names per task, parts() keeps. */
     private const NAMES = 1000;
 
-    /** @var array<int, list<string>> by priority: the template's text around its slots */
-    private array $templates = [];
-
     /** @var array<string, array<string, array<int, list<string>>>> parts(), by task name, queue and priority */
     private array $parts = [];
 
-    private function __construct(private readonly string $origin, private readonly string $replyTo)
+    /** TEMPLATE[6] with this client's origin, and TEMPLATE[7]'s text before the queue with its reply_to. */
+    private readonly string $afterKwargsRepr;
+    private readonly string $beforeQueue;
+
+    private function __construct(string $origin, string $replyTo)
     {
+        // (inString(), without the calls.)
+        $this->afterKwargsRepr = self::AROUND_ORIGIN[0] . substr(json_encode($origin, self::ENCODE_FLAGS), 1, -1)
+            . self::AROUND_ORIGIN[1];
+        $this->beforeQueue = self::AROUND_REPLY_TO[0] . substr(json_encode($replyTo, self::ENCODE_FLAGS), 1, -1)
+            . self::AROUND_REPLY_TO[1];
     }
 
     /**
@@ -177,18 +195,20 @@ final class PlainTaskEncoder
         if (count($this->parts) >= self::NAMES || count($this->parts[$task] ?? []) >= self::NAMES) {
             $this->parts = [];
         }
-        $t = $this->templates[$delivery->priority] ??= $this->template($delivery->priority);
+        // The template's parts (TEMPLATE, with this client's origin and reply_to, the name,
+        // queue and priority filled in) without a copy of TEMPLATE being made or searched.
         return $this->parts[$task][$delivery->queue][$delivery->priority] = [
-            $t[0],
-            $t[1] . self::inString($task) . $t[2],
-            $t[3],
-            $t[4] . '[',
-            ']' . $t[5] . '{}' . $t[6],
-            $t[7] . self::inString($delivery->queue) . $t[8],
-            $t[9],
-            $t[4],
-            $t[5],
-            $t[6],
+            self::TEMPLATE[0],
+            self::TEMPLATE[1] . self::inString($task) . self::TEMPLATE[2],
+            self::TEMPLATE[3],
+            self::TEMPLATE[4] . '[',
+            ']' . self::TEMPLATE[5] . '{}' . $this->afterKwargsRepr,
+            $this->beforeQueue . self::inString($delivery->queue) . self::AROUND_PRIORITY[0] . $delivery->priority
+                . self::AROUND_PRIORITY[1],
+            self::TEMPLATE[9],
+            self::TEMPLATE[4],
+            self::TEMPLATE[5],
+            $this->afterKwargsRepr,
         ];
     }
 
@@ -206,20 +226,5 @@ final class PlainTaskEncoder
     private static function simpleInString(string $repr): string
     {
         return str_contains($repr, '"') ? self::inString($repr) : $repr;
-    }
-
-    /**
-     * The template with this client's origin and reply_to and the delivery's priority.
-     *
-     * @return list<string>
-     */
-    private function template(int $priority): array
-    {
-        // The origin last: its text (a host name) is not searched for the other markers.
-        return str_replace(
-            ['%priority%', '%reply_to%', '%origin%'],
-            [(string) $priority, self::inString($this->replyTo), self::inString($this->origin)],
-            self::TEMPLATE,
-        );
     }
 }

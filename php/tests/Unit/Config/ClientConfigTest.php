@@ -5,7 +5,9 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Config;
 
 use CeleryBridge\Config\ClientConfig;
+use CeleryBridge\Config\TransportOptions;
 use CeleryBridge\Connection\ConnectionOptions;
+use CeleryBridge\Connection\ConnectionOptionsReader;
 use CeleryBridge\Connection\Role;
 use CeleryBridge\Exception\InvalidConfiguration;
 use PHPUnit\Framework\TestCase;
@@ -61,6 +63,67 @@ final class ClientConfigTest extends TestCase
         $this->expectExceptionMessage('redis_backend_use_ssl');
 
         ClientConfig::fromArray(['redis_backend_use_ssl' => 'yes please']);
+    }
+
+    /**
+     * Transport options the connection does not read (visibility_timeout, the queue keys...) give
+     * the same config as none (the connection's defaults, kombu's lists), without the readers.
+     */
+    public function testTransportOptionsTheConnectionDoesNotReadChangeNothingThere(): void
+    {
+        $workerOnly = ['broker_transport_options' => ['visibility_timeout' => 3600, 'polling_interval' => 1]];
+        self::assertEquals(ClientConfig::fromArray(['result_expires' => 86400]), ClientConfig::fromArray($workerOnly));
+        $backendOnly = ['result_backend_transport_options' => ['result_chord_ordered' => true]];
+        self::assertEquals(ClientConfig::fromArray(['result_expires' => 86400]), ClientConfig::fromArray($backendOnly));
+
+        $connection = ['broker_transport_options' => ['visibility_timeout' => 3600, 'socket_timeout' => 2.5]];
+        self::assertSame(2.5, ClientConfig::fromArray($connection)->brokerConnectionOptions->readTimeout);
+        $keys = ['broker_transport_options' => ['sep' => ':', 'visibility_timeout' => 3600]];
+        self::assertSame('q:3', ClientConfig::fromArray($keys)->queueKeys()->listFor('q', 3));
+    }
+
+    /**
+     * ClientConfig::CONNECTION_TRANSPORT_KEYS names every transport option ConnectionOptionsReader
+     * reads: any other known one, even holding nonsense, leaves the options at their defaults.
+     */
+    public function testTheReaderReadsNoOtherTransportOption(): void
+    {
+        $read = array_keys((new \ReflectionClassConstant(ClientConfig::class, 'CONNECTION_TRANSPORT_KEYS'))->getValue());
+        $known = [
+            'broker' => TransportOptions::BROKER_TRANSPORT_OPTIONS,
+            'result_backend' => TransportOptions::BACKEND_TRANSPORT_OPTIONS,
+        ];
+        foreach ([Role::Broker, Role::Backend] as $role) {
+            $setting = $role === Role::Broker ? 'broker_transport_options' : 'result_backend_transport_options';
+            foreach (array_diff($known[$role === Role::Broker ? 'broker' : 'result_backend'], $read) as $key) {
+                self::assertEquals(
+                    ConnectionOptions::defaults($role),
+                    ConnectionOptionsReader::read([$setting => [$key => new \stdClass()]], $role),
+                    "$setting.$key",
+                );
+            }
+        }
+    }
+
+    /** The broker's connection settings leave the result backend's connection at its defaults. */
+    public function testTheBackendReadsNoBrokerOnlySetting(): void
+    {
+        $keys = array_keys((new \ReflectionClassConstant(ClientConfig::class, 'BROKER_ONLY_KEYS'))->getValue());
+        foreach ($keys as $key) {
+            self::assertEquals(
+                ConnectionOptions::defaults(Role::Backend),
+                ConnectionOptionsReader::read([$key => new \stdClass()], Role::Backend),
+                $key,
+            );
+        }
+        $config = ClientConfig::fromArray(['broker_connection_timeout' => 2, 'redis_socket_timeout' => 3]);
+        self::assertSame(2.0, $config->brokerConnectionOptions->connectTimeout);
+        self::assertSame(3.0, $config->backendConnectionOptions()->readTimeout);
+        self::assertNull($config->backendConnectionOptions()->connectTimeout);
+        self::assertEquals(
+            ConnectionOptions::defaults(Role::Backend),
+            ClientConfig::fromArray(['broker_connection_timeout' => 2])->backendConnectionOptions(),
+        );
     }
 
     public function testNamesHoldTheConnectionNames(): void

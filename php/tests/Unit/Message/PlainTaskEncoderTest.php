@@ -199,6 +199,13 @@ final class PlainTaskEncoderTest extends TestCase
         self::assertSame($text, PlainTaskEncoder::TEMPLATE, 'PlainTaskEncoder::TEMPLATE is now ' . var_export($text, true));
     }
 
+    public function testTheTextAroundTheMarkersIsTheTemplates(): void
+    {
+        self::assertSame(PlainTaskEncoder::TEMPLATE[6], implode('%origin%', PlainTaskEncoder::AROUND_ORIGIN));
+        self::assertSame(PlainTaskEncoder::TEMPLATE[7], implode('%reply_to%', PlainTaskEncoder::AROUND_REPLY_TO));
+        self::assertSame(PlainTaskEncoder::TEMPLATE[8], implode('%priority%', PlainTaskEncoder::AROUND_PRIORITY));
+    }
+
     public function testANameOrQueueThatIsNotUtf8TakesTheGeneralPath(): void
     {
         foreach ([[1, 2], ['x']] as $args) {
