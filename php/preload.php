@@ -51,6 +51,7 @@ $classes = [
     'Canvas\\TaskName',
     'CeleryClient',
     'CeleryClientInterface',
+    'Config\\CelerySettings',
     'Config\\ClientConfig',
     'Config\\ContentSettings',
     'Config\\NumberSettings',

@@ -8,18 +8,23 @@ Run: .venv/bin/python tests/tools/generate_celery_settings.py > php/src/Config/C
 from celery import __version__
 from celery.app.defaults import _TO_NEW_KEY, NAMESPACES, flatten
 
-names = sorted(name for name, _ in flatten(NAMESPACES))
-lines = []
-line = "       "
-for name in names:
-    item = f" '{name}',"
-    if len(line) + len(item) > 112:
-        lines.append(line)
-        line = "       "
-    line += item
-lines.append(line)
+
+def wrapped(items: list[str]) -> str:
+    """Array items, as many to a line as fit in 112 characters."""
+    lines = []
+    line = "       "
+    for item in items:
+        if len(line) + len(item) + 1 > 112:
+            lines.append(line)
+            line = "       "
+        line += " " + item
+    lines.append(line)
+    return "\n".join(lines)
+
+
+names = wrapped([f"'{name}' => true," for name in sorted(name for name, _ in flatten(NAMESPACES))])
 # Celery's pre-4.0 upper-case names (celery.app.defaults' compat table), old name => new name.
-old_lines = [f"        '{old}' => '{new}'," for old, new in sorted(_TO_NEW_KEY.items())]
+old_names = wrapped([f"'{old}' => '{new}'," for old, new in sorted(_TO_NEW_KEY.items())])
 print(f"""<?php
 
 declare(strict_types=1);
@@ -35,8 +40,9 @@ namespace CeleryBridge\\Config;
  */
 final class CelerySettings
 {{
+    /** Each name as a key: a name is looked up in one step (ClientConfig checks each given name). */
     public const NAMES = [
-{chr(10).join(lines)}
+{names}
     ];
 
     /**
@@ -44,6 +50,6 @@ final class CelerySettings
      * with its new name (celery.app.defaults' compat table, as celery.app.utils converts them).
      */
     public const OLD_NAMES = [
-{chr(10).join(old_lines)}
+{old_names}
     ];
 }}""")

@@ -139,7 +139,7 @@ final class ClientConfig
     public static function withCeleryNames(#[\SensitiveParameter] array $config): array
     {
         foreach (array_keys($config) as $name) {
-            if (!in_array($name, self::NAMES, true) && !isset(SettingNames::CELERY[$name])) {
+            if (!in_array($name, self::NAMES, true) && !isset(CelerySettings::NAMES[$name])) {
                 return SettingNames::canonical($config);
             }
         }
@@ -182,10 +182,10 @@ final class ClientConfig
         foreach (array_keys($config) as $name) {
             // Any name Celery knows is accepted, so a Python celeryconfig copies over; the
             // worker-side ones (concurrency, prefetch, acks_late, timezone...) change nothing here.
-            if (!in_array($name, self::NAMES, true) && !isset(SettingNames::CELERY[$name])) {
+            if (!in_array($name, self::NAMES, true) && !isset(CelerySettings::NAMES[$name])) {
                 throw InvalidConfiguration::unknown(
                     (string) $name,
-                    [...self::NAMES, ...CelerySettings::NAMES],
+                    [...self::NAMES, ...array_keys(CelerySettings::NAMES)],
                     [...self::NAMES, '(and every other Celery setting name, accepted and ignored)'],
                 );
             }

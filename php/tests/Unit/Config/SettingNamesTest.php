@@ -4,21 +4,12 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Tests\Unit\Config;
 
-use CeleryBridge\Config\CelerySettings;
 use CeleryBridge\Config\ClientConfig;
-use CeleryBridge\Config\SettingNames;
 use CeleryBridge\Exception\InvalidConfiguration;
 use PHPUnit\Framework\TestCase;
 
 final class SettingNamesTest extends TestCase
 {
-    public function testTheKeyedNamesAreCelerysNames(): void
-    {
-        // After tests/tools/generate_celery_settings.py: write CelerySettings::NAMES as keys there.
-        self::assertSame(CelerySettings::NAMES, array_keys(SettingNames::CELERY), 'SettingNames::CELERY is out of date');
-        self::assertSame([true], array_values(array_unique(SettingNames::CELERY)));
-    }
-
     public function testOldNamesAreReadAsCeleryReadsThem(): void
     {
         self::assertSame(
