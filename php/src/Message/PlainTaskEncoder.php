@@ -17,7 +17,6 @@ use function is_int;
 use function json_encode;
 use function str_contains;
 use function str_replace;
-use function strlen;
 use function substr;
 
 /**
@@ -37,6 +36,9 @@ use function substr;
  */
 final class PlainTaskEncoder
 {
+    /** The most ints the int-only fast path takes: 32 * 22 + 2 < SIMPLE_REPR_LENGTH (1000). */
+    private const INLINE_INTS = 32;
+
     /** KombuJson::ENCODE_FLAGS, repeated so that this path does not load KombuJson (a test compares them). */
     public const ENCODE_FLAGS = JSON_THROW_ON_ERROR | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE
         | JSON_PRESERVE_ZERO_FRACTION;
@@ -136,20 +138,20 @@ final class PlainTaskEncoder
                     break;
                 }
             }
-            if ($args !== [] && is_int($value) && array_is_list($args)) {
+            // Up to INLINE_INTS ints: their repr (20 characters an int at most, ", " between)
+            // stays below saferepr's cut (PlainValues::SIMPLE_REPR_LENGTH) without a check.
+            if ($args !== [] && is_int($value) && count($args) <= self::INLINE_INTS && array_is_list($args)) {
                 $ints = implode(',', $args);
-                if (strlen($ints) < PlainValues::SIMPLE_REPR_LENGTH / 2) {
-                    try {
-                        $p = $this->parts[$task][$delivery->queue][$delivery->priority] ?? $this->parts($task, $delivery);
-                    } catch (\JsonException) {
-                        // A name that is not UTF-8: the general path says so.
-                        return null;
-                    }
-                    $body = base64_encode('[[' . $ints . self::INT_ARGS_TAIL);
-                    $argsRepr = str_replace(',', ', ', $ints);
-                    // The slots in parts()'s order, in one string (PHP allocates it once).
-                    return "{$p[0]}{$body}{$p[1]}{$taskId}{$p[2]}{$taskId}{$p[3]}{$argsRepr}{$p[4]}{$taskId}{$p[5]}{$deliveryTag}{$p[6]}";
+                try {
+                    $p = $this->parts[$task][$delivery->queue][$delivery->priority] ?? $this->parts($task, $delivery);
+                } catch (\JsonException) {
+                    // A name that is not UTF-8: the general path says so.
+                    return null;
                 }
+                $body = base64_encode('[[' . $ints . self::INT_ARGS_TAIL);
+                $argsRepr = str_replace(',', ', ', $ints);
+                // The slots in parts()'s order, in one string (PHP allocates it once).
+                return "{$p[0]}{$body}{$p[1]}{$taskId}{$p[2]}{$taskId}{$p[3]}{$argsRepr}{$p[4]}{$taskId}{$p[5]}{$deliveryTag}{$p[6]}";
             }
         }
         if (!PlainValues::call($args, $kwargs)) {

@@ -81,6 +81,9 @@ final class PlainTaskEncoderTest extends TestCase
         yield 'ints only' => [[PHP_INT_MIN, -1, 0, PHP_INT_MAX], []];
         yield 'ints, repr just under saferepr\'s cut' => [range(1000000, 1000110), []];
         yield 'ints, repr just over it' => [range(1000000, 1000111), []];
+        yield 'the most ints the int path takes, each at its longest' => [array_fill(0, 32, PHP_INT_MIN), []];
+        yield 'one int more' => [array_fill(0, 33, PHP_INT_MIN), []];
+        yield 'ints whose repr saferepr cuts' => [array_fill(0, 50, PHP_INT_MIN), []];
         yield 'numeric-string keys in nested maps' => [[[5 => 'five', 7 => 'seven']], ['k' => ['1' => 'a', 'b' => 2]]];
         yield 'near-marker maps' => [[['__type__' => 'x', '__value__' => 1, 'extra' => true]], ['m' => ['__type__' => 'x']]];
         yield 'key with quote' => [[], ["it's" => 1, 'plain' => "v'al"]];
