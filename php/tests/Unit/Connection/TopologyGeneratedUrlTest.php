@@ -1,0 +1,191 @@
+<?php
+
+declare(strict_types=1);
+
+namespace CeleryBridge\Tests\Unit\Connection;
+
+use CeleryBridge\Connection\ConnectionOptions;
+use CeleryBridge\Connection\Dsn;
+use CeleryBridge\Connection\Endpoint;
+use CeleryBridge\Connection\Role;
+use CeleryBridge\Connection\Topology;
+use CeleryBridge\Exception\CeleryBridgeException;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * Topology::fromUrl() reads redis://[[user]:password@]host[:port][/db] with its own regular
+ * expressions; everything else goes to Dsn. Generated URLs (seeded, so the same on every run)
+ * built from the pieces where the two could part ways (user info with every printable ASCII
+ * character raw and percent-encoded, hosts, ports, databases, what may follow) must give what
+ * Dsn and fromDsn() give, field by field, or the same refusal.
+ */
+final class TopologyGeneratedUrlTest extends TestCase
+{
+    private const SEED = 20261205;
+    private const URLS = 2500;
+    /** What a URL leaves as it is in user info (and the fast path accepts raw). */
+    private const SAFE = 'abcXYZ019_.~!$&\'()*+,=-';
+
+    private const SCHEMES = ['redis', 'redis', 'redis', 'redis', 'redis', 'rediss', 'unix', 'REDIS', 'Redis', 'redis+socket', 'sentinel'];
+    private const HOSTS = [
+        'localhost', 'h', 'redis.example.com', 'redis-1.internal', '127.0.0.1', '10.0.0.255', 'a.b-c.d', '-', '.', 'h.',
+        'H', 'Redis.Example.COM', 'hÉ', 'h_1', 'h%41', '[::1]', '[fe80::1]', '[::FFFF:127.0.0.1]', '[::1', '::1', '',
+        'h h', 'h~', '0', '999.999.999.999',
+    ];
+    private const PORTS = [
+        null, null, '', '0', '00', '00000', '1', '01', '6379', '06379', '006379', '65535', '065535', '65536', '99999',
+        '100000', '-1', '6379x', ' 6379', '1:2',
+    ];
+    private const DATABASES = [
+        null, null, '', '0', '00', '007', '1', '15', '123456789', '999999999', '1234567890', '9999999999', 'x', '-1',
+        '/3', '0/1', '%31', ' 1', '1 ',
+    ];
+    private const SUFFIXES = [
+        '', '', '', '', '/', '?', '?socket_timeout=5', '?db=3', '#', '#fragment', '#f@g', '?x=1#y', "\n", ' ', ';redis://h2',
+    ];
+
+    public function testGeneratedUrlsGiveWhatDsnGives(): void
+    {
+        $settings = [
+            'none' => [],
+            'timeouts' => ['broker_connection_timeout' => 1.5, 'redis_socket_timeout' => 3.0, 'redis_socket_connect_timeout' => 2.0],
+            'tls' => ['broker_use_ssl' => ['ssl_cert_reqs' => 'none'], 'redis_backend_use_ssl' => ['ssl_cert_reqs' => 'none']],
+        ];
+        $options = [];
+        foreach ([Role::Broker, Role::Backend] as $role) {
+            foreach ($settings as $name => $config) {
+                $options["$role->value, $name settings"] = ConnectionOptions::fromConfig($config, $role);
+            }
+        }
+        $random = new \Random\Randomizer(new \Random\Engine\Mt19937(self::SEED));
+        $fast = 0;
+        for ($i = 0; $i < self::URLS; $i++) {
+            $url = self::url($random);
+            foreach ($options as $label => $option) {
+                [$expected, $actual] = [self::viaDsn($url, $option), self::viaFromUrl($url, $option)];
+                self::assertSame($expected, $actual, sprintf('URL %s (%s)', json_encode($url, JSON_UNESCAPED_SLASHES), $label));
+                $fast += $expected[0] === 'topology' ? 1 : 0;
+            }
+        }
+        // The generator must reach the fast path's URLs often, not only Dsn's refusals.
+        self::assertGreaterThan(self::URLS, $fast);
+    }
+
+    /**
+     * Every URL the fast path accepts has the shape it names; a sample of them must be read
+     * by it, not by Dsn. (Exact field values come from the test above.)
+     */
+    public function testUserInfoOfEveryPrintableCharacterRawOrEncoded(): void
+    {
+        $options = ConnectionOptions::fromConfig([], Role::Broker);
+        for ($c = 0x20; $c <= 0x7e; $c++) {
+            foreach ([chr($c), sprintf('%%%02X', $c), sprintf('%%%02x', $c)] as $piece) {
+                foreach (["redis://:p{$piece}w@h/0", "redis://u{$piece}:pw@h:6380/1", "redis://{$piece}:{$piece}@h"] as $url) {
+                    self::assertSame(self::viaDsn($url, $options), self::viaFromUrl($url, $options), json_encode($url, JSON_UNESCAPED_SLASHES) ?: '');
+                }
+            }
+        }
+    }
+
+    private static function url(\Random\Randomizer $random): string
+    {
+        $pick = static fn (array $list): mixed => $list[$random->getInt(0, count($list) - 1)];
+        $url = $pick(self::SCHEMES) . '://';
+        $shape = $random->getInt(0, 9);
+        if ($shape >= 4) {
+            $url .= self::userInfo($random, $shape);
+        }
+        $url .= $pick(self::HOSTS);
+        $port = $pick(self::PORTS);
+        $url .= $port === null ? '' : ':' . $port;
+        $database = $pick(self::DATABASES);
+        $url .= $database === null ? '' : '/' . $database;
+        return $url . $pick(self::SUFFIXES);
+    }
+
+    /**
+     * "[user]:password@" and its near misses: no ":" at all, an empty user or password, a ":",
+     * "@", "#", "/" or "?" in the password, raw or percent-encoded, malformed "%".
+     */
+    private static function userInfo(\Random\Randomizer $random, int $shape): string
+    {
+        $user = $random->getInt(0, 2) === 0 ? '' : self::text($random);
+        $password = $random->getInt(0, 5) === 0 ? '' : self::text($random);
+        return match ($shape) {
+            4 => $user . '@',
+            default => $user . ':' . $password . '@',
+        };
+    }
+
+    private static function text(\Random\Randomizer $random): string
+    {
+        $text = '';
+        for ($n = $random->getInt(1, 6); $n > 0; $n--) {
+            $kind = $random->getInt(0, 19);
+            $char = chr($random->getInt(0x20, 0x7e));
+            $text .= match (true) {
+                // Mostly characters a URL leaves as they are, so that many URLs reach the fast path.
+                $kind < 8 => self::SAFE[$random->getInt(0, strlen(self::SAFE) - 1)],
+                $kind < 12 => $char,
+                $kind < 15 => sprintf('%%%02X', ord($char)),
+                $kind < 16 => sprintf('%%%02x', ord($char)),
+                $kind < 17 => sprintf('%%%02X', $random->getInt(0x80, 0xff)),
+                default => ['%', '%4', '%zz', '%G1', '%%41', '%4g'][$kind - 17 + $random->getInt(0, 3)],
+            };
+        }
+        return $text;
+    }
+
+    /**
+     * @return array<mixed>
+     */
+    private static function viaDsn(string $url, ConnectionOptions $options): array
+    {
+        try {
+            return self::view(Topology::fromDsn(Dsn::fromString($url, $options->role), $options));
+        } catch (CeleryBridgeException $e) {
+            return [$e::class, $e->getMessage()];
+        }
+    }
+
+    /**
+     * @return array<mixed>
+     */
+    private static function viaFromUrl(string $url, ConnectionOptions $options): array
+    {
+        try {
+            return self::view(Topology::fromUrl($url, $options));
+        } catch (CeleryBridgeException $e) {
+            return [$e::class, $e->getMessage()];
+        }
+    }
+
+    /**
+     * @return array<mixed>
+     */
+    private static function view(Topology $topology): array
+    {
+        return [
+            'topology',
+            $topology->database,
+            $topology->isSentinel(),
+            $topology->describe(),
+            array_map(static fn (Endpoint $e): array => [
+                'transport' => $e->transport,
+                'host' => $e->host,
+                'port' => $e->port,
+                'path' => $e->path,
+                'username' => $e->username,
+                'password' => $e->password(),
+                'database' => $e->database,
+                'connectTimeout' => $e->connectTimeout,
+                'readTimeout' => $e->readTimeout,
+                'clientName' => $e->clientName,
+                'persistentId' => $e->persistentId(),
+                'streamUri' => $e->streamUri(),
+                'streamContext' => $e->streamContext(),
+                'predis' => [$e->predisParameters(false), $e->predisParameters(true)],
+            ], $topology->endpoints),
+        ];
+    }
+}
