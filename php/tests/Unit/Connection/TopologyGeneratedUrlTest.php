@@ -81,7 +81,8 @@ final class TopologyGeneratedUrlTest extends TestCase
         for ($c = 0x20; $c <= 0x7e; $c++) {
             foreach ([chr($c), sprintf('%%%02X', $c), sprintf('%%%02x', $c)] as $piece) {
                 foreach (["redis://:p{$piece}w@h/0", "redis://u{$piece}:pw@h:6380/1", "redis://{$piece}:{$piece}@h"] as $url) {
-                    self::assertSame(self::viaDsn($url, $options), self::viaFromUrl($url, $options), json_encode($url, JSON_UNESCAPED_SLASHES) ?: '');
+                    $message = json_encode($url, JSON_UNESCAPED_SLASHES) ?: '';
+                    self::assertSame(self::viaDsn($url, $options), self::viaFromUrl($url, $options), $message);
                 }
             }
         }
