@@ -63,6 +63,12 @@ final class DsnSyntax
         $at = strrpos($netloc, '@');
         $userinfo = $at === false ? null : substr($netloc, 0, $at);
         $hostinfo = $at === false ? $netloc : substr($netloc, $at + 1);
+        if (str_contains($netloc, '[') !== str_contains($netloc, ']') && !str_starts_with($hostinfo, '[')) {
+            // urllib refuses a netloc with one bracket ("Invalid IPv6 URL"), in the user info
+            // too. (An IPv6 host left open is hostAndPort()'s to name.)
+            throw InvalidBrokerUrl::because($url, 'a square bracket without its pair before the path: percent-encode '
+                . 'it in a user name or password (%5B, %5D); only an IPv6 host is written in brackets.');
+        }
         $username = null;
         $password = null;
         if ($userinfo !== null) {
