@@ -65,7 +65,9 @@ def _urls() -> list[str]:
 
 
 def _text_of(value: str | None) -> str | None:
-    # urllib's unquote decodes the bytes as UTF-8, replacing what is not: compare PHP's bytes so.
+    # urllib's unquote decodes the bytes as UTF-8 and puts U+FFFD for what is not; PHP (fast path
+    # and Dsn alike) keeps the bytes. Compared as urllib reads them: that difference is known
+    # (a password Celery itself could not send) and left as it is.
     return None if value is None else base64.b64decode(value).decode("utf-8", "replace")
 
 
