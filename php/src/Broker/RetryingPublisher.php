@@ -61,10 +61,12 @@ final class RetryingPublisher
 {
     use RetriesPerCall;
 
-    /** @var \Closure(float): void */
-    private readonly \Closure $sleep;
+    // Both null unless a test gives them: properties left at their defaults cost a request
+    // that constructs a client no write and no closure.
+    /** @var (\Closure(float): void)|null null: usleep() */
+    private ?\Closure $sleep = null;
     /** null: the system clock, read without loading Clock (a publish without options never needs it) */
-    private readonly ?Clock $clock;
+    private ?Clock $clock = null;
     /** When a command through this object last succeeded on the current socket; null: never. */
     private ?float $lastReply = null;
     /** @var (\Closure(ConnectionFailed, int, float): void)|null told of each retry (the client's logger) */
@@ -82,12 +84,12 @@ final class RetryingPublisher
         public readonly float $healthCheckInterval = ConnectionOptions::DEFAULT_HEALTH_CHECK_INTERVAL,
         ?Clock $clock = null,
     ) {
-        $this->sleep = $sleep ?? static function (float $seconds): void {
-            if ($seconds > 0) {
-                usleep((int) round($seconds * 1_000_000));
-            }
-        };
-        $this->clock = $clock;
+        if ($sleep !== null) {
+            $this->sleep = $sleep;
+        }
+        if ($clock !== null) {
+            $this->clock = $clock;
+        }
     }
 
     public function connection(): RedisConnection
@@ -273,7 +275,11 @@ final class RetryingPublisher
         if ($this->onRetry !== null) {
             ($this->onRetry)($failure, $retriesDone + 1, $delay);
         }
-        ($this->sleep)($delay);
+        if ($this->sleep !== null) {
+            ($this->sleep)($delay);
+        } elseif ($delay > 0) {
+            usleep((int) round($delay * 1_000_000));
+        }
     }
 
     /** Clock::now() unless a clock was given. */
