@@ -112,30 +112,40 @@ final class RetryingPublisher
      */
     public function lPush(string $key, string $value): int
     {
-        if ($this->lastReply !== null && $this->callPolicy === null && $this->policy->timeout === null) {
-            // The hot path, withRetries() inline and without its closures: a socket that
-            // answered less than health_check_interval ago takes the LPUSH at once. The quiet
-            // time counts from the start of the last write that succeeded (one clock read per
-            // publish), so a PING comes at most one round trip sooner than it would otherwise.
+        if ($this->callPolicy === null && $this->policy->timeout === null) {
+            // The hot path, withRetries()' first attempt inline without its closures (a PHP-FPM
+            // request's one publish, or each of many): a socket that answered less than
+            // health_check_interval ago takes the LPUSH at once, any other is checked first as
+            // there; a failure goes on there as its second attempt. The quiet time counts from the
+            // start of the last write that succeeded (one clock read per publish).
             $now = $this->clock === null ? hrtime(true) / 1e9 : $this->clock->seconds();
-            if ($now - $this->lastReply < $this->healthCheckInterval) {
+            if ($this->lastReply === null || $now - $this->lastReply >= $this->healthCheckInterval) {
                 try {
-                    $length = $this->inner->lPush($key, $value);
-                    $this->lastReply = $now;
-                    return $length;
-                } catch (ConnectionLost $e) {
-                    $this->lastReply = null;
-                    if (!$e->beforeCommand()) {
-                        throw PublishOutcomeUnknown::forList($key, $e);
+                    // Only PING in flight, or connecting: a failure here published nothing.
+                    if (!$this->inner->ensureConnected() || $this->healthCheckInterval <= 0.0) {
+                        $this->inner->ping();
                     }
-                    // A reconnect cut in its handshake (AUTH, SELECT): LPUSH was not written.
-                    $this->pause($e, 0, $now, null);
-                    return $this->lPushWithRetries($key, $value, null, 1, $now);
                 } catch (ConnectionFailed $e) {
-                    // An error reply (nothing ran): retried as withRetries() retries it.
                     $this->pause($e, 0, $now, null);
                     return $this->lPushWithRetries($key, $value, null, 1, $now);
                 }
+            }
+            try {
+                $length = $this->inner->lPush($key, $value);
+                $this->lastReply = $now;
+                return $length;
+            } catch (ConnectionLost $e) {
+                $this->lastReply = null;
+                if (!$e->beforeCommand()) {
+                    throw PublishOutcomeUnknown::forList($key, $e);
+                }
+                // A reconnect cut in its handshake (AUTH, SELECT): LPUSH was not written.
+                $this->pause($e, 0, $now, null);
+                return $this->lPushWithRetries($key, $value, null, 1, $now);
+            } catch (ConnectionFailed $e) {
+                // An error reply (nothing ran), or connecting failed: retried as withRetries() retries it.
+                $this->pause($e, 0, $now, null);
+                return $this->lPushWithRetries($key, $value, null, 1, $now);
             }
         }
         if (($this->callPolicy ?? $this->policy)->timeout === null) {
