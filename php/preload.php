@@ -90,7 +90,6 @@ $classes = [
     'Publish\\RedisTransport',
     'Publish\\Transport',
     'Result\\AsyncResult',
-    'Result\\Dispatch',
     'Result\\ResultHandles',
     'Result\\ResultMeta',
     'Result\\ResultStore',

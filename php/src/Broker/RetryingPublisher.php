@@ -61,10 +61,12 @@ final class RetryingPublisher
 {
     use RetriesPerCall;
 
-    /** @var \Closure(float): void */
-    private readonly \Closure $sleep;
+    // Both null unless a test gives them: properties left at their defaults cost a request
+    // that constructs a client no write and no closure.
+    /** @var (\Closure(float): void)|null null: usleep() */
+    private ?\Closure $sleep = null;
     /** null: the system clock, read without loading Clock (a publish without options never needs it) */
-    private readonly ?Clock $clock;
+    private ?Clock $clock = null;
     /** When a command through this object last succeeded on the current socket; null: never. */
     private ?float $lastReply = null;
     /** @var (\Closure(ConnectionFailed, int, float): void)|null told of each retry (the client's logger) */
@@ -82,12 +84,12 @@ final class RetryingPublisher
         public readonly float $healthCheckInterval = ConnectionOptions::DEFAULT_HEALTH_CHECK_INTERVAL,
         ?Clock $clock = null,
     ) {
-        $this->sleep = $sleep ?? static function (float $seconds): void {
-            if ($seconds > 0) {
-                usleep((int) round($seconds * 1_000_000));
-            }
-        };
-        $this->clock = $clock;
+        if ($sleep !== null) {
+            $this->sleep = $sleep;
+        }
+        if ($clock !== null) {
+            $this->clock = $clock;
+        }
     }
 
     public function connection(): RedisConnection
@@ -110,30 +112,40 @@ final class RetryingPublisher
      */
     public function lPush(string $key, string $value): int
     {
-        if ($this->lastReply !== null && $this->callPolicy === null && $this->policy->timeout === null) {
-            // The hot path, withRetries() inline and without its closures: a socket that
-            // answered less than health_check_interval ago takes the LPUSH at once. The quiet
-            // time counts from the start of the last write that succeeded (one clock read per
-            // publish), so a PING comes at most one round trip sooner than it would otherwise.
+        if ($this->callPolicy === null && $this->policy->timeout === null) {
+            // The hot path, withRetries()' first attempt inline without its closures (a PHP-FPM
+            // request's one publish, or each of many): a socket that answered less than
+            // health_check_interval ago takes the LPUSH at once, any other is checked first as
+            // there; a failure goes on there as its second attempt. The quiet time counts from the
+            // start of the last write that succeeded (one clock read per publish).
             $now = $this->clock === null ? hrtime(true) / 1e9 : $this->clock->seconds();
-            if ($now - $this->lastReply < $this->healthCheckInterval) {
+            if ($this->lastReply === null || $now - $this->lastReply >= $this->healthCheckInterval) {
                 try {
-                    $length = $this->inner->lPush($key, $value);
-                    $this->lastReply = $now;
-                    return $length;
-                } catch (ConnectionLost $e) {
-                    $this->lastReply = null;
-                    if (!$e->beforeCommand()) {
-                        throw PublishOutcomeUnknown::forList($key, $e);
+                    // Only PING in flight, or connecting: a failure here published nothing.
+                    if (!$this->inner->ensureConnected() || $this->healthCheckInterval <= 0.0) {
+                        $this->inner->ping();
                     }
-                    // A reconnect cut in its handshake (AUTH, SELECT): LPUSH was not written.
-                    $this->pause($e, 0, $now, null);
-                    return $this->lPushWithRetries($key, $value, null, 1, $now);
                 } catch (ConnectionFailed $e) {
-                    // An error reply (nothing ran): retried as withRetries() retries it.
                     $this->pause($e, 0, $now, null);
                     return $this->lPushWithRetries($key, $value, null, 1, $now);
                 }
+            }
+            try {
+                $length = $this->inner->lPush($key, $value);
+                $this->lastReply = $now;
+                return $length;
+            } catch (ConnectionLost $e) {
+                $this->lastReply = null;
+                if (!$e->beforeCommand()) {
+                    throw PublishOutcomeUnknown::forList($key, $e);
+                }
+                // A reconnect cut in its handshake (AUTH, SELECT): LPUSH was not written.
+                $this->pause($e, 0, $now, null);
+                return $this->lPushWithRetries($key, $value, null, 1, $now);
+            } catch (ConnectionFailed $e) {
+                // An error reply (nothing ran), or connecting failed: retried as withRetries() retries it.
+                $this->pause($e, 0, $now, null);
+                return $this->lPushWithRetries($key, $value, null, 1, $now);
             }
         }
         if (($this->callPolicy ?? $this->policy)->timeout === null) {
@@ -273,7 +285,11 @@ final class RetryingPublisher
         if ($this->onRetry !== null) {
             ($this->onRetry)($failure, $retriesDone + 1, $delay);
         }
-        ($this->sleep)($delay);
+        if ($this->sleep !== null) {
+            ($this->sleep)($delay);
+        } elseif ($delay > 0) {
+            usleep((int) round($delay * 1_000_000));
+        }
     }
 
     /** Clock::now() unless a clock was given. */

@@ -34,8 +34,9 @@ final class PlainPath
     private const ROUTES = 1000;
 
     /**
-     * @var array<string, array{Delivery, string, PlainMessage}> where a task name without options
-     *      goes, its list, and the model of its Redis messages (PlainMessage::copyOf())
+     * @var array<string, array{Delivery, string, PlainMessage|false|null}> where a task name without
+     *      options goes, its list, and the model of its Redis messages (PlainMessage::copyOf()):
+     *      null before the first task, false after it (the second task makes the model)
      */
     private array $routes = [];
 
@@ -71,7 +72,7 @@ final class PlainPath
         if (!$this->fits || $hooks?->hasBefore()) {
             return null;
         }
-        [$delivery, , $model] = $this->routes[$name] ?? $this->route($name);
+        [$delivery, $list, $model] = $this->routes[$name] ?? $this->route($name);
         if ($this->amqp !== null) {
             $taskId = Uuid::v4();
             $amqp = $this->amqp->message($name, $taskId, $args, $kwargs, $delivery);
@@ -91,7 +92,21 @@ final class PlainPath
         $deliveryTag = $this->ids[$next + 1];
         $this->next = $next + 2;
         $envelope = $this->encoder->envelope($name, $taskId, $args, $kwargs, $deliveryTag, $delivery);
-        return $envelope === null ? null : PlainMessage::copyOf($model, $taskId, $envelope);
+        if ($envelope === null) {
+            return null;
+        }
+        if ($model === null) {
+            // The first task of a name is built whole: a PHP-FPM request that sends one task
+            // makes no model (nor the ReflectionClass model() needs). The second makes it.
+            if (isset($this->routes[$name])) {
+                $this->routes[$name][2] = false;
+            }
+            return new PlainMessage($taskId, $envelope, $list, $delivery->queue, $delivery->priority);
+        }
+        if ($model === false) {
+            $model = $this->routes[$name][2] = PlainMessage::model($list, $delivery->queue, $delivery->priority);
+        }
+        return PlainMessage::copyOf($model, $taskId, $envelope);
     }
 
     /**
@@ -106,7 +121,7 @@ final class PlainPath
     /**
      * A task name's Delivery and list (see route()), for ChunkBuilder::addAll().
      *
-     * @return array{Delivery, string, PlainMessage}
+     * @return array{Delivery, string, PlainMessage|false|null}
      * @throws CeleryBridgeException
      */
     public function routeOf(string $name): array
@@ -118,7 +133,7 @@ final class PlainPath
      * Validates the name and routes it (task_routes depend on the name alone here), remembered
      * for a bounded number of names. A named exchange gets no list: the template refuses it.
      *
-     * @return array{Delivery, string, PlainMessage}
+     * @return array{Delivery, string, PlainMessage|false|null}
      * @throws CeleryBridgeException
      */
     private function route(string $name): array
@@ -133,7 +148,7 @@ final class PlainPath
             ? new Delivery($this->config->defaultQueue, $this->config->defaultPriority ?? 0)
             : $this->config->deliveryFor($name, null);
         $list = $delivery->exchange === '' ? $this->config->listFor($delivery->queue, $delivery->priority) : '';
-        $route = [$delivery, $list, PlainMessage::model($list, $delivery->queue, $delivery->priority)];
+        $route = [$delivery, $list, null];
         if (count($this->routes) < self::ROUTES) {
             $this->routes[$name] = $route;
         }

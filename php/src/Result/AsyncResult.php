@@ -37,14 +37,14 @@ final class AsyncResult
      * @param WorkerReach|WorkerControl|null $control how revoke() reaches the workers (a client's
      *        WorkerReach makes the WorkerControl on first use). WorkerReach comes first: PHP checks
      *        a union's classes in order, and an unloaded WorkerControl would be looked up each time.
-     * @param Dispatch|null $dispatch how the client sent it (ResultHandles makes it)
+     * @param Dispatch|string|null $dispatch how the client sent it (ResultHandles makes it; a queue name: sent there)
      */
     public function __construct(
         public readonly string $id,
         private readonly ?ResultStore $backend = null,
         public readonly AsyncResult|GroupResult|null $parent = null,
         private readonly WorkerReach|WorkerControl|null $control = null,
-        private readonly ?Dispatch $dispatch = null,
+        private readonly Dispatch|string|null $dispatch = null,
     ) {
     }
 
@@ -67,7 +67,7 @@ final class AsyncResult
      *
      * @internal
      */
-    public static function model(?ResultStore $backend, WorkerReach|WorkerControl|null $control, ?Dispatch $dispatch): self
+    public static function model(?ResultStore $backend, WorkerReach|WorkerControl|null $control, Dispatch|string $dispatch): self
     {
         $model = (new \ReflectionClass(self::class))->newInstanceWithoutConstructor();
         $model->backend = $backend;
@@ -143,7 +143,7 @@ final class AsyncResult
      */
     public function get(?float $timeout = null, bool $propagate = true, bool $followParents = true, ?callable $onMessage = null): mixed
     {
-        if ($this->dispatch?->ignored === true) {
+        if ($this->ignored()) {
             // As Celery's client: nothing will be stored, so there is nothing to wait for.
             return null;
         }
@@ -279,7 +279,7 @@ final class AsyncResult
      */
     public function ignored(): bool
     {
-        return $this->dispatch?->ignored ?? false;
+        return $this->dispatch instanceof Dispatch && $this->dispatch->ignored;
     }
 
     /** @return array{id: string, parent: AsyncResult|GroupResult|null} what the chain needs, no connection */

@@ -14,7 +14,7 @@ namespace CeleryBridge\Result;
 final class ResultHandles
 {
     /**
-     * @var array<string, AsyncResult|Dispatch> per queue, the Dispatch of the first task sent
+     * @var array<string, AsyncResult|string> per queue, its name once the first task was sent
      *      there, then a model handle (see AsyncResult::copyOf()): every task sent there shares it
      */
     private array $sentTo = [];
@@ -62,9 +62,10 @@ final class ResultHandles
             return AsyncResult::copyOf($model, $id);
         }
         if ($model === null) {
-            $dispatch = new Dispatch($queue, true);
-            $this->sentTo[$queue] = $dispatch;
-            return new AsyncResult($id, $this->backend, null, $this->reach, $dispatch);
+            // The queue's name is all a handle needs of a task sent there: no Dispatch to make
+            // (nor its class to load) in a request that sends one task.
+            $this->sentTo[$queue] = $queue;
+            return new AsyncResult($id, $this->backend, null, $this->reach, $queue);
         }
         $this->sentTo[$queue] = AsyncResult::model($this->backend, $this->reach, $model);
         return AsyncResult::copyOf($this->sentTo[$queue], $id);
@@ -80,8 +81,8 @@ final class ResultHandles
         if ($model instanceof AsyncResult) {
             return $model;
         }
-        // Nothing sent there yet, or one task by sent(), which kept its Dispatch: the model now.
-        return $this->sentTo[$queue] = AsyncResult::model($this->backend, $this->reach, $model ?? new Dispatch($queue, true));
+        // Nothing sent there yet, or one task by sent(): the model now.
+        return $this->sentTo[$queue] = AsyncResult::model($this->backend, $this->reach, $queue);
     }
 
     /**

@@ -13,6 +13,8 @@ use CeleryBridge\Exception\ResultTimeout;
 use CeleryBridge\Exception\TaskFailed;
 use CeleryBridge\Exception\TaskRevoked;
 
+use function is_string;
+
 /**
  * AsyncResult::get()'s wait: for the task's result, with the explanation of a PENDING task
  * that timed out, and Celery's check of the parents' failures. Loaded by the first get(), so
@@ -37,13 +39,14 @@ final class ResultWait
     /**
      * @param WorkerReach|WorkerControl|null $control the handle's (a WorkerControl given by hand
      *        has no queue inspector)
-     * @param Dispatch|null $dispatch the queue the explanation looks at
+     * @param Dispatch|string|null $dispatch the queue the explanation looks at (a queue name
+     *        alone: the task was sent there)
      */
     public function __construct(
         private readonly ResultStore $backend,
         private readonly AsyncResult $result,
         WorkerReach|WorkerControl|null $control,
-        private readonly ?Dispatch $dispatch,
+        private readonly Dispatch|string|null $dispatch,
     ) {
         $this->clock = $backend->clock();
         $this->id = $result->id;
@@ -145,7 +148,7 @@ final class ResultWait
             return $timeout;
         }
         $queues = $this->queues->queues();
-        $dispatch = $this->dispatch;
+        $dispatch = is_string($this->dispatch) ? new Dispatch($this->dispatch, true) : $this->dispatch;
         try {
             return $timeout->explained($queues->within(
                 $deadline,

@@ -92,8 +92,9 @@ final class PlainPathTest extends TestCase
     }
 
     /**
-     * A message is a copy of its route's model (PlainMessage::copyOf()): every property set, to
-     * what the constructor sets. Its queue and priority are what after-publish hooks, the debug log
+     * A message is what the constructor makes for its route, whether it is built whole (the first
+     * task of a name), made with the model (the second) or copied from it (the third on): every
+     * property set, to what the constructor sets. Its queue and priority are what after-publish hooks, the debug log
      * and the result handle see; its list is the one kombu's worker BRPOPs for that priority.
      */
     public function testAMessageIsWhatTheConstructorMakesForItsRoute(): void
@@ -107,8 +108,11 @@ final class PlainPathTest extends TestCase
         $added = $path->message('tasks.add', [1, 2], [], null);
         $multiplied = $path->message('tasks.mul', [3, 4], [], null);
         $again = $path->message('tasks.add', [5, 6], [], null);
+        $third = $path->message('tasks.add', [7, 8], [], null);
+        $fourth = $path->message('tasks.add', [9, 10], [], null);
 
-        foreach ([[$added, 'math', 3], [$multiplied, 'celery', 5], [$again, 'math', 3]] as [$message, $queue, $priority]) {
+        $expected = [[$added, 'math', 3], [$multiplied, 'celery', 5], [$again, 'math', 3], [$third, 'math', 3], [$fourth, 'math', 3]];
+        foreach ($expected as [$message, $queue, $priority]) {
             self::assertNotNull($message);
             foreach ((new \ReflectionClass(PlainMessage::class))->getProperties() as $property) {
                 self::assertTrue($property->isInitialized($message), $property->getName() . ' is set');
@@ -119,6 +123,8 @@ final class PlainPathTest extends TestCase
         }
         self::assertNotSame($added?->taskId, $again?->taskId);
         self::assertNotSame($added?->envelope, $again?->envelope);
+        $ids = array_map(static fn (?PlainMessage $message): ?string => $message?->taskId, [$added, $again, $third, $fourth]);
+        self::assertCount(4, array_unique($ids));
     }
 
     private static function path(?ClientConfig $config = null): PlainPath

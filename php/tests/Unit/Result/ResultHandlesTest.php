@@ -40,7 +40,7 @@ final class ResultHandlesTest extends TestCase
 
     /**
      * sendMany() copies a queue's model itself (modelFor()), also after sendTask() sent one task
-     * there (which keeps the queue's Dispatch, not yet a model).
+     * there (which keeps the queue's name, not yet a model).
      */
     public function testTheModelOfAQueueOneTaskWasSentToIsAHandle(): void
     {
