@@ -8,6 +8,7 @@ use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Message\PlainTaskEncoder;
 use CeleryBridge\Publish\PlainMessage;
 use CeleryBridge\Publish\PlainPath;
+use CeleryBridge\Tests\Unit\Wire\UuidTest;
 use CeleryBridge\Wire\Uuid;
 use PHPUnit\Framework\TestCase;
 
@@ -19,8 +20,6 @@ use PHPUnit\Framework\TestCase;
  */
 final class PlainPathTest extends TestCase
 {
-    private const V4 = '/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/D';
-
     public function testEveryMessageHasANewTaskIdAndDeliveryTagAcrossBatches(): void
     {
         $path = self::path();
@@ -28,8 +27,8 @@ final class PlainPathTest extends TestCase
         // More tasks than the largest batch holds (64), several times.
         for ($i = 0; $i < 300; $i++) {
             [$taskId, $tag] = self::ids($path->message('tasks.add', [$i, $i], [], null));
-            self::assertMatchesRegularExpression(self::V4, $taskId);
-            self::assertMatchesRegularExpression(self::V4, $tag);
+            self::assertMatchesRegularExpression(UuidTest::V4, $taskId);
+            self::assertMatchesRegularExpression(UuidTest::V4, $tag);
             $seen[$taskId] = true;
             $seen[$tag] = true;
         }

@@ -9,7 +9,8 @@ use PHPUnit\Framework\TestCase;
 
 final class UuidTest extends TestCase
 {
-    private const V4 = '/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/D';
+    /** A uuid4 in canonical form, as Celery's uuid() writes it (for the tests of every id). */
+    public const V4 = '/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/D';
 
     public function testVersionFourInCanonicalFormAndNeverTheSame(): void
     {
