@@ -8,6 +8,7 @@ use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Message\PlainTaskEncoder;
 use CeleryBridge\Publish\PlainMessage;
 use CeleryBridge\Publish\PlainPath;
+use CeleryBridge\Tests\Unit\Wire\Fixtures\ForkedIds;
 use CeleryBridge\Tests\Unit\Wire\UuidTest;
 use CeleryBridge\Wire\Uuid;
 use PHPUnit\Framework\TestCase;
@@ -52,23 +53,10 @@ final class PlainPathTest extends TestCase
         do {
             $path->message('tasks.add', [1, 2], [], null);
         } while (count($ids->getValue($path)) - $next->getValue($path) < 4);
-        $file = (string) tempnam(sys_get_temp_dir(), 'plain-fork');
-        try {
-            $pid = pcntl_fork();
-            self::assertNotSame(-1, $pid, 'fork failed');
-            if ($pid === 0) {
-                file_put_contents($file, implode(',', self::twoTasksIds($path)));
-                // Ends the child without PHPUnit's shutdown functions.
-                pcntl_exec('/bin/true');
-            }
-            pcntl_waitpid($pid, $status);
-            $parent = self::twoTasksIds($path);
-            $child = explode(',', (string) file_get_contents($file));
-            self::assertCount(4, $child);
-            self::assertSame([], array_intersect($parent, $child));
-        } finally {
-            unlink($file);
-        }
+        [$parent, $child] = ForkedIds::parentAndChild(static fn (): array => self::twoTasksIds($path));
+
+        self::assertCount(4, $child);
+        self::assertSame([], array_intersect($parent, $child));
     }
 
     /**

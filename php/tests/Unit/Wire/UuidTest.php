@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Tests\Unit\Wire;
 
+use CeleryBridge\Tests\Unit\Wire\Fixtures\ForkedIds;
 use CeleryBridge\Wire\Uuid;
 use PHPUnit\Framework\TestCase;
 
@@ -73,23 +74,10 @@ final class UuidTest extends TestCase
         while (count($left->getValue()) < 3) {
             Uuid::v4();
         }
-        $file = (string) tempnam(sys_get_temp_dir(), 'uuid-fork');
-        try {
-            $pid = pcntl_fork();
-            self::assertNotSame(-1, $pid, 'fork failed');
-            if ($pid === 0) {
-                file_put_contents($file, implode(',', self::threeIds($held)));
-                // Ends the child without PHPUnit's shutdown functions.
-                pcntl_exec('/bin/true');
-            }
-            pcntl_waitpid($pid, $status);
-            $parent = self::threeIds($held);
-            $child = explode(',', (string) file_get_contents($file));
-            self::assertCount(3, $child);
-            self::assertSame([], array_intersect($parent, $child));
-        } finally {
-            unlink($file);
-        }
+        [$parent, $child] = ForkedIds::parentAndChild(static fn (): array => self::threeIds($held));
+
+        self::assertCount(3, $child);
+        self::assertSame([], array_intersect($parent, $child));
     }
 
     /** @return array<string, array{bool}> */
