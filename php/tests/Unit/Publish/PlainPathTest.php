@@ -9,6 +9,7 @@ use CeleryBridge\Message\PlainTaskEncoder;
 use CeleryBridge\Publish\PlainMessage;
 use CeleryBridge\Publish\PlainPath;
 use CeleryBridge\Tests\Unit\Wire\Fixtures\ForkedIds;
+use CeleryBridge\Tests\Unit\Wire\Fixtures\UuidState;
 use CeleryBridge\Tests\Unit\Wire\UuidTest;
 use CeleryBridge\Wire\Uuid;
 use PHPUnit\Framework\TestCase;
@@ -65,17 +66,12 @@ final class PlainPathTest extends TestCase
      */
     public function testTheFirstTaskTakesUuidsPair(): void
     {
-        $class = new \ReflectionClass(Uuid::class);
-        $ids = $class->getProperty('ids');
-        $batch = $class->getProperty('batch');
-        $ids->setValue(null, $ids->getDefaultValue());
-        $batch->setValue(null, $batch->getDefaultValue());
+        UuidState::reset();
 
         Uuid::v4();
         self::path()->message('tasks.add', [1, 2], [], null);
 
-        self::assertSame([], $ids->getValue());
-        self::assertSame(4, $batch->getValue(), 'one batch made');
+        UuidState::assertFirstBatchTaken();
     }
 
     /**

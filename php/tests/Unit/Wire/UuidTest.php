@@ -5,6 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Wire;
 
 use CeleryBridge\Tests\Unit\Wire\Fixtures\ForkedIds;
+use CeleryBridge\Tests\Unit\Wire\Fixtures\UuidState;
 use CeleryBridge\Wire\Uuid;
 use PHPUnit\Framework\TestCase;
 
@@ -106,17 +107,12 @@ final class UuidTest extends TestCase
      */
     public function testTheFirstBatchIsWhatAClientAndOneTaskTake(): void
     {
-        $class = new \ReflectionClass(Uuid::class);
-        $ids = $class->getProperty('ids');
-        $batch = $class->getProperty('batch');
-        $ids->setValue(null, $ids->getDefaultValue());
-        $batch->setValue(null, $batch->getDefaultValue());
+        UuidState::reset();
 
         Uuid::v4();
         Uuid::pair();
 
-        self::assertSame([], $ids->getValue());
-        self::assertSame(4, $batch->getValue(), 'one batch made');
+        UuidState::assertFirstBatchTaken();
     }
 
     public function testFromHex(): void
