@@ -9,6 +9,7 @@ use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\PlainTaskEncoder;
 use CeleryBridge\Message\ProtocolTwo;
+use CeleryBridge\Tests\Unit\Message\Fixtures\RandomPlainCall;
 use CeleryBridge\Wire\BodyEncoder;
 use CeleryBridge\Wire\Envelope;
 use CeleryBridge\Wire\KombuJson;
@@ -103,32 +104,11 @@ final class PlainTaskEncoderTest extends TestCase
     public function testRandomPlainDataGivesTheSameBytes(): void
     {
         mt_srand(20261126);
+        $calls = new RandomPlainCall();
         for ($i = 0; $i < 300; $i++) {
-            $args = array_values((array) self::randomValue(0, true));
-            $kwargs = [];
-            foreach ((array) self::randomValue(0, true) as $key => $value) {
-                $kwargs['k' . $key] = $value;
-            }
+            [$args, $kwargs] = $calls->next();
             self::assertSameAsBuilder('tasks.t' . $i, $args, $kwargs, new Delivery('q' . ($i % 3), $i % 10));
         }
-    }
-
-    private static function randomValue(int $depth, bool $container = false): mixed
-    {
-        $kind = $container ? mt_rand(6, 7) : mt_rand(0, $depth > 3 ? 5 : 7);
-        $strings = ['', 'a', "it's", 'é', '"', '\\', "\n", 'NaN', '😀', 'a b c', str_repeat('z', 40)];
-        return match ($kind) {
-            0 => mt_rand(-1000, 1000),
-            1 => mt_rand(0, 1) === 1,
-            2 => null,
-            3 => mt_rand(-1000, 1000) / 8,
-            4, 5 => $strings[mt_rand(0, count($strings) - 1)],
-            6 => array_map(static fn () => self::randomValue($depth + 1), range(1, mt_rand(0, 4))),
-            default => array_combine(
-                array_map(static fn ($n) => 'key' . $n, range(1, $n = mt_rand(1, 4))),
-                array_map(static fn () => self::randomValue($depth + 1), range(1, $n)),
-            ),
-        };
     }
 
     /**
