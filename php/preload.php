@@ -64,7 +64,6 @@ $classes = [
     'Connection\\Endpoint',
     'Connection\\PhpRedisConnection',
     'Connection\\RedisConnection',
-    'Connection\\RetriesPerCall',
     'Connection\\RetryPolicy',
     'Connection\\RetryPolicyReader',
     'Connection\\Role',

@@ -4,6 +4,7 @@ declare(strict_types=1);
 
 namespace CeleryBridge\Broker;
 
+use CeleryBridge\Connection\RetryPolicy;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
 use CeleryBridge\Exception\ConnectionRefused;
@@ -14,8 +15,8 @@ use CeleryBridge\Exception\ServerNotReady;
 use CeleryBridge\Exception\TlsFailed;
 
 /**
- * Which failures before a publish was written RetryingPublisher retries (its rules 1 and 2):
- * loaded on the first failure only, a publish that succeeds never asks.
+ * Whether and when RetryingPublisher retries a failure before a publish was written (its rules
+ * 1 and 2): loaded on the first failure only, a publish that succeeds never asks.
  *
  * @internal
  */
@@ -44,5 +45,32 @@ final class RetryableFailure
             }
         }
         return false;
+    }
+
+    /**
+     * Seconds to wait before the retry after $failure, which came after $retriesDone retries
+     * started at $started, under $policy and within $deadline. Throws $failure when it may not
+     * be retried: at once when it is not curable, else noted by RetryPolicy::gaveUp() once it
+     * was retried, or when task_publish_timeout leaves no time for the wait.
+     *
+     * @throws ConnectionFailed
+     */
+    public static function delayBefore(
+        ConnectionFailed $failure,
+        RetryPolicy $policy,
+        int $retriesDone,
+        float $now,
+        float $started,
+        ?float $deadline,
+    ): float {
+        if (!self::is($failure)) {
+            throw $failure;
+        }
+        $delay = $policy->delay($retriesDone);
+        $late = $deadline !== null && $now + $delay >= $deadline;
+        if (!$policy->allows($retriesDone) || $late) {
+            throw $retriesDone === 0 && !$late ? $failure : $policy->gaveUp($failure, $retriesDone, $now - $started, $late);
+        }
+        return $delay;
     }
 }

@@ -7,7 +7,6 @@ namespace CeleryBridge\Broker;
 use CeleryBridge\Connection\ConnectionOptions;
 use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\RedisConnection;
-use CeleryBridge\Connection\RetriesPerCall;
 use CeleryBridge\Connection\RetryPolicy;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
@@ -59,8 +58,8 @@ use function usleep;
  */
 final class RetryingPublisher
 {
-    use RetriesPerCall;
-
+    /** The policy of the publish under way when its call gave retry or retry_policy (see using()). */
+    private ?RetryPolicy $callPolicy = null;
     // Both null unless a test gives them: properties left at their defaults cost a request
     // that constructs a client no write and no closure.
     /** @var (\Closure(float): void)|null null: usleep() */
@@ -95,6 +94,23 @@ final class RetryingPublisher
     public function connection(): RedisConnection
     {
         return $this->inner;
+    }
+
+    /**
+     * Runs $publish under $policy, one call's own (apply_async's retry options: RetryPolicy::forCall()).
+     *
+     * @template T
+     * @param \Closure(): T $publish
+     * @return T
+     */
+    public function using(RetryPolicy $policy, \Closure $publish): mixed
+    {
+        $this->callPolicy = $policy;
+        try {
+            return $publish();
+        } finally {
+            $this->callPolicy = null;
+        }
     }
 
     /**
@@ -134,16 +150,13 @@ final class RetryingPublisher
                 $length = $this->inner->lPush($key, $value);
                 $this->lastReply = $now;
                 return $length;
-            } catch (ConnectionLost $e) {
-                $this->lastReply = null;
-                if (!$e->beforeCommand()) {
+            } catch (ConnectionFailed $e) {
+                if ($e instanceof ConnectionLost && !$e->beforeCommand()) {
+                    $this->lastReply = null;
                     throw PublishOutcomeUnknown::forList($key, $e);
                 }
-                // A reconnect cut in its handshake (AUTH, SELECT): LPUSH was not written.
-                $this->pause($e, 0, $now, null);
-                return $this->lPushWithRetries($key, $value, null, 1, $now);
-            } catch (ConnectionFailed $e) {
-                // An error reply (nothing ran), or connecting failed: retried as withRetries() retries it.
+                // LPUSH was not written: an error reply (nothing ran), connecting failed, or a
+                // reconnect was cut in its handshake (AUTH, SELECT). Retried as withRetries() does.
                 $this->pause($e, 0, $now, null);
                 return $this->lPushWithRetries($key, $value, null, 1, $now);
             }
@@ -215,15 +228,13 @@ final class RetryingPublisher
                 $result = $write();
                 $this->lastReply = $this->now();
                 return $result;
-            } catch (ConnectionLost $e) {
-                $this->lastReply = null;
-                if (!$e->beforeCommand()) {
+            } catch (ConnectionFailed $e) {
+                if ($e instanceof ConnectionLost && !$e->beforeCommand()) {
+                    $this->lastReply = null;
                     throw $unknown($e);
                 }
-                // A reconnect cut in its handshake: the write never left, retried as in 1.
-                $this->pause($e, $retries++, $started, $deadline);
-            } catch (ConnectionFailed $e) {
-                // An error reply (nothing ran), or connecting failed (nothing was sent).
+                // Nothing was written: an error reply (nothing ran), connecting failed, or a
+                // reconnect was cut in its handshake. Retried as in 1.
                 $this->pause($e, $retries++, $started, $deadline);
             }
         }
@@ -263,23 +274,12 @@ final class RetryingPublisher
 
     /**
      * Rethrows $failure when it may not be retried, else closes the connection and sleeps.
-     *
      * @throws ConnectionFailed
      */
     private function pause(ConnectionFailed $failure, int $retriesDone, float $started, ?float $deadline): void
     {
-        if (!RetryableFailure::is($failure)) {
-            throw $failure;
-        }
         $policy = $this->callPolicy ?? $this->policy;
-        $delay = $policy->delay($retriesDone);
-        $late = $deadline !== null && $this->now() + $delay >= $deadline;
-        if (!$policy->allows($retriesDone) || $late) {
-            if ($retriesDone === 0 && !$late) {
-                throw $failure;
-            }
-            throw $policy->gaveUp($failure, $retriesDone, $this->now() - $started, $late);
-        }
+        $delay = RetryableFailure::delayBefore($failure, $policy, $retriesDone, $this->now(), $started, $deadline);
         $this->lastReply = null;
         $this->inner->close();
         if ($this->onRetry !== null) {
