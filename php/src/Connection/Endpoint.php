@@ -27,13 +27,14 @@ final class Endpoint
     public const TLS = 'tls';
     public const UNIX = 'unix';
 
-    /** Kept wrapped: var_dump(), print_r(), var_export() and traces never show it. */
-    private readonly ?\SensitiveParameterValue $passwordSecret;
-
     /** @var array<string, mixed> PHP `ssl` stream context options, without the key passphrase */
     public readonly array $tlsContext;
 
-    private readonly ?\SensitiveParameterValue $passphrase;
+    // Secrets, kept wrapped: var_dump(), print_r(), var_export() and traces never show them.
+    // Written by the constructor only when there is one (each connection of a PHP-FPM request
+    // makes its endpoint, and most have neither): never changed after.
+    private ?\SensitiveParameterValue $passwordSecret = null;
+    private ?\SensitiveParameterValue $passphrase = null;
 
     /** The password to AUTH with, if any. */
     public function password(): ?string
@@ -58,15 +59,19 @@ final class Endpoint
         /** CLIENT SETNAME on every connection opened to it (kombu's client_name), or none. */
         public readonly ?string $clientName = null,
     ) {
-        $this->passwordSecret = $password === null ? null : new \SensitiveParameterValue($password);
+        if ($password !== null) {
+            $this->passwordSecret = new \SensitiveParameterValue($password);
+        }
         // The key passphrase is a secret too: only streamContext() hands it out. (An empty
         // context, a plain TCP server's, is kept as it is: unset() would copy it.)
-        $passphrase = $tlsContext['passphrase'] ?? null;
         if ($tlsContext !== []) {
+            $passphrase = $tlsContext['passphrase'] ?? null;
             unset($tlsContext['passphrase']);
+            if (is_string($passphrase)) {
+                $this->passphrase = new \SensitiveParameterValue($passphrase);
+            }
         }
         $this->tlsContext = $tlsContext;
-        $this->passphrase = is_string($passphrase) ? new \SensitiveParameterValue($passphrase) : null;
     }
 
     public static function tcp(
