@@ -67,8 +67,6 @@ final class CeleryClient implements CeleryClientInterface
     private readonly ?RedisConnection $brokerConnection;
     /** Both publish paths, the route cache and what follows a publish. */
     private readonly Publisher $publisher;
-    /** Opens a channel to the RabbitMQ broker; null for Redis. */
-    private readonly ?AmqpChannelOpener $amqpChannels;
     /** Makes the result handles. */
     private readonly ResultHandles $handles;
     /** The WorkerControl and QueueInspector, made on first use, that this client and its results reach. */
@@ -124,8 +122,7 @@ final class CeleryClient implements CeleryClientInterface
         );
         // Remote control, queue tools and event streams over RabbitMQ: channels on connections of
         // their own, opened when first used (the publisher's stays a publisher's).
-        $this->amqpChannels = $amqp?->channels();
-        $this->reach = new WorkerReach($this->brokerConnection, $this->config, $this->amqpChannels);
+        $this->reach = new WorkerReach($this->brokerConnection, $this->config, $amqp?->channels());
         $this->handles = new ResultHandles($rpc ?? $resultBackend, $this->reach);
         $origin = 'gen' . getmypid() . '@' . gethostname();
         $this->publisher = new Publisher(
@@ -295,6 +292,6 @@ final class CeleryClient implements CeleryClientInterface
     /** Events and queue tools, loaded by their first use. */
     private function brokerTools(): BrokerTools
     {
-        return new BrokerTools($this->brokerConnection, $this->amqpChannels, $this->reach, $this->config);
+        return new BrokerTools($this->brokerConnection, $this->reach->amqpChannels(), $this->reach, $this->config);
     }
 }

@@ -28,6 +28,8 @@ final class WorkerReach
     private ?QueueInspector $queues = null;
     /** Over RabbitMQ: the channel control and queue inspection share, opened on first use. */
     private ?Channel $channel = null;
+    /** Opens that channel; null for Redis (left at its default: a PHP-FPM request's client writes nothing). */
+    private ?AmqpChannelOpener $amqp = null;
 
     /**
      * @param RedisConnection|null $broker the Redis broker; null for a RabbitMQ broker, which
@@ -36,8 +38,17 @@ final class WorkerReach
     public function __construct(
         private readonly ?RedisConnection $broker,
         private readonly ClientConfig $config,
-        private readonly ?AmqpChannelOpener $amqp = null,
+        ?AmqpChannelOpener $amqp = null,
     ) {
+        if ($amqp !== null) {
+            $this->amqp = $amqp;
+        }
+    }
+
+    /** The RabbitMQ channel opener this reaches the workers through; null for Redis. */
+    public function amqpChannels(): ?AmqpChannelOpener
+    {
+        return $this->amqp;
     }
 
     /**
