@@ -73,13 +73,17 @@ final class ClientConfig
         'client_name' => true, 'master_name' => true, 'min_other_sentinels' => true, 'sentinel_kwargs' => true,
     ];
 
+    // The constructor writes these three only when set: a client without settings leaves them.
+    /** null for kombu's defaults: made by queueKeys() on first use (a plain publish needs none). */
+    private ?QueueKeys $queueKeys = null;
+    /** null when its settings need no checking: made on first use (a client that only sends never does) */
+    private ?ConnectionOptions $backendConnectionOptions = null;
+    /** @var array<string, mixed> the settings backendConnectionOptions() reads */
+    private array $backendConnectionConfig = [];
+
     /**
      * @param string $backendKeyPrefix result_backend_transport_options' global_keyprefix, as the backend applies it
      * @param ConnectionOptions $brokerConnectionOptions the broker connection's options, with the publish retry policy
-     * @param ConnectionOptions|null $backendConnectionOptions the result backend connection's options;
-     *        null when its settings need no checking: made on first use (a client without a
-     *        result backend, as a PHP-FPM request that only sends, never makes them)
-     * @param array<string, mixed> $backendConnectionConfig the settings backendConnectionOptions() reads
      */
     private function __construct(
         public readonly string $defaultQueue,
@@ -90,20 +94,26 @@ final class ClientConfig
         public readonly ?string $compression,
         public readonly int $protocol,
         public readonly ?int $resultExpires,
-        /** null for kombu's defaults: made by queueKeys() on first use (a plain publish needs none). */
-        private ?QueueKeys $queueKeys,
+        ?QueueKeys $queueKeys,
         public readonly string $backendKeyPrefix,
         public readonly string $controlExchange,
         public readonly ConnectionOptions $brokerConnectionOptions,
-        private ?ConnectionOptions $backendConnectionOptions,
+        ?ConnectionOptions $backendConnectionOptions,
         public readonly ?int $resultMaxSize,
         public readonly bool $sendSentEvent,
         public readonly string $eventExchange,
         /** kombu's fanout_prefix: true = "/{db}.", false = none, or a custom prefix. */
         public readonly bool|string $fanoutPrefix,
         public readonly bool $fanoutPatterns,
-        #[\SensitiveParameter] private readonly array $backendConnectionConfig,
+        #[\SensitiveParameter] array $backendConnectionConfig,
     ) {
+        if ($queueKeys !== null || $backendConnectionOptions !== null) {
+            $this->queueKeys = $queueKeys;
+            $this->backendConnectionOptions = $backendConnectionOptions;
+        }
+        if ($backendConnectionConfig !== []) {
+            $this->backendConnectionConfig = $backendConnectionConfig;
+        }
     }
 
     /** The names of each queue's Redis lists (broker_transport_options' priority_steps, sep, global_keyprefix). */
@@ -153,11 +163,9 @@ final class ClientConfig
     public static function fromArray(#[\SensitiveParameter] array $config): self
     {
         if ($config === [] || ConnectionOptions::isPlain($config)) {
-            // No settings, or only a valid redis_client and redis_persistent, as a PHP-FPM
-            // application constructs a client in every request: Celery's defaults and these
-            // connection options, what the general way below makes of them (ClientConfigTest
-            // holds them equal), without looking for each other setting.
-            // (Positional: named arguments are matched to parameters when the call runs.)
+            // No settings, or only a valid redis_client and redis_persistent (a PHP-FPM application's
+            // client in every request): what the general way below makes of them (ClientConfigTest
+            // holds them equal), positional (named arguments are matched to parameters at run time).
             return new self(
                 'celery',
                 null,
@@ -207,7 +215,7 @@ final class ClientConfig
             ? [] : ['result_backend_transport_options' => $backendOptions]) + array_diff_key($connection, self::BROKER_ONLY_KEYS);
         // (Positional, in the constructor's order, as above: about 4,000 instructions less per request.)
         return new self(
-            isset($config['task_default_queue']) ? self::text($config, 'task_default_queue', 'celery') : 'celery',
+            isset($config['task_default_queue']) ? self::text('task_default_queue', $config['task_default_queue']) : 'celery',
             isset($config['task_default_priority']) ? NumberSettings::priority($config['task_default_priority']) : null,
             ($config['task_routes'] ?? []) === [] ? null : TaskRouter::fromConfig($config['task_routes']),
             $serializer,
@@ -219,7 +227,7 @@ final class ClientConfig
             isset($brokerOptions['priority_steps']) || isset($brokerOptions['sep'])
                 || isset($brokerOptions['global_keyprefix']) ? TransportOptions::queueKeys($brokerOptions) : null,
             $backendOptions === [] ? '' : TransportOptions::backendKeyPrefix($backendOptions),
-            isset($config['control_exchange']) ? self::text($config, 'control_exchange', 'celery') : 'celery',
+            isset($config['control_exchange']) ? self::text('control_exchange', $config['control_exchange']) : 'celery',
             // Each connection setting is checked once, here, for the role that reads it (with the
             // publish retry settings); with none, the defaults, without ConnectionOptionsReader.
             $config === [] ? ConnectionOptions::defaults(Role::Broker) : ConnectionOptions::fromConfig(
@@ -237,24 +245,16 @@ final class ClientConfig
                 ? NumberSettings::maxSize($config['result_max_size']) : self::DEFAULT_RESULT_MAX_SIZE,
             isset($config['task_send_sent_event'])
                 && Check::setting()->bool('task_send_sent_event', $config['task_send_sent_event']),
-            isset($config['event_exchange']) ? self::text($config, 'event_exchange', 'celeryev') : 'celeryev',
+            isset($config['event_exchange']) ? self::text('event_exchange', $config['event_exchange']) : 'celeryev',
             $brokerOptions === [] ? true : TransportOptions::fanoutPrefix($brokerOptions),
             $brokerOptions === [] ? true : TransportOptions::fanoutPatterns($brokerOptions),
             $backendConnection,
         );
     }
 
-    /**
-     * A name setting, checked when given (a client with the defaults does not load Check).
-     *
-     * @param array<string, mixed> $config
-     */
-    private static function text(array $config, string $name, string $default): string
+    /** A name setting that was given, checked (a client with the defaults does not load Check). */
+    private static function text(string $name, mixed $value): string
     {
-        if (!isset($config[$name])) {
-            return $default;
-        }
-        $value = $config[$name];
         // Printable ASCII, the common queue or exchange name, passes without loading the checks
         // (ASCII first: ctype_print() alone follows the locale).
         if (is_string($value) && $value !== '' && mb_check_encoding($value, 'ASCII') && ctype_print($value)) {
