@@ -18,9 +18,6 @@ use function min;
  * command once more after a reused socket broke, and close. The subclasses (phpredis, Predis)
  * only open sockets and run commands.
  *
- * Built around a client the caller connected ("injected"), it uses that client as it is and
- * never closes it.
- *
  * @internal
  */
 abstract class ClientConnection implements RedisConnection
@@ -31,6 +28,8 @@ abstract class ClientConnection implements RedisConnection
      */
     protected ?\SensitiveParameterValue $handle = null;
     protected ?Endpoint $current = null;
+    /** Built around a client the caller connected: it uses that client as it is and never closes it. */
+    protected bool $injected = false;
     /** Absolute (Clock::now()) time by which the current withDeadline() call must end. */
     protected ?float $deadline = null;
     /** The BRPOP timeouts the server takes (remote control's replies), from the first brPop() on. */
@@ -39,11 +38,12 @@ abstract class ClientConnection implements RedisConnection
     protected function __construct(
         protected readonly Topology $topology,
         protected readonly ConnectionOptions $options,
-        protected readonly bool $injected,
         #[\SensitiveParameter] ?object $client,
         ?Endpoint $current,
     ) {
+        // (A connection that opens its own sockets, a PHP-FPM request's, writes none of these.)
         if ($client !== null) {
+            $this->injected = true;
             $this->handle = new \SensitiveParameterValue($client);
             $this->current = $current;
         }
@@ -54,7 +54,7 @@ abstract class ClientConnection implements RedisConnection
      */
     public static function injected(#[\SensitiveParameter] object $client, Endpoint $endpoint): static
     {
-        return new static(Topology::single($endpoint), ConnectionOptions::defaults(), true, $client, $endpoint);
+        return new static(Topology::single($endpoint), ConnectionOptions::defaults(), $client, $endpoint);
     }
 
     /**

@@ -34,7 +34,7 @@ final class PhpRedisConnection extends ClientConnection
     /** ConnectionOptions::library() has checked that the extension is loaded. */
     public static function fromTopology(Topology $topology, ConnectionOptions $options): self
     {
-        return new self($topology, $options, false, null, null);
+        return new self($topology, $options, null, null);
     }
 
     public function lPush(string $key, string $value): int

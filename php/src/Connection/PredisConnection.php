@@ -19,7 +19,7 @@ final class PredisConnection extends ClientConnection
     /** ConnectionOptions::library() has checked that Predis is there. */
     public static function fromTopology(Topology $topology, ConnectionOptions $options): self
     {
-        return new self($topology, $options, false, null, null);
+        return new self($topology, $options, null, null);
     }
 
     public static function available(): bool
