@@ -104,41 +104,42 @@ final class CeleryClient implements CeleryClientInterface
             $broker = implode(';', array_map(static fn (mixed $url): string => is_string($url) ? $url : '', $broker));
         }
         // (A Redis client ignores the AMQP settings a shared celeryconfig may hold: ClientConfig
-        // knows their names and reads nothing of them.)
-        $this->config = ClientConfig::fromArray($amqp === null ? $config : AmqpBroker::withoutAmqpSettings($config));
+        // knows their names and reads nothing of them.) The parts are built from locals and stored
+        // once: each property read takes PHP's slow path the first time a request runs it.
+        $this->config = $settings = ClientConfig::fromArray($amqp === null ? $config : AmqpBroker::withoutAmqpSettings($config));
         $backend ??= isset($config['result_backend']) ? ClientConfig::url($config, 'result_backend') : null;
-        $this->brokerConnection = $amqp === null ? $this->config->brokerConnectionOptions->connect($broker) : null;
+        $this->brokerConnection = $connection = $amqp === null ? $settings->brokerConnectionOptions->connect($broker) : null;
         // This client's oid: reply_to of its messages and of the canvas parts it freezes (the
         // rpc backend's queue); and its name in the origin header, "gen<pid>@<host>" as Celery writes it.
         $replyTo = Uuid::v4();
         $rpc = is_string($backend) && str_starts_with($backend, 'rpc') && RpcResultBackend::isRpcUrl($backend)
-            ? ($amqp ?? throw RpcResults::needAmqpBroker())->rpcResults($replyTo, $this->config)
+            ? ($amqp ?? throw RpcResults::needAmqpBroker())->rpcResults($replyTo, $settings)
             : null;
         $resultBackend = $backend === null || $rpc !== null ? null : new RedisResultBackend(
-            $this->config->backendConnectionOptions()->connect($backend),
-            $this->config->backendKeyPrefix,
-            $this->config->resultExpires,
-            $this->config->resultMaxSize,
+            $settings->backendConnectionOptions()->connect($backend),
+            $settings->backendKeyPrefix,
+            $settings->resultExpires,
+            $settings->resultMaxSize,
         );
         // Remote control, queue tools and event streams over RabbitMQ: channels on connections of
         // their own, opened when first used (the publisher's stays a publisher's).
-        $this->reach = new WorkerReach($this->brokerConnection, $this->config, $amqp?->channels());
-        $this->handles = new ResultHandles($rpc ?? $resultBackend, $this->reach);
+        $this->reach = $reach = new WorkerReach($connection, $settings, $amqp?->channels());
+        $this->handles = $handles = new ResultHandles($rpc ?? $resultBackend, $reach);
         $origin = 'gen' . getmypid() . '@' . gethostname();
         $this->publisher = new Publisher(
-            $this->config,
-            $this->brokerConnection === null
-                ? $amqp?->transport($this->config, $resultBackend, $rpc, $logger) ?? throw new \LogicException('No broker.')
-                : RedisTransport::forClient($this->brokerConnection, $this->config, $resultBackend, $this->reach, $logger),
-            $this->handles,
+            $settings,
+            $connection === null
+                ? $amqp?->transport($settings, $resultBackend, $rpc, $logger) ?? throw new \LogicException('No broker.')
+                : RedisTransport::forClient($connection, $settings, $resultBackend, $reach, $logger),
+            $handles,
             // The template path: Redis envelopes, or over AMQP the content header's bytes.
-            new PlainPath($this->config, $this->brokerConnection === null ? null : PlainTaskEncoder::forClient(
+            new PlainPath($settings, $connection === null ? null : PlainTaskEncoder::forClient(
                 $origin,
                 $replyTo,
-                $this->config->protocol,
-                $this->config->serializer,
-                $this->config->compression,
-            ), $amqp?->template($origin, $replyTo, $this->config)),
+                $settings->protocol,
+                $settings->serializer,
+                $settings->compression,
+            ), $amqp?->template($origin, $replyTo, $settings)),
             $origin,
             $replyTo,
             $logger,
