@@ -182,20 +182,21 @@ final class PhpRedisConnection extends ClientConnection
     public function openOn(Endpoint $endpoint, bool $persistent): \Redis
     {
         $redis = new \Redis();
-        $host = match ($endpoint->transport) {
+        $transport = $endpoint->transport;
+        $host = match ($transport) {
             Endpoint::UNIX => (string) $endpoint->path,
             Endpoint::TLS => 'tls://' . $endpoint->host,
             default => $endpoint->host,
         };
-        $port = $endpoint->transport === Endpoint::UNIX ? 0 : $endpoint->port;
+        $port = $transport === Endpoint::UNIX ? 0 : $endpoint->port;
         $persistentId = $persistent ? $endpoint->persistentId() : null;
         $timeout = $endpoint->connectTimeout;
-        $tls = $endpoint->transport === Endpoint::TLS ? ['stream' => $endpoint->streamContext()['ssl']] : null;
+        $tls = $transport === Endpoint::TLS ? ['stream' => $endpoint->streamContext()['ssl']] : null;
         // PHP reports a host name that does not resolve and a failed TLS handshake as warnings,
         // kept for the error message. An IP address or a Unix socket raises none: its connect()
         // runs without the handler (which costs a PHP-FPM request a closure and two calls).
         $warnings = [];
-        $quiet = $tls === null && ($endpoint->transport === Endpoint::UNIX || inet_pton($host) !== false);
+        $quiet = $tls === null && ($transport === Endpoint::UNIX || inet_pton($host) !== false);
         if (!$quiet) {
             set_error_handler(static function (int $level, string $message) use (&$warnings): bool {
                 $warnings[] = $message;
