@@ -14,7 +14,7 @@ FRAMEWORK_AND_TESTING = ("CeleryBridge\\Laravel\\", "CeleryBridge\\Symfony\\", "
 
 LOADED = r"""
 $ours = static fn (): array => array_values(array_filter(
-    [...get_declared_classes(), ...get_declared_interfaces()],
+    [...get_declared_classes(), ...get_declared_interfaces(), ...get_declared_traits()],
     static fn (string $class): bool => str_starts_with($class, 'CeleryBridge\\'),
 ));
 $celery = new CeleryClient($brokerUrl, config: ['task_default_queue' => 'QUEUE']);
@@ -145,7 +145,7 @@ $plain = static function (): array {
     $celery = new CeleryClient(getenv('CELERY_BROKER_URL'), config: ['task_default_queue' => 'QUEUE']);
     $celery->sendTask('tasks.add', [1, 2]);
     return array_values(array_filter(
-        [...get_declared_classes(), ...get_declared_interfaces()],
+        [...get_declared_classes(), ...get_declared_interfaces(), ...get_declared_traits()],
         static fn (string $class): bool => str_starts_with($class, 'CeleryBridge\\'),
     ));
 };
@@ -218,7 +218,8 @@ echo json_encode([
 # QueueKeys, which kombu's default list names need not, and TaskName, which a printable ASCII name
 # needs not; 25 with PlainValues, the template paths' value checks, out of PlainTaskEncoder; 24
 # again since a few ints, the commonest call, no longer need PlainValues; 23 without Dispatch, as
-# a task's handle keeps the name of the queue it was sent to).
+# a task's handle keeps the name of the queue it was sent to; traits counted too since RetryingPublisher
+# holds its per-call policy itself, without the RetriesPerCall trait).
 PLAIN_SEND_CLASSES = 23
 
 def test_a_plain_send_loads_few_classes_from_composers_classmap(run_php, redis_server: RedisServer) -> None:
@@ -239,7 +240,7 @@ def test_a_plain_send_loads_few_classes_from_composers_classmap(run_php, redis_s
 # autoloads the same classes, and after it the publishing request must find nothing new.
 PRELOAD_COVERS = r"""
 $ours = static fn (): array => array_values(array_filter(
-    [...get_declared_classes(), ...get_declared_interfaces()],
+    [...get_declared_classes(), ...get_declared_interfaces(), ...get_declared_traits()],
     static fn (string $class): bool => str_starts_with($class, 'CeleryBridge\\'),
 ));
 require 'PRELOAD';
