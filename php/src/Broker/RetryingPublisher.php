@@ -98,7 +98,6 @@ final class RetryingPublisher
 
     /**
      * Runs $publish under $policy, one call's own (apply_async's retry options: RetryPolicy::forCall()).
-     *
      * @template T
      * @param \Closure(): T $publish
      * @return T
@@ -129,11 +128,10 @@ final class RetryingPublisher
     public function lPush(string $key, string $value): int
     {
         if ($this->callPolicy === null && $this->policy->timeout === null) {
-            // The hot path, withRetries()' first attempt inline without its closures (a PHP-FPM
-            // request's one publish, or each of many): a socket that answered less than
-            // health_check_interval ago takes the LPUSH at once, any other is checked first as
-            // there; a failure goes on there as its second attempt. The quiet time counts from the
-            // start of the last write that succeeded (one clock read per publish).
+            // The hot path, withRetries()' first attempt inline without its closures (a PHP-FPM request's
+            // one publish, or each of many): a socket that answered less than health_check_interval ago
+            // takes the LPUSH at once, any other is checked first as there; a failure goes on there as its
+            // second attempt. The quiet time counts from the start of the last write that succeeded.
             $now = $this->clock === null ? hrtime(true) / 1e9 : $this->clock->seconds();
             if ($this->lastReply === null || $now - $this->lastReply >= $this->healthCheckInterval) {
                 try {
@@ -151,9 +149,11 @@ final class RetryingPublisher
                 $this->lastReply = $now;
                 return $length;
             } catch (ConnectionFailed $e) {
-                if ($e instanceof ConnectionLost && !$e->beforeCommand()) {
+                if ($e instanceof ConnectionLost) {
                     $this->lastReply = null;
-                    throw PublishOutcomeUnknown::forList($key, $e);
+                    if (!$e->beforeCommand()) {
+                        throw PublishOutcomeUnknown::forList($key, $e);
+                    }
                 }
                 // LPUSH was not written: an error reply (nothing ran), connecting failed, or a
                 // reconnect was cut in its handshake (AUTH, SELECT). Retried as withRetries() does.
@@ -183,7 +183,6 @@ final class RetryingPublisher
 
     /**
      * Runs one write (LPUSH, or a MULTI/EXEC of many) under the rules above.
-     *
      * @template T
      * @param \Closure(): T $write
      * @param \Closure(ConnectionLost): PublishOutcomeUnknown $unknown
@@ -229,9 +228,11 @@ final class RetryingPublisher
                 $this->lastReply = $this->now();
                 return $result;
             } catch (ConnectionFailed $e) {
-                if ($e instanceof ConnectionLost && !$e->beforeCommand()) {
+                if ($e instanceof ConnectionLost) {
                     $this->lastReply = null;
-                    throw $unknown($e);
+                    if (!$e->beforeCommand()) {
+                        throw $unknown($e);
+                    }
                 }
                 // Nothing was written: an error reply (nothing ran), connecting failed, or a
                 // reconnect was cut in its handshake. Retried as in 1.
@@ -244,7 +245,6 @@ final class RetryingPublisher
      * The writes of many task messages at once, under the same rules as lPush(): failures
      * before EXEC was sent are retried, an unconfirmed EXEC is PublishOutcomeUnknown. $check
      * runs first, on every attempt, under the same deadline (see withRetries()).
-     *
      * @param (\Closure(): void)|null $check
      */
     public function transaction(array $writes, ?\Closure $check = null): void

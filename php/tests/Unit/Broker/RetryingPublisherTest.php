@@ -255,6 +255,37 @@ final class RetryingPublisherTest extends TestCase
         self::assertSame([0.0], $this->slept);
     }
 
+    /**
+     * A reconnect cut in its handshake that may not be retried (task_publish_retry off) is
+     * thrown as it is; the socket it leaves is new or broken, so the next publish checks it
+     * with PING before its LPUSH, as after any lost connection.
+     */
+    public function testALostConnectionNotRetriedStillMakesTheNextPublishPing(): void
+    {
+        $now = 100.0;
+        $cut = ConnectionLost::duringHandshake('h:1', 'AUTH', 'reset');
+        $inner = new ScriptedConnection([null, null], [null, $cut, null]);
+        $connection = new RetryingPublisher($inner, RetryPolicy::never(), null, 1.0, new Clock(
+            static function () use (&$now): float {
+                return $now;
+            },
+        ));
+
+        $connection->lPush('q', '1');            // new: PING, LPUSH
+        $now += 0.5;
+        try {
+            $connection->lPush('q', '2');        // busy: LPUSH, cut in AUTH, not retried
+            self::fail('no exception');
+        } catch (ConnectionLost $e) {
+            self::assertSame($cut, $e);
+        }
+        $now += 0.1;
+        $connection->lPush('q', '3');            // after the lost connection: PING, LPUSH
+
+        self::assertSame(['PING', 'LPUSH', 'LPUSH', 'PING', 'LPUSH'], $inner->calls);
+        self::assertSame(['1', '3'], array_column($inner->pushed, 1));
+    }
+
     /** On a busy socket LPUSH goes first, without PING: its failures follow the same rules. */
     public function testFailuresOfLpushOnABusySocketFollowTheSameRules(): void
     {
