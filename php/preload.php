@@ -64,6 +64,7 @@ $classes = [
     'Connection\\Endpoint',
     'Connection\\PhpRedisConnection',
     'Connection\\RedisConnection',
+    'Connection\\RetriesPerCall',
     'Connection\\RetryPolicy',
     'Connection\\RetryPolicyReader',
     'Connection\\Role',

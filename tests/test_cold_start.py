@@ -218,9 +218,9 @@ echo json_encode([
 # QueueKeys, which kombu's default list names need not, and TaskName, which a printable ASCII name
 # needs not; 25 with PlainValues, the template paths' value checks, out of PlainTaskEncoder; 24
 # again since a few ints, the commonest call, no longer need PlainValues; 23 without Dispatch, as
-# a task's handle keeps the name of the queue it was sent to; traits counted too since RetryingPublisher
-# holds its per-call policy itself, without the RetriesPerCall trait).
-PLAIN_SEND_CLASSES = 23
+# a task's handle keeps the name of the queue it was sent to; traits counted too: 24 with
+# RetryingPublisher's RetriesPerCall).
+PLAIN_SEND_CLASSES = 24
 
 def test_a_plain_send_loads_few_classes_from_composers_classmap(run_php, redis_server: RedisServer) -> None:
     try:

@@ -7,6 +7,7 @@ namespace CeleryBridge\Broker;
 use CeleryBridge\Connection\ConnectionOptions;
 use CeleryBridge\Connection\Clock;
 use CeleryBridge\Connection\RedisConnection;
+use CeleryBridge\Connection\RetriesPerCall;
 use CeleryBridge\Connection\RetryPolicy;
 use CeleryBridge\Exception\ConnectionFailed;
 use CeleryBridge\Exception\ConnectionLost;
@@ -58,8 +59,8 @@ use function usleep;
  */
 final class RetryingPublisher
 {
-    /** The policy of the publish under way when its call gave retry or retry_policy (see using()). */
-    private ?RetryPolicy $callPolicy = null;
+    use RetriesPerCall;
+
     // Both null unless a test gives them: properties left at their defaults cost a request
     // that constructs a client no write and no closure.
     /** @var (\Closure(float): void)|null null: usleep() */
@@ -94,22 +95,6 @@ final class RetryingPublisher
     public function connection(): RedisConnection
     {
         return $this->inner;
-    }
-
-    /**
-     * Runs $publish under $policy, one call's own (apply_async's retry options: RetryPolicy::forCall()).
-     * @template T
-     * @param \Closure(): T $publish
-     * @return T
-     */
-    public function using(RetryPolicy $policy, \Closure $publish): mixed
-    {
-        $this->callPolicy = $policy;
-        try {
-            return $publish();
-        } finally {
-            $this->callPolicy = null;
-        }
     }
 
     /**
@@ -183,6 +168,7 @@ final class RetryingPublisher
 
     /**
      * Runs one write (LPUSH, or a MULTI/EXEC of many) under the rules above.
+     *
      * @template T
      * @param \Closure(): T $write
      * @param \Closure(ConnectionLost): PublishOutcomeUnknown $unknown
@@ -245,6 +231,7 @@ final class RetryingPublisher
      * The writes of many task messages at once, under the same rules as lPush(): failures
      * before EXEC was sent are retried, an unconfirmed EXEC is PublishOutcomeUnknown. $check
      * runs first, on every attempt, under the same deadline (see withRetries()).
+     *
      * @param (\Closure(): void)|null $check
      */
     public function transaction(array $writes, ?\Closure $check = null): void
@@ -274,6 +261,7 @@ final class RetryingPublisher
 
     /**
      * Rethrows $failure when it may not be retried, else closes the connection and sleeps.
+     *
      * @throws ConnectionFailed
      */
     private function pause(ConnectionFailed $failure, int $retriesDone, float $started, ?float $deadline): void

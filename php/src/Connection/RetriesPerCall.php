@@ -9,7 +9,7 @@ namespace CeleryBridge\Connection;
  * replace task_publish_retry(_policy) for that call only (RetryPolicy::forCall() merges them
  * as Celery does), then the publisher's own policy applies again.
  *
- * @internal used by the AMQP publisher (RetryingPublisher, on the Redis path, holds its own)
+ * @internal used by RetryingPublisher (Redis) and AmqpTransport
  */
 trait RetriesPerCall
 {
