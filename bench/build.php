@@ -27,10 +27,12 @@ $builder = new MessageBuilder($origin, $replyTo);
 $encoder = PlainTaskEncoder::forClient($origin, $replyTo, 2, 'json', null) ?? throw new LogicException('no template');
 $delivery = new Delivery('celery');
 
-$plain = static function (int $count) use ($encoder, $delivery): void {
+// The template's parts for the name and queue, which PlainPath keeps with the task's route.
+$parts = $encoder->partsFor('tasks.add', $delivery) ?? throw new LogicException('no template');
+$plain = static function (int $count) use ($encoder, $parts): void {
     for ($i = 0; $i < $count; $i++) {
         [$taskId, $tag] = Uuid::pair();
-        $encoder->envelope('tasks.add', $taskId, [$i, $i], [], $tag, $delivery);
+        $encoder->envelope($parts, $taskId, [$i, $i], [], $tag);
     }
 };
 $general = static function (int $count) use ($builder, $delivery): void {

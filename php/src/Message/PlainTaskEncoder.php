@@ -23,8 +23,9 @@ use function substr;
  * The envelope of the most common call, `sendTask($name, $args, $kwargs)` without options,
  * from a template: the envelope MessageBuilder writes for such a task (ProtocolTwo's headers
  * and properties in Envelope's fields), kept as text so that a fresh process or an FPM request
- * that sends one task neither loads nor runs the builders; each call only fills in the name,
- * ids, arguments and their repr. PlainTaskEncoderTest derives the template from ProtocolTwo and
+ * that sends one task neither loads nor runs the builders. partsFor() fills in a task name and
+ * its delivery once (the caller keeps them with the route: PlainPath, ChunkBuilder), then each
+ * envelope() only fills in the ids, the arguments and their repr. PlainTaskEncoderTest derives the template from ProtocolTwo and
  * Envelope and fails, printing the new text, when they change; it also proves the bytes equal
  * MessageBuilder's for every priority.
  *
@@ -44,10 +45,11 @@ final class PlainTaskEncoder
         | JSON_PRESERVE_ZERO_FRACTION;
 
     /**
-     * The envelope of a task without options cut where the values go: envelope() fills in the
-     * body, task name, id (as id and root_id), argsrepr, kwargsrepr, id (as correlation_id),
-     * queue and delivery tag between these parts, in this order; parts() fills in the
-     * markers (from AROUND_ORIGIN, AROUND_REPLY_TO and AROUND_PRIORITY). Opcache keeps it in shared memory: an FPM request builds nothing.
+     * The envelope of a task without options cut where the values go: the body, task name, id
+     * (as id and root_id), argsrepr, kwargsrepr, id (as correlation_id), queue and delivery tag
+     * go between these parts, in this order (partsFor() fills in the name and queue, envelope()
+     * the rest); partsFor() also fills in the markers (from AROUND_ORIGIN, AROUND_REPLY_TO and
+     * AROUND_PRIORITY). Opcache keeps it in shared memory: an FPM request builds nothing.
      */
     public const TEMPLATE = [
         '{"body":"',
@@ -66,8 +68,8 @@ final class PlainTaskEncoder
 
     /**
      * TEMPLATE's parts 6, 7 and 8 cut around their markers (%origin%, %reply_to%, %priority%;
-     * a test holds them equal), so that parts() joins them without str_replace(). Literals, as
-     * TEMPLATE: opcache joins `self::` constants of literal text when it compiles parts().
+     * a test holds them equal), so that partsFor() joins them without str_replace(). Literals,
+     * as TEMPLATE: opcache joins `self::` constants of literal text when it compiles partsFor().
      */
     public const AROUND_ORIGIN = [
         '","origin":"',
@@ -85,12 +87,6 @@ final class PlainTaskEncoder
      * request; a test compares them).
      */
     public const INT_ARGS_TAIL = '],{},{"callbacks":null,"errbacks":null,"chain":null,"chord":null}]';
-
-    /** How many task names, and queue names per task, parts() keeps. */
-    private const NAMES = 1000;
-
-    /** @var array<string, array<string, array<int, list<string>>>> parts(), by task name, queue and priority */
-    private array $parts = [];
 
     /** TEMPLATE[6] with this client's origin, and TEMPLATE[7]'s text before the queue with its reply_to. */
     private readonly string $afterKwargsRepr;
@@ -115,21 +111,49 @@ final class PlainTaskEncoder
     }
 
     /**
+     * The template's text for a task name and its delivery, with the name, queue and priority
+     * filled in, for envelope(): 0-6 around the slots of ints as arguments and no kwargs (body,
+     * task id, task id, argsrepr, task id, delivery tag), 7-9 the text around argsrepr and
+     * kwargsrepr when they are written out. Null when the template does not fit: a named
+     * exchange, or a name or queue that is not UTF-8 (the general path says what is wrong).
+     *
+     * @return list<string>|null
+     */
+    public function partsFor(string $task, Delivery $delivery): ?array
+    {
+        if ($delivery->exchange !== '') {
+            return null;
+        }
+        try {
+            $name = self::inString($task);
+            $queue = self::inString($delivery->queue);
+        } catch (\JsonException) {
+            return null;
+        }
+        // TEMPLATE's parts, with this client's origin and reply_to, the name, queue and
+        // priority filled in, without a copy of TEMPLATE being made or searched.
+        return [
+            self::TEMPLATE[0],
+            self::TEMPLATE[1] . $name . self::TEMPLATE[2],
+            self::TEMPLATE[3],
+            self::TEMPLATE[4] . '[',
+            ']' . self::TEMPLATE[5] . '{}' . $this->afterKwargsRepr,
+            $this->beforeQueue . $queue . self::AROUND_PRIORITY[0] . $delivery->priority . self::AROUND_PRIORITY[1],
+            self::TEMPLATE[9],
+            self::TEMPLATE[4],
+            self::TEMPLATE[5],
+            $this->afterKwargsRepr,
+        ];
+    }
+
+    /**
+     * @param list<string> $p partsFor()'s parts, for the task's name and delivery
      * @param list<mixed> $args
      * @param array<array-key, mixed> $kwargs
      * @return string|null the JSON text to LPUSH, or null when the call needs the general path
      */
-    public function envelope(
-        string $task,
-        string $taskId,
-        array $args,
-        array $kwargs,
-        string $deliveryTag,
-        Delivery $delivery,
-    ): ?string {
-        if ($delivery->exchange !== '') {
-            return null;
-        }
+    public function envelope(array $p, string $taskId, array $args, array $kwargs, string $deliveryTag): ?string
+    {
         if ($kwargs === []) {
             // The commonest call, a few ints and no kwargs, inline: json_encode() and Python's
             // repr write ints alike, repr with ", " between them.
@@ -142,15 +166,9 @@ final class PlainTaskEncoder
             // stays below saferepr's cut (PlainValues::SIMPLE_REPR_LENGTH) without a check.
             if ($args !== [] && is_int($value) && count($args) <= self::INLINE_INTS && array_is_list($args)) {
                 $ints = implode(',', $args);
-                try {
-                    $p = $this->parts[$task][$delivery->queue][$delivery->priority] ?? $this->parts($task, $delivery);
-                } catch (\JsonException) {
-                    // A name that is not UTF-8: the general path says so.
-                    return null;
-                }
                 $body = base64_encode('[[' . $ints . self::INT_ARGS_TAIL);
                 $argsRepr = str_replace(',', ', ', $ints);
-                // The slots in parts()'s order, in one string (PHP allocates it once).
+                // The slots in partsFor()'s order, in one string (PHP allocates it once).
                 return "{$p[0]}{$body}{$p[1]}{$taskId}{$p[2]}{$taskId}{$p[3]}{$argsRepr}{$p[4]}{$taskId}{$p[5]}{$deliveryTag}{$p[6]}";
             }
         }
@@ -173,45 +191,14 @@ final class PlainTaskEncoder
                     ? self::inString(PythonRepr::kwargs(PlainValues::normalizedKwargs($kwargs)))
                     : self::simpleInString($kwargsRepr);
             }
-            $p = $this->parts[$task][$delivery->queue][$delivery->priority] ?? $this->parts($task, $delivery);
             $body = base64_encode('[' . $argsJson . ',' . $kwargsJson . self::BODY_TAIL);
         } catch (\JsonException) {
             // Invalid UTF-8, NAN, INF...: the general path says what is wrong.
             return null;
         }
-        // The slots in parts()'s order, in one string (PHP allocates it once).
+        // The slots in partsFor()'s order, in one string (PHP allocates it once).
         return "{$p[0]}{$body}{$p[1]}{$taskId}{$p[2]}{$taskId}{$p[7]}{$argsRepr}{$p[8]}{$kwargsRepr}{$p[9]}{$taskId}"
             . "{$p[5]}{$deliveryTag}{$p[6]}";
-    }
-
-    /**
-     * The template's text for a task name, queue and priority, with the name and queue filled
-     * in, remembered (for a bounded number of names): 0-6 around the slots of ints as arguments
-     * and no kwargs (body, task id, task id, argsrepr, task id, delivery tag), 7-9 the text
-     * around argsrepr and kwargsrepr when they are written out.
-     *
-     * @return list<string>
-     */
-    private function parts(string $task, Delivery $delivery): array
-    {
-        if (count($this->parts) >= self::NAMES || count($this->parts[$task] ?? []) >= self::NAMES) {
-            $this->parts = [];
-        }
-        // The template's parts (TEMPLATE, with this client's origin and reply_to, the name,
-        // queue and priority filled in) without a copy of TEMPLATE being made or searched.
-        return $this->parts[$task][$delivery->queue][$delivery->priority] = [
-            self::TEMPLATE[0],
-            self::TEMPLATE[1] . self::inString($task) . self::TEMPLATE[2],
-            self::TEMPLATE[3],
-            self::TEMPLATE[4] . '[',
-            ']' . self::TEMPLATE[5] . '{}' . $this->afterKwargsRepr,
-            $this->beforeQueue . self::inString($delivery->queue) . self::AROUND_PRIORITY[0] . $delivery->priority
-                . self::AROUND_PRIORITY[1],
-            self::TEMPLATE[9],
-            self::TEMPLATE[4],
-            self::TEMPLATE[5],
-            $this->afterKwargsRepr,
-        ];
     }
 
     /**

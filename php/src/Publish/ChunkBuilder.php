@@ -85,11 +85,11 @@ final class ChunkBuilder
         $chunks = [$chunk = new PublishChunk()];
         $encoder = $options === [] ? $this->plain->batchEncoder($this->hooks) : null;
         $describe = $this->logs || $this->hooks->hasAfter();
-        /** @var array<string, array{Delivery, string, AsyncResult}> $routes by task name: its route, list and result model */
+        /** @var array<string, array{Delivery, string, ?list<string>, AsyncResult}> $routes by name: route, list, parts, result model */
         $routes = [];
         // The task name of the last plain task: a batch often sends one task many times.
         $lastName = null;
-        $delivery = $list = $model = null;
+        $delivery = $list = $parts = $model = null;
         $ids = [];
         $next = 0;
         // The plain tasks of $chunk not in it yet (locals cost less per task than its
@@ -118,10 +118,10 @@ final class ChunkBuilder
                         $name = $canvas->task;
                         if ($name !== $lastName) {
                             if (!isset($routes[$name])) {
-                                [$delivery, $list] = $this->plain->routeOf($name);
-                                $routes[$name] = [$delivery, $list, $this->handles->modelFor($delivery->queue)];
+                                [$delivery, $list, $parts] = $this->plain->routeOf($name);
+                                $routes[$name] = [$delivery, $list, $parts, $this->handles->modelFor($delivery->queue)];
                             }
-                            [$delivery, $list, $model] = $routes[$name];
+                            [$delivery, $list, $parts, $model] = $routes[$name];
                             $lastName = $name;
                         }
                         if (!isset($ids[$next])) {
@@ -131,7 +131,9 @@ final class ChunkBuilder
                             $next = 0;
                         }
                         $taskId = $ids[$next];
-                        $envelope = $encoder->envelope($name, $taskId, $canvas->args, $canvas->kwargs, $ids[$next + 1], $delivery);
+                        $envelope = $parts === null
+                            ? null
+                            : $encoder->envelope($parts, $taskId, $canvas->args, $canvas->kwargs, $ids[$next + 1]);
                         if ($envelope !== null) {
                             // (RedisTransport::queuePlain()'s write: $encoder is only given on Redis.)
                             if ($list === $pushTo) {

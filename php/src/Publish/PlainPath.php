@@ -34,9 +34,10 @@ final class PlainPath
     private const ROUTES = 1000;
 
     /**
-     * @var array<string, array{Delivery, string, PlainMessage|false|null}> where a task name without
-     *      options goes, its list, and the model of its Redis messages (PlainMessage::copyOf()):
-     *      null before the first task, false after it (the second task makes the model)
+     * @var array<string, array{Delivery, string, list<string>|null, PlainMessage|false|null}> where a
+     *      task name without options goes, its Redis list, PlainTaskEncoder::partsFor() for it (null:
+     *      it does not fit the template; over AMQP), and the model of its Redis messages
+     *      (PlainMessage::copyOf()): null before the first task, false after it (the second makes it)
      */
     private array $routes = [];
 
@@ -72,11 +73,14 @@ final class PlainPath
         if (!$this->fits || $hooks?->hasBefore()) {
             return null;
         }
-        [$delivery, $list, $model] = $this->routes[$name] ?? $this->route($name);
+        [$delivery, $list, $parts, $model] = $this->routes[$name] ?? $this->route($name);
         if ($this->amqp !== null) {
             $taskId = Uuid::v4();
             $amqp = $this->amqp->message($name, $taskId, $args, $kwargs, $delivery);
             return $amqp === null ? null : new PlainMessage($taskId, '', '', $delivery->queue, $delivery->priority, $amqp);
+        }
+        if ($parts === null) {
+            return null;
         }
         \assert($this->encoder !== null);
         // Uuid::pair() inline, on a batch of this path's own: this runs for every sendTask().
@@ -91,7 +95,7 @@ final class PlainPath
         $taskId = $this->ids[$next];
         $deliveryTag = $this->ids[$next + 1];
         $this->next = $next + 2;
-        $envelope = $this->encoder->envelope($name, $taskId, $args, $kwargs, $deliveryTag, $delivery);
+        $envelope = $this->encoder->envelope($parts, $taskId, $args, $kwargs, $deliveryTag);
         if ($envelope === null) {
             return null;
         }
@@ -99,12 +103,12 @@ final class PlainPath
             // The first task of a name is built whole: a PHP-FPM request that sends one task
             // makes no model (nor the ReflectionClass model() needs). The second makes it.
             if (isset($this->routes[$name])) {
-                $this->routes[$name][2] = false;
+                $this->routes[$name][3] = false;
             }
             return new PlainMessage($taskId, $envelope, $list, $delivery->queue, $delivery->priority);
         }
         if ($model === false) {
-            $model = $this->routes[$name][2] = PlainMessage::model($list, $delivery->queue, $delivery->priority);
+            $model = $this->routes[$name][3] = PlainMessage::model($list, $delivery->queue, $delivery->priority);
         }
         return PlainMessage::copyOf($model, $taskId, $envelope);
     }
@@ -119,9 +123,9 @@ final class PlainPath
     }
 
     /**
-     * A task name's Delivery and list (see route()), for ChunkBuilder::addAll().
+     * A task name's Delivery, list and template parts (see route()), for ChunkBuilder::addAll().
      *
-     * @return array{Delivery, string, PlainMessage|false|null}
+     * @return array{Delivery, string, list<string>|null, PlainMessage|false|null}
      * @throws CeleryBridgeException
      */
     public function routeOf(string $name): array
@@ -133,7 +137,7 @@ final class PlainPath
      * Validates the name and routes it (task_routes depend on the name alone here), remembered
      * for a bounded number of names. A named exchange gets no list: the template refuses it.
      *
-     * @return array{Delivery, string, PlainMessage|false|null}
+     * @return array{Delivery, string, list<string>|null, PlainMessage|false|null}
      * @throws CeleryBridgeException
      */
     private function route(string $name): array
@@ -148,7 +152,7 @@ final class PlainPath
             ? new Delivery($this->config->defaultQueue, $this->config->defaultPriority ?? 0)
             : $this->config->deliveryFor($name, null);
         $list = $delivery->exchange === '' ? $this->config->listFor($delivery->queue, $delivery->priority) : '';
-        $route = [$delivery, $list, null];
+        $route = [$delivery, $list, $this->encoder?->partsFor($name, $delivery), null];
         if (count($this->routes) < self::ROUTES) {
             $this->routes[$name] = $route;
         }

@@ -40,6 +40,20 @@ final class PlainTaskEncoderTest extends TestCase
     }
 
     /**
+     * The envelope of a call, or null: the template's parts for its name and delivery, filled
+     * in (null when they do not fit it), as PlainPath does.
+     *
+     * @param array<array-key, mixed> $args
+     * @param array<array-key, mixed> $kwargs
+     */
+    private static function envelope(string $task, array $args, array $kwargs, Delivery $delivery): ?string
+    {
+        $encoder = self::encoder();
+        $parts = $encoder->partsFor($task, $delivery);
+        return $parts === null ? null : $encoder->envelope($parts, self::ID, $args, $kwargs, self::TAG);
+    }
+
+    /**
      * @param list<mixed> $args
      * @param array<string, mixed> $kwargs
      */
@@ -54,7 +68,7 @@ final class PlainTaskEncoderTest extends TestCase
             self::TAG,
         )->toEnvelope();
 
-        $got = self::encoder()->envelope($task, self::ID, $args, $kwargs, self::TAG, $delivery);
+        $got = self::envelope($task, $args, $kwargs, $delivery);
 
         self::assertSame($expected, $got);
     }
@@ -136,15 +150,13 @@ final class PlainTaskEncoderTest extends TestCase
      */
     public function testEverythingElseTakesTheGeneralPath(array $args, array $kwargs): void
     {
-        $encoder = self::encoder();
-
-        self::assertNull($encoder->envelope('tasks.add', self::ID, $args, $kwargs, self::TAG, new Delivery('celery')));
+        self::assertNull(self::envelope('tasks.add', $args, $kwargs, new Delivery('celery')));
     }
 
     public function testNamedExchangesMsgpackCompressionAndProtocolOneTakeTheGeneralPath(): void
     {
         $exchange = new Delivery('celery', 0, 'media', 'video');
-        self::assertNull(self::encoder()->envelope('t', self::ID, [1], [], self::TAG, $exchange));
+        self::assertNull(self::envelope('t', [1], [], $exchange));
         self::assertNull(PlainTaskEncoder::forClient('o', 'r', 2, 'msgpack', null));
         self::assertNull(PlainTaskEncoder::forClient('o', 'r', 2, 'json', 'zlib'));
         self::assertNull(PlainTaskEncoder::forClient('o', 'r', 1, 'json', null));
@@ -192,8 +204,8 @@ final class PlainTaskEncoderTest extends TestCase
     public function testANameOrQueueThatIsNotUtf8TakesTheGeneralPath(): void
     {
         foreach ([[1, 2], ['x']] as $args) {
-            self::assertNull(self::encoder()->envelope("tasks.\xff", self::ID, $args, [], self::TAG, new Delivery('celery')));
-            self::assertNull(self::encoder()->envelope('tasks.add', self::ID, $args, [], self::TAG, new Delivery("q\xff")));
+            self::assertNull(self::envelope("tasks.\xff", $args, [], new Delivery('celery')));
+            self::assertNull(self::envelope('tasks.add', $args, [], new Delivery("q\xff")));
         }
     }
 
