@@ -66,11 +66,6 @@ final class RetryableFailure
         if (!self::is($failure)) {
             throw $failure;
         }
-        $delay = $policy->delay($retriesDone);
-        $late = $deadline !== null && $now + $delay >= $deadline;
-        if (!$policy->allows($retriesDone) || $late) {
-            throw $retriesDone === 0 && !$late ? $failure : $policy->gaveUp($failure, $retriesDone, $now - $started, $late);
-        }
-        return $delay;
+        return $policy->delayOrGiveUp($failure, $retriesDone, $now - $started, $deadline === null ? null : $deadline - $now);
     }
 }

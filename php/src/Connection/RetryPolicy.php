@@ -82,6 +82,23 @@ final class RetryPolicy
     }
 
     /**
+     * The wait before retry $retries + 1 of $failure, or $failure thrown when none may follow:
+     * as it is when retries are off, else noted by gaveUp(); $timeLeft (null: no timeout) too
+     * short for the wait counts as given up.
+     *
+     * @throws ConnectionFailed
+     */
+    public function delayOrGiveUp(ConnectionFailed $failure, int $retries, float $elapsed, ?float $timeLeft): float
+    {
+        $delay = $this->delay($retries);
+        $late = $timeLeft !== null && $delay >= $timeLeft;
+        if (!$this->allows($retries) || $late) {
+            throw $retries === 0 && !$late ? $failure : $this->gaveUp($failure, $retries, $elapsed, $late);
+        }
+        return $delay;
+    }
+
+    /**
      * Runs $attempt until it returns, for work done before anything is published (connecting,
      * declaring a queue): a ConnectionFailed there means "not queued", so it is retried as this
      * policy allows, after delay(), within task_publish_timeout, and goes up when no retry is
@@ -105,12 +122,8 @@ final class RetryPolicy
             } catch (AuthenticationFailed $e) {
                 throw $e;
             } catch (ConnectionFailed $e) {
-                $delay = $this->delay($retries);
                 $elapsed = hrtime(true) / 1e9 - $started;
-                $late = $this->timeout !== null && $elapsed + $delay >= $this->timeout;
-                if (!$this->allows($retries) || $late) {
-                    throw $retries === 0 && !$late ? $e : $this->gaveUp($e, $retries, $elapsed, $late);
-                }
+                $delay = $this->delayOrGiveUp($e, $retries, $elapsed, $this->timeout === null ? null : $this->timeout - $elapsed);
                 if ($onRetry !== null) {
                     $onRetry($e, $retries + 1, $delay);
                 }
