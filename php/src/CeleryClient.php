@@ -7,7 +7,6 @@ namespace CeleryBridge;
 use CeleryBridge\Backend\RedisResultBackend;
 use CeleryBridge\Backend\RpcResultBackend;
 use CeleryBridge\Backend\SavedGroup;
-use CeleryBridge\Broker\AmqpChannelOpener;
 use CeleryBridge\Canvas\Canvas;
 use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Connection\RedisConnection;

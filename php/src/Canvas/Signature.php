@@ -146,12 +146,6 @@ final class Signature implements Canvas, TaskCall
             : $this->withOptions(['link_error' => [...$this->options->linkError, ...array_values($errbacks)]]);
     }
 
-    /** @internal whether no apply_async option was given (sendMany()'s fast path) */
-    public function hasNoOptions(): bool
-    {
-        return $this->optionless;
-    }
-
     /**
      * Celery's stamp() stamps a task's callbacks and errbacks along with it.
      */

@@ -5,7 +5,6 @@ declare(strict_types=1);
 namespace CeleryBridge\Message;
 
 use CeleryBridge\Wire\KombuJson;
-use CeleryBridge\Wire\KombuMarker;
 
 // Imported, so that PHP compiles these to their own opcodes instead of namespaced calls: this
 // class runs on every publish.
@@ -25,9 +24,9 @@ use function substr;
  * and properties in Envelope's fields), kept as text so that a fresh process or an FPM request
  * that sends one task neither loads nor runs the builders. partsFor() fills in a task name and
  * its delivery once (the caller keeps them with the route: PlainPath, ChunkBuilder), then each
- * envelope() only fills in the ids, the arguments and their repr. PlainTaskEncoderTest derives the template from ProtocolTwo and
- * Envelope and fails, printing the new text, when they change; it also proves the bytes equal
- * MessageBuilder's for every priority.
+ * envelope() only fills in the ids, the arguments and their repr. PlainTaskEncoderTest derives
+ * the template from ProtocolTwo and Envelope and fails, printing the new text, when they
+ * change; it also proves the bytes equal MessageBuilder's for every priority.
  *
  * It takes plain data only (null, bool, int, finite float, UTF-8 strings, lists and maps of
  * those, no kombu-marker-shaped maps); for anything else envelope() returns null and the caller

@@ -198,8 +198,7 @@ final class ChunkBuilder
     public function add(PublishChunk $chunk, Canvas $canvas, array $options): AsyncResult|GroupResult
     {
         $describe = $this->logs || $this->hooks->hasAfter();
-        // ($canvas->hasNoOptions() inline: this runs for every task of a sendMany().)
-        if ($canvas instanceof Signature && $options === [] && $canvas->options->toArray() === []) {
+        if ($canvas instanceof Signature && $options === [] && $canvas->optionless) {
             $plain = $this->plain->message($canvas->task, $canvas->args, $canvas->kwargs, $this->hooks);
             if ($plain !== null) {
                 $this->transport->queuePlain($chunk, $plain);

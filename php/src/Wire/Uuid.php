@@ -24,7 +24,8 @@ use function substr;
  * Python's uuid4() reads os.urandom()) and handed out once each. A batch belongs to the process
  * that made it: after a fork (pcntl_fork(), a Swoole or RoadRunner worker forked from a master
  * that had published) the child would hand out the very ids its parent hands out next, so a
- * changed getmypid() drops the batch. The first batch of a process is three ids, then four, and
+ * changed getmypid() drops the batch (checked once per batch of tasks between holdProcess() and
+ * releaseProcess()). The first batch of a process is three ids, then four, and
  * each next one twice as large, up to BATCH: a PHP-FPM request that constructs a client (its
  * reply_to) and sends one task (its id and delivery tag) reads the random source once, for what
  * it uses.
@@ -119,7 +120,7 @@ final class Uuid
         // Three first (see above), then 4, 8, ... BATCH: a long-running publisher reads the
         // random source as often as with batches of powers of two from the start.
         self::$batch = min(self::BATCH, $count === 3 ? 4 : $count * 2);
-        self::$ids = str_split(strtr(bin2hex(random_bytes(18 * $count)) & str_repeat(self::MASK, $count), self::FROM, self::TO), 36);
+        self::$ids = self::many($count);
         self::$pid = getmypid();
     }
 
