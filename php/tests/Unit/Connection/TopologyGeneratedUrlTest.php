@@ -40,6 +40,8 @@ final class TopologyGeneratedUrlTest extends TestCase
         null, null, '', '0', '00', '007', '1', '15', '123456789', '999999999', '1234567890', '9999999999', 'x', '-1',
         '/3', '0/1', '%31', ' 1', '1 ',
     ];
+    /** Hosts of the fast path's shape (lower-case names and IPv4 addresses). */
+    private const FAST_HOSTS = ['localhost', 'h', 'redis.example.com', 'redis-1.internal', '127.0.0.1', '10.0.0.255', 'a.b-c.d', '0'];
     private const SUFFIXES = [
         '', '', '', '', '/', '?', '?socket_timeout=5', '?db=3', '#', '#fragment', '#f@g', '?x=1#y', "\n", ' ', ';redis://h2',
     ];
@@ -58,17 +60,20 @@ final class TopologyGeneratedUrlTest extends TestCase
             }
         }
         $random = new \Random\Randomizer(new \Random\Engine\Mt19937(self::SEED));
-        $fast = 0;
+        $fastShaped = 0;
         for ($i = 0; $i < self::URLS; $i++) {
-            $url = self::url($random);
+            // Half of the URLs of the shape the fast path reads (it reads them for every option
+            // set but TLS), half from pieces that include its near misses.
+            $fast = $random->getInt(0, 1) === 0;
+            $url = $fast ? self::fastShapedUrl($random) : self::url($random);
+            $fastShaped += $fast ? 1 : 0;
             foreach ($options as $label => $option) {
                 [$expected, $actual] = [self::viaDsn($url, $option), self::viaFromUrl($url, $option)];
                 self::assertSame($expected, $actual, sprintf('URL %s (%s)', json_encode($url, JSON_UNESCAPED_SLASHES), $label));
-                $fast += $expected[0] === 'topology' ? 1 : 0;
+                self::assertTrue(!$fast || $expected[0] === 'topology', 'a fast-path URL is read: ' . $url);
             }
         }
-        // The generator must reach the fast path's URLs often, not only Dsn's refusals.
-        self::assertGreaterThan(self::URLS, $fast);
+        self::assertGreaterThan(self::URLS / 3, $fastShaped);
     }
 
     /**
@@ -86,6 +91,30 @@ final class TopologyGeneratedUrlTest extends TestCase
                 }
             }
         }
+    }
+
+    /** redis://[[user]:password@]host[:port][/db], each part valid. */
+    private static function fastShapedUrl(\Random\Randomizer $random): string
+    {
+        $url = 'redis://';
+        if ($random->getInt(0, 1) === 1) {
+            $url .= self::fastText($random, 0) . ':' . self::fastText($random, 1) . '@';
+        }
+        $url .= self::FAST_HOSTS[$random->getInt(0, count(self::FAST_HOSTS) - 1)];
+        $url .= $random->getInt(0, 1) === 1 ? ':' . $random->getInt(1, 65535) : '';
+        return $url . ($random->getInt(0, 1) === 1 ? '/' . $random->getInt(0, 999999999) : '');
+    }
+
+    /** User info characters the fast path reads: SAFE ones raw, any printable one percent-encoded. */
+    private static function fastText(\Random\Randomizer $random, int $least): string
+    {
+        $text = '';
+        for ($n = $random->getInt($least, 6); $n > 0; $n--) {
+            $text .= $random->getInt(0, 2) === 0
+                ? sprintf('%%%02X', $random->getInt(0x20, 0x7e))
+                : self::SAFE[$random->getInt(0, strlen(self::SAFE) - 1)];
+        }
+        return $text;
     }
 
     private static function url(\Random\Randomizer $random): string
