@@ -16,9 +16,11 @@ require __DIR__ . '/../vendor/autoload.php';
 require __DIR__ . '/rounds.php';
 
 use CeleryBridge\Canvas\Signature;
+use CeleryBridge\Config\ClientConfig;
 use CeleryBridge\Message\Delivery;
 use CeleryBridge\Message\MessageBuilder;
 use CeleryBridge\Message\PlainTaskEncoder;
+use CeleryBridge\Publish\PlainPath;
 use CeleryBridge\Wire\Uuid;
 
 $origin = sprintf('gen%d@%s', getmypid(), gethostname());
@@ -27,12 +29,12 @@ $builder = new MessageBuilder($origin, $replyTo);
 $encoder = PlainTaskEncoder::forClient($origin, $replyTo, 2, 'json', null) ?? throw new LogicException('no template');
 $delivery = new Delivery('celery');
 
-// The template's parts for the name and queue, which PlainPath keeps with the task's route.
-$parts = $encoder->partsFor('tasks.add', $delivery) ?? throw new LogicException('no template');
-$plain = static function (int $count) use ($encoder, $parts): void {
+// What sendTask('tasks.add', [$i, $i]) does before its LPUSH: PlainPath::message(), the route
+// cache, the task's ids from the path's batch, the envelope and the message it hands the transport.
+$path = new PlainPath(ClientConfig::fromArray([]), $encoder);
+$plain = static function (int $count) use ($path): void {
     for ($i = 0; $i < $count; $i++) {
-        [$taskId, $tag] = Uuid::pair();
-        $encoder->envelope($parts, $taskId, [$i, $i], [], $tag);
+        $path->message('tasks.add', [$i, $i], [], null);
     }
 };
 $general = static function (int $count) use ($builder, $delivery): void {
