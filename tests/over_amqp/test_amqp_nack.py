@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from amqp_helpers import CLIENTS, get_all, send
+from amqp_helpers import CLIENTS, get_all, named, send
 
 from amqp_proxy import AmqpProxy
 from harness import Records, RedisServer
@@ -112,7 +112,7 @@ def test_a_batch_with_one_task_id_twice_queues_both_and_the_worker_runs_both(
     client: str, rabbitmq_server: RabbitMQServer, redis_server: RedisServer, run_php, start_amqp_worker,
     records: Records,
 ) -> None:
-    queue = f"amqp_twice_{client.replace('-', '_')}"
+    queue = named("amqp_twice", client)
     start_amqp_worker([queue])
     calls = [_many_with_a_repeated_id("twice-a", "twice-b", "tasks.record")]
     config = {"task_default_queue": queue, "amqp_client": client}

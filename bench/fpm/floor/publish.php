@@ -3,9 +3,9 @@
 declare(strict_types=1);
 
 // The floor endpoints: what Celery's send_task('tasks.add', (1, 2)) writes (protocol 2, kombu's
-// Redis envelope), built inline with no class, no check and no result handle, then one LPUSH on a
-// fresh or ($persistent) pooled phpredis socket. No client can do less for the same bytes, so the
-// floor's ratio is the best any PHP client can reach.
+// Redis envelope), built inline by hand: no class, no autoloader, no check, no result handle,
+// then one LPUSH on a fresh or ($persistent) pooled phpredis socket. It stands for a client
+// reduced to the message alone, so its ratio shows how close to raw a PHP client can come.
 $hex = bin2hex(random_bytes(48)); // the task id, the reply queue and the delivery tag: one read
 $uuid = static fn (int $at): string => substr($hex, $at, 8) . '-' . substr($hex, $at + 8, 4) . '-4'
     . substr($hex, $at + 13, 3) . '-a' . substr($hex, $at + 17, 3) . '-' . substr($hex, $at + 20, 12);
