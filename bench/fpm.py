@@ -1,8 +1,10 @@
 """Publishing from a PHP-FPM request, where most PHP applications call the library.
 
-nginx + php-fpm (opcache on, pm = static, 4 children) serve six endpoints (bench/fpm/*.php);
+nginx + php-fpm (opcache on, pm = static, 4 children) serve eight endpoints (bench/fpm/*.php);
 wrk loads each in turn, alternating, for BENCH_ROUNDS rounds of BENCH_SECONDS; the figure is the
-median requests/s of each endpoint and its ratio to the raw endpoint of the same mode:
+median requests/s of each endpoint and its ratio to the raw endpoint of the same mode, with the
+lowest and highest ratio of a single round (each round runs the endpoints one after another, so
+the spread is how far this machine's noise moves one ratio):
 
   persistent   raw_pconnect.php (pconnect + LPUSH of a prebuilt message)
                celery_persistent.php (new CeleryClient(url, redis_persistent) -> sendTask)
@@ -11,6 +13,9 @@ median requests/s of each endpoint and its ratio to the raw endpoint of the same
   fresh        raw_connect.php (connect + LPUSH)
                celery_fresh.php (new CeleryClient(url) -> sendTask)
                floor_fresh.php
+               autoload_pconnect.php, autoload_connect.php (the raw endpoints after requiring
+               Composer's autoloader, as every Composer application does: what a request pays
+               before any library class is loaded)
 
 Then the Redis commands one request of each endpoint sends (MONITOR), on an FPM child that
 has served requests before (so a persistent socket is a reused one). Every server runs on
@@ -41,8 +46,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ENDPOINTS = ROOT / "bench" / "fpm"
 MODES = {
-    "persistent": ("raw_pconnect.php", "celery_persistent.php", "floor_persistent.php"),
-    "fresh": ("raw_connect.php", "celery_fresh.php", "floor_fresh.php"),
+    "persistent": (
+        "raw_pconnect.php", "celery_persistent.php", "floor_persistent.php", "autoload_pconnect.php",
+    ),
+    "fresh": ("raw_connect.php", "celery_fresh.php", "floor_fresh.php", "autoload_connect.php"),
 }
 QUEUES = ("bench-raw", "celery")
 
@@ -299,7 +306,11 @@ def main() -> None:
             print(f"  {mode:<11} {raw:<22} {raw_rate:8.0f} req/s")
             for other in others:
                 rate = statistics.median(rates[other])
-                print(f"  {'':<11} {other:<22} {rate:8.0f} req/s   ratio {rate / raw_rate:.2f}")
+                spread = [o / r for o, r in zip(rates[other], rates[raw], strict=True)]
+                print(
+                    f"  {'':<11} {other:<22} {rate:8.0f} req/s   ratio {rate / raw_rate:.2f}"
+                    f"   (rounds {min(spread):.2f}-{max(spread):.2f})"
+                )
         print("Redis commands of one request (MONITOR, on an FPM child that served requests before):")
         for endpoint in endpoints:
             commands = monitor(servers, host, port, endpoint)

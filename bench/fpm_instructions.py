@@ -259,7 +259,10 @@ def main() -> None:
                 if raw in results:
                     print(f"    {mode:<11} {raw:<22} {results[raw]:9d} instructions")
                 for other in [o for o in others if o in results]:
-                    ratio = f"   {results[other] / results[raw]:.1f}x raw" if raw in results else ""
+                    ratio = (
+                        f"   {results[other] / results[raw]:.1f}x raw, {results[other] - results[raw]:+7d}"
+                        if raw in results else ""
+                    )
                     print(f"    {'':<11} {other:<22} {results[other]:9d} instructions{ratio}")
             for endpoint in [e for e in measured if e not in endpoints]:
                 print(f"    {'other':<11} {endpoint:<22} {results[endpoint]:9d} instructions")
