@@ -15,7 +15,8 @@ BENCH_FPM_PRELOAD=1 measures only with opcache.preload (php/preload.php), =0 onl
 default both. BENCH_FPM_EXTRA sets EXTRA (200). BENCH_FPM_KEEP=DIR keeps each child's callgrind
 profile there (callgrind.out.base, callgrind.out.ep_celery_fresh, ...) for
 `callgrind_annotate --inclusive=yes`. BENCH_FPM_ENDPOINTS=a.php,b.php measures these instead
-(any PHP file in bench/fpm/ that answers "queued").
+(any PHP file in bench/fpm/ that answers "queued"). BENCH_FPM_ARGS adds php-fpm arguments, e.g.
+"-d opcache.jit_buffer_size=64M -d opcache.jit=tracing".
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import os
 import pwd
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -160,6 +162,7 @@ php_admin_value[opcache.validate_timestamps] = 0
             "valgrind", "--tool=callgrind", "--trace-children=yes",
             f"--callgrind-out-file={workdir}/callgrind.out.%p",
             fpm_binary(), "-F", "-y", str(workdir / "php-fpm.conf"),
+            *shlex.split(os.environ.get("BENCH_FPM_ARGS", "")),
         ]
         if preload:
             user = pwd.getpwuid(os.geteuid()).pw_name
