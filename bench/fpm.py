@@ -10,12 +10,13 @@ the spread is how far this machine's noise moves one ratio):
                celery_persistent.php (new CeleryClient(url, redis_persistent) -> sendTask)
                floor_persistent.php (the same message built inline, no library: the best any
                PHP client can reach)
+               autoload_pconnect.php (the raw endpoint after requiring Composer's autoloader,
+               as every Composer application does: what a request pays before any library
+               class is loaded)
   fresh        raw_connect.php (connect + LPUSH)
                celery_fresh.php (new CeleryClient(url) -> sendTask)
                floor_fresh.php
-               autoload_pconnect.php, autoload_connect.php (the raw endpoints after requiring
-               Composer's autoloader, as every Composer application does: what a request pays
-               before any library class is loaded)
+               autoload_connect.php
 
 Then the Redis commands one request of each endpoint sends (MONITOR), on an FPM child that
 has served requests before (so a persistent socket is a reused one). Every server runs on
