@@ -134,14 +134,9 @@ final class RetryingPublisher
                 $this->lastReply = $now;
                 return $length;
             } catch (ConnectionFailed $e) {
-                if ($e instanceof ConnectionLost) {
-                    $this->lastReply = null;
-                    if (!$e->beforeCommand()) {
-                        throw PublishOutcomeUnknown::forList($key, $e);
-                    }
+                if (!$this->unsent($e)) {
+                    throw PublishOutcomeUnknown::forList($key, $e);
                 }
-                // LPUSH was not written: an error reply (nothing ran), connecting failed, or a
-                // reconnect was cut in its handshake (AUTH, SELECT). Retried as withRetries() does.
                 $this->pause($e, 0, $now, null);
                 return $this->lPushWithRetries($key, $value, null, 1, $now);
             }
@@ -214,17 +209,27 @@ final class RetryingPublisher
                 $this->lastReply = $this->now();
                 return $result;
             } catch (ConnectionFailed $e) {
-                if ($e instanceof ConnectionLost) {
-                    $this->lastReply = null;
-                    if (!$e->beforeCommand()) {
-                        throw $unknown($e);
-                    }
+                if (!$this->unsent($e)) {
+                    \assert($e instanceof ConnectionLost);
+                    throw $unknown($e);
                 }
-                // Nothing was written: an error reply (nothing ran), connecting failed, or a
-                // reconnect was cut in its handshake. Retried as in 1.
                 $this->pause($e, $retries++, $started, $deadline);
             }
         }
+    }
+
+    /**
+     * Whether the write that failed with $e was never sent, so that it is retried as in 1: an
+     * error reply (nothing ran), connecting failed, or a reconnect was cut in its handshake
+     * (AUTH, SELECT). A connection lost otherwise may have taken it: PublishOutcomeUnknown.
+     */
+    private function unsent(ConnectionFailed $e): bool
+    {
+        if (!$e instanceof ConnectionLost) {
+            return true;
+        }
+        $this->lastReply = null;
+        return $e->beforeCommand();
     }
 
     /**
