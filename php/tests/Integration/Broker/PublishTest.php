@@ -7,7 +7,7 @@ namespace CeleryBridge\Tests\Integration\Broker;
 use CeleryBridge\CeleryClient;
 use CeleryBridge\Exception\RoutingFailed;
 use CeleryBridge\Tests\Integration\RedisTestCase;
-use CeleryBridge\Tests\Unit\Wire\UuidTest;
+use CeleryBridge\Tests\Unit\Wire\Fixtures\UuidState;
 
 /**
  * What sendTask() leaves in a real Redis: which list, and an envelope a worker can read.
@@ -33,7 +33,7 @@ final class PublishTest extends RedisTestCase
         self::assertSame(['exchange' => '', 'routing_key' => 'celery'], $envelope['properties']['delivery_info']);
         self::assertSame(0, $envelope['properties']['priority']);
         self::assertSame('base64', $envelope['properties']['body_encoding']);
-        self::assertMatchesRegularExpression(UuidTest::V4, $envelope['properties']['delivery_tag']);
+        self::assertMatchesRegularExpression(UuidState::V4, $envelope['properties']['delivery_tag']);
         self::assertNotSame($id, $envelope['properties']['delivery_tag']);
         // kwargs is a JSON object even when empty: a worker drops a task whose kwargs is [].
         self::assertSame(

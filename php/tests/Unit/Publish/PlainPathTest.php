@@ -10,7 +10,6 @@ use CeleryBridge\Publish\PlainMessage;
 use CeleryBridge\Publish\PlainPath;
 use CeleryBridge\Tests\Unit\Wire\Fixtures\ForkedIds;
 use CeleryBridge\Tests\Unit\Wire\Fixtures\UuidState;
-use CeleryBridge\Tests\Unit\Wire\UuidTest;
 use CeleryBridge\Wire\Uuid;
 use PHPUnit\Framework\TestCase;
 
@@ -29,8 +28,8 @@ final class PlainPathTest extends TestCase
         // More tasks than the largest batch holds (64), several times.
         for ($i = 0; $i < 300; $i++) {
             [$taskId, $tag] = self::ids($path->message('tasks.add', [$i, $i], [], null));
-            self::assertMatchesRegularExpression(UuidTest::V4, $taskId);
-            self::assertMatchesRegularExpression(UuidTest::V4, $tag);
+            self::assertMatchesRegularExpression(UuidState::V4, $taskId);
+            self::assertMatchesRegularExpression(UuidState::V4, $tag);
             $seen[$taskId] = true;
             $seen[$tag] = true;
         }
@@ -76,9 +75,10 @@ final class PlainPathTest extends TestCase
 
     /**
      * A message is what the constructor makes for its route, whether it is built whole (the first
-     * task of a name), made with the model (the second) or copied from it (the third on): every
-     * property set, to what the constructor sets. Its queue and priority are what after-publish hooks, the debug log
-     * and the result handle see; its list is the one kombu's worker BRPOPs for that priority.
+     * task of a name), made with the model (the second) or copied from it (the third on): its own
+     * envelope, and every property set to what the constructor sets. Its queue and priority are
+     * what after-publish hooks, the debug log and the result handle see; its list is the one
+     * kombu's worker BRPOPs for that priority.
      */
     public function testAMessageIsWhatTheConstructorMakesForItsRoute(): void
     {
@@ -94,12 +94,23 @@ final class PlainPathTest extends TestCase
         $third = $path->message('tasks.add', [7, 8], [], null);
         $fourth = $path->message('tasks.add', [9, 10], [], null);
 
-        $expected = [[$added, 'math', 3], [$multiplied, 'celery', 5], [$again, 'math', 3], [$third, 'math', 3], [$fourth, 'math', 3]];
-        foreach ($expected as [$message, $queue, $priority]) {
-            self::assertNotNull($message);
-            foreach ((new \ReflectionClass(PlainMessage::class))->getProperties() as $property) {
-                self::assertTrue($property->isInitialized($message), $property->getName() . ' is set');
-            }
+        $expected = [
+            [$added, 'tasks.add', [1, 2], 'math', 3],
+            [$multiplied, 'tasks.mul', [3, 4], 'celery', 5],
+            [$again, 'tasks.add', [5, 6], 'math', 3],
+            [$third, 'tasks.add', [7, 8], 'math', 3],
+            [$fourth, 'tasks.add', [9, 10], 'math', 3],
+        ];
+        foreach ($expected as [$message, $name, $args, $queue, $priority]) {
+            // The envelope is this task's (its id, name, arguments and delivery), not a copy's.
+            self::ids($message);
+            \assert($message !== null);
+            $envelope = json_decode($message->envelope, true, 512, JSON_THROW_ON_ERROR);
+            self::assertSame($name, $envelope['headers']['task']);
+            self::assertSame($args, json_decode(base64_decode($envelope['body']), true)[0]);
+            self::assertSame($queue, $envelope['properties']['delivery_info']['routing_key']);
+            self::assertSame($priority, $envelope['properties']['priority']);
+            // Every property is the constructor's (an unset one differs too).
             $list = $config->listFor($queue, $priority);
             self::assertNotSame($queue, $list, 'a priority list, not the queue itself');
             self::assertEquals(new PlainMessage($message->taskId, $message->envelope, $list, $queue, $priority), $message);

@@ -5,11 +5,19 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Connection\Amqp;
 
 use CeleryBridge\Connection\Amqp\PhpAmqpLibConfirms;
+use CeleryBridge\Connection\Amqp\PhpAmqpLibConnection;
 use PhpAmqpLib\Channel\AMQPChannel;
 use PHPUnit\Framework\TestCase;
 
 final class PhpAmqpLibConfirmsTest extends TestCase
 {
+    protected function setUp(): void
+    {
+        if (!PhpAmqpLibConnection::available()) {
+            self::markTestSkipped('php-amqplib is not installed.');
+        }
+    }
+
     /**
      * A wait for confirms that failed (a timeout, the connection lost) leaves what RabbitMQ had
      * answered before it: the next channel must not hand those returns and nacked places to the
@@ -17,7 +25,6 @@ final class PhpAmqpLibConfirmsTest extends TestCase
      */
     public function testANewChannelStartsWithoutWhatAFailedWaitLeft(): void
     {
-        require_once 'PhpAmqpLib/autoload.php';
         $confirms = new class () {
             use PhpAmqpLibConfirms {
                 listen as public;
