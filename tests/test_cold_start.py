@@ -12,11 +12,15 @@ QUEUE = "cold-start"
 # Never loaded by sending: the framework integrations and the test fake.
 FRAMEWORK_AND_TESTING = ("CeleryBridge\\Laravel\\", "CeleryBridge\\Symfony\\", "CeleryBridge\\Testing\\")
 
-LOADED = r"""
-$ours = static fn (): array => array_values(array_filter(
+# The library's classes, interfaces and traits a PHP process has declared (those under $prefix).
+OURS = r"""
+$ours = static fn (string $prefix = 'CeleryBridge\\'): array => array_values(array_filter(
     [...get_declared_classes(), ...get_declared_interfaces(), ...get_declared_traits()],
-    static fn (string $class): bool => str_starts_with($class, 'CeleryBridge\\'),
+    static fn (string $class): bool => str_starts_with($class, $prefix),
 ));
+"""
+
+LOADED = OURS + r"""
 $celery = new CeleryClient($brokerUrl, config: ['task_default_queue' => 'QUEUE']);
 $celery->sendTask('tasks.add', [1, 2]);
 $plain = $ours();
@@ -118,16 +122,12 @@ def test_a_url_with_a_password_loads_neither_the_url_parser_nor_its_query_reader
     name): read, like the plain URL, without Dsn (which costs a PHP-FPM request about 60,000
     instructions, preloaded or not), percent-encoded characters included; a URL with options
     still goes through Dsn."""
-    code = r"""
-$ours = static fn (): array => array_values(array_filter(
-    get_declared_classes(),
-    static fn (string $class): bool => str_starts_with($class, 'CeleryBridge\\Connection\\Dsn'),
-));
+    code = OURS + r"""
 new CeleryClient(str_replace('redis://', 'redis://app:s3cret-Pass_1@', getenv('CELERY_BROKER_URL')));
 new CeleryClient(str_replace('redis://', 'redis://:a%2Fb%3D%2B@', getenv('CELERY_BROKER_URL')));
-$plain = $ours();
+$plain = $ours('CeleryBridge\\Connection\\Dsn');
 new CeleryClient(str_replace('redis://', 'redis://:pw@', getenv('CELERY_BROKER_URL')) . '?connect_timeout=5');
-echo json_encode(['plain' => $plain, 'options' => $ours()]);
+echo json_encode(['plain' => $plain, 'options' => $ours('CeleryBridge\\Connection\\Dsn')]);
 """
     loaded = run_php(code).json()
 
@@ -140,14 +140,11 @@ echo json_encode(['plain' => $plain, 'options' => $ours()]);
 # instructions more per class; composer.json lists the publishing path's files as a classmap)
 # and what opcache evaluates again per request: a constant built from another constant
 # (`...self::X`, `Other::Y`) is an expression opcache keeps unevaluated.
-PER_REQUEST = r"""
-$plain = static function (): array {
+PER_REQUEST = OURS + r"""
+$plain = static function () use ($ours): array {
     $celery = new CeleryClient(getenv('CELERY_BROKER_URL'), config: ['task_default_queue' => 'QUEUE']);
     $celery->sendTask('tasks.add', [1, 2]);
-    return array_values(array_filter(
-        [...get_declared_classes(), ...get_declared_interfaces(), ...get_declared_traits()],
-        static fn (string $class): bool => str_starts_with($class, 'CeleryBridge\\'),
-    ));
+    return $ours();
 };
 $loaded = $plain();
 $classMap = [];
@@ -238,11 +235,7 @@ def test_a_plain_send_loads_few_classes_from_composers_classmap(run_php, redis_s
 # php/preload.php preloads a list: what a request that publishes to Redis loads (a preloaded
 # class costs every request of a php-fpm pool, used or not). Required in a plain CLI process it
 # autoloads the same classes, and after it the publishing request must find nothing new.
-PRELOAD_COVERS = r"""
-$ours = static fn (): array => array_values(array_filter(
-    [...get_declared_classes(), ...get_declared_interfaces(), ...get_declared_traits()],
-    static fn (string $class): bool => str_starts_with($class, 'CeleryBridge\\'),
-));
+PRELOAD_COVERS = OURS + r"""
 require 'PRELOAD';
 $preloaded = $ours();
 $broker = getenv('CELERY_BROKER_URL');

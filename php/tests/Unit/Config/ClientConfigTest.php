@@ -89,13 +89,12 @@ final class ClientConfigTest extends TestCase
     public function testTheReaderReadsNoOtherTransportOption(): void
     {
         $read = array_keys((new \ReflectionClassConstant(ClientConfig::class, 'CONNECTION_TRANSPORT_KEYS'))->getValue());
-        $known = [
-            'broker' => TransportOptions::BROKER_TRANSPORT_OPTIONS,
-            'result_backend' => TransportOptions::BACKEND_TRANSPORT_OPTIONS,
+        $roles = [
+            [Role::Broker, 'broker_transport_options', TransportOptions::BROKER_TRANSPORT_OPTIONS],
+            [Role::Backend, 'result_backend_transport_options', TransportOptions::BACKEND_TRANSPORT_OPTIONS],
         ];
-        foreach ([Role::Broker, Role::Backend] as $role) {
-            $setting = $role === Role::Broker ? 'broker_transport_options' : 'result_backend_transport_options';
-            foreach (array_diff($known[$role === Role::Broker ? 'broker' : 'result_backend'], $read) as $key) {
+        foreach ($roles as [$role, $setting, $known]) {
+            foreach (array_diff($known, $read) as $key) {
                 self::assertEquals(
                     ConnectionOptions::defaults($role),
                     ConnectionOptionsReader::read([$setting => [$key => new \stdClass()]], $role),
