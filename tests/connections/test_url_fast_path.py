@@ -13,9 +13,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from celery import Celery
-from celery.backends.redis import RedisBackend
-from kombu.utils.url import url_to_parts
+from celery_urls import celery_view
 
 from harness import REPO_ROOT
 from php_runner import run_php_script
@@ -71,27 +69,10 @@ def _text_of(value: str | None) -> str | None:
     return None if value is None else base64.b64decode(value).decode("utf-8", "replace")
 
 
-def _broker(url: str) -> dict[str, Any]:
-    parts = url_to_parts(url)
-    return {
-        "host": parts.hostname or "127.0.0.1",
-        "port": parts.port or 6379,
-        "username": parts.username or None,
-        "password": parts.password or None,
-        "db": int((parts.path or "").lstrip("/") or 0),
-    }
-
-
-def _backend(url: str) -> dict[str, Any]:
-    app = Celery("fastpath", set_as_current=False)
-    params = RedisBackend(app=app, url=url).connparams
-    return {
-        "host": params["host"],
-        "port": params["port"],
-        "username": params.get("username") or None,
-        "password": params.get("password") or None,
-        "db": int(params.get("db") or 0),
-    }
+def _celery(url: str, role: str) -> dict[str, Any]:
+    """What kombu's broker channel or Celery's result backend connects to for the URL."""
+    node = celery_view({"url": url, "role": role})[0]
+    return {key: node[key] for key in ("host", "port", "username", "password", "db")}
 
 
 def _php(entry: dict[str, Any]) -> dict[str, Any]:
@@ -116,5 +97,5 @@ def test_the_fast_path_reads_what_kombu_and_celery_read(tmp_path: Path) -> None:
     read = result.json()
     assert len(read) == len(urls)
     for url, entry in zip(urls, read, strict=True):
-        assert _php(entry["broker"]) == _broker(url), url
-        assert _php(entry["backend"]) == _backend(url), url
+        assert _php(entry["broker"]) == _celery(url, "broker"), url
+        assert _php(entry["backend"]) == _celery(url, "backend"), url
