@@ -5,11 +5,8 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Connection;
 
 use CeleryBridge\Connection\ConnectionOptions;
-use CeleryBridge\Connection\Dsn;
-use CeleryBridge\Connection\Endpoint;
 use CeleryBridge\Connection\Role;
-use CeleryBridge\Connection\Topology;
-use CeleryBridge\Exception\CeleryBridgeException;
+use CeleryBridge\Tests\Unit\Connection\Fixtures\TopologyReadings;
 use PHPUnit\Framework\TestCase;
 
 /**
@@ -48,17 +45,7 @@ final class TopologyGeneratedUrlTest extends TestCase
 
     public function testGeneratedUrlsGiveWhatDsnGives(): void
     {
-        $settings = [
-            'none' => [],
-            'timeouts' => ['broker_connection_timeout' => 1.5, 'redis_socket_timeout' => 3.0, 'redis_socket_connect_timeout' => 2.0],
-            'tls' => ['broker_use_ssl' => ['ssl_cert_reqs' => 'none'], 'redis_backend_use_ssl' => ['ssl_cert_reqs' => 'none']],
-        ];
-        $options = [];
-        foreach ([Role::Broker, Role::Backend] as $role) {
-            foreach ($settings as $name => $config) {
-                $options["$role->value, $name settings"] = ConnectionOptions::fromConfig($config, $role);
-            }
-        }
+        $options = TopologyReadings::options();
         $random = new \Random\Randomizer(new \Random\Engine\Mt19937(self::SEED));
         $fastShaped = 0;
         for ($i = 0; $i < self::URLS; $i++) {
@@ -68,17 +55,18 @@ final class TopologyGeneratedUrlTest extends TestCase
             $url = $fast ? self::fastShapedUrl($random) : self::url($random);
             $fastShaped += $fast ? 1 : 0;
             foreach ($options as $label => $option) {
-                [$expected, $actual] = [self::viaDsn($url, $option), self::viaFromUrl($url, $option)];
+                [$expected, $actual] = [TopologyReadings::viaDsn($url, $option), TopologyReadings::viaFromUrl($url, $option)];
                 self::assertSame($expected, $actual, sprintf('URL %s (%s)', json_encode($url, JSON_UNESCAPED_SLASHES), $label));
-                self::assertTrue(!$fast || $expected[0] === 'topology', 'a fast-path URL is read: ' . $url);
+                self::assertTrue(!$fast || $expected[0] === 'topology', 'a URL of the fast path\'s shape is accepted: ' . $url);
             }
         }
         self::assertGreaterThan(self::URLS / 3, $fastShaped);
     }
 
     /**
-     * Every URL the fast path accepts has the shape it names; a sample of them must be read
-     * by it, not by Dsn. (Exact field values come from the test above.)
+     * User info with every printable ASCII character, raw and percent-encoded, around a
+     * password and a user name: fromUrl() gives what Dsn gives, field by field, or the same
+     * refusal. (That the fast path, not Dsn, reads such URLs is test_cold_start.py's check.)
      */
     public function testUserInfoOfEveryPrintableCharacterRawOrEncoded(): void
     {
@@ -87,7 +75,7 @@ final class TopologyGeneratedUrlTest extends TestCase
             foreach ([chr($c), sprintf('%%%02X', $c), sprintf('%%%02x', $c)] as $piece) {
                 foreach (["redis://:p{$piece}w@h/0", "redis://u{$piece}:pw@h:6380/1", "redis://{$piece}:{$piece}@h"] as $url) {
                     $message = json_encode($url, JSON_UNESCAPED_SLASHES) ?: '';
-                    self::assertSame(self::viaDsn($url, $options), self::viaFromUrl($url, $options), $message);
+                    self::assertSame(TopologyReadings::viaDsn($url, $options), TopologyReadings::viaFromUrl($url, $options), $message);
                 }
             }
         }
@@ -164,58 +152,5 @@ final class TopologyGeneratedUrlTest extends TestCase
             };
         }
         return $text;
-    }
-
-    /**
-     * @return array<mixed>
-     */
-    private static function viaDsn(string $url, ConnectionOptions $options): array
-    {
-        try {
-            return self::view(Topology::fromDsn(Dsn::fromString($url, $options->role), $options));
-        } catch (CeleryBridgeException $e) {
-            return [$e::class, $e->getMessage()];
-        }
-    }
-
-    /**
-     * @return array<mixed>
-     */
-    private static function viaFromUrl(string $url, ConnectionOptions $options): array
-    {
-        try {
-            return self::view(Topology::fromUrl($url, $options));
-        } catch (CeleryBridgeException $e) {
-            return [$e::class, $e->getMessage()];
-        }
-    }
-
-    /**
-     * @return array<mixed>
-     */
-    private static function view(Topology $topology): array
-    {
-        return [
-            'topology',
-            $topology->database,
-            $topology->isSentinel(),
-            $topology->describe(),
-            array_map(static fn (Endpoint $e): array => [
-                'transport' => $e->transport,
-                'host' => $e->host,
-                'port' => $e->port,
-                'path' => $e->path,
-                'username' => $e->username,
-                'password' => $e->password(),
-                'database' => $e->database,
-                'connectTimeout' => $e->connectTimeout,
-                'readTimeout' => $e->readTimeout,
-                'clientName' => $e->clientName,
-                'persistentId' => $e->persistentId(),
-                'streamUri' => $e->streamUri(),
-                'streamContext' => $e->streamContext(),
-                'predis' => [$e->predisParameters(false), $e->predisParameters(true)],
-            ], $topology->endpoints),
-        ];
     }
 }

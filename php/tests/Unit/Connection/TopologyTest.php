@@ -5,11 +5,7 @@ declare(strict_types=1);
 namespace CeleryBridge\Tests\Unit\Connection;
 
 use CeleryBridge\Connection\ConnectionOptions;
-use CeleryBridge\Connection\Dsn;
-use CeleryBridge\Connection\Endpoint;
-use CeleryBridge\Connection\Role;
-use CeleryBridge\Connection\Topology;
-use CeleryBridge\Exception\CeleryBridgeException;
+use CeleryBridge\Tests\Unit\Connection\Fixtures\TopologyReadings;
 use PHPUnit\Framework\TestCase;
 
 /**
@@ -86,68 +82,24 @@ final class TopologyTest extends TestCase
     ];
 
     /**
-     * @return iterable<string, array{string, string, array<string, mixed>}>
+     * @return iterable<string, array{string, ConnectionOptions}>
      */
     public static function urls(): iterable
     {
-        $settings = [
-            'none' => [],
-            'timeouts' => ['broker_connection_timeout' => 1.5, 'redis_socket_timeout' => 3.0, 'redis_socket_connect_timeout' => 2.0],
-            'tls' => ['broker_use_ssl' => ['ssl_cert_reqs' => 'none'], 'redis_backend_use_ssl' => ['ssl_cert_reqs' => 'none']],
-        ];
         $table = json_decode((string) file_get_contents(__DIR__ . '/fixtures/urls.json'), true, 512, JSON_THROW_ON_ERROR);
         $urls = [...self::URLS, ...array_column($table, 'url')];
-        foreach ([Role::Broker, Role::Backend] as $role) {
-            foreach ($settings as $name => $config) {
-                foreach (array_unique($urls) as $url) {
-                    yield "$role->value, $name settings: $url" => [$url, $role, $config];
-                }
+        foreach (TopologyReadings::options() as $label => $options) {
+            foreach (array_unique($urls) as $url) {
+                yield "$label: $url" => [$url, $options];
             }
         }
     }
 
     /**
      * @dataProvider urls
-     * @param array<string, mixed> $config
      */
-    public function testFromUrlIsWhatDsnGives(string $url, Role $role, array $config): void
+    public function testFromUrlIsWhatDsnGives(string $url, ConnectionOptions $options): void
     {
-        $options = ConnectionOptions::fromConfig($config, $role);
-        try {
-            $expected = self::view(Topology::fromDsn(Dsn::fromString($url, $role), $options));
-        } catch (CeleryBridgeException $e) {
-            $expected = [$e::class, $e->getMessage()];
-        }
-        try {
-            $actual = self::view(Topology::fromUrl($url, $options));
-        } catch (CeleryBridgeException $e) {
-            $actual = [$e::class, $e->getMessage()];
-        }
-
-        self::assertSame($expected, $actual);
-    }
-
-    /**
-     * @return array<string, mixed>
-     */
-    private static function view(Topology $topology): array
-    {
-        return [
-            'database' => $topology->database,
-            'sentinel' => $topology->isSentinel(),
-            'describe' => $topology->describe(),
-            'endpoints' => array_map(static fn (Endpoint $e): array => [
-                $e->transport,
-                $e->host,
-                $e->port,
-                $e->path,
-                $e->username,
-                $e->password(),
-                $e->database,
-                $e->connectTimeout,
-                $e->readTimeout,
-                $e->streamContext(),
-            ], $topology->endpoints),
-        ];
+        self::assertSame(TopologyReadings::viaDsn($url, $options), TopologyReadings::viaFromUrl($url, $options));
     }
 }
