@@ -265,11 +265,7 @@ final class RetryingPublisherTest extends TestCase
         $now = 100.0;
         $cut = ConnectionLost::duringHandshake('h:1', 'AUTH', 'reset');
         $inner = new ScriptedConnection([null, null], [null, $cut, null]);
-        $connection = new RetryingPublisher($inner, RetryPolicy::never(), null, 1.0, new Clock(
-            static function () use (&$now): float {
-                return $now;
-            },
-        ));
+        $connection = $this->onClock($inner, $now, RetryPolicy::never());
 
         $connection->lPush('q', '1');            // new: PING, LPUSH
         $now += 0.5;
@@ -290,9 +286,6 @@ final class RetryingPublisherTest extends TestCase
     public function testFailuresOfLpushOnABusySocketFollowTheSameRules(): void
     {
         $now = 100.0;
-        $clock = new Clock(static function () use (&$now): float {
-            return $now;
-        });
         $inner = new ScriptedConnection(
             [null, null],
             [
@@ -303,9 +296,7 @@ final class RetryingPublisherTest extends TestCase
                 ConnectionLost::afterSending('h:1', 'LPUSH', 'reset', null),
             ],
         );
-        $connection = new RetryingPublisher($inner, RetryPolicy::celeryDefault(), function (float $s): void {
-            $this->slept[] = $s;
-        }, 1.0, $clock);
+        $connection = $this->onClock($inner, $now);
 
         $connection->lPush('q', '1');            // new: PING, LPUSH
         $now += 0.5;
@@ -332,10 +323,7 @@ final class RetryingPublisherTest extends TestCase
         $now = 100.0;
         // ensureConnected() opens a fresh socket: its connect (and AUTH, SELECT) answered.
         $inner = new ScriptedConnection([], [], true);
-        $clock = new Clock(static function () use (&$now): float {
-            return $now;
-        });
-        $connection = new RetryingPublisher($inner, RetryPolicy::celeryDefault(), null, 1.0, $clock);
+        $connection = $this->onClock($inner, $now);
 
         $connection->lPush('q', '1');            // fresh socket: LPUSH only, one round trip
         $now += 0.5;
@@ -370,10 +358,13 @@ final class RetryingPublisherTest extends TestCase
         return ConnectionTimedOut::connecting('127.0.0.1:6379', 1.0);
     }
 
-    /** A publisher with health_check_interval 1 s on a clock that reads $now, its sleeps recorded. */
-    private function onClock(ScriptedConnection $inner, float &$now): RetryingPublisher
+    /**
+     * A publisher with health_check_interval 1 s on a clock that reads $now, its sleeps recorded,
+     * under $policy (Celery's default publish retry policy when none is given).
+     */
+    private function onClock(ScriptedConnection $inner, float &$now, ?RetryPolicy $policy = null): RetryingPublisher
     {
-        return new RetryingPublisher($inner, RetryPolicy::celeryDefault(), function (float $s): void {
+        return new RetryingPublisher($inner, $policy ?? RetryPolicy::celeryDefault(), function (float $s): void {
             $this->slept[] = $s;
         }, 1.0, new Clock(static function () use (&$now): float {
             return $now;
